@@ -1,0 +1,202 @@
+/* emit.c - helpers shared by the emitters: buffers, output sets, names, docs. */
+#include "emit.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int buf_reserve(tc_buf *b, size_t extra)
+{
+    if (b->oom)
+        return -1;
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) {
+        b->oom = 1;
+        return -1;
+    }
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+void buf_put(tc_buf *b, const char *s, size_t n)
+{
+    if (buf_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void buf_puts(tc_buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
+void buf_vprintf(tc_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0 || buf_reserve(b, (size_t)n))
+        return;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void buf_printf(tc_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void buf_line(tc_buf *b, const char *fmt, ...)
+{
+    if (fmt[0] != '\0') {
+        const char *unit = b->indent_unit ? b->indent_unit : "    ";
+        for (int i = 0; i < b->indent; i++)
+            buf_puts(b, unit);
+        va_list ap;
+        va_start(ap, fmt);
+        buf_vprintf(b, fmt, ap);
+        va_end(ap);
+    }
+    buf_put(b, "\n", 1);
+}
+
+void buf_free(tc_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+tc_buf *outputs_add(tc_outputs *o, const char *relpath)
+{
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 16;
+        tc_output *items = realloc(o->items, cap * sizeof *items);
+        if (!items)
+            return NULL;
+        o->items = items;
+        o->cap = cap;
+    }
+    tc_output *it = &o->items[o->n];
+    memset(it, 0, sizeof *it);
+    it->relpath = strdup(relpath);
+    if (!it->relpath)
+        return NULL;
+    o->n++;
+    return &it->text;
+}
+
+void outputs_free(tc_outputs *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->items[i].relpath);
+        buf_free(&o->items[i].text);
+    }
+    free(o->items);
+    memset(o, 0, sizeof *o);
+}
+
+/* Splits `s` into lower-case words and joins them: sep between words; `style`
+ * 0 = lower, 1 = upper, 2 = camel, 3 = pascal. */
+static char *name_join(const char *s, const char *sep, int style)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n * 2 + 2);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    int word = 0;      /* index of the current word */
+    int at_start = 1;  /* at the start of a word */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '_') {
+            if (!at_start)
+                word++;
+            at_start = 1;
+            continue;
+        }
+        int boundary = i > 0 && isupper(c) && (islower((unsigned char)s[i - 1]) || isdigit((unsigned char)s[i - 1]));
+        /* "HTTPServer": split before the last capital of an upper-case run. */
+        if (i > 0 && isupper(c) && isupper((unsigned char)s[i - 1]) && i + 1 < n && islower((unsigned char)s[i + 1]))
+            boundary = 1;
+        if (boundary && !at_start) {
+            word++;
+            at_start = 1;
+        }
+        if (at_start && word > 0 && sep[0] && o > 0)
+            out[o++] = sep[0];
+        int up;
+        switch (style) {
+        case 1: up = 1; break;
+        case 2: up = at_start && word > 0; break;
+        case 3: up = at_start; break;
+        default: up = 0; break;
+        }
+        out[o++] = (char)(up ? toupper(c) : tolower(c));
+        at_start = 0;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *name_snake(const char *s) { return name_join(s, "_", 0); }
+char *name_upper(const char *s) { return name_join(s, "_", 1); }
+char *name_camel(const char *s) { return name_join(s, "", 2); }
+char *name_pascal(const char *s) { return name_join(s, "", 3); }
+
+void emit_doc(tc_buf *b, const char *doc, const char *prefix)
+{
+    if (!doc)
+        return;
+    const char *p = doc;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        const char *unit = b->indent_unit ? b->indent_unit : "    ";
+        for (int i = 0; i < b->indent; i++)
+            buf_puts(b, unit);
+        if (len == 0) {
+            /* no trailing space on an empty doc line */
+            size_t pl = strlen(prefix);
+            while (pl > 0 && prefix[pl - 1] == ' ')
+                pl--;
+            buf_put(b, prefix, pl);
+        } else {
+            buf_puts(b, prefix);
+            buf_put(b, p, len);
+        }
+        buf_put(b, "\n", 1);
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+}
+
+const char *prim_name(tc_prim p)
+{
+    static const char *const names[] = {"u8", "u16", "u32", "u64", "i8", "i16", "i32",
+                                        "i64", "f32", "f64", "bool", "char"};
+    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
+}
+
+unsigned prim_size(tc_prim p)
+{
+    switch (p) {
+    case TC_U16: case TC_I16: return 2;
+    case TC_U32: case TC_I32: case TC_F32: return 4;
+    case TC_U64: case TC_I64: case TC_F64: return 8;
+    default: return 1;
+    }
+}
+
+int prim_is_signed(tc_prim p) { return p == TC_I8 || p == TC_I16 || p == TC_I32 || p == TC_I64; }
+int prim_is_float(tc_prim p) { return p == TC_F32 || p == TC_F64; }
