@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Runs every Tachyon test suite and ends with one line: N passed, N failed[, N skipped].
+
+Each suite is a command plus a way to count its cases:
+  exec    every executable matching a glob is one case; exit 0 pass, 77 skip, else fail
+  lines   the command prints "PASS: name", "FAIL: name" or "SKIP: name (why)" per case
+  pytest  pytest, counted from its JUnit XML report
+  cargo   cargo test, counted from its "test NAME ... ok|FAILED|ignored" lines
+  gotest  go test -json, counted per test
+  check   the command is one case: exit 0 pass, else fail
+A suite whose command fails without reporting a failed case counts one failure,
+so a crash or a build error never passes silently. A suite whose tool is missing
+is reported as skipped with the reason.
+
+Usage: tests/run.py [--build DIR] [--only SUBSTR[,SUBSTR]] [--list]
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+        self.failures = []
+
+    def add(self, suite, name, verdict, detail=""):
+        if verdict == "pass":
+            self.passed += 1
+        elif verdict == "skip":
+            self.skipped += 1
+        else:
+            self.failed += 1
+            self.failures.append((suite, name, detail))
+
+
+def run(cmd, cwd, timeout, env=None):
+    """Runs cmd (a list or a shell string); returns (exit code, combined output)."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    try:
+        p = subprocess.run(cmd, cwd=cwd, shell=isinstance(cmd, str), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout,
+                           env=full_env, start_new_session=True)
+        return p.returncode, p.stdout.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace")
+        return 124, out + "\n[timed out after %ds]" % timeout
+
+
+def tail(text, n=40):
+    lines = text.rstrip().splitlines()
+    return "\n".join(lines[-n:])
+
+
+def suite_exec(s, t, build):
+    pattern = os.path.join(ROOT, s["glob"].format(build=build))
+    files = sorted(f for f in glob.glob(pattern)
+                   if os.access(f, os.X_OK) and os.path.isfile(f) and not f.endswith((".d", ".o")))
+    if not files:
+        t.add(s["name"], "(no executables)", "fail", "nothing matched " + pattern)
+        return
+    for f in files:
+        name = os.path.relpath(f, ROOT)
+        start = time.monotonic()
+        code, out = run([f], ROOT, s.get("timeout", 300), s.get("env"))
+        verdict = "pass" if code == 0 else "skip" if code == 77 else "fail"
+        t.add(s["name"], name, verdict, tail(out))
+        print("  %-4s %s (%.1fs)" % (verdict.upper(), name, time.monotonic() - start), flush=True)
+
+
+def suite_lines(s, t, code, out):
+    seen_fail = False
+    for line in out.splitlines():
+        m = re.match(r"^(PASS|FAIL|SKIP): (.*)$", line)
+        if m:
+            verdict = {"PASS": "pass", "FAIL": "fail", "SKIP": "skip"}[m.group(1)]
+            seen_fail |= verdict == "fail"
+            t.add(s["name"], m.group(2), verdict, tail(out))
+    return seen_fail
+
+
+def suite_pytest(s, t, code, out, xml_path):
+    seen_fail = False
+    try:
+        tree = ET.parse(xml_path)
+    except (OSError, ET.ParseError):
+        return False
+    for case in tree.iter("testcase"):
+        name = "%s::%s" % (case.get("classname", ""), case.get("name", ""))
+        if case.find("failure") is not None or case.find("error") is not None:
+            t.add(s["name"], name, "fail", tail(out))
+            seen_fail = True
+        elif case.find("skipped") is not None:
+            t.add(s["name"], name, "skip")
+        else:
+            t.add(s["name"], name, "pass")
+    return seen_fail
+
+
+def suite_cargo(s, t, code, out):
+    seen_fail = False
+    for line in out.splitlines():
+        m = re.match(r"^test (.+?) \.\.\. (ok|FAILED|ignored)", line)
+        if m:
+            verdict = {"ok": "pass", "FAILED": "fail", "ignored": "skip"}[m.group(2)]
+            seen_fail |= verdict == "fail"
+            t.add(s["name"], m.group(1), verdict, tail(out))
+    return seen_fail
+
+
+def suite_gotest(s, t, code, out):
+    seen_fail = False
+    for line in out.splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(ev, dict) or not ev.get("Test") or "/" in ev["Test"]:
+            continue
+        action = ev.get("Action")
+        if action in ("pass", "fail", "skip"):
+            seen_fail |= action == "fail"
+            t.add(s["name"], ev.get("Package", "") + "." + ev["Test"], action, tail(out))
+    return seen_fail
+
+
+def suites(build):
+    """The suite table. Paths are relative to the repository root."""
+    cargo_env = {"CARGO_TARGET_DIR": os.path.join(ROOT, build, "cargo")}
+    py = sys.executable
+    return [
+        # C runtime: one executable per behaviour, normal build and both sanitizer builds.
+        {"name": "runtime", "kind": "exec", "glob": "{build}/tests/runtime/test_*"},
+        {"name": "runtime-asan", "kind": "exec", "glob": "build/asan/tests/runtime/test_*",
+         "env": {"TACHYON_TEST_SCALE": "0.1", "ASAN_OPTIONS": "detect_leaks=1"}, "optional": True},
+        {"name": "runtime-tsan", "kind": "exec", "glob": "build/tsan/tests/runtime/test_*",
+         "env": {"TACHYON_TEST_SCALE": "0.05"}, "optional": True},
+        # Compiler: error goldens, drift table, generated goldens, CLI.
+        {"name": "compiler", "kind": "lines", "cmd": ["bash", "tests/compiler/run.sh", build + "/tachc"]},
+        # Cross-language vectors over the generated code.
+        {"name": "vectors-c", "kind": "lines", "cmd": ["bash", "tests/vectors/c/run.sh", build],
+         "needs_file": "tests/vectors/c/run.sh"},
+        {"name": "vectors-python", "kind": "pytest", "cmd": [py, "-m", "pytest", "-q", "tests/vectors/python"],
+         "needs_file": "tests/vectors/python"},
+        {"name": "vectors-rust", "kind": "cargo", "cmd": ["cargo", "test", "--quiet", "--", "--test-threads=2"],
+         "cwd": "tests/vectors/rust", "env": cargo_env, "tool": "cargo", "needs_file": "tests/vectors/rust"},
+        {"name": "vectors-rust-clippy", "kind": "check",
+         "cmd": ["cargo", "clippy", "--quiet", "--all-targets", "--", "-D", "warnings"],
+         "cwd": "tests/vectors/rust", "env": cargo_env, "tool": "cargo-clippy", "needs_file": "tests/vectors/rust"},
+        {"name": "vectors-go", "kind": "gotest", "cmd": ["go", "test", "-json", "-count=1", "./..."],
+         "cwd": "tests/vectors/go", "tool": "go", "needs_file": "tests/vectors/go"},
+        {"name": "vectors-go-vet", "kind": "check", "cmd": "go vet ./... && test -z \"$(gofmt -l . ../../../generated/go)\"",
+         "cwd": "tests/vectors/go", "tool": "go", "needs_file": "tests/vectors/go"},
+        # Language bindings.
+        {"name": "python", "kind": "pytest", "cmd": [py, "-m", "pytest", "-q", "runtime/python/tests"],
+         "needs_file": "runtime/python/tests", "timeout": 900},
+        {"name": "rust", "kind": "cargo", "cmd": ["cargo", "test", "--quiet", "--", "--test-threads=1"],
+         "cwd": "runtime/rust", "env": cargo_env, "tool": "cargo", "needs_file": "runtime/rust/Cargo.toml",
+         "timeout": 900},
+        {"name": "rust-clippy", "kind": "check",
+         "cmd": "cargo clippy --quiet --all-targets -- -D warnings && cargo fmt --check",
+         "cwd": "runtime/rust", "env": cargo_env, "tool": "cargo-clippy", "needs_file": "runtime/rust/Cargo.toml"},
+        {"name": "go", "kind": "gotest", "cmd": ["go", "test", "-json", "-count=1", "./..."],
+         "cwd": "runtime/go", "tool": "go", "needs_file": "runtime/go/go.mod", "timeout": 900},
+        {"name": "go-vet", "kind": "check", "cmd": "go vet ./... && test -z \"$(gofmt -l .)\"",
+         "cwd": "runtime/go", "tool": "go", "needs_file": "runtime/go/go.mod"},
+        # Examples end to end and the interop matrix.
+        {"name": "examples", "kind": "lines", "cmd": ["bash", "tests/examples/run.sh", build],
+         "needs_file": "tests/examples/run.sh", "timeout": 900},
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
+    ap.add_argument("--only", default="")
+    ap.add_argument("--list", action="store_true")
+    args = ap.parse_args()
+    only = [o for o in args.only.split(",") if o]
+    t = Tally()
+    os.makedirs(os.path.join(ROOT, args.build, "tests"), exist_ok=True)
+    for s in suites(args.build):
+        if only and not any(o == s["name"] for o in only):
+            continue
+        if args.list:
+            print(s["name"])
+            continue
+        name = s["name"]
+        if s.get("needs_file") and not os.path.exists(os.path.join(ROOT, s["needs_file"])):
+            continue  # the part this suite tests does not exist in this tree
+        tool = s.get("tool")
+        if tool and shutil.which(tool) is None:
+            t.add(name, name, "skip")
+            print("== %s: SKIP (%s not installed)" % (name, tool), flush=True)
+            continue
+        print("== %s" % name, flush=True)
+        start = time.monotonic()
+        if s["kind"] == "exec":
+            pattern = os.path.join(ROOT, s["glob"].format(build=args.build))
+            if s.get("optional") and not glob.glob(pattern):
+                continue
+            suite_exec(s, t, args.build)
+            continue
+        cwd = os.path.join(ROOT, s.get("cwd", ""))
+        cmd = s["cmd"]
+        xml_path = None
+        if s["kind"] == "pytest":
+            xml_path = os.path.join(ROOT, args.build, "tests", name + ".xml")
+            if os.path.exists(xml_path):
+                os.unlink(xml_path)
+            cmd = cmd + ["-p", "no:cacheprovider", "--junitxml=" + xml_path]
+        before = (t.passed, t.failed, t.skipped)
+        code, out = run(cmd, cwd, s.get("timeout", 600), s.get("env"))
+        if s["kind"] == "check":
+            t.add(name, name, "pass" if code == 0 else "fail", tail(out))
+            seen_fail = code != 0
+        elif s["kind"] == "lines":
+            seen_fail = suite_lines(s, t, code, out)
+        elif s["kind"] == "pytest":
+            seen_fail = suite_pytest(s, t, code, out, xml_path)
+            if code == 5:  # pytest: no tests collected
+                code = 0
+        elif s["kind"] == "cargo":
+            seen_fail = suite_cargo(s, t, code, out)
+        elif s["kind"] == "gotest":
+            seen_fail = suite_gotest(s, t, code, out)
+        else:
+            raise SystemExit("unknown suite kind " + s["kind"])
+        if code != 0 and not seen_fail:
+            t.add(name, name + " (exit %d)" % code, "fail", tail(out))
+        p, f, k = (t.passed - before[0], t.failed - before[1], t.skipped - before[2])
+        print("   %d passed, %d failed, %d skipped (%.1fs)" % (p, f, k, time.monotonic() - start), flush=True)
+
+    if args.list:
+        return 0
+    for suite, name, detail in t.failures:
+        print("\n--- FAILED %s: %s\n%s" % (suite, name, detail))
+    line = "%d passed, %d failed" % (t.passed, t.failed)
+    if t.skipped:
+        line += ", %d skipped" % t.skipped
+    print(line)
+    return 1 if t.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
