@@ -1,0 +1,167 @@
+//! The raw C API of libtachyon, one declaration per function in
+//! `runtime/include/tachyon.h`. Everything here is `unsafe` to call and follows
+//! the C rules (one thread per side, pointers valid until commit, ...); the
+//! safe layer in [`crate::Bus`] enforces them. Use this module when you need a
+//! call the safe layer does not offer, e.g. the arena API.
+#![allow(non_camel_case_types)]
+
+use std::os::raw::{c_char, c_int, c_void};
+
+/// Wire ABI version (`TACHYON_ABI_VERSION`).
+pub const TACHYON_ABI_VERSION: u32 = 1;
+/// Frames start on this boundary (`TACHYON_FRAME_ALIGN`).
+pub const TACHYON_FRAME_ALIGN: u32 = 64;
+/// Bytes of frame header before each payload (`TACHYON_FRAME_HEADER`).
+pub const TACHYON_FRAME_HEADER: u32 = 16;
+/// The producer publishes after this many commits (`TACHYON_BATCH`).
+pub const TACHYON_BATCH: u32 = 32;
+/// Smallest ring capacity in bytes (`TACHYON_MIN_CAPACITY`).
+pub const TACHYON_MIN_CAPACITY: usize = 256;
+/// Largest ring capacity in bytes (`TACHYON_MAX_CAPACITY`).
+pub const TACHYON_MAX_CAPACITY: usize = 1 << 40;
+/// Longest a blocked call sleeps before it re-checks the peer (`TACHYON_WATCHDOG_MS`).
+pub const TACHYON_WATCHDOG_MS: u32 = 100;
+/// Accept connectors of any uid (`TACHYON_OPT_ALLOW_ANY_UID`).
+pub const TACHYON_OPT_ALLOW_ANY_UID: u32 = 0x1;
+
+/// `tachyon_error_t`: 0 is success, every other value one failure.
+pub type tachyon_error_t = c_int;
+pub const TACHYON_OK: tachyon_error_t = 0;
+pub const TACHYON_ERR_INVALID_ARG: tachyon_error_t = 1;
+pub const TACHYON_ERR_NO_MEMORY: tachyon_error_t = 2;
+pub const TACHYON_ERR_SYSTEM: tachyon_error_t = 3;
+pub const TACHYON_ERR_PATH_TOO_LONG: tachyon_error_t = 4;
+pub const TACHYON_ERR_ADDR_IN_USE: tachyon_error_t = 5;
+pub const TACHYON_ERR_NO_LISTENER: tachyon_error_t = 6;
+pub const TACHYON_ERR_PERMISSION: tachyon_error_t = 7;
+pub const TACHYON_ERR_HANDSHAKE: tachyon_error_t = 8;
+pub const TACHYON_ERR_ABI_MISMATCH: tachyon_error_t = 9;
+pub const TACHYON_ERR_BYTE_ORDER: tachyon_error_t = 10;
+pub const TACHYON_ERR_ALIGNMENT: tachyon_error_t = 11;
+pub const TACHYON_ERR_CAPACITY: tachyon_error_t = 12;
+pub const TACHYON_ERR_SCHEMA_MISMATCH: tachyon_error_t = 13;
+pub const TACHYON_ERR_TIMEOUT: tachyon_error_t = 14;
+pub const TACHYON_ERR_INTERRUPTED: tachyon_error_t = 15;
+pub const TACHYON_ERR_FULL: tachyon_error_t = 16;
+pub const TACHYON_ERR_EMPTY: tachyon_error_t = 17;
+pub const TACHYON_ERR_TOO_LARGE: tachyon_error_t = 18;
+pub const TACHYON_ERR_PEER_GONE: tachyon_error_t = 19;
+pub const TACHYON_ERR_CORRUPT: tachyon_error_t = 20;
+pub const TACHYON_ERR_STATE: tachyon_error_t = 21;
+/// One past the last error code (`TACHYON_ERR__COUNT`).
+pub const TACHYON_ERR_COUNT: tachyon_error_t = 22;
+
+/// `tachyon_role_t`.
+pub type tachyon_role_t = c_int;
+pub const TACHYON_ROLE_CONSUMER: tachyon_role_t = 0;
+pub const TACHYON_ROLE_PRODUCER: tachyon_role_t = 1;
+
+/// The opaque bus (`tachyon_bus_t`).
+#[repr(C)]
+pub struct tachyon_bus_t {
+    _opaque: [u8; 0],
+    // Neither Send, Sync nor Unpin: only ever handled through a pointer.
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// `tachyon_options_t`: zero-initialise, then set what you need.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct tachyon_options_t {
+    pub schema_fingerprint: u64,
+    pub timeout_ms: i32,
+    pub flags: u32,
+}
+
+/// `tachyon_msg_t`: one message filled in by `tachyon_drain_batch`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tachyon_msg_t {
+    pub data: *const c_void,
+    pub size: u32,
+    pub type_id: u32,
+}
+
+/// `tachyon_stats_t`: this side's own counters.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct tachyon_stats_t {
+    pub messages: u64,
+    pub bytes: u64,
+    pub publishes: u64,
+    pub full_events: u64,
+    pub sleeps: u64,
+    pub wakes: u64,
+}
+
+extern "C" {
+    pub fn tachyon_bus_listen(path: *const c_char, capacity: usize, out: *mut *mut tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_bus_listen_ex(
+        path: *const c_char,
+        capacity: usize,
+        opts: *const tachyon_options_t,
+        out: *mut *mut tachyon_bus_t,
+    ) -> tachyon_error_t;
+    pub fn tachyon_bus_connect(path: *const c_char, out: *mut *mut tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_bus_connect_ex(
+        path: *const c_char,
+        opts: *const tachyon_options_t,
+        out: *mut *mut tachyon_bus_t,
+    ) -> tachyon_error_t;
+    pub fn tachyon_bus_destroy(bus: *mut tachyon_bus_t);
+
+    pub fn tachyon_acquire_tx(bus: *mut tachyon_bus_t, max_size: usize) -> *mut c_void;
+    pub fn tachyon_acquire_tx_blocking(bus: *mut tachyon_bus_t, max_size: usize, timeout_ns: i64) -> *mut c_void;
+    pub fn tachyon_commit_tx(bus: *mut tachyon_bus_t, actual_size: usize, type_id: u32) -> tachyon_error_t;
+    pub fn tachyon_rollback_tx(bus: *mut tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_send(bus: *mut tachyon_bus_t, data: *const c_void, size: usize, type_id: u32) -> tachyon_error_t;
+    pub fn tachyon_send_blocking(
+        bus: *mut tachyon_bus_t,
+        data: *const c_void,
+        size: usize,
+        type_id: u32,
+        timeout_ns: i64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_flush(bus: *mut tachyon_bus_t) -> tachyon_error_t;
+
+    pub fn tachyon_acquire_rx(bus: *mut tachyon_bus_t, type_id: *mut u32, size: *mut usize) -> *const c_void;
+    pub fn tachyon_acquire_rx_blocking(
+        bus: *mut tachyon_bus_t,
+        type_id: *mut u32,
+        size: *mut usize,
+        spin_threshold: u32,
+    ) -> *const c_void;
+    pub fn tachyon_acquire_rx_timeout(
+        bus: *mut tachyon_bus_t,
+        type_id: *mut u32,
+        size: *mut usize,
+        spin_threshold: u32,
+        timeout_ns: i64,
+    ) -> *const c_void;
+    pub fn tachyon_commit_rx(bus: *mut tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_drain_batch(bus: *mut tachyon_bus_t, msgs: *mut tachyon_msg_t, max: usize) -> usize;
+    pub fn tachyon_commit_rx_batch(bus: *mut tachyon_bus_t, count: usize) -> tachyon_error_t;
+
+    pub fn tachyon_last_error(bus: *const tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_strerror(err: tachyon_error_t) -> *const c_char;
+    pub fn tachyon_bus_role(bus: *const tachyon_bus_t) -> tachyon_role_t;
+    pub fn tachyon_capacity(bus: *const tachyon_bus_t) -> usize;
+    pub fn tachyon_max_message_size(bus: *const tachyon_bus_t) -> usize;
+    pub fn tachyon_schema_fingerprint(bus: *const tachyon_bus_t) -> u64;
+    pub fn tachyon_peer_alive(bus: *mut tachyon_bus_t) -> c_int;
+    pub fn tachyon_get_stats(bus: *const tachyon_bus_t, out: *mut tachyon_stats_t) -> tachyon_error_t;
+
+    pub fn tachyon_arena_size(capacity: usize) -> usize;
+    pub fn tachyon_arena_format(
+        mem: *mut c_void,
+        len: usize,
+        capacity: usize,
+        schema_fingerprint: u64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_arena_attach(
+        mem: *mut c_void,
+        len: usize,
+        role: tachyon_role_t,
+        out: *mut *mut tachyon_bus_t,
+    ) -> tachyon_error_t;
+}
