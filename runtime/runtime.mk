@@ -1,0 +1,79 @@
+# runtime/runtime.mk - libtachyon (static and shared), its C tests, the
+# pkg-config file, `make install`, and the c_pingpong example.
+#
+#   make lib             $(BUILD)/lib/libtachyon.a and libtachyon.so
+#   make runtime-tests   $(BUILD)/tests/runtime/test_* (the runner runs them)
+#   make c_pingpong      $(BUILD)/examples/c_pingpong
+#   make install         headers, libraries and tachyon.pc under $(PREFIX)
+
+TACHYON_VERSION := 0.1.0
+TACHYON_SOVERSION := 1
+CXX ?= g++
+
+RT_SRCS := $(sort $(wildcard runtime/src/*.c))
+RT_OBJS := $(patsubst runtime/src/%.c,$(BUILD)/runtime/%.o,$(RT_SRCS))
+RT_LIB_A := $(BUILD)/lib/libtachyon.a
+RT_LIB_SO_REAL := $(BUILD)/lib/libtachyon.so.$(TACHYON_SOVERSION)
+RT_LIB_SO := $(BUILD)/lib/libtachyon.so
+RT_CFLAGS = $(ALL_CFLAGS) -D_GNU_SOURCE -fvisibility=hidden -Iruntime/include
+
+RT_TEST_SRCS := $(sort $(wildcard tests/runtime/test_*.c))
+RT_TESTS := $(patsubst tests/runtime/%.c,$(BUILD)/tests/runtime/%,$(RT_TEST_SRCS))
+RT_CXX_TEST := $(BUILD)/tests/runtime/test_cxx_header
+RT_TEST_CFLAGS = $(ALL_CFLAGS) -D_GNU_SOURCE -Iruntime/include -Itests/runtime
+
+PINGPONG := $(BUILD)/examples/c_pingpong
+
+.PHONY: lib runtime-tests c_pingpong runtime-install
+all: lib c_pingpong
+lib: $(RT_LIB_A) $(RT_LIB_SO)
+c_pingpong: $(PINGPONG)
+runtime-tests: $(RT_TESTS) $(RT_CXX_TEST)
+install: runtime-install
+
+$(BUILD)/runtime/%.o: runtime/src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(RT_CFLAGS) -c -o $@ $<
+
+$(RT_LIB_A): $(RT_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(RT_LIB_SO_REAL): $(RT_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,-soname,libtachyon.so.$(TACHYON_SOVERSION) -Wl,--no-undefined -o $@ $^ $(ALL_LDFLAGS)
+
+$(RT_LIB_SO): $(RT_LIB_SO_REAL)
+	$(Q)ln -sf libtachyon.so.$(TACHYON_SOVERSION) $@
+
+$(BUILD)/tests/runtime/test_%: tests/runtime/test_%.c $(RT_LIB_A) $(wildcard tests/runtime/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(RT_TEST_CFLAGS) -o $@ $< $(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
+
+# The public header must also compile as C++ (and link against the C library).
+$(RT_CXX_TEST): tests/runtime/test_cxx_header.cc runtime/include/tachyon.h $(RT_LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $@"
+	$(Q)$(CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -O1 -g $(SANFLAGS) -Iruntime/include -o $@ $< \
+		$(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
+
+$(PINGPONG): examples/c_pingpong/pingpong.c $(RT_LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -Iruntime/include -o $@ $< $(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
+
+$(BUILD)/tachyon.pc: runtime/tachyon.pc.in
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(TACHYON_VERSION)|g' $< > $@
+
+runtime-install: lib $(BUILD)/tachyon.pc
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 runtime/include/tachyon.h $(DESTDIR)$(PREFIX)/include/tachyon.h
+	install -m 644 $(RT_LIB_A) $(DESTDIR)$(PREFIX)/lib/libtachyon.a
+	install -m 755 $(RT_LIB_SO_REAL) $(DESTDIR)$(PREFIX)/lib/libtachyon.so.$(TACHYON_SOVERSION)
+	ln -sf libtachyon.so.$(TACHYON_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libtachyon.so
+	install -m 644 $(BUILD)/tachyon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/tachyon.pc

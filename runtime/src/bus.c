@@ -1,0 +1,84 @@
+/*
+ * bus.c - closing a bus and the queries about it.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "internal.h"
+
+void tachyon_bus_destroy(tachyon_bus_t *bus)
+{
+    struct ti_shared *shm;
+
+    if (!bus)
+        return;
+    shm = bus->shm;
+    if (bus->role == TACHYON_ROLE_PRODUCER) {
+        bus->reserving = 0;
+        ti_publish(bus);
+        /* seq_cst after the final tail store: a consumer that sees CLOSED
+         * (acquire) then loads the final tail. */
+        ti_store_seqcst(&shm->producer_state, TI_SIDE_CLOSED);
+        __atomic_fetch_add(&shm->data_seq, 1, __ATOMIC_RELEASE);
+        ti_futex_wake(&shm->data_seq);
+    } else {
+        ti_store_seqcst(&shm->consumer_state, TI_SIDE_CLOSED);
+        __atomic_fetch_add(&shm->space_seq, 1, __ATOMIC_RELEASE);
+        ti_futex_wake(&shm->space_seq);
+    }
+    ti_bus_free(bus);
+}
+
+tachyon_error_t tachyon_last_error(const tachyon_bus_t *bus)
+{
+    return bus ? bus->last_error : TACHYON_ERR_INVALID_ARG;
+}
+
+tachyon_role_t tachyon_bus_role(const tachyon_bus_t *bus)
+{
+    return bus ? (tachyon_role_t)bus->role : TACHYON_ROLE_CONSUMER;
+}
+
+size_t tachyon_capacity(const tachyon_bus_t *bus)
+{
+    return bus ? (size_t)bus->capacity : 0;
+}
+
+size_t tachyon_max_message_size(const tachyon_bus_t *bus)
+{
+    return bus ? (size_t)bus->max_message : 0;
+}
+
+uint64_t tachyon_schema_fingerprint(const tachyon_bus_t *bus)
+{
+    return bus ? bus->schema_fp : 0;
+}
+
+int tachyon_peer_alive(tachyon_bus_t *bus)
+{
+    uint32_t state;
+
+    if (!bus)
+        return 0;
+    state = bus->role == TACHYON_ROLE_PRODUCER ? ti_load_acquire(&bus->shm->consumer_state)
+                                               : ti_load_acquire(&bus->shm->producer_state);
+    if (state != TI_SIDE_ATTACHED || bus->peer_dead)
+        return 0;
+    if (bus->is_arena)
+        return 1;
+    if (ti_peer_dead(bus)) {
+        if (bus->role == TACHYON_ROLE_CONSUMER)
+            ti_recover_unpublished(bus);
+        bus->peer_dead = 1;
+        return 0;
+    }
+    return 1;
+}
+
+tachyon_error_t tachyon_get_stats(const tachyon_bus_t *bus, tachyon_stats_t *out)
+{
+    if (!bus || !out)
+        return TACHYON_ERR_INVALID_ARG;
+    memcpy(out, &bus->stats, sizeof(*out));
+    return TACHYON_OK;
+}

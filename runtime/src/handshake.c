@@ -1,0 +1,676 @@
+/*
+ * handshake.c - setting up a bus over a Unix domain socket: binding (with
+ * stale-socket replacement), the HELLO / WELCOME / ACK exchange with the memfd
+ * passed in SCM_RIGHTS, the uid check with SO_PEERCRED, and the pidfds used
+ * later to notice a dead peer. The byte layout of the records is in ABI.md.
+ *
+ * The listener serves one connector: a connector that sends garbage, stalls
+ * or has another uid is dropped and the wait goes on; a well-formed connector
+ * whose parameters differ fails both sides with the same error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define TI_HANDSHAKE_NS (2000ll * 1000000)  /* per connector, on the listener */
+#define TI_CONNECT_DEFAULT_MS 5000
+#define TI_CONNECT_RETRY_NS (10ll * 1000000)
+
+struct ti_addr {
+    struct sockaddr_un sun;
+    socklen_t len;
+    int abstract;
+    const char *path; /* filesystem path, for lstat/chmod/unlink */
+};
+
+/* "@name" is the abstract namespace (leading NUL, no file); anything else is a
+ * filesystem path that must fit sun_path with its NUL. Never truncates. */
+static tachyon_error_t ti_addr_parse(const char *path, struct ti_addr *a)
+{
+    size_t n;
+
+    if (!path || !*path)
+        return TACHYON_ERR_INVALID_ARG;
+    memset(a, 0, sizeof(*a));
+    a->sun.sun_family = AF_UNIX;
+    if (path[0] == '@') {
+        n = strlen(path + 1);
+        if (n == 0)
+            return TACHYON_ERR_INVALID_ARG;
+        if (n + 1 > sizeof(a->sun.sun_path))
+            return TACHYON_ERR_PATH_TOO_LONG;
+        memcpy(a->sun.sun_path + 1, path + 1, n);
+        a->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+        a->abstract = 1;
+        return TACHYON_OK;
+    }
+    n = strlen(path);
+    if (n + 1 > sizeof(a->sun.sun_path))
+        return TACHYON_ERR_PATH_TOO_LONG;
+    memcpy(a->sun.sun_path, path, n + 1);
+    a->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+    a->path = path;
+    return TACHYON_OK;
+}
+
+/* ---- Records: fields in native byte order (little-endian on every machine
+ * that can pass the byte-order check), 64 bytes, unused bytes zero. ---------- */
+
+static void ti_put32(uint8_t *rec, size_t off, uint32_t v)
+{
+    memcpy(rec + off, &v, sizeof(v));
+}
+static void ti_put64(uint8_t *rec, size_t off, uint64_t v)
+{
+    memcpy(rec + off, &v, sizeof(v));
+}
+static uint32_t ti_get32(const uint8_t *rec, size_t off)
+{
+    uint32_t v;
+    memcpy(&v, rec + off, sizeof(v));
+    return v;
+}
+static uint64_t ti_get64(const uint8_t *rec, size_t off)
+{
+    uint64_t v;
+    memcpy(&v, rec + off, sizeof(v));
+    return v;
+}
+
+/* ---- Socket I/O with a deadline ------------------------------------------ */
+
+static int ti_poll_ms(int64_t deadline)
+{
+    int64_t left;
+
+    if (deadline == INT64_MAX)
+        return -1;
+    left = deadline - ti_now_ns();
+    if (left <= 0)
+        return 0;
+    left = (left + 999999) / 1000000;
+    return left > 1000000000 ? 1000000000 : (int)left;
+}
+
+/* Waits for `events` on fd. OK, TIMEOUT, INTERRUPTED or SYSTEM. */
+static tachyon_error_t ti_wait_fd(int fd, short events, int64_t deadline)
+{
+    struct pollfd pfd = {.fd = fd, .events = events};
+
+    for (;;) {
+        int r = poll(&pfd, 1, ti_poll_ms(deadline));
+        if (r > 0)
+            return TACHYON_OK;
+        if (r == 0)
+            return TACHYON_ERR_TIMEOUT;
+        if (errno == EINTR)
+            return TACHYON_ERR_INTERRUPTED;
+        return TACHYON_ERR_SYSTEM;
+    }
+}
+
+/* Sends one record, with `pass_fd` in SCM_RIGHTS if >= 0. A peer that went
+ * away is HANDSHAKE (MSG_NOSIGNAL: never SIGPIPE). */
+static tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int64_t deadline)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {.iov_base = (void *)rec, .iov_len = TI_REC_SIZE};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    tachyon_error_t err;
+    ssize_t n;
+
+    if (pass_fd >= 0) {
+        struct cmsghdr *cm;
+        memset(&ctl, 0, sizeof(ctl));
+        msg.msg_control = ctl.buf;
+        msg.msg_controllen = sizeof(ctl.buf);
+        cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+    }
+    err = ti_wait_fd(fd, POLLOUT, deadline);
+    if (err != TACHYON_OK)
+        return err;
+    /* 64 bytes into an empty stream socket go out whole or not at all. */
+    n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n == TI_REC_SIZE)
+        return TACHYON_OK;
+    if (n < 0 && errno == EINTR)
+        return TACHYON_ERR_INTERRUPTED;
+    return TACHYON_ERR_HANDSHAKE;
+}
+
+/* Receives one whole record. Any fd that arrives goes to *fd_out if given
+ * (the first one), else is closed. OK, TIMEOUT, INTERRUPTED, HANDSHAKE (peer
+ * closed early or sent a short record) or SYSTEM. */
+static tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t deadline)
+{
+    size_t got = 0;
+
+    if (fd_out)
+        *fd_out = -1;
+    while (got < TI_REC_SIZE) {
+        union {
+            char buf[CMSG_SPACE(4 * sizeof(int))];
+            struct cmsghdr align;
+        } ctl;
+        struct iovec iov = {.iov_base = rec + got, .iov_len = TI_REC_SIZE - got};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                             .msg_controllen = sizeof(ctl.buf)};
+        tachyon_error_t err = ti_wait_fd(fd, POLLIN, deadline);
+        ssize_t n;
+
+        if (err != TACHYON_OK)
+            return err;
+        n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                continue;
+            if (errno == EINTR)
+                return TACHYON_ERR_INTERRUPTED;
+            return TACHYON_ERR_HANDSHAKE;
+        }
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+            if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                continue;
+            size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < count; i++) {
+                int passed;
+                memcpy(&passed, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+                if (fd_out && *fd_out < 0)
+                    *fd_out = passed;
+                else
+                    close(passed);
+            }
+        }
+        if (n == 0)
+            return TACHYON_ERR_HANDSHAKE;
+        got += (size_t)n;
+    }
+    return TACHYON_OK;
+}
+
+static tachyon_error_t ti_peer_cred(int fd, struct ucred *cred)
+{
+    socklen_t len = sizeof(*cred);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) != 0 || len != sizeof(*cred))
+        return TACHYON_ERR_SYSTEM;
+    return TACHYON_OK;
+}
+
+/* A status read from the peer becomes our error only if it is one we know. */
+static tachyon_error_t ti_status_error(uint32_t status)
+{
+    if (status == 0)
+        return TACHYON_OK;
+    if (status >= (uint32_t)TACHYON_ERR__COUNT)
+        return TACHYON_ERR_HANDSHAKE;
+    return (tachyon_error_t)status;
+}
+
+static void ti_welcome(uint8_t *rec, tachyon_error_t status, uint64_t capacity, uint64_t fp)
+{
+    memset(rec, 0, TI_REC_SIZE);
+    ti_put64(rec, 0, TI_WELCOME_MAGIC);
+    ti_put32(rec, 8, (uint32_t)status);
+    ti_put32(rec, 12, TACHYON_ABI_VERSION);
+    ti_put64(rec, 16, capacity);
+    ti_put64(rec, 24, fp);
+}
+
+static void ti_ack(uint8_t *rec, tachyon_error_t status)
+{
+    memset(rec, 0, TI_REC_SIZE);
+    ti_put64(rec, 0, TI_ACK_MAGIC);
+    ti_put32(rec, 8, (uint32_t)status);
+}
+
+static int ti_is_family(uint64_t magic)
+{
+    return (magic & TI_FAMILY_MASK) == TI_FAMILY;
+}
+
+/* ---- Listener ------------------------------------------------------------ */
+
+static tachyon_error_t ti_bind_errno(int e)
+{
+    switch (e) {
+    case EADDRINUSE:
+        return TACHYON_ERR_ADDR_IN_USE;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return TACHYON_ERR_PERMISSION;
+    case ENAMETOOLONG:
+        return TACHYON_ERR_PATH_TOO_LONG;
+    case ENOMEM:
+    case ENOBUFS:
+        return TACHYON_ERR_NO_MEMORY;
+    default:
+        return TACHYON_ERR_SYSTEM;
+    }
+}
+
+/* Is the socket file at `a` served by a live listener? 1 live, 0 stale (the
+ * connect was refused), -1 cannot tell (then the path is left alone). */
+static int ti_probe_live(const struct ti_addr *a)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int r, e;
+
+    if (fd < 0)
+        return -1;
+    r = connect(fd, (const struct sockaddr *)&a->sun, a->len);
+    e = errno;
+    close(fd);
+    if (r == 0 || e == EAGAIN || e == EINPROGRESS)
+        return 1;
+    if (e == ECONNREFUSED)
+        return 0;
+    return -1;
+}
+
+static tachyon_error_t ti_bind_listener(const struct ti_addr *a, int *fd_out)
+{
+    tachyon_error_t err;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return TACHYON_ERR_SYSTEM;
+    for (int attempt = 0;; attempt++) {
+        struct stat st;
+        int live;
+
+        if (bind(fd, (const struct sockaddr *)&a->sun, a->len) == 0)
+            break;
+        if (errno != EADDRINUSE || a->abstract || attempt >= 2) {
+            err = ti_bind_errno(errno);
+            goto fail;
+        }
+        if (lstat(a->path, &st) != 0) {
+            if (errno == ENOENT) /* it just went away: try again */
+                continue;
+            err = ti_bind_errno(errno);
+            goto fail;
+        }
+        if (!S_ISSOCK(st.st_mode)) {
+            err = TACHYON_ERR_ADDR_IN_USE;
+            goto fail;
+        }
+        live = ti_probe_live(a);
+        if (live != 0) {
+            err = TACHYON_ERR_ADDR_IN_USE;
+            goto fail;
+        }
+        /* Stale: left behind by a listener that died. Replace it. */
+        if (unlink(a->path) != 0 && errno != ENOENT) {
+            err = ti_bind_errno(errno);
+            goto fail;
+        }
+    }
+    /* Before listen(): until then every connect is refused, so no one reaches
+     * the socket while it still has the umask's mode. */
+    if (!a->abstract && chmod(a->path, 0600) != 0) {
+        err = TACHYON_ERR_SYSTEM;
+        unlink(a->path);
+        goto fail;
+    }
+    if (listen(fd, 16) != 0) {
+        err = TACHYON_ERR_SYSTEM;
+        if (!a->abstract)
+            unlink(a->path);
+        goto fail;
+    }
+    *fd_out = fd;
+    return TACHYON_OK;
+fail:
+    close(fd);
+    return err;
+}
+
+/* Checks a well-formed HELLO against this listener's parameters. */
+static tachyon_error_t ti_check_hello(const uint8_t *rec, uint64_t fp)
+{
+    if (ti_get64(rec, 0) != TI_HELLO_MAGIC || ti_get32(rec, 8) != TACHYON_ABI_VERSION)
+        return TACHYON_ERR_ABI_MISMATCH;
+    if (ti_get32(rec, 12) != TI_BYTE_ORDER_MARK)
+        return TACHYON_ERR_BYTE_ORDER;
+    if (ti_get32(rec, 16) != TACHYON_FRAME_ALIGN || ti_get32(rec, 20) != TACHYON_FRAME_HEADER)
+        return TACHYON_ERR_ALIGNMENT;
+    if (ti_get64(rec, 24) != fp)
+        return TACHYON_ERR_SCHEMA_MISMATCH;
+    return TACHYON_OK;
+}
+
+/* Serves one accepted connector. Sets *drop when the connector is to be
+ * ignored (garbage, stall, other uid) and the wait goes on; otherwise returns
+ * the outcome of the listen call. */
+static tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline, int *drop,
+                                tachyon_bus_t **out)
+{
+    uint8_t rec[TI_REC_SIZE];
+    struct ucred cred;
+    tachyon_bus_t *bus = NULL;
+    void *base = NULL;
+    tachyon_error_t err, status;
+    int memfd = -1, pidfd = -1;
+
+    *drop = 1;
+    if (ti_peer_cred(cfd, &cred) != TACHYON_OK)
+        return TACHYON_OK;
+    err = ti_recv_rec(cfd, rec, NULL, deadline);
+    if (err == TACHYON_ERR_INTERRUPTED) {
+        *drop = 0;
+        return err;
+    }
+    if (err != TACHYON_OK || !ti_is_family(ti_get64(rec, 0)))
+        return TACHYON_OK; /* garbage, short, or silent: drop it */
+    if (!(o->flags & TACHYON_OPT_ALLOW_ANY_UID) && cred.uid != getuid()) {
+        ti_welcome(rec, TACHYON_ERR_PERMISSION, 0, 0);
+        (void)ti_send_rec(cfd, rec, -1, deadline);
+        return TACHYON_OK;
+    }
+    status = ti_check_hello(rec, o->schema_fingerprint);
+    if (status != TACHYON_OK) {
+        *drop = 0;
+        ti_welcome(rec, status, capacity, o->schema_fingerprint);
+        (void)ti_send_rec(cfd, rec, -1, deadline);
+        return status;
+    }
+    /* The connector waits for our WELCOME, so its pid is still its own. */
+    pidfd = ti_pidfd_open(cred.pid);
+    err = ti_segment_create(capacity, o->schema_fingerprint, &memfd);
+    if (err == TACHYON_OK)
+        err = ti_segment_map(memfd, capacity, &base);
+    if (err == TACHYON_OK) {
+        bus = ti_bus_new(base, TI_HEADER_SIZE + capacity, capacity, TACHYON_ROLE_CONSUMER, o->schema_fingerprint);
+        if (!bus) {
+            munmap(base, TI_HEADER_SIZE + capacity);
+            err = TACHYON_ERR_NO_MEMORY;
+        }
+    }
+    if (err != TACHYON_OK) {
+        /* Our own failure: tell the connector so it is not left guessing. */
+        *drop = 0;
+        ti_welcome(rec, err, capacity, o->schema_fingerprint);
+        (void)ti_send_rec(cfd, rec, -1, deadline);
+        goto fail;
+    }
+    bus->pidfd = pidfd;
+    pidfd = -1;
+    bus->peer_pid = cred.pid;
+    ti_store_relaxed(&bus->shm->consumer_pid, (uint32_t)getpid());
+    ti_store_release(&bus->shm->consumer_state, TI_SIDE_ATTACHED);
+
+    ti_welcome(rec, TACHYON_OK, capacity, o->schema_fingerprint);
+    err = ti_send_rec(cfd, rec, memfd, deadline);
+    close(memfd);
+    memfd = -1;
+    if (err == TACHYON_OK)
+        err = ti_recv_rec(cfd, rec, NULL, deadline);
+    if (err == TACHYON_ERR_INTERRUPTED) {
+        *drop = 0;
+        goto fail;
+    }
+    if (err != TACHYON_OK || ti_get64(rec, 0) != TI_ACK_MAGIC)
+        goto fail; /* went away or garbage before its verdict: drop it */
+    *drop = 0;
+    err = ti_status_error(ti_get32(rec, 8));
+    if (err != TACHYON_OK)
+        goto fail;
+    *out = bus;
+    return TACHYON_OK;
+fail:
+    if (memfd >= 0)
+        close(memfd);
+    if (pidfd >= 0)
+        close(pidfd);
+    ti_bus_free(bus);
+    return err;
+}
+
+tachyon_error_t tachyon_bus_listen_ex(const char *path, size_t capacity, const tachyon_options_t *opts,
+                                      tachyon_bus_t **out)
+{
+    tachyon_options_t o = {0};
+    struct ti_addr addr;
+    tachyon_error_t err;
+    int64_t deadline = INT64_MAX;
+    int lfd;
+
+    if (!out)
+        return TACHYON_ERR_INVALID_ARG;
+    *out = NULL;
+    if (opts)
+        o = *opts;
+    err = ti_addr_parse(path, &addr);
+    if (err != TACHYON_OK)
+        return err;
+    if (!ti_capacity_valid(capacity))
+        return TACHYON_ERR_CAPACITY;
+    if (o.timeout_ms > 0)
+        deadline = ti_now_ns() + (int64_t)o.timeout_ms * 1000000;
+    err = ti_bind_listener(&addr, &lfd);
+    if (err != TACHYON_OK)
+        return err;
+    for (;;) {
+        int64_t hs_deadline;
+        int cfd, drop;
+
+        err = ti_wait_fd(lfd, POLLIN, deadline);
+        if (err != TACHYON_OK)
+            break;
+        cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (cfd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
+                continue;
+            err = errno == EMFILE || errno == ENFILE || errno == ENOMEM ? TACHYON_ERR_NO_MEMORY : TACHYON_ERR_SYSTEM;
+            break;
+        }
+        hs_deadline = ti_now_ns() + TI_HANDSHAKE_NS;
+        if (hs_deadline > deadline)
+            hs_deadline = deadline;
+        err = ti_serve(cfd, capacity, &o, hs_deadline, &drop, out);
+        close(cfd);
+        if (!drop)
+            break;
+    }
+    close(lfd);
+    if (!addr.abstract)
+        unlink(addr.path);
+    return err;
+}
+
+tachyon_error_t tachyon_bus_listen(const char *path, size_t capacity, tachyon_bus_t **out)
+{
+    return tachyon_bus_listen_ex(path, capacity, NULL, out);
+}
+
+/* ---- Connector ----------------------------------------------------------- */
+
+static tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int *fd_out)
+{
+    for (;;) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int e;
+
+        if (fd < 0)
+            return TACHYON_ERR_SYSTEM;
+        if (connect(fd, (const struct sockaddr *)&a->sun, a->len) == 0) {
+            *fd_out = fd;
+            return TACHYON_OK;
+        }
+        e = errno;
+        close(fd);
+        switch (e) {
+        case ENOENT:
+        case ECONNREFUSED:
+        case EAGAIN: { /* not listening yet, or its backlog is full: retry until the deadline */
+            struct timespec pause = {0, TI_CONNECT_RETRY_NS};
+            if (deadline != INT64_MAX && ti_now_ns() + TI_CONNECT_RETRY_NS > deadline)
+                return TACHYON_ERR_NO_LISTENER;
+            if (nanosleep(&pause, NULL) != 0 && errno == EINTR)
+                return TACHYON_ERR_INTERRUPTED;
+            continue;
+        }
+        case EACCES:
+        case EPERM:
+            return TACHYON_ERR_PERMISSION;
+        case EINTR:
+            return TACHYON_ERR_INTERRUPTED;
+        case ENOTDIR:
+            return TACHYON_ERR_NO_LISTENER;
+        default:
+            return TACHYON_ERR_SYSTEM;
+        }
+    }
+}
+
+/* Checks the WELCOME and the segment that came with it; on success *bus_out
+ * is the producer side. Returns the verdict to send back in the ACK. */
+static tachyon_error_t ti_accept_welcome(const uint8_t *rec, int memfd, uint64_t fp, tachyon_bus_t **bus_out)
+{
+    uint64_t capacity = ti_get64(rec, 16);
+    tachyon_bus_t *bus;
+    tachyon_error_t err;
+    void *base;
+
+    if (ti_get32(rec, 12) != TACHYON_ABI_VERSION)
+        return TACHYON_ERR_ABI_MISMATCH;
+    if (ti_get64(rec, 24) != fp)
+        return TACHYON_ERR_SCHEMA_MISMATCH;
+    if (!ti_capacity_valid(capacity))
+        return TACHYON_ERR_CAPACITY;
+    if (memfd < 0)
+        return TACHYON_ERR_HANDSHAKE;
+    err = ti_segment_verify_fd(memfd, capacity);
+    if (err != TACHYON_OK)
+        return err;
+    err = ti_segment_map(memfd, capacity, &base);
+    if (err != TACHYON_OK)
+        return err;
+    err = ti_header_check(base, capacity, fp);
+    if (err == TACHYON_OK) {
+        const struct ti_shared *shm = base;
+        /* A fresh ring: nothing written, no producer yet. */
+        if (ti_load_acquire(&shm->tail) != 0 || ti_load_acquire(&shm->head) != 0 ||
+            ti_load_acquire(&shm->producer_state) != TI_SIDE_NONE)
+            err = TACHYON_ERR_CORRUPT;
+    }
+    if (err != TACHYON_OK) {
+        munmap(base, TI_HEADER_SIZE + capacity);
+        return err;
+    }
+    bus = ti_bus_new(base, TI_HEADER_SIZE + capacity, capacity, TACHYON_ROLE_PRODUCER, fp);
+    if (!bus) {
+        munmap(base, TI_HEADER_SIZE + capacity);
+        return TACHYON_ERR_NO_MEMORY;
+    }
+    *bus_out = bus;
+    return TACHYON_OK;
+}
+
+tachyon_error_t tachyon_bus_connect_ex(const char *path, const tachyon_options_t *opts, tachyon_bus_t **out)
+{
+    tachyon_options_t o = {0};
+    uint8_t rec[TI_REC_SIZE];
+    struct ti_addr addr;
+    struct ucred cred;
+    tachyon_bus_t *bus = NULL;
+    tachyon_error_t err, verdict;
+    int64_t deadline = INT64_MAX;
+    int fd = -1, memfd = -1;
+
+    if (!out)
+        return TACHYON_ERR_INVALID_ARG;
+    *out = NULL;
+    if (opts)
+        o = *opts;
+    err = ti_addr_parse(path, &addr);
+    if (err != TACHYON_OK)
+        return err;
+    if (o.timeout_ms == 0)
+        o.timeout_ms = TI_CONNECT_DEFAULT_MS;
+    if (o.timeout_ms > 0)
+        deadline = ti_now_ns() + (int64_t)o.timeout_ms * 1000000;
+
+    err = ti_connect_socket(&addr, deadline, &fd);
+    if (err != TACHYON_OK)
+        return err;
+    err = ti_peer_cred(fd, &cred);
+    if (err != TACHYON_OK)
+        goto out;
+
+    memset(rec, 0, sizeof(rec));
+    ti_put64(rec, 0, TI_HELLO_MAGIC);
+    ti_put32(rec, 8, TACHYON_ABI_VERSION);
+    ti_put32(rec, 12, TI_BYTE_ORDER_MARK);
+    ti_put32(rec, 16, TACHYON_FRAME_ALIGN);
+    ti_put32(rec, 20, TACHYON_FRAME_HEADER);
+    ti_put64(rec, 24, o.schema_fingerprint);
+    ti_put32(rec, 32, (uint32_t)getpid());
+    err = ti_send_rec(fd, rec, -1, deadline);
+    if (err != TACHYON_OK)
+        goto out;
+    err = ti_recv_rec(fd, rec, &memfd, deadline);
+    if (err != TACHYON_OK)
+        goto out; /* TIMEOUT, INTERRUPTED, or HANDSHAKE: the listener dropped us */
+    if (!ti_is_family(ti_get64(rec, 0))) {
+        err = TACHYON_ERR_HANDSHAKE;
+        goto out;
+    }
+    if (ti_get64(rec, 0) != TI_WELCOME_MAGIC) {
+        verdict = TACHYON_ERR_ABI_MISMATCH;
+    } else {
+        err = ti_status_error(ti_get32(rec, 8));
+        if (err != TACHYON_OK)
+            goto out; /* the listener refused us and already failed */
+        verdict = ti_accept_welcome(rec, memfd, o.schema_fingerprint, &bus);
+    }
+    if (memfd >= 0) {
+        close(memfd);
+        memfd = -1;
+    }
+    if (verdict == TACHYON_OK) {
+        /* The listener waits for our ACK, so its pid is still its own. */
+        bus->pidfd = ti_pidfd_open(cred.pid);
+        bus->peer_pid = cred.pid;
+        ti_store_relaxed(&bus->shm->producer_pid, (uint32_t)getpid());
+        ti_store_release(&bus->shm->producer_state, TI_SIDE_ATTACHED);
+    }
+    ti_ack(rec, verdict);
+    err = ti_send_rec(fd, rec, -1, deadline);
+    if (verdict != TACHYON_OK)
+        err = verdict;
+    if (err != TACHYON_OK)
+        goto out;
+    *out = bus;
+    bus = NULL;
+out:
+    if (memfd >= 0)
+        close(memfd);
+    ti_bus_free(bus);
+    close(fd);
+    return err;
+}
+
+tachyon_error_t tachyon_bus_connect(const char *path, tachyon_bus_t **out)
+{
+    return tachyon_bus_connect_ex(path, NULL, out);
+}

@@ -1,0 +1,230 @@
+/*
+ * internal.h - libtachyon's private structures: the shared segment header as
+ * laid out in ABI.md, the per-side bus struct, the handshake records, and the
+ * memory-ordering helpers. Nothing here is exported.
+ *
+ * Memory ordering in one paragraph. The producer publishes frames with a
+ * release store of `tail` (paired with the consumer's acquire load of `tail`);
+ * each frame's stamp is written last with a release store (paired with the
+ * consumer's acquire load of that stamp, which matters only when it recovers
+ * unpublished frames after the producer died). The consumer frees space with a
+ * release store of `head` (paired with the producer's acquire load of `head`,
+ * so the consumer's reads of a frame happen before the producer overwrites it).
+ * Sleeping uses the Dekker pattern: the sleeper stores its `*_sleeping` flag and
+ * then re-reads the index; the waker stores the index and then reads the flag.
+ * All four accesses are seq_cst, so at least one side sees the other and no
+ * wake-up is lost (see wait.c).
+ */
+#ifndef TACHYON_INTERNAL_H
+#define TACHYON_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tachyon.h"
+
+#define TI_HIDDEN __attribute__((visibility("hidden")))
+#define TI_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- Segment identity (ABI.md, "Shared segment") ------------------------ */
+
+#define TI_SEG_MAGIC 0x314e4f4948434154ull /* "TACHION1" */
+#define TI_BYTE_ORDER_MARK 0x01020304u
+#define TI_HEADER_SIZE 4096u
+#define TI_STAMP_MSG 0x5441434859535450ull  /* stamp = position ^ this, for a message */
+#define TI_STAMP_WRAP 0x5752415050454421ull /* stamp = position ^ this, for a wrap marker */
+
+/* producer_state / consumer_state values */
+#define TI_SIDE_NONE 0u
+#define TI_SIDE_ATTACHED 1u
+#define TI_SIDE_CLOSED 2u
+
+#define TI_LINE 128
+
+/* The first 4096 bytes of every segment. Each group of fields has its own
+ * 128-byte line so that the producer's and the consumer's writes never share a
+ * line (128 covers the adjacent-line prefetcher). */
+struct ti_shared {
+    /* line 0: identity, written once by the creator, read-only afterwards */
+    uint64_t magic;
+    uint32_t abi_version;
+    uint32_t byte_order;
+    uint32_t header_size;
+    uint32_t frame_align;
+    uint64_t capacity;
+    uint64_t max_message;
+    uint64_t schema_fp;
+    uint8_t pad0[TI_LINE - 48];
+    /* line 1: written by the producer only */
+    uint64_t tail;
+    uint32_t producer_state;
+    uint32_t producer_pid;
+    uint8_t pad1[TI_LINE - 16];
+    /* line 2: written by the consumer only */
+    uint64_t head;
+    uint32_t consumer_state;
+    uint32_t consumer_pid;
+    uint8_t pad2[TI_LINE - 16];
+    /* line 3: the consumer sleeps on data_seq */
+    uint32_t consumer_sleeping;
+    uint32_t data_seq;
+    uint8_t pad3[TI_LINE - 8];
+    /* line 4: the producer sleeps on space_seq */
+    uint32_t producer_sleeping;
+    uint32_t space_seq;
+    uint8_t pad4[TI_LINE - 8];
+    uint8_t reserved[TI_HEADER_SIZE - 5 * TI_LINE];
+};
+
+_Static_assert(sizeof(struct ti_shared) == TI_HEADER_SIZE, "segment header is 4096 bytes");
+_Static_assert(offsetof(struct ti_shared, capacity) == 24, "ABI: capacity at 24");
+_Static_assert(offsetof(struct ti_shared, schema_fp) == 40, "ABI: schema_fp at 40");
+_Static_assert(offsetof(struct ti_shared, tail) == 128, "ABI: tail at 128");
+_Static_assert(offsetof(struct ti_shared, producer_pid) == 140, "ABI: producer_pid at 140");
+_Static_assert(offsetof(struct ti_shared, head) == 256, "ABI: head at 256");
+_Static_assert(offsetof(struct ti_shared, consumer_pid) == 268, "ABI: consumer_pid at 268");
+_Static_assert(offsetof(struct ti_shared, consumer_sleeping) == 384, "ABI: consumer_sleeping at 384");
+_Static_assert(offsetof(struct ti_shared, data_seq) == 388, "ABI: data_seq at 388");
+_Static_assert(offsetof(struct ti_shared, producer_sleeping) == 512, "ABI: producer_sleeping at 512");
+_Static_assert(offsetof(struct ti_shared, space_seq) == 516, "ABI: space_seq at 516");
+
+/* Frame header: 16 bytes at every 64-byte aligned frame position. */
+struct ti_frame {
+    uint32_t size;
+    uint32_t type_id;
+    uint64_t stamp;
+};
+_Static_assert(sizeof(struct ti_frame) == TACHYON_FRAME_HEADER, "frame header is 16 bytes");
+
+/* Ring bytes a message of `size` payload bytes occupies. */
+static inline uint64_t ti_frame_len(uint64_t size)
+{
+    return (TACHYON_FRAME_HEADER + size + (TACHYON_FRAME_ALIGN - 1)) & ~(uint64_t)(TACHYON_FRAME_ALIGN - 1);
+}
+
+static inline int ti_capacity_valid(uint64_t capacity)
+{
+    return capacity >= TACHYON_MIN_CAPACITY && capacity <= (uint64_t)TACHYON_MAX_CAPACITY &&
+           (capacity & (capacity - 1)) == 0;
+}
+
+static inline uint64_t ti_max_message(uint64_t capacity)
+{
+    return capacity / 2 - TACHYON_FRAME_HEADER;
+}
+
+/* ---- Handshake records (ABI.md, "Handshake"), 64 bytes each -------------- */
+
+#define TI_REC_SIZE 64
+#define TI_HELLO_MAGIC 0x4f4c454848434154ull   /* "TACHHELO" */
+#define TI_WELCOME_MAGIC 0x434c455748434154ull /* "TACHWELC" */
+#define TI_ACK_MAGIC 0x214b434148434154ull     /* "TACHACK!" */
+#define TI_FAMILY_MASK 0x00000000ffffffffull   /* low 4 bytes "TACH": a Tachyon peer */
+#define TI_FAMILY 0x48434154ull
+
+/* ---- The bus: one side's private state ---------------------------------- */
+
+enum ti_hold {
+    TI_HOLD_NONE = 0,
+    TI_HOLD_ONE,   /* acquire_rx returned a frame */
+    TI_HOLD_BATCH  /* drain_batch returned frames */
+};
+
+/* Allocated 128-byte aligned, so a producer's and a consumer's bus in one
+ * process never share a cache line. Hot fields first. */
+struct tachyon_bus {
+    /* read by every hot call */
+    struct ti_shared *shm;
+    uint8_t *ring;
+    uint64_t capacity; /* from the handshake, never re-read from shared memory */
+    uint64_t mask;
+    uint64_t max_message;
+    int role; /* tachyon_role_t */
+    tachyon_error_t last_error;
+
+    /* producer */
+    uint64_t wpos;        /* next write position */
+    uint64_t cached_head; /* last validated head */
+    uint32_t pending;     /* commits since the last publication */
+    int reserving;
+    uint64_t res_frame; /* position of the reserved frame */
+    uint64_t res_max;   /* reserved payload bytes */
+
+    /* consumer */
+    uint64_t rpos;     /* next read position (may run ahead of head over wrap markers) */
+    uint64_t limit;    /* last validated tail, or the recovered end after the producer died */
+    int hold;          /* enum ti_hold */
+    uint64_t held_end; /* position after the held frame(s) */
+    uint64_t held_count;
+    uint64_t held_bytes;
+
+    tachyon_stats_t stats;
+
+    /* cold */
+    int peer_dead; /* sticky: the peer's process is gone (pidfd) */
+    int pidfd;     /* peer's pidfd, -1 if none */
+    pid_t peer_pid;
+    int is_arena;
+    void *map_base;
+    size_t map_len;
+    uint64_t schema_fp;
+} __attribute__((aligned(TI_LINE)));
+
+/* ---- Atomics ----------------------------------------------------------- */
+
+#define ti_load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define ti_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ti_load_seqcst(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define ti_store_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define ti_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define ti_store_seqcst(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+static inline void ti_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* ---- Internal functions, by file --------------------------------------- */
+
+/* error.c */
+static inline void *ti_fail_ptr(tachyon_bus_t *bus, tachyon_error_t err)
+{
+    bus->last_error = err;
+    return NULL;
+}
+static inline tachyon_error_t ti_fail(tachyon_bus_t *bus, tachyon_error_t err)
+{
+    bus->last_error = err;
+    return err;
+}
+
+/* shm.c: segment creation, header writing and validation, bus allocation */
+TI_HIDDEN void ti_header_init(struct ti_shared *shm, uint64_t capacity, uint64_t schema_fp);
+TI_HIDDEN tachyon_error_t ti_header_check(const struct ti_shared *shm, uint64_t capacity, uint64_t schema_fp);
+TI_HIDDEN tachyon_error_t ti_segment_create(uint64_t capacity, uint64_t schema_fp, int *fd_out);
+TI_HIDDEN tachyon_error_t ti_segment_map(int fd, uint64_t capacity, void **base_out);
+TI_HIDDEN tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity);
+TI_HIDDEN tachyon_bus_t *ti_bus_new(void *base, size_t map_len, uint64_t capacity, int role, uint64_t schema_fp);
+TI_HIDDEN void ti_bus_free(tachyon_bus_t *bus);
+
+/* ring.c */
+TI_HIDDEN tachyon_error_t ti_publish(tachyon_bus_t *bus);
+TI_HIDDEN int ti_tx_fits(tachyon_bus_t *bus, uint64_t need);
+TI_HIDDEN void ti_recover_unpublished(tachyon_bus_t *bus);
+
+/* wait.c */
+TI_HIDDEN int64_t ti_now_ns(void);
+TI_HIDDEN int ti_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
+TI_HIDDEN void ti_futex_wake(uint32_t *word);
+TI_HIDDEN int ti_peer_dead(tachyon_bus_t *bus);
+TI_HIDDEN int ti_pidfd_open(pid_t pid);
+
+#endif /* TACHYON_INTERNAL_H */

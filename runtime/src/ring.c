@@ -1,0 +1,429 @@
+/*
+ * ring.c - the hot path: reserving, committing and publishing frames on the
+ * producer side; finding, validating and releasing them on the consumer side.
+ * No allocation and no system call here, except the futex wake in ti_publish /
+ * ti_release_head when the peer has announced that it sleeps.
+ *
+ * Positions (wpos, rpos, head, tail) are byte counts since the ring was created;
+ * they never wrap, and `position & mask` is the index into the ring.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- Producer ------------------------------------------------------------ */
+
+/* Reloads head and validates it. The acquire load pairs with the consumer's
+ * seq_cst exchange of head in ti_release_head: the consumer's reads of the
+ * frames it released happen before we overwrite them. */
+static tachyon_error_t ti_refresh_head(tachyon_bus_t *bus)
+{
+    uint64_t head = ti_load_acquire(&bus->shm->head);
+
+    if (TI_UNLIKELY(head > bus->wpos || bus->wpos - head > bus->capacity))
+        return TACHYON_ERR_CORRUPT;
+    bus->cached_head = head;
+    /* Pairs with the consumer's seq_cst store of CLOSED in tachyon_bus_destroy. */
+    if (TI_UNLIKELY(ti_load_acquire(&bus->shm->consumer_state) == TI_SIDE_CLOSED))
+        return TACHYON_ERR_PEER_GONE;
+    return TACHYON_OK;
+}
+
+/* Ring bytes a reservation of `max_size` needs at the current write position:
+ * the frame, plus the skipped tail of the lap when the frame does not fit
+ * before the ring end. Sets *frame to where the frame will start. */
+static inline uint64_t ti_tx_need(const tachyon_bus_t *bus, uint64_t max_size, uint64_t *frame)
+{
+    uint64_t len = ti_frame_len(max_size);
+    uint64_t idx = bus->wpos & bus->mask;
+
+    if (idx + len <= bus->capacity) {
+        *frame = bus->wpos;
+        return len;
+    }
+    *frame = bus->wpos + (bus->capacity - idx);
+    return len + (bus->capacity - idx);
+}
+
+/* 1 if `need` bytes are free now. Used by the blocking wait after it set
+ * producer_sleeping: the seq_cst load of head is the second half of the Dekker
+ * pair (our flag store, then head load; the consumer's head exchange, then
+ * flag load). Returns -1 with last_error set on a corrupt head or a gone peer. */
+int ti_tx_fits(tachyon_bus_t *bus, uint64_t need)
+{
+    uint64_t head = ti_load_seqcst(&bus->shm->head);
+
+    if (head > bus->wpos || bus->wpos - head > bus->capacity) {
+        bus->last_error = TACHYON_ERR_CORRUPT;
+        return -1;
+    }
+    bus->cached_head = head;
+    if (ti_load_acquire(&bus->shm->consumer_state) == TI_SIDE_CLOSED) {
+        bus->last_error = TACHYON_ERR_PEER_GONE;
+        return -1;
+    }
+    return bus->capacity - (bus->wpos - head) >= need;
+}
+
+/* The body of tachyon_acquire_tx once role and state were checked. */
+static inline void *ti_reserve(tachyon_bus_t *bus, size_t max_size)
+{
+    uint64_t frame, need;
+    tachyon_error_t err;
+
+    if (TI_UNLIKELY(max_size > bus->max_message))
+        return ti_fail_ptr(bus, TACHYON_ERR_TOO_LARGE);
+    need = ti_tx_need(bus, max_size, &frame);
+    if (TI_UNLIKELY(bus->capacity - (bus->wpos - bus->cached_head) < need)) {
+        if (bus->peer_dead)
+            return ti_fail_ptr(bus, TACHYON_ERR_PEER_GONE);
+        err = ti_refresh_head(bus);
+        if (err != TACHYON_OK)
+            return ti_fail_ptr(bus, err);
+        if (bus->capacity - (bus->wpos - bus->cached_head) < need) {
+            bus->stats.full_events++;
+            return ti_fail_ptr(bus, TACHYON_ERR_FULL);
+        }
+    }
+    bus->reserving = 1;
+    bus->res_frame = frame;
+    bus->res_max = max_size;
+    return bus->ring + (frame & bus->mask) + TACHYON_FRAME_HEADER;
+}
+
+void *tachyon_acquire_tx(tachyon_bus_t *bus, size_t max_size)
+{
+    if (TI_UNLIKELY(!bus))
+        return NULL;
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving))
+        return ti_fail_ptr(bus, TACHYON_ERR_STATE);
+    return ti_reserve(bus, max_size);
+}
+
+/* Stores the tail (making every committed frame visible) and wakes the
+ * consumer if it announced that it sleeps. The exchange is seq_cst: it is the
+ * release that pairs with the consumer's acquire load of tail, and the first
+ * half of the Dekker pair with consumer_sleeping (see ti_rx_wait in wait.c). */
+tachyon_error_t ti_publish(tachyon_bus_t *bus)
+{
+    struct ti_shared *shm = bus->shm;
+
+    if (bus->pending == 0)
+        return TACHYON_OK;
+    (void)__atomic_exchange_n(&shm->tail, bus->wpos, __ATOMIC_SEQ_CST);
+    bus->pending = 0;
+    bus->stats.publishes++;
+    if (ti_load_seqcst(&shm->consumer_sleeping)) {
+        /* Release: pairs with the consumer's acquire load of data_seq before
+         * it sleeps, so a consumer that read the old value fails FUTEX_WAIT
+         * with EAGAIN instead of sleeping through this publication. */
+        __atomic_fetch_add(&shm->data_seq, 1, __ATOMIC_RELEASE);
+        ti_futex_wake(&shm->data_seq);
+        bus->stats.wakes++;
+    }
+    return TACHYON_OK;
+}
+
+/* Writes a frame header. The stamp goes last with a release store: it pairs
+ * with the consumer's acquire load of the stamp, which is what makes a frame
+ * recoverable after the producer died between commit and publication. */
+static inline void ti_write_frame(uint8_t *ring, uint64_t mask, uint64_t pos, uint32_t size, uint32_t type_id,
+                                  uint64_t key)
+{
+    struct ti_frame *f = (struct ti_frame *)(ring + (pos & mask));
+
+    ti_store_relaxed(&f->size, size);
+    ti_store_relaxed(&f->type_id, type_id);
+    ti_store_release(&f->stamp, pos ^ key);
+}
+
+static inline tachyon_error_t ti_commit(tachyon_bus_t *bus, size_t actual_size, uint32_t type_id)
+{
+    uint64_t frame = bus->res_frame;
+
+    if (TI_UNLIKELY(frame != bus->wpos)) /* the frame starts the next lap */
+        ti_write_frame(bus->ring, bus->mask, bus->wpos, 0, 0, TI_STAMP_WRAP);
+    ti_write_frame(bus->ring, bus->mask, frame, (uint32_t)actual_size, type_id, TI_STAMP_MSG);
+    bus->wpos = frame + ti_frame_len(actual_size);
+    bus->reserving = 0;
+    bus->stats.messages++;
+    bus->stats.bytes += actual_size;
+    if (++bus->pending >= TACHYON_BATCH)
+        ti_publish(bus);
+    return TACHYON_OK;
+}
+
+tachyon_error_t tachyon_commit_tx(tachyon_bus_t *bus, size_t actual_size, uint32_t type_id)
+{
+    if (TI_UNLIKELY(!bus))
+        return TACHYON_ERR_INVALID_ARG;
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || !bus->reserving))
+        return ti_fail(bus, TACHYON_ERR_STATE);
+    if (TI_UNLIKELY(actual_size > bus->res_max))
+        return ti_fail(bus, TACHYON_ERR_INVALID_ARG);
+    return ti_commit(bus, actual_size, type_id);
+}
+
+tachyon_error_t tachyon_rollback_tx(tachyon_bus_t *bus)
+{
+    if (!bus)
+        return TACHYON_ERR_INVALID_ARG;
+    if (bus->role != TACHYON_ROLE_PRODUCER || !bus->reserving)
+        return ti_fail(bus, TACHYON_ERR_STATE);
+    bus->reserving = 0;
+    return TACHYON_OK;
+}
+
+tachyon_error_t tachyon_send(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id)
+{
+    void *slot;
+
+    if (TI_UNLIKELY(!bus))
+        return TACHYON_ERR_INVALID_ARG;
+    if (TI_UNLIKELY(!data && size))
+        return ti_fail(bus, TACHYON_ERR_INVALID_ARG);
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving))
+        return ti_fail(bus, TACHYON_ERR_STATE);
+    slot = ti_reserve(bus, size);
+    if (TI_UNLIKELY(!slot))
+        return bus->last_error;
+    if (size)
+        memcpy(slot, data, size);
+    return ti_commit(bus, size, type_id);
+}
+
+tachyon_error_t tachyon_flush(tachyon_bus_t *bus)
+{
+    if (!bus)
+        return TACHYON_ERR_INVALID_ARG;
+    if (bus->role != TACHYON_ROLE_PRODUCER)
+        return ti_fail(bus, TACHYON_ERR_STATE);
+    return ti_publish(bus);
+}
+
+/* ---- Consumer ------------------------------------------------------------ */
+
+/* Called when the read cursor `p` reached bus->limit: loads the tail again.
+ * Returns OK if more frames are published, else EMPTY or PEER_GONE. */
+static tachyon_error_t ti_refresh_tail(tachyon_bus_t *bus, uint64_t p)
+{
+    struct ti_shared *shm = bus->shm;
+    uint64_t tail;
+
+    if (bus->peer_dead) /* limit already covers everything recoverable */
+        return TACHYON_ERR_PEER_GONE;
+    /* Pairs with the producer's seq_cst exchange of tail in ti_publish. */
+    tail = ti_load_acquire(&shm->tail);
+    if (tail == p) {
+        /* Pairs with the producer's seq_cst store of CLOSED in destroy, which
+         * follows its final publication: after seeing CLOSED, the tail we load
+         * next is final. */
+        if (TI_LIKELY(ti_load_acquire(&shm->producer_state) != TI_SIDE_CLOSED))
+            return TACHYON_ERR_EMPTY;
+        tail = ti_load_acquire(&shm->tail);
+        if (tail == p)
+            return TACHYON_ERR_PEER_GONE;
+    }
+    if (TI_UNLIKELY(tail < p || tail - bus->rpos > bus->capacity))
+        return TACHYON_ERR_CORRUPT;
+    bus->limit = tail;
+    return TACHYON_OK;
+}
+
+/* Finds the frame at *pos (skipping a wrap marker), validating everything it
+ * reads from shared memory exactly once. On success *pos is the frame's
+ * position and *out its header. */
+static inline tachyon_error_t ti_rx_peek(tachyon_bus_t *bus, uint64_t *pos, const struct ti_frame **out,
+                                         uint32_t *size_out, uint32_t *type_out)
+{
+    uint64_t p = *pos;
+
+    for (;;) {
+        const struct ti_frame *f;
+        uint64_t idx, stamp, len;
+        uint32_t size;
+
+        if (p == bus->limit) {
+            tachyon_error_t err = ti_refresh_tail(bus, p);
+            if (err != TACHYON_OK)
+                return err;
+        }
+        idx = p & bus->mask;
+        f = (const struct ti_frame *)(bus->ring + idx);
+        /* Pairs with the producer's release store of the stamp (ti_write_frame). */
+        stamp = ti_load_acquire(&f->stamp);
+        if (TI_LIKELY(stamp == (p ^ TI_STAMP_MSG))) {
+            size = ti_load_relaxed(&f->size);
+            if (TI_UNLIKELY(size > bus->max_message))
+                return TACHYON_ERR_CORRUPT;
+            len = ti_frame_len(size);
+            if (TI_UNLIKELY(idx + len > bus->capacity || len > bus->limit - p))
+                return TACHYON_ERR_CORRUPT;
+            *pos = p;
+            *out = f;
+            *size_out = size;
+            *type_out = ti_load_relaxed(&f->type_id);
+            return TACHYON_OK;
+        }
+        if (stamp == (p ^ TI_STAMP_WRAP) && idx != 0 && bus->capacity - idx <= bus->limit - p) {
+            p += bus->capacity - idx;
+            continue;
+        }
+        return TACHYON_ERR_CORRUPT;
+    }
+}
+
+const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *size)
+{
+    const struct ti_frame *f;
+    uint64_t p;
+    uint32_t sz, type;
+    tachyon_error_t err;
+
+    if (TI_UNLIKELY(!bus))
+        return NULL;
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_CONSUMER || bus->hold != TI_HOLD_NONE))
+        return ti_fail_ptr(bus, TACHYON_ERR_STATE);
+    p = bus->rpos;
+    err = ti_rx_peek(bus, &p, &f, &sz, &type);
+    if (err != TACHYON_OK)
+        return ti_fail_ptr(bus, err);
+    bus->hold = TI_HOLD_ONE;
+    bus->held_end = p + ti_frame_len(sz);
+    bus->held_count = 1;
+    bus->held_bytes = sz;
+    if (type_id)
+        *type_id = type;
+    if (size)
+        *size = sz;
+    return (const uint8_t *)f + TACHYON_FRAME_HEADER;
+}
+
+/* Stores the new head so the producer may reuse the space, and wakes it if it
+ * sleeps. The exchange is seq_cst: the release pairs with the producer's
+ * acquire load of head (ti_refresh_head), and it is the first half of the
+ * Dekker pair with producer_sleeping (see ti_tx_fits). */
+static inline void ti_release_head(tachyon_bus_t *bus)
+{
+    struct ti_shared *shm = bus->shm;
+
+    (void)__atomic_exchange_n(&shm->head, bus->rpos, __ATOMIC_SEQ_CST);
+    if (TI_UNLIKELY(ti_load_seqcst(&shm->producer_sleeping))) {
+        /* Release: pairs with the producer's acquire load of space_seq. */
+        __atomic_fetch_add(&shm->space_seq, 1, __ATOMIC_RELEASE);
+        ti_futex_wake(&shm->space_seq);
+        bus->stats.wakes++;
+    }
+}
+
+tachyon_error_t tachyon_commit_rx(tachyon_bus_t *bus)
+{
+    if (TI_UNLIKELY(!bus))
+        return TACHYON_ERR_INVALID_ARG;
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_CONSUMER || bus->hold != TI_HOLD_ONE))
+        return ti_fail(bus, TACHYON_ERR_STATE);
+    bus->rpos = bus->held_end;
+    bus->hold = TI_HOLD_NONE;
+    bus->stats.messages++;
+    bus->stats.bytes += bus->held_bytes;
+    ti_release_head(bus);
+    return TACHYON_OK;
+}
+
+size_t tachyon_drain_batch(tachyon_bus_t *bus, tachyon_msg_t *msgs, size_t max)
+{
+    const struct ti_frame *f;
+    uint64_t p, bytes = 0;
+    uint32_t sz, type;
+    size_t n = 0;
+
+    if (!bus)
+        return 0;
+    if (!msgs || max == 0) {
+        bus->last_error = TACHYON_ERR_INVALID_ARG;
+        return 0;
+    }
+    if (bus->role != TACHYON_ROLE_CONSUMER || bus->hold != TI_HOLD_NONE) {
+        bus->last_error = TACHYON_ERR_STATE;
+        return 0;
+    }
+    p = bus->rpos;
+    while (n < max) {
+        tachyon_error_t err = ti_rx_peek(bus, &p, &f, &sz, &type);
+        if (err != TACHYON_OK) {
+            /* Report the error now only if nothing came before it; otherwise
+             * the next call meets it again at the same position. */
+            if (n == 0) {
+                bus->last_error = err;
+                return 0;
+            }
+            break;
+        }
+        msgs[n].data = (const uint8_t *)f + TACHYON_FRAME_HEADER;
+        msgs[n].size = sz;
+        msgs[n].type_id = type;
+        bytes += sz;
+        p += ti_frame_len(sz);
+        n++;
+    }
+    bus->hold = TI_HOLD_BATCH;
+    bus->held_end = p;
+    bus->held_count = n;
+    bus->held_bytes = bytes;
+    return n;
+}
+
+tachyon_error_t tachyon_commit_rx_batch(tachyon_bus_t *bus, size_t count)
+{
+    if (!bus)
+        return TACHYON_ERR_INVALID_ARG;
+    if (bus->role != TACHYON_ROLE_CONSUMER)
+        return ti_fail(bus, TACHYON_ERR_STATE);
+    if (bus->hold == TI_HOLD_NONE && count == 0)
+        return TACHYON_OK;
+    if (bus->hold != TI_HOLD_BATCH || count != bus->held_count)
+        return ti_fail(bus, TACHYON_ERR_STATE);
+    bus->rpos = bus->held_end;
+    bus->hold = TI_HOLD_NONE;
+    bus->stats.messages += count;
+    bus->stats.bytes += bus->held_bytes;
+    ti_release_head(bus);
+    return TACHYON_OK;
+}
+
+/* The producer died (it cannot have closed cleanly, or it would have
+ * published): extend the readable range over frames it committed but did not
+ * publish. A frame counts only if its stamp equals its own position, which a
+ * stale frame from an earlier lap can never match; the range stays within one
+ * capacity of the consumer's released head, the most the producer could have
+ * reserved. */
+void ti_recover_unpublished(tachyon_bus_t *bus)
+{
+    uint64_t tail = ti_load_acquire(&bus->shm->tail);
+    uint64_t bound = bus->rpos + bus->capacity;
+    uint64_t p = bus->limit;
+
+    if (bus->peer_dead)
+        return;
+    if (tail >= bus->limit && tail - bus->rpos <= bus->capacity)
+        p = tail;
+    for (;;) {
+        uint64_t idx = p & bus->mask;
+        const struct ti_frame *f = (const struct ti_frame *)(bus->ring + idx);
+        uint64_t stamp = ti_load_acquire(&f->stamp);
+
+        if (stamp == (p ^ TI_STAMP_MSG)) {
+            uint32_t size = ti_load_relaxed(&f->size);
+            uint64_t len = ti_frame_len(size);
+            if (size > bus->max_message || idx + len > bus->capacity || len > bound - p)
+                break;
+            p += len;
+        } else if (stamp == (p ^ TI_STAMP_WRAP) && idx != 0 && bus->capacity - idx <= bound - p) {
+            p += bus->capacity - idx;
+        } else {
+            break;
+        }
+    }
+    bus->limit = p;
+    bus->peer_dead = 1;
+}

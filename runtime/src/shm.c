@@ -1,0 +1,149 @@
+/*
+ * shm.c - the shared segment: memfd creation and sealing, mapping, writing
+ * and validating the 4096-byte header, and allocating the private bus struct.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef F_SEAL_SEAL
+#error "memfd sealing (F_ADD_SEALS) is required"
+#endif
+
+#define TI_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+void ti_header_init(struct ti_shared *shm, uint64_t capacity, uint64_t schema_fp)
+{
+    memset(shm, 0, sizeof(*shm));
+    shm->magic = TI_SEG_MAGIC;
+    shm->abi_version = TACHYON_ABI_VERSION;
+    shm->byte_order = TI_BYTE_ORDER_MARK;
+    shm->header_size = TI_HEADER_SIZE;
+    shm->frame_align = TACHYON_FRAME_ALIGN;
+    shm->capacity = capacity;
+    shm->max_message = ti_max_message(capacity);
+    shm->schema_fp = schema_fp;
+}
+
+/* Validates a header written by someone else against what this side expects.
+ * `capacity` is the value learned out of band (WELCOME, or the header itself
+ * for an arena after its own range check). Each field is read once. */
+tachyon_error_t ti_header_check(const struct ti_shared *shm, uint64_t capacity, uint64_t schema_fp)
+{
+    const volatile struct ti_shared *v = shm;
+    uint64_t magic = v->magic;
+    uint32_t version = v->abi_version;
+    uint32_t order = v->byte_order;
+    uint32_t header_size = v->header_size;
+    uint32_t align = v->frame_align;
+    uint64_t cap = v->capacity;
+    uint64_t max_message = v->max_message;
+    uint64_t fp = v->schema_fp;
+
+    if (magic != TI_SEG_MAGIC || version != TACHYON_ABI_VERSION)
+        return TACHYON_ERR_ABI_MISMATCH;
+    if (order != TI_BYTE_ORDER_MARK)
+        return TACHYON_ERR_BYTE_ORDER;
+    if (header_size != TI_HEADER_SIZE || align != TACHYON_FRAME_ALIGN)
+        return TACHYON_ERR_ALIGNMENT;
+    if (!ti_capacity_valid(cap) || cap != capacity || max_message != ti_max_message(cap))
+        return TACHYON_ERR_CAPACITY;
+    if (fp != schema_fp)
+        return TACHYON_ERR_SCHEMA_MISMATCH;
+    return TACHYON_OK;
+}
+
+tachyon_error_t ti_segment_create(uint64_t capacity, uint64_t schema_fp, int *fd_out)
+{
+    tachyon_error_t err = TACHYON_ERR_SYSTEM;
+    void *base = MAP_FAILED;
+    int fd = memfd_create("tachyon", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+    if (fd < 0)
+        return errno == ENOMEM || errno == EMFILE || errno == ENFILE ? TACHYON_ERR_NO_MEMORY : TACHYON_ERR_SYSTEM;
+    if (ftruncate(fd, (off_t)(TI_HEADER_SIZE + capacity)) != 0) {
+        err = errno == EFBIG || errno == ENOMEM ? TACHYON_ERR_NO_MEMORY : TACHYON_ERR_SYSTEM;
+        goto fail;
+    }
+    /* Only the header page is written here; the ring stays untouched (and
+     * zero) until the producer writes it. */
+    base = mmap(NULL, TI_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) {
+        err = TACHYON_ERR_NO_MEMORY;
+        goto fail;
+    }
+    ti_header_init(base, capacity, schema_fp);
+    munmap(base, TI_HEADER_SIZE);
+    if (fcntl(fd, F_ADD_SEALS, TI_SEALS) != 0)
+        goto fail;
+    *fd_out = fd;
+    return TACHYON_OK;
+fail:
+    close(fd);
+    return err;
+}
+
+/* Checks that a received memfd has the size the WELCOME announced and carries
+ * the seals, so the creator can neither shrink it under us (SIGBUS) nor grow it. */
+tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity)
+{
+    struct stat st;
+    int seals;
+
+    if (fstat(fd, &st) != 0)
+        return TACHYON_ERR_SYSTEM;
+    if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size != TI_HEADER_SIZE + capacity)
+        return TACHYON_ERR_CAPACITY;
+    seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || (seals & TI_SEALS) != TI_SEALS)
+        return TACHYON_ERR_HANDSHAKE;
+    return TACHYON_OK;
+}
+
+tachyon_error_t ti_segment_map(int fd, uint64_t capacity, void **base_out)
+{
+    void *base = mmap(NULL, TI_HEADER_SIZE + capacity, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+
+    if (base == MAP_FAILED)
+        return TACHYON_ERR_NO_MEMORY;
+    *base_out = base;
+    return TACHYON_OK;
+}
+
+tachyon_bus_t *ti_bus_new(void *base, size_t map_len, uint64_t capacity, int role, uint64_t schema_fp)
+{
+    tachyon_bus_t *bus = aligned_alloc(TI_LINE, sizeof(*bus));
+
+    if (!bus)
+        return NULL;
+    memset(bus, 0, sizeof(*bus));
+    bus->shm = base;
+    bus->ring = (uint8_t *)base + TI_HEADER_SIZE;
+    bus->capacity = capacity;
+    bus->mask = capacity - 1;
+    bus->max_message = ti_max_message(capacity);
+    bus->role = role;
+    bus->last_error = TACHYON_OK;
+    bus->pidfd = -1;
+    bus->map_base = base;
+    bus->map_len = map_len;
+    bus->schema_fp = schema_fp;
+    return bus;
+}
+
+void ti_bus_free(tachyon_bus_t *bus)
+{
+    if (!bus)
+        return;
+    if (!bus->is_arena && bus->map_base)
+        munmap(bus->map_base, bus->map_len);
+    if (bus->pidfd >= 0)
+        close(bus->pidfd);
+    free(bus);
+}

@@ -1,0 +1,231 @@
+/*
+ * helpers.h - shared by the runtime tests: checks that fail the test with
+ * file:line, unique socket names, a listener thread, child processes with a
+ * time limit, a deterministic message generator, and the test scale.
+ *
+ * Exit codes: 0 pass, 1 fail, 77 skip.
+ */
+#ifndef TACHYON_TEST_HELPERS_H
+#define TACHYON_TEST_HELPERS_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tachyon.h"
+
+#define T_PASS 0
+#define T_FAIL 1
+#define T_SKIP 77
+
+#define CHECK(cond)                                                                                                \
+    do {                                                                                                           \
+        if (!(cond)) {                                                                                             \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                               \
+            exit(T_FAIL);                                                                                          \
+        }                                                                                                          \
+    } while (0)
+
+/* Checks that `expr` yields the tachyon error `want`. */
+#define CHECK_ERR(expr, want)                                                                                      \
+    do {                                                                                                           \
+        tachyon_error_t got_ = (expr);                                                                             \
+        if (got_ != (want)) {                                                                                      \
+            fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d (%s)\n", __FILE__, __LINE__, #expr, got_,     \
+                    tachyon_strerror(got_), (int)(want), tachyon_strerror(want));                                  \
+            exit(T_FAIL);                                                                                          \
+        }                                                                                                          \
+    } while (0)
+
+static inline void t_skip(const char *why)
+{
+    printf("SKIP: %s\n", why);
+    exit(T_SKIP);
+}
+
+static inline int64_t t_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline void t_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define T_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define T_SANITIZED 1
+#endif
+#endif
+#ifndef T_SANITIZED
+#define T_SANITIZED 0
+#endif
+
+/* Multiplier for message counts: TACHYON_TEST_SCALE if set, else 1 (0.1
+ * under a sanitizer, which slows the hot path tenfold or more). */
+static inline double t_scale(void)
+{
+    const char *s = getenv("TACHYON_TEST_SCALE");
+    double v = s ? atof(s) : (T_SANITIZED ? 0.1 : 1.0);
+    return v > 0 ? v : 1.0;
+}
+
+static inline uint64_t t_scaled(uint64_t n, uint64_t min)
+{
+    double v = (double)n * t_scale();
+    return v < (double)min ? min : (uint64_t)v;
+}
+
+/* A socket name unique to this test process: a path in /tmp, or "@..." for
+ * the abstract namespace. */
+static inline void t_sock_name(char *buf, size_t len, const char *tag, int abstract)
+{
+    snprintf(buf, len, "%s/tmp/tachyon-test-%ld-%s", abstract ? "@" : "", (long)getpid(), tag);
+}
+
+/* ---- splitmix64: the same seed gives the same message stream ------------ */
+
+static inline uint64_t t_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Fills a payload for message number `seq` (first 8 bytes = seq when it fits,
+ * the rest a pattern derived from seq) so the receiver can check it. */
+static inline void t_fill(uint8_t *p, size_t size, uint64_t seq)
+{
+    uint64_t st = seq * 0x2545f4914f6cdd1dull + 1;
+    size_t i = 0;
+    if (size >= 8) {
+        memcpy(p, &seq, 8);
+        i = 8;
+    }
+    for (; i + 8 <= size; i += 8) {
+        uint64_t r = t_rand(&st);
+        memcpy(p + i, &r, 8);
+    }
+    for (; i < size; i++)
+        p[i] = (uint8_t)(seq + i);
+}
+
+/* 1 if the payload is what t_fill wrote for `seq`. */
+static inline int t_verify(const uint8_t *p, size_t size, uint64_t seq)
+{
+    uint64_t st = seq * 0x2545f4914f6cdd1dull + 1;
+    size_t i = 0;
+    if (size >= 8) {
+        uint64_t got;
+        memcpy(&got, p, 8);
+        if (got != seq)
+            return 0;
+        i = 8;
+    }
+    for (; i + 8 <= size; i += 8) {
+        uint64_t r = t_rand(&st), got;
+        memcpy(&got, p + i, 8);
+        if (got != r)
+            return 0;
+    }
+    for (; i < size; i++)
+        if (p[i] != (uint8_t)(seq + i))
+            return 0;
+    return 1;
+}
+
+/* ---- A listener on a thread --------------------------------------------- */
+
+struct t_listener {
+    pthread_t thread;
+    char path[128];
+    size_t capacity;
+    tachyon_options_t opts;
+    int use_opts;
+    tachyon_bus_t *bus;
+    tachyon_error_t err;
+};
+
+static inline void *t_listener_main(void *arg)
+{
+    struct t_listener *l = arg;
+    l->err = l->use_opts ? tachyon_bus_listen_ex(l->path, l->capacity, &l->opts, &l->bus)
+                         : tachyon_bus_listen(l->path, l->capacity, &l->bus);
+    return NULL;
+}
+
+static inline void t_listener_start(struct t_listener *l, const char *path, size_t capacity,
+                                    const tachyon_options_t *opts)
+{
+    memset(l, 0, sizeof(*l));
+    snprintf(l->path, sizeof(l->path), "%s", path);
+    l->capacity = capacity;
+    if (opts) {
+        l->opts = *opts;
+        l->use_opts = 1;
+    }
+    CHECK(pthread_create(&l->thread, NULL, t_listener_main, l) == 0);
+}
+
+static inline tachyon_error_t t_listener_join(struct t_listener *l)
+{
+    CHECK(pthread_join(l->thread, NULL) == 0);
+    return l->err;
+}
+
+/* Connects to a listener thread on `path` and returns both sides. */
+static inline void t_pair(const char *path, size_t capacity, tachyon_bus_t **consumer, tachyon_bus_t **producer)
+{
+    struct t_listener l;
+    t_listener_start(&l, path, capacity, NULL);
+    CHECK_ERR(tachyon_bus_connect(path, producer), TACHYON_OK);
+    CHECK_ERR(t_listener_join(&l), TACHYON_OK);
+    *consumer = l.bus;
+}
+
+/* ---- Child processes ----------------------------------------------------- */
+
+/* Waits for `pid` at most `timeout_ms`; kills it if it overruns. Returns the
+ * wait status, or -1 on timeout. */
+static inline int t_wait_child(pid_t pid, int timeout_ms)
+{
+    int64_t end = t_now_ns() + (int64_t)timeout_ms * 1000000;
+    int status;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (t_now_ns() > end) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        t_sleep_ms(2);
+    }
+}
+
+/* 1 if the child exited normally with `code`. */
+static inline int t_exited_with(int status, int code)
+{
+    return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
+
+#endif /* TACHYON_TEST_HELPERS_H */
