@@ -1,0 +1,63 @@
+# compiler.mk - tachc, the schema compiler. Included by the top-level Makefile.
+#
+#   make tachc            build $(BUILD)/tachc
+#   make generate         rewrite generated/ from schemas/ (all four languages)
+#   make lock             rewrite schemas/tach.lock (deliberately: it is the ABI record)
+#   make compiler-tests   build what tests/compiler/run.sh needs
+#
+# flex and bison write their C files into $(BUILD)/compiler/, never into the
+# source tree.
+
+TACHC := $(BUILD)/tachc
+TACHC_OBJDIR := $(BUILD)/compiler
+TACHC_SRCS := $(wildcard compiler/*.c)
+TACHC_OBJS := $(patsubst compiler/%.c,$(TACHC_OBJDIR)/%.o,$(TACHC_SRCS)) \
+              $(TACHC_OBJDIR)/parser.o $(TACHC_OBJDIR)/lexer.o
+TACHC_SCHEMAS := schemas/market.tach schemas/frames.tach schemas/everything.tach
+FLEX ?= flex
+BISON ?= bison
+
+# Generated code is compiled without the warnings flex and bison cannot help.
+TACHC_GEN_CFLAGS := -Wno-unused-function -Wno-sign-compare -Wno-missing-prototypes
+
+.PHONY: tachc generate lock compiler-tests
+all: tachc
+tachc: $(TACHC)
+
+$(TACHC): $(TACHC_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS)
+
+# A pattern rule: one bison run makes both files (parallel make runs it once).
+$(TACHC_OBJDIR)/%.c $(TACHC_OBJDIR)/%.h: compiler/%.y
+	@mkdir -p $(TACHC_OBJDIR)
+	@echo "  BISON   $<"
+	$(Q)$(BISON) -Wall -Werror --header=$(TACHC_OBJDIR)/$*.h -o $(TACHC_OBJDIR)/$*.c $<
+
+$(TACHC_OBJDIR)/lexer.c: compiler/lexer.l
+	@mkdir -p $(TACHC_OBJDIR)
+	@echo "  FLEX    $<"
+	$(Q)$(FLEX) -o $@ $<
+
+$(TACHC_OBJDIR)/parser.o: $(TACHC_OBJDIR)/parser.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(TACHC_GEN_CFLAGS) -Icompiler -I$(TACHC_OBJDIR) -c -o $@ $<
+
+$(TACHC_OBJDIR)/lexer.o: $(TACHC_OBJDIR)/lexer.c $(TACHC_OBJDIR)/parser.h
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(TACHC_GEN_CFLAGS) -Icompiler -I$(TACHC_OBJDIR) -c -o $@ $<
+
+$(TACHC_OBJDIR)/%.o: compiler/%.c $(TACHC_OBJDIR)/parser.h
+	@mkdir -p $(TACHC_OBJDIR)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -Icompiler -I$(TACHC_OBJDIR) -c -o $@ $<
+
+generate: $(TACHC)
+	@echo "  GEN     generated/"
+	$(Q)$(TACHC) gen --lang c --lang rust --lang python --lang go --out generated $(TACHC_SCHEMAS)
+
+lock: $(TACHC)
+	@echo "  LOCK    schemas/tach.lock"
+	$(Q)$(TACHC) lock $(TACHC_SCHEMAS) > schemas/tach.lock.tmp && mv schemas/tach.lock.tmp schemas/tach.lock
+
+compiler-tests: $(TACHC)

@@ -1,0 +1,734 @@
+/* sema.c - loads files and imports, declares names, checks constants, enums and
+ * messages, orders schemas, and drives layout.c and the fingerprints. */
+#include "sema.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lock.h"
+
+static tc_loc no_loc(void)
+{
+    tc_loc l = {NULL, 0, 0};
+    return l;
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+/* Reads a whole file into the arena (NUL-terminated); returns NULL and sets errno. */
+static char *read_file(tc_arena *a, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    if (!buf || err) {
+        free(buf);
+        errno = err ? err : ENOMEM;
+        return NULL;
+    }
+    char *text = arena_strndup(a, buf, n);
+    free(buf);
+    *len = n;
+    if (!text)
+        errno = ENOMEM;
+    return text;
+}
+
+/* The path of `rel` as seen from the file `from`: "schemas/x.tach" + "c.tach"
+ * -> "schemas/c.tach". Absolute paths stay as they are. */
+static const char *path_join(tc_arena *a, const char *from, const char *rel)
+{
+    if (rel[0] == '/')
+        return arena_strdup(a, rel);
+    const char *slash = strrchr(from, '/');
+    if (!slash)
+        return arena_strdup(a, rel);
+    return arena_printf(a, "%.*s/%s", (int)(slash - from + 1), from, rel);
+}
+
+static int push(void ***arr, size_t *n, size_t *cap, void *item)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        void **na = realloc(*arr, nc * sizeof *na);
+        if (!na)
+            return -1;
+        *arr = na;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = item;
+    return 0;
+}
+
+static sema_schema *load(sema *s, const char *path, tc_loc from, int *syntax_errors);
+
+static void load_imports(sema *s, sema_schema *ss, int *syntax_errors)
+{
+    size_t nimp = 0;
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next)
+        nimp += ((ast_decl *)l)->kind == D_IMPORT;
+    ss->imports = arena_alloc(s->arena, (nimp ? nimp : 1) * sizeof *ss->imports);
+    if (!ss->imports)
+        return;
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        ast_decl *d = (ast_decl *)l;
+        if (d->kind != D_IMPORT)
+            continue;
+        const char *child_path = path_join(s->arena, ss->path, d->name);
+        if (!child_path)
+            return;
+        sema_schema *child = load(s, child_path, d->name_loc, syntax_errors);
+        if (!child)
+            continue;
+        if (child->load == ST_BUSY) {
+            tc_buf chain = {0};
+            size_t i = 0;
+            while (i < s->depth && s->stack[i] != child)
+                i++;
+            for (; i < s->depth; i++)
+                buf_printf(&chain, "%s -> ", s->stack[i]->path);
+            buf_puts(&chain, child->path);
+            diag_error(s->diag, d->name_loc, "import cycle: %s", chain.data ? chain.data : "");
+            buf_free(&chain);
+            continue;
+        }
+        bool dup = false;
+        for (size_t i = 0; i < ss->nimports; i++)
+            dup |= ss->imports[i] == child;
+        if (dup)
+            diag_error(s->diag, d->name_loc, "'%s' is imported twice", d->name);
+        else if (child == ss)
+            diag_error(s->diag, d->name_loc, "a schema cannot import itself");
+        else
+            ss->imports[ss->nimports++] = child;
+    }
+}
+
+static sema_schema *load(sema *s, const char *path, tc_loc from, int *syntax_errors)
+{
+    char *real = realpath(path, NULL);
+    if (!real) {
+        if (from.file)
+            diag_error(s->diag, from, "cannot open '%s': %s", path, strerror(errno));
+        else
+            diag_error(s->diag, no_loc(), "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    char *key = arena_strdup(s->arena, real);
+    free(real);
+    if (!key)
+        return NULL;
+    sema_schema *ss = map_get(&s->files, key);
+    if (ss)
+        return ss;
+    size_t len = 0;
+    const char *text = read_file(s->arena, path, &len);
+    if (!text) {
+        diag_error(s->diag, from, "cannot read '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    diag_add_source(s->diag, path, text);
+    int errs = 0;
+    ast_file *ast = tc_parse(s->arena, s->diag, path, text, len, &errs);
+    ss = arena_alloc(s->arena, sizeof *ss);
+    if (!ast || !ss)
+        return NULL;
+    *syntax_errors += errs;
+    ss->path = path;
+    ss->ast = ast;
+    ss->load = ST_BUSY;
+    map_init(&ss->names, s->arena);
+    map_put(&s->files, key, ss);
+    if (push((void ***)&s->stack, &s->depth, &s->stack_cap, ss))
+        return NULL;
+    load_imports(s, ss, syntax_errors);
+    s->depth--;
+    ss->load = ST_DONE;
+    if (push((void ***)&s->order, &s->n, &s->cap, ss))
+        return NULL;
+    return ss;
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+static const char *const builtin_names[] = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64",
+                                            "f32", "f64", "bool", "char", "pad", "string"};
+
+static bool is_builtin(const char *name)
+{
+    for (size_t i = 0; i < sizeof builtin_names / sizeof builtin_names[0]; i++)
+        if (strcmp(name, builtin_names[i]) == 0)
+            return true;
+    return false;
+}
+
+static const char *sym_kind_name(sema_sym_kind k)
+{
+    return k == SYM_CONST ? "constant" : k == SYM_ENUM ? "enum" : "struct";
+}
+
+sema_sym *sema_lookup(sema *s, sema_schema *in, const ast_ref *ref, const char *what)
+{
+    if (ref->qual) {
+        sema_schema *target = NULL;
+        if (in->model && in->ast->schema && strcmp(ref->qual, in->ast->schema) == 0)
+            target = in;
+        for (size_t i = 0; !target && i < in->nimports; i++)
+            if (in->imports[i]->ast->schema && strcmp(in->imports[i]->ast->schema, ref->qual) == 0)
+                target = in->imports[i];
+        if (!target) {
+            diag_error(s->diag, ref->loc, "unknown schema '%s' (import the file that declares it)", ref->qual);
+            return NULL;
+        }
+        sema_sym *sym = map_get(&target->names, ref->name);
+        if (!sym)
+            diag_error(s->diag, ref->loc, "unknown %s '%s.%s'", what, ref->qual, ref->name);
+        return sym;
+    }
+    sema_sym *sym = map_get(&in->names, ref->name);
+    if (sym)
+        return sym;
+    for (size_t i = 0; i < in->nimports; i++) {
+        sema_sym *other = map_get(&in->imports[i]->names, ref->name);
+        if (!other)
+            continue;
+        if (sym) {
+            diag_error(s->diag, ref->loc, "'%s' is ambiguous: both '%s' and '%s' declare it; write %s.%s",
+                       ref->name, sym->owner->ast->schema, other->owner->ast->schema, other->owner->ast->schema,
+                       ref->name);
+            return NULL;
+        }
+        sym = other;
+    }
+    if (!sym)
+        diag_error(s->diag, ref->loc, "unknown %s '%s'", what, ref->name);
+    return sym;
+}
+
+int sema_count(sema *s, sema_schema *in, const ast_count *c, const char *what, uint64_t *out)
+{
+    if (c->is_ref) {
+        sema_sym *sym = sema_lookup(s, in, &c->ref, "constant");
+        if (!sym)
+            return -1;
+        if (sym->kind != SYM_CONST) {
+            diag_error(s->diag, c->loc, "%s must be an integer or an integer constant; '%s' is a %s", what,
+                       c->ref.name, sym_kind_name(sym->kind));
+            return -1;
+        }
+        const tc_const *k = sym->cnst;
+        if (!k || !k->name)
+            return -1; /* the constant itself was in error */
+        if (k->kind == TC_C_INT && k->i < 0) {
+            diag_error(s->diag, c->loc, "%s must be at least 1; '%s' is %lld", what, c->ref.name, (long long)k->i);
+            return -1;
+        }
+        if (k->kind != TC_C_INT && k->kind != TC_C_UINT) {
+            diag_error(s->diag, c->loc, "%s must be an integer; constant '%s' is not", what, c->ref.name);
+            return -1;
+        }
+        *out = k->kind == TC_C_INT ? (uint64_t)k->i : k->u;
+    } else {
+        *out = c->lit.mag;
+    }
+    if (*out == 0) {
+        diag_error(s->diag, c->loc, "%s must be at least 1", what);
+        return -1;
+    }
+    return 0;
+}
+
+static void declare(sema *s, sema_schema *ss)
+{
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        const ast_decl *d = (const ast_decl *)l;
+        sema_sym_kind kind;
+        switch (d->kind) {
+        case D_CONST: kind = SYM_CONST; break;
+        case D_ENUM: case D_FLAGS: kind = SYM_ENUM; break;
+        case D_STRUCT: kind = SYM_STRUCT; break;
+        default: continue;
+        }
+        if (is_builtin(d->name)) {
+            diag_error(s->diag, d->name_loc, "'%s' is a built-in type name", d->name);
+            continue;
+        }
+        sema_sym *sym = arena_alloc(s->arena, sizeof *sym);
+        if (!sym)
+            return;
+        sym->kind = kind;
+        sym->decl = d;
+        sym->owner = ss;
+        sema_sym *old = map_put(&ss->names, d->name, sym);
+        if (old)
+            diag_error(s->diag, d->name_loc, "'%s' is already declared at %s:%d", d->name, old->decl->name_loc.file,
+                       old->decl->name_loc.line);
+    }
+}
+
+/* ---- constants -------------------------------------------------------------- */
+
+static bool prim_by_name(const char *name, tc_prim *out)
+{
+    static const char *const names[] = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "f32", "f64", "bool"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *out = (tc_prim)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool prim_is_int(tc_prim p) { return p <= TC_I64; }
+
+/* Whether the written integer fits an integer primitive. */
+static bool int_fits(const ast_int *v, tc_prim p)
+{
+    unsigned bits = prim_size(p) * 8;
+    if (prim_is_signed(p)) {
+        uint64_t lim = (uint64_t)1 << (bits - 1);
+        return v->neg ? v->mag <= lim : v->mag < lim;
+    }
+    if (v->neg)
+        return false;
+    return bits == 64 || v->mag < ((uint64_t)1 << bits);
+}
+
+static int64_t int_value(const ast_int *v)
+{
+    return v->neg ? (int64_t)(0 - v->mag) : (int64_t)v->mag;
+}
+
+static const char *int_text(tc_arena *a, const ast_int *v)
+{
+    return arena_printf(a, "%s%llu", v->neg ? "-" : "", (unsigned long long)v->mag);
+}
+
+static void check_const(sema *s, sema_schema *ss, sema_sym *sym, tc_const *k)
+{
+    const ast_decl *d = sym->decl;
+    const ast_value *v = &d->value;
+    tc_prim p;
+    if (d->type.qual || (!prim_by_name(d->type.name, &p) && strcmp(d->type.name, "string") != 0)) {
+        diag_error(s->diag, d->type.loc, "a constant's type is an integer, float, bool or string type, not '%s'",
+                   d->type.name);
+        return;
+    }
+    const char *tn = d->type.name;
+    if (strcmp(tn, "string") == 0) {
+        if (v->kind != AV_STRING) {
+            diag_error(s->diag, v->loc, "constant '%s' of type string needs a string value", d->name);
+            return;
+        }
+        k->kind = TC_C_STRING;
+        k->type = TC_CHAR;
+        k->s = v->s;
+    } else if (p == TC_BOOL) {
+        if (v->kind != AV_BOOL) {
+            diag_error(s->diag, v->loc, "constant '%s' of type bool needs true or false", d->name);
+            return;
+        }
+        k->kind = TC_C_BOOL;
+        k->u = v->b;
+    } else if (prim_is_float(p)) {
+        if (v->kind == AV_INT)
+            k->f = v->i.neg ? -(double)v->i.mag : (double)v->i.mag;
+        else if (v->kind == AV_FLOAT)
+            k->f = v->f;
+        else {
+            diag_error(s->diag, v->loc, "constant '%s' of type %s needs a number", d->name, tn);
+            return;
+        }
+        k->kind = TC_C_FLOAT;
+    } else {
+        if (v->kind != AV_INT) {
+            diag_error(s->diag, v->loc, "constant '%s' of type %s needs an integer", d->name, tn);
+            return;
+        }
+        if (!int_fits(&v->i, p)) {
+            diag_error(s->diag, v->loc, "value %s does not fit in %s", int_text(s->arena, &v->i), tn);
+            return;
+        }
+        if (prim_is_signed(p)) {
+            k->kind = TC_C_INT;
+            k->i = int_value(&v->i);
+        } else {
+            k->kind = TC_C_UINT;
+            k->u = v->i.mag;
+        }
+    }
+    if (k->kind != TC_C_STRING)
+        k->type = p;
+    k->doc = d->doc;
+    k->loc = d->name_loc;
+    k->name = d->name; /* set last: a named const is a valid one */
+    (void)ss;
+}
+
+/* ---- enums and flags -------------------------------------------------------- */
+
+static void check_enum(sema *s, sema_sym *sym, tc_enum *e)
+{
+    const ast_decl *d = sym->decl;
+    bool is_flags = d->kind == D_FLAGS;
+    const char *what = is_flags ? "flags" : "enum";
+    e->name = d->name;
+    e->doc = d->doc;
+    e->loc = d->name_loc;
+    e->schema = sym->owner->model;
+    e->is_flags = is_flags;
+    tc_prim p = TC_U8;
+    if (d->type.qual || !prim_by_name(d->type.name, &p) || !prim_is_int(p)) {
+        diag_error(s->diag, d->type.loc, "the underlying type of %s '%s' must be an integer type, not '%s'", what,
+                   d->name, d->type.name);
+        return;
+    }
+    if (is_flags && prim_is_signed(p)) {
+        diag_error(s->diag, d->type.loc, "the underlying type of flags '%s' must be unsigned, not '%s'", d->name,
+                   d->type.name);
+        return;
+    }
+    e->underlying = p;
+    if (d->items.n == 0) {
+        diag_error(s->diag, d->name_loc, "%s '%s' has no values", what, d->name);
+        return;
+    }
+    e->values = arena_alloc(s->arena, d->items.n * sizeof *e->values);
+    if (!e->values)
+        return;
+    tc_map names, values;
+    map_init(&names, s->arena);
+    map_init(&values, s->arena);
+    ast_int next = {0, false, d->name_loc};
+    unsigned bits = prim_size(p) * 8;
+    uint64_t mask = bits == 64 ? ~(uint64_t)0 : ((uint64_t)1 << bits) - 1;
+    for (ast_link *l = d->items.head; l; l = l->next) {
+        const ast_enum_value *v = (const ast_enum_value *)l;
+        ast_int val = next;
+        if (v->has_value) {
+            val = v->value;
+        } else if (is_flags) {
+            diag_error(s->diag, v->loc, "flag '%s' needs a value (a bit mask such as 0x%llx)", v->name,
+                       (unsigned long long)(e->nvalues < 64 ? (uint64_t)1 << e->nvalues : 1));
+            continue;
+        }
+        tc_loc vloc = v->has_value ? v->value.loc : v->loc;
+        if (!int_fits(&val, p)) {
+            if (is_flags)
+                diag_error(s->diag, vloc, "flag value %s of '%s' does not fit in %s", int_text(s->arena, &val),
+                           v->name, prim_name(p));
+            else
+                diag_error(s->diag, vloc, "value %s of '%s' is out of range for %s", int_text(s->arena, &val),
+                           v->name, prim_name(p));
+            continue;
+        }
+        /* the next implicit value */
+        next = val;
+        if (next.neg) {
+            next.mag--;
+            next.neg = next.mag != 0;
+        } else {
+            next.mag++;
+        }
+        const tc_enum_value *old = map_get(&names, v->name);
+        if (old) {
+            diag_error(s->diag, v->loc, "duplicate %s value name '%s' (first at line %d)", what, v->name,
+                       old->loc.line);
+            continue;
+        }
+        tc_enum_value *ev = &e->values[e->nvalues];
+        ev->name = v->name;
+        ev->doc = v->doc;
+        ev->loc = v->loc;
+        ev->value = int_value(&val);
+        ev->bits = (uint64_t)ev->value & mask;
+        const char *key = arena_printf(s->arena, "%llu", (unsigned long long)ev->bits);
+        if (!key)
+            return;
+        old = map_put(&values, key, ev);
+        if (old) {
+            diag_error(s->diag, vloc, "'%s' has the same value as '%s' (%s)", v->name, old->name,
+                       int_text(s->arena, &val));
+            continue;
+        }
+        map_put(&names, v->name, ev);
+        e->nvalues++;
+    }
+}
+
+/* ---- messages --------------------------------------------------------------- */
+
+static int cmp_message(const void *a, const void *b)
+{
+    const tc_message *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static bool id_fits(sema *s, const ast_int *v)
+{
+    if (v->neg || v->mag > UINT32_MAX) {
+        diag_error(s->diag, v->loc, "type id %s does not fit in 32 bits", int_text(s->arena, v));
+        return false;
+    }
+    return true;
+}
+
+static void check_messages(sema *s, sema_schema *ss, const ast_decl *block)
+{
+    tc_schema *m = ss->model;
+    size_t nmsg = 0, nres = 0;
+    for (ast_link *l = block->items.head; l; l = l->next)
+        ((ast_msg_item *)l)->is_reserved ? nres++ : nmsg++;
+    m->messages = arena_alloc(s->arena, (nmsg ? nmsg : 1) * sizeof *m->messages);
+    m->reserved = arena_alloc(s->arena, (nres ? nres : 1) * sizeof *m->reserved);
+    if (!m->messages || !m->reserved)
+        return;
+    /* reserved ranges first: a message id inside one is an error */
+    for (ast_link *l = block->items.head; l; l = l->next) {
+        const ast_msg_item *it = (const ast_msg_item *)l;
+        if (!it->is_reserved)
+            continue;
+        if (!id_fits(s, &it->lo) || !id_fits(s, &it->hi))
+            continue;
+        if (it->hi.mag < it->lo.mag) {
+            diag_error(s->diag, it->hi.loc, "reserved range %llu..%llu is empty (the end is below the start)",
+                       (unsigned long long)it->lo.mag, (unsigned long long)it->hi.mag);
+            continue;
+        }
+        bool clash = false;
+        for (size_t i = 0; i < m->nreserved && !clash; i++) {
+            const tc_reserved *r = &m->reserved[i];
+            if (it->lo.mag <= r->hi && it->hi.mag >= r->lo) {
+                diag_error(s->diag, it->lo.loc, "reserved range %llu..%llu overlaps %u..%u (line %d)",
+                           (unsigned long long)it->lo.mag, (unsigned long long)it->hi.mag, r->lo, r->hi, r->loc.line);
+                clash = true;
+            }
+        }
+        if (clash)
+            continue;
+        tc_reserved *r = &m->reserved[m->nreserved++];
+        r->lo = (uint32_t)it->lo.mag;
+        r->hi = (uint32_t)it->hi.mag;
+        r->loc = it->lo.loc;
+    }
+    tc_map names, ids;
+    map_init(&names, s->arena);
+    map_init(&ids, s->arena);
+    for (ast_link *l = block->items.head; l; l = l->next) {
+        const ast_msg_item *it = (const ast_msg_item *)l;
+        if (it->is_reserved || !id_fits(s, &it->id))
+            continue;
+        uint32_t id = (uint32_t)it->id.mag;
+        bool bad = false;
+        for (size_t i = 0; i < m->nreserved; i++) {
+            if (id >= m->reserved[i].lo && id <= m->reserved[i].hi) {
+                diag_error(s->diag, it->loc, "type id %u of '%s' is reserved (line %d)", id, it->name,
+                           m->reserved[i].loc.line);
+                bad = true;
+                break;
+            }
+        }
+        const tc_message *old = map_get(&names, it->name);
+        if (old) {
+            diag_error(s->diag, it->name_loc, "duplicate message name '%s' (first at line %d)", it->name, old->loc.line);
+            bad = true;
+        }
+        const char *key = arena_printf(s->arena, "%u", id);
+        if (!key)
+            return;
+        old = map_get(&ids, key);
+        if (old) {
+            diag_error(s->diag, it->loc, "duplicate type id %u: '%s' and '%s' (line %d)", id, it->name, old->name,
+                       old->loc.line);
+            bad = true;
+        }
+        const tc_struct *payload = NULL;
+        if (it->has_payload) {
+            sema_sym *sym = sema_lookup(s, ss, &it->payload, "type");
+            if (!sym) {
+                bad = true;
+            } else if (sym->kind != SYM_STRUCT) {
+                diag_error(s->diag, it->payload.loc, "the payload of '%s' must be a struct; '%s' is a %s", it->name,
+                           it->payload.name, sym_kind_name(sym->kind));
+                bad = true;
+            } else if (sym->state != ST_DONE) {
+                bad = true; /* its error was reported with the struct */
+            } else {
+                payload = sym->st;
+            }
+        }
+        if (bad)
+            continue;
+        tc_message *msg = &m->messages[m->nmessages++];
+        msg->id = id;
+        msg->name = it->name;
+        msg->doc = it->doc;
+        msg->loc = it->loc;
+        msg->payload = payload;
+        map_put(&names, it->name, msg);
+        map_put(&ids, key, msg);
+    }
+    qsort(m->messages, m->nmessages, sizeof *m->messages, cmp_message);
+}
+
+/* ---- one schema ------------------------------------------------------------- */
+
+static void check_schema(sema *s, sema_schema *ss)
+{
+    tc_schema *m = ss->model;
+    size_t nconst = 0, nenum = 0, nstruct = 0;
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        const ast_decl *d = (const ast_decl *)l;
+        nconst += d->kind == D_CONST;
+        nenum += d->kind == D_ENUM || d->kind == D_FLAGS;
+        nstruct += d->kind == D_STRUCT;
+    }
+    m->consts = arena_alloc(s->arena, (nconst ? nconst : 1) * sizeof *m->consts);
+    m->enums = arena_alloc(s->arena, (nenum ? nenum : 1) * sizeof *m->enums);
+    m->structs = arena_alloc(s->arena, (nstruct ? nstruct : 1) * sizeof *m->structs);
+    if (!m->consts || !m->enums || !m->structs)
+        return;
+    /* Give every declared symbol its model slot (in source order) first, so a
+     * struct may use a struct declared after it. */
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        const ast_decl *d = (const ast_decl *)l;
+        if (d->kind == D_IMPORT || d->kind == D_MESSAGES)
+            continue;
+        sema_sym *sym = map_get(&ss->names, d->name);
+        tc_const *kslot = d->kind == D_CONST ? &m->consts[m->nconsts++] : NULL;
+        tc_enum *eslot = d->kind == D_ENUM || d->kind == D_FLAGS ? &m->enums[m->nenums++] : NULL;
+        tc_struct *sslot = d->kind == D_STRUCT ? &m->structs[m->nstructs++] : NULL;
+        if (!sym || sym->decl != d)
+            continue; /* a duplicate: reported by declare() */
+        sym->cnst = kslot;
+        sym->en = eslot;
+        sym->st = sslot;
+    }
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        const ast_decl *d = (const ast_decl *)l;
+        sema_sym *sym = d->kind == D_CONST ? map_get(&ss->names, d->name) : NULL;
+        if (sym && sym->decl == d)
+            check_const(s, ss, sym, sym->cnst);
+    }
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        const ast_decl *d = (const ast_decl *)l;
+        sema_sym *sym = d->kind == D_ENUM || d->kind == D_FLAGS ? map_get(&ss->names, d->name) : NULL;
+        if (sym && sym->decl == d)
+            check_enum(s, sym, sym->en);
+    }
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        const ast_decl *d = (const ast_decl *)l;
+        sema_sym *sym = d->kind == D_STRUCT ? map_get(&ss->names, d->name) : NULL;
+        if (sym && sym->decl == d && sym->state == ST_TODO)
+            layout_struct(s, sym);
+    }
+    const ast_decl *block = NULL;
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        const ast_decl *d = (const ast_decl *)l;
+        if (d->kind != D_MESSAGES)
+            continue;
+        if (block) {
+            diag_error(s->diag, d->loc, "a schema has one messages block (the first is at line %d)", block->loc.line);
+            continue;
+        }
+        block = d;
+        check_messages(s, ss, d);
+    }
+    if (!m->messages)
+        m->messages = arena_alloc(s->arena, sizeof *m->messages);
+    if (!m->reserved)
+        m->reserved = arena_alloc(s->arena, sizeof *m->reserved);
+}
+
+tc_program *tc_compile(tc_arena *a, tc_diag *d, const char *const *paths, size_t npaths)
+{
+    sema s;
+    memset(&s, 0, sizeof s);
+    s.arena = a;
+    s.diag = d;
+    map_init(&s.files, a);
+    tc_program *prog = NULL;
+    int syntax_errors = 0;
+    sema_schema **roots = calloc(npaths ? npaths : 1, sizeof *roots);
+    if (!roots)
+        goto out;
+    for (size_t i = 0; i < npaths; i++)
+        roots[i] = load(&s, paths[i], no_loc(), &syntax_errors);
+    if (d->errors || syntax_errors || a->oom)
+        goto out;
+    /* schema names are the namespaces of every generated language: unique */
+    tc_map names;
+    map_init(&names, a);
+    for (size_t i = 0; i < s.n; i++) {
+        sema_schema *ss = s.order[i];
+        sema_schema *old = map_put(&names, ss->ast->schema, ss);
+        if (old)
+            diag_error(d, ss->ast->schema_loc, "duplicate schema name '%s' (also declared in %s:%d)", ss->ast->schema,
+                       old->ast->schema_loc.file, old->ast->schema_loc.line);
+    }
+    prog = arena_alloc(a, sizeof *prog);
+    if (!prog)
+        goto out;
+    prog->schemas = arena_alloc(a, (s.n ? s.n : 1) * sizeof *prog->schemas);
+    if (!prog->schemas)
+        goto out;
+    for (size_t i = 0; i < s.n; i++) {
+        sema_schema *ss = s.order[i];
+        tc_schema *m = arena_alloc(a, sizeof *m);
+        if (!m)
+            goto out;
+        m->name = ss->ast->schema;
+        m->doc = ss->ast->doc;
+        m->path = ss->path;
+        m->imports = arena_alloc(a, (ss->nimports ? ss->nimports : 1) * sizeof *m->imports);
+        if (!m->imports)
+            goto out;
+        for (size_t j = 0; j < ss->nimports; j++)
+            m->imports[j] = ss->imports[j]->model;
+        m->nimports = ss->nimports;
+        ss->model = m;
+        prog->schemas[prog->nschemas++] = m;
+        declare(&s, ss);
+    }
+    for (size_t i = 0; i < npaths; i++)
+        if (roots[i])
+            roots[i]->model->is_root = true;
+    for (size_t i = 0; i < s.n; i++)
+        check_schema(&s, s.order[i]);
+    if (d->errors || a->oom)
+        goto out;
+    for (size_t i = 0; i < s.n; i++)
+        s.order[i]->model->fingerprint = lock_schema_fingerprint(s.order[i]->model);
+out:
+    if (a->oom)
+        diag_error(d, no_loc(), "out of memory");
+    free(roots);
+    free(s.order);
+    free(s.stack);
+    free(s.busy);
+    return d->errors ? NULL : prog;
+}
