@@ -1,0 +1,886 @@
+/*
+ * emit_c.c - the C emitter: one header-only file per schema, DIR/c/<schema>.h.
+ *
+ * The header holds no C structs (a packed layout cannot be spelled portably in
+ * C); it holds offset constants and `static inline` accessors that load and
+ * store little-endian values with memcpy at those offsets, so every access is
+ * unaligned-safe and reads exactly the bytes the schema names. The header
+ * compiles as C11 and as C++ (static_assert instead of _Static_assert).
+ *
+ * Names (for struct MarketTick, field price, schema market):
+ *   MARKET_TICK_SIZE, MARKET_TICK_PRICE_OFFSET, MARKET_TICK_FINGERPRINT
+ *   market_tick_get_price(p), market_tick_set_price(p, v), market_tick_from(p, n)
+ *   MARKET_MSG_BID, MARKET_SCHEMA_FINGERPRINT, market_payload_size(id)
+ */
+#include "emit.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every name made while emitting one program; freed together at the end. */
+typedef struct c_names {
+    char **items;
+    size_t n, cap;
+    int oom;
+} c_names;
+
+static const char *keep(c_names *ns, char *s)
+{
+    if (!s) {
+        ns->oom = 1;
+        return "";
+    }
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? ns->cap * 2 : 64;
+        char **items = realloc(ns->items, cap * sizeof *items);
+        if (!items) {
+            free(s);
+            ns->oom = 1;
+            return "";
+        }
+        ns->items = items;
+        ns->cap = cap;
+    }
+    ns->items[ns->n++] = s;
+    return s;
+}
+
+static void names_free(c_names *ns)
+{
+    for (size_t i = 0; i < ns->n; i++)
+        free(ns->items[i]);
+    free(ns->items);
+}
+
+static const char *snake(c_names *ns, const char *s) { return keep(ns, name_snake(s)); }
+static const char *upper(c_names *ns, const char *s) { return keep(ns, name_upper(s)); }
+
+/* An empty line (buf_line with "" trips -Wformat-zero-length). */
+static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
+
+static const char *c_prim_type(tc_prim p)
+{
+    switch (p) {
+    case TC_U8: return "uint8_t";
+    case TC_U16: return "uint16_t";
+    case TC_U32: return "uint32_t";
+    case TC_U64: return "uint64_t";
+    case TC_I8: return "int8_t";
+    case TC_I16: return "int16_t";
+    case TC_I32: return "int32_t";
+    case TC_I64: return "int64_t";
+    case TC_F32: return "float";
+    case TC_F64: return "double";
+    case TC_BOOL: return "bool";
+    case TC_CHAR: return "char";
+    }
+    return "?";
+}
+
+/* The name of an enum's typedef: PixelFormat -> pixel_format_t. */
+static const char *enum_typedef(c_names *ns, const tc_enum *en)
+{
+    char *s = name_snake(en->name);
+    if (!s) {
+        ns->oom = 1;
+        return "";
+    }
+    size_t n = strlen(s);
+    char *t = malloc(n + 3);
+    if (t) {
+        memcpy(t, s, n);
+        memcpy(t + n, "_t", 3);
+    }
+    free(s);
+    return keep(ns, t);
+}
+
+/* The C type a scalar (primitive, enum or flags) is read as. */
+static const char *c_scalar_type(c_names *ns, const tc_type *t)
+{
+    if (t->kind == TC_T_ENUM || t->kind == TC_T_FLAGS)
+        return enum_typedef(ns, t->en);
+    return c_prim_type(t->prim);
+}
+
+/* The schema spelling of a type, for comments: "f32[256]", "MediaHeader". */
+static void type_text(tc_buf *b, const tc_type *t)
+{
+    switch (t->kind) {
+    case TC_T_PRIM: buf_puts(b, prim_name(t->prim)); break;
+    case TC_T_CHARS: buf_printf(b, "char[%" PRIu64 "]", t->count); break;
+    case TC_T_ARRAY:
+        type_text(b, t->elem);
+        buf_printf(b, "[%" PRIu64 "]", t->count);
+        break;
+    case TC_T_STRUCT: buf_puts(b, t->st->name); break;
+    case TC_T_ENUM:
+    case TC_T_FLAGS: buf_puts(b, t->en->name); break;
+    case TC_T_PAD: buf_printf(b, "pad[%" PRIu64 "]", t->count); break;
+    }
+}
+
+/* Returns doc without the indentation its lines share and without trailing
+ * blanks, with "*" "/" broken up so that the text cannot end a C comment;
+ * malloc'd (NULL when doc is NULL or on OOM). */
+static char *doc_clean(const char *doc)
+{
+    if (!doc)
+        return NULL;
+    size_t common = (size_t)-1;
+    for (const char *p = doc; *p;) {
+        size_t ind = 0;
+        while (p[ind] == ' ' || p[ind] == '\t')
+            ind++;
+        if (p[ind] != '\n' && p[ind] != '\0' && ind < common)
+            common = ind;
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    if (common == (size_t)-1)
+        common = 0;
+    size_t n = strlen(doc);
+    char *out = malloc(n * 2 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (const char *p = doc; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        size_t skip = 0;
+        while (skip < common && skip < len && (p[skip] == ' ' || p[skip] == '\t'))
+            skip++;
+        size_t end = len;
+        while (end > skip && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
+            end--;
+        for (size_t i = skip; i < end; i++) {
+            out[o++] = p[i];
+            if (p[i] == '*' && i + 1 < end && p[i + 1] == '/')
+                out[o++] = ' ';
+        }
+        if (!nl)
+            break;
+        out[o++] = '\n';
+        p = nl + 1;
+    }
+    while (o > 0 && out[o - 1] == '\n')
+        o--;
+    out[o] = '\0';
+    return out;
+}
+
+/* A doc comment: heading (may be NULL) and the schema's doc text (may be NULL).
+ * Without doc text the heading is a plain comment. */
+static void c_doc_with(tc_buf *b, const char *heading, const char *doc)
+{
+    char *safe = doc_clean(doc);
+    if (doc && !safe) {
+        b->oom = 1;
+        return;
+    }
+    if (!safe || !*safe) {
+        if (heading)
+            buf_line(b, "/* %s */", heading);
+    } else if (!heading && !strchr(safe, '\n')) {
+        buf_line(b, "/** %s */", safe);
+    } else {
+        buf_line(b, "/**");
+        if (heading)
+            buf_line(b, " * %s", heading);
+        emit_doc(b, safe, " * ");
+        buf_line(b, " */");
+    }
+    free(safe);
+}
+
+static void c_doc(tc_buf *b, const char *doc) { c_doc_with(b, NULL, doc); }
+
+/* An integer literal of the given primitive type with the value's stored bits. */
+static void c_int_literal(tc_buf *b, tc_prim p, uint64_t bits, int64_t value)
+{
+    if (prim_is_signed(p)) {
+        if (value == INT64_MIN)
+            buf_puts(b, "(-INT64_C(9223372036854775807) - 1)");
+        else if (p == TC_I64)
+            buf_printf(b, "INT64_C(%" PRId64 ")", value);
+        else
+            buf_printf(b, "%" PRId64, value);
+        return;
+    }
+    if (p == TC_U64)
+        buf_printf(b, "UINT64_C(%" PRIu64 ")", bits);
+    else
+        buf_printf(b, "%" PRIu64 "u", bits);
+}
+
+/* The load/store helpers every generated header shares; guarded so that
+ * several generated headers can be included in one translation unit. */
+static void emit_helpers(tc_buf *b)
+{
+    static const char *const text =
+        "#ifndef TACHC_C_HELPERS_V1\n"
+        "#define TACHC_C_HELPERS_V1\n"
+        "/* Little-endian loads and stores through memcpy: safe at any alignment, one\n"
+        " * plain move on little-endian hosts, byte assembly elsewhere. */\n"
+        "#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \\\n"
+        "    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__\n"
+        "#define TACHC_HOST_LE 1\n"
+        "#else\n"
+        "#define TACHC_HOST_LE 0\n"
+        "#endif\n"
+        "\n"
+        "#ifdef __cplusplus\n"
+        "#define TACHC_STATIC_ASSERT(cond, msg) static_assert(cond, msg)\n"
+        "#else\n"
+        "#define TACHC_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)\n"
+        "#endif\n"
+        "\n"
+        "static inline uint8_t tachc_ld_u8(const void *p)\n"
+        "{\n"
+        "    uint8_t v;\n"
+        "    memcpy(&v, p, 1);\n"
+        "    return v;\n"
+        "}\n"
+        "\n"
+        "static inline uint16_t tachc_ld_u16(const void *p)\n"
+        "{\n"
+        "#if TACHC_HOST_LE\n"
+        "    uint16_t v;\n"
+        "    memcpy(&v, p, sizeof v);\n"
+        "    return v;\n"
+        "#else\n"
+        "    const uint8_t *b = (const uint8_t *)p;\n"
+        "    return (uint16_t)(b[0] | (b[1] << 8));\n"
+        "#endif\n"
+        "}\n"
+        "\n"
+        "static inline uint32_t tachc_ld_u32(const void *p)\n"
+        "{\n"
+        "#if TACHC_HOST_LE\n"
+        "    uint32_t v;\n"
+        "    memcpy(&v, p, sizeof v);\n"
+        "    return v;\n"
+        "#else\n"
+        "    const uint8_t *b = (const uint8_t *)p;\n"
+        "    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;\n"
+        "#endif\n"
+        "}\n"
+        "\n"
+        "static inline uint64_t tachc_ld_u64(const void *p)\n"
+        "{\n"
+        "#if TACHC_HOST_LE\n"
+        "    uint64_t v;\n"
+        "    memcpy(&v, p, sizeof v);\n"
+        "    return v;\n"
+        "#else\n"
+        "    const uint8_t *b = (const uint8_t *)p;\n"
+        "    return (uint64_t)tachc_ld_u32(b) | (uint64_t)tachc_ld_u32(b + 4) << 32;\n"
+        "#endif\n"
+        "}\n"
+        "\n"
+        "static inline void tachc_st_u8(void *p, uint8_t v) { memcpy(p, &v, 1); }\n"
+        "\n"
+        "static inline void tachc_st_u16(void *p, uint16_t v)\n"
+        "{\n"
+        "#if TACHC_HOST_LE\n"
+        "    memcpy(p, &v, sizeof v);\n"
+        "#else\n"
+        "    uint8_t *b = (uint8_t *)p;\n"
+        "    b[0] = (uint8_t)v;\n"
+        "    b[1] = (uint8_t)(v >> 8);\n"
+        "#endif\n"
+        "}\n"
+        "\n"
+        "static inline void tachc_st_u32(void *p, uint32_t v)\n"
+        "{\n"
+        "#if TACHC_HOST_LE\n"
+        "    memcpy(p, &v, sizeof v);\n"
+        "#else\n"
+        "    uint8_t *b = (uint8_t *)p;\n"
+        "    b[0] = (uint8_t)v;\n"
+        "    b[1] = (uint8_t)(v >> 8);\n"
+        "    b[2] = (uint8_t)(v >> 16);\n"
+        "    b[3] = (uint8_t)(v >> 24);\n"
+        "#endif\n"
+        "}\n"
+        "\n"
+        "static inline void tachc_st_u64(void *p, uint64_t v)\n"
+        "{\n"
+        "#if TACHC_HOST_LE\n"
+        "    memcpy(p, &v, sizeof v);\n"
+        "#else\n"
+        "    tachc_st_u32(p, (uint32_t)v);\n"
+        "    tachc_st_u32((uint8_t *)p + 4, (uint32_t)(v >> 32));\n"
+        "#endif\n"
+        "}\n"
+        "\n"
+        "static inline int8_t tachc_ld_i8(const void *p) { return (int8_t)tachc_ld_u8(p); }\n"
+        "static inline int16_t tachc_ld_i16(const void *p) { return (int16_t)tachc_ld_u16(p); }\n"
+        "static inline int32_t tachc_ld_i32(const void *p) { return (int32_t)tachc_ld_u32(p); }\n"
+        "static inline int64_t tachc_ld_i64(const void *p) { return (int64_t)tachc_ld_u64(p); }\n"
+        "static inline void tachc_st_i8(void *p, int8_t v) { tachc_st_u8(p, (uint8_t)v); }\n"
+        "static inline void tachc_st_i16(void *p, int16_t v) { tachc_st_u16(p, (uint16_t)v); }\n"
+        "static inline void tachc_st_i32(void *p, int32_t v) { tachc_st_u32(p, (uint32_t)v); }\n"
+        "static inline void tachc_st_i64(void *p, int64_t v) { tachc_st_u64(p, (uint64_t)v); }\n"
+        "\n"
+        "static inline float tachc_ld_f32(const void *p)\n"
+        "{\n"
+        "    uint32_t u = tachc_ld_u32(p);\n"
+        "    float f;\n"
+        "    memcpy(&f, &u, sizeof f);\n"
+        "    return f;\n"
+        "}\n"
+        "\n"
+        "static inline double tachc_ld_f64(const void *p)\n"
+        "{\n"
+        "    uint64_t u = tachc_ld_u64(p);\n"
+        "    double f;\n"
+        "    memcpy(&f, &u, sizeof f);\n"
+        "    return f;\n"
+        "}\n"
+        "\n"
+        "static inline void tachc_st_f32(void *p, float f)\n"
+        "{\n"
+        "    uint32_t u;\n"
+        "    memcpy(&u, &f, sizeof u);\n"
+        "    tachc_st_u32(p, u);\n"
+        "}\n"
+        "\n"
+        "static inline void tachc_st_f64(void *p, double f)\n"
+        "{\n"
+        "    uint64_t u;\n"
+        "    memcpy(&u, &f, sizeof u);\n"
+        "    tachc_st_u64(p, u);\n"
+        "}\n"
+        "\n"
+        "/* bool is one byte on the wire: any non-zero byte reads as true, true is stored as 1. */\n"
+        "static inline bool tachc_ld_bool(const void *p) { return tachc_ld_u8(p) != 0; }\n"
+        "static inline void tachc_st_bool(void *p, bool v) { tachc_st_u8(p, (uint8_t)(v ? 1 : 0)); }\n"
+        "\n"
+        "/* char[N]: copies the NUL-padded text out, NUL-terminated when dst_size > 0;\n"
+        " * returns the text's length (a result >= dst_size means dst was too small). */\n"
+        "static inline size_t tachc_ld_text(const void *p, size_t n, char *dst, size_t dst_size)\n"
+        "{\n"
+        "    const char *s = (const char *)p;\n"
+        "    size_t len = 0;\n"
+        "    while (len < n && s[len] != '\\0')\n"
+        "        len++;\n"
+        "    if (dst_size > 0) {\n"
+        "        size_t c = len < dst_size - 1 ? len : dst_size - 1;\n"
+        "        memcpy(dst, s, c);\n"
+        "        dst[c] = '\\0';\n"
+        "    }\n"
+        "    return len;\n"
+        "}\n"
+        "\n"
+        "/* char[N]: stores s NUL-padded to n bytes; returns 0, or -1 (writing nothing)\n"
+        " * when s is longer than n bytes. */\n"
+        "static inline int tachc_st_text(void *p, size_t n, const char *s)\n"
+        "{\n"
+        "    size_t len = 0;\n"
+        "    while (len <= n && s[len] != '\\0')\n"
+        "        len++;\n"
+        "    if (len > n)\n"
+        "        return -1;\n"
+        "    memcpy(p, s, len);\n"
+        "    memset((char *)p + len, 0, n - len);\n"
+        "    return 0;\n"
+        "}\n"
+        "#endif /* TACHC_C_HELPERS_V1 */\n";
+    buf_puts(b, text);
+}
+
+/* The load/store helper suffix of a scalar: "u32", "f64", "bool". */
+static const char *ld_suffix(const tc_type *t) { return prim_name(t->prim); }
+
+typedef struct c_ctx {
+    tc_buf *b;
+    c_names *ns;
+    const tc_schema *sc;
+} c_ctx;
+
+static void emit_enum(c_ctx *c, const tc_enum *en)
+{
+    tc_buf *b = c->b;
+    const char *td = enum_typedef(c->ns, en);
+    const char *up = upper(c->ns, en->name);
+    c_doc(b, en->doc);
+    buf_line(b, "typedef %s %s; /* %s %s : %s */", c_prim_type(en->underlying), td,
+             en->is_flags ? "flags" : "enum", en->name, prim_name(en->underlying));
+    for (size_t i = 0; i < en->nvalues; i++) {
+        const tc_enum_value *v = &en->values[i];
+        c_doc(b, v->doc);
+        buf_printf(b, "#define %s_%s ((%s)", up, upper(c->ns, v->name), td);
+        c_int_literal(b, en->underlying, v->bits, v->value);
+        buf_puts(b, ")\n");
+    }
+    buf_line(b, "TACHC_STATIC_ASSERT(sizeof(%s) == %u, \"%s is stored in %u byte(s)\");", td,
+             prim_size(en->underlying), en->name, prim_size(en->underlying));
+    if (!en->is_flags) {
+        blank(b);
+        buf_line(b, "/* Returns the name of an %s value, or NULL for a value the schema does not define. */",
+                 en->name);
+        buf_line(b, "static inline const char *%s_name(%s v)", snake(c->ns, en->name), td);
+        buf_line(b, "{");
+        /* A chain of ifs, not a switch: values of an enum may repeat. */
+        for (size_t i = 0; i < en->nvalues; i++)
+            buf_line(b, "    if (v == %s_%s)\n        return \"%s\";", up, upper(c->ns, en->values[i].name),
+                     en->values[i].name);
+        buf_line(b, "    return NULL;");
+        buf_line(b, "}");
+    } else {
+        uint64_t all = 0;
+        for (size_t i = 0; i < en->nvalues; i++)
+            all |= en->values[i].bits;
+        buf_line(b, "/* Every bit %s defines. */", en->name);
+        buf_printf(b, "#define %s_MASK ((%s)", up, td);
+        c_int_literal(b, en->underlying, all, (int64_t)all);
+        buf_puts(b, ")\n");
+    }
+    blank(b);
+}
+
+static void emit_const(c_ctx *c, const char *schema_up, const tc_const *k)
+{
+    tc_buf *b = c->b;
+    c_doc(b, k->doc);
+    buf_printf(b, "#define %s_%s ", schema_up, upper(c->ns, k->name));
+    switch (k->kind) {
+    case TC_C_INT:
+        buf_printf(b, "((%s)", c_prim_type(k->type));
+        c_int_literal(b, k->type, (uint64_t)k->i, k->i);
+        buf_puts(b, ")");
+        break;
+    case TC_C_UINT:
+        buf_printf(b, "((%s)", c_prim_type(k->type));
+        c_int_literal(b, k->type, k->u, (int64_t)k->u);
+        buf_puts(b, ")");
+        break;
+    case TC_C_BOOL: buf_puts(b, k->u ? "true" : "false"); break;
+    case TC_C_FLOAT:
+        if (isnan(k->f))
+            buf_printf(b, "((%s)NAN)", c_prim_type(k->type));
+        else if (isinf(k->f))
+            buf_printf(b, "((%s)%sINFINITY)", c_prim_type(k->type), k->f < 0 ? "-" : "");
+        else if (k->type == TC_F32) {
+            char tmp[64];
+            snprintf(tmp, sizeof tmp, "%.9g", k->f);
+            buf_printf(b, "%s%sf", tmp, strpbrk(tmp, ".e") ? "" : ".0");
+        } else {
+            char tmp[64];
+            snprintf(tmp, sizeof tmp, "%.17g", k->f);
+            buf_printf(b, "%s%s", tmp, strpbrk(tmp, ".e") ? "" : ".0");
+        }
+        break;
+    case TC_C_STRING:
+        buf_puts(b, "\"");
+        for (const unsigned char *s = (const unsigned char *)k->s; *s; s++) {
+            if (*s == '"' || *s == '\\')
+                buf_printf(b, "\\%c", *s);
+            else if (*s < 0x20 || *s >= 0x7f)
+                buf_printf(b, "\\%03o", *s);
+            else
+                buf_printf(b, "%c", *s);
+        }
+        buf_puts(b, "\"");
+        break;
+    }
+    buf_puts(b, "\n");
+}
+
+static int schema_has_float_special(const tc_schema *sc)
+{
+    for (size_t i = 0; i < sc->nconsts; i++)
+        if (sc->consts[i].kind == TC_C_FLOAT && !isfinite(sc->consts[i].f))
+            return 1;
+    return 0;
+}
+
+/* Accessors for one field; `pre` is the struct's snake prefix, `up` the struct's
+ * upper-case prefix, `fu` the field's upper-case name. */
+static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
+{
+    tc_buf *b = c->b;
+    const char *pre = snake(c->ns, st->name);
+    const char *up = upper(c->ns, st->name);
+    const char *fs = snake(c->ns, f->name);
+    const char *fu = upper(c->ns, f->name);
+    const tc_type *t = &f->type;
+    char off[512];
+    snprintf(off, sizeof off, "%s_%s_OFFSET", up, fu);
+
+    switch (t->kind) {
+    case TC_T_PRIM:
+    case TC_T_ENUM:
+    case TC_T_FLAGS: {
+        const char *ty = c_scalar_type(c->ns, t);
+        buf_line(b, "static inline %s %s_get_%s(const void *p)", ty, pre, fs);
+        buf_line(b, "{");
+        if (t->kind == TC_T_PRIM)
+            buf_line(b, "    return tachc_ld_%s((const unsigned char *)p + %s);", ld_suffix(t), off);
+        else
+            buf_line(b, "    return (%s)tachc_ld_%s((const unsigned char *)p + %s);", ty, ld_suffix(t), off);
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "static inline void %s_set_%s(void *p, %s v)", pre, fs, ty);
+        buf_line(b, "{");
+        buf_line(b, "    tachc_st_%s((unsigned char *)p + %s, v);", ld_suffix(t), off);
+        buf_line(b, "}");
+        break;
+    }
+    case TC_T_CHARS:
+        buf_line(b, "/* Copies the text (at most %s_%s_SIZE bytes) into dst, NUL-terminated; returns its length. */",
+                 up, fu);
+        buf_line(b, "static inline size_t %s_get_%s(const void *p, char *dst, size_t dst_size)", pre, fs);
+        buf_line(b, "{");
+        buf_line(b, "    return tachc_ld_text((const unsigned char *)p + %s, %s_%s_SIZE, dst, dst_size);", off, up,
+                 fu);
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/* Stores s NUL-padded; returns 0, or -1 (writing nothing) when s is longer than %" PRIu64
+                    " bytes. */",
+                 t->count);
+        buf_line(b, "static inline int %s_set_%s(void *p, const char *s)", pre, fs);
+        buf_line(b, "{");
+        buf_line(b, "    return tachc_st_text((unsigned char *)p + %s, %s_%s_SIZE, s);", off, up, fu);
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/* The raw %" PRIu64 " bytes (not NUL-terminated when the text fills them). */", t->count);
+        buf_line(b, "static inline const char *%s_%s_bytes(const void *p)", pre, fs);
+        buf_line(b, "{");
+        buf_line(b, "    return (const char *)p + %s;", off);
+        buf_line(b, "}");
+        break;
+    case TC_T_STRUCT:
+        buf_line(b, "/* The %s inside, read with the %s_* accessors. */", t->st->name, snake(c->ns, t->st->name));
+        buf_line(b, "static inline const void *%s_%s(const void *p)", pre, fs);
+        buf_line(b, "{");
+        buf_line(b, "    return (const unsigned char *)p + %s;", off);
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "static inline void *%s_%s_mut(void *p)", pre, fs);
+        buf_line(b, "{");
+        buf_line(b, "    return (unsigned char *)p + %s;", off);
+        buf_line(b, "}");
+        break;
+    case TC_T_ARRAY: {
+        const tc_type *e = t->elem;
+        char count[512];
+        snprintf(count, sizeof count, "%s_%s_COUNT", up, fu);
+        if (e->kind == TC_T_STRUCT) {
+            buf_line(b, "/* Element i (a %s), or NULL when i >= %s. */", e->st->name, count);
+            buf_line(b, "static inline const void *%s_%s_at(const void *p, size_t i)", pre, fs);
+            buf_line(b, "{");
+            buf_line(b, "    return i < %s ? (const unsigned char *)p + %s + i * %" PRIu64 "u : NULL;", count, off,
+                     e->size);
+            buf_line(b, "}");
+            blank(b);
+            buf_line(b, "static inline void *%s_%s_at_mut(void *p, size_t i)", pre, fs);
+            buf_line(b, "{");
+            buf_line(b, "    return i < %s ? (unsigned char *)p + %s + i * %" PRIu64 "u : NULL;", count, off,
+                     e->size);
+            buf_line(b, "}");
+            break;
+        }
+        const char *ty = c_scalar_type(c->ns, e);
+        buf_line(b, "/* Element i, or 0 when i >= %s. */", count);
+        buf_line(b, "static inline %s %s_get_%s(const void *p, size_t i)", ty, pre, fs);
+        buf_line(b, "{");
+        if (e->kind == TC_T_PRIM)
+            buf_line(b, "    return i < %s ? tachc_ld_%s((const unsigned char *)p + %s + i * %" PRIu64 "u) : 0;",
+                     count, ld_suffix(e), off, e->size);
+        else
+            buf_line(b,
+                     "    return i < %s ? (%s)tachc_ld_%s((const unsigned char *)p + %s + i * %" PRIu64
+                     "u) : (%s)0;",
+                     count, ty, ld_suffix(e), off, e->size, ty);
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/* Stores element i; returns 0, or -1 (writing nothing) when i >= %s. */", count);
+        buf_line(b, "static inline int %s_set_%s(void *p, size_t i, %s v)", pre, fs, ty);
+        buf_line(b, "{");
+        buf_line(b, "    if (i >= %s)", count);
+        buf_line(b, "        return -1;");
+        buf_line(b, "    tachc_st_%s((unsigned char *)p + %s + i * %" PRIu64 "u, v);", ld_suffix(e), off, e->size);
+        buf_line(b, "    return 0;");
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/* Copies all %s elements out to dst. */", count);
+        buf_line(b, "static inline void %s_copy_%s_out(const void *p, %s dst[%s])", pre, fs, ty, count);
+        buf_line(b, "{");
+        buf_line(b, "    for (size_t i = 0; i < %s; i++)", count);
+        buf_line(b, "        dst[i] = %s_get_%s(p, i);", pre, fs);
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/* Stores all %s elements from src. */", count);
+        buf_line(b, "static inline void %s_copy_%s_in(void *p, const %s src[%s])", pre, fs, ty, count);
+        buf_line(b, "{");
+        buf_line(b, "    for (size_t i = 0; i < %s; i++)", count);
+        buf_line(b, "        tachc_st_%s((unsigned char *)p + %s + i * %" PRIu64 "u, src[i]);", ld_suffix(e), off,
+                 e->size);
+        buf_line(b, "}");
+        break;
+    }
+    case TC_T_PAD:
+        break;
+    }
+}
+
+static void emit_struct(c_ctx *c, const tc_struct *st)
+{
+    tc_buf *b = c->b;
+    const char *pre = snake(c->ns, st->name);
+    const char *up = upper(c->ns, st->name);
+
+    buf_line(b, "/* ---- %s (%" PRIu64 " bytes) ---- */", st->name, st->size);
+    c_doc(b, st->doc);
+    buf_line(b, "#define %s_SIZE %" PRIu64, up, st->size);
+    buf_line(b, "#define %s_FINGERPRINT UINT64_C(0x%016" PRIx64 ")", up, st->fingerprint);
+    for (size_t i = 0; i < st->nfields; i++) {
+        const tc_field *f = &st->fields[i];
+        if (f->type.kind == TC_T_PAD)
+            continue;
+        const char *fu = upper(c->ns, f->name);
+        buf_printf(b, "#define %s_%s_OFFSET %" PRIu64 " /* ", up, fu, f->offset);
+        type_text(b, &f->type);
+        buf_puts(b, " */\n");
+        buf_line(b, "#define %s_%s_SIZE %" PRIu64, up, fu, f->size);
+        if (f->type.kind == TC_T_ARRAY)
+            buf_line(b, "#define %s_%s_COUNT %" PRIu64, up, fu, f->type.count);
+    }
+
+    /* The layout the accessors rely on, checked by the compiler that builds the
+     * user's program: fields in order without overlap, inside the struct, and
+     * nested types (possibly from another header) of the size this header
+     * assumed when it was generated. */
+    const char *prev = NULL; /* upper-case name of the previous accessor field */
+    const char *prev_name = NULL;
+    for (size_t i = 0; i < st->nfields; i++) {
+        const tc_field *f = &st->fields[i];
+        if (f->type.kind == TC_T_PAD)
+            continue;
+        const char *fu = upper(c->ns, f->name);
+        if (prev)
+            buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_OFFSET + %s_%s_SIZE <= %s_%s_OFFSET, \"%s.%s overlaps\");", up, prev,
+                     up, prev, up, fu, st->name, f->name);
+        prev = fu;
+        prev_name = f->name;
+        const tc_type *t = &f->type;
+        if (t->kind == TC_T_STRUCT)
+            buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_SIZE == %s_SIZE, \"%s.%s is one %s\");", up, fu,
+                     upper(c->ns, t->st->name), st->name, f->name, t->st->name);
+        else if (t->kind == TC_T_ARRAY && t->elem->kind == TC_T_STRUCT)
+            buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_SIZE == %s_%s_COUNT * %s_SIZE, \"%s.%s holds %" PRIu64 " %s\");",
+                     up, fu, up, fu, upper(c->ns, t->elem->st->name), st->name, f->name, t->count, t->elem->st->name);
+        else if (t->kind == TC_T_ARRAY)
+            buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_SIZE == %s_%s_COUNT * sizeof(%s), \"%s.%s holds %" PRIu64
+                        " elements\");",
+                     up, fu, up, fu, c_scalar_type(c->ns, t->elem), st->name, f->name, t->count);
+        else if (t->kind != TC_T_CHARS)
+            buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_SIZE == sizeof(%s), \"%s.%s is one %s\");", up, fu,
+                     c_scalar_type(c->ns, t), st->name, f->name, c_scalar_type(c->ns, t));
+    }
+    if (prev)
+        buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_OFFSET + %s_%s_SIZE <= %s_SIZE, \"%s.%s ends inside %s\");", up, prev,
+                 up, prev, up, st->name, prev_name, st->name);
+    blank(b);
+
+    buf_line(b, "/* Returns p when a payload of `size` bytes holds a whole %s, else NULL. */", st->name);
+    buf_line(b, "static inline const void *%s_from(const void *p, size_t size)", pre);
+    buf_line(b, "{");
+    buf_line(b, "    return p != NULL && size >= %s_SIZE ? p : NULL;", up);
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "static inline void *%s_from_mut(void *p, size_t size)", pre);
+    buf_line(b, "{");
+    buf_line(b, "    return p != NULL && size >= %s_SIZE ? p : NULL;", up);
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/* Zeroes all %s_SIZE bytes (every field 0, padding included). */", up);
+    buf_line(b, "static inline void %s_clear(void *p)", pre);
+    buf_line(b, "{");
+    buf_line(b, "    memset(p, 0, %s_SIZE);", up);
+    buf_line(b, "}");
+
+    for (size_t i = 0; i < st->nfields; i++) {
+        const tc_field *f = &st->fields[i];
+        if (f->type.kind == TC_T_PAD)
+            continue;
+        blank(b);
+        tc_buf head = {0};
+        buf_printf(&head, "%s.%s @%" PRIu64 " : ", st->name, f->name, f->offset);
+        type_text(&head, &f->type);
+        if (head.oom)
+            b->oom = 1;
+        c_doc_with(b, head.data ? head.data : "", f->doc);
+        buf_free(&head);
+        emit_field(c, st, f);
+    }
+    blank(b);
+}
+
+static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const char *slo)
+{
+    tc_buf *b = c->b;
+    buf_line(b, "/* ---- messages of schema %s ---- */", sc->name);
+    buf_line(b, "/* The fingerprint a bus carrying this schema is bound to (tachyon_options_t.schema_fingerprint). */");
+    buf_line(b, "#define %s_SCHEMA_FINGERPRINT UINT64_C(0x%016" PRIx64 ")", sup, sc->fingerprint);
+    blank(b);
+    for (size_t i = 0; i < sc->nmessages; i++) {
+        const tc_message *m = &sc->messages[i];
+        c_doc(b, m->doc);
+        buf_line(b, "#define %s_MSG_%s %" PRIu32 "u /* %s */", sup, upper(c->ns, m->name), m->id,
+                 m->payload ? m->payload->name : "empty payload");
+    }
+    if (sc->nmessages)
+        blank(b);
+
+    buf_line(b, "/* Returns the payload size of message type_id (0: empty payload), or -1 for an id");
+    buf_line(b, " * this schema does not define. A received payload shorter than this is an error. */");
+    buf_line(b, "static inline int64_t %s_payload_size(uint32_t type_id)", slo);
+    buf_line(b, "{");
+    if (sc->nmessages) {
+        buf_line(b, "    switch (type_id) {");
+        for (size_t i = 0; i < sc->nmessages; i++) {
+            const tc_message *m = &sc->messages[i];
+            if (m->payload)
+                buf_line(b, "    case %s_MSG_%s: return %s_SIZE;", sup, upper(c->ns, m->name),
+                         upper(c->ns, m->payload->name));
+            else
+                buf_line(b, "    case %s_MSG_%s: return 0;", sup, upper(c->ns, m->name));
+        }
+        buf_line(b, "    default: return -1;");
+        buf_line(b, "    }");
+    } else {
+        buf_line(b, "    (void)type_id;");
+        buf_line(b, "    return -1;");
+    }
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/* Returns the message name of type_id (\"Bid\"), or NULL for an id this schema does not define. */");
+    buf_line(b, "static inline const char *%s_message_name(uint32_t type_id)", slo);
+    buf_line(b, "{");
+    if (sc->nmessages) {
+        buf_line(b, "    switch (type_id) {");
+        for (size_t i = 0; i < sc->nmessages; i++)
+            buf_line(b, "    case %s_MSG_%s: return \"%s\";", sup, upper(c->ns, sc->messages[i].name),
+                     sc->messages[i].name);
+        buf_line(b, "    default: return NULL;");
+        buf_line(b, "    }");
+    } else {
+        buf_line(b, "    (void)type_id;");
+        buf_line(b, "    return NULL;");
+    }
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/* Returns the payload of a received message when its type id is known and");
+    buf_line(b, " * `size` holds the whole payload, else NULL (an empty payload gives p itself). */");
+    buf_line(b, "static inline const void *%s_decode(uint32_t type_id, const void *p, size_t size)", slo);
+    buf_line(b, "{");
+    buf_line(b, "    int64_t need = %s_payload_size(type_id);", slo);
+    buf_line(b, "    return need >= 0 && (uint64_t)size >= (uint64_t)need ? p : NULL;");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/* Returns true for a retired (reserved) type id, which no message may use. */");
+    buf_line(b, "static inline bool %s_type_id_reserved(uint32_t type_id)", slo);
+    buf_line(b, "{");
+    if (sc->nreserved == 0)
+        buf_line(b, "    (void)type_id;");
+    for (size_t i = 0; i < sc->nreserved; i++) {
+        const tc_reserved *r = &sc->reserved[i];
+        if (r->lo == r->hi)
+            buf_line(b, "    if (type_id == %" PRIu32 "u)", r->lo);
+        else if (r->lo == 0)
+            buf_line(b, "    if (type_id <= %" PRIu32 "u)", r->hi);
+        else
+            buf_line(b, "    if (type_id >= %" PRIu32 "u && type_id <= %" PRIu32 "u)", r->lo, r->hi);
+        buf_line(b, "        return true;");
+    }
+    buf_line(b, "    return false;");
+    buf_line(b, "}");
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static int emit_schema(const tc_schema *sc, tc_outputs *out, c_names *ns)
+{
+    char rel[1024];
+    snprintf(rel, sizeof rel, "%s.h", sc->name);
+    tc_buf *b = outputs_add(out, rel);
+    if (!b)
+        return -1;
+    c_ctx c = {b, ns, sc};
+    const char *sup = upper(ns, sc->name);
+    const char *slo = snake(ns, sc->name);
+
+    buf_line(b, "/* Generated by tachc %s from %s. DO NOT EDIT. */", TACHC_VERSION, base_name(sc->path));
+    c_doc(b, sc->doc);
+    buf_line(b, "/*");
+    buf_line(b, " * Accessors for schema %s: each reads or writes one field of a message in place,", sc->name);
+    buf_line(b, " * little-endian, at any alignment. `p` is the first byte of the payload; check its");
+    buf_line(b, " * size first with <type>_from(p, size) or %s_decode(type_id, p, size).", slo);
+    buf_line(b, " */");
+    buf_line(b, "#ifndef TACHC_%s_H", sup);
+    buf_line(b, "#define TACHC_%s_H", sup);
+    blank(b);
+    if (schema_has_float_special(sc))
+        buf_line(b, "#include <math.h>");
+    buf_line(b, "#include <stdbool.h>");
+    buf_line(b, "#include <stddef.h>");
+    buf_line(b, "#include <stdint.h>");
+    buf_line(b, "#include <string.h>");
+    blank(b);
+    for (size_t i = 0; i < sc->nimports; i++)
+        buf_line(b, "#include \"%s.h\"", sc->imports[i]->name);
+    if (sc->nimports)
+        blank(b);
+    buf_line(b, "#ifdef __cplusplus");
+    buf_line(b, "extern \"C\" {");
+    buf_line(b, "#endif");
+    blank(b);
+    emit_helpers(b);
+    blank(b);
+
+    if (sc->nconsts) {
+        buf_line(b, "/* ---- constants ---- */");
+        for (size_t i = 0; i < sc->nconsts; i++)
+            emit_const(&c, sup, &sc->consts[i]);
+        blank(b);
+    }
+    if (sc->nenums) {
+        buf_line(b, "/* ---- enums and flags ---- */");
+        for (size_t i = 0; i < sc->nenums; i++)
+            emit_enum(&c, &sc->enums[i]);
+    }
+    for (size_t i = 0; i < sc->nstructs; i++)
+        emit_struct(&c, &sc->structs[i]);
+    emit_messages(&c, sc, sup, slo);
+    blank(b);
+    buf_line(b, "#ifdef __cplusplus");
+    buf_line(b, "}");
+    buf_line(b, "#endif");
+    blank(b);
+    buf_line(b, "#endif /* TACHC_%s_H */", sup);
+    return b->oom || ns->oom ? -1 : 0;
+}
+
+int emit_c(const tc_program *prog, tc_outputs *out)
+{
+    c_names ns = {0};
+    int rc = 0;
+    for (size_t i = 0; i < prog->nschemas && rc == 0; i++)
+        rc = emit_schema(prog->schemas[i], out, &ns);
+    names_free(&ns);
+    if (rc)
+        fprintf(stderr, "tachc: out of memory while generating C\n");
+    return rc;
+}
