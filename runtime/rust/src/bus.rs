@@ -95,6 +95,15 @@ pub struct Stats {
 /// bus.send(b"hello", 1)?;
 /// # Ok(()) }
 /// ```
+///
+/// Sharing one side between threads does not compile:
+///
+/// ```compile_fail
+/// fn shared<T: Sync>(_: &T) {}
+/// # fn f(bus: &tachyon_ipc::Bus) {
+/// shared(bus); // error: `Bus` is not `Sync`
+/// # }
+/// ```
 pub struct Bus {
     raw: NonNull<sys::tachyon_bus_t>,
     /// A guard borrowed from this bus is alive.
@@ -189,7 +198,9 @@ impl Bus {
     }
 
     /// Connects to the listener on `path` and returns the producer side.
-    /// Fails with [`Error::NoListener`] at once if nobody listens there.
+    /// While nobody listens there yet it keeps retrying, for up to the
+    /// handshake timeout (5 s by default, see [`Options::timeout`]), then
+    /// fails with [`Error::NoListener`].
     pub fn connect(path: impl AsRef<OsStr>) -> Result<Bus> {
         let path = c_path(path.as_ref())?;
         // SAFETY: path is NUL-terminated; out points to a local.
@@ -622,9 +633,6 @@ pub struct RxGuard<'a> {
 impl<'a> RxGuard<'a> {
     /// The payload, in place in the ring (16-byte aligned).
     pub fn data(&self) -> &[u8] {
-        if self.len == 0 {
-            return &[];
-        }
         // SAFETY: the C library validated the frame (within the ring, size <=
         // max_message); the producer does not reuse these bytes until commit,
         // and the borrow ends before commit.
@@ -725,7 +733,7 @@ impl<'a> Batch<'a> {
 }
 
 fn message(m: &sys::tachyon_msg_t) -> Message<'_> {
-    let data = if m.size == 0 {
+    let data = if m.data.is_null() {
         &[][..]
     } else {
         // SAFETY: the C library validated each frame; the bytes stay put until
