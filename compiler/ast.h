@@ -168,6 +168,8 @@ typedef struct tc_parse_ctx {
     size_t pending_len;
     ast_docs lead, trail;
     ast_doc_req reqs;
+    int end_line, end_col;           /* just after the latest token */
+    int prev_end_line, prev_end_col; /* just after the token before it */
     char last_text[48];  /* the text of the latest token, for syntax errors */
 } tc_parse_ctx;
 

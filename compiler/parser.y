@@ -7,6 +7,7 @@
 %define api.pure full
 %define api.prefix {tc_yy}
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %param {void *scanner}
@@ -21,6 +22,7 @@ int tc_yylex(TC_YYSTYPE *lval, TC_YYLTYPE *lloc, void *scanner);
 }
 
 %code {
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,16 +200,31 @@ static void tc_yyerror(TC_YYLTYPE *loc, void *scanner, tc_parse_ctx *ctx, const 
     diag_error(ctx->diag, L(*loc), "%s", msg);
 }
 
+static bool is_keyword(yysymbol_kind_t k)
+{
+    switch (k) {
+    case YYSYMBOL_SCHEMA: case YYSYMBOL_IMPORT: case YYSYMBOL_CONST: case YYSYMBOL_ENUM:
+    case YYSYMBOL_FLAGS: case YYSYMBOL_STRUCT: case YYSYMBOL_SIZE: case YYSYMBOL_MESSAGES:
+    case YYSYMBOL_RESERVED: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* "expected ';' or '[' before 'price'": the tokens the grammar could take here
- * (when there are few enough to be useful) and the token it found. */
+ * and the token it found. Where a name is expected, keywords (which may serve
+ * as names) are not listed one by one; at the top level the message names the
+ * declarations. A missing ';' is reported right after the previous token, as
+ * gcc does. */
 static int yyreport_syntax_error(const yypcontext_t *pctx, void *scanner, tc_parse_ctx *ctx)
 {
     (void)scanner;
-    enum { MAX_EXPECTED = 6 };
+    enum { MAX_EXPECTED = 64, MAX_LISTED = 5 };
     yysymbol_kind_t expected[MAX_EXPECTED];
     int n = yypcontext_expected_tokens(pctx, expected, MAX_EXPECTED);
     yysymbol_kind_t found = yypcontext_token(pctx);
-    const TC_YYLTYPE *loc = yypcontext_location(pctx);
+    TC_YYLTYPE loc = *yypcontext_location(pctx);
     char what[96];
     if (found == YYSYMBOL_YYEOF)
         snprintf(what, sizeof what, "end of file");
@@ -217,20 +234,45 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, void *scanner, tc_par
         snprintf(what, sizeof what, "string %s", ctx->last_text);
     else
         snprintf(what, sizeof what, "'%s'", ctx->last_text);
+    bool any_name = false, any_decl = false, semi = false;
+    for (int i = 0; i < n; i++) {
+        any_name |= expected[i] == YYSYMBOL_IDENT;
+        any_decl |= expected[i] == YYSYMBOL_STRUCT;
+        semi |= strcmp(yysymbol_name(expected[i]), "';'") == 0;
+    }
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+        if (!(any_name && is_keyword(expected[i])))
+            expected[kept++] = expected[i];
+    n = kept;
+    ctx->syntax_errors++;
+    if (semi && found != YYSYMBOL_YYEOF) {
+        /* a missing ';' is the likely mistake: say only that, after the
+         * previous token */
+        loc.first_line = ctx->prev_end_line;
+        loc.first_column = ctx->prev_end_col;
+        diag_error(ctx->diag, L(loc), "expected ';' before %s", what);
+        return 0;
+    }
+    if (any_decl && !any_name) {
+        diag_error(ctx->diag, L(loc), "expected a declaration (import, const, enum, flags, struct or messages) "
+                   "before %s", what);
+        return 0;
+    }
+    if (n == 0 || n > MAX_LISTED) {
+        diag_error(ctx->diag, L(loc), "unexpected %s", what);
+        return 0;
+    }
     char list[256] = "";
     size_t len = 0;
-    for (int i = 0; i < n && n > 0; i++) {
+    for (int i = 0; i < n; i++) {
         const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
         int w = snprintf(list + len, sizeof list - len, "%s%s", sep, yysymbol_name(expected[i]));
         if (w < 0 || (size_t)w >= sizeof list - len)
             break;
         len += (size_t)w;
     }
-    ctx->syntax_errors++;
-    if (n > 0)
-        diag_error(ctx->diag, L(*loc), "expected %s before %s", list, what);
-    else
-        diag_error(ctx->diag, L(*loc), "unexpected %s", what);
+    diag_error(ctx->diag, L(loc), "expected %s before %s", list, what);
     return 0;
 }
 

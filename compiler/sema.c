@@ -730,5 +730,6 @@ out:
     free(s.order);
     free(s.stack);
     free(s.busy);
+    diag_flush(d);
     return d->errors ? NULL : prog;
 }
