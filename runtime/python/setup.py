@@ -1,0 +1,38 @@
+"""Builds the tachyon C extension.
+
+The extension compiles libtachyon's C sources (../src/*.c, the runtime next to
+this folder in the Tachyon repository) together with src/_tachyon.c, so
+`pip install ./runtime/python` needs no prior `make`. Set TACHYON_SRC to point
+at another checkout of runtime/ (the folder holding include/ and src/).
+"""
+import glob
+import os
+import sys
+
+from setuptools import Extension, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def runtime_dir():
+    candidates = [os.environ.get("TACHYON_SRC", ""), os.path.join(HERE, ".."), os.path.join(HERE, "_runtime")]
+    for c in candidates:
+        if c and os.path.isfile(os.path.join(c, "include", "tachyon.h")) and glob.glob(os.path.join(c, "src", "*.c")):
+            return os.path.abspath(c)
+    sys.exit("tachyon: cannot find libtachyon's sources (runtime/include/tachyon.h and runtime/src/*.c); "
+             "build from the Tachyon repository (pip install ./runtime/python) or set TACHYON_SRC=/path/to/runtime")
+
+
+RUNTIME = runtime_dir()
+lib_sources = sorted(glob.glob(os.path.join(RUNTIME, "src", "*.c")))
+
+extension = Extension(
+    "tachyon._tachyon",
+    sources=[os.path.join("src", "_tachyon.c")] + lib_sources,
+    include_dirs=[os.path.join(RUNTIME, "include"), os.path.join(RUNTIME, "src")],
+    define_macros=[("_GNU_SOURCE", "1")],
+    depends=[os.path.join(RUNTIME, "include", "tachyon.h")] + glob.glob(os.path.join(RUNTIME, "src", "*.h")),
+    extra_compile_args=["-std=gnu11", "-O2", "-fvisibility=hidden", "-Wno-unused-parameter"],
+)
+
+setup(ext_modules=[extension])

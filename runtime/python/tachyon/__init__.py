@@ -1,0 +1,176 @@
+"""tachyon: same-machine, zero-copy IPC over a shared-memory SPSC ring.
+
+One bus = one direction: the listener receives (consumer), the connector sends
+(producer). A C extension over libtachyon; blocking calls release the GIL and
+wake every 100 ms so Ctrl-C works.
+
+    # process 1 (first)                         # process 2
+    import tachyon                              import tachyon
+    with tachyon.Bus.listen("/tmp/demo.sock", 1 << 16) as bus:
+        for msg in bus:                         with tachyon.Bus.connect("/tmp/demo.sock") as bus:
+            print(msg.type_id, msg.data)            bus.send(b"hello tachyon", type_id=1)
+
+Zero-copy views (recv_zero_copy, send_zero_copy, drain_batch items) support the
+buffer protocol and DLPack; they are valid until their message is committed
+(the end of the `with` block). See the README's Python section.
+"""
+from typing import Any, List, Optional
+
+from . import _tachyon
+from ._errors import (  # noqa: F401  (re-exported)
+    AbiMismatch, AddressInUse, AlignmentMismatch, ByteOrderMismatch, CapacityError, CorruptRing, ExportsOutstanding,
+    HandshakeError, Interrupted, InvalidArgument, MessageTooLarge, NoListener, NoMemory, PathTooLong, PeerGone,
+    PermissionRefused, RingEmpty, RingFull, SchemaMismatch, StateError, SystemFailure, TachyonError, TachyonTimeout,
+    UseAfterCommit,
+)
+from ._tachyon import Batch, BatchItem, Message, RxGuard, Stats, TxGuard  # noqa: F401
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Bus", "Message", "RxGuard", "TxGuard", "Batch", "BatchItem", "Stats", "decode", "fingerprint_of",
+    "TachyonError", "InvalidArgument", "NoMemory", "SystemFailure", "PathTooLong", "AddressInUse", "NoListener",
+    "PermissionRefused", "HandshakeError", "AbiMismatch", "ByteOrderMismatch", "AlignmentMismatch", "CapacityError",
+    "SchemaMismatch", "TachyonTimeout", "Interrupted", "RingFull", "RingEmpty", "MessageTooLarge", "PeerGone",
+    "CorruptRing", "StateError", "UseAfterCommit", "ExportsOutstanding",
+    "ABI_VERSION", "FRAME_ALIGN", "FRAME_HEADER", "BATCH", "MIN_CAPACITY", "MAX_CAPACITY",
+]
+
+ABI_VERSION = _tachyon.ABI_VERSION
+FRAME_ALIGN = _tachyon.FRAME_ALIGN
+FRAME_HEADER = _tachyon.FRAME_HEADER
+BATCH = _tachyon.BATCH
+MIN_CAPACITY = _tachyon.MIN_CAPACITY
+MAX_CAPACITY = _tachyon.MAX_CAPACITY
+
+
+def fingerprint_of(schema: Any) -> int:
+    """The schema fingerprint of a generated module (its FINGERPRINT), an int, or 0 for None."""
+    if schema is None:
+        return 0
+    if isinstance(schema, int):
+        return schema
+    fp = getattr(schema, "FINGERPRINT", None)
+    if not isinstance(fp, int):
+        raise TypeError(f"{schema!r} is not a tachc-generated module (no integer FINGERPRINT)")
+    return fp
+
+
+def _resolve_fingerprint(fingerprint: Optional[int], schema: Any) -> int:
+    if schema is not None and fingerprint:
+        if fingerprint_of(schema) != fingerprint:
+            raise ValueError("fingerprint= and schema= disagree")
+    return fingerprint_of(schema) if schema is not None else (fingerprint or 0)
+
+
+class Bus(_tachyon.Bus):
+    """One side of a Tachyon bus: `Bus.listen` (receives) or `Bus.connect` (sends).
+
+    Use it as a context manager (close() on exit; a producer flushes first).
+    Iterating a listening bus yields Message objects until the peer closes.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def listen(cls, path: str, capacity: int, *, fingerprint: int = 0, schema: Any = None,
+               timeout: Optional[float] = None, allow_any_uid: bool = False) -> "Bus":
+        """Listens on `path` (a filesystem path, or "@name" for the abstract namespace), waits for one
+        connector (up to `timeout` seconds; None: forever) and returns the receiving side of a new ring of
+        `capacity` bytes (a power of two, 256 .. 2**40). `schema` (a generated module) or `fingerprint` binds
+        the bus to a schema: a connector built from another layout is refused (SchemaMismatch on both sides).
+        Only connectors with this process's uid are accepted unless allow_any_uid=True."""
+        return cls._listen(path, capacity, _resolve_fingerprint(fingerprint, schema), timeout, allow_any_uid)
+
+    @classmethod
+    def connect(cls, path: str, *, fingerprint: int = 0, schema: Any = None,
+                timeout: Optional[float] = None) -> "Bus":
+        """Connects to the listener on `path` and returns the sending side. Waits up to `timeout` seconds
+        (None: 5 s; 0: a single attempt) for the listener to appear and the handshake to finish."""
+        return cls._connect(path, _resolve_fingerprint(fingerprint, schema), timeout)
+
+
+def decode(schema: Any, msg: Any) -> Any:
+    """The generated typed view of `msg` (a Message, RxGuard or BatchItem) chosen by its type id:
+    `schema.decode(msg.type_id, payload)`. Returns None for a message with an empty payload; raises
+    ValueError for a type id the schema does not define or a payload shorter than its type.
+    A view over an RxGuard/BatchItem reads the ring in place and raises UseAfterCommit after the commit."""
+    dec = getattr(schema, "decode", None)
+    if dec is None:
+        raise TypeError(f"{schema!r} is not a tachc-generated module (no decode())")
+    buf = msg.data if isinstance(msg, Message) else msg
+    return dec(msg.type_id, buf)
+
+
+# ---- NumPy views of a batch --------------------------------------------------
+
+def _numpy() -> Any:
+    try:
+        import numpy
+    except ImportError as e:  # pragma: no cover - numpy is optional
+        raise ImportError("Batch.as_array() needs NumPy") from e
+    return numpy
+
+
+def _dtype(np: Any, spec: Any) -> Any:
+    if isinstance(spec, np.dtype):
+        return spec
+    make = getattr(spec, "numpy_dtype", None)
+    if callable(make):
+        return make()
+    return np.dtype(spec)
+
+
+def _frame_len(size: int) -> int:
+    return (FRAME_HEADER + size + FRAME_ALIGN - 1) // FRAME_ALIGN * FRAME_ALIGN
+
+
+def _runs(batch: Batch, itemsize: int, type_id: Any) -> List[tuple]:
+    """Splits a batch into runs of equally spaced records: [(address, count, stride)]."""
+    layout = batch._layout()
+    want = None
+    if type_id is not None:
+        want = {type_id} if isinstance(type_id, int) else set(type_id)
+    for i, (_, size, tid) in enumerate(layout):
+        if size != itemsize:
+            raise ValueError(f"as_array: message {i} has {size} bytes, the record type has {itemsize}")
+        if want is not None and tid not in want:
+            raise ValueError(f"as_array: message {i} has type id {tid}, expected {sorted(want)}")
+    stride = _frame_len(itemsize)
+    runs: List[list] = []
+    for addr, _, _ in layout:
+        if runs and addr == runs[-1][0] + runs[-1][1] * stride:
+            runs[-1][1] += 1
+        else:
+            runs.append([addr, 1])
+    return [(a, n, stride) for a, n in runs]
+
+
+def _run_array(np: Any, batch: Batch, dt: Any, addr: int, count: int, stride: int) -> Any:
+    span = batch._span(addr, (count - 1) * stride + dt.itemsize)
+    raw = np.asarray(span)  # uint8 over the ring, read-only; keeps the ring mapped
+    return np.ndarray((count,), dtype=dt, buffer=raw, offset=0, strides=(stride,))
+
+
+def _as_arrays(batch: Batch, spec: Any, *, type_id: Any = None) -> List[Any]:
+    np = _numpy()
+    dt = _dtype(np, spec)
+    return [_run_array(np, batch, dt, a, n, s) for a, n, s in _runs(batch, dt.itemsize, type_id)]
+
+
+def _as_array(batch: Batch, spec: Any, *, type_id: Any = None, copy: bool = False) -> Any:
+    np = _numpy()
+    dt = _dtype(np, spec)
+    runs = _runs(batch, dt.itemsize, type_id)
+    if not runs:
+        return np.empty(0, dtype=dt)
+    if len(runs) == 1:
+        return _run_array(np, batch, dt, *runs[0])
+    if copy:
+        return np.concatenate([_run_array(np, batch, dt, *r) for r in runs])
+    raise ValueError("as_array: this batch crosses the ring's end, so its records are not equally spaced; "
+                     "use as_arrays() (one zero-copy array per run) or as_array(..., copy=True)")
+
+
+_tachyon._register({"decode": lambda msg, schema: decode(schema, msg),
+                    "as_array": _as_array, "as_arrays": _as_arrays})
