@@ -1,0 +1,599 @@
+#!/usr/bin/env python3
+"""Runs Tachyon's benchmarks with their baselines and saves the results.
+
+`make bench` calls this after building the programs in BUILD/bench. Sections:
+  rtt         ping-pong round trips, 32 B, two pinned processes: Tachyon, the
+              cache-line floor, a ring floor, UDS, pipe, ZeroMQ (if built), and the
+              futex wake-up round trip next to eventfd; R rounds interleaved, plus
+              examples/c_pingpong's own run in every round when that program exists
+  throughput  one-way C->C throughput, 32 B / 1 KiB / 64 KiB, every byte read
+  python      MarketTick producers in Python (generated accessors, hand-written
+              struct.pack_into, the batch path) and 1 KiB frames into NumPy
+  langs       Rust and Go MarketTick producers (when their bindings build)
+  tachc       generation time of a 10,000-type schema, all four languages
+
+Every program prints one JSON object per result line (DESIGN.md section 7). This
+script collects them into bench/results/<date>-<host>.jsonl (the first line
+describes the machine), writes a Markdown summary beside it and a PNG of the
+round-trip distributions, and prints the summary. Nothing here is a pass/fail
+test: a target missed is reported, not failed.
+
+Usage: bench/run.py [--build DIR] [--samples N] [--slow-samples N] [--rounds R]
+                    [--seconds S] [--cpus A,B] [--only SECTION,...] [--quick]
+                    [--no-save]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+SECTIONS = ["rtt", "throughput", "python", "langs", "tachc"]
+PERCENTILES = ["min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "max_ns", "mean_ns"]
+
+# DESIGN.md section 7, and the reference system's published figures
+TARGETS = {
+    "rtt_ratio_to_floor": 1.3,
+    "rtt_x_faster_than_uds": 100.0,
+    "tp_32_msgs_per_s": 25e6,
+    "tp_1k_gbytes_per_s": 2.0,
+    "py_typed_vs_hand": 1.0,
+    "py_batch_vs_hand": 3.0,
+    "py_dlpack_gbytes_per_s": 1.0,
+    "tachc_seconds": 1.0,
+}
+REFERENCE = {
+    "rtt_p50_ns": 49.9,
+    "py_producer_msgs_per_s": 1.06e6,
+    "py_dlpack_gbytes_per_s": 0.53,
+    "python_to_rust_msgs_per_s": 1.119e6,
+}
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def run_json(cmd, timeout, env=None, cwd=ROOT):
+    """Runs cmd; returns (exit code, [JSON objects from its stdout], stderr)."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    try:
+        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                           env=full_env, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace")
+        return 124, parse_lines(out), "timed out after %ds" % timeout
+    except OSError as e:
+        return 127, [], str(e)
+    return p.returncode, parse_lines(p.stdout.decode("utf-8", "replace")), p.stderr.decode("utf-8", "replace")
+
+
+def parse_lines(text):
+    objs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                objs.append(json.loads(line))
+            except ValueError:
+                pass
+    return objs
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+# ---- machine ---------------------------------------------------------------------------------------------------
+
+def machine_info(args):
+    info = {"bench": "machine", "host": socket.gethostname(), "nproc": os.cpu_count(),
+            "kernel": platform.release(), "python": platform.python_version(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "cpus_used": args.cpus, "loadavg_start": os.getloadavg()[0]}
+    try:
+        out = subprocess.run(["lscpu"], stdout=subprocess.PIPE, text=True, timeout=10).stdout
+        for line in out.splitlines():
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if key == "Model name":
+                info["cpu_model"] = value
+            elif key == "Hypervisor vendor":
+                info["hypervisor"] = value
+            elif key in ("L2 cache", "L3 cache"):
+                info[key.lower().replace(" ", "_")] = value
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        cc = os.environ.get("CC", "cc")
+        info["cc"] = subprocess.run([cc, "--version"], stdout=subprocess.PIPE, text=True,
+                                    timeout=10).stdout.splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        pass
+    return info
+
+
+# ---- rtt -------------------------------------------------------------------------------------------------------
+
+def find_pingpong_example(build):
+    for rel in ("examples/c_pingpong", "examples/c_pingpong/c_pingpong", "examples/c_pingpong/pingpong",
+                "examples/pingpong"):
+        path = os.path.join(build, rel)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def section_rtt(args, build, results, notes, cdf_path):
+    rtt = os.path.join(build, "bench", "rtt")
+    listed = subprocess.run([rtt, "--list"], stdout=subprocess.PIPE, text=True).stdout
+    if " zmq" not in listed:
+        notes.append("ZeroMQ baseline skipped: libzmq was not found when bench/rtt was built "
+                     "(apt-get install libzmq3-dev, then rebuild).")
+    example = find_pingpong_example(build)
+    if not example:
+        notes.append("examples/c_pingpong not built: the ping-pong rows come from bench/rtt's own Tachyon driver only.")
+    per_round = []
+    for r in range(1, args.rounds + 1):
+        cmd = [rtt, "--json", "--rounds", "1", "--first-round", str(r), "--samples", str(args.samples),
+               "--slow-samples", str(args.slow_samples), "--cpus", args.cpus, "--cdf", cdf_path]
+        code, objs, err = run_json(cmd, timeout=300)
+        if code != 0:
+            notes.append("rtt round %d exited %d: %s" % (r, code, err.strip()[-300:]))
+        per_round += [o for o in objs if o.get("round") != "median"]
+        if example:
+            code, objs, err = run_json([example, "--json", "--samples", str(args.samples), "--cpus", args.cpus],
+                                       timeout=300)
+            if code != 0:
+                notes.append("examples/c_pingpong round %d exited %d: %s" % (r, code, err.strip()[-300:]))
+            for o in objs:
+                if o.get("bench") != "pingpong":
+                    continue
+                o["round"] = r
+                o["program"] = "examples/c_pingpong"
+                o["transport"] = "c_pingpong:" + str(o.get("transport", "?"))
+                per_round.append(o)
+        log("rtt round %d/%d done" % (r, args.rounds))
+    results += per_round
+
+    # medians over rounds, then each transport's p50 ratio to every other of its bench, per round
+    keys = []
+    for o in per_round:
+        k = (o["bench"], o["transport"])
+        if k not in keys:
+            keys.append(k)
+    for bench, transport in keys:
+        rows = [o for o in per_round if o["bench"] == bench and o["transport"] == transport]
+        med = {"bench": bench, "transport": transport, "payload": rows[0].get("payload"),
+               "samples": rows[0].get("samples"), "round": "median", "rounds": len(rows)}
+        for p in PERCENTILES:
+            med[p] = median([o.get(p) for o in rows])
+        med["rtt_per_s"] = round(1e9 / med["mean_ns"]) if med.get("mean_ns") else None
+        if transport in ("tachyon", "tachyon-futex") or transport.startswith("c_pingpong:tachyon"):
+            for other_bench, other in keys:
+                if other_bench != bench or other == transport:
+                    continue
+                ratios = []
+                for r in range(1, args.rounds + 1):
+                    a = [o["p50_ns"] for o in rows if o["round"] == r]
+                    b = [o["p50_ns"] for o in per_round if o["bench"] == bench and o["transport"] == other
+                         and o["round"] == r]
+                    if a and b and b[0]:
+                        ratios.append(a[0] / b[0])
+                if ratios:
+                    med["ratio_to_" + other.replace("-", "_").replace(":", "_")] = round(median(ratios), 4)
+        results.append(med)
+
+
+# ---- throughput ------------------------------------------------------------------------------------------------
+
+def section_throughput(args, build, results, notes):
+    tp = os.path.join(build, "bench", "throughput")
+    cmd = [tp, "--json", "--rounds", str(args.rounds_tp), "--seconds", str(args.seconds), "--cpus", args.cpus]
+    code, objs, err = run_json(cmd, timeout=600)
+    if code != 0:
+        notes.append("throughput exited %d: %s" % (code, err.strip()[-300:]))
+    results += objs
+    for o in objs:
+        if o.get("round") == "median" and not o.get("verified", True):
+            notes.append("throughput %s B: the consumer's checksum did not match the producer's" % o.get("payload"))
+
+
+# ---- python ----------------------------------------------------------------------------------------------------
+
+def section_python(args, build, results, notes):
+    cmd = [sys.executable, os.path.join(BENCH, "py_bench.py"), "--build", build, "--json",
+           "--rounds", str(args.rounds_py), "--cpus", args.cpus]
+    if args.quick:
+        cmd.append("--quick")
+    code, objs, err = run_json(cmd, timeout=600)
+    for line in err.splitlines():
+        if line.startswith("SKIP") or line.startswith("NOTE"):
+            notes.append("python: " + line)
+    if code != 0 and not objs:
+        notes.append("python benchmarks exited %d: %s" % (code, err.strip()[-400:]))
+    results += objs
+
+
+def section_langs(args, build, results, notes):
+    cmd = [sys.executable, os.path.join(BENCH, "lang_bench.py"), "--build", build, "--json",
+           "--rounds", str(args.rounds_py), "--cpus", args.cpus]
+    if args.quick:
+        cmd.append("--quick")
+    code, objs, err = run_json(cmd, timeout=900)
+    for line in err.splitlines():
+        if line.startswith("SKIP") or line.startswith("NOTE"):
+            notes.append("langs: " + line)
+    if code != 0 and not objs:
+        notes.append("Rust/Go benchmarks exited %d: %s" % (code, err.strip()[-400:]))
+    results += objs
+
+
+# ---- tachc -----------------------------------------------------------------------------------------------------
+
+def section_tachc(args, build, results, notes):
+    tachc = os.path.join(build, "tachc")
+    if not os.access(tachc, os.X_OK):
+        notes.append("tachc row skipped: %s was not built" % tachc)
+        return
+    with tempfile.TemporaryDirectory(prefix="tachyon-bench-") as tmp:
+        schema = os.path.join(tmp, "big.tach")
+        subprocess.run([sys.executable, os.path.join(BENCH, "gen_big_schema.py"), "--types", str(args.types),
+                        schema], check=True)
+        times = []
+        for i in range(3):
+            out = os.path.join(tmp, "out%d" % i)
+            os.mkdir(out)
+            t0 = time.perf_counter()
+            p = subprocess.run([tachc, "gen", "--lang", "c", "--lang", "rust", "--lang", "python", "--lang", "go",
+                                "--out", out, schema], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            elapsed = time.perf_counter() - t0
+            if p.returncode != 0:
+                notes.append("tachc gen failed on the %d-type schema (exit %d): %s" %
+                             (args.types, p.returncode, p.stderr.decode("utf-8", "replace").strip()[-400:]))
+                return
+            times.append(elapsed)
+        files = sum(len(fs) for _, _, fs in os.walk(os.path.join(tmp, "out0")))
+        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(os.path.join(tmp, "out0")) for f in fs)
+        results.append({"bench": "tachc", "transport": "tachc", "types": args.types,
+                        "langs": ["c", "rust", "python", "go"], "seconds": round(median(times), 4),
+                        "runs_s": [round(t, 4) for t in times], "files": files, "output_bytes": size,
+                        "schema_bytes": os.path.getsize(schema), "round": "median"})
+
+
+# ---- summary ---------------------------------------------------------------------------------------------------
+
+def find(results, **want):
+    for o in results:
+        if all(o.get(k) == v for k, v in want.items()):
+            return o
+    return None
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "-"
+    if unit == "ns":
+        return "%.1f" % v
+    if unit == "rate":
+        return "%.2f M" % (v / 1e6) if v >= 1e5 else "%.0f" % v
+    if unit == "x":
+        return "%.2fx" % v
+    if unit == "gb":
+        return "%.2f" % v
+    return str(v)
+
+
+def verdict(ok):
+    return "-" if ok is None else ("met" if ok else "MISSED")
+
+
+def summarise(machine, results, notes):
+    md = []
+    md.append("# Tachyon benchmarks, %s on %s" % (machine["date"], machine["host"]))
+    md.append("")
+    md.append("Machine: %s, %s CPUs%s, kernel %s; pinned to CPUs %s; load average at start %.2f, at end %.2f." % (
+        machine.get("cpu_model", "?"), machine["nproc"],
+        " (%s guest)" % machine["hypervisor"] if machine.get("hypervisor") else "", machine["kernel"],
+        machine["cpus_used"], machine["loadavg_start"], machine.get("loadavg_end", 0.0)))
+    md.append("")
+
+    rtt = [o for o in results if o.get("bench") in ("pingpong", "wakeup") and o.get("round") == "median"]
+    if rtt:
+        md.append("## Round trip, 32 B, two processes (median of rounds; ns)")
+        md.append("")
+        md.append("| bench | transport | samples/round | min | p50 | p90 | p99 | p99.9 | p99.99 | max | "
+                  "Tachyon p50 / this p50 |")
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        tach = find(results, bench="pingpong", transport="tachyon", round="median")
+        futex = find(results, bench="wakeup", transport="tachyon-futex", round="median")
+        for o in rtt:
+            ref = tach if o["bench"] == "pingpong" else futex
+            key = "ratio_to_" + o["transport"].replace("-", "_").replace(":", "_")
+            ratio = ref.get(key) if ref and ref is not o else None
+            md.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                o["bench"], o["transport"], o.get("samples"), fmt(o.get("min_ns"), "ns"), fmt(o.get("p50_ns"), "ns"),
+                fmt(o.get("p90_ns"), "ns"), fmt(o.get("p99_ns"), "ns"), fmt(o.get("p999_ns"), "ns"),
+                fmt(o.get("p9999_ns"), "ns"), fmt(o.get("max_ns"), "ns"),
+                "%.3f" % ratio if ratio is not None else ""))
+        md.append("")
+
+    tp = [o for o in results if o.get("bench") == "throughput" and o.get("round") == "median"]
+    if tp:
+        md.append("## One-way throughput, C to C, consumer reads every byte (median of rounds)")
+        md.append("")
+        md.append("| payload | msg/s | GB/s | ring | consumer | checksum |")
+        md.append("|---|---|---|---|---|---|")
+        for o in tp:
+            md.append("| %s B | %s | %s | %s KiB | %s | %s |" % (
+                o["payload"], fmt(o.get("msgs_per_s"), "rate"), fmt(o.get("gbytes_per_s"), "gb"),
+                o.get("ring", 0) // 1024, o.get("consumer", "?"), "ok" if o.get("verified") else "MISMATCH"))
+        md.append("")
+
+    py = [o for o in results if o.get("bench") in ("py_producer", "py_consumer", "producer")
+          and o.get("round") == "median"]
+    if py:
+        md.append("## Cross-language (median of rounds)")
+        md.append("")
+        md.append("| bench | transport | payload | msg/s | GB/s | ratio |")
+        md.append("|---|---|---|---|---|---|")
+        for o in py:
+            ratio = o.get("ratio_to_hand_written")
+            md.append("| %s | %s | %s | %s | %s | %s |" % (
+                o["bench"], o["transport"], o.get("payload"), fmt(o.get("msgs_per_s"), "rate"),
+                fmt(o.get("gbytes_per_s"), "gb"), "%.2fx hand-written" % ratio if ratio is not None else ""))
+        md.append("")
+
+    tc = find(results, bench="tachc")
+    if tc:
+        md.append("## tachc")
+        md.append("")
+        md.append("%d-type schema (%d KiB) to C, Rust, Python and Go: %.3f s (median of %s; %d files, %d KiB)." % (
+            tc["types"], tc["schema_bytes"] // 1024, tc["seconds"], ", ".join("%.3f" % t for t in tc["runs_s"]),
+            tc["files"], tc["output_bytes"] // 1024))
+        md.append("")
+
+    # targets
+    rows = []
+    tach = find(results, bench="pingpong", transport="tachyon", round="median") or {}
+    r_floor = tach.get("ratio_to_floor")
+    r_uds = tach.get("ratio_to_uds")
+    rows.append(("RTT p50 / cache-line floor", "<= 1.3x", fmt(r_floor, "x"),
+                 verdict(None if r_floor is None else r_floor <= TARGETS["rtt_ratio_to_floor"])))
+    x_uds = 1 / r_uds if r_uds else None
+    rows.append(("UDS p50 / RTT p50", ">= 100x", fmt(x_uds, "x"),
+                 verdict(None if x_uds is None else x_uds >= TARGETS["rtt_x_faster_than_uds"])))
+    t32 = find(results, bench="throughput", payload=32, round="median") or {}
+    t1k = find(results, bench="throughput", payload=1024, round="median") or {}
+    v = t32.get("msgs_per_s")
+    rows.append(("32 B throughput", ">= 25 M msg/s", fmt(v, "rate") + " msg/s" if v else "-",
+                 verdict(None if v is None else v >= TARGETS["tp_32_msgs_per_s"])))
+    v = t1k.get("gbytes_per_s")
+    rows.append(("1 KiB throughput, every byte read", ">= 2 GB/s", fmt(v, "gb") + " GB/s" if v else "-",
+                 verdict(None if v is None else v >= TARGETS["tp_1k_gbytes_per_s"])))
+    typed = find(results, bench="py_producer", transport="generated", round="median") or {}
+    batch = find(results, bench="py_producer", transport="batch", round="median") or {}
+    v = typed.get("ratio_to_hand_written")
+    rows.append(("Python generated producer / hand-written", ">= 1x", fmt(v, "x"),
+                 verdict(None if v is None else v >= TARGETS["py_typed_vs_hand"])))
+    v = batch.get("ratio_to_hand_written")
+    rows.append(("Python batch producer / hand-written", ">= 3x", fmt(v, "x"),
+                 verdict(None if v is None else v >= TARGETS["py_batch_vs_hand"])))
+    dl = find(results, bench="py_consumer", transport="dlpack", round="median") or {}
+    v = dl.get("gbytes_per_s")
+    rows.append(("1 KiB frames into Python (DLPack/NumPy)", ">= 1 GB/s", fmt(v, "gb") + " GB/s" if v else "-",
+                 verdict(None if v is None else v >= TARGETS["py_dlpack_gbytes_per_s"])))
+    v = tc.get("seconds") if tc else None
+    rows.append(("tachc, 10,000 types, 4 languages", "< 1 s", "%.3f s" % v if v is not None else "-",
+                 verdict(None if v is None else v < TARGETS["tachc_seconds"])))
+    md.append("## Targets (DESIGN.md section 7)")
+    md.append("")
+    md.append("| figure | target | this run | |")
+    md.append("|---|---|---|---|")
+    for row in rows:
+        md.append("| %s | %s | %s | %s |" % row)
+    md.append("")
+    md.append("Reference system (i7-12650H, pinned cores): p50 RTT %.1f ns; Python producer %.2f M msg/s; "
+              "1 KiB frames into Python %.2f GB/s; Python to Rust %.3f M msg/s." % (
+                  REFERENCE["rtt_p50_ns"], REFERENCE["py_producer_msgs_per_s"] / 1e6,
+                  REFERENCE["py_dlpack_gbytes_per_s"], REFERENCE["python_to_rust_msgs_per_s"] / 1e6))
+    if notes:
+        md.append("")
+        md.append("## Notes")
+        md.append("")
+        for n in notes:
+            md.append("- " + n)
+    return "\n".join(md) + "\n"
+
+
+# ---- plot ------------------------------------------------------------------------------------------------------
+
+def load_cdf(cdf_path):
+    curves = {}
+    try:
+        with open(cdf_path) as f:
+            for line in f:
+                o = json.loads(line)
+                curves.setdefault((o["bench"], o["transport"]), []).append(o["quantiles_ns"])
+    except (OSError, ValueError):
+        return {}
+    merged = {}
+    for key, rounds in curves.items():
+        merged[key] = [statistics.median(col) for col in zip(*rounds)]  # median over rounds, per quantile
+    return merged
+
+
+def plot(cdf_path, png_path, machine):
+    curves = load_cdf(cdf_path)
+    if not curves:
+        return None
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        svg_path = os.path.splitext(png_path)[0] + ".svg"
+        write_svg(curves, svg_path, machine)
+        return svg_path
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [3, 2]})
+    styles = {"floor": ("black", "--"), "ring-floor": ("gray", ":"), "tachyon": ("tab:red", "-"),
+              "uds": ("tab:blue", "-"), "pipe": ("tab:green", "-"), "zmq": ("tab:purple", "-"),
+              "tachyon-futex": ("tab:red", "-"), "eventfd": ("tab:blue", "-")}
+    for ax, bench, title in ((axes[0], "pingpong", "Ping-pong round trip, 32 B, busy-polling"),
+                             (axes[1], "wakeup", "Round trip through a sleeping peer")):
+        for (b, transport), q in sorted(curves.items()):
+            if b != bench:
+                continue
+            color, ls = styles.get(transport, (None, "-"))
+            levels = [i / (len(q) - 1) for i in range(len(q))]
+            p50 = q[len(q) // 2]
+            ax.step(q, levels, where="post", color=color, linestyle=ls, linewidth=1.8 if "tachyon" in transport else 1.2,
+                    label="%s (p50 %s ns)" % (transport, "%.0f" % p50))
+        ax.set_xscale("log")
+        ax.set_ylim(0, 1.0)
+        ax.set_xlabel("round-trip time (ns, log scale)")
+        ax.set_ylabel("fraction of round trips at or below")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle("Tachyon RTT distribution vs baselines: %s, %s CPUs, kernel %s (%s)" % (
+        machine.get("cpu_model", "?"), machine["nproc"], machine["kernel"], machine["date"][:10]), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=110)
+    plt.close(fig)
+    return png_path
+
+
+def write_svg(curves, path, machine):
+    """A plain SVG CDF for when matplotlib is missing: log-x axis, one polyline per transport."""
+    import math
+    w, h, left, bottom, top, right = 900, 480, 70, 50, 40, 220
+    values = [v for q in curves.values() for v in q if v > 0]
+    lo, hi = math.log10(max(min(values), 1.0)), math.log10(max(values))
+    hi = max(hi, lo + 1)
+
+    def x(v):
+        return left + (math.log10(max(v, 1.0)) - lo) / (hi - lo) * (w - left - right)
+
+    def y(f):
+        return h - bottom - f * (h - bottom - top)
+
+    colors = ["#d62728", "#000000", "#808080", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+             'font-size="12"><rect width="100%%" height="100%%" fill="white"/>' % (w, h),
+             '<text x="%d" y="20">Tachyon RTT CDF vs baselines (%s, %s CPUs)</text>' % (
+                 left, machine.get("cpu_model", "?"), machine["nproc"])]
+    for d in range(int(math.floor(lo)), int(math.ceil(hi)) + 1):
+        parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (x(10 ** d), top, x(10 ** d),
+                                                                                  h - bottom))
+        parts.append('<text x="%.1f" y="%d" text-anchor="middle">1e%d ns</text>' % (x(10 ** d), h - bottom + 18, d))
+    for f in (0, 0.5, 0.9, 1.0):
+        parts.append('<text x="%d" y="%.1f" text-anchor="end">%.1f</text>' % (left - 6, y(f) + 4, f))
+    for i, ((bench, transport), q) in enumerate(sorted(curves.items())):
+        color = colors[i % len(colors)]
+        pts = " ".join("%.1f,%.1f" % (x(v), y(k / (len(q) - 1))) for k, v in enumerate(q))
+        parts.append('<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>' % (color, pts))
+        parts.append('<text x="%d" y="%d" fill="%s">%s/%s p50 %.0f ns</text>' % (
+            w - right + 10, top + 16 * (i + 1), color, bench, transport, q[len(q) // 2]))
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts))
+
+
+# ---- main ------------------------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--samples", type=lambda s: int(float(s)), default=200000,
+                    help="round trips per run for the busy-polling transports (default 200000)")
+    ap.add_argument("--slow-samples", type=lambda s: int(float(s)), default=None,
+                    help="round trips per run for transports that make syscalls (default samples/10)")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the RTT bench (default 5)")
+    ap.add_argument("--seconds", type=float, default=0.3, help="seconds per throughput run (default 0.3)")
+    ap.add_argument("--cpus", default="0,1", help="the two CPUs to pin the two processes to")
+    ap.add_argument("--types", type=int, default=10000, help="types in the tachc schema (default 10000)")
+    ap.add_argument("--only", default=",".join(SECTIONS), help="sections to run: " + ",".join(SECTIONS))
+    ap.add_argument("--quick", action="store_true", help="fewer samples and rounds: a smoke run")
+    ap.add_argument("--no-save", action="store_true", help="print the summary, write nothing under bench/results")
+    ap.add_argument("--out-dir", default=os.path.join(BENCH, "results"))
+    args = ap.parse_args()
+    if args.quick:
+        args.samples = min(args.samples, 20000)
+        args.rounds = min(args.rounds, 3)
+        args.seconds = min(args.seconds, 0.1)
+    if args.slow_samples is None:
+        args.slow_samples = max(args.samples // 10, 1)
+    args.rounds_tp = args.rounds
+    args.rounds_py = max(3, min(args.rounds, 5))
+    build = os.path.abspath(args.build)
+    sections = [s for s in args.only.split(",") if s]
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        ap.error("unknown section(s): " + ",".join(unknown))
+
+    ncpu = os.cpu_count() or 1
+    a, _, b = args.cpus.partition(",")
+    if max(int(a), int(b)) >= ncpu:
+        log("only %d CPU(s): running unpinned" % ncpu)
+        args.cpus = "-1,-1"
+
+    machine = machine_info(args)
+    results, notes = [], []
+    if ncpu < 2:
+        notes.append("one CPU only: ping-pong and throughput figures measure time-slicing, not IPC")
+    started = time.monotonic()
+    tmpdir = tempfile.mkdtemp(prefix="tachyon-bench-")
+    cdf_path = os.path.join(tmpdir, "cdf.jsonl")
+    try:
+        for section in sections:
+            t0 = time.monotonic()
+            log("running %s" % section)
+            if section == "rtt":
+                section_rtt(args, build, results, notes, cdf_path)
+            elif section == "throughput":
+                section_throughput(args, build, results, notes)
+            elif section == "python":
+                section_python(args, build, results, notes)
+            elif section == "langs":
+                section_langs(args, build, results, notes)
+            elif section == "tachc":
+                section_tachc(args, build, results, notes)
+            log("%s took %.1f s" % (section, time.monotonic() - t0))
+        machine["loadavg_end"] = os.getloadavg()[0]
+        machine["seconds"] = round(time.monotonic() - started, 1)
+        summary = summarise(machine, results, notes)
+        print(summary)
+        if not args.no_save:
+            os.makedirs(args.out_dir, exist_ok=True)
+            stem = os.path.join(args.out_dir, "%s-%s" % (machine["date"][:10], machine["host"]))
+            with open(stem + ".jsonl", "w") as f:
+                for o in [machine] + results:
+                    f.write(json.dumps(o, sort_keys=False) + "\n")
+            with open(stem + ".md", "w") as f:
+                f.write(summary)
+            shown = plot(cdf_path, stem + "-rtt-cdf.png", machine) if os.path.exists(cdf_path) else None
+            if os.path.exists(cdf_path):
+                shutil.copy(cdf_path, stem + "-rtt-quantiles.jsonl")
+            print("saved %s.jsonl, %s.md%s" % (os.path.relpath(stem, ROOT), os.path.relpath(stem, ROOT),
+                                               ", " + os.path.relpath(shown, ROOT) if shown else ""))
+        print("total %.1f s" % (time.monotonic() - started))
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
