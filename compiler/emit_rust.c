@@ -1,0 +1,1611 @@
+/*
+ * emit_rust.c - the Rust emitter: one module per schema (DIR/rust/<schema>.rs)
+ * and a DIR/rust/mod.rs that declares them all.
+ *
+ * Each struct becomes a read view over `&[u8; N]` and a write view over
+ * `&mut [u8; N]` with one getter / setter per field (from_le_bytes /
+ * to_le_bytes on fixed sub-arrays, so every access is unaligned-safe and no
+ * `unsafe` is needed). Enums become `#[repr(uN)]` enums with TryFrom (an
+ * unknown value is an error), flag sets a newtype with consts and bit ops.
+ *
+ * The output is written in rustfmt's own style (four spaces, 100 columns,
+ * trailing commas, one item per line) so that `rustfmt --check` is clean; the
+ * few lines whose length depends on user names go through rs_call(), which
+ * breaks them the way rustfmt does.
+ */
+#include "emit.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RS_MAX_WIDTH 100   /* rustfmt max_width */
+#define RS_CALL_WIDTH 60   /* rustfmt fn_call_width: args of one call on one line */
+
+typedef struct rs_ctx {
+    const tc_program *prog;
+    const tc_schema *s;
+    tc_buf *b;               /* where the schema's items go */
+    char **pool;             /* names to free at the end */
+    size_t npool, cappool;
+    int oom;
+    /* which private helpers the items used, emitted at the end of the file */
+    bool use_at, use_at_mut, use_view, use_view_mut, use_text, use_put_text, use_list;
+    bool use_fmt;            /* `use core::fmt;` */
+    bool use_size_error, use_enum_error, use_text_error;
+    const tc_schema **refs;  /* other schemas this one names (`use super::x;`) */
+    size_t nrefs;
+} rs_ctx;
+
+/* ---- small utilities ------------------------------------------------- */
+
+static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
+
+/* Keeps a malloc'd string until the schema is done; NULL on OOM sets oom. */
+static const char *keep(rs_ctx *c, char *s)
+{
+    if (!s) {
+        c->oom = 1;
+        return "";
+    }
+    if (c->npool == c->cappool) {
+        size_t cap = c->cappool ? c->cappool * 2 : 64;
+        char **p = realloc(c->pool, cap * sizeof *p);
+        if (!p) {
+            free(s);
+            c->oom = 1;
+            return "";
+        }
+        c->pool = p;
+        c->cappool = cap;
+    }
+    c->pool[c->npool++] = s;
+    return s;
+}
+
+static const char *fmt_keep(rs_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *fmt_keep(rs_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        c->oom = 1;
+        return "";
+    }
+    char *s = malloc((size_t)n + 1);
+    if (s) {
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return keep(c, s);
+}
+
+static void pool_free(rs_ctx *c)
+{
+    for (size_t i = 0; i < c->npool; i++)
+        free(c->pool[i]);
+    free(c->pool);
+    c->pool = NULL;
+    c->npool = c->cappool = 0;
+}
+
+static const char *const rs_keywords[] = {
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+};
+
+/* A field's method name: snake case, raw identifier for a keyword. */
+static const char *rs_method(rs_ctx *c, const char *name)
+{
+    const char *sn = keep(c, name_snake(name));
+    if (!strcmp(sn, "self") || !strcmp(sn, "super") || !strcmp(sn, "crate"))
+        return fmt_keep(c, "%s_", sn);
+    for (size_t i = 0; i < sizeof rs_keywords / sizeof rs_keywords[0]; i++)
+        if (!strcmp(sn, rs_keywords[i]))
+            return fmt_keep(c, "r#%s", sn);
+    return sn;
+}
+
+/* The plain snake name (for set_x, x_iter, ...). */
+static const char *rs_snake(rs_ctx *c, const char *name) { return keep(c, name_snake(name)); }
+
+static const char *rs_prim(tc_prim p)
+{
+    switch (p) {
+    case TC_BOOL: return "bool";
+    case TC_CHAR: return "u8";
+    default: return prim_name(p);
+    }
+}
+
+static void note_ref(rs_ctx *c, const tc_schema *s)
+{
+    if (s == c->s)
+        return;
+    for (size_t i = 0; i < c->nrefs; i++)
+        if (c->refs[i] == s)
+            return;
+    const tc_schema **r = realloc(c->refs, (c->nrefs + 1) * sizeof *r);
+    if (!r) {
+        c->oom = 1;
+        return;
+    }
+    c->refs = r;
+    c->refs[c->nrefs++] = s;
+}
+
+/* "MarketTick" or "common::Point" for a struct/enum declared elsewhere. */
+static const char *rs_qual(rs_ctx *c, const tc_schema *owner, const char *name, const char *suffix)
+{
+    const char *p = keep(c, name_pascal(name));
+    if (owner && owner != c->s) {
+        note_ref(c, owner);
+        return fmt_keep(c, "%s::%s%s", owner->name, p, suffix);
+    }
+    return fmt_keep(c, "%s%s", p, suffix);
+}
+
+static const char *rs_struct_ref(rs_ctx *c, const tc_struct *st, const char *suffix)
+{
+    return rs_qual(c, st->schema, st->name, suffix);
+}
+
+static const char *rs_size_const(rs_ctx *c, const tc_struct *st)
+{
+    const char *u = keep(c, name_upper(st->name));
+    if (st->schema != c->s) {
+        note_ref(c, st->schema);
+        return fmt_keep(c, "%s::%s_SIZE", st->schema->name, u);
+    }
+    return fmt_keep(c, "%s_SIZE", u);
+}
+
+static const char *rs_enum_ref(rs_ctx *c, const tc_enum *en) { return rs_qual(c, en->schema, en->name, ""); }
+
+static const char *rs_enum_error_ref(rs_ctx *c, const tc_enum *en)
+{
+    if (en->schema != c->s) {
+        note_ref(c, en->schema);
+        return fmt_keep(c, "%s::UnknownValue", en->schema->name);
+    }
+    c->use_enum_error = true;
+    return "UnknownValue";
+}
+
+/* Doc comment: each line with one leading space and trailing blanks removed;
+ * leading and trailing empty lines dropped. */
+static void rs_doc(tc_buf *b, const char *doc, const char *prefix)
+{
+    if (!doc)
+        return;
+    const char *p = doc;
+    while (*p == '\n' || *p == ' ' || *p == '\t' || *p == '\r') {
+        /* skip leading empty lines (but keep indentation of the first text line) */
+        const char *nl = strchr(p, '\n');
+        const char *q = p;
+        while (*q == ' ' || *q == '\t' || *q == '\r')
+            q++;
+        if (*q == '\n' && nl)
+            p = nl + 1;
+        else
+            break;
+    }
+    size_t total = strlen(p);
+    while (total > 0 && (p[total - 1] == '\n' || p[total - 1] == ' ' || p[total - 1] == '\t' ||
+                         p[total - 1] == '\r'))
+        total--;
+    if (total == 0)
+        return;
+    const char *end = p + total;
+    const char *unit = b->indent_unit ? b->indent_unit : "    ";
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *ls = p;
+        if (ls < le && *ls == ' ')
+            ls++;
+        const char *te = le;
+        while (te > ls && (te[-1] == ' ' || te[-1] == '\t' || te[-1] == '\r'))
+            te--;
+        for (int i = 0; i < b->indent; i++)
+            buf_puts(b, unit);
+        if (te == ls) {
+            size_t pl = strlen(prefix);
+            while (pl > 0 && prefix[pl - 1] == ' ')
+                pl--;
+            buf_put(b, prefix, pl);
+        } else {
+            buf_puts(b, prefix);
+            buf_put(b, ls, (size_t)(te - ls));
+        }
+        buf_put(b, "\n", 1);
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+}
+
+/* Writes a `fn` signature line (ending in " {") the way rustfmt does: on one
+ * line when it fits in 100 columns, else one parameter per line. */
+static void rs_sig(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rs_sig(tc_buf *b, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    const char *open = strchr(line, '(');
+    if ((size_t)b->indent * 4 + strlen(line) <= RS_MAX_WIDTH || !open) {
+        buf_line(b, "%s", line);
+        return;
+    }
+    int depth = 0;
+    const char *close = NULL;
+    for (const char *p = open; *p && !close; p++) {
+        if (*p == '(' || *p == '<' || *p == '[')
+            depth++;
+        else if (*p == ')' || *p == '>' || *p == ']') {
+            if (--depth == 0 && *p == ')')
+                close = p;
+        }
+    }
+    if (!close) {
+        buf_line(b, "%s", line);
+        return;
+    }
+    buf_line(b, "%.*s", (int)(open - line + 1), line);
+    b->indent++;
+    const char *p = open + 1, *start = p;
+    depth = 0;
+    for (; p <= close; p++) {
+        if (*p == '(' || *p == '<' || *p == '[')
+            depth++;
+        else if ((*p == ')' || *p == '>' || *p == ']') && p != close)
+            depth--;
+        if ((p == close || (*p == ',' && depth == 0)) && p > start) {
+            buf_line(b, "%.*s,", (int)(p - start), start);
+            start = p + 1;
+            while (*start == ' ')
+                start++;
+        }
+    }
+    b->indent--;
+    buf_line(b, "%s", close);
+}
+
+/* Writes `head(arg, arg, ...)tail` on one line when rustfmt would, else one
+ * argument per line with a trailing comma. Arguments must not nest calls that
+ * rustfmt would break themselves (callers keep them short). */
+static void rs_call(tc_buf *b, const char *head, const char *const *args, size_t nargs, const char *tail)
+{
+    size_t argw = 0;
+    for (size_t i = 0; i < nargs; i++)
+        argw += strlen(args[i]) + (i ? 2 : 0);
+    size_t linew = (size_t)b->indent * 4 + strlen(head) + 2 + argw + strlen(tail);
+    if (argw <= RS_CALL_WIDTH && linew <= RS_MAX_WIDTH) {
+        const char *unit = b->indent_unit ? b->indent_unit : "    ";
+        for (int i = 0; i < b->indent; i++)
+            buf_puts(b, unit);
+        buf_printf(b, "%s(", head);
+        for (size_t i = 0; i < nargs; i++)
+            buf_printf(b, "%s%s", i ? ", " : "", args[i]);
+        buf_printf(b, ")%s\n", tail);
+        return;
+    }
+    buf_line(b, "%s(", head);
+    b->indent++;
+    for (size_t i = 0; i < nargs; i++)
+        buf_line(b, "%s,", args[i]);
+    b->indent--;
+    buf_line(b, ")%s", tail);
+}
+
+/* Shortest decimal text that reads back as the same double (or float). */
+static void float_text(char *out, size_t n, double v, bool single)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, n, "%.*g", prec, v);
+        if (single ? (strtof(out, NULL) == (float)v) : (strtod(out, NULL) == v))
+            break;
+    }
+    if (!strpbrk(out, ".eEn")) /* make it a float literal */
+        strncat(out, ".0", n - strlen(out) - 1);
+}
+
+static void rs_float_literal(char *out, size_t n, double v, tc_prim p)
+{
+    const char *t = p == TC_F32 ? "f32" : "f64";
+    if (isnan(v))
+        snprintf(out, n, "%s::NAN", t);
+    else if (isinf(v))
+        snprintf(out, n, "%s::%s", t, v > 0 ? "INFINITY" : "NEG_INFINITY");
+    else
+        float_text(out, n, v, p == TC_F32);
+}
+
+/* Rust string literal body for ASCII text. */
+static void rs_str_literal(tc_buf *b, const char *s)
+{
+    buf_puts(b, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': buf_puts(b, "\\\""); break;
+        case '\\': buf_puts(b, "\\\\"); break;
+        case '\n': buf_puts(b, "\\n"); break;
+        case '\r': buf_puts(b, "\\r"); break;
+        case '\t': buf_puts(b, "\\t"); break;
+        default:
+            if (*p < 0x20 || *p >= 0x7f)
+                buf_printf(b, "\\x%02x", *p);
+            else
+                buf_put(b, (const char *)p, 1);
+        }
+    }
+    buf_puts(b, "\"");
+}
+
+/* "8 + index * 4", "index * 4", "8 + index", "index": element offset text. */
+static const char *rs_elem_offset(rs_ctx *c, uint64_t base, uint64_t elem)
+{
+    if (base == 0)
+        return elem == 1 ? "index" : fmt_keep(c, "index * %" PRIu64, elem);
+    if (elem == 1)
+        return fmt_keep(c, "%" PRIu64 " + index", base);
+    return fmt_keep(c, "%" PRIu64 " + index * %" PRIu64, base, elem);
+}
+
+/* The index check of an array accessor, wrapped as rustfmt wraps it. */
+static const char *rs_check(rs_ctx *c, uint64_t n, const char *sm)
+{
+    /* indentation of a method body: two levels */
+    const char *one = fmt_keep(c, "assert!(index < %" PRIu64 ", \"%s index out of range\");", n, sm);
+    size_t argw = strlen(one) - strlen("assert!();");
+    if (8 + strlen(one) <= RS_MAX_WIDTH && argw <= RS_CALL_WIDTH)
+        return one;
+    return fmt_keep(c, "assert!(\n            index < %" PRIu64 ",\n            \"%s index out of range\"\n        );", n, sm);
+}
+
+/* ---- enums and flags --------------------------------------------------- */
+
+static void rs_enum(rs_ctx *c, const tc_enum *en)
+{
+    tc_buf *b = c->b;
+    const char *name = keep(c, name_pascal(en->name));
+    const char *raw = rs_prim(en->underlying);
+    c->use_enum_error = true;
+    c->use_fmt = true;
+
+    rs_doc(b, en->doc, "/// ");
+    buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]");
+    buf_line(b, "#[repr(%s)]", raw);
+    buf_line(b, "pub enum %s {", name);
+    b->indent++;
+    for (size_t i = 0; i < en->nvalues; i++) {
+        const tc_enum_value *v = &en->values[i];
+        rs_doc(b, v->doc, "/// ");
+        if (prim_is_signed(en->underlying))
+            buf_line(b, "%s = %" PRId64 ",", keep(c, name_pascal(v->name)), v->value);
+        else
+            buf_line(b, "%s = %" PRIu64 ",", keep(c, name_pascal(v->name)), v->bits);
+    }
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+
+    buf_line(b, "impl %s {", name);
+    b->indent++;
+    buf_line(b, "/// Every value, in declaration order.");
+    const char *all_head = fmt_keep(c, "pub const ALL: [Self; %zu] = [", en->nvalues);
+    /* one line when it fits rustfmt's array width (60), else one per line */
+    size_t w = 0;
+    for (size_t i = 0; i < en->nvalues; i++)
+        w += strlen("Self::") + strlen(keep(c, name_pascal(en->values[i].name))) + (i ? 2 : 0);
+    if (w <= RS_CALL_WIDTH && 4 + strlen(all_head) + w + 2 <= RS_MAX_WIDTH) {
+        buf_printf(b, "    %s", all_head);
+        for (size_t i = 0; i < en->nvalues; i++)
+            buf_printf(b, "%sSelf::%s", i ? ", " : "", keep(c, name_pascal(en->values[i].name)));
+        buf_puts(b, "];\n");
+    } else {
+        buf_line(b, "%s", all_head);
+        b->indent++;
+        for (size_t i = 0; i < en->nvalues; i++)
+            buf_line(b, "Self::%s,", keep(c, name_pascal(en->values[i].name)));
+        b->indent--;
+        buf_line(b, "];");
+    }
+    blank(b);
+    buf_line(b, "/// The value as stored.");
+    rs_sig(b, "pub const fn to_raw(self) -> %s {", raw);
+    buf_line(b, "    self as %s", raw);
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// The value's name in the schema.");
+    rs_sig(b, "pub const fn name(self) -> &'static str {");
+    b->indent++;
+    buf_line(b, "match self {");
+    b->indent++;
+    for (size_t i = 0; i < en->nvalues; i++)
+        buf_line(b, "Self::%s => \"%s\",", keep(c, name_pascal(en->values[i].name)), en->values[i].name);
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+
+    buf_line(b, "impl TryFrom<%s> for %s {", raw, name);
+    b->indent++;
+    buf_line(b, "type Error = UnknownValue;");
+    blank(b);
+    buf_line(b, "fn try_from(raw: %s) -> Result<Self, UnknownValue> {", raw);
+    b->indent++;
+    buf_line(b, "match raw {");
+    b->indent++;
+    for (size_t i = 0; i < en->nvalues; i++) {
+        const tc_enum_value *v = &en->values[i];
+        if (prim_is_signed(en->underlying))
+            buf_line(b, "%" PRId64 " => Ok(Self::%s),", v->value, keep(c, name_pascal(v->name)));
+        else
+            buf_line(b, "%" PRIu64 " => Ok(Self::%s),", v->bits, keep(c, name_pascal(v->name)));
+    }
+    if (strlen(name) <= 28) {
+        buf_line(b, "_ => Err(UnknownValue::new(\"%s\", raw.into())),", name);
+    } else {
+        buf_line(b, "_ => {");
+        buf_line(b, "    let name = \"%s\";", name);
+        buf_line(b, "    Err(UnknownValue::new(name, raw.into()))");
+        buf_line(b, "}");
+    }
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+
+    buf_line(b, "impl From<%s> for %s {", name, raw);
+    buf_line(b, "    fn from(value: %s) -> Self {", name);
+    buf_line(b, "        value.to_raw()");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    blank(b);
+
+    buf_line(b, "impl fmt::Display for %s {", name);
+    buf_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    buf_line(b, "        f.write_str(self.name())");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    blank(b);
+}
+
+/* `bits` of a `size`-byte two's complement integer, as a signed value. */
+static int64_t sign_extend(uint64_t bits, unsigned size)
+{
+    if (size >= 8)
+        return (int64_t)bits;
+    uint64_t sign = UINT64_C(1) << (8 * size - 1);
+    uint64_t v = bits & ((sign << 1) - 1);
+    return (v & sign) ? (int64_t)(v | ~((sign << 1) - 1)) : (int64_t)v;
+}
+
+static void rs_flags(rs_ctx *c, const tc_enum *en)
+{
+    tc_buf *b = c->b;
+    const char *name = keep(c, name_pascal(en->name));
+    const char *raw = rs_prim(en->underlying);
+    uint64_t mask = prim_size(en->underlying) == 8 ? UINT64_MAX : ((UINT64_C(1) << (8 * prim_size(en->underlying))) - 1);
+    uint64_t all = 0;
+    for (size_t i = 0; i < en->nvalues; i++)
+        all |= en->values[i].bits;
+    all &= mask;
+    c->use_fmt = true;
+
+    rs_doc(b, en->doc, "/// ");
+    buf_line(b, "#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]");
+    buf_line(b, "pub struct %s(%s);", name, raw);
+    blank(b);
+    buf_line(b, "impl %s {", name);
+    b->indent++;
+    for (size_t i = 0; i < en->nvalues; i++) {
+        const tc_enum_value *v = &en->values[i];
+        rs_doc(b, v->doc, "/// ");
+        if (prim_is_signed(en->underlying))
+            buf_line(b, "pub const %s: Self = Self(%" PRId64 ");", keep(c, name_upper(v->name)), v->value);
+        else
+            buf_line(b, "pub const %s: Self = Self(0x%" PRIx64 ");", keep(c, name_upper(v->name)), v->bits);
+    }
+    if (en->nvalues)
+        blank(b);
+    buf_line(b, "/// No flag set.");
+    rs_sig(b, "pub const fn empty() -> Self {");
+    buf_line(b, "    Self(0)");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Every declared flag set.");
+    rs_sig(b, "pub const fn all() -> Self {");
+    if (prim_is_signed(en->underlying))
+        buf_line(b, "    Self(%" PRId64 ")", sign_extend(all, prim_size(en->underlying)));
+    else
+        buf_line(b, "    Self(0x%" PRIx64 ")", all);
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// The flags of `bits`, unknown bits kept.");
+    rs_sig(b, "pub const fn from_bits_retain(bits: %s) -> Self {", raw);
+    buf_line(b, "    Self(bits)");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// The bits as stored.");
+    rs_sig(b, "pub const fn bits(self) -> %s {", raw);
+    buf_line(b, "    self.0");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Whether no flag is set.");
+    rs_sig(b, "pub const fn is_empty(self) -> bool {");
+    buf_line(b, "    self.0 == 0");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Whether every flag of `other` is set in `self`.");
+    rs_sig(b, "pub const fn contains(self, other: Self) -> bool {");
+    buf_line(b, "    self.0 & other.0 == other.0");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Whether any flag of `other` is set in `self`.");
+    rs_sig(b, "pub const fn intersects(self, other: Self) -> bool {");
+    buf_line(b, "    self.0 & other.0 != 0");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Sets the flags of `other`.");
+    rs_sig(b, "pub fn insert(&mut self, other: Self) {");
+    buf_line(b, "    self.0 |= other.0;");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Clears the flags of `other`.");
+    rs_sig(b, "pub fn remove(&mut self, other: Self) {");
+    buf_line(b, "    self.0 &= !other.0;");
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+
+    static const char *const ops[][4] = {
+        {"BitOr", "bitor", "|", "BitOrAssign"},
+        {"BitAnd", "bitand", "&", "BitAndAssign"},
+        {"BitXor", "bitxor", "^", "BitXorAssign"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        buf_line(b, "impl core::ops::%s for %s {", ops[i][0], name);
+        buf_line(b, "    type Output = Self;");
+        blank(b);
+        buf_line(b, "    fn %s(self, other: Self) -> Self {", ops[i][1]);
+        buf_line(b, "        Self(self.0 %s other.0)", ops[i][2]);
+        buf_line(b, "    }");
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "impl core::ops::%s for %s {", ops[i][3], name);
+        buf_line(b, "    fn %s_assign(&mut self, other: Self) {", ops[i][1]);
+        buf_line(b, "        self.0 %s= other.0;", ops[i][2]);
+        buf_line(b, "    }");
+        buf_line(b, "}");
+        blank(b);
+    }
+    buf_line(b, "impl core::ops::Not for %s {", name);
+    buf_line(b, "    type Output = Self;");
+    blank(b);
+    buf_line(b, "    fn not(self) -> Self {");
+    buf_line(b, "        Self(!self.0)");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    blank(b);
+
+    /* Debug: the set flags by name, unknown bits in hex. */
+    buf_line(b, "impl fmt::Debug for %s {", name);
+    b->indent++;
+    buf_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    b->indent++;
+    buf_line(b, "let mut rest = self.0;");
+    buf_line(b, "let mut first = true;");
+    buf_line(b, "f.write_str(\"%s(\")?;", name);
+    buf_line(b, "for (flag, name) in [");
+    b->indent++;
+    for (size_t i = 0; i < en->nvalues; i++) {
+        const char *vu = keep(c, name_upper(en->values[i].name));
+        buf_line(b, "(Self::%s, \"%s\"),", vu, vu);
+    }
+    b->indent--;
+    buf_line(b, "] {");
+    b->indent++;
+    buf_line(b, "if flag.0 != 0 && self.contains(flag) {");
+    buf_line(b, "    f.write_str(if first { \"\" } else { \" | \" })?;");
+    buf_line(b, "    f.write_str(name)?;");
+    buf_line(b, "    rest &= !flag.0;");
+    buf_line(b, "    first = false;");
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    buf_line(b, "if rest != 0 {");
+    buf_line(b, "    let sep = if first { \"\" } else { \" | \" };");
+    buf_line(b, "    write!(f, \"{sep}{rest:#x}\")?;");
+    buf_line(b, "}");
+    buf_line(b, "f.write_str(\")\")");
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+}
+
+/* ---- structs ------------------------------------------------------------- */
+
+/* The Rust type a scalar (non-array) element reads as, for docs and Debug. */
+static bool rs_field_visible(const tc_field *f) { return f->type.kind != TC_T_PAD; }
+
+/* Getter(s) for one element kind at a fixed offset text `off` (may contain
+ * `index`). `fn_head` is the signature head ("pub fn price(&self"), `idx`
+ * either "" or ", index: usize". */
+static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const char *sm, const char *idxp,
+                             const char *idxa, const char *off, const char *check)
+{
+    tc_buf *b = c->b;
+    switch (t->kind) {
+    case TC_T_PRIM:
+        if (t->prim == TC_BOOL) {
+            rs_sig(b, "pub fn %s(&self%s) -> bool {", m, idxp);
+            b->indent++;
+            if (*check)
+                buf_line(b, "%s", check);
+            buf_line(b, "self.bytes[%s] != 0", off);
+        } else {
+            c->use_at = true;
+            rs_sig(b, "pub fn %s(&self%s) -> %s {", m, idxp, rs_prim(t->prim));
+            b->indent++;
+            if (*check)
+                buf_line(b, "%s", check);
+            buf_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
+        }
+        b->indent--;
+        buf_line(b, "}");
+        break;
+    case TC_T_ENUM: {
+        const char *et = rs_enum_ref(c, t->en);
+        const char *err = rs_enum_error_ref(c, t->en);
+        rs_sig(b, "pub fn %s(&self%s) -> Result<%s, %s> {", m, idxp, et, err);
+        buf_line(b, "    %s::try_from(self.%s_raw(%s))", et, sm, idxa);
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/// `%s` as stored, a declared value or not.", sm);
+        c->use_at = true;
+        rs_sig(b, "pub fn %s_raw(&self%s) -> %s {", sm, idxp, rs_prim(t->prim));
+        b->indent++;
+        if (*check)
+            buf_line(b, "%s", check);
+        buf_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
+        b->indent--;
+        buf_line(b, "}");
+        break;
+    }
+    case TC_T_FLAGS: {
+        const char *ft = rs_enum_ref(c, t->en);
+        c->use_at = true;
+        rs_sig(b, "pub fn %s(&self%s) -> %s {", m, idxp, ft);
+        b->indent++;
+        if (*check)
+            buf_line(b, "%s", check);
+        buf_line(b, "let bits = %s::from_le_bytes(*at(self.bytes, %s));", rs_prim(t->prim), off);
+        buf_line(b, "%s::from_bits_retain(bits)", ft);
+        b->indent--;
+        buf_line(b, "}");
+        break;
+    }
+    case TC_T_STRUCT: {
+        const char *vt = rs_struct_ref(c, t->st, "");
+        c->use_at = true;
+        rs_sig(b, "pub fn %s(&self%s) -> %s<'a> {", m, idxp, vt);
+        b->indent++;
+        if (*check)
+            buf_line(b, "%s", check);
+        buf_line(b, "%s::new(at(self.bytes, %s))", vt, off);
+        b->indent--;
+        buf_line(b, "}");
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const char *idxp, const char *idxa,
+                             const char *off, const char *check)
+{
+    tc_buf *b = c->b;
+    switch (t->kind) {
+    case TC_T_PRIM:
+        rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, rs_prim(t->prim));
+        b->indent++;
+        if (*check)
+            buf_line(b, "%s", check);
+        if (t->prim == TC_BOOL) {
+            buf_line(b, "self.bytes[%s] = u8::from(value);", off);
+        } else {
+            c->use_at_mut = true;
+            buf_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
+        }
+        b->indent--;
+        buf_line(b, "}");
+        break;
+    case TC_T_ENUM: {
+        const char *et = rs_enum_ref(c, t->en);
+        rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, et);
+        buf_line(b, "    self.set_%s_raw(%s%svalue.to_raw());", sm, idxa, *idxa ? ", " : "");
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/// Stores `value` as is, a declared value or not.");
+        c->use_at_mut = true;
+        rs_sig(b, "pub fn set_%s_raw(&mut self%s, value: %s) {", sm, idxp, rs_prim(t->prim));
+        b->indent++;
+        if (*check)
+            buf_line(b, "%s", check);
+        buf_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
+        b->indent--;
+        buf_line(b, "}");
+        break;
+    }
+    case TC_T_FLAGS: {
+        const char *ft = rs_enum_ref(c, t->en);
+        c->use_at_mut = true;
+        rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, ft);
+        b->indent++;
+        if (*check)
+            buf_line(b, "%s", check);
+        buf_line(b, "*at_mut(self.bytes, %s) = value.bits().to_le_bytes();", off);
+        b->indent--;
+        buf_line(b, "}");
+        break;
+    }
+    case TC_T_STRUCT: {
+        const char *vt = rs_struct_ref(c, t->st, "");
+        const char *mt = rs_struct_ref(c, t->st, "Mut");
+        c->use_at_mut = true;
+        rs_sig(b, "pub fn %s_mut(&mut self%s) -> %s<'_> {", sm, idxp, mt);
+        b->indent++;
+        if (*check)
+            buf_line(b, "%s", check);
+        buf_line(b, "%s::new(at_mut(self.bytes, %s))", mt, off);
+        b->indent--;
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/// Copies `value` over `%s`.", sm);
+        rs_sig(b, "pub fn set_%s(&mut self%s, value: %s<'_>) {", sm, idxp, vt);
+        b->indent++;
+        if (*check)
+            buf_line(b, "%s", check);
+        buf_line(b, "*at_mut(self.bytes, %s) = *value.as_bytes();", off);
+        b->indent--;
+        buf_line(b, "}");
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* The item type an element getter returns, for iterator signatures. */
+static const char *rs_elem_type(rs_ctx *c, const tc_type *t)
+{
+    switch (t->kind) {
+    case TC_T_PRIM: return rs_prim(t->prim);
+    case TC_T_ENUM: return fmt_keep(c, "Result<%s, %s>", rs_enum_ref(c, t->en), rs_enum_error_ref(c, t->en));
+    case TC_T_FLAGS: return rs_enum_ref(c, t->en);
+    case TC_T_STRUCT: return fmt_keep(c, "%s<'a>", rs_struct_ref(c, t->st, ""));
+    default: return "()";
+    }
+}
+
+static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
+{
+    tc_buf *b = c->b;
+    const char *m = rs_method(c, f->name);
+    const char *sm = rs_snake(c, f->name);
+    const char *off = fmt_keep(c, "%" PRIu64, f->offset);
+    (void)st;
+    switch (f->type.kind) {
+    case TC_T_PAD:
+        return;
+    case TC_T_CHARS:
+        c->use_at = true;
+        c->use_text = true;
+        rs_doc(b, f->doc, "/// ");
+        if (!f->doc)
+            buf_line(b, "/// `%s`: %" PRIu64 " bytes of NUL-padded text.", f->name, f->type.count);
+        rs_sig(b, "pub fn %s(&self) -> &'a [u8; %" PRIu64 "] {", m, f->type.count);
+        buf_line(b, "    at(self.bytes, %s)", off);
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/// `%s` as text: the bytes before the first NUL, if they are UTF-8.", sm);
+        rs_sig(b, "pub fn %s_str(&self) -> Result<&'a str, core::str::Utf8Error> {", sm);
+        buf_line(b, "    text(self.%s())", m);
+        buf_line(b, "}");
+        blank(b);
+        return;
+    case TC_T_ARRAY: {
+        const tc_type *e = f->type.elem;
+        uint64_t n = f->type.count;
+        const char *eoff = rs_elem_offset(c, f->offset, e->size);
+        const char *check = rs_check(c, n, sm);
+        rs_doc(b, f->doc, "/// ");
+        if (f->doc)
+            buf_line(b, "///");
+        buf_line(b, "/// Element `index` of %" PRIu64 ".", n);
+        buf_line(b, "///");
+        buf_line(b, "/// # Panics");
+        buf_line(b, "///");
+        buf_line(b, "/// If `index >= %" PRIu64 "`.", n);
+        rs_scalar_getter(c, e, m, sm, ", index: usize", "index", eoff, check);
+        blank(b);
+        buf_line(b, "/// Every element of `%s`, in order.", sm);
+        rs_sig(b, "pub fn %s_iter(self) -> impl Iterator<Item = %s> + 'a {", sm, rs_elem_type(c, e));
+        buf_line(b, "    (0..%" PRIu64 ").map(move |index| self.%s(index))", n, m);
+        buf_line(b, "}");
+        blank(b);
+        if (e->kind == TC_T_PRIM || e->kind == TC_T_FLAGS) {
+            buf_line(b, "/// A copy of `%s`.", sm);
+            rs_sig(b, "pub fn %s_array(&self) -> [%s; %" PRIu64 "] {", sm, rs_elem_type(c, e), n);
+            buf_line(b, "    core::array::from_fn(|index| self.%s(index))", m);
+            buf_line(b, "}");
+            blank(b);
+        }
+        return;
+    }
+    default:
+        rs_doc(b, f->doc, "/// ");
+        if (!f->doc)
+            buf_line(b, "/// `%s`.", f->name);
+        rs_scalar_getter(c, &f->type, m, sm, "", "", off, "");
+        blank(b);
+        return;
+    }
+}
+
+static void rs_write_field(rs_ctx *c, const tc_field *f)
+{
+    tc_buf *b = c->b;
+    const char *sm = rs_snake(c, f->name);
+    const char *off = fmt_keep(c, "%" PRIu64, f->offset);
+    switch (f->type.kind) {
+    case TC_T_PAD:
+        return;
+    case TC_T_CHARS:
+        c->use_at_mut = true;
+        c->use_put_text = true;
+        c->use_text_error = true;
+        buf_line(b, "/// Sets `%s` to exactly these bytes.", sm);
+        rs_sig(b, "pub fn set_%s(&mut self, value: &[u8; %" PRIu64 "]) {", sm, f->type.count);
+        buf_line(b, "    *at_mut(self.bytes, %s) = *value;", off);
+        buf_line(b, "}");
+        blank(b);
+        buf_line(b, "/// Sets `%s` to `value`, NUL-padded; text longer than %" PRIu64 " bytes is an error", sm,
+                 f->type.count);
+        buf_line(b, "/// and writes nothing.");
+        rs_sig(b, "pub fn set_%s_str(&mut self, value: &str) -> Result<(), TextError> {", sm);
+        {
+            const char *args[] = {fmt_keep(c, "\"%s\"", f->name), fmt_keep(c, "&mut self.bytes[%s..%" PRIu64 "]", off, f->offset + f->type.count),
+                                  "value"};
+            b->indent++;
+            rs_call(b, "put_text", args, 3, "");
+            b->indent--;
+        }
+        buf_line(b, "}");
+        blank(b);
+        return;
+    case TC_T_ARRAY: {
+        const tc_type *e = f->type.elem;
+        uint64_t n = f->type.count;
+        const char *eoff = rs_elem_offset(c, f->offset, e->size);
+        const char *check = rs_check(c, n, sm);
+        buf_line(b, "/// Sets element `index` of `%s`.", sm);
+        buf_line(b, "///");
+        buf_line(b, "/// # Panics");
+        buf_line(b, "///");
+        buf_line(b, "/// If `index >= %" PRIu64 "`.", n);
+        rs_scalar_setter(c, e, sm, ", index: usize", "index", eoff, check);
+        blank(b);
+        if (e->kind == TC_T_PRIM || e->kind == TC_T_FLAGS) {
+            buf_line(b, "/// Sets every element of `%s`.", sm);
+            rs_sig(b, "pub fn set_%s_array(&mut self, values: &[%s; %" PRIu64 "]) {", sm, rs_elem_type(c, e), n);
+            buf_line(b, "    for (index, value) in values.iter().enumerate() {");
+            buf_line(b, "        self.set_%s(index, *value);", sm);
+            buf_line(b, "    }");
+            buf_line(b, "}");
+            blank(b);
+        }
+        return;
+    }
+    default:
+        buf_line(b, "/// Sets `%s`.", sm);
+        rs_scalar_setter(c, &f->type, sm, "", "", off, "");
+        blank(b);
+        return;
+    }
+}
+
+/* Removes the blank line that ends an impl body (rustfmt allows none there). */
+static void rs_trim_blank(tc_buf *b)
+{
+    if (b->len >= 2 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == '\n') {
+        b->len--;
+        b->data[b->len] = '\0';
+    }
+}
+
+static void rs_struct(rs_ctx *c, const tc_struct *st)
+{
+    tc_buf *b = c->b;
+    const char *name = keep(c, name_pascal(st->name));
+    const char *upper = keep(c, name_upper(st->name));
+    c->use_size_error = true;
+    c->use_view = c->use_view_mut = true;
+    c->use_fmt = true;
+
+    buf_line(b, "/// Bytes in one [`%s`].", name);
+    buf_line(b, "pub const %s_SIZE: usize = %" PRIu64 ";", upper, st->size);
+    buf_line(b, "/// Layout fingerprint of [`%s`]: FNV-1a 64 of its canonical lock text.", name);
+    buf_line(b, "pub const %s_FINGERPRINT: u64 = 0x%016" PRIx64 ";", upper, st->fingerprint);
+    blank(b);
+    buf_line(b, "const _: () = assert!(%s_SIZE == %" PRIu64 ");", upper, st->size);
+    /* The nested views this layout embeds must have the sizes it assumed. */
+    for (size_t i = 0; i < st->nfields; i++) {
+        const tc_type *t = &st->fields[i].type;
+        const tc_struct *ns = t->kind == TC_T_STRUCT ? t->st
+                              : (t->kind == TC_T_ARRAY && t->elem->kind == TC_T_STRUCT) ? t->elem->st
+                                                                                         : NULL;
+        if (!ns)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i; j++) {
+            const tc_type *u = &st->fields[j].type;
+            const tc_struct *os = u->kind == TC_T_STRUCT ? u->st
+                                  : (u->kind == TC_T_ARRAY && u->elem->kind == TC_T_STRUCT) ? u->elem->st
+                                                                                             : NULL;
+            if (os == ns)
+                seen = true;
+        }
+        if (!seen)
+            buf_line(b, "const _: () = assert!(%s == %" PRIu64 ");", rs_size_const(c, ns), ns->size);
+    }
+    blank(b);
+
+    /* read view */
+    if (st->doc) {
+        rs_doc(b, st->doc, "/// ");
+        buf_line(b, "///");
+    }
+    buf_line(b, "/// A read view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
+    buf_line(b, "#[derive(Clone, Copy, PartialEq, Eq, Hash)]");
+    buf_line(b, "pub struct %s<'a> {", name);
+    buf_line(b, "    bytes: &'a [u8; %s_SIZE],", upper);
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "impl<'a> %s<'a> {", name);
+    b->indent++;
+    buf_line(b, "/// Bytes in one `%s`.", name);
+    buf_line(b, "pub const SIZE: usize = %s_SIZE;", upper);
+    buf_line(b, "/// Layout fingerprint of `%s`.", name);
+    buf_line(b, "pub const FINGERPRINT: u64 = %s_FINGERPRINT;", upper);
+    blank(b);
+    buf_line(b, "/// Views exactly `SIZE` bytes.");
+    rs_sig(b, "pub const fn new(bytes: &'a [u8; %s_SIZE]) -> Self {", upper);
+    buf_line(b, "    Self { bytes }");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
+    rs_sig(b, "pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {");
+    buf_line(b, "    Ok(Self::new(view(\"%s\", bytes)?))", st->name);
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// The bytes this view reads.");
+    rs_sig(b, "pub const fn as_bytes(&self) -> &'a [u8; %s_SIZE] {", upper);
+    buf_line(b, "    self.bytes");
+    buf_line(b, "}");
+    blank(b);
+    for (size_t i = 0; i < st->nfields; i++)
+        rs_read_field(c, st, &st->fields[i]);
+    rs_trim_blank(b);
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+
+    /* Debug */
+    buf_line(b, "impl fmt::Debug for %s<'_> {", name);
+    b->indent++;
+    buf_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    b->indent++;
+    buf_line(b, "let mut s = f.debug_struct(\"%s\");", st->name);
+    for (size_t i = 0; i < st->nfields; i++) {
+        const tc_field *f = &st->fields[i];
+        if (!rs_field_visible(f))
+            continue;
+        const char *m = rs_method(c, f->name);
+        const char *val;
+        if (f->type.kind == TC_T_CHARS)
+            val = fmt_keep(c, "&self.%s_str()", rs_snake(c, f->name));
+        else if (f->type.kind == TC_T_ARRAY) {
+            c->use_list = true;
+            val = fmt_keep(c, "&List(%" PRIu64 ", |i| self.%s(i))", f->type.count, m);
+        } else
+            val = fmt_keep(c, "&self.%s()", m);
+        const char *args[] = {fmt_keep(c, "\"%s\"", f->name), val};
+        rs_call(b, "s.field", args, 2, ";");
+    }
+    buf_line(b, "s.finish()");
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+
+    /* write view */
+    buf_line(b, "/// A write view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
+    buf_line(b, "pub struct %sMut<'a> {", name);
+    buf_line(b, "    bytes: &'a mut [u8; %s_SIZE],", upper);
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "impl<'a> %sMut<'a> {", name);
+    b->indent++;
+    buf_line(b, "/// Bytes in one `%s`.", name);
+    buf_line(b, "pub const SIZE: usize = %s_SIZE;", upper);
+    blank(b);
+    buf_line(b, "/// Views exactly `SIZE` bytes.");
+    rs_sig(b, "pub fn new(bytes: &'a mut [u8; %s_SIZE]) -> Self {", upper);
+    buf_line(b, "    Self { bytes }");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
+    rs_sig(b, "pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {");
+    buf_line(b, "    Ok(Self::new(view_mut(\"%s\", bytes)?))", st->name);
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Reads through this view.");
+    rs_sig(b, "pub fn as_view(&self) -> %s<'_> {", name);
+    buf_line(b, "    %s::new(self.bytes)", name);
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// The bytes this view writes.");
+    rs_sig(b, "pub fn as_bytes(&self) -> &[u8; %s_SIZE] {", upper);
+    buf_line(b, "    self.bytes");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// Zeroes every byte, padding included.");
+    rs_sig(b, "pub fn clear(&mut self) {");
+    buf_line(b, "    self.bytes.fill(0);");
+    buf_line(b, "}");
+    blank(b);
+    for (size_t i = 0; i < st->nfields; i++)
+        rs_write_field(c, &st->fields[i]);
+    rs_trim_blank(b);
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "impl fmt::Debug for %sMut<'_> {", name);
+    buf_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    buf_line(b, "        fmt::Debug::fmt(&self.as_view(), f)");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    blank(b);
+}
+
+/* ---- constants and messages --------------------------------------------- */
+
+static void rs_const(rs_ctx *c, const tc_const *k)
+{
+    tc_buf *b = c->b;
+    const char *name = keep(c, name_upper(k->name));
+    rs_doc(b, k->doc, "/// ");
+    switch (k->kind) {
+    case TC_C_INT:
+        buf_line(b, "pub const %s: %s = %" PRId64 ";", name, rs_prim(k->type), k->i);
+        break;
+    case TC_C_UINT:
+        buf_line(b, "pub const %s: %s = %" PRIu64 ";", name, rs_prim(k->type), k->u);
+        break;
+    case TC_C_BOOL:
+        buf_line(b, "pub const %s: bool = %s;", name, k->u ? "true" : "false");
+        break;
+    case TC_C_FLOAT: {
+        char lit[64];
+        rs_float_literal(lit, sizeof lit, k->f, k->type == TC_F32 ? TC_F32 : TC_F64);
+        buf_line(b, "pub const %s: %s = %s;", name, k->type == TC_F32 ? "f32" : "f64", lit);
+        break;
+    }
+    case TC_C_STRING:
+        buf_printf(b, "%*spub const %s: &str = ", b->indent * 4, "", name);
+        rs_str_literal(b, k->s ? k->s : "");
+        buf_puts(b, ";\n");
+        break;
+    }
+}
+
+static void rs_messages(rs_ctx *c)
+{
+    const tc_schema *s = c->s;
+    tc_buf *b = c->b;
+    bool any_payload = false;
+    for (size_t i = 0; i < s->nmessages; i++)
+        if (s->messages[i].payload)
+            any_payload = true;
+
+    buf_line(b, "/// A message of schema `%s`, decoded by its type id.", s->name);
+    buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+    buf_line(b, "pub enum Message%s {", any_payload ? "<'a>" : "");
+    b->indent++;
+    for (size_t i = 0; i < s->nmessages; i++) {
+        const tc_message *m = &s->messages[i];
+        rs_doc(b, m->doc, "/// ");
+        if (m->payload)
+            buf_line(b, "%s(%s<'a>),", keep(c, name_pascal(m->name)), rs_struct_ref(c, m->payload, ""));
+        else
+            buf_line(b, "%s,", keep(c, name_pascal(m->name)));
+    }
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+
+    c->use_size_error = true;
+    if (any_payload) {
+        c->use_view = true;
+        buf_line(b, "impl<'a> Message<'a> {");
+    } else {
+        buf_line(b, "impl Message {");
+    }
+    b->indent++;
+    buf_line(b, "/// Decodes the payload of a message of type `type_id`; an unknown id or a payload");
+    buf_line(b, "/// shorter than its struct is an error.");
+    rs_sig(b, "pub fn decode(type_id: u32, %s: &%s[u8]) -> Result<Self, DecodeError> {",
+             any_payload ? "bytes" : "_bytes", any_payload ? "'a " : "");
+    b->indent++;
+    buf_line(b, "let message = match type_id {");
+    b->indent++;
+    for (size_t i = 0; i < s->nmessages; i++) {
+        const tc_message *m = &s->messages[i];
+        const char *mu = keep(c, name_upper(m->name));
+        const char *mp = keep(c, name_pascal(m->name));
+        if (!m->payload) {
+            buf_line(b, "MSG_%s => Self::%s,", mu, mp);
+            continue;
+        }
+        buf_line(b, "MSG_%s => {", mu);
+        buf_line(b, "    let payload = view(\"%s\", bytes)?;", m->payload->name);
+        buf_line(b, "    Self::%s(%s::new(payload))", mp, rs_struct_ref(c, m->payload, ""));
+        buf_line(b, "}");
+    }
+    buf_line(b, "_ => return Err(DecodeError::UnknownTypeId(type_id)),");
+    b->indent--;
+    buf_line(b, "};");
+    buf_line(b, "Ok(message)");
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// The type id this message travels under.");
+    rs_sig(b, "pub fn type_id(&self) -> u32 {");
+    b->indent++;
+    buf_line(b, "match self {");
+    b->indent++;
+    for (size_t i = 0; i < s->nmessages; i++) {
+        const tc_message *m = &s->messages[i];
+        buf_line(b, "Self::%s%s => MSG_%s,", keep(c, name_pascal(m->name)), m->payload ? "(_)" : "",
+                 keep(c, name_upper(m->name)));
+    }
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+
+    buf_line(b, "/// The payload size of message `type_id` (0 for an empty payload), or `None` for an");
+    buf_line(b, "/// unknown id.");
+    rs_sig(b, "pub const fn payload_size(type_id: u32) -> Option<usize> {");
+    b->indent++;
+    buf_line(b, "match type_id {");
+    b->indent++;
+    for (size_t i = 0; i < s->nmessages; i++) {
+        const tc_message *m = &s->messages[i];
+        const char *mu = keep(c, name_upper(m->name));
+        if (m->payload)
+            buf_line(b, "MSG_%s => Some(%s),", mu, rs_size_const(c, m->payload));
+        else
+            buf_line(b, "MSG_%s => Some(0),", mu);
+    }
+    buf_line(b, "_ => None,");
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "/// The schema name of message `type_id`, or `None` for an unknown id.");
+    rs_sig(b, "pub const fn message_name(type_id: u32) -> Option<&'static str> {");
+    b->indent++;
+    buf_line(b, "match type_id {");
+    b->indent++;
+    for (size_t i = 0; i < s->nmessages; i++) {
+        const tc_message *m = &s->messages[i];
+        buf_line(b, "MSG_%s => Some(\"%s\"),", keep(c, name_upper(m->name)), m->name);
+    }
+    buf_line(b, "_ => None,");
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+    blank(b);
+
+    buf_line(b, "/// Why [`Message::decode`] failed.");
+    buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+    buf_line(b, "pub enum DecodeError {");
+    buf_line(b, "    /// No message of schema `%s` has this type id.", s->name);
+    buf_line(b, "    UnknownTypeId(u32),");
+    buf_line(b, "    /// The payload is shorter than its struct.");
+    buf_line(b, "    Size(SizeError),");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "impl From<SizeError> for DecodeError {");
+    buf_line(b, "    fn from(err: SizeError) -> Self {");
+    buf_line(b, "        Self::Size(err)");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "impl fmt::Display for DecodeError {");
+    buf_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    buf_line(b, "        match self {");
+    buf_line(b, "            Self::UnknownTypeId(id) => write!(f, \"unknown %s type id {id}\"),", s->name);
+    buf_line(b, "            Self::Size(err) => fmt::Display::fmt(err, f),");
+    buf_line(b, "        }");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    blank(b);
+    buf_line(b, "impl std::error::Error for DecodeError {}");
+    blank(b);
+}
+
+/* ---- file assembly --------------------------------------------------------- */
+
+static const char *path_for_banner(const char *path)
+{
+    if (!path)
+        return "?";
+    if (path[0] == '/') {
+        const char *slash = strrchr(path, '/');
+        return slash + 1;
+    }
+    return path;
+}
+
+static void rs_helpers(rs_ctx *c, tc_buf *b)
+{
+    if (c->use_size_error) {
+        buf_puts(b, "/// A byte slice too short for the view asked of it.\n"
+                    "#[derive(Clone, Copy, Debug, PartialEq, Eq)]\n"
+                    "pub struct SizeError {\n"
+                    "    /// The struct the view is of.\n"
+                    "    pub type_name: &'static str,\n"
+                    "    /// Bytes the view needs.\n"
+                    "    pub expected: usize,\n"
+                    "    /// Bytes it was given.\n"
+                    "    pub actual: usize,\n"
+                    "}\n"
+                    "\n"
+                    "impl fmt::Display for SizeError {\n"
+                    "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n"
+                    "        write!(\n"
+                    "            f,\n"
+                    "            \"{} needs {} bytes, got {}\",\n"
+                    "            self.type_name, self.expected, self.actual\n"
+                    "        )\n"
+                    "    }\n"
+                    "}\n"
+                    "\n"
+                    "impl std::error::Error for SizeError {}\n"
+                    "\n");
+    }
+    if (c->use_enum_error) {
+        buf_puts(b, "/// A stored value that names no value of its enum.\n"
+                    "#[derive(Clone, Copy, Debug, PartialEq, Eq)]\n"
+                    "pub struct UnknownValue {\n"
+                    "    /// The enum.\n"
+                    "    pub enum_name: &'static str,\n"
+                    "    /// The value found.\n"
+                    "    pub value: i128,\n"
+                    "}\n"
+                    "\n"
+                    "impl UnknownValue {\n"
+                    "    const fn new(enum_name: &'static str, value: i128) -> Self {\n"
+                    "        Self { enum_name, value }\n"
+                    "    }\n"
+                    "}\n"
+                    "\n"
+                    "impl fmt::Display for UnknownValue {\n"
+                    "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n"
+                    "        write!(f, \"{} has no value {}\", self.enum_name, self.value)\n"
+                    "    }\n"
+                    "}\n"
+                    "\n"
+                    "impl std::error::Error for UnknownValue {}\n"
+                    "\n");
+    }
+    if (c->use_text_error) {
+        buf_puts(b, "/// Text too long for its `char[N]` field.\n"
+                    "#[derive(Clone, Copy, Debug, PartialEq, Eq)]\n"
+                    "pub struct TextError {\n"
+                    "    /// The field.\n"
+                    "    pub field: &'static str,\n"
+                    "    /// Bytes the field holds.\n"
+                    "    pub capacity: usize,\n"
+                    "    /// Bytes of the text.\n"
+                    "    pub len: usize,\n"
+                    "}\n"
+                    "\n"
+                    "impl fmt::Display for TextError {\n"
+                    "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n"
+                    "        write!(\n"
+                    "            f,\n"
+                    "            \"{} holds {} bytes, text has {}\",\n"
+                    "            self.field, self.capacity, self.len\n"
+                    "        )\n"
+                    "    }\n"
+                    "}\n"
+                    "\n"
+                    "impl std::error::Error for TextError {}\n"
+                    "\n");
+    }
+    if (c->use_view) {
+        buf_puts(b, "/// The first `N` bytes of `bytes`, or a [`SizeError`] naming `type_name`.\n"
+                    "fn view<'b, const N: usize>(\n"
+                    "    type_name: &'static str,\n"
+                    "    bytes: &'b [u8],\n"
+                    ") -> Result<&'b [u8; N], SizeError> {\n"
+                    "    let actual = bytes.len();\n"
+                    "    bytes.first_chunk().ok_or(SizeError {\n"
+                    "        type_name,\n"
+                    "        expected: N,\n"
+                    "        actual,\n"
+                    "    })\n"
+                    "}\n"
+                    "\n");
+    }
+    if (c->use_view_mut) {
+        buf_puts(b, "/// The first `N` bytes of `bytes`, or a [`SizeError`] naming `type_name`.\n"
+                    "fn view_mut<'b, const N: usize>(\n"
+                    "    type_name: &'static str,\n"
+                    "    bytes: &'b mut [u8],\n"
+                    ") -> Result<&'b mut [u8; N], SizeError> {\n"
+                    "    let actual = bytes.len();\n"
+                    "    bytes.first_chunk_mut().ok_or(SizeError {\n"
+                    "        type_name,\n"
+                    "        expected: N,\n"
+                    "        actual,\n"
+                    "    })\n"
+                    "}\n"
+                    "\n");
+    }
+    if (c->use_at) {
+        buf_puts(b, "/// The `N` bytes at `offset`. Callers pass offsets inside their struct (the layout\n"
+                    "/// asserts above and the index checks keep them there), so this never fails.\n"
+                    "fn at<const N: usize>(bytes: &[u8], offset: usize) -> &[u8; N] {\n"
+                    "    bytes[offset..offset + N]\n"
+                    "        .try_into()\n"
+                    "        .expect(\"field inside its struct\")\n"
+                    "}\n"
+                    "\n");
+    }
+    if (c->use_at_mut) {
+        buf_puts(b, "/// The `N` bytes at `offset`, writable; in bounds as for [`at`].\n"
+                    "fn at_mut<const N: usize>(bytes: &mut [u8], offset: usize) -> &mut [u8; N] {\n"
+                    "    (&mut bytes[offset..offset + N])\n"
+                    "        .try_into()\n"
+                    "        .expect(\"field inside its struct\")\n"
+                    "}\n"
+                    "\n");
+    }
+    if (c->use_text) {
+        buf_puts(b, "/// The bytes of a `char[N]` field before the first NUL, as UTF-8.\n"
+                    "fn text(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {\n"
+                    "    let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());\n"
+                    "    core::str::from_utf8(&bytes[..len])\n"
+                    "}\n"
+                    "\n");
+    }
+    if (c->use_put_text) {
+        buf_puts(b, "/// Writes `value` NUL-padded into a `char[N]` field, or fails without writing.\n"
+                    "fn put_text(field: &'static str, bytes: &mut [u8], value: &str) -> Result<(), TextError> {\n"
+                    "    if value.len() > bytes.len() {\n"
+                    "        return Err(TextError {\n"
+                    "            field,\n"
+                    "            capacity: bytes.len(),\n"
+                    "            len: value.len(),\n"
+                    "        });\n"
+                    "    }\n"
+                    "    let (text, padding) = bytes.split_at_mut(value.len());\n"
+                    "    text.copy_from_slice(value.as_bytes());\n"
+                    "    padding.fill(0);\n"
+                    "    Ok(())\n"
+                    "}\n"
+                    "\n");
+    }
+    if (c->use_list) {
+        buf_puts(b, "/// Formats `len` items, item `i` given by the closure, as a list (for `Debug`).\n"
+                    "struct List<F>(usize, F);\n"
+                    "\n"
+                    "impl<F, T> fmt::Debug for List<F>\n"
+                    "where\n"
+                    "    F: Fn(usize) -> T,\n"
+                    "    T: fmt::Debug,\n"
+                    "{\n"
+                    "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n"
+                    "        f.debug_list().entries((0..self.0).map(&self.1)).finish()\n"
+                    "    }\n"
+                    "}\n"
+                    "\n");
+    }
+}
+
+static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out)
+{
+    rs_ctx c;
+    memset(&c, 0, sizeof c);
+    c.prog = prog;
+    c.s = s;
+    tc_buf body;
+    memset(&body, 0, sizeof body);
+    c.b = &body;
+
+    /* fingerprint and message ids */
+    buf_line(&body, "/// Fingerprint of schema `%s`: bind a bus to it so that only peers built from the", s->name);
+    buf_line(&body, "/// same messages can connect.");
+    buf_line(&body, "pub const SCHEMA_FINGERPRINT: u64 = 0x%016" PRIx64 ";", s->fingerprint);
+    blank(&body);
+    if (s->nmessages) {
+        for (size_t i = 0; i < s->nmessages; i++) {
+            const tc_message *m = &s->messages[i];
+            rs_doc(&body, m->doc, "/// ");
+            if (!m->doc) {
+                if (m->payload)
+                    buf_line(&body, "/// Type id of `%s` (payload [`%s`]).", m->name,
+                             rs_struct_ref(&c, m->payload, ""));
+                else
+                    buf_line(&body, "/// Type id of `%s` (empty payload).", m->name);
+            }
+            buf_line(&body, "pub const MSG_%s: u32 = %" PRIu32 ";", keep(&c, name_upper(m->name)), m->id);
+        }
+        blank(&body);
+    }
+    if (s->nreserved) {
+        buf_line(&body, "/// Retired type ids (inclusive ranges): never reuse them.");
+        buf_printf(&body, "pub const RESERVED_TYPE_IDS: [(u32, u32); %zu] = [", s->nreserved);
+        /* short lists fit on one line; rustfmt breaks longer ones */
+        tc_buf items;
+        memset(&items, 0, sizeof items);
+        for (size_t i = 0; i < s->nreserved; i++)
+            buf_printf(&items, "%s(%" PRIu32 ", %" PRIu32 ")", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
+        size_t head = strlen("pub const RESERVED_TYPE_IDS: [(u32, u32); ] = [") + 20;
+        if (items.len <= RS_CALL_WIDTH && head + items.len + 2 <= RS_MAX_WIDTH) {
+            buf_printf(&body, "%s];\n", items.data ? items.data : "");
+        } else {
+            buf_puts(&body, "\n");
+            for (size_t i = 0; i < s->nreserved; i++)
+                buf_printf(&body, "    (%" PRIu32 ", %" PRIu32 "),\n", s->reserved[i].lo, s->reserved[i].hi);
+            buf_puts(&body, "];\n");
+        }
+        buf_free(&items);
+        blank(&body);
+    }
+    for (size_t i = 0; i < s->nconsts; i++)
+        rs_const(&c, &s->consts[i]);
+    if (s->nconsts)
+        blank(&body);
+    for (size_t i = 0; i < s->nenums; i++) {
+        if (s->enums[i].is_flags)
+            rs_flags(&c, &s->enums[i]);
+        else
+            rs_enum(&c, &s->enums[i]);
+    }
+    for (size_t i = 0; i < s->nstructs; i++)
+        rs_struct(&c, &s->structs[i]);
+    if (s->nmessages)
+        rs_messages(&c);
+
+    /* header, then body, then the helpers the body used */
+    char *rel = malloc(strlen(s->name) + 4);
+    tc_buf *b = rel ? (sprintf(rel, "%s.rs", s->name), outputs_add(out, rel)) : NULL;
+    free(rel);
+    int rc = 0;
+    if (!b) {
+        rc = -1;
+        goto done;
+    }
+    buf_printf(b, "// @generated by tachc %s from %s. DO NOT EDIT.\n", TACHC_VERSION, path_for_banner(s->path));
+    if (s->doc) {
+        rs_doc(b, s->doc, "//! ");
+        buf_puts(b, "//!\n");
+    }
+    buf_printf(b, "//! Views over the messages of schema `%s`: read and write every field in place.\n", s->name);
+    buf_puts(b, "\n");
+    bool any_use = c.use_fmt || c.nrefs;
+    /* `use` lines, sorted as rustfmt sorts them: `core::fmt` before `super::x` */
+    {
+        /* sort refs by name */
+        for (size_t i = 1; i < c.nrefs; i++)
+            for (size_t j = i; j > 0 && strcmp(c.refs[j - 1]->name, c.refs[j]->name) > 0; j--) {
+                const tc_schema *t = c.refs[j];
+                c.refs[j] = c.refs[j - 1];
+                c.refs[j - 1] = t;
+            }
+        for (size_t i = 0; i < c.nrefs; i++)
+            buf_printf(b, "use super::%s;\n", c.refs[i]->name);
+    }
+    if (c.use_fmt)
+        buf_puts(b, "use core::fmt;\n");
+    if (any_use)
+        buf_puts(b, "\n");
+    buf_put(b, body.data ? body.data : "", body.len);
+    tc_buf helpers;
+    memset(&helpers, 0, sizeof helpers);
+    rs_helpers(&c, &helpers);
+    buf_put(b, helpers.data ? helpers.data : "", helpers.len);
+    buf_free(&helpers);
+    /* exactly one newline at the end */
+    while (b->len >= 2 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == '\n')
+        b->data[--b->len] = '\0';
+    if (b->oom || body.oom || c.oom)
+        rc = -1;
+done:
+    buf_free(&body);
+    free(c.refs);
+    pool_free(&c);
+    return rc;
+}
+
+static int cmp_schema_name(const void *a, const void *b)
+{
+    const tc_schema *x = *(const tc_schema *const *)a;
+    const tc_schema *y = *(const tc_schema *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+int emit_rust(const tc_program *prog, tc_outputs *out)
+{
+    for (size_t i = 0; i < prog->nschemas; i++) {
+        if (rs_schema(prog, prog->schemas[i], out)) {
+            fprintf(stderr, "tachc: out of memory while generating Rust\n");
+            return -1;
+        }
+    }
+    const tc_schema **sorted = malloc((prog->nschemas ? prog->nschemas : 1) * sizeof *sorted);
+    tc_buf *b = sorted ? outputs_add(out, "mod.rs") : NULL;
+    if (!b) {
+        free(sorted);
+        fprintf(stderr, "tachc: out of memory while generating Rust\n");
+        return -1;
+    }
+    memcpy(sorted, prog->schemas, prog->nschemas * sizeof *sorted);
+    qsort(sorted, prog->nschemas, sizeof *sorted, cmp_schema_name);
+    buf_printf(b, "// @generated by tachc %s. DO NOT EDIT.\n", TACHC_VERSION);
+    buf_puts(b, "//! Views over Tachyon message payloads, one module per schema.\n\n");
+    for (size_t i = 0; i < prog->nschemas; i++)
+        buf_printf(b, "pub mod %s;\n", sorted[i]->name);
+    free(sorted);
+    if (b->oom) {
+        fprintf(stderr, "tachc: out of memory while generating Rust\n");
+        return -1;
+    }
+    return 0;
+}

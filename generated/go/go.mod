@@ -1,0 +1,3 @@
+module tachyon.local/generated
+
+go 1.22
