@@ -1,0 +1,716 @@
+package tachyon
+
+/*
+#cgo CFLAGS: -std=gnu11 -D_GNU_SOURCE -O2 -I${SRCDIR}/../include
+#include <stdlib.h>
+#include "tachyon.h"
+
+// One cgo call per operation: the wrappers below fold the common pairs
+// (send + flush, acquire + its out-parameters) into a single crossing.
+
+// Sends one message (timeout_ns == 0: never wait) and publishes it.
+static tachyon_error_t tgo_send(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id,
+                                int64_t timeout_ns)
+{
+    tachyon_error_t err = timeout_ns == 0 ? tachyon_send(bus, data, size, type_id)
+                                          : tachyon_send_blocking(bus, data, size, type_id, timeout_ns);
+    return err == TACHYON_OK ? tachyon_flush(bus) : err;
+}
+
+// Reserves room (timeout_ns == 0: never wait); NULL and *err on failure.
+static void *tgo_acquire_tx(tachyon_bus_t *bus, size_t max_size, int64_t timeout_ns, tachyon_error_t *err)
+{
+    void *p = timeout_ns == 0 ? tachyon_acquire_tx(bus, max_size)
+                              : tachyon_acquire_tx_blocking(bus, max_size, timeout_ns);
+    *err = p ? TACHYON_OK : tachyon_last_error(bus);
+    return p;
+}
+
+typedef struct tgo_rx {
+    const void *data;
+    size_t size;
+    uint32_t type_id;
+    tachyon_error_t err;
+} tgo_rx_t;
+
+// Takes the next message (timeout_ns == 0: never wait).
+static void tgo_acquire_rx(tachyon_bus_t *bus, uint32_t spin, int64_t timeout_ns, tgo_rx_t *out)
+{
+    out->data = timeout_ns == 0 ? tachyon_acquire_rx(bus, &out->type_id, &out->size)
+                                : tachyon_acquire_rx_timeout(bus, &out->type_id, &out->size, spin, timeout_ns);
+    out->err = out->data ? TACHYON_OK : tachyon_last_error(bus);
+}
+
+static size_t tgo_drain(tachyon_bus_t *bus, tachyon_msg_t *msgs, size_t max, tachyon_error_t *err)
+{
+    size_t n = tachyon_drain_batch(bus, msgs, max);
+    *err = n ? TACHYON_OK : tachyon_last_error(bus);
+    return n;
+}
+*/
+import "C"
+
+import (
+	"context"
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// DefaultSpin is how many times a blocking receive polls the ring before it
+// sleeps on a futex (see WithSpin).
+const DefaultSpin = 2000
+
+// waitSlice bounds each C wait when a context can be cancelled, so that
+// cancellation is noticed within about this long.
+const waitSlice = 20 * time.Millisecond
+
+// Role says which side of a bus this is.
+type Role int
+
+const (
+	Consumer Role = C.TACHYON_ROLE_CONSUMER // the listener: receives
+	Producer Role = C.TACHYON_ROLE_PRODUCER // the connector: sends
+)
+
+func (r Role) String() string {
+	if r == Producer {
+		return "producer"
+	}
+	return "consumer"
+}
+
+// Stats are one side's own counters.
+type Stats struct {
+	Messages   uint64 // committed (producer) or consumed (consumer)
+	Bytes      uint64 // payload bytes of those messages
+	Publishes  uint64 // producer: tail publications (batches)
+	FullEvents uint64 // producer: times it found the ring full
+	Sleeps     uint64 // futex sleeps of this side
+	Wakes      uint64 // futex wakes this side issued to its peer
+}
+
+type options struct {
+	c    C.tachyon_options_t
+	spin uint32
+}
+
+// Option configures Listen and Connect.
+type Option func(*options)
+
+// WithFingerprint binds the bus to a schema fingerprint (a generated
+// Fingerprint constant): peers whose fingerprints differ are refused during
+// the handshake with ErrSchemaMismatch.
+func WithFingerprint(fp uint64) Option {
+	return func(o *options) { o.c.schema_fingerprint = C.uint64_t(fp) }
+}
+
+// WithTimeout bounds the handshake: how long Listen waits for a connector,
+// and how long Connect tries (default: Listen waits forever, Connect 5 s).
+// A negative duration means no deadline.
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) {
+		ms := int64(-1)
+		if d >= 0 {
+			ms = (int64(d) + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+			ms = max(ms, 1)
+			if ms > 1<<31-1 {
+				ms = -1
+			}
+		}
+		o.c.timeout_ms = C.int32_t(ms)
+	}
+}
+
+// WithAnyUID accepts connectors of any uid (default: only the listener's own).
+func WithAnyUID() Option {
+	return func(o *options) { o.c.flags |= C.TACHYON_OPT_ALLOW_ANY_UID }
+}
+
+// WithSpin sets how many times blocking receives poll before they sleep.
+func WithSpin(n uint32) Option {
+	return func(o *options) { o.spin = n }
+}
+
+type hold int
+
+const (
+	holdNone hold = iota
+	holdTx
+	holdRx
+	holdBatch
+)
+
+// Bus is one side of a Tachyon bus. It is not safe for concurrent use.
+type Bus struct {
+	c    *C.tachyon_bus_t
+	spin uint32
+	hold hold
+	// gen identifies the current Tx, Rx or Batch; it moves on at every
+	// commit, so a stale handle is detected instead of touching the ring.
+	gen uint64
+	// Out-parameters of the C calls, kept here to avoid an allocation per call.
+	rx   C.tgo_rx_t
+	code C.tachyon_error_t
+	// msgs is C memory for DrainBatch descriptors (msgCap entries).
+	msgs   *C.tachyon_msg_t
+	msgCap int
+}
+
+func open(f func(*C.tachyon_options_t, **C.tachyon_bus_t) C.tachyon_error_t, opts []Option) (*Bus, error) {
+	o := options{spin: DefaultSpin}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var c *C.tachyon_bus_t
+	if err := errorOf(f(&o.c, &c)); err != nil {
+		return nil, err
+	}
+	b := &Bus{c: c, spin: o.spin}
+	runtime.SetFinalizer(b, (*Bus).Close)
+	return b, nil
+}
+
+// Listen listens on path, waits for one connector and returns the consumer
+// side of a new ring of capacity bytes (a power of two, 256 to 2^40).
+// Connectors that send garbage, stall, or run under another uid are dropped
+// and the wait goes on (bounded by WithTimeout).
+func Listen(path string, capacity int, opts ...Option) (*Bus, error) {
+	if capacity <= 0 {
+		return nil, ErrInvalidArg
+	}
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return open(func(o *C.tachyon_options_t, out **C.tachyon_bus_t) C.tachyon_error_t {
+		return C.tachyon_bus_listen_ex(cpath, C.size_t(capacity), o, out)
+	}, opts)
+}
+
+// Connect connects to the listener on path and returns the producer side.
+// While nobody listens there yet it keeps trying for up to the handshake
+// timeout (5 s by default), then fails with ErrNoListener.
+func Connect(path string, opts ...Option) (*Bus, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return open(func(o *C.tachyon_options_t, out **C.tachyon_bus_t) C.tachyon_error_t {
+		return C.tachyon_bus_connect_ex(cpath, o, out)
+	}, opts)
+}
+
+// Close closes this side: a producer publishes what it committed first, and
+// the peer sees ErrPeerGone once it has read everything. An uncommitted Tx
+// is dropped. Close is idempotent.
+func (b *Bus) Close() error {
+	if b.c == nil {
+		return nil
+	}
+	runtime.SetFinalizer(b, nil)
+	C.tachyon_bus_destroy(b.c)
+	b.c = nil
+	b.hold = holdNone
+	b.gen++
+	if b.msgs != nil {
+		C.free(unsafe.Pointer(b.msgs))
+		b.msgs, b.msgCap = nil, 0
+	}
+	return nil
+}
+
+// begin claims the one handle slot of the bus.
+func (b *Bus) begin(h hold) error {
+	if b.c == nil {
+		return ErrClosed
+	}
+	if b.hold != holdNone {
+		return ErrState
+	}
+	b.hold = h
+	return nil
+}
+
+// end releases the handle slot and invalidates the handle.
+func (b *Bus) end() {
+	b.hold = holdNone
+	b.gen++
+}
+
+// waiter turns a context and an optional deadline into a sequence of C
+// waits: each returns how long the next C call may wait (-1: forever), or an
+// error once the context is done or the deadline passed.
+type waiter struct {
+	ctx      context.Context
+	deadline time.Time
+	timed    bool
+	fromCtx  bool // the deadline is ctx's: report context.DeadlineExceeded
+}
+
+func newWaiter(ctx context.Context, timeout time.Duration, timed bool) waiter {
+	w := waiter{ctx: ctx}
+	if timed {
+		w.deadline, w.timed = time.Now().Add(timeout), true
+	}
+	if d, ok := ctx.Deadline(); ok && (!w.timed || d.Before(w.deadline)) {
+		w.deadline, w.timed, w.fromCtx = d, true, true
+	}
+	return w
+}
+
+func (w *waiter) next() (int64, error) {
+	if done := w.ctx.Done(); done != nil {
+		select {
+		case <-done:
+			return 0, w.ctx.Err()
+		default:
+		}
+	}
+	slice := int64(-1)
+	if w.ctx.Done() != nil {
+		slice = int64(waitSlice)
+	}
+	if w.timed {
+		left := int64(time.Until(w.deadline))
+		if left <= 0 {
+			if w.fromCtx {
+				return 0, context.DeadlineExceeded
+			}
+			return 0, ErrTimeout
+		}
+		if slice < 0 || left < slice {
+			slice = left
+		}
+	}
+	return slice, nil
+}
+
+// ---- producer -------------------------------------------------------------
+
+var emptyPayload [1]byte
+
+func payloadPtr(data []byte) unsafe.Pointer {
+	if len(data) == 0 {
+		return unsafe.Pointer(&emptyPayload[0])
+	}
+	return unsafe.Pointer(unsafe.SliceData(data))
+}
+
+// Send copies data into the ring as one message and publishes it at once,
+// waiting while the ring is full until ctx is done (its error is returned)
+// or the consumer goes away (ErrPeerGone).
+func (b *Bus) Send(ctx context.Context, data []byte, typeID uint32) error {
+	if b.c == nil {
+		return ErrClosed
+	}
+	p, n := payloadPtr(data), C.size_t(len(data))
+	err := errorOf(C.tgo_send(b.c, p, n, C.uint32_t(typeID), 0))
+	if err != ErrFull {
+		return err
+	}
+	w := newWaiter(ctx, 0, false)
+	for {
+		slice, werr := w.next()
+		if werr != nil {
+			return werr
+		}
+		err = errorOf(C.tgo_send(b.c, p, n, C.uint32_t(typeID), C.int64_t(slice)))
+		runtime.KeepAlive(data)
+		if err != ErrTimeout && err != ErrInterrupted {
+			return err
+		}
+	}
+}
+
+// SendTimeout is Send with a deadline: ErrTimeout after timeout.
+func (b *Bus) SendTimeout(data []byte, typeID uint32, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := b.Send(ctx, data, typeID)
+	if err == context.DeadlineExceeded {
+		return ErrTimeout
+	}
+	return err
+}
+
+// TrySend is Send that never waits: ErrFull when there is no room.
+func (b *Bus) TrySend(data []byte, typeID uint32) error {
+	if b.c == nil {
+		return ErrClosed
+	}
+	return errorOf(C.tgo_send(b.c, payloadPtr(data), C.size_t(len(data)), C.uint32_t(typeID), 0))
+}
+
+// Flush publishes every committed message now and wakes a sleeping consumer.
+func (b *Bus) Flush() error {
+	if b.c == nil {
+		return ErrClosed
+	}
+	return errorOf(C.tachyon_flush(b.c))
+}
+
+// Tx is a reserved message being written in place (AcquireTx). It is a small
+// value; copies share the reservation, and all of them go stale at Commit or
+// Rollback.
+type Tx struct {
+	b   *Bus
+	gen uint64
+	buf []byte
+}
+
+// AcquireTx reserves room for a message of up to maxSize bytes, waiting while
+// the ring is full until ctx is done or the consumer goes away. Write the
+// message into Tx.Bytes, then Commit (or Rollback). Only one Tx, Rx or Batch
+// may be outstanding per bus.
+func (b *Bus) AcquireTx(ctx context.Context, maxSize int) (Tx, error) {
+	return b.acquireTx(ctx, maxSize, true)
+}
+
+// TryAcquireTx is AcquireTx that never waits: ErrFull when there is no room.
+func (b *Bus) TryAcquireTx(maxSize int) (Tx, error) {
+	return b.acquireTx(context.Background(), maxSize, false)
+}
+
+func (b *Bus) acquireTx(ctx context.Context, maxSize int, block bool) (Tx, error) {
+	if maxSize < 0 {
+		return Tx{}, ErrInvalidArg
+	}
+	if err := b.begin(holdTx); err != nil {
+		return Tx{}, err
+	}
+	p := C.tgo_acquire_tx(b.c, C.size_t(maxSize), 0, &b.code)
+	if p == nil && b.code == C.TACHYON_ERR_FULL && block {
+		w := newWaiter(ctx, 0, false)
+		for p == nil {
+			slice, werr := w.next()
+			if werr != nil {
+				b.hold = holdNone
+				return Tx{}, werr
+			}
+			p = C.tgo_acquire_tx(b.c, C.size_t(maxSize), C.int64_t(slice), &b.code)
+			if p == nil && b.code != C.TACHYON_ERR_TIMEOUT && b.code != C.TACHYON_ERR_INTERRUPTED {
+				break
+			}
+		}
+	}
+	if p == nil {
+		b.hold = holdNone
+		return Tx{}, Error(b.code)
+	}
+	return Tx{b: b, gen: b.gen, buf: unsafe.Slice((*byte)(p), maxSize)}, nil
+}
+
+func (t Tx) live() bool {
+	return t.b != nil && t.b.c != nil && t.b.hold == holdTx && t.b.gen == t.gen
+}
+
+// Bytes returns the reserved bytes to write in place, or nil once the Tx was
+// committed or rolled back.
+func (t Tx) Bytes() []byte {
+	if !t.live() {
+		return nil
+	}
+	return t.buf
+}
+
+// Commit hands the first size bytes over as a message of type typeID. It is
+// published with the next batch of 32, on Flush, or on Close.
+func (t Tx) Commit(size int, typeID uint32) error {
+	if !t.live() {
+		return ErrState
+	}
+	if size < 0 || size > len(t.buf) {
+		return ErrInvalidArg
+	}
+	err := errorOf(C.tachyon_commit_tx(t.b.c, C.size_t(size), C.uint32_t(typeID)))
+	if err == nil {
+		t.b.end()
+	}
+	return err
+}
+
+// Rollback abandons the reservation; nothing is sent.
+func (t Tx) Rollback() error {
+	if !t.live() {
+		return ErrState
+	}
+	err := errorOf(C.tachyon_rollback_tx(t.b.c))
+	t.b.end()
+	return err
+}
+
+// ---- consumer -------------------------------------------------------------
+
+// Rx is a received message, in place in the ring (AcquireRx). Its bytes are
+// valid until Commit; after it Data returns nil.
+type Rx struct {
+	b      *Bus
+	gen    uint64
+	data   unsafe.Pointer
+	size   int
+	typeID uint32
+}
+
+// AcquireRx waits for the next message until ctx is done (its error is
+// returned) or the producer is gone and everything it committed was
+// delivered (ErrPeerGone). Prefer Recv, which commits for you.
+func (b *Bus) AcquireRx(ctx context.Context) (Rx, error) {
+	return b.acquireRx(newWaiter(ctx, 0, false), true)
+}
+
+// AcquireRxTimeout is AcquireRx with a deadline: ErrTimeout after timeout.
+func (b *Bus) AcquireRxTimeout(timeout time.Duration) (Rx, error) {
+	return b.acquireRx(newWaiter(context.Background(), timeout, true), true)
+}
+
+// TryAcquireRx returns the next message if one is published, else ErrEmpty
+// (or ErrPeerGone). It never blocks and makes no system call.
+func (b *Bus) TryAcquireRx() (Rx, error) {
+	return b.acquireRx(waiter{}, false)
+}
+
+func (b *Bus) acquireRx(w waiter, block bool) (Rx, error) {
+	if err := b.begin(holdRx); err != nil {
+		return Rx{}, err
+	}
+	C.tgo_acquire_rx(b.c, 0, 0, &b.rx)
+	if b.rx.data == nil && b.rx.err == C.TACHYON_ERR_EMPTY && block {
+		for b.rx.data == nil {
+			slice, werr := w.next()
+			if werr != nil {
+				b.hold = holdNone
+				return Rx{}, werr
+			}
+			C.tgo_acquire_rx(b.c, C.uint32_t(b.spin), C.int64_t(slice), &b.rx)
+			if b.rx.data == nil && b.rx.err != C.TACHYON_ERR_TIMEOUT && b.rx.err != C.TACHYON_ERR_INTERRUPTED {
+				break
+			}
+		}
+	}
+	if b.rx.data == nil {
+		b.hold = holdNone
+		return Rx{}, Error(b.rx.err)
+	}
+	return Rx{b: b, gen: b.gen, data: unsafe.Pointer(b.rx.data), size: int(b.rx.size), typeID: uint32(b.rx.type_id)}, nil
+}
+
+func (r Rx) live() bool {
+	return r.b != nil && r.b.c != nil && r.b.hold == holdRx && r.b.gen == r.gen
+}
+
+// Data returns the payload in place, or nil once the message was committed.
+// Do not keep the slice past Commit.
+func (r Rx) Data() []byte {
+	if !r.live() {
+		return nil
+	}
+	return unsafe.Slice((*byte)(r.data), r.size)
+}
+
+// TypeID returns the message's type id.
+func (r Rx) TypeID() uint32 { return r.typeID }
+
+// Size returns the payload length in bytes.
+func (r Rx) Size() int { return r.size }
+
+// Commit releases the message: the producer may reuse its bytes at once.
+func (r Rx) Commit() error {
+	if !r.live() {
+		return ErrState
+	}
+	err := errorOf(C.tachyon_commit_rx(r.b.c))
+	r.b.end()
+	return err
+}
+
+// Recv waits for the next message (as AcquireRx), calls fn with its type id
+// and payload in place, and commits it when fn returns (or panics). The
+// slice must not be kept after fn returns. Recv returns fn's error, or the
+// wait's (ErrPeerGone at the end of the stream, ctx's error).
+func (b *Bus) Recv(ctx context.Context, fn func(typeID uint32, data []byte) error) error {
+	rx, err := b.AcquireRx(ctx)
+	if err != nil {
+		return err
+	}
+	return rx.deliver(fn)
+}
+
+// deliver calls fn with the message in place and commits it afterwards, even
+// if fn panics; fn's error comes first.
+func (r Rx) deliver(fn func(typeID uint32, data []byte) error) (err error) {
+	defer func() {
+		if cerr := r.Commit(); err == nil {
+			err = cerr
+		}
+	}()
+	return fn(r.typeID, unsafe.Slice((*byte)(r.data), r.size))
+}
+
+// Batch is a set of messages taken at once by DrainBatch, released together
+// by Commit. Its payloads are valid until Commit; after it Data returns nil.
+type Batch struct {
+	b   *Bus
+	gen uint64
+	n   int
+}
+
+// DrainBatch takes up to max messages that are published now, without
+// waiting. An empty Batch means nothing was there; ErrPeerGone means the
+// producer is gone and everything was read.
+func (b *Bus) DrainBatch(max int) (Batch, error) {
+	if max <= 0 {
+		return Batch{}, ErrInvalidArg
+	}
+	if err := b.begin(holdBatch); err != nil {
+		return Batch{}, err
+	}
+	if max > b.msgCap {
+		C.free(unsafe.Pointer(b.msgs))
+		b.msgs = (*C.tachyon_msg_t)(C.calloc(C.size_t(max), C.size_t(unsafe.Sizeof(C.tachyon_msg_t{}))))
+		if b.msgs == nil {
+			b.msgCap = 0
+			b.hold = holdNone
+			return Batch{}, ErrNoMemory
+		}
+		b.msgCap = max
+	}
+	n := int(C.tgo_drain(b.c, b.msgs, C.size_t(max), &b.code))
+	if n == 0 {
+		b.hold = holdNone
+		if b.code == C.TACHYON_ERR_EMPTY {
+			return Batch{}, nil
+		}
+		return Batch{}, Error(b.code)
+	}
+	return Batch{b: b, gen: b.gen, n: n}, nil
+}
+
+func (bt Batch) live() bool {
+	return bt.b != nil && bt.b.c != nil && bt.b.hold == holdBatch && bt.b.gen == bt.gen
+}
+
+// Len returns how many messages the batch holds.
+func (bt Batch) Len() int { return bt.n }
+
+func (bt Batch) msg(i int) *C.tachyon_msg_t {
+	if !bt.live() || i < 0 || i >= bt.n {
+		return nil
+	}
+	return (*C.tachyon_msg_t)(unsafe.Add(unsafe.Pointer(bt.b.msgs), uintptr(i)*unsafe.Sizeof(C.tachyon_msg_t{})))
+}
+
+// TypeID returns the type id of message i (0 if out of range or committed).
+func (bt Batch) TypeID(i int) uint32 {
+	if m := bt.msg(i); m != nil {
+		return uint32(m.type_id)
+	}
+	return 0
+}
+
+// Data returns the payload of message i in place, or nil if i is out of
+// range or the batch was committed.
+func (bt Batch) Data(i int) []byte {
+	m := bt.msg(i)
+	if m == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(m.data), int(m.size))
+}
+
+// Commit releases every message of the batch with one head update. An empty
+// batch commits trivially.
+func (bt Batch) Commit() error {
+	if bt.n == 0 {
+		return nil
+	}
+	if !bt.live() {
+		return ErrState
+	}
+	err := errorOf(C.tachyon_commit_rx_batch(bt.b.c, C.size_t(bt.n)))
+	bt.b.end()
+	return err
+}
+
+// RecvBatch waits (as AcquireRx) for at least one message, then calls fn for
+// it and for up to max-1 more that are already published, committing them
+// once fn has seen them. It returns how many messages fn saw and the first
+// error (fn's, or the wait's).
+func (b *Bus) RecvBatch(ctx context.Context, max int, fn func(typeID uint32, data []byte) error) (int, error) {
+	if max <= 0 {
+		return 0, ErrInvalidArg
+	}
+	rx, err := b.AcquireRx(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := rx.deliver(fn); err != nil || max == 1 {
+		return 1, err
+	}
+	bt, err := b.DrainBatch(max - 1)
+	if err != nil {
+		if err == ErrPeerGone {
+			err = nil // the next call reports it; this call delivered a message
+		}
+		return 1, err
+	}
+	defer bt.Commit()
+	for i := 0; i < bt.n; i++ {
+		if err := fn(bt.TypeID(i), bt.Data(i)); err != nil {
+			return i + 2, err
+		}
+	}
+	return bt.n + 1, nil
+}
+
+// ---- queries --------------------------------------------------------------
+
+// Role returns Consumer for a listener, Producer for a connector.
+func (b *Bus) Role() Role {
+	if b.c == nil {
+		return Consumer
+	}
+	return Role(C.tachyon_bus_role(b.c))
+}
+
+// Capacity returns the ring capacity in bytes (0 after Close).
+func (b *Bus) Capacity() int {
+	if b.c == nil {
+		return 0
+	}
+	return int(C.tachyon_capacity(b.c))
+}
+
+// MaxMessageSize returns the largest payload one message may have.
+func (b *Bus) MaxMessageSize() int {
+	if b.c == nil {
+		return 0
+	}
+	return int(C.tachyon_max_message_size(b.c))
+}
+
+// Fingerprint returns the schema fingerprint the bus is bound to (0: none).
+func (b *Bus) Fingerprint() uint64 {
+	if b.c == nil {
+		return 0
+	}
+	return uint64(C.tachyon_schema_fingerprint(b.c))
+}
+
+// PeerAlive reports whether the peer is attached and alive. It makes a
+// system call; keep it off the hot path.
+func (b *Bus) PeerAlive() bool {
+	return b.c != nil && C.tachyon_peer_alive(b.c) != 0
+}
+
+// Stats returns this side's counters.
+func (b *Bus) Stats() Stats {
+	var s C.tachyon_stats_t
+	if b.c != nil {
+		C.tachyon_get_stats(b.c, &s)
+	}
+	return Stats{
+		Messages:   uint64(s.messages),
+		Bytes:      uint64(s.bytes),
+		Publishes:  uint64(s.publishes),
+		FullEvents: uint64(s.full_events),
+		Sleeps:     uint64(s.sleeps),
+		Wakes:      uint64(s.wakes),
+	}
+}

@@ -1,0 +1,373 @@
+package tachyon_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tachyon.local/tachyon"
+)
+
+func TestEveryRuntimeSourceIsCompiled(t *testing.T) {
+	srcs, err := filepath.Glob("../src/*.c")
+	if err != nil || len(srcs) == 0 {
+		t.Fatalf("no runtime sources found: %v", err)
+	}
+	for _, src := range srcs {
+		wrapper := "csrc_" + filepath.Base(src)
+		text, err := os.ReadFile(wrapper)
+		if err != nil {
+			t.Errorf("%s has no cgo wrapper %s: %v", src, wrapper, err)
+			continue
+		}
+		if !strings.Contains(string(text), `#include "../src/`+filepath.Base(src)+`"`) {
+			t.Errorf("%s does not include %s", wrapper, src)
+		}
+	}
+}
+
+func TestRolesAndSizes(t *testing.T) {
+	rx, tx := pair(t, "roles", 1<<12)
+	if rx.Role() != tachyon.Consumer || tx.Role() != tachyon.Producer {
+		t.Fatalf("roles %v %v", rx.Role(), tx.Role())
+	}
+	if rx.Capacity() != 1<<12 || tx.MaxMessageSize() != 1<<11-16 {
+		t.Fatalf("capacity %d max %d", rx.Capacity(), tx.MaxMessageSize())
+	}
+	if !rx.PeerAlive() || !tx.PeerAlive() {
+		t.Fatal("peers should be alive")
+	}
+}
+
+func TestSendReceiveAcrossWraps(t *testing.T) {
+	rx, tx := pair(t, "wraps", 1<<10)
+	const n = 3000
+	max := tx.MaxMessageSize()
+	errc := make(chan error, 1)
+	go func() {
+		for i := 0; i < n; i++ {
+			if err := tx.Send(context.Background(), payload(i, i*37%(max+1)), uint32(i)); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- tx.Close()
+	}()
+	for i := 0; i < n; i++ {
+		err := rx.Recv(context.Background(), func(typeID uint32, data []byte) error {
+			if typeID != uint32(i) || !bytes.Equal(data, payload(i, i*37%(max+1))) {
+				t.Fatalf("message %d: type %d, %d bytes", i, typeID, len(data))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("recv %d: %v", i, err)
+		}
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rx.AcquireRx(context.Background()); !errors.Is(err, tachyon.ErrPeerGone) {
+		t.Fatalf("after the stream: %v, want ErrPeerGone", err)
+	}
+	if got := rx.Stats().Messages; got != n {
+		t.Fatalf("consumer stats %d", got)
+	}
+}
+
+func TestTxInPlaceRollbackAndStaleHandles(t *testing.T) {
+	rx, tx := pair(t, "tx", 1<<12)
+	ghost, err := tx.AcquireTx(context.Background(), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(ghost.Bytes(), "ghost")
+	if err := ghost.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if ghost.Bytes() != nil || ghost.Commit(5, 1) != tachyon.ErrState {
+		t.Fatal("a rolled back Tx must be dead")
+	}
+	real, err := tx.TryAcquireTx(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.TryAcquireTx(8); !errors.Is(err, tachyon.ErrState) {
+		t.Fatalf("second reservation: %v", err)
+	}
+	if len(real.Bytes()) != 64 {
+		t.Fatalf("reserved %d bytes", len(real.Bytes()))
+	}
+	copy(real.Bytes(), "real")
+	if err := real.Commit(65, 1); !errors.Is(err, tachyon.ErrInvalidArg) {
+		t.Fatalf("oversized commit: %v", err)
+	}
+	if err := real.Commit(4, 42); err != nil {
+		t.Fatal(err)
+	}
+	if real.Bytes() != nil {
+		t.Fatal("Bytes after Commit must be nil")
+	}
+	if err := tx.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := rx.AcquireRxTimeout(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.TypeID() != 42 || string(msg.Data()) != "real" || msg.Size() != 4 {
+		t.Fatalf("got type %d %q", msg.TypeID(), msg.Data())
+	}
+	if _, err := rx.TryAcquireRx(); !errors.Is(err, tachyon.ErrState) {
+		t.Fatalf("second acquire while holding: %v", err)
+	}
+	if err := msg.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if msg.Data() != nil {
+		t.Fatal("Data after Commit must be nil")
+	}
+	if err := msg.Commit(); !errors.Is(err, tachyon.ErrState) {
+		t.Fatalf("double commit: %v", err)
+	}
+	if _, err := rx.TryAcquireRx(); !errors.Is(err, tachyon.ErrEmpty) {
+		t.Fatalf("empty ring: %v", err)
+	}
+}
+
+func TestWrongRole(t *testing.T) {
+	rx, tx := pair(t, "role", 1<<12)
+	if err := rx.TrySend([]byte("x"), 1); !errors.Is(err, tachyon.ErrState) {
+		t.Fatalf("consumer send: %v", err)
+	}
+	if _, err := tx.TryAcquireRx(); !errors.Is(err, tachyon.ErrState) {
+		t.Fatalf("producer receive: %v", err)
+	}
+}
+
+func TestFullRingTimeoutsAndCancellation(t *testing.T) {
+	rx, tx := pair(t, "full", 1<<10)
+	sent := 0
+	for {
+		err := tx.TrySend(make([]byte, 100), 1)
+		if errors.Is(err, tachyon.ErrFull) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent++; sent > 1000 {
+			t.Fatal("a 1 KiB ring never filled")
+		}
+	}
+	start := time.Now()
+	if err := tx.SendTimeout(make([]byte, 100), 1, 30*time.Millisecond); !errors.Is(err, tachyon.ErrTimeout) {
+		t.Fatalf("SendTimeout on a full ring: %v", err)
+	}
+	if time.Since(start) < 30*time.Millisecond {
+		t.Fatal("SendTimeout returned before its deadline")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(30 * time.Millisecond); cancel() }()
+	if _, err := tx.AcquireTx(ctx, 100); !errors.Is(err, context.Canceled) {
+		t.Fatalf("AcquireTx cancelled: %v", err)
+	}
+	if tx.Stats().FullEvents == 0 {
+		t.Fatal("no full events counted")
+	}
+	// Space the consumer frees reaches a blocked Send.
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		rx.Recv(context.Background(), func(uint32, []byte) error { return nil })
+	}()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	if err := tx.Send(ctx2, make([]byte, 100), 2); err != nil {
+		t.Fatalf("Send after the consumer freed space: %v", err)
+	}
+	if err := tx.TrySend(make([]byte, 4096), 1); !errors.Is(err, tachyon.ErrTooLarge) {
+		t.Fatalf("oversized: %v", err)
+	}
+}
+
+func TestReceiveTimeoutAndCancellation(t *testing.T) {
+	rx, _ := pair(t, "rxwait", 1<<12)
+	start := time.Now()
+	if _, err := rx.AcquireRxTimeout(40 * time.Millisecond); !errors.Is(err, tachyon.ErrTimeout) {
+		t.Fatalf("AcquireRxTimeout: %v", err)
+	}
+	if time.Since(start) < 40*time.Millisecond {
+		t.Fatal("returned before its deadline")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(30 * time.Millisecond); cancel() }()
+	err := rx.Recv(ctx, func(uint32, []byte) error { t.Fatal("no message was sent"); return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Recv cancelled: %v", err)
+	}
+	ctx3, cancel3 := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel3()
+	if _, err := rx.AcquireRx(ctx3); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("AcquireRx with a deadline: %v", err)
+	}
+}
+
+func TestRecvCommitsEvenWhenTheCallbackFails(t *testing.T) {
+	rx, tx := pair(t, "recverr", 1<<12)
+	for i := 0; i < 2; i++ {
+		if err := tx.Send(context.Background(), []byte{byte(i)}, uint32(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	boom := errors.New("boom")
+	var kept []byte
+	if err := rx.Recv(context.Background(), func(_ uint32, d []byte) error { kept = append(kept, d...); return boom }); err != boom {
+		t.Fatalf("Recv returned %v, want the callback's error", err)
+	}
+	err := rx.Recv(context.Background(), func(id uint32, d []byte) error {
+		if id != 1 || d[0] != 1 {
+			t.Fatalf("second message: type %d %v", id, d)
+		}
+		return nil
+	})
+	if err != nil || !bytes.Equal(kept, []byte{0}) {
+		t.Fatalf("err %v kept %v", err, kept)
+	}
+}
+
+func TestDrainBatchAndRecvBatch(t *testing.T) {
+	rx, tx := pair(t, "batch", 1<<14)
+	if bt, err := rx.DrainBatch(8); err != nil || bt.Len() != 0 {
+		t.Fatalf("empty drain: %d %v", bt.Len(), err)
+	}
+	for i := 0; i < 20; i++ {
+		w, err := tx.AcquireTx(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Bytes()[0] = byte(i)
+		if err := w.Commit(1, uint32(100+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bt, _ := rx.DrainBatch(64); bt.Len() != 0 {
+		t.Fatal("20 commits must stay unpublished until Flush")
+	}
+	tx.Flush()
+	bt, err := rx.DrainBatch(8)
+	if err != nil || bt.Len() != 8 {
+		t.Fatalf("drain: %d %v", bt.Len(), err)
+	}
+	for i := 0; i < bt.Len(); i++ {
+		if bt.TypeID(i) != uint32(100+i) || bt.Data(i)[0] != byte(i) {
+			t.Fatalf("batch message %d: %d %v", i, bt.TypeID(i), bt.Data(i))
+		}
+	}
+	if bt.Data(8) != nil {
+		t.Fatal("out of range must be nil")
+	}
+	if err := bt.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if bt.Data(0) != nil {
+		t.Fatal("Data after Commit must be nil")
+	}
+	next := 8
+	for next < 20 {
+		n, err := rx.RecvBatch(context.Background(), 5, func(id uint32, d []byte) error {
+			if id != uint32(100+next) || d[0] != byte(next) {
+				t.Fatalf("RecvBatch message %d: %d", next, id)
+			}
+			next++
+			return nil
+		})
+		if err != nil || n == 0 || n > 5 {
+			t.Fatalf("RecvBatch: %d %v", n, err)
+		}
+	}
+	tx.Close()
+	if _, err := rx.DrainBatch(8); !errors.Is(err, tachyon.ErrPeerGone) {
+		t.Fatalf("after close: %v", err)
+	}
+}
+
+func TestPeerGoneAfterEverythingWasDelivered(t *testing.T) {
+	rx, tx := pair(t, "gone", 1<<12)
+	for i := 0; i < 5; i++ {
+		w, _ := tx.AcquireTx(context.Background(), 4)
+		if err := w.Commit(4, uint32(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx.Close() // publishes the unflushed commits
+	if err := tx.TrySend(nil, 0); !errors.Is(err, tachyon.ErrClosed) {
+		t.Fatalf("send after Close: %v", err)
+	}
+	for i := 0; i < 5; i++ {
+		m, err := rx.AcquireRx(context.Background())
+		if err != nil || m.TypeID() != uint32(i) {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		m.Commit()
+	}
+	if _, err := rx.AcquireRx(context.Background()); !errors.Is(err, tachyon.ErrPeerGone) {
+		t.Fatalf("end: %v", err)
+	}
+}
+
+func TestSchemaFingerprintsMustAgree(t *testing.T) {
+	path := sock("schema")
+	done := make(chan error, 1)
+	go func() {
+		_, err := tachyon.Listen(path, 1<<12, tachyon.WithFingerprint(0xAAAA), tachyon.WithTimeout(10*time.Second))
+		done <- err
+	}()
+	_, err := tachyon.Connect(path, tachyon.WithFingerprint(0xBBBB), tachyon.WithTimeout(10*time.Second))
+	if !errors.Is(err, tachyon.ErrSchemaMismatch) {
+		t.Fatalf("connector: %v", err)
+	}
+	if err := <-done; !errors.Is(err, tachyon.ErrSchemaMismatch) {
+		t.Fatalf("listener: %v", err)
+	}
+	rx, tx := pair(t, "schema-ok", 1<<12, tachyon.WithFingerprint(0x1234))
+	if rx.Fingerprint() != 0x1234 || tx.Fingerprint() != 0x1234 {
+		t.Fatal("fingerprint not kept")
+	}
+}
+
+func TestHandshakeErrors(t *testing.T) {
+	if _, err := tachyon.Connect(sock("nobody"), tachyon.WithTimeout(20*time.Millisecond)); !errors.Is(err, tachyon.ErrNoListener) {
+		t.Fatalf("no listener: %v", err)
+	}
+	if _, err := tachyon.Listen("/tmp/"+strings.Repeat("x", 200), 1<<12); !errors.Is(err, tachyon.ErrPathTooLong) {
+		t.Fatalf("long path: %v", err)
+	}
+	if _, err := tachyon.Listen(sock("lonely"), 1<<12, tachyon.WithTimeout(30*time.Millisecond)); !errors.Is(err, tachyon.ErrTimeout) {
+		t.Fatalf("listen timeout: %v", err)
+	}
+	_, err := tachyon.Listen(sock("badcap"), 1000)
+	var code tachyon.Error
+	if !errors.As(err, &code) || (code != tachyon.ErrCapacity && code != tachyon.ErrInvalidArg) {
+		t.Fatalf("bad capacity: %v", err)
+	}
+}
+
+func TestErrorsDescribeThemselves(t *testing.T) {
+	seen := map[string]bool{}
+	for code := tachyon.ErrInvalidArg; code <= tachyon.ErrState; code++ {
+		msg := code.Error()
+		if !strings.HasPrefix(msg, "tachyon: ") || len(msg) <= len("tachyon: ") || seen[msg] {
+			t.Fatalf("code %d: %q", int(code), msg)
+		}
+		seen[msg] = true
+	}
+	wrapped := errors.Join(errors.New("context"), tachyon.ErrPeerGone)
+	if !errors.Is(wrapped, tachyon.ErrPeerGone) || errors.Is(wrapped, tachyon.ErrTimeout) {
+		t.Fatal("errors.Is through wrapping")
+	}
+}

@@ -1,0 +1,3 @@
+module tachyon.local/tachyon
+
+go 1.22
