@@ -677,11 +677,11 @@ static void emit_struct(c_ctx *c, const tc_struct *st)
         else if (t->kind == TC_T_ARRAY && t->elem->kind == TC_T_STRUCT)
             buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_SIZE == %s_%s_COUNT * %s_SIZE, \"%s.%s holds %" PRIu64 " %s\");",
                      up, fu, up, fu, upper(c->ns, t->elem->st->name), st->name, f->name, t->count, t->elem->st->name);
-        else if (t->kind == TC_T_ARRAY)
+        else if (t->kind == TC_T_ARRAY && t->elem->prim != TC_BOOL)
             buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_SIZE == %s_%s_COUNT * sizeof(%s), \"%s.%s holds %" PRIu64
                         " elements\");",
                      up, fu, up, fu, c_scalar_type(c->ns, t->elem), st->name, f->name, t->count);
-        else if (t->kind != TC_T_CHARS)
+        else if (t->kind != TC_T_CHARS && t->kind != TC_T_ARRAY && t->prim != TC_BOOL)
             buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_SIZE == sizeof(%s), \"%s.%s is one %s\");", up, fu,
                      c_scalar_type(c->ns, t), st->name, f->name, c_scalar_type(c->ns, t));
     }

@@ -514,6 +514,55 @@ static void struct_codes(tc_buf *f, const tc_type *t)
     }
 }
 
+/* Merges neighbouring runs of one code in a struct format: "fff2f" -> "5f".
+ * "s" runs stay apart: "3s3s" is two strings, "6s" would be one. */
+static void compact_codes(tc_buf *f)
+{
+    if (!f->data || f->len < 2)
+        return;
+    char *src = f->data + 1; /* after the byte-order prefix */
+    tc_buf out = {0};
+    buf_put(&out, f->data, 1);
+    uint64_t run = 0;
+    char code = 0;
+    while (*src) {
+        uint64_t count = 0;
+        int has_count = 0;
+        while (*src >= '0' && *src <= '9') {
+            count = count * 10 + (uint64_t)(*src++ - '0');
+            has_count = 1;
+        }
+        char c = *src++;
+        if (!has_count)
+            count = 1;
+        if (c == code && c != 's') {
+            run += count;
+            continue;
+        }
+        if (code) {
+            if (run == 1 && code != 's')
+                buf_printf(&out, "%c", code);
+            else
+                buf_printf(&out, "%" PRIu64 "%c", run, code);
+        }
+        code = c;
+        run = count;
+    }
+    if (code) {
+        if (run == 1 && code != 's')
+            buf_printf(&out, "%c", code);
+        else
+            buf_printf(&out, "%" PRIu64 "%c", run, code);
+    }
+    if (out.oom) {
+        f->oom = 1;
+        buf_free(&out);
+        return;
+    }
+    buf_free(f);
+    *f = out;
+}
+
 /* "self._off + 8", or "self._off" at offset 0. */
 static const char *at(py_ctx *c, uint64_t offset)
 {
@@ -706,6 +755,7 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
     tc_buf fmt = {0};
     buf_puts(&fmt, "<");
     struct_codes_of(&fmt, st);
+    compact_codes(&fmt);
     blank(b);
     blank(b);
     buf_line(b, "_%s = struct.Struct(\"%s\")", sup, fmt.data ? fmt.data : "<");
