@@ -1,0 +1,226 @@
+"""Error cases: each tachyon_error_t maps to a class carrying the C error;
+timeouts, a full ring, schema mismatch, bad arguments, oversize messages."""
+import os
+import threading
+import time
+
+import pytest
+
+import tachyon
+from tachyon import _tachyon
+from conftest import open_pair
+
+
+def test_every_error_code_has_a_class():
+    names = set()
+    for code in range(1, 22):
+        cls = tachyon._errors.BY_CODE[code]
+        assert issubclass(cls, tachyon.TachyonError)
+        assert cls.code == code
+        assert cls.name == _tachyon.error_name(code)
+        names.add(cls)
+    assert len(names) == 21
+    with pytest.raises(ValueError):
+        _tachyon.error_name(22)
+
+
+def test_error_carries_code_name_and_strerror(pair):
+    cons, _ = pair
+    with pytest.raises(tachyon.TachyonTimeout) as info:
+        cons.recv(timeout=0)
+    e = info.value
+    assert isinstance(e, TimeoutError)
+    assert e.code == _tachyon.ERR_TIMEOUT == 14
+    assert e.name == "TACHYON_ERR_TIMEOUT"
+    assert e.strerror == _tachyon.strerror(14) and e.strerror
+    assert "TACHYON_ERR_TIMEOUT" in str(e)
+
+
+def test_recv_timeout_waits_then_raises(pair):
+    cons, _ = pair
+    start = time.monotonic()
+    with pytest.raises(tachyon.TachyonTimeout):
+        cons.recv(timeout=0.15)
+    assert time.monotonic() - start >= 0.14
+    with pytest.raises(tachyon.TachyonTimeout):
+        cons.recv_zero_copy(timeout=0.01)
+    with pytest.raises(tachyon.TachyonTimeout):
+        cons.drain_batch(timeout=0.01)
+    assert cons.try_recv() is None
+
+
+def test_full_ring(small_pair):
+    cons, prod = small_pair
+    sent = 0
+    while prod.try_send(b"x" * 32, type_id=1):
+        sent += 1
+        assert sent <= 16
+    assert sent == 16  # 1 KiB ring, 64-byte frames
+    with pytest.raises(tachyon.RingFull):
+        prod.send(b"y", type_id=1, timeout=0)
+    start = time.monotonic()
+    with pytest.raises(tachyon.TachyonTimeout):
+        prod.send(b"y", type_id=1, timeout=0.1)
+    assert time.monotonic() - start >= 0.09
+    with pytest.raises(tachyon.RingFull):
+        prod.send_zero_copy(size=8, type_id=1, timeout=0)
+    assert prod.stats().full_events > 0
+    assert cons.recv(timeout=5).data == b"x" * 32  # room for one more
+    prod.send(b"z", type_id=2, timeout=1)
+
+
+def test_blocked_send_resumes_when_consumer_reads(small_pair):
+    cons, prod = small_pair
+    got = []
+
+    def consume():
+        for _ in range(200):
+            got.append(cons.recv(timeout=10).data)
+
+    t = threading.Thread(target=consume)
+    t.start()
+    for i in range(200):
+        prod.send(i.to_bytes(4, "little") * 8, type_id=1, timeout=10)
+    prod.flush()
+    t.join()
+    assert got == [i.to_bytes(4, "little") * 8 for i in range(200)]
+
+
+def test_oversize_message(small_pair):
+    cons, prod = small_pair
+    assert prod.max_message_size == 1024 // 2 - 16
+    with pytest.raises(tachyon.MessageTooLarge) as info:
+        prod.send(b"x" * (prod.max_message_size + 1), type_id=1)
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(tachyon.MessageTooLarge):
+        prod.send_zero_copy(size=prod.max_message_size + 1)
+    prod.send(b"x" * prod.max_message_size, type_id=1)  # the maximum itself fits
+    prod.flush()
+    assert cons.recv(timeout=5).size == prod.max_message_size
+
+
+def test_schema_fingerprint_mismatch(sock):
+    with pytest.raises(tachyon.SchemaMismatch) as info:
+        open_pair(sock, listen_kw={"fingerprint": 0x1111}, connect_kw={"fingerprint": 0x2222})
+    assert isinstance(info.value, tachyon.HandshakeError)
+    assert info.value.code == _tachyon.ERR_SCHEMA_MISMATCH
+
+
+def test_schema_mismatch_is_reported_on_both_sides(sock):
+    errors = {}
+
+    def listen():
+        try:
+            tachyon.Bus.listen(sock, 4096, fingerprint=0xABC, timeout=10)
+        except tachyon.TachyonError as e:
+            errors["listener"] = e
+
+    t = threading.Thread(target=listen)
+    t.start()
+    with pytest.raises(tachyon.SchemaMismatch):
+        tachyon.Bus.connect(sock, timeout=10)  # unbound (0) differs from 0xABC
+    t.join()
+    assert isinstance(errors["listener"], tachyon.SchemaMismatch)
+
+
+def test_matching_fingerprint_is_accepted(sock):
+    cons, prod = open_pair(sock, listen_kw={"fingerprint": 0xFEED}, connect_kw={"fingerprint": 0xFEED})
+    assert cons.fingerprint == prod.fingerprint == 0xFEED
+    prod.close()
+    cons.close()
+
+
+def test_bad_capacity(sock):
+    for cap in (1000, 128, 0):
+        with pytest.raises((tachyon.CapacityError, tachyon.InvalidArgument)):
+            tachyon.Bus.listen(sock, cap, timeout=0.1)
+    with pytest.raises(ValueError):
+        tachyon.Bus.listen(sock, -1, timeout=0.1)
+
+
+def test_bad_arguments(pair):
+    cons, prod = pair
+    with pytest.raises(ValueError):
+        prod.send(b"x", type_id=-1)
+    with pytest.raises(ValueError):
+        prod.send(b"x", type_id=2 ** 32)
+    with pytest.raises(TypeError):
+        prod.send(b"x", type_id="1")
+    with pytest.raises(TypeError):
+        prod.send("text is not bytes", type_id=1)
+    with pytest.raises(TypeError):
+        prod.send(b"x", kind=1)
+    with pytest.raises(TypeError):
+        prod.send()
+    with pytest.raises(ValueError):
+        cons.recv(timeout=-1)
+    with pytest.raises(tachyon.InvalidArgument):
+        cons.drain_batch(max=0)
+    with pytest.raises(tachyon.StateError):
+        cons.send(b"x", type_id=1)  # the listener receives
+    with pytest.raises(tachyon.StateError):
+        prod.recv(timeout=0)  # the connector sends
+    with pytest.raises(tachyon.InvalidArgument):
+        prod.send_batch(b"x" * 10, type_id=1, record_size=3)
+
+
+def test_path_too_long(tmpdir_path):
+    path = os.path.join(tmpdir_path, "x" * 200)
+    with pytest.raises(tachyon.PathTooLong):
+        tachyon.Bus.listen(path, 4096, timeout=0.1)
+    with pytest.raises(tachyon.PathTooLong):
+        tachyon.Bus.connect(path, timeout=0)
+
+
+def test_no_listener(sock):
+    start = time.monotonic()
+    with pytest.raises(tachyon.NoListener) as info:
+        tachyon.Bus.connect(sock, timeout=0.2)
+    assert isinstance(info.value, ConnectionRefusedError)
+    assert time.monotonic() - start >= 0.15  # it kept retrying until the timeout
+
+
+def test_address_in_use_by_a_regular_file(sock):
+    with open(sock, "w") as f:
+        f.write("not a socket")
+    with pytest.raises(tachyon.AddressInUse):
+        tachyon.Bus.listen(sock, 4096, timeout=0.1)
+
+
+def test_listen_timeout(sock):
+    with pytest.raises(tachyon.TachyonTimeout):
+        tachyon.Bus.listen(sock, 4096, timeout=0.1)
+
+
+def test_closed_bus_refuses_calls(pair):
+    cons, prod = pair
+    prod.close()
+    assert prod.closed
+    with pytest.raises(tachyon.StateError):
+        prod.send(b"x", type_id=1)
+    prod.close()  # idempotent
+    with pytest.raises(tachyon.PeerGone):
+        cons.recv(timeout=5)
+    assert list(cons) == []
+
+
+def test_properties_and_stats(pair):
+    cons, prod = pair
+    assert (cons.capacity, prod.capacity) == (1 << 16, 1 << 16)
+    assert cons.max_message_size == (1 << 15) - 16
+    assert (cons.role, prod.role) == ("consumer", "producer")
+    assert cons.fingerprint == 0
+    for i in range(40):
+        prod.send(b"s" * 10, type_id=1)
+    prod.flush()
+    for i in range(40):
+        cons.recv(timeout=5)
+    ps, cs = prod.stats(), cons.stats()
+    assert isinstance(ps, tachyon.Stats)
+    assert (ps.messages, ps.bytes) == (40, 400)
+    assert (cs.messages, cs.bytes) == (40, 400)
+    assert ps.publishes >= 2
+    assert set(ps._fields if hasattr(ps, "_fields") else ()) <= {"messages", "bytes", "publishes", "full_events",
+                                                                "sleeps", "wakes"}
+    assert cons.peer_alive() and prod.peer_alive()
+    assert "consumer" in repr(cons)
