@@ -265,10 +265,14 @@ impl Bus {
             // SAFETY: raw is live; data is readable for data.len() bytes.
             let code = match wait {
                 Wait::Never => unsafe { sys::tachyon_send(raw, ptr, data.len(), type_id) },
-                Wait::Forever => unsafe { sys::tachyon_send_blocking(raw, ptr, data.len(), type_id, -1) },
+                Wait::Forever => unsafe {
+                    sys::tachyon_send_blocking(raw, ptr, data.len(), type_id, -1)
+                },
                 Wait::Until(t) => match remaining_ns(Some(t)) {
                     // SAFETY: as above.
-                    Some(ns) => unsafe { sys::tachyon_send_blocking(raw, ptr, data.len(), type_id, ns) },
+                    Some(ns) => unsafe {
+                        sys::tachyon_send_blocking(raw, ptr, data.len(), type_id, ns)
+                    },
                     None => unsafe { sys::tachyon_send(raw, ptr, data.len(), type_id) },
                 },
             };
@@ -398,10 +402,14 @@ impl Bus {
             // type_id and size point to locals.
             let ptr = match wait {
                 Wait::Never => unsafe { sys::tachyon_acquire_rx(raw, &mut type_id, &mut size) },
-                Wait::Forever => unsafe { sys::tachyon_acquire_rx_blocking(raw, &mut type_id, &mut size, spin) },
+                Wait::Forever => unsafe {
+                    sys::tachyon_acquire_rx_blocking(raw, &mut type_id, &mut size, spin)
+                },
                 Wait::Until(t) => match remaining_ns(Some(t)) {
                     // SAFETY: as above.
-                    Some(ns) => unsafe { sys::tachyon_acquire_rx_timeout(raw, &mut type_id, &mut size, spin, ns) },
+                    Some(ns) => unsafe {
+                        sys::tachyon_acquire_rx_timeout(raw, &mut type_id, &mut size, spin, ns)
+                    },
                     None => unsafe { sys::tachyon_acquire_rx(raw, &mut type_id, &mut size) },
                 },
             };
@@ -415,7 +423,14 @@ impl Bus {
             }
         };
         match got {
-            Ok(ptr) => Ok(RxGuard { bus: self, ptr, len: size, type_id, actual_size: size, committed: false }),
+            Ok(ptr) => Ok(RxGuard {
+                bus: self,
+                ptr,
+                len: size,
+                type_id,
+                actual_size: size,
+                committed: false,
+            }),
             Err(e) => {
                 self.held.set(false);
                 Err(e)
@@ -563,7 +578,9 @@ impl<'a> TxGuard<'a> {
             return Err(Error::InvalidArg);
         }
         // SAFETY: the bus is live and holds this reservation.
-        Error::check(unsafe { sys::tachyon_commit_tx(self.bus.raw.as_ptr(), actual_size, type_id) })?;
+        Error::check(unsafe {
+            sys::tachyon_commit_tx(self.bus.raw.as_ptr(), actual_size, type_id)
+        })?;
         self.committed = true;
         Ok(())
     }
@@ -665,7 +682,10 @@ impl Drop for RxGuard<'_> {
 
 impl fmt::Debug for RxGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RxGuard").field("type_id", &self.type_id).field("actual_size", &self.len).finish()
+        f.debug_struct("RxGuard")
+            .field("type_id", &self.type_id)
+            .field("actual_size", &self.len)
+            .finish()
     }
 }
 
@@ -728,7 +748,9 @@ impl<'a> Batch<'a> {
         }
         self.committed = true;
         // SAFETY: the bus is live and holds exactly these messages.
-        Error::check(unsafe { sys::tachyon_commit_rx_batch(self.bus.raw.as_ptr(), self.msgs.len()) })
+        Error::check(unsafe {
+            sys::tachyon_commit_rx_batch(self.bus.raw.as_ptr(), self.msgs.len())
+        })
     }
 }
 
@@ -745,7 +767,10 @@ fn message(m: &sys::tachyon_msg_t) -> Message<'_> {
 
 impl<'b> IntoIterator for &'b Batch<'_> {
     type Item = Message<'b>;
-    type IntoIter = std::iter::Map<std::slice::Iter<'b, sys::tachyon_msg_t>, fn(&sys::tachyon_msg_t) -> Message<'_>>;
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'b, sys::tachyon_msg_t>,
+        fn(&sys::tachyon_msg_t) -> Message<'_>,
+    >;
     fn into_iter(self) -> Self::IntoIter {
         self.msgs.iter().map(message as fn(&sys::tachyon_msg_t) -> Message<'_>)
     }

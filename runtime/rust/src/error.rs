@@ -100,7 +100,9 @@ impl Error {
     /// The C error code (`tachyon_error_t`) of this error.
     pub fn code(self) -> sys::tachyon_error_t {
         // ALL lists the variants in code order, starting at 1.
-        ALL.iter().position(|&e| e == self).map_or(sys::TACHYON_ERR_SYSTEM, |i| i as sys::tachyon_error_t + 1)
+        ALL.iter()
+            .position(|&e| e == self)
+            .map_or(sys::TACHYON_ERR_SYSTEM, |i| i as sys::tachyon_error_t + 1)
     }
 
     /// Maps a C return code to `Ok(())` or the error. An unknown nonzero code

@@ -95,14 +95,21 @@ pub struct tachyon_stats_t {
 }
 
 extern "C" {
-    pub fn tachyon_bus_listen(path: *const c_char, capacity: usize, out: *mut *mut tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_bus_listen(
+        path: *const c_char,
+        capacity: usize,
+        out: *mut *mut tachyon_bus_t,
+    ) -> tachyon_error_t;
     pub fn tachyon_bus_listen_ex(
         path: *const c_char,
         capacity: usize,
         opts: *const tachyon_options_t,
         out: *mut *mut tachyon_bus_t,
     ) -> tachyon_error_t;
-    pub fn tachyon_bus_connect(path: *const c_char, out: *mut *mut tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_bus_connect(
+        path: *const c_char,
+        out: *mut *mut tachyon_bus_t,
+    ) -> tachyon_error_t;
     pub fn tachyon_bus_connect_ex(
         path: *const c_char,
         opts: *const tachyon_options_t,
@@ -111,10 +118,23 @@ extern "C" {
     pub fn tachyon_bus_destroy(bus: *mut tachyon_bus_t);
 
     pub fn tachyon_acquire_tx(bus: *mut tachyon_bus_t, max_size: usize) -> *mut c_void;
-    pub fn tachyon_acquire_tx_blocking(bus: *mut tachyon_bus_t, max_size: usize, timeout_ns: i64) -> *mut c_void;
-    pub fn tachyon_commit_tx(bus: *mut tachyon_bus_t, actual_size: usize, type_id: u32) -> tachyon_error_t;
+    pub fn tachyon_acquire_tx_blocking(
+        bus: *mut tachyon_bus_t,
+        max_size: usize,
+        timeout_ns: i64,
+    ) -> *mut c_void;
+    pub fn tachyon_commit_tx(
+        bus: *mut tachyon_bus_t,
+        actual_size: usize,
+        type_id: u32,
+    ) -> tachyon_error_t;
     pub fn tachyon_rollback_tx(bus: *mut tachyon_bus_t) -> tachyon_error_t;
-    pub fn tachyon_send(bus: *mut tachyon_bus_t, data: *const c_void, size: usize, type_id: u32) -> tachyon_error_t;
+    pub fn tachyon_send(
+        bus: *mut tachyon_bus_t,
+        data: *const c_void,
+        size: usize,
+        type_id: u32,
+    ) -> tachyon_error_t;
     pub fn tachyon_send_blocking(
         bus: *mut tachyon_bus_t,
         data: *const c_void,
@@ -124,7 +144,11 @@ extern "C" {
     ) -> tachyon_error_t;
     pub fn tachyon_flush(bus: *mut tachyon_bus_t) -> tachyon_error_t;
 
-    pub fn tachyon_acquire_rx(bus: *mut tachyon_bus_t, type_id: *mut u32, size: *mut usize) -> *const c_void;
+    pub fn tachyon_acquire_rx(
+        bus: *mut tachyon_bus_t,
+        type_id: *mut u32,
+        size: *mut usize,
+    ) -> *const c_void;
     pub fn tachyon_acquire_rx_blocking(
         bus: *mut tachyon_bus_t,
         type_id: *mut u32,
@@ -139,7 +163,11 @@ extern "C" {
         timeout_ns: i64,
     ) -> *const c_void;
     pub fn tachyon_commit_rx(bus: *mut tachyon_bus_t) -> tachyon_error_t;
-    pub fn tachyon_drain_batch(bus: *mut tachyon_bus_t, msgs: *mut tachyon_msg_t, max: usize) -> usize;
+    pub fn tachyon_drain_batch(
+        bus: *mut tachyon_bus_t,
+        msgs: *mut tachyon_msg_t,
+        max: usize,
+    ) -> usize;
     pub fn tachyon_commit_rx_batch(bus: *mut tachyon_bus_t, count: usize) -> tachyon_error_t;
 
     pub fn tachyon_last_error(bus: *const tachyon_bus_t) -> tachyon_error_t;
@@ -149,7 +177,10 @@ extern "C" {
     pub fn tachyon_max_message_size(bus: *const tachyon_bus_t) -> usize;
     pub fn tachyon_schema_fingerprint(bus: *const tachyon_bus_t) -> u64;
     pub fn tachyon_peer_alive(bus: *mut tachyon_bus_t) -> c_int;
-    pub fn tachyon_get_stats(bus: *const tachyon_bus_t, out: *mut tachyon_stats_t) -> tachyon_error_t;
+    pub fn tachyon_get_stats(
+        bus: *const tachyon_bus_t,
+        out: *mut tachyon_stats_t,
+    ) -> tachyon_error_t;
 
     pub fn tachyon_arena_size(capacity: usize) -> usize;
     pub fn tachyon_arena_format(

@@ -123,7 +123,10 @@ fn timeouts_and_non_blocking_errors() {
         assert!(sent < 1000, "a 1 KiB ring never filled");
     }
     assert!(sent > 0);
-    assert_eq!(tx.send_timeout(&[0u8; 100], 1, Duration::from_millis(30)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        tx.send_timeout(&[0u8; 100], 1, Duration::from_millis(30)).unwrap_err(),
+        Error::Timeout
+    );
     assert_eq!(tx.acquire_tx_timeout(100, Duration::from_millis(30)).unwrap_err(), Error::Timeout);
     assert!(tx.stats().full_events > 0);
     // Space freed by the consumer reaches the waiting producer.
@@ -229,7 +232,11 @@ fn schema_fingerprints_must_agree() {
     let path = sock("schema");
     let lp = path.clone();
     let listener = thread::spawn(move || {
-        let opts = Options { fingerprint: 0xAAAA, timeout: Some(Duration::from_secs(10)), ..Options::default() };
+        let opts = Options {
+            fingerprint: 0xAAAA,
+            timeout: Some(Duration::from_secs(10)),
+            ..Options::default()
+        };
         Bus::listen_with(&lp, 1 << 12, opts).map(|_| ())
     });
     let res = common::connect_retry(&path, Options { fingerprint: 0xBBBB, ..Options::default() });
@@ -249,7 +256,10 @@ fn handshake_errors() {
     assert_eq!(Bus::connect("bad\0path").unwrap_err(), Error::InvalidArg);
     let long = format!("/tmp/{}", "x".repeat(200));
     assert_eq!(Bus::listen(&long, 1 << 12).unwrap_err(), Error::PathTooLong);
-    assert!(matches!(Bus::listen(sock("badcap"), 1000).unwrap_err(), Error::InvalidArg | Error::Capacity));
+    assert!(matches!(
+        Bus::listen(sock("badcap"), 1000).unwrap_err(),
+        Error::InvalidArg | Error::Capacity
+    ));
     let opts = Options { timeout: Some(Duration::from_millis(50)), ..Options::default() };
     assert_eq!(Bus::listen_with(sock("lonely"), 1 << 12, opts).unwrap_err(), Error::Timeout);
 }

@@ -12,8 +12,14 @@ fn example(name: &str) -> PathBuf {
 
 #[test]
 fn hello_example_runs_as_written() {
-    let out = Command::new(example("hello")).output().expect("run examples/hello (built by cargo test)");
+    let out =
+        Command::new(example("hello")).output().expect("run examples/hello (built by cargo test)");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "hello failed: {}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "hello failed: {}\n{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout.trim(), "received 13 bytes, type_id=1");
 }
