@@ -309,6 +309,9 @@ static int ldb_parse(checker *c, ldb *db, const char *name, const char *text, FI
             if (*w)
                 where = w;
         }
+        size_t bl = strlen(line);
+        while (bl > 0 && (line[bl - 1] == ' ' || line[bl - 1] == '\t' || line[bl - 1] == '\r'))
+            line[--bl] = '\0';
         const char *body = arena_strdup(c->a, line);
         lrec r;
         memset(&r, 0, sizeof r);
@@ -395,8 +398,8 @@ static const char *parent_of(checker *c, const char *qname)
 
 static const char *where_of(const lrec *r) { return r ? r->where : "-"; }
 
-/* Reserved ranges of one schema, as "lo..hi" records. */
-static int id_reserved(const ldb *db, const char *schema, unsigned long id)
+/* The reserved record of a schema that holds id, or NULL. */
+static const lrec *id_reserved(const ldb *db, const char *schema, unsigned long id)
 {
     for (size_t i = 0; i < db->n; i++) {
         const lrec *r = &db->recs[i];
@@ -404,6 +407,20 @@ static int id_reserved(const ldb *db, const char *schema, unsigned long id)
             continue;
         unsigned long lo = 0, hi = 0;
         if (sscanf(r->words[2], "%lu..%lu", &lo, &hi) == 2 && id >= lo && id <= hi)
+            return r;
+    }
+    return NULL;
+}
+
+/* Whether a message of the schema has an id in [lo, hi]. */
+static int message_in(const ldb *db, const char *schema, unsigned long lo, unsigned long hi)
+{
+    for (size_t i = 0; i < db->n; i++) {
+        const lrec *r = &db->recs[i];
+        if (strcmp(r->words[0], "message") || strcmp(r->words[1], schema))
+            continue;
+        unsigned long id = strtoul(r->words[2], NULL, 10);
+        if (id >= lo && id <= hi)
             return 1;
     }
     return 0;
@@ -465,8 +482,9 @@ static void check_messages(checker *c)
         lrec *n = ldb_get(&c->cur, "message %s %s", sc, id);
         if (!n) {
             lrec *nsc = ldb_get(&c->cur, "schema %s%s", sc, "");
-            if (id_reserved(&c->cur, sc, strtoul(id, NULL, 10)))
-                finding(c, LOCK_COMPATIBLE, "MESSAGE-RETIRED", o->where, where_of(nsc),
+            const lrec *res = id_reserved(&c->cur, sc, strtoul(id, NULL, 10));
+            if (res)
+                finding(c, LOCK_COMPATIBLE, "MESSAGE-RETIRED", o->where, res->where,
                         "type id %s (%s) of schema %s is now reserved", id, name, sc);
             else if (nsc)
                 finding(c, LOCK_BREAKING, "MESSAGE-REMOVED", o->where, nsc->where,
@@ -492,8 +510,9 @@ static void check_messages(checker *c)
         if (strcmp(n->words[0], "message") || n->matched)
             continue;
         const char *sc = n->words[1], *id = n->words[2];
-        if (id_reserved(&c->old, sc, strtoul(id, NULL, 10)))
-            finding(c, LOCK_BREAKING, "TYPE-ID-REUSED", "-", n->where,
+        const lrec *was = id_reserved(&c->old, sc, strtoul(id, NULL, 10));
+        if (was)
+            finding(c, LOCK_BREAKING, "TYPE-ID-REUSED", was->where, n->where,
                     "type id %s of schema %s was reserved, now used by %s (%s)", id, sc, n->words[3], n->words[4]);
         else if (ldb_get(&c->old, "schema %s%s", sc, ""))
             finding(c, LOCK_COMPATIBLE, "MESSAGE-ADDED", where_of(ldb_get(&c->old, "schema %s%s", sc, "")), n->where,
@@ -504,7 +523,8 @@ static void check_messages(checker *c)
         const lrec *o = &c->old.recs[i];
         unsigned long lo = 0, hi = 0;
         if (strcmp(o->words[0], "reserved") || sscanf(o->words[2], "%lu..%lu", &lo, &hi) != 2 ||
-            !ldb_get(&c->cur, "schema %s%s", o->words[1], "") || range_reserved(&c->cur, o->words[1], lo, hi))
+            !ldb_get(&c->cur, "schema %s%s", o->words[1], "") || range_reserved(&c->cur, o->words[1], lo, hi) ||
+            message_in(&c->cur, o->words[1], lo, hi)) /* a reuse, reported above */
             continue;
         finding(c, LOCK_COMPATIBLE, "RESERVED-REMOVED", o->where,
                 where_of(ldb_get(&c->cur, "schema %s%s", o->words[1], "")),
@@ -514,7 +534,8 @@ static void check_messages(checker *c)
         const lrec *n = &c->cur.recs[i];
         unsigned long lo = 0, hi = 0;
         if (strcmp(n->words[0], "reserved") || sscanf(n->words[2], "%lu..%lu", &lo, &hi) != 2 ||
-            !ldb_get(&c->old, "schema %s%s", n->words[1], "") || range_reserved(&c->old, n->words[1], lo, hi))
+            !ldb_get(&c->old, "schema %s%s", n->words[1], "") || range_reserved(&c->old, n->words[1], lo, hi) ||
+            message_in(&c->old, n->words[1], lo, hi)) /* a retirement, reported above */
             continue;
         finding(c, LOCK_COMPATIBLE, "RESERVED-ADDED", where_of(ldb_get(&c->old, "schema %s%s", n->words[1], "")),
                 n->where, "type ids %s of schema %s are now reserved", n->words[2], n->words[1]);
@@ -690,26 +711,47 @@ static void check_schemas(checker *c)
 }
 
 /* Any other difference between the records (padding rearranged, a nested
- * type's fingerprint) still means the lock is out of date. */
+ * type's fingerprint) still means the lock is out of date: the most specific
+ * differing record is named (a field before its struct before its schema). */
+static int record_depth(const lrec *r)
+{
+    const char *k = r->words[0];
+    if (!strcmp(k, "field") || !strcmp(k, "value"))
+        return 0;
+    if (!strcmp(k, "schema"))
+        return 2;
+    return 1;
+}
+
 static void check_stale(checker *c)
 {
     if (c->findings)
         return;
-    tc_map bodies;
-    map_init(&bodies, c->a);
+    tc_map old_bodies, cur_bodies;
+    map_init(&old_bodies, c->a);
+    map_init(&cur_bodies, c->a);
     for (size_t i = 0; i < c->old.n; i++)
-        map_put(&bodies, c->old.recs[i].body, &c->old.recs[i]);
-    size_t same = 0;
-    for (size_t i = 0; i < c->cur.n; i++) {
-        if (!map_get(&bodies, c->cur.recs[i].body)) {
-            finding(c, LOCK_COMPATIBLE, "LOCK-STALE", "-", c->cur.recs[i].where,
-                    "the lock differs from the schemas here: `%s`; update the lock", c->cur.recs[i].body);
-            return;
+        map_put(&old_bodies, c->old.recs[i].body, &c->old.recs[i]);
+    for (size_t i = 0; i < c->cur.n; i++)
+        map_put(&cur_bodies, c->cur.recs[i].body, &c->cur.recs[i]);
+    for (int depth = 0; depth <= 2; depth++) {
+        for (size_t i = 0; i < c->cur.n; i++) {
+            const lrec *n = &c->cur.recs[i];
+            if (record_depth(n) == depth && !map_get(&old_bodies, n->body)) {
+                finding(c, LOCK_COMPATIBLE, "LOCK-STALE", "-", n->where,
+                        "the lock lacks `%s`: the layout text changed; update the lock", n->body);
+                return;
+            }
         }
-        same++;
+        for (size_t i = 0; i < c->old.n; i++) {
+            const lrec *o = &c->old.recs[i];
+            if (record_depth(o) == depth && !map_get(&cur_bodies, o->body)) {
+                finding(c, LOCK_COMPATIBLE, "LOCK-STALE", o->where, "-",
+                        "the schemas no longer produce `%s`; update the lock", o->body);
+                return;
+            }
+        }
     }
-    if (same != c->old.n)
-        finding(c, LOCK_COMPATIBLE, "LOCK-STALE", "-", "-", "the lock has records the schemas no longer produce");
 }
 
 int lock_check(const char *lock_path, const char *lock_text, const tc_program *prog, FILE *out, FILE *err)

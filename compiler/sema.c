@@ -66,7 +66,7 @@ static const char *path_join(tc_arena *a, const char *from, const char *rel)
     const char *slash = strrchr(from, '/');
     if (!slash)
         return arena_strdup(a, rel);
-    return arena_printf(a, "%.*s/%s", (int)(slash - from + 1), from, rel);
+    return arena_printf(a, "%.*s/%s", (int)(slash - from), from, rel);
 }
 
 static int push(void ***arr, size_t *n, size_t *cap, void *item)
@@ -187,7 +187,7 @@ static bool is_builtin(const char *name)
 
 static const char *sym_kind_name(sema_sym_kind k)
 {
-    return k == SYM_CONST ? "constant" : k == SYM_ENUM ? "enum" : "struct";
+    return k == SYM_CONST ? "a constant" : k == SYM_ENUM ? "an enum" : "a struct";
 }
 
 sema_sym *sema_lookup(sema *s, sema_schema *in, const ast_ref *ref, const char *what)
@@ -235,7 +235,7 @@ int sema_count(sema *s, sema_schema *in, const ast_count *c, const char *what, u
         if (!sym)
             return -1;
         if (sym->kind != SYM_CONST) {
-            diag_error(s->diag, c->loc, "%s must be an integer or an integer constant; '%s' is a %s", what,
+            diag_error(s->diag, c->loc, "%s must be an integer or an integer constant; '%s' is %s", what,
                        c->ref.name, sym_kind_name(sym->kind));
             return -1;
         }
@@ -253,6 +253,10 @@ int sema_count(sema *s, sema_schema *in, const ast_count *c, const char *what, u
         *out = k->kind == TC_C_INT ? (uint64_t)k->i : k->u;
     } else {
         *out = c->lit.mag;
+    }
+    if (*out == 0 && c->is_ref) {
+        diag_error(s->diag, c->loc, "%s must be at least 1; '%s' is 0", what, c->ref.name);
+        return -1;
     }
     if (*out == 0) {
         diag_error(s->diag, c->loc, "%s must be at least 1", what);
@@ -572,7 +576,7 @@ static void check_messages(sema *s, sema_schema *ss, const ast_decl *block)
             if (!sym) {
                 bad = true;
             } else if (sym->kind != SYM_STRUCT) {
-                diag_error(s->diag, it->payload.loc, "the payload of '%s' must be a struct; '%s' is a %s", it->name,
+                diag_error(s->diag, it->payload.loc, "the payload of '%s' must be a struct; '%s' is %s", it->name,
                            it->payload.name, sym_kind_name(sym->kind));
                 bad = true;
             } else if (sym->state != ST_DONE) {
