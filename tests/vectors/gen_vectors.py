@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Writes the cross-language test vectors tests/vectors/<schema>.json.
+
+The layouts below are kept by hand from reading schemas/*.tach: every offset is
+written out here, not taken from tachc or from generated code, so that the
+vectors check the compiler's layout instead of repeating it. The bytes are made
+with the struct module from these offsets alone.
+
+Usage: tests/vectors/gen_vectors.py [--check]
+  --check  do not write; exit 1 when a committed file differs from what this
+           script would write (so the vectors cannot drift from the table).
+
+Format (COMPILER.md): {"schema": ..., "vectors": [{"type", "hex", "fields"}]};
+integers as decimal strings, floats as exactly representable JSON numbers or
+"inf" / "-inf" / "nan", bool as true/false, char[N] as a string, enums and flags
+as their integer (a string), arrays as lists, nested structs as objects, padding
+omitted (zero bytes in hex). Each file also carries "types": the hand-kept
+layout of every struct and enum its vectors use, for tests in languages that
+need field types to compare values (C).
+"""
+import json
+import math
+import os
+import random
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# ---- the hand-kept layouts -------------------------------------------------
+# enum name -> (underlying primitive, is_flags, {member: value})
+ENUMS = {
+    "Side": ("u8", False, {"BUY": 1, "SELL": 2}),
+    "Color": ("u8", False, {"RED": 1, "GREEN": 2, "BLUE": 0xFF}),
+    "Level": ("i16", False, {"LOW": -32768, "ZERO": 0, "HIGH": 32767}),
+    "Perm": ("u32", True, {"NONE": 0, "READ": 1, "WRITE": 2, "EXEC": 4, "ALL": 7, "TOP": 0x80000000}),
+    "PixelFormat": ("u8", False, {"GRAY8": 1, "RGB565": 2, "YUV420": 3}),
+    "FrameFlags": ("u16", True, {"KEY": 1, "DISCONTINUITY": 2, "END_OF_STREAM": 0x8000}),
+}
+
+# struct name -> (schema, size, [(field, offset, type)]); type is a primitive,
+# "char[N]", "pad[N]", an enum or struct name, or "T[N]" of those.
+STRUCTS = {
+    "MarketTick": ("market", 32, [
+        ("symbol", 0, "char[8]"), ("price", 8, "f64"), ("quantity", 16, "u32"),
+        ("timestamp", 20, "u64"), ("_", 28, "pad[4]")]),
+    "Frame": ("frames", 1024, [("samples", 0, "f32[256]")]),
+    "MediaHeader": ("frames", 32, [
+        ("stream_id", 0, "u32"), ("seq", 4, "u64"), ("pts_ns", 12, "u64"), ("width", 20, "u16"),
+        ("height", 22, "u16"), ("format", 24, "PixelFormat"), ("flags", 25, "FrameFlags"),
+        ("_", 27, "pad[5]")]),
+    "VideoFrame": ("frames", 4128, [("header", 0, "MediaHeader"), ("pixels", 32, "u8[4096]")]),
+    "AudioFrame": ("frames", 1952, [("header", 0, "MediaHeader"), ("samples", 32, "i16[960]")]),
+    "Vec3": ("common", 12, [("x", 0, "f32"), ("y", 4, "f32"), ("z", 8, "f32")]),
+    "Money": ("common", 16, [
+        ("units", 0, "i64"), ("nanos", 8, "i32"), ("currency", 12, "char[3]"), ("_", 15, "pad[1]")]),
+    "Scalars": ("everything", 44, [
+        ("a_u8", 0, "u8"), ("a_u16", 1, "u16"), ("a_u32", 3, "u32"), ("a_u64", 7, "u64"),
+        ("a_i8", 15, "i8"), ("a_i16", 16, "i16"), ("a_i32", 18, "i32"), ("a_i64", 22, "i64"),
+        ("a_f32", 30, "f32"), ("a_f64", 34, "f64"), ("flag", 42, "bool"), ("_", 43, "pad[1]")]),
+    "Collections": ("everything", 128, [
+        ("name", 0, "char[12]"), ("samples", 12, "i16[4]"), ("colors", 20, "Color[3]"),
+        ("levels", 23, "Level[2]"), ("perms", 27, "Perm[2]"), ("points", 35, "Vec3[2]"),
+        ("price", 59, "Money"), ("side", 75, "Side"), ("ready", 76, "bool[4]"),
+        ("weights", 80, "f64[2]"), ("_", 96, "pad[32]")]),
+    "Envelope": ("everything", 60, [
+        ("seq", 0, "u64"), ("scalars", 8, "Scalars"), ("level", 52, "Level"), ("perm", 54, "Perm"),
+        ("color", 58, "Color"), ("_", 59, "pad[1]")]),
+}
+
+# schema -> [(type id, message name, payload struct or None)], for decode tests
+MESSAGES = {
+    "market": [(0, "End", None), (1, "Bid", "MarketTick"), (2, "Ask", "MarketTick")],
+    "frames": [(0, "End", None), (1, "Frame", "Frame"), (2, "Video", "VideoFrame"),
+               (3, "Audio", "AudioFrame")],
+    "common": [],
+    "everything": [(0, "End", None), (1, "Scalars", "Scalars"), (2, "Collections", "Collections"),
+                   (3, "Envelope", "Envelope"), (4, "Replay", "Envelope"), (5, "Position", "Vec3"),
+                   (20, "Heartbeat", None)],
+}
+RESERVED = {"market": [], "frames": [], "common": [], "everything": [(6, 6), (10, 19)]}
+
+PRIMS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", "i32": "i",
+         "i64": "q", "f32": "f", "f64": "d", "bool": "?"}
+F32_MAX = struct.unpack("<f", struct.pack("<I", 0x7F7FFFFF))[0]
+F32_TINY = struct.unpack("<f", struct.pack("<I", 0x00000001))[0]  # smallest subnormal
+
+
+def split_array(t):
+    """'f32[256]' -> ('f32', 256); 'u8' -> ('u8', None)."""
+    if t.endswith("]"):
+        base, n = t[:-1].split("[")
+        return base, int(n)
+    return t, None
+
+
+def prim_of(t):
+    """The primitive a scalar type is stored as (enums: their underlying type)."""
+    return ENUMS[t][0] if t in ENUMS else t
+
+
+# ---- values ----------------------------------------------------------------
+def int_range(p):
+    bits = int(p[1:])
+    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if p[0] == "i" else (0, (1 << bits) - 1)
+
+
+def scalar_value(t, rng, mode, index):
+    """A value of scalar type t: 'extreme' picks range ends and special floats,
+    'typical' picks ordinary values. Returns a Python value (int, float, bool)."""
+    if t in ENUMS:
+        under, is_flags, members = ENUMS[t]
+        values = sorted(set(members.values()))
+        if is_flags:
+            if mode == "extreme":
+                every = 0
+                for v in values:
+                    every |= v
+                return every if index % 2 == 0 else max(values)
+            return values[(index + 1) % len(values)] | values[(index + 2) % len(values)]
+        if mode == "extreme":
+            return values[-1] if index % 2 == 0 else values[0]
+        return values[(index + 1) % len(values)]
+    if t == "bool":
+        return (index % 2 == 0) if mode == "extreme" else (index % 3 == 1)
+    if t == "f32":
+        if mode == "extreme":
+            return [-0.0, F32_MAX, F32_TINY, -F32_MAX, math.inf, -math.inf][index % 6]
+        return rng.randint(-1 << 20, 1 << 20) / 64.0
+    if t == "f64":
+        if mode == "extreme":
+            return [-0.0, 1.7976931348623157e308, 5e-324, -math.inf, math.inf][index % 5]
+        return rng.randint(-1 << 40, 1 << 40) / 1024.0
+    lo, hi = int_range(t)
+    if mode == "extreme":
+        return hi if index % 2 == 0 else lo
+    return rng.randint(lo, hi)
+
+
+def text_value(n, rng, mode, index):
+    if mode == "extreme":
+        return ("ZYXWVUTSRQPONMLKJIHGFEDCBA~!" * 4)[index % 7:index % 7 + n]  # fills all n bytes
+    k = rng.randint(1, n - 1) if n > 1 else 1
+    return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(k))
+
+
+def make_value(t, rng, mode, index):
+    """A JSON-ready-later value of type t (Python objects, floats unconverted)."""
+    base, n = split_array(t)
+    if base == "char":
+        return text_value(n, rng, mode, index)
+    if n is not None:
+        return [make_value(base, rng, mode, index + i) for i in range(n)]
+    if t in STRUCTS:
+        return make_struct(t, rng, mode, index)
+    return scalar_value(t, rng, mode, index)
+
+
+def make_struct(name, rng, mode, index=0):
+    _, _, fields = STRUCTS[name]
+    out = {}
+    for i, (fname, _, ftype) in enumerate(fields):
+        if ftype.startswith("pad["):
+            continue
+        out[fname] = make_value(ftype, rng, mode, index + i)
+    return out
+
+
+# ---- encoding ----------------------------------------------------------------
+def encode_into(buf, off, t, value):
+    base, n = split_array(t)
+    if base == "char":
+        raw = value.encode("ascii")
+        assert len(raw) <= n
+        buf[off:off + len(raw)] = raw
+        return
+    if base == "pad":
+        return
+    if n is not None:
+        size = type_size(base)
+        for i, v in enumerate(value):
+            encode_into(buf, off + i * size, base, v)
+        return
+    if t in STRUCTS:
+        for fname, foff, ftype in STRUCTS[t][2]:
+            if not ftype.startswith("pad["):
+                encode_into(buf, off + foff, ftype, value[fname])
+        return
+    struct.pack_into("<" + PRIMS[prim_of(t)], buf, off, value)
+
+
+def type_size(t):
+    base, n = split_array(t)
+    if base in ("char", "pad"):
+        return n
+    if n is not None:
+        return type_size(base) * n
+    if t in STRUCTS:
+        return STRUCTS[t][1]
+    return struct.calcsize("<" + PRIMS[prim_of(t)])
+
+
+def check_layout(name):
+    """The table's own sanity: fields in order, no gap, no overlap, sizes add up."""
+    _, size, fields = STRUCTS[name]
+    at = 0
+    for fname, off, ftype in fields:
+        assert off == at, "%s.%s at %d, expected %d" % (name, fname, off, at)
+        at += type_size(ftype)
+    assert at == size, "%s: fields end at %d, size %d" % (name, at, size)
+
+
+# ---- JSON --------------------------------------------------------------------
+def to_json_value(t, v):
+    base, n = split_array(t)
+    if base == "char":
+        return v
+    if n is not None:
+        return [to_json_value(base, x) for x in v]
+    if t in STRUCTS:
+        return {k: to_json_value(ft, v[k]) for k, _, ft in STRUCTS[t][2] if not ft.startswith("pad[")}
+    p = prim_of(t)
+    if p == "bool":
+        return bool(v)
+    if p in ("f32", "f64"):
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if math.isnan(v):
+            return "nan"
+        return v
+    return str(int(v))
+
+
+def referenced(name, seen):
+    """Every struct and enum name that struct `name` uses, itself included."""
+    if name in seen:
+        return
+    seen.add(name)
+    if name in STRUCTS:
+        for _, _, ftype in STRUCTS[name][2]:
+            base, _ = split_array(ftype)
+            if base in STRUCTS or base in ENUMS:
+                referenced(base, seen)
+
+
+def types_section(names):
+    seen = set()
+    for n in names:
+        referenced(n, seen)
+    structs = {}
+    enums = {}
+    for n in sorted(seen):
+        if n in STRUCTS:
+            schema, size, fields = STRUCTS[n]
+            structs[n] = {"schema": schema, "size": size,
+                          "fields": [{"name": f, "offset": o, "type": t} for f, o, t in fields]}
+        else:
+            under, is_flags, members = ENUMS[n]
+            enums[n] = {"underlying": under, "flags": is_flags,
+                        "values": {k: str(v) for k, v in members.items()}}
+    return {"structs": structs, "enums": enums}
+
+
+def build(schema):
+    rng = random.Random("tachyon-vectors-" + schema)
+    names = [n for n, (s, _, _) in STRUCTS.items() if s == schema]
+    vectors = []
+    for name in names:
+        check_layout(name)
+        for mode, index in (("typical", 0), ("extreme", 0), ("extreme", 1)):
+            value = make_struct(name, rng, mode, index)
+            buf = bytearray(STRUCTS[name][1])
+            encode_into(buf, 0, name, value)
+            vectors.append({"type": name, "hex": buf.hex(), "fields": to_json_value(name, value)})
+    # the market example of COMPILER.md, word for word
+    if schema == "market":
+        value = {"symbol": "BTCUSDT", "price": 65000.5, "quantity": 7, "timestamp": 1700000000000000000}
+        buf = bytearray(32)
+        encode_into(buf, 0, "MarketTick", value)
+        vectors.insert(0, {"type": "MarketTick", "hex": buf.hex(), "fields": to_json_value("MarketTick", value)})
+    return {
+        "schema": schema,
+        "vectors": vectors,
+        "types": types_section(names),
+        "messages": [{"id": i, "name": n, "payload": p} for i, n, p in MESSAGES[schema]],
+        "reserved": [list(r) for r in RESERVED[schema]],
+    }
+
+
+def render(doc):
+    """One vector per line, so that a diff shows which vector changed."""
+    dump = lambda v: json.dumps(v, allow_nan=False)  # noqa: E731
+    lines = ['{"schema": %s,' % dump(doc["schema"]), ' "vectors": [']
+    lines.append(",\n".join("  " + dump(v) for v in doc["vectors"]))
+    lines.append(" ],")
+    for key in ("types", "messages", "reserved"):
+        lines.append(' %s: %s%s' % (dump(key), dump(doc[key]), "," if key != "reserved" else ""))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    stale = []
+    for schema in ("market", "frames", "common", "everything"):
+        text = render(build(schema))
+        path = os.path.join(HERE, schema + ".json")
+        if check:
+            try:
+                with open(path) as f:
+                    if f.read() != text:
+                        stale.append(path)
+            except OSError:
+                stale.append(path)
+        else:
+            with open(path, "w") as f:
+                f.write(text)
+    if stale:
+        print("stale vectors (run tests/vectors/gen_vectors.py): " + ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
