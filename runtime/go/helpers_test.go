@@ -3,6 +3,7 @@ package tachyon_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,7 +17,11 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(peerEnv); role != "" {
 		os.Exit(runPeer(role))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if cPeerPath != "" {
+		os.RemoveAll(filepath.Dir(cPeerPath))
+	}
+	os.Exit(code)
 }
 
 // sock returns an abstract-namespace socket name unique to this process.
