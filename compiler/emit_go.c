@@ -512,7 +512,8 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
     case TC_T_ARRAY: {
         const tc_type *t = f->type.elem;
         uint64_t es = t->size;
-        const char *base = fmt_keep(c, "v[%" PRIu64 ":%" PRIu64 "]", o, e);
+        /* capacity capped at the array's end, so index len(array) is out of range */
+        const char *base = fmt_keep(c, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
         const char *at = es == 1 ? fmt_keep(c, "%s[i:]", base) : fmt_keep(c, "%s[%" PRIu64 "*i:]", base, es);
         const char *at1 = fmt_keep(c, "%s[i]", base);
         const char *span = es == 1 ? fmt_keep(c, "%s[i : i+1]", base)
@@ -524,7 +525,7 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
     default: {
         const char *at = fmt_keep(c, "v[%" PRIu64 ":]", o);
         const char *at1 = fmt_keep(c, "v[%" PRIu64 "]", o);
-        const char *span = fmt_keep(c, "v[%" PRIu64 ":%" PRIu64 "]", o, e);
+        const char *span = fmt_keep(c, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
         go_accessors(c, view, fname, go_field_doc(c, fname, f, ""), &f->type, "", "", at, at1, span);
         return;
     }

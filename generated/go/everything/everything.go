@@ -483,68 +483,68 @@ func (v Collections) SetName(s string) error {
 
 // Samples returns samples element i (of 4).
 func (v Collections) Samples(i int) int16 {
-	return int16(binary.LittleEndian.Uint16(v[12:20][2*i:]))
+	return int16(binary.LittleEndian.Uint16(v[12:20:20][2*i:]))
 }
 
 // SetSamples sets Samples element i.
 func (v Collections) SetSamples(i int, x int16) {
-	binary.LittleEndian.PutUint16(v[12:20][2*i:], uint16(x))
+	binary.LittleEndian.PutUint16(v[12:20:20][2*i:], uint16(x))
 }
 
 // Colors returns colors element i (of 3).
 func (v Collections) Colors(i int) Color {
-	return Color(v[20:23][i])
+	return Color(v[20:23:23][i])
 }
 
 // SetColors sets Colors element i.
 func (v Collections) SetColors(i int, x Color) {
-	v[20:23][i] = uint8(x)
+	v[20:23:23][i] = uint8(x)
 }
 
 // Levels returns levels element i (of 2).
 //
 // at an odd offset: unaligned on purpose
 func (v Collections) Levels(i int) Level {
-	return Level(int16(binary.LittleEndian.Uint16(v[23:27][2*i:])))
+	return Level(int16(binary.LittleEndian.Uint16(v[23:27:27][2*i:])))
 }
 
 // SetLevels sets Levels element i.
 func (v Collections) SetLevels(i int, x Level) {
-	binary.LittleEndian.PutUint16(v[23:27][2*i:], uint16(int16(x)))
+	binary.LittleEndian.PutUint16(v[23:27:27][2*i:], uint16(int16(x)))
 }
 
 // Perms returns perms element i (of 2).
 func (v Collections) Perms(i int) Perm {
-	return Perm(binary.LittleEndian.Uint32(v[27:35][4*i:]))
+	return Perm(binary.LittleEndian.Uint32(v[27:35:35][4*i:]))
 }
 
 // SetPerms sets Perms element i.
 func (v Collections) SetPerms(i int, x Perm) {
-	binary.LittleEndian.PutUint32(v[27:35][4*i:], uint32(x))
+	binary.LittleEndian.PutUint32(v[27:35:35][4*i:], uint32(x))
 }
 
 // Points returns points element i (of 2).
 //
 // a qualified imported struct
 func (v Collections) Points(i int) common.Vec3 {
-	return common.Vec3(v[35:59][12*i : 12*i+12])
+	return common.Vec3(v[35:59:59][12*i : 12*i+12])
 }
 
 // SetPoints copies x over Points element i.
 func (v Collections) SetPoints(i int, x common.Vec3) {
-	copy(v[35:59][12*i:12*i+12], x)
+	copy(v[35:59:59][12*i:12*i+12], x)
 }
 
 // Price returns price.
 //
 // an unqualified imported struct
 func (v Collections) Price() common.Money {
-	return common.Money(v[59:75])
+	return common.Money(v[59:75:75])
 }
 
 // SetPrice copies x over Price.
 func (v Collections) SetPrice(x common.Money) {
-	copy(v[59:75], x)
+	copy(v[59:75:75], x)
 }
 
 // Side returns side.
@@ -561,26 +561,26 @@ func (v Collections) SetSide(x common.Side) {
 
 // Ready returns ready element i (of 4).
 func (v Collections) Ready(i int) bool {
-	return v[76:80][i] != 0
+	return v[76:80:80][i] != 0
 }
 
 // SetReady sets Ready element i.
 func (v Collections) SetReady(i int, x bool) {
 	if x {
-		v[76:80][i] = 1
+		v[76:80:80][i] = 1
 	} else {
-		v[76:80][i] = 0
+		v[76:80:80][i] = 0
 	}
 }
 
 // Weights returns weights element i (of 2).
 func (v Collections) Weights(i int) float64 {
-	return math.Float64frombits(binary.LittleEndian.Uint64(v[80:96][8*i:]))
+	return math.Float64frombits(binary.LittleEndian.Uint64(v[80:96:96][8*i:]))
 }
 
 // SetWeights sets Weights element i.
 func (v Collections) SetWeights(i int, x float64) {
-	binary.LittleEndian.PutUint64(v[80:96][8*i:], math.Float64bits(x))
+	binary.LittleEndian.PutUint64(v[80:96:96][8*i:], math.Float64bits(x))
 }
 
 // EnvelopeSize is the number of bytes in one Envelope.
@@ -623,12 +623,12 @@ func (v Envelope) SetSeq(x uint64) {
 //
 // nested by value
 func (v Envelope) Scalars() Scalars {
-	return Scalars(v[8:52])
+	return Scalars(v[8:52:52])
 }
 
 // SetScalars copies x over Scalars.
 func (v Envelope) SetScalars(x Scalars) {
-	copy(v[8:52], x)
+	copy(v[8:52:52], x)
 }
 
 // Level returns level.

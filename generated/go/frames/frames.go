@@ -218,12 +218,12 @@ func (v Frame) Clear() {
 
 // Samples returns samples element i (of 256).
 func (v Frame) Samples(i int) float32 {
-	return math.Float32frombits(binary.LittleEndian.Uint32(v[0:1024][4*i:]))
+	return math.Float32frombits(binary.LittleEndian.Uint32(v[0:1024:1024][4*i:]))
 }
 
 // SetSamples sets Samples element i.
 func (v Frame) SetSamples(i int, x float32) {
-	binary.LittleEndian.PutUint32(v[0:1024][4*i:], math.Float32bits(x))
+	binary.LittleEndian.PutUint32(v[0:1024:1024][4*i:], math.Float32bits(x))
 }
 
 // MediaHeaderSize is the number of bytes in one MediaHeader.
@@ -365,22 +365,22 @@ func (v VideoFrame) Clear() {
 
 // Header returns header.
 func (v VideoFrame) Header() MediaHeader {
-	return MediaHeader(v[0:32])
+	return MediaHeader(v[0:32:32])
 }
 
 // SetHeader copies x over Header.
 func (v VideoFrame) SetHeader(x MediaHeader) {
-	copy(v[0:32], x)
+	copy(v[0:32:32], x)
 }
 
 // Pixels returns pixels element i (of 4096).
 func (v VideoFrame) Pixels(i int) uint8 {
-	return v[32:4128][i]
+	return v[32:4128:4128][i]
 }
 
 // SetPixels sets Pixels element i.
 func (v VideoFrame) SetPixels(i int, x uint8) {
-	v[32:4128][i] = x
+	v[32:4128:4128][i] = x
 }
 
 // AudioFrameSize is the number of bytes in one AudioFrame.
@@ -416,22 +416,22 @@ func (v AudioFrame) Clear() {
 
 // Header returns header.
 func (v AudioFrame) Header() MediaHeader {
-	return MediaHeader(v[0:32])
+	return MediaHeader(v[0:32:32])
 }
 
 // SetHeader copies x over Header.
 func (v AudioFrame) SetHeader(x MediaHeader) {
-	copy(v[0:32], x)
+	copy(v[0:32:32], x)
 }
 
 // Samples returns samples element i (of 960).
 func (v AudioFrame) Samples(i int) int16 {
-	return int16(binary.LittleEndian.Uint16(v[32:1952][2*i:]))
+	return int16(binary.LittleEndian.Uint16(v[32:1952:1952][2*i:]))
 }
 
 // SetSamples sets Samples element i.
 func (v AudioFrame) SetSamples(i int, x int16) {
-	binary.LittleEndian.PutUint16(v[32:1952][2*i:], uint16(x))
+	binary.LittleEndian.PutUint16(v[32:1952:1952][2*i:], uint16(x))
 }
 
 // SizeError reports a byte slice too short for the view asked of it.
