@@ -797,8 +797,8 @@ static PyObject *Message_richcompare(PyObject *a, PyObject *b, int op)
 typedef struct {
     BusObject *bus;  /* strong ref: keeps the mapping alive */
     void *copy;      /* malloc'd copy when copy=True was asked */
-    int64_t shape[1];
-    int64_t strides[1];
+    int64_t shape[2];
+    int64_t strides[2];
     int versioned;
     union {
         DLManagedTensor legacy;
@@ -856,9 +856,11 @@ static void dl_capsule_destructor(PyObject *capsule)
     }
 }
 
-/* Builds a DLPack capsule over [ptr, ptr+size) as a 1-D uint8 tensor. */
-static PyObject *dlpack_export(BusObject *bus, void *ptr, size_t size, int writable, PyObject *const *args,
-                               Py_ssize_t nargs, PyObject *kwnames)
+/* Builds a DLPack capsule over ring memory as a uint8 tensor: 1-D of `size`
+ * bytes at ptr when rows < 0, else 2-D (rows, size) with rows `stride` bytes
+ * apart (a run of equally spaced frames). */
+static PyObject *dlpack_export(BusObject *bus, void *ptr, Py_ssize_t rows, size_t size, size_t stride, int writable,
+                               PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     static const int spec[] = {K_STREAM, K_MAX_VERSION, K_DL_DEVICE, K_COPY};
     PyObject *a[4];
@@ -902,19 +904,29 @@ static PyObject *dlpack_export(BusObject *bus, void *ptr, size_t size, int writa
     if (!ctx)
         return PyErr_NoMemory();
     void *data = ptr;
+    size_t nrows = rows < 0 ? 1 : (size_t)rows;
     if (copy) {
-        ctx->copy = malloc(size ? size : 1);
+        ctx->copy = malloc(nrows * size > 0 ? nrows * size : 1);
         if (!ctx->copy) {
             PyMem_RawFree(ctx);
             return PyErr_NoMemory();
         }
-        memcpy(ctx->copy, ptr, size);
+        for (size_t r = 0; r < nrows; r++)
+            memcpy((uint8_t *)ctx->copy + r * size, (const uint8_t *)ptr + r * stride, size);
         data = ctx->copy;
+        stride = size;
         writable = 1;
     }
     ctx->bus = (BusObject *)Py_NewRef(bus);
-    ctx->shape[0] = (int64_t)size;
-    ctx->strides[0] = 1;
+    if (rows < 0) {
+        ctx->shape[0] = (int64_t)size;
+        ctx->strides[0] = 1;
+    } else {
+        ctx->shape[0] = (int64_t)rows;
+        ctx->shape[1] = (int64_t)size;
+        ctx->strides[0] = (int64_t)stride;
+        ctx->strides[1] = 1;
+    }
     ctx->versioned = versioned;
     DLTensor *t;
     if (versioned) {
@@ -932,7 +944,7 @@ static PyObject *dlpack_export(BusObject *bus, void *ptr, size_t size, int writa
     t->data = data;
     t->device.device_type = DL_CPU;
     t->device.device_id = 0;
-    t->ndim = 1;
+    t->ndim = rows < 0 ? 1 : 2;
     t->dtype.code = DL_UINT;
     t->dtype.bits = 8;
     t->dtype.lanes = 1;
@@ -1085,7 +1097,7 @@ static PyObject *RxGuard_dlpack(RxGuardObject *self, PyObject *const *args, Py_s
 {
     if (rx_check(self) < 0)
         return NULL;
-    return dlpack_export(self->bus, (void *)self->ptr, self->size, 0, args, nargs, kwnames);
+    return dlpack_export(self->bus, (void *)self->ptr, -1, self->size, 0, 0, args, nargs, kwnames);
 }
 
 static PyObject *RxGuard_tobytes(RxGuardObject *self, PyObject *Py_UNUSED(ignored))
@@ -1253,7 +1265,7 @@ static PyObject *TxGuard_dlpack(TxGuardObject *self, PyObject *const *args, Py_s
 {
     if (tx_check(self) < 0)
         return NULL;
-    return dlpack_export(self->bus, self->ptr, self->size, 1, args, nargs, kwnames);
+    return dlpack_export(self->bus, self->ptr, -1, self->size, 0, 1, args, nargs, kwnames);
 }
 
 static PyObject *TxGuard_get_actual_size(TxGuardObject *self, void *Py_UNUSED(c))
@@ -1518,7 +1530,7 @@ static PyObject *BatchItem_dlpack(BatchItemObject *self, PyObject *const *args, 
     const tachyon_msg_t *m = item_msg(self);
     if (!m)
         return NULL;
-    return dlpack_export(self->batch->bus, (void *)m->data, m->size, 0, args, nargs, kwnames);
+    return dlpack_export(self->batch->bus, (void *)m->data, -1, m->size, 0, 0, args, nargs, kwnames);
 }
 
 static PyObject *BatchItem_tobytes(BatchItemObject *self, PyObject *Py_UNUSED(ignored))
@@ -1549,6 +1561,147 @@ static void BatchItem_dealloc(BatchItemObject *self)
     Py_DECREF(self->batch);
     PyObject_Free(self);
 }
+
+/* ---- BatchRun: equally spaced, equally sized messages of a batch ----------
+ * Consecutive frames of one size sit frame_len(size) bytes apart until the
+ * ring's end (or a size change) breaks the pattern; a run is exported as one
+ * 2-D (count, size) uint8 tensor with row stride frame_len(size), so a whole
+ * batch of frames becomes one array without a copy. */
+
+typedef struct {
+    PyObject_HEAD
+    BatchObject *batch;
+    size_t start;  /* first message index */
+    size_t count;
+    size_t size;   /* payload bytes of each */
+    size_t stride; /* bytes between consecutive payloads */
+} BatchRunObject;
+
+static PyTypeObject BatchRun_Type;
+
+static size_t frame_len(size_t size)
+{
+    return (TACHYON_FRAME_HEADER + size + TACHYON_FRAME_ALIGN - 1) & ~(size_t)(TACHYON_FRAME_ALIGN - 1);
+}
+
+/* batch.runs() -> list of BatchRun covering the batch in order. */
+static PyObject *Batch_runs(BatchObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (batch_check(self) < 0)
+        return NULL;
+    PyObject *list = PyList_New(0);
+    if (!list)
+        return NULL;
+    size_t i = 0;
+    while (i < self->count) {
+        size_t size = self->msgs[i].size, stride = frame_len(size), j = i + 1;
+        while (j < self->count && self->msgs[j].size == size &&
+               (const uint8_t *)self->msgs[j].data == (const uint8_t *)self->msgs[j - 1].data + stride)
+            j++;
+        BatchRunObject *r = PyObject_New(BatchRunObject, &BatchRun_Type);
+        if (!r) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        r->batch = (BatchObject *)Py_NewRef(self);
+        r->start = i;
+        r->count = j - i;
+        r->size = size;
+        r->stride = stride;
+        if (PyList_Append(list, (PyObject *)r) < 0) {
+            Py_DECREF(r);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(r);
+        i = j;
+    }
+    return list;
+}
+
+static PyObject *BatchRun_dlpack(BatchRunObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (batch_check(self->batch) < 0)
+        return NULL;
+    return dlpack_export(self->batch->bus, (void *)self->batch->msgs[self->start].data, (Py_ssize_t)self->count,
+                         self->size, self->stride, 0, args, nargs, kwnames);
+}
+
+static PyObject *BatchRun_get(BatchRunObject *self, void *which)
+{
+    switch ((intptr_t)which) {
+    case 0: return PyLong_FromSize_t(self->start);
+    case 1: return PyLong_FromSize_t(self->count);
+    case 2: return PyLong_FromSize_t(self->size);
+    default: return PyLong_FromSize_t(self->stride);
+    }
+}
+
+static PyObject *BatchRun_type_ids(BatchRunObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (batch_check(self->batch) < 0)
+        return NULL;
+    PyObject *list = PyList_New((Py_ssize_t)self->count);
+    if (!list)
+        return NULL;
+    for (size_t i = 0; i < self->count; i++) {
+        PyObject *v = PyLong_FromUnsignedLong(self->batch->msgs[self->start + i].type_id);
+        if (!v) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, v);
+    }
+    return list;
+}
+
+static Py_ssize_t BatchRun_len(BatchRunObject *self)
+{
+    return (Py_ssize_t)self->count;
+}
+
+static PyObject *BatchRun_repr(BatchRunObject *self)
+{
+    return PyUnicode_FromFormat("<tachyon.BatchRun start=%zu count=%zu size=%zu stride=%zu>", self->start,
+                                self->count, self->size, self->stride);
+}
+
+static void BatchRun_dealloc(BatchRunObject *self)
+{
+    Py_DECREF(self->batch);
+    PyObject_Free(self);
+}
+
+static PyMethodDef BatchRun_methods[] = {
+    {"__dlpack__", (PyCFunction)(void (*)(void))BatchRun_dlpack, METH_FASTCALL | METH_KEYWORDS,
+     "A 2-D (count, size) uint8 tensor over the run, rows `stride` bytes apart (no copy)."},
+    {"__dlpack_device__", dlpack_device, METH_NOARGS, NULL},
+    {"type_ids", (PyCFunction)BatchRun_type_ids, METH_NOARGS, "The type id of each message of the run."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef BatchRun_getset[] = {
+    {"start", (getter)BatchRun_get, NULL, "index of the run's first message in the batch", (void *)0},
+    {"count", (getter)BatchRun_get, NULL, "messages in the run", (void *)1},
+    {"size", (getter)BatchRun_get, NULL, "payload bytes of each message", (void *)2},
+    {"stride", (getter)BatchRun_get, NULL, "bytes from one payload to the next (the frame length)", (void *)3},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PySequenceMethods BatchRun_as_sequence = {.sq_length = (lenfunc)BatchRun_len};
+
+static PyTypeObject BatchRun_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tachyon._tachyon.BatchRun",
+    .tp_basicsize = sizeof(BatchRunObject),
+    .tp_dealloc = (destructor)BatchRun_dealloc,
+    .tp_repr = (reprfunc)BatchRun_repr,
+    .tp_as_sequence = &BatchRun_as_sequence,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Equally sized, equally spaced messages of a Batch, exported as one 2-D DLPack tensor.",
+    .tp_methods = BatchRun_methods,
+    .tp_getset = BatchRun_getset,
+};
 
 /* Ends whatever the bus holds, at close(). */
 static void bus_finish_holder(BusObject *self)
@@ -2352,6 +2505,8 @@ static PyMethodDef Batch_methods[] = {
      "as_array(cls_or_dtype, *, type_id=None, copy=False) -> NumPy structured array over the ring."},
     {"as_arrays", (PyCFunction)(void (*)(void))fwd_as_arrays, METH_FASTCALL | METH_KEYWORDS,
      "as_arrays(cls_or_dtype, *, type_id=None) -> list of zero-copy arrays (one per contiguous run)."},
+    {"runs", (PyCFunction)Batch_runs, METH_NOARGS,
+     "runs() -> list of BatchRun: equally sized, equally spaced messages, each one 2-D DLPack tensor."},
     {"_layout", (PyCFunction)Batch_layout, METH_NOARGS, NULL},
     {"_span", (PyCFunction)(void (*)(void))Batch_span, METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL},
@@ -2538,6 +2693,7 @@ PyMODINIT_FUNC PyInit__tachyon(void)
     if (add_type(m, &Bus_Type, "Bus") < 0 || add_type(m, &Message_Type, "Message") < 0 ||
         add_type(m, &RxGuard_Type, "RxGuard") < 0 || add_type(m, &TxGuard_Type, "TxGuard") < 0 ||
         add_type(m, &Batch_Type, "Batch") < 0 || add_type(m, &BatchItem_Type, "BatchItem") < 0 ||
+        add_type(m, &BatchRun_Type, "BatchRun") < 0 ||
         add_type(m, &Span_Type, "_Span") < 0)
         goto fail;
     if (PyModule_AddIntConstant(m, "ABI_VERSION", TACHYON_ABI_VERSION) < 0 ||

@@ -217,3 +217,85 @@ def test_dropped_guard_is_committed(pair):
     prod.flush()
     cons.recv_zero_copy(timeout=5)  # never entered: dropped at once
     assert cons.recv(timeout=5).data == b"two"
+
+
+def test_batch_runs_as_2d_dlpack(small_pair):
+    cons, prod = small_pair  # 16 frames of 64 bytes
+    rows = [bytes([i]) * 40 for i in range(10)]
+    for r in rows:
+        prod.send(r, type_id=1)
+    prod.flush()
+    with cons.drain_batch(timeout=5) as batch:
+        runs = batch.runs()
+        assert [(r.start, r.count, r.size, r.stride) for r in runs] == [(0, 10, 40, 64)]
+        arr = np.from_dlpack(runs[0])
+        assert arr.shape == (10, 40) and arr.strides == (64, 1)
+        assert not arr.flags.owndata and not arr.flags.writeable
+        assert [bytes(row) for row in arr] == rows
+        assert runs[0].type_ids() == [1] * 10
+        copied = np.from_dlpack(runs[0], copy=True)
+        assert copied.strides == (40, 1) and copied.tobytes() == b"".join(rows)
+        del arr, copied
+    with pytest.raises(tachyon.UseAfterCommit):
+        runs[0].__dlpack__()
+    # The next 10 cross the ring's end (6 frames left): two runs; a size change starts a third.
+    for r in rows[:8]:
+        prod.send(r, type_id=2)
+    prod.send(b"odd size", type_id=3)
+    prod.send(b"odd size", type_id=3)
+    prod.flush()
+    with cons.drain_batch(timeout=5) as batch:
+        runs = batch.runs()
+        assert [(r.start, r.count) for r in runs] == [(0, 6), (6, 2), (8, 2)]
+        assert [r.size for r in runs] == [40, 40, 8]
+        got = [bytes(row) for r in runs[:2] for row in np.from_dlpack(r)]
+        assert got == rows[:8]
+
+
+def test_blocked_receive_releases_the_gil(pair):
+    import threading
+    import time
+    cons, prod = pair
+    ticks = []
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            ticks.append(1)
+            time.sleep(0.001)
+
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        with pytest.raises(tachyon.TachyonTimeout):
+            cons.recv(timeout=0.3)
+    finally:
+        stop.set()
+        t.join()
+    assert len(ticks) > 20  # the other thread ran while recv waited
+
+
+def test_one_thread_per_side(pair):
+    import threading
+    cons, prod = pair
+    errors = []
+    started = threading.Event()
+
+    def blocked():
+        started.set()
+        try:
+            cons.recv(timeout=1)
+        except tachyon.TachyonError as e:
+            errors.append(e)
+
+    t = threading.Thread(target=blocked)
+    t.start()
+    started.wait()
+    import time
+    time.sleep(0.1)
+    with pytest.raises(tachyon.StateError):
+        cons.try_recv()  # the other thread is inside recv
+    prod.send(b"wake", type_id=1)
+    prod.flush()
+    t.join()
+    assert errors == []
