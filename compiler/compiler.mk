@@ -26,7 +26,7 @@ tachc: $(TACHC)
 
 $(TACHC): $(TACHC_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS)
+	$(Q)$(CC) $(ALL_CFLAGS) -pthread -o $@ $^ $(ALL_LDFLAGS)
 
 # A pattern rule: one bison run makes both files (parallel make runs it once).
 $(TACHC_OBJDIR)/%.c $(TACHC_OBJDIR)/%.h: compiler/%.y
@@ -50,7 +50,7 @@ $(TACHC_OBJDIR)/lexer.o: $(TACHC_OBJDIR)/lexer.c $(TACHC_OBJDIR)/parser.h
 $(TACHC_OBJDIR)/%.o: compiler/%.c $(TACHC_OBJDIR)/parser.h
 	@mkdir -p $(TACHC_OBJDIR)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -Icompiler -I$(TACHC_OBJDIR) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -pthread -Icompiler -I$(TACHC_OBJDIR) -c -o $@ $<
 
 generate: $(TACHC)
 	@echo "  GEN     generated/"

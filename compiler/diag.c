@@ -101,7 +101,8 @@ static void print_caret(FILE *out, const char *text, int line, int col)
 
 void diag_flush(tc_diag *d)
 {
-    qsort(d->entries, d->n, sizeof *d->entries, cmp_entry);
+    if (d->n > 1)
+        qsort(d->entries, d->n, sizeof *d->entries, cmp_entry);
     for (size_t i = 0; i < d->n; i++) {
         const struct diag_entry *e = &d->entries[i];
         if (i == DIAG_LIMIT) {

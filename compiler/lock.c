@@ -260,7 +260,21 @@ typedef struct ldb {
     lrec *recs;
     size_t n, cap;
     tc_map by_key;
+    const lrec **reserved; /* the reserved records, for id lookups */
+    size_t nreserved;
 } ldb;
+
+/* The records that belong to parent (a struct's fields, an enum's values):
+ * the lock writes them right after it, so they are [*from, *to). */
+static void children(const ldb *db, const lrec *parent, size_t *from, size_t *to)
+{
+    const char *kind = !strcmp(parent->words[0], "struct") ? "field" : "value";
+    size_t i = (size_t)(parent - db->recs) + 1;
+    *from = i;
+    while (i < db->n && !strcmp(db->recs[i].words[0], kind))
+        i++;
+    *to = i;
+}
 
 typedef struct checker {
     tc_arena *a;
@@ -357,6 +371,12 @@ static int ldb_parse(checker *c, ldb *db, const char *name, const char *text, FI
         }
         db->recs[db->n++] = r;
     }
+    db->reserved = arena_alloc(c->a, (db->n + 1) * sizeof *db->reserved);
+    if (!db->reserved)
+        return -1;
+    for (size_t i = 0; i < db->n; i++)
+        if (!strcmp(db->recs[i].words[0], "reserved"))
+            db->reserved[db->nreserved++] = &db->recs[i];
     for (size_t i = 0; i < db->n; i++)
         if (map_put(&db->by_key, db->recs[i].key, &db->recs[i])) {
             fprintf(err, "%s: error: record '%s' appears twice\n", name, db->recs[i].key);
@@ -401,9 +421,9 @@ static const char *where_of(const lrec *r) { return r ? r->where : "-"; }
 /* The reserved record of a schema that holds id, or NULL. */
 static const lrec *id_reserved(const ldb *db, const char *schema, unsigned long id)
 {
-    for (size_t i = 0; i < db->n; i++) {
-        const lrec *r = &db->recs[i];
-        if (strcmp(r->words[0], "reserved") || strcmp(r->words[1], schema))
+    for (size_t i = 0; i < db->nreserved; i++) {
+        const lrec *r = db->reserved[i];
+        if (strcmp(r->words[1], schema))
             continue;
         unsigned long lo = 0, hi = 0;
         if (sscanf(r->words[2], "%lu..%lu", &lo, &hi) == 2 && id >= lo && id <= hi)
@@ -433,10 +453,10 @@ static int range_reserved(const ldb *db, const char *schema, unsigned long lo, u
     int progress = 1;
     while (progress && at <= hi) {
         progress = 0;
-        for (size_t i = 0; i < db->n; i++) {
-            const lrec *r = &db->recs[i];
+        for (size_t i = 0; i < db->nreserved; i++) {
+            const lrec *r = db->reserved[i];
             unsigned long a = 0, b = 0;
-            if (strcmp(r->words[0], "reserved") || strcmp(r->words[1], schema) ||
+            if (strcmp(r->words[1], schema) ||
                 sscanf(r->words[2], "%lu..%lu", &a, &b) != 2)
                 continue;
             if (a <= at && b >= at) {
@@ -453,14 +473,18 @@ static int range_reserved(const ldb *db, const char *schema, unsigned long lo, u
 /* Whether bytes [off, off+size) of a struct were padding in the old lock. */
 static int was_padding(const ldb *db, const char *st, unsigned long off, unsigned long size)
 {
+    const lrec *parent = ldb_get(db, "struct %s%s", st, "");
+    if (!parent)
+        return 0;
+    size_t from, to;
+    children(db, parent, &from, &to);
     unsigned long at = off, end = off + size;
     int progress = 1;
-    size_t stlen = strlen(st);
     while (progress && at < end) {
         progress = 0;
-        for (size_t i = 0; i < db->n; i++) {
+        for (size_t i = from; i < to; i++) {
             const lrec *r = &db->recs[i];
-            if (strncmp(r->key, "pad ", 4) || strncmp(r->words[1], st, stlen) || r->words[1][stlen] != '.')
+            if (strncmp(r->key, "pad ", 4))
                 continue;
             unsigned long po = strtoul(r->words[3], NULL, 10), ps = strtoul(r->words[5], NULL, 10);
             if (po <= at && po + ps > at) {
@@ -576,12 +600,11 @@ static void check_enums(checker *c)
         }
         /* a value of the same number under a new name is a rename */
         lrec *renamed = NULL;
-        size_t olen = strlen(owner);
-        for (size_t j = 0; j < c->cur.n && !renamed; j++) {
+        size_t from, to;
+        children(&c->cur, nenum, &from, &to);
+        for (size_t j = from; j < to && !renamed; j++) {
             lrec *x = &c->cur.recs[j];
-            if (!x->matched && !strcmp(x->words[0], "value") && !strncmp(x->words[1], owner, olen) &&
-                x->words[1][olen] == '.' && !strchr(x->words[1] + olen + 1, '.') && !strcmp(x->words[2], o->words[2]) &&
-                !ldb_get(&c->old, "value %s%s", x->words[1], ""))
+            if (!x->matched && !strcmp(x->words[2], o->words[2]) && !ldb_get(&c->old, "value %s%s", x->words[1], ""))
                 renamed = x;
         }
         if (renamed) {
@@ -651,12 +674,11 @@ static void check_structs(checker *c)
             continue;
         }
         lrec *renamed = NULL;
-        size_t olen = strlen(owner);
-        for (size_t j = 0; j < c->cur.n && !renamed; j++) {
+        size_t from, to;
+        children(&c->cur, nst, &from, &to);
+        for (size_t j = from; j < to && !renamed; j++) {
             lrec *x = &c->cur.recs[j];
-            if (!x->matched && !strcmp(x->words[0], "field") && strncmp(x->key, "pad ", 4) &&
-                !strncmp(x->words[1], owner, olen) && x->words[1][olen] == '.' &&
-                !strcmp(x->words[3], o->words[3]) && !strcmp(x->words[5], o->words[5]) &&
+            if (!x->matched && strncmp(x->key, "pad ", 4) && !strcmp(x->words[3], o->words[3]) && !strcmp(x->words[5], o->words[5]) &&
                 !strcmp(x->words[7], o->words[7]) && !ldb_get(&c->old, "field %s%s", x->words[1], ""))
                 renamed = x;
         }

@@ -3,6 +3,7 @@
  * Exit status: 0 success; 1 schema errors (or a file that cannot be read or
  * written); 2 usage errors; `check` also 4 (compatible drift) and 8 (breaking). */
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,56 @@ static int write_file(const char *path, const char *data, size_t len)
     return bad ? -1 : 0;
 }
 
+typedef struct emit_job {
+    emitter_fn fn;
+    const tc_program *prog;
+    tc_outputs *out;
+    int rc;
+} emit_job;
+
+static void *emit_job_run(void *arg)
+{
+    emit_job *job = arg;
+    job->rc = job->fn(job->prog, job->out);
+    for (size_t j = 0; j < job->out->n && job->rc == 0; j++) {
+        if (job->out->items[j].text.oom) {
+            fprintf(stderr, "tachc: out of memory\n");
+            job->rc = -1;
+        }
+    }
+    return NULL;
+}
+
+/* Runs the wanted emitters, each on its own thread: they only read the model
+ * and each fills its own output set, so they share nothing mutable. Returns 0
+ * when every one succeeded. */
+static int run_emitters(const tc_program *prog, const bool *want, tc_outputs *outs)
+{
+    emit_job jobs[NLANG];
+    pthread_t threads[NLANG];
+    bool started[NLANG] = {false};
+    for (size_t k = 0; k < NLANG; k++) {
+        jobs[k].fn = languages[k].fn;
+        jobs[k].prog = prog;
+        jobs[k].out = &outs[k];
+        jobs[k].rc = 0;
+        if (want[k])
+            started[k] = pthread_create(&threads[k], NULL, emit_job_run, &jobs[k]) == 0;
+    }
+    int rc = 0;
+    for (size_t k = 0; k < NLANG; k++) {
+        if (!want[k])
+            continue;
+        if (started[k])
+            pthread_join(threads[k], NULL);
+        else
+            emit_job_run(&jobs[k]); /* no thread to be had: run it here */
+        if (jobs[k].rc != 0)
+            rc = -1;
+    }
+    return rc;
+}
+
 static int cmd_gen(int argc, char **argv)
 {
     bool want[NLANG] = {false};
@@ -163,17 +214,8 @@ static int cmd_gen(int argc, char **argv)
     tc_outputs outs[NLANG];
     memset(outs, 0, sizeof outs);
     rc = prog ? 0 : EXIT_SCHEMA;
-    for (size_t k = 0; k < NLANG && rc == 0; k++) {
-        if (!want[k])
-            continue;
-        if (languages[k].fn(prog, &outs[k]) != 0)
-            rc = EXIT_SCHEMA;
-        for (size_t j = 0; j < outs[k].n && rc == 0; j++)
-            if (outs[k].items[j].text.oom) {
-                fprintf(stderr, "tachc: out of memory\n");
-                rc = EXIT_SCHEMA;
-            }
-    }
+    if (rc == 0 && run_emitters(prog, want, outs) != 0)
+        rc = EXIT_SCHEMA;
     /* everything is in memory: write it only now that every emitter succeeded */
     for (size_t k = 0; k < NLANG && rc == 0; k++) {
         for (size_t j = 0; j < outs[k].n && rc == 0; j++) {
