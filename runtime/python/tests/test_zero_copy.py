@@ -183,14 +183,17 @@ def test_dlpack_array_keeps_ring_mapped_after_close(sock):
     from conftest import open_pair
     cons, prod = open_pair(sock)
     prod.send(b"z" * 32, type_id=1)
-    prod.close()
+    prod.flush()
     with cons.drain_batch(timeout=5) as batch:
         arr = np.from_dlpack(batch[0])
     cons.close()
     assert cons.closed
-    assert arr.sum() >= 0  # reading after close never faults: the mapping lives while the array does
+    assert prod.peer_alive()  # the close waits for the array: the ring stays mapped
+    assert arr.tobytes() == b"z" * 32  # reading after close never faults
     del arr
     gc.collect()
+    assert not prod.peer_alive()  # last reference gone: this side is closed now
+    prod.close()
 
 
 def test_drain_batch_sequence(pair):
