@@ -23,7 +23,7 @@ class TachyonError(Exception):
     strerror = ""
 
 
-def _err(code, name, doc, *bases):
+def _err(code, name, doc):
     def make(cls):
         cls.code = code
         cls.name = name

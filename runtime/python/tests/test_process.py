@@ -1,6 +1,5 @@
 """Two real processes: Ctrl-C in a blocked receive, peer death, and a producer
 that closes while the consumer waits."""
-import os
 import signal
 import textwrap
 import time
@@ -176,3 +175,23 @@ with tachyon.Bus.connect(sys.argv[1], timeout=10) as bus:
         ids = [m.type_id for m in cons]
     assert ids == [0, 1, 2]
     assert finish(child)[0] == 0
+
+
+def test_ctrl_c_interrupts_a_waiting_listener(sock):
+    child = spawn('''
+import sys
+import tachyon
+print("LISTENING", flush=True)
+try:
+    tachyon.Bus.listen(sys.argv[1], 4096)   # nobody ever connects
+except KeyboardInterrupt:
+    sys.exit(3)
+''', sock)
+    assert child.stdout.readline().strip() == "LISTENING"
+    time.sleep(0.3)
+    assert child.poll() is None
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    code, _, err = finish(child, timeout=10)
+    assert code == 3, err
+    assert time.monotonic() - sent < 1.0
