@@ -601,6 +601,26 @@ static void check_messages(sema *s, sema_schema *ss, const ast_decl *block)
 
 /* ---- one schema ------------------------------------------------------------- */
 
+/* Gives a struct its slot in the model after the structs of the same schema it
+ * contains, so that emitting in array order never refers forward (C needs a
+ * size before its use); otherwise source order. A cycle is left to layout.c to
+ * report. */
+static void order_struct(sema_schema *ss, sema_sym *sym)
+{
+    if (sym->ordered)
+        return;
+    sym->ordered = true;
+    for (ast_link *l = sym->decl->items.head; l; l = l->next) {
+        const ast_ref *ref = &((const ast_field *)l)->type.base;
+        if (ref->qual && strcmp(ref->qual, ss->ast->schema) != 0)
+            continue;
+        sema_sym *dep = map_get(&ss->names, ref->name);
+        if (dep && dep->kind == SYM_STRUCT && dep->owner == ss)
+            order_struct(ss, dep);
+    }
+    sym->st = &ss->model->structs[ss->model->nstructs++];
+}
+
 static void check_schema(sema *s, sema_schema *ss)
 {
     tc_schema *m = ss->model;
@@ -625,12 +645,16 @@ static void check_schema(sema *s, sema_schema *ss)
         sema_sym *sym = map_get(&ss->names, d->name);
         tc_const *kslot = d->kind == D_CONST ? &m->consts[m->nconsts++] : NULL;
         tc_enum *eslot = d->kind == D_ENUM || d->kind == D_FLAGS ? &m->enums[m->nenums++] : NULL;
-        tc_struct *sslot = d->kind == D_STRUCT ? &m->structs[m->nstructs++] : NULL;
         if (!sym || sym->decl != d)
             continue; /* a duplicate: reported by declare() */
         sym->cnst = kslot;
         sym->en = eslot;
-        sym->st = sslot;
+    }
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        const ast_decl *d = (const ast_decl *)l;
+        sema_sym *sym = d->kind == D_STRUCT ? map_get(&ss->names, d->name) : NULL;
+        if (sym && sym->decl == d)
+            order_struct(ss, sym);
     }
     for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
         const ast_decl *d = (const ast_decl *)l;

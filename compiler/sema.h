@@ -30,6 +30,7 @@ typedef struct sema_sym {
     const ast_decl *decl;
     struct sema_schema *owner;
     sema_state state;   /* STRUCT: layout progress (recursion detection) */
+    bool ordered;       /* STRUCT: has its slot in the model (order_struct) */
     tc_const *cnst;
     tc_enum *en;
     tc_struct *st;
