@@ -228,4 +228,59 @@ static inline int t_exited_with(int status, int code)
     return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == code;
 }
 
+/* ---- Arena pairs --------------------------------------------------------- */
+
+struct t_arena {
+    void *mem;
+    size_t len;
+    tachyon_bus_t *prod;
+    tachyon_bus_t *cons;
+};
+
+/* Formats an arena of `capacity` and attaches both sides. */
+static inline void t_arena_open(struct t_arena *a, size_t capacity)
+{
+    a->len = tachyon_arena_size(capacity);
+    CHECK(a->len == 4096 + capacity);
+    a->mem = aligned_alloc(4096, a->len);
+    CHECK(a->mem != NULL);
+    CHECK_ERR(tachyon_arena_format(a->mem, a->len, capacity, 0), TACHYON_OK);
+    CHECK_ERR(tachyon_arena_attach(a->mem, a->len, TACHYON_ROLE_PRODUCER, &a->prod), TACHYON_OK);
+    CHECK_ERR(tachyon_arena_attach(a->mem, a->len, TACHYON_ROLE_CONSUMER, &a->cons), TACHYON_OK);
+}
+
+static inline void t_arena_close(struct t_arena *a)
+{
+    tachyon_bus_destroy(a->prod);
+    tachyon_bus_destroy(a->cons);
+    free(a->mem);
+}
+
+/* Receives one message (non-blocking) and checks it is t_fill(seq) of `size`. */
+static inline void t_expect(tachyon_bus_t *cons, uint64_t seq, size_t size, uint32_t type)
+{
+    uint32_t t;
+    size_t n;
+    const void *msg = tachyon_acquire_rx(cons, &t, &n);
+    if (!msg) {
+        fprintf(stderr, "message %llu: %s\n", (unsigned long long)seq, tachyon_strerror(tachyon_last_error(cons)));
+        exit(T_FAIL);
+    }
+    CHECK(n == size && t == type && t_verify(msg, n, seq));
+    CHECK_ERR(tachyon_commit_rx(cons), TACHYON_OK);
+}
+
+/* Sends t_fill(seq) of `size` (non-blocking; must succeed). */
+static inline void t_send(tachyon_bus_t *prod, uint64_t seq, size_t size, uint32_t type)
+{
+    uint8_t *slot = tachyon_acquire_tx(prod, size);
+    if (!slot) {
+        fprintf(stderr, "send %llu (%zu bytes): %s\n", (unsigned long long)seq, size,
+                tachyon_strerror(tachyon_last_error(prod)));
+        exit(T_FAIL);
+    }
+    t_fill(slot, size, seq);
+    CHECK_ERR(tachyon_commit_tx(prod, size, type), TACHYON_OK);
+}
+
 #endif /* TACHYON_TEST_HELPERS_H */
