@@ -594,6 +594,18 @@ static void go_struct(go_ctx *c, const tc_struct *st)
 
 /* ---- consts and messages ------------------------------------------------- */
 
+/* Whether the schema declares a type whose Go name is `name`. */
+static bool go_type_named(go_ctx *c, const char *name)
+{
+    for (size_t i = 0; i < c->s->nenums; i++)
+        if (!strcmp(pascal(c, c->s->enums[i].name), name))
+            return true;
+    for (size_t i = 0; i < c->s->nstructs; i++)
+        if (!strcmp(pascal(c, c->s->structs[i].name), name))
+            return true;
+    return false;
+}
+
 static void go_consts(go_ctx *c)
 {
     const tc_schema *s = c->s;
@@ -607,6 +619,8 @@ static void go_consts(go_ctx *c)
         const tc_const *k = &s->consts[i];
         sp[i].doc = k->doc;
         sp[i].name = pascal(c, k->name);
+        if (go_type_named(c, sp[i].name))
+            sp[i].name = fmt_keep(c, "%sConst", sp[i].name); /* TINY next to enum Tiny */
         switch (k->kind) {
         case TC_C_INT:
             sp[i].type = go_prim(k->type);

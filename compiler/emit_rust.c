@@ -280,7 +280,41 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
         }
     }
     b->indent--;
-    buf_line(b, "%s", close);
+    size_t cl = strlen(close);
+    /* rustfmt keeps ") -> T {" on one line only below the full width */
+    if ((size_t)b->indent * 4 + cl >= RS_MAX_WIDTH && cl >= 2 && !strcmp(close + cl - 2, " {")) {
+        buf_line(b, "%.*s", (int)(cl - 2), close);
+        buf_line(b, "{");
+    } else {
+        buf_line(b, "%s", close);
+    }
+}
+
+/* Writes `lhs = rhs;`, breaking after `=` when the line is too long, as rustfmt does. */
+static void rs_assign(tc_buf *b, const char *lhs, const char *rhs)
+{
+    if ((size_t)b->indent * 4 + strlen(lhs) + 3 + strlen(rhs) + 1 <= RS_MAX_WIDTH) {
+        buf_line(b, "%s = %s;", lhs, rhs);
+        return;
+    }
+    buf_line(b, "%s =", lhs);
+    b->indent++;
+    buf_line(b, "%s;", rhs);
+    b->indent--;
+}
+
+/* Writes the match arm `pat => expr,`, or its block form when it is too long. */
+static void rs_arm(tc_buf *b, const char *pat, const char *expr)
+{
+    if ((size_t)b->indent * 4 + strlen(pat) + 4 + strlen(expr) + 1 <= RS_MAX_WIDTH) {
+        buf_line(b, "%s => %s,", pat, expr);
+        return;
+    }
+    buf_line(b, "%s => {", pat);
+    b->indent++;
+    buf_line(b, "%s", expr);
+    b->indent--;
+    buf_line(b, "}");
 }
 
 /* Writes `head(arg, arg, ...)tail` on one line when rustfmt would, else one
@@ -617,14 +651,28 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
     buf_line(b, "let mut rest = self.0;");
     buf_line(b, "let mut first = true;");
     buf_line(b, "f.write_str(\"%s(\")?;", name);
-    buf_line(b, "for (flag, name) in [");
-    b->indent++;
-    for (size_t i = 0; i < en->nvalues; i++) {
-        const char *vu = keep(c, name_upper(en->values[i].name));
-        buf_line(b, "(Self::%s, \"%s\"),", vu, vu);
+    {
+        size_t w = 0;
+        for (size_t i = 0; i < en->nvalues; i++)
+            w += 2 * strlen(keep(c, name_upper(en->values[i].name))) + 12 + (i ? 2 : 0);
+        if (w <= RS_CALL_WIDTH && 8 + 22 + w + 3 <= RS_MAX_WIDTH) {
+            buf_printf(b, "        for (flag, name) in [");
+            for (size_t i = 0; i < en->nvalues; i++) {
+                const char *vu = keep(c, name_upper(en->values[i].name));
+                buf_printf(b, "%s(Self::%s, \"%s\")", i ? ", " : "", vu, vu);
+            }
+            buf_puts(b, "] {\n");
+        } else {
+            buf_line(b, "for (flag, name) in [");
+            b->indent++;
+            for (size_t i = 0; i < en->nvalues; i++) {
+                const char *vu = keep(c, name_upper(en->values[i].name));
+                buf_line(b, "(Self::%s, \"%s\"),", vu, vu);
+            }
+            b->indent--;
+            buf_line(b, "] {");
+        }
     }
-    b->indent--;
-    buf_line(b, "] {");
     b->indent++;
     buf_line(b, "if flag.0 != 0 && self.contains(flag) {");
     buf_line(b, "    f.write_str(if first { \"\" } else { \" | \" })?;");
@@ -681,7 +729,12 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         const char *et = rs_enum_ref(c, t->en);
         const char *err = rs_enum_error_ref(c, t->en);
         rs_sig(b, "pub fn %s(&self%s) -> Result<%s, %s> {", m, idxp, et, err);
-        buf_line(b, "    %s::try_from(self.%s_raw(%s))", et, sm, idxa);
+        {
+            const char *args[] = {fmt_keep(c, "self.%s_raw(%s)", sm, idxa)};
+            b->indent++;
+            rs_call(b, fmt_keep(c, "%s::try_from", et), args, 1, "");
+            b->indent--;
+        }
         buf_line(b, "}");
         blank(b);
         buf_line(b, "/// `%s` as stored, a declared value or not.", sm);
@@ -715,7 +768,8 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         b->indent++;
         if (*check)
             buf_line(b, "%s", check);
-        buf_line(b, "%s::new(at(self.bytes, %s))", vt, off);
+        buf_line(b, "let bytes = at(self.bytes, %s);", off);
+        buf_line(b, "%s::new(bytes)", vt);
         b->indent--;
         buf_line(b, "}");
         break;
@@ -747,7 +801,12 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
     case TC_T_ENUM: {
         const char *et = rs_enum_ref(c, t->en);
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, et);
-        buf_line(b, "    self.set_%s_raw(%s%svalue.to_raw());", sm, idxa, *idxa ? ", " : "");
+        {
+            const char *args[] = {idxa, "value.to_raw()"};
+            b->indent++;
+            rs_call(b, fmt_keep(c, "self.set_%s_raw", sm), *idxa ? args : args + 1, *idxa ? 2 : 1, ";");
+            b->indent--;
+        }
         buf_line(b, "}");
         blank(b);
         buf_line(b, "/// Stores `value` as is, a declared value or not.");
@@ -781,7 +840,8 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         b->indent++;
         if (*check)
             buf_line(b, "%s", check);
-        buf_line(b, "%s::new(at_mut(self.bytes, %s))", mt, off);
+        buf_line(b, "let bytes = at_mut(self.bytes, %s);", off);
+        buf_line(b, "%s::new(bytes)", mt);
         b->indent--;
         buf_line(b, "}");
         blank(b);
@@ -958,9 +1018,9 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
     c->use_fmt = true;
 
     buf_line(b, "/// Bytes in one [`%s`].", name);
-    buf_line(b, "pub const %s_SIZE: usize = %" PRIu64 ";", upper, st->size);
+    rs_assign(b, fmt_keep(c, "pub const %s_SIZE: usize", upper), fmt_keep(c, "%" PRIu64, st->size));
     buf_line(b, "/// Layout fingerprint of [`%s`]: FNV-1a 64 of its canonical lock text.", name);
-    buf_line(b, "pub const %s_FINGERPRINT: u64 = 0x%016" PRIx64 ";", upper, st->fingerprint);
+    rs_assign(b, fmt_keep(c, "pub const %s_FINGERPRINT: u64", upper), fmt_keep(c, "0x%016" PRIx64, st->fingerprint));
     blank(b);
     buf_line(b, "const _: () = assert!(%s_SIZE == %" PRIu64 ");", upper, st->size);
     /* The nested views this layout embeds must have the sizes it assumed. */
@@ -999,9 +1059,11 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
     buf_line(b, "impl<'a> %s<'a> {", name);
     b->indent++;
     buf_line(b, "/// Bytes in one `%s`.", name);
-    buf_line(b, "pub const SIZE: usize = %s_SIZE;", upper);
+    rs_assign(b, "pub const SIZE: usize", fmt_keep(c, "%s_SIZE", upper));
     buf_line(b, "/// Layout fingerprint of `%s`.", name);
-    buf_line(b, "pub const FINGERPRINT: u64 = %s_FINGERPRINT;", upper);
+    rs_assign(b, "pub const FINGERPRINT: u64", fmt_keep(c, "%s_FINGERPRINT", upper));
+    buf_line(b, "/// The struct's name in the schema.");
+    rs_assign(b, "pub const NAME: &'static str", fmt_keep(c, "\"%s\"", st->name));
     blank(b);
     buf_line(b, "/// Views exactly `SIZE` bytes.");
     rs_sig(b, "pub const fn new(bytes: &'a [u8; %s_SIZE]) -> Self {", upper);
@@ -1010,7 +1072,7 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
     blank(b);
     buf_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
     rs_sig(b, "pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {");
-    buf_line(b, "    Ok(Self::new(view(\"%s\", bytes)?))", st->name);
+    buf_line(b, "    Ok(Self::new(view(Self::NAME, bytes)?))");
     buf_line(b, "}");
     blank(b);
     buf_line(b, "/// The bytes this view reads.");
@@ -1063,7 +1125,7 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
     buf_line(b, "impl<'a> %sMut<'a> {", name);
     b->indent++;
     buf_line(b, "/// Bytes in one `%s`.", name);
-    buf_line(b, "pub const SIZE: usize = %s_SIZE;", upper);
+    rs_assign(b, "pub const SIZE: usize", fmt_keep(c, "%s_SIZE", upper));
     blank(b);
     buf_line(b, "/// Views exactly `SIZE` bytes.");
     rs_sig(b, "pub fn new(bytes: &'a mut [u8; %s_SIZE]) -> Self {", upper);
@@ -1072,7 +1134,17 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
     blank(b);
     buf_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
     rs_sig(b, "pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {");
-    buf_line(b, "    Ok(Self::new(view_mut(\"%s\", bytes)?))", st->name);
+    {
+        size_t argw = strlen(name) + strlen("::NAME, bytes");
+        if (argw <= RS_CALL_WIDTH && 8 + strlen("Ok(Self::new(view_mut(::NAME, bytes)?))") + strlen(name) <= RS_MAX_WIDTH) {
+            buf_line(b, "    Ok(Self::new(view_mut(%s::NAME, bytes)?))", name);
+        } else {
+            buf_line(b, "    Ok(Self::new(view_mut(");
+            buf_line(b, "        %s::NAME,", name);
+            buf_line(b, "        bytes,");
+            buf_line(b, "    )?))");
+        }
+    }
     buf_line(b, "}");
     blank(b);
     buf_line(b, "/// Reads through this view.");
@@ -1152,7 +1224,10 @@ static void rs_messages(rs_ctx *c)
         const tc_message *m = &s->messages[i];
         rs_doc(b, m->doc, "/// ");
         if (m->payload)
-            buf_line(b, "%s(%s<'a>),", keep(c, name_pascal(m->name)), rs_struct_ref(c, m->payload, ""));
+        {
+            const char *args[] = {fmt_keep(c, "%s<'a>", rs_struct_ref(c, m->payload, ""))};
+            rs_call(b, keep(c, name_pascal(m->name)), args, 1, ",");
+        }
         else
             buf_line(b, "%s,", keep(c, name_pascal(m->name)));
     }
@@ -1180,12 +1255,18 @@ static void rs_messages(rs_ctx *c)
         const char *mu = keep(c, name_upper(m->name));
         const char *mp = keep(c, name_pascal(m->name));
         if (!m->payload) {
-            buf_line(b, "MSG_%s => Self::%s,", mu, mp);
+            rs_arm(b, fmt_keep(c, "MSG_%s", mu), fmt_keep(c, "Self::%s", mp));
             continue;
         }
         buf_line(b, "MSG_%s => {", mu);
-        buf_line(b, "    let payload = view(\"%s\", bytes)?;", m->payload->name);
-        buf_line(b, "    Self::%s(%s::new(payload))", mp, rs_struct_ref(c, m->payload, ""));
+        {
+            const char *vargs[] = {fmt_keep(c, "\"%s\"", m->payload->name), "bytes"};
+            const char *sargs[] = {fmt_keep(c, "%s::new(payload)", rs_struct_ref(c, m->payload, ""))};
+            b->indent++;
+            rs_call(b, "let payload = view", vargs, 2, "?;");
+            rs_call(b, fmt_keep(c, "Self::%s", mp), sargs, 1, "");
+            b->indent--;
+        }
         buf_line(b, "}");
     }
     buf_line(b, "_ => return Err(DecodeError::UnknownTypeId(type_id)),");
@@ -1202,8 +1283,8 @@ static void rs_messages(rs_ctx *c)
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        buf_line(b, "Self::%s%s => MSG_%s,", keep(c, name_pascal(m->name)), m->payload ? "(_)" : "",
-                 keep(c, name_upper(m->name)));
+        rs_arm(b, fmt_keep(c, "Self::%s%s", keep(c, name_pascal(m->name)), m->payload ? "(_)" : ""),
+               fmt_keep(c, "MSG_%s", keep(c, name_upper(m->name))));
     }
     b->indent--;
     buf_line(b, "}");
@@ -1223,7 +1304,7 @@ static void rs_messages(rs_ctx *c)
         const tc_message *m = &s->messages[i];
         const char *mu = keep(c, name_upper(m->name));
         if (m->payload)
-            buf_line(b, "MSG_%s => Some(%s),", mu, rs_size_const(c, m->payload));
+            rs_arm(b, fmt_keep(c, "MSG_%s", mu), fmt_keep(c, "Some(%s)", rs_size_const(c, m->payload)));
         else
             buf_line(b, "MSG_%s => Some(0),", mu);
     }
@@ -1240,7 +1321,7 @@ static void rs_messages(rs_ctx *c)
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        buf_line(b, "MSG_%s => Some(\"%s\"),", keep(c, name_upper(m->name)), m->name);
+        rs_arm(b, fmt_keep(c, "MSG_%s", keep(c, name_upper(m->name))), fmt_keep(c, "Some(\"%s\")", m->name));
     }
     buf_line(b, "_ => None,");
     b->indent--;

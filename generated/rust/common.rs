@@ -84,6 +84,8 @@ impl<'a> Vec3<'a> {
     pub const SIZE: usize = VEC3_SIZE;
     /// Layout fingerprint of `Vec3`.
     pub const FINGERPRINT: u64 = VEC3_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "Vec3";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; VEC3_SIZE]) -> Self {
@@ -92,7 +94,7 @@ impl<'a> Vec3<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("Vec3", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -142,7 +144,7 @@ impl<'a> Vec3Mut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("Vec3", bytes)?))
+        Ok(Self::new(view_mut(Vec3::NAME, bytes)?))
     }
 
     /// Reads through this view.
@@ -202,6 +204,8 @@ impl<'a> Money<'a> {
     pub const SIZE: usize = MONEY_SIZE;
     /// Layout fingerprint of `Money`.
     pub const FINGERPRINT: u64 = MONEY_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "Money";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; MONEY_SIZE]) -> Self {
@@ -210,7 +214,7 @@ impl<'a> Money<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("Money", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -265,7 +269,7 @@ impl<'a> MoneyMut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("Money", bytes)?))
+        Ok(Self::new(view_mut(Money::NAME, bytes)?))
     }
 
     /// Reads through this view.

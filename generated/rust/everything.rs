@@ -310,6 +310,8 @@ impl<'a> Scalars<'a> {
     pub const SIZE: usize = SCALARS_SIZE;
     /// Layout fingerprint of `Scalars`.
     pub const FINGERPRINT: u64 = SCALARS_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "Scalars";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; SCALARS_SIZE]) -> Self {
@@ -318,7 +320,7 @@ impl<'a> Scalars<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("Scalars", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -416,7 +418,7 @@ impl<'a> ScalarsMut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("Scalars", bytes)?))
+        Ok(Self::new(view_mut(Scalars::NAME, bytes)?))
     }
 
     /// Reads through this view.
@@ -518,6 +520,8 @@ impl<'a> Collections<'a> {
     pub const SIZE: usize = COLLECTIONS_SIZE;
     /// Layout fingerprint of `Collections`.
     pub const FINGERPRINT: u64 = COLLECTIONS_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "Collections";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; COLLECTIONS_SIZE]) -> Self {
@@ -526,7 +530,7 @@ impl<'a> Collections<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("Collections", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -636,7 +640,8 @@ impl<'a> Collections<'a> {
     /// If `index >= 2`.
     pub fn points(&self, index: usize) -> common::Vec3<'a> {
         assert!(index < 2, "points index out of range");
-        common::Vec3::new(at(self.bytes, 35 + index * 12))
+        let bytes = at(self.bytes, 35 + index * 12);
+        common::Vec3::new(bytes)
     }
 
     /// Every element of `points`, in order.
@@ -646,7 +651,8 @@ impl<'a> Collections<'a> {
 
     /// an unqualified imported struct
     pub fn price(&self) -> common::Money<'a> {
-        common::Money::new(at(self.bytes, 59))
+        let bytes = at(self.bytes, 59);
+        common::Money::new(bytes)
     }
 
     /// an imported enum
@@ -733,7 +739,7 @@ impl<'a> CollectionsMut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("Collections", bytes)?))
+        Ok(Self::new(view_mut(Collections::NAME, bytes)?))
     }
 
     /// Reads through this view.
@@ -833,7 +839,8 @@ impl<'a> CollectionsMut<'a> {
     /// If `index >= 2`.
     pub fn points_mut(&mut self, index: usize) -> common::Vec3Mut<'_> {
         assert!(index < 2, "points index out of range");
-        common::Vec3Mut::new(at_mut(self.bytes, 35 + index * 12))
+        let bytes = at_mut(self.bytes, 35 + index * 12);
+        common::Vec3Mut::new(bytes)
     }
 
     /// Copies `value` over `points`.
@@ -844,7 +851,8 @@ impl<'a> CollectionsMut<'a> {
 
     /// Sets `price`.
     pub fn price_mut(&mut self) -> common::MoneyMut<'_> {
-        common::MoneyMut::new(at_mut(self.bytes, 59))
+        let bytes = at_mut(self.bytes, 59);
+        common::MoneyMut::new(bytes)
     }
 
     /// Copies `value` over `price`.
@@ -924,6 +932,8 @@ impl<'a> Envelope<'a> {
     pub const SIZE: usize = ENVELOPE_SIZE;
     /// Layout fingerprint of `Envelope`.
     pub const FINGERPRINT: u64 = ENVELOPE_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "Envelope";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; ENVELOPE_SIZE]) -> Self {
@@ -932,7 +942,7 @@ impl<'a> Envelope<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("Envelope", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -947,7 +957,8 @@ impl<'a> Envelope<'a> {
 
     /// nested by value
     pub fn scalars(&self) -> Scalars<'a> {
-        Scalars::new(at(self.bytes, 8))
+        let bytes = at(self.bytes, 8);
+        Scalars::new(bytes)
     }
 
     /// `level`.
@@ -1005,7 +1016,7 @@ impl<'a> EnvelopeMut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("Envelope", bytes)?))
+        Ok(Self::new(view_mut(Envelope::NAME, bytes)?))
     }
 
     /// Reads through this view.
@@ -1030,7 +1041,8 @@ impl<'a> EnvelopeMut<'a> {
 
     /// Sets `scalars`.
     pub fn scalars_mut(&mut self) -> ScalarsMut<'_> {
-        ScalarsMut::new(at_mut(self.bytes, 8))
+        let bytes = at_mut(self.bytes, 8);
+        ScalarsMut::new(bytes)
     }
 
     /// Copies `value` over `scalars`.

@@ -234,6 +234,8 @@ impl<'a> Frame<'a> {
     pub const SIZE: usize = FRAME_SIZE;
     /// Layout fingerprint of `Frame`.
     pub const FINGERPRINT: u64 = FRAME_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "Frame";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; FRAME_SIZE]) -> Self {
@@ -242,7 +244,7 @@ impl<'a> Frame<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("Frame", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -295,7 +297,7 @@ impl<'a> FrameMut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("Frame", bytes)?))
+        Ok(Self::new(view_mut(Frame::NAME, bytes)?))
     }
 
     /// Reads through this view.
@@ -357,6 +359,8 @@ impl<'a> MediaHeader<'a> {
     pub const SIZE: usize = MEDIA_HEADER_SIZE;
     /// Layout fingerprint of `MediaHeader`.
     pub const FINGERPRINT: u64 = MEDIA_HEADER_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "MediaHeader";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; MEDIA_HEADER_SIZE]) -> Self {
@@ -365,7 +369,7 @@ impl<'a> MediaHeader<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("MediaHeader", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -445,7 +449,7 @@ impl<'a> MediaHeaderMut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("MediaHeader", bytes)?))
+        Ok(Self::new(view_mut(MediaHeader::NAME, bytes)?))
     }
 
     /// Reads through this view.
@@ -531,6 +535,8 @@ impl<'a> VideoFrame<'a> {
     pub const SIZE: usize = VIDEO_FRAME_SIZE;
     /// Layout fingerprint of `VideoFrame`.
     pub const FINGERPRINT: u64 = VIDEO_FRAME_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "VideoFrame";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; VIDEO_FRAME_SIZE]) -> Self {
@@ -539,7 +545,7 @@ impl<'a> VideoFrame<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("VideoFrame", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -549,7 +555,8 @@ impl<'a> VideoFrame<'a> {
 
     /// `header`.
     pub fn header(&self) -> MediaHeader<'a> {
-        MediaHeader::new(at(self.bytes, 0))
+        let bytes = at(self.bytes, 0);
+        MediaHeader::new(bytes)
     }
 
     /// Element `index` of 4096.
@@ -598,7 +605,7 @@ impl<'a> VideoFrameMut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("VideoFrame", bytes)?))
+        Ok(Self::new(view_mut(VideoFrame::NAME, bytes)?))
     }
 
     /// Reads through this view.
@@ -618,7 +625,8 @@ impl<'a> VideoFrameMut<'a> {
 
     /// Sets `header`.
     pub fn header_mut(&mut self) -> MediaHeaderMut<'_> {
-        MediaHeaderMut::new(at_mut(self.bytes, 0))
+        let bytes = at_mut(self.bytes, 0);
+        MediaHeaderMut::new(bytes)
     }
 
     /// Copies `value` over `header`.
@@ -671,6 +679,8 @@ impl<'a> AudioFrame<'a> {
     pub const SIZE: usize = AUDIO_FRAME_SIZE;
     /// Layout fingerprint of `AudioFrame`.
     pub const FINGERPRINT: u64 = AUDIO_FRAME_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "AudioFrame";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; AUDIO_FRAME_SIZE]) -> Self {
@@ -679,7 +689,7 @@ impl<'a> AudioFrame<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("AudioFrame", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -689,7 +699,8 @@ impl<'a> AudioFrame<'a> {
 
     /// `header`.
     pub fn header(&self) -> MediaHeader<'a> {
-        MediaHeader::new(at(self.bytes, 0))
+        let bytes = at(self.bytes, 0);
+        MediaHeader::new(bytes)
     }
 
     /// Element `index` of 960.
@@ -738,7 +749,7 @@ impl<'a> AudioFrameMut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("AudioFrame", bytes)?))
+        Ok(Self::new(view_mut(AudioFrame::NAME, bytes)?))
     }
 
     /// Reads through this view.
@@ -758,7 +769,8 @@ impl<'a> AudioFrameMut<'a> {
 
     /// Sets `header`.
     pub fn header_mut(&mut self) -> MediaHeaderMut<'_> {
-        MediaHeaderMut::new(at_mut(self.bytes, 0))
+        let bytes = at_mut(self.bytes, 0);
+        MediaHeaderMut::new(bytes)
     }
 
     /// Copies `value` over `header`.

@@ -34,6 +34,8 @@ impl<'a> MarketTick<'a> {
     pub const SIZE: usize = MARKET_TICK_SIZE;
     /// Layout fingerprint of `MarketTick`.
     pub const FINGERPRINT: u64 = MARKET_TICK_FINGERPRINT;
+    /// The struct's name in the schema.
+    pub const NAME: &'static str = "MarketTick";
 
     /// Views exactly `SIZE` bytes.
     pub const fn new(bytes: &'a [u8; MARKET_TICK_SIZE]) -> Self {
@@ -42,7 +44,7 @@ impl<'a> MarketTick<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view("MarketTick", bytes)?))
+        Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
@@ -103,7 +105,7 @@ impl<'a> MarketTickMut<'a> {
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
-        Ok(Self::new(view_mut("MarketTick", bytes)?))
+        Ok(Self::new(view_mut(MarketTick::NAME, bytes)?))
     }
 
     /// Reads through this view.
