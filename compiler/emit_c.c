@@ -124,7 +124,8 @@ static void type_text(tc_buf *b, const tc_type *t)
 }
 
 /* Returns doc without the indentation its lines share and without trailing
- * blanks, with "*" "/" broken up so that the text cannot end a C comment;
+ * blanks, with "*" "/" and "/" "*" broken up so that the text can neither end
+ * nor nest a C comment;
  * malloc'd (NULL when doc is NULL or on OOM). */
 static char *doc_clean(const char *doc)
 {
@@ -160,7 +161,8 @@ static char *doc_clean(const char *doc)
             end--;
         for (size_t i = skip; i < end; i++) {
             out[o++] = p[i];
-            if (p[i] == '*' && i + 1 < end && p[i + 1] == '/')
+            /* neither end a comment early nor open one inside it (-Wcomment) */
+            if ((p[i] == '*' && i + 1 < end && p[i + 1] == '/') || (p[i] == '/' && i + 1 < end && p[i + 1] == '*'))
                 out[o++] = ' ';
         }
         if (!nl)
