@@ -181,14 +181,18 @@ func TestFullRingTimeoutsAndCancellation(t *testing.T) {
 		t.Fatal("no full events counted")
 	}
 	// Space the consumer frees reaches a blocked Send.
+	freed := make(chan error, 1)
 	go func() {
 		time.Sleep(20 * time.Millisecond)
-		rx.Recv(context.Background(), func(uint32, []byte) error { return nil })
+		freed <- rx.Recv(context.Background(), func(uint32, []byte) error { return nil })
 	}()
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel2()
 	if err := tx.Send(ctx2, make([]byte, 100), 2); err != nil {
 		t.Fatalf("Send after the consumer freed space: %v", err)
+	}
+	if err := <-freed; err != nil {
+		t.Fatal(err)
 	}
 	if err := tx.TrySend(make([]byte, 4096), 1); !errors.Is(err, tachyon.ErrTooLarge) {
 		t.Fatalf("oversized: %v", err)
