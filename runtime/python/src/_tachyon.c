@@ -354,8 +354,8 @@ typedef struct BusObject {
     uint32_t spin;
     Py_ssize_t map_refs; /* buffer exports + DLPack capsules + arrays over the ring */
     PyObject *holder;    /* borrowed: the guard/batch holding a reservation or messages */
-    PyObject *tx_cache;  /* a TxGuard to reuse when nobody else holds it */
-    PyObject *rx_cache;  /* an RxGuard to reuse */
+    PyObject *tx_cache[2]; /* TxGuards to reuse when nobody else holds them (two: `as tx` keeps the last) */
+    PyObject *rx_cache[2]; /* RxGuards to reuse */
     PyObject *batch_cache;
     PyObject *typed_cls; /* send_typed's last class, its pack_into and size */
     PyObject *typed_pack;
@@ -688,8 +688,10 @@ static void Bus_dealloc(BusObject *self)
     PyObject_GC_UnTrack(self);
     if (self->weakrefs)
         PyObject_ClearWeakRefs((PyObject *)self);
-    Py_CLEAR(self->tx_cache);
-    Py_CLEAR(self->rx_cache);
+    Py_CLEAR(self->tx_cache[0]);
+    Py_CLEAR(self->tx_cache[1]);
+    Py_CLEAR(self->rx_cache[0]);
+    Py_CLEAR(self->rx_cache[1]);
     Py_CLEAR(self->batch_cache);
     Py_CLEAR(self->typed_cls);
     Py_CLEAR(self->typed_pack);
@@ -703,8 +705,10 @@ static void Bus_dealloc(BusObject *self)
 
 static int Bus_traverse(BusObject *self, visitproc visit, void *arg)
 {
-    Py_VISIT(self->tx_cache);
-    Py_VISIT(self->rx_cache);
+    Py_VISIT(self->tx_cache[0]);
+    Py_VISIT(self->tx_cache[1]);
+    Py_VISIT(self->rx_cache[0]);
+    Py_VISIT(self->rx_cache[1]);
     Py_VISIT(self->batch_cache);
     Py_VISIT(self->typed_cls);
     Py_VISIT(self->typed_pack);
@@ -713,8 +717,10 @@ static int Bus_traverse(BusObject *self, visitproc visit, void *arg)
 
 static int Bus_clear(BusObject *self)
 {
-    Py_CLEAR(self->tx_cache);
-    Py_CLEAR(self->rx_cache);
+    Py_CLEAR(self->tx_cache[0]);
+    Py_CLEAR(self->tx_cache[1]);
+    Py_CLEAR(self->rx_cache[0]);
+    Py_CLEAR(self->rx_cache[1]);
     Py_CLEAR(self->batch_cache);
     Py_CLEAR(self->typed_cls);
     Py_CLEAR(self->typed_pack);
@@ -1818,9 +1824,23 @@ static PyObject *take_cached(PyObject **cache)
     return NULL;
 }
 
+/* The two-slot version for guards: returns a free cached guard, or NULL and
+ * sets *slot to the slot a new guard should take. */
+static PyObject *take_cached2(PyObject **cache, int *slot)
+{
+    for (int i = 0; i < 2; i++) {
+        PyObject *c = take_cached(&cache[i]);
+        if (c)
+            return c;
+    }
+    *slot = cache[0] == NULL ? 0 : cache[1] == NULL ? 1 : (Py_REFCNT(cache[0]) > Py_REFCNT(cache[1]) ? 1 : 0);
+    return NULL;
+}
+
 static PyObject *new_tx_guard(BusObject *self, void *p, size_t size, uint32_t type_id)
 {
-    TxGuardObject *g = (TxGuardObject *)take_cached(&self->tx_cache);
+    int slot = 0;
+    TxGuardObject *g = (TxGuardObject *)take_cached2(self->tx_cache, &slot);
     if (!g) {
         g = PyObject_New(TxGuardObject, &TxGuard_Type);
         if (!g) {
@@ -1828,7 +1848,7 @@ static PyObject *new_tx_guard(BusObject *self, void *p, size_t size, uint32_t ty
             return NULL;
         }
         g->bus = (BusObject *)Py_NewRef(self);
-        Py_XSETREF(self->tx_cache, Py_NewRef(g));
+        Py_XSETREF(self->tx_cache[slot], Py_NewRef(g));
     }
     g->ptr = p;
     g->size = size;
@@ -2153,7 +2173,8 @@ static PyObject *Bus_recv_zero_copy(BusObject *self, PyObject *const *args, Py_s
     const void *p = bus_rx_wait(self, timeout_ns, &type_id, &size);
     if (!p)
         return NULL;
-    RxGuardObject *g = (RxGuardObject *)take_cached(&self->rx_cache);
+    int slot = 0;
+    RxGuardObject *g = (RxGuardObject *)take_cached2(self->rx_cache, &slot);
     if (!g) {
         g = PyObject_New(RxGuardObject, &RxGuard_Type);
         if (!g) {
@@ -2161,7 +2182,7 @@ static PyObject *Bus_recv_zero_copy(BusObject *self, PyObject *const *args, Py_s
             return NULL;
         }
         g->bus = (BusObject *)Py_NewRef(self);
-        Py_XSETREF(self->rx_cache, Py_NewRef(g));
+        Py_XSETREF(self->rx_cache[slot], Py_NewRef(g));
     }
     g->ptr = p;
     g->size = size;
