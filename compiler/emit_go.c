@@ -39,6 +39,33 @@ typedef struct go_ctx {
 
 static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
 
+/* One-pass formatting (emit.c's buf_printf measures, then writes): most lines
+ * fit the stack buffer, which halves the printf work on large schemas. */
+static void out_vfmt(tc_buf *b, const char *fmt, va_list ap)
+{
+    char tmp[512];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof tmp)
+        buf_put(b, tmp, (size_t)n);
+    else
+        buf_vprintf(b, fmt, ap);
+}
+
+static void out_fmt(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_fmt(tc_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    out_vfmt(b, fmt, ap);
+    va_end(ap);
+}
+
+
 static const char *keep(go_ctx *c, char *s)
 {
     if (!s) {
@@ -63,9 +90,10 @@ static const char *keep(go_ctx *c, char *s)
 static const char *fmt_keep(go_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static const char *fmt_keep(go_ctx *c, const char *fmt, ...)
 {
+    char tmp[256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n < 0) {
         c->oom = 1;
@@ -73,9 +101,13 @@ static const char *fmt_keep(go_ctx *c, const char *fmt, ...)
     }
     char *s = malloc((size_t)n + 1);
     if (s) {
-        va_start(ap, fmt);
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-        va_end(ap);
+        if ((size_t)n < sizeof tmp) {
+            memcpy(s, tmp, (size_t)n + 1);
+        } else {
+            va_start(ap, fmt);
+            vsnprintf(s, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+        }
     }
     return keep(c, s);
 }
@@ -205,9 +237,9 @@ static void go_specs(tc_buf *b, const go_spec *sp, size_t n)
         }
         for (size_t k = i; k < j; k++) {
             if (wt)
-                buf_printf(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
+                out_fmt(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
             else
-                buf_printf(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
+                out_fmt(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
         }
         i = j;
     }
@@ -239,7 +271,7 @@ static const char *go_string_literal(go_ctx *c, const char *s)
         case '\t': buf_puts(&t, "\\t"); break;
         default:
             if (*p < 0x20 || *p >= 0x7f)
-                buf_printf(&t, "\\x%02x", *p);
+                out_fmt(&t, "\\x%02x", *p);
             else
                 buf_put(&t, (const char *)p, 1);
         }
@@ -271,8 +303,8 @@ static void go_enum(go_ctx *c, const tc_enum *en)
     c->use_strconv = true;
     go_doc(b, en->doc);
     if (!en->doc)
-        buf_printf(b, "// %s is %s of schema %s.\n", name, en->is_flags ? "a flag set" : "an enum", c->s->name);
-    buf_printf(b, "type %s %s\n\n", name, go_prim(en->underlying));
+        out_fmt(b, "// %s is %s of schema %s.\n", name, en->is_flags ? "a flag set" : "an enum", c->s->name);
+    out_fmt(b, "type %s %s\n\n", name, go_prim(en->underlying));
     if (en->nvalues) {
         go_spec *sp = calloc(en->nvalues, sizeof *sp);
         if (!sp) {
@@ -287,35 +319,35 @@ static void go_enum(go_ctx *c, const tc_enum *en)
             sp[i].value = go_enum_value(c, en, v);
         }
         /* the first spec carries the block's doc line */
-        buf_printf(b, "// Values of %s.\n", name);
+        out_fmt(b, "// Values of %s.\n", name);
         go_specs(b, sp, en->nvalues);
         free(sp);
         blank(b);
     }
 
     if (!en->is_flags) {
-        buf_printf(b, "// String returns the value's name in the schema, or %s(N) for an unknown value.\n", name);
-        buf_printf(b, "func (x %s) String() string {\n", name);
+        out_fmt(b, "// String returns the value's name in the schema, or %s(N) for an unknown value.\n", name);
+        out_fmt(b, "func (x %s) String() string {\n", name);
         if (en->nvalues) {
             buf_puts(b, "\tswitch x {\n");
             for (size_t i = 0; i < en->nvalues; i++) {
-                buf_printf(b, "\tcase %s%s:\n", name, pascal(c, en->values[i].name));
-                buf_printf(b, "\t\treturn %s\n", go_string_literal(c, en->values[i].name));
+                out_fmt(b, "\tcase %s%s:\n", name, pascal(c, en->values[i].name));
+                out_fmt(b, "\t\treturn %s\n", go_string_literal(c, en->values[i].name));
             }
             buf_puts(b, "\t}\n");
         }
         if (prim_is_signed(en->underlying))
-            buf_printf(b, "\treturn \"%s(\" + strconv.FormatInt(int64(x), 10) + \")\"\n", name);
+            out_fmt(b, "\treturn \"%s(\" + strconv.FormatInt(int64(x), 10) + \")\"\n", name);
         else
-            buf_printf(b, "\treturn \"%s(\" + strconv.FormatUint(uint64(x), 10) + \")\"\n", name);
+            out_fmt(b, "\treturn \"%s(\" + strconv.FormatUint(uint64(x), 10) + \")\"\n", name);
         buf_puts(b, "}\n\n");
 
-        buf_printf(b, "// Valid reports whether x is one of the values the schema declares.\n");
-        buf_printf(b, "func (x %s) Valid() bool {\n", name);
+        out_fmt(b, "// Valid reports whether x is one of the values the schema declares.\n");
+        out_fmt(b, "func (x %s) Valid() bool {\n", name);
         if (en->nvalues) {
             buf_puts(b, "\tswitch x {\n\tcase ");
             for (size_t i = 0; i < en->nvalues; i++)
-                buf_printf(b, "%s%s%s", i ? ", " : "", name, pascal(c, en->values[i].name));
+                out_fmt(b, "%s%s%s", i ? ", " : "", name, pascal(c, en->values[i].name));
             buf_puts(b, ":\n\t\treturn true\n\t}\n");
         }
         buf_puts(b, "\treturn false\n");
@@ -323,18 +355,18 @@ static void go_enum(go_ctx *c, const tc_enum *en)
         return;
     }
 
-    buf_printf(b, "// Has reports whether every flag of y is set in x.\n");
-    buf_printf(b, "func (x %s) Has(y %s) bool {\n\treturn x&y == y\n}\n\n", name, name);
-    buf_printf(b, "// String lists the set flags by name, joined by |; unknown bits are shown in hex.\n");
-    buf_printf(b, "func (x %s) String() string {\n", name);
+    out_fmt(b, "// Has reports whether every flag of y is set in x.\n");
+    out_fmt(b, "func (x %s) Has(y %s) bool {\n\treturn x&y == y\n}\n\n", name, name);
+    out_fmt(b, "// String lists the set flags by name, joined by |; unknown bits are shown in hex.\n");
+    out_fmt(b, "func (x %s) String() string {\n", name);
     buf_puts(b, "\ts := \"\"\n");
     for (size_t i = 0; i < en->nvalues; i++) {
         if (en->values[i].bits == 0)
             continue;
         const char *v = fmt_keep(c, "%s%s", name, pascal(c, en->values[i].name));
-        buf_printf(b, "\tif x&%s == %s {\n", v, v);
-        buf_printf(b, "\t\ts += \"|%s\"\n", en->values[i].name);
-        buf_printf(b, "\t\tx &^= %s\n", v);
+        out_fmt(b, "\tif x&%s == %s {\n", v, v);
+        out_fmt(b, "\t\ts += \"|%s\"\n", en->values[i].name);
+        out_fmt(b, "\t\tx &^= %s\n", v);
         buf_puts(b, "\t}\n");
     }
     buf_puts(b, "\tif x != 0 {\n");
@@ -375,10 +407,10 @@ static void go_write_prim(go_ctx *c, tc_prim p, const char *at, const char *at1,
 {
     tc_buf *b = c->b;
     switch (p) {
-    case TC_U8: buf_printf(b, "\t%s = %s\n", at1, x); return;
-    case TC_I8: buf_printf(b, "\t%s = byte(%s)\n", at1, x); return;
+    case TC_U8: out_fmt(b, "\t%s = %s\n", at1, x); return;
+    case TC_I8: out_fmt(b, "\t%s = byte(%s)\n", at1, x); return;
     case TC_BOOL:
-        buf_printf(b, "\tif %s {\n\t\t%s = 1\n\t} else {\n\t\t%s = 0\n\t}\n", x, at1, at1);
+        out_fmt(b, "\tif %s {\n\t\t%s = 1\n\t} else {\n\t\t%s = 0\n\t}\n", x, at1, at1);
         return;
     default: break;
     }
@@ -386,11 +418,11 @@ static void go_write_prim(go_ctx *c, tc_prim p, const char *at, const char *at1,
     unsigned bits = prim_size(p) * 8;
     if (p == TC_F32 || p == TC_F64) {
         c->use_math = true;
-        buf_printf(b, "\tbinary.LittleEndian.PutUint%u(%s, math.Float%ubits(%s))\n", bits, at, bits, x);
+        out_fmt(b, "\tbinary.LittleEndian.PutUint%u(%s, math.Float%ubits(%s))\n", bits, at, bits, x);
     } else if (prim_is_signed(p)) {
-        buf_printf(b, "\tbinary.LittleEndian.PutUint%u(%s, uint%u(%s))\n", bits, at, bits, x);
+        out_fmt(b, "\tbinary.LittleEndian.PutUint%u(%s, uint%u(%s))\n", bits, at, bits, x);
     } else {
-        buf_printf(b, "\tbinary.LittleEndian.PutUint%u(%s, %s)\n", bits, at, x);
+        out_fmt(b, "\tbinary.LittleEndian.PutUint%u(%s, %s)\n", bits, at, x);
     }
 }
 
@@ -430,10 +462,10 @@ static void go_accessors(go_ctx *c, const char *view, const char *fname, const c
     switch (t->kind) {
     case TC_T_PRIM:
         buf_puts(b, doc);
-        buf_printf(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
-        buf_printf(b, "\treturn %s\n}\n\n", go_read_prim(c, t->prim, at, at1));
-        buf_printf(b, "// Set%s sets %s%s.\n", fname, fname, *idxp ? " element i" : "");
-        buf_printf(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
+        out_fmt(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
+        out_fmt(b, "\treturn %s\n}\n\n", go_read_prim(c, t->prim, at, at1));
+        out_fmt(b, "// Set%s sets %s%s.\n", fname, fname, *idxp ? " element i" : "");
+        out_fmt(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
         go_write_prim(c, t->prim, at, at1, "x");
         buf_puts(b, "}\n\n");
         return;
@@ -441,21 +473,21 @@ static void go_accessors(go_ctx *c, const char *view, const char *fname, const c
     case TC_T_FLAGS: {
         tc_prim p = t->en->underlying;
         buf_puts(b, doc);
-        buf_printf(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
-        buf_printf(b, "\treturn %s(%s)\n}\n\n", gt, go_read_prim(c, p, at, at1));
-        buf_printf(b, "// Set%s sets %s%s.\n", fname, fname, *idxp ? " element i" : "");
-        buf_printf(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
+        out_fmt(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
+        out_fmt(b, "\treturn %s(%s)\n}\n\n", gt, go_read_prim(c, p, at, at1));
+        out_fmt(b, "// Set%s sets %s%s.\n", fname, fname, *idxp ? " element i" : "");
+        out_fmt(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
         go_write_prim(c, p, at, at1, fmt_keep(c, "%s(x)", go_prim(p)));
         buf_puts(b, "}\n\n");
         return;
     }
     case TC_T_STRUCT:
         buf_puts(b, doc);
-        buf_printf(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
-        buf_printf(b, "\treturn %s(%s)\n}\n\n", gt, span);
-        buf_printf(b, "// Set%s copies x over %s%s.\n", fname, fname, *idxp ? " element i" : "");
-        buf_printf(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
-        buf_printf(b, "\tcopy(%s, x)\n}\n\n", go_compact(c, span));
+        out_fmt(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
+        out_fmt(b, "\treturn %s(%s)\n}\n\n", gt, span);
+        out_fmt(b, "// Set%s copies x over %s%s.\n", fname, fname, *idxp ? " element i" : "");
+        out_fmt(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
+        out_fmt(b, "\tcopy(%s, x)\n}\n\n", go_compact(c, span));
         return;
     default:
         return;
@@ -468,10 +500,10 @@ static const char *go_field_doc(go_ctx *c, const char *fname, const tc_field *f,
     memset(&t, 0, sizeof t);
     if (f->doc) {
         /* "// Price returns price: <doc>" reads badly; keep the doc as written, then say what */
-        buf_printf(&t, "// %s returns %s%s.\n//\n", fname, f->name, what);
+        out_fmt(&t, "// %s returns %s%s.\n//\n", fname, f->name, what);
         go_doc(&t, f->doc);
     } else {
-        buf_printf(&t, "// %s returns %s%s.\n", fname, f->name, what);
+        out_fmt(&t, "// %s returns %s%s.\n", fname, f->name, what);
     }
     if (t.oom) {
         c->oom = 1;
@@ -491,21 +523,21 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
     switch (f->type.kind) {
     case TC_T_CHARS:
         buf_puts(b, go_field_doc(c, fname, f, " up to its first NUL"));
-        buf_printf(b, "func (v %s) %s() string {\n", view, fname);
-        buf_printf(b, "\tb := v[%" PRIu64 ":%" PRIu64 "]\n", o, e);
+        out_fmt(b, "func (v %s) %s() string {\n", view, fname);
+        out_fmt(b, "\tb := v[%" PRIu64 ":%" PRIu64 "]\n", o, e);
         buf_puts(b, "\tfor n, ch := range b {\n\t\tif ch == 0 {\n\t\t\treturn string(b[:n])\n\t\t}\n\t}\n");
         buf_puts(b, "\treturn string(b)\n}\n\n");
-        buf_printf(b, "// %sBytes returns the %" PRIu64 " bytes of %s, in place.\n", fname, f->type.count, f->name);
-        buf_printf(b, "func (v %s) %sBytes() []byte {\n", view, fname);
-        buf_printf(b, "\treturn v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]\n}\n\n", o, e, e);
-        buf_printf(b, "// Set%s writes s NUL-padded; s longer than %" PRIu64 " bytes is an error and nothing is\n",
+        out_fmt(b, "// %sBytes returns the %" PRIu64 " bytes of %s, in place.\n", fname, f->type.count, f->name);
+        out_fmt(b, "func (v %s) %sBytes() []byte {\n", view, fname);
+        out_fmt(b, "\treturn v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]\n}\n\n", o, e, e);
+        out_fmt(b, "// Set%s writes s NUL-padded; s longer than %" PRIu64 " bytes is an error and nothing is\n",
                    fname, f->type.count);
         buf_puts(b, "// written.\n");
-        buf_printf(b, "func (v %s) Set%s(s string) error {\n", view, fname);
-        buf_printf(b, "\tif len(s) > %" PRIu64 " {\n", f->type.count);
-        buf_printf(b, "\t\treturn &TextError{Field: \"%s\", Cap: %" PRIu64 ", Len: len(s)}\n\t}\n", f->name,
+        out_fmt(b, "func (v %s) Set%s(s string) error {\n", view, fname);
+        out_fmt(b, "\tif len(s) > %" PRIu64 " {\n", f->type.count);
+        out_fmt(b, "\t\treturn &TextError{Field: \"%s\", Cap: %" PRIu64 ", Len: len(s)}\n\t}\n", f->name,
                    f->type.count);
-        buf_printf(b, "\tb := v[%" PRIu64 ":%" PRIu64 "]\n", o, e);
+        out_fmt(b, "\tb := v[%" PRIu64 ":%" PRIu64 "]\n", o, e);
         buf_puts(b, "\tclear(b[copy(b, s):])\n\treturn nil\n}\n\n");
         c->use_text_error = true;
         return;
@@ -538,11 +570,11 @@ static void go_struct(go_ctx *c, const tc_struct *st)
     const char *name = pascal(c, st->name);
     c->use_size_error = true;
 
-    buf_printf(b, "// %sSize is the number of bytes in one %s.\n", name, name);
-    buf_printf(b, "const %sSize = %" PRIu64 "\n\n", name, st->size);
-    buf_printf(b, "// %sFingerprint is the layout fingerprint of %s: FNV-1a 64 of its canonical lock\n", name, name);
+    out_fmt(b, "// %sSize is the number of bytes in one %s.\n", name, name);
+    out_fmt(b, "const %sSize = %" PRIu64 "\n\n", name, st->size);
+    out_fmt(b, "// %sFingerprint is the layout fingerprint of %s: FNV-1a 64 of its canonical lock\n", name, name);
     buf_puts(b, "// text.\n");
-    buf_printf(b, "const %sFingerprint uint64 = 0x%016" PRIx64 "\n\n", name, st->fingerprint);
+    out_fmt(b, "const %sFingerprint uint64 = 0x%016" PRIx64 "\n\n", name, st->fingerprint);
     /* array lengths, for loops over the indexed accessors */
     bool any_array = false;
     for (size_t i = 0; i < st->nfields; i++)
@@ -564,7 +596,7 @@ static void go_struct(go_ctx *c, const tc_struct *st)
             sp[n].value = fmt_keep(c, "%" PRIu64, f->type.count);
             n++;
         }
-        buf_printf(b, "// Element counts of the array fields of %s.\n", name);
+        out_fmt(b, "// Element counts of the array fields of %s.\n", name);
         go_specs(b, sp, n);
         free(sp);
         blank(b);
@@ -574,20 +606,20 @@ static void go_struct(go_ctx *c, const tc_struct *st)
         go_doc(b, st->doc);
         buf_puts(b, "//\n");
     }
-    buf_printf(b, "// %s is a view over the %" PRIu64 " bytes of one %s: every getter and setter\n", name,
+    out_fmt(b, "// %s is a view over the %" PRIu64 " bytes of one %s: every getter and setter\n", name,
                st->size, st->name);
     buf_puts(b, "// reads or writes those bytes in place. Make one with New");
-    buf_printf(b, "%s, which checks the size.\n", name);
-    buf_printf(b, "type %s []byte\n\n", name);
-    buf_printf(b, "// New%s views the first %sSize bytes of b; a shorter b is an error.\n", name, name);
-    buf_printf(b, "func New%s(b []byte) (%s, error) {\n", name, name);
-    buf_printf(b, "\tif len(b) < %sSize {\n", name);
-    buf_printf(b, "\t\treturn nil, &SizeError{Type: \"%s\", Want: %sSize, Got: len(b)}\n", st->name, name);
+    out_fmt(b, "%s, which checks the size.\n", name);
+    out_fmt(b, "type %s []byte\n\n", name);
+    out_fmt(b, "// New%s views the first %sSize bytes of b; a shorter b is an error.\n", name, name);
+    out_fmt(b, "func New%s(b []byte) (%s, error) {\n", name, name);
+    out_fmt(b, "\tif len(b) < %sSize {\n", name);
+    out_fmt(b, "\t\treturn nil, &SizeError{Type: \"%s\", Want: %sSize, Got: len(b)}\n", st->name, name);
     buf_puts(b, "\t}\n");
-    buf_printf(b, "\treturn %s(b[:%sSize:%sSize]), nil\n", name, name, name);
+    out_fmt(b, "\treturn %s(b[:%sSize:%sSize]), nil\n", name, name, name);
     buf_puts(b, "}\n\n");
     buf_puts(b, "// Clear zeroes every byte of v, padding included.\n");
-    buf_printf(b, "func (v %s) Clear() {\n\tclear(v[:%sSize])\n}\n\n", name, name);
+    out_fmt(b, "func (v %s) Clear() {\n\tclear(v[:%sSize])\n}\n\n", name, name);
     for (size_t i = 0; i < st->nfields; i++)
         go_field(c, name, &st->fields[i]);
 }
@@ -657,7 +689,7 @@ static void go_consts(go_ctx *c)
     }
     /* untyped and typed specs never share a run: separate them by giving the
      * first spec after a change of shape an (empty) doc line break */
-    buf_printf(b, "// Constants of schema %s.\n", s->name);
+    out_fmt(b, "// Constants of schema %s.\n", s->name);
     buf_puts(b, "const (\n");
     size_t i = 0;
     while (i < s->nconsts) {
@@ -680,9 +712,9 @@ static void go_consts(go_ctx *c)
         }
         for (size_t k = i; k < j; k++) {
             if (wt)
-                buf_printf(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
+                out_fmt(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
             else
-                buf_printf(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
+                out_fmt(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
         }
         i = j;
     }
@@ -706,7 +738,7 @@ static void go_messages(go_ctx *c)
         sp[i].type = "uint32";
         sp[i].value = fmt_keep(c, "%" PRIu32, m->id);
     }
-    buf_printf(b, "// Type ids of the messages of schema %s.\n", s->name);
+    out_fmt(b, "// Type ids of the messages of schema %s.\n", s->name);
     go_specs(b, sp, s->nmessages);
     free(sp);
     blank(b);
@@ -715,7 +747,7 @@ static void go_messages(go_ctx *c)
     buf_puts(b, "// Decode checks b against the payload of message typeID and returns its view:\n");
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        buf_printf(b, "// %s for Msg%s%s\n", m->payload ? go_qual(c, m->payload->schema, m->payload->name) : "nil",
+        out_fmt(b, "// %s for Msg%s%s\n", m->payload ? go_qual(c, m->payload->schema, m->payload->name) : "nil",
                    pascal(c, m->name), i + 1 < s->nmessages ? "," : ".");
     }
     buf_puts(b, "// An unknown type id or a short payload is an error.\n");
@@ -723,7 +755,7 @@ static void go_messages(go_ctx *c)
     buf_puts(b, "\tswitch typeID {\n");
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        buf_printf(b, "\tcase Msg%s:\n", pascal(c, m->name));
+        out_fmt(b, "\tcase Msg%s:\n", pascal(c, m->name));
         if (!m->payload) {
             buf_puts(b, "\t\treturn nil, nil\n");
             continue;
@@ -732,7 +764,7 @@ static void go_messages(go_ctx *c)
         const char *ctor = m->payload->schema != s ? fmt_keep(c, "%s.New%s", m->payload->schema->name,
                                                               pascal(c, m->payload->name))
                                                    : fmt_keep(c, "New%s", t);
-        buf_printf(b, "\t\tv, err := %s(b)\n", ctor);
+        out_fmt(b, "\t\tv, err := %s(b)\n", ctor);
         buf_puts(b, "\t\tif err != nil {\n\t\t\treturn nil, err\n\t\t}\n\t\treturn v, nil\n");
     }
     buf_puts(b, "\t}\n");
@@ -745,9 +777,9 @@ static void go_messages(go_ctx *c)
     buf_puts(b, "\tswitch typeID {\n");
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        buf_printf(b, "\tcase Msg%s:\n", pascal(c, m->name));
+        out_fmt(b, "\tcase Msg%s:\n", pascal(c, m->name));
         if (m->payload)
-            buf_printf(b, "\t\treturn %s, true\n",
+            out_fmt(b, "\t\treturn %s, true\n",
                        m->payload->schema != s ? fmt_keep(c, "%s.%sSize", m->payload->schema->name,
                                                           pascal(c, m->payload->name))
                                                : fmt_keep(c, "%sSize", pascal(c, m->payload->name)));
@@ -761,15 +793,15 @@ static void go_messages(go_ctx *c)
     buf_puts(b, "\tswitch typeID {\n");
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        buf_printf(b, "\tcase Msg%s:\n\t\treturn %s\n", pascal(c, m->name), go_string_literal(c, m->name));
+        out_fmt(b, "\tcase Msg%s:\n\t\treturn %s\n", pascal(c, m->name), go_string_literal(c, m->name));
     }
     buf_puts(b, "\t}\n\treturn \"\"\n}\n\n");
 
     c->use_strconv = true;
-    buf_printf(b, "// UnknownTypeError reports a type id that no message of schema %s has.\n", s->name);
+    out_fmt(b, "// UnknownTypeError reports a type id that no message of schema %s has.\n", s->name);
     buf_puts(b, "type UnknownTypeError struct {\n\tTypeID uint32\n}\n\n");
     buf_puts(b, "func (e *UnknownTypeError) Error() string {\n");
-    buf_printf(b, "\treturn \"%s: unknown type id \" + strconv.FormatUint(uint64(e.TypeID), 10)\n", s->name);
+    out_fmt(b, "\treturn \"%s: unknown type id \" + strconv.FormatUint(uint64(e.TypeID), 10)\n", s->name);
     buf_puts(b, "}\n\n");
 }
 
@@ -785,7 +817,7 @@ static void go_errors(go_ctx *c)
         buf_puts(b, "\tGot  int    // bytes it was given\n");
         buf_puts(b, "}\n\n");
         buf_puts(b, "func (e *SizeError) Error() string {\n");
-        buf_printf(b, "\treturn \"%s: \" + e.Type + \" needs \" + strconv.Itoa(e.Want) + \" bytes, got \" + "
+        out_fmt(b, "\treturn \"%s: \" + e.Type + \" needs \" + strconv.Itoa(e.Want) + \" bytes, got \" + "
                       "strconv.Itoa(e.Got)\n",
                    c->s->name);
         buf_puts(b, "}\n\n");
@@ -799,7 +831,7 @@ static void go_errors(go_ctx *c)
         buf_puts(b, "\tLen   int    // bytes of the text\n");
         buf_puts(b, "}\n\n");
         buf_puts(b, "func (e *TextError) Error() string {\n");
-        buf_printf(b, "\treturn \"%s: \" + e.Field + \" holds \" + strconv.Itoa(e.Cap) + \" bytes, text has \" + "
+        out_fmt(b, "\treturn \"%s: \" + e.Field + \" holds \" + strconv.Itoa(e.Cap) + \" bytes, text has \" + "
                       "strconv.Itoa(e.Len)\n",
                    c->s->name);
         buf_puts(b, "}\n\n");
@@ -834,17 +866,17 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
     body.indent_unit = "\t";
     c.b = &body;
 
-    buf_printf(&body, "// SchemaFingerprint is the fingerprint of schema %s: bind a bus to it so that only\n",
+    out_fmt(&body, "// SchemaFingerprint is the fingerprint of schema %s: bind a bus to it so that only\n",
                s->name);
     buf_puts(&body, "// peers built from the same messages can connect.\n");
-    buf_printf(&body, "const SchemaFingerprint uint64 = 0x%016" PRIx64 "\n\n", s->fingerprint);
+    out_fmt(&body, "const SchemaFingerprint uint64 = 0x%016" PRIx64 "\n\n", s->fingerprint);
     if (s->nmessages)
         go_messages(&c);
     if (s->nreserved) {
         buf_puts(&body, "// ReservedTypeIDs are retired type ids (inclusive ranges): never reuse them.\n");
         buf_puts(&body, "var ReservedTypeIDs = [][2]uint32{");
         for (size_t i = 0; i < s->nreserved; i++)
-            buf_printf(&body, "%s{%" PRIu32 ", %" PRIu32 "}", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
+            out_fmt(&body, "%s{%" PRIu32 ", %" PRIu32 "}", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
         buf_puts(&body, "}\n\n");
     }
     if (s->nconsts)
@@ -870,22 +902,22 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
     }
     b->indent_unit = "\t";
     buf_puts(b, "// Code generated by tachc. DO NOT EDIT.\n");
-    buf_printf(b, "// Source: %s (tachc %s).\n\n", path_for_banner(s->path), TACHC_VERSION);
-    buf_printf(b, "// Package %s holds views over the messages of schema %s: read and write every\n", s->name,
+    out_fmt(b, "// Source: %s (tachc %s).\n\n", path_for_banner(s->path), TACHC_VERSION);
+    out_fmt(b, "// Package %s holds views over the messages of schema %s: read and write every\n", s->name,
                s->name);
     buf_puts(b, "// field of a payload in place, with no copy.\n");
     if (s->doc) {
         buf_puts(b, "//\n");
         go_doc(b, s->doc);
     }
-    buf_printf(b, "package %s\n\n", s->name);
+    out_fmt(b, "package %s\n\n", s->name);
 
     /* imports: standard library first, then the other schemas; sorted */
     qsort(c.refs, c.nrefs, sizeof *c.refs, cmp_schema_ptr);
     size_t nstd = (size_t)c.use_binary + (size_t)c.use_math + (size_t)c.use_strconv;
     size_t nimp = nstd + c.nrefs;
     if (nimp == 1 && nstd == 1) {
-        buf_printf(b, "import \"%s\"\n\n",
+        out_fmt(b, "import \"%s\"\n\n",
                    c.use_binary ? "encoding/binary" : c.use_math ? "math" : "strconv");
     } else if (nimp > 0) {
         buf_puts(b, "import (\n");
@@ -898,7 +930,7 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
         if (nstd && c.nrefs)
             buf_puts(b, "\n");
         for (size_t i = 0; i < c.nrefs; i++)
-            buf_printf(b, "\t\"%s/%s\"\n", tachc_go_module, c.refs[i]->name);
+            out_fmt(b, "\t\"%s/%s\"\n", tachc_go_module, c.refs[i]->name);
         buf_puts(b, ")\n\n");
     }
     buf_put(b, body.data ? body.data : "", body.len);

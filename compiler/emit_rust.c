@@ -44,6 +44,48 @@ typedef struct rs_ctx {
 
 static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
 
+/* One-pass formatting (emit.c's buf_printf measures, then writes): most lines
+ * fit the stack buffer, which halves the printf work on large schemas. */
+static void out_vfmt(tc_buf *b, const char *fmt, va_list ap)
+{
+    char tmp[512];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof tmp)
+        buf_put(b, tmp, (size_t)n);
+    else
+        buf_vprintf(b, fmt, ap);
+}
+
+static void out_fmt(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_fmt(tc_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    out_vfmt(b, fmt, ap);
+    va_end(ap);
+}
+
+/* Indentation, the formatted text and a newline (an empty fmt: a bare newline). */
+static void out_line(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_line(tc_buf *b, const char *fmt, ...)
+{
+    if (fmt[0] != '\0') {
+        const char *unit = b->indent_unit ? b->indent_unit : "    ";
+        for (int i = 0; i < b->indent; i++)
+            buf_puts(b, unit);
+        va_list ap;
+        va_start(ap, fmt);
+        out_vfmt(b, fmt, ap);
+        va_end(ap);
+    }
+    buf_put(b, "\n", 1);
+}
+
 /* Keeps a malloc'd string until the schema is done; NULL on OOM sets oom. */
 static const char *keep(rs_ctx *c, char *s)
 {
@@ -69,9 +111,10 @@ static const char *keep(rs_ctx *c, char *s)
 static const char *fmt_keep(rs_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static const char *fmt_keep(rs_ctx *c, const char *fmt, ...)
 {
+    char tmp[256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n < 0) {
         c->oom = 1;
@@ -79,9 +122,13 @@ static const char *fmt_keep(rs_ctx *c, const char *fmt, ...)
     }
     char *s = malloc((size_t)n + 1);
     if (s) {
-        va_start(ap, fmt);
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-        va_end(ap);
+        if ((size_t)n < sizeof tmp) {
+            memcpy(s, tmp, (size_t)n + 1);
+        } else {
+            va_start(ap, fmt);
+            vsnprintf(s, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+        }
     }
     return keep(c, s);
 }
@@ -246,7 +293,7 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
     va_end(ap);
     const char *open = strchr(line, '(');
     if ((size_t)b->indent * 4 + strlen(line) <= RS_MAX_WIDTH || !open) {
-        buf_line(b, "%s", line);
+        out_line(b, "%s", line);
         return;
     }
     int depth = 0;
@@ -260,10 +307,10 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
         }
     }
     if (!close) {
-        buf_line(b, "%s", line);
+        out_line(b, "%s", line);
         return;
     }
-    buf_line(b, "%.*s", (int)(open - line + 1), line);
+    out_line(b, "%.*s", (int)(open - line + 1), line);
     b->indent++;
     const char *p = open + 1, *start = p;
     depth = 0;
@@ -273,7 +320,7 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
         else if ((*p == ')' || *p == '>' || *p == ']') && p != close)
             depth--;
         if ((p == close || (*p == ',' && depth == 0)) && p > start) {
-            buf_line(b, "%.*s,", (int)(p - start), start);
+            out_line(b, "%.*s,", (int)(p - start), start);
             start = p + 1;
             while (*start == ' ')
                 start++;
@@ -283,10 +330,10 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
     size_t cl = strlen(close);
     /* rustfmt keeps ") -> T {" on one line only below the full width */
     if ((size_t)b->indent * 4 + cl >= RS_MAX_WIDTH && cl >= 2 && !strcmp(close + cl - 2, " {")) {
-        buf_line(b, "%.*s", (int)(cl - 2), close);
-        buf_line(b, "{");
+        out_line(b, "%.*s", (int)(cl - 2), close);
+        out_line(b, "{");
     } else {
-        buf_line(b, "%s", close);
+        out_line(b, "%s", close);
     }
 }
 
@@ -294,12 +341,12 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
 static void rs_assign(tc_buf *b, const char *lhs, const char *rhs)
 {
     if ((size_t)b->indent * 4 + strlen(lhs) + 3 + strlen(rhs) + 1 <= RS_MAX_WIDTH) {
-        buf_line(b, "%s = %s;", lhs, rhs);
+        out_line(b, "%s = %s;", lhs, rhs);
         return;
     }
-    buf_line(b, "%s =", lhs);
+    out_line(b, "%s =", lhs);
     b->indent++;
-    buf_line(b, "%s;", rhs);
+    out_line(b, "%s;", rhs);
     b->indent--;
 }
 
@@ -307,14 +354,14 @@ static void rs_assign(tc_buf *b, const char *lhs, const char *rhs)
 static void rs_arm(tc_buf *b, const char *pat, const char *expr)
 {
     if ((size_t)b->indent * 4 + strlen(pat) + 4 + strlen(expr) + 1 <= RS_MAX_WIDTH) {
-        buf_line(b, "%s => %s,", pat, expr);
+        out_line(b, "%s => %s,", pat, expr);
         return;
     }
-    buf_line(b, "%s => {", pat);
+    out_line(b, "%s => {", pat);
     b->indent++;
-    buf_line(b, "%s", expr);
+    out_line(b, "%s", expr);
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
 }
 
 /* Writes `head(arg, arg, ...)tail` on one line when rustfmt would, else one
@@ -330,18 +377,18 @@ static void rs_call(tc_buf *b, const char *head, const char *const *args, size_t
         const char *unit = b->indent_unit ? b->indent_unit : "    ";
         for (int i = 0; i < b->indent; i++)
             buf_puts(b, unit);
-        buf_printf(b, "%s(", head);
+        out_fmt(b, "%s(", head);
         for (size_t i = 0; i < nargs; i++)
-            buf_printf(b, "%s%s", i ? ", " : "", args[i]);
-        buf_printf(b, ")%s\n", tail);
+            out_fmt(b, "%s%s", i ? ", " : "", args[i]);
+        out_fmt(b, ")%s\n", tail);
         return;
     }
-    buf_line(b, "%s(", head);
+    out_line(b, "%s(", head);
     b->indent++;
     for (size_t i = 0; i < nargs; i++)
-        buf_line(b, "%s,", args[i]);
+        out_line(b, "%s,", args[i]);
     b->indent--;
-    buf_line(b, ")%s", tail);
+    out_line(b, ")%s", tail);
 }
 
 /* Shortest decimal text that reads back as the same double (or float). */
@@ -380,7 +427,7 @@ static void rs_str_literal(tc_buf *b, const char *s)
         case '\t': buf_puts(b, "\\t"); break;
         default:
             if (*p < 0x20 || *p >= 0x7f)
-                buf_printf(b, "\\x%02x", *p);
+                out_fmt(b, "\\x%02x", *p);
             else
                 buf_put(b, (const char *)p, 1);
         }
@@ -420,107 +467,107 @@ static void rs_enum(rs_ctx *c, const tc_enum *en)
     c->use_fmt = true;
 
     rs_doc(b, en->doc, "/// ");
-    buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]");
-    buf_line(b, "#[repr(%s)]", raw);
-    buf_line(b, "pub enum %s {", name);
+    out_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]");
+    out_line(b, "#[repr(%s)]", raw);
+    out_line(b, "pub enum %s {", name);
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
         rs_doc(b, v->doc, "/// ");
         if (prim_is_signed(en->underlying))
-            buf_line(b, "%s = %" PRId64 ",", keep(c, name_pascal(v->name)), v->value);
+            out_line(b, "%s = %" PRId64 ",", keep(c, name_pascal(v->name)), v->value);
         else
-            buf_line(b, "%s = %" PRIu64 ",", keep(c, name_pascal(v->name)), v->bits);
+            out_line(b, "%s = %" PRIu64 ",", keep(c, name_pascal(v->name)), v->bits);
     }
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 
-    buf_line(b, "impl %s {", name);
+    out_line(b, "impl %s {", name);
     b->indent++;
-    buf_line(b, "/// Every value, in declaration order.");
+    out_line(b, "/// Every value, in declaration order.");
     const char *all_head = fmt_keep(c, "pub const ALL: [Self; %zu] = [", en->nvalues);
     /* one line when it fits rustfmt's array width (60), else one per line */
     size_t w = 0;
     for (size_t i = 0; i < en->nvalues; i++)
         w += strlen("Self::") + strlen(keep(c, name_pascal(en->values[i].name))) + (i ? 2 : 0);
     if (w <= RS_CALL_WIDTH && 4 + strlen(all_head) + w + 2 <= RS_MAX_WIDTH) {
-        buf_printf(b, "    %s", all_head);
+        out_fmt(b, "    %s", all_head);
         for (size_t i = 0; i < en->nvalues; i++)
-            buf_printf(b, "%sSelf::%s", i ? ", " : "", keep(c, name_pascal(en->values[i].name)));
+            out_fmt(b, "%sSelf::%s", i ? ", " : "", keep(c, name_pascal(en->values[i].name)));
         buf_puts(b, "];\n");
     } else {
-        buf_line(b, "%s", all_head);
+        out_line(b, "%s", all_head);
         b->indent++;
         for (size_t i = 0; i < en->nvalues; i++)
-            buf_line(b, "Self::%s,", keep(c, name_pascal(en->values[i].name)));
+            out_line(b, "Self::%s,", keep(c, name_pascal(en->values[i].name)));
         b->indent--;
-        buf_line(b, "];");
+        out_line(b, "];");
     }
     blank(b);
-    buf_line(b, "/// The value as stored.");
+    out_line(b, "/// The value as stored.");
     rs_sig(b, "pub const fn to_raw(self) -> %s {", raw);
-    buf_line(b, "    self as %s", raw);
-    buf_line(b, "}");
+    out_line(b, "    self as %s", raw);
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// The value's name in the schema.");
+    out_line(b, "/// The value's name in the schema.");
     rs_sig(b, "pub const fn name(self) -> &'static str {");
     b->indent++;
-    buf_line(b, "match self {");
+    out_line(b, "match self {");
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++)
-        buf_line(b, "Self::%s => \"%s\",", keep(c, name_pascal(en->values[i].name)), en->values[i].name);
+        out_line(b, "Self::%s => \"%s\",", keep(c, name_pascal(en->values[i].name)), en->values[i].name);
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 
-    buf_line(b, "impl TryFrom<%s> for %s {", raw, name);
+    out_line(b, "impl TryFrom<%s> for %s {", raw, name);
     b->indent++;
-    buf_line(b, "type Error = UnknownValue;");
+    out_line(b, "type Error = UnknownValue;");
     blank(b);
-    buf_line(b, "fn try_from(raw: %s) -> Result<Self, UnknownValue> {", raw);
+    out_line(b, "fn try_from(raw: %s) -> Result<Self, UnknownValue> {", raw);
     b->indent++;
-    buf_line(b, "match raw {");
+    out_line(b, "match raw {");
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
         if (prim_is_signed(en->underlying))
-            buf_line(b, "%" PRId64 " => Ok(Self::%s),", v->value, keep(c, name_pascal(v->name)));
+            out_line(b, "%" PRId64 " => Ok(Self::%s),", v->value, keep(c, name_pascal(v->name)));
         else
-            buf_line(b, "%" PRIu64 " => Ok(Self::%s),", v->bits, keep(c, name_pascal(v->name)));
+            out_line(b, "%" PRIu64 " => Ok(Self::%s),", v->bits, keep(c, name_pascal(v->name)));
     }
     if (strlen(name) <= 28) {
-        buf_line(b, "_ => Err(UnknownValue::new(\"%s\", raw.into())),", name);
+        out_line(b, "_ => Err(UnknownValue::new(\"%s\", raw.into())),", name);
     } else {
-        buf_line(b, "_ => {");
-        buf_line(b, "    let name = \"%s\";", name);
-        buf_line(b, "    Err(UnknownValue::new(name, raw.into()))");
-        buf_line(b, "}");
+        out_line(b, "_ => {");
+        out_line(b, "    let name = \"%s\";", name);
+        out_line(b, "    Err(UnknownValue::new(name, raw.into()))");
+        out_line(b, "}");
     }
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 
-    buf_line(b, "impl From<%s> for %s {", name, raw);
-    buf_line(b, "    fn from(value: %s) -> Self {", name);
-    buf_line(b, "        value.to_raw()");
-    buf_line(b, "    }");
-    buf_line(b, "}");
+    out_line(b, "impl From<%s> for %s {", name, raw);
+    out_line(b, "    fn from(value: %s) -> Self {", name);
+    out_line(b, "        value.to_raw()");
+    out_line(b, "    }");
+    out_line(b, "}");
     blank(b);
 
-    buf_line(b, "impl fmt::Display for %s {", name);
-    buf_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
-    buf_line(b, "        f.write_str(self.name())");
-    buf_line(b, "    }");
-    buf_line(b, "}");
+    out_line(b, "impl fmt::Display for %s {", name);
+    out_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    out_line(b, "        f.write_str(self.name())");
+    out_line(b, "    }");
+    out_line(b, "}");
     blank(b);
 }
 
@@ -547,70 +594,70 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
     c->use_fmt = true;
 
     rs_doc(b, en->doc, "/// ");
-    buf_line(b, "#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]");
-    buf_line(b, "pub struct %s(%s);", name, raw);
+    out_line(b, "#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]");
+    out_line(b, "pub struct %s(%s);", name, raw);
     blank(b);
-    buf_line(b, "impl %s {", name);
+    out_line(b, "impl %s {", name);
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
         rs_doc(b, v->doc, "/// ");
         if (prim_is_signed(en->underlying))
-            buf_line(b, "pub const %s: Self = Self(%" PRId64 ");", keep(c, name_upper(v->name)), v->value);
+            out_line(b, "pub const %s: Self = Self(%" PRId64 ");", keep(c, name_upper(v->name)), v->value);
         else
-            buf_line(b, "pub const %s: Self = Self(0x%" PRIx64 ");", keep(c, name_upper(v->name)), v->bits);
+            out_line(b, "pub const %s: Self = Self(0x%" PRIx64 ");", keep(c, name_upper(v->name)), v->bits);
     }
     if (en->nvalues)
         blank(b);
-    buf_line(b, "/// No flag set.");
+    out_line(b, "/// No flag set.");
     rs_sig(b, "pub const fn empty() -> Self {");
-    buf_line(b, "    Self(0)");
-    buf_line(b, "}");
+    out_line(b, "    Self(0)");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Every declared flag set.");
+    out_line(b, "/// Every declared flag set.");
     rs_sig(b, "pub const fn all() -> Self {");
     if (prim_is_signed(en->underlying))
-        buf_line(b, "    Self(%" PRId64 ")", sign_extend(all, prim_size(en->underlying)));
+        out_line(b, "    Self(%" PRId64 ")", sign_extend(all, prim_size(en->underlying)));
     else
-        buf_line(b, "    Self(0x%" PRIx64 ")", all);
-    buf_line(b, "}");
+        out_line(b, "    Self(0x%" PRIx64 ")", all);
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// The flags of `bits`, unknown bits kept.");
+    out_line(b, "/// The flags of `bits`, unknown bits kept.");
     rs_sig(b, "pub const fn from_bits_retain(bits: %s) -> Self {", raw);
-    buf_line(b, "    Self(bits)");
-    buf_line(b, "}");
+    out_line(b, "    Self(bits)");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// The bits as stored.");
+    out_line(b, "/// The bits as stored.");
     rs_sig(b, "pub const fn bits(self) -> %s {", raw);
-    buf_line(b, "    self.0");
-    buf_line(b, "}");
+    out_line(b, "    self.0");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Whether no flag is set.");
+    out_line(b, "/// Whether no flag is set.");
     rs_sig(b, "pub const fn is_empty(self) -> bool {");
-    buf_line(b, "    self.0 == 0");
-    buf_line(b, "}");
+    out_line(b, "    self.0 == 0");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Whether every flag of `other` is set in `self`.");
+    out_line(b, "/// Whether every flag of `other` is set in `self`.");
     rs_sig(b, "pub const fn contains(self, other: Self) -> bool {");
-    buf_line(b, "    self.0 & other.0 == other.0");
-    buf_line(b, "}");
+    out_line(b, "    self.0 & other.0 == other.0");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Whether any flag of `other` is set in `self`.");
+    out_line(b, "/// Whether any flag of `other` is set in `self`.");
     rs_sig(b, "pub const fn intersects(self, other: Self) -> bool {");
-    buf_line(b, "    self.0 & other.0 != 0");
-    buf_line(b, "}");
+    out_line(b, "    self.0 & other.0 != 0");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Sets the flags of `other`.");
+    out_line(b, "/// Sets the flags of `other`.");
     rs_sig(b, "pub fn insert(&mut self, other: Self) {");
-    buf_line(b, "    self.0 |= other.0;");
-    buf_line(b, "}");
+    out_line(b, "    self.0 |= other.0;");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Clears the flags of `other`.");
+    out_line(b, "/// Clears the flags of `other`.");
     rs_sig(b, "pub fn remove(&mut self, other: Self) {");
-    buf_line(b, "    self.0 &= !other.0;");
-    buf_line(b, "}");
+    out_line(b, "    self.0 &= !other.0;");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 
     static const char *const ops[][4] = {
@@ -619,78 +666,78 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
         {"BitXor", "bitxor", "^", "BitXorAssign"},
     };
     for (size_t i = 0; i < 3; i++) {
-        buf_line(b, "impl core::ops::%s for %s {", ops[i][0], name);
-        buf_line(b, "    type Output = Self;");
+        out_line(b, "impl core::ops::%s for %s {", ops[i][0], name);
+        out_line(b, "    type Output = Self;");
         blank(b);
-        buf_line(b, "    fn %s(self, other: Self) -> Self {", ops[i][1]);
-        buf_line(b, "        Self(self.0 %s other.0)", ops[i][2]);
-        buf_line(b, "    }");
-        buf_line(b, "}");
+        out_line(b, "    fn %s(self, other: Self) -> Self {", ops[i][1]);
+        out_line(b, "        Self(self.0 %s other.0)", ops[i][2]);
+        out_line(b, "    }");
+        out_line(b, "}");
         blank(b);
-        buf_line(b, "impl core::ops::%s for %s {", ops[i][3], name);
-        buf_line(b, "    fn %s_assign(&mut self, other: Self) {", ops[i][1]);
-        buf_line(b, "        self.0 %s= other.0;", ops[i][2]);
-        buf_line(b, "    }");
-        buf_line(b, "}");
+        out_line(b, "impl core::ops::%s for %s {", ops[i][3], name);
+        out_line(b, "    fn %s_assign(&mut self, other: Self) {", ops[i][1]);
+        out_line(b, "        self.0 %s= other.0;", ops[i][2]);
+        out_line(b, "    }");
+        out_line(b, "}");
         blank(b);
     }
-    buf_line(b, "impl core::ops::Not for %s {", name);
-    buf_line(b, "    type Output = Self;");
+    out_line(b, "impl core::ops::Not for %s {", name);
+    out_line(b, "    type Output = Self;");
     blank(b);
-    buf_line(b, "    fn not(self) -> Self {");
-    buf_line(b, "        Self(!self.0)");
-    buf_line(b, "    }");
-    buf_line(b, "}");
+    out_line(b, "    fn not(self) -> Self {");
+    out_line(b, "        Self(!self.0)");
+    out_line(b, "    }");
+    out_line(b, "}");
     blank(b);
 
     /* Debug: the set flags by name, unknown bits in hex. */
-    buf_line(b, "impl fmt::Debug for %s {", name);
+    out_line(b, "impl fmt::Debug for %s {", name);
     b->indent++;
-    buf_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    out_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
     b->indent++;
-    buf_line(b, "let mut rest = self.0;");
-    buf_line(b, "let mut first = true;");
-    buf_line(b, "f.write_str(\"%s(\")?;", name);
+    out_line(b, "let mut rest = self.0;");
+    out_line(b, "let mut first = true;");
+    out_line(b, "f.write_str(\"%s(\")?;", name);
     {
         size_t w = 0;
         for (size_t i = 0; i < en->nvalues; i++)
             w += 2 * strlen(keep(c, name_upper(en->values[i].name))) + 12 + (i ? 2 : 0);
         if (w <= RS_CALL_WIDTH && 8 + 22 + w + 3 <= RS_MAX_WIDTH) {
-            buf_printf(b, "        for (flag, name) in [");
+            out_fmt(b, "        for (flag, name) in [");
             for (size_t i = 0; i < en->nvalues; i++) {
                 const char *vu = keep(c, name_upper(en->values[i].name));
-                buf_printf(b, "%s(Self::%s, \"%s\")", i ? ", " : "", vu, vu);
+                out_fmt(b, "%s(Self::%s, \"%s\")", i ? ", " : "", vu, vu);
             }
             buf_puts(b, "] {\n");
         } else {
-            buf_line(b, "for (flag, name) in [");
+            out_line(b, "for (flag, name) in [");
             b->indent++;
             for (size_t i = 0; i < en->nvalues; i++) {
                 const char *vu = keep(c, name_upper(en->values[i].name));
-                buf_line(b, "(Self::%s, \"%s\"),", vu, vu);
+                out_line(b, "(Self::%s, \"%s\"),", vu, vu);
             }
             b->indent--;
-            buf_line(b, "] {");
+            out_line(b, "] {");
         }
     }
     b->indent++;
-    buf_line(b, "if flag.0 != 0 && self.contains(flag) {");
-    buf_line(b, "    f.write_str(if first { \"\" } else { \" | \" })?;");
-    buf_line(b, "    f.write_str(name)?;");
-    buf_line(b, "    rest &= !flag.0;");
-    buf_line(b, "    first = false;");
-    buf_line(b, "}");
+    out_line(b, "if flag.0 != 0 && self.contains(flag) {");
+    out_line(b, "    f.write_str(if first { \"\" } else { \" | \" })?;");
+    out_line(b, "    f.write_str(name)?;");
+    out_line(b, "    rest &= !flag.0;");
+    out_line(b, "    first = false;");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
-    buf_line(b, "if rest != 0 {");
-    buf_line(b, "    let sep = if first { \"\" } else { \" | \" };");
-    buf_line(b, "    write!(f, \"{sep}{rest:#x}\")?;");
-    buf_line(b, "}");
-    buf_line(b, "f.write_str(\")\")");
+    out_line(b, "}");
+    out_line(b, "if rest != 0 {");
+    out_line(b, "    let sep = if first { \"\" } else { \" | \" };");
+    out_line(b, "    write!(f, \"{sep}{rest:#x}\")?;");
+    out_line(b, "}");
+    out_line(b, "f.write_str(\")\")");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 }
 
@@ -712,18 +759,18 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
             rs_sig(b, "pub fn %s(&self%s) -> bool {", m, idxp);
             b->indent++;
             if (*check)
-                buf_line(b, "%s", check);
-            buf_line(b, "self.bytes[%s] != 0", off);
+                out_line(b, "%s", check);
+            out_line(b, "self.bytes[%s] != 0", off);
         } else {
             c->use_at = true;
             rs_sig(b, "pub fn %s(&self%s) -> %s {", m, idxp, rs_prim(t->prim));
             b->indent++;
             if (*check)
-                buf_line(b, "%s", check);
-            buf_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
+                out_line(b, "%s", check);
+            out_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
         }
         b->indent--;
-        buf_line(b, "}");
+        out_line(b, "}");
         break;
     case TC_T_ENUM: {
         const char *et = rs_enum_ref(c, t->en);
@@ -735,17 +782,17 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
             rs_call(b, fmt_keep(c, "%s::try_from", et), args, 1, "");
             b->indent--;
         }
-        buf_line(b, "}");
+        out_line(b, "}");
         blank(b);
-        buf_line(b, "/// `%s` as stored, a declared value or not.", sm);
+        out_line(b, "/// `%s` as stored, a declared value or not.", sm);
         c->use_at = true;
         rs_sig(b, "pub fn %s_raw(&self%s) -> %s {", sm, idxp, rs_prim(t->prim));
         b->indent++;
         if (*check)
-            buf_line(b, "%s", check);
-        buf_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
+            out_line(b, "%s", check);
+        out_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
         b->indent--;
-        buf_line(b, "}");
+        out_line(b, "}");
         break;
     }
     case TC_T_FLAGS: {
@@ -754,11 +801,11 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         rs_sig(b, "pub fn %s(&self%s) -> %s {", m, idxp, ft);
         b->indent++;
         if (*check)
-            buf_line(b, "%s", check);
-        buf_line(b, "let bits = %s::from_le_bytes(*at(self.bytes, %s));", rs_prim(t->prim), off);
-        buf_line(b, "%s::from_bits_retain(bits)", ft);
+            out_line(b, "%s", check);
+        out_line(b, "let bits = %s::from_le_bytes(*at(self.bytes, %s));", rs_prim(t->prim), off);
+        out_line(b, "%s::from_bits_retain(bits)", ft);
         b->indent--;
-        buf_line(b, "}");
+        out_line(b, "}");
         break;
     }
     case TC_T_STRUCT: {
@@ -767,11 +814,11 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         rs_sig(b, "pub fn %s(&self%s) -> %s<'a> {", m, idxp, vt);
         b->indent++;
         if (*check)
-            buf_line(b, "%s", check);
-        buf_line(b, "let bytes = at(self.bytes, %s);", off);
-        buf_line(b, "%s::new(bytes)", vt);
+            out_line(b, "%s", check);
+        out_line(b, "let bytes = at(self.bytes, %s);", off);
+        out_line(b, "%s::new(bytes)", vt);
         b->indent--;
-        buf_line(b, "}");
+        out_line(b, "}");
         break;
     }
     default:
@@ -788,15 +835,15 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, rs_prim(t->prim));
         b->indent++;
         if (*check)
-            buf_line(b, "%s", check);
+            out_line(b, "%s", check);
         if (t->prim == TC_BOOL) {
-            buf_line(b, "self.bytes[%s] = u8::from(value);", off);
+            out_line(b, "self.bytes[%s] = u8::from(value);", off);
         } else {
             c->use_at_mut = true;
-            buf_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
+            out_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
         }
         b->indent--;
-        buf_line(b, "}");
+        out_line(b, "}");
         break;
     case TC_T_ENUM: {
         const char *et = rs_enum_ref(c, t->en);
@@ -807,17 +854,17 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
             rs_call(b, fmt_keep(c, "self.set_%s_raw", sm), *idxa ? args : args + 1, *idxa ? 2 : 1, ";");
             b->indent--;
         }
-        buf_line(b, "}");
+        out_line(b, "}");
         blank(b);
-        buf_line(b, "/// Stores `value` as is, a declared value or not.");
+        out_line(b, "/// Stores `value` as is, a declared value or not.");
         c->use_at_mut = true;
         rs_sig(b, "pub fn set_%s_raw(&mut self%s, value: %s) {", sm, idxp, rs_prim(t->prim));
         b->indent++;
         if (*check)
-            buf_line(b, "%s", check);
-        buf_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
+            out_line(b, "%s", check);
+        out_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
         b->indent--;
-        buf_line(b, "}");
+        out_line(b, "}");
         break;
     }
     case TC_T_FLAGS: {
@@ -826,10 +873,10 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, ft);
         b->indent++;
         if (*check)
-            buf_line(b, "%s", check);
-        buf_line(b, "*at_mut(self.bytes, %s) = value.bits().to_le_bytes();", off);
+            out_line(b, "%s", check);
+        out_line(b, "*at_mut(self.bytes, %s) = value.bits().to_le_bytes();", off);
         b->indent--;
-        buf_line(b, "}");
+        out_line(b, "}");
         break;
     }
     case TC_T_STRUCT: {
@@ -839,20 +886,20 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         rs_sig(b, "pub fn %s_mut(&mut self%s) -> %s<'_> {", sm, idxp, mt);
         b->indent++;
         if (*check)
-            buf_line(b, "%s", check);
-        buf_line(b, "let bytes = at_mut(self.bytes, %s);", off);
-        buf_line(b, "%s::new(bytes)", mt);
+            out_line(b, "%s", check);
+        out_line(b, "let bytes = at_mut(self.bytes, %s);", off);
+        out_line(b, "%s::new(bytes)", mt);
         b->indent--;
-        buf_line(b, "}");
+        out_line(b, "}");
         blank(b);
-        buf_line(b, "/// Copies `value` over `%s`.", sm);
+        out_line(b, "/// Copies `value` over `%s`.", sm);
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s<'_>) {", sm, idxp, vt);
         b->indent++;
         if (*check)
-            buf_line(b, "%s", check);
-        buf_line(b, "*at_mut(self.bytes, %s) = *value.as_bytes();", off);
+            out_line(b, "%s", check);
+        out_line(b, "*at_mut(self.bytes, %s) = *value.as_bytes();", off);
         b->indent--;
-        buf_line(b, "}");
+        out_line(b, "}");
         break;
     }
     default:
@@ -887,15 +934,15 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         c->use_text = true;
         rs_doc(b, f->doc, "/// ");
         if (!f->doc)
-            buf_line(b, "/// `%s`: %" PRIu64 " bytes of NUL-padded text.", f->name, f->type.count);
+            out_line(b, "/// `%s`: %" PRIu64 " bytes of NUL-padded text.", f->name, f->type.count);
         rs_sig(b, "pub fn %s(&self) -> &'a [u8; %" PRIu64 "] {", m, f->type.count);
-        buf_line(b, "    at(self.bytes, %s)", off);
-        buf_line(b, "}");
+        out_line(b, "    at(self.bytes, %s)", off);
+        out_line(b, "}");
         blank(b);
-        buf_line(b, "/// `%s` as text: the bytes before the first NUL, if they are UTF-8.", sm);
+        out_line(b, "/// `%s` as text: the bytes before the first NUL, if they are UTF-8.", sm);
         rs_sig(b, "pub fn %s_str(&self) -> Result<&'a str, core::str::Utf8Error> {", sm);
-        buf_line(b, "    text(self.%s())", m);
-        buf_line(b, "}");
+        out_line(b, "    text(self.%s())", m);
+        out_line(b, "}");
         blank(b);
         return;
     case TC_T_ARRAY: {
@@ -905,24 +952,24 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         const char *check = rs_check(c, n, sm);
         rs_doc(b, f->doc, "/// ");
         if (f->doc)
-            buf_line(b, "///");
-        buf_line(b, "/// Element `index` of %" PRIu64 ".", n);
-        buf_line(b, "///");
-        buf_line(b, "/// # Panics");
-        buf_line(b, "///");
-        buf_line(b, "/// If `index >= %" PRIu64 "`.", n);
+            out_line(b, "///");
+        out_line(b, "/// Element `index` of %" PRIu64 ".", n);
+        out_line(b, "///");
+        out_line(b, "/// # Panics");
+        out_line(b, "///");
+        out_line(b, "/// If `index >= %" PRIu64 "`.", n);
         rs_scalar_getter(c, e, m, sm, ", index: usize", "index", eoff, check);
         blank(b);
-        buf_line(b, "/// Every element of `%s`, in order.", sm);
+        out_line(b, "/// Every element of `%s`, in order.", sm);
         rs_sig(b, "pub fn %s_iter(self) -> impl Iterator<Item = %s> + 'a {", sm, rs_elem_type(c, e));
-        buf_line(b, "    (0..%" PRIu64 ").map(move |index| self.%s(index))", n, m);
-        buf_line(b, "}");
+        out_line(b, "    (0..%" PRIu64 ").map(move |index| self.%s(index))", n, m);
+        out_line(b, "}");
         blank(b);
         if (e->kind == TC_T_PRIM || e->kind == TC_T_FLAGS) {
-            buf_line(b, "/// A copy of `%s`.", sm);
+            out_line(b, "/// A copy of `%s`.", sm);
             rs_sig(b, "pub fn %s_array(&self) -> [%s; %" PRIu64 "] {", sm, rs_elem_type(c, e), n);
-            buf_line(b, "    core::array::from_fn(|index| self.%s(index))", m);
-            buf_line(b, "}");
+            out_line(b, "    core::array::from_fn(|index| self.%s(index))", m);
+            out_line(b, "}");
             blank(b);
         }
         return;
@@ -930,7 +977,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
     default:
         rs_doc(b, f->doc, "/// ");
         if (!f->doc)
-            buf_line(b, "/// `%s`.", f->name);
+            out_line(b, "/// `%s`.", f->name);
         rs_scalar_getter(c, &f->type, m, sm, "", "", off, "");
         blank(b);
         return;
@@ -949,14 +996,14 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
         c->use_at_mut = true;
         c->use_put_text = true;
         c->use_text_error = true;
-        buf_line(b, "/// Sets `%s` to exactly these bytes.", sm);
+        out_line(b, "/// Sets `%s` to exactly these bytes.", sm);
         rs_sig(b, "pub fn set_%s(&mut self, value: &[u8; %" PRIu64 "]) {", sm, f->type.count);
-        buf_line(b, "    *at_mut(self.bytes, %s) = *value;", off);
-        buf_line(b, "}");
+        out_line(b, "    *at_mut(self.bytes, %s) = *value;", off);
+        out_line(b, "}");
         blank(b);
-        buf_line(b, "/// Sets `%s` to `value`, NUL-padded; text longer than %" PRIu64 " bytes is an error", sm,
+        out_line(b, "/// Sets `%s` to `value`, NUL-padded; text longer than %" PRIu64 " bytes is an error", sm,
                  f->type.count);
-        buf_line(b, "/// and writes nothing.");
+        out_line(b, "/// and writes nothing.");
         rs_sig(b, "pub fn set_%s_str(&mut self, value: &str) -> Result<(), TextError> {", sm);
         {
             const char *args[] = {fmt_keep(c, "\"%s\"", f->name), fmt_keep(c, "&mut self.bytes[%s..%" PRIu64 "]", off, f->offset + f->type.count),
@@ -965,7 +1012,7 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
             rs_call(b, "put_text", args, 3, "");
             b->indent--;
         }
-        buf_line(b, "}");
+        out_line(b, "}");
         blank(b);
         return;
     case TC_T_ARRAY: {
@@ -973,26 +1020,26 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
         uint64_t n = f->type.count;
         const char *eoff = rs_elem_offset(c, f->offset, e->size);
         const char *check = rs_check(c, n, sm);
-        buf_line(b, "/// Sets element `index` of `%s`.", sm);
-        buf_line(b, "///");
-        buf_line(b, "/// # Panics");
-        buf_line(b, "///");
-        buf_line(b, "/// If `index >= %" PRIu64 "`.", n);
+        out_line(b, "/// Sets element `index` of `%s`.", sm);
+        out_line(b, "///");
+        out_line(b, "/// # Panics");
+        out_line(b, "///");
+        out_line(b, "/// If `index >= %" PRIu64 "`.", n);
         rs_scalar_setter(c, e, sm, ", index: usize", "index", eoff, check);
         blank(b);
         if (e->kind == TC_T_PRIM || e->kind == TC_T_FLAGS) {
-            buf_line(b, "/// Sets every element of `%s`.", sm);
+            out_line(b, "/// Sets every element of `%s`.", sm);
             rs_sig(b, "pub fn set_%s_array(&mut self, values: &[%s; %" PRIu64 "]) {", sm, rs_elem_type(c, e), n);
-            buf_line(b, "    for (index, value) in values.iter().enumerate() {");
-            buf_line(b, "        self.set_%s(index, *value);", sm);
-            buf_line(b, "    }");
-            buf_line(b, "}");
+            out_line(b, "    for (index, value) in values.iter().enumerate() {");
+            out_line(b, "        self.set_%s(index, *value);", sm);
+            out_line(b, "    }");
+            out_line(b, "}");
             blank(b);
         }
         return;
     }
     default:
-        buf_line(b, "/// Sets `%s`.", sm);
+        out_line(b, "/// Sets `%s`.", sm);
         rs_scalar_setter(c, &f->type, sm, "", "", off, "");
         blank(b);
         return;
@@ -1017,12 +1064,12 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
     c->use_view = c->use_view_mut = true;
     c->use_fmt = true;
 
-    buf_line(b, "/// Bytes in one [`%s`].", name);
+    out_line(b, "/// Bytes in one [`%s`].", name);
     rs_assign(b, fmt_keep(c, "pub const %s_SIZE: usize", upper), fmt_keep(c, "%" PRIu64, st->size));
-    buf_line(b, "/// Layout fingerprint of [`%s`]: FNV-1a 64 of its canonical lock text.", name);
+    out_line(b, "/// Layout fingerprint of [`%s`]: FNV-1a 64 of its canonical lock text.", name);
     rs_assign(b, fmt_keep(c, "pub const %s_FINGERPRINT: u64", upper), fmt_keep(c, "0x%016" PRIx64, st->fingerprint));
     blank(b);
-    buf_line(b, "const _: () = assert!(%s_SIZE == %" PRIu64 ");", upper, st->size);
+    out_line(b, "const _: () = assert!(%s_SIZE == %" PRIu64 ");", upper, st->size);
     /* The nested views this layout embeds must have the sizes it assumed. */
     for (size_t i = 0; i < st->nfields; i++) {
         const tc_type *t = &st->fields[i].type;
@@ -1041,58 +1088,58 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
                 seen = true;
         }
         if (!seen)
-            buf_line(b, "const _: () = assert!(%s == %" PRIu64 ");", rs_size_const(c, ns), ns->size);
+            out_line(b, "const _: () = assert!(%s == %" PRIu64 ");", rs_size_const(c, ns), ns->size);
     }
     blank(b);
 
     /* read view */
     if (st->doc) {
         rs_doc(b, st->doc, "/// ");
-        buf_line(b, "///");
+        out_line(b, "///");
     }
-    buf_line(b, "/// A read view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
-    buf_line(b, "#[derive(Clone, Copy, PartialEq, Eq, Hash)]");
-    buf_line(b, "pub struct %s<'a> {", name);
-    buf_line(b, "    bytes: &'a [u8; %s_SIZE],", upper);
-    buf_line(b, "}");
+    out_line(b, "/// A read view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
+    out_line(b, "#[derive(Clone, Copy, PartialEq, Eq, Hash)]");
+    out_line(b, "pub struct %s<'a> {", name);
+    out_line(b, "    bytes: &'a [u8; %s_SIZE],", upper);
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "impl<'a> %s<'a> {", name);
+    out_line(b, "impl<'a> %s<'a> {", name);
     b->indent++;
-    buf_line(b, "/// Bytes in one `%s`.", name);
+    out_line(b, "/// Bytes in one `%s`.", name);
     rs_assign(b, "pub const SIZE: usize", fmt_keep(c, "%s_SIZE", upper));
-    buf_line(b, "/// Layout fingerprint of `%s`.", name);
+    out_line(b, "/// Layout fingerprint of `%s`.", name);
     rs_assign(b, "pub const FINGERPRINT: u64", fmt_keep(c, "%s_FINGERPRINT", upper));
-    buf_line(b, "/// The struct's name in the schema.");
+    out_line(b, "/// The struct's name in the schema.");
     rs_assign(b, "pub const NAME: &'static str", fmt_keep(c, "\"%s\"", st->name));
     blank(b);
-    buf_line(b, "/// Views exactly `SIZE` bytes.");
+    out_line(b, "/// Views exactly `SIZE` bytes.");
     rs_sig(b, "pub const fn new(bytes: &'a [u8; %s_SIZE]) -> Self {", upper);
-    buf_line(b, "    Self { bytes }");
-    buf_line(b, "}");
+    out_line(b, "    Self { bytes }");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
+    out_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
     rs_sig(b, "pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {");
-    buf_line(b, "    Ok(Self::new(view(Self::NAME, bytes)?))");
-    buf_line(b, "}");
+    out_line(b, "    Ok(Self::new(view(Self::NAME, bytes)?))");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// The bytes this view reads.");
+    out_line(b, "/// The bytes this view reads.");
     rs_sig(b, "pub const fn as_bytes(&self) -> &'a [u8; %s_SIZE] {", upper);
-    buf_line(b, "    self.bytes");
-    buf_line(b, "}");
+    out_line(b, "    self.bytes");
+    out_line(b, "}");
     blank(b);
     for (size_t i = 0; i < st->nfields; i++)
         rs_read_field(c, st, &st->fields[i]);
     rs_trim_blank(b);
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 
     /* Debug */
-    buf_line(b, "impl fmt::Debug for %s<'_> {", name);
+    out_line(b, "impl fmt::Debug for %s<'_> {", name);
     b->indent++;
-    buf_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    out_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
     b->indent++;
-    buf_line(b, "let mut s = f.debug_struct(\"%s\");", st->name);
+    out_line(b, "let mut s = f.debug_struct(\"%s\");", st->name);
     for (size_t i = 0; i < st->nfields; i++) {
         const tc_field *f = &st->fields[i];
         if (!rs_field_visible(f))
@@ -1109,70 +1156,70 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
         const char *args[] = {fmt_keep(c, "\"%s\"", f->name), val};
         rs_call(b, "s.field", args, 2, ";");
     }
-    buf_line(b, "s.finish()");
+    out_line(b, "s.finish()");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 
     /* write view */
-    buf_line(b, "/// A write view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
-    buf_line(b, "pub struct %sMut<'a> {", name);
-    buf_line(b, "    bytes: &'a mut [u8; %s_SIZE],", upper);
-    buf_line(b, "}");
+    out_line(b, "/// A write view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
+    out_line(b, "pub struct %sMut<'a> {", name);
+    out_line(b, "    bytes: &'a mut [u8; %s_SIZE],", upper);
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "impl<'a> %sMut<'a> {", name);
+    out_line(b, "impl<'a> %sMut<'a> {", name);
     b->indent++;
-    buf_line(b, "/// Bytes in one `%s`.", name);
+    out_line(b, "/// Bytes in one `%s`.", name);
     rs_assign(b, "pub const SIZE: usize", fmt_keep(c, "%s_SIZE", upper));
     blank(b);
-    buf_line(b, "/// Views exactly `SIZE` bytes.");
+    out_line(b, "/// Views exactly `SIZE` bytes.");
     rs_sig(b, "pub fn new(bytes: &'a mut [u8; %s_SIZE]) -> Self {", upper);
-    buf_line(b, "    Self { bytes }");
-    buf_line(b, "}");
+    out_line(b, "    Self { bytes }");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
+    out_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
     rs_sig(b, "pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {");
     {
         size_t argw = strlen(name) + strlen("::NAME, bytes");
         if (argw <= RS_CALL_WIDTH && 8 + strlen("Ok(Self::new(view_mut(::NAME, bytes)?))") + strlen(name) <= RS_MAX_WIDTH) {
-            buf_line(b, "    Ok(Self::new(view_mut(%s::NAME, bytes)?))", name);
+            out_line(b, "    Ok(Self::new(view_mut(%s::NAME, bytes)?))", name);
         } else {
-            buf_line(b, "    Ok(Self::new(view_mut(");
-            buf_line(b, "        %s::NAME,", name);
-            buf_line(b, "        bytes,");
-            buf_line(b, "    )?))");
+            out_line(b, "    Ok(Self::new(view_mut(");
+            out_line(b, "        %s::NAME,", name);
+            out_line(b, "        bytes,");
+            out_line(b, "    )?))");
         }
     }
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Reads through this view.");
+    out_line(b, "/// Reads through this view.");
     rs_sig(b, "pub fn as_view(&self) -> %s<'_> {", name);
-    buf_line(b, "    %s::new(self.bytes)", name);
-    buf_line(b, "}");
+    out_line(b, "    %s::new(self.bytes)", name);
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// The bytes this view writes.");
+    out_line(b, "/// The bytes this view writes.");
     rs_sig(b, "pub fn as_bytes(&self) -> &[u8; %s_SIZE] {", upper);
-    buf_line(b, "    self.bytes");
-    buf_line(b, "}");
+    out_line(b, "    self.bytes");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// Zeroes every byte, padding included.");
+    out_line(b, "/// Zeroes every byte, padding included.");
     rs_sig(b, "pub fn clear(&mut self) {");
-    buf_line(b, "    self.bytes.fill(0);");
-    buf_line(b, "}");
+    out_line(b, "    self.bytes.fill(0);");
+    out_line(b, "}");
     blank(b);
     for (size_t i = 0; i < st->nfields; i++)
         rs_write_field(c, &st->fields[i]);
     rs_trim_blank(b);
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "impl fmt::Debug for %sMut<'_> {", name);
-    buf_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
-    buf_line(b, "        fmt::Debug::fmt(&self.as_view(), f)");
-    buf_line(b, "    }");
-    buf_line(b, "}");
+    out_line(b, "impl fmt::Debug for %sMut<'_> {", name);
+    out_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    out_line(b, "        fmt::Debug::fmt(&self.as_view(), f)");
+    out_line(b, "    }");
+    out_line(b, "}");
     blank(b);
 }
 
@@ -1185,22 +1232,22 @@ static void rs_const(rs_ctx *c, const tc_const *k)
     rs_doc(b, k->doc, "/// ");
     switch (k->kind) {
     case TC_C_INT:
-        buf_line(b, "pub const %s: %s = %" PRId64 ";", name, rs_prim(k->type), k->i);
+        out_line(b, "pub const %s: %s = %" PRId64 ";", name, rs_prim(k->type), k->i);
         break;
     case TC_C_UINT:
-        buf_line(b, "pub const %s: %s = %" PRIu64 ";", name, rs_prim(k->type), k->u);
+        out_line(b, "pub const %s: %s = %" PRIu64 ";", name, rs_prim(k->type), k->u);
         break;
     case TC_C_BOOL:
-        buf_line(b, "pub const %s: bool = %s;", name, k->u ? "true" : "false");
+        out_line(b, "pub const %s: bool = %s;", name, k->u ? "true" : "false");
         break;
     case TC_C_FLOAT: {
         char lit[64];
         rs_float_literal(lit, sizeof lit, k->f, k->type == TC_F32 ? TC_F32 : TC_F64);
-        buf_line(b, "pub const %s: %s = %s;", name, k->type == TC_F32 ? "f32" : "f64", lit);
+        out_line(b, "pub const %s: %s = %s;", name, k->type == TC_F32 ? "f32" : "f64", lit);
         break;
     }
     case TC_C_STRING:
-        buf_printf(b, "%*spub const %s: &str = ", b->indent * 4, "", name);
+        out_fmt(b, "%*spub const %s: &str = ", b->indent * 4, "", name);
         rs_str_literal(b, k->s ? k->s : "");
         buf_puts(b, ";\n");
         break;
@@ -1216,9 +1263,9 @@ static void rs_messages(rs_ctx *c)
         if (s->messages[i].payload)
             any_payload = true;
 
-    buf_line(b, "/// A message of schema `%s`, decoded by its type id.", s->name);
-    buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
-    buf_line(b, "pub enum Message%s {", any_payload ? "<'a>" : "");
+    out_line(b, "/// A message of schema `%s`, decoded by its type id.", s->name);
+    out_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+    out_line(b, "pub enum Message%s {", any_payload ? "<'a>" : "");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
@@ -1229,26 +1276,26 @@ static void rs_messages(rs_ctx *c)
             rs_call(b, keep(c, name_pascal(m->name)), args, 1, ",");
         }
         else
-            buf_line(b, "%s,", keep(c, name_pascal(m->name)));
+            out_line(b, "%s,", keep(c, name_pascal(m->name)));
     }
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 
     c->use_size_error = true;
     if (any_payload) {
         c->use_view = true;
-        buf_line(b, "impl<'a> Message<'a> {");
+        out_line(b, "impl<'a> Message<'a> {");
     } else {
-        buf_line(b, "impl Message {");
+        out_line(b, "impl Message {");
     }
     b->indent++;
-    buf_line(b, "/// Decodes the payload of a message of type `type_id`; an unknown id or a payload");
-    buf_line(b, "/// shorter than its struct is an error.");
+    out_line(b, "/// Decodes the payload of a message of type `type_id`; an unknown id or a payload");
+    out_line(b, "/// shorter than its struct is an error.");
     rs_sig(b, "pub fn decode(type_id: u32, %s: &%s[u8]) -> Result<Self, DecodeError> {",
              any_payload ? "bytes" : "_bytes", any_payload ? "'a " : "");
     b->indent++;
-    buf_line(b, "let message = match type_id {");
+    out_line(b, "let message = match type_id {");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
@@ -1258,7 +1305,7 @@ static void rs_messages(rs_ctx *c)
             rs_arm(b, fmt_keep(c, "MSG_%s", mu), fmt_keep(c, "Self::%s", mp));
             continue;
         }
-        buf_line(b, "MSG_%s => {", mu);
+        out_line(b, "MSG_%s => {", mu);
         {
             const char *vargs[] = {fmt_keep(c, "\"%s\"", m->payload->name), "bytes"};
             const char *sargs[] = {fmt_keep(c, "%s::new(payload)", rs_struct_ref(c, m->payload, ""))};
@@ -1267,19 +1314,19 @@ static void rs_messages(rs_ctx *c)
             rs_call(b, fmt_keep(c, "Self::%s", mp), sargs, 1, "");
             b->indent--;
         }
-        buf_line(b, "}");
+        out_line(b, "}");
     }
-    buf_line(b, "_ => return Err(DecodeError::UnknownTypeId(type_id)),");
+    out_line(b, "_ => return Err(DecodeError::UnknownTypeId(type_id)),");
     b->indent--;
-    buf_line(b, "};");
-    buf_line(b, "Ok(message)");
+    out_line(b, "};");
+    out_line(b, "Ok(message)");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// The type id this message travels under.");
+    out_line(b, "/// The type id this message travels under.");
     rs_sig(b, "pub fn type_id(&self) -> u32 {");
     b->indent++;
-    buf_line(b, "match self {");
+    out_line(b, "match self {");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
@@ -1287,18 +1334,18 @@ static void rs_messages(rs_ctx *c)
                fmt_keep(c, "MSG_%s", keep(c, name_upper(m->name))));
     }
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 
-    buf_line(b, "/// The payload size of message `type_id` (0 for an empty payload), or `None` for an");
-    buf_line(b, "/// unknown id.");
+    out_line(b, "/// The payload size of message `type_id` (0 for an empty payload), or `None` for an");
+    out_line(b, "/// unknown id.");
     rs_sig(b, "pub const fn payload_size(type_id: u32) -> Option<usize> {");
     b->indent++;
-    buf_line(b, "match type_id {");
+    out_line(b, "match type_id {");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
@@ -1306,55 +1353,55 @@ static void rs_messages(rs_ctx *c)
         if (m->payload)
             rs_arm(b, fmt_keep(c, "MSG_%s", mu), fmt_keep(c, "Some(%s)", rs_size_const(c, m->payload)));
         else
-            buf_line(b, "MSG_%s => Some(0),", mu);
+            out_line(b, "MSG_%s => Some(0),", mu);
     }
-    buf_line(b, "_ => None,");
+    out_line(b, "_ => None,");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "/// The schema name of message `type_id`, or `None` for an unknown id.");
+    out_line(b, "/// The schema name of message `type_id`, or `None` for an unknown id.");
     rs_sig(b, "pub const fn message_name(type_id: u32) -> Option<&'static str> {");
     b->indent++;
-    buf_line(b, "match type_id {");
+    out_line(b, "match type_id {");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
         rs_arm(b, fmt_keep(c, "MSG_%s", keep(c, name_upper(m->name))), fmt_keep(c, "Some(\"%s\")", m->name));
     }
-    buf_line(b, "_ => None,");
+    out_line(b, "_ => None,");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     b->indent--;
-    buf_line(b, "}");
+    out_line(b, "}");
     blank(b);
 
-    buf_line(b, "/// Why [`Message::decode`] failed.");
-    buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
-    buf_line(b, "pub enum DecodeError {");
-    buf_line(b, "    /// No message of schema `%s` has this type id.", s->name);
-    buf_line(b, "    UnknownTypeId(u32),");
-    buf_line(b, "    /// The payload is shorter than its struct.");
-    buf_line(b, "    Size(SizeError),");
-    buf_line(b, "}");
+    out_line(b, "/// Why [`Message::decode`] failed.");
+    out_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+    out_line(b, "pub enum DecodeError {");
+    out_line(b, "    /// No message of schema `%s` has this type id.", s->name);
+    out_line(b, "    UnknownTypeId(u32),");
+    out_line(b, "    /// The payload is shorter than its struct.");
+    out_line(b, "    Size(SizeError),");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "impl From<SizeError> for DecodeError {");
-    buf_line(b, "    fn from(err: SizeError) -> Self {");
-    buf_line(b, "        Self::Size(err)");
-    buf_line(b, "    }");
-    buf_line(b, "}");
+    out_line(b, "impl From<SizeError> for DecodeError {");
+    out_line(b, "    fn from(err: SizeError) -> Self {");
+    out_line(b, "        Self::Size(err)");
+    out_line(b, "    }");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "impl fmt::Display for DecodeError {");
-    buf_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
-    buf_line(b, "        match self {");
-    buf_line(b, "            Self::UnknownTypeId(id) => write!(f, \"unknown %s type id {id}\"),", s->name);
-    buf_line(b, "            Self::Size(err) => fmt::Display::fmt(err, f),");
-    buf_line(b, "        }");
-    buf_line(b, "    }");
-    buf_line(b, "}");
+    out_line(b, "impl fmt::Display for DecodeError {");
+    out_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    out_line(b, "        match self {");
+    out_line(b, "            Self::UnknownTypeId(id) => write!(f, \"unknown %s type id {id}\"),", s->name);
+    out_line(b, "            Self::Size(err) => fmt::Display::fmt(err, f),");
+    out_line(b, "        }");
+    out_line(b, "    }");
+    out_line(b, "}");
     blank(b);
-    buf_line(b, "impl std::error::Error for DecodeError {}");
+    out_line(b, "impl std::error::Error for DecodeError {}");
     blank(b);
 }
 
@@ -1550,9 +1597,9 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
     c.b = &body;
 
     /* fingerprint and message ids */
-    buf_line(&body, "/// Fingerprint of schema `%s`: bind a bus to it so that only peers built from the", s->name);
-    buf_line(&body, "/// same messages can connect.");
-    buf_line(&body, "pub const SCHEMA_FINGERPRINT: u64 = 0x%016" PRIx64 ";", s->fingerprint);
+    out_line(&body, "/// Fingerprint of schema `%s`: bind a bus to it so that only peers built from the", s->name);
+    out_line(&body, "/// same messages can connect.");
+    out_line(&body, "pub const SCHEMA_FINGERPRINT: u64 = 0x%016" PRIx64 ";", s->fingerprint);
     blank(&body);
     if (s->nmessages) {
         for (size_t i = 0; i < s->nmessages; i++) {
@@ -1560,30 +1607,30 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
             rs_doc(&body, m->doc, "/// ");
             if (!m->doc) {
                 if (m->payload)
-                    buf_line(&body, "/// Type id of `%s` (payload [`%s`]).", m->name,
+                    out_line(&body, "/// Type id of `%s` (payload [`%s`]).", m->name,
                              rs_struct_ref(&c, m->payload, ""));
                 else
-                    buf_line(&body, "/// Type id of `%s` (empty payload).", m->name);
+                    out_line(&body, "/// Type id of `%s` (empty payload).", m->name);
             }
-            buf_line(&body, "pub const MSG_%s: u32 = %" PRIu32 ";", keep(&c, name_upper(m->name)), m->id);
+            out_line(&body, "pub const MSG_%s: u32 = %" PRIu32 ";", keep(&c, name_upper(m->name)), m->id);
         }
         blank(&body);
     }
     if (s->nreserved) {
-        buf_line(&body, "/// Retired type ids (inclusive ranges): never reuse them.");
-        buf_printf(&body, "pub const RESERVED_TYPE_IDS: [(u32, u32); %zu] = [", s->nreserved);
+        out_line(&body, "/// Retired type ids (inclusive ranges): never reuse them.");
+        out_fmt(&body, "pub const RESERVED_TYPE_IDS: [(u32, u32); %zu] = [", s->nreserved);
         /* short lists fit on one line; rustfmt breaks longer ones */
         tc_buf items;
         memset(&items, 0, sizeof items);
         for (size_t i = 0; i < s->nreserved; i++)
-            buf_printf(&items, "%s(%" PRIu32 ", %" PRIu32 ")", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
+            out_fmt(&items, "%s(%" PRIu32 ", %" PRIu32 ")", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
         size_t head = strlen("pub const RESERVED_TYPE_IDS: [(u32, u32); ] = [") + 20;
         if (items.len <= RS_CALL_WIDTH && head + items.len + 2 <= RS_MAX_WIDTH) {
-            buf_printf(&body, "%s];\n", items.data ? items.data : "");
+            out_fmt(&body, "%s];\n", items.data ? items.data : "");
         } else {
             buf_puts(&body, "\n");
             for (size_t i = 0; i < s->nreserved; i++)
-                buf_printf(&body, "    (%" PRIu32 ", %" PRIu32 "),\n", s->reserved[i].lo, s->reserved[i].hi);
+                out_fmt(&body, "    (%" PRIu32 ", %" PRIu32 "),\n", s->reserved[i].lo, s->reserved[i].hi);
             buf_puts(&body, "];\n");
         }
         buf_free(&items);
@@ -1613,12 +1660,12 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
         rc = -1;
         goto done;
     }
-    buf_printf(b, "// @generated by tachc %s from %s. DO NOT EDIT.\n", TACHC_VERSION, path_for_banner(s->path));
+    out_fmt(b, "// @generated by tachc %s from %s. DO NOT EDIT.\n", TACHC_VERSION, path_for_banner(s->path));
     if (s->doc) {
         rs_doc(b, s->doc, "//! ");
         buf_puts(b, "//!\n");
     }
-    buf_printf(b, "//! Views over the messages of schema `%s`: read and write every field in place.\n", s->name);
+    out_fmt(b, "//! Views over the messages of schema `%s`: read and write every field in place.\n", s->name);
     buf_puts(b, "\n");
     bool any_use = c.use_fmt || c.nrefs;
     /* `use` lines, sorted as rustfmt sorts them: `core::fmt` before `super::x` */
@@ -1631,7 +1678,7 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
                 c.refs[j - 1] = t;
             }
         for (size_t i = 0; i < c.nrefs; i++)
-            buf_printf(b, "use super::%s;\n", c.refs[i]->name);
+            out_fmt(b, "use super::%s;\n", c.refs[i]->name);
     }
     if (c.use_fmt)
         buf_puts(b, "use core::fmt;\n");
@@ -1679,10 +1726,10 @@ int emit_rust(const tc_program *prog, tc_outputs *out)
     }
     memcpy(sorted, prog->schemas, prog->nschemas * sizeof *sorted);
     qsort(sorted, prog->nschemas, sizeof *sorted, cmp_schema_name);
-    buf_printf(b, "// @generated by tachc %s. DO NOT EDIT.\n", TACHC_VERSION);
+    out_fmt(b, "// @generated by tachc %s. DO NOT EDIT.\n", TACHC_VERSION);
     buf_puts(b, "//! Views over Tachyon message payloads, one module per schema.\n\n");
     for (size_t i = 0; i < prog->nschemas; i++)
-        buf_printf(b, "pub mod %s;\n", sorted[i]->name);
+        out_fmt(b, "pub mod %s;\n", sorted[i]->name);
     free(sorted);
     if (b->oom) {
         fprintf(stderr, "tachc: out of memory while generating Rust\n");
