@@ -229,11 +229,13 @@ static void emit_helpers(tc_buf *b)
         "#define TACHC_C_HELPERS_V1\n"
         "/* Little-endian loads and stores through memcpy: safe at any alignment, one\n"
         " * plain move on little-endian hosts, byte assembly elsewhere. */\n"
+        "#ifndef TACHC_HOST_LE /* -DTACHC_HOST_LE=0 forces the portable byte-by-byte path */\n"
         "#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \\\n"
         "    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__\n"
         "#define TACHC_HOST_LE 1\n"
         "#else\n"
         "#define TACHC_HOST_LE 0\n"
+        "#endif\n"
         "#endif\n"
         "\n"
         "#ifdef __cplusplus\n"
@@ -425,7 +427,7 @@ static void emit_enum(c_ctx *c, const tc_enum *en)
              prim_size(en->underlying), en->name, prim_size(en->underlying));
     if (!en->is_flags) {
         blank(b);
-        buf_line(b, "/* Returns the name of an %s value, or NULL for a value the schema does not define. */",
+        buf_line(b, "/* Returns the name of a %s value, or NULL for a value the schema does not define. */",
                  en->name);
         buf_line(b, "static inline const char *%s_name(%s v)", snake(c->ns, en->name), td);
         buf_line(b, "{");
@@ -574,18 +576,21 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
         const tc_type *e = t->elem;
         char count[512];
         snprintf(count, sizeof count, "%s_%s_COUNT", up, fu);
+        char at_i[600]; /* the address expression of element i, after the cast */
+        if (e->size == 1)
+            snprintf(at_i, sizeof at_i, "%s + i", off);
+        else
+            snprintf(at_i, sizeof at_i, "%s + i * %" PRIu64 "u", off, e->size);
         if (e->kind == TC_T_STRUCT) {
             buf_line(b, "/* Element i (a %s), or NULL when i >= %s. */", e->st->name, count);
             buf_line(b, "static inline const void *%s_%s_at(const void *p, size_t i)", pre, fs);
             buf_line(b, "{");
-            buf_line(b, "    return i < %s ? (const unsigned char *)p + %s + i * %" PRIu64 "u : NULL;", count, off,
-                     e->size);
+            buf_line(b, "    return i < %s ? (const unsigned char *)p + %s : NULL;", count, at_i);
             buf_line(b, "}");
             blank(b);
             buf_line(b, "static inline void *%s_%s_at_mut(void *p, size_t i)", pre, fs);
             buf_line(b, "{");
-            buf_line(b, "    return i < %s ? (unsigned char *)p + %s + i * %" PRIu64 "u : NULL;", count, off,
-                     e->size);
+            buf_line(b, "    return i < %s ? (unsigned char *)p + %s : NULL;", count, at_i);
             buf_line(b, "}");
             break;
         }
@@ -594,13 +599,12 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
         buf_line(b, "static inline %s %s_get_%s(const void *p, size_t i)", ty, pre, fs);
         buf_line(b, "{");
         if (e->kind == TC_T_PRIM)
-            buf_line(b, "    return i < %s ? tachc_ld_%s((const unsigned char *)p + %s + i * %" PRIu64 "u) : 0;",
-                     count, ld_suffix(e), off, e->size);
+            buf_line(b, "    return i < %s ? tachc_ld_%s((const unsigned char *)p + %s) : 0;",
+                     count, ld_suffix(e), at_i);
         else
             buf_line(b,
-                     "    return i < %s ? (%s)tachc_ld_%s((const unsigned char *)p + %s + i * %" PRIu64
-                     "u) : (%s)0;",
-                     count, ty, ld_suffix(e), off, e->size, ty);
+                     "    return i < %s ? (%s)tachc_ld_%s((const unsigned char *)p + %s) : (%s)0;",
+                     count, ty, ld_suffix(e), at_i, ty);
         buf_line(b, "}");
         blank(b);
         buf_line(b, "/* Stores element i; returns 0, or -1 (writing nothing) when i >= %s. */", count);
@@ -608,23 +612,39 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
         buf_line(b, "{");
         buf_line(b, "    if (i >= %s)", count);
         buf_line(b, "        return -1;");
-        buf_line(b, "    tachc_st_%s((unsigned char *)p + %s + i * %" PRIu64 "u, v);", ld_suffix(e), off, e->size);
+        buf_line(b, "    tachc_st_%s((unsigned char *)p + %s, v);", ld_suffix(e), at_i);
         buf_line(b, "    return 0;");
         buf_line(b, "}");
         blank(b);
+        /* Whole-array copies: one memcpy on little-endian hosts (bool excepted:
+         * each byte is normalised to 0/1 on the way out). */
+        int bulk = e->prim != TC_BOOL;
         buf_line(b, "/* Copies all %s elements out to dst. */", count);
         buf_line(b, "static inline void %s_copy_%s_out(const void *p, %s dst[%s])", pre, fs, ty, count);
         buf_line(b, "{");
+        if (bulk) {
+            buf_line(b, "#if TACHC_HOST_LE");
+            buf_line(b, "    memcpy(dst, (const unsigned char *)p + %s, %s_%s_SIZE);", off, up, fu);
+            buf_line(b, "#else");
+        }
         buf_line(b, "    for (size_t i = 0; i < %s; i++)", count);
         buf_line(b, "        dst[i] = %s_get_%s(p, i);", pre, fs);
+        if (bulk)
+            buf_line(b, "#endif");
         buf_line(b, "}");
         blank(b);
         buf_line(b, "/* Stores all %s elements from src. */", count);
         buf_line(b, "static inline void %s_copy_%s_in(void *p, const %s src[%s])", pre, fs, ty, count);
         buf_line(b, "{");
+        if (bulk) {
+            buf_line(b, "#if TACHC_HOST_LE");
+            buf_line(b, "    memcpy((unsigned char *)p + %s, src, %s_%s_SIZE);", off, up, fu);
+            buf_line(b, "#else");
+        }
         buf_line(b, "    for (size_t i = 0; i < %s; i++)", count);
-        buf_line(b, "        tachc_st_%s((unsigned char *)p + %s + i * %" PRIu64 "u, src[i]);", ld_suffix(e), off,
-                 e->size);
+        buf_line(b, "        tachc_st_%s((unsigned char *)p + %s, src[i]);", ld_suffix(e), at_i);
+        if (bulk)
+            buf_line(b, "#endif");
         buf_line(b, "}");
         break;
     }

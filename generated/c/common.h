@@ -21,11 +21,13 @@ extern "C" {
 #define TACHC_C_HELPERS_V1
 /* Little-endian loads and stores through memcpy: safe at any alignment, one
  * plain move on little-endian hosts, byte assembly elsewhere. */
+#ifndef TACHC_HOST_LE /* -DTACHC_HOST_LE=0 forces the portable byte-by-byte path */
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define TACHC_HOST_LE 1
 #else
 #define TACHC_HOST_LE 0
+#endif
 #endif
 
 #ifdef __cplusplus
@@ -200,7 +202,7 @@ typedef uint8_t side_t; /* enum Side : u8 */
 #define SIDE_SELL ((side_t)2u)
 TACHC_STATIC_ASSERT(sizeof(side_t) == 1, "Side is stored in 1 byte(s)");
 
-/* Returns the name of an Side value, or NULL for a value the schema does not define. */
+/* Returns the name of a Side value, or NULL for a value the schema does not define. */
 static inline const char *side_name(side_t v)
 {
     if (v == SIDE_BUY)

@@ -26,11 +26,13 @@ extern "C" {
 #define TACHC_C_HELPERS_V1
 /* Little-endian loads and stores through memcpy: safe at any alignment, one
  * plain move on little-endian hosts, byte assembly elsewhere. */
+#ifndef TACHC_HOST_LE /* -DTACHC_HOST_LE=0 forces the portable byte-by-byte path */
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define TACHC_HOST_LE 1
 #else
 #define TACHC_HOST_LE 0
+#endif
 #endif
 
 #ifdef __cplusplus
@@ -216,7 +218,7 @@ typedef uint8_t color_t; /* enum Color : u8 */
 #define COLOR_BLUE ((color_t)255u)
 TACHC_STATIC_ASSERT(sizeof(color_t) == 1, "Color is stored in 1 byte(s)");
 
-/* Returns the name of an Color value, or NULL for a value the schema does not define. */
+/* Returns the name of a Color value, or NULL for a value the schema does not define. */
 static inline const char *color_name(color_t v)
 {
     if (v == COLOR_RED)
@@ -237,7 +239,7 @@ typedef int16_t level_t; /* enum Level : i16 */
 #define LEVEL_HIGH ((level_t)32767)
 TACHC_STATIC_ASSERT(sizeof(level_t) == 2, "Level is stored in 2 byte(s)");
 
-/* Returns the name of an Level value, or NULL for a value the schema does not define. */
+/* Returns the name of a Level value, or NULL for a value the schema does not define. */
 static inline const char *level_name(level_t v)
 {
     if (v == LEVEL_LOW)
@@ -557,22 +559,30 @@ static inline int collections_set_samples(void *p, size_t i, int16_t v)
 /* Copies all COLLECTIONS_SAMPLES_COUNT elements out to dst. */
 static inline void collections_copy_samples_out(const void *p, int16_t dst[COLLECTIONS_SAMPLES_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy(dst, (const unsigned char *)p + COLLECTIONS_SAMPLES_OFFSET, COLLECTIONS_SAMPLES_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_SAMPLES_COUNT; i++)
         dst[i] = collections_get_samples(p, i);
+#endif
 }
 
 /* Stores all COLLECTIONS_SAMPLES_COUNT elements from src. */
 static inline void collections_copy_samples_in(void *p, const int16_t src[COLLECTIONS_SAMPLES_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy((unsigned char *)p + COLLECTIONS_SAMPLES_OFFSET, src, COLLECTIONS_SAMPLES_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_SAMPLES_COUNT; i++)
         tachc_st_i16((unsigned char *)p + COLLECTIONS_SAMPLES_OFFSET + i * 2u, src[i]);
+#endif
 }
 
 /* Collections.colors @20 : Color[3] */
 /* Element i, or 0 when i >= COLLECTIONS_COLORS_COUNT. */
 static inline color_t collections_get_colors(const void *p, size_t i)
 {
-    return i < COLLECTIONS_COLORS_COUNT ? (color_t)tachc_ld_u8((const unsigned char *)p + COLLECTIONS_COLORS_OFFSET + i * 1u) : (color_t)0;
+    return i < COLLECTIONS_COLORS_COUNT ? (color_t)tachc_ld_u8((const unsigned char *)p + COLLECTIONS_COLORS_OFFSET + i) : (color_t)0;
 }
 
 /* Stores element i; returns 0, or -1 (writing nothing) when i >= COLLECTIONS_COLORS_COUNT. */
@@ -580,22 +590,30 @@ static inline int collections_set_colors(void *p, size_t i, color_t v)
 {
     if (i >= COLLECTIONS_COLORS_COUNT)
         return -1;
-    tachc_st_u8((unsigned char *)p + COLLECTIONS_COLORS_OFFSET + i * 1u, v);
+    tachc_st_u8((unsigned char *)p + COLLECTIONS_COLORS_OFFSET + i, v);
     return 0;
 }
 
 /* Copies all COLLECTIONS_COLORS_COUNT elements out to dst. */
 static inline void collections_copy_colors_out(const void *p, color_t dst[COLLECTIONS_COLORS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy(dst, (const unsigned char *)p + COLLECTIONS_COLORS_OFFSET, COLLECTIONS_COLORS_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_COLORS_COUNT; i++)
         dst[i] = collections_get_colors(p, i);
+#endif
 }
 
 /* Stores all COLLECTIONS_COLORS_COUNT elements from src. */
 static inline void collections_copy_colors_in(void *p, const color_t src[COLLECTIONS_COLORS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy((unsigned char *)p + COLLECTIONS_COLORS_OFFSET, src, COLLECTIONS_COLORS_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_COLORS_COUNT; i++)
-        tachc_st_u8((unsigned char *)p + COLLECTIONS_COLORS_OFFSET + i * 1u, src[i]);
+        tachc_st_u8((unsigned char *)p + COLLECTIONS_COLORS_OFFSET + i, src[i]);
+#endif
 }
 
 /**
@@ -620,15 +638,23 @@ static inline int collections_set_levels(void *p, size_t i, level_t v)
 /* Copies all COLLECTIONS_LEVELS_COUNT elements out to dst. */
 static inline void collections_copy_levels_out(const void *p, level_t dst[COLLECTIONS_LEVELS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy(dst, (const unsigned char *)p + COLLECTIONS_LEVELS_OFFSET, COLLECTIONS_LEVELS_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_LEVELS_COUNT; i++)
         dst[i] = collections_get_levels(p, i);
+#endif
 }
 
 /* Stores all COLLECTIONS_LEVELS_COUNT elements from src. */
 static inline void collections_copy_levels_in(void *p, const level_t src[COLLECTIONS_LEVELS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy((unsigned char *)p + COLLECTIONS_LEVELS_OFFSET, src, COLLECTIONS_LEVELS_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_LEVELS_COUNT; i++)
         tachc_st_i16((unsigned char *)p + COLLECTIONS_LEVELS_OFFSET + i * 2u, src[i]);
+#endif
 }
 
 /* Collections.perms @27 : Perm[2] */
@@ -650,15 +676,23 @@ static inline int collections_set_perms(void *p, size_t i, perm_t v)
 /* Copies all COLLECTIONS_PERMS_COUNT elements out to dst. */
 static inline void collections_copy_perms_out(const void *p, perm_t dst[COLLECTIONS_PERMS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy(dst, (const unsigned char *)p + COLLECTIONS_PERMS_OFFSET, COLLECTIONS_PERMS_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_PERMS_COUNT; i++)
         dst[i] = collections_get_perms(p, i);
+#endif
 }
 
 /* Stores all COLLECTIONS_PERMS_COUNT elements from src. */
 static inline void collections_copy_perms_in(void *p, const perm_t src[COLLECTIONS_PERMS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy((unsigned char *)p + COLLECTIONS_PERMS_OFFSET, src, COLLECTIONS_PERMS_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_PERMS_COUNT; i++)
         tachc_st_u32((unsigned char *)p + COLLECTIONS_PERMS_OFFSET + i * 4u, src[i]);
+#endif
 }
 
 /**
@@ -709,7 +743,7 @@ static inline void collections_set_side(void *p, side_t v)
 /* Element i, or 0 when i >= COLLECTIONS_READY_COUNT. */
 static inline bool collections_get_ready(const void *p, size_t i)
 {
-    return i < COLLECTIONS_READY_COUNT ? tachc_ld_bool((const unsigned char *)p + COLLECTIONS_READY_OFFSET + i * 1u) : 0;
+    return i < COLLECTIONS_READY_COUNT ? tachc_ld_bool((const unsigned char *)p + COLLECTIONS_READY_OFFSET + i) : 0;
 }
 
 /* Stores element i; returns 0, or -1 (writing nothing) when i >= COLLECTIONS_READY_COUNT. */
@@ -717,7 +751,7 @@ static inline int collections_set_ready(void *p, size_t i, bool v)
 {
     if (i >= COLLECTIONS_READY_COUNT)
         return -1;
-    tachc_st_bool((unsigned char *)p + COLLECTIONS_READY_OFFSET + i * 1u, v);
+    tachc_st_bool((unsigned char *)p + COLLECTIONS_READY_OFFSET + i, v);
     return 0;
 }
 
@@ -732,7 +766,7 @@ static inline void collections_copy_ready_out(const void *p, bool dst[COLLECTION
 static inline void collections_copy_ready_in(void *p, const bool src[COLLECTIONS_READY_COUNT])
 {
     for (size_t i = 0; i < COLLECTIONS_READY_COUNT; i++)
-        tachc_st_bool((unsigned char *)p + COLLECTIONS_READY_OFFSET + i * 1u, src[i]);
+        tachc_st_bool((unsigned char *)p + COLLECTIONS_READY_OFFSET + i, src[i]);
 }
 
 /* Collections.weights @80 : f64[2] */
@@ -754,15 +788,23 @@ static inline int collections_set_weights(void *p, size_t i, double v)
 /* Copies all COLLECTIONS_WEIGHTS_COUNT elements out to dst. */
 static inline void collections_copy_weights_out(const void *p, double dst[COLLECTIONS_WEIGHTS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy(dst, (const unsigned char *)p + COLLECTIONS_WEIGHTS_OFFSET, COLLECTIONS_WEIGHTS_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_WEIGHTS_COUNT; i++)
         dst[i] = collections_get_weights(p, i);
+#endif
 }
 
 /* Stores all COLLECTIONS_WEIGHTS_COUNT elements from src. */
 static inline void collections_copy_weights_in(void *p, const double src[COLLECTIONS_WEIGHTS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy((unsigned char *)p + COLLECTIONS_WEIGHTS_OFFSET, src, COLLECTIONS_WEIGHTS_SIZE);
+#else
     for (size_t i = 0; i < COLLECTIONS_WEIGHTS_COUNT; i++)
         tachc_st_f64((unsigned char *)p + COLLECTIONS_WEIGHTS_OFFSET + i * 8u, src[i]);
+#endif
 }
 
 /* ---- Envelope (60 bytes) ---- */

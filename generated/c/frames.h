@@ -24,11 +24,13 @@ extern "C" {
 #define TACHC_C_HELPERS_V1
 /* Little-endian loads and stores through memcpy: safe at any alignment, one
  * plain move on little-endian hosts, byte assembly elsewhere. */
+#ifndef TACHC_HOST_LE /* -DTACHC_HOST_LE=0 forces the portable byte-by-byte path */
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define TACHC_HOST_LE 1
 #else
 #define TACHC_HOST_LE 0
+#endif
 #endif
 
 #ifdef __cplusplus
@@ -209,7 +211,7 @@ typedef uint8_t pixel_format_t; /* enum PixelFormat : u8 */
 #define PIXEL_FORMAT_YUV420 ((pixel_format_t)3u)
 TACHC_STATIC_ASSERT(sizeof(pixel_format_t) == 1, "PixelFormat is stored in 1 byte(s)");
 
-/* Returns the name of an PixelFormat value, or NULL for a value the schema does not define. */
+/* Returns the name of a PixelFormat value, or NULL for a value the schema does not define. */
 static inline const char *pixel_format_name(pixel_format_t v)
 {
     if (v == PIXEL_FORMAT_GRAY8)
@@ -278,15 +280,23 @@ static inline int frame_set_samples(void *p, size_t i, float v)
 /* Copies all FRAME_SAMPLES_COUNT elements out to dst. */
 static inline void frame_copy_samples_out(const void *p, float dst[FRAME_SAMPLES_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy(dst, (const unsigned char *)p + FRAME_SAMPLES_OFFSET, FRAME_SAMPLES_SIZE);
+#else
     for (size_t i = 0; i < FRAME_SAMPLES_COUNT; i++)
         dst[i] = frame_get_samples(p, i);
+#endif
 }
 
 /* Stores all FRAME_SAMPLES_COUNT elements from src. */
 static inline void frame_copy_samples_in(void *p, const float src[FRAME_SAMPLES_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy((unsigned char *)p + FRAME_SAMPLES_OFFSET, src, FRAME_SAMPLES_SIZE);
+#else
     for (size_t i = 0; i < FRAME_SAMPLES_COUNT; i++)
         tachc_st_f32((unsigned char *)p + FRAME_SAMPLES_OFFSET + i * 4u, src[i]);
+#endif
 }
 
 /* ---- MediaHeader (32 bytes) ---- */
@@ -478,7 +488,7 @@ static inline void *video_frame_header_mut(void *p)
 /* Element i, or 0 when i >= VIDEO_FRAME_PIXELS_COUNT. */
 static inline uint8_t video_frame_get_pixels(const void *p, size_t i)
 {
-    return i < VIDEO_FRAME_PIXELS_COUNT ? tachc_ld_u8((const unsigned char *)p + VIDEO_FRAME_PIXELS_OFFSET + i * 1u) : 0;
+    return i < VIDEO_FRAME_PIXELS_COUNT ? tachc_ld_u8((const unsigned char *)p + VIDEO_FRAME_PIXELS_OFFSET + i) : 0;
 }
 
 /* Stores element i; returns 0, or -1 (writing nothing) when i >= VIDEO_FRAME_PIXELS_COUNT. */
@@ -486,22 +496,30 @@ static inline int video_frame_set_pixels(void *p, size_t i, uint8_t v)
 {
     if (i >= VIDEO_FRAME_PIXELS_COUNT)
         return -1;
-    tachc_st_u8((unsigned char *)p + VIDEO_FRAME_PIXELS_OFFSET + i * 1u, v);
+    tachc_st_u8((unsigned char *)p + VIDEO_FRAME_PIXELS_OFFSET + i, v);
     return 0;
 }
 
 /* Copies all VIDEO_FRAME_PIXELS_COUNT elements out to dst. */
 static inline void video_frame_copy_pixels_out(const void *p, uint8_t dst[VIDEO_FRAME_PIXELS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy(dst, (const unsigned char *)p + VIDEO_FRAME_PIXELS_OFFSET, VIDEO_FRAME_PIXELS_SIZE);
+#else
     for (size_t i = 0; i < VIDEO_FRAME_PIXELS_COUNT; i++)
         dst[i] = video_frame_get_pixels(p, i);
+#endif
 }
 
 /* Stores all VIDEO_FRAME_PIXELS_COUNT elements from src. */
 static inline void video_frame_copy_pixels_in(void *p, const uint8_t src[VIDEO_FRAME_PIXELS_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy((unsigned char *)p + VIDEO_FRAME_PIXELS_OFFSET, src, VIDEO_FRAME_PIXELS_SIZE);
+#else
     for (size_t i = 0; i < VIDEO_FRAME_PIXELS_COUNT; i++)
-        tachc_st_u8((unsigned char *)p + VIDEO_FRAME_PIXELS_OFFSET + i * 1u, src[i]);
+        tachc_st_u8((unsigned char *)p + VIDEO_FRAME_PIXELS_OFFSET + i, src[i]);
+#endif
 }
 
 /* ---- AudioFrame (1952 bytes) ---- */
@@ -566,15 +584,23 @@ static inline int audio_frame_set_samples(void *p, size_t i, int16_t v)
 /* Copies all AUDIO_FRAME_SAMPLES_COUNT elements out to dst. */
 static inline void audio_frame_copy_samples_out(const void *p, int16_t dst[AUDIO_FRAME_SAMPLES_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy(dst, (const unsigned char *)p + AUDIO_FRAME_SAMPLES_OFFSET, AUDIO_FRAME_SAMPLES_SIZE);
+#else
     for (size_t i = 0; i < AUDIO_FRAME_SAMPLES_COUNT; i++)
         dst[i] = audio_frame_get_samples(p, i);
+#endif
 }
 
 /* Stores all AUDIO_FRAME_SAMPLES_COUNT elements from src. */
 static inline void audio_frame_copy_samples_in(void *p, const int16_t src[AUDIO_FRAME_SAMPLES_COUNT])
 {
+#if TACHC_HOST_LE
+    memcpy((unsigned char *)p + AUDIO_FRAME_SAMPLES_OFFSET, src, AUDIO_FRAME_SAMPLES_SIZE);
+#else
     for (size_t i = 0; i < AUDIO_FRAME_SAMPLES_COUNT; i++)
         tachc_st_i16((unsigned char *)p + AUDIO_FRAME_SAMPLES_OFFSET + i * 2u, src[i]);
+#endif
 }
 
 /* ---- messages of schema frames ---- */

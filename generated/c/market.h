@@ -20,11 +20,13 @@ extern "C" {
 #define TACHC_C_HELPERS_V1
 /* Little-endian loads and stores through memcpy: safe at any alignment, one
  * plain move on little-endian hosts, byte assembly elsewhere. */
+#ifndef TACHC_HOST_LE /* -DTACHC_HOST_LE=0 forces the portable byte-by-byte path */
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define TACHC_HOST_LE 1
 #else
 #define TACHC_HOST_LE 0
+#endif
 #endif
 
 #ifdef __cplusplus

@@ -31,6 +31,7 @@ WARN="-Wall -Wextra -Werror -pedantic -Wconversion -Wsign-conversion -Wshadow -W
 builds=(
     "gcc-c11|gcc|-x c -std=c11 -O2 $WARN -Wstrict-prototypes -Wmissing-prototypes"
     "clang-c11-asan-ubsan|clang|-x c -std=c11 -O1 -g $WARN -Wstrict-prototypes -Wmissing-prototypes -fsanitize=address,undefined -fno-sanitize-recover=all"
+    "gcc-c11-portable-byte-order|gcc|-x c -std=c11 -O2 -DTACHC_HOST_LE=0 $WARN -Wstrict-prototypes -Wmissing-prototypes"
     "g++-c++17|g++|-x c++ -std=c++17 -O2 $WARN"
     "clang++-c++17|clang++|-x c++ -std=c++17 -O2 $WARN"
 )
