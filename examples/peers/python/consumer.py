@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""The Python consumer of the example streams.
+
+Listens with the bus bound to the schema's fingerprint, reads every message in place and
+checks it against the deterministic stream (type, every field, order, count) until End.
+
+    consumer.py --socket PATH [--stream market|frames] [--count N] [--stamp index|clock]
+                [--mode typed|batch] [--capacity BYTES]
+
+market: each tick is read in place with the generated record struct
+(MarketTick.unpack_from over the ring slot), or, with --mode batch, whole batches at once as
+NumPy record arrays of the generated dtype over the ring.
+frames: each 1 KiB Frame becomes a NumPy float32 array through DLPack, without a copy
+(np.from_dlpack on the received message; torch.from_dlpack too when PyTorch is installed),
+or, with --mode batch, a batch of frames becomes one (n, 256) array over the ring.
+"""
+import sys
+import time
+
+import stream
+
+
+class Mismatch(Exception):
+    pass
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.received = 0
+        self.asks = 0
+        self.checksum = 0
+        self.first = 0.0
+        self.latency = []
+
+
+def end_of_stream(tachyon, schema, type_id: int, size: int) -> bool:
+    return type_id == schema.MSG_END and size == 0
+
+
+def receive_market_typed(bus, tachyon, market, args, t: Tally) -> None:
+    fields, tick_type, unpack = stream.tick_fields, stream.tick_type, market.MarketTick.unpack_from
+    clock, now, end = args.stamp == "clock", time.time_ns, market.MSG_END
+    tick_size = market.MarketTick.SIZE
+    while True:
+        with bus.recv_zero_copy() as rx:
+            if not t.first:
+                t.first = time.perf_counter()
+            type_id, size = rx.type_id, rx.size
+            if type_id == end and size == 0:
+                return
+            i = t.received
+            if i >= args.count:
+                raise Mismatch(f"more than the {args.count} messages expected")
+            if size < tick_size or market.payload_size(type_id) != tick_size:
+                raise Mismatch(f"tick {i}: type {type_id} with {size} bytes is not a tick")
+            got = unpack(rx)  # every field, read in place from the ring slot
+        symbol, price, quantity, stamp = got
+        want = fields(i)
+        if type_id != tick_type(i) or symbol.rstrip(b"\0") != want[0] or price != want[1] or \
+                quantity != want[2] or (not clock and stamp != want[3]):
+            raise Mismatch(f"tick {i} differs: got {market.message_name(type_id)} {got}, "
+                           f"expected {market.message_name(tick_type(i))} {want}")
+        if clock:
+            t.latency.append(now() - stamp)
+        t.asks += type_id == 2
+        t.checksum += quantity + int(price * 4)
+        t.received = i + 1
+
+
+def receive_market_batch(bus, tachyon, market, args, t: Tally) -> None:
+    import numpy as np
+    dtype = market.MarketTick.numpy_dtype()
+    while True:
+        with bus.drain_batch(max=args.batch) as batch:
+            if not t.first:
+                t.first = time.perf_counter()
+            n = len(batch)
+            last = batch[n - 1]
+            done = end_of_stream(tachyon, market, last.type_id, last.size)
+            ticks = n - 1 if done else n
+            if t.received + ticks > args.count:
+                raise Mismatch(f"more than the {args.count} messages expected")
+            if ticks:
+                got_ids = np.fromiter((batch[k].type_id for k in range(ticks)), dtype=np.uint32, count=ticks)
+                want, want_ids = stream.expected_ticks(np, t.received, ticks, dtype)
+                # The batch's records as arrays of the generated dtype over the ring (no copy);
+                # more than one array when the batch wraps around the ring's end.
+                parts = _records(np, batch, ticks, dtype) if done else batch.as_arrays(dtype)
+                got = np.concatenate(parts) if len(parts) != 1 else parts[0]
+                _compare_ticks(np, got, want, got_ids, want_ids, t.received, args.stamp == "clock")
+                if args.stamp == "clock":
+                    t.latency.extend((time.time_ns() - got["timestamp"].astype(np.int64)).tolist())
+                t.asks += int((got_ids == 2).sum())
+                t.checksum += int(got["quantity"].astype(np.uint64).sum()) + \
+                    int((got["price"] * 4).astype(np.uint64).sum())
+                t.received += ticks
+                del parts, got  # release the ring views before the batch is committed
+            if done:
+                return
+
+
+def _records(np, batch, count: int, dtype):
+    """The first `count` records of a batch that ends with End, each read in place."""
+    return [np.frombuffer(batch[k], dtype=dtype, count=1) for k in range(count)]
+
+
+def _compare_ticks(np, got, want, got_ids, want_ids, start: int, clock: bool) -> None:
+    same = (got_ids == want_ids) & (got["symbol"] == want["symbol"]) & (got["price"] == want["price"]) & \
+        (got["quantity"] == want["quantity"])
+    if not clock:
+        same &= got["timestamp"] == want["timestamp"]
+    if not same.all():
+        k = int(np.argmin(same))
+        raise Mismatch(f"tick {start + k} differs: got type {got_ids[k]} {got[k]}, "
+                       f"expected type {want_ids[k]} {want[k]}")
+
+
+def receive_frames_dlpack(bus, tachyon, frames, args, t: Tally) -> None:
+    import numpy as np
+    torch = _torch()
+    ramp = np.arange(256, dtype=np.float32)
+    frame_size, end = frames.Frame.SIZE, frames.MSG_END
+    while True:
+        with bus.recv_zero_copy() as rx:
+            if not t.first:
+                t.first = time.perf_counter()
+            if end_of_stream(tachyon, frames, rx.type_id, rx.size):
+                return
+            i = t.received
+            if i >= args.count:
+                raise Mismatch(f"more than the {args.count} messages expected")
+            if rx.type_id != frames.MSG_FRAME or rx.size < frame_size:
+                raise Mismatch(f"frame {i}: type {rx.type_id} with {rx.size} bytes is not a Frame")
+            # DLPack: a uint8 tensor over the ring slot itself; viewed as the Frame's f32[256].
+            samples = np.from_dlpack(rx)[:frame_size].view("<f4")
+            if i == 0:
+                _prove_zero_copy(np, samples, rx, torch)
+            base = stream.frame_base(i)
+            if not np.array_equal(samples - ramp, np.full(256, base, dtype=np.float32)):
+                k = int(np.argmax(samples != ramp + np.float32(base)))
+                raise Mismatch(f"frame {i} sample {k} is {samples[k]}, expected {base + k}")
+            t.checksum += int(samples.sum(dtype=np.float64))
+            del samples
+        t.received = i + 1
+
+
+def receive_frames_batch(bus, tachyon, frames, args, t: Tally) -> None:
+    import numpy as np
+    ramp = np.arange(256, dtype=np.float32)
+    dtype = frames.Frame.numpy_dtype()
+    while True:
+        with bus.drain_batch(max=args.batch) as batch:
+            if not t.first:
+                t.first = time.perf_counter()
+            n = len(batch)
+            last = batch[n - 1]
+            done = end_of_stream(tachyon, frames, last.type_id, last.size)
+            count = n - 1 if done else n
+            if t.received + count > args.count:
+                raise Mismatch(f"more than the {args.count} messages expected")
+            for k in range(count):
+                if batch[k].type_id != frames.MSG_FRAME:
+                    raise Mismatch(f"frame {t.received + k}: type {batch[k].type_id} is not a Frame")
+            # (n,) records of f32[256] over the ring, no copy; a batch that wraps around the
+            # ring's end gives two arrays.
+            parts = _records(np, batch, count, dtype) if done else batch.as_arrays(dtype)
+            _check_frame_runs(np, parts, ramp, t)
+            del parts  # release the ring views before the batch is committed
+            if done:
+                return
+
+
+def _check_frame_runs(np, parts, ramp, t: Tally) -> None:
+    """Checks every sample of each run of frames (an (m,) record array over the ring)."""
+    for part in parts:
+        samples = part["samples"]  # (m, 256) float32 view
+        m = len(samples)
+        bases = (np.arange(t.received, t.received + m, dtype=np.int64) % 65536 * 256).astype(np.float32)
+        if not np.array_equal(samples - ramp, np.broadcast_to(bases[:, None], samples.shape)):
+            row = int(np.argmax((samples != ramp + bases[:, None]).any(axis=1)))
+            raise Mismatch(f"frame {t.received + row} differs: {samples[row][:4]}...")
+        t.checksum += int(samples.sum(dtype=np.float64))
+        t.received += m
+
+
+def _torch():
+    try:
+        import torch
+        return torch
+    except ImportError:
+        return None
+
+
+def _prove_zero_copy(np, samples, rx, torch) -> None:
+    """The DLPack array must alias the message in the ring, not a copy of it."""
+    with memoryview(rx) as mv:
+        ring = np.frombuffer(mv, dtype=np.uint8)
+        if not np.shares_memory(samples, ring):
+            raise Mismatch("np.from_dlpack copied the frame")
+        if torch is not None:
+            tensor = torch.from_dlpack(rx)
+            if tensor.data_ptr() != ring.ctypes.data:
+                raise Mismatch("torch.from_dlpack copied the frame")
+        del ring
+
+
+def main() -> int:
+    args = stream.parse_args("consumer")
+    import tachyon
+    import frames
+    import market
+    schema = market if args.stream == "market" else frames
+    try:
+        bus = tachyon.Bus.listen(args.socket, args.capacity, schema=schema, timeout=30.0)
+    except tachyon.SchemaMismatch as e:
+        print(f"consumer: refused the producer: schema mismatch ({e})", file=sys.stderr)
+        return stream.EXIT_SCHEMA
+    except tachyon.TachyonError as e:
+        print(f"consumer: listen {args.socket}: {e}", file=sys.stderr)
+        return stream.EXIT_FAIL
+    t = Tally()
+    if args.stream == "market":
+        mode = args.mode or "typed"
+        run = receive_market_batch if mode == "batch" else receive_market_typed
+    else:
+        mode = "batch" if args.mode == "batch" else "dlpack"
+        run = receive_frames_batch if mode == "batch" else receive_frames_dlpack
+    try:
+        with bus:
+            run(bus, tachyon, schema, args, t)
+    except Mismatch as e:
+        print(f"consumer: {e}", file=sys.stderr)
+        return stream.EXIT_FAIL
+    except tachyon.TachyonError as e:
+        print(f"consumer: after {t.received} messages, before End: {e}", file=sys.stderr)
+        return stream.EXIT_FAIL
+    secs = max(time.perf_counter() - t.first, 1e-9)
+    if t.received != args.count:
+        print(f"consumer: End after {t.received} messages, expected {args.count}", file=sys.stderr)
+        return stream.EXIT_FAIL
+    if not args.quiet:
+        rate = t.received / secs
+        if args.stream == "market":
+            print(f"consumer: {t.received} ticks ({t.received - t.asks} bid, {t.asks} ask) + End in {secs:.3f} s: "
+                  f"{rate / 1e6:.2f} M msg/s, checksum {t.checksum & 0xFFFFFFFFFFFFFFFF:016x} ({mode} mode)")
+            if t.latency:
+                print(stream.percentiles_us(t.latency))
+        else:
+            torch = "NumPy and PyTorch" if _torch() else "NumPy"
+            print(f"consumer: {t.received} frames + End in {secs:.3f} s: {rate:.0f} frames/s, "
+                  f"{rate * frames.Frame.SIZE / 1e9:.2f} GB/s ({mode} mode, read as {torch} arrays without a copy), "
+                  f"checksum {t.checksum & 0xFFFFFFFFFFFFFFFF:016x}")
+        print("consumer: OK, every field of every message checked")
+    return stream.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
