@@ -93,3 +93,45 @@ func pairB(b *testing.B, name string) (rx, tx *tachyon.Bus) {
 	b.Cleanup(func() { rx.Close(); tx.Close() })
 	return rx, tx
 }
+
+// BenchmarkMarketTickSendBatch fills 256 ticks through the generated view in
+// a Go buffer and sends them with one SendBatch call.
+func BenchmarkMarketTickSendBatch(b *testing.B) {
+	rx, tx := pairB(b, "bench-sendbatch")
+	done := make(chan uint64)
+	go func() {
+		var n uint64
+		for {
+			c, err := rx.RecvBatch(context.Background(), 256, func(uint32, []byte) error { return nil })
+			n += uint64(c)
+			if err != nil {
+				done <- n
+				return
+			}
+		}
+	}()
+	const batch = 256
+	records := make([]byte, batch*market.MarketTickSize)
+	typeIDs := make([]uint32, batch)
+	ctx := context.Background()
+	b.SetBytes(market.MarketTickSize)
+	b.ResetTimer()
+	for i := 0; i < b.N; i += batch {
+		n := min(batch, b.N-i)
+		for k := 0; k < n; k++ {
+			tick := market.MarketTick(records[k*market.MarketTickSize : (k+1)*market.MarketTickSize])
+			tick.SetPrice(float64(i + k))
+			tick.SetQuantity(uint32(i + k))
+			tick.SetTimestamp(uint64(i + k))
+			typeIDs[k] = market.MsgBid
+		}
+		if _, err := tx.SendBatch(ctx, records, market.MarketTickSize, typeIDs[:n]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tx.Close()
+	if got := <-done; got != uint64(b.N) {
+		b.Fatalf("consumer saw %d of %d", got, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mmsg/s")
+}

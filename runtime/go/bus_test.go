@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -373,5 +374,84 @@ func TestErrorsDescribeThemselves(t *testing.T) {
 	wrapped := errors.Join(errors.New("context"), tachyon.ErrPeerGone)
 	if !errors.Is(wrapped, tachyon.ErrPeerGone) || errors.Is(wrapped, tachyon.ErrTimeout) {
 		t.Fatal("errors.Is through wrapping")
+	}
+}
+
+func TestSendBatchWaitsForRoomAndKeepsOrder(t *testing.T) {
+	rx, tx := pair(t, "sendbatch", 1<<10) // about 15 records of 40 bytes fit at once
+	const n, size = 5000, 40
+	records := make([]byte, n*size)
+	typeIDs := make([]uint32, n)
+	for i := range typeIDs {
+		copy(records[i*size:], payload(i, size))
+		typeIDs[i] = uint32(i)
+	}
+	if _, err := tx.SendBatch(context.Background(), records[:size], size, typeIDs[:2]); !errors.Is(err, tachyon.ErrInvalidArg) {
+		t.Fatalf("records shorter than the type ids: %v", err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		sent, err := tx.SendBatch(context.Background(), records, size, typeIDs)
+		if err == nil && sent != n {
+			err = fmt.Errorf("sent %d of %d", sent, n)
+		}
+		errc <- err
+	}()
+	for i := 0; i < n; i++ {
+		err := rx.Recv(context.Background(), func(id uint32, d []byte) error {
+			if id != uint32(i) || !bytes.Equal(d, payload(i, size)) {
+				return fmt.Errorf("message %d: type %d", i, id)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if tx.Stats().FullEvents == 0 {
+		t.Fatal("a 1 KiB ring should have filled")
+	}
+}
+
+func TestBlockedSendEndsWhenTheConsumerCloses(t *testing.T) {
+	rx, tx := pair(t, "consumer-gone", 1<<8)
+	go func() { time.Sleep(30 * time.Millisecond); rx.Close() }()
+	var err error
+	for i := 0; i < 100 && err == nil; i++ {
+		err = tx.Send(context.Background(), make([]byte, 64), 1)
+	}
+	if !errors.Is(err, tachyon.ErrPeerGone) {
+		t.Fatalf("send to a closed consumer: %v", err)
+	}
+}
+
+func TestCloseWhileHoldingAReservation(t *testing.T) {
+	rx, tx := pair(t, "close-holding", 1<<12)
+	if err := tx.Send(context.Background(), []byte("kept"), 1); err != nil {
+		t.Fatal(err)
+	}
+	slot, err := tx.AcquireTx(context.Background(), 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(slot.Bytes(), "dropped")
+	tx.Close()
+	if slot.Bytes() != nil || !errors.Is(slot.Commit(7, 2), tachyon.ErrState) {
+		t.Fatal("a Tx must die with its bus")
+	}
+	err = rx.Recv(context.Background(), func(id uint32, d []byte) error {
+		if id != 1 || string(d) != "kept" {
+			return fmt.Errorf("got type %d %q", id, d)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rx.AcquireRx(context.Background()); !errors.Is(err, tachyon.ErrPeerGone) {
+		t.Fatalf("the uncommitted reservation must not arrive: %v", err)
 	}
 }
