@@ -9,7 +9,10 @@ import glob
 import os
 import sys
 
+import shutil
+
 from setuptools import Extension, setup
+from setuptools.command.sdist import sdist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -35,4 +38,16 @@ extension = Extension(
     extra_compile_args=["-std=gnu11", "-O2", "-fvisibility=hidden", "-Wno-unused-parameter"],
 )
 
-setup(ext_modules=[extension])
+class SDistWithRuntime(sdist):
+    """An sdist carries libtachyon's sources in _runtime/, so it builds away from the repository."""
+
+    def make_release_tree(self, base_dir, files):
+        super().make_release_tree(base_dir, files)
+        for sub in ("include", "src"):
+            dst = os.path.join(base_dir, "_runtime", sub)
+            os.makedirs(dst, exist_ok=True)
+            for f in glob.glob(os.path.join(RUNTIME, sub, "*.[ch]")):
+                shutil.copy2(f, dst)
+
+
+setup(ext_modules=[extension], cmdclass={"sdist": SDistWithRuntime})
