@@ -1212,15 +1212,21 @@ pub struct SizeError {
 
 impl fmt::Display for SizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} needs {} bytes, got {}",
-            self.type_name, self.expected, self.actual
-        )
+        write!(f, "{} needs {} bytes, ", self.type_name, self.expected)?;
+        write!(f, "got {}", self.actual)
     }
 }
 
 impl std::error::Error for SizeError {}
+
+impl SizeError {
+    // Skipped: rustfmt's default and "Max" width heuristics lay this literal out
+    // differently, and crates that include this file may use either.
+    #[rustfmt::skip]
+    const fn new(type_name: &'static str, expected: usize, actual: usize) -> Self {
+        Self { type_name, expected, actual }
+    }
+}
 
 /// A stored value that names no value of its enum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1258,15 +1264,20 @@ pub struct TextError {
 
 impl fmt::Display for TextError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} holds {} bytes, text has {}",
-            self.field, self.capacity, self.len
-        )
+        write!(f, "{} holds {} bytes, ", self.field, self.capacity)?;
+        write!(f, "text has {}", self.len)
     }
 }
 
 impl std::error::Error for TextError {}
+
+impl TextError {
+    // Skipped for the same reason as SizeError::new.
+    #[rustfmt::skip]
+    const fn new(field: &'static str, capacity: usize, len: usize) -> Self {
+        Self { field, capacity, len }
+    }
+}
 
 /// The first `N` bytes of `bytes`, or a [`SizeError`] naming `type_name`.
 fn view<'b, const N: usize>(
@@ -1274,11 +1285,8 @@ fn view<'b, const N: usize>(
     bytes: &'b [u8],
 ) -> Result<&'b [u8; N], SizeError> {
     let actual = bytes.len();
-    bytes.first_chunk().ok_or(SizeError {
-        type_name,
-        expected: N,
-        actual,
-    })
+    let error = SizeError::new(type_name, N, actual);
+    bytes.first_chunk().ok_or(error)
 }
 
 /// The first `N` bytes of `bytes`, or a [`SizeError`] naming `type_name`.
@@ -1287,26 +1295,20 @@ fn view_mut<'b, const N: usize>(
     bytes: &'b mut [u8],
 ) -> Result<&'b mut [u8; N], SizeError> {
     let actual = bytes.len();
-    bytes.first_chunk_mut().ok_or(SizeError {
-        type_name,
-        expected: N,
-        actual,
-    })
+    let error = SizeError::new(type_name, N, actual);
+    bytes.first_chunk_mut().ok_or(error)
 }
 
 /// The `N` bytes at `offset`. Callers pass offsets inside their struct (the layout
 /// asserts above and the index checks keep them there), so this never fails.
 fn at<const N: usize>(bytes: &[u8], offset: usize) -> &[u8; N] {
-    bytes[offset..offset + N]
-        .try_into()
-        .expect("field inside its struct")
+    bytes[offset..offset + N].try_into().expect("in bounds")
 }
 
 /// The `N` bytes at `offset`, writable; in bounds as for [`at`].
 fn at_mut<const N: usize>(bytes: &mut [u8], offset: usize) -> &mut [u8; N] {
-    (&mut bytes[offset..offset + N])
-        .try_into()
-        .expect("field inside its struct")
+    let field = &mut bytes[offset..offset + N];
+    field.try_into().expect("in bounds")
 }
 
 /// The bytes of a `char[N]` field before the first NUL, as UTF-8.
@@ -1318,11 +1320,7 @@ fn text(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {
 /// Writes `value` NUL-padded into a `char[N]` field, or fails without writing.
 fn put_text(field: &'static str, bytes: &mut [u8], value: &str) -> Result<(), TextError> {
     if value.len() > bytes.len() {
-        return Err(TextError {
-            field,
-            capacity: bytes.len(),
-            len: value.len(),
-        });
+        return Err(TextError::new(field, bytes.len(), value.len()));
     }
     let (text, padding) = bytes.split_at_mut(value.len());
     text.copy_from_slice(value.as_bytes());

@@ -908,15 +908,21 @@ pub struct SizeError {
 
 impl fmt::Display for SizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} needs {} bytes, got {}",
-            self.type_name, self.expected, self.actual
-        )
+        write!(f, "{} needs {} bytes, ", self.type_name, self.expected)?;
+        write!(f, "got {}", self.actual)
     }
 }
 
 impl std::error::Error for SizeError {}
+
+impl SizeError {
+    // Skipped: rustfmt's default and "Max" width heuristics lay this literal out
+    // differently, and crates that include this file may use either.
+    #[rustfmt::skip]
+    const fn new(type_name: &'static str, expected: usize, actual: usize) -> Self {
+        Self { type_name, expected, actual }
+    }
+}
 
 /// A stored value that names no value of its enum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -947,11 +953,8 @@ fn view<'b, const N: usize>(
     bytes: &'b [u8],
 ) -> Result<&'b [u8; N], SizeError> {
     let actual = bytes.len();
-    bytes.first_chunk().ok_or(SizeError {
-        type_name,
-        expected: N,
-        actual,
-    })
+    let error = SizeError::new(type_name, N, actual);
+    bytes.first_chunk().ok_or(error)
 }
 
 /// The first `N` bytes of `bytes`, or a [`SizeError`] naming `type_name`.
@@ -960,26 +963,20 @@ fn view_mut<'b, const N: usize>(
     bytes: &'b mut [u8],
 ) -> Result<&'b mut [u8; N], SizeError> {
     let actual = bytes.len();
-    bytes.first_chunk_mut().ok_or(SizeError {
-        type_name,
-        expected: N,
-        actual,
-    })
+    let error = SizeError::new(type_name, N, actual);
+    bytes.first_chunk_mut().ok_or(error)
 }
 
 /// The `N` bytes at `offset`. Callers pass offsets inside their struct (the layout
 /// asserts above and the index checks keep them there), so this never fails.
 fn at<const N: usize>(bytes: &[u8], offset: usize) -> &[u8; N] {
-    bytes[offset..offset + N]
-        .try_into()
-        .expect("field inside its struct")
+    bytes[offset..offset + N].try_into().expect("in bounds")
 }
 
 /// The `N` bytes at `offset`, writable; in bounds as for [`at`].
 fn at_mut<const N: usize>(bytes: &mut [u8], offset: usize) -> &mut [u8; N] {
-    (&mut bytes[offset..offset + N])
-        .try_into()
-        .expect("field inside its struct")
+    let field = &mut bytes[offset..offset + N];
+    field.try_into().expect("in bounds")
 }
 
 /// Formats `len` items, item `i` given by the closure, as a list (for `Debug`).
