@@ -85,6 +85,11 @@ fn one_guard_at_a_time() {
     let (rx, tx) = pair("oneguard", 1 << 12);
     let g = tx.acquire_tx(8).unwrap();
     assert_eq!(tx.try_acquire_tx(8).unwrap_err(), Error::State);
+    assert_eq!(
+        tx.try_send(b"x", 1).unwrap_err(),
+        Error::State,
+        "no copy-send while a reservation is open"
+    );
     g.commit(0, 9).unwrap();
     tx.send(b"x", 10).unwrap();
     let first = rx.acquire_rx(100).unwrap();
