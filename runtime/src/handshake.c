@@ -506,6 +506,8 @@ tachyon_error_t tachyon_bus_listen(const char *path, size_t capacity, tachyon_bu
 
 static tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int *fd_out)
 {
+    int64_t retry_ns = 50000;
+
     for (;;) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         int e;
@@ -522,11 +524,13 @@ static tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadli
         case ENOENT:
         case ECONNREFUSED:
         case EAGAIN: { /* not listening yet, or its backlog is full: retry until the deadline */
-            struct timespec pause = {0, TI_CONNECT_RETRY_NS};
-            if (deadline != INT64_MAX && ti_now_ns() + TI_CONNECT_RETRY_NS > deadline)
+            struct timespec pause = {0, (long)retry_ns};
+            if (deadline != INT64_MAX && ti_now_ns() + retry_ns > deadline)
                 return TACHYON_ERR_NO_LISTENER;
             if (nanosleep(&pause, NULL) != 0 && errno == EINTR)
                 return TACHYON_ERR_INTERRUPTED;
+            /* Back off from 50 us (a listener that is about to bind) to 10 ms. */
+            retry_ns = retry_ns * 2 > TI_CONNECT_RETRY_NS ? TI_CONNECT_RETRY_NS : retry_ns * 2;
             continue;
         }
         case EACCES:

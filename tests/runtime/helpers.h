@@ -108,46 +108,49 @@ static inline uint64_t t_rand(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-/* Fills a payload for message number `seq` (first 8 bytes = seq when it fits,
- * the rest a pattern derived from seq) so the receiver can check it. */
+/* Fills a payload for message number `seq`: the first 8 bytes are seq (when
+ * they fit), each further 8-byte word a mix of seq and its offset, the tail
+ * bytes likewise, so a payload from another message, a shifted one, or a torn
+ * one does not verify. Cheap enough for tens of millions of messages. */
+static inline uint64_t t_word(uint64_t seq, size_t i)
+{
+    return ((seq + 1) * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)(i + 1) * 0xd6e8feb86659fd93ull);
+}
+
 static inline void t_fill(uint8_t *p, size_t size, uint64_t seq)
 {
-    uint64_t st = seq * 0x2545f4914f6cdd1dull + 1;
     size_t i = 0;
     if (size >= 8) {
         memcpy(p, &seq, 8);
         i = 8;
     }
     for (; i + 8 <= size; i += 8) {
-        uint64_t r = t_rand(&st);
-        memcpy(p + i, &r, 8);
+        uint64_t w = t_word(seq, i);
+        memcpy(p + i, &w, 8);
     }
     for (; i < size; i++)
-        p[i] = (uint8_t)(seq + i);
+        p[i] = (uint8_t)(t_word(seq, i) >> 56);
 }
 
 /* 1 if the payload is what t_fill wrote for `seq`. */
 static inline int t_verify(const uint8_t *p, size_t size, uint64_t seq)
 {
-    uint64_t st = seq * 0x2545f4914f6cdd1dull + 1;
+    uint64_t diff = 0;
     size_t i = 0;
     if (size >= 8) {
         uint64_t got;
         memcpy(&got, p, 8);
-        if (got != seq)
-            return 0;
+        diff |= got ^ seq;
         i = 8;
     }
     for (; i + 8 <= size; i += 8) {
-        uint64_t r = t_rand(&st), got;
+        uint64_t got;
         memcpy(&got, p + i, 8);
-        if (got != r)
-            return 0;
+        diff |= got ^ t_word(seq, i);
     }
     for (; i < size; i++)
-        if (p[i] != (uint8_t)(seq + i))
-            return 0;
-    return 1;
+        diff |= p[i] ^ (uint8_t)(t_word(seq, i) >> 56);
+    return diff == 0;
 }
 
 /* ---- A listener on a thread --------------------------------------------- */
