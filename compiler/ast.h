@@ -10,6 +10,7 @@
 #ifndef TACHC_AST_H
 #define TACHC_AST_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -171,6 +172,7 @@ typedef struct tc_parse_ctx {
     int end_line, end_col;           /* just after the latest token */
     int prev_end_line, prev_end_col; /* just after the token before it */
     char last_text[48];  /* the text of the latest token, for syntax errors */
+    jmp_buf fatal;       /* where a fatal lexer error unwinds to */
 } tc_parse_ctx;
 
 /* Converts a bison location (line/column pair) to a model location. */

@@ -298,8 +298,11 @@ ast_file *tc_parse(tc_arena *a, tc_diag *d, const char *path, const char *text, 
     yyscan_t scanner;
     if (tc_yylex_init_extra(&ctx, &scanner))
         return NULL;
-    tc_yy_scan_bytes(text, (int)len, scanner);
-    int rc = tc_yyparse(scanner, &ctx);
+    volatile int rc = 1;
+    if (setjmp(ctx.fatal) == 0) {
+        tc_yy_scan_bytes(text, (int)len, scanner);
+        rc = tc_yyparse(scanner, &ctx);
+    }
     tc_yylex_destroy(scanner);
     ast_docs_resolve(&ctx);
     if (rc == 2) /* bison ran out of memory */
