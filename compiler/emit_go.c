@@ -494,16 +494,33 @@ static void go_accessors(go_ctx *c, const char *view, const char *fname, const c
     }
 }
 
+/* The field's type as the schema spells it: "f64", "char[8]", "common.Vec3[2]". */
+static const char *type_spelling(go_ctx *c, const tc_type *t)
+{
+    switch (t->kind) {
+    case TC_T_PRIM: return prim_name(t->prim);
+    case TC_T_CHARS: return fmt_keep(c, "char[%" PRIu64 "]", t->count);
+    case TC_T_PAD: return fmt_keep(c, "pad[%" PRIu64 "]", t->count);
+    case TC_T_ARRAY: return fmt_keep(c, "%s[%" PRIu64 "]", type_spelling(c, t->elem), t->count);
+    case TC_T_STRUCT:
+        return t->st->schema != c->s ? fmt_keep(c, "%s.%s", t->st->schema->name, t->st->name) : t->st->name;
+    case TC_T_ENUM:
+    case TC_T_FLAGS:
+        return t->en->schema != c->s ? fmt_keep(c, "%s.%s", t->en->schema->name, t->en->name) : t->en->name;
+    }
+    return "?";
+}
+
+/* "// Price returns price (f64 at byte 8)." then the field's own doc, if any. */
 static const char *go_field_doc(go_ctx *c, const char *fname, const tc_field *f, const char *what)
 {
     tc_buf t;
     memset(&t, 0, sizeof t);
+    out_fmt(&t, "// %s returns %s%s (%s at byte %" PRIu64 ").\n", fname, f->name, what,
+            type_spelling(c, &f->type), f->offset);
     if (f->doc) {
-        /* "// Price returns price: <doc>" reads badly; keep the doc as written, then say what */
-        out_fmt(&t, "// %s returns %s%s.\n//\n", fname, f->name, what);
+        buf_puts(&t, "//\n");
         go_doc(&t, f->doc);
-    } else {
-        out_fmt(&t, "// %s returns %s%s.\n", fname, f->name, what);
     }
     if (t.oom) {
         c->oom = 1;
@@ -550,7 +567,7 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
         const char *at1 = fmt_keep(c, "%s[i]", base);
         const char *span = es == 1 ? fmt_keep(c, "%s[i : i+1]", base)
                                    : fmt_keep(c, "%s[%" PRIu64 "*i : %" PRIu64 "*i+%" PRIu64 "]", base, es, es, es);
-        const char *doc = go_field_doc(c, fname, f, fmt_keep(c, " element i (of %" PRIu64 ")", f->type.count));
+        const char *doc = go_field_doc(c, fname, f, " element i");
         go_accessors(c, view, fname, doc, t, "i int", "i", at, at1, span);
         return;
     }

@@ -892,7 +892,7 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         b->indent--;
         out_line(b, "}");
         blank(b);
-        out_line(b, "/// Copies `value` over `%s`.", sm);
+        out_line(b, "/// Copies `value` over `%s`%s.", sm, *idxa ? " element `index`" : "");
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s<'_>) {", sm, idxp, vt);
         b->indent++;
         if (*check)
@@ -919,6 +919,23 @@ static const char *rs_elem_type(rs_ctx *c, const tc_type *t)
     }
 }
 
+/* The field's type as the schema spells it: "f64", "char[8]", "common.Vec3[2]". */
+static const char *type_spelling(rs_ctx *c, const tc_type *t)
+{
+    switch (t->kind) {
+    case TC_T_PRIM: return prim_name(t->prim);
+    case TC_T_CHARS: return fmt_keep(c, "char[%" PRIu64 "]", t->count);
+    case TC_T_PAD: return fmt_keep(c, "pad[%" PRIu64 "]", t->count);
+    case TC_T_ARRAY: return fmt_keep(c, "%s[%" PRIu64 "]", type_spelling(c, t->elem), t->count);
+    case TC_T_STRUCT:
+        return t->st->schema != c->s ? fmt_keep(c, "%s.%s", t->st->schema->name, t->st->name) : t->st->name;
+    case TC_T_ENUM:
+    case TC_T_FLAGS:
+        return t->en->schema != c->s ? fmt_keep(c, "%s.%s", t->en->schema->name, t->en->name) : t->en->name;
+    }
+    return "?";
+}
+
 static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
 {
     tc_buf *b = c->b;
@@ -933,8 +950,10 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         c->use_at = true;
         c->use_text = true;
         rs_doc(b, f->doc, "/// ");
-        if (!f->doc)
-            out_line(b, "/// `%s`: %" PRIu64 " bytes of NUL-padded text.", f->name, f->type.count);
+        if (f->doc)
+            out_line(b, "///");
+        out_line(b, "/// `%s`: `%s` at byte %" PRIu64 ", NUL-padded text.", f->name, type_spelling(c, &f->type),
+                 f->offset);
         rs_sig(b, "pub fn %s(&self) -> &'a [u8; %" PRIu64 "] {", m, f->type.count);
         out_line(b, "    at(self.bytes, %s)", off);
         out_line(b, "}");
@@ -953,7 +972,8 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         rs_doc(b, f->doc, "/// ");
         if (f->doc)
             out_line(b, "///");
-        out_line(b, "/// Element `index` of %" PRIu64 ".", n);
+        out_line(b, "/// Element `index` of `%s`: `%s` at byte %" PRIu64 ".", f->name, type_spelling(c, &f->type),
+                 f->offset);
         out_line(b, "///");
         out_line(b, "/// # Panics");
         out_line(b, "///");
@@ -976,8 +996,9 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
     }
     default:
         rs_doc(b, f->doc, "/// ");
-        if (!f->doc)
-            out_line(b, "/// `%s`.", f->name);
+        if (f->doc)
+            out_line(b, "///");
+        out_line(b, "/// `%s`: `%s` at byte %" PRIu64 ".", f->name, type_spelling(c, &f->type), f->offset);
         rs_scalar_getter(c, &f->type, m, sm, "", "", off, "");
         blank(b);
         return;
@@ -1020,7 +1041,10 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
         uint64_t n = f->type.count;
         const char *eoff = rs_elem_offset(c, f->offset, e->size);
         const char *check = rs_check(c, n, sm);
-        out_line(b, "/// Sets element `index` of `%s`.", sm);
+        if (e->kind == TC_T_STRUCT)
+            out_line(b, "/// A write view of element `index` of `%s`, in place.", sm);
+        else
+            out_line(b, "/// Sets element `index` of `%s`.", sm);
         out_line(b, "///");
         out_line(b, "/// # Panics");
         out_line(b, "///");
@@ -1039,7 +1063,10 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
         return;
     }
     default:
-        out_line(b, "/// Sets `%s`.", sm);
+        if (f->type.kind == TC_T_STRUCT)
+            out_line(b, "/// A write view of `%s`, in place.", sm);
+        else
+            out_line(b, "/// Sets `%s`.", sm);
         rs_scalar_setter(c, &f->type, sm, "", "", off, "");
         blank(b);
         return;

@@ -102,17 +102,17 @@ impl<'a> Vec3<'a> {
         self.bytes
     }
 
-    /// `x`.
+    /// `x`: `f32` at byte 0.
     pub fn x(&self) -> f32 {
         f32::from_le_bytes(*at(self.bytes, 0))
     }
 
-    /// `y`.
+    /// `y`: `f32` at byte 4.
     pub fn y(&self) -> f32 {
         f32::from_le_bytes(*at(self.bytes, 4))
     }
 
-    /// `z`.
+    /// `z`: `f32` at byte 8.
     pub fn z(&self) -> f32 {
         f32::from_le_bytes(*at(self.bytes, 8))
     }
@@ -223,16 +223,22 @@ impl<'a> Money<'a> {
     }
 
     /// whole units, may be negative
+    ///
+    /// `units`: `i64` at byte 0.
     pub fn units(&self) -> i64 {
         i64::from_le_bytes(*at(self.bytes, 0))
     }
 
     /// billionths of a unit
+    ///
+    /// `nanos`: `i32` at byte 8.
     pub fn nanos(&self) -> i32 {
         i32::from_le_bytes(*at(self.bytes, 8))
     }
 
     /// ISO 4217 code, e.g. "EUR"
+    ///
+    /// `currency`: `char[3]` at byte 12, NUL-padded text.
     pub fn currency(&self) -> &'a [u8; 3] {
         at(self.bytes, 12)
     }

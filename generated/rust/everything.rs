@@ -328,57 +328,57 @@ impl<'a> Scalars<'a> {
         self.bytes
     }
 
-    /// `a_u8`.
+    /// `a_u8`: `u8` at byte 0.
     pub fn a_u8(&self) -> u8 {
         u8::from_le_bytes(*at(self.bytes, 0))
     }
 
-    /// `a_u16`.
+    /// `a_u16`: `u16` at byte 1.
     pub fn a_u16(&self) -> u16 {
         u16::from_le_bytes(*at(self.bytes, 1))
     }
 
-    /// `a_u32`.
+    /// `a_u32`: `u32` at byte 3.
     pub fn a_u32(&self) -> u32 {
         u32::from_le_bytes(*at(self.bytes, 3))
     }
 
-    /// `a_u64`.
+    /// `a_u64`: `u64` at byte 7.
     pub fn a_u64(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 7))
     }
 
-    /// `a_i8`.
+    /// `a_i8`: `i8` at byte 15.
     pub fn a_i8(&self) -> i8 {
         i8::from_le_bytes(*at(self.bytes, 15))
     }
 
-    /// `a_i16`.
+    /// `a_i16`: `i16` at byte 16.
     pub fn a_i16(&self) -> i16 {
         i16::from_le_bytes(*at(self.bytes, 16))
     }
 
-    /// `a_i32`.
+    /// `a_i32`: `i32` at byte 18.
     pub fn a_i32(&self) -> i32 {
         i32::from_le_bytes(*at(self.bytes, 18))
     }
 
-    /// `a_i64`.
+    /// `a_i64`: `i64` at byte 22.
     pub fn a_i64(&self) -> i64 {
         i64::from_le_bytes(*at(self.bytes, 22))
     }
 
-    /// `a_f32`.
+    /// `a_f32`: `f32` at byte 30.
     pub fn a_f32(&self) -> f32 {
         f32::from_le_bytes(*at(self.bytes, 30))
     }
 
-    /// `a_f64`.
+    /// `a_f64`: `f64` at byte 34.
     pub fn a_f64(&self) -> f64 {
         f64::from_le_bytes(*at(self.bytes, 34))
     }
 
-    /// `flag`.
+    /// `flag`: `bool` at byte 42.
     pub fn flag(&self) -> bool {
         self.bytes[42] != 0
     }
@@ -539,6 +539,8 @@ impl<'a> Collections<'a> {
     }
 
     /// NUL-padded ASCII
+    ///
+    /// `name`: `char[12]` at byte 0, NUL-padded text.
     pub fn name(&self) -> &'a [u8; 12] {
         at(self.bytes, 0)
     }
@@ -548,7 +550,7 @@ impl<'a> Collections<'a> {
         text(self.name())
     }
 
-    /// Element `index` of 4.
+    /// Element `index` of `samples`: `i16[4]` at byte 12.
     ///
     /// # Panics
     ///
@@ -568,7 +570,7 @@ impl<'a> Collections<'a> {
         core::array::from_fn(|index| self.samples(index))
     }
 
-    /// Element `index` of 3.
+    /// Element `index` of `colors`: `Color[3]` at byte 20.
     ///
     /// # Panics
     ///
@@ -590,7 +592,7 @@ impl<'a> Collections<'a> {
 
     /// at an odd offset: unaligned on purpose
     ///
-    /// Element `index` of 2.
+    /// Element `index` of `levels`: `Level[2]` at byte 23.
     ///
     /// # Panics
     ///
@@ -610,7 +612,7 @@ impl<'a> Collections<'a> {
         (0..2).map(move |index| self.levels(index))
     }
 
-    /// Element `index` of 2.
+    /// Element `index` of `perms`: `Perm[2]` at byte 27.
     ///
     /// # Panics
     ///
@@ -633,7 +635,7 @@ impl<'a> Collections<'a> {
 
     /// a qualified imported struct
     ///
-    /// Element `index` of 2.
+    /// Element `index` of `points`: `common.Vec3[2]` at byte 35.
     ///
     /// # Panics
     ///
@@ -650,12 +652,16 @@ impl<'a> Collections<'a> {
     }
 
     /// an unqualified imported struct
+    ///
+    /// `price`: `common.Money` at byte 59.
     pub fn price(&self) -> common::Money<'a> {
         let bytes = at(self.bytes, 59);
         common::Money::new(bytes)
     }
 
     /// an imported enum
+    ///
+    /// `side`: `common.Side` at byte 75.
     pub fn side(&self) -> Result<common::Side, common::UnknownValue> {
         common::Side::try_from(self.side_raw())
     }
@@ -665,7 +671,7 @@ impl<'a> Collections<'a> {
         u8::from_le_bytes(*at(self.bytes, 75))
     }
 
-    /// Element `index` of 4.
+    /// Element `index` of `ready`: `bool[4]` at byte 76.
     ///
     /// # Panics
     ///
@@ -685,7 +691,7 @@ impl<'a> Collections<'a> {
         core::array::from_fn(|index| self.ready(index))
     }
 
-    /// Element `index` of 2.
+    /// Element `index` of `weights`: `f64[2]` at byte 80.
     ///
     /// # Panics
     ///
@@ -832,7 +838,7 @@ impl<'a> CollectionsMut<'a> {
         }
     }
 
-    /// Sets element `index` of `points`.
+    /// A write view of element `index` of `points`, in place.
     ///
     /// # Panics
     ///
@@ -843,13 +849,13 @@ impl<'a> CollectionsMut<'a> {
         common::Vec3Mut::new(bytes)
     }
 
-    /// Copies `value` over `points`.
+    /// Copies `value` over `points` element `index`.
     pub fn set_points(&mut self, index: usize, value: common::Vec3<'_>) {
         assert!(index < 2, "points index out of range");
         *at_mut(self.bytes, 35 + index * 12) = *value.as_bytes();
     }
 
-    /// Sets `price`.
+    /// A write view of `price`, in place.
     pub fn price_mut(&mut self) -> common::MoneyMut<'_> {
         let bytes = at_mut(self.bytes, 59);
         common::MoneyMut::new(bytes)
@@ -950,18 +956,20 @@ impl<'a> Envelope<'a> {
         self.bytes
     }
 
-    /// `seq`.
+    /// `seq`: `u64` at byte 0.
     pub fn seq(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 0))
     }
 
     /// nested by value
+    ///
+    /// `scalars`: `Scalars` at byte 8.
     pub fn scalars(&self) -> Scalars<'a> {
         let bytes = at(self.bytes, 8);
         Scalars::new(bytes)
     }
 
-    /// `level`.
+    /// `level`: `Level` at byte 52.
     pub fn level(&self) -> Result<Level, UnknownValue> {
         Level::try_from(self.level_raw())
     }
@@ -971,13 +979,13 @@ impl<'a> Envelope<'a> {
         i16::from_le_bytes(*at(self.bytes, 52))
     }
 
-    /// `perm`.
+    /// `perm`: `Perm` at byte 54.
     pub fn perm(&self) -> Perm {
         let bits = u32::from_le_bytes(*at(self.bytes, 54));
         Perm::from_bits_retain(bits)
     }
 
-    /// `color`.
+    /// `color`: `Color` at byte 58.
     pub fn color(&self) -> Result<Color, UnknownValue> {
         Color::try_from(self.color_raw())
     }
@@ -1039,7 +1047,7 @@ impl<'a> EnvelopeMut<'a> {
         *at_mut(self.bytes, 0) = value.to_le_bytes();
     }
 
-    /// Sets `scalars`.
+    /// A write view of `scalars`, in place.
     pub fn scalars_mut(&mut self) -> ScalarsMut<'_> {
         let bytes = at_mut(self.bytes, 8);
         ScalarsMut::new(bytes)

@@ -252,7 +252,7 @@ impl<'a> Frame<'a> {
         self.bytes
     }
 
-    /// Element `index` of 256.
+    /// Element `index` of `samples`: `f32[256]` at byte 0.
     ///
     /// # Panics
     ///
@@ -378,31 +378,41 @@ impl<'a> MediaHeader<'a> {
     }
 
     /// which stream this frame belongs to
+    ///
+    /// `stream_id`: `u32` at byte 0.
     pub fn stream_id(&self) -> u32 {
         u32::from_le_bytes(*at(self.bytes, 0))
     }
 
     /// frame number within the stream, from 0
+    ///
+    /// `seq`: `u64` at byte 4.
     pub fn seq(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 4))
     }
 
     /// presentation time, nanoseconds
+    ///
+    /// `pts_ns`: `u64` at byte 12.
     pub fn pts_ns(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 12))
     }
 
     /// pixels (0 for audio)
+    ///
+    /// `width`: `u16` at byte 20.
     pub fn width(&self) -> u16 {
         u16::from_le_bytes(*at(self.bytes, 20))
     }
 
     /// pixels (0 for audio)
+    ///
+    /// `height`: `u16` at byte 22.
     pub fn height(&self) -> u16 {
         u16::from_le_bytes(*at(self.bytes, 22))
     }
 
-    /// `format`.
+    /// `format`: `PixelFormat` at byte 24.
     pub fn format(&self) -> Result<PixelFormat, UnknownValue> {
         PixelFormat::try_from(self.format_raw())
     }
@@ -412,7 +422,7 @@ impl<'a> MediaHeader<'a> {
         u8::from_le_bytes(*at(self.bytes, 24))
     }
 
-    /// `flags`.
+    /// `flags`: `FrameFlags` at byte 25.
     pub fn flags(&self) -> FrameFlags {
         let bits = u16::from_le_bytes(*at(self.bytes, 25));
         FrameFlags::from_bits_retain(bits)
@@ -553,13 +563,13 @@ impl<'a> VideoFrame<'a> {
         self.bytes
     }
 
-    /// `header`.
+    /// `header`: `MediaHeader` at byte 0.
     pub fn header(&self) -> MediaHeader<'a> {
         let bytes = at(self.bytes, 0);
         MediaHeader::new(bytes)
     }
 
-    /// Element `index` of 4096.
+    /// Element `index` of `pixels`: `u8[4096]` at byte 32.
     ///
     /// # Panics
     ///
@@ -623,7 +633,7 @@ impl<'a> VideoFrameMut<'a> {
         self.bytes.fill(0);
     }
 
-    /// Sets `header`.
+    /// A write view of `header`, in place.
     pub fn header_mut(&mut self) -> MediaHeaderMut<'_> {
         let bytes = at_mut(self.bytes, 0);
         MediaHeaderMut::new(bytes)
@@ -697,13 +707,13 @@ impl<'a> AudioFrame<'a> {
         self.bytes
     }
 
-    /// `header`.
+    /// `header`: `MediaHeader` at byte 0.
     pub fn header(&self) -> MediaHeader<'a> {
         let bytes = at(self.bytes, 0);
         MediaHeader::new(bytes)
     }
 
-    /// Element `index` of 960.
+    /// Element `index` of `samples`: `i16[960]` at byte 32.
     ///
     /// # Panics
     ///
@@ -767,7 +777,7 @@ impl<'a> AudioFrameMut<'a> {
         self.bytes.fill(0);
     }
 
-    /// Sets `header`.
+    /// A write view of `header`, in place.
     pub fn header_mut(&mut self) -> MediaHeaderMut<'_> {
         let bytes = at_mut(self.bytes, 0);
         MediaHeaderMut::new(bytes)

@@ -53,6 +53,8 @@ impl<'a> MarketTick<'a> {
     }
 
     /// ASCII, NUL-padded, e.g. "BTCUSDT"
+    ///
+    /// `symbol`: `char[8]` at byte 0, NUL-padded text.
     pub fn symbol(&self) -> &'a [u8; 8] {
         at(self.bytes, 0)
     }
@@ -62,17 +64,19 @@ impl<'a> MarketTick<'a> {
         text(self.symbol())
     }
 
-    /// `price`.
+    /// `price`: `f64` at byte 8.
     pub fn price(&self) -> f64 {
         f64::from_le_bytes(*at(self.bytes, 8))
     }
 
-    /// `quantity`.
+    /// `quantity`: `u32` at byte 16.
     pub fn quantity(&self) -> u32 {
         u32::from_le_bytes(*at(self.bytes, 16))
     }
 
     /// nanoseconds since the Unix epoch
+    ///
+    /// `timestamp`: `u64` at byte 20.
     pub fn timestamp(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 20))
     }

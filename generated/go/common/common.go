@@ -80,7 +80,7 @@ func (v Vec3) Clear() {
 	clear(v[:Vec3Size])
 }
 
-// X returns x.
+// X returns x (f32 at byte 0).
 func (v Vec3) X() float32 {
 	return math.Float32frombits(binary.LittleEndian.Uint32(v[0:]))
 }
@@ -90,7 +90,7 @@ func (v Vec3) SetX(x float32) {
 	binary.LittleEndian.PutUint32(v[0:], math.Float32bits(x))
 }
 
-// Y returns y.
+// Y returns y (f32 at byte 4).
 func (v Vec3) Y() float32 {
 	return math.Float32frombits(binary.LittleEndian.Uint32(v[4:]))
 }
@@ -100,7 +100,7 @@ func (v Vec3) SetY(x float32) {
 	binary.LittleEndian.PutUint32(v[4:], math.Float32bits(x))
 }
 
-// Z returns z.
+// Z returns z (f32 at byte 8).
 func (v Vec3) Z() float32 {
 	return math.Float32frombits(binary.LittleEndian.Uint32(v[8:]))
 }
@@ -136,7 +136,7 @@ func (v Money) Clear() {
 	clear(v[:MoneySize])
 }
 
-// Units returns units.
+// Units returns units (i64 at byte 0).
 //
 // whole units, may be negative
 func (v Money) Units() int64 {
@@ -148,7 +148,7 @@ func (v Money) SetUnits(x int64) {
 	binary.LittleEndian.PutUint64(v[0:], uint64(x))
 }
 
-// Nanos returns nanos.
+// Nanos returns nanos (i32 at byte 8).
 //
 // billionths of a unit
 func (v Money) Nanos() int32 {
@@ -160,7 +160,7 @@ func (v Money) SetNanos(x int32) {
 	binary.LittleEndian.PutUint32(v[8:], uint32(x))
 }
 
-// Currency returns currency up to its first NUL.
+// Currency returns currency up to its first NUL (char[3] at byte 12).
 //
 // ISO 4217 code, e.g. "EUR"
 func (v Money) Currency() string {

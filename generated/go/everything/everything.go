@@ -301,7 +301,7 @@ func (v Scalars) Clear() {
 	clear(v[:ScalarsSize])
 }
 
-// AU8 returns a_u8.
+// AU8 returns a_u8 (u8 at byte 0).
 func (v Scalars) AU8() uint8 {
 	return v[0]
 }
@@ -311,7 +311,7 @@ func (v Scalars) SetAU8(x uint8) {
 	v[0] = x
 }
 
-// AU16 returns a_u16.
+// AU16 returns a_u16 (u16 at byte 1).
 func (v Scalars) AU16() uint16 {
 	return binary.LittleEndian.Uint16(v[1:])
 }
@@ -321,7 +321,7 @@ func (v Scalars) SetAU16(x uint16) {
 	binary.LittleEndian.PutUint16(v[1:], x)
 }
 
-// AU32 returns a_u32.
+// AU32 returns a_u32 (u32 at byte 3).
 func (v Scalars) AU32() uint32 {
 	return binary.LittleEndian.Uint32(v[3:])
 }
@@ -331,7 +331,7 @@ func (v Scalars) SetAU32(x uint32) {
 	binary.LittleEndian.PutUint32(v[3:], x)
 }
 
-// AU64 returns a_u64.
+// AU64 returns a_u64 (u64 at byte 7).
 func (v Scalars) AU64() uint64 {
 	return binary.LittleEndian.Uint64(v[7:])
 }
@@ -341,7 +341,7 @@ func (v Scalars) SetAU64(x uint64) {
 	binary.LittleEndian.PutUint64(v[7:], x)
 }
 
-// AI8 returns a_i8.
+// AI8 returns a_i8 (i8 at byte 15).
 func (v Scalars) AI8() int8 {
 	return int8(v[15])
 }
@@ -351,7 +351,7 @@ func (v Scalars) SetAI8(x int8) {
 	v[15] = byte(x)
 }
 
-// AI16 returns a_i16.
+// AI16 returns a_i16 (i16 at byte 16).
 func (v Scalars) AI16() int16 {
 	return int16(binary.LittleEndian.Uint16(v[16:]))
 }
@@ -361,7 +361,7 @@ func (v Scalars) SetAI16(x int16) {
 	binary.LittleEndian.PutUint16(v[16:], uint16(x))
 }
 
-// AI32 returns a_i32.
+// AI32 returns a_i32 (i32 at byte 18).
 func (v Scalars) AI32() int32 {
 	return int32(binary.LittleEndian.Uint32(v[18:]))
 }
@@ -371,7 +371,7 @@ func (v Scalars) SetAI32(x int32) {
 	binary.LittleEndian.PutUint32(v[18:], uint32(x))
 }
 
-// AI64 returns a_i64.
+// AI64 returns a_i64 (i64 at byte 22).
 func (v Scalars) AI64() int64 {
 	return int64(binary.LittleEndian.Uint64(v[22:]))
 }
@@ -381,7 +381,7 @@ func (v Scalars) SetAI64(x int64) {
 	binary.LittleEndian.PutUint64(v[22:], uint64(x))
 }
 
-// AF32 returns a_f32.
+// AF32 returns a_f32 (f32 at byte 30).
 func (v Scalars) AF32() float32 {
 	return math.Float32frombits(binary.LittleEndian.Uint32(v[30:]))
 }
@@ -391,7 +391,7 @@ func (v Scalars) SetAF32(x float32) {
 	binary.LittleEndian.PutUint32(v[30:], math.Float32bits(x))
 }
 
-// AF64 returns a_f64.
+// AF64 returns a_f64 (f64 at byte 34).
 func (v Scalars) AF64() float64 {
 	return math.Float64frombits(binary.LittleEndian.Uint64(v[34:]))
 }
@@ -401,7 +401,7 @@ func (v Scalars) SetAF64(x float64) {
 	binary.LittleEndian.PutUint64(v[34:], math.Float64bits(x))
 }
 
-// Flag returns flag.
+// Flag returns flag (bool at byte 42).
 func (v Scalars) Flag() bool {
 	return v[42] != 0
 }
@@ -452,7 +452,7 @@ func (v Collections) Clear() {
 	clear(v[:CollectionsSize])
 }
 
-// Name returns name up to its first NUL.
+// Name returns name up to its first NUL (char[12] at byte 0).
 //
 // NUL-padded ASCII
 func (v Collections) Name() string {
@@ -481,7 +481,7 @@ func (v Collections) SetName(s string) error {
 	return nil
 }
 
-// Samples returns samples element i (of 4).
+// Samples returns samples element i (i16[4] at byte 12).
 func (v Collections) Samples(i int) int16 {
 	return int16(binary.LittleEndian.Uint16(v[12:20:20][2*i:]))
 }
@@ -491,7 +491,7 @@ func (v Collections) SetSamples(i int, x int16) {
 	binary.LittleEndian.PutUint16(v[12:20:20][2*i:], uint16(x))
 }
 
-// Colors returns colors element i (of 3).
+// Colors returns colors element i (Color[3] at byte 20).
 func (v Collections) Colors(i int) Color {
 	return Color(v[20:23:23][i])
 }
@@ -501,7 +501,7 @@ func (v Collections) SetColors(i int, x Color) {
 	v[20:23:23][i] = uint8(x)
 }
 
-// Levels returns levels element i (of 2).
+// Levels returns levels element i (Level[2] at byte 23).
 //
 // at an odd offset: unaligned on purpose
 func (v Collections) Levels(i int) Level {
@@ -513,7 +513,7 @@ func (v Collections) SetLevels(i int, x Level) {
 	binary.LittleEndian.PutUint16(v[23:27:27][2*i:], uint16(int16(x)))
 }
 
-// Perms returns perms element i (of 2).
+// Perms returns perms element i (Perm[2] at byte 27).
 func (v Collections) Perms(i int) Perm {
 	return Perm(binary.LittleEndian.Uint32(v[27:35:35][4*i:]))
 }
@@ -523,7 +523,7 @@ func (v Collections) SetPerms(i int, x Perm) {
 	binary.LittleEndian.PutUint32(v[27:35:35][4*i:], uint32(x))
 }
 
-// Points returns points element i (of 2).
+// Points returns points element i (common.Vec3[2] at byte 35).
 //
 // a qualified imported struct
 func (v Collections) Points(i int) common.Vec3 {
@@ -535,7 +535,7 @@ func (v Collections) SetPoints(i int, x common.Vec3) {
 	copy(v[35:59:59][12*i:12*i+12], x)
 }
 
-// Price returns price.
+// Price returns price (common.Money at byte 59).
 //
 // an unqualified imported struct
 func (v Collections) Price() common.Money {
@@ -547,7 +547,7 @@ func (v Collections) SetPrice(x common.Money) {
 	copy(v[59:75:75], x)
 }
 
-// Side returns side.
+// Side returns side (common.Side at byte 75).
 //
 // an imported enum
 func (v Collections) Side() common.Side {
@@ -559,7 +559,7 @@ func (v Collections) SetSide(x common.Side) {
 	v[75] = uint8(x)
 }
 
-// Ready returns ready element i (of 4).
+// Ready returns ready element i (bool[4] at byte 76).
 func (v Collections) Ready(i int) bool {
 	return v[76:80:80][i] != 0
 }
@@ -573,7 +573,7 @@ func (v Collections) SetReady(i int, x bool) {
 	}
 }
 
-// Weights returns weights element i (of 2).
+// Weights returns weights element i (f64[2] at byte 80).
 func (v Collections) Weights(i int) float64 {
 	return math.Float64frombits(binary.LittleEndian.Uint64(v[80:96:96][8*i:]))
 }
@@ -609,7 +609,7 @@ func (v Envelope) Clear() {
 	clear(v[:EnvelopeSize])
 }
 
-// Seq returns seq.
+// Seq returns seq (u64 at byte 0).
 func (v Envelope) Seq() uint64 {
 	return binary.LittleEndian.Uint64(v[0:])
 }
@@ -619,7 +619,7 @@ func (v Envelope) SetSeq(x uint64) {
 	binary.LittleEndian.PutUint64(v[0:], x)
 }
 
-// Scalars returns scalars.
+// Scalars returns scalars (Scalars at byte 8).
 //
 // nested by value
 func (v Envelope) Scalars() Scalars {
@@ -631,7 +631,7 @@ func (v Envelope) SetScalars(x Scalars) {
 	copy(v[8:52:52], x)
 }
 
-// Level returns level.
+// Level returns level (Level at byte 52).
 func (v Envelope) Level() Level {
 	return Level(int16(binary.LittleEndian.Uint16(v[52:])))
 }
@@ -641,7 +641,7 @@ func (v Envelope) SetLevel(x Level) {
 	binary.LittleEndian.PutUint16(v[52:], uint16(int16(x)))
 }
 
-// Perm returns perm.
+// Perm returns perm (Perm at byte 54).
 func (v Envelope) Perm() Perm {
 	return Perm(binary.LittleEndian.Uint32(v[54:]))
 }
@@ -651,7 +651,7 @@ func (v Envelope) SetPerm(x Perm) {
 	binary.LittleEndian.PutUint32(v[54:], uint32(x))
 }
 
-// Color returns color.
+// Color returns color (Color at byte 58).
 func (v Envelope) Color() Color {
 	return Color(v[58])
 }

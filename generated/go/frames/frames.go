@@ -216,7 +216,7 @@ func (v Frame) Clear() {
 	clear(v[:FrameSize])
 }
 
-// Samples returns samples element i (of 256).
+// Samples returns samples element i (f32[256] at byte 0).
 func (v Frame) Samples(i int) float32 {
 	return math.Float32frombits(binary.LittleEndian.Uint32(v[0:1024:1024][4*i:]))
 }
@@ -252,7 +252,7 @@ func (v MediaHeader) Clear() {
 	clear(v[:MediaHeaderSize])
 }
 
-// StreamId returns stream_id.
+// StreamId returns stream_id (u32 at byte 0).
 //
 // which stream this frame belongs to
 func (v MediaHeader) StreamId() uint32 {
@@ -264,7 +264,7 @@ func (v MediaHeader) SetStreamId(x uint32) {
 	binary.LittleEndian.PutUint32(v[0:], x)
 }
 
-// Seq returns seq.
+// Seq returns seq (u64 at byte 4).
 //
 // frame number within the stream, from 0
 func (v MediaHeader) Seq() uint64 {
@@ -276,7 +276,7 @@ func (v MediaHeader) SetSeq(x uint64) {
 	binary.LittleEndian.PutUint64(v[4:], x)
 }
 
-// PtsNs returns pts_ns.
+// PtsNs returns pts_ns (u64 at byte 12).
 //
 // presentation time, nanoseconds
 func (v MediaHeader) PtsNs() uint64 {
@@ -288,7 +288,7 @@ func (v MediaHeader) SetPtsNs(x uint64) {
 	binary.LittleEndian.PutUint64(v[12:], x)
 }
 
-// Width returns width.
+// Width returns width (u16 at byte 20).
 //
 // pixels (0 for audio)
 func (v MediaHeader) Width() uint16 {
@@ -300,7 +300,7 @@ func (v MediaHeader) SetWidth(x uint16) {
 	binary.LittleEndian.PutUint16(v[20:], x)
 }
 
-// Height returns height.
+// Height returns height (u16 at byte 22).
 //
 // pixels (0 for audio)
 func (v MediaHeader) Height() uint16 {
@@ -312,7 +312,7 @@ func (v MediaHeader) SetHeight(x uint16) {
 	binary.LittleEndian.PutUint16(v[22:], x)
 }
 
-// Format returns format.
+// Format returns format (PixelFormat at byte 24).
 func (v MediaHeader) Format() PixelFormat {
 	return PixelFormat(v[24])
 }
@@ -322,7 +322,7 @@ func (v MediaHeader) SetFormat(x PixelFormat) {
 	v[24] = uint8(x)
 }
 
-// Flags returns flags.
+// Flags returns flags (FrameFlags at byte 25).
 func (v MediaHeader) Flags() FrameFlags {
 	return FrameFlags(binary.LittleEndian.Uint16(v[25:]))
 }
@@ -363,7 +363,7 @@ func (v VideoFrame) Clear() {
 	clear(v[:VideoFrameSize])
 }
 
-// Header returns header.
+// Header returns header (MediaHeader at byte 0).
 func (v VideoFrame) Header() MediaHeader {
 	return MediaHeader(v[0:32:32])
 }
@@ -373,7 +373,7 @@ func (v VideoFrame) SetHeader(x MediaHeader) {
 	copy(v[0:32:32], x)
 }
 
-// Pixels returns pixels element i (of 4096).
+// Pixels returns pixels element i (u8[4096] at byte 32).
 func (v VideoFrame) Pixels(i int) uint8 {
 	return v[32:4128:4128][i]
 }
@@ -414,7 +414,7 @@ func (v AudioFrame) Clear() {
 	clear(v[:AudioFrameSize])
 }
 
-// Header returns header.
+// Header returns header (MediaHeader at byte 0).
 func (v AudioFrame) Header() MediaHeader {
 	return MediaHeader(v[0:32:32])
 }
@@ -424,7 +424,7 @@ func (v AudioFrame) SetHeader(x MediaHeader) {
 	copy(v[0:32:32], x)
 }
 
-// Samples returns samples element i (of 960).
+// Samples returns samples element i (i16[960] at byte 32).
 func (v AudioFrame) Samples(i int) int16 {
 	return int16(binary.LittleEndian.Uint16(v[32:1952:1952][2*i:]))
 }

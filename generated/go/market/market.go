@@ -110,7 +110,7 @@ func (v MarketTick) Clear() {
 	clear(v[:MarketTickSize])
 }
 
-// Symbol returns symbol up to its first NUL.
+// Symbol returns symbol up to its first NUL (char[8] at byte 0).
 //
 // ASCII, NUL-padded, e.g. "BTCUSDT"
 func (v MarketTick) Symbol() string {
@@ -139,7 +139,7 @@ func (v MarketTick) SetSymbol(s string) error {
 	return nil
 }
 
-// Price returns price.
+// Price returns price (f64 at byte 8).
 func (v MarketTick) Price() float64 {
 	return math.Float64frombits(binary.LittleEndian.Uint64(v[8:]))
 }
@@ -149,7 +149,7 @@ func (v MarketTick) SetPrice(x float64) {
 	binary.LittleEndian.PutUint64(v[8:], math.Float64bits(x))
 }
 
-// Quantity returns quantity.
+// Quantity returns quantity (u32 at byte 16).
 func (v MarketTick) Quantity() uint32 {
 	return binary.LittleEndian.Uint32(v[16:])
 }
@@ -159,7 +159,7 @@ func (v MarketTick) SetQuantity(x uint32) {
 	binary.LittleEndian.PutUint32(v[16:], x)
 }
 
-// Timestamp returns timestamp.
+// Timestamp returns timestamp (u64 at byte 20).
 //
 // nanoseconds since the Unix epoch
 func (v MarketTick) Timestamp() uint64 {
