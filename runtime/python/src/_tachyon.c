@@ -354,9 +354,6 @@ typedef struct BusObject {
     uint32_t spin;
     Py_ssize_t map_refs; /* buffer exports + DLPack capsules + arrays over the ring */
     PyObject *holder;    /* borrowed: the guard/batch holding a reservation or messages */
-    PyObject *tx_cache[2]; /* TxGuards to reuse when nobody else holds them (two: `as tx` keeps the last) */
-    PyObject *rx_cache[2]; /* RxGuards to reuse */
-    PyObject *batch_cache;
     PyObject *typed_cls; /* send_typed's last class, its pack_into and size */
     PyObject *typed_pack;
     size_t typed_size;
@@ -384,9 +381,7 @@ static void bus_maybe_destroy(BusObject *self)
     if (self->closing && self->bus && self->map_refs == 0 && !self->holder) {
         tachyon_bus_t *b = self->bus;
         self->bus = NULL;
-        Py_BEGIN_ALLOW_THREADS
-        tachyon_bus_destroy(b);
-        Py_END_ALLOW_THREADS
+        tachyon_bus_destroy(b); /* never waits: a producer flushes, both sides mark themselves closed */
     }
 }
 
@@ -413,11 +408,6 @@ static int bus_ready_role(BusObject *self, int role)
                         role == TACHYON_ROLE_PRODUCER ? "this side receives: only the connector (producer) sends"
                                                       : "this side sends: only the listener (consumer) receives");
         return -1;
-    }
-    if (self->holder && Py_REFCNT(self->holder) == 1) {
-        /* Only our reuse cache still references it: the caller dropped the
-         * guard without leaving a with-block; finish it as its dealloc would. */
-        bus_finish_holder(self);
     }
     if (self->holder) {
         PyErr_SetString(err_by_code[TACHYON_ERR_STATE],
@@ -688,11 +678,6 @@ static void Bus_dealloc(BusObject *self)
     PyObject_GC_UnTrack(self);
     if (self->weakrefs)
         PyObject_ClearWeakRefs((PyObject *)self);
-    Py_CLEAR(self->tx_cache[0]);
-    Py_CLEAR(self->tx_cache[1]);
-    Py_CLEAR(self->rx_cache[0]);
-    Py_CLEAR(self->rx_cache[1]);
-    Py_CLEAR(self->batch_cache);
     Py_CLEAR(self->typed_cls);
     Py_CLEAR(self->typed_pack);
     if (self->bus) {
@@ -705,11 +690,6 @@ static void Bus_dealloc(BusObject *self)
 
 static int Bus_traverse(BusObject *self, visitproc visit, void *arg)
 {
-    Py_VISIT(self->tx_cache[0]);
-    Py_VISIT(self->tx_cache[1]);
-    Py_VISIT(self->rx_cache[0]);
-    Py_VISIT(self->rx_cache[1]);
-    Py_VISIT(self->batch_cache);
     Py_VISIT(self->typed_cls);
     Py_VISIT(self->typed_pack);
     return 0;
@@ -717,14 +697,40 @@ static int Bus_traverse(BusObject *self, visitproc visit, void *arg)
 
 static int Bus_clear(BusObject *self)
 {
-    Py_CLEAR(self->tx_cache[0]);
-    Py_CLEAR(self->tx_cache[1]);
-    Py_CLEAR(self->rx_cache[0]);
-    Py_CLEAR(self->rx_cache[1]);
-    Py_CLEAR(self->batch_cache);
     Py_CLEAR(self->typed_cls);
     Py_CLEAR(self->typed_pack);
     return 0;
+}
+
+/* Guard objects come and go once per message, so freed ones are kept on
+ * small free lists (protected by the GIL) instead of going back to the
+ * allocator. A guard owns a reference to its bus only while it lives, so
+ * nothing forms a cycle and dropping the last reference to a bus closes it. */
+#define FREELIST_MAX 8
+
+static PyObject *tx_free[FREELIST_MAX];
+static int tx_nfree;
+static PyObject *rx_free[FREELIST_MAX];
+static int rx_nfree;
+static PyObject *batch_free[FREELIST_MAX];
+static int batch_nfree;
+
+static PyObject *freelist_pop(PyObject **list, int *n, PyTypeObject *type)
+{
+    if (*n > 0) {
+        PyObject *o = list[--*n];
+        return PyObject_Init(o, type);
+    }
+    return PyObject_New(PyObject, type);
+}
+
+/* Keeps `o` for reuse, or frees it when the list is full. */
+static void freelist_push(PyObject **list, int *n, PyObject *o)
+{
+    if (*n < FREELIST_MAX)
+        list[(*n)++] = o;
+    else
+        PyObject_Free(o);
 }
 
 /* ---- Message (copied out) -------------------------------------------------- */
@@ -1131,9 +1137,9 @@ static PyObject *RxGuard_get_committed(RxGuardObject *self, void *Py_UNUSED(c))
 static void RxGuard_dealloc(RxGuardObject *self)
 {
     if (self->state == G_ACTIVE || self->state == G_CLOSING)
-        rx_finish(self);
-    Py_DECREF(self->bus);
-    PyObject_Free(self);
+        rx_finish(self); /* dropped without leaving a with-block: commit */
+    Py_CLEAR(self->bus);
+    freelist_push(rx_free, &rx_nfree, (PyObject *)self);
 }
 
 static Py_ssize_t RxGuard_len(RxGuardObject *self)
@@ -1320,9 +1326,9 @@ static PyObject *TxGuard_get_committed(TxGuardObject *self, void *Py_UNUSED(c))
 static void TxGuard_dealloc(TxGuardObject *self)
 {
     if (self->state != G_DONE)
-        (void)tx_finish(self, 1);
-    Py_DECREF(self->bus);
-    PyObject_Free(self);
+        (void)tx_finish(self, 1); /* dropped without leaving a with-block: nothing is sent */
+    Py_CLEAR(self->bus);
+    freelist_push(tx_free, &tx_nfree, (PyObject *)self);
 }
 
 static Py_ssize_t TxGuard_len(TxGuardObject *self)
@@ -1493,9 +1499,13 @@ static void Batch_dealloc(BatchObject *self)
 {
     if (self->state != G_DONE)
         batch_finish(self);
-    Py_DECREF(self->bus);
-    PyMem_Free(self->msgs);
-    PyObject_Free(self);
+    Py_CLEAR(self->bus);
+    if (batch_nfree < FREELIST_MAX && self->cap <= 4096) {
+        batch_free[batch_nfree++] = (PyObject *)self; /* with its msgs array */
+    } else {
+        PyMem_Free(self->msgs);
+        PyObject_Free(self);
+    }
 }
 
 static const tachyon_msg_t *item_msg(BatchItemObject *self)
@@ -1815,41 +1825,16 @@ static PyObject *Bus_flush(BusObject *self, PyObject *Py_UNUSED(ignored))
     Py_RETURN_NONE;
 }
 
-/* Reuses `*cache` when only the bus references it. */
-static PyObject *take_cached(PyObject **cache)
-{
-    PyObject *c = *cache;
-    if (c && Py_REFCNT(c) == 1)
-        return Py_NewRef(c);
-    return NULL;
-}
 
-/* The two-slot version for guards: returns a free cached guard, or NULL and
- * sets *slot to the slot a new guard should take. */
-static PyObject *take_cached2(PyObject **cache, int *slot)
-{
-    for (int i = 0; i < 2; i++) {
-        PyObject *c = take_cached(&cache[i]);
-        if (c)
-            return c;
-    }
-    *slot = cache[0] == NULL ? 0 : cache[1] == NULL ? 1 : (Py_REFCNT(cache[0]) > Py_REFCNT(cache[1]) ? 1 : 0);
-    return NULL;
-}
 
 static PyObject *new_tx_guard(BusObject *self, void *p, size_t size, uint32_t type_id)
 {
-    int slot = 0;
-    TxGuardObject *g = (TxGuardObject *)take_cached2(self->tx_cache, &slot);
+    TxGuardObject *g = (TxGuardObject *)freelist_pop(tx_free, &tx_nfree, &TxGuard_Type);
     if (!g) {
-        g = PyObject_New(TxGuardObject, &TxGuard_Type);
-        if (!g) {
-            (void)tachyon_rollback_tx(self->bus);
-            return NULL;
-        }
-        g->bus = (BusObject *)Py_NewRef(self);
-        Py_XSETREF(self->tx_cache[slot], Py_NewRef(g));
+        (void)tachyon_rollback_tx(self->bus);
+        return NULL;
     }
+    g->bus = (BusObject *)Py_NewRef(self);
     g->ptr = p;
     g->size = size;
     g->actual_size = size;
@@ -2173,17 +2158,12 @@ static PyObject *Bus_recv_zero_copy(BusObject *self, PyObject *const *args, Py_s
     const void *p = bus_rx_wait(self, timeout_ns, &type_id, &size);
     if (!p)
         return NULL;
-    int slot = 0;
-    RxGuardObject *g = (RxGuardObject *)take_cached2(self->rx_cache, &slot);
+    RxGuardObject *g = (RxGuardObject *)freelist_pop(rx_free, &rx_nfree, &RxGuard_Type);
     if (!g) {
-        g = PyObject_New(RxGuardObject, &RxGuard_Type);
-        if (!g) {
-            (void)tachyon_commit_rx(self->bus);
-            return NULL;
-        }
-        g->bus = (BusObject *)Py_NewRef(self);
-        Py_XSETREF(self->rx_cache[slot], Py_NewRef(g));
+        (void)tachyon_commit_rx(self->bus);
+        return NULL;
     }
+    g->bus = (BusObject *)Py_NewRef(self);
     g->ptr = p;
     g->size = size;
     g->type_id = type_id;
@@ -2213,20 +2193,19 @@ static PyObject *Bus_drain_batch(BusObject *self, PyObject *const *args, Py_ssiz
         return raise_msg(err_by_code[TACHYON_ERR_INVALID_ARG], "drain_batch: max must be >= 1");
     if (bus_ready_role(self, TACHYON_ROLE_CONSUMER) < 0)
         return NULL;
-    BatchObject *g = (BatchObject *)take_cached(&self->batch_cache);
-    if (!g) {
+    BatchObject *g;
+    if (batch_nfree > 0) {
+        g = (BatchObject *)PyObject_Init(batch_free[--batch_nfree], &Batch_Type); /* keeps its msgs array */
+    } else {
         g = PyObject_New(BatchObject, &Batch_Type);
         if (!g)
             return NULL;
-        g->bus = (BusObject *)Py_NewRef(self);
         g->msgs = NULL;
         g->cap = 0;
-        g->count = 0;
-        g->state = G_DONE;
-        g->exports = 0;
-        g->single = 0;
-        Py_XSETREF(self->batch_cache, Py_NewRef(g));
     }
+    g->bus = (BusObject *)Py_NewRef(self);
+    g->count = 0;
+    g->state = G_DONE;
     if (g->cap < max) {
         tachyon_msg_t *m = PyMem_Realloc(g->msgs, max * sizeof *m);
         if (!m) {
@@ -2549,7 +2528,7 @@ static PyTypeObject Batch_Type = {
     .tp_basicsize = sizeof(BatchObject),
     .tp_dealloc = (destructor)Batch_dealloc,
     .tp_as_sequence = &Batch_as_sequence,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Messages drained in place; a sequence of BatchItem; committed on exit.",
     .tp_methods = Batch_methods,
     .tp_getset = Batch_getset,

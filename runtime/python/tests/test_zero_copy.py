@@ -302,3 +302,17 @@ def test_one_thread_per_side(pair):
     prod.flush()
     t.join()
     assert errors == []
+
+
+def test_dropping_the_last_reference_closes_the_bus(sock):
+    from conftest import open_pair
+    cons, prod = open_pair(sock)
+    with prod.send_zero_copy(size=8, type_id=1) as tx:
+        tx_view = memoryview(tx)
+        tx_view[:] = b"12345678"
+        tx_view.release()
+    prod.send_typed(struct.Struct("<I"), 2, 7)
+    del tx, prod  # no close(): guards hold the bus only while they live, so no cycle keeps it open
+    msgs = [(m.type_id, m.data) for m in cons]  # iteration ends: the producer side closed (after a flush)
+    assert msgs == [(1, b"12345678"), (2, b"\x07\x00\x00\x00")]
+    cons.close()
