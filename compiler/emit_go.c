@@ -569,6 +569,10 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
                                    : fmt_keep(c, "%s[%" PRIu64 "*i : %" PRIu64 "*i+%" PRIu64 "]", base, es, es, es);
         const char *doc = go_field_doc(c, fname, f, " element i");
         go_accessors(c, view, fname, doc, t, "i int", "i", at, at1, span);
+        if (t->kind == TC_T_PRIM && t->prim == TC_U8) {
+            out_fmt(b, "// %sBytes returns the %" PRIu64 " bytes of %s, in place.\n", fname, f->type.count, f->name);
+            out_fmt(b, "func (v %s) %sBytes() []byte {\n\treturn %s\n}\n\n", view, fname, base);
+        }
         return;
     }
     default: {

@@ -985,6 +985,14 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         out_line(b, "    (0..%" PRIu64 ").map(move |index| self.%s(index))", n, m);
         out_line(b, "}");
         blank(b);
+        if (e->kind == TC_T_PRIM && e->prim == TC_U8) {
+            c->use_at = true;
+            out_line(b, "/// The bytes of `%s`, in place.", sm);
+            rs_sig(b, "pub fn %s_bytes(&self) -> &'a [u8; %" PRIu64 "] {", sm, n);
+            out_line(b, "    at(self.bytes, %s)", off);
+            out_line(b, "}");
+            blank(b);
+        }
         if (e->kind == TC_T_PRIM || e->kind == TC_T_FLAGS) {
             out_line(b, "/// A copy of `%s`.", sm);
             rs_sig(b, "pub fn %s_array(&self) -> [%s; %" PRIu64 "] {", sm, rs_elem_type(c, e), n);
@@ -1051,6 +1059,14 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
         out_line(b, "/// If `index >= %" PRIu64 "`.", n);
         rs_scalar_setter(c, e, sm, ", index: usize", "index", eoff, check);
         blank(b);
+        if (e->kind == TC_T_PRIM && e->prim == TC_U8) {
+            c->use_at_mut = true;
+            out_line(b, "/// The bytes of `%s`, writable in place.", sm);
+            rs_sig(b, "pub fn %s_bytes_mut(&mut self) -> &mut [u8; %" PRIu64 "] {", sm, n);
+            out_line(b, "    at_mut(self.bytes, %" PRIu64 ")", f->offset);
+            out_line(b, "}");
+            blank(b);
+        }
         if (e->kind == TC_T_PRIM || e->kind == TC_T_FLAGS) {
             out_line(b, "/// Sets every element of `%s`.", sm);
             rs_sig(b, "pub fn set_%s_array(&mut self, values: &[%s; %" PRIu64 "]) {", sm, rs_elem_type(c, e), n);

@@ -584,6 +584,11 @@ impl<'a> VideoFrame<'a> {
         (0..4096).map(move |index| self.pixels(index))
     }
 
+    /// The bytes of `pixels`, in place.
+    pub fn pixels_bytes(&self) -> &'a [u8; 4096] {
+        at(self.bytes, 32)
+    }
+
     /// A copy of `pixels`.
     pub fn pixels_array(&self) -> [u8; 4096] {
         core::array::from_fn(|index| self.pixels(index))
@@ -652,6 +657,11 @@ impl<'a> VideoFrameMut<'a> {
     pub fn set_pixels(&mut self, index: usize, value: u8) {
         assert!(index < 4096, "pixels index out of range");
         *at_mut(self.bytes, 32 + index) = value.to_le_bytes();
+    }
+
+    /// The bytes of `pixels`, writable in place.
+    pub fn pixels_bytes_mut(&mut self) -> &mut [u8; 4096] {
+        at_mut(self.bytes, 32)
     }
 
     /// Sets every element of `pixels`.

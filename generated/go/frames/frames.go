@@ -383,6 +383,11 @@ func (v VideoFrame) SetPixels(i int, x uint8) {
 	v[32:4128:4128][i] = x
 }
 
+// PixelsBytes returns the 4096 bytes of pixels, in place.
+func (v VideoFrame) PixelsBytes() []byte {
+	return v[32:4128:4128]
+}
+
 // AudioFrameSize is the number of bytes in one AudioFrame.
 const AudioFrameSize = 1952
 

@@ -144,3 +144,16 @@ func TestConstants(t *testing.T) {
 		t.Errorf("reserved %v", everything.ReservedTypeIDs)
 	}
 }
+
+func TestByteArraysAreSharedInPlace(t *testing.T) {
+	buf := make([]byte, frames.VideoFrameSize)
+	v, _ := frames.NewVideoFrame(buf)
+	px := v.PixelsBytes()
+	if len(px) != frames.VideoFrameSize-frames.MediaHeaderSize || cap(px) != len(px) {
+		t.Fatalf("len %d cap %d", len(px), cap(px))
+	}
+	px[1] = 9
+	if v.Pixels(1) != 9 || buf[frames.MediaHeaderSize+1] != 9 {
+		t.Errorf("PixelsBytes is not the view's bytes")
+	}
+}

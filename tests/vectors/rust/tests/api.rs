@@ -139,3 +139,16 @@ fn constants() {
     assert_eq!(everything::GREETING, "hello, \"tach\"");
     assert_eq!(everything::RESERVED_TYPE_IDS, [(6, 6), (10, 19)]);
 }
+
+#[test]
+fn byte_arrays_are_borrowed_in_place() {
+    let mut buf = vec![0u8; frames::VIDEO_FRAME_SIZE];
+    let mut video = frames::VideoFrameMut::from_bytes(&mut buf).unwrap();
+    video.pixels_bytes_mut().fill(7);
+    video.set_pixels(1, 9);
+    let view = video.as_view();
+    assert_eq!(view.pixels_bytes()[..3], [7, 9, 7]);
+    assert_eq!(view.pixels(4095), 7);
+    assert_eq!(buf[frames::MEDIA_HEADER_SIZE + 1], 9);
+    assert_eq!(buf[frames::MEDIA_HEADER_SIZE - 1], 0);
+}
