@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 static double ns_per_tick = 1.0;
@@ -146,12 +147,29 @@ void bu_shared_free(void *p, size_t len)
 
 int bu_wait_child(int pid)
 {
+    uint64_t cpu;
+    return bu_wait_child_cpu(pid, &cpu);
+}
+
+int bu_wait_child_cpu(int pid, uint64_t *cpu_ns)
+{
     int status;
-    while (waitpid(pid, &status, 0) < 0) {
+    struct rusage ru;
+    *cpu_ns = 0;
+    while (wait4(pid, &status, 0, &ru) < 0) {
         if (errno != EINTR)
             return -1;
     }
+    *cpu_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+              (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+uint64_t bu_process_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 int bu_parse_count(const char *text, uint64_t *out)

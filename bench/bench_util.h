@@ -96,6 +96,13 @@ void bu_shared_free(void *p, size_t len);
 /* Waits for `pid`; returns 0 if it exited with status 0, else -1. */
 int bu_wait_child(int pid);
 
+/* bu_wait_child that also reports the CPU time (user + system, ns) the
+ * child used, or 0 when unknown. */
+int bu_wait_child_cpu(int pid, uint64_t *cpu_ns);
+
+/* CPU time (user + system, ns) this process has used so far. */
+uint64_t bu_process_cpu_ns(void);
+
 /* Parses a count like "200000", "2e5", "1M" or "64k"; returns 0 or -1. */
 int bu_parse_count(const char *text, uint64_t *out);
 

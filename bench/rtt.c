@@ -152,6 +152,10 @@ static void ring_floor_pong(struct floor_shm *s, uint64_t seq)
     atomic_store_explicit(&s->pong_index.seq, seq, memory_order_release);
 }
 
+/* The share of its CPU the less lucky of the two processes got in the last
+ * busy-polling run (-1: not measured). */
+static double last_cpu_share = -1.0;
+
 /* Ring bytes of each Tachyon bus (--ring): small, so that the few lines a
  * ping-pong cycles through stay in both cores' L1 caches (see bench/README.md). */
 static size_t tachyon_ring = 1024;
@@ -295,6 +299,7 @@ static int run_busy(const struct config *cfg, unsigned mask, uint64_t *ticks[N_B
     }
     uint64_t seq[N_BUSY] = {0}, taken[N_BUSY] = {0};
     uint8_t msg[PAYLOAD], back[PAYLOAD] = {0};
+    uint64_t wall0 = bu_now_ns(), cpu0 = bu_process_cpu_ns();
     for (uint64_t i = 1; rc == 0 && i <= total; i++) {
         enum busy_kind k = kind_of(i, mask);
         seq[k]++;
@@ -312,10 +317,19 @@ static int run_busy(const struct config *cfg, unsigned mask, uint64_t *ticks[N_B
         if (i > warm && taken[k] < n)
             ticks[k][taken[k]++] = t1 - t0;
     }
+    uint64_t wall = bu_now_ns() - wall0, cpu = bu_process_cpu_ns() - cpu0, child_cpu;
     tachyon_bus_destroy(tx);
     tachyon_bus_destroy(rx);
-    if (bu_wait_child(pid) != 0)
+    if (bu_wait_child_cpu(pid, &child_cpu) != 0)
         rc = -1;
+    if (!sleep && wall > 0) {
+        /* both sides poll all the time: less than 1 means the machine's other
+         * load took the CPU from one of them */
+        double a = (double)cpu / (double)wall, b = (double)child_cpu / (double)wall;
+        last_cpu_share = a < b ? a : b;
+        if (last_cpu_share > 1.0)
+            last_cpu_share = 1.0;
+    }
     bu_shared_free(s, sizeof *s);
     for (int k = 0; k < N_BUSY; k++) {
         if ((mask & (1u << k)) && taken[k] != n)
@@ -587,6 +601,7 @@ static const struct transport transports[] = {
 /* every percentile of every run, kept for the medians over rounds */
 static struct bu_summary results[N_TRANSPORTS][MAX_ROUNDS];
 static bool ok[N_TRANSPORTS][MAX_ROUNDS];
+static double cpu_share[N_TRANSPORTS][MAX_ROUNDS];
 
 static bool selected(const struct config *cfg, const char *name)
 {
@@ -610,7 +625,8 @@ static void print_key(const char *prefix, const char *name)
         putchar(*c == '-' ? '_' : *c); /* JSON keys stay identifiers */
 }
 
-static void print_result(const struct config *cfg, size_t idx, const struct bu_summary *s, const char *round_text)
+static void print_result(const struct config *cfg, size_t idx, const struct bu_summary *s, const char *round_text,
+                         double share)
 {
     const struct transport *t = &transports[idx];
     double rtt_per_s = s->mean_ns > 0 ? 1e9 / s->mean_ns : 0.0;
@@ -623,6 +639,8 @@ static void print_result(const struct config *cfg, size_t idx, const struct bu_s
                s->p9999_ns, s->max_ns, s->mean_ns, rtt_per_s, round_text, cfg->cpu_a, cfg->cpu_b);
         if (t->busy >= 0)
             printf(",\"interleave\":\"%s\",\"ring\":%zu", cfg->separate ? "runs" : "round-trips", tachyon_ring);
+        if (share >= 0)
+            printf(",\"cpu_share\":%.3f", share);
     } else {
         printf("%-9s %-14s round %-6s n=%-8zu min %8.1f  p50 %8.1f  p90 %8.1f  p99 %9.1f  p99.9 %9.1f  "
                "max %10.1f ns",
@@ -638,9 +656,10 @@ static void record(const struct config *cfg, size_t idx, int r, int first_round,
     const struct transport *t = &transports[idx];
     bu_summarise(ticks, n, &results[idx][r]);
     ok[idx][r] = true;
+    cpu_share[idx][r] = last_cpu_share;
     char round_text[16];
     snprintf(round_text, sizeof round_text, "%d", r + first_round);
-    print_result(cfg, idx, &results[idx][r], round_text);
+    print_result(cfg, idx, &results[idx][r], round_text, last_cpu_share);
     printf(cfg->json ? "}\n" : "\n");
     if (cfg->cdf) {
         fprintf(cfg->cdf, "{\"bench\":\"%s\",\"transport\":\"%s\",\"round\":%d,\"quantiles_ns\":", t->bench, t->name,
@@ -657,11 +676,13 @@ static void print_medians(const struct config *cfg)
 {
     for (size_t k = 0; k < N_TRANSPORTS; k++) {
         struct bu_summary med = {0};
-        double v[8][MAX_ROUNDS];
-        size_t m = 0;
+        double v[8][MAX_ROUNDS], shares[MAX_ROUNDS];
+        size_t m = 0, ns = 0;
         for (int r = 0; r < cfg->rounds; r++) {
             if (!ok[k][r])
                 continue;
+            if (cpu_share[k][r] >= 0)
+                shares[ns++] = cpu_share[k][r];
             const struct bu_summary *s = &results[k][r];
             v[0][m] = s->min_ns, v[1][m] = s->p50_ns, v[2][m] = s->p90_ns, v[3][m] = s->p99_ns;
             v[4][m] = s->p999_ns, v[5][m] = s->p9999_ns, v[6][m] = s->max_ns, v[7][m] = s->mean_ns;
@@ -673,7 +694,7 @@ static void print_medians(const struct config *cfg)
         med.min_ns = bu_median(v[0], m), med.p50_ns = bu_median(v[1], m), med.p90_ns = bu_median(v[2], m);
         med.p99_ns = bu_median(v[3], m), med.p999_ns = bu_median(v[4], m), med.p9999_ns = bu_median(v[5], m);
         med.max_ns = bu_median(v[6], m), med.mean_ns = bu_median(v[7], m);
-        print_result(cfg, k, &med, cfg->json ? "\"median\"" : "median");
+        print_result(cfg, k, &med, cfg->json ? "\"median\"" : "median", ns ? bu_median(shares, ns) : -1.0);
         if (cfg->json)
             printf(",\"rounds\":%zu", m);
         if (k == TACHYON_IDX || k == FUTEX_IDX) {
@@ -766,7 +787,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (cfg.slow_samples == 0)
-        cfg.slow_samples = cfg.samples / 20 ? cfg.samples / 20 : 1;
+        cfg.slow_samples = cfg.samples / 20 ? cfg.samples / 20 : 1; /* a syscall round trip costs ~100x */
     /* appended, so that one file collects a series of one-round runs */
     if (cdf_path && !(cfg.cdf = fopen(cdf_path, "a"))) {
         perror(cdf_path);
@@ -795,6 +816,7 @@ int main(int argc, char **argv)
             if (!selected(&cfg, t->name))
                 continue;
             fflush(stdout);
+            last_cpu_share = -1.0;
             if (t->busy >= 0 && !cfg.separate) {
                 /* the busy-polling transports, side by side in one run */
                 if (busy_done)
