@@ -593,8 +593,8 @@ static PyObject *Bus_listen(PyObject *cls, PyObject *const *args, Py_ssize_t nar
     return (PyObject *)bus_new_object((PyTypeObject *)cls, b);
 }
 
-/* Bus._connect(path, fingerprint=0, timeout=None): retries while nobody
- * listens yet, until the timeout (None: 5 s; 0: one attempt). */
+/* Bus._connect(path, fingerprint=0, timeout=None): waits for a listener and
+ * the handshake until the timeout (None: 5 s; at least 50 ms). */
 static PyObject *Bus_connect(PyObject *cls, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     static const int spec[] = {K_PATH, K_FINGERPRINT, K_TIMEOUT};
@@ -619,8 +619,9 @@ static PyObject *Bus_connect(PyObject *cls, PyObject *const *args, Py_ssize_t na
         if (deadline < 0) {
             opts.timeout_ms = -1;
         } else {
+            /* At least 50 ms: a listener that is there must have time to answer. */
             int64_t left = deadline - now_ns();
-            opts.timeout_ms = left <= 0 ? 1 : (int32_t)((left + 999999) / 1000000);
+            opts.timeout_ms = left <= 50000000 ? 50 : (int32_t)((left + 999999) / 1000000);
         }
         Py_BEGIN_ALLOW_THREADS
         err = tachyon_bus_connect_ex(PyBytes_AS_STRING(path), &opts, &b);
