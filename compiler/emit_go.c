@@ -301,9 +301,11 @@ static void go_enum(go_ctx *c, const tc_enum *en)
     tc_buf *b = c->b;
     const char *name = pascal(c, en->name);
     c->use_strconv = true;
-    go_doc(b, en->doc);
-    if (!en->doc)
-        out_fmt(b, "// %s is %s of schema %s.\n", name, en->is_flags ? "a flag set" : "an enum", c->s->name);
+    out_fmt(b, "// %s is %s of schema %s.\n", name, en->is_flags ? "a flag set" : "an enum", c->s->name);
+    if (en->doc) {
+        buf_puts(b, "//\n");
+        go_doc(b, en->doc);
+    }
     out_fmt(b, "type %s %s\n\n", name, go_prim(en->underlying));
     if (en->nvalues) {
         go_spec *sp = calloc(en->nvalues, sizeof *sp);
@@ -623,14 +625,14 @@ static void go_struct(go_ctx *c, const tc_struct *st)
         blank(b);
     }
 
-    if (st->doc) {
-        go_doc(b, st->doc);
-        buf_puts(b, "//\n");
-    }
     out_fmt(b, "// %s is a view over the %" PRIu64 " bytes of one %s: every getter and setter\n", name,
                st->size, st->name);
     buf_puts(b, "// reads or writes those bytes in place. Make one with New");
     out_fmt(b, "%s, which checks the size.\n", name);
+    if (st->doc) {
+        buf_puts(b, "//\n");
+        go_doc(b, st->doc);
+    }
     out_fmt(b, "type %s []byte\n\n", name);
     out_fmt(b, "// New%s views the first %sSize bytes of b; a shorter b is an error.\n", name, name);
     out_fmt(b, "func New%s(b []byte) (%s, error) {\n", name, name);

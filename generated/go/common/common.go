@@ -23,6 +23,8 @@ const (
 	MaxLegs uint8 = 4
 )
 
+// Side is an enum of schema common.
+//
 // Which side of the book.
 type Side uint8
 
@@ -61,10 +63,10 @@ const Vec3Size = 12
 // text.
 const Vec3Fingerprint uint64 = 0xdb782685360e983f
 
-// A position in 3-D space, in metres.
-//
 // Vec3 is a view over the 12 bytes of one Vec3: every getter and setter
 // reads or writes those bytes in place. Make one with NewVec3, which checks the size.
+//
+// A position in 3-D space, in metres.
 type Vec3 []byte
 
 // NewVec3 views the first Vec3Size bytes of b; a shorter b is an error.
@@ -117,10 +119,10 @@ const MoneySize = 16
 // text.
 const MoneyFingerprint uint64 = 0xd4b5916d651900c1
 
-// A price with its currency.
-//
 // Money is a view over the 16 bytes of one Money: every getter and setter
 // reads or writes those bytes in place. Make one with NewMoney, which checks the size.
+//
+// A price with its currency.
 type Money []byte
 
 // NewMoney views the first MoneySize bytes of b; a shorter b is an error.

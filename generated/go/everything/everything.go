@@ -155,6 +155,8 @@ const (
 	NameLen uint16 = 12
 )
 
+// Color is an enum of schema everything.
+//
 // An enum with an unsigned underlying type and an implicit value.
 type Color uint8
 
@@ -189,6 +191,8 @@ func (x Color) Valid() bool {
 	return false
 }
 
+// Level is an enum of schema everything.
+//
 // An enum with a signed underlying type.
 type Level int16
 
@@ -223,6 +227,8 @@ func (x Level) Valid() bool {
 	return false
 }
 
+// Perm is a flag set of schema everything.
+//
 // A flag set.
 type Perm uint32
 
@@ -282,10 +288,10 @@ const ScalarsSize = 44
 // text.
 const ScalarsFingerprint uint64 = 0x8c959835f5333903
 
-// One field of every primitive type, with implicit offsets.
-//
 // Scalars is a view over the 44 bytes of one Scalars: every getter and setter
 // reads or writes those bytes in place. Make one with NewScalars, which checks the size.
+//
+// One field of every primitive type, with implicit offsets.
 type Scalars []byte
 
 // NewScalars views the first ScalarsSize bytes of b; a shorter b is an error.
@@ -433,10 +439,10 @@ const (
 	CollectionsWeightsLen = 2
 )
 
-// Arrays of primitives, enums, flags and structs, text, and imported types.
-//
 // Collections is a view over the 128 bytes of one Collections: every getter and setter
 // reads or writes those bytes in place. Make one with NewCollections, which checks the size.
+//
+// Arrays of primitives, enums, flags and structs, text, and imported types.
 type Collections []byte
 
 // NewCollections views the first CollectionsSize bytes of b; a shorter b is an error.
@@ -590,10 +596,10 @@ const EnvelopeSize = 60
 // text.
 const EnvelopeFingerprint uint64 = 0xf0381e6d2414d36d
 
-// A struct that nests another struct of this schema.
-//
 // Envelope is a view over the 60 bytes of one Envelope: every getter and setter
 // reads or writes those bytes in place. Make one with NewEnvelope, which checks the size.
+//
+// A struct that nests another struct of this schema.
 type Envelope []byte
 
 // NewEnvelope views the first EnvelopeSize bytes of b; a shorter b is an error.

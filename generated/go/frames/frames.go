@@ -109,6 +109,8 @@ const (
 	AudioSamples uint32 = 960
 )
 
+// PixelFormat is an enum of schema frames.
+//
 // How the bytes of a video frame encode pixels.
 type PixelFormat uint8
 
@@ -144,6 +146,8 @@ func (x PixelFormat) Valid() bool {
 	return false
 }
 
+// FrameFlags is a flag set of schema frames.
+//
 // Per-frame properties.
 type FrameFlags uint16
 
@@ -197,10 +201,10 @@ const (
 	FrameSamplesLen = 256
 )
 
-// One raw frame: 256 f32 samples, exactly 1 KiB.
-//
 // Frame is a view over the 1024 bytes of one Frame: every getter and setter
 // reads or writes those bytes in place. Make one with NewFrame, which checks the size.
+//
+// One raw frame: 256 f32 samples, exactly 1 KiB.
 type Frame []byte
 
 // NewFrame views the first FrameSize bytes of b; a shorter b is an error.
@@ -233,10 +237,10 @@ const MediaHeaderSize = 32
 // text.
 const MediaHeaderFingerprint uint64 = 0x9ffa5ef7f6c12633
 
-// What every audio or video frame starts with.
-//
 // MediaHeader is a view over the 32 bytes of one MediaHeader: every getter and setter
 // reads or writes those bytes in place. Make one with NewMediaHeader, which checks the size.
+//
+// What every audio or video frame starts with.
 type MediaHeader []byte
 
 // NewMediaHeader views the first MediaHeaderSize bytes of b; a shorter b is an error.
@@ -344,10 +348,10 @@ const (
 	VideoFramePixelsLen = 4096
 )
 
-// One video tile.
-//
 // VideoFrame is a view over the 4128 bytes of one VideoFrame: every getter and setter
 // reads or writes those bytes in place. Make one with NewVideoFrame, which checks the size.
+//
+// One video tile.
 type VideoFrame []byte
 
 // NewVideoFrame views the first VideoFrameSize bytes of b; a shorter b is an error.
@@ -400,10 +404,10 @@ const (
 	AudioFrameSamplesLen = 960
 )
 
-// One block of interleaved 16-bit audio samples.
-//
 // AudioFrame is a view over the 1952 bytes of one AudioFrame: every getter and setter
 // reads or writes those bytes in place. Make one with NewAudioFrame, which checks the size.
+//
+// One block of interleaved 16-bit audio samples.
 type AudioFrame []byte
 
 // NewAudioFrame views the first AudioFrameSize bytes of b; a shorter b is an error.

@@ -91,10 +91,10 @@ const MarketTickSize = 32
 // text.
 const MarketTickFingerprint uint64 = 0xb31a78feade7923a
 
-// One top-of-book update, written straight into a ring slot.
-//
 // MarketTick is a view over the 32 bytes of one MarketTick: every getter and setter
 // reads or writes those bytes in place. Make one with NewMarketTick, which checks the size.
+//
+// One top-of-book update, written straight into a ring slot.
 type MarketTick []byte
 
 // NewMarketTick views the first MarketTickSize bytes of b; a shorter b is an error.
