@@ -38,13 +38,24 @@ void buf_puts(tc_buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
 void buf_vprintf(tc_buf *b, const char *fmt, va_list ap)
 {
+    /* Format straight into the free space; only when it does not fit, grow
+     * and format again (the emitters print millions of short lines). */
+    if (buf_reserve(b, 64))
+        return;
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    size_t room = b->cap - b->len;
+    int n = vsnprintf(b->data + b->len, room, fmt, ap2);
     va_end(ap2);
-    if (n < 0 || buf_reserve(b, (size_t)n))
+    if (n < 0) {
+        b->data[b->len] = '\0';
         return;
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
+    if ((size_t)n >= room) {
+        if (buf_reserve(b, (size_t)n))
+            return;
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
 }
 

@@ -74,4 +74,7 @@ int emit_rust(const tc_program *prog, tc_outputs *out);
 int emit_python(const tc_program *prog, tc_outputs *out);
 int emit_go(const tc_program *prog, tc_outputs *out);
 
+/* The Go import path of generated/go (tachc gen --go-module; defined in main.c). */
+extern const char *tachc_go_module;
+
 #endif

@@ -7,9 +7,10 @@
  * they never re-derive an offset. All memory is owned by one tc_arena and freed
  * with it (arena.h).
  *
- * Order: every array below is in source order, and schemas are in dependency
- * order (an imported schema comes before the schema that imports it), so that
- * emitting in array order is deterministic.
+ * Order: every array below is in source order, except that a struct always
+ * comes after the structs it contains (so emitters never refer forward), and
+ * schemas are in dependency order (an imported schema comes before the schema
+ * that imports it), so emitting in array order is deterministic.
  */
 #ifndef TACHC_MODEL_H
 #define TACHC_MODEL_H
