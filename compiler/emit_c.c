@@ -58,6 +58,17 @@ static void names_free(c_names *ns)
 static const char *snake(c_names *ns, const char *s) { return keep(ns, name_snake(s)); }
 static const char *upper(c_names *ns, const char *s) { return keep(ns, name_upper(s)); }
 
+/* A line without format arguments, at the buffer's indentation (no printf:
+ * most generated lines are fixed text, and tachc must stay fast on huge schemas). */
+static void text_line(tc_buf *b, const char *s)
+{
+    const char *unit = b->indent_unit ? b->indent_unit : "    ";
+    for (int i = 0; i < b->indent; i++)
+        buf_puts(b, unit);
+    buf_puts(b, s);
+    buf_put(b, "\n", 1);
+}
+
 /* An empty line (buf_line with "" trips -Wformat-zero-length). */
 static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
 
@@ -191,11 +202,11 @@ static void c_doc_with(tc_buf *b, const char *heading, const char *doc)
     } else if (!heading && !strchr(safe, '\n')) {
         buf_line(b, "/** %s */", safe);
     } else {
-        buf_line(b, "/**");
+        text_line(b, "/**");
         if (heading)
             buf_line(b, " * %s", heading);
         emit_doc(b, safe, " * ");
-        buf_line(b, " */");
+        text_line(b, " */");
     }
     free(safe);
 }
@@ -430,13 +441,13 @@ static void emit_enum(c_ctx *c, const tc_enum *en)
         buf_line(b, "/* Returns the name of a %s value, or NULL for a value the schema does not define. */",
                  en->name);
         buf_line(b, "static inline const char *%s_name(%s v)", snake(c->ns, en->name), td);
-        buf_line(b, "{");
+        text_line(b, "{");
         /* A chain of ifs, not a switch: values of an enum may repeat. */
         for (size_t i = 0; i < en->nvalues; i++)
             buf_line(b, "    if (v == %s_%s)\n        return \"%s\";", up, upper(c->ns, en->values[i].name),
                      en->values[i].name);
-        buf_line(b, "    return NULL;");
-        buf_line(b, "}");
+        text_line(b, "    return NULL;");
+        text_line(b, "}");
     } else {
         uint64_t all = 0;
         for (size_t i = 0; i < en->nvalues; i++)
@@ -524,53 +535,53 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
     case TC_T_FLAGS: {
         const char *ty = c_scalar_type(c->ns, t);
         buf_line(b, "static inline %s %s_get_%s(const void *p)", ty, pre, fs);
-        buf_line(b, "{");
+        text_line(b, "{");
         if (t->kind == TC_T_PRIM)
             buf_line(b, "    return tachc_ld_%s((const unsigned char *)p + %s);", ld_suffix(t), off);
         else
             buf_line(b, "    return (%s)tachc_ld_%s((const unsigned char *)p + %s);", ty, ld_suffix(t), off);
-        buf_line(b, "}");
+        text_line(b, "}");
         blank(b);
         buf_line(b, "static inline void %s_set_%s(void *p, %s v)", pre, fs, ty);
-        buf_line(b, "{");
+        text_line(b, "{");
         buf_line(b, "    tachc_st_%s((unsigned char *)p + %s, v);", ld_suffix(t), off);
-        buf_line(b, "}");
+        text_line(b, "}");
         break;
     }
     case TC_T_CHARS:
         buf_line(b, "/* Copies the text (at most %s_%s_SIZE bytes) into dst, NUL-terminated; returns its length. */",
                  up, fu);
         buf_line(b, "static inline size_t %s_get_%s(const void *p, char *dst, size_t dst_size)", pre, fs);
-        buf_line(b, "{");
+        text_line(b, "{");
         buf_line(b, "    return tachc_ld_text((const unsigned char *)p + %s, %s_%s_SIZE, dst, dst_size);", off, up,
                  fu);
-        buf_line(b, "}");
+        text_line(b, "}");
         blank(b);
         buf_line(b, "/* Stores s NUL-padded; returns 0, or -1 (writing nothing) when s is longer than %" PRIu64
                     " bytes. */",
                  t->count);
         buf_line(b, "static inline int %s_set_%s(void *p, const char *s)", pre, fs);
-        buf_line(b, "{");
+        text_line(b, "{");
         buf_line(b, "    return tachc_st_text((unsigned char *)p + %s, %s_%s_SIZE, s);", off, up, fu);
-        buf_line(b, "}");
+        text_line(b, "}");
         blank(b);
         buf_line(b, "/* The raw %" PRIu64 " bytes (not NUL-terminated when the text fills them). */", t->count);
         buf_line(b, "static inline const char *%s_%s_bytes(const void *p)", pre, fs);
-        buf_line(b, "{");
+        text_line(b, "{");
         buf_line(b, "    return (const char *)p + %s;", off);
-        buf_line(b, "}");
+        text_line(b, "}");
         break;
     case TC_T_STRUCT:
         buf_line(b, "/* The %s inside, read with the %s_* accessors. */", t->st->name, snake(c->ns, t->st->name));
         buf_line(b, "static inline const void *%s_%s(const void *p)", pre, fs);
-        buf_line(b, "{");
+        text_line(b, "{");
         buf_line(b, "    return (const unsigned char *)p + %s;", off);
-        buf_line(b, "}");
+        text_line(b, "}");
         blank(b);
         buf_line(b, "static inline void *%s_%s_mut(void *p)", pre, fs);
-        buf_line(b, "{");
+        text_line(b, "{");
         buf_line(b, "    return (unsigned char *)p + %s;", off);
-        buf_line(b, "}");
+        text_line(b, "}");
         break;
     case TC_T_ARRAY: {
         const tc_type *e = t->elem;
@@ -584,20 +595,20 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
         if (e->kind == TC_T_STRUCT) {
             buf_line(b, "/* Element i (a %s), or NULL when i >= %s. */", e->st->name, count);
             buf_line(b, "static inline const void *%s_%s_at(const void *p, size_t i)", pre, fs);
-            buf_line(b, "{");
+            text_line(b, "{");
             buf_line(b, "    return i < %s ? (const unsigned char *)p + %s : NULL;", count, at_i);
-            buf_line(b, "}");
+            text_line(b, "}");
             blank(b);
             buf_line(b, "static inline void *%s_%s_at_mut(void *p, size_t i)", pre, fs);
-            buf_line(b, "{");
+            text_line(b, "{");
             buf_line(b, "    return i < %s ? (unsigned char *)p + %s : NULL;", count, at_i);
-            buf_line(b, "}");
+            text_line(b, "}");
             break;
         }
         const char *ty = c_scalar_type(c->ns, e);
         buf_line(b, "/* Element i, or 0 when i >= %s. */", count);
         buf_line(b, "static inline %s %s_get_%s(const void *p, size_t i)", ty, pre, fs);
-        buf_line(b, "{");
+        text_line(b, "{");
         if (e->kind == TC_T_PRIM)
             buf_line(b, "    return i < %s ? tachc_ld_%s((const unsigned char *)p + %s) : 0;",
                      count, ld_suffix(e), at_i);
@@ -605,47 +616,47 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
             buf_line(b,
                      "    return i < %s ? (%s)tachc_ld_%s((const unsigned char *)p + %s) : (%s)0;",
                      count, ty, ld_suffix(e), at_i, ty);
-        buf_line(b, "}");
+        text_line(b, "}");
         blank(b);
         buf_line(b, "/* Stores element i; returns 0, or -1 (writing nothing) when i >= %s. */", count);
         buf_line(b, "static inline int %s_set_%s(void *p, size_t i, %s v)", pre, fs, ty);
-        buf_line(b, "{");
+        text_line(b, "{");
         buf_line(b, "    if (i >= %s)", count);
-        buf_line(b, "        return -1;");
+        text_line(b, "        return -1;");
         buf_line(b, "    tachc_st_%s((unsigned char *)p + %s, v);", ld_suffix(e), at_i);
-        buf_line(b, "    return 0;");
-        buf_line(b, "}");
+        text_line(b, "    return 0;");
+        text_line(b, "}");
         blank(b);
         /* Whole-array copies: one memcpy on little-endian hosts (bool excepted:
          * each byte is normalised to 0/1 on the way out). */
         int bulk = e->prim != TC_BOOL;
         buf_line(b, "/* Copies all %s elements out to dst. */", count);
         buf_line(b, "static inline void %s_copy_%s_out(const void *p, %s dst[%s])", pre, fs, ty, count);
-        buf_line(b, "{");
+        text_line(b, "{");
         if (bulk) {
-            buf_line(b, "#if TACHC_HOST_LE");
+            text_line(b, "#if TACHC_HOST_LE");
             buf_line(b, "    memcpy(dst, (const unsigned char *)p + %s, %s_%s_SIZE);", off, up, fu);
-            buf_line(b, "#else");
+            text_line(b, "#else");
         }
         buf_line(b, "    for (size_t i = 0; i < %s; i++)", count);
         buf_line(b, "        dst[i] = %s_get_%s(p, i);", pre, fs);
         if (bulk)
-            buf_line(b, "#endif");
-        buf_line(b, "}");
+            text_line(b, "#endif");
+        text_line(b, "}");
         blank(b);
         buf_line(b, "/* Stores all %s elements from src. */", count);
         buf_line(b, "static inline void %s_copy_%s_in(void *p, const %s src[%s])", pre, fs, ty, count);
-        buf_line(b, "{");
+        text_line(b, "{");
         if (bulk) {
-            buf_line(b, "#if TACHC_HOST_LE");
+            text_line(b, "#if TACHC_HOST_LE");
             buf_line(b, "    memcpy((unsigned char *)p + %s, src, %s_%s_SIZE);", off, up, fu);
-            buf_line(b, "#else");
+            text_line(b, "#else");
         }
         buf_line(b, "    for (size_t i = 0; i < %s; i++)", count);
         buf_line(b, "        tachc_st_%s((unsigned char *)p + %s, src[i]);", ld_suffix(e), at_i);
         if (bulk)
-            buf_line(b, "#endif");
-        buf_line(b, "}");
+            text_line(b, "#endif");
+        text_line(b, "}");
         break;
     }
     case TC_T_PAD:
@@ -714,20 +725,20 @@ static void emit_struct(c_ctx *c, const tc_struct *st)
 
     buf_line(b, "/* Returns p when a payload of `size` bytes holds a whole %s, else NULL. */", st->name);
     buf_line(b, "static inline const void *%s_from(const void *p, size_t size)", pre);
-    buf_line(b, "{");
+    text_line(b, "{");
     buf_line(b, "    return p != NULL && size >= %s_SIZE ? p : NULL;", up);
-    buf_line(b, "}");
+    text_line(b, "}");
     blank(b);
     buf_line(b, "static inline void *%s_from_mut(void *p, size_t size)", pre);
-    buf_line(b, "{");
+    text_line(b, "{");
     buf_line(b, "    return p != NULL && size >= %s_SIZE ? p : NULL;", up);
-    buf_line(b, "}");
+    text_line(b, "}");
     blank(b);
     buf_line(b, "/* Zeroes all %s_SIZE bytes (every field 0, padding included). */", up);
     buf_line(b, "static inline void %s_clear(void *p)", pre);
-    buf_line(b, "{");
+    text_line(b, "{");
     buf_line(b, "    memset(p, 0, %s_SIZE);", up);
-    buf_line(b, "}");
+    text_line(b, "}");
 
     for (size_t i = 0; i < st->nfields; i++) {
         const tc_field *f = &st->fields[i];
@@ -750,7 +761,7 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
 {
     tc_buf *b = c->b;
     buf_line(b, "/* ---- messages of schema %s ---- */", sc->name);
-    buf_line(b, "/* The fingerprint a bus carrying this schema is bound to (tachyon_options_t.schema_fingerprint). */");
+    text_line(b, "/* The fingerprint a bus carrying this schema is bound to (tachyon_options_t.schema_fingerprint). */");
     buf_line(b, "#define %s_SCHEMA_FINGERPRINT UINT64_C(0x%016" PRIx64 ")", sup, sc->fingerprint);
     blank(b);
     for (size_t i = 0; i < sc->nmessages; i++) {
@@ -762,12 +773,12 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
     if (sc->nmessages)
         blank(b);
 
-    buf_line(b, "/* Returns the payload size of message type_id (0: empty payload), or -1 for an id");
-    buf_line(b, " * this schema does not define. A received payload shorter than this is an error. */");
+    text_line(b, "/* Returns the payload size of message type_id (0: empty payload), or -1 for an id");
+    text_line(b, " * this schema does not define. A received payload shorter than this is an error. */");
     buf_line(b, "static inline int64_t %s_payload_size(uint32_t type_id)", slo);
-    buf_line(b, "{");
+    text_line(b, "{");
     if (sc->nmessages) {
-        buf_line(b, "    switch (type_id) {");
+        text_line(b, "    switch (type_id) {");
         for (size_t i = 0; i < sc->nmessages; i++) {
             const tc_message *m = &sc->messages[i];
             if (m->payload)
@@ -776,43 +787,43 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
             else
                 buf_line(b, "    case %s_MSG_%s: return 0;", sup, upper(c->ns, m->name));
         }
-        buf_line(b, "    default: return -1;");
-        buf_line(b, "    }");
+        text_line(b, "    default: return -1;");
+        text_line(b, "    }");
     } else {
-        buf_line(b, "    (void)type_id;");
-        buf_line(b, "    return -1;");
+        text_line(b, "    (void)type_id;");
+        text_line(b, "    return -1;");
     }
-    buf_line(b, "}");
+    text_line(b, "}");
     blank(b);
-    buf_line(b, "/* Returns the message name of type_id (\"Bid\"), or NULL for an id this schema does not define. */");
+    text_line(b, "/* Returns the message name of type_id (\"Bid\"), or NULL for an id this schema does not define. */");
     buf_line(b, "static inline const char *%s_message_name(uint32_t type_id)", slo);
-    buf_line(b, "{");
+    text_line(b, "{");
     if (sc->nmessages) {
-        buf_line(b, "    switch (type_id) {");
+        text_line(b, "    switch (type_id) {");
         for (size_t i = 0; i < sc->nmessages; i++)
             buf_line(b, "    case %s_MSG_%s: return \"%s\";", sup, upper(c->ns, sc->messages[i].name),
                      sc->messages[i].name);
-        buf_line(b, "    default: return NULL;");
-        buf_line(b, "    }");
+        text_line(b, "    default: return NULL;");
+        text_line(b, "    }");
     } else {
-        buf_line(b, "    (void)type_id;");
-        buf_line(b, "    return NULL;");
+        text_line(b, "    (void)type_id;");
+        text_line(b, "    return NULL;");
     }
-    buf_line(b, "}");
+    text_line(b, "}");
     blank(b);
-    buf_line(b, "/* Returns the payload of a received message when its type id is known and");
-    buf_line(b, " * `size` holds the whole payload, else NULL (an empty payload gives p itself). */");
+    text_line(b, "/* Returns the payload of a received message when its type id is known and");
+    text_line(b, " * `size` holds the whole payload, else NULL (an empty payload gives p itself). */");
     buf_line(b, "static inline const void *%s_decode(uint32_t type_id, const void *p, size_t size)", slo);
-    buf_line(b, "{");
+    text_line(b, "{");
     buf_line(b, "    int64_t need = %s_payload_size(type_id);", slo);
-    buf_line(b, "    return need >= 0 && (uint64_t)size >= (uint64_t)need ? p : NULL;");
-    buf_line(b, "}");
+    text_line(b, "    return need >= 0 && (uint64_t)size >= (uint64_t)need ? p : NULL;");
+    text_line(b, "}");
     blank(b);
-    buf_line(b, "/* Returns true for a retired (reserved) type id, which no message may use. */");
+    text_line(b, "/* Returns true for a retired (reserved) type id, which no message may use. */");
     buf_line(b, "static inline bool %s_type_id_reserved(uint32_t type_id)", slo);
-    buf_line(b, "{");
+    text_line(b, "{");
     if (sc->nreserved == 0)
-        buf_line(b, "    (void)type_id;");
+        text_line(b, "    (void)type_id;");
     for (size_t i = 0; i < sc->nreserved; i++) {
         const tc_reserved *r = &sc->reserved[i];
         if (r->lo == r->hi)
@@ -821,10 +832,10 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
             buf_line(b, "    if (type_id <= %" PRIu32 "u)", r->hi);
         else
             buf_line(b, "    if (type_id >= %" PRIu32 "u && type_id <= %" PRIu32 "u)", r->lo, r->hi);
-        buf_line(b, "        return true;");
+        text_line(b, "        return true;");
     }
-    buf_line(b, "    return false;");
-    buf_line(b, "}");
+    text_line(b, "    return false;");
+    text_line(b, "}");
 }
 
 static const char *base_name(const char *path)
@@ -846,40 +857,40 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, c_names *ns)
 
     buf_line(b, "/* Generated by tachc %s from %s. DO NOT EDIT. */", TACHC_VERSION, base_name(sc->path));
     c_doc(b, sc->doc);
-    buf_line(b, "/*");
+    text_line(b, "/*");
     buf_line(b, " * Accessors for schema %s: each reads or writes one field of a message in place,", sc->name);
-    buf_line(b, " * little-endian, at any alignment. `p` is the first byte of the payload; check its");
+    text_line(b, " * little-endian, at any alignment. `p` is the first byte of the payload; check its");
     buf_line(b, " * size first with <type>_from(p, size) or %s_decode(type_id, p, size).", slo);
-    buf_line(b, " */");
+    text_line(b, " */");
     buf_line(b, "#ifndef TACHC_%s_H", sup);
     buf_line(b, "#define TACHC_%s_H", sup);
     blank(b);
     if (schema_has_float_special(sc))
-        buf_line(b, "#include <math.h>");
-    buf_line(b, "#include <stdbool.h>");
-    buf_line(b, "#include <stddef.h>");
-    buf_line(b, "#include <stdint.h>");
-    buf_line(b, "#include <string.h>");
+        text_line(b, "#include <math.h>");
+    text_line(b, "#include <stdbool.h>");
+    text_line(b, "#include <stddef.h>");
+    text_line(b, "#include <stdint.h>");
+    text_line(b, "#include <string.h>");
     blank(b);
     for (size_t i = 0; i < sc->nimports; i++)
         buf_line(b, "#include \"%s.h\"", sc->imports[i]->name);
     if (sc->nimports)
         blank(b);
-    buf_line(b, "#ifdef __cplusplus");
-    buf_line(b, "extern \"C\" {");
-    buf_line(b, "#endif");
+    text_line(b, "#ifdef __cplusplus");
+    text_line(b, "extern \"C\" {");
+    text_line(b, "#endif");
     blank(b);
     emit_helpers(b);
     blank(b);
 
     if (sc->nconsts) {
-        buf_line(b, "/* ---- constants ---- */");
+        text_line(b, "/* ---- constants ---- */");
         for (size_t i = 0; i < sc->nconsts; i++)
             emit_const(&c, sup, &sc->consts[i]);
         blank(b);
     }
     if (sc->nenums) {
-        buf_line(b, "/* ---- enums and flags ---- */");
+        text_line(b, "/* ---- enums and flags ---- */");
         for (size_t i = 0; i < sc->nenums; i++)
             emit_enum(&c, &sc->enums[i]);
     }
@@ -887,9 +898,9 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, c_names *ns)
         emit_struct(&c, &sc->structs[i]);
     emit_messages(&c, sc, sup, slo);
     blank(b);
-    buf_line(b, "#ifdef __cplusplus");
-    buf_line(b, "}");
-    buf_line(b, "#endif");
+    text_line(b, "#ifdef __cplusplus");
+    text_line(b, "}");
+    text_line(b, "#endif");
     blank(b);
     buf_line(b, "#endif /* TACHC_%s_H */", sup);
     return b->oom || ns->oom ? -1 : 0;

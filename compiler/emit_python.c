@@ -58,6 +58,17 @@ static void names_free(py_names *ns)
 
 static const char *upper(py_names *ns, const char *s) { return keep(ns, name_upper(s)); }
 
+/* A line without format arguments, at the buffer's indentation (no printf:
+ * most generated lines are fixed text, and tachc must stay fast on huge schemas). */
+static void text_line(tc_buf *b, const char *s)
+{
+    const char *unit = b->indent_unit ? b->indent_unit : "    ";
+    for (int i = 0; i < b->indent; i++)
+        buf_puts(b, unit);
+    buf_puts(b, s);
+    buf_put(b, "\n", 1);
+}
+
 /* An empty line (buf_line with "" trips -Wformat-zero-length). */
 static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
 
@@ -331,7 +342,7 @@ static void py_docstring(tc_buf *b, const char *doc, const char *note)
     } else {
         buf_line(b, "\"\"\"%.*s", (int)(nl - all.data), all.data);
         indented_lines(b, nl + 1);
-        buf_line(b, "\"\"\"");
+        text_line(b, "\"\"\"");
     }
     buf_free(&all);
 }
@@ -614,7 +625,7 @@ static void emit_property(py_ctx *c, const tc_struct *st, const tc_field *f)
     }
 
     blank(b);
-    buf_line(b, "@property");
+    text_line(b, "@property");
     buf_line(b, "def %s(self) -> %s:", attr, hint);
     b->indent++;
     py_docstring(b, f->doc, note.data ? note.data : "");
@@ -773,11 +784,11 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
              st->size);
     py_docstring(b, st->doc, note);
     blank(b);
-    buf_line(b, "__slots__ = (\"_buf\", \"_off\")");
+    text_line(b, "__slots__ = (\"_buf\", \"_off\")");
     blank(b);
     buf_line(b, "SIZE: ClassVar[int] = %" PRIu64, st->size);
     buf_line(b, "FINGERPRINT: ClassVar[int] = 0x%016" PRIX64, st->fingerprint);
-    buf_line(b, "#: The whole record, little-endian, padding as zero bytes.");
+    text_line(b, "#: The whole record, little-endian, padding as zero bytes.");
     buf_line(b, "STRUCT: ClassVar[struct.Struct] = _%s", sup);
     tc_buf names = {0}, offsets = {0}, formats = {0}, offsets_only = {0};
     size_t nreal = 0;
@@ -809,34 +820,34 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
     buf_free(&say);
     buf_free(&args);
     buf_line(b, "pack_into = staticmethod(_%s.pack_into)", sup);
-    buf_line(b, "#: unpack_from(buf, offset=0) -> every field's raw value, in STRUCT order.");
+    text_line(b, "#: unpack_from(buf, offset=0) -> every field's raw value, in STRUCT order.");
     buf_line(b, "unpack_from = staticmethod(_%s.unpack_from)", sup);
-    buf_line(b, "_dtype: ClassVar[Any] = None");
+    text_line(b, "_dtype: ClassVar[Any] = None");
 
     blank(b);
-    buf_line(b, "def __init__(self, buf: Buffer, offset: int = 0) -> None:");
+    text_line(b, "def __init__(self, buf: Buffer, offset: int = 0) -> None:");
     buf_line(b, "    _check(buf, offset, %" PRIu64 ", \"%s\")", st->size, st->name);
-    buf_line(b, "    self._buf = buf");
-    buf_line(b, "    self._off = offset");
+    text_line(b, "    self._buf = buf");
+    text_line(b, "    self._off = offset");
     blank(b);
-    buf_line(b, "@classmethod");
+    text_line(b, "@classmethod");
     buf_line(b, "def new(cls) -> %s:", st->name);
-    buf_line(b, "    \"\"\"A view over a new zeroed bytearray of SIZE bytes.\"\"\"");
+    text_line(b, "    \"\"\"A view over a new zeroed bytearray of SIZE bytes.\"\"\"");
     buf_line(b, "    return cls(bytearray(%" PRIu64 "))", st->size);
     blank(b);
-    buf_line(b, "@property");
-    buf_line(b, "def buffer(self) -> Buffer:");
-    buf_line(b, "    \"\"\"The buffer this view reads and writes.\"\"\"");
-    buf_line(b, "    return self._buf");
+    text_line(b, "@property");
+    text_line(b, "def buffer(self) -> Buffer:");
+    text_line(b, "    \"\"\"The buffer this view reads and writes.\"\"\"");
+    text_line(b, "    return self._buf");
     blank(b);
-    buf_line(b, "@property");
-    buf_line(b, "def offset(self) -> int:");
-    buf_line(b, "    \"\"\"Where the record starts in the buffer.\"\"\"");
-    buf_line(b, "    return self._off");
+    text_line(b, "@property");
+    text_line(b, "def offset(self) -> int:");
+    text_line(b, "    \"\"\"Where the record starts in the buffer.\"\"\"");
+    text_line(b, "    return self._off");
     blank(b);
-    buf_line(b, "def to_bytes(self) -> bytes:");
-    buf_line(b, "    \"\"\"A copy of the record's SIZE bytes.\"\"\"");
-    buf_line(b, "    with memoryview(self._buf) as view:");
+    text_line(b, "def to_bytes(self) -> bytes:");
+    text_line(b, "    \"\"\"A copy of the record's SIZE bytes.\"\"\"");
+    text_line(b, "    with memoryview(self._buf) as view:");
     buf_line(b, "        return bytes(view.cast(\"B\")[self._off:self._off + %" PRIu64 "])", st->size);
 
     for (size_t i = 0; i < st->nfields; i++)
@@ -844,12 +855,12 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
             emit_property(c, st, &st->fields[i]);
 
     blank(b);
-    buf_line(b, "def to_dict(self) -> dict[str, Any]:");
-    buf_line(b, "    \"\"\"Every field as plain values (arrays as lists, structs as dicts).\"\"\"");
+    text_line(b, "def to_dict(self) -> dict[str, Any]:");
+    text_line(b, "    \"\"\"Every field as plain values (arrays as lists, structs as dicts).\"\"\"");
     if (nreal == 0) {
-        buf_line(b, "    return {}");
+        text_line(b, "    return {}");
     } else {
-        buf_line(b, "    return {");
+        text_line(b, "    return {");
         for (size_t i = 0; i < st->nfields; i++) {
             const tc_field *f = &st->fields[i];
             const tc_type *t = &f->type;
@@ -866,20 +877,20 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
             default: buf_line(b, "        \"%s\": self.%s,", f->name, attr); break;
             }
         }
-        buf_line(b, "    }");
+        text_line(b, "    }");
     }
     blank(b);
-    buf_line(b, "def __repr__(self) -> str:");
+    text_line(b, "def __repr__(self) -> str:");
     buf_line(b, "    return f\"%s({self.to_dict()!r})\"", st->name);
 
     blank(b);
-    buf_line(b, "@classmethod");
-    buf_line(b, "def numpy_dtype(cls) -> Any:");
-    buf_line(b, "    \"\"\"The NumPy dtype of one record: explicit offsets, itemsize SIZE.\"\"\"");
-    buf_line(b, "    if cls._dtype is None:");
-    buf_line(b, "        if _np is None:");
+    text_line(b, "@classmethod");
+    text_line(b, "def numpy_dtype(cls) -> Any:");
+    text_line(b, "    \"\"\"The NumPy dtype of one record: explicit offsets, itemsize SIZE.\"\"\"");
+    text_line(b, "    if cls._dtype is None:");
+    text_line(b, "        if _np is None:");
     buf_line(b, "            raise ImportError(\"%s.numpy_dtype() needs NumPy\")", st->name);
-    buf_line(b, "        cls._dtype = _np.dtype({");
+    text_line(b, "        cls._dtype = _np.dtype({");
     b->indent += 3;
     py_seq(b, "\"names\": [", &names, "],", 0);
     py_seq(b, "\"formats\": [", &formats, "],", 0);
@@ -890,15 +901,15 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
     buf_free(&formats);
     buf_free(&offsets_only);
     buf_line(b, "            \"itemsize\": %" PRIu64 ",", st->size);
-    buf_line(b, "        })");
-    buf_line(b, "    return cls._dtype");
+    text_line(b, "        })");
+    text_line(b, "    return cls._dtype");
     blank(b);
-    buf_line(b, "@classmethod");
-    buf_line(b, "def array(cls, buf: Buffer, count: int = -1, offset: int = 0) -> Any:");
-    buf_line(b, "    \"\"\"`count` records (-1: all that fit) at `offset` in `buf` as a NumPy");
-    buf_line(b, "    structured array over the buffer itself, without a copy.");
-    buf_line(b, "    \"\"\"");
-    buf_line(b, "    return _np_frombuffer(buf, cls.numpy_dtype(), count, offset)");
+    text_line(b, "@classmethod");
+    text_line(b, "def array(cls, buf: Buffer, count: int = -1, offset: int = 0) -> Any:");
+    text_line(b, "    \"\"\"`count` records (-1: all that fit) at `offset` in `buf` as a NumPy");
+    text_line(b, "    structured array over the buffer itself, without a copy.");
+    text_line(b, "    \"\"\"");
+    text_line(b, "    return _np_frombuffer(buf, cls.numpy_dtype(), count, offset)");
     b->indent--;
 }
 
@@ -1114,19 +1125,19 @@ static void emit_messages(py_ctx *c, const tc_schema *sc)
     }
     if (sc->nmessages)
         blank(b);
-    buf_line(b, "#: type id -> (message name, payload class, or None for an empty payload)");
+    text_line(b, "#: type id -> (message name, payload class, or None for an empty payload)");
     if (sc->nmessages == 0) {
-        buf_line(b, "MESSAGES: dict[int, tuple[str, Any | None]] = {}");
+        text_line(b, "MESSAGES: dict[int, tuple[str, Any | None]] = {}");
     } else {
-        buf_line(b, "MESSAGES: dict[int, tuple[str, Any | None]] = {");
+        text_line(b, "MESSAGES: dict[int, tuple[str, Any | None]] = {");
         for (size_t i = 0; i < sc->nmessages; i++) {
             const tc_message *m = &sc->messages[i];
             buf_line(b, "    MSG_%s: (\"%s\", %s),", upper(c->ns, m->name), m->name,
                      m->payload ? qualified(c, m->payload->schema, m->payload->name) : "None");
         }
-        buf_line(b, "}");
+        text_line(b, "}");
     }
-    buf_line(b, "#: Retired type ids, as inclusive (first, last) ranges.");
+    text_line(b, "#: Retired type ids, as inclusive (first, last) ranges.");
     tc_buf ranges = {0};
     for (size_t i = 0; i < sc->nreserved; i++)
         buf_printf(&ranges, "(%" PRIu32 ", %" PRIu32 ")\n", sc->reserved[i].lo, sc->reserved[i].hi);
@@ -1136,31 +1147,31 @@ static void emit_messages(py_ctx *c, const tc_schema *sc)
     buf_free(&ranges);
     blank(b);
     blank(b);
-    buf_line(b, "def payload_size(type_id: int) -> int:");
-    buf_line(b, "    \"\"\"The payload size of type_id (0: empty), or -1 for an unknown id.\"\"\"");
-    buf_line(b, "    entry = MESSAGES.get(type_id)");
-    buf_line(b, "    if entry is None:");
-    buf_line(b, "        return -1");
-    buf_line(b, "    return 0 if entry[1] is None else entry[1].SIZE");
+    text_line(b, "def payload_size(type_id: int) -> int:");
+    text_line(b, "    \"\"\"The payload size of type_id (0: empty), or -1 for an unknown id.\"\"\"");
+    text_line(b, "    entry = MESSAGES.get(type_id)");
+    text_line(b, "    if entry is None:");
+    text_line(b, "        return -1");
+    text_line(b, "    return 0 if entry[1] is None else entry[1].SIZE");
     blank(b);
     blank(b);
-    buf_line(b, "def message_name(type_id: int) -> str | None:");
-    buf_line(b, "    \"\"\"The message name of type_id, or None for an unknown id.\"\"\"");
-    buf_line(b, "    entry = MESSAGES.get(type_id)");
-    buf_line(b, "    return None if entry is None else entry[0]");
+    text_line(b, "def message_name(type_id: int) -> str | None:");
+    text_line(b, "    \"\"\"The message name of type_id, or None for an unknown id.\"\"\"");
+    text_line(b, "    entry = MESSAGES.get(type_id)");
+    text_line(b, "    return None if entry is None else entry[0]");
     blank(b);
     blank(b);
-    buf_line(b, "def decode(type_id: int, buf: Buffer, offset: int = 0) -> Any:");
-    buf_line(b, "    \"\"\"The typed view of a received payload, or None for an empty payload.");
+    text_line(b, "def decode(type_id: int, buf: Buffer, offset: int = 0) -> Any:");
+    text_line(b, "    \"\"\"The typed view of a received payload, or None for an empty payload.");
     blank(b);
-    buf_line(b, "    Raises ValueError for a type id this schema does not define and for a");
-    buf_line(b, "    payload shorter than its type.");
-    buf_line(b, "    \"\"\"");
-    buf_line(b, "    entry = MESSAGES.get(type_id)");
-    buf_line(b, "    if entry is None:");
+    text_line(b, "    Raises ValueError for a type id this schema does not define and for a");
+    text_line(b, "    payload shorter than its type.");
+    text_line(b, "    \"\"\"");
+    text_line(b, "    entry = MESSAGES.get(type_id)");
+    text_line(b, "    if entry is None:");
     buf_line(b, "        raise ValueError(f\"%s: unknown type id {type_id}\")", sc->name);
-    buf_line(b, "    cls = entry[1]");
-    buf_line(b, "    return None if cls is None else cls(buf, offset)");
+    text_line(b, "    cls = entry[1]");
+    text_line(b, "    return None if cls is None else cls(buf, offset)");
 }
 
 /* isort-style order of __all__: CONSTANTS, then Classes, then functions. */
@@ -1206,10 +1217,10 @@ static void emit_all(tc_buf *b, const tc_schema *sc, py_names *ns)
     for (size_t i = 0; i < 6; i++)
         names[k++] = fixed[i];
     qsort(names, k, sizeof *names, cmp_all);
-    buf_line(b, "__all__ = [");
+    text_line(b, "__all__ = [");
     for (size_t i = 0; i < k; i++)
         buf_line(b, "    \"%s\",", names[i]);
-    buf_line(b, "]");
+    text_line(b, "]");
     free(names);
 }
 
@@ -1244,24 +1255,24 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, py_names *ns)
              sc->name);
     py_docstring(b, sc->doc, note);
     blank(b);
-    buf_line(b, "from __future__ import annotations");
+    text_line(b, "from __future__ import annotations");
     blank(b);
     if (sc->nenums)
-        buf_line(b, "import enum");
-    buf_line(b, "import struct");
-    buf_line(b, "from collections.abc import Sequence");
+        text_line(b, "import enum");
+    text_line(b, "import struct");
+    text_line(b, "from collections.abc import Sequence");
     buf_line(b, "from typing import Any, %sFinal", sc->nstructs ? "ClassVar, " : "");
     blank(b);
-    buf_line(b, "try:");
-    buf_line(b, "    import numpy as _np");
-    buf_line(b, "except ImportError:  # optional: only numpy_dtype() and array() need it");
-    buf_line(b, "    _np = None");
+    text_line(b, "try:");
+    text_line(b, "    import numpy as _np");
+    text_line(b, "except ImportError:  # optional: only numpy_dtype() and array() need it");
+    text_line(b, "    _np = None");
     if (sc->nimports) {
         blank(b);
-        buf_line(b, "if __package__:");
+        text_line(b, "if __package__:");
         for (size_t i = 0; i < sc->nimports; i++)
             buf_line(b, "    from . import %s", sc->imports[i]->name);
-        buf_line(b, "else:  # the generated folder itself is on sys.path");
+        text_line(b, "else:  # the generated folder itself is on sys.path");
         for (size_t i = 0; i < sc->nimports; i++)
             buf_line(b, "    import %s", sc->imports[i]->name);
     }
@@ -1319,7 +1330,7 @@ static int emit_init(const tc_program *prog, tc_outputs *out)
     for (size_t i = 0; i < prog->nschemas; i++)
         buf_printf(b, " %s", base_name(sorted[i]->path));
     buf_puts(b, "\n");
-    buf_line(b, "\"\"\"Typed message views generated by tachc, one module per schema.\"\"\"");
+    text_line(b, "\"\"\"Typed message views generated by tachc, one module per schema.\"\"\"");
     blank(b);
     tc_buf line = {0};
     buf_puts(&line, "from . import ");
@@ -1330,17 +1341,17 @@ static int emit_init(const tc_program *prog, tc_outputs *out)
     if (line.len <= 79) {
         buf_line(b, "%s", line.data);
     } else {
-        buf_line(b, "from . import (");
+        text_line(b, "from . import (");
         for (size_t i = 0; i < prog->nschemas; i++)
             buf_line(b, "    %s,", sorted[i]->name);
-        buf_line(b, ")");
+        text_line(b, ")");
     }
     buf_free(&line);
     blank(b);
-    buf_line(b, "__all__ = [");
+    text_line(b, "__all__ = [");
     for (size_t i = 0; i < prog->nschemas; i++)
         buf_line(b, "    \"%s\",", sorted[i]->name);
-    buf_line(b, "]");
+    text_line(b, "]");
     free(sorted);
     return b->oom ? -1 : 0;
 }
