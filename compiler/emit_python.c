@@ -1107,6 +1107,10 @@ static const char *const helpers_text =
     "            raise IndexError(f\"index out of range for {self._len} elements\")\n"
     "        return self._cls(self._buf, self._off + index * self._cls.SIZE)\n"
     "\n"
+    "    def numpy(self) -> Any:\n"
+    "        \"\"\"The elements as a NumPy structured array over the buffer (no copy).\"\"\"\n"
+    "        return self._cls.array(self._buf, self._len, self._off)\n"
+    "\n"
     "    def __repr__(self) -> str:\n"
     "        return repr(list(self))\n";
 

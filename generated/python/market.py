@@ -169,6 +169,10 @@ class _Views(Sequence[Any]):
             raise IndexError(f"index out of range for {self._len} elements")
         return self._cls(self._buf, self._off + index * self._cls.SIZE)
 
+    def numpy(self) -> Any:
+        """The elements as a NumPy structured array over the buffer (no copy)."""
+        return self._cls.array(self._buf, self._len, self._off)
+
     def __repr__(self) -> str:
         return repr(list(self))
 

@@ -377,6 +377,20 @@ def test_fingerprints_match_the_c_header(schema):
             assert getattr(mod, name).FINGERPRINT == header_constant(schema, upper + "_FINGERPRINT")
 
 
+def test_array_fields_as_numpy():
+    pytest.importorskip("numpy")
+    every = schema_module("everything")
+    c = every.Collections.new()
+    c.points[1].y = 2.5
+    c.samples = [1, -2, 3, -4]
+    pts = c.points.numpy()
+    assert pts.shape == (2,) and pts[1]["y"] == 2.5
+    samples = c.samples.numpy()
+    assert samples.tolist() == [1, -2, 3, -4]
+    samples[0] = 9  # a view over the record's bytes, not a copy
+    assert c.samples[0] == 9
+
+
 def test_enums_and_flags():
     every = schema_module("everything")
     common = schema_module("common")
