@@ -936,7 +936,8 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
     out_fmt(b, "package %s\n\n", s->name);
 
     /* imports: standard library first, then the other schemas; sorted */
-    qsort(c.refs, c.nrefs, sizeof *c.refs, cmp_schema_ptr);
+    if (c.nrefs > 1)
+        qsort(c.refs, c.nrefs, sizeof *c.refs, cmp_schema_ptr);
     size_t nstd = (size_t)c.use_binary + (size_t)c.use_math + (size_t)c.use_strconv;
     size_t nimp = nstd + c.nrefs;
     if (nimp == 1 && nstd == 1) {
