@@ -245,7 +245,7 @@ static inline void t_arena_open(struct t_arena *a, size_t capacity)
 {
     a->len = tachyon_arena_size(capacity);
     CHECK(a->len == 4096 + capacity);
-    a->mem = aligned_alloc(4096, a->len);
+    a->mem = aligned_alloc(64, a->len);
     CHECK(a->mem != NULL);
     CHECK_ERR(tachyon_arena_format(a->mem, a->len, capacity, 0), TACHYON_OK);
     CHECK_ERR(tachyon_arena_attach(a->mem, a->len, TACHYON_ROLE_PRODUCER, &a->prod), TACHYON_OK);

@@ -102,7 +102,7 @@ static void fuzz(void)
             break;
         }
         default:
-            (void)tachyon_send_blocking(a.prod, ring, (size_t)((r >> 8) % 64), 2, 1000);
+            (void)tachyon_send_blocking(a.prod, &rng, (size_t)((r >> 8) % 8), 2, 1000);
             (void)tachyon_peer_alive(a.cons);
             break;
         }

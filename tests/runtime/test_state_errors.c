@@ -57,10 +57,12 @@ int main(void)
     CHECK(tachyon_peer_alive(NULL) == 0);
     CHECK_ERR(tachyon_bus_listen("@x", 1024, NULL), TACHYON_ERR_INVALID_ARG);
     CHECK_ERR(tachyon_bus_connect("@x", NULL), TACHYON_ERR_INVALID_ARG);
-    CHECK_ERR(tachyon_bus_connect(NULL, &a.prod), TACHYON_ERR_INVALID_ARG);
-    CHECK(a.prod == NULL); /* *out is cleared on failure */
+    {
+        tachyon_bus_t *out = a.prod;
+        CHECK_ERR(tachyon_bus_connect(NULL, &out), TACHYON_ERR_INVALID_ARG);
+        CHECK(out == NULL); /* *out is cleared on failure */
+    }
     tachyon_bus_destroy(NULL);
-    tachyon_bus_destroy(a.cons);
-    free(a.mem);
+    t_arena_close(&a);
     return T_PASS;
 }
