@@ -9,8 +9,13 @@
  *
  * Names (for struct MarketTick, field price, schema market):
  *   MARKET_TICK_SIZE, MARKET_TICK_PRICE_OFFSET, MARKET_TICK_FINGERPRINT
- *   market_tick_get_price(p), market_tick_set_price(p, v), market_tick_from(p, n)
- *   MARKET_MSG_BID, MARKET_SCHEMA_FINGERPRINT, market_payload_size(id)
+ *   market_tick_from(p, n), market_tick_from_mut(p, n), market_tick_clear(p)
+ *   market_tick_get_price(p), market_tick_set_price(p, v)
+ *   arrays: _get_F(p, i), _set_F(p, i, v), _copy_F_out(p, dst), _copy_F_in(p, src)
+ *   nested structs: _get_F(p) (const), _mut_F(p) (writable); arrays of them: (p, i)
+ *   MARKET_MSG_BID, MARKET_SCHEMA_FINGERPRINT, market_payload_size(id), market_decode(id, p, n)
+ * Per-field names always carry a verb (get, set, mut, copy), so they cannot
+ * collide with the per-struct ones (from, from_mut, clear).
  */
 #include "emit.h"
 
@@ -452,8 +457,13 @@ static void emit_enum(c_ctx *c, const tc_enum *en)
         uint64_t all = 0;
         for (size_t i = 0; i < en->nvalues; i++)
             all |= en->values[i].bits;
+        /* MASK, unless the flag set has a value of that name */
+        const char *mask = "MASK";
+        for (size_t i = 0; i < en->nvalues; i++)
+            if (strcmp(upper(c->ns, en->values[i].name), "MASK") == 0)
+                mask = "ALL_DEFINED_BITS";
         buf_line(b, "/* Every bit %s defines. */", en->name);
-        buf_printf(b, "#define %s_MASK ((%s)", up, td);
+        buf_printf(b, "#define %s_%s ((%s)", up, mask, td);
         c_int_literal(b, en->underlying, all, (int64_t)all);
         buf_puts(b, ")\n");
     }
@@ -573,12 +583,12 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
         break;
     case TC_T_STRUCT:
         buf_line(b, "/* The %s inside, read with the %s_* accessors. */", t->st->name, snake(c->ns, t->st->name));
-        buf_line(b, "static inline const void *%s_%s(const void *p)", pre, fs);
+        buf_line(b, "static inline const void *%s_get_%s(const void *p)", pre, fs);
         text_line(b, "{");
         buf_line(b, "    return (const unsigned char *)p + %s;", off);
         text_line(b, "}");
         blank(b);
-        buf_line(b, "static inline void *%s_%s_mut(void *p)", pre, fs);
+        buf_line(b, "static inline void *%s_mut_%s(void *p)", pre, fs);
         text_line(b, "{");
         buf_line(b, "    return (unsigned char *)p + %s;", off);
         text_line(b, "}");
@@ -594,12 +604,12 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
             snprintf(at_i, sizeof at_i, "%s + i * %" PRIu64 "u", off, e->size);
         if (e->kind == TC_T_STRUCT) {
             buf_line(b, "/* Element i (a %s), or NULL when i >= %s. */", e->st->name, count);
-            buf_line(b, "static inline const void *%s_%s_at(const void *p, size_t i)", pre, fs);
+            buf_line(b, "static inline const void *%s_get_%s(const void *p, size_t i)", pre, fs);
             text_line(b, "{");
             buf_line(b, "    return i < %s ? (const unsigned char *)p + %s : NULL;", count, at_i);
             text_line(b, "}");
             blank(b);
-            buf_line(b, "static inline void *%s_%s_at_mut(void *p, size_t i)", pre, fs);
+            buf_line(b, "static inline void *%s_mut_%s(void *p, size_t i)", pre, fs);
             text_line(b, "{");
             buf_line(b, "    return i < %s ? (unsigned char *)p + %s : NULL;", count, at_i);
             text_line(b, "}");

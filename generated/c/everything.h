@@ -700,12 +700,12 @@ static inline void collections_copy_perms_in(void *p, const perm_t src[COLLECTIO
  * a qualified imported struct
  */
 /* Element i (a Vec3), or NULL when i >= COLLECTIONS_POINTS_COUNT. */
-static inline const void *collections_points_at(const void *p, size_t i)
+static inline const void *collections_get_points(const void *p, size_t i)
 {
     return i < COLLECTIONS_POINTS_COUNT ? (const unsigned char *)p + COLLECTIONS_POINTS_OFFSET + i * 12u : NULL;
 }
 
-static inline void *collections_points_at_mut(void *p, size_t i)
+static inline void *collections_mut_points(void *p, size_t i)
 {
     return i < COLLECTIONS_POINTS_COUNT ? (unsigned char *)p + COLLECTIONS_POINTS_OFFSET + i * 12u : NULL;
 }
@@ -715,12 +715,12 @@ static inline void *collections_points_at_mut(void *p, size_t i)
  * an unqualified imported struct
  */
 /* The Money inside, read with the money_* accessors. */
-static inline const void *collections_price(const void *p)
+static inline const void *collections_get_price(const void *p)
 {
     return (const unsigned char *)p + COLLECTIONS_PRICE_OFFSET;
 }
 
-static inline void *collections_price_mut(void *p)
+static inline void *collections_mut_price(void *p)
 {
     return (unsigned char *)p + COLLECTIONS_PRICE_OFFSET;
 }
@@ -865,12 +865,12 @@ static inline void envelope_set_seq(void *p, uint64_t v)
  * nested by value
  */
 /* The Scalars inside, read with the scalars_* accessors. */
-static inline const void *envelope_scalars(const void *p)
+static inline const void *envelope_get_scalars(const void *p)
 {
     return (const unsigned char *)p + ENVELOPE_SCALARS_OFFSET;
 }
 
-static inline void *envelope_scalars_mut(void *p)
+static inline void *envelope_mut_scalars(void *p)
 {
     return (unsigned char *)p + ENVELOPE_SCALARS_OFFSET;
 }

@@ -474,12 +474,12 @@ static inline void video_frame_clear(void *p)
 
 /* VideoFrame.header @0 : MediaHeader */
 /* The MediaHeader inside, read with the media_header_* accessors. */
-static inline const void *video_frame_header(const void *p)
+static inline const void *video_frame_get_header(const void *p)
 {
     return (const unsigned char *)p + VIDEO_FRAME_HEADER_OFFSET;
 }
 
-static inline void *video_frame_header_mut(void *p)
+static inline void *video_frame_mut_header(void *p)
 {
     return (unsigned char *)p + VIDEO_FRAME_HEADER_OFFSET;
 }
@@ -555,12 +555,12 @@ static inline void audio_frame_clear(void *p)
 
 /* AudioFrame.header @0 : MediaHeader */
 /* The MediaHeader inside, read with the media_header_* accessors. */
-static inline const void *audio_frame_header(const void *p)
+static inline const void *audio_frame_get_header(const void *p)
 {
     return (const unsigned char *)p + AUDIO_FRAME_HEADER_OFFSET;
 }
 
-static inline void *audio_frame_header_mut(void *p)
+static inline void *audio_frame_mut_header(void *p)
 {
     return (unsigned char *)p + AUDIO_FRAME_HEADER_OFFSET;
 }

@@ -153,12 +153,12 @@ def decode_lines(prog, sc, st, ptr, want, where, out):
             out.append('    bad += check_s("%s", text, len, %s);' % (what, c_string(v)))
             out.append("}")
         elif t in sc.structs:
-            decode_lines(prog, sc, t, "%s_%s(%s)" % (pre, fs, ptr), v, what, out)
+            decode_lines(prog, sc, t, "%s_get_%s(%s)" % (pre, fs, ptr), v, what, out)
         elif n is not None and base in sc.structs:
             for i in range(n):
-                decode_lines(prog, sc, base, "%s_%s_at(%s, %d)" % (pre, fs, ptr, i), v[i],
+                decode_lines(prog, sc, base, "%s_get_%s(%s, %d)" % (pre, fs, ptr, i), v[i],
                              "%s[%d]" % (what, i), out)
-            out.append('bad += check_b("%s out of range is NULL", %s_%s_at(%s, %d) == NULL, true);'
+            out.append('bad += check_b("%s out of range is NULL", %s_get_%s(%s, %d) == NULL, true);'
                        % (what, pre, fs, ptr, n))
         elif n is not None:
             # a table of the expected elements (floats as their bits), checked by
@@ -203,11 +203,13 @@ def encode_lines(prog, sc, st, ptr, want, where, out, use_copy_in):
         if base == "char":
             out.append('bad += check_b("%s set", %s_set_%s(%s, %s) == 0, true);' % (what, pre, fs, ptr, c_string(v)))
         elif t in sc.structs:
-            encode_lines(prog, sc, t, "%s_%s_mut(%s)" % (pre, fs, ptr), v, what, out, use_copy_in)
+            encode_lines(prog, sc, t, "%s_mut_%s(%s)" % (pre, fs, ptr), v, what, out, use_copy_in)
         elif n is not None and base in sc.structs:
             for i in range(n):
-                encode_lines(prog, sc, base, "%s_%s_at_mut(%s, %d)" % (pre, fs, ptr, i), v[i],
+                encode_lines(prog, sc, base, "%s_mut_%s(%s, %d)" % (pre, fs, ptr, i), v[i],
                              "%s[%d]" % (what, i), out, use_copy_in)
+            out.append('bad += check_b("%s out of range is NULL", %s_mut_%s(%s, %d) == NULL, true);'
+                       % (what, pre, fs, ptr, n))
         elif n is not None:
             p = sc.prim(base)
             table = element_table(prog, sc, base, v)
