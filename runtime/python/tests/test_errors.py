@@ -231,8 +231,9 @@ import os, sys
 import tachyon                      # before dropping privileges: root's site-packages
 os.setgid(65534)
 os.setuid(65534)                    # "nobody": not the listener's uid
+print("READY", flush=True)
 try:
-    with tachyon.Bus.connect(sys.argv[1], timeout=5) as bus:
+    with tachyon.Bus.connect(sys.argv[1], timeout=20) as bus:
         bus.send(b"from nobody", type_id=1)
         print("CONNECTED", flush=True)
 except tachyon.PermissionRefused as e:
@@ -245,14 +246,16 @@ def test_other_uid_is_refused_unless_allowed():
     from conftest import finish, spawn
     name = "@tachyon-pytest-uid-%d" % os.getpid()  # abstract: no file permission in the way
     child = spawn(OTHER_UID_CONNECTOR, name)
+    assert child.stdout.readline().strip() == "READY"  # it connects (retrying) from now on
     with pytest.raises(tachyon.TachyonTimeout):
-        tachyon.Bus.listen(name, 4096, timeout=1.5)  # the refused connector is dropped; the wait goes on
+        tachyon.Bus.listen(name, 4096, timeout=2)  # the refused connector is dropped; the wait goes on
     code, out, err = finish(child)
     assert code == 0, err
     assert out.split()[:2] == ["REFUSED", str(tachyon._tachyon.ERR_PERMISSION)]
 
     child = spawn(OTHER_UID_CONNECTOR, name)
-    with tachyon.Bus.listen(name, 4096, timeout=10, allow_any_uid=True) as bus:
+    assert child.stdout.readline().strip() == "READY"
+    with tachyon.Bus.listen(name, 4096, timeout=20, allow_any_uid=True) as bus:
         assert bus.recv(timeout=10).data == b"from nobody"
     code, out, err = finish(child)
     assert code == 0 and out.strip() == "CONNECTED", err

@@ -287,7 +287,7 @@ def test_one_thread_per_side(pair):
     def blocked():
         started.set()
         try:
-            cons.recv(timeout=1)
+            cons.recv(timeout=20)
         except tachyon.TachyonError as e:
             errors.append(e)
 
@@ -295,9 +295,15 @@ def test_one_thread_per_side(pair):
     t.start()
     started.wait()
     import time
-    time.sleep(0.1)
-    with pytest.raises(tachyon.StateError):
-        cons.try_recv()  # the other thread is inside recv
+    refused = None
+    deadline = time.monotonic() + 10
+    while refused is None and time.monotonic() < deadline:
+        try:
+            assert cons.try_recv() is None  # the other thread has not entered recv yet
+            time.sleep(0.01)
+        except tachyon.StateError as e:  # the other thread is inside recv
+            refused = e
+    assert refused is not None and "another thread" in str(refused)
     prod.send(b"wake", type_id=1)
     prod.flush()
     t.join()
