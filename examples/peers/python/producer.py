@@ -14,6 +14,7 @@ packs the generated precompiled record struct straight into the ring slot; `batc
 `view` writes each field through the generated MarketTick properties in place.
 Frames are written in place as NumPy arrays over the ring (view) or sent as batches.
 """
+import importlib
 import sys
 import time
 
@@ -90,9 +91,8 @@ def send_frames(bus, frames, args) -> None:
 def main() -> int:
     args = stream.parse_args("producer")
     import tachyon
-    import frames
-    import market
-    schema = market if args.stream == "market" else frames
+    # The generated module of the stream's schema: market.py or frames.py in --generated.
+    schema = importlib.import_module(args.stream)
     try:
         bus = connect(tachyon, args.socket, schema)
     except tachyon.SchemaMismatch as e:
@@ -105,12 +105,12 @@ def main() -> int:
     with bus:
         if args.stream == "market":
             mode = args.mode or "typed"
-            {"typed": send_market_typed, "batch": send_market_batch, "view": send_market_view}[mode](bus, market, args)
+            {"typed": send_market_typed, "batch": send_market_batch, "view": send_market_view}[mode](bus, schema, args)
             what = f"{args.count} ticks ({args.count - args.count // 3} bid, {args.count // 3} ask)"
         else:
             mode = args.mode or "batch"
-            send_frames(bus, frames, args)
-            what = f"{args.count} frames of {frames.Frame.SIZE} bytes"
+            send_frames(bus, schema, args)
+            what = f"{args.count} frames of {schema.Frame.SIZE} bytes"
         bus.send(b"", type_id=schema.MSG_END)
         bus.flush()
     secs = time.perf_counter() - start

@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 import time
-from typing import Any, List, Tuple
+from typing import Any
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 
@@ -21,7 +21,7 @@ def tick_type(i: int) -> int:
     return 2 if i % 3 == 2 else 1  # Ask every third tick, else Bid
 
 
-def tick_fields(i: int) -> Tuple[bytes, float, int, int]:
+def tick_fields(i: int) -> tuple[bytes, float, int, int]:
     """(symbol, price, quantity, timestamp) of tick i with index stamps."""
     return SYMBOLS[i % 5], 1000.0 + (i % 1000003) * 0.25, (i * GOLDEN) & 0xFFFFFFFF, BASE_NS + i * 1000
 
@@ -39,9 +39,16 @@ def parse_args(role: str) -> argparse.Namespace:
     ap.add_argument("--stamp", choices=("index", "clock"), default="index",
                     help="tick timestamps: derived from the index (checked exactly) or CLOCK_REALTIME ns "
                          "(one-way latency)")
-    ap.add_argument("--mode", choices=("typed", "batch", "view"), default=None,
-                    help="typed: one call per message through the generated record struct; batch: NumPy "
-                         "arrays of records; view: the generated per-field views (slowest, most readable)")
+    if role == "producer":
+        ap.add_argument("--mode", choices=("typed", "batch", "view"), default=None,
+                        help="market: typed (default) sends each tick with send_typed and the generated record "
+                             "struct; batch sends NumPy arrays of the generated dtype; view writes each field "
+                             "through the generated properties in place. frames: batch (default) or view")
+    else:
+        ap.add_argument("--mode", choices=("typed", "batch", "dlpack"), default=None,
+                        help="market: typed (default) reads each tick with the generated record struct; batch "
+                             "reads NumPy record arrays over the ring. frames: dlpack (default) makes each frame "
+                             "a NumPy array through DLPack; batch makes each batch one (n, 256) array")
     ap.add_argument("--batch", type=int, default=256, help="messages per flush / per batch")
     ap.add_argument("--generated", default=os.path.join(ROOT, "generated", "python"),
                     help="folder of the tachc-generated Python modules (market.py, frames.py)")
@@ -61,7 +68,7 @@ def monotonic() -> float:
     return time.perf_counter()
 
 
-def percentiles_us(samples: List[int]) -> str:
+def percentiles_us(samples: list[int]) -> str:
     samples.sort()
     n = len(samples)
 
@@ -72,7 +79,7 @@ def percentiles_us(samples: List[int]) -> str:
             f"p99.9 {at(0.999):.2f}  max {samples[-1] / 1000.0:.2f}")
 
 
-def expected_ticks(np: Any, start: int, count: int, dtype: Any) -> Tuple[Any, Any]:
+def expected_ticks(np: Any, start: int, count: int, dtype: Any) -> tuple[Any, Any]:
     """Ticks start..start+count-1 as a NumPy record array of `dtype` and their type ids."""
     i = np.arange(start, start + count, dtype=np.uint64)
     rec = np.zeros(count, dtype=dtype)

@@ -1,0 +1,46 @@
+# examples/examples.mk - the cross-language example programs and `make demo`.
+# Included by the top-level Makefile.
+#
+#   make examples-c       $(BUILD)/examples/c_producer, c_consumer (part of `make`)
+#   make examples-rust    $(BUILD)/cargo/release/rust_producer, rust_consumer (needs cargo)
+#   make examples-go      $(BUILD)/examples/go_producer, go_consumer (needs go)
+#   make examples         all of them
+#   make demo             Python producer -> Rust consumer, 1,000,000 MarketTicks, with rates and latency
+#
+# The programs live in examples/peers/<language>/; each example folder's run.sh
+# runs one pair of them (see examples/README.md).
+
+EX_DIR := $(BUILD)/examples
+EX_C_PEERS := $(EX_DIR)/c_producer $(EX_DIR)/c_consumer
+EX_CARGO_DIR := $(abspath $(BUILD))/cargo
+EX_GEN_C := generated/c/market.h generated/c/frames.h
+
+.PHONY: examples examples-c examples-rust examples-go demo
+all: examples-c
+examples: examples-c examples-rust examples-go
+
+examples-c: $(EX_C_PEERS)
+
+$(EX_C_PEERS): $(EX_DIR)/c_%: examples/peers/c/%.c examples/peers/c/peer.h $(EX_GEN_C) $(RT_LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -Iruntime/include -Igenerated/c -o $@ $< $(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
+
+# cargo and go track their own dependencies, so these always run (quickly when
+# nothing changed). A missing tool is one clear line, not a stack of errors.
+examples-rust:
+	@command -v cargo >/dev/null 2>&1 || { echo "error: the Rust examples need cargo; get it with 'apt-get install cargo' or from https://rustup.rs" >&2; exit 1; }
+	@echo "  CARGO   examples/peers/rust -> $(BUILD)/cargo/release/rust_{producer,consumer}"
+	$(Q)CARGO_TARGET_DIR=$(EX_CARGO_DIR) cargo build --release --quiet --manifest-path examples/peers/rust/Cargo.toml
+
+examples-go:
+	@command -v go >/dev/null 2>&1 || { echo "error: the Go examples need go; get it with 'apt-get install golang' or from https://go.dev/dl" >&2; exit 1; }
+	@mkdir -p $(EX_DIR)
+	@echo "  GO      examples/peers/go -> $(EX_DIR)/go_{producer,consumer}"
+	$(Q)cd examples/peers/go && go build -o $(abspath $(EX_DIR))/go_producer ./producer && \
+		go build -o $(abspath $(EX_DIR))/go_consumer ./consumer
+
+# The demo: on a fresh clone this builds libtachyon, the Rust consumer and (if
+# needed) installs the Python package, then streams the MarketTicks.
+demo: lib examples-rust python-install
+	$(Q)EXAMPLES_BUILT=1 BUILD=$(BUILD) PYTHON=$(PYTHON) bash examples/python_producer_rust_consumer/run.sh

@@ -1,0 +1,86 @@
+# pair.sh - runs one consumer and one producer over a live bus, robustly.
+# Sourced by the examples' run.sh scripts, `make demo` and tests/examples/run.sh.
+#
+#   pair_run LIMIT_S CONSUMER_CMD... -- PRODUCER_CMD...
+#
+# The consumer (the listener) starts first; the producer connects, retrying
+# until the socket exists (every peer program does that). Each runs under
+# `timeout LIMIT_S`. When one side fails, the other gets three seconds to
+# notice before it is killed; both are killed if the caller exits or gets
+# Ctrl-C. Both write to this script's stdout/stderr. Returns 0 only if both
+# exited 0, and sets PAIR_CONSUMER_RC and PAIR_PRODUCER_RC (124: timed out).
+
+pair_socket() {
+    # A fresh abstract-namespace name: nothing to clean up, no collisions.
+    echo "@tachyon-example-$$-${RANDOM}${RANDOM}"
+}
+
+pair_run() {
+    local limit=$1
+    shift
+    local consumer=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        consumer+=("$1")
+        shift
+    done
+    if [ $# -eq 0 ]; then
+        echo "pair_run: missing -- between the consumer and the producer" >&2
+        return 2
+    fi
+    shift
+    local saved_traps
+    saved_traps=$(trap -p INT TERM EXIT)
+    timeout -k 2 "$limit" "${consumer[@]}" &
+    local cpid=$!
+    timeout -k 2 "$limit" "$@" &
+    local ppid=$!
+    # Ctrl-C or an error exit of the caller must not leave either behind; the
+    # caller's own traps are put back afterwards.
+    trap "kill $cpid $ppid 2>/dev/null" INT TERM EXIT
+    # Whichever ends first (bash keeps the status of a reaped background job
+    # for `wait PID`; `wait -n` can lose one when both end at once).
+    local first= rc other
+    while [ -z "$first" ]; do
+        if ! kill -0 "$cpid" 2>/dev/null; then
+            first=$cpid
+        elif ! kill -0 "$ppid" 2>/dev/null; then
+            first=$ppid
+        else
+            sleep 0.05
+        fi
+    done
+    wait "$first"
+    rc=$?
+    if [ "$first" = "$cpid" ]; then
+        PAIR_CONSUMER_RC=$rc
+        other=$ppid
+    else
+        PAIR_PRODUCER_RC=$rc
+        other=$cpid
+    fi
+    # A failed side: the other gets three seconds to notice (a peer that is
+    # gone is seen within 250 ms; a producer still looking for a listener
+    # gives up later), then it is stopped.
+    local reaper=
+    if [ "$rc" -ne 0 ]; then
+        (sleep 3 && kill "$other") >/dev/null 2>&1 &
+        reaper=$!
+    fi
+    wait "$other"
+    rc=$?
+    if [ "$other" = "$cpid" ]; then PAIR_CONSUMER_RC=$rc; else PAIR_PRODUCER_RC=$rc; fi
+    if [ -n "$reaper" ]; then
+        kill "$reaper" 2>/dev/null
+        wait "$reaper" 2>/dev/null
+    fi
+    trap - INT TERM EXIT
+    eval "$saved_traps"
+    [ "$PAIR_PRODUCER_RC" -eq 0 ] && [ "$PAIR_CONSUMER_RC" -eq 0 ]
+}
+
+# ex_build TARGET... - builds what an example needs (make targets of
+# examples/examples.mk) unless the caller already did (EXAMPLES_BUILT=1).
+ex_build() {
+    [ -n "${EXAMPLES_BUILT:-}" ] && return 0
+    make -s --no-print-directory BUILD="$BUILD" "$@"
+}

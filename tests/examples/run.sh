@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# tests/examples/run.sh BUILD_DIR - the examples end to end and the interop matrix.
+#
+# Prints one line per case, `PASS: name`, `FAIL: name` (then indented details)
+# or `SKIP: name (reason)`, and exits non-zero if any case failed.
+#
+# Cases:
+#   build-*            the example programs of each language build (cargo and go
+#                      builds run here, once, into BUILD_DIR/cargo and BUILD_DIR/examples)
+#   lint-*             clippy/rustfmt, go vet/gofmt, py_compile over the example programs
+#   c_hello            examples/c_hello runs and prints its three messages
+#   matrix STREAM P->C every producer language P against every consumer language C
+#                      over a live bus; the consumer checks type, every field, order
+#                      and count of a deterministic stream (examples/peers/README.md)
+#   schema-mismatch *  a producer bound to another schema's fingerprint is refused at
+#                      connect, and both sides report the schema mismatch
+#   example *          each example folder's documented command (run.sh), smaller counts
+#
+# Message counts: MarketTick pairs move 200,000 ticks (100,000 when Python is one of
+# the two); frame pairs move 50,000 frames of 1 KiB (20,000 with Python).
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+BUILD=${1:-build}
+ABS_BUILD=$(mkdir -p "$BUILD" && cd "$BUILD" && pwd)
+PYTHON=${PYTHON:-python3}
+export EXAMPLES_BUILT=1 BUILD PYTHON
+. examples/lib/pair.sh
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tachyon-examples.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+FAILED=0
+
+pass() { echo "PASS: $1"; }
+skip() { echo "SKIP: $1 ($2)"; }
+fail() {
+    echo "FAIL: $1"
+    shift
+    [ $# -gt 0 ] && printf '%s\n' "$@" | tail -n 30 | sed 's/^/    /'
+    FAILED=1
+}
+
+# ---- build ------------------------------------------------------------------
+declare -A MISSING # language -> why its programs cannot run (empty: they can)
+
+if out=$(make -s --no-print-directory BUILD="$BUILD" examples-c 2>&1); then
+    pass "build-c"
+else
+    fail "build-c" "$out"
+    MISSING[c]="the C programs did not build"
+fi
+
+if ! "$PYTHON" -c "import tachyon" >/dev/null 2>&1; then
+    MISSING[python]="the tachyon Python package is not installed: make python-install"
+elif ! "$PYTHON" -c "import numpy" >/dev/null 2>&1; then
+    MISSING[python]="NumPy is not installed: pip install numpy"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    MISSING[rust]="cargo not installed"
+    skip "build-rust" "cargo not installed"
+elif out=$(CARGO_TARGET_DIR="$ABS_BUILD/cargo" cargo build --release --quiet \
+    --manifest-path examples/peers/rust/Cargo.toml 2>&1); then
+    pass "build-rust"
+else
+    fail "build-rust" "$out"
+    MISSING[rust]="the Rust programs did not build"
+fi
+
+if ! command -v go >/dev/null 2>&1; then
+    MISSING[go]="go not installed"
+    skip "build-go" "go not installed"
+elif out=$(cd examples/peers/go && go build -o "$ABS_BUILD/examples/go_producer" ./producer 2>&1 &&
+    go build -o "$ABS_BUILD/examples/go_consumer" ./consumer 2>&1); then
+    pass "build-go"
+else
+    fail "build-go" "$out"
+    MISSING[go]="the Go programs did not build"
+fi
+
+# ---- lint -------------------------------------------------------------------
+if [ -z "${MISSING[rust]:-}" ]; then
+    if out=$(cd examples/peers/rust && CARGO_TARGET_DIR="$ABS_BUILD/cargo" cargo clippy --release --quiet \
+        --all-targets -- -D warnings 2>&1 && cargo fmt --check 2>&1); then
+        pass "lint-rust (clippy, rustfmt)"
+    else
+        fail "lint-rust (clippy, rustfmt)" "$out"
+    fi
+fi
+if [ -z "${MISSING[go]:-}" ]; then
+    if out=$(cd examples/peers/go && go vet ./... 2>&1 && test -z "$(gofmt -l .)"); then
+        pass "lint-go (vet, gofmt)"
+    else
+        fail "lint-go (vet, gofmt)" "$out" "$(cd examples/peers/go && gofmt -l .)"
+    fi
+fi
+if out=$("$PYTHON" -m py_compile examples/peers/python/*.py 2>&1); then
+    pass "lint-python (py_compile)"
+else
+    fail "lint-python (py_compile)" "$out"
+fi
+
+# ---- c_hello ------------------------------------------------------------------
+if [ ! -f "$BUILD/lib/libtachyon.a" ]; then
+    skip "c_hello" "$BUILD/lib/libtachyon.a not built"
+elif ! out=$(${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iruntime/include -o "$WORK/c_hello" \
+    examples/c_hello/hello.c "$BUILD/lib/libtachyon.a" -lpthread 2>&1); then
+    fail "c_hello" "does not compile:" "$out"
+else
+    want=$(printf 'type %d, 9 bytes: hello #%d\n' 1 1 2 2 3 3)
+    out=$(timeout 30 "$WORK/c_hello" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$out" = "$want" ]; then
+        pass "c_hello"
+    else
+        fail "c_hello" "exit $rc; expected:" "$want" "got:" "$out"
+    fi
+fi
+
+# ---- the peer programs ------------------------------------------------------
+# Sets CMD to the command line of LANG's ROLE (producer|consumer) for a stream.
+# LANG may carry a mode for Python: python, python-batch.
+peer_cmd() {
+    local lang=$1 role=$2 sock=$3 stream=$4 count=$5 mode=
+    case $lang in
+    python-*) mode=${lang#python-} ;;
+    esac
+    case $lang in
+    c) CMD=("$BUILD/examples/c_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
+    rust) CMD=("$BUILD/cargo/release/rust_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
+    go) CMD=("$BUILD/examples/go_$role" -socket "$sock" -stream "$stream" -count "$count" -quiet) ;;
+    python*)
+        CMD=("$PYTHON" "examples/peers/python/$role.py" --socket "$sock" --stream "$stream" --count "$count" --quiet)
+        [ -n "$mode" ] && CMD+=(--mode "$mode")
+        ;;
+    esac
+}
+
+missing_for() { # prints why a pair cannot run, or nothing
+    local l
+    for l in "$@"; do
+        l=${l%%-*}
+        if [ -n "${MISSING[$l]:-}" ]; then
+            echo "${MISSING[$l]}"
+            return
+        fi
+    done
+}
+
+# run_pair NAME STREAM PRODUCER CONSUMER COUNT: a PASS needs both to exit 0 (the
+# consumer exits 0 only when every message checked out and the count matched).
+run_pair() {
+    local name=$1 stream=$2 prod=$3 cons=$4 count=$5 why
+    why=$(missing_for "$prod" "$cons")
+    if [ -n "$why" ]; then
+        skip "$name" "$why"
+        return
+    fi
+    local sock consumer
+    sock=$(pair_socket)
+    peer_cmd "$cons" consumer "$sock" "$stream" "$count"
+    consumer=("${CMD[@]}")
+    peer_cmd "$prod" producer "$sock" "$stream" "$count"
+    if pair_run 120 "${consumer[@]}" -- "${CMD[@]}" >"$WORK/out" 2>&1; then
+        pass "$name"
+    else
+        fail "$name" "$count messages; consumer exit $PAIR_CONSUMER_RC, producer exit $PAIR_PRODUCER_RC" \
+            "$(cat "$WORK/out")"
+    fi
+}
+
+LANGS="c python rust go"
+for stream in market frames; do
+    for p in $LANGS; do
+        for c in $LANGS; do
+            py=no
+            if [ "$p" = python ] || [ "$c" = python ]; then py=yes; fi
+            case $stream/$py in
+            market/no) n=200000 ;;
+            market/yes) n=100000 ;;
+            frames/no) n=50000 ;;
+            frames/yes) n=20000 ;;
+            esac
+            run_pair "matrix $stream $p->$c" "$stream" "$p" "$c" "$n"
+        done
+    done
+    # The Python batch paths (NumPy record arrays) against C, both ways.
+    if [ "$stream" = market ]; then n=100000; else n=20000; fi
+    run_pair "matrix $stream python(batch)->c" "$stream" python-batch c "$n"
+    run_pair "matrix $stream c->python(batch)" "$stream" c python-batch "$n"
+done
+
+# ---- schema mismatch ----------------------------------------------------------
+# expect_refused NAME CONSUMER... -- PRODUCER...: both sides must fail with the
+# schema-mismatch status (3) and say so.
+expect_refused() {
+    local name=$1
+    shift
+    pair_run 60 "$@" >"$WORK/out" 2>&1
+    local reports
+    reports=$(grep -c "schema mismatch" "$WORK/out")
+    if [ "$PAIR_CONSUMER_RC" -eq 3 ] && [ "$PAIR_PRODUCER_RC" -eq 3 ] && [ "$reports" -ge 2 ] &&
+        grep -q "^consumer: refused the producer: schema mismatch" "$WORK/out" &&
+        grep -q "^producer: refused at connect: schema mismatch" "$WORK/out"; then
+        pass "$name"
+    else
+        fail "$name" "expected both sides to exit 3 reporting the schema mismatch;" \
+            "consumer exit $PAIR_CONSUMER_RC, producer exit $PAIR_PRODUCER_RC" "$(cat "$WORK/out")"
+    fi
+}
+
+# An edited copy of market.tach (quantity retyped u32 -> i32: same size and
+# offsets, another layout) compiled by tachc; producers built from it.
+EDITED=
+if [ ! -x "$BUILD/tachc" ]; then
+    skip "schema-mismatch (edited market.tach)" "$BUILD/tachc not built"
+else
+    mkdir -p "$WORK/edited"
+    sed 's/quantity  *@16 : u32;/quantity  @16 : i32;/' schemas/market.tach >"$WORK/edited/market.tach"
+    if ! grep -q "@16 : i32;" "$WORK/edited/market.tach"; then
+        fail "schema-mismatch (edited market.tach)" "could not edit schemas/market.tach (quantity @16 : u32)"
+    elif ! out=$("$BUILD/tachc" gen --lang c --lang python --out "$WORK/gen" "$WORK/edited/market.tach" 2>&1); then
+        fail "schema-mismatch (edited market.tach)" "tachc gen failed:" "$out"
+    elif [ "$(grep MARKET_SCHEMA_FINGERPRINT "$WORK/gen/c/market.h")" = \
+        "$(grep MARKET_SCHEMA_FINGERPRINT generated/c/market.h)" ]; then
+        fail "schema-mismatch (edited market.tach)" "the edited schema has the same fingerprint"
+    else
+        EDITED=$WORK/gen
+    fi
+fi
+
+if [ -n "$EDITED" ] && [ -z "${MISSING[c]:-}" ] && [ -z "${MISSING[python]:-}" ]; then
+    # Python producer importing the edited generated module -> C consumer.
+    sock=$(pair_socket)
+    expect_refused "schema-mismatch python(edited market)->c" \
+        "$BUILD/examples/c_consumer" --socket "$sock" --count 10 -- \
+        "$PYTHON" examples/peers/python/producer.py --socket "$sock" --count 10 --generated "$EDITED/python"
+    # C producer compiled against the edited generated header -> Python consumer.
+    if out=$(${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$EDITED/c" -Igenerated/c -Iruntime/include \
+        -o "$WORK/c_producer_edited" examples/peers/c/producer.c "$BUILD/lib/libtachyon.a" -lpthread 2>&1); then
+        sock=$(pair_socket)
+        expect_refused "schema-mismatch c(edited market)->python" \
+            "$PYTHON" examples/peers/python/consumer.py --socket "$sock" --count 10 -- \
+            "$WORK/c_producer_edited" --socket "$sock" --count 10
+    else
+        fail "schema-mismatch c(edited market)->python" "the C producer does not build against the edited header:" "$out"
+    fi
+    for c in rust go; do
+        if [ -n "${MISSING[$c]:-}" ]; then
+            skip "schema-mismatch python(edited market)->$c" "${MISSING[$c]}"
+            continue
+        fi
+        sock=$(pair_socket)
+        peer_cmd "$c" consumer "$sock" market 10
+        expect_refused "schema-mismatch python(edited market)->$c" "${CMD[@]}" -- \
+            "$PYTHON" examples/peers/python/producer.py --socket "$sock" --count 10 --generated "$EDITED/python"
+    done
+elif [ -n "$EDITED" ]; then
+    skip "schema-mismatch (edited market.tach)" "$(missing_for c python)"
+fi
+
+# Another generated schema's fingerprint: a frames producer against a market
+# consumer, in the compiled languages both ways.
+for pc in "rust go" "go rust" "c rust" "go c"; do
+    set -- $pc
+    why=$(missing_for "$1" "$2")
+    if [ -n "$why" ]; then
+        skip "schema-mismatch $1(frames)->$2(market)" "$why"
+        continue
+    fi
+    sock=$(pair_socket)
+    peer_cmd "$2" consumer "$sock" market 10
+    consumer=("${CMD[@]}")
+    peer_cmd "$1" producer "$sock" frames 10
+    expect_refused "schema-mismatch $1(frames)->$2(market)" "${consumer[@]}" -- "${CMD[@]}"
+done
+
+# ---- the examples' documented commands --------------------------------------------
+# example NAME COUNT NEEDS...: runs examples/NAME/run.sh COUNT (what its README says).
+example() {
+    local name=$1 count=$2
+    shift 2
+    local why
+    why=$(missing_for "$@")
+    if [ -n "$why" ]; then
+        skip "example $name" "$why"
+        return
+    fi
+    if timeout 300 bash "examples/$name/run.sh" "$count" >"$WORK/out" 2>&1 &&
+        grep -q "^consumer: OK" "$WORK/out"; then
+        pass "example $name"
+    else
+        fail "example $name" "$(cat "$WORK/out")"
+    fi
+}
+example python_producer_rust_consumer 100000 python rust
+example rust_producer_python_consumer 20000 rust python
+example c_producer_python_consumer 20000 c python
+example go_producer_c_consumer 200000 go c
+
+exit $FAILED
