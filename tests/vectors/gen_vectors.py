@@ -16,7 +16,8 @@ integers as decimal strings, floats as exactly representable JSON numbers or
 as their integer (a string), arrays as lists, nested structs as objects, padding
 omitted (zero bytes in hex). Each file also carries "types": the hand-kept
 layout of every struct and enum its vectors use, for tests in languages that
-need field types to compare values (C).
+need field types to compare values (C), plus "messages", "reserved", "consts"
+and "enums" (the schema's own declarations, for the constant checks).
 """
 import json
 import math
@@ -37,6 +38,9 @@ ENUMS = {
     "PixelFormat": ("u8", False, {"GRAY8": 1, "RGB565": 2, "YUV420": 3}),
     "FrameFlags": ("u16", True, {"KEY": 1, "DISCONTINUITY": 2, "END_OF_STREAM": 0x8000}),
 }
+
+ENUM_SCHEMA = {"Side": "common", "Color": "everything", "Level": "everything", "Perm": "everything",
+               "PixelFormat": "frames", "FrameFlags": "frames"}
 
 # struct name -> (schema, size, [(field, offset, type)]); type is a primitive,
 # "char[N]", "pad[N]", an enum or struct name, or "T[N]" of those.
@@ -79,6 +83,15 @@ MESSAGES = {
                    (20, "Heartbeat", None)],
 }
 RESERVED = {"market": [], "frames": [], "common": [], "everything": [(6, 6), (10, 19)]}
+
+# schema -> [(constant, type, value)]; values as written in the schema
+CONSTS = {
+    "market": [],
+    "frames": [("FRAME_SAMPLES", "u32", 256), ("VIDEO_BYTES", "u32", 4096), ("AUDIO_SAMPLES", "u32", 960)],
+    "common": [("MAX_LEGS", "u8", 4)],
+    "everything": [("MIN_TEMP", "i32", -40), ("MAGIC", "u64", 0xFEEDFACECAFEBEEF), ("RATIO", "f64", 0.125),
+                   ("STRICT", "bool", True), ("GREETING", "string", 'hello, "tach"'), ("NAME_LEN", "u16", 12)],
+}
 
 PRIMS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", "i32": "i",
          "i64": "q", "f32": "f", "f64": "d", "bool": "?"}
@@ -284,7 +297,16 @@ def build(schema):
         "types": types_section(names),
         "messages": [{"id": i, "name": n, "payload": p} for i, n, p in MESSAGES[schema]],
         "reserved": [list(r) for r in RESERVED[schema]],
+        "consts": [{"name": n, "type": t, "value": const_json(t, v)} for n, t, v in CONSTS[schema]],
+        "enums": {n: {"underlying": u, "flags": f, "values": {k: str(v) for k, v in m.items()}}
+                  for n, (u, f, m) in ENUMS.items() if ENUM_SCHEMA[n] == schema},
     }
+
+
+def const_json(t, v):
+    if t in ("string", "bool") or t.startswith("f"):
+        return v
+    return str(v)
 
 
 def render(doc):
@@ -293,8 +315,9 @@ def render(doc):
     lines = ['{"schema": %s,' % dump(doc["schema"]), ' "vectors": [']
     lines.append(",\n".join("  " + dump(v) for v in doc["vectors"]))
     lines.append(" ],")
-    for key in ("types", "messages", "reserved"):
-        lines.append(' %s: %s%s' % (dump(key), dump(doc[key]), "," if key != "reserved" else ""))
+    keys = ("types", "messages", "reserved", "consts", "enums")
+    for key in keys:
+        lines.append(' %s: %s%s' % (dump(key), dump(doc[key]), "," if key != keys[-1] else ""))
     lines.append("}")
     return "\n".join(lines) + "\n"
 

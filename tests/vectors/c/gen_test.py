@@ -246,6 +246,15 @@ def element_table(prog, sc, t, values):
     return table
 
 
+def undefined_value(e):
+    """A value of the enum's type that names no member."""
+    used = {int(v) for v in e["values"].values()}
+    v = 0
+    while v in used:
+        v += 1
+    return v
+
+
 def hex_table(prog, data):
     table = prog.name("bytes")
     body = ", ".join("0x%02x" % b for b in data)
@@ -337,7 +346,34 @@ def emit_schema_checks(prog, schema, sc):
     prog.funcs.append("\n".join(out))
     prog.cases.append(("%s messages" % schema, fn))
 
-    for name, e in sorted(sc.enums.items()):
+    fn = prog.name("consts")
+    out = ["static int %s(void)" % fn, "{", "    int bad = 0;"]
+    for k in sc.doc["consts"]:
+        macro = "%s_%s" % (s_up, upper(k["name"]))
+        t, v = k["type"], k["value"]
+        if t == "string":
+            out.append('    bad += check_s("%s", %s, strlen(%s), %s);' % (macro, macro, macro, c_string(v)))
+        elif t == "bool":
+            out.append('    bad += check_b("%s", %s, %s);' % (macro, macro, "true" if v else "false"))
+        elif t in ("f32", "f64"):
+            out.append('    bad += check_%s("%s", %s, %s);' % (t, macro, macro, float_bits(t, v)))
+        else:
+            kind = "u" if t.startswith("u") else "i"
+            out.append('    bad += check_%s("%s", %s, %s);' % (kind, macro, macro, int_literal(t, v)))
+            out.append('    bad += check_b("%s has type %s", sizeof(%s) == sizeof(%s), true);'
+                       % (macro, C_TYPES[t], macro, C_TYPES[t]))
+    for name, e in sorted(sc.doc["enums"].items()):
+        kind = "u" if e["underlying"].startswith("u") else "i"
+        for member, value in e["values"].items():
+            macro = "%s_%s" % (upper(name), upper(member))
+            out.append('    bad += check_%s("%s", %s, %s);' % (kind, macro, macro, int_literal(e["underlying"], value)))
+        out.append('    bad += check_b("sizeof(%s_t)", sizeof(%s_t) == %d, true);'
+                   % (snake(name), snake(name), int(e["underlying"][1:]) // 8))
+    out += ["    return bad;", "}"]
+    prog.funcs.append("\n".join(out))
+    prog.cases.append(("%s constants and enum values" % schema, fn))
+
+    for name, e in sorted(sc.doc["enums"].items()):
         if e["flags"]:
             continue
         fn = prog.name("enum")
@@ -345,6 +381,8 @@ def emit_schema_checks(prog, schema, sc):
         for member, value in e["values"].items():
             out.append('    bad += check_s("%s_name(%s)", %s_name(%s_%s), strlen("%s"), "%s");'
                        % (snake(name), member, snake(name), upper(name), upper(member), member, member))
+        out.append('    bad += check_b("%s_name(undefined) is NULL", %s_name((%s_t)%s) == NULL, true);'
+                   % (snake(name), snake(name), snake(name), undefined_value(e)))
         out += ["    return bad;", "}"]
         prog.funcs.append("\n".join(out))
         prog.cases.append(("%s enum %s names" % (schema, name), fn))

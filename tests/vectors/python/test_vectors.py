@@ -391,6 +391,25 @@ def test_array_fields_as_numpy():
     assert c.samples[0] == 9
 
 
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_constants_and_enum_values(schema):
+    """Every constant and enum member of the schema, against the hand-kept table."""
+    mod = schema_module(schema)
+    for k in DOCS[schema]["consts"]:
+        got = getattr(mod, k["name"])
+        if k["type"] in ("string", "bool") or k["type"].startswith("f"):
+            assert got == k["value"] and type(got) is type(k["value"]), k["name"]
+        else:
+            assert got == int(k["value"]) and type(got) is int, k["name"]
+    for name, e in DOCS[schema]["enums"].items():
+        cls = getattr(mod, name)
+        base = __import__("enum").IntFlag if e["flags"] else __import__("enum").IntEnum
+        assert issubclass(cls, base), name
+        assert {m.name: str(m.value) for m in cls} == e["values"] or e["flags"], name
+        for member, value in e["values"].items():
+            assert int(getattr(cls, member)) == int(value), "%s.%s" % (name, member)
+
+
 def test_enums_and_flags():
     every = schema_module("everything")
     common = schema_module("common")
