@@ -2000,8 +2000,19 @@ static PyObject *Bus_send_batch(BusObject *self, PyObject *const *args, Py_ssize
         if (PyObject_GetBuffer(a[0], &buf, PyBUF_C_CONTIGUOUS) < 0)
             return NULL;
     }
-    if (rs == 0)
-        rs = (size_t)buf.itemsize;
+    if (rs == 0) {
+        if (buf.ndim >= 2 && buf.shape && buf.shape[0] > 0) {
+            rs = (size_t)(buf.len / buf.shape[0]); /* one row per record */
+        } else {
+            rs = (size_t)buf.itemsize;
+            if (rs == 1) {
+                PyBuffer_Release(&buf);
+                return raise_msg(err_by_code[TACHYON_ERR_INVALID_ARG],
+                                 "send_batch: give record_size= for a flat buffer of bytes (or pass a NumPy "
+                                 "structured array, or a 2-D array with one record per row)");
+            }
+        }
+    }
     if (rs == 0 || (size_t)buf.len % rs != 0) {
         PyBuffer_Release(&buf);
         PyErr_Format(err_by_code[TACHYON_ERR_INVALID_ARG],
@@ -2205,6 +2216,9 @@ static PyObject *Bus_drain_batch(BusObject *self, PyObject *const *args, Py_ssiz
         return raise_msg(err_by_code[TACHYON_ERR_INVALID_ARG], "drain_batch: max must be >= 1");
     if (bus_ready_role(self, TACHYON_ROLE_CONSUMER) < 0)
         return NULL;
+    size_t most = tachyon_capacity(self->bus) / TACHYON_FRAME_ALIGN; /* frames the ring can hold */
+    if (max > most)
+        max = most;
     BatchObject *g;
     if (batch_nfree > 0) {
         g = (BatchObject *)PyObject_Init(batch_free[--batch_nfree], &Batch_Type); /* keeps its msgs array */

@@ -226,3 +226,16 @@ def test_send_typed_errors(pair):
     prod.flush()
     assert cons.recv(timeout=5).decode(market).symbol == "OK"
     assert cons.try_recv() is None
+
+
+def test_send_batch_record_size_rules(pair):
+    cons, prod = pair
+    with pytest.raises(tachyon.InvalidArgument):
+        prod.send_batch(b"x" * 64, type_id=1)  # flat bytes: the record size must be given
+    rows = np.arange(5 * 24, dtype=np.uint8).reshape(5, 24)
+    assert prod.send_batch(rows, type_id=4) == 5  # a 2-D array: one record per row
+    with pytest.raises((BufferError, ValueError)):
+        prod.send_batch(rows[:, :8], type_id=4)  # not contiguous: refused, never copied silently
+    prod.flush()
+    with cons.drain_batch(max=10 ** 9, timeout=5) as batch:  # max is clamped to what the ring can hold
+        assert [bytes(memoryview(m)) for m in batch] == [r.tobytes() for r in rows]
