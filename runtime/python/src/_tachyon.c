@@ -1973,10 +1973,12 @@ static PyObject *Bus_send_typed(BusObject *self, PyObject *const *args, Py_ssize
 }
 
 /* bus.send_batch(data, type_id=0, record_size=None, timeout=None) -> count.
- * `data` holds N records of record_size bytes back to back (a NumPy
- * structured array, bytes, ...); record_size defaults to the buffer's
- * itemsize. `type_id` is an int, or a buffer of N uint32 (one per record).
- * Sends them all in one C loop, waiting for room as needed. */
+ * `data` holds N records of record_size bytes back to back; record_size
+ * defaults to the buffer's itemsize (a NumPy structured array) or its row
+ * size (a 2-D array); a flat byte buffer needs it. `type_id` is an int, or a
+ * buffer of N uint32 (one per record). Sends them all in one C loop, waiting
+ * for room as needed; on an error the exception's `.sent` is the count that
+ * went. */
 static PyObject *Bus_send_batch(BusObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     static const int spec[] = {K_DATA, K_TYPE_ID, K_RECORD_SIZE, K_TIMEOUT};
