@@ -259,3 +259,14 @@ def test_other_uid_is_refused_unless_allowed():
         assert bus.recv(timeout=10).data == b"from nobody"
     code, out, err = finish(child)
     assert code == 0 and out.strip() == "CONNECTED", err
+
+
+def test_send_batch_reports_how_many_went(small_pair):
+    cons, prod = small_pair  # 16 frames of 64 bytes
+    with pytest.raises(tachyon.RingFull) as info:
+        prod.send_batch(b"r" * 32 * 40, type_id=1, record_size=32, timeout=0)
+    assert info.value.sent == 16
+    with pytest.raises(tachyon.TachyonTimeout) as info:
+        prod.send_batch(b"r" * 32 * 4, type_id=1, record_size=32, timeout=0.05)
+    assert info.value.sent == 0
+    assert len([cons.recv(timeout=5) for _ in range(16)]) == 16
