@@ -109,6 +109,11 @@ void bu_summarise(uint64_t *ticks, size_t n, struct bu_summary *out)
     out->p9999_ns = bu_quantile_ns(ticks, n, 0.9999);
     out->max_ns = bu_quantile_ns(ticks, n, 1.0);
     out->mean_ns = n ? sum / (double)n * ns_per_tick : 0.0;
+    size_t lo = n / 100, hi = n - n / 100;
+    double trimmed = 0.0;
+    for (size_t i = lo; i < hi; i++)
+        trimmed += (double)ticks[i];
+    out->tmean_ns = hi > lo ? trimmed / (double)(hi - lo) * ns_per_tick : out->mean_ns;
 }
 
 void bu_write_quantiles(FILE *f, const uint64_t *sorted, size_t n, int points)

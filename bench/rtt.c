@@ -8,8 +8,10 @@
  *                          number in the same line: the physical floor
  *             ring-floor   a data line plus a separate index line per direction:
  *                          the least any ring with a published tail can cost
- *             tachyon      two buses (one per direction), acquire/commit/flush,
- *                          non-blocking acquire_rx polled in a loop
+ *             tachyon      two buses (one per direction), acquire/commit/flush; the
+ *                          receiver waits in acquire_rx_blocking's spin (never sleeps)
+ *             tachyon-poll the same, the receiver calling the non-blocking
+ *                          acquire_rx in a tight loop instead
  *             uds          AF_UNIX stream socketpair, blocking read/write
  *             pipe         two pipes, blocking read/write
  *             zmq          ZeroMQ PAIR over ipc:// (when built with libzmq)
@@ -18,8 +20,8 @@
  *             eventfd      two eventfds, blocking read/write: the kernel's
  *                          cheapest wake-up of a sleeping process
  *
- * floor, ring-floor and tachyon run in one pair of processes, one round trip
- * of each in turn, so all three see the same placement of the vCPUs on the
+ * floor, ring-floor, tachyon and tachyon-poll run in one pair of processes,
+ * one round trip of each in turn, so all three see the same placement of the vCPUs on the
  * host (--separate: one run each). Rounds interleave the transports (the order
  * rotates each round), so a drift of the shared machine hits all of them
  * alike; the final lines are medians over rounds, and Tachyon's ratios are
@@ -96,15 +98,23 @@ static uint64_t payload_seq(const void *buf)
 
 /* ---- busy-polling transports: floor, ring-floor, tachyon ---------------------
  *
- * These three run in one pair of processes, one round trip of each in turn
- * (floor, ring-floor, tachyon, floor, ...), so that all three see the same
+ * These run in one pair of processes, one round trip of each in turn
+ * (floor, ring-floor, tachyon, tachyon-poll, floor, ...), so that all see the same
  * placement of the two vCPUs on the host: on a virtual machine that placement
  * changes the floor itself by 2-3x from one second to the next, and only
  * samples taken side by side give an honest ratio. `--separate` runs them one
  * after the other instead.
  */
 
-enum busy_kind { KIND_FLOOR, KIND_RING_FLOOR, KIND_TACHYON, N_BUSY };
+enum busy_kind { KIND_FLOOR, KIND_RING_FLOOR, KIND_TACHYON, KIND_TACHYON_POLL, N_BUSY };
+
+/* How a Tachyon receiver waits for the next message. */
+enum wait_mode {
+    WAIT_SPIN,  /* acquire_rx_blocking with a spin budget that never runs out here: the
+                   spin-wait of the library (pause, and a look at the next frame while it polls) */
+    WAIT_POLL,  /* the non-blocking acquire_rx called in a tight loop */
+    WAIT_SLEEP, /* acquire_rx_blocking with spin_threshold 0: straight to the futex */
+};
 
 struct line {
     _Alignas(128) _Atomic uint64_t seq;
@@ -174,15 +184,18 @@ static tachyon_error_t connect_retry(const char *path, tachyon_bus_t **bus)
     return err;
 }
 
-/* Waits for the next message: polls the non-blocking call (the hot path) or,
- * with `sleep`, lets the library put this side to sleep at once. */
-static const void *receive(tachyon_bus_t *bus, bool sleep)
+/* Spin budget for WAIT_SPIN: about a second of polling, far more than a
+ * round trip, so the receiver never sleeps. */
+#define SPIN_BUDGET (1u << 24)
+
+/* Waits for the next message the way `mode` says. */
+static const void *receive(tachyon_bus_t *bus, enum wait_mode mode)
 {
     uint32_t type_id;
     size_t size;
-    if (sleep) {
+    if (mode != WAIT_POLL) {
         for (;;) {
-            const void *m = tachyon_acquire_rx_blocking(bus, &type_id, &size, 0);
+            const void *m = tachyon_acquire_rx_blocking(bus, &type_id, &size, mode == WAIT_SLEEP ? 0 : SPIN_BUDGET);
             if (m || tachyon_last_error(bus) != TACHYON_ERR_INTERRUPTED)
                 return m;
         }
@@ -210,20 +223,21 @@ static int send32(tachyon_bus_t *bus, const void *src)
     return tachyon_flush(bus) == TACHYON_OK ? 0 : -1;
 }
 
-static int tachyon_ping(tachyon_bus_t *tx, tachyon_bus_t *rx, bool sleep, const uint8_t *msg, uint8_t *back)
+static int tachyon_ping(tachyon_bus_t *tx, tachyon_bus_t *rx, enum wait_mode mode, const uint8_t *msg,
+                        uint8_t *back)
 {
     if (send32(tx, msg) != 0)
         return -1;
-    const void *m = receive(rx, sleep);
+    const void *m = receive(rx, mode);
     if (!m)
         return -1;
     memcpy(back, m, PAYLOAD);
     return tachyon_commit_rx(rx) == TACHYON_OK ? 0 : -1;
 }
 
-static int tachyon_pong(tachyon_bus_t *tx, tachyon_bus_t *rx, bool sleep)
+static int tachyon_pong(tachyon_bus_t *tx, tachyon_bus_t *rx, enum wait_mode mode)
 {
-    const void *m = receive(rx, sleep);
+    const void *m = receive(rx, mode);
     if (!m || send32(tx, m) != 0)
         return -1;
     return tachyon_commit_rx(rx) == TACHYON_OK ? 0 : -1;
@@ -247,7 +261,8 @@ static int run_busy(const struct config *cfg, unsigned mask, uint64_t *ticks[N_B
 {
     unsigned kinds = (unsigned)__builtin_popcount(mask);
     uint64_t warm = warmup_of(n) * kinds, total = warm + n * kinds;
-    bool with_tachyon = mask & (1u << KIND_TACHYON);
+    bool with_tachyon = mask & ((1u << KIND_TACHYON) | (1u << KIND_TACHYON_POLL));
+    enum wait_mode tachyon_mode = sleep ? WAIT_SLEEP : WAIT_SPIN;
     char ping_path[64], pong_path[64];
     unsigned id = run_counter++;
     snprintf(ping_path, sizeof ping_path, "@tachyon-bench-rtt-%d-%u-ping", (int)getpid(), id);
@@ -278,7 +293,7 @@ static int run_busy(const struct config *cfg, unsigned mask, uint64_t *ticks[N_B
                 floor_pong(s, seq[k]);
             else if (k == KIND_RING_FLOOR)
                 ring_floor_pong(s, seq[k]);
-            else if (tachyon_pong(tx, rx, sleep) != 0)
+            else if (tachyon_pong(tx, rx, k == KIND_TACHYON ? tachyon_mode : WAIT_POLL) != 0)
                 _exit(1);
         }
         tachyon_bus_destroy(tx);
@@ -309,7 +324,7 @@ static int run_busy(const struct config *cfg, unsigned mask, uint64_t *ticks[N_B
             floor_ping(s, seq[k], msg, back);
         else if (k == KIND_RING_FLOOR)
             ring_floor_ping(s, seq[k], msg, back);
-        else if (tachyon_ping(tx, rx, sleep, msg, back) != 0)
+        else if (tachyon_ping(tx, rx, k == KIND_TACHYON ? tachyon_mode : WAIT_POLL, msg, back) != 0)
             rc = -1;
         uint64_t t1 = bu_ticks();
         if (payload_seq(back) != seq[k])
@@ -340,25 +355,31 @@ static int run_busy(const struct config *cfg, unsigned mask, uint64_t *ticks[N_B
 
 static int run_floor(const struct config *cfg, uint64_t *ticks, uint64_t n)
 {
-    uint64_t *t[N_BUSY] = {ticks, NULL, NULL};
+    uint64_t *t[N_BUSY] = {ticks, NULL, NULL, NULL};
     return run_busy(cfg, 1u << KIND_FLOOR, t, n, false);
 }
 
 static int run_ring_floor(const struct config *cfg, uint64_t *ticks, uint64_t n)
 {
-    uint64_t *t[N_BUSY] = {NULL, ticks, NULL};
+    uint64_t *t[N_BUSY] = {NULL, ticks, NULL, NULL};
     return run_busy(cfg, 1u << KIND_RING_FLOOR, t, n, false);
 }
 
 static int run_tachyon(const struct config *cfg, uint64_t *ticks, uint64_t n)
 {
-    uint64_t *t[N_BUSY] = {NULL, NULL, ticks};
+    uint64_t *t[N_BUSY] = {NULL, NULL, ticks, NULL};
     return run_busy(cfg, 1u << KIND_TACHYON, t, n, false);
+}
+
+static int run_tachyon_poll(const struct config *cfg, uint64_t *ticks, uint64_t n)
+{
+    uint64_t *t[N_BUSY] = {NULL, NULL, NULL, ticks};
+    return run_busy(cfg, 1u << KIND_TACHYON_POLL, t, n, false);
 }
 
 static int run_tachyon_futex(const struct config *cfg, uint64_t *ticks, uint64_t n)
 {
-    uint64_t *t[N_BUSY] = {NULL, NULL, ticks};
+    uint64_t *t[N_BUSY] = {NULL, NULL, ticks, NULL};
     return run_busy(cfg, 1u << KIND_TACHYON, t, n, true);
 }
 
@@ -585,6 +606,7 @@ static const struct transport transports[] = {
     {"pingpong", "floor", false, KIND_FLOOR, run_floor},
     {"pingpong", "ring-floor", false, KIND_RING_FLOOR, run_ring_floor},
     {"pingpong", "tachyon", false, KIND_TACHYON, run_tachyon},
+    {"pingpong", "tachyon-poll", false, KIND_TACHYON_POLL, run_tachyon_poll},
     {"pingpong", "uds", true, -1, run_uds},
     {"pingpong", "pipe", true, -1, run_pipe},
 #ifdef HAVE_ZMQ
@@ -594,7 +616,7 @@ static const struct transport transports[] = {
     {"wakeup", "eventfd", true, -1, run_eventfd},
 };
 #define N_TRANSPORTS (sizeof transports / sizeof transports[0])
-#define TACHYON_IDX 2
+#define TACHYON_IDX 2 /* the spin-waiting Tachyon row, whose ratios are reported */
 #define FUTEX_IDX (N_TRANSPORTS - 2)
 #define EVENTFD_IDX (N_TRANSPORTS - 1)
 
@@ -634,9 +656,10 @@ static void print_result(const struct config *cfg, size_t idx, const struct bu_s
     if (cfg->json) {
         printf("{\"bench\":\"%s\",\"transport\":\"%s\",\"payload\":%d,\"samples\":%zu,\"min_ns\":%.1f,"
                "\"p50_ns\":%.1f,\"p90_ns\":%.1f,\"p99_ns\":%.1f,\"p999_ns\":%.1f,\"p9999_ns\":%.1f,"
-               "\"max_ns\":%.1f,\"mean_ns\":%.1f,\"rtt_per_s\":%.0f,\"round\":%s,\"cpus\":[%d,%d]",
+               "\"max_ns\":%.1f,\"mean_ns\":%.1f,\"tmean_ns\":%.2f,\"rtt_per_s\":%.0f,\"round\":%s,"
+               "\"cpus\":[%d,%d]",
                t->bench, t->name, payload, s->samples, s->min_ns, s->p50_ns, s->p90_ns, s->p99_ns, s->p999_ns,
-               s->p9999_ns, s->max_ns, s->mean_ns, rtt_per_s, round_text, cfg->cpu_a, cfg->cpu_b);
+               s->p9999_ns, s->max_ns, s->mean_ns, s->tmean_ns, rtt_per_s, round_text, cfg->cpu_a, cfg->cpu_b);
         if (t->busy >= 0)
             printf(",\"interleave\":\"%s\",\"ring\":%zu", cfg->separate ? "runs" : "round-trips", tachyon_ring);
         if (share >= 0)
@@ -676,7 +699,7 @@ static void print_medians(const struct config *cfg)
 {
     for (size_t k = 0; k < N_TRANSPORTS; k++) {
         struct bu_summary med = {0};
-        double v[8][MAX_ROUNDS], shares[MAX_ROUNDS];
+        double v[9][MAX_ROUNDS], shares[MAX_ROUNDS];
         size_t m = 0, ns = 0;
         for (int r = 0; r < cfg->rounds; r++) {
             if (!ok[k][r])
@@ -686,6 +709,7 @@ static void print_medians(const struct config *cfg)
             const struct bu_summary *s = &results[k][r];
             v[0][m] = s->min_ns, v[1][m] = s->p50_ns, v[2][m] = s->p90_ns, v[3][m] = s->p99_ns;
             v[4][m] = s->p999_ns, v[5][m] = s->p9999_ns, v[6][m] = s->max_ns, v[7][m] = s->mean_ns;
+            v[8][m] = s->tmean_ns;
             med.samples = s->samples;
             m++;
         }
@@ -693,7 +717,7 @@ static void print_medians(const struct config *cfg)
             continue;
         med.min_ns = bu_median(v[0], m), med.p50_ns = bu_median(v[1], m), med.p90_ns = bu_median(v[2], m);
         med.p99_ns = bu_median(v[3], m), med.p999_ns = bu_median(v[4], m), med.p9999_ns = bu_median(v[5], m);
-        med.max_ns = bu_median(v[6], m), med.mean_ns = bu_median(v[7], m);
+        med.max_ns = bu_median(v[6], m), med.mean_ns = bu_median(v[7], m), med.tmean_ns = bu_median(v[8], m);
         print_result(cfg, k, &med, cfg->json ? "\"median\"" : "median", ns ? bu_median(shares, ns) : -1.0);
         if (cfg->json)
             printf(",\"rounds\":%zu", m);
@@ -701,18 +725,22 @@ static void print_medians(const struct config *cfg)
             for (size_t b = 0; b < N_TRANSPORTS; b++) {
                 if (b == k || strcmp(transports[b].bench, transports[k].bench) != 0)
                     continue;
-                double ratios[MAX_ROUNDS];
+                double ratios[MAX_ROUNDS], tratios[MAX_ROUNDS];
                 size_t nr = 0;
                 for (int r = 0; r < cfg->rounds; r++) {
-                    if (ok[k][r] && ok[b][r] && results[b][r].p50_ns > 0)
+                    if (ok[k][r] && ok[b][r] && results[b][r].p50_ns > 0 && results[b][r].tmean_ns > 0) {
+                        tratios[nr] = results[k][r].tmean_ns / results[b][r].tmean_ns;
                         ratios[nr++] = results[k][r].p50_ns / results[b][r].p50_ns;
+                    }
                 }
                 if (nr == 0)
                     continue;
-                double ratio = bu_median(ratios, nr);
+                double ratio = bu_median(ratios, nr), tratio = bu_median(tratios, nr);
                 if (cfg->json) {
                     print_key(",\"ratio_to_", transports[b].name);
                     printf("\":%.3f", ratio);
+                    print_key(",\"tmean_ratio_to_", transports[b].name);
+                    printf("\":%.3f", tratio);
                 } else {
                     printf("  x%.3f of %s", ratio, transports[b].name);
                 }

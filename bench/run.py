@@ -38,7 +38,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 SECTIONS = ["rtt", "throughput", "python", "langs", "tachc"]
-PERCENTILES = ["min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "max_ns", "mean_ns"]
+PERCENTILES = ["min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "max_ns", "mean_ns", "tmean_ns"]
 
 # DESIGN.md section 7, and the reference system's published figures
 TARGETS = {
@@ -187,15 +187,16 @@ def section_rtt(args, build, results, notes, cdf_path):
             for other_bench, other in keys:
                 if other_bench != bench or other == transport:
                     continue
-                ratios = []
-                for r in range(1, args.rounds + 1):
-                    a = [o["p50_ns"] for o in rows if o["round"] == r]
-                    b = [o["p50_ns"] for o in per_round if o["bench"] == bench and o["transport"] == other
-                         and o["round"] == r]
-                    if a and b and b[0]:
-                        ratios.append(a[0] / b[0])
-                if ratios:
-                    med["ratio_to_" + other.replace("-", "_").replace(":", "_")] = round(median(ratios), 4)
+                for key, prefix in (("p50_ns", "ratio_to_"), ("tmean_ns", "tmean_ratio_to_")):
+                    ratios = []
+                    for r in range(1, args.rounds + 1):
+                        a = [o.get(key) for o in rows if o["round"] == r]
+                        b = [o.get(key) for o in per_round if o["bench"] == bench and o["transport"] == other
+                             and o["round"] == r]
+                        if a and b and a[0] and b[0]:
+                            ratios.append(a[0] / b[0])
+                    if ratios:
+                        med[prefix + other.replace("-", "_").replace(":", "_")] = round(median(ratios), 4)
         results.append(med)
 
 
@@ -321,8 +322,9 @@ def summarise(machine, results, notes):
         md.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         tach = find(results, bench="pingpong", transport="tachyon", round="median")
         futex = find(results, bench="wakeup", transport="tachyon-futex", round="median")
+        example = find(results, bench="pingpong", transport="c_pingpong:tachyon", round="median")
         for o in rtt:
-            ref = tach if o["bench"] == "pingpong" else futex
+            ref = example if o["transport"].startswith("c_pingpong:") else tach if o["bench"] == "pingpong" else futex
             key = "ratio_to_" + o["transport"].replace("-", "_").replace(":", "_")
             ratio = ref.get(key) if ref and ref is not o else None
             share = o.get("cpu_share")
@@ -377,7 +379,15 @@ def summarise(machine, results, notes):
     tach = find(results, bench="pingpong", transport="tachyon", round="median") or {}
     r_floor = tach.get("ratio_to_floor")
     r_uds = tach.get("ratio_to_uds")
-    rows.append(("RTT p50 / cache-line floor", "<= 1.3x", fmt(r_floor, "x"),
+    text = fmt(r_floor, "x")
+    if r_floor is not None:
+        text += " (%.1f / %.1f ns; trimmed means: %s)" % (
+            tach.get("p50_ns", 0), (find(results, bench="pingpong", transport="floor", round="median") or {}).get(
+                "p50_ns", 0), fmt(tach.get("tmean_ratio_to_floor"), "x"))
+        ex = find(results, bench="pingpong", transport="c_pingpong:tachyon", round="median") or {}
+        if ex.get("ratio_to_c_pingpong_floor"):
+            text += "; examples/c_pingpong: %s" % fmt(ex["ratio_to_c_pingpong_floor"], "x")
+    rows.append(("RTT p50 / cache-line floor", "<= 1.3x", text,
                  verdict(None if r_floor is None else r_floor <= TARGETS["rtt_ratio_to_floor"])))
     x_uds = 1 / r_uds if r_uds else None
     rows.append(("UDS p50 / RTT p50", ">= 100x", fmt(x_uds, "x"),
@@ -470,11 +480,13 @@ def plot(cdf_path, png_path, machine):
         return svg_path
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [3, 2]})
     styles = {"floor": ("black", "--"), "ring-floor": ("gray", ":"), "tachyon": ("tab:red", "-"),
+              "tachyon-poll": ("tab:orange", "-"),
               "uds": ("tab:blue", "-"), "pipe": ("tab:green", "-"), "zmq": ("tab:purple", "-"),
               "tachyon-futex": ("tab:red", "-"), "eventfd": ("tab:blue", "-")}
     for ax, bench, title in ((axes[0], "pingpong", "Ping-pong round trip, 32 B, busy-polling"),
                              (axes[1], "wakeup", "Round trip through a sleeping peer")):
-        order = ["floor", "ring-floor", "tachyon", "c_pingpong:floor", "c_pingpong:tachyon", "uds", "pipe", "zmq",
+        order = ["floor", "ring-floor", "tachyon", "tachyon-poll", "c_pingpong:floor", "c_pingpong:tachyon", "uds",
+                 "pipe", "zmq",
                  "tachyon-futex", "eventfd"]
         for (b, transport), q in sorted(curves.items(), key=lambda kv: order.index(kv[0][1])
                                         if kv[0][1] in order else len(order)):
