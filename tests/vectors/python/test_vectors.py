@@ -27,8 +27,10 @@ PACKAGE = "tachc_generated_under_test"
 
 
 def load_package():
-    """Imports generated/python as a package (the way the bindings use it)."""
+    """Imports generated/python as a package (the way the bindings use it),
+    leaving no __pycache__ behind in the committed folder."""
     if PACKAGE not in sys.modules:
+        sys.dont_write_bytecode = True
         spec = importlib.util.spec_from_file_location(
             PACKAGE, os.path.join(GEN, "__init__.py"), submodule_search_locations=[GEN])
         module = importlib.util.module_from_spec(spec)
@@ -444,5 +446,5 @@ def test_modules_import_without_the_package():
     code = ("import sys; sys.path.insert(0, %r); import everything, market; "
             "assert everything.Collections.new().price.units == 0; "
             "assert market.decode(1, bytes(32)).price == 0.0" % GEN)
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-B", "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
