@@ -1108,7 +1108,7 @@ static const char *const helpers_text =
     "        return self._cls(self._buf, self._off + index * self._cls.SIZE)\n"
     "\n"
     "    def numpy(self) -> Any:\n"
-    "        \"\"\"The elements as a NumPy structured array over the buffer (no copy).\"\"\"\n"
+    "        \"\"\"The elements as a NumPy record array over the buffer (no copy).\"\"\"\n"
     "        return self._cls.array(self._buf, self._len, self._off)\n"
     "\n"
     "    def __repr__(self) -> str:\n"

@@ -170,7 +170,7 @@ class _Views(Sequence[Any]):
         return self._cls(self._buf, self._off + index * self._cls.SIZE)
 
     def numpy(self) -> Any:
-        """The elements as a NumPy structured array over the buffer (no copy)."""
+        """The elements as a NumPy record array over the buffer (no copy)."""
         return self._cls.array(self._buf, self._len, self._off)
 
     def __repr__(self) -> str:
