@@ -622,8 +622,6 @@ def main():
             with open(stem + ".md", "w") as f:
                 f.write(summary)
             shown = plot(cdf_path, stem + "-rtt-cdf.png", machine) if os.path.exists(cdf_path) else None
-            if os.path.exists(cdf_path):
-                shutil.copy(cdf_path, stem + "-rtt-quantiles.jsonl")
             print("saved %s.jsonl, %s.md%s" % (os.path.relpath(stem, ROOT), os.path.relpath(stem, ROOT),
                                                ", " + os.path.relpath(shown, ROOT) if shown else ""))
         print("total %.1f s" % (time.monotonic() - started))
