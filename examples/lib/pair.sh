@@ -7,8 +7,9 @@
 # until the socket exists (every peer program does that). Each runs under
 # `timeout LIMIT_S`. When one side fails, the other gets three seconds to
 # notice before it is killed; both are killed if the caller exits or gets
-# Ctrl-C. Both write to this script's stdout/stderr. Returns 0 only if both
-# exited 0, and sets PAIR_CONSUMER_RC and PAIR_PRODUCER_RC (124: timed out).
+# Ctrl-C. Their output (stdout and stderr) is printed when both are done, the
+# producer's first. Returns 0 only if both exited 0, and sets
+# PAIR_CONSUMER_RC and PAIR_PRODUCER_RC (124: that side timed out).
 
 pair_socket() {
     # A fresh abstract-namespace name: nothing to clean up, no collisions.
@@ -30,13 +31,18 @@ pair_run() {
     shift
     local saved_traps
     saved_traps=$(trap -p INT TERM EXIT)
-    timeout -k 2 "$limit" "${consumer[@]}" &
+    # Each side's output goes to a file, printed when both are done: the
+    # producer's first, then the consumer's summary, never interleaved.
+    local logs
+    logs=$(mktemp -d "${TMPDIR:-/tmp}/tachyon-pair.XXXXXX") || return 2
+    timeout -k 2 "$limit" "${consumer[@]}" >"$logs/consumer" 2>&1 &
     local cpid=$!
-    timeout -k 2 "$limit" "$@" &
+    timeout -k 2 "$limit" "$@" >"$logs/producer" 2>&1 &
     local ppid=$!
     # Ctrl-C or an error exit of the caller must not leave either behind; the
     # caller's own traps are put back afterwards.
-    trap "kill $cpid $ppid 2>/dev/null" INT TERM EXIT
+    trap "kill $cpid $ppid 2>/dev/null; rm -rf '$logs'" EXIT
+    trap "kill $cpid $ppid 2>/dev/null; rm -rf '$logs'; exit 130" INT TERM
     # Whichever ends first (bash keeps the status of a reaped background job
     # for `wait PID`; `wait -n` can lose one when both end at once).
     local first= rc other
@@ -61,20 +67,23 @@ pair_run() {
     # A failed side: the other gets three seconds to notice (a peer that is
     # gone is seen within 250 ms; a producer still looking for a listener
     # gives up later), then it is stopped.
-    local reaper=
     if [ "$rc" -ne 0 ]; then
-        (sleep 3 && kill "$other") >/dev/null 2>&1 &
-        reaper=$!
+        local _
+        for _ in $(seq 60); do
+            kill -0 "$other" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill "$other" 2>/dev/null
     fi
     wait "$other"
     rc=$?
     if [ "$other" = "$cpid" ]; then PAIR_CONSUMER_RC=$rc; else PAIR_PRODUCER_RC=$rc; fi
-    if [ -n "$reaper" ]; then
-        kill "$reaper" 2>/dev/null
-        wait "$reaper" 2>/dev/null
-    fi
     trap - INT TERM EXIT
     eval "$saved_traps"
+    cat "$logs/producer" "$logs/consumer"
+    [ "$PAIR_PRODUCER_RC" -eq 124 ] && echo "pair_run: the producer ran past ${limit}s and was stopped" >&2
+    [ "$PAIR_CONSUMER_RC" -eq 124 ] && echo "pair_run: the consumer ran past ${limit}s and was stopped" >&2
+    rm -rf "$logs"
     [ "$PAIR_PRODUCER_RC" -eq 0 ] && [ "$PAIR_CONSUMER_RC" -eq 0 ]
 }
 
