@@ -44,7 +44,7 @@ $(RT_LIB_A): $(RT_OBJS)
 $(RT_LIB_SO_REAL): $(RT_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtachyon.so.$(TACHYON_SOVERSION) -Wl,--no-undefined -o $@ $^ $(ALL_LDFLAGS)
+	$(Q)$(CC) -shared -Wl,-soname,libtachyon.so.$(TACHYON_SOVERSION) -Wl,-Bsymbolic -Wl,--no-undefined -o $@ $^ $(ALL_LDFLAGS)
 
 $(RT_LIB_SO): $(RT_LIB_SO_REAL)
 	$(Q)ln -sf libtachyon.so.$(TACHYON_SOVERSION) $@

@@ -100,6 +100,31 @@ void *tachyon_acquire_tx(tachyon_bus_t *bus, size_t max_size)
     return ti_reserve(bus, max_size);
 }
 
+/* Wakes a peer that announced it sleeps. Taking the flag down (exchange)
+ * makes only the first waker after each announcement pay for the system
+ * call; the sleeper raises it again before it sleeps again. The increment is a
+ * release: it pairs with the sleeper's acquire load of the sequence word taken
+ * before it raised the flag, so a sleeper that read the old value fails
+ * FUTEX_WAIT with EAGAIN instead of sleeping through this wake. */
+static void ti_wake(tachyon_bus_t *bus, uint32_t *flag, uint32_t *seq)
+{
+    if (__atomic_exchange_n(flag, 0, __ATOMIC_SEQ_CST) == 0)
+        return; /* another wake got there first */
+    __atomic_fetch_add(seq, 1, __ATOMIC_RELEASE);
+    ti_futex_wake(seq);
+    bus->stats.wakes++;
+}
+
+void ti_wake_consumer(tachyon_bus_t *bus)
+{
+    ti_wake(bus, &bus->shm->consumer_sleeping, &bus->shm->data_seq);
+}
+
+void ti_wake_producer(tachyon_bus_t *bus)
+{
+    ti_wake(bus, &bus->shm->producer_sleeping, &bus->shm->space_seq);
+}
+
 /* Stores the tail (making every committed frame visible) and wakes the
  * consumer if it announced that it sleeps. The exchange is seq_cst: it is the
  * release that pairs with the consumer's acquire load of tail, and the first
@@ -113,14 +138,8 @@ tachyon_error_t ti_publish(tachyon_bus_t *bus)
     (void)__atomic_exchange_n(&shm->tail, bus->wpos, __ATOMIC_SEQ_CST);
     bus->pending = 0;
     bus->stats.publishes++;
-    if (ti_load_seqcst(&shm->consumer_sleeping)) {
-        /* Release: pairs with the consumer's acquire load of data_seq before
-         * it sleeps, so a consumer that read the old value fails FUTEX_WAIT
-         * with EAGAIN instead of sleeping through this publication. */
-        __atomic_fetch_add(&shm->data_seq, 1, __ATOMIC_RELEASE);
-        ti_futex_wake(&shm->data_seq);
-        bus->stats.wakes++;
-    }
+    if (ti_load_seqcst(&shm->consumer_sleeping))
+        ti_wake_consumer(bus);
     return TACHYON_OK;
 }
 
@@ -308,12 +327,8 @@ static inline void ti_release_head(tachyon_bus_t *bus)
     struct ti_shared *shm = bus->shm;
 
     (void)__atomic_exchange_n(&shm->head, bus->rpos, __ATOMIC_SEQ_CST);
-    if (TI_UNLIKELY(ti_load_seqcst(&shm->producer_sleeping))) {
-        /* Release: pairs with the producer's acquire load of space_seq. */
-        __atomic_fetch_add(&shm->space_seq, 1, __ATOMIC_RELEASE);
-        ti_futex_wake(&shm->space_seq);
-        bus->stats.wakes++;
-    }
+    if (TI_UNLIKELY(ti_load_seqcst(&shm->producer_sleeping)))
+        ti_wake_producer(bus);
 }
 
 tachyon_error_t tachyon_commit_rx(tachyon_bus_t *bus)
