@@ -346,6 +346,21 @@ def emit_schema_checks(prog, schema, sc):
     prog.funcs.append("\n".join(out))
     prog.cases.append(("%s messages" % schema, fn))
 
+    for st, info in sorted(sc.structs.items()):
+        bools = [f for f in sc.fields(st) if f["type"] == "bool"] if info["schema"] == schema else []
+        for f in bools:
+            fn = prog.name("bool")
+            pre, up, fu = snake(st), upper(st), upper(f["name"])
+            prog.funcs.append("\n".join([
+                "static int %s(void)" % fn, "{", "    int bad = 0;",
+                "    static unsigned char rec[%s_SIZE];" % up,
+                "    rec[%s_%s_OFFSET] = 2;" % (up, fu),
+                '    bad += check_b("byte 2 reads true", %s_get_%s(rec), true);' % (pre, snake(f["name"])),
+                "    %s_set_%s(rec, true);" % (pre, snake(f["name"])),
+                '    bad += check_u("true is stored as 1", rec[%s_%s_OFFSET], 1);' % (up, fu),
+                "    return bad;", "}"]))
+            prog.cases.append(("%s.%s.%s bool normalised" % (schema, st, f["name"]), fn))
+
     fn = prog.name("consts")
     out = ["static int %s(void)" % fn, "{", "    int bad = 0;"]
     for k in sc.doc["consts"]:

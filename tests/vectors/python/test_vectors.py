@@ -412,6 +412,18 @@ def test_constants_and_enum_values(schema):
             assert int(getattr(cls, member)) == int(value), "%s.%s" % (name, member)
 
 
+def test_bool_is_normalised():
+    every = schema_module("everything")
+    raw = bytearray(every.Scalars.SIZE)
+    raw[every.Scalars.OFFSETS["flag"]] = 2  # any non-zero byte reads as true
+    view = every.Scalars(raw)
+    assert view.flag is True
+    view.flag = True
+    assert raw[every.Scalars.OFFSETS["flag"]] == 1  # true is stored as 1
+    view.flag = False
+    assert raw[every.Scalars.OFFSETS["flag"]] == 0
+
+
 def test_enums_and_flags():
     every = schema_module("everything")
     common = schema_module("common")
