@@ -45,6 +45,7 @@ include runtime/runtime.mk
 include compiler/compiler.mk
 -include examples/examples.mk
 -include tests/tests.mk
+-include tests/vectors/vectors.mk
 -include bench/bench.mk
 
 clean:
