@@ -164,7 +164,8 @@ def run_producer(args, tachyon, market, name, fn, n, round_no, counter):
         note("NOTE", "%s round %d: the consumer saw %s (exit %s) for %d sent: %s" % (
             name, round_no, per_type[:3], sink.returncode, n, err.decode().strip()[-200:]))
     return {"bench": "py_producer", "transport": name, "payload": 32, "messages": n,
-            "seconds": round(elapsed, 6), "msgs_per_s": round(n / elapsed), "gbytes_per_s": round(n * 32 / elapsed / 1e9, 4),
+            "seconds": round(elapsed, 6), "msgs_per_s": round(n / elapsed),
+            "gbytes_per_s": round(n * 32 / elapsed / 1e9, 4),
             "verified": bool(verified), "consumer": "c", "round": round_no}
 
 
@@ -303,7 +304,8 @@ def main():
     ap.add_argument("--generated", help="folder holding the generated market.py")
     args = ap.parse_args()
     if args.quick:
-        args.messages, args.frames, args.rounds = min(args.messages, 100000), min(args.frames, 50000), min(args.rounds, 2)
+        args.messages, args.frames = min(args.messages, 100000), min(args.frames, 50000)
+        args.rounds = min(args.rounds, 2)
     args.build = os.path.abspath(args.build)
     a, _, b = args.cpus.partition(",")
     args.cpu_a, args.cpu_b = int(a), int(b)

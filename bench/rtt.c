@@ -21,11 +21,11 @@
  *                          cheapest wake-up of a sleeping process
  *
  * floor, ring-floor, tachyon and tachyon-poll run in one pair of processes,
- * one round trip of each in turn, so all three see the same placement of the vCPUs on the
- * host (--separate: one run each). Rounds interleave the transports (the order
- * rotates each round), so a drift of the shared machine hits all of them
- * alike; the final lines are medians over rounds, and Tachyon's ratios are
- * computed per round, then the median of those.
+ * one round trip of each in turn, so all four see the same placement of the
+ * vCPUs on the host (--separate: one run each). Rounds interleave the
+ * transports (the order rotates each round), so a drift of the shared machine
+ * hits all of them alike; the final lines are medians over rounds, and
+ * Tachyon's ratios are computed per round, then the median of those.
  *
  * Usage: rtt [--json] [--samples N] [--slow-samples N] [--rounds R]
  *            [--cpus A,B] [--transports a,b,...] [--separate] [--ring BYTES]
@@ -39,8 +39,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -495,7 +495,8 @@ def plot(cdf_path, png_path, machine):
             color, ls = styles.get(transport, (None, "-"))
             levels = [i / (len(q) - 1) for i in range(len(q))]
             p50 = q[len(q) // 2]
-            ax.step(q, levels, where="post", color=color, linestyle=ls, linewidth=1.8 if "tachyon" in transport else 1.2,
+            width = 1.8 if "tachyon" in transport else 1.2
+            ax.step(q, levels, where="post", color=color, linestyle=ls, linewidth=width,
                     label="%s (p50 %s ns)" % (transport, "%.0f" % p50))
         ax.set_xscale("log")
         ax.set_ylim(0, 1.0)
