@@ -23,22 +23,32 @@ const CAPACITY: usize = 1 << 20;
 const SYMBOL: &[u8; 8] = b"BTCUSDT\0";
 
 fn options() -> Options {
-    Options { fingerprint: market::SCHEMA_FINGERPRINT, ..Options::default() }
+    Options {
+        fingerprint: market::SCHEMA_FINGERPRINT,
+        ..Options::default()
+    }
 }
 
 fn produce(bus: &Bus, n: u64) -> Result<f64, Error> {
-    let base = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let base = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
     let start = Instant::now();
     for i in 0..n {
         let mut slot = bus.acquire_tx(MARKET_TICK_SIZE)?;
         {
-            let mut tick = MarketTickMut::from_bytes(slot.data_mut()).expect("reserved MARKET_TICK_SIZE bytes");
+            let mut tick = MarketTickMut::from_bytes(slot.data_mut())
+                .expect("reserved MARKET_TICK_SIZE bytes");
             tick.set_symbol(SYMBOL);
             tick.set_price(100.0 + (i & 1023) as f64 * 0.01);
             tick.set_quantity((i & 0xffff) as u32);
             tick.set_timestamp(base + i);
         }
-        let type_id = if i & 1 == 0 { market::MSG_BID } else { market::MSG_ASK };
+        let type_id = if i & 1 == 0 {
+            market::MSG_BID
+        } else {
+            market::MSG_ASK
+        };
         slot.commit(MARKET_TICK_SIZE, type_id)?;
     }
     bus.flush()?;
@@ -68,7 +78,12 @@ fn consume(bus: &Bus) -> Result<(u64, u64, u64, f64), Error> {
         }
         msg.commit()?;
     }
-    Ok((bids, asks, quantity, start.map_or(0.0, |s| s.elapsed().as_secs_f64())))
+    Ok((
+        bids,
+        asks,
+        quantity,
+        start.map_or(0.0, |s| s.elapsed().as_secs_f64()),
+    ))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -76,7 +91,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["produce", path, n] => {
             let n: u64 = n.parse()?;
-            let bus = Bus::connect_with(path, Options { timeout: Some(std::time::Duration::from_secs(10)), ..options() })?;
+            let bus = Bus::connect_with(
+                path,
+                Options {
+                    timeout: Some(std::time::Duration::from_secs(10)),
+                    ..options()
+                },
+            )?;
             let secs = produce(&bus, n)?;
             println!(
                 "{{\"bench\":\"producer\",\"transport\":\"rust\",\"payload\":{MARKET_TICK_SIZE},\"messages\":{n},\
