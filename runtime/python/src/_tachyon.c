@@ -1442,53 +1442,6 @@ static PyObject *Batch_get_committed(BatchObject *self, void *Py_UNUSED(c))
     return PyBool_FromLong(self->state == G_DONE);
 }
 
-/* batch._layout() -> list of (address, size, type_id): what as_array() needs
- * to check sizes and strides. */
-static PyObject *Batch_layout(BatchObject *self, PyObject *Py_UNUSED(ignored))
-{
-    if (batch_check(self) < 0)
-        return NULL;
-    PyObject *list = PyList_New((Py_ssize_t)self->count);
-    if (!list)
-        return NULL;
-    for (size_t i = 0; i < self->count; i++) {
-        PyObject *t = Py_BuildValue("(NkI)", PyLong_FromVoidPtr((void *)self->msgs[i].data),
-                                    (unsigned long)self->msgs[i].size, (unsigned int)self->msgs[i].type_id);
-        if (!t) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
-    }
-    return list;
-}
-
-/* batch._span(address, length) -> an object with __array_interface__ over
- * ring bytes of this batch; it keeps the ring mapped while it lives. */
-static PyObject *Batch_span(BatchObject *self, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (batch_check(self) < 0)
-        return NULL;
-    if (nargs != 2)
-        return raise_msg(PyExc_TypeError, "_span(address, length)");
-    void *addr = PyLong_AsVoidPtr(args[0]);
-    Py_ssize_t len = PyLong_AsSsize_t(args[1]);
-    if (PyErr_Occurred())
-        return NULL;
-    /* Only ranges inside this batch's messages' frames. */
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
-    for (size_t i = 0; i < self->count; i++) {
-        uintptr_t p = (uintptr_t)self->msgs[i].data;
-        if (p < lo)
-            lo = p;
-        if (p + self->msgs[i].size > hi)
-            hi = p + self->msgs[i].size;
-    }
-    if (len < 0 || (uintptr_t)addr < lo || (uintptr_t)addr + (uintptr_t)len > hi)
-        return raise_msg(PyExc_ValueError, "span outside the batch");
-    return span_new(self->bus, addr, len);
-}
-
 static PyObject *Batch_tolist(BatchObject *self, PyObject *Py_UNUSED(ignored))
 {
     if (batch_check(self) < 0)
@@ -1683,6 +1636,16 @@ static PyObject *BatchRun_type_ids(BatchRunObject *self, PyObject *Py_UNUSED(ign
     return list;
 }
 
+/* run._span() -> an __array_interface__ object over the run's bytes (first
+ * payload to the end of the last), keeping the ring mapped while it lives. */
+static PyObject *BatchRun_span(BatchRunObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (batch_check(self->batch) < 0)
+        return NULL;
+    const void *first = self->batch->msgs[self->start].data;
+    return span_new(self->batch->bus, first, (Py_ssize_t)((self->count - 1) * self->stride + self->size));
+}
+
 static Py_ssize_t BatchRun_len(BatchRunObject *self)
 {
     return (Py_ssize_t)self->count;
@@ -1705,6 +1668,7 @@ static PyMethodDef BatchRun_methods[] = {
      "A 2-D (count, size) uint8 tensor over the run, rows `stride` bytes apart (no copy)."},
     {"__dlpack_device__", dlpack_device, METH_NOARGS, NULL},
     {"type_ids", (PyCFunction)BatchRun_type_ids, METH_NOARGS, "The type id of each message of the run."},
+    {"_span", (PyCFunction)BatchRun_span, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -2556,8 +2520,6 @@ static PyMethodDef Batch_methods[] = {
      "as_arrays(cls_or_dtype, *, type_id=None) -> list of zero-copy arrays (one per contiguous run)."},
     {"runs", (PyCFunction)Batch_runs, METH_NOARGS,
      "runs() -> list of BatchRun: equally sized, equally spaced messages, each one 2-D DLPack tensor."},
-    {"_layout", (PyCFunction)Batch_layout, METH_NOARGS, NULL},
-    {"_span", (PyCFunction)(void (*)(void))Batch_span, METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -121,53 +121,41 @@ def _dtype(np: Any, spec: Any) -> Any:
     return np.dtype(spec)
 
 
-def _frame_len(size: int) -> int:
-    return (FRAME_HEADER + size + FRAME_ALIGN - 1) // FRAME_ALIGN * FRAME_ALIGN
-
-
-def _runs(batch: Batch, itemsize: int, type_id: Any) -> List[tuple]:
-    """Splits a batch into runs of equally spaced records: [(address, count, stride)]."""
-    layout = batch._layout()
+def _run_arrays(batch: Batch, spec: Any, type_id: Any) -> List[Any]:
+    """One zero-copy structured array per run of equally spaced messages."""
+    np = _numpy()
+    dt = _dtype(np, spec)
     want = None
     if type_id is not None:
         want = {type_id} if isinstance(type_id, int) else set(type_id)
-    for i, (_, size, tid) in enumerate(layout):
-        if size != itemsize:
-            raise ValueError(f"as_array: message {i} has {size} bytes, the record type has {itemsize}")
-        if want is not None and tid not in want:
-            raise ValueError(f"as_array: message {i} has type id {tid}, expected {sorted(want)}")
-    stride = _frame_len(itemsize)
-    runs: List[list] = []
-    for addr, _, _ in layout:
-        if runs and addr == runs[-1][0] + runs[-1][1] * stride:
-            runs[-1][1] += 1
-        else:
-            runs.append([addr, 1])
-    return [(a, n, stride) for a, n in runs]
-
-
-def _run_array(np: Any, batch: Batch, dt: Any, addr: int, count: int, stride: int) -> Any:
-    span = batch._span(addr, (count - 1) * stride + dt.itemsize)
-    raw = np.asarray(span)  # uint8 over the ring, read-only; keeps the ring mapped
-    return np.ndarray((count,), dtype=dt, buffer=raw, offset=0, strides=(stride,))
+    arrays = []
+    for run in batch.runs():
+        if run.size != dt.itemsize:
+            raise ValueError(f"as_array: message {run.start} has {run.size} bytes, the record type has "
+                             f"{dt.itemsize}")
+        if want is not None:
+            for i, tid in enumerate(run.type_ids()):
+                if tid not in want:
+                    raise ValueError(f"as_array: message {run.start + i} has type id {tid}, expected "
+                                     f"{sorted(want)}")
+        raw = np.asarray(run._span())  # uint8 over the ring, read-only; keeps the ring mapped
+        arrays.append(np.ndarray((len(run),), dtype=dt, buffer=raw, offset=0, strides=(run.stride,)))
+    return arrays
 
 
 def _as_arrays(batch: Batch, spec: Any, *, type_id: Any = None) -> List[Any]:
-    np = _numpy()
-    dt = _dtype(np, spec)
-    return [_run_array(np, batch, dt, a, n, s) for a, n, s in _runs(batch, dt.itemsize, type_id)]
+    return _run_arrays(batch, spec, type_id)
 
 
 def _as_array(batch: Batch, spec: Any, *, type_id: Any = None, copy: bool = False) -> Any:
-    np = _numpy()
-    dt = _dtype(np, spec)
-    runs = _runs(batch, dt.itemsize, type_id)
-    if not runs:
-        return np.empty(0, dtype=dt)
-    if len(runs) == 1:
-        return _run_array(np, batch, dt, *runs[0])
+    arrays = _run_arrays(batch, spec, type_id)
+    if len(arrays) == 1:
+        return arrays[0]
+    if not arrays:
+        np = _numpy()
+        return np.empty(0, dtype=_dtype(np, spec))
     if copy:
-        return np.concatenate([_run_array(np, batch, dt, *r) for r in runs])
+        return _numpy().concatenate(arrays)
     raise ValueError("as_array: this batch crosses the ring's end, so its records are not equally spaced; "
                      "use as_arrays() (one zero-copy array per run) or as_array(..., copy=True)")
 

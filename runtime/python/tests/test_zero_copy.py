@@ -54,7 +54,7 @@ def test_batch_item_use_after_commit_is_refused(pair):
     with cons.drain_batch(timeout=5) as batch:
         item = batch[1]
         assert item.tobytes() == b"\x01" * 16
-    for use in (lambda: memoryview(item), item.tobytes, item.__dlpack__, lambda: batch[0], batch._layout):
+    for use in (lambda: memoryview(item), item.tobytes, item.__dlpack__, lambda: batch[0], batch.runs):
         with pytest.raises(tachyon.UseAfterCommit):
             use()
 
