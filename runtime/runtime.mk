@@ -77,3 +77,14 @@ runtime-install: lib $(BUILD)/tachyon.pc
 	install -m 755 $(RT_LIB_SO_REAL) $(DESTDIR)$(PREFIX)/lib/libtachyon.so.$(TACHYON_SOVERSION)
 	ln -sf libtachyon.so.$(TACHYON_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libtachyon.so
 	install -m 644 $(BUILD)/tachyon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/tachyon.pc
+
+# The shared library exports exactly the TACHYON_API functions of tachyon.h:
+# every one of them, and nothing else (the rest is -fvisibility=hidden).
+.PHONY: runtime-exports-check
+runtime-tests: runtime-exports-check
+runtime-exports-check: $(RT_LIB_SO)
+	$(Q)sed -n 's/^TACHYON_API[^(]*[ *]\(tachyon_[a-z_0-9]*\)(.*/\1/p' runtime/include/tachyon.h | sort > $(BUILD)/lib/exports.want
+	$(Q)nm -D --defined-only $(RT_LIB_SO_REAL) | awk '$$2 == "T" {print $$3}' | sort > $(BUILD)/lib/exports.got
+	$(Q)if ! cmp -s $(BUILD)/lib/exports.want $(BUILD)/lib/exports.got; then \
+		echo "libtachyon.so exports differ from tachyon.h (< header, > library):"; \
+		diff $(BUILD)/lib/exports.want $(BUILD)/lib/exports.got; exit 1; fi

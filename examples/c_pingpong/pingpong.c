@@ -27,6 +27,8 @@
 #define WARMUP 20000
 #define SPIN (1u << 22)
 #define MAX_ROUNDS 15
+/* 1 KiB rings: one message in flight cycles through 16 lines that stay in both L1 caches. */
+#define RING 1024
 
 struct options {
     uint64_t samples;
@@ -182,7 +184,7 @@ static int child_echo(const struct options *o, const char *ping_name, const char
     tachyon_error_t err;
 
     pin(o->cpu[1]);
-    err = tachyon_bus_listen(ping_name, 4096, &rx);
+    err = tachyon_bus_listen(ping_name, RING, &rx);
     if (err == TACHYON_OK)
         err = tachyon_bus_connect(pong_name, &tx);
     if (err != TACHYON_OK) {
@@ -223,7 +225,7 @@ static int run_tachyon(const struct options *o, uint32_t *rtt, struct result *r)
     pin(o->cpu[0]);
     err = tachyon_bus_connect(ping_name, &tx);
     if (err == TACHYON_OK)
-        err = tachyon_bus_listen(pong_name, 4096, &rx);
+        err = tachyon_bus_listen(pong_name, RING, &rx);
     if (err != TACHYON_OK) {
         fprintf(stderr, "c_pingpong: %s\n", tachyon_strerror(err));
         kill(child, SIGKILL);

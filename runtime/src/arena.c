@@ -3,6 +3,9 @@
  * header as a shared segment, validated the same way, without the socket, the
  * memfd or a peer pid (liveness is the state words alone).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
+#endif
 #include <stdint.h>
 #include <string.h>
 

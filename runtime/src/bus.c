@@ -1,6 +1,9 @@
 /*
  * bus.c - closing a bus and the queries about it.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
+#endif
 #include <limits.h>
 #include <string.h>
 

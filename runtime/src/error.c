@@ -1,6 +1,9 @@
 /*
  * error.c - error descriptions.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
+#endif
 #include "internal.h"
 
 static const char *const ti_messages[TACHYON_ERR__COUNT] = {

@@ -8,6 +8,9 @@
  * or has another uid is dropped and the wait goes on; a well-formed connector
  * whose parameters differ fails both sides with the same error.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

@@ -7,6 +7,9 @@
  * Positions (wpos, rpos, head, tail) are byte counts since the ring was created;
  * they never wrap, and `position & mask` is the index into the ring.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
+#endif
 #include <string.h>
 
 #include "internal.h"

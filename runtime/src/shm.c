@@ -2,6 +2,9 @@
  * shm.c - the shared segment: memfd creation and sealing, mapping, writing
  * and validating the 4096-byte header, and allocating the private bus struct.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

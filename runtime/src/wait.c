@@ -15,6 +15,9 @@
  * queued and gets the wake), or the consumer's tail reload comes after the
  * producer's exchange (it sees the new tail and does not sleep).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
+#endif
 #include <errno.h>
 #include <linux/futex.h>
 #include <poll.h>
