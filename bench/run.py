@@ -27,6 +27,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -102,7 +103,10 @@ def machine_info(args):
     info = {"bench": "machine", "host": socket.gethostname(), "nproc": os.cpu_count(),
             "kernel": platform.release(), "python": platform.python_version(),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "cpus_used": args.cpus, "loadavg_start": os.getloadavg()[0]}
+            "cpus_used": args.cpus, "loadavg_start": os.getloadavg()[0],
+            "command": "make bench" + (" BENCH_ARGS=\"%s\"" % " ".join(sys.argv[3:]) if len(sys.argv) > 3 else ""),
+            "settings": {"samples": args.samples, "slow_samples": args.slow_samples, "rounds": args.rounds,
+                         "throughput_seconds": args.seconds}}
     try:
         out = subprocess.run(["lscpu"], stdout=subprocess.PIPE, text=True, timeout=10).stdout
         for line in out.splitlines():
@@ -255,14 +259,17 @@ def section_tachc(args, build, results, notes):
         schema = os.path.join(tmp, "big.tach")
         subprocess.run([sys.executable, os.path.join(BENCH, "gen_big_schema.py"), "--types", str(args.types),
                         schema], check=True)
-        times = []
+        times, cpu = [], []
         for i in range(3):
             out = os.path.join(tmp, "out%d" % i)
             os.mkdir(out)
+            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             p = subprocess.run([tachc, "gen", "--lang", "c", "--lang", "rust", "--lang", "python", "--lang", "go",
                                 "--out", out, schema], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             elapsed = time.perf_counter() - t0
+            ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(ru1.ru_utime - ru0.ru_utime + ru1.ru_stime - ru0.ru_stime)
             if p.returncode != 0:
                 notes.append("tachc gen failed on the %d-type schema (exit %d): %s" %
                              (args.types, p.returncode, p.stderr.decode("utf-8", "replace").strip()[-400:]))
@@ -272,7 +279,8 @@ def section_tachc(args, build, results, notes):
         size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(os.path.join(tmp, "out0")) for f in fs)
         results.append({"bench": "tachc", "transport": "tachc", "types": args.types,
                         "langs": ["c", "rust", "python", "go"], "seconds": round(median(times), 4),
-                        "runs_s": [round(t, 4) for t in times], "files": files, "output_bytes": size,
+                        "runs_s": [round(t, 4) for t in times], "cpu_seconds": round(median(cpu), 4),
+                        "files": files, "output_bytes": size,
                         "schema_bytes": os.path.getsize(schema), "round": "median"})
 
 
@@ -311,6 +319,12 @@ def summarise(machine, results, notes):
         machine.get("cpu_model", "?"), machine["nproc"],
         " (%s guest)" % machine["hypervisor"] if machine.get("hypervisor") else "", machine["kernel"],
         machine["cpus_used"], machine["loadavg_start"], machine.get("loadavg_end", 0.0)))
+    md.append("")
+    md.append("Command: `%s` (%d rounds; %d round trips per round for the busy-polling transports, %d for the others; "
+              "%.2f s per throughput run). Run time %.0f s." % (
+                  machine["command"], machine["settings"]["rounds"], machine["settings"]["samples"],
+                  machine["settings"]["slow_samples"], machine["settings"]["throughput_seconds"],
+                  machine.get("seconds", 0)))
     md.append("")
 
     rtt = [o for o in results if o.get("bench") in ("pingpong", "wakeup") and o.get("round") == "median"]
@@ -369,9 +383,11 @@ def summarise(machine, results, notes):
     if tc:
         md.append("## tachc")
         md.append("")
-        md.append("%d-type schema (%d KiB) to C, Rust, Python and Go: %.3f s (median of %s; %d files, %d KiB)." % (
-            tc["types"], tc["schema_bytes"] // 1024, tc["seconds"], ", ".join("%.3f" % t for t in tc["runs_s"]),
-            tc["files"], tc["output_bytes"] // 1024))
+        md.append("%d-type schema (%d KiB) to C, Rust, Python and Go: %.3f s wall (median of %s), %.3f s of CPU "
+                  "(user + system, the four emitters run in parallel threads); %d files, %.0f MB." % (
+                      tc["types"], tc["schema_bytes"] // 1024, tc["seconds"],
+                      ", ".join("%.3f" % t for t in tc["runs_s"]), tc.get("cpu_seconds", 0), tc["files"],
+                      tc["output_bytes"] / 1e6))
         md.append("")
 
     # targets
