@@ -10,6 +10,13 @@
  *             a clean exit, rolled back on an exception
  *   Batch     drain_batch(): many messages read in place, committed on exit
  *   BatchItem batch[i]: one message of a batch
+ *   BatchRun  batch.runs(): equally spaced messages, one 2-D DLPack tensor
+ *
+ * Ownership: a guard holds a reference to its bus while it lives (guards are
+ * recycled through small free lists); DLPack capsules and NumPy spans hold a
+ * reference to the bus and count in bus->map_refs. close() destroys the C bus
+ * at once unless something still points into the ring, then when the last
+ * such reference goes.
  *
  * Memory safety rules (what keeps Python from reading unmapped or reused ring
  * memory):
