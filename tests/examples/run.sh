@@ -242,7 +242,8 @@ if [ -n "$EDITED" ] && [ -z "${MISSING[c]:-}" ] && [ -z "${MISSING[python]:-}" ]
             "$PYTHON" examples/peers/python/consumer.py --socket "$sock" --count 10 -- \
             "$WORK/c_producer_edited" --socket "$sock" --count 10
     else
-        fail "schema-mismatch c(edited market)->python" "the C producer does not build against the edited header:" "$out"
+        fail "schema-mismatch c(edited market)->python" \
+            "the C producer does not build against the edited header:" "$out"
     fi
     for c in rust go; do
         if [ -n "${MISSING[$c]:-}" ]; then

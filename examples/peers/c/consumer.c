@@ -12,6 +12,7 @@
 
 struct tally {
     uint64_t received, asks, checksum, first_ns;
+    uint64_t last_stamp; /* clock stamps: they never go backwards */
     uint64_t *latency; /* clock stamps: one sample per tick */
 };
 
@@ -31,16 +32,22 @@ static int check_tick(uint64_t i, uint32_t type, const void *p, size_t size, con
     uint64_t stamp = market_tick_get_timestamp(tick);
     if (type != tick_type(i) || strcmp(symbol, tick_symbol(i)) != 0 || price != tick_price(i) ||
         quantity != tick_quantity(i) || (a->stamp == STAMP_INDEX && stamp != tick_timestamp(i))) {
-        fprintf(stderr,
-                "consumer: tick %" PRIu64 " differs: got %s %s %.2f x %u @ %" PRIu64 ", expected %s %s %.2f x %u @ %" PRIu64
-                "\n",
-                i, market_message_name(type), symbol, price, (unsigned)quantity, stamp, market_message_name(tick_type(i)),
+        fprintf(stderr, "consumer: tick %" PRIu64 " differs: got %s %s %.2f x %u @ %" PRIu64, i,
+                market_message_name(type), symbol, price, (unsigned)quantity, stamp);
+        fprintf(stderr, ", expected %s %s %.2f x %u @ %" PRIu64 "\n", market_message_name(tick_type(i)),
                 tick_symbol(i), tick_price(i), (unsigned)tick_quantity(i), tick_timestamp(i));
         return -1;
     }
     if (a->stamp == STAMP_CLOCK) {
         uint64_t now = peer_now_ns(CLOCK_REALTIME);
-        t->latency[i] = now > stamp ? now - stamp : 0;
+        if (stamp < t->last_stamp || stamp > now) {
+            fprintf(stderr, "consumer: tick %" PRIu64 ": clock stamp %" PRIu64 " after %" PRIu64, i, stamp,
+                    t->last_stamp);
+            fprintf(stderr, ", received at %" PRIu64 "\n", now);
+            return -1;
+        }
+        t->last_stamp = stamp;
+        t->latency[i] = now - stamp;
     }
     t->asks += type == MARKET_MSG_ASK;
     t->checksum += quantity + (uint64_t)(price * 4.0);
@@ -52,7 +59,8 @@ static int check_frame(uint64_t i, uint32_t type, const void *p, size_t size, st
 {
     const void *frame = frames_decode(type, p, size);
     if (!frame || type != FRAMES_MSG_FRAME) {
-        fprintf(stderr, "consumer: frame %" PRIu64 ": type %u with %zu bytes is not a Frame\n", i, (unsigned)type, size);
+        fprintf(stderr, "consumer: frame %" PRIu64 ": type %u with %zu bytes is not a Frame\n", i, (unsigned)type,
+                size);
         return -1;
     }
     for (uint32_t k = 0; k < FRAME_SAMPLES_COUNT; k++) {

@@ -33,6 +33,7 @@ class Tally:
         self.checksum = 0
         self.first = 0.0
         self.latency = []
+        self.last_stamp = 0  # clock stamps never go backwards
 
 
 def end_of_stream(tachyon, schema, type_id: int, size: int) -> bool:
@@ -66,7 +67,11 @@ def receive_market_typed(bus, tachyon, market, args, t: Tally) -> None:
                     raise Mismatch(f"tick {i} differs: got {market.message_name(type_id)} {got}, "
                                    f"expected {market.message_name(tick_type(i))} {want}")
                 if clock:
-                    t.latency.append(now() - stamp)
+                    received = now()
+                    if not t.last_stamp <= stamp <= received:
+                        raise Mismatch(f"tick {i}: clock stamp {stamp} after {t.last_stamp}, received at {received}")
+                    t.last_stamp = stamp
+                    t.latency.append(received - stamp)
                 t.asks += type_id == 2
                 t.checksum += quantity + int(price * 4)
                 t.received = i + 1
@@ -94,7 +99,12 @@ def receive_market_batch(bus, tachyon, market, args, t: Tally) -> None:
                 got = np.concatenate(parts) if len(parts) != 1 else parts[0]
                 _compare_ticks(np, got, want, got_ids, want_ids, t.received, args.stamp == "clock")
                 if args.stamp == "clock":
-                    t.latency.extend((time.time_ns() - got["timestamp"].astype(np.int64)).tolist())
+                    stamps = got["timestamp"].astype(np.int64)
+                    received = time.time_ns()
+                    if (np.diff(stamps) < 0).any() or stamps[0] < t.last_stamp or stamps[-1] > received:
+                        raise Mismatch(f"ticks {t.received}..: clock stamps go backwards or into the future")
+                    t.last_stamp = int(stamps[-1])
+                    t.latency.extend((received - stamps).tolist())
                 t.asks += int((got_ids == 2).sum())
                 t.checksum += int(got["quantity"].astype(np.uint64).sum()) + \
                     int((got["price"] * 4).astype(np.uint64).sum())

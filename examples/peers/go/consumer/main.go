@@ -28,6 +28,7 @@ type tally struct {
 	asks     uint64
 	checksum uint64
 	latency  []uint64
+	last     uint64 // clock stamps never go backwards
 }
 
 // tick checks tick t.received, decoded by the generated market.Decode.
@@ -55,7 +56,12 @@ func (t *tally) tick(typeID uint32, data []byte) error {
 			stream.TickSymbol(i), stream.TickPrice(i), stream.TickQuantity(i), stream.TickTimestamp(i))
 	}
 	if t.args.Clock {
-		t.latency = append(t.latency, stream.RealtimeNs()-stamp)
+		now := stream.RealtimeNs()
+		if stamp < t.last || stamp > now {
+			return fmt.Errorf("tick %d: clock stamp %d after %d, received at %d", i, stamp, t.last, now)
+		}
+		t.last = stamp
+		t.latency = append(t.latency, now-stamp)
 	}
 	if typeID == market.MsgAsk {
 		t.asks++

@@ -23,6 +23,8 @@ struct Tally {
     checksum: u64,
     first: Option<Instant>,
     latency: Vec<u64>,
+    /// Clock stamps never go backwards.
+    last_stamp: u64,
 }
 
 /// Checks tick `i` (a Bid or Ask decoded by the generated `market::Message`).
@@ -50,7 +52,15 @@ fn check_tick(i: u64, msg: market::Message<'_>, args: &Args, t: &mut Tally) -> R
         ));
     }
     if args.clock {
-        t.latency.push(peers::realtime_ns().saturating_sub(stamp));
+        let now = peers::realtime_ns();
+        if stamp < t.last_stamp || stamp > now {
+            return Err(format!(
+                "tick {i}: clock stamp {stamp} after {}, received at {now}",
+                t.last_stamp
+            ));
+        }
+        t.last_stamp = stamp;
+        t.latency.push(now - stamp);
     }
     t.asks += u64::from(msg.type_id() == market::MSG_ASK);
     t.checksum = t.checksum.wrapping_add(u64::from(quantity)).wrapping_add((price * 4.0) as u64);
