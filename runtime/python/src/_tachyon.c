@@ -446,7 +446,6 @@ static const void *bus_rx_wait(BusObject *self, int64_t timeout_ns, uint32_t *ty
     if (p)
         return p;
     tachyon_error_t err = tachyon_last_error(b);
-
     if (err != TACHYON_ERR_EMPTY) {
         raise_tachyon(err, "receive");
         return NULL;
