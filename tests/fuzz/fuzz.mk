@@ -58,6 +58,9 @@ $(FUZZ_BUILD)/fuzz_tachc: tests/fuzz/fuzz_tachc.c $(FUZZ_TC_OBJS)
 	@echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -fsanitize=fuzzer -Icompiler -I$(TACHC_OBJDIR) -o $@ $^ -pthread
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_ring.h $(FUZZ_RT_OBJS)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_ring.h tests/fuzz/fuzz_net.h $(FUZZ_RT_OBJS)
 	@echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -fsanitize=fuzzer -Iruntime/include -o $@ $< $(FUZZ_RT_OBJS) -pthread
+
+# Keep the objects (they are prerequisites of pattern rules only).
+.SECONDARY: $(FUZZ_RT_OBJS) $(FUZZ_TC_OBJS)
