@@ -22,8 +22,10 @@ Usage: python3 runtime/python/tests/perf_producer.py [--rounds 9] [--count 10000
 (with the package installed and generated/python on sys.path, which this script adds itself).
 """
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import struct
 import subprocess
@@ -72,6 +74,12 @@ with tachyon.Bus.connect(sys.argv[1], timeout=20) as bus:
 '''
 
 
+def fresh_path(name):
+    d = tempfile.mkdtemp(prefix="tachyon-perf-")
+    atexit.register(shutil.rmtree, d, True)
+    return os.path.join(d, name)
+
+
 def child(code, *args):
     return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE, text=True)
 
@@ -80,7 +88,7 @@ class ProducerBench:
     """One bus to one consumer process; every kind runs on it in turn."""
 
     def __init__(self):
-        self.path = os.path.join(tempfile.mkdtemp(prefix="tachyon-perf-"), "p.sock")
+        self.path = fresh_path("p.sock")
         self.cons = child(CONSUMER, self.path)
         self.bus = tachyon.Bus.connect(self.path, timeout=20)
         assert self.cons.stdout.readline().strip() == "UP"
@@ -134,7 +142,7 @@ class ProducerBench:
 
 
 def consumer_round(kind, count):
-    path = os.path.join(tempfile.mkdtemp(prefix="tachyon-perf-"), "c.sock")
+    path = fresh_path("c.sock")
     prod = child(FRAME_PRODUCER, path, count, GENERATED)
     bus = tachyon.Bus.listen(path, 1 << 22, timeout=20)
     n = 0
