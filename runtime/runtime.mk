@@ -24,6 +24,11 @@ RT_TEST_CFLAGS = $(ALL_CFLAGS) -D_GNU_SOURCE -Iruntime/include -Itests/runtime
 
 PINGPONG := $(BUILD)/examples/c_pingpong
 
+# Every symbol resolved at link time, except in sanitizer builds: clang links
+# the sanitizer runtime into executables only, not into shared libraries.
+RT_NOUNDEF := -Wl,--no-undefined
+RT_SO_NOUNDEF = $(if $(SAN),,$(RT_NOUNDEF))
+
 .PHONY: lib runtime-tests c_pingpong runtime-install
 all: lib c_pingpong
 lib: $(RT_LIB_A) $(RT_LIB_SO)
@@ -44,7 +49,7 @@ $(RT_LIB_A): $(RT_OBJS)
 $(RT_LIB_SO_REAL): $(RT_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtachyon.so.$(TACHYON_SOVERSION) -Wl,-Bsymbolic -Wl,--no-undefined -o $@ $^ $(ALL_LDFLAGS)
+	$(Q)$(CC) -shared -Wl,-soname,libtachyon.so.$(TACHYON_SOVERSION) -Wl,-Bsymbolic $(RT_SO_NOUNDEF) -o $@ $^ $(ALL_LDFLAGS)
 
 $(RT_LIB_SO): $(RT_LIB_SO_REAL)
 	$(Q)ln -sf libtachyon.so.$(TACHYON_SOVERSION) $@

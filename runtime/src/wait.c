@@ -210,12 +210,55 @@ tachyon_error_t tachyon_send_blocking(tachyon_bus_t *bus, const void *data, size
 
 /* ---- Consumer ------------------------------------------------------------ */
 
+/* 1 if the producer is gone; then the unpublished frames it committed are
+ * made readable, and the acquire that follows delivers them, then PEER_GONE. */
+static int ti_rx_check_peer(tachyon_bus_t *bus)
+{
+    if (!ti_peer_dead(bus))
+        return 0;
+    ti_recover_unpublished(bus);
+    return 1;
+}
+
+/* Spins at most `spin` pause iterations for the tail to move. Every 4096
+ * iterations it looks at the clock, so that a long spin still honours the
+ * deadline and checks the peer once per watchdog period. Returns 1 when there
+ * may be something to read. */
+static int ti_rx_spin(tachyon_bus_t *bus, uint32_t spin, int64_t deadline, int64_t *last_check)
+{
+    struct ti_shared *shm = bus->shm;
+    /* Poll the next frame's line as well as the tail: the two loads are
+     * independent, so when the producer publishes, the frame is (usually)
+     * already in our cache by the time acquire_rx reads it, instead of
+     * costing a second cache miss after the tail's. The value is only a
+     * hint; acquire_rx validates as always. */
+    const uint64_t *stamp = (const uint64_t *)(bus->ring + (bus->limit & bus->mask) + 8);
+
+    for (uint32_t i = 0; i < spin; i++) {
+        ti_cpu_relax();
+        (void)ti_load_relaxed(stamp);
+        if (ti_load_relaxed(&shm->tail) != bus->limit)
+            return 1;
+        if ((i & 4095) == 4095) {
+            int64_t now = ti_now_ns();
+            if (now >= deadline)
+                return 0;
+            if (now - *last_check >= TI_WATCHDOG_NS) {
+                *last_check = now;
+                if (ti_rx_check_peer(bus))
+                    return 1;
+            }
+        }
+    }
+    return ti_load_relaxed(&shm->tail) != bus->limit;
+}
+
 const void *tachyon_acquire_rx_timeout(tachyon_bus_t *bus, uint32_t *type_id, size_t *size, uint32_t spin_threshold,
                                        int64_t timeout_ns)
 {
     struct ti_shared *shm;
-    int64_t deadline = 0;
-    int have_deadline = 0;
+    int64_t deadline = 0, last_check = 0;
+    int waited = 0;
     const void *msg;
 
     if (!bus)
@@ -229,25 +272,12 @@ const void *tachyon_acquire_rx_timeout(tachyon_bus_t *bus, uint32_t *type_id, si
         msg = tachyon_acquire_rx(bus, type_id, size);
         if (msg || bus->last_error != TACHYON_ERR_EMPTY)
             return msg;
-        if (!have_deadline) { /* first miss: start the clock only now */
+        if (!waited) { /* first miss: only now is the clock worth reading */
             deadline = ti_deadline(timeout_ns);
-            have_deadline = 1;
+            last_check = ti_now_ns();
+            waited = 1;
         }
-        {
-            /* Poll the next frame's line as well as the tail: the two loads
-             * are independent, so when the producer publishes, the frame is
-             * (usually) already in our cache by the time acquire_rx reads it,
-             * instead of costing a second cache miss after the tail's. The
-             * value is only a hint; acquire_rx validates as always. */
-            const uint64_t *stamp = (const uint64_t *)(bus->ring + (bus->limit & bus->mask) + 8);
-            for (uint32_t i = 0; i < spin_threshold; i++) {
-                ti_cpu_relax();
-                (void)ti_load_relaxed(stamp);
-                if (ti_load_relaxed(&shm->tail) != bus->limit)
-                    break;
-            }
-        }
-        if (ti_load_relaxed(&shm->tail) != bus->limit)
+        if (ti_rx_spin(bus, spin_threshold, deadline, &last_check))
             continue;
 
         /* Acquire: pairs with the producer's release increment of data_seq. */
@@ -268,8 +298,10 @@ const void *tachyon_acquire_rx_timeout(tachyon_bus_t *bus, uint32_t *type_id, si
         ti_store_relaxed(&shm->consumer_sleeping, 0);
         if (r == EINTR)
             return ti_fail_ptr(bus, TACHYON_ERR_INTERRUPTED);
-        if (r == ETIMEDOUT && ti_peer_dead(bus))
-            ti_recover_unpublished(bus); /* the next acquire delivers what is left, then PEER_GONE */
+        if (r == ETIMEDOUT) {
+            last_check = ti_now_ns();
+            ti_rx_check_peer(bus);
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-/* Description: a producer SIGKILLed mid-stream (never flushing, so up to 31 commits are unpublished): the consumer receives every committed message, intact and in order (including the unpublished ones, recovered by their stamps), nothing that was not committed, then PEER_GONE within 250 ms of the kill. */
+/* Description: a producer SIGKILLed mid-stream (never flushing, so up to 31 commits are unpublished): the consumer (sleeping or spinning without limit) receives every committed message, intact and in order (including the unpublished ones, recovered by their stamps), nothing that was not committed, then PEER_GONE within 250 ms of the kill. */
 #include <sys/mman.h>
 
 #include "helpers.h"
@@ -35,7 +35,7 @@ static void produce(const char *name, struct progress *pr, uint64_t stop_at)
     }
 }
 
-static void one_run(int run, uint64_t kill_after, uint64_t stop_at)
+static void one_run(int run, uint64_t kill_after, uint64_t stop_at, uint32_t spin)
 {
     char name[128], tag[32];
     struct progress *pr = mmap(NULL, sizeof(*pr), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -66,7 +66,7 @@ static void one_run(int run, uint64_t kill_after, uint64_t stop_at)
             CHECK(kill(pid, SIGKILL) == 0);
             killed_at = t_now_ns();
         }
-        msg = tachyon_acquire_rx_blocking(cons, &type, &size, 1000);
+        msg = tachyon_acquire_rx_blocking(cons, &type, &size, spin);
         if (!msg)
             break;
         if (type != (uint32_t)seq || size != size_of(seq) || !t_verify(msg, size, seq)) {
@@ -101,10 +101,13 @@ static void one_run(int run, uint64_t kill_after, uint64_t stop_at)
 int main(void)
 {
     /* 45 commits, 32 published by the batch rule, 13 only committed. */
-    one_run(0, 0, 45);
+    one_run(0, 0, 45, 1000);
+    /* The same with a consumer that never stops spinning: it must check the
+     * peer while it spins. */
+    one_run(1, 0, 45, UINT32_MAX);
     /* Killed at random points of a running stream. */
-    one_run(1, 1, 0);
-    one_run(2, t_scaled(20000, 500) + 7, 0);
-    one_run(3, t_scaled(200000, 2000) + 13, 0);
+    one_run(2, 1, 0, 1000);
+    one_run(3, t_scaled(20000, 500) + 7, 0, 1000);
+    one_run(4, t_scaled(200000, 2000) + 13, 0, UINT32_MAX);
     return T_PASS;
 }
