@@ -20,7 +20,7 @@ test: test-build
 # The Python package is installed with pip (as a user would) whenever its
 # sources or the C runtime change.
 PY_STAMP := $(BUILD)/python-installed.stamp
-PY_SOURCES := $(shell find runtime/python -path runtime/python/build -prune -o \( -name '*.c' -o -name '*.h' -o -name '*.py' -o -name '*.toml' \) -print 2>/dev/null) \
+PY_SOURCES := $(shell find runtime/python -path runtime/python/build -prune -o \( -name '*.c' -o -name '*.h' -o -name '*.py' -o -name '*.toml' -o -name '*.pyi' -o -name MANIFEST.in \) -print 2>/dev/null) \
               $(wildcard runtime/src/*.c runtime/src/*.h) runtime/include/tachyon.h
 python-install: $(PY_STAMP)
 $(PY_STAMP): $(PY_SOURCES)
