@@ -99,10 +99,17 @@ else
     fail "lint-python (py_compile)" "$out"
 fi
 
+# C compiled here links BUILD_DIR's libtachyon.a, so it takes that build's sanitizer.
+case $(basename "$ABS_BUILD") in
+asan) SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" ;;
+tsan) SANFLAGS="-fsanitize=thread" ;;
+*) SANFLAGS= ;;
+esac
+
 # ---- c_hello ------------------------------------------------------------------
 if [ ! -f "$BUILD/lib/libtachyon.a" ]; then
     skip "c_hello" "$BUILD/lib/libtachyon.a not built"
-elif ! out=$(${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iruntime/include -o "$WORK/c_hello" \
+elif ! out=$(${CC:-cc} -std=gnu11 -Wall -Wextra -Werror $SANFLAGS -D_GNU_SOURCE -Iruntime/include -o "$WORK/c_hello" \
     examples/c_hello/hello.c "$BUILD/lib/libtachyon.a" -lpthread 2>&1); then
     fail "c_hello" "does not compile:" "$out"
 else
@@ -235,7 +242,8 @@ if [ -n "$EDITED" ] && [ -z "${MISSING[c]:-}" ] && [ -z "${MISSING[python]:-}" ]
         "$BUILD/examples/c_consumer" --socket "$sock" --count 10 -- \
         "$PYTHON" examples/peers/python/producer.py --socket "$sock" --count 10 --generated "$EDITED/python"
     # C producer compiled against the edited generated header -> Python consumer.
-    if out=$(${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$EDITED/c" -Igenerated/c -Iruntime/include \
+    if out=$(${CC:-cc} -std=gnu11 -Wall -Wextra -Werror $SANFLAGS -D_GNU_SOURCE \
+        -I"$EDITED/c" -Igenerated/c -Iruntime/include \
         -o "$WORK/c_producer_edited" examples/peers/c/producer.c "$BUILD/lib/libtachyon.a" -lpthread 2>&1); then
         sock=$(pair_socket)
         expect_refused "schema-mismatch c(edited market)->python" \

@@ -35,14 +35,11 @@ def connect(tachyon, path: str, schema):
 
 def send_market_typed(bus, market, args) -> None:
     """One send_typed call per tick: the generated record struct packs it straight into the ring."""
-    send, flush, cls = bus.send_typed, bus.flush, market.MarketTick
-    fields, tick_type, batch, clock, now = stream.tick_fields, stream.tick_type, args.batch, args.stamp == "clock", \
-        time.time_ns
-    for i in range(args.count):
-        symbol, price, quantity, stamp = fields(i)
-        send(cls, tick_type(i), symbol, price, quantity, now() if clock else stamp)
-        if i % batch == batch - 1:
-            flush()
+    send, cls, clock, now = bus.send_typed, market.MarketTick, args.stamp == "clock", time.time_ns
+    for start in range(0, args.count, args.batch):
+        for type_id, symbol, price, quantity, stamp in stream.ticks(start, min(start + args.batch, args.count)):
+            send(cls, type_id, symbol, price, quantity, now() if clock else stamp)
+        bus.flush()
 
 
 def send_market_batch(bus, market, args) -> None:

@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
@@ -24,6 +25,15 @@ def tick_type(i: int) -> int:
 def tick_fields(i: int) -> tuple[bytes, float, int, int]:
     """(symbol, price, quantity, timestamp) of tick i with index stamps."""
     return SYMBOLS[i % 5], 1000.0 + (i % 1000003) * 0.25, (i * GOLDEN) & 0xFFFFFFFF, BASE_NS + i * 1000
+
+
+def ticks(start: int, stop: int) -> Iterator[tuple[int, bytes, float, int, int]]:
+    """(type id, symbol, price, quantity, timestamp) of ticks start..stop-1: tick_type and tick_fields,
+    unrolled for the producer's hot loop (type and symbol repeat every 15 ticks)."""
+    kinds = [(tick_type(k), SYMBOLS[k % 5]) for k in range(15)]
+    for i in range(start, stop):
+        type_id, symbol = kinds[i % 15]
+        yield type_id, symbol, 1000.0 + (i % 1000003) * 0.25, (i * GOLDEN) & 0xFFFFFFFF, BASE_NS + i * 1000
 
 
 def frame_base(i: int) -> int:
