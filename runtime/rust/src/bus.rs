@@ -136,18 +136,13 @@ fn duration_ns(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
-/// Nanoseconds left until `deadline`, or `None` when it has passed.
-fn remaining_ns(deadline: Option<Instant>) -> Option<i64> {
-    match deadline {
-        None => Some(-1),
-        Some(t) => {
-            let left = t.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                None
-            } else {
-                Some(duration_ns(left))
-            }
-        }
+/// Nanoseconds left until `deadline`, or `None` once it has passed.
+fn remaining_ns(deadline: Instant) -> Option<i64> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        None
+    } else {
+        Some(duration_ns(left))
     }
 }
 
@@ -268,7 +263,7 @@ impl Bus {
                 Wait::Forever => unsafe {
                     sys::tachyon_send_blocking(raw, ptr, data.len(), type_id, -1)
                 },
-                Wait::Until(t) => match remaining_ns(Some(t)) {
+                Wait::Until(t) => match remaining_ns(t) {
                     // SAFETY: as above.
                     Some(ns) => unsafe {
                         sys::tachyon_send_blocking(raw, ptr, data.len(), type_id, ns)
@@ -336,7 +331,7 @@ impl Bus {
             let ptr = match wait {
                 Wait::Never => unsafe { sys::tachyon_acquire_tx(raw, max_size) },
                 Wait::Forever => unsafe { sys::tachyon_acquire_tx_blocking(raw, max_size, -1) },
-                Wait::Until(t) => match remaining_ns(Some(t)) {
+                Wait::Until(t) => match remaining_ns(t) {
                     // SAFETY: as above.
                     Some(ns) => unsafe { sys::tachyon_acquire_tx_blocking(raw, max_size, ns) },
                     None => unsafe { sys::tachyon_acquire_tx(raw, max_size) },
@@ -405,7 +400,7 @@ impl Bus {
                 Wait::Forever => unsafe {
                     sys::tachyon_acquire_rx_blocking(raw, &mut type_id, &mut size, spin)
                 },
-                Wait::Until(t) => match remaining_ns(Some(t)) {
+                Wait::Until(t) => match remaining_ns(t) {
                     // SAFETY: as above.
                     Some(ns) => unsafe {
                         sys::tachyon_acquire_rx_timeout(raw, &mut type_id, &mut size, spin, ns)
