@@ -27,7 +27,7 @@
 // form, where the slice's life is the callback's:
 //
 //	err := bus.Recv(ctx, func(typeID uint32, data []byte) error {
-//		tick, err := market.ViewMarketTick(data) // decode in place
+//		tick, err := market.NewMarketTick(data) // a view in place, no copy
 //		...
 //		return err // the message is committed when the callback returns
 //	})
@@ -37,8 +37,9 @@
 //
 // # Sending
 //
-// Send copies a message into the ring and publishes it at once. For high
-// rates write in place: AcquireTx reserves ring bytes, Tx.Bytes gives them,
+// Send copies a message into the ring and publishes it at once; SendBatch
+// copies many fixed-size records with one cgo crossing. For large messages
+// write in place: AcquireTx reserves ring bytes, Tx.Bytes gives them,
 // Tx.Commit hands them over. Committed messages are published every 32
 // commits, on Flush, and on Close. A full ring never spins without bound:
 // the blocking calls spin briefly, then sleep on a futex, and they return
