@@ -144,3 +144,33 @@ func TestACPeerOfAnotherSchemaIsRefused(t *testing.T) {
 		t.Fatal("the C producer should have failed its handshake")
 	}
 }
+
+func TestEveryCommittedTickOfAKilledCProducerArrives(t *testing.T) {
+	// 45 commits: one publication of 32, then 13 committed but unpublished
+	// when the producer kills itself, holding a filled, uncommitted 46th.
+	const committed = 45
+	peer := buildCPeer(t)
+	path := sock("c-killed")
+	cmd := exec.Command(peer, "die", path, fmt.Sprint(committed))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	rx, err := tachyon.Listen(path, 1<<16, tachyon.WithFingerprint(market.SchemaFingerprint), tachyon.WithTimeout(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Close()
+	if err := cmd.Wait(); err == nil {
+		t.Fatal("the C producer should have been killed")
+	}
+	for i := uint64(0); i < committed; i++ {
+		if err := rx.Recv(context.Background(), func(typeID uint32, data []byte) error {
+			return checkTick(typeID, data, i)
+		}); err != nil {
+			t.Fatalf("tick %d: %v", i, err)
+		}
+	}
+	if _, err := rx.AcquireRx(context.Background()); !errors.Is(err, tachyon.ErrPeerGone) {
+		t.Fatalf("after the committed ticks: %v", err)
+	}
+}

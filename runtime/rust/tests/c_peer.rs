@@ -110,3 +110,26 @@ fn a_c_peer_of_another_schema_is_refused() {
     assert_eq!(Bus::listen_with(&path, 1 << 16, other).unwrap_err(), Error::SchemaMismatch);
     assert!(!child.wait().unwrap().success());
 }
+
+#[test]
+fn every_committed_tick_of_a_killed_c_producer_arrives_and_nothing_else() {
+    // 45 commits: one publication of 32, then 13 committed but unpublished
+    // when the producer is killed, holding a filled, uncommitted 46th.
+    const COMMITTED: u64 = 45;
+    let path = sock("c-killed");
+    let mut child =
+        Command::new(c_peer()).args(["die", &path, &COMMITTED.to_string()]).spawn().unwrap();
+    let bus = Bus::listen_with(&path, 1 << 16, schema()).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the producer kills itself");
+    for i in 0..COMMITTED {
+        let msg = bus.acquire_rx(100).unwrap_or_else(|e| panic!("tick {i}: {e}"));
+        match Message::decode(msg.type_id, msg.data()).unwrap() {
+            Message::Bid(tick) | Message::Ask(tick) => check_tick(tick, i),
+            Message::End => panic!("no End was sent"),
+        }
+    }
+    let start = std::time::Instant::now();
+    assert_eq!(bus.acquire_rx(100).unwrap_err(), Error::PeerGone);
+    assert!(start.elapsed() < std::time::Duration::from_secs(2), "death noticed late");
+}

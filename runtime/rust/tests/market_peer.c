@@ -4,6 +4,9 @@
  *                                    parity), then End; exit 0
  *   market_peer consume PATH COUNT   listen, read ticks until End, check each
  *                                    one and the count; exit 0 if all match
+ *   market_peer die PATH COUNT       connect, commit COUNT ticks (unflushed),
+ *                                    reserve and fill one more without
+ *                                    committing it, then SIGKILL itself
  *
  * Both sides bind the bus to the market schema fingerprint and read/write
  * every field through the tachc-generated accessors of generated/c/market.h.
@@ -11,12 +14,15 @@
  * writes and checks the same values. Used by runtime/rust/tests/c_peer.rs and
  * runtime/go/cpeer_test.go. */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "market.h"
 #include "tachyon.h"
+
+#include <unistd.h>
 
 static const char *const symbols[3] = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
 
@@ -41,7 +47,7 @@ static int fail(const char *what, tachyon_error_t err)
     return 1;
 }
 
-static int produce(const char *path, uint64_t count)
+static int produce(const char *path, uint64_t count, int die)
 {
     tachyon_options_t opts = {.schema_fingerprint = MARKET_SCHEMA_FINGERPRINT, .timeout_ms = 10000};
     tachyon_bus_t *bus;
@@ -56,6 +62,14 @@ static int produce(const char *path, uint64_t count)
         err = tachyon_commit_tx(bus, MARKET_TICK_SIZE, tick_type(i));
         if (err != TACHYON_OK)
             return fail("commit_tx", err);
+    }
+    if (die) {
+        /* A reserved, filled, uncommitted tick must never be delivered. */
+        void *slot = tachyon_acquire_tx_blocking(bus, MARKET_TICK_SIZE, -1);
+        if (!slot)
+            return fail("acquire_tx", tachyon_last_error(bus));
+        fill_tick(slot, count);
+        kill(getpid(), SIGKILL);
     }
     err = tachyon_send_blocking(bus, NULL, 0, MARKET_MSG_END, -1);
     if (err != TACHYON_OK)
@@ -116,12 +130,14 @@ static int consume(const char *path, uint64_t count)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: market_peer produce|consume PATH COUNT\n");
+        fprintf(stderr, "usage: market_peer produce|consume|die PATH COUNT\n");
         return 2;
     }
     uint64_t count = strtoull(argv[3], NULL, 10);
     if (strcmp(argv[1], "produce") == 0)
-        return produce(argv[2], count);
+        return produce(argv[2], count, 0);
+    if (strcmp(argv[1], "die") == 0)
+        return produce(argv[2], count, 1);
     if (strcmp(argv[1], "consume") == 0)
         return consume(argv[2], count);
     fprintf(stderr, "market_peer: unknown mode %s\n", argv[1]);
