@@ -5,7 +5,7 @@ Listens with the bus bound to the schema's fingerprint, reads every message in p
 checks it against the deterministic stream (type, every field, order, count) until End.
 
     consumer.py --socket PATH [--stream market|frames] [--count N] [--stamp index|clock]
-                [--mode typed|batch] [--capacity BYTES]
+                [--mode typed|batch|dlpack] [--batch B] [--capacity BYTES]
 
 market: each tick is read in place with the generated record struct
 (MarketTick.unpack_from over the ring slot), or, with --mode batch, whole batches at once as
@@ -36,11 +36,11 @@ class Tally:
         self.last_stamp = 0  # clock stamps never go backwards
 
 
-def end_of_stream(tachyon, schema, type_id: int, size: int) -> bool:
+def end_of_stream(schema, type_id: int, size: int) -> bool:
     return type_id == schema.MSG_END and size == 0
 
 
-def receive_market_typed(bus, tachyon, market, args, t: Tally) -> None:
+def receive_market_typed(bus, market, args, t: Tally) -> None:
     fields, tick_type, unpack = stream.tick_fields, stream.tick_type, market.MarketTick.unpack_from
     clock, now, end = args.stamp == "clock", time.time_ns, market.MSG_END
     tick_size = market.MarketTick.SIZE
@@ -72,12 +72,12 @@ def receive_market_typed(bus, tachyon, market, args, t: Tally) -> None:
                         raise Mismatch(f"tick {i}: clock stamp {stamp} after {t.last_stamp}, received at {received}")
                     t.last_stamp = stamp
                     t.latency.append(received - stamp)
-                t.asks += type_id == 2
+                t.asks += type_id == market.MSG_ASK
                 t.checksum += quantity + int(price * 4)
                 t.received = i + 1
 
 
-def receive_market_batch(bus, tachyon, market, args, t: Tally) -> None:
+def receive_market_batch(bus, market, args, t: Tally) -> None:
     import numpy as np
     dtype = market.MarketTick.numpy_dtype()
     while True:
@@ -86,7 +86,7 @@ def receive_market_batch(bus, tachyon, market, args, t: Tally) -> None:
                 t.first = time.perf_counter()
             n = len(batch)
             last = batch[n - 1]
-            done = end_of_stream(tachyon, market, last.type_id, last.size)
+            done = end_of_stream(market, last.type_id, last.size)
             ticks = n - 1 if done else n
             if t.received + ticks > args.count:
                 raise Mismatch(f"more than the {args.count} messages expected")
@@ -94,7 +94,8 @@ def receive_market_batch(bus, tachyon, market, args, t: Tally) -> None:
                 got_ids = np.fromiter((batch[k].type_id for k in range(ticks)), dtype=np.uint32, count=ticks)
                 want, want_ids = stream.expected_ticks(np, t.received, ticks, dtype)
                 # The batch's records as arrays of the generated dtype over the ring (no copy);
-                # more than one array when the batch wraps around the ring's end.
+                # more than one array when the batch wraps around the ring's end (or ends with
+                # End), which are then joined for the comparison.
                 parts = _records(np, batch, ticks, dtype) if done else batch.as_arrays(dtype)
                 got = np.concatenate(parts) if len(parts) != 1 else parts[0]
                 _compare_ticks(np, got, want, got_ids, want_ids, t.received, args.stamp == "clock")
@@ -105,7 +106,7 @@ def receive_market_batch(bus, tachyon, market, args, t: Tally) -> None:
                         raise Mismatch(f"ticks {t.received}..: clock stamps go backwards or into the future")
                     t.last_stamp = int(stamps[-1])
                     t.latency.extend((received - stamps).tolist())
-                t.asks += int((got_ids == 2).sum())
+                t.asks += int((got_ids == market.MSG_ASK).sum())
                 t.checksum += int(got["quantity"].astype(np.uint64).sum()) + \
                     int((got["price"] * 4).astype(np.uint64).sum())
                 t.received += ticks
@@ -130,7 +131,7 @@ def _compare_ticks(np, got, want, got_ids, want_ids, start: int, clock: bool) ->
                        f"expected type {want_ids[k]} {want[k]}")
 
 
-def receive_frames_dlpack(bus, tachyon, frames, args, t: Tally) -> None:
+def receive_frames_dlpack(bus, frames, args, t: Tally) -> None:
     import numpy as np
     torch = _torch()
     ramp = np.arange(256, dtype=np.float32)
@@ -165,7 +166,7 @@ def receive_frames_dlpack(bus, tachyon, frames, args, t: Tally) -> None:
                 del samples
 
 
-def receive_frames_batch(bus, tachyon, frames, args, t: Tally) -> None:
+def receive_frames_batch(bus, frames, args, t: Tally) -> None:
     import numpy as np
     ramp = np.arange(256, dtype=np.float32)
     dtype = frames.Frame.numpy_dtype()
@@ -175,7 +176,7 @@ def receive_frames_batch(bus, tachyon, frames, args, t: Tally) -> None:
                 t.first = time.perf_counter()
             n = len(batch)
             last = batch[n - 1]
-            done = end_of_stream(tachyon, frames, last.type_id, last.size)
+            done = end_of_stream(frames, last.type_id, last.size)
             count = n - 1 if done else n
             if t.received + count > args.count:
                 raise Mismatch(f"more than the {args.count} messages expected")
@@ -249,7 +250,7 @@ def main() -> int:
         run = receive_frames_batch if mode == "batch" else receive_frames_dlpack
     try:
         with bus:
-            run(bus, tachyon, schema, args, t)
+            run(bus, schema, args, t)
     except Mismatch as e:
         print(f"consumer: {e}", file=sys.stderr)
         return stream.EXIT_FAIL
