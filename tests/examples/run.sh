@@ -11,13 +11,15 @@
 #   c_hello            examples/c_hello runs and prints its three messages
 #   matrix STREAM P->C every producer language P against every consumer language C
 #                      over a live bus; the consumer checks type, every field, order
-#                      and count of a deterministic stream (examples/peers/README.md)
+#                      and count of a deterministic stream (examples/peers/README.md);
+#                      plus the other Python paths (batch both ways, view as producer)
 #   schema-mismatch *  a producer bound to another schema's fingerprint is refused at
 #                      connect, and both sides report the schema mismatch
 #   example *          each example folder's documented command (run.sh), smaller counts
 #
 # Message counts: MarketTick pairs move 200,000 ticks (100,000 when Python is one of
-# the two); frame pairs move 50,000 frames of 1 KiB (20,000 with Python).
+# the two, 20,000 from the Python per-field views); frame pairs move 50,000 frames of
+# 1 KiB (20,000 with Python, 4,000 from the Python views).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 BUILD=${1:-build}
@@ -158,7 +160,7 @@ missing_for() { # prints why a pair cannot run, or nothing
 run_pair() {
     local name=$1 stream=$2 prod=$3 cons=$4 count=$5 why
     why=$(missing_for "$prod" "$cons")
-    if [ -z "$why" ] && [ -z "$NUMPY" ] && [[ "$stream $prod $cons" =~ (frames.*python|python-batch) ]]; then
+    if [ -z "$why" ] && [ -z "$NUMPY" ] && [[ "$stream $prod $cons" =~ (frames.*python|python-(batch|view)) ]]; then
         why="NumPy is not installed: pip install numpy"
     fi
     if [ -n "$why" ]; then
@@ -193,10 +195,11 @@ for stream in market frames; do
             run_pair "matrix $stream $p->$c" "$stream" "$p" "$c" "$n"
         done
     done
-    # The Python batch paths (NumPy record arrays) against C, both ways.
+    # The other Python paths: NumPy batches against C both ways, per-field views into Rust.
     if [ "$stream" = market ]; then n=100000; else n=20000; fi
     run_pair "matrix $stream python(batch)->c" "$stream" python-batch c "$n"
     run_pair "matrix $stream c->python(batch)" "$stream" c python-batch "$n"
+    run_pair "matrix $stream python(view)->rust" "$stream" python-view rust "$((n / 5))"
 done
 
 # ---- schema mismatch ----------------------------------------------------------
