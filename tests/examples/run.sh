@@ -160,7 +160,7 @@ missing_for() { # prints why a pair cannot run, or nothing
 run_pair() {
     local name=$1 stream=$2 prod=$3 cons=$4 count=$5 why
     why=$(missing_for "$prod" "$cons")
-    if [ -z "$why" ] && [ -z "$NUMPY" ] && [[ "$stream $prod $cons" =~ (frames.*python|python-(batch|view)) ]]; then
+    if [ -z "$why" ] && [ -z "$NUMPY" ] && [[ "$stream $prod $cons" =~ (frames.*python|python-batch) ]]; then
         why="NumPy is not installed: pip install numpy"
     fi
     if [ -n "$why" ]; then
