@@ -36,11 +36,13 @@ $(BENCH_DIR)/throughput $(BENCH_DIR)/peer: $(BENCH_DIR)/%: $(BENCH_DIR)/%.o $(BE
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lm -o $@
 
-# Parts owned elsewhere (tachc, examples, the Python package) and the Rust and
-# Go producers: each is tried, and a failure only drops its rows.
+# Parts owned elsewhere (tachc, examples, the Python package), matplotlib for
+# the plot, and (in lang_bench.py) the Rust and Go producers: each is tried,
+# and a failure only drops its rows.
 bench-optional:
 	-$(Q)$(MAKE) --no-print-directory tachc >/dev/null 2>&1 || echo "bench: tachc did not build; its row is skipped"
 	-$(Q)$(MAKE) --no-print-directory c_pingpong >/dev/null 2>&1 || echo "bench: examples/c_pingpong did not build; bench/rtt alone measures Tachyon"
+	-$(Q)$(PYTHON) -c "import matplotlib" 2>/dev/null || $(PYTHON) -m pip install -q --root-user-action=ignore matplotlib >/dev/null 2>&1 || echo "bench: matplotlib is not installable here; the RTT plot is written as SVG instead of PNG"
 ifneq ($(PY_STAMP),)
 	-$(Q)$(MAKE) --no-print-directory python-install >/dev/null 2>&1 || echo "bench: the Python package did not install; its rows are skipped"
 endif

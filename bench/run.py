@@ -549,7 +549,7 @@ def write_svg(curves, path, machine):
              'font-size="12"><rect width="100%%" height="100%%" fill="white"/>' % (w, h),
              '<text x="%d" y="20">Tachyon RTT CDF vs baselines (%s, %s CPUs)</text>' % (
                  left, machine.get("cpu_model", "?"), machine["nproc"])]
-    for d in range(int(math.floor(lo)), int(math.ceil(hi)) + 1):
+    for d in range(int(math.ceil(lo)), int(math.floor(hi)) + 1):
         parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (x(10 ** d), top, x(10 ** d),
                                                                                   h - bottom))
         parts.append('<text x="%.1f" y="%d" text-anchor="middle">1e%d ns</text>' % (x(10 ** d), h - bottom + 18, d))
