@@ -8,7 +8,13 @@
 
 TACHYON_VERSION := 0.1.0
 TACHYON_SOVERSION := 1
-CXX ?= g++
+# The C++ header check uses the C compiler's C++ sibling (so a sanitizer build
+# links one sanitizer runtime), unless CXX was given explicitly.
+ifeq ($(origin CXX),default)
+RT_CXX := $(if $(findstring clang,$(CC)),clang++,g++)
+else
+RT_CXX := $(CXX)
+endif
 
 RT_SRCS := $(sort $(wildcard runtime/src/*.c))
 RT_OBJS := $(patsubst runtime/src/%.c,$(BUILD)/runtime/%.o,$(RT_SRCS))
@@ -63,7 +69,7 @@ $(BUILD)/tests/runtime/test_%: tests/runtime/test_%.c $(RT_LIB_A) $(wildcard tes
 $(RT_CXX_TEST): tests/runtime/test_cxx_header.cc runtime/include/tachyon.h $(RT_LIB_A)
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $@"
-	$(Q)$(CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -O1 -g $(SANFLAGS) -Iruntime/include -o $@ $< \
+	$(Q)$(RT_CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -O1 -g $(SANFLAGS) -Iruntime/include -o $@ $< \
 		$(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
 
 $(PINGPONG): examples/c_pingpong/pingpong.c $(RT_LIB_A)
