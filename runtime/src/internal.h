@@ -194,7 +194,7 @@ static inline void ti_cpu_relax(void)
 
 /* ---- Internal functions, by file --------------------------------------- */
 
-/* error.c */
+/* Record why a call failed (tachyon_last_error) and return NULL / the error. */
 static inline void *ti_fail_ptr(tachyon_bus_t *bus, tachyon_error_t err)
 {
     bus->last_error = err;
@@ -215,14 +215,14 @@ TI_HIDDEN tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity);
 TI_HIDDEN tachyon_bus_t *ti_bus_new(void *base, size_t map_len, uint64_t capacity, int role, uint64_t schema_fp);
 TI_HIDDEN void ti_bus_free(tachyon_bus_t *bus);
 
-/* ring.c */
+/* ring.c: the hot path; the wake helpers and recovery used by wait.c / bus.c */
 TI_HIDDEN tachyon_error_t ti_publish(tachyon_bus_t *bus);
 TI_HIDDEN int ti_tx_fits(tachyon_bus_t *bus, uint64_t need);
 TI_HIDDEN void ti_recover_unpublished(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_consumer(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_producer(tachyon_bus_t *bus);
 
-/* wait.c */
+/* wait.c: clock, futex, peer liveness */
 TI_HIDDEN int64_t ti_now_ns(void);
 TI_HIDDEN int ti_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
 TI_HIDDEN void ti_futex_wake(uint32_t *word);
