@@ -131,45 +131,58 @@ def _compare_ticks(np, got, want, got_ids, want_ids, start: int, clock: bool) ->
                        f"expected type {want_ids[k]} {want[k]}")
 
 
+class FrameCheck:
+    """Checks one received Frame read through DLPack: frame i holds samples (i % 65536) * 256 + k."""
+
+    def __init__(self, np, frames) -> None:
+        self.np, self.frames = np, frames
+        self.ramp = np.arange(256, dtype=np.float32)
+        self.offsets = np.empty(256, dtype=np.float32)
+        self.f32 = struct.Struct("<f").pack
+        self.torch = _torch()
+
+    def __call__(self, msg, i: int, t: Tally) -> None:
+        np, frames = self.np, self.frames
+        if msg.type_id != frames.MSG_FRAME or msg.size != frames.Frame.SIZE:
+            raise Mismatch(f"frame {i}: type {msg.type_id} with {msg.size} bytes is not a Frame")
+        # DLPack: a uint8 tensor over the ring slot itself, viewed as the Frame's f32[256].
+        samples = np.from_dlpack(msg).view("<f4")
+        if i == 0:
+            _prove_zero_copy(np, samples, msg, self.torch)
+        base = (i % 65536) * 256
+        np.subtract(samples, self.ramp, out=self.offsets)  # reads every byte of the frame
+        if self.offsets.tobytes() != self.f32(base) * 256:  # every offset is base, bit for bit
+            k = int(np.argmax(self.offsets != base))
+            raise Mismatch(f"frame {i} sample {k} is {samples[k]}, expected {base + k}")
+        t.checksum += base * 256 + 32640  # the sum of the samples just checked
+
+
 def receive_frames_dlpack(bus, frames, args, t: Tally) -> None:
     import numpy as np
-    torch = _torch()
-    ramp = np.arange(256, dtype=np.float32)
-    offsets = np.empty(256, dtype=np.float32)
-    from_dlpack, subtract, f32 = np.from_dlpack, np.subtract, struct.Struct("<f").pack
-    frame_id, frame_size, end = frames.MSG_FRAME, frames.Frame.SIZE, frames.MSG_END
+    check, end = FrameCheck(np, frames), frames.MSG_END
     while True:
         # Take what is published (up to --batch frames), release it in one commit.
         with bus.drain_batch(max=args.batch) as batch:
             if not t.first:
                 t.first = time.perf_counter()
             for msg in batch:
-                type_id, size = msg.type_id, msg.size
-                if type_id == end and size == 0:
+                if msg.type_id == end and msg.size == 0:
                     return
-                i = t.received
-                if i >= args.count:
+                if t.received >= args.count:
                     raise Mismatch(f"more than the {args.count} messages expected")
-                if type_id != frame_id or size != frame_size:
-                    raise Mismatch(f"frame {i}: type {type_id} with {size} bytes is not a Frame")
-                # DLPack: a uint8 tensor over the ring slot itself, viewed as the Frame's f32[256].
-                samples = from_dlpack(msg).view("<f4")
-                if i == 0:
-                    _prove_zero_copy(np, samples, msg, torch)
-                base = (i % 65536) * 256  # the stream: samples[k] == base + k
-                subtract(samples, ramp, out=offsets)  # reads every byte of the frame
-                if offsets.tobytes() != f32(base) * 256:  # every offset is base, bit for bit
-                    k = int(np.argmax(offsets != base))
-                    raise Mismatch(f"frame {i} sample {k} is {samples[k]}, expected {base + k}")
-                t.checksum += base * 256 + 32640  # the sum of the samples just checked
-                t.received = i + 1
-                del samples
+                check(msg, t.received, t)
+                t.received += 1
+
+
+# Below this many frames a batch is checked frame by frame: whole-array work has a fixed cost.
+SMALL_BATCH = 16
 
 
 def receive_frames_batch(bus, frames, args, t: Tally) -> None:
     import numpy as np
     ramp = np.arange(256, dtype=np.float32)
     dtype = frames.Frame.numpy_dtype()
+    check = FrameCheck(np, frames)
     while True:
         with bus.drain_batch(max=args.batch) as batch:
             if not t.first:
@@ -180,14 +193,19 @@ def receive_frames_batch(bus, frames, args, t: Tally) -> None:
             count = n - 1 if done else n
             if t.received + count > args.count:
                 raise Mismatch(f"more than the {args.count} messages expected")
-            for k in range(count):
-                if batch[k].type_id != frames.MSG_FRAME:
-                    raise Mismatch(f"frame {t.received + k}: type {batch[k].type_id} is not a Frame")
-            # (n,) records of f32[256] over the ring, no copy; a batch that wraps around the
-            # ring's end gives two arrays.
-            parts = _records(np, batch, count, dtype) if done else batch.as_arrays(dtype)
-            _check_frame_runs(np, parts, ramp, t)
-            del parts  # release the ring views before the batch is committed
+            if done or count < SMALL_BATCH:
+                for k in range(count):
+                    check(batch[k], t.received, t)
+                    t.received += 1
+            else:
+                # (n,) records of f32[256] over the ring, no copy (two runs when the batch wraps
+                # around the ring's end); as_arrays refuses any message that is not a Frame.
+                try:
+                    parts = batch.as_arrays(dtype, type_id=frames.MSG_FRAME)
+                except ValueError as e:
+                    raise Mismatch(f"frames {t.received}..{t.received + count - 1}: {e}") from None
+                _check_frame_runs(np, parts, ramp, t)
+                del parts  # release the ring views before the batch is committed
             if done:
                 return
 
