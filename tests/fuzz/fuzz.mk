@@ -16,7 +16,7 @@ FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_TARGETS := tachc handshake consumer producer connector
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -MMD -MP -D_GNU_SOURCE $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 
 FUZZ_RT_OBJS := $(patsubst runtime/src/%.c,$(FUZZ_BUILD)/runtime/%.o,$(sort $(wildcard runtime/src/*.c)))
@@ -64,3 +64,4 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_ring.h tests/fuzz/fuzz
 
 # Keep the objects (they are prerequisites of pattern rules only).
 .SECONDARY: $(FUZZ_RT_OBJS) $(FUZZ_TC_OBJS)
+-include $(wildcard $(FUZZ_BUILD)/*/*.d $(FUZZ_BUILD)/*.d)
