@@ -2,7 +2,8 @@
 #
 #   make fault-tests   $(BUILD)/tests/fault/test_* (one behaviour each; the
 #                      runner runs them) and $(BUILD)/tests/fault/soak_producer
-#   make soak          the long soak: SOAK_MESSAGES (default 100 million) C to C,
+#   make soak          the long soak: SOAK_MESSAGES (default 100 million) C to C (the
+#                      default test run does 100 million too, ~15-25 s),
 #                      and SOAK_PY_MESSAGES (default 100 million) C to Python
 #
 # Knobs read by the tests: FAULT_TRIALS, FAULT_SECONDS, FAULT_SEED (fault.h),
