@@ -5,7 +5,7 @@
 #   make examples-rust    $(BUILD)/cargo/release/rust_producer, rust_consumer (needs cargo)
 #   make examples-go      $(BUILD)/examples/go_producer, go_consumer (needs go)
 #   make examples         all of them
-#   make demo             Python producer -> Rust consumer, 1,000,000 MarketTicks, with rates and latency
+#   make demo             set-up, then Python producer -> Rust consumer: 1,000,000 MarketTicks, rates, latency
 #
 # The programs live in examples/peers/<language>/; each example folder's run.sh
 # runs one pair of them (see examples/README.md).
@@ -40,7 +40,11 @@ examples-go:
 	$(Q)cd examples/peers/go && go build -o $(abspath $(EX_DIR))/go_producer ./producer && \
 		go build -o $(abspath $(EX_DIR))/go_consumer ./consumer
 
-# The demo: on a fresh clone this builds libtachyon, the Rust consumer and (if
-# needed) installs the Python package, then streams the MarketTicks.
-demo: lib examples-rust python-install
+# The demo: on a fresh clone this checks the build tools (installing what it
+# may, .ci/deps.sh), builds libtachyon and the Rust consumer, installs the
+# Python package when its sources changed, then streams the MarketTicks. The
+# steps run in order even under make -j.
+demo:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory lib examples-rust python-install
 	$(Q)EXAMPLES_BUILT=1 BUILD=$(BUILD) PYTHON=$(PYTHON) bash examples/python_producer_rust_consumer/run.sh
