@@ -5,9 +5,11 @@
  *
  *   c_pingpong [--samples N] [--rounds R] [--cpus A,B] [--json]
  *
- * Rounds alternate floor and tachyon; each transport's figures are the
- * median over the rounds of each percentile. Both processes are pinned to one
- * CPU each (default: the first two CPUs this process may use).
+ * Every sample is one floor round trip followed by one tachyon round trip in
+ * the same pair of processes, so both see the same CPU placement; each
+ * transport's figures are the median over the rounds of each percentile. Both
+ * processes are pinned to one CPU each (default: the first two CPUs this
+ * process may use).
  */
 #include <errno.h>
 #include <sched.h>
@@ -115,55 +117,16 @@ struct floor_shm {
     struct floor_line pong;
 };
 
-static void floor_bounce(struct floor_line *from, struct floor_line *to, uint64_t seq)
+static void floor_wait(struct floor_line *line, uint64_t seq)
 {
-    uint8_t buf[PAYLOAD];
-    while (__atomic_load_n(&from->seq, __ATOMIC_ACQUIRE) != seq)
+    while (__atomic_load_n(&line->seq, __ATOMIC_ACQUIRE) != seq)
         cpu_relax();
-    memcpy(buf, from->payload, PAYLOAD);
-    memcpy(to->payload, buf, PAYLOAD);
-    __atomic_store_n(&to->seq, seq, __ATOMIC_RELEASE);
 }
 
-static int run_floor(const struct options *o, uint32_t *rtt, struct result *r)
+static void floor_put(struct floor_line *line, const void *payload, uint64_t seq)
 {
-    struct floor_shm *shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    uint64_t total = WARMUP + o->samples;
-    uint8_t msg[PAYLOAD] = {0};
-    int64_t start = 0;
-    pid_t child;
-    int status;
-
-    if (shm == MAP_FAILED)
-        return -1;
-    memset(shm, 0, sizeof(*shm));
-    child = fork();
-    if (child < 0)
-        return -1;
-    if (child == 0) {
-        pin(o->cpu[1]);
-        for (uint64_t seq = 1; seq <= total; seq++)
-            floor_bounce(&shm->ping, &shm->pong, seq);
-        _exit(0);
-    }
-    pin(o->cpu[0]);
-    for (uint64_t seq = 1; seq <= total; seq++) {
-        int64_t t0 = now_ns();
-        if (seq == WARMUP + 1)
-            start = t0;
-        memcpy(msg, &seq, sizeof(seq));
-        memcpy(shm->ping.payload, msg, PAYLOAD);
-        __atomic_store_n(&shm->ping.seq, seq, __ATOMIC_RELEASE);
-        while (__atomic_load_n(&shm->pong.seq, __ATOMIC_ACQUIRE) != seq)
-            cpu_relax();
-        memcpy(msg, shm->pong.payload, PAYLOAD);
-        if (seq > WARMUP)
-            rtt[seq - WARMUP - 1] = (uint32_t)(now_ns() - t0);
-    }
-    summarize(rtt, o->samples, now_ns() - start, r);
-    waitpid(child, &status, 0);
-    munmap(shm, sizeof(*shm));
-    return 0;
+    memcpy(line->payload, payload, PAYLOAD);
+    __atomic_store_n(&line->seq, seq, __ATOMIC_RELEASE);
 }
 
 /* ---- Tachyon: bus "ping" parent -> child, bus "pong" child -> parent ----- */
@@ -178,10 +141,14 @@ static int send32(tachyon_bus_t *bus, const void *payload)
     return tachyon_flush(bus) == TACHYON_OK ? 0 : -1;
 }
 
-static int child_echo(const struct options *o, const char *ping_name, const char *pong_name, uint64_t total)
+/* The child: echoes every floor message and every tachyon message, in the
+ * same alternation as the parent sends them. */
+static int child_echo(const struct options *o, struct floor_shm *shm, const char *ping_name, const char *pong_name,
+                      uint64_t total)
 {
     tachyon_bus_t *rx = NULL, *tx = NULL;
     tachyon_error_t err;
+    uint8_t buf[PAYLOAD];
 
     pin(o->cpu[1]);
     err = tachyon_bus_listen(ping_name, RING, &rx);
@@ -191,10 +158,16 @@ static int child_echo(const struct options *o, const char *ping_name, const char
         fprintf(stderr, "c_pingpong (child): %s\n", tachyon_strerror(err));
         return 1;
     }
-    for (uint64_t i = 0; i < total; i++) {
+    for (uint64_t seq = 1; seq <= total; seq++) {
         uint32_t type;
         size_t size;
-        const void *msg = tachyon_acquire_rx_blocking(rx, &type, &size, SPIN);
+        const void *msg;
+
+        floor_wait(&shm->ping, seq);
+        memcpy(buf, shm->ping.payload, PAYLOAD);
+        floor_put(&shm->pong, buf, seq);
+
+        msg = tachyon_acquire_rx_blocking(rx, &type, &size, SPIN);
         if (!msg || size != PAYLOAD || send32(tx, msg) != 0)
             return 1;
         tachyon_commit_rx(rx);
@@ -204,24 +177,32 @@ static int child_echo(const struct options *o, const char *ping_name, const char
     return 0;
 }
 
-static int run_tachyon(const struct options *o, uint32_t *rtt, struct result *r)
+/* One round: a pair of processes, and for every sample one floor round trip
+ * then one tachyon round trip, so both see the same CPU placement and the
+ * same neighbours (on a VM the two vCPUs move between host cores). */
+static int run_round(const struct options *o, uint32_t *floor_rtt, uint32_t *tachyon_rtt, struct result *floor_r,
+                     struct result *tachyon_r)
 {
+    struct floor_shm *shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     char ping_name[64], pong_name[64];
     uint64_t total = WARMUP + o->samples;
     tachyon_bus_t *tx = NULL, *rx = NULL;
     uint8_t msg[PAYLOAD] = {0};
+    int64_t floor_ns = 0, tachyon_ns = 0;
     tachyon_error_t err;
-    int64_t start = 0;
     pid_t child;
     int status, bad = 0;
 
+    if (shm == MAP_FAILED)
+        return -1;
+    memset(shm, 0, sizeof(*shm));
     snprintf(ping_name, sizeof(ping_name), "@c_pingpong-%ld-ping", (long)getpid());
     snprintf(pong_name, sizeof(pong_name), "@c_pingpong-%ld-pong", (long)getpid());
     child = fork();
     if (child < 0)
         return -1;
     if (child == 0)
-        _exit(child_echo(o, ping_name, pong_name, total));
+        _exit(child_echo(o, shm, ping_name, pong_name, total));
     pin(o->cpu[0]);
     err = tachyon_bus_connect(ping_name, &tx);
     if (err == TACHYON_OK)
@@ -230,16 +211,21 @@ static int run_tachyon(const struct options *o, uint32_t *rtt, struct result *r)
         fprintf(stderr, "c_pingpong: %s\n", tachyon_strerror(err));
         kill(child, SIGKILL);
         waitpid(child, &status, 0);
+        munmap(shm, sizeof(*shm));
         return -1;
     }
-    for (uint64_t seq = 1; seq <= total && !bad; seq++) {
-        int64_t t0 = now_ns();
+    for (uint64_t seq = 1; seq <= total; seq++) {
+        int64_t t0, t1, t2;
         uint32_t type;
         size_t size;
         const void *reply;
-        if (seq == WARMUP + 1)
-            start = t0;
+
         memcpy(msg, &seq, sizeof(seq));
+        t0 = now_ns();
+        floor_put(&shm->ping, msg, seq);
+        floor_wait(&shm->pong, seq);
+        memcpy(msg, shm->pong.payload, PAYLOAD);
+        t1 = now_ns();
         if (send32(tx, msg) != 0) {
             bad = 1;
             break;
@@ -250,18 +236,27 @@ static int run_tachyon(const struct options *o, uint32_t *rtt, struct result *r)
             break;
         }
         tachyon_commit_rx(rx);
-        if (seq > WARMUP)
-            rtt[seq - WARMUP - 1] = (uint32_t)(now_ns() - t0);
+        t2 = now_ns();
+        if (seq > WARMUP) {
+            floor_rtt[seq - WARMUP - 1] = (uint32_t)(t1 - t0);
+            tachyon_rtt[seq - WARMUP - 1] = (uint32_t)(t2 - t1);
+            floor_ns += t1 - t0;
+            tachyon_ns += t2 - t1;
+        }
     }
-    if (!bad)
-        summarize(rtt, o->samples, now_ns() - start, r);
     tachyon_bus_destroy(tx);
     tachyon_bus_destroy(rx);
+    if (bad)
+        kill(child, SIGKILL);
     waitpid(child, &status, 0);
+    munmap(shm, sizeof(*shm));
     if (bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "c_pingpong: the tachyon round trip failed\n");
+        fprintf(stderr, "c_pingpong: the round trip failed\n");
         return -1;
     }
+    /* Round trips per second: samples over the time spent in that transport. */
+    summarize(floor_rtt, o->samples, floor_ns, floor_r);
+    summarize(tachyon_rtt, o->samples, tachyon_ns, tachyon_r);
     return 0;
 }
 
@@ -318,7 +313,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: c_pingpong [--samples N] [--rounds R] [--cpus A,B] [--json]\n"
                "  --samples N  round trips measured per round (default 1000000)\n"
-               "  --rounds R   rounds, alternating floor and tachyon; medians reported (default 3, max %d)\n"
+               "  --rounds R   rounds (a fresh pair of processes each); medians reported (default 3, max %d)\n"
                "  --cpus A,B   pin the two processes to CPUs A and B (default: the first two allowed)\n"
                "  --json       one JSON object per transport (DESIGN.md section 7)\n",
             MAX_ROUNDS);
@@ -360,24 +355,27 @@ int main(int argc, char **argv)
 {
     struct result floor_rounds[MAX_ROUNDS], tachyon_rounds[MAX_ROUNDS], floor_med, tachyon_med;
     struct options o;
-    uint32_t *rtt;
+    uint32_t *floor_rtt, *tachyon_rtt;
 
     if (parse_args(argc, argv, &o) != 0) {
         usage(stderr);
         return 2;
     }
-    rtt = malloc(o.samples * sizeof(*rtt));
-    if (!rtt) {
+    floor_rtt = malloc(o.samples * sizeof(*floor_rtt));
+    tachyon_rtt = malloc(o.samples * sizeof(*tachyon_rtt));
+    if (!floor_rtt || !tachyon_rtt) {
         fprintf(stderr, "c_pingpong: out of memory\n");
         return 1;
     }
     for (int i = 0; i < o.rounds; i++) {
-        if (run_floor(&o, rtt, &floor_rounds[i]) != 0 || run_tachyon(&o, rtt, &tachyon_rounds[i]) != 0) {
-            free(rtt);
+        if (run_round(&o, floor_rtt, tachyon_rtt, &floor_rounds[i], &tachyon_rounds[i]) != 0) {
+            free(floor_rtt);
+            free(tachyon_rtt);
             return 1;
         }
     }
-    free(rtt);
+    free(floor_rtt);
+    free(tachyon_rtt);
     median(floor_rounds, o.rounds, &floor_med);
     median(tachyon_rounds, o.rounds, &tachyon_med);
     if (!o.json) {
