@@ -24,8 +24,18 @@ FUZZ_TC_SRCS := $(filter-out compiler/main.c,$(sort $(wildcard compiler/*.c)))
 FUZZ_TC_OBJS := $(patsubst compiler/%.c,$(FUZZ_BUILD)/compiler/%.o,$(FUZZ_TC_SRCS)) \
                 $(FUZZ_BUILD)/compiler/parser.o $(FUZZ_BUILD)/compiler/lexer.o
 
-.PHONY: fuzz fuzz-build fuzz-smoke
+.PHONY: fuzz fuzz-build fuzz-build-optional fuzz-smoke
 fuzz-build: $(FUZZ_BINS)
+
+# For `make test`: builds the targets when $(FUZZ_CC) can link libFuzzer, else
+# says in one line what is missing (run.sh then reports the targets skipped).
+FUZZ_PROBE := int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }
+fuzz-build-optional:
+	$(Q)if echo '$(FUZZ_PROBE)' | $(FUZZ_CC) -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then \
+		$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) fuzz-build; \
+	else \
+		echo "  SKIP    fuzz targets: $(FUZZ_CC) -fsanitize=fuzzer does not link (apt-get install clang libclang-rt-14-dev)"; \
+	fi
 
 fuzz: fuzz-build
 	$(Q)bash tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) --keep $(FUZZ_TARGETS)
