@@ -54,9 +54,7 @@ fn send_frames(bus: &Bus, args: &Args) -> Result<(), Error> {
     for i in 0..args.count {
         let mut tx = bus.acquire_tx_timeout(FRAME_SIZE, WAIT)?;
         let mut frame = FrameMut::new(tx.array_mut().expect("reserved FRAME_SIZE bytes"));
-        for k in 0..frames::FRAME_SAMPLES as usize {
-            frame.set_samples(k, peers::frame_sample(i, k));
-        }
+        frame.set_samples_array(&std::array::from_fn(|k| peers::frame_sample(i, k)));
         tx.commit(FRAME_SIZE, frames::MSG_FRAME)?;
     }
     bus.send_timeout(&[], frames::MSG_END, WAIT)
