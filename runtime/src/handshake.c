@@ -512,7 +512,10 @@ static tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadli
     int64_t retry_ns = 50000;
 
     for (;;) {
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        /* Non-blocking: a listener whose backlog is full answers EAGAIN at
+         * once instead of holding connect() past our deadline. All later I/O
+         * on it waits in poll() with the deadline anyway. */
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         int e;
 
         if (fd < 0)
