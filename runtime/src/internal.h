@@ -4,11 +4,13 @@
  * memory-ordering helpers. Nothing here is exported.
  *
  * Memory ordering in one paragraph. The producer publishes frames with a
- * release store of `tail` (paired with the consumer's acquire load of `tail`);
+ * seq_cst exchange of `tail`, a release that pairs with the consumer's acquire
+ * load of `tail`;
  * each frame's stamp is written last with a release store (paired with the
  * consumer's acquire load of that stamp, which matters only when it recovers
  * unpublished frames after the producer died). The consumer frees space with a
- * release store of `head` (paired with the producer's acquire load of `head`,
+ * seq_cst exchange of `head` (a release paired with the producer's acquire load
+ * of `head`,
  * so the consumer's reads of a frame happen before the producer overwrites it).
  * Sleeping uses the Dekker pattern: the sleeper stores its `*_sleeping` flag and
  * then re-reads the index; the waker stores the index and then reads the flag.
