@@ -212,7 +212,11 @@ def main():
             pattern = os.path.join(ROOT, s["glob"].format(build=args.build))
             if s.get("optional") and not glob.glob(pattern):
                 continue
+            before = (t.passed, t.failed, t.skipped)
             suite_exec(s, t, args.build)
+            print("   %d passed, %d failed, %d skipped (%.1fs)" % (t.passed - before[0], t.failed - before[1],
+                                                              t.skipped - before[2], time.monotonic() - start),
+                  flush=True)
             continue
         cwd = os.path.join(ROOT, s.get("cwd", ""))
         cmd = s["cmd"]
