@@ -353,13 +353,14 @@ def summarise(machine, results, notes):
     if tp:
         md.append("## One-way throughput, C to C, consumer reads every byte (median of rounds)")
         md.append("")
-        md.append("| payload | transport | msg/s | GB/s | Tachyon / bare ring | ring | consumer | CPU share prod/cons "
-                  "| checksum |")
-        md.append("|---|---|---|---|---|---|---|---|---|")
+        md.append("| payload | transport | msg/s | GB/s | msg/s, lowest and highest round | Tachyon / bare ring | ring "
+                  "| consumer | CPU share prod/cons | checksum |")
+        md.append("|---|---|---|---|---|---|---|---|---|---|")
         for o in sorted(tp, key=lambda o: (o["payload"], o["transport"] != "tachyon")):
             ratio = o.get("ratio_to_bare_ring")
-            md.append("| %s B | %s | %s | %s | %s | %s KiB | %s | %.2f / %.2f | %s |" % (
+            md.append("| %s B | %s | %s | %s | %s .. %s | %s | %s KiB | %s | %.2f / %.2f | %s |" % (
                 o["payload"], o["transport"], fmt(o.get("msgs_per_s"), "rate"), fmt(o.get("gbytes_per_s"), "gb"),
+                fmt(o.get("min_msgs_per_s"), "rate"), fmt(o.get("max_msgs_per_s"), "rate"),
                 "%.2fx" % ratio if ratio else "", o.get("ring", 0) // 1024, o.get("consumer", "?"),
                 o.get("cpu_share_producer", -1), o.get("cpu_share_consumer", -1),
                 "ok" if o.get("verified") else "MISMATCH"))

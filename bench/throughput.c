@@ -63,6 +63,7 @@ struct outcome {
 
 struct result {
     double msgs_per_s, gbytes_per_s;
+    double lo_msgs_per_s, hi_msgs_per_s; /* the range over rounds (median lines only) */
     uint64_t messages;
     double seconds;
     bool verified;
@@ -380,6 +381,8 @@ static void print_result(const struct config *cfg, enum transport t, size_t size
                cfg->cpu_a, cfg->cpu_b);
         if (ratio > 0)
             printf(",\"ratio_to_bare_ring\":%.3f", ratio);
+        if (r->hi_msgs_per_s > 0)
+            printf(",\"min_msgs_per_s\":%.0f,\"max_msgs_per_s\":%.0f", r->lo_msgs_per_s, r->hi_msgs_per_s);
         printf("}\n");
     } else {
         printf("throughput %-9s %6zu B  round %-6s %12.0f msg/s  %7.3f GB/s  (%llu msgs, ring %zu, cpu %.2f/%.2f%s)",
@@ -506,6 +509,11 @@ int main(int argc, char **argv)
                 med.messages += results[t][k][r].messages;
                 med.full_events += results[t][k][r].full_events;
                 med.verified = med.verified && results[t][k][r].verified;
+                double v = results[t][k][r].msgs_per_s;
+                if (m == 0 || v < med.lo_msgs_per_s)
+                    med.lo_msgs_per_s = v;
+                if (m == 0 || v > med.hi_msgs_per_s)
+                    med.hi_msgs_per_s = v;
                 m++;
             }
             if (m == 0)
