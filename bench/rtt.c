@@ -126,20 +126,24 @@ struct floor_shm {
     struct line ping_data, ping_index, pong_data, pong_index; /* ring-floor: index apart from data */
 };
 
-/* The physical floor: one line carries the payload and the sequence number. */
+/* The physical floor: one line carries the payload and the sequence number.
+ * The waits pause between loads, as the library's spin-wait does: a reader
+ * hammering the line without a pause delays the writer's ownership request,
+ * and on a VM whose vCPUs sit on distant cores that made the "floor" slower
+ * than Tachyon itself. */
 static void floor_ping(struct floor_shm *s, uint64_t seq, const uint8_t *msg, uint8_t *back)
 {
     memcpy(s->ping.payload, msg, PAYLOAD);
     atomic_store_explicit(&s->ping.seq, seq, memory_order_release);
     while (atomic_load_explicit(&s->pong.seq, memory_order_acquire) != seq)
-        ;
+        bu_relax();
     memcpy(back, s->pong.payload, PAYLOAD);
 }
 
 static void floor_pong(struct floor_shm *s, uint64_t seq)
 {
     while (atomic_load_explicit(&s->ping.seq, memory_order_acquire) != seq)
-        ;
+        bu_relax();
     memcpy(s->pong.payload, s->ping.payload, PAYLOAD);
     atomic_store_explicit(&s->pong.seq, seq, memory_order_release);
 }
@@ -150,14 +154,14 @@ static void ring_floor_ping(struct floor_shm *s, uint64_t seq, const uint8_t *ms
     memcpy(s->ping_data.payload, msg, PAYLOAD);
     atomic_store_explicit(&s->ping_index.seq, seq, memory_order_release);
     while (atomic_load_explicit(&s->pong_index.seq, memory_order_acquire) != seq)
-        ;
+        bu_relax();
     memcpy(back, s->pong_data.payload, PAYLOAD);
 }
 
 static void ring_floor_pong(struct floor_shm *s, uint64_t seq)
 {
     while (atomic_load_explicit(&s->ping_index.seq, memory_order_acquire) != seq)
-        ;
+        bu_relax();
     memcpy(s->pong_data.payload, s->ping_data.payload, PAYLOAD);
     atomic_store_explicit(&s->pong_index.seq, seq, memory_order_release);
 }

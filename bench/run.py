@@ -495,7 +495,7 @@ def plot(cdf_path, png_path, machine):
         svg_path = os.path.splitext(png_path)[0] + ".svg"
         write_svg(curves, svg_path, machine)
         return svg_path
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [3, 2]})
+    fig, axes = plt.subplots(1, 3, figsize=(17, 5.2), gridspec_kw={"width_ratios": [3, 2, 2]})
     styles = {"floor": ("black", "--"), "ring-floor": ("gray", ":"), "tachyon": ("tab:red", "-"),
               "tachyon-poll": ("tab:orange", "-"),
               "uds": ("tab:blue", "-"), "pipe": ("tab:green", "-"), "zmq": ("tab:purple", "-"),
@@ -522,6 +522,24 @@ def plot(cdf_path, png_path, machine):
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
+    # the busy-polling transports again, on a linear scale up to their p99
+    zoom = axes[2]
+    top = 0.0
+    for transport in ("floor", "ring-floor", "tachyon", "tachyon-poll"):
+        q = curves.get(("pingpong", transport))
+        if not q:
+            continue
+        color, ls = styles.get(transport, (None, "-"))
+        levels = [i / (len(q) - 1) for i in range(len(q))]
+        top = max(top, q[int(0.99 * (len(q) - 1))])
+        zoom.step(q, levels, where="post", color=color, linestyle=ls, linewidth=1.8 if "tachyon" in transport else 1.2,
+                  label="%s (p50 %.0f ns)" % (transport, q[len(q) // 2]))
+    zoom.set_xlim(0, top * 1.1 if top else 1000)
+    zoom.set_ylim(0, 1.0)
+    zoom.set_xlabel("round-trip time (ns, linear, up to p99)")
+    zoom.set_title("Busy-polling, close up")
+    zoom.grid(True, alpha=0.3)
+    zoom.legend(loc="lower right", fontsize=8)
     fig.suptitle("Tachyon RTT distribution vs baselines (each quantile: median over rounds): %s, %s CPUs, "
                  "kernel %s (%s)" % (machine.get("cpu_model", "?"), machine["nproc"], machine["kernel"],
                                      machine["date"][:10]), fontsize=10)
