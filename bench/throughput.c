@@ -58,6 +58,7 @@ struct outcome {
     uint64_t produced;     /* messages the producer sent, written by the producer */
     uint64_t expected_sum; /* the sum its pattern implies, written by the producer */
     uint64_t full_events;
+    uint64_t producer_sleeps; /* futex sleeps of the producer (ring full for long) */
     uint64_t producer_cpu_ns, producer_wall_ns;
 };
 
@@ -67,7 +68,7 @@ struct result {
     uint64_t messages;
     double seconds;
     bool verified;
-    uint64_t full_events;
+    uint64_t full_events, producer_sleeps;
     double cpu_share_producer, cpu_share_consumer;
 };
 
@@ -186,8 +187,10 @@ static int produce(tachyon_bus_t *tx, size_t size, double seconds, struct outcom
     out->producer_wall_ns = bu_now_ns() - start;
     out->producer_cpu_ns = bu_process_cpu_ns() - cpu0;
     tachyon_stats_t stats;
-    if (tachyon_get_stats(tx, &stats) == TACHYON_OK)
+    if (tachyon_get_stats(tx, &stats) == TACHYON_OK) {
         out->full_events = stats.full_events;
+        out->producer_sleeps = stats.sleeps;
+    }
     out->produced = i;
     out->expected_sum = expected;
     return 0;
@@ -353,6 +356,7 @@ static int run_once(const struct config *cfg, enum transport t, size_t size, siz
         res->gbytes_per_s = secs > 0 ? (double)out->bytes / secs / 1e9 : 0.0;
         res->verified = out->messages == out->produced && out->sum == out->expected_sum;
         res->full_events = out->full_events;
+        res->producer_sleeps = out->producer_sleeps;
         double wall = (double)out->producer_wall_ns;
         res->cpu_share_producer = wall > 0 ? (double)out->producer_cpu_ns / wall : -1.0;
         /* the consumer polls from the start to the end of the producer's run */
@@ -373,11 +377,13 @@ static void print_result(const struct config *cfg, enum transport t, size_t size
     if (cfg->json) {
         printf("{\"bench\":\"throughput\",\"transport\":\"%s\",\"payload\":%zu,\"msgs_per_s\":%.0f,"
                "\"gbytes_per_s\":%.3f,\"messages\":%llu,\"seconds\":%.3f,\"verified\":%s,\"ring\":%zu,"
-               "\"consumer\":\"%s\",\"batch\":%zu,\"full_events\":%llu,\"cpu_share_producer\":%.3f,"
+               "\"consumer\":\"%s\",\"batch\":%zu,\"full_events\":%llu,\"producer_sleeps\":%llu,"
+               "\"cpu_share_producer\":%.3f,"
                "\"cpu_share_consumer\":%.3f,\"round\":%s,\"cpus\":[%d,%d]",
                transport_names[t], size, r->msgs_per_s, r->gbytes_per_s, (unsigned long long)r->messages, r->seconds,
                r->verified ? "true" : "false", ring, t == T_TACHYON ? consumer : "bare", cfg->batch,
-               (unsigned long long)r->full_events, r->cpu_share_producer, r->cpu_share_consumer, round_text,
+               (unsigned long long)r->full_events, (unsigned long long)r->producer_sleeps, r->cpu_share_producer,
+               r->cpu_share_consumer, round_text,
                cfg->cpu_a, cfg->cpu_b);
         if (ratio > 0)
             printf(",\"ratio_to_bare_ring\":%.3f", ratio);
@@ -508,6 +514,7 @@ int main(int argc, char **argv)
                     continue;
                 med.messages += results[t][k][r].messages;
                 med.full_events += results[t][k][r].full_events;
+                med.producer_sleeps += results[t][k][r].producer_sleeps;
                 med.verified = med.verified && results[t][k][r].verified;
                 double v = results[t][k][r].msgs_per_s;
                 if (m == 0 || v < med.lo_msgs_per_s)
