@@ -56,7 +56,8 @@ tachyon_error_t tachyon_arena_attach(void *mem, size_t len, tachyon_role_t role,
         return TACHYON_ERR_CAPACITY;
     head = ti_load_acquire(&shm->head);
     tail = ti_load_acquire(&shm->tail);
-    if (tail < head || tail - head > capacity)
+    /* Positions are always multiples of the frame alignment. */
+    if (tail < head || tail - head > capacity || ((head | tail) & (TACHYON_FRAME_ALIGN - 1)) != 0)
         return TACHYON_ERR_CORRUPT;
     state = role == TACHYON_ROLE_PRODUCER ? &shm->producer_state : &shm->consumer_state;
     if (ti_load_acquire(state) == TI_SIDE_ATTACHED)

@@ -246,7 +246,7 @@ static tachyon_error_t ti_refresh_tail(tachyon_bus_t *bus, uint64_t p)
         if (tail == p)
             return TACHYON_ERR_PEER_GONE;
     }
-    if (TI_UNLIKELY(tail < p || tail - bus->rpos > bus->capacity))
+    if (TI_UNLIKELY(tail < p || tail - bus->rpos > bus->capacity || (tail & (TACHYON_FRAME_ALIGN - 1)) != 0))
         return TACHYON_ERR_CORRUPT;
     bus->limit = tail;
     return TACHYON_OK;
@@ -423,7 +423,9 @@ void ti_recover_unpublished(tachyon_bus_t *bus)
 
     if (bus->peer_dead)
         return;
-    if (tail >= bus->limit && tail - bus->rpos <= bus->capacity)
+    /* A misaligned tail is a hostile one: a frame header read there could
+     * straddle the ring end. */
+    if (tail >= bus->limit && tail - bus->rpos <= bus->capacity && (tail & (TACHYON_FRAME_ALIGN - 1)) == 0)
         p = tail;
     for (;;) {
         uint64_t idx = p & bus->mask;

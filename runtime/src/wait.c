@@ -19,9 +19,11 @@
 #define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -79,9 +81,34 @@ int ti_pidfd_open(pid_t pid)
     return -1;
 }
 
+/* Without a pidfd: kill(pid, 0) succeeds on a zombie, so a peer that died but
+ * is not reaped yet (the caller's own child, say) would look alive; its state
+ * in /proc/<pid>/stat tells ('Z' zombie, 'X' dead). */
+static int ti_pid_gone(pid_t pid)
+{
+    char path[32], buf[512];
+    const char *p;
+    ssize_t n;
+    int fd;
+
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return 1;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 /* 1 if the peer process is gone. The pidfd (opened while the peer was
  * connected, so the pid cannot have been reused) becomes readable when the
- * process exits; without one we fall back to kill(pid, 0). */
+ * process exits; without one we fall back to ti_pid_gone. */
 int ti_peer_dead(tachyon_bus_t *bus)
 {
     if (bus->peer_dead)
@@ -92,7 +119,7 @@ int ti_peer_dead(tachyon_bus_t *bus)
             return 1;
         return 0;
     }
-    if (bus->peer_pid > 0 && kill(bus->peer_pid, 0) != 0 && errno == ESRCH)
+    if (bus->peer_pid > 0 && ti_pid_gone(bus->peer_pid))
         return 1;
     return 0;
 }
