@@ -76,7 +76,8 @@ struct ti_shared {
     /* line 4: the producer sleeps on space_seq */
     uint32_t producer_sleeping;
     uint32_t space_seq;
-    uint8_t pad4[TI_LINE - 8];
+    uint64_t producer_wake_head; /* wake the producer once head reaches this */
+    uint8_t pad4[TI_LINE - 16];
     uint8_t reserved[TI_HEADER_SIZE - 5 * TI_LINE];
 };
 
@@ -91,6 +92,7 @@ _Static_assert(offsetof(struct ti_shared, consumer_sleeping) == 384, "ABI: consu
 _Static_assert(offsetof(struct ti_shared, data_seq) == 388, "ABI: data_seq at 388");
 _Static_assert(offsetof(struct ti_shared, producer_sleeping) == 512, "ABI: producer_sleeping at 512");
 _Static_assert(offsetof(struct ti_shared, space_seq) == 516, "ABI: space_seq at 516");
+_Static_assert(offsetof(struct ti_shared, producer_wake_head) == 520, "ABI: producer_wake_head at 520");
 
 /* Frame header: 16 bytes at every 64-byte aligned frame position. */
 struct ti_frame {

@@ -330,7 +330,13 @@ static inline void ti_release_head(tachyon_bus_t *bus)
     struct ti_shared *shm = bus->shm;
 
     (void)__atomic_exchange_n(&shm->head, bus->rpos, __ATOMIC_SEQ_CST);
-    if (TI_UNLIKELY(ti_load_seqcst(&shm->producer_sleeping)))
+    /* A sleeping producer asked to be woken once head reaches its mark (room
+     * for its message plus slack), so a consumer that commits one message at
+     * a time does not wake it for every 64 bytes. The mark is read after the
+     * flag, whose seq_cst store it precedes; a stale or hostile mark only
+     * makes the wake early (harmless) or late (the producer's watchdog). */
+    if (TI_UNLIKELY(ti_load_seqcst(&shm->producer_sleeping)) &&
+        bus->rpos >= ti_load_relaxed(&shm->producer_wake_head))
         ti_wake_producer(bus);
 }
 

@@ -191,6 +191,11 @@ void *tachyon_acquire_tx_blocking(tachyon_bus_t *bus, size_t max_size, int64_t t
 
         /* Acquire: pairs with the consumer's release increment of space_seq. */
         seq = ti_load_acquire(&shm->space_seq);
+        /* Ask to be woken when `want` bytes are free, not the first 64:
+         * head must reach wpos + want - capacity. The consumer always gets
+         * there by draining what we published (want <= capacity). */
+        ti_store_relaxed(&shm->producer_wake_head,
+                         bus->wpos + want > bus->capacity ? bus->wpos + want - bus->capacity : 0);
         ti_store_seqcst(&shm->producer_sleeping, 1);
         fits = ti_tx_fits(bus, need);
         if (fits != 0) {
