@@ -66,7 +66,7 @@ $(FUZZ_BUILD)/compiler/%.o: compiler/%.c $(TACHC_OBJDIR)/parser.h
 
 $(FUZZ_BUILD)/fuzz_tachc: tests/fuzz/fuzz_tachc.c $(FUZZ_TC_OBJS)
 	@echo "  FUZZLD  $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -fsanitize=fuzzer -Icompiler -I$(TACHC_OBJDIR) -o $@ $^ -pthread
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -fsanitize=fuzzer -Icompiler -I$(TACHC_OBJDIR) -o $@ $(filter %.c %.o,$^) -pthread
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_ring.h tests/fuzz/fuzz_net.h $(FUZZ_RT_OBJS)
 	@echo "  FUZZLD  $@"

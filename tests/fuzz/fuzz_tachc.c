@@ -12,6 +12,9 @@
  * errors: ASan/UBSan turn any invalid access into a crash, and a program that
  * compiled must satisfy the invariants checked below.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -67,15 +70,53 @@ static void install_common(void)
         write_whole(path, common, sizeof(common) - 1);
 }
 
+static void remove_dir_of(const char *d)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "%s/common.tach", d);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/fuzz.tach", d);
+    unlink(path);
+    rmdir(d);
+}
+
+static void remove_dir(void)
+{
+    remove_dir_of(dir);
+}
+
+/* libFuzzer sometimes leaves with _Exit: sweep the directories of runs whose
+ * process is gone. */
+static void sweep_stale_dirs(void)
+{
+    DIR *t = opendir("/tmp");
+    struct dirent *e;
+    if (!t)
+        return;
+    while ((e = readdir(t)) != NULL) {
+        long pid;
+        char d[300];
+        if (sscanf(e->d_name, "tachc-fuzz-%ld", &pid) != 1 || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(d, sizeof(d), "/tmp/%s", e->d_name);
+        remove_dir_of(d);
+    }
+    closedir(t);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    sweep_stale_dirs();
     snprintf(dir, sizeof(dir), "/tmp/tachc-fuzz-%ld", (long)getpid());
     (void)mkdir(dir, 0700);
     snprintf(schema_path, sizeof(schema_path), "%s/fuzz.tach", dir);
     install_common();
+    atexit(remove_dir);
     devnull = fopen("/dev/null", "w");
     if (!devnull)
         abort();
