@@ -39,7 +39,8 @@ $(BENCH_DIR)/throughput $(BENCH_DIR)/peer: $(BENCH_DIR)/%: $(BENCH_DIR)/%.o $(BE
 # Parts owned elsewhere (tachc, examples, the Python package), matplotlib for
 # the plot, and (in lang_bench.py) the Rust and Go producers: each is tried,
 # and a failure only drops its rows.
-bench-optional:
+# After bench-build: its sub-makes would otherwise race it for the library under -j.
+bench-optional: bench-build
 	-$(Q)$(MAKE) --no-print-directory tachc >/dev/null 2>&1 || echo "bench: tachc did not build; its row is skipped"
 	-$(Q)$(MAKE) --no-print-directory c_pingpong >/dev/null 2>&1 || echo "bench: examples/c_pingpong did not build; bench/rtt alone measures Tachyon"
 	-$(Q)$(PYTHON) -c "import matplotlib" 2>/dev/null || $(PYTHON) -m pip install -q --root-user-action=ignore matplotlib >/dev/null 2>&1 || echo "bench: matplotlib is not installable here; the RTT plot is written as SVG instead of PNG"
