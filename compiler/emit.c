@@ -61,6 +61,10 @@ void buf_vprintf(tc_buf *b, const char *fmt, va_list ap)
 
 void buf_printf(tc_buf *b, const char *fmt, ...)
 {
+    if (!strchr(fmt, '%')) { /* most emitted lines are fixed text */
+        buf_puts(b, fmt);
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     buf_vprintf(b, fmt, ap);
@@ -73,10 +77,14 @@ void buf_line(tc_buf *b, const char *fmt, ...)
         const char *unit = b->indent_unit ? b->indent_unit : "    ";
         for (int i = 0; i < b->indent; i++)
             buf_puts(b, unit);
-        va_list ap;
-        va_start(ap, fmt);
-        buf_vprintf(b, fmt, ap);
-        va_end(ap);
+        if (!strchr(fmt, '%')) {
+            buf_puts(b, fmt);
+        } else {
+            va_list ap;
+            va_start(ap, fmt);
+            buf_vprintf(b, fmt, ap);
+            va_end(ap);
+        }
     }
     buf_put(b, "\n", 1);
 }

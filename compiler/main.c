@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,6 +410,11 @@ static int cmd_layout(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* The emitter threads allocate and free many small names while their
+     * output buffers grow; without slack glibc grows and trims each thread's
+     * heap thousands of times (an mprotect each: a third of a large run). */
+    mallopt(M_TOP_PAD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (argc < 2)
         return usage_error("%s", "missing command: gen, lock, check or layout");
     const char *cmd = argv[1];
