@@ -49,12 +49,15 @@ int main(void)
         _exit(tachyon_last_error(cons) == TACHYON_ERR_PEER_GONE ? 0 : 4);
     }
     CHECK_ERR(tachyon_bus_connect(name, &prod), TACHYON_OK);
-    while (!__atomic_load_n(&ch->stalled, __ATOMIC_SEQ_CST)) {
+    /* The 10 messages the consumer reads before it stalls. */
+    while (sent < 10) {
         t_fill(buf, sizeof(buf), sent);
         CHECK_ERR(tachyon_send_blocking(prod, buf, sizeof(buf), (uint32_t)sent, 5ll * 1000000000), TACHYON_OK);
         sent++;
-        CHECK_ERR(tachyon_flush(prod), TACHYON_OK);
     }
+    CHECK_ERR(tachyon_flush(prod), TACHYON_OK);
+    while (!__atomic_load_n(&ch->stalled, __ATOMIC_SEQ_CST))
+        usleep(1000);
     /* The consumer stalls: fill the ring, then time out again and again. */
     for (;;) {
         tachyon_error_t err;
