@@ -45,6 +45,8 @@ include runtime/runtime.mk
 include compiler/compiler.mk
 -include examples/examples.mk
 -include tests/tests.mk
+-include tests/fault/fault.mk
+-include tests/fuzz/fuzz.mk
 -include tests/vectors/vectors.mk
 -include bench/bench.mk
 

@@ -15,6 +15,10 @@ done
 if [ $full = 1 ]; then
     command -v clang >/dev/null 2>&1 || need_apt+=(clang)
     command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
+    # libFuzzer's runtime, for the fuzz smoke runs (Debian 12's clang is 14).
+    if command -v dpkg-query >/dev/null 2>&1 && ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then
+        need_apt+=(libclang-rt-14-dev)
+    fi
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     pkgs=()

@@ -148,6 +148,16 @@ def suites(build):
          "env": {"TACHYON_TEST_SCALE": "0.1", "ASAN_OPTIONS": "detect_leaks=1"}, "optional": True},
         {"name": "runtime-tsan", "kind": "exec", "glob": "build/tsan/tests/runtime/test_*",
          "env": {"TACHYON_TEST_SCALE": "0.05"}, "optional": True},
+        # Fault injection, security and soak (tests/fault), also under both sanitizers.
+        {"name": "fault", "kind": "exec", "glob": "{build}/tests/fault/test_*", "timeout": 300},
+        {"name": "fault-asan", "kind": "exec", "glob": "build/asan/tests/fault/test_*",
+         "env": {"TACHYON_TEST_SCALE": "0.1", "ASAN_OPTIONS": "detect_leaks=1"}, "optional": True, "timeout": 300},
+        {"name": "fault-tsan", "kind": "exec", "glob": "build/tsan/tests/fault/test_*",
+         "env": {"TACHYON_TEST_SCALE": "0.05", "FAULT_TRIALS": "8"}, "optional": True, "timeout": 300},
+        {"name": "fault-valgrind", "kind": "lines", "cmd": ["bash", "tests/fault/valgrind.sh", build]},
+        {"name": "soak-python", "kind": "lines", "cmd": ["bash", "tests/fault/soak_python.sh", build], "timeout": 600},
+        # libFuzzer smoke runs: every committed input replayed, then a short fuzz per target.
+        {"name": "fuzz", "kind": "lines", "cmd": ["bash", "tests/fuzz/run.sh", "--seconds", "10"], "timeout": 900},
         # Compiler: error goldens, drift table, generated goldens, CLI.
         {"name": "compiler", "kind": "lines", "cmd": ["bash", "tests/compiler/run.sh", build + "/tachc"]},
         # Cross-language vectors over the generated code.

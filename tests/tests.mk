@@ -9,10 +9,10 @@ deps:
 
 # The sanitizer builds live in build/asan and build/tsan (see the top Makefile).
 test-sanitizers:
-	$(Q)$(MAKE) --no-print-directory SAN=asan CC=clang runtime-tests
-	$(Q)$(MAKE) --no-print-directory SAN=tsan CC=clang runtime-tests
+	$(Q)$(MAKE) --no-print-directory SAN=asan CC=clang runtime-tests fault-tests
+	$(Q)$(MAKE) --no-print-directory SAN=tsan CC=clang runtime-tests fault-tests
 
-test-build: deps all runtime-tests test-sanitizers python-install
+test-build: deps all runtime-tests fault-tests test-sanitizers python-install fuzz-build-optional
 
 test: test-build
 	$(Q)$(PYTHON) tests/run.py --build $(BUILD)
