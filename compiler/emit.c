@@ -1,7 +1,9 @@
-/* emit.c - helpers shared by the emitters: buffers, output sets, names, docs. */
+/* emit.c - helpers shared by the emitters: buffers, name pools, output sets,
+ * names, docs. */
 #include "emit.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,10 +91,75 @@ void buf_line(tc_buf *b, const char *fmt, ...)
     buf_put(b, "\n", 1);
 }
 
+void buf_text_line(tc_buf *b, const char *s)
+{
+    const char *unit = b->indent_unit ? b->indent_unit : "    ";
+    for (int i = 0; i < b->indent; i++)
+        buf_puts(b, unit);
+    buf_puts(b, s);
+    buf_put(b, "\n", 1);
+}
+
+void buf_blank(tc_buf *b) { buf_put(b, "\n", 1); }
+
 void buf_free(tc_buf *b)
 {
     free(b->data);
     memset(b, 0, sizeof *b);
+}
+
+const char *names_keep(tc_names *ns, char *s)
+{
+    if (!s) {
+        ns->oom = 1;
+        return "";
+    }
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? ns->cap * 2 : 64;
+        char **items = realloc(ns->items, cap * sizeof *items);
+        if (!items) {
+            free(s);
+            ns->oom = 1;
+            return "";
+        }
+        ns->items = items;
+        ns->cap = cap;
+    }
+    ns->items[ns->n++] = s;
+    return s;
+}
+
+const char *names_printf(tc_names *ns, const char *fmt, ...)
+{
+    /* Most names fit the stack buffer: format once, then copy exactly. */
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        ns->oom = 1;
+        return "";
+    }
+    char *s = malloc((size_t)n + 1);
+    if (s) {
+        if ((size_t)n < sizeof tmp) {
+            memcpy(s, tmp, (size_t)n + 1);
+        } else {
+            va_start(ap, fmt);
+            vsnprintf(s, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return names_keep(ns, s);
+}
+
+void names_free(tc_names *ns)
+{
+    for (size_t i = 0; i < ns->n; i++)
+        free(ns->items[i]);
+    free(ns->items);
+    memset(ns, 0, sizeof *ns);
 }
 
 tc_buf *outputs_add(tc_outputs *o, const char *relpath)
@@ -198,6 +265,117 @@ void emit_doc(tc_buf *b, const char *doc, const char *prefix)
             break;
         p = nl + 1;
     }
+}
+
+char *doc_clean(const char *doc, tc_doc_esc esc)
+{
+    if (!doc)
+        return NULL;
+    size_t common = (size_t)-1;
+    for (const char *p = doc; *p;) {
+        size_t ind = 0;
+        while (p[ind] == ' ' || p[ind] == '\t')
+            ind++;
+        if (p[ind] != '\n' && p[ind] != '\0' && ind < common)
+            common = ind;
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    if (common == (size_t)-1)
+        common = 0;
+    size_t n = strlen(doc);
+    char *out = malloc(n * 2 + 2); /* every character escaped at worst */
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (const char *p = doc; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        size_t skip = 0;
+        while (skip < common && skip < len && (p[skip] == ' ' || p[skip] == '\t'))
+            skip++;
+        size_t end = len;
+        while (end > skip && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
+            end--;
+        for (size_t i = skip; i < end; i++) {
+            if (esc == DOC_PY_DOCSTRING &&
+                (p[i] == '\\' || (p[i] == '"' && i + 2 < end && p[i + 1] == '"' && p[i + 2] == '"')))
+                out[o++] = '\\';
+            out[o++] = p[i];
+            /* neither end a comment early nor open one inside it (-Wcomment) */
+            if (esc == DOC_C_COMMENT &&
+                ((p[i] == '*' && i + 1 < end && p[i + 1] == '/') || (p[i] == '/' && i + 1 < end && p[i + 1] == '*')))
+                out[o++] = ' ';
+        }
+        if (!nl)
+            break;
+        out[o++] = '\n';
+        p = nl + 1;
+    }
+    while (o > 0 && out[o - 1] == '\n')
+        o--;
+    out[o] = '\0';
+    return out;
+}
+
+int schema_set_add(const tc_schema ***set, size_t *n, const tc_schema *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*set)[i] == s)
+            return 0;
+    const tc_schema **r = realloc(*set, (*n + 1) * sizeof *r);
+    if (!r)
+        return -1;
+    *set = r;
+    (*set)[(*n)++] = s;
+    return 0;
+}
+
+void type_spelling(tc_buf *b, const tc_type *t, const tc_schema *here)
+{
+    switch (t->kind) {
+    case TC_T_PRIM: buf_puts(b, prim_name(t->prim)); break;
+    case TC_T_CHARS: buf_printf(b, "char[%" PRIu64 "]", t->count); break;
+    case TC_T_PAD: buf_printf(b, "pad[%" PRIu64 "]", t->count); break;
+    case TC_T_ARRAY:
+        type_spelling(b, t->elem, here);
+        buf_printf(b, "[%" PRIu64 "]", t->count);
+        break;
+    case TC_T_STRUCT:
+        if (here && t->st->schema != here)
+            buf_printf(b, "%s.", t->st->schema->name);
+        buf_puts(b, t->st->name);
+        break;
+    case TC_T_ENUM:
+    case TC_T_FLAGS:
+        if (here && t->en->schema != here)
+            buf_printf(b, "%s.", t->en->schema->name);
+        buf_puts(b, t->en->name);
+        break;
+    }
+}
+
+const char *names_type_spelling(tc_names *ns, const tc_type *t, const tc_schema *here)
+{
+    /* most fields need no allocation */
+    if (t->kind == TC_T_PRIM)
+        return prim_name(t->prim);
+    if (t->kind == TC_T_STRUCT && (!here || t->st->schema == here))
+        return t->st->name;
+    if ((t->kind == TC_T_ENUM || t->kind == TC_T_FLAGS) && (!here || t->en->schema == here))
+        return t->en->name;
+    tc_buf tb;
+    memset(&tb, 0, sizeof tb);
+    type_spelling(&tb, t, here);
+    if (tb.oom || !tb.data) {
+        buf_free(&tb);
+        ns->oom = 1;
+        return "";
+    }
+    char *s = realloc(tb.data, tb.len + 1); /* keep only what it needs */
+    return names_keep(ns, s ? s : tb.data);
 }
 
 const char *prim_name(tc_prim p)

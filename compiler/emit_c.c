@@ -25,57 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every name made while emitting one program; freed together at the end. */
-typedef struct c_names {
-    char **items;
-    size_t n, cap;
-    int oom;
-} c_names;
-
-static const char *keep(c_names *ns, char *s)
-{
-    if (!s) {
-        ns->oom = 1;
-        return "";
-    }
-    if (ns->n == ns->cap) {
-        size_t cap = ns->cap ? ns->cap * 2 : 64;
-        char **items = realloc(ns->items, cap * sizeof *items);
-        if (!items) {
-            free(s);
-            ns->oom = 1;
-            return "";
-        }
-        ns->items = items;
-        ns->cap = cap;
-    }
-    ns->items[ns->n++] = s;
-    return s;
-}
-
-static void names_free(c_names *ns)
-{
-    for (size_t i = 0; i < ns->n; i++)
-        free(ns->items[i]);
-    free(ns->items);
-}
-
-static const char *snake(c_names *ns, const char *s) { return keep(ns, name_snake(s)); }
-static const char *upper(c_names *ns, const char *s) { return keep(ns, name_upper(s)); }
-
-/* A line without format arguments, at the buffer's indentation (no printf:
- * most generated lines are fixed text, and tachc must stay fast on huge schemas). */
-static void text_line(tc_buf *b, const char *s)
-{
-    const char *unit = b->indent_unit ? b->indent_unit : "    ";
-    for (int i = 0; i < b->indent; i++)
-        buf_puts(b, unit);
-    buf_puts(b, s);
-    buf_put(b, "\n", 1);
-}
-
-/* An empty line (buf_line with "" trips -Wformat-zero-length). */
-static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
+static const char *snake(tc_names *ns, const char *s) { return names_keep(ns, name_snake(s)); }
+static const char *upper(tc_names *ns, const char *s) { return names_keep(ns, name_upper(s)); }
 
 static const char *c_prim_type(tc_prim p)
 {
@@ -97,7 +48,7 @@ static const char *c_prim_type(tc_prim p)
 }
 
 /* The name of an enum's typedef: PixelFormat -> pixel_format_t. */
-static const char *enum_typedef(c_names *ns, const tc_enum *en)
+static const char *enum_typedef(tc_names *ns, const tc_enum *en)
 {
     char *s = name_snake(en->name);
     if (!s) {
@@ -111,92 +62,22 @@ static const char *enum_typedef(c_names *ns, const tc_enum *en)
         memcpy(t + n, "_t", 3);
     }
     free(s);
-    return keep(ns, t);
+    return names_keep(ns, t);
 }
 
 /* The C type a scalar (primitive, enum or flags) is read as. */
-static const char *c_scalar_type(c_names *ns, const tc_type *t)
+static const char *c_scalar_type(tc_names *ns, const tc_type *t)
 {
     if (t->kind == TC_T_ENUM || t->kind == TC_T_FLAGS)
         return enum_typedef(ns, t->en);
     return c_prim_type(t->prim);
 }
 
-/* The schema spelling of a type, for comments: "f32[256]", "MediaHeader". */
-static void type_text(tc_buf *b, const tc_type *t)
-{
-    switch (t->kind) {
-    case TC_T_PRIM: buf_puts(b, prim_name(t->prim)); break;
-    case TC_T_CHARS: buf_printf(b, "char[%" PRIu64 "]", t->count); break;
-    case TC_T_ARRAY:
-        type_text(b, t->elem);
-        buf_printf(b, "[%" PRIu64 "]", t->count);
-        break;
-    case TC_T_STRUCT: buf_puts(b, t->st->name); break;
-    case TC_T_ENUM:
-    case TC_T_FLAGS: buf_puts(b, t->en->name); break;
-    case TC_T_PAD: buf_printf(b, "pad[%" PRIu64 "]", t->count); break;
-    }
-}
-
-/* Returns doc without the indentation its lines share and without trailing
- * blanks, with "*" "/" and "/" "*" broken up so that the text can neither end
- * nor nest a C comment;
- * malloc'd (NULL when doc is NULL or on OOM). */
-static char *doc_clean(const char *doc)
-{
-    if (!doc)
-        return NULL;
-    size_t common = (size_t)-1;
-    for (const char *p = doc; *p;) {
-        size_t ind = 0;
-        while (p[ind] == ' ' || p[ind] == '\t')
-            ind++;
-        if (p[ind] != '\n' && p[ind] != '\0' && ind < common)
-            common = ind;
-        const char *nl = strchr(p, '\n');
-        if (!nl)
-            break;
-        p = nl + 1;
-    }
-    if (common == (size_t)-1)
-        common = 0;
-    size_t n = strlen(doc);
-    char *out = malloc(n * 2 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (const char *p = doc; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        size_t skip = 0;
-        while (skip < common && skip < len && (p[skip] == ' ' || p[skip] == '\t'))
-            skip++;
-        size_t end = len;
-        while (end > skip && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
-            end--;
-        for (size_t i = skip; i < end; i++) {
-            out[o++] = p[i];
-            /* neither end a comment early nor open one inside it (-Wcomment) */
-            if ((p[i] == '*' && i + 1 < end && p[i + 1] == '/') || (p[i] == '/' && i + 1 < end && p[i + 1] == '*'))
-                out[o++] = ' ';
-        }
-        if (!nl)
-            break;
-        out[o++] = '\n';
-        p = nl + 1;
-    }
-    while (o > 0 && out[o - 1] == '\n')
-        o--;
-    out[o] = '\0';
-    return out;
-}
-
 /* A doc comment: heading (may be NULL) and the schema's doc text (may be NULL).
  * Without doc text the heading is a plain comment. */
 static void c_doc_with(tc_buf *b, const char *heading, const char *doc)
 {
-    char *safe = doc_clean(doc);
+    char *safe = doc_clean(doc, DOC_C_COMMENT);
     if (doc && !safe) {
         b->oom = 1;
         return;
@@ -207,11 +88,11 @@ static void c_doc_with(tc_buf *b, const char *heading, const char *doc)
     } else if (!heading && !strchr(safe, '\n')) {
         buf_line(b, "/** %s */", safe);
     } else {
-        text_line(b, "/**");
+        buf_text_line(b, "/**");
         if (heading)
             buf_line(b, " * %s", heading);
         emit_doc(b, safe, " * ");
-        text_line(b, " */");
+        buf_text_line(b, " */");
     }
     free(safe);
 }
@@ -420,7 +301,7 @@ static const char *ld_suffix(const tc_type *t) { return prim_name(t->prim); }
 
 typedef struct c_ctx {
     tc_buf *b;
-    c_names *ns;
+    tc_names *ns;
     const tc_schema *sc;
 } c_ctx;
 
@@ -442,17 +323,17 @@ static void emit_enum(c_ctx *c, const tc_enum *en)
     buf_line(b, "TACHC_STATIC_ASSERT(sizeof(%s) == %u, \"%s is stored in %u byte(s)\");", td,
              prim_size(en->underlying), en->name, prim_size(en->underlying));
     if (!en->is_flags) {
-        blank(b);
+        buf_blank(b);
         buf_line(b, "/* Returns the name of a %s value, or NULL for a value the schema does not define. */",
                  en->name);
         buf_line(b, "static inline const char *%s_name(%s v)", snake(c->ns, en->name), td);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         /* A chain of ifs, not a switch: values of an enum may repeat. */
         for (size_t i = 0; i < en->nvalues; i++)
             buf_line(b, "    if (v == %s_%s)\n        return \"%s\";", up, upper(c->ns, en->values[i].name),
                      en->values[i].name);
-        text_line(b, "    return NULL;");
-        text_line(b, "}");
+        buf_text_line(b, "    return NULL;");
+        buf_text_line(b, "}");
     } else {
         uint64_t all = 0;
         for (size_t i = 0; i < en->nvalues; i++)
@@ -467,7 +348,7 @@ static void emit_enum(c_ctx *c, const tc_enum *en)
         c_int_literal(b, en->underlying, all, (int64_t)all);
         buf_puts(b, ")\n");
     }
-    blank(b);
+    buf_blank(b);
 }
 
 static void emit_const(c_ctx *c, const char *schema_up, const tc_const *k)
@@ -545,53 +426,53 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
     case TC_T_FLAGS: {
         const char *ty = c_scalar_type(c->ns, t);
         buf_line(b, "static inline %s %s_get_%s(const void *p)", ty, pre, fs);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         if (t->kind == TC_T_PRIM)
             buf_line(b, "    return tachc_ld_%s((const unsigned char *)p + %s);", ld_suffix(t), off);
         else
             buf_line(b, "    return (%s)tachc_ld_%s((const unsigned char *)p + %s);", ty, ld_suffix(t), off);
-        text_line(b, "}");
-        blank(b);
+        buf_text_line(b, "}");
+        buf_blank(b);
         buf_line(b, "static inline void %s_set_%s(void *p, %s v)", pre, fs, ty);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         buf_line(b, "    tachc_st_%s((unsigned char *)p + %s, v);", ld_suffix(t), off);
-        text_line(b, "}");
+        buf_text_line(b, "}");
         break;
     }
     case TC_T_CHARS:
         buf_line(b, "/* Copies the text (at most %s_%s_SIZE bytes) into dst, NUL-terminated; returns its length. */",
                  up, fu);
         buf_line(b, "static inline size_t %s_get_%s(const void *p, char *dst, size_t dst_size)", pre, fs);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         buf_line(b, "    return tachc_ld_text((const unsigned char *)p + %s, %s_%s_SIZE, dst, dst_size);", off, up,
                  fu);
-        text_line(b, "}");
-        blank(b);
+        buf_text_line(b, "}");
+        buf_blank(b);
         buf_line(b, "/* Stores s NUL-padded; returns 0, or -1 (writing nothing) when s is longer than %" PRIu64
                     " bytes. */",
                  t->count);
         buf_line(b, "static inline int %s_set_%s(void *p, const char *s)", pre, fs);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         buf_line(b, "    return tachc_st_text((unsigned char *)p + %s, %s_%s_SIZE, s);", off, up, fu);
-        text_line(b, "}");
-        blank(b);
+        buf_text_line(b, "}");
+        buf_blank(b);
         buf_line(b, "/* The raw %" PRIu64 " bytes (not NUL-terminated when the text fills them). */", t->count);
         buf_line(b, "static inline const char *%s_%s_bytes(const void *p)", pre, fs);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         buf_line(b, "    return (const char *)p + %s;", off);
-        text_line(b, "}");
+        buf_text_line(b, "}");
         break;
     case TC_T_STRUCT:
         buf_line(b, "/* The %s inside, read with the %s_* accessors. */", t->st->name, snake(c->ns, t->st->name));
         buf_line(b, "static inline const void *%s_get_%s(const void *p)", pre, fs);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         buf_line(b, "    return (const unsigned char *)p + %s;", off);
-        text_line(b, "}");
-        blank(b);
+        buf_text_line(b, "}");
+        buf_blank(b);
         buf_line(b, "static inline void *%s_mut_%s(void *p)", pre, fs);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         buf_line(b, "    return (unsigned char *)p + %s;", off);
-        text_line(b, "}");
+        buf_text_line(b, "}");
         break;
     case TC_T_ARRAY: {
         const tc_type *e = t->elem;
@@ -605,20 +486,20 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
         if (e->kind == TC_T_STRUCT) {
             buf_line(b, "/* Element i (a %s), or NULL when i >= %s. */", e->st->name, count);
             buf_line(b, "static inline const void *%s_get_%s(const void *p, size_t i)", pre, fs);
-            text_line(b, "{");
+            buf_text_line(b, "{");
             buf_line(b, "    return i < %s ? (const unsigned char *)p + %s : NULL;", count, at_i);
-            text_line(b, "}");
-            blank(b);
+            buf_text_line(b, "}");
+            buf_blank(b);
             buf_line(b, "static inline void *%s_mut_%s(void *p, size_t i)", pre, fs);
-            text_line(b, "{");
+            buf_text_line(b, "{");
             buf_line(b, "    return i < %s ? (unsigned char *)p + %s : NULL;", count, at_i);
-            text_line(b, "}");
+            buf_text_line(b, "}");
             break;
         }
         const char *ty = c_scalar_type(c->ns, e);
         buf_line(b, "/* Element i, or 0 when i >= %s. */", count);
         buf_line(b, "static inline %s %s_get_%s(const void *p, size_t i)", ty, pre, fs);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         if (e->kind == TC_T_PRIM)
             buf_line(b, "    return i < %s ? tachc_ld_%s((const unsigned char *)p + %s) : 0;",
                      count, ld_suffix(e), at_i);
@@ -626,47 +507,47 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
             buf_line(b,
                      "    return i < %s ? (%s)tachc_ld_%s((const unsigned char *)p + %s) : (%s)0;",
                      count, ty, ld_suffix(e), at_i, ty);
-        text_line(b, "}");
-        blank(b);
+        buf_text_line(b, "}");
+        buf_blank(b);
         buf_line(b, "/* Stores element i; returns 0, or -1 (writing nothing) when i >= %s. */", count);
         buf_line(b, "static inline int %s_set_%s(void *p, size_t i, %s v)", pre, fs, ty);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         buf_line(b, "    if (i >= %s)", count);
-        text_line(b, "        return -1;");
+        buf_text_line(b, "        return -1;");
         buf_line(b, "    tachc_st_%s((unsigned char *)p + %s, v);", ld_suffix(e), at_i);
-        text_line(b, "    return 0;");
-        text_line(b, "}");
-        blank(b);
+        buf_text_line(b, "    return 0;");
+        buf_text_line(b, "}");
+        buf_blank(b);
         /* Whole-array copies: one memcpy on little-endian hosts (bool excepted:
          * each byte is normalised to 0/1 on the way out). */
         int bulk = e->prim != TC_BOOL;
         buf_line(b, "/* Copies all %s elements out to dst. */", count);
         buf_line(b, "static inline void %s_copy_%s_out(const void *p, %s dst[%s])", pre, fs, ty, count);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         if (bulk) {
-            text_line(b, "#if TACHC_HOST_LE");
+            buf_text_line(b, "#if TACHC_HOST_LE");
             buf_line(b, "    memcpy(dst, (const unsigned char *)p + %s, %s_%s_SIZE);", off, up, fu);
-            text_line(b, "#else");
+            buf_text_line(b, "#else");
         }
         buf_line(b, "    for (size_t i = 0; i < %s; i++)", count);
         buf_line(b, "        dst[i] = %s_get_%s(p, i);", pre, fs);
         if (bulk)
-            text_line(b, "#endif");
-        text_line(b, "}");
-        blank(b);
+            buf_text_line(b, "#endif");
+        buf_text_line(b, "}");
+        buf_blank(b);
         buf_line(b, "/* Stores all %s elements from src. */", count);
         buf_line(b, "static inline void %s_copy_%s_in(void *p, const %s src[%s])", pre, fs, ty, count);
-        text_line(b, "{");
+        buf_text_line(b, "{");
         if (bulk) {
-            text_line(b, "#if TACHC_HOST_LE");
+            buf_text_line(b, "#if TACHC_HOST_LE");
             buf_line(b, "    memcpy((unsigned char *)p + %s, src, %s_%s_SIZE);", off, up, fu);
-            text_line(b, "#else");
+            buf_text_line(b, "#else");
         }
         buf_line(b, "    for (size_t i = 0; i < %s; i++)", count);
         buf_line(b, "        tachc_st_%s((unsigned char *)p + %s, src[i]);", ld_suffix(e), at_i);
         if (bulk)
-            text_line(b, "#endif");
-        text_line(b, "}");
+            buf_text_line(b, "#endif");
+        buf_text_line(b, "}");
         break;
     }
     case TC_T_PAD:
@@ -690,7 +571,7 @@ static void emit_struct(c_ctx *c, const tc_struct *st)
             continue;
         const char *fu = upper(c->ns, f->name);
         buf_printf(b, "#define %s_%s_OFFSET %" PRIu64 " /* ", up, fu, f->offset);
-        type_text(b, &f->type);
+        type_spelling(b, &f->type, NULL);
         buf_puts(b, " */\n");
         buf_line(b, "#define %s_%s_SIZE %" PRIu64, up, fu, f->size);
         if (f->type.kind == TC_T_ARRAY)
@@ -731,49 +612,49 @@ static void emit_struct(c_ctx *c, const tc_struct *st)
     if (prev)
         buf_line(b, "TACHC_STATIC_ASSERT(%s_%s_OFFSET + %s_%s_SIZE <= %s_SIZE, \"%s.%s ends inside %s\");", up, prev,
                  up, prev, up, st->name, prev_name, st->name);
-    blank(b);
+    buf_blank(b);
 
     buf_line(b, "/* Returns p when a payload of `size` bytes holds a whole %s, else NULL. */", st->name);
     buf_line(b, "static inline const void *%s_from(const void *p, size_t size)", pre);
-    text_line(b, "{");
+    buf_text_line(b, "{");
     buf_line(b, "    return p != NULL && size >= %s_SIZE ? p : NULL;", up);
-    text_line(b, "}");
-    blank(b);
+    buf_text_line(b, "}");
+    buf_blank(b);
     buf_line(b, "static inline void *%s_from_mut(void *p, size_t size)", pre);
-    text_line(b, "{");
+    buf_text_line(b, "{");
     buf_line(b, "    return p != NULL && size >= %s_SIZE ? p : NULL;", up);
-    text_line(b, "}");
-    blank(b);
+    buf_text_line(b, "}");
+    buf_blank(b);
     buf_line(b, "/* Zeroes all %s_SIZE bytes (every field 0, padding included). */", up);
     buf_line(b, "static inline void %s_clear(void *p)", pre);
-    text_line(b, "{");
+    buf_text_line(b, "{");
     buf_line(b, "    memset(p, 0, %s_SIZE);", up);
-    text_line(b, "}");
+    buf_text_line(b, "}");
 
     for (size_t i = 0; i < st->nfields; i++) {
         const tc_field *f = &st->fields[i];
         if (f->type.kind == TC_T_PAD)
             continue;
-        blank(b);
+        buf_blank(b);
         tc_buf head = {0};
         buf_printf(&head, "%s.%s @%" PRIu64 " : ", st->name, f->name, f->offset);
-        type_text(&head, &f->type);
+        type_spelling(&head, &f->type, NULL);
         if (head.oom)
             b->oom = 1;
         c_doc_with(b, head.data ? head.data : "", f->doc);
         buf_free(&head);
         emit_field(c, st, f);
     }
-    blank(b);
+    buf_blank(b);
 }
 
 static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const char *slo)
 {
     tc_buf *b = c->b;
     buf_line(b, "/* ---- messages of schema %s ---- */", sc->name);
-    text_line(b, "/* The fingerprint a bus carrying this schema is bound to (tachyon_options_t.schema_fingerprint). */");
+    buf_text_line(b, "/* The fingerprint a bus carrying this schema is bound to (tachyon_options_t.schema_fingerprint). */");
     buf_line(b, "#define %s_SCHEMA_FINGERPRINT UINT64_C(0x%016" PRIx64 ")", sup, sc->fingerprint);
-    blank(b);
+    buf_blank(b);
     for (size_t i = 0; i < sc->nmessages; i++) {
         const tc_message *m = &sc->messages[i];
         c_doc(b, m->doc);
@@ -781,14 +662,14 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
                  m->payload ? m->payload->name : "empty payload");
     }
     if (sc->nmessages)
-        blank(b);
+        buf_blank(b);
 
-    text_line(b, "/* Returns the payload size of message type_id (0: empty payload), or -1 for an id");
-    text_line(b, " * this schema does not define. A received payload shorter than this is an error. */");
+    buf_text_line(b, "/* Returns the payload size of message type_id (0: empty payload), or -1 for an id");
+    buf_text_line(b, " * this schema does not define. A received payload shorter than this is an error. */");
     buf_line(b, "static inline int64_t %s_payload_size(uint32_t type_id)", slo);
-    text_line(b, "{");
+    buf_text_line(b, "{");
     if (sc->nmessages) {
-        text_line(b, "    switch (type_id) {");
+        buf_text_line(b, "    switch (type_id) {");
         for (size_t i = 0; i < sc->nmessages; i++) {
             const tc_message *m = &sc->messages[i];
             if (m->payload)
@@ -797,43 +678,43 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
             else
                 buf_line(b, "    case %s_MSG_%s: return 0;", sup, upper(c->ns, m->name));
         }
-        text_line(b, "    default: return -1;");
-        text_line(b, "    }");
+        buf_text_line(b, "    default: return -1;");
+        buf_text_line(b, "    }");
     } else {
-        text_line(b, "    (void)type_id;");
-        text_line(b, "    return -1;");
+        buf_text_line(b, "    (void)type_id;");
+        buf_text_line(b, "    return -1;");
     }
-    text_line(b, "}");
-    blank(b);
-    text_line(b, "/* Returns the message name of type_id (\"Bid\"), or NULL for an id this schema does not define. */");
+    buf_text_line(b, "}");
+    buf_blank(b);
+    buf_text_line(b, "/* Returns the message name of type_id (\"Bid\"), or NULL for an id this schema does not define. */");
     buf_line(b, "static inline const char *%s_message_name(uint32_t type_id)", slo);
-    text_line(b, "{");
+    buf_text_line(b, "{");
     if (sc->nmessages) {
-        text_line(b, "    switch (type_id) {");
+        buf_text_line(b, "    switch (type_id) {");
         for (size_t i = 0; i < sc->nmessages; i++)
             buf_line(b, "    case %s_MSG_%s: return \"%s\";", sup, upper(c->ns, sc->messages[i].name),
                      sc->messages[i].name);
-        text_line(b, "    default: return NULL;");
-        text_line(b, "    }");
+        buf_text_line(b, "    default: return NULL;");
+        buf_text_line(b, "    }");
     } else {
-        text_line(b, "    (void)type_id;");
-        text_line(b, "    return NULL;");
+        buf_text_line(b, "    (void)type_id;");
+        buf_text_line(b, "    return NULL;");
     }
-    text_line(b, "}");
-    blank(b);
-    text_line(b, "/* Returns the payload of a received message when its type id is known and");
-    text_line(b, " * `size` holds the whole payload, else NULL (an empty payload gives p itself). */");
+    buf_text_line(b, "}");
+    buf_blank(b);
+    buf_text_line(b, "/* Returns the payload of a received message when its type id is known and");
+    buf_text_line(b, " * `size` holds the whole payload, else NULL (an empty payload gives p itself). */");
     buf_line(b, "static inline const void *%s_decode(uint32_t type_id, const void *p, size_t size)", slo);
-    text_line(b, "{");
+    buf_text_line(b, "{");
     buf_line(b, "    int64_t need = %s_payload_size(type_id);", slo);
-    text_line(b, "    return need >= 0 && (uint64_t)size >= (uint64_t)need ? p : NULL;");
-    text_line(b, "}");
-    blank(b);
-    text_line(b, "/* Returns true for a retired (reserved) type id, which no message may use. */");
+    buf_text_line(b, "    return need >= 0 && (uint64_t)size >= (uint64_t)need ? p : NULL;");
+    buf_text_line(b, "}");
+    buf_blank(b);
+    buf_text_line(b, "/* Returns true for a retired (reserved) type id, which no message may use. */");
     buf_line(b, "static inline bool %s_type_id_reserved(uint32_t type_id)", slo);
-    text_line(b, "{");
+    buf_text_line(b, "{");
     if (sc->nreserved == 0)
-        text_line(b, "    (void)type_id;");
+        buf_text_line(b, "    (void)type_id;");
     for (size_t i = 0; i < sc->nreserved; i++) {
         const tc_reserved *r = &sc->reserved[i];
         if (r->lo == r->hi)
@@ -842,10 +723,10 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
             buf_line(b, "    if (type_id <= %" PRIu32 "u)", r->hi);
         else
             buf_line(b, "    if (type_id >= %" PRIu32 "u && type_id <= %" PRIu32 "u)", r->lo, r->hi);
-        text_line(b, "        return true;");
+        buf_text_line(b, "        return true;");
     }
-    text_line(b, "    return false;");
-    text_line(b, "}");
+    buf_text_line(b, "    return false;");
+    buf_text_line(b, "}");
 }
 
 static const char *base_name(const char *path)
@@ -854,7 +735,7 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static int emit_schema(const tc_schema *sc, tc_outputs *out, c_names *ns)
+static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_names *ns)
 {
     char rel[1024];
     snprintf(rel, sizeof rel, "%s.h", sc->name);
@@ -867,58 +748,58 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, c_names *ns)
 
     buf_line(b, "/* Generated by tachc %s from %s. DO NOT EDIT. */", TACHC_VERSION, base_name(sc->path));
     c_doc(b, sc->doc);
-    text_line(b, "/*");
+    buf_text_line(b, "/*");
     buf_line(b, " * Accessors for schema %s: each reads or writes one field of a message in place,", sc->name);
-    text_line(b, " * little-endian, at any alignment. `p` is the first byte of the payload; check its");
+    buf_text_line(b, " * little-endian, at any alignment. `p` is the first byte of the payload; check its");
     buf_line(b, " * size first with <type>_from(p, size) or %s_decode(type_id, p, size).", slo);
-    text_line(b, " */");
+    buf_text_line(b, " */");
     buf_line(b, "#ifndef TACHC_%s_H", sup);
     buf_line(b, "#define TACHC_%s_H", sup);
-    blank(b);
+    buf_blank(b);
     if (schema_has_float_special(sc))
-        text_line(b, "#include <math.h>");
-    text_line(b, "#include <stdbool.h>");
-    text_line(b, "#include <stddef.h>");
-    text_line(b, "#include <stdint.h>");
-    text_line(b, "#include <string.h>");
-    blank(b);
+        buf_text_line(b, "#include <math.h>");
+    buf_text_line(b, "#include <stdbool.h>");
+    buf_text_line(b, "#include <stddef.h>");
+    buf_text_line(b, "#include <stdint.h>");
+    buf_text_line(b, "#include <string.h>");
+    buf_blank(b);
     for (size_t i = 0; i < sc->nimports; i++)
         buf_line(b, "#include \"%s.h\"", sc->imports[i]->name);
     if (sc->nimports)
-        blank(b);
-    text_line(b, "#ifdef __cplusplus");
-    text_line(b, "extern \"C\" {");
-    text_line(b, "#endif");
-    blank(b);
+        buf_blank(b);
+    buf_text_line(b, "#ifdef __cplusplus");
+    buf_text_line(b, "extern \"C\" {");
+    buf_text_line(b, "#endif");
+    buf_blank(b);
     emit_helpers(b);
-    blank(b);
+    buf_blank(b);
 
     if (sc->nconsts) {
-        text_line(b, "/* ---- constants ---- */");
+        buf_text_line(b, "/* ---- constants ---- */");
         for (size_t i = 0; i < sc->nconsts; i++)
             emit_const(&c, sup, &sc->consts[i]);
-        blank(b);
+        buf_blank(b);
     }
     if (sc->nenums) {
-        text_line(b, "/* ---- enums and flags ---- */");
+        buf_text_line(b, "/* ---- enums and flags ---- */");
         for (size_t i = 0; i < sc->nenums; i++)
             emit_enum(&c, &sc->enums[i]);
     }
     for (size_t i = 0; i < sc->nstructs; i++)
         emit_struct(&c, &sc->structs[i]);
     emit_messages(&c, sc, sup, slo);
-    blank(b);
-    text_line(b, "#ifdef __cplusplus");
-    text_line(b, "}");
-    text_line(b, "#endif");
-    blank(b);
+    buf_blank(b);
+    buf_text_line(b, "#ifdef __cplusplus");
+    buf_text_line(b, "}");
+    buf_text_line(b, "#endif");
+    buf_blank(b);
     buf_line(b, "#endif /* TACHC_%s_H */", sup);
     return b->oom || ns->oom ? -1 : 0;
 }
 
 int emit_c(const tc_program *prog, tc_outputs *out)
 {
-    c_names ns = {0};
+    tc_names ns = {0};
     int rc = 0;
     for (size_t i = 0; i < prog->nschemas && rc == 0; i++)
         rc = emit_schema(prog->schemas[i], out, &ns);

@@ -28,8 +28,7 @@ extern const char *tachc_go_module;
 typedef struct go_ctx {
     const tc_schema *s;
     tc_buf *b;
-    char **pool;
-    size_t npool, cappool;
+    tc_names names;          /* names to free at the end */
     int oom;
     bool use_binary, use_math, use_strconv;
     bool use_size_error, use_text_error;
@@ -37,97 +36,12 @@ typedef struct go_ctx {
     size_t nrefs;
 } go_ctx;
 
-static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
-
-/* One-pass formatting (emit.c's buf_printf measures, then writes): most lines
- * fit the stack buffer, which halves the printf work on large schemas. */
-static void out_vfmt(tc_buf *b, const char *fmt, va_list ap)
-{
-    char tmp[512];
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap2);
-    va_end(ap2);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp)
-        buf_put(b, tmp, (size_t)n);
-    else
-        buf_vprintf(b, fmt, ap);
-}
-
-static void out_fmt(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out_fmt(tc_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    out_vfmt(b, fmt, ap);
-    va_end(ap);
-}
-
-
-static const char *keep(go_ctx *c, char *s)
-{
-    if (!s) {
-        c->oom = 1;
-        return "";
-    }
-    if (c->npool == c->cappool) {
-        size_t cap = c->cappool ? c->cappool * 2 : 64;
-        char **p = realloc(c->pool, cap * sizeof *p);
-        if (!p) {
-            free(s);
-            c->oom = 1;
-            return "";
-        }
-        c->pool = p;
-        c->cappool = cap;
-    }
-    c->pool[c->npool++] = s;
-    return s;
-}
-
-static const char *fmt_keep(go_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static const char *fmt_keep(go_ctx *c, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        c->oom = 1;
-        return "";
-    }
-    char *s = malloc((size_t)n + 1);
-    if (s) {
-        if ((size_t)n < sizeof tmp) {
-            memcpy(s, tmp, (size_t)n + 1);
-        } else {
-            va_start(ap, fmt);
-            vsnprintf(s, (size_t)n + 1, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return keep(c, s);
-}
-
-static const char *pascal(go_ctx *c, const char *name) { return keep(c, name_pascal(name)); }
+static const char *pascal(go_ctx *c, const char *name) { return names_keep(&c->names, name_pascal(name)); }
 
 static void note_ref(go_ctx *c, const tc_schema *s)
 {
-    if (s == c->s)
-        return;
-    for (size_t i = 0; i < c->nrefs; i++)
-        if (c->refs[i] == s)
-            return;
-    const tc_schema **r = realloc(c->refs, (c->nrefs + 1) * sizeof *r);
-    if (!r) {
+    if (s != c->s && schema_set_add(&c->refs, &c->nrefs, s))
         c->oom = 1;
-        return;
-    }
-    c->refs = r;
-    c->refs[c->nrefs++] = s;
 }
 
 /* A type declared in `owner`: "MarketTick" here, "common.Point" elsewhere. */
@@ -135,7 +49,7 @@ static const char *go_qual(go_ctx *c, const tc_schema *owner, const char *name)
 {
     if (owner && owner != c->s) {
         note_ref(c, owner);
-        return fmt_keep(c, "%s.%s", owner->name, pascal(c, name));
+        return names_printf(&c->names, "%s.%s", owner->name, pascal(c, name));
     }
     return pascal(c, name);
 }
@@ -237,9 +151,9 @@ static void go_specs(tc_buf *b, const go_spec *sp, size_t n)
         }
         for (size_t k = i; k < j; k++) {
             if (wt)
-                out_fmt(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
+                buf_printf(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
             else
-                out_fmt(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
+                buf_printf(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
         }
         i = j;
     }
@@ -271,7 +185,7 @@ static const char *go_string_literal(go_ctx *c, const char *s)
         case '\t': buf_puts(&t, "\\t"); break;
         default:
             if (*p < 0x20 || *p >= 0x7f)
-                out_fmt(&t, "\\x%02x", *p);
+                buf_printf(&t, "\\x%02x", *p);
             else
                 buf_put(&t, (const char *)p, 1);
         }
@@ -282,16 +196,16 @@ static const char *go_string_literal(go_ctx *c, const char *s)
         c->oom = 1;
         return "\"\"";
     }
-    return keep(c, t.data);
+    return names_keep(&c->names, t.data);
 }
 
 static const char *go_enum_value(go_ctx *c, const tc_enum *en, const tc_enum_value *v)
 {
     if (prim_is_signed(en->underlying))
-        return fmt_keep(c, "%" PRId64, v->value);
+        return names_printf(&c->names, "%" PRId64, v->value);
     if (en->is_flags)
-        return fmt_keep(c, "0x%" PRIx64, v->bits);
-    return fmt_keep(c, "%" PRIu64, v->bits);
+        return names_printf(&c->names, "0x%" PRIx64, v->bits);
+    return names_printf(&c->names, "%" PRIu64, v->bits);
 }
 
 /* ---- enums and flags ---------------------------------------------------- */
@@ -301,12 +215,12 @@ static void go_enum(go_ctx *c, const tc_enum *en)
     tc_buf *b = c->b;
     const char *name = pascal(c, en->name);
     c->use_strconv = true;
-    out_fmt(b, "// %s is %s of schema %s.\n", name, en->is_flags ? "a flag set" : "an enum", c->s->name);
+    buf_printf(b, "// %s is %s of schema %s.\n", name, en->is_flags ? "a flag set" : "an enum", c->s->name);
     if (en->doc) {
         buf_puts(b, "//\n");
         go_doc(b, en->doc);
     }
-    out_fmt(b, "type %s %s\n\n", name, go_prim(en->underlying));
+    buf_printf(b, "type %s %s\n\n", name, go_prim(en->underlying));
     if (en->nvalues) {
         go_spec *sp = calloc(en->nvalues, sizeof *sp);
         if (!sp) {
@@ -316,40 +230,40 @@ static void go_enum(go_ctx *c, const tc_enum *en)
         for (size_t i = 0; i < en->nvalues; i++) {
             const tc_enum_value *v = &en->values[i];
             sp[i].doc = v->doc;
-            sp[i].name = fmt_keep(c, "%s%s", name, pascal(c, v->name));
+            sp[i].name = names_printf(&c->names, "%s%s", name, pascal(c, v->name));
             sp[i].type = name;
             sp[i].value = go_enum_value(c, en, v);
         }
         /* the first spec carries the block's doc line */
-        out_fmt(b, "// Values of %s.\n", name);
+        buf_printf(b, "// Values of %s.\n", name);
         go_specs(b, sp, en->nvalues);
         free(sp);
-        blank(b);
+        buf_blank(b);
     }
 
     if (!en->is_flags) {
-        out_fmt(b, "// String returns the value's name in the schema, or %s(N) for an unknown value.\n", name);
-        out_fmt(b, "func (x %s) String() string {\n", name);
+        buf_printf(b, "// String returns the value's name in the schema, or %s(N) for an unknown value.\n", name);
+        buf_printf(b, "func (x %s) String() string {\n", name);
         if (en->nvalues) {
             buf_puts(b, "\tswitch x {\n");
             for (size_t i = 0; i < en->nvalues; i++) {
-                out_fmt(b, "\tcase %s%s:\n", name, pascal(c, en->values[i].name));
-                out_fmt(b, "\t\treturn %s\n", go_string_literal(c, en->values[i].name));
+                buf_printf(b, "\tcase %s%s:\n", name, pascal(c, en->values[i].name));
+                buf_printf(b, "\t\treturn %s\n", go_string_literal(c, en->values[i].name));
             }
             buf_puts(b, "\t}\n");
         }
         if (prim_is_signed(en->underlying))
-            out_fmt(b, "\treturn \"%s(\" + strconv.FormatInt(int64(x), 10) + \")\"\n", name);
+            buf_printf(b, "\treturn \"%s(\" + strconv.FormatInt(int64(x), 10) + \")\"\n", name);
         else
-            out_fmt(b, "\treturn \"%s(\" + strconv.FormatUint(uint64(x), 10) + \")\"\n", name);
+            buf_printf(b, "\treturn \"%s(\" + strconv.FormatUint(uint64(x), 10) + \")\"\n", name);
         buf_puts(b, "}\n\n");
 
-        out_fmt(b, "// Valid reports whether x is one of the values the schema declares.\n");
-        out_fmt(b, "func (x %s) Valid() bool {\n", name);
+        buf_printf(b, "// Valid reports whether x is one of the values the schema declares.\n");
+        buf_printf(b, "func (x %s) Valid() bool {\n", name);
         if (en->nvalues) {
             buf_puts(b, "\tswitch x {\n\tcase ");
             for (size_t i = 0; i < en->nvalues; i++)
-                out_fmt(b, "%s%s%s", i ? ", " : "", name, pascal(c, en->values[i].name));
+                buf_printf(b, "%s%s%s", i ? ", " : "", name, pascal(c, en->values[i].name));
             buf_puts(b, ":\n\t\treturn true\n\t}\n");
         }
         buf_puts(b, "\treturn false\n");
@@ -357,18 +271,18 @@ static void go_enum(go_ctx *c, const tc_enum *en)
         return;
     }
 
-    out_fmt(b, "// Has reports whether every flag of y is set in x.\n");
-    out_fmt(b, "func (x %s) Has(y %s) bool {\n\treturn x&y == y\n}\n\n", name, name);
-    out_fmt(b, "// String lists the set flags by name, joined by |; unknown bits are shown in hex.\n");
-    out_fmt(b, "func (x %s) String() string {\n", name);
+    buf_printf(b, "// Has reports whether every flag of y is set in x.\n");
+    buf_printf(b, "func (x %s) Has(y %s) bool {\n\treturn x&y == y\n}\n\n", name, name);
+    buf_printf(b, "// String lists the set flags by name, joined by |; unknown bits are shown in hex.\n");
+    buf_printf(b, "func (x %s) String() string {\n", name);
     buf_puts(b, "\ts := \"\"\n");
     for (size_t i = 0; i < en->nvalues; i++) {
         if (en->values[i].bits == 0)
             continue;
-        const char *v = fmt_keep(c, "%s%s", name, pascal(c, en->values[i].name));
-        out_fmt(b, "\tif x&%s == %s {\n", v, v);
-        out_fmt(b, "\t\ts += \"|%s\"\n", en->values[i].name);
-        out_fmt(b, "\t\tx &^= %s\n", v);
+        const char *v = names_printf(&c->names, "%s%s", name, pascal(c, en->values[i].name));
+        buf_printf(b, "\tif x&%s == %s {\n", v, v);
+        buf_printf(b, "\t\ts += \"|%s\"\n", en->values[i].name);
+        buf_printf(b, "\t\tx &^= %s\n", v);
         buf_puts(b, "\t}\n");
     }
     buf_puts(b, "\tif x != 0 {\n");
@@ -385,21 +299,21 @@ static void go_enum(go_ctx *c, const tc_enum *en)
 static const char *go_read_prim(go_ctx *c, tc_prim p, const char *at, const char *at1)
 {
     switch (p) {
-    case TC_U8: return fmt_keep(c, "%s", at1);
-    case TC_I8: return fmt_keep(c, "int8(%s)", at1);
-    case TC_BOOL: return fmt_keep(c, "%s != 0", at1);
-    case TC_U16: c->use_binary = true; return fmt_keep(c, "binary.LittleEndian.Uint16(%s)", at);
-    case TC_U32: c->use_binary = true; return fmt_keep(c, "binary.LittleEndian.Uint32(%s)", at);
-    case TC_U64: c->use_binary = true; return fmt_keep(c, "binary.LittleEndian.Uint64(%s)", at);
-    case TC_I16: c->use_binary = true; return fmt_keep(c, "int16(binary.LittleEndian.Uint16(%s))", at);
-    case TC_I32: c->use_binary = true; return fmt_keep(c, "int32(binary.LittleEndian.Uint32(%s))", at);
-    case TC_I64: c->use_binary = true; return fmt_keep(c, "int64(binary.LittleEndian.Uint64(%s))", at);
+    case TC_U8: return names_printf(&c->names, "%s", at1);
+    case TC_I8: return names_printf(&c->names, "int8(%s)", at1);
+    case TC_BOOL: return names_printf(&c->names, "%s != 0", at1);
+    case TC_U16: c->use_binary = true; return names_printf(&c->names, "binary.LittleEndian.Uint16(%s)", at);
+    case TC_U32: c->use_binary = true; return names_printf(&c->names, "binary.LittleEndian.Uint32(%s)", at);
+    case TC_U64: c->use_binary = true; return names_printf(&c->names, "binary.LittleEndian.Uint64(%s)", at);
+    case TC_I16: c->use_binary = true; return names_printf(&c->names, "int16(binary.LittleEndian.Uint16(%s))", at);
+    case TC_I32: c->use_binary = true; return names_printf(&c->names, "int32(binary.LittleEndian.Uint32(%s))", at);
+    case TC_I64: c->use_binary = true; return names_printf(&c->names, "int64(binary.LittleEndian.Uint64(%s))", at);
     case TC_F32:
         c->use_binary = c->use_math = true;
-        return fmt_keep(c, "math.Float32frombits(binary.LittleEndian.Uint32(%s))", at);
+        return names_printf(&c->names, "math.Float32frombits(binary.LittleEndian.Uint32(%s))", at);
     case TC_F64:
         c->use_binary = c->use_math = true;
-        return fmt_keep(c, "math.Float64frombits(binary.LittleEndian.Uint64(%s))", at);
+        return names_printf(&c->names, "math.Float64frombits(binary.LittleEndian.Uint64(%s))", at);
     default: return "0";
     }
 }
@@ -409,10 +323,10 @@ static void go_write_prim(go_ctx *c, tc_prim p, const char *at, const char *at1,
 {
     tc_buf *b = c->b;
     switch (p) {
-    case TC_U8: out_fmt(b, "\t%s = %s\n", at1, x); return;
-    case TC_I8: out_fmt(b, "\t%s = byte(%s)\n", at1, x); return;
+    case TC_U8: buf_printf(b, "\t%s = %s\n", at1, x); return;
+    case TC_I8: buf_printf(b, "\t%s = byte(%s)\n", at1, x); return;
     case TC_BOOL:
-        out_fmt(b, "\tif %s {\n\t\t%s = 1\n\t} else {\n\t\t%s = 0\n\t}\n", x, at1, at1);
+        buf_printf(b, "\tif %s {\n\t\t%s = 1\n\t} else {\n\t\t%s = 0\n\t}\n", x, at1, at1);
         return;
     default: break;
     }
@@ -420,11 +334,11 @@ static void go_write_prim(go_ctx *c, tc_prim p, const char *at, const char *at1,
     unsigned bits = prim_size(p) * 8;
     if (p == TC_F32 || p == TC_F64) {
         c->use_math = true;
-        out_fmt(b, "\tbinary.LittleEndian.PutUint%u(%s, math.Float%ubits(%s))\n", bits, at, bits, x);
+        buf_printf(b, "\tbinary.LittleEndian.PutUint%u(%s, math.Float%ubits(%s))\n", bits, at, bits, x);
     } else if (prim_is_signed(p)) {
-        out_fmt(b, "\tbinary.LittleEndian.PutUint%u(%s, uint%u(%s))\n", bits, at, bits, x);
+        buf_printf(b, "\tbinary.LittleEndian.PutUint%u(%s, uint%u(%s))\n", bits, at, bits, x);
     } else {
-        out_fmt(b, "\tbinary.LittleEndian.PutUint%u(%s, %s)\n", bits, at, x);
+        buf_printf(b, "\tbinary.LittleEndian.PutUint%u(%s, %s)\n", bits, at, x);
     }
 }
 
@@ -438,7 +352,7 @@ static const char *go_compact(go_ctx *c, const char *span)
         while ((p = strstr(t, " : ")) != NULL)
             memmove(p, p + 1, strlen(p + 1) + 1), p[0] = ':', memmove(p + 1, p + 2, strlen(p + 2) + 1);
     }
-    return keep(c, t);
+    return names_keep(&c->names, t);
 }
 
 /* The Go type an element reads as. */
@@ -464,10 +378,10 @@ static void go_accessors(go_ctx *c, const char *view, const char *fname, const c
     switch (t->kind) {
     case TC_T_PRIM:
         buf_puts(b, doc);
-        out_fmt(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
-        out_fmt(b, "\treturn %s\n}\n\n", go_read_prim(c, t->prim, at, at1));
-        out_fmt(b, "// Set%s sets %s%s.\n", fname, fname, *idxp ? " element i" : "");
-        out_fmt(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
+        buf_printf(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
+        buf_printf(b, "\treturn %s\n}\n\n", go_read_prim(c, t->prim, at, at1));
+        buf_printf(b, "// Set%s sets %s%s.\n", fname, fname, *idxp ? " element i" : "");
+        buf_printf(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
         go_write_prim(c, t->prim, at, at1, "x");
         buf_puts(b, "}\n\n");
         return;
@@ -475,42 +389,25 @@ static void go_accessors(go_ctx *c, const char *view, const char *fname, const c
     case TC_T_FLAGS: {
         tc_prim p = t->en->underlying;
         buf_puts(b, doc);
-        out_fmt(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
-        out_fmt(b, "\treturn %s(%s)\n}\n\n", gt, go_read_prim(c, p, at, at1));
-        out_fmt(b, "// Set%s sets %s%s.\n", fname, fname, *idxp ? " element i" : "");
-        out_fmt(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
-        go_write_prim(c, p, at, at1, fmt_keep(c, "%s(x)", go_prim(p)));
+        buf_printf(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
+        buf_printf(b, "\treturn %s(%s)\n}\n\n", gt, go_read_prim(c, p, at, at1));
+        buf_printf(b, "// Set%s sets %s%s.\n", fname, fname, *idxp ? " element i" : "");
+        buf_printf(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
+        go_write_prim(c, p, at, at1, names_printf(&c->names, "%s(x)", go_prim(p)));
         buf_puts(b, "}\n\n");
         return;
     }
     case TC_T_STRUCT:
         buf_puts(b, doc);
-        out_fmt(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
-        out_fmt(b, "\treturn %s(%s)\n}\n\n", gt, span);
-        out_fmt(b, "// Set%s copies x over %s%s.\n", fname, fname, *idxp ? " element i" : "");
-        out_fmt(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
-        out_fmt(b, "\tcopy(%s, x)\n}\n\n", go_compact(c, span));
+        buf_printf(b, "func (v %s) %s(%s) %s {\n", view, fname, idxp, gt);
+        buf_printf(b, "\treturn %s(%s)\n}\n\n", gt, span);
+        buf_printf(b, "// Set%s copies x over %s%s.\n", fname, fname, *idxp ? " element i" : "");
+        buf_printf(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
+        buf_printf(b, "\tcopy(%s, x)\n}\n\n", go_compact(c, span));
         return;
     default:
         return;
     }
-}
-
-/* The field's type as the schema spells it: "f64", "char[8]", "common.Vec3[2]". */
-static const char *type_spelling(go_ctx *c, const tc_type *t)
-{
-    switch (t->kind) {
-    case TC_T_PRIM: return prim_name(t->prim);
-    case TC_T_CHARS: return fmt_keep(c, "char[%" PRIu64 "]", t->count);
-    case TC_T_PAD: return fmt_keep(c, "pad[%" PRIu64 "]", t->count);
-    case TC_T_ARRAY: return fmt_keep(c, "%s[%" PRIu64 "]", type_spelling(c, t->elem), t->count);
-    case TC_T_STRUCT:
-        return t->st->schema != c->s ? fmt_keep(c, "%s.%s", t->st->schema->name, t->st->name) : t->st->name;
-    case TC_T_ENUM:
-    case TC_T_FLAGS:
-        return t->en->schema != c->s ? fmt_keep(c, "%s.%s", t->en->schema->name, t->en->name) : t->en->name;
-    }
-    return "?";
 }
 
 /* "// Price returns price (f64 at byte 8)." then the field's own doc, if any. */
@@ -518,8 +415,8 @@ static const char *go_field_doc(go_ctx *c, const char *fname, const tc_field *f,
 {
     tc_buf t;
     memset(&t, 0, sizeof t);
-    out_fmt(&t, "// %s returns %s%s (%s at byte %" PRIu64 ").\n", fname, f->name, what,
-            type_spelling(c, &f->type), f->offset);
+    buf_printf(&t, "// %s returns %s%s (%s at byte %" PRIu64 ").\n", fname, f->name, what,
+            names_type_spelling(&c->names, &f->type, c->s), f->offset);
     if (f->doc) {
         buf_puts(&t, "//\n");
         go_doc(&t, f->doc);
@@ -529,7 +426,7 @@ static const char *go_field_doc(go_ctx *c, const char *fname, const tc_field *f,
         buf_free(&t);
         return "";
     }
-    return keep(c, t.data);
+    return names_keep(&c->names, t.data);
 }
 
 static void go_field(go_ctx *c, const char *view, const tc_field *f)
@@ -542,21 +439,21 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
     switch (f->type.kind) {
     case TC_T_CHARS:
         buf_puts(b, go_field_doc(c, fname, f, " up to its first NUL"));
-        out_fmt(b, "func (v %s) %s() string {\n", view, fname);
-        out_fmt(b, "\tb := v[%" PRIu64 ":%" PRIu64 "]\n", o, e);
+        buf_printf(b, "func (v %s) %s() string {\n", view, fname);
+        buf_printf(b, "\tb := v[%" PRIu64 ":%" PRIu64 "]\n", o, e);
         buf_puts(b, "\tfor n, ch := range b {\n\t\tif ch == 0 {\n\t\t\treturn string(b[:n])\n\t\t}\n\t}\n");
         buf_puts(b, "\treturn string(b)\n}\n\n");
-        out_fmt(b, "// %sBytes returns the %" PRIu64 " bytes of %s, in place.\n", fname, f->type.count, f->name);
-        out_fmt(b, "func (v %s) %sBytes() []byte {\n", view, fname);
-        out_fmt(b, "\treturn v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]\n}\n\n", o, e, e);
-        out_fmt(b, "// Set%s writes s NUL-padded; s longer than %" PRIu64 " bytes is an error and nothing is\n",
+        buf_printf(b, "// %sBytes returns the %" PRIu64 " bytes of %s, in place.\n", fname, f->type.count, f->name);
+        buf_printf(b, "func (v %s) %sBytes() []byte {\n", view, fname);
+        buf_printf(b, "\treturn v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]\n}\n\n", o, e, e);
+        buf_printf(b, "// Set%s writes s NUL-padded; s longer than %" PRIu64 " bytes is an error and nothing is\n",
                    fname, f->type.count);
         buf_puts(b, "// written.\n");
-        out_fmt(b, "func (v %s) Set%s(s string) error {\n", view, fname);
-        out_fmt(b, "\tif len(s) > %" PRIu64 " {\n", f->type.count);
-        out_fmt(b, "\t\treturn &TextError{Field: \"%s\", Cap: %" PRIu64 ", Len: len(s)}\n\t}\n", f->name,
+        buf_printf(b, "func (v %s) Set%s(s string) error {\n", view, fname);
+        buf_printf(b, "\tif len(s) > %" PRIu64 " {\n", f->type.count);
+        buf_printf(b, "\t\treturn &TextError{Field: \"%s\", Cap: %" PRIu64 ", Len: len(s)}\n\t}\n", f->name,
                    f->type.count);
-        out_fmt(b, "\tb := v[%" PRIu64 ":%" PRIu64 "]\n", o, e);
+        buf_printf(b, "\tb := v[%" PRIu64 ":%" PRIu64 "]\n", o, e);
         buf_puts(b, "\tclear(b[copy(b, s):])\n\treturn nil\n}\n\n");
         c->use_text_error = true;
         return;
@@ -564,23 +461,25 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
         const tc_type *t = f->type.elem;
         uint64_t es = t->size;
         /* capacity capped at the array's end, so index len(array) is out of range */
-        const char *base = fmt_keep(c, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
-        const char *at = es == 1 ? fmt_keep(c, "%s[i:]", base) : fmt_keep(c, "%s[%" PRIu64 "*i:]", base, es);
-        const char *at1 = fmt_keep(c, "%s[i]", base);
-        const char *span = es == 1 ? fmt_keep(c, "%s[i : i+1]", base)
-                                   : fmt_keep(c, "%s[%" PRIu64 "*i : %" PRIu64 "*i+%" PRIu64 "]", base, es, es, es);
+        const char *base = names_printf(&c->names, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
+        const char *at = es == 1 ? names_printf(&c->names, "%s[i:]", base)
+                                 : names_printf(&c->names, "%s[%" PRIu64 "*i:]", base, es);
+        const char *at1 = names_printf(&c->names, "%s[i]", base);
+        const char *span = es == 1 ? names_printf(&c->names, "%s[i : i+1]", base)
+                                   : names_printf(&c->names, "%s[%" PRIu64 "*i : %" PRIu64 "*i+%" PRIu64 "]",
+                                           base, es, es, es);
         const char *doc = go_field_doc(c, fname, f, " element i");
         go_accessors(c, view, fname, doc, t, "i int", "i", at, at1, span);
         if (t->kind == TC_T_PRIM && t->prim == TC_U8) {
-            out_fmt(b, "// %sBytes returns the %" PRIu64 " bytes of %s, in place.\n", fname, f->type.count, f->name);
-            out_fmt(b, "func (v %s) %sBytes() []byte {\n\treturn %s\n}\n\n", view, fname, base);
+            buf_printf(b, "// %sBytes returns the %" PRIu64 " bytes of %s, in place.\n", fname, f->type.count, f->name);
+            buf_printf(b, "func (v %s) %sBytes() []byte {\n\treturn %s\n}\n\n", view, fname, base);
         }
         return;
     }
     default: {
-        const char *at = fmt_keep(c, "v[%" PRIu64 ":]", o);
-        const char *at1 = fmt_keep(c, "v[%" PRIu64 "]", o);
-        const char *span = fmt_keep(c, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
+        const char *at = names_printf(&c->names, "v[%" PRIu64 ":]", o);
+        const char *at1 = names_printf(&c->names, "v[%" PRIu64 "]", o);
+        const char *span = names_printf(&c->names, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
         go_accessors(c, view, fname, go_field_doc(c, fname, f, ""), &f->type, "", "", at, at1, span);
         return;
     }
@@ -593,11 +492,11 @@ static void go_struct(go_ctx *c, const tc_struct *st)
     const char *name = pascal(c, st->name);
     c->use_size_error = true;
 
-    out_fmt(b, "// %sSize is the number of bytes in one %s.\n", name, name);
-    out_fmt(b, "const %sSize = %" PRIu64 "\n\n", name, st->size);
-    out_fmt(b, "// %sFingerprint is the layout fingerprint of %s: FNV-1a 64 of its canonical lock\n", name, name);
+    buf_printf(b, "// %sSize is the number of bytes in one %s.\n", name, name);
+    buf_printf(b, "const %sSize = %" PRIu64 "\n\n", name, st->size);
+    buf_printf(b, "// %sFingerprint is the layout fingerprint of %s: FNV-1a 64 of its canonical lock\n", name, name);
     buf_puts(b, "// text.\n");
-    out_fmt(b, "const %sFingerprint uint64 = 0x%016" PRIx64 "\n\n", name, st->fingerprint);
+    buf_printf(b, "const %sFingerprint uint64 = 0x%016" PRIx64 "\n\n", name, st->fingerprint);
     /* array lengths, for loops over the indexed accessors */
     bool any_array = false;
     for (size_t i = 0; i < st->nfields; i++)
@@ -614,35 +513,35 @@ static void go_struct(go_ctx *c, const tc_struct *st)
             const tc_field *f = &st->fields[i];
             if (f->type.kind != TC_T_ARRAY)
                 continue;
-            sp[n].name = fmt_keep(c, "%s%sLen", name, pascal(c, f->name));
+            sp[n].name = names_printf(&c->names, "%s%sLen", name, pascal(c, f->name));
             sp[n].type = "";
-            sp[n].value = fmt_keep(c, "%" PRIu64, f->type.count);
+            sp[n].value = names_printf(&c->names, "%" PRIu64, f->type.count);
             n++;
         }
-        out_fmt(b, "// Element counts of the array fields of %s.\n", name);
+        buf_printf(b, "// Element counts of the array fields of %s.\n", name);
         go_specs(b, sp, n);
         free(sp);
-        blank(b);
+        buf_blank(b);
     }
 
-    out_fmt(b, "// %s is a view over the %" PRIu64 " bytes of one %s: every getter and setter\n", name,
+    buf_printf(b, "// %s is a view over the %" PRIu64 " bytes of one %s: every getter and setter\n", name,
                st->size, st->name);
     buf_puts(b, "// reads or writes those bytes in place. Make one with New");
-    out_fmt(b, "%s, which checks the size.\n", name);
+    buf_printf(b, "%s, which checks the size.\n", name);
     if (st->doc) {
         buf_puts(b, "//\n");
         go_doc(b, st->doc);
     }
-    out_fmt(b, "type %s []byte\n\n", name);
-    out_fmt(b, "// New%s views the first %sSize bytes of b; a shorter b is an error.\n", name, name);
-    out_fmt(b, "func New%s(b []byte) (%s, error) {\n", name, name);
-    out_fmt(b, "\tif len(b) < %sSize {\n", name);
-    out_fmt(b, "\t\treturn nil, &SizeError{Type: \"%s\", Want: %sSize, Got: len(b)}\n", st->name, name);
+    buf_printf(b, "type %s []byte\n\n", name);
+    buf_printf(b, "// New%s views the first %sSize bytes of b; a shorter b is an error.\n", name, name);
+    buf_printf(b, "func New%s(b []byte) (%s, error) {\n", name, name);
+    buf_printf(b, "\tif len(b) < %sSize {\n", name);
+    buf_printf(b, "\t\treturn nil, &SizeError{Type: \"%s\", Want: %sSize, Got: len(b)}\n", st->name, name);
     buf_puts(b, "\t}\n");
-    out_fmt(b, "\treturn %s(b[:%sSize:%sSize]), nil\n", name, name, name);
+    buf_printf(b, "\treturn %s(b[:%sSize:%sSize]), nil\n", name, name, name);
     buf_puts(b, "}\n\n");
     buf_puts(b, "// Clear zeroes every byte of v, padding included.\n");
-    out_fmt(b, "func (v %s) Clear() {\n\tclear(v[:%sSize])\n}\n\n", name, name);
+    buf_printf(b, "func (v %s) Clear() {\n\tclear(v[:%sSize])\n}\n\n", name, name);
     for (size_t i = 0; i < st->nfields; i++)
         go_field(c, name, &st->fields[i]);
 }
@@ -675,15 +574,15 @@ static void go_consts(go_ctx *c)
         sp[i].doc = k->doc;
         sp[i].name = pascal(c, k->name);
         if (go_type_named(c, sp[i].name))
-            sp[i].name = fmt_keep(c, "%sConst", sp[i].name); /* TINY next to enum Tiny */
+            sp[i].name = names_printf(&c->names, "%sConst", sp[i].name); /* TINY next to enum Tiny */
         switch (k->kind) {
         case TC_C_INT:
             sp[i].type = go_prim(k->type);
-            sp[i].value = fmt_keep(c, "%" PRId64, k->i);
+            sp[i].value = names_printf(&c->names, "%" PRId64, k->i);
             break;
         case TC_C_UINT:
             sp[i].type = go_prim(k->type);
-            sp[i].value = fmt_keep(c, "%" PRIu64, k->u);
+            sp[i].value = names_printf(&c->names, "%" PRIu64, k->u);
             break;
         case TC_C_BOOL:
             sp[i].type = "bool";
@@ -696,12 +595,12 @@ static void go_consts(go_ctx *c)
                 /* not representable as a Go constant: documented in a comment instead */
                 sp[i].type = "";
                 sp[i].value = "0";
-                sp[i].doc = fmt_keep(c, "%s (NaN and infinities are not Go constants: see math.NaN/Inf)",
+                sp[i].doc = names_printf(&c->names, "%s (NaN and infinities are not Go constants: see math.NaN/Inf)",
                                      k->doc ? k->doc : k->name);
                 break;
             }
             float_text(lit, sizeof lit, k->f, k->type == TC_F32);
-            sp[i].value = keep(c, strdup(lit));
+            sp[i].value = names_keep(&c->names, strdup(lit));
             break;
         }
         case TC_C_STRING:
@@ -712,7 +611,7 @@ static void go_consts(go_ctx *c)
     }
     /* untyped and typed specs never share a run: separate them by giving the
      * first spec after a change of shape an (empty) doc line break */
-    out_fmt(b, "// Constants of schema %s.\n", s->name);
+    buf_printf(b, "// Constants of schema %s.\n", s->name);
     buf_puts(b, "const (\n");
     size_t i = 0;
     while (i < s->nconsts) {
@@ -727,7 +626,7 @@ static void go_consts(go_ctx *c)
                 wt = strlen(sp[k].type);
         }
         if (i > 0 && !sp[i].doc)
-            blank(b); /* a blank line ends the alignment run, as a comment does */
+            buf_blank(b); /* a blank line ends the alignment run, as a comment does */
         if (sp[i].doc) {
             b->indent = 1;
             go_doc(b, sp[i].doc);
@@ -735,9 +634,9 @@ static void go_consts(go_ctx *c)
         }
         for (size_t k = i; k < j; k++) {
             if (wt)
-                out_fmt(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
+                buf_printf(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
             else
-                out_fmt(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
+                buf_printf(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
         }
         i = j;
     }
@@ -757,20 +656,20 @@ static void go_messages(go_ctx *c)
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
         sp[i].doc = m->doc;
-        sp[i].name = fmt_keep(c, "Msg%s", pascal(c, m->name));
+        sp[i].name = names_printf(&c->names, "Msg%s", pascal(c, m->name));
         sp[i].type = "uint32";
-        sp[i].value = fmt_keep(c, "%" PRIu32, m->id);
+        sp[i].value = names_printf(&c->names, "%" PRIu32, m->id);
     }
-    out_fmt(b, "// Type ids of the messages of schema %s.\n", s->name);
+    buf_printf(b, "// Type ids of the messages of schema %s.\n", s->name);
     go_specs(b, sp, s->nmessages);
     free(sp);
-    blank(b);
+    buf_blank(b);
 
     c->use_size_error = true;
     buf_puts(b, "// Decode checks b against the payload of message typeID and returns its view:\n");
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        out_fmt(b, "// %s for Msg%s%s\n", m->payload ? go_qual(c, m->payload->schema, m->payload->name) : "nil",
+        buf_printf(b, "// %s for Msg%s%s\n", m->payload ? go_qual(c, m->payload->schema, m->payload->name) : "nil",
                    pascal(c, m->name), i + 1 < s->nmessages ? "," : ".");
     }
     buf_puts(b, "// An unknown type id or a short payload is an error.\n");
@@ -778,16 +677,16 @@ static void go_messages(go_ctx *c)
     buf_puts(b, "\tswitch typeID {\n");
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        out_fmt(b, "\tcase Msg%s:\n", pascal(c, m->name));
+        buf_printf(b, "\tcase Msg%s:\n", pascal(c, m->name));
         if (!m->payload) {
             buf_puts(b, "\t\treturn nil, nil\n");
             continue;
         }
         const char *t = go_qual(c, m->payload->schema, m->payload->name);
-        const char *ctor = m->payload->schema != s ? fmt_keep(c, "%s.New%s", m->payload->schema->name,
+        const char *ctor = m->payload->schema != s ? names_printf(&c->names, "%s.New%s", m->payload->schema->name,
                                                               pascal(c, m->payload->name))
-                                                   : fmt_keep(c, "New%s", t);
-        out_fmt(b, "\t\tv, err := %s(b)\n", ctor);
+                                                   : names_printf(&c->names, "New%s", t);
+        buf_printf(b, "\t\tv, err := %s(b)\n", ctor);
         buf_puts(b, "\t\tif err != nil {\n\t\t\treturn nil, err\n\t\t}\n\t\treturn v, nil\n");
     }
     buf_puts(b, "\t}\n");
@@ -800,12 +699,12 @@ static void go_messages(go_ctx *c)
     buf_puts(b, "\tswitch typeID {\n");
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        out_fmt(b, "\tcase Msg%s:\n", pascal(c, m->name));
+        buf_printf(b, "\tcase Msg%s:\n", pascal(c, m->name));
         if (m->payload)
-            out_fmt(b, "\t\treturn %s, true\n",
-                       m->payload->schema != s ? fmt_keep(c, "%s.%sSize", m->payload->schema->name,
+            buf_printf(b, "\t\treturn %s, true\n",
+                       m->payload->schema != s ? names_printf(&c->names, "%s.%sSize", m->payload->schema->name,
                                                           pascal(c, m->payload->name))
-                                               : fmt_keep(c, "%sSize", pascal(c, m->payload->name)));
+                                               : names_printf(&c->names, "%sSize", pascal(c, m->payload->name)));
         else
             buf_puts(b, "\t\treturn 0, true\n");
     }
@@ -816,15 +715,15 @@ static void go_messages(go_ctx *c)
     buf_puts(b, "\tswitch typeID {\n");
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        out_fmt(b, "\tcase Msg%s:\n\t\treturn %s\n", pascal(c, m->name), go_string_literal(c, m->name));
+        buf_printf(b, "\tcase Msg%s:\n\t\treturn %s\n", pascal(c, m->name), go_string_literal(c, m->name));
     }
     buf_puts(b, "\t}\n\treturn \"\"\n}\n\n");
 
     c->use_strconv = true;
-    out_fmt(b, "// UnknownTypeError reports a type id that no message of schema %s has.\n", s->name);
+    buf_printf(b, "// UnknownTypeError reports a type id that no message of schema %s has.\n", s->name);
     buf_puts(b, "type UnknownTypeError struct {\n\tTypeID uint32\n}\n\n");
     buf_puts(b, "func (e *UnknownTypeError) Error() string {\n");
-    out_fmt(b, "\treturn \"%s: unknown type id \" + strconv.FormatUint(uint64(e.TypeID), 10)\n", s->name);
+    buf_printf(b, "\treturn \"%s: unknown type id \" + strconv.FormatUint(uint64(e.TypeID), 10)\n", s->name);
     buf_puts(b, "}\n\n");
 }
 
@@ -840,7 +739,7 @@ static void go_errors(go_ctx *c)
         buf_puts(b, "\tGot  int    // bytes it was given\n");
         buf_puts(b, "}\n\n");
         buf_puts(b, "func (e *SizeError) Error() string {\n");
-        out_fmt(b, "\treturn \"%s: \" + e.Type + \" needs \" + strconv.Itoa(e.Want) + \" bytes, got \" + "
+        buf_printf(b, "\treturn \"%s: \" + e.Type + \" needs \" + strconv.Itoa(e.Want) + \" bytes, got \" + "
                       "strconv.Itoa(e.Got)\n",
                    c->s->name);
         buf_puts(b, "}\n\n");
@@ -854,7 +753,7 @@ static void go_errors(go_ctx *c)
         buf_puts(b, "\tLen   int    // bytes of the text\n");
         buf_puts(b, "}\n\n");
         buf_puts(b, "func (e *TextError) Error() string {\n");
-        out_fmt(b, "\treturn \"%s: \" + e.Field + \" holds \" + strconv.Itoa(e.Cap) + \" bytes, text has \" + "
+        buf_printf(b, "\treturn \"%s: \" + e.Field + \" holds \" + strconv.Itoa(e.Cap) + \" bytes, text has \" + "
                       "strconv.Itoa(e.Len)\n",
                    c->s->name);
         buf_puts(b, "}\n\n");
@@ -889,17 +788,17 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
     body.indent_unit = "\t";
     c.b = &body;
 
-    out_fmt(&body, "// SchemaFingerprint is the fingerprint of schema %s: bind a bus to it so that only\n",
+    buf_printf(&body, "// SchemaFingerprint is the fingerprint of schema %s: bind a bus to it so that only\n",
                s->name);
     buf_puts(&body, "// peers built from the same messages can connect.\n");
-    out_fmt(&body, "const SchemaFingerprint uint64 = 0x%016" PRIx64 "\n\n", s->fingerprint);
+    buf_printf(&body, "const SchemaFingerprint uint64 = 0x%016" PRIx64 "\n\n", s->fingerprint);
     if (s->nmessages)
         go_messages(&c);
     if (s->nreserved) {
         buf_puts(&body, "// ReservedTypeIDs are retired type ids (inclusive ranges): never reuse them.\n");
         buf_puts(&body, "var ReservedTypeIDs = [][2]uint32{");
         for (size_t i = 0; i < s->nreserved; i++)
-            out_fmt(&body, "%s{%" PRIu32 ", %" PRIu32 "}", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
+            buf_printf(&body, "%s{%" PRIu32 ", %" PRIu32 "}", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
         buf_puts(&body, "}\n\n");
     }
     if (s->nconsts)
@@ -925,15 +824,15 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
     }
     b->indent_unit = "\t";
     buf_puts(b, "// Code generated by tachc. DO NOT EDIT.\n");
-    out_fmt(b, "// Source: %s (tachc %s).\n\n", path_for_banner(s->path), TACHC_VERSION);
-    out_fmt(b, "// Package %s holds views over the messages of schema %s: read and write every\n", s->name,
+    buf_printf(b, "// Source: %s (tachc %s).\n\n", path_for_banner(s->path), TACHC_VERSION);
+    buf_printf(b, "// Package %s holds views over the messages of schema %s: read and write every\n", s->name,
                s->name);
     buf_puts(b, "// field of a payload in place, with no copy.\n");
     if (s->doc) {
         buf_puts(b, "//\n");
         go_doc(b, s->doc);
     }
-    out_fmt(b, "package %s\n\n", s->name);
+    buf_printf(b, "package %s\n\n", s->name);
 
     /* imports: standard library first, then the other schemas; sorted */
     if (c.nrefs > 1)
@@ -941,7 +840,7 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
     size_t nstd = (size_t)c.use_binary + (size_t)c.use_math + (size_t)c.use_strconv;
     size_t nimp = nstd + c.nrefs;
     if (nimp == 1 && nstd == 1) {
-        out_fmt(b, "import \"%s\"\n\n",
+        buf_printf(b, "import \"%s\"\n\n",
                    c.use_binary ? "encoding/binary" : c.use_math ? "math" : "strconv");
     } else if (nimp > 0) {
         buf_puts(b, "import (\n");
@@ -954,20 +853,18 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
         if (nstd && c.nrefs)
             buf_puts(b, "\n");
         for (size_t i = 0; i < c.nrefs; i++)
-            out_fmt(b, "\t\"%s/%s\"\n", tachc_go_module, c.refs[i]->name);
+            buf_printf(b, "\t\"%s/%s\"\n", tachc_go_module, c.refs[i]->name);
         buf_puts(b, ")\n\n");
     }
     buf_put(b, body.data ? body.data : "", body.len);
     while (b->len >= 2 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == '\n')
         b->data[--b->len] = '\0';
-    if (b->oom || body.oom || c.oom)
+    if (b->oom || body.oom || c.oom || c.names.oom)
         rc = -1;
 done:
     buf_free(&body);
     free(c.refs);
-    for (size_t i = 0; i < c.npool; i++)
-        free(c.pool[i]);
-    free(c.pool);
+    names_free(&c.names);
     return rc;
 }
 

@@ -21,56 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every name made while emitting one program; freed together at the end. */
-typedef struct py_names {
-    char **items;
-    size_t n, cap;
-    int oom;
-} py_names;
-
-static const char *keep(py_names *ns, char *s)
-{
-    if (!s) {
-        ns->oom = 1;
-        return "";
-    }
-    if (ns->n == ns->cap) {
-        size_t cap = ns->cap ? ns->cap * 2 : 64;
-        char **items = realloc(ns->items, cap * sizeof *items);
-        if (!items) {
-            free(s);
-            ns->oom = 1;
-            return "";
-        }
-        ns->items = items;
-        ns->cap = cap;
-    }
-    ns->items[ns->n++] = s;
-    return s;
-}
-
-static void names_free(py_names *ns)
-{
-    for (size_t i = 0; i < ns->n; i++)
-        free(ns->items[i]);
-    free(ns->items);
-}
-
-static const char *upper(py_names *ns, const char *s) { return keep(ns, name_upper(s)); }
-
-/* A line without format arguments, at the buffer's indentation (no printf:
- * most generated lines are fixed text, and tachc must stay fast on huge schemas). */
-static void text_line(tc_buf *b, const char *s)
-{
-    const char *unit = b->indent_unit ? b->indent_unit : "    ";
-    for (int i = 0; i < b->indent; i++)
-        buf_puts(b, unit);
-    buf_puts(b, s);
-    buf_put(b, "\n", 1);
-}
-
-/* An empty line (buf_line with "" trips -Wformat-zero-length). */
-static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
+static const char *upper(tc_names *ns, const char *s) { return names_keep(ns, name_upper(s)); }
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -91,7 +42,7 @@ static const char *const class_members[] = {
 
 /* The Python attribute name of a field: snake_case, with "_" appended when it
  * would hit a keyword or a member of the generated class. */
-static const char *field_attr(py_names *ns, const char *name)
+static const char *field_attr(tc_names *ns, const char *name)
 {
     char *s = name_snake(name);
     if (!s) {
@@ -110,11 +61,11 @@ static const char *field_attr(py_names *ns, const char *name)
         t[n + 1] = '\0';
         s = t;
     }
-    return keep(ns, s);
+    return names_keep(ns, s);
 }
 
 /* A member name of an enum class: UPPER_CASE (never a keyword). */
-static const char *member_name(py_names *ns, const char *name) { return upper(ns, name); }
+static const char *member_name(tc_names *ns, const char *name) { return upper(ns, name); }
 
 /* The struct module code of a primitive. */
 static char prim_code(tc_prim p)
@@ -185,23 +136,6 @@ static const char *prim_pytype(tc_prim p)
     return "int";
 }
 
-/* The schema spelling of a type, for docstrings: "f32[256]", "MediaHeader". */
-static void type_text(tc_buf *b, const tc_type *t)
-{
-    switch (t->kind) {
-    case TC_T_PRIM: buf_puts(b, prim_name(t->prim)); break;
-    case TC_T_CHARS: buf_printf(b, "char[%" PRIu64 "]", t->count); break;
-    case TC_T_ARRAY:
-        type_text(b, t->elem);
-        buf_printf(b, "[%" PRIu64 "]", t->count);
-        break;
-    case TC_T_STRUCT: buf_puts(b, t->st->name); break;
-    case TC_T_ENUM:
-    case TC_T_FLAGS: buf_puts(b, t->en->name); break;
-    case TC_T_PAD: buf_printf(b, "pad[%" PRIu64 "]", t->count); break;
-    }
-}
-
 /* A Python string literal in double quotes. */
 static void py_str(tc_buf *b, const char *s)
 {
@@ -239,57 +173,6 @@ static void py_float(tc_buf *b, double v)
     buf_printf(b, "%s%s", tmp, strpbrk(tmp, ".en") ? "" : ".0");
 }
 
-/* Returns doc without the indentation its lines share and without trailing
- * blanks, with backslashes and triple quotes escaped for a docstring; malloc'd
- * (NULL when doc is NULL or on OOM). */
-static char *doc_clean(const char *doc)
-{
-    if (!doc)
-        return NULL;
-    size_t common = (size_t)-1;
-    for (const char *p = doc; *p;) {
-        size_t ind = 0;
-        while (p[ind] == ' ' || p[ind] == '\t')
-            ind++;
-        if (p[ind] != '\n' && p[ind] != '\0' && ind < common)
-            common = ind;
-        const char *nl = strchr(p, '\n');
-        if (!nl)
-            break;
-        p = nl + 1;
-    }
-    if (common == (size_t)-1)
-        common = 0;
-    size_t n = strlen(doc);
-    char *out = malloc(n * 2 + 2);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (const char *p = doc; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        size_t skip = 0;
-        while (skip < common && skip < len && (p[skip] == ' ' || p[skip] == '\t'))
-            skip++;
-        size_t end = len;
-        while (end > skip && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
-            end--;
-        for (size_t i = skip; i < end; i++) {
-            if (p[i] == '\\' || (p[i] == '"' && i + 2 < end && p[i + 1] == '"' && p[i + 2] == '"'))
-                out[o++] = '\\';
-            out[o++] = p[i];
-        }
-        if (!nl)
-            break;
-        out[o++] = '\n';
-        p = nl + 1;
-    }
-    while (o > 0 && out[o - 1] == '\n')
-        o--;
-    out[o] = '\0';
-    return out;
-}
-
 /* Writes each line of text at the buffer's indentation; empty lines stay empty. */
 static void indented_lines(tc_buf *b, const char *text)
 {
@@ -297,7 +180,7 @@ static void indented_lines(tc_buf *b, const char *text)
         const char *nl = strchr(text, '\n');
         int len = nl ? (int)(nl - text) : (int)strlen(text);
         if (len == 0)
-            blank(b);
+            buf_blank(b);
         else
             buf_line(b, "%.*s", len, text);
         if (!nl)
@@ -311,7 +194,7 @@ static void indented_lines(tc_buf *b, const char *text)
  * of their own. */
 static void py_docstring(tc_buf *b, const char *doc, const char *note)
 {
-    char *text = doc_clean(doc);
+    char *text = doc_clean(doc, DOC_PY_DOCSTRING);
     if (doc && !text) {
         b->oom = 1;
         return;
@@ -342,7 +225,7 @@ static void py_docstring(tc_buf *b, const char *doc, const char *note)
     } else {
         buf_line(b, "\"\"\"%.*s", (int)(nl - all.data), all.data);
         indented_lines(b, nl + 1);
-        text_line(b, "\"\"\"");
+        buf_text_line(b, "\"\"\"");
     }
     buf_free(&all);
 }
@@ -350,7 +233,7 @@ static void py_docstring(tc_buf *b, const char *doc, const char *note)
 /* `#: doc` comment lines (Sphinx's attribute comments). */
 static void py_comment_doc(tc_buf *b, const char *doc)
 {
-    char *text = doc_clean(doc);
+    char *text = doc_clean(doc, DOC_PY_DOCSTRING);
     if (doc && !text) {
         b->oom = 1;
         return;
@@ -445,7 +328,7 @@ static void py_seq(tc_buf *b, const char *head, const tc_buf *items, const char 
 
 typedef struct py_ctx {
     tc_buf *b;
-    py_names *ns;
+    tc_names *ns;
     const tc_schema *sc;
     /* struct formats for char[N] and arrays that the module needs, e.g. "_CHARS8" */
     char **fmts;
@@ -491,9 +374,7 @@ static const char *qualified(py_ctx *c, const tc_schema *owner, const char *name
 {
     if (owner == c->sc || !owner)
         return name;
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s.%s", owner->name, name);
-    return keep(c->ns, strdup(tmp));
+    return names_printf(c->ns, "%s.%s", owner->name, name);
 }
 
 /* Appends the struct-module codes of a type (no byte-order prefix). */
@@ -577,21 +458,16 @@ static void compact_codes(tc_buf *f)
 /* "self._off + 8", or "self._off" at offset 0. */
 static const char *at(py_ctx *c, uint64_t offset)
 {
-    char tmp[64];
     if (offset == 0)
-        snprintf(tmp, sizeof tmp, "self._off");
-    else
-        snprintf(tmp, sizeof tmp, "self._off + %" PRIu64, offset);
-    return keep(c->ns, strdup(tmp));
+        return "self._off";
+    return names_printf(c->ns, "self._off + %" PRIu64, offset);
 }
 
 /* The Python type of a scalar field or element, for hints. */
 static const char *scalar_hint(py_ctx *c, const tc_type *t)
 {
     if (t->kind == TC_T_ENUM || t->kind == TC_T_FLAGS) {
-        char tmp[1024];
-        snprintf(tmp, sizeof tmp, "%s | int", qualified(c, t->en->schema, t->en->name));
-        return keep(c->ns, strdup(tmp));
+        return names_printf(c->ns, "%s | int", qualified(c, t->en->schema, t->en->name));
     }
     return prim_pytype(t->prim);
 }
@@ -606,7 +482,7 @@ static void emit_property(py_ctx *c, const tc_struct *st, const tc_field *f)
     snprintf(what, sizeof what, "%s.%s", st->name, f->name);
 
     tc_buf note = {0};
-    type_text(&note, t);
+    type_spelling(&note, t, NULL);
     buf_printf(&note, " at byte %" PRIu64 ".", f->offset);
     if (note.oom)
         b->oom = 1;
@@ -624,8 +500,8 @@ static void emit_property(py_ctx *c, const tc_struct *st, const tc_field *f)
     case TC_T_PAD: break;
     }
 
-    blank(b);
-    text_line(b, "@property");
+    buf_blank(b);
+    buf_text_line(b, "@property");
     buf_line(b, "def %s(self) -> %s:", attr, hint);
     b->indent++;
     py_docstring(b, f->doc, note.data ? note.data : "");
@@ -673,7 +549,7 @@ static void emit_property(py_ctx *c, const tc_struct *st, const tc_field *f)
     /* setters: an array of structs is written element by element */
     if (t->kind == TC_T_ARRAY && t->elem->kind == TC_T_STRUCT)
         return;
-    blank(b);
+    buf_blank(b);
     buf_line(b, "@%s.setter", attr);
     switch (t->kind) {
     case TC_T_PRIM:
@@ -767,14 +643,14 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
     buf_puts(&fmt, "<");
     struct_codes_of(&fmt, st);
     compact_codes(&fmt);
-    blank(b);
-    blank(b);
+    buf_blank(b);
+    buf_blank(b);
     buf_line(b, "_%s = struct.Struct(\"%s\")", sup, fmt.data ? fmt.data : "<");
     if (fmt.oom)
         b->oom = 1;
     buf_free(&fmt);
-    blank(b);
-    blank(b);
+    buf_blank(b);
+    buf_blank(b);
     buf_line(b, "class %s:", st->name);
     b->indent++;
     char note[256];
@@ -783,12 +659,12 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
              "read and write the fields in place.",
              st->size);
     py_docstring(b, st->doc, note);
-    blank(b);
-    text_line(b, "__slots__ = (\"_buf\", \"_off\")");
-    blank(b);
+    buf_blank(b);
+    buf_text_line(b, "__slots__ = (\"_buf\", \"_off\")");
+    buf_blank(b);
     buf_line(b, "SIZE: ClassVar[int] = %" PRIu64, st->size);
     buf_line(b, "FINGERPRINT: ClassVar[int] = 0x%016" PRIX64, st->fingerprint);
-    text_line(b, "#: The whole record, little-endian, padding as zero bytes.");
+    buf_text_line(b, "#: The whole record, little-endian, padding as zero bytes.");
     buf_line(b, "STRUCT: ClassVar[struct.Struct] = _%s", sup);
     tc_buf names = {0}, offsets = {0}, formats = {0}, offsets_only = {0};
     size_t nreal = 0;
@@ -820,47 +696,47 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
     buf_free(&say);
     buf_free(&args);
     buf_line(b, "pack_into = staticmethod(_%s.pack_into)", sup);
-    text_line(b, "#: unpack_from(buf, offset=0) -> every field's raw value, in STRUCT order.");
+    buf_text_line(b, "#: unpack_from(buf, offset=0) -> every field's raw value, in STRUCT order.");
     buf_line(b, "unpack_from = staticmethod(_%s.unpack_from)", sup);
-    text_line(b, "_dtype: ClassVar[Any] = None");
+    buf_text_line(b, "_dtype: ClassVar[Any] = None");
 
-    blank(b);
-    text_line(b, "def __init__(self, buf: Buffer, offset: int = 0) -> None:");
+    buf_blank(b);
+    buf_text_line(b, "def __init__(self, buf: Buffer, offset: int = 0) -> None:");
     buf_line(b, "    _check(buf, offset, %" PRIu64 ", \"%s\")", st->size, st->name);
-    text_line(b, "    self._buf = buf");
-    text_line(b, "    self._off = offset");
-    blank(b);
-    text_line(b, "@classmethod");
+    buf_text_line(b, "    self._buf = buf");
+    buf_text_line(b, "    self._off = offset");
+    buf_blank(b);
+    buf_text_line(b, "@classmethod");
     buf_line(b, "def new(cls) -> %s:", st->name);
-    text_line(b, "    \"\"\"A view over a new zeroed bytearray of SIZE bytes.\"\"\"");
+    buf_text_line(b, "    \"\"\"A view over a new zeroed bytearray of SIZE bytes.\"\"\"");
     buf_line(b, "    return cls(bytearray(%" PRIu64 "))", st->size);
-    blank(b);
-    text_line(b, "@property");
-    text_line(b, "def buffer(self) -> Buffer:");
-    text_line(b, "    \"\"\"The buffer this view reads and writes.\"\"\"");
-    text_line(b, "    return self._buf");
-    blank(b);
-    text_line(b, "@property");
-    text_line(b, "def offset(self) -> int:");
-    text_line(b, "    \"\"\"Where the record starts in the buffer.\"\"\"");
-    text_line(b, "    return self._off");
-    blank(b);
-    text_line(b, "def to_bytes(self) -> bytes:");
-    text_line(b, "    \"\"\"A copy of the record's SIZE bytes.\"\"\"");
-    text_line(b, "    with memoryview(self._buf) as view:");
+    buf_blank(b);
+    buf_text_line(b, "@property");
+    buf_text_line(b, "def buffer(self) -> Buffer:");
+    buf_text_line(b, "    \"\"\"The buffer this view reads and writes.\"\"\"");
+    buf_text_line(b, "    return self._buf");
+    buf_blank(b);
+    buf_text_line(b, "@property");
+    buf_text_line(b, "def offset(self) -> int:");
+    buf_text_line(b, "    \"\"\"Where the record starts in the buffer.\"\"\"");
+    buf_text_line(b, "    return self._off");
+    buf_blank(b);
+    buf_text_line(b, "def to_bytes(self) -> bytes:");
+    buf_text_line(b, "    \"\"\"A copy of the record's SIZE bytes.\"\"\"");
+    buf_text_line(b, "    with memoryview(self._buf) as view:");
     buf_line(b, "        return bytes(view.cast(\"B\")[self._off:self._off + %" PRIu64 "])", st->size);
 
     for (size_t i = 0; i < st->nfields; i++)
         if (st->fields[i].type.kind != TC_T_PAD)
             emit_property(c, st, &st->fields[i]);
 
-    blank(b);
-    text_line(b, "def to_dict(self) -> dict[str, Any]:");
-    text_line(b, "    \"\"\"Every field as plain values (arrays as lists, structs as dicts).\"\"\"");
+    buf_blank(b);
+    buf_text_line(b, "def to_dict(self) -> dict[str, Any]:");
+    buf_text_line(b, "    \"\"\"Every field as plain values (arrays as lists, structs as dicts).\"\"\"");
     if (nreal == 0) {
-        text_line(b, "    return {}");
+        buf_text_line(b, "    return {}");
     } else {
-        text_line(b, "    return {");
+        buf_text_line(b, "    return {");
         for (size_t i = 0; i < st->nfields; i++) {
             const tc_field *f = &st->fields[i];
             const tc_type *t = &f->type;
@@ -877,20 +753,20 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
             default: buf_line(b, "        \"%s\": self.%s,", f->name, attr); break;
             }
         }
-        text_line(b, "    }");
+        buf_text_line(b, "    }");
     }
-    blank(b);
-    text_line(b, "def __repr__(self) -> str:");
+    buf_blank(b);
+    buf_text_line(b, "def __repr__(self) -> str:");
     buf_line(b, "    return f\"%s({self.to_dict()!r})\"", st->name);
 
-    blank(b);
-    text_line(b, "@classmethod");
-    text_line(b, "def numpy_dtype(cls) -> Any:");
-    text_line(b, "    \"\"\"The NumPy dtype of one record: explicit offsets, itemsize SIZE.\"\"\"");
-    text_line(b, "    if cls._dtype is None:");
-    text_line(b, "        if _np is None:");
+    buf_blank(b);
+    buf_text_line(b, "@classmethod");
+    buf_text_line(b, "def numpy_dtype(cls) -> Any:");
+    buf_text_line(b, "    \"\"\"The NumPy dtype of one record: explicit offsets, itemsize SIZE.\"\"\"");
+    buf_text_line(b, "    if cls._dtype is None:");
+    buf_text_line(b, "        if _np is None:");
     buf_line(b, "            raise ImportError(\"%s.numpy_dtype() needs NumPy\")", st->name);
-    text_line(b, "        cls._dtype = _np.dtype({");
+    buf_text_line(b, "        cls._dtype = _np.dtype({");
     b->indent += 3;
     py_seq(b, "\"names\": [", &names, "],", 0);
     py_seq(b, "\"formats\": [", &formats, "],", 0);
@@ -901,30 +777,30 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
     buf_free(&formats);
     buf_free(&offsets_only);
     buf_line(b, "            \"itemsize\": %" PRIu64 ",", st->size);
-    text_line(b, "        })");
-    text_line(b, "    return cls._dtype");
-    blank(b);
-    text_line(b, "@classmethod");
-    text_line(b, "def array(cls, buf: Buffer, count: int = -1, offset: int = 0) -> Any:");
-    text_line(b, "    \"\"\"`count` records (-1: all that fit) at `offset` in `buf` as a NumPy");
-    text_line(b, "    structured array over the buffer itself, without a copy.");
-    text_line(b, "    \"\"\"");
-    text_line(b, "    return _np_frombuffer(buf, cls.numpy_dtype(), count, offset)");
+    buf_text_line(b, "        })");
+    buf_text_line(b, "    return cls._dtype");
+    buf_blank(b);
+    buf_text_line(b, "@classmethod");
+    buf_text_line(b, "def array(cls, buf: Buffer, count: int = -1, offset: int = 0) -> Any:");
+    buf_text_line(b, "    \"\"\"`count` records (-1: all that fit) at `offset` in `buf` as a NumPy");
+    buf_text_line(b, "    structured array over the buffer itself, without a copy.");
+    buf_text_line(b, "    \"\"\"");
+    buf_text_line(b, "    return _np_frombuffer(buf, cls.numpy_dtype(), count, offset)");
     b->indent--;
 }
 
 static void emit_enum(py_ctx *c, const tc_enum *en)
 {
     tc_buf *b = c->b;
-    blank(b);
-    blank(b);
+    buf_blank(b);
+    buf_blank(b);
     buf_line(b, "class %s(enum.%s):", en->name, en->is_flags ? "IntFlag" : "IntEnum");
     b->indent++;
     char note[128];
     snprintf(note, sizeof note, "Stored as %s.", prim_name(en->underlying));
     py_docstring(b, en->doc, note);
     if (en->nvalues)
-        blank(b);
+        buf_blank(b);
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
         py_comment_doc(b, v->doc);
@@ -1117,31 +993,31 @@ static const char *const helpers_text =
 static void emit_messages(py_ctx *c, const tc_schema *sc)
 {
     tc_buf *b = c->b;
-    blank(b);
-    blank(b);
+    buf_blank(b);
+    buf_blank(b);
     buf_line(b, "#: The fingerprint a bus carrying schema %s is bound to.", sc->name);
     buf_line(b, "FINGERPRINT: Final = 0x%016" PRIX64, sc->fingerprint);
-    blank(b);
+    buf_blank(b);
     for (size_t i = 0; i < sc->nmessages; i++) {
         const tc_message *m = &sc->messages[i];
         py_comment_doc(b, m->doc);
         buf_line(b, "MSG_%s: Final = %" PRIu32, upper(c->ns, m->name), m->id);
     }
     if (sc->nmessages)
-        blank(b);
-    text_line(b, "#: type id -> (message name, payload class, or None for an empty payload)");
+        buf_blank(b);
+    buf_text_line(b, "#: type id -> (message name, payload class, or None for an empty payload)");
     if (sc->nmessages == 0) {
-        text_line(b, "MESSAGES: dict[int, tuple[str, Any | None]] = {}");
+        buf_text_line(b, "MESSAGES: dict[int, tuple[str, Any | None]] = {}");
     } else {
-        text_line(b, "MESSAGES: dict[int, tuple[str, Any | None]] = {");
+        buf_text_line(b, "MESSAGES: dict[int, tuple[str, Any | None]] = {");
         for (size_t i = 0; i < sc->nmessages; i++) {
             const tc_message *m = &sc->messages[i];
             buf_line(b, "    MSG_%s: (\"%s\", %s),", upper(c->ns, m->name), m->name,
                      m->payload ? qualified(c, m->payload->schema, m->payload->name) : "None");
         }
-        text_line(b, "}");
+        buf_text_line(b, "}");
     }
-    text_line(b, "#: Retired type ids, as inclusive (first, last) ranges.");
+    buf_text_line(b, "#: Retired type ids, as inclusive (first, last) ranges.");
     tc_buf ranges = {0};
     for (size_t i = 0; i < sc->nreserved; i++)
         buf_printf(&ranges, "(%" PRIu32 ", %" PRIu32 ")\n", sc->reserved[i].lo, sc->reserved[i].hi);
@@ -1149,33 +1025,33 @@ static void emit_messages(py_ctx *c, const tc_schema *sc)
         b->oom = 1;
     py_seq(b, "RESERVED: tuple[tuple[int, int], ...] = (", &ranges, ")", 1);
     buf_free(&ranges);
-    blank(b);
-    blank(b);
-    text_line(b, "def payload_size(type_id: int) -> int:");
-    text_line(b, "    \"\"\"The payload size of type_id (0: empty), or -1 for an unknown id.\"\"\"");
-    text_line(b, "    entry = MESSAGES.get(type_id)");
-    text_line(b, "    if entry is None:");
-    text_line(b, "        return -1");
-    text_line(b, "    return 0 if entry[1] is None else entry[1].SIZE");
-    blank(b);
-    blank(b);
-    text_line(b, "def message_name(type_id: int) -> str | None:");
-    text_line(b, "    \"\"\"The message name of type_id, or None for an unknown id.\"\"\"");
-    text_line(b, "    entry = MESSAGES.get(type_id)");
-    text_line(b, "    return None if entry is None else entry[0]");
-    blank(b);
-    blank(b);
-    text_line(b, "def decode(type_id: int, buf: Buffer, offset: int = 0) -> Any:");
-    text_line(b, "    \"\"\"The typed view of a received payload, or None for an empty payload.");
-    blank(b);
-    text_line(b, "    Raises ValueError for a type id this schema does not define and for a");
-    text_line(b, "    payload shorter than its type.");
-    text_line(b, "    \"\"\"");
-    text_line(b, "    entry = MESSAGES.get(type_id)");
-    text_line(b, "    if entry is None:");
+    buf_blank(b);
+    buf_blank(b);
+    buf_text_line(b, "def payload_size(type_id: int) -> int:");
+    buf_text_line(b, "    \"\"\"The payload size of type_id (0: empty), or -1 for an unknown id.\"\"\"");
+    buf_text_line(b, "    entry = MESSAGES.get(type_id)");
+    buf_text_line(b, "    if entry is None:");
+    buf_text_line(b, "        return -1");
+    buf_text_line(b, "    return 0 if entry[1] is None else entry[1].SIZE");
+    buf_blank(b);
+    buf_blank(b);
+    buf_text_line(b, "def message_name(type_id: int) -> str | None:");
+    buf_text_line(b, "    \"\"\"The message name of type_id, or None for an unknown id.\"\"\"");
+    buf_text_line(b, "    entry = MESSAGES.get(type_id)");
+    buf_text_line(b, "    return None if entry is None else entry[0]");
+    buf_blank(b);
+    buf_blank(b);
+    buf_text_line(b, "def decode(type_id: int, buf: Buffer, offset: int = 0) -> Any:");
+    buf_text_line(b, "    \"\"\"The typed view of a received payload, or None for an empty payload.");
+    buf_blank(b);
+    buf_text_line(b, "    Raises ValueError for a type id this schema does not define and for a");
+    buf_text_line(b, "    payload shorter than its type.");
+    buf_text_line(b, "    \"\"\"");
+    buf_text_line(b, "    entry = MESSAGES.get(type_id)");
+    buf_text_line(b, "    if entry is None:");
     buf_line(b, "        raise ValueError(f\"%s: unknown type id {type_id}\")", sc->name);
-    text_line(b, "    cls = entry[1]");
-    text_line(b, "    return None if cls is None else cls(buf, offset)");
+    buf_text_line(b, "    cls = entry[1]");
+    buf_text_line(b, "    return None if cls is None else cls(buf, offset)");
 }
 
 /* isort-style order of __all__: CONSTANTS, then Classes, then functions. */
@@ -1197,7 +1073,7 @@ static int cmp_all(const void *a, const void *b)
     return bx != by ? bx - by : strcmp(x, y);
 }
 
-static void emit_all(tc_buf *b, const tc_schema *sc, py_names *ns)
+static void emit_all(tc_buf *b, const tc_schema *sc, tc_names *ns)
 {
     size_t n = sc->nconsts + sc->nenums + sc->nstructs + sc->nmessages + 6, k = 0;
     const char **names = malloc(n * sizeof *names);
@@ -1212,19 +1088,17 @@ static void emit_all(tc_buf *b, const tc_schema *sc, py_names *ns)
     for (size_t i = 0; i < sc->nstructs; i++)
         names[k++] = sc->structs[i].name;
     for (size_t i = 0; i < sc->nmessages; i++) {
-        char tmp[1024];
-        snprintf(tmp, sizeof tmp, "MSG_%s", upper(ns, sc->messages[i].name));
-        names[k++] = keep(ns, strdup(tmp));
+        names[k++] = names_printf(ns, "MSG_%s", upper(ns, sc->messages[i].name));
     }
     static const char *const fixed[] = {"FINGERPRINT", "MESSAGES", "RESERVED", "decode", "message_name",
                                         "payload_size"};
     for (size_t i = 0; i < 6; i++)
         names[k++] = fixed[i];
     qsort(names, k, sizeof *names, cmp_all);
-    text_line(b, "__all__ = [");
+    buf_text_line(b, "__all__ = [");
     for (size_t i = 0; i < k; i++)
         buf_line(b, "    \"%s\",", names[i]);
-    text_line(b, "]");
+    buf_text_line(b, "]");
     free(names);
 }
 
@@ -1234,7 +1108,7 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static int emit_schema(const tc_schema *sc, tc_outputs *out, py_names *ns)
+static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_names *ns)
 {
     char rel[1024];
     snprintf(rel, sizeof rel, "%s.py", sc->name);
@@ -1258,42 +1132,42 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, py_names *ns)
              "message). Standard library only; NumPy adds zero-copy record arrays.",
              sc->name);
     py_docstring(b, sc->doc, note);
-    blank(b);
-    text_line(b, "from __future__ import annotations");
-    blank(b);
+    buf_blank(b);
+    buf_text_line(b, "from __future__ import annotations");
+    buf_blank(b);
     if (sc->nenums)
-        text_line(b, "import enum");
-    text_line(b, "import struct");
-    text_line(b, "from collections.abc import Sequence");
+        buf_text_line(b, "import enum");
+    buf_text_line(b, "import struct");
+    buf_text_line(b, "from collections.abc import Sequence");
     buf_line(b, "from typing import Any, %sFinal", sc->nstructs ? "ClassVar, " : "");
-    blank(b);
-    text_line(b, "try:");
-    text_line(b, "    import numpy as _np");
-    text_line(b, "except ImportError:  # optional: only numpy_dtype() and array() need it");
-    text_line(b, "    _np = None");
+    buf_blank(b);
+    buf_text_line(b, "try:");
+    buf_text_line(b, "    import numpy as _np");
+    buf_text_line(b, "except ImportError:  # optional: only numpy_dtype() and array() need it");
+    buf_text_line(b, "    _np = None");
     if (sc->nimports) {
-        blank(b);
-        text_line(b, "if __package__:");
+        buf_blank(b);
+        buf_text_line(b, "if __package__:");
         for (size_t i = 0; i < sc->nimports; i++)
             buf_line(b, "    from . import %s", sc->imports[i]->name);
-        text_line(b, "else:  # the generated folder itself is on sys.path");
+        buf_text_line(b, "else:  # the generated folder itself is on sys.path");
         for (size_t i = 0; i < sc->nimports; i++)
             buf_line(b, "    import %s", sc->imports[i]->name);
     }
-    blank(b);
+    buf_blank(b);
     emit_all(b, sc, ns);
-    blank(b);
+    buf_blank(b);
     buf_puts(b, helpers_text);
     for (size_t i = 0; i < c.nfmts; i++) {
         if (i == 0) {
-            blank(b);
-            blank(b);
+            buf_blank(b);
+            buf_blank(b);
         }
         buf_line(b, "%s = struct.Struct(\"%s\")", c.fmt_names[i], c.fmts[i]);
     }
     if (sc->nconsts) {
-        blank(b);
-        blank(b);
+        buf_blank(b);
+        buf_blank(b);
         c.b = b;
         for (size_t i = 0; i < sc->nconsts; i++)
             emit_const(&c, &sc->consts[i]);
@@ -1334,8 +1208,8 @@ static int emit_init(const tc_program *prog, tc_outputs *out)
     for (size_t i = 0; i < prog->nschemas; i++)
         buf_printf(b, " %s", base_name(sorted[i]->path));
     buf_puts(b, "\n");
-    text_line(b, "\"\"\"Typed message views generated by tachc, one module per schema.\"\"\"");
-    blank(b);
+    buf_text_line(b, "\"\"\"Typed message views generated by tachc, one module per schema.\"\"\"");
+    buf_blank(b);
     tc_buf line = {0};
     buf_puts(&line, "from . import ");
     for (size_t i = 0; i < prog->nschemas; i++)
@@ -1345,24 +1219,24 @@ static int emit_init(const tc_program *prog, tc_outputs *out)
     if (line.len <= 79) {
         buf_line(b, "%s", line.data);
     } else {
-        text_line(b, "from . import (");
+        buf_text_line(b, "from . import (");
         for (size_t i = 0; i < prog->nschemas; i++)
             buf_line(b, "    %s,", sorted[i]->name);
-        text_line(b, ")");
+        buf_text_line(b, ")");
     }
     buf_free(&line);
-    blank(b);
-    text_line(b, "__all__ = [");
+    buf_blank(b);
+    buf_text_line(b, "__all__ = [");
     for (size_t i = 0; i < prog->nschemas; i++)
         buf_line(b, "    \"%s\",", sorted[i]->name);
-    text_line(b, "]");
+    buf_text_line(b, "]");
     free(sorted);
     return b->oom ? -1 : 0;
 }
 
 int emit_python(const tc_program *prog, tc_outputs *out)
 {
-    py_names ns = {0};
+    tc_names ns = {0};
     int rc = 0;
     for (size_t i = 0; i < prog->nschemas && rc == 0; i++)
         rc = emit_schema(prog->schemas[i], out, &ns);

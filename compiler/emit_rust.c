@@ -29,8 +29,7 @@ typedef struct rs_ctx {
     const tc_program *prog;
     const tc_schema *s;
     tc_buf *b;               /* where the schema's items go */
-    char **pool;             /* names to free at the end */
-    size_t npool, cappool;
+    tc_names names;          /* names to free at the end */
     int oom;
     /* which private helpers the items used, emitted at the end of the file */
     bool use_at, use_at_mut, use_view, use_view_mut, use_text, use_put_text, use_list;
@@ -41,106 +40,6 @@ typedef struct rs_ctx {
 } rs_ctx;
 
 /* ---- small utilities ------------------------------------------------- */
-
-static void blank(tc_buf *b) { buf_put(b, "\n", 1); }
-
-/* One-pass formatting (emit.c's buf_printf measures, then writes): most lines
- * fit the stack buffer, which halves the printf work on large schemas. */
-static void out_vfmt(tc_buf *b, const char *fmt, va_list ap)
-{
-    char tmp[512];
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap2);
-    va_end(ap2);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp)
-        buf_put(b, tmp, (size_t)n);
-    else
-        buf_vprintf(b, fmt, ap);
-}
-
-static void out_fmt(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out_fmt(tc_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    out_vfmt(b, fmt, ap);
-    va_end(ap);
-}
-
-/* Indentation, the formatted text and a newline (an empty fmt: a bare newline). */
-static void out_line(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out_line(tc_buf *b, const char *fmt, ...)
-{
-    if (fmt[0] != '\0') {
-        const char *unit = b->indent_unit ? b->indent_unit : "    ";
-        for (int i = 0; i < b->indent; i++)
-            buf_puts(b, unit);
-        va_list ap;
-        va_start(ap, fmt);
-        out_vfmt(b, fmt, ap);
-        va_end(ap);
-    }
-    buf_put(b, "\n", 1);
-}
-
-/* Keeps a malloc'd string until the schema is done; NULL on OOM sets oom. */
-static const char *keep(rs_ctx *c, char *s)
-{
-    if (!s) {
-        c->oom = 1;
-        return "";
-    }
-    if (c->npool == c->cappool) {
-        size_t cap = c->cappool ? c->cappool * 2 : 64;
-        char **p = realloc(c->pool, cap * sizeof *p);
-        if (!p) {
-            free(s);
-            c->oom = 1;
-            return "";
-        }
-        c->pool = p;
-        c->cappool = cap;
-    }
-    c->pool[c->npool++] = s;
-    return s;
-}
-
-static const char *fmt_keep(rs_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static const char *fmt_keep(rs_ctx *c, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        c->oom = 1;
-        return "";
-    }
-    char *s = malloc((size_t)n + 1);
-    if (s) {
-        if ((size_t)n < sizeof tmp) {
-            memcpy(s, tmp, (size_t)n + 1);
-        } else {
-            va_start(ap, fmt);
-            vsnprintf(s, (size_t)n + 1, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return keep(c, s);
-}
-
-static void pool_free(rs_ctx *c)
-{
-    for (size_t i = 0; i < c->npool; i++)
-        free(c->pool[i]);
-    free(c->pool);
-    c->pool = NULL;
-    c->npool = c->cappool = 0;
-}
 
 static const char *const rs_keywords[] = {
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
@@ -153,17 +52,17 @@ static const char *const rs_keywords[] = {
 /* A field's method name: snake case, raw identifier for a keyword. */
 static const char *rs_method(rs_ctx *c, const char *name)
 {
-    const char *sn = keep(c, name_snake(name));
+    const char *sn = names_keep(&c->names, name_snake(name));
     if (!strcmp(sn, "self") || !strcmp(sn, "super") || !strcmp(sn, "crate"))
-        return fmt_keep(c, "%s_", sn);
+        return names_printf(&c->names, "%s_", sn);
     for (size_t i = 0; i < sizeof rs_keywords / sizeof rs_keywords[0]; i++)
         if (!strcmp(sn, rs_keywords[i]))
-            return fmt_keep(c, "r#%s", sn);
+            return names_printf(&c->names, "r#%s", sn);
     return sn;
 }
 
 /* The plain snake name (for set_x, x_iter, ...). */
-static const char *rs_snake(rs_ctx *c, const char *name) { return keep(c, name_snake(name)); }
+static const char *rs_snake(rs_ctx *c, const char *name) { return names_keep(&c->names, name_snake(name)); }
 
 static const char *rs_prim(tc_prim p)
 {
@@ -176,29 +75,19 @@ static const char *rs_prim(tc_prim p)
 
 static void note_ref(rs_ctx *c, const tc_schema *s)
 {
-    if (s == c->s)
-        return;
-    for (size_t i = 0; i < c->nrefs; i++)
-        if (c->refs[i] == s)
-            return;
-    const tc_schema **r = realloc(c->refs, (c->nrefs + 1) * sizeof *r);
-    if (!r) {
+    if (s != c->s && schema_set_add(&c->refs, &c->nrefs, s))
         c->oom = 1;
-        return;
-    }
-    c->refs = r;
-    c->refs[c->nrefs++] = s;
 }
 
 /* "MarketTick" or "common::Point" for a struct/enum declared elsewhere. */
 static const char *rs_qual(rs_ctx *c, const tc_schema *owner, const char *name, const char *suffix)
 {
-    const char *p = keep(c, name_pascal(name));
+    const char *p = names_keep(&c->names, name_pascal(name));
     if (owner && owner != c->s) {
         note_ref(c, owner);
-        return fmt_keep(c, "%s::%s%s", owner->name, p, suffix);
+        return names_printf(&c->names, "%s::%s%s", owner->name, p, suffix);
     }
-    return fmt_keep(c, "%s%s", p, suffix);
+    return names_printf(&c->names, "%s%s", p, suffix);
 }
 
 static const char *rs_struct_ref(rs_ctx *c, const tc_struct *st, const char *suffix)
@@ -208,12 +97,12 @@ static const char *rs_struct_ref(rs_ctx *c, const tc_struct *st, const char *suf
 
 static const char *rs_size_const(rs_ctx *c, const tc_struct *st)
 {
-    const char *u = keep(c, name_upper(st->name));
+    const char *u = names_keep(&c->names, name_upper(st->name));
     if (st->schema != c->s) {
         note_ref(c, st->schema);
-        return fmt_keep(c, "%s::%s_SIZE", st->schema->name, u);
+        return names_printf(&c->names, "%s::%s_SIZE", st->schema->name, u);
     }
-    return fmt_keep(c, "%s_SIZE", u);
+    return names_printf(&c->names, "%s_SIZE", u);
 }
 
 static const char *rs_enum_ref(rs_ctx *c, const tc_enum *en) { return rs_qual(c, en->schema, en->name, ""); }
@@ -222,7 +111,7 @@ static const char *rs_enum_error_ref(rs_ctx *c, const tc_enum *en)
 {
     if (en->schema != c->s) {
         note_ref(c, en->schema);
-        return fmt_keep(c, "%s::UnknownValue", en->schema->name);
+        return names_printf(&c->names, "%s::UnknownValue", en->schema->name);
     }
     c->use_enum_error = true;
     return "UnknownValue";
@@ -293,7 +182,7 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
     va_end(ap);
     const char *open = strchr(line, '(');
     if ((size_t)b->indent * 4 + strlen(line) <= RS_MAX_WIDTH || !open) {
-        out_line(b, "%s", line);
+        buf_line(b, "%s", line);
         return;
     }
     int depth = 0;
@@ -307,10 +196,10 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
         }
     }
     if (!close) {
-        out_line(b, "%s", line);
+        buf_line(b, "%s", line);
         return;
     }
-    out_line(b, "%.*s", (int)(open - line + 1), line);
+    buf_line(b, "%.*s", (int)(open - line + 1), line);
     b->indent++;
     const char *p = open + 1, *start = p;
     depth = 0;
@@ -320,7 +209,7 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
         else if ((*p == ')' || *p == '>' || *p == ']') && p != close)
             depth--;
         if ((p == close || (*p == ',' && depth == 0)) && p > start) {
-            out_line(b, "%.*s,", (int)(p - start), start);
+            buf_line(b, "%.*s,", (int)(p - start), start);
             start = p + 1;
             while (*start == ' ')
                 start++;
@@ -330,10 +219,10 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
     size_t cl = strlen(close);
     /* rustfmt keeps ") -> T {" on one line only below the full width */
     if ((size_t)b->indent * 4 + cl >= RS_MAX_WIDTH && cl >= 2 && !strcmp(close + cl - 2, " {")) {
-        out_line(b, "%.*s", (int)(cl - 2), close);
-        out_line(b, "{");
+        buf_line(b, "%.*s", (int)(cl - 2), close);
+        buf_line(b, "{");
     } else {
-        out_line(b, "%s", close);
+        buf_line(b, "%s", close);
     }
 }
 
@@ -341,12 +230,12 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
 static void rs_assign(tc_buf *b, const char *lhs, const char *rhs)
 {
     if ((size_t)b->indent * 4 + strlen(lhs) + 3 + strlen(rhs) + 1 <= RS_MAX_WIDTH) {
-        out_line(b, "%s = %s;", lhs, rhs);
+        buf_line(b, "%s = %s;", lhs, rhs);
         return;
     }
-    out_line(b, "%s =", lhs);
+    buf_line(b, "%s =", lhs);
     b->indent++;
-    out_line(b, "%s;", rhs);
+    buf_line(b, "%s;", rhs);
     b->indent--;
 }
 
@@ -354,14 +243,14 @@ static void rs_assign(tc_buf *b, const char *lhs, const char *rhs)
 static void rs_arm(tc_buf *b, const char *pat, const char *expr)
 {
     if ((size_t)b->indent * 4 + strlen(pat) + 4 + strlen(expr) + 1 <= RS_MAX_WIDTH) {
-        out_line(b, "%s => %s,", pat, expr);
+        buf_line(b, "%s => %s,", pat, expr);
         return;
     }
-    out_line(b, "%s => {", pat);
+    buf_line(b, "%s => {", pat);
     b->indent++;
-    out_line(b, "%s", expr);
+    buf_line(b, "%s", expr);
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
 }
 
 /* Writes `head(arg, arg, ...)tail` on one line when rustfmt would, else one
@@ -377,18 +266,18 @@ static void rs_call(tc_buf *b, const char *head, const char *const *args, size_t
         const char *unit = b->indent_unit ? b->indent_unit : "    ";
         for (int i = 0; i < b->indent; i++)
             buf_puts(b, unit);
-        out_fmt(b, "%s(", head);
+        buf_printf(b, "%s(", head);
         for (size_t i = 0; i < nargs; i++)
-            out_fmt(b, "%s%s", i ? ", " : "", args[i]);
-        out_fmt(b, ")%s\n", tail);
+            buf_printf(b, "%s%s", i ? ", " : "", args[i]);
+        buf_printf(b, ")%s\n", tail);
         return;
     }
-    out_line(b, "%s(", head);
+    buf_line(b, "%s(", head);
     b->indent++;
     for (size_t i = 0; i < nargs; i++)
-        out_line(b, "%s,", args[i]);
+        buf_line(b, "%s,", args[i]);
     b->indent--;
-    out_line(b, ")%s", tail);
+    buf_line(b, ")%s", tail);
 }
 
 /* Shortest decimal text that reads back as the same double (or float). */
@@ -427,7 +316,7 @@ static void rs_str_literal(tc_buf *b, const char *s)
         case '\t': buf_puts(b, "\\t"); break;
         default:
             if (*p < 0x20 || *p >= 0x7f)
-                out_fmt(b, "\\x%02x", *p);
+                buf_printf(b, "\\x%02x", *p);
             else
                 buf_put(b, (const char *)p, 1);
         }
@@ -439,21 +328,21 @@ static void rs_str_literal(tc_buf *b, const char *s)
 static const char *rs_elem_offset(rs_ctx *c, uint64_t base, uint64_t elem)
 {
     if (base == 0)
-        return elem == 1 ? "index" : fmt_keep(c, "index * %" PRIu64, elem);
+        return elem == 1 ? "index" : names_printf(&c->names, "index * %" PRIu64, elem);
     if (elem == 1)
-        return fmt_keep(c, "%" PRIu64 " + index", base);
-    return fmt_keep(c, "%" PRIu64 " + index * %" PRIu64, base, elem);
+        return names_printf(&c->names, "%" PRIu64 " + index", base);
+    return names_printf(&c->names, "%" PRIu64 " + index * %" PRIu64, base, elem);
 }
 
 /* The index check of an array accessor, wrapped as rustfmt wraps it. */
 static const char *rs_check(rs_ctx *c, uint64_t n, const char *sm)
 {
     /* indentation of a method body: two levels */
-    const char *one = fmt_keep(c, "assert!(index < %" PRIu64 ", \"%s index out of range\");", n, sm);
+    const char *one = names_printf(&c->names, "assert!(index < %" PRIu64 ", \"%s index out of range\");", n, sm);
     size_t argw = strlen(one) - strlen("assert!();");
     if (8 + strlen(one) <= RS_MAX_WIDTH && argw <= RS_CALL_WIDTH)
         return one;
-    return fmt_keep(c, "assert!(\n            index < %" PRIu64 ",\n            \"%s index out of range\"\n        );", n, sm);
+    return names_printf(&c->names, "assert!(\n            index < %" PRIu64 ",\n            \"%s index out of range\"\n        );", n, sm);
 }
 
 /* ---- enums and flags --------------------------------------------------- */
@@ -461,114 +350,114 @@ static const char *rs_check(rs_ctx *c, uint64_t n, const char *sm)
 static void rs_enum(rs_ctx *c, const tc_enum *en)
 {
     tc_buf *b = c->b;
-    const char *name = keep(c, name_pascal(en->name));
+    const char *name = names_keep(&c->names, name_pascal(en->name));
     const char *raw = rs_prim(en->underlying);
     c->use_enum_error = true;
     c->use_fmt = true;
 
     rs_doc(b, en->doc, "/// ");
-    out_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]");
-    out_line(b, "#[repr(%s)]", raw);
-    out_line(b, "pub enum %s {", name);
+    buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]");
+    buf_line(b, "#[repr(%s)]", raw);
+    buf_line(b, "pub enum %s {", name);
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
         rs_doc(b, v->doc, "/// ");
         if (prim_is_signed(en->underlying))
-            out_line(b, "%s = %" PRId64 ",", keep(c, name_pascal(v->name)), v->value);
+            buf_line(b, "%s = %" PRId64 ",", names_keep(&c->names, name_pascal(v->name)), v->value);
         else
-            out_line(b, "%s = %" PRIu64 ",", keep(c, name_pascal(v->name)), v->bits);
+            buf_line(b, "%s = %" PRIu64 ",", names_keep(&c->names, name_pascal(v->name)), v->bits);
     }
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 
-    out_line(b, "impl %s {", name);
+    buf_line(b, "impl %s {", name);
     b->indent++;
-    out_line(b, "/// Every value, in declaration order.");
-    const char *all_head = fmt_keep(c, "pub const ALL: [Self; %zu] = [", en->nvalues);
+    buf_line(b, "/// Every value, in declaration order.");
+    const char *all_head = names_printf(&c->names, "pub const ALL: [Self; %zu] = [", en->nvalues);
     /* one line when it fits rustfmt's array width (60), else one per line */
     size_t w = 0;
     for (size_t i = 0; i < en->nvalues; i++)
-        w += strlen("Self::") + strlen(keep(c, name_pascal(en->values[i].name))) + (i ? 2 : 0);
+        w += strlen("Self::") + strlen(names_keep(&c->names, name_pascal(en->values[i].name))) + (i ? 2 : 0);
     if (w <= RS_CALL_WIDTH && 4 + strlen(all_head) + w + 2 <= RS_MAX_WIDTH) {
-        out_fmt(b, "    %s", all_head);
+        buf_printf(b, "    %s", all_head);
         for (size_t i = 0; i < en->nvalues; i++)
-            out_fmt(b, "%sSelf::%s", i ? ", " : "", keep(c, name_pascal(en->values[i].name)));
+            buf_printf(b, "%sSelf::%s", i ? ", " : "", names_keep(&c->names, name_pascal(en->values[i].name)));
         buf_puts(b, "];\n");
     } else {
-        out_line(b, "%s", all_head);
+        buf_line(b, "%s", all_head);
         b->indent++;
         for (size_t i = 0; i < en->nvalues; i++)
-            out_line(b, "Self::%s,", keep(c, name_pascal(en->values[i].name)));
+            buf_line(b, "Self::%s,", names_keep(&c->names, name_pascal(en->values[i].name)));
         b->indent--;
-        out_line(b, "];");
+        buf_line(b, "];");
     }
-    blank(b);
-    out_line(b, "/// The value as stored.");
+    buf_blank(b);
+    buf_line(b, "/// The value as stored.");
     rs_sig(b, "pub const fn to_raw(self) -> %s {", raw);
-    out_line(b, "    self as %s", raw);
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// The value's name in the schema.");
+    buf_line(b, "    self as %s", raw);
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// The value's name in the schema.");
     rs_sig(b, "pub const fn name(self) -> &'static str {");
     b->indent++;
-    out_line(b, "match self {");
+    buf_line(b, "match self {");
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++)
-        out_line(b, "Self::%s => \"%s\",", keep(c, name_pascal(en->values[i].name)), en->values[i].name);
+        buf_line(b, "Self::%s => \"%s\",", names_keep(&c->names, name_pascal(en->values[i].name)), en->values[i].name);
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 
-    out_line(b, "impl TryFrom<%s> for %s {", raw, name);
+    buf_line(b, "impl TryFrom<%s> for %s {", raw, name);
     b->indent++;
-    out_line(b, "type Error = UnknownValue;");
-    blank(b);
-    out_line(b, "fn try_from(raw: %s) -> Result<Self, UnknownValue> {", raw);
+    buf_line(b, "type Error = UnknownValue;");
+    buf_blank(b);
+    buf_line(b, "fn try_from(raw: %s) -> Result<Self, UnknownValue> {", raw);
     b->indent++;
-    out_line(b, "match raw {");
+    buf_line(b, "match raw {");
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
         if (prim_is_signed(en->underlying))
-            out_line(b, "%" PRId64 " => Ok(Self::%s),", v->value, keep(c, name_pascal(v->name)));
+            buf_line(b, "%" PRId64 " => Ok(Self::%s),", v->value, names_keep(&c->names, name_pascal(v->name)));
         else
-            out_line(b, "%" PRIu64 " => Ok(Self::%s),", v->bits, keep(c, name_pascal(v->name)));
+            buf_line(b, "%" PRIu64 " => Ok(Self::%s),", v->bits, names_keep(&c->names, name_pascal(v->name)));
     }
     if (strlen(name) <= 28) {
-        out_line(b, "_ => Err(UnknownValue::new(\"%s\", raw.into())),", name);
+        buf_line(b, "_ => Err(UnknownValue::new(\"%s\", raw.into())),", name);
     } else {
-        out_line(b, "_ => {");
-        out_line(b, "    let name = \"%s\";", name);
-        out_line(b, "    Err(UnknownValue::new(name, raw.into()))");
-        out_line(b, "}");
+        buf_line(b, "_ => {");
+        buf_line(b, "    let name = \"%s\";", name);
+        buf_line(b, "    Err(UnknownValue::new(name, raw.into()))");
+        buf_line(b, "}");
     }
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 
-    out_line(b, "impl From<%s> for %s {", name, raw);
-    out_line(b, "    fn from(value: %s) -> Self {", name);
-    out_line(b, "        value.to_raw()");
-    out_line(b, "    }");
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "impl From<%s> for %s {", name, raw);
+    buf_line(b, "    fn from(value: %s) -> Self {", name);
+    buf_line(b, "        value.to_raw()");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    buf_blank(b);
 
-    out_line(b, "impl fmt::Display for %s {", name);
-    out_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
-    out_line(b, "        f.write_str(self.name())");
-    out_line(b, "    }");
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "impl fmt::Display for %s {", name);
+    buf_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    buf_line(b, "        f.write_str(self.name())");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    buf_blank(b);
 }
 
 /* `bits` of a `size`-byte two's complement integer, as a signed value. */
@@ -584,7 +473,7 @@ static int64_t sign_extend(uint64_t bits, unsigned size)
 static void rs_flags(rs_ctx *c, const tc_enum *en)
 {
     tc_buf *b = c->b;
-    const char *name = keep(c, name_pascal(en->name));
+    const char *name = names_keep(&c->names, name_pascal(en->name));
     const char *raw = rs_prim(en->underlying);
     uint64_t mask = prim_size(en->underlying) == 8 ? UINT64_MAX : ((UINT64_C(1) << (8 * prim_size(en->underlying))) - 1);
     uint64_t all = 0;
@@ -594,71 +483,73 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
     c->use_fmt = true;
 
     rs_doc(b, en->doc, "/// ");
-    out_line(b, "#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]");
-    out_line(b, "pub struct %s(%s);", name, raw);
-    blank(b);
-    out_line(b, "impl %s {", name);
+    buf_line(b, "#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]");
+    buf_line(b, "pub struct %s(%s);", name, raw);
+    buf_blank(b);
+    buf_line(b, "impl %s {", name);
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
         rs_doc(b, v->doc, "/// ");
         if (prim_is_signed(en->underlying))
-            out_line(b, "pub const %s: Self = Self(%" PRId64 ");", keep(c, name_upper(v->name)), v->value);
+            buf_line(b, "pub const %s: Self = Self(%" PRId64 ");", names_keep(&c->names, name_upper(v->name)),
+                    v->value);
         else
-            out_line(b, "pub const %s: Self = Self(0x%" PRIx64 ");", keep(c, name_upper(v->name)), v->bits);
+            buf_line(b, "pub const %s: Self = Self(0x%" PRIx64 ");", names_keep(&c->names, name_upper(v->name)),
+                    v->bits);
     }
     if (en->nvalues)
-        blank(b);
-    out_line(b, "/// No flag set.");
+        buf_blank(b);
+    buf_line(b, "/// No flag set.");
     rs_sig(b, "pub const fn empty() -> Self {");
-    out_line(b, "    Self(0)");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Every declared flag set.");
+    buf_line(b, "    Self(0)");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Every declared flag set.");
     rs_sig(b, "pub const fn all() -> Self {");
     if (prim_is_signed(en->underlying))
-        out_line(b, "    Self(%" PRId64 ")", sign_extend(all, prim_size(en->underlying)));
+        buf_line(b, "    Self(%" PRId64 ")", sign_extend(all, prim_size(en->underlying)));
     else
-        out_line(b, "    Self(0x%" PRIx64 ")", all);
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// The flags of `bits`, unknown bits kept.");
+        buf_line(b, "    Self(0x%" PRIx64 ")", all);
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// The flags of `bits`, unknown bits kept.");
     rs_sig(b, "pub const fn from_bits_retain(bits: %s) -> Self {", raw);
-    out_line(b, "    Self(bits)");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// The bits as stored.");
+    buf_line(b, "    Self(bits)");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// The bits as stored.");
     rs_sig(b, "pub const fn bits(self) -> %s {", raw);
-    out_line(b, "    self.0");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Whether no flag is set.");
+    buf_line(b, "    self.0");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Whether no flag is set.");
     rs_sig(b, "pub const fn is_empty(self) -> bool {");
-    out_line(b, "    self.0 == 0");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Whether every flag of `other` is set in `self`.");
+    buf_line(b, "    self.0 == 0");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Whether every flag of `other` is set in `self`.");
     rs_sig(b, "pub const fn contains(self, other: Self) -> bool {");
-    out_line(b, "    self.0 & other.0 == other.0");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Whether any flag of `other` is set in `self`.");
+    buf_line(b, "    self.0 & other.0 == other.0");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Whether any flag of `other` is set in `self`.");
     rs_sig(b, "pub const fn intersects(self, other: Self) -> bool {");
-    out_line(b, "    self.0 & other.0 != 0");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Sets the flags of `other`.");
+    buf_line(b, "    self.0 & other.0 != 0");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Sets the flags of `other`.");
     rs_sig(b, "pub fn insert(&mut self, other: Self) {");
-    out_line(b, "    self.0 |= other.0;");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Clears the flags of `other`.");
+    buf_line(b, "    self.0 |= other.0;");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Clears the flags of `other`.");
     rs_sig(b, "pub fn remove(&mut self, other: Self) {");
-    out_line(b, "    self.0 &= !other.0;");
-    out_line(b, "}");
+    buf_line(b, "    self.0 &= !other.0;");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 
     static const char *const ops[][4] = {
         {"BitOr", "bitor", "|", "BitOrAssign"},
@@ -666,79 +557,79 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
         {"BitXor", "bitxor", "^", "BitXorAssign"},
     };
     for (size_t i = 0; i < 3; i++) {
-        out_line(b, "impl core::ops::%s for %s {", ops[i][0], name);
-        out_line(b, "    type Output = Self;");
-        blank(b);
-        out_line(b, "    fn %s(self, other: Self) -> Self {", ops[i][1]);
-        out_line(b, "        Self(self.0 %s other.0)", ops[i][2]);
-        out_line(b, "    }");
-        out_line(b, "}");
-        blank(b);
-        out_line(b, "impl core::ops::%s for %s {", ops[i][3], name);
-        out_line(b, "    fn %s_assign(&mut self, other: Self) {", ops[i][1]);
-        out_line(b, "        self.0 %s= other.0;", ops[i][2]);
-        out_line(b, "    }");
-        out_line(b, "}");
-        blank(b);
+        buf_line(b, "impl core::ops::%s for %s {", ops[i][0], name);
+        buf_line(b, "    type Output = Self;");
+        buf_blank(b);
+        buf_line(b, "    fn %s(self, other: Self) -> Self {", ops[i][1]);
+        buf_line(b, "        Self(self.0 %s other.0)", ops[i][2]);
+        buf_line(b, "    }");
+        buf_line(b, "}");
+        buf_blank(b);
+        buf_line(b, "impl core::ops::%s for %s {", ops[i][3], name);
+        buf_line(b, "    fn %s_assign(&mut self, other: Self) {", ops[i][1]);
+        buf_line(b, "        self.0 %s= other.0;", ops[i][2]);
+        buf_line(b, "    }");
+        buf_line(b, "}");
+        buf_blank(b);
     }
-    out_line(b, "impl core::ops::Not for %s {", name);
-    out_line(b, "    type Output = Self;");
-    blank(b);
-    out_line(b, "    fn not(self) -> Self {");
-    out_line(b, "        Self(!self.0)");
-    out_line(b, "    }");
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "impl core::ops::Not for %s {", name);
+    buf_line(b, "    type Output = Self;");
+    buf_blank(b);
+    buf_line(b, "    fn not(self) -> Self {");
+    buf_line(b, "        Self(!self.0)");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    buf_blank(b);
 
     /* Debug: the set flags by name, unknown bits in hex. */
-    out_line(b, "impl fmt::Debug for %s {", name);
+    buf_line(b, "impl fmt::Debug for %s {", name);
     b->indent++;
-    out_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    buf_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
     b->indent++;
-    out_line(b, "let mut rest = self.0;");
-    out_line(b, "let mut first = true;");
-    out_line(b, "f.write_str(\"%s(\")?;", name);
+    buf_line(b, "let mut rest = self.0;");
+    buf_line(b, "let mut first = true;");
+    buf_line(b, "f.write_str(\"%s(\")?;", name);
     {
         size_t w = 0;
         for (size_t i = 0; i < en->nvalues; i++)
-            w += 2 * strlen(keep(c, name_upper(en->values[i].name))) + 12 + (i ? 2 : 0);
+            w += 2 * strlen(names_keep(&c->names, name_upper(en->values[i].name))) + 12 + (i ? 2 : 0);
         if (w <= RS_CALL_WIDTH && 8 + 22 + w + 3 <= RS_MAX_WIDTH) {
-            out_fmt(b, "        for (flag, name) in [");
+            buf_printf(b, "        for (flag, name) in [");
             for (size_t i = 0; i < en->nvalues; i++) {
-                const char *vu = keep(c, name_upper(en->values[i].name));
-                out_fmt(b, "%s(Self::%s, \"%s\")", i ? ", " : "", vu, vu);
+                const char *vu = names_keep(&c->names, name_upper(en->values[i].name));
+                buf_printf(b, "%s(Self::%s, \"%s\")", i ? ", " : "", vu, vu);
             }
             buf_puts(b, "] {\n");
         } else {
-            out_line(b, "for (flag, name) in [");
+            buf_line(b, "for (flag, name) in [");
             b->indent++;
             for (size_t i = 0; i < en->nvalues; i++) {
-                const char *vu = keep(c, name_upper(en->values[i].name));
-                out_line(b, "(Self::%s, \"%s\"),", vu, vu);
+                const char *vu = names_keep(&c->names, name_upper(en->values[i].name));
+                buf_line(b, "(Self::%s, \"%s\"),", vu, vu);
             }
             b->indent--;
-            out_line(b, "] {");
+            buf_line(b, "] {");
         }
     }
     b->indent++;
-    out_line(b, "if flag.0 != 0 && self.contains(flag) {");
-    out_line(b, "    f.write_str(if first { \"\" } else { \" | \" })?;");
-    out_line(b, "    f.write_str(name)?;");
-    out_line(b, "    rest &= !flag.0;");
-    out_line(b, "    first = false;");
-    out_line(b, "}");
+    buf_line(b, "if flag.0 != 0 && self.contains(flag) {");
+    buf_line(b, "    f.write_str(if first { \"\" } else { \" | \" })?;");
+    buf_line(b, "    f.write_str(name)?;");
+    buf_line(b, "    rest &= !flag.0;");
+    buf_line(b, "    first = false;");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
-    out_line(b, "if rest != 0 {");
-    out_line(b, "    let sep = if first { \"\" } else { \" | \" };");
-    out_line(b, "    write!(f, \"{sep}{rest:#x}\")?;");
-    out_line(b, "}");
-    out_line(b, "f.write_str(\")\")");
+    buf_line(b, "}");
+    buf_line(b, "if rest != 0 {");
+    buf_line(b, "    let sep = if first { \"\" } else { \" | \" };");
+    buf_line(b, "    write!(f, \"{sep}{rest:#x}\")?;");
+    buf_line(b, "}");
+    buf_line(b, "f.write_str(\")\")");
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 }
 
 /* ---- structs ------------------------------------------------------------- */
@@ -759,40 +650,40 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
             rs_sig(b, "pub fn %s(&self%s) -> bool {", m, idxp);
             b->indent++;
             if (*check)
-                out_line(b, "%s", check);
-            out_line(b, "self.bytes[%s] != 0", off);
+                buf_line(b, "%s", check);
+            buf_line(b, "self.bytes[%s] != 0", off);
         } else {
             c->use_at = true;
             rs_sig(b, "pub fn %s(&self%s) -> %s {", m, idxp, rs_prim(t->prim));
             b->indent++;
             if (*check)
-                out_line(b, "%s", check);
-            out_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
+                buf_line(b, "%s", check);
+            buf_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
         }
         b->indent--;
-        out_line(b, "}");
+        buf_line(b, "}");
         break;
     case TC_T_ENUM: {
         const char *et = rs_enum_ref(c, t->en);
         const char *err = rs_enum_error_ref(c, t->en);
         rs_sig(b, "pub fn %s(&self%s) -> Result<%s, %s> {", m, idxp, et, err);
         {
-            const char *args[] = {fmt_keep(c, "self.%s_raw(%s)", sm, idxa)};
+            const char *args[] = {names_printf(&c->names, "self.%s_raw(%s)", sm, idxa)};
             b->indent++;
-            rs_call(b, fmt_keep(c, "%s::try_from", et), args, 1, "");
+            rs_call(b, names_printf(&c->names, "%s::try_from", et), args, 1, "");
             b->indent--;
         }
-        out_line(b, "}");
-        blank(b);
-        out_line(b, "/// `%s` as stored, a declared value or not.", sm);
+        buf_line(b, "}");
+        buf_blank(b);
+        buf_line(b, "/// `%s` as stored, a declared value or not.", sm);
         c->use_at = true;
         rs_sig(b, "pub fn %s_raw(&self%s) -> %s {", sm, idxp, rs_prim(t->prim));
         b->indent++;
         if (*check)
-            out_line(b, "%s", check);
-        out_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
+            buf_line(b, "%s", check);
+        buf_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
         b->indent--;
-        out_line(b, "}");
+        buf_line(b, "}");
         break;
     }
     case TC_T_FLAGS: {
@@ -801,11 +692,11 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         rs_sig(b, "pub fn %s(&self%s) -> %s {", m, idxp, ft);
         b->indent++;
         if (*check)
-            out_line(b, "%s", check);
-        out_line(b, "let bits = %s::from_le_bytes(*at(self.bytes, %s));", rs_prim(t->prim), off);
-        out_line(b, "%s::from_bits_retain(bits)", ft);
+            buf_line(b, "%s", check);
+        buf_line(b, "let bits = %s::from_le_bytes(*at(self.bytes, %s));", rs_prim(t->prim), off);
+        buf_line(b, "%s::from_bits_retain(bits)", ft);
         b->indent--;
-        out_line(b, "}");
+        buf_line(b, "}");
         break;
     }
     case TC_T_STRUCT: {
@@ -814,11 +705,11 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         rs_sig(b, "pub fn %s(&self%s) -> %s<'a> {", m, idxp, vt);
         b->indent++;
         if (*check)
-            out_line(b, "%s", check);
-        out_line(b, "let bytes = at(self.bytes, %s);", off);
-        out_line(b, "%s::new(bytes)", vt);
+            buf_line(b, "%s", check);
+        buf_line(b, "let bytes = at(self.bytes, %s);", off);
+        buf_line(b, "%s::new(bytes)", vt);
         b->indent--;
-        out_line(b, "}");
+        buf_line(b, "}");
         break;
     }
     default:
@@ -835,15 +726,15 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, rs_prim(t->prim));
         b->indent++;
         if (*check)
-            out_line(b, "%s", check);
+            buf_line(b, "%s", check);
         if (t->prim == TC_BOOL) {
-            out_line(b, "self.bytes[%s] = u8::from(value);", off);
+            buf_line(b, "self.bytes[%s] = u8::from(value);", off);
         } else {
             c->use_at_mut = true;
-            out_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
+            buf_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
         }
         b->indent--;
-        out_line(b, "}");
+        buf_line(b, "}");
         break;
     case TC_T_ENUM: {
         const char *et = rs_enum_ref(c, t->en);
@@ -851,20 +742,20 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         {
             const char *args[] = {idxa, "value.to_raw()"};
             b->indent++;
-            rs_call(b, fmt_keep(c, "self.set_%s_raw", sm), *idxa ? args : args + 1, *idxa ? 2 : 1, ";");
+            rs_call(b, names_printf(&c->names, "self.set_%s_raw", sm), *idxa ? args : args + 1, *idxa ? 2 : 1, ";");
             b->indent--;
         }
-        out_line(b, "}");
-        blank(b);
-        out_line(b, "/// Stores `value` as is, a declared value or not.");
+        buf_line(b, "}");
+        buf_blank(b);
+        buf_line(b, "/// Stores `value` as is, a declared value or not.");
         c->use_at_mut = true;
         rs_sig(b, "pub fn set_%s_raw(&mut self%s, value: %s) {", sm, idxp, rs_prim(t->prim));
         b->indent++;
         if (*check)
-            out_line(b, "%s", check);
-        out_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
+            buf_line(b, "%s", check);
+        buf_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
         b->indent--;
-        out_line(b, "}");
+        buf_line(b, "}");
         break;
     }
     case TC_T_FLAGS: {
@@ -873,10 +764,10 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, ft);
         b->indent++;
         if (*check)
-            out_line(b, "%s", check);
-        out_line(b, "*at_mut(self.bytes, %s) = value.bits().to_le_bytes();", off);
+            buf_line(b, "%s", check);
+        buf_line(b, "*at_mut(self.bytes, %s) = value.bits().to_le_bytes();", off);
         b->indent--;
-        out_line(b, "}");
+        buf_line(b, "}");
         break;
     }
     case TC_T_STRUCT: {
@@ -886,20 +777,20 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         rs_sig(b, "pub fn %s_mut(&mut self%s) -> %s<'_> {", sm, idxp, mt);
         b->indent++;
         if (*check)
-            out_line(b, "%s", check);
-        out_line(b, "let bytes = at_mut(self.bytes, %s);", off);
-        out_line(b, "%s::new(bytes)", mt);
+            buf_line(b, "%s", check);
+        buf_line(b, "let bytes = at_mut(self.bytes, %s);", off);
+        buf_line(b, "%s::new(bytes)", mt);
         b->indent--;
-        out_line(b, "}");
-        blank(b);
-        out_line(b, "/// Copies `value` over `%s`%s.", sm, *idxa ? " element `index`" : "");
+        buf_line(b, "}");
+        buf_blank(b);
+        buf_line(b, "/// Copies `value` over `%s`%s.", sm, *idxa ? " element `index`" : "");
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s<'_>) {", sm, idxp, vt);
         b->indent++;
         if (*check)
-            out_line(b, "%s", check);
-        out_line(b, "*at_mut(self.bytes, %s) = *value.as_bytes();", off);
+            buf_line(b, "%s", check);
+        buf_line(b, "*at_mut(self.bytes, %s) = *value.as_bytes();", off);
         b->indent--;
-        out_line(b, "}");
+        buf_line(b, "}");
         break;
     }
     default:
@@ -912,28 +803,12 @@ static const char *rs_elem_type(rs_ctx *c, const tc_type *t)
 {
     switch (t->kind) {
     case TC_T_PRIM: return rs_prim(t->prim);
-    case TC_T_ENUM: return fmt_keep(c, "Result<%s, %s>", rs_enum_ref(c, t->en), rs_enum_error_ref(c, t->en));
+    case TC_T_ENUM: return names_printf(&c->names, "Result<%s, %s>", rs_enum_ref(c, t->en),
+            rs_enum_error_ref(c, t->en));
     case TC_T_FLAGS: return rs_enum_ref(c, t->en);
-    case TC_T_STRUCT: return fmt_keep(c, "%s<'a>", rs_struct_ref(c, t->st, ""));
+    case TC_T_STRUCT: return names_printf(&c->names, "%s<'a>", rs_struct_ref(c, t->st, ""));
     default: return "()";
     }
-}
-
-/* The field's type as the schema spells it: "f64", "char[8]", "common.Vec3[2]". */
-static const char *type_spelling(rs_ctx *c, const tc_type *t)
-{
-    switch (t->kind) {
-    case TC_T_PRIM: return prim_name(t->prim);
-    case TC_T_CHARS: return fmt_keep(c, "char[%" PRIu64 "]", t->count);
-    case TC_T_PAD: return fmt_keep(c, "pad[%" PRIu64 "]", t->count);
-    case TC_T_ARRAY: return fmt_keep(c, "%s[%" PRIu64 "]", type_spelling(c, t->elem), t->count);
-    case TC_T_STRUCT:
-        return t->st->schema != c->s ? fmt_keep(c, "%s.%s", t->st->schema->name, t->st->name) : t->st->name;
-    case TC_T_ENUM:
-    case TC_T_FLAGS:
-        return t->en->schema != c->s ? fmt_keep(c, "%s.%s", t->en->schema->name, t->en->name) : t->en->name;
-    }
-    return "?";
 }
 
 static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
@@ -941,7 +816,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
     tc_buf *b = c->b;
     const char *m = rs_method(c, f->name);
     const char *sm = rs_snake(c, f->name);
-    const char *off = fmt_keep(c, "%" PRIu64, f->offset);
+    const char *off = names_printf(&c->names, "%" PRIu64, f->offset);
     (void)st;
     switch (f->type.kind) {
     case TC_T_PAD:
@@ -951,18 +826,19 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         c->use_text = true;
         rs_doc(b, f->doc, "/// ");
         if (f->doc)
-            out_line(b, "///");
-        out_line(b, "/// `%s`: `%s` at byte %" PRIu64 ", NUL-padded text.", f->name, type_spelling(c, &f->type),
+            buf_line(b, "///");
+        buf_line(b, "/// `%s`: `%s` at byte %" PRIu64 ", NUL-padded text.", f->name,
+                names_type_spelling(&c->names, &f->type, c->s),
                  f->offset);
         rs_sig(b, "pub fn %s(&self) -> &'a [u8; %" PRIu64 "] {", m, f->type.count);
-        out_line(b, "    at(self.bytes, %s)", off);
-        out_line(b, "}");
-        blank(b);
-        out_line(b, "/// `%s` as text: the bytes before the first NUL, if they are UTF-8.", sm);
+        buf_line(b, "    at(self.bytes, %s)", off);
+        buf_line(b, "}");
+        buf_blank(b);
+        buf_line(b, "/// `%s` as text: the bytes before the first NUL, if they are UTF-8.", sm);
         rs_sig(b, "pub fn %s_str(&self) -> Result<&'a str, core::str::Utf8Error> {", sm);
-        out_line(b, "    text(self.%s())", m);
-        out_line(b, "}");
-        blank(b);
+        buf_line(b, "    text(self.%s())", m);
+        buf_line(b, "}");
+        buf_blank(b);
         return;
     case TC_T_ARRAY: {
         const tc_type *e = f->type.elem;
@@ -971,44 +847,46 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         const char *check = rs_check(c, n, sm);
         rs_doc(b, f->doc, "/// ");
         if (f->doc)
-            out_line(b, "///");
-        out_line(b, "/// Element `index` of `%s`: `%s` at byte %" PRIu64 ".", f->name, type_spelling(c, &f->type),
+            buf_line(b, "///");
+        buf_line(b, "/// Element `index` of `%s`: `%s` at byte %" PRIu64 ".", f->name,
+                names_type_spelling(&c->names, &f->type, c->s),
                  f->offset);
-        out_line(b, "///");
-        out_line(b, "/// # Panics");
-        out_line(b, "///");
-        out_line(b, "/// If `index >= %" PRIu64 "`.", n);
+        buf_line(b, "///");
+        buf_line(b, "/// # Panics");
+        buf_line(b, "///");
+        buf_line(b, "/// If `index >= %" PRIu64 "`.", n);
         rs_scalar_getter(c, e, m, sm, ", index: usize", "index", eoff, check);
-        blank(b);
-        out_line(b, "/// Every element of `%s`, in order.", sm);
+        buf_blank(b);
+        buf_line(b, "/// Every element of `%s`, in order.", sm);
         rs_sig(b, "pub fn %s_iter(self) -> impl Iterator<Item = %s> + 'a {", sm, rs_elem_type(c, e));
-        out_line(b, "    (0..%" PRIu64 ").map(move |index| self.%s(index))", n, m);
-        out_line(b, "}");
-        blank(b);
+        buf_line(b, "    (0..%" PRIu64 ").map(move |index| self.%s(index))", n, m);
+        buf_line(b, "}");
+        buf_blank(b);
         if (e->kind == TC_T_PRIM && e->prim == TC_U8) {
             c->use_at = true;
-            out_line(b, "/// The bytes of `%s`, in place.", sm);
+            buf_line(b, "/// The bytes of `%s`, in place.", sm);
             rs_sig(b, "pub fn %s_bytes(&self) -> &'a [u8; %" PRIu64 "] {", sm, n);
-            out_line(b, "    at(self.bytes, %s)", off);
-            out_line(b, "}");
-            blank(b);
+            buf_line(b, "    at(self.bytes, %s)", off);
+            buf_line(b, "}");
+            buf_blank(b);
         }
         if (e->kind == TC_T_PRIM || e->kind == TC_T_FLAGS) {
-            out_line(b, "/// A copy of `%s`.", sm);
+            buf_line(b, "/// A copy of `%s`.", sm);
             rs_sig(b, "pub fn %s_array(&self) -> [%s; %" PRIu64 "] {", sm, rs_elem_type(c, e), n);
-            out_line(b, "    core::array::from_fn(|index| self.%s(index))", m);
-            out_line(b, "}");
-            blank(b);
+            buf_line(b, "    core::array::from_fn(|index| self.%s(index))", m);
+            buf_line(b, "}");
+            buf_blank(b);
         }
         return;
     }
     default:
         rs_doc(b, f->doc, "/// ");
         if (f->doc)
-            out_line(b, "///");
-        out_line(b, "/// `%s`: `%s` at byte %" PRIu64 ".", f->name, type_spelling(c, &f->type), f->offset);
+            buf_line(b, "///");
+        buf_line(b, "/// `%s`: `%s` at byte %" PRIu64 ".", f->name,
+                names_type_spelling(&c->names, &f->type, c->s), f->offset);
         rs_scalar_getter(c, &f->type, m, sm, "", "", off, "");
-        blank(b);
+        buf_blank(b);
         return;
     }
 }
@@ -1017,7 +895,7 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
 {
     tc_buf *b = c->b;
     const char *sm = rs_snake(c, f->name);
-    const char *off = fmt_keep(c, "%" PRIu64, f->offset);
+    const char *off = names_printf(&c->names, "%" PRIu64, f->offset);
     switch (f->type.kind) {
     case TC_T_PAD:
         return;
@@ -1025,24 +903,24 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
         c->use_at_mut = true;
         c->use_put_text = true;
         c->use_text_error = true;
-        out_line(b, "/// Sets `%s` to exactly these bytes.", sm);
+        buf_line(b, "/// Sets `%s` to exactly these bytes.", sm);
         rs_sig(b, "pub fn set_%s(&mut self, value: &[u8; %" PRIu64 "]) {", sm, f->type.count);
-        out_line(b, "    *at_mut(self.bytes, %s) = *value;", off);
-        out_line(b, "}");
-        blank(b);
-        out_line(b, "/// Sets `%s` to `value`, NUL-padded; text longer than %" PRIu64 " bytes is an error", sm,
+        buf_line(b, "    *at_mut(self.bytes, %s) = *value;", off);
+        buf_line(b, "}");
+        buf_blank(b);
+        buf_line(b, "/// Sets `%s` to `value`, NUL-padded; text longer than %" PRIu64 " bytes is an error", sm,
                  f->type.count);
-        out_line(b, "/// and writes nothing.");
+        buf_line(b, "/// and writes nothing.");
         rs_sig(b, "pub fn set_%s_str(&mut self, value: &str) -> Result<(), TextError> {", sm);
         {
-            const char *args[] = {fmt_keep(c, "\"%s\"", f->name), fmt_keep(c, "&mut self.bytes[%s..%" PRIu64 "]", off, f->offset + f->type.count),
+            const char *args[] = {names_printf(&c->names, "\"%s\"", f->name), names_printf(&c->names, "&mut self.bytes[%s..%" PRIu64 "]", off, f->offset + f->type.count),
                                   "value"};
             b->indent++;
             rs_call(b, "put_text", args, 3, "");
             b->indent--;
         }
-        out_line(b, "}");
-        blank(b);
+        buf_line(b, "}");
+        buf_blank(b);
         return;
     case TC_T_ARRAY: {
         const tc_type *e = f->type.elem;
@@ -1050,41 +928,41 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
         const char *eoff = rs_elem_offset(c, f->offset, e->size);
         const char *check = rs_check(c, n, sm);
         if (e->kind == TC_T_STRUCT)
-            out_line(b, "/// A write view of element `index` of `%s`, in place.", sm);
+            buf_line(b, "/// A write view of element `index` of `%s`, in place.", sm);
         else
-            out_line(b, "/// Sets element `index` of `%s`.", sm);
-        out_line(b, "///");
-        out_line(b, "/// # Panics");
-        out_line(b, "///");
-        out_line(b, "/// If `index >= %" PRIu64 "`.", n);
+            buf_line(b, "/// Sets element `index` of `%s`.", sm);
+        buf_line(b, "///");
+        buf_line(b, "/// # Panics");
+        buf_line(b, "///");
+        buf_line(b, "/// If `index >= %" PRIu64 "`.", n);
         rs_scalar_setter(c, e, sm, ", index: usize", "index", eoff, check);
-        blank(b);
+        buf_blank(b);
         if (e->kind == TC_T_PRIM && e->prim == TC_U8) {
             c->use_at_mut = true;
-            out_line(b, "/// The bytes of `%s`, writable in place.", sm);
+            buf_line(b, "/// The bytes of `%s`, writable in place.", sm);
             rs_sig(b, "pub fn %s_bytes_mut(&mut self) -> &mut [u8; %" PRIu64 "] {", sm, n);
-            out_line(b, "    at_mut(self.bytes, %" PRIu64 ")", f->offset);
-            out_line(b, "}");
-            blank(b);
+            buf_line(b, "    at_mut(self.bytes, %" PRIu64 ")", f->offset);
+            buf_line(b, "}");
+            buf_blank(b);
         }
         if (e->kind == TC_T_PRIM || e->kind == TC_T_FLAGS) {
-            out_line(b, "/// Sets every element of `%s`.", sm);
+            buf_line(b, "/// Sets every element of `%s`.", sm);
             rs_sig(b, "pub fn set_%s_array(&mut self, values: &[%s; %" PRIu64 "]) {", sm, rs_elem_type(c, e), n);
-            out_line(b, "    for (index, value) in values.iter().enumerate() {");
-            out_line(b, "        self.set_%s(index, *value);", sm);
-            out_line(b, "    }");
-            out_line(b, "}");
-            blank(b);
+            buf_line(b, "    for (index, value) in values.iter().enumerate() {");
+            buf_line(b, "        self.set_%s(index, *value);", sm);
+            buf_line(b, "    }");
+            buf_line(b, "}");
+            buf_blank(b);
         }
         return;
     }
     default:
         if (f->type.kind == TC_T_STRUCT)
-            out_line(b, "/// A write view of `%s`, in place.", sm);
+            buf_line(b, "/// A write view of `%s`, in place.", sm);
         else
-            out_line(b, "/// Sets `%s`.", sm);
+            buf_line(b, "/// Sets `%s`.", sm);
         rs_scalar_setter(c, &f->type, sm, "", "", off, "");
-        blank(b);
+        buf_blank(b);
         return;
     }
 }
@@ -1101,18 +979,20 @@ static void rs_trim_blank(tc_buf *b)
 static void rs_struct(rs_ctx *c, const tc_struct *st)
 {
     tc_buf *b = c->b;
-    const char *name = keep(c, name_pascal(st->name));
-    const char *upper = keep(c, name_upper(st->name));
+    const char *name = names_keep(&c->names, name_pascal(st->name));
+    const char *upper = names_keep(&c->names, name_upper(st->name));
     c->use_size_error = true;
     c->use_view = c->use_view_mut = true;
     c->use_fmt = true;
 
-    out_line(b, "/// Bytes in one [`%s`].", name);
-    rs_assign(b, fmt_keep(c, "pub const %s_SIZE: usize", upper), fmt_keep(c, "%" PRIu64, st->size));
-    out_line(b, "/// Layout fingerprint of [`%s`]: FNV-1a 64 of its canonical lock text.", name);
-    rs_assign(b, fmt_keep(c, "pub const %s_FINGERPRINT: u64", upper), fmt_keep(c, "0x%016" PRIx64, st->fingerprint));
-    blank(b);
-    out_line(b, "const _: () = assert!(%s_SIZE == %" PRIu64 ");", upper, st->size);
+    buf_line(b, "/// Bytes in one [`%s`].", name);
+    rs_assign(b, names_printf(&c->names, "pub const %s_SIZE: usize", upper),
+            names_printf(&c->names, "%" PRIu64, st->size));
+    buf_line(b, "/// Layout fingerprint of [`%s`]: FNV-1a 64 of its canonical lock text.", name);
+    rs_assign(b, names_printf(&c->names, "pub const %s_FINGERPRINT: u64", upper),
+            names_printf(&c->names, "0x%016" PRIx64, st->fingerprint));
+    buf_blank(b);
+    buf_line(b, "const _: () = assert!(%s_SIZE == %" PRIu64 ");", upper, st->size);
     /* The nested views this layout embeds must have the sizes it assumed. */
     for (size_t i = 0; i < st->nfields; i++) {
         const tc_type *t = &st->fields[i].type;
@@ -1131,58 +1011,58 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
                 seen = true;
         }
         if (!seen)
-            out_line(b, "const _: () = assert!(%s == %" PRIu64 ");", rs_size_const(c, ns), ns->size);
+            buf_line(b, "const _: () = assert!(%s == %" PRIu64 ");", rs_size_const(c, ns), ns->size);
     }
-    blank(b);
+    buf_blank(b);
 
     /* read view */
     if (st->doc) {
         rs_doc(b, st->doc, "/// ");
-        out_line(b, "///");
+        buf_line(b, "///");
     }
-    out_line(b, "/// A read view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
-    out_line(b, "#[derive(Clone, Copy, PartialEq, Eq, Hash)]");
-    out_line(b, "pub struct %s<'a> {", name);
-    out_line(b, "    bytes: &'a [u8; %s_SIZE],", upper);
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "impl<'a> %s<'a> {", name);
+    buf_line(b, "/// A read view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
+    buf_line(b, "#[derive(Clone, Copy, PartialEq, Eq, Hash)]");
+    buf_line(b, "pub struct %s<'a> {", name);
+    buf_line(b, "    bytes: &'a [u8; %s_SIZE],", upper);
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "impl<'a> %s<'a> {", name);
     b->indent++;
-    out_line(b, "/// Bytes in one `%s`.", name);
-    rs_assign(b, "pub const SIZE: usize", fmt_keep(c, "%s_SIZE", upper));
-    out_line(b, "/// Layout fingerprint of `%s`.", name);
-    rs_assign(b, "pub const FINGERPRINT: u64", fmt_keep(c, "%s_FINGERPRINT", upper));
-    out_line(b, "/// The struct's name in the schema.");
-    rs_assign(b, "pub const NAME: &'static str", fmt_keep(c, "\"%s\"", st->name));
-    blank(b);
-    out_line(b, "/// Views exactly `SIZE` bytes.");
+    buf_line(b, "/// Bytes in one `%s`.", name);
+    rs_assign(b, "pub const SIZE: usize", names_printf(&c->names, "%s_SIZE", upper));
+    buf_line(b, "/// Layout fingerprint of `%s`.", name);
+    rs_assign(b, "pub const FINGERPRINT: u64", names_printf(&c->names, "%s_FINGERPRINT", upper));
+    buf_line(b, "/// The struct's name in the schema.");
+    rs_assign(b, "pub const NAME: &'static str", names_printf(&c->names, "\"%s\"", st->name));
+    buf_blank(b);
+    buf_line(b, "/// Views exactly `SIZE` bytes.");
     rs_sig(b, "pub const fn new(bytes: &'a [u8; %s_SIZE]) -> Self {", upper);
-    out_line(b, "    Self { bytes }");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
+    buf_line(b, "    Self { bytes }");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
     rs_sig(b, "pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {");
-    out_line(b, "    Ok(Self::new(view(Self::NAME, bytes)?))");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// The bytes this view reads.");
+    buf_line(b, "    Ok(Self::new(view(Self::NAME, bytes)?))");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// The bytes this view reads.");
     rs_sig(b, "pub const fn as_bytes(&self) -> &'a [u8; %s_SIZE] {", upper);
-    out_line(b, "    self.bytes");
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "    self.bytes");
+    buf_line(b, "}");
+    buf_blank(b);
     for (size_t i = 0; i < st->nfields; i++)
         rs_read_field(c, st, &st->fields[i]);
     rs_trim_blank(b);
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 
     /* Debug */
-    out_line(b, "impl fmt::Debug for %s<'_> {", name);
+    buf_line(b, "impl fmt::Debug for %s<'_> {", name);
     b->indent++;
-    out_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    buf_line(b, "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
     b->indent++;
-    out_line(b, "let mut s = f.debug_struct(\"%s\");", st->name);
+    buf_line(b, "let mut s = f.debug_struct(\"%s\");", st->name);
     for (size_t i = 0; i < st->nfields; i++) {
         const tc_field *f = &st->fields[i];
         if (!rs_field_visible(f))
@@ -1190,80 +1070,80 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
         const char *m = rs_method(c, f->name);
         const char *val;
         if (f->type.kind == TC_T_CHARS)
-            val = fmt_keep(c, "&self.%s_str()", rs_snake(c, f->name));
+            val = names_printf(&c->names, "&self.%s_str()", rs_snake(c, f->name));
         else if (f->type.kind == TC_T_ARRAY) {
             c->use_list = true;
-            val = fmt_keep(c, "&List(%" PRIu64 ", |i| self.%s(i))", f->type.count, m);
+            val = names_printf(&c->names, "&List(%" PRIu64 ", |i| self.%s(i))", f->type.count, m);
         } else
-            val = fmt_keep(c, "&self.%s()", m);
-        const char *args[] = {fmt_keep(c, "\"%s\"", f->name), val};
+            val = names_printf(&c->names, "&self.%s()", m);
+        const char *args[] = {names_printf(&c->names, "\"%s\"", f->name), val};
         rs_call(b, "s.field", args, 2, ";");
     }
-    out_line(b, "s.finish()");
+    buf_line(b, "s.finish()");
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 
     /* write view */
-    out_line(b, "/// A write view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
-    out_line(b, "pub struct %sMut<'a> {", name);
-    out_line(b, "    bytes: &'a mut [u8; %s_SIZE],", upper);
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "impl<'a> %sMut<'a> {", name);
+    buf_line(b, "/// A write view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
+    buf_line(b, "pub struct %sMut<'a> {", name);
+    buf_line(b, "    bytes: &'a mut [u8; %s_SIZE],", upper);
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "impl<'a> %sMut<'a> {", name);
     b->indent++;
-    out_line(b, "/// Bytes in one `%s`.", name);
-    rs_assign(b, "pub const SIZE: usize", fmt_keep(c, "%s_SIZE", upper));
-    blank(b);
-    out_line(b, "/// Views exactly `SIZE` bytes.");
+    buf_line(b, "/// Bytes in one `%s`.", name);
+    rs_assign(b, "pub const SIZE: usize", names_printf(&c->names, "%s_SIZE", upper));
+    buf_blank(b);
+    buf_line(b, "/// Views exactly `SIZE` bytes.");
     rs_sig(b, "pub fn new(bytes: &'a mut [u8; %s_SIZE]) -> Self {", upper);
-    out_line(b, "    Self { bytes }");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
+    buf_line(b, "    Self { bytes }");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.");
     rs_sig(b, "pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {");
     {
         size_t argw = strlen(name) + strlen("::NAME, bytes");
         if (argw <= RS_CALL_WIDTH && 8 + strlen("Ok(Self::new(view_mut(::NAME, bytes)?))") + strlen(name) <= RS_MAX_WIDTH) {
-            out_line(b, "    Ok(Self::new(view_mut(%s::NAME, bytes)?))", name);
+            buf_line(b, "    Ok(Self::new(view_mut(%s::NAME, bytes)?))", name);
         } else {
-            out_line(b, "    Ok(Self::new(view_mut(");
-            out_line(b, "        %s::NAME,", name);
-            out_line(b, "        bytes,");
-            out_line(b, "    )?))");
+            buf_line(b, "    Ok(Self::new(view_mut(");
+            buf_line(b, "        %s::NAME,", name);
+            buf_line(b, "        bytes,");
+            buf_line(b, "    )?))");
         }
     }
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Reads through this view.");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Reads through this view.");
     rs_sig(b, "pub fn as_view(&self) -> %s<'_> {", name);
-    out_line(b, "    %s::new(self.bytes)", name);
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// The bytes this view writes.");
+    buf_line(b, "    %s::new(self.bytes)", name);
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// The bytes this view writes.");
     rs_sig(b, "pub fn as_bytes(&self) -> &[u8; %s_SIZE] {", upper);
-    out_line(b, "    self.bytes");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// Zeroes every byte, padding included.");
+    buf_line(b, "    self.bytes");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// Zeroes every byte, padding included.");
     rs_sig(b, "pub fn clear(&mut self) {");
-    out_line(b, "    self.bytes.fill(0);");
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "    self.bytes.fill(0);");
+    buf_line(b, "}");
+    buf_blank(b);
     for (size_t i = 0; i < st->nfields; i++)
         rs_write_field(c, &st->fields[i]);
     rs_trim_blank(b);
     b->indent--;
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "impl fmt::Debug for %sMut<'_> {", name);
-    out_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
-    out_line(b, "        fmt::Debug::fmt(&self.as_view(), f)");
-    out_line(b, "    }");
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "impl fmt::Debug for %sMut<'_> {", name);
+    buf_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    buf_line(b, "        fmt::Debug::fmt(&self.as_view(), f)");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    buf_blank(b);
 }
 
 /* ---- constants and messages --------------------------------------------- */
@@ -1271,26 +1151,26 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
 static void rs_const(rs_ctx *c, const tc_const *k)
 {
     tc_buf *b = c->b;
-    const char *name = keep(c, name_upper(k->name));
+    const char *name = names_keep(&c->names, name_upper(k->name));
     rs_doc(b, k->doc, "/// ");
     switch (k->kind) {
     case TC_C_INT:
-        out_line(b, "pub const %s: %s = %" PRId64 ";", name, rs_prim(k->type), k->i);
+        buf_line(b, "pub const %s: %s = %" PRId64 ";", name, rs_prim(k->type), k->i);
         break;
     case TC_C_UINT:
-        out_line(b, "pub const %s: %s = %" PRIu64 ";", name, rs_prim(k->type), k->u);
+        buf_line(b, "pub const %s: %s = %" PRIu64 ";", name, rs_prim(k->type), k->u);
         break;
     case TC_C_BOOL:
-        out_line(b, "pub const %s: bool = %s;", name, k->u ? "true" : "false");
+        buf_line(b, "pub const %s: bool = %s;", name, k->u ? "true" : "false");
         break;
     case TC_C_FLOAT: {
         char lit[64];
         rs_float_literal(lit, sizeof lit, k->f, k->type == TC_F32 ? TC_F32 : TC_F64);
-        out_line(b, "pub const %s: %s = %s;", name, k->type == TC_F32 ? "f32" : "f64", lit);
+        buf_line(b, "pub const %s: %s = %s;", name, k->type == TC_F32 ? "f32" : "f64", lit);
         break;
     }
     case TC_C_STRING:
-        out_fmt(b, "%*spub const %s: &str = ", b->indent * 4, "", name);
+        buf_printf(b, "%*spub const %s: &str = ", b->indent * 4, "", name);
         rs_str_literal(b, k->s ? k->s : "");
         buf_puts(b, ";\n");
         break;
@@ -1306,146 +1186,149 @@ static void rs_messages(rs_ctx *c)
         if (s->messages[i].payload)
             any_payload = true;
 
-    out_line(b, "/// A message of schema `%s`, decoded by its type id.", s->name);
-    out_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
-    out_line(b, "pub enum Message%s {", any_payload ? "<'a>" : "");
+    buf_line(b, "/// A message of schema `%s`, decoded by its type id.", s->name);
+    buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+    buf_line(b, "pub enum Message%s {", any_payload ? "<'a>" : "");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
         rs_doc(b, m->doc, "/// ");
         if (m->payload)
         {
-            const char *args[] = {fmt_keep(c, "%s<'a>", rs_struct_ref(c, m->payload, ""))};
-            rs_call(b, keep(c, name_pascal(m->name)), args, 1, ",");
+            const char *args[] = {names_printf(&c->names, "%s<'a>", rs_struct_ref(c, m->payload, ""))};
+            rs_call(b, names_keep(&c->names, name_pascal(m->name)), args, 1, ",");
         }
         else
-            out_line(b, "%s,", keep(c, name_pascal(m->name)));
+            buf_line(b, "%s,", names_keep(&c->names, name_pascal(m->name)));
     }
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 
     c->use_size_error = true;
     if (any_payload) {
         c->use_view = true;
-        out_line(b, "impl<'a> Message<'a> {");
+        buf_line(b, "impl<'a> Message<'a> {");
     } else {
-        out_line(b, "impl Message {");
+        buf_line(b, "impl Message {");
     }
     b->indent++;
-    out_line(b, "/// Decodes the payload of a message of type `type_id`; an unknown id or a payload");
-    out_line(b, "/// shorter than its struct is an error.");
+    buf_line(b, "/// Decodes the payload of a message of type `type_id`; an unknown id or a payload");
+    buf_line(b, "/// shorter than its struct is an error.");
     rs_sig(b, "pub fn decode(type_id: u32, %s: &%s[u8]) -> Result<Self, DecodeError> {",
              any_payload ? "bytes" : "_bytes", any_payload ? "'a " : "");
     b->indent++;
-    out_line(b, "let message = match type_id {");
+    buf_line(b, "let message = match type_id {");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        const char *mu = keep(c, name_upper(m->name));
-        const char *mp = keep(c, name_pascal(m->name));
+        const char *mu = names_keep(&c->names, name_upper(m->name));
+        const char *mp = names_keep(&c->names, name_pascal(m->name));
         if (!m->payload) {
-            rs_arm(b, fmt_keep(c, "MSG_%s", mu), fmt_keep(c, "Self::%s", mp));
+            rs_arm(b, names_printf(&c->names, "MSG_%s", mu), names_printf(&c->names, "Self::%s", mp));
             continue;
         }
-        out_line(b, "MSG_%s => {", mu);
+        buf_line(b, "MSG_%s => {", mu);
         {
-            const char *vargs[] = {fmt_keep(c, "\"%s\"", m->payload->name), "bytes"};
-            const char *sargs[] = {fmt_keep(c, "%s::new(payload)", rs_struct_ref(c, m->payload, ""))};
+            const char *vargs[] = {names_printf(&c->names, "\"%s\"", m->payload->name), "bytes"};
+            const char *sargs[] = {names_printf(&c->names, "%s::new(payload)", rs_struct_ref(c, m->payload, ""))};
             b->indent++;
             rs_call(b, "let payload = view", vargs, 2, "?;");
-            rs_call(b, fmt_keep(c, "Self::%s", mp), sargs, 1, "");
+            rs_call(b, names_printf(&c->names, "Self::%s", mp), sargs, 1, "");
             b->indent--;
         }
-        out_line(b, "}");
+        buf_line(b, "}");
     }
-    out_line(b, "_ => return Err(DecodeError::UnknownTypeId(type_id)),");
+    buf_line(b, "_ => return Err(DecodeError::UnknownTypeId(type_id)),");
     b->indent--;
-    out_line(b, "};");
-    out_line(b, "Ok(message)");
+    buf_line(b, "};");
+    buf_line(b, "Ok(message)");
     b->indent--;
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// The type id this message travels under.");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// The type id this message travels under.");
     rs_sig(b, "pub fn type_id(&self) -> u32 {");
     b->indent++;
-    out_line(b, "match self {");
+    buf_line(b, "match self {");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        rs_arm(b, fmt_keep(c, "Self::%s%s", keep(c, name_pascal(m->name)), m->payload ? "(_)" : ""),
-               fmt_keep(c, "MSG_%s", keep(c, name_upper(m->name))));
+        const char *pat = names_printf(&c->names, "Self::%s%s", names_keep(&c->names, name_pascal(m->name)),
+                m->payload ? "(_)" : "");
+        rs_arm(b, pat, names_printf(&c->names, "MSG_%s", names_keep(&c->names, name_upper(m->name))));
     }
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 
-    out_line(b, "/// The payload size of message `type_id` (0 for an empty payload), or `None` for an");
-    out_line(b, "/// unknown id.");
+    buf_line(b, "/// The payload size of message `type_id` (0 for an empty payload), or `None` for an");
+    buf_line(b, "/// unknown id.");
     rs_sig(b, "pub const fn payload_size(type_id: u32) -> Option<usize> {");
     b->indent++;
-    out_line(b, "match type_id {");
+    buf_line(b, "match type_id {");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        const char *mu = keep(c, name_upper(m->name));
+        const char *mu = names_keep(&c->names, name_upper(m->name));
         if (m->payload)
-            rs_arm(b, fmt_keep(c, "MSG_%s", mu), fmt_keep(c, "Some(%s)", rs_size_const(c, m->payload)));
+            rs_arm(b, names_printf(&c->names, "MSG_%s", mu),
+                    names_printf(&c->names, "Some(%s)", rs_size_const(c, m->payload)));
         else
-            out_line(b, "MSG_%s => Some(0),", mu);
+            buf_line(b, "MSG_%s => Some(0),", mu);
     }
-    out_line(b, "_ => None,");
+    buf_line(b, "_ => None,");
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "/// The schema name of message `type_id`, or `None` for an unknown id.");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "/// The schema name of message `type_id`, or `None` for an unknown id.");
     rs_sig(b, "pub const fn message_name(type_id: u32) -> Option<&'static str> {");
     b->indent++;
-    out_line(b, "match type_id {");
+    buf_line(b, "match type_id {");
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        rs_arm(b, fmt_keep(c, "MSG_%s", keep(c, name_upper(m->name))), fmt_keep(c, "Some(\"%s\")", m->name));
+        rs_arm(b, names_printf(&c->names, "MSG_%s", names_keep(&c->names, name_upper(m->name))),
+                names_printf(&c->names, "Some(\"%s\")", m->name));
     }
-    out_line(b, "_ => None,");
+    buf_line(b, "_ => None,");
     b->indent--;
-    out_line(b, "}");
+    buf_line(b, "}");
     b->indent--;
-    out_line(b, "}");
-    blank(b);
+    buf_line(b, "}");
+    buf_blank(b);
 
-    out_line(b, "/// Why [`Message::decode`] failed.");
-    out_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
-    out_line(b, "pub enum DecodeError {");
-    out_line(b, "    /// No message of schema `%s` has this type id.", s->name);
-    out_line(b, "    UnknownTypeId(u32),");
-    out_line(b, "    /// The payload is shorter than its struct.");
-    out_line(b, "    Size(SizeError),");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "impl From<SizeError> for DecodeError {");
-    out_line(b, "    fn from(err: SizeError) -> Self {");
-    out_line(b, "        Self::Size(err)");
-    out_line(b, "    }");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "impl fmt::Display for DecodeError {");
-    out_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
-    out_line(b, "        match self {");
-    out_line(b, "            Self::UnknownTypeId(id) => write!(f, \"unknown %s type id {id}\"),", s->name);
-    out_line(b, "            Self::Size(err) => fmt::Display::fmt(err, f),");
-    out_line(b, "        }");
-    out_line(b, "    }");
-    out_line(b, "}");
-    blank(b);
-    out_line(b, "impl std::error::Error for DecodeError {}");
-    blank(b);
+    buf_line(b, "/// Why [`Message::decode`] failed.");
+    buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+    buf_line(b, "pub enum DecodeError {");
+    buf_line(b, "    /// No message of schema `%s` has this type id.", s->name);
+    buf_line(b, "    UnknownTypeId(u32),");
+    buf_line(b, "    /// The payload is shorter than its struct.");
+    buf_line(b, "    Size(SizeError),");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "impl From<SizeError> for DecodeError {");
+    buf_line(b, "    fn from(err: SizeError) -> Self {");
+    buf_line(b, "        Self::Size(err)");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "impl fmt::Display for DecodeError {");
+    buf_line(b, "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {");
+    buf_line(b, "        match self {");
+    buf_line(b, "            Self::UnknownTypeId(id) => write!(f, \"unknown %s type id {id}\"),", s->name);
+    buf_line(b, "            Self::Size(err) => fmt::Display::fmt(err, f),");
+    buf_line(b, "        }");
+    buf_line(b, "    }");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "impl std::error::Error for DecodeError {}");
+    buf_blank(b);
 }
 
 /* ---- file assembly --------------------------------------------------------- */
@@ -1638,49 +1521,49 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
     c.b = &body;
 
     /* fingerprint and message ids */
-    out_line(&body, "/// Fingerprint of schema `%s`: bind a bus to it so that only peers built from the", s->name);
-    out_line(&body, "/// same messages can connect.");
-    out_line(&body, "pub const SCHEMA_FINGERPRINT: u64 = 0x%016" PRIx64 ";", s->fingerprint);
-    blank(&body);
+    buf_line(&body, "/// Fingerprint of schema `%s`: bind a bus to it so that only peers built from the", s->name);
+    buf_line(&body, "/// same messages can connect.");
+    buf_line(&body, "pub const SCHEMA_FINGERPRINT: u64 = 0x%016" PRIx64 ";", s->fingerprint);
+    buf_blank(&body);
     if (s->nmessages) {
         for (size_t i = 0; i < s->nmessages; i++) {
             const tc_message *m = &s->messages[i];
             rs_doc(&body, m->doc, "/// ");
             if (!m->doc) {
                 if (m->payload)
-                    out_line(&body, "/// Type id of `%s` (payload [`%s`]).", m->name,
+                    buf_line(&body, "/// Type id of `%s` (payload [`%s`]).", m->name,
                              rs_struct_ref(&c, m->payload, ""));
                 else
-                    out_line(&body, "/// Type id of `%s` (empty payload).", m->name);
+                    buf_line(&body, "/// Type id of `%s` (empty payload).", m->name);
             }
-            out_line(&body, "pub const MSG_%s: u32 = %" PRIu32 ";", keep(&c, name_upper(m->name)), m->id);
+            buf_line(&body, "pub const MSG_%s: u32 = %" PRIu32 ";", names_keep(&c.names, name_upper(m->name)), m->id);
         }
-        blank(&body);
+        buf_blank(&body);
     }
     if (s->nreserved) {
-        out_line(&body, "/// Retired type ids (inclusive ranges): never reuse them.");
-        out_fmt(&body, "pub const RESERVED_TYPE_IDS: [(u32, u32); %zu] = [", s->nreserved);
+        buf_line(&body, "/// Retired type ids (inclusive ranges): never reuse them.");
+        buf_printf(&body, "pub const RESERVED_TYPE_IDS: [(u32, u32); %zu] = [", s->nreserved);
         /* short lists fit on one line; rustfmt breaks longer ones */
         tc_buf items;
         memset(&items, 0, sizeof items);
         for (size_t i = 0; i < s->nreserved; i++)
-            out_fmt(&items, "%s(%" PRIu32 ", %" PRIu32 ")", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
+            buf_printf(&items, "%s(%" PRIu32 ", %" PRIu32 ")", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
         size_t head = strlen("pub const RESERVED_TYPE_IDS: [(u32, u32); ] = [") + 20;
         if (items.len <= RS_CALL_WIDTH && head + items.len + 2 <= RS_MAX_WIDTH) {
-            out_fmt(&body, "%s];\n", items.data ? items.data : "");
+            buf_printf(&body, "%s];\n", items.data ? items.data : "");
         } else {
             buf_puts(&body, "\n");
             for (size_t i = 0; i < s->nreserved; i++)
-                out_fmt(&body, "    (%" PRIu32 ", %" PRIu32 "),\n", s->reserved[i].lo, s->reserved[i].hi);
+                buf_printf(&body, "    (%" PRIu32 ", %" PRIu32 "),\n", s->reserved[i].lo, s->reserved[i].hi);
             buf_puts(&body, "];\n");
         }
         buf_free(&items);
-        blank(&body);
+        buf_blank(&body);
     }
     for (size_t i = 0; i < s->nconsts; i++)
         rs_const(&c, &s->consts[i]);
     if (s->nconsts)
-        blank(&body);
+        buf_blank(&body);
     for (size_t i = 0; i < s->nenums; i++) {
         if (s->enums[i].is_flags)
             rs_flags(&c, &s->enums[i]);
@@ -1701,12 +1584,12 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
         rc = -1;
         goto done;
     }
-    out_fmt(b, "// @generated by tachc %s from %s. DO NOT EDIT.\n", TACHC_VERSION, path_for_banner(s->path));
+    buf_printf(b, "// @generated by tachc %s from %s. DO NOT EDIT.\n", TACHC_VERSION, path_for_banner(s->path));
     if (s->doc) {
         rs_doc(b, s->doc, "//! ");
         buf_puts(b, "//!\n");
     }
-    out_fmt(b, "//! Views over the messages of schema `%s`: read and write every field in place.\n", s->name);
+    buf_printf(b, "//! Views over the messages of schema `%s`: read and write every field in place.\n", s->name);
     buf_puts(b, "\n");
     bool any_use = c.use_fmt || c.nrefs;
     /* `use` lines, sorted as rustfmt sorts them: `core::fmt` before `super::x` */
@@ -1719,7 +1602,7 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
                 c.refs[j - 1] = t;
             }
         for (size_t i = 0; i < c.nrefs; i++)
-            out_fmt(b, "use super::%s;\n", c.refs[i]->name);
+            buf_printf(b, "use super::%s;\n", c.refs[i]->name);
     }
     if (c.use_fmt)
         buf_puts(b, "use core::fmt;\n");
@@ -1734,12 +1617,12 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
     /* exactly one newline at the end */
     while (b->len >= 2 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == '\n')
         b->data[--b->len] = '\0';
-    if (b->oom || body.oom || c.oom)
+    if (b->oom || body.oom || c.oom || c.names.oom)
         rc = -1;
 done:
     buf_free(&body);
     free(c.refs);
-    pool_free(&c);
+    names_free(&c.names);
     return rc;
 }
 
@@ -1767,10 +1650,10 @@ int emit_rust(const tc_program *prog, tc_outputs *out)
     }
     memcpy(sorted, prog->schemas, prog->nschemas * sizeof *sorted);
     qsort(sorted, prog->nschemas, sizeof *sorted, cmp_schema_name);
-    out_fmt(b, "// @generated by tachc %s. DO NOT EDIT.\n", TACHC_VERSION);
+    buf_printf(b, "// @generated by tachc %s. DO NOT EDIT.\n", TACHC_VERSION);
     buf_puts(b, "//! Views over Tachyon message payloads, one module per schema.\n\n");
     for (size_t i = 0; i < prog->nschemas; i++)
-        out_fmt(b, "pub mod %s;\n", sorted[i]->name);
+        buf_printf(b, "pub mod %s;\n", sorted[i]->name);
     free(sorted);
     if (b->oom) {
         fprintf(stderr, "tachc: out of memory while generating Rust\n");
