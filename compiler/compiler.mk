@@ -61,3 +61,10 @@ lock: $(TACHC)
 	$(Q)$(TACHC) lock $(TACHC_SCHEMAS) > schemas/tach.lock.tmp && mv schemas/tach.lock.tmp schemas/tach.lock
 
 compiler-tests: $(TACHC)
+
+# `make install` also puts tachc on $(PREFIX)/bin.
+.PHONY: tachc-install
+install: tachc-install
+tachc-install: $(TACHC)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(TACHC) $(DESTDIR)$(PREFIX)/bin/tachc
