@@ -142,7 +142,10 @@ TACHYON_API void tachyon_bus_destroy(tachyon_bus_t *bus);
  * write it (16-byte aligned, in the ring), or NULL: TACHYON_ERR_FULL (try again
  * after the consumer reads), TACHYON_ERR_TOO_LARGE, TACHYON_ERR_PEER_GONE,
  * TACHYON_ERR_STATE (already holding a reservation), TACHYON_ERR_CORRUPT.
- * The pointer is valid until tachyon_commit_tx or tachyon_rollback_tx. */
+ * While the ring stays full it checks, at most every TACHYON_WATCHDOG_MS, that
+ * the consumer lives (PEER_GONE once it died), so a polling loop cannot spin on
+ * FULL forever. The pointer is valid until tachyon_commit_tx or
+ * tachyon_rollback_tx. */
 TACHYON_API void *tachyon_acquire_tx(tachyon_bus_t *bus, size_t max_size);
 
 /* As tachyon_acquire_tx, but waits (spin, then futex sleep) for free space, up
@@ -176,7 +179,10 @@ TACHYON_API tachyon_error_t tachyon_flush(tachyon_bus_t *bus);
 /* Returns the next message's payload in place (valid until tachyon_commit_rx)
  * and sets *type_id and *size, or NULL: TACHYON_ERR_EMPTY (nothing published
  * yet), TACHYON_ERR_PEER_GONE (peer closed and everything was delivered),
- * TACHYON_ERR_CORRUPT, TACHYON_ERR_STATE. Never blocks, never makes a syscall. */
+ * TACHYON_ERR_CORRUPT, TACHYON_ERR_STATE. Never blocks. Makes no syscall, except
+ * that while the ring stays empty it checks, at most every TACHYON_WATCHDOG_MS,
+ * that the producer lives; once it died, the messages it committed are still
+ * delivered, then PEER_GONE. */
 TACHYON_API const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *size);
 
 /* As tachyon_acquire_rx, but waits: spins `spin_threshold` times, then sleeps

@@ -168,6 +168,8 @@ struct tachyon_bus {
 
     /* cold */
     int peer_dead; /* sticky: the peer's process is gone (pidfd) */
+    uint32_t idle_polls;     /* FULL/EMPTY answers since the last clock read */
+    int64_t last_peer_check; /* CLOCK_MONOTONIC ns of the last polling liveness check */
     int pidfd;     /* peer's pidfd, -1 if none */
     pid_t peer_pid;
     int is_arena;
@@ -226,11 +228,16 @@ TI_HIDDEN void ti_recover_unpublished(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_consumer(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_producer(tachyon_bus_t *bus);
 
+/* How often a blocked call, or a caller polling a full or empty ring, checks
+ * that the peer still lives. */
+#define TI_WATCHDOG_NS ((int64_t)TACHYON_WATCHDOG_MS * 1000000)
+
 /* wait.c: clock, futex, peer liveness */
 TI_HIDDEN int64_t ti_now_ns(void);
 TI_HIDDEN int ti_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
 TI_HIDDEN void ti_futex_wake(uint32_t *word);
 TI_HIDDEN int ti_peer_dead(tachyon_bus_t *bus);
+TI_HIDDEN int ti_poll_peer_dead(tachyon_bus_t *bus);
 TI_HIDDEN int ti_pidfd_open(pid_t pid);
 
 #endif /* TACHYON_INTERNAL_H */

@@ -85,6 +85,10 @@ static inline void *ti_reserve(tachyon_bus_t *bus, size_t max_size)
             return ti_fail_ptr(bus, err);
         if (bus->capacity - (bus->wpos - bus->cached_head) < need) {
             bus->stats.full_events++;
+            if (TI_UNLIKELY(ti_poll_peer_dead(bus))) {
+                bus->peer_dead = 1;
+                return ti_fail_ptr(bus, TACHYON_ERR_PEER_GONE);
+            }
             return ti_fail_ptr(bus, TACHYON_ERR_FULL);
         }
     }
@@ -240,8 +244,13 @@ static tachyon_error_t ti_refresh_tail(tachyon_bus_t *bus, uint64_t p)
         /* Pairs with the producer's seq_cst store of CLOSED in destroy, which
          * follows its final publication: after seeing CLOSED, the tail we load
          * next is final. */
-        if (TI_LIKELY(ti_load_acquire(&shm->producer_state) != TI_SIDE_CLOSED))
-            return TACHYON_ERR_EMPTY;
+        if (TI_LIKELY(ti_load_acquire(&shm->producer_state) != TI_SIDE_CLOSED)) {
+            if (TI_LIKELY(!ti_poll_peer_dead(bus)))
+                return TACHYON_ERR_EMPTY;
+            /* The producer died: deliver what it committed, then PEER_GONE. */
+            ti_recover_unpublished(bus);
+            return bus->limit != p ? TACHYON_OK : TACHYON_ERR_PEER_GONE;
+        }
         tail = ti_load_acquire(&shm->tail);
         if (tail == p)
             return TACHYON_ERR_PEER_GONE;

@@ -32,7 +32,6 @@
 
 #include "internal.h"
 
-#define TI_WATCHDOG_NS ((int64_t)TACHYON_WATCHDOG_MS * 1000000)
 /* Pause-loop iterations a blocked producer spins before it sleeps. */
 #define TI_TX_SPIN 2048u
 
@@ -122,6 +121,24 @@ int ti_peer_dead(tachyon_bus_t *bus)
     if (bus->peer_pid > 0 && ti_pid_gone(bus->peer_pid))
         return 1;
     return 0;
+}
+
+/* For callers that poll with the non-blocking calls: a peer that died while
+ * the ring stays full (producer) or empty (consumer) must still be noticed,
+ * or the caller would poll forever. Reads the clock (vDSO, no syscall) once per
+ * 1024 such answers and checks liveness (a poll of the pidfd) at most once per
+ * watchdog period, so polling stays syscall-free almost always. */
+int ti_poll_peer_dead(tachyon_bus_t *bus)
+{
+    int64_t now;
+
+    if ((++bus->idle_polls & 1023u) != 0)
+        return 0;
+    now = ti_now_ns();
+    if (now - bus->last_peer_check < TI_WATCHDOG_NS)
+        return 0;
+    bus->last_peer_check = now;
+    return ti_peer_dead(bus);
 }
 
 static int64_t ti_deadline(int64_t timeout_ns)
