@@ -247,15 +247,16 @@ static int tachyon_pong(tachyon_bus_t *tx, tachyon_bus_t *rx, enum wait_mode mod
     return tachyon_commit_rx(rx) == TACHYON_OK ? 0 : -1;
 }
 
-/* Which transport round trip number i (from 1) uses. */
+/* Which transport round trip number i (from 1) uses: the selected kinds in
+ * turn, each exactly once per cycle (so every kind gets the same count). */
 static enum busy_kind kind_of(uint64_t i, unsigned mask)
 {
-    for (;;) { /* the selected kinds in turn */
-        enum busy_kind k = (enum busy_kind)(i % N_BUSY);
-        if (mask & (1u << k))
-            return k;
-        i++;
+    unsigned nth = (unsigned)(i % (uint64_t)__builtin_popcount(mask));
+    for (int k = 0; k < N_BUSY; k++) {
+        if ((mask & (1u << k)) && nth-- == 0)
+            return (enum busy_kind)k;
     }
+    return KIND_FLOOR; /* not reached: mask is never empty */
 }
 
 /* Runs the kinds in `mask` (one of them, or several interleaved per round
