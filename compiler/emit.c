@@ -378,6 +378,59 @@ const char *names_type_spelling(tc_names *ns, const tc_type *t, const tc_schema 
     return names_keep(ns, s ? s : tb.data);
 }
 
+/* emit_doc for Rust and Go: one leading space per line and trailing blanks
+ * removed, leading and trailing empty lines dropped. */
+void emit_doc_trimmed(tc_buf *b, const char *doc, const char *prefix)
+{
+    if (!doc)
+        return;
+    const char *p = doc;
+    while (*p == '\n' || *p == ' ' || *p == '\t' || *p == '\r') {
+        /* skip leading empty lines (but keep indentation of the first text line) */
+        const char *nl = strchr(p, '\n');
+        const char *q = p;
+        while (*q == ' ' || *q == '\t' || *q == '\r')
+            q++;
+        if (*q == '\n' && nl)
+            p = nl + 1;
+        else
+            break;
+    }
+    size_t total = strlen(p);
+    while (total > 0 && (p[total - 1] == '\n' || p[total - 1] == ' ' || p[total - 1] == '\t' ||
+                         p[total - 1] == '\r'))
+        total--;
+    if (total == 0)
+        return;
+    const char *end = p + total;
+    const char *unit = b->indent_unit ? b->indent_unit : "    ";
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *ls = p;
+        if (ls < le && *ls == ' ')
+            ls++;
+        const char *te = le;
+        while (te > ls && (te[-1] == ' ' || te[-1] == '\t' || te[-1] == '\r'))
+            te--;
+        for (int i = 0; i < b->indent; i++)
+            buf_puts(b, unit);
+        if (te == ls) {
+            size_t pl = strlen(prefix);
+            while (pl > 0 && prefix[pl - 1] == ' ')
+                pl--;
+            buf_put(b, prefix, pl);
+        } else {
+            buf_puts(b, prefix);
+            buf_put(b, ls, (size_t)(te - ls));
+        }
+        buf_put(b, "\n", 1);
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+}
+
 const char *prim_name(tc_prim p)
 {
     static const char *const names[] = {"u8", "u16", "u32", "u64", "i8", "i16", "i32",

@@ -81,6 +81,9 @@ char *name_pascal(const char *s);/* MarketTick */
 /* Writes a doc comment: each line of `doc` prefixed with `prefix` (e.g. "/// ",
  * "// ", "# "), at the buffer's indentation. Nothing when doc is NULL. */
 void emit_doc(tc_buf *b, const char *doc, const char *prefix);
+/* emit_doc that also drops one leading space per line, trailing blanks and
+ * leading/trailing empty lines (the Rust and Go emitters). */
+void emit_doc_trimmed(tc_buf *b, const char *doc, const char *prefix);
 
 /* What doc_clean escapes besides dedenting: C comment text ("*" "/" and "/" "*"
  * broken up with a space so the text neither ends nor nests a comment) or a

@@ -72,50 +72,6 @@ static const char *go_prim(tc_prim p)
     }
 }
 
-/* Doc comment as in the Rust emitter: one leading space per line dropped,
- * trailing blanks and empty edge lines removed. */
-static void go_doc(tc_buf *b, const char *doc)
-{
-    if (!doc)
-        return;
-    const char *p = doc;
-    for (;;) {
-        const char *q = p;
-        while (*q == ' ' || *q == '\t' || *q == '\r')
-            q++;
-        if (*q == '\n')
-            p = q + 1;
-        else
-            break;
-    }
-    size_t total = strlen(p);
-    while (total > 0 && strchr("\n \t\r", p[total - 1]))
-        total--;
-    const char *end = p + total;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *ls = p;
-        if (ls < le && *ls == ' ')
-            ls++;
-        const char *te = le;
-        while (te > ls && (te[-1] == ' ' || te[-1] == '\t' || te[-1] == '\r'))
-            te--;
-        for (int i = 0; i < b->indent; i++)
-            buf_puts(b, "\t");
-        if (te == ls)
-            buf_puts(b, "//");
-        else {
-            buf_puts(b, "// ");
-            buf_put(b, ls, (size_t)(te - ls));
-        }
-        buf_put(b, "\n", 1);
-        if (!nl)
-            break;
-        p = nl + 1;
-    }
-}
-
 /* ---- aligned constant blocks ------------------------------------------- */
 
 typedef struct go_spec {
@@ -146,7 +102,7 @@ static void go_specs(tc_buf *b, const go_spec *sp, size_t n)
         }
         if (sp[i].doc) {
             b->indent = 1;
-            go_doc(b, sp[i].doc);
+            emit_doc_trimmed(b, sp[i].doc, "// ");
             b->indent = 0;
         }
         for (size_t k = i; k < j; k++) {
@@ -218,7 +174,7 @@ static void go_enum(go_ctx *c, const tc_enum *en)
     buf_printf(b, "// %s is %s of schema %s.\n", name, en->is_flags ? "a flag set" : "an enum", c->s->name);
     if (en->doc) {
         buf_puts(b, "//\n");
-        go_doc(b, en->doc);
+        emit_doc_trimmed(b, en->doc, "// ");
     }
     buf_printf(b, "type %s %s\n\n", name, go_prim(en->underlying));
     if (en->nvalues) {
@@ -419,7 +375,7 @@ static const char *go_field_doc(go_ctx *c, const char *fname, const tc_field *f,
             names_type_spelling(&c->names, &f->type, c->s), f->offset);
     if (f->doc) {
         buf_puts(&t, "//\n");
-        go_doc(&t, f->doc);
+        emit_doc_trimmed(&t, f->doc, "// ");
     }
     if (t.oom) {
         c->oom = 1;
@@ -530,7 +486,7 @@ static void go_struct(go_ctx *c, const tc_struct *st)
     buf_printf(b, "%s, which checks the size.\n", name);
     if (st->doc) {
         buf_puts(b, "//\n");
-        go_doc(b, st->doc);
+        emit_doc_trimmed(b, st->doc, "// ");
     }
     buf_printf(b, "type %s []byte\n\n", name);
     buf_printf(b, "// New%s views the first %sSize bytes of b; a shorter b is an error.\n", name, name);
@@ -629,7 +585,7 @@ static void go_consts(go_ctx *c)
             buf_blank(b); /* a blank line ends the alignment run, as a comment does */
         if (sp[i].doc) {
             b->indent = 1;
-            go_doc(b, sp[i].doc);
+            emit_doc_trimmed(b, sp[i].doc, "// ");
             b->indent = 0;
         }
         for (size_t k = i; k < j; k++) {
@@ -830,7 +786,7 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
     buf_puts(b, "// field of a payload in place, with no copy.\n");
     if (s->doc) {
         buf_puts(b, "//\n");
-        go_doc(b, s->doc);
+        emit_doc_trimmed(b, s->doc, "// ");
     }
     buf_printf(b, "package %s\n\n", s->name);
 

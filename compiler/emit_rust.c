@@ -117,59 +117,6 @@ static const char *rs_enum_error_ref(rs_ctx *c, const tc_enum *en)
     return "UnknownValue";
 }
 
-/* Doc comment: each line with one leading space and trailing blanks removed;
- * leading and trailing empty lines dropped. */
-static void rs_doc(tc_buf *b, const char *doc, const char *prefix)
-{
-    if (!doc)
-        return;
-    const char *p = doc;
-    while (*p == '\n' || *p == ' ' || *p == '\t' || *p == '\r') {
-        /* skip leading empty lines (but keep indentation of the first text line) */
-        const char *nl = strchr(p, '\n');
-        const char *q = p;
-        while (*q == ' ' || *q == '\t' || *q == '\r')
-            q++;
-        if (*q == '\n' && nl)
-            p = nl + 1;
-        else
-            break;
-    }
-    size_t total = strlen(p);
-    while (total > 0 && (p[total - 1] == '\n' || p[total - 1] == ' ' || p[total - 1] == '\t' ||
-                         p[total - 1] == '\r'))
-        total--;
-    if (total == 0)
-        return;
-    const char *end = p + total;
-    const char *unit = b->indent_unit ? b->indent_unit : "    ";
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *ls = p;
-        if (ls < le && *ls == ' ')
-            ls++;
-        const char *te = le;
-        while (te > ls && (te[-1] == ' ' || te[-1] == '\t' || te[-1] == '\r'))
-            te--;
-        for (int i = 0; i < b->indent; i++)
-            buf_puts(b, unit);
-        if (te == ls) {
-            size_t pl = strlen(prefix);
-            while (pl > 0 && prefix[pl - 1] == ' ')
-                pl--;
-            buf_put(b, prefix, pl);
-        } else {
-            buf_puts(b, prefix);
-            buf_put(b, ls, (size_t)(te - ls));
-        }
-        buf_put(b, "\n", 1);
-        if (!nl)
-            break;
-        p = nl + 1;
-    }
-}
-
 /* Writes a `fn` signature line (ending in " {") the way rustfmt does: on one
  * line when it fits in 100 columns, else one parameter per line. */
 static void rs_sig(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -355,14 +302,14 @@ static void rs_enum(rs_ctx *c, const tc_enum *en)
     c->use_enum_error = true;
     c->use_fmt = true;
 
-    rs_doc(b, en->doc, "/// ");
+    emit_doc_trimmed(b, en->doc, "/// ");
     buf_line(b, "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]");
     buf_line(b, "#[repr(%s)]", raw);
     buf_line(b, "pub enum %s {", name);
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
-        rs_doc(b, v->doc, "/// ");
+        emit_doc_trimmed(b, v->doc, "/// ");
         if (prim_is_signed(en->underlying))
             buf_line(b, "%s = %" PRId64 ",", names_keep(&c->names, name_pascal(v->name)), v->value);
         else
@@ -482,7 +429,7 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
     all &= mask;
     c->use_fmt = true;
 
-    rs_doc(b, en->doc, "/// ");
+    emit_doc_trimmed(b, en->doc, "/// ");
     buf_line(b, "#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]");
     buf_line(b, "pub struct %s(%s);", name, raw);
     buf_blank(b);
@@ -490,7 +437,7 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
-        rs_doc(b, v->doc, "/// ");
+        emit_doc_trimmed(b, v->doc, "/// ");
         if (prim_is_signed(en->underlying))
             buf_line(b, "pub const %s: Self = Self(%" PRId64 ");", names_keep(&c->names, name_upper(v->name)),
                     v->value);
@@ -824,7 +771,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
     case TC_T_CHARS:
         c->use_at = true;
         c->use_text = true;
-        rs_doc(b, f->doc, "/// ");
+        emit_doc_trimmed(b, f->doc, "/// ");
         if (f->doc)
             buf_line(b, "///");
         buf_line(b, "/// `%s`: `%s` at byte %" PRIu64 ", NUL-padded text.", f->name,
@@ -845,7 +792,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         uint64_t n = f->type.count;
         const char *eoff = rs_elem_offset(c, f->offset, e->size);
         const char *check = rs_check(c, n, sm);
-        rs_doc(b, f->doc, "/// ");
+        emit_doc_trimmed(b, f->doc, "/// ");
         if (f->doc)
             buf_line(b, "///");
         buf_line(b, "/// Element `index` of `%s`: `%s` at byte %" PRIu64 ".", f->name,
@@ -880,7 +827,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         return;
     }
     default:
-        rs_doc(b, f->doc, "/// ");
+        emit_doc_trimmed(b, f->doc, "/// ");
         if (f->doc)
             buf_line(b, "///");
         buf_line(b, "/// `%s`: `%s` at byte %" PRIu64 ".", f->name,
@@ -1017,7 +964,7 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
 
     /* read view */
     if (st->doc) {
-        rs_doc(b, st->doc, "/// ");
+        emit_doc_trimmed(b, st->doc, "/// ");
         buf_line(b, "///");
     }
     buf_line(b, "/// A read view over the %" PRIu64 " bytes of one `%s`, in place.", st->size, st->name);
@@ -1152,7 +1099,7 @@ static void rs_const(rs_ctx *c, const tc_const *k)
 {
     tc_buf *b = c->b;
     const char *name = names_keep(&c->names, name_upper(k->name));
-    rs_doc(b, k->doc, "/// ");
+    emit_doc_trimmed(b, k->doc, "/// ");
     switch (k->kind) {
     case TC_C_INT:
         buf_line(b, "pub const %s: %s = %" PRId64 ";", name, rs_prim(k->type), k->i);
@@ -1192,7 +1139,7 @@ static void rs_messages(rs_ctx *c)
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        rs_doc(b, m->doc, "/// ");
+        emit_doc_trimmed(b, m->doc, "/// ");
         if (m->payload)
         {
             const char *args[] = {names_printf(&c->names, "%s<'a>", rs_struct_ref(c, m->payload, ""))};
@@ -1528,7 +1475,7 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
     if (s->nmessages) {
         for (size_t i = 0; i < s->nmessages; i++) {
             const tc_message *m = &s->messages[i];
-            rs_doc(&body, m->doc, "/// ");
+            emit_doc_trimmed(&body, m->doc, "/// ");
             if (!m->doc) {
                 if (m->payload)
                     buf_line(&body, "/// Type id of `%s` (payload [`%s`]).", m->name,
@@ -1586,7 +1533,7 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
     }
     buf_printf(b, "// @generated by tachc %s from %s. DO NOT EDIT.\n", TACHC_VERSION, path_for_banner(s->path));
     if (s->doc) {
-        rs_doc(b, s->doc, "//! ");
+        emit_doc_trimmed(b, s->doc, "//! ");
         buf_puts(b, "//!\n");
     }
     buf_printf(b, "//! Views over the messages of schema `%s`: read and write every field in place.\n", s->name);
