@@ -209,7 +209,7 @@ fi
 
 # ---- the benchmark schema compiles (its timing is bench/, not a test) -------
 if command -v python3 >/dev/null; then
-    python3 "$HERE/gen_big_schema.py" --types 500 --out "$TMP/big.tach"
+    python3 "$ROOT/bench/gen_big_schema.py" --types 500 "$TMP/big.tach"
     if "$TACHC" lock "$TMP/big.tach" >/dev/null 2>"$TMP/stderr"; then
         pass "big-schema/compiles"
     else
