@@ -73,12 +73,18 @@ void buf_printf(tc_buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The buffer's current indentation (indent units, four spaces by default). */
+static void buf_indent(tc_buf *b)
+{
+    const char *unit = b->indent_unit ? b->indent_unit : "    ";
+    for (int i = 0; i < b->indent; i++)
+        buf_puts(b, unit);
+}
+
 void buf_line(tc_buf *b, const char *fmt, ...)
 {
     if (fmt[0] != '\0') {
-        const char *unit = b->indent_unit ? b->indent_unit : "    ";
-        for (int i = 0; i < b->indent; i++)
-            buf_puts(b, unit);
+        buf_indent(b);
         if (!strchr(fmt, '%')) {
             buf_puts(b, fmt);
         } else {
@@ -93,9 +99,7 @@ void buf_line(tc_buf *b, const char *fmt, ...)
 
 void buf_text_line(tc_buf *b, const char *s)
 {
-    const char *unit = b->indent_unit ? b->indent_unit : "    ";
-    for (int i = 0; i < b->indent; i++)
-        buf_puts(b, unit);
+    buf_indent(b);
     buf_puts(b, s);
     buf_put(b, "\n", 1);
 }
@@ -239,6 +243,23 @@ char *name_upper(const char *s) { return name_join(s, "_", 1); }
 char *name_camel(const char *s) { return name_join(s, "", 2); }
 char *name_pascal(const char *s) { return name_join(s, "", 3); }
 
+/* One doc line at the buffer's indentation: prefix and text, or the prefix
+ * without its trailing spaces when the line is empty. */
+static void doc_line(tc_buf *b, const char *prefix, const char *text, size_t len)
+{
+    buf_indent(b);
+    if (len == 0) {
+        size_t pl = strlen(prefix);
+        while (pl > 0 && prefix[pl - 1] == ' ')
+            pl--;
+        buf_put(b, prefix, pl);
+    } else {
+        buf_puts(b, prefix);
+        buf_put(b, text, len);
+    }
+    buf_put(b, "\n", 1);
+}
+
 void emit_doc(tc_buf *b, const char *doc, const char *prefix)
 {
     if (!doc)
@@ -247,20 +268,7 @@ void emit_doc(tc_buf *b, const char *doc, const char *prefix)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        const char *unit = b->indent_unit ? b->indent_unit : "    ";
-        for (int i = 0; i < b->indent; i++)
-            buf_puts(b, unit);
-        if (len == 0) {
-            /* no trailing space on an empty doc line */
-            size_t pl = strlen(prefix);
-            while (pl > 0 && prefix[pl - 1] == ' ')
-                pl--;
-            buf_put(b, prefix, pl);
-        } else {
-            buf_puts(b, prefix);
-            buf_put(b, p, len);
-        }
-        buf_put(b, "\n", 1);
+        doc_line(b, prefix, p, len);
         if (!nl)
             break;
         p = nl + 1;
@@ -403,7 +411,6 @@ void emit_doc_trimmed(tc_buf *b, const char *doc, const char *prefix)
     if (total == 0)
         return;
     const char *end = p + total;
-    const char *unit = b->indent_unit ? b->indent_unit : "    ";
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -413,18 +420,7 @@ void emit_doc_trimmed(tc_buf *b, const char *doc, const char *prefix)
         const char *te = le;
         while (te > ls && (te[-1] == ' ' || te[-1] == '\t' || te[-1] == '\r'))
             te--;
-        for (int i = 0; i < b->indent; i++)
-            buf_puts(b, unit);
-        if (te == ls) {
-            size_t pl = strlen(prefix);
-            while (pl > 0 && prefix[pl - 1] == ' ')
-                pl--;
-            buf_put(b, prefix, pl);
-        } else {
-            buf_puts(b, prefix);
-            buf_put(b, ls, (size_t)(te - ls));
-        }
-        buf_put(b, "\n", 1);
+        doc_line(b, prefix, ls, (size_t)(te - ls));
         if (!nl)
             break;
         p = nl + 1;

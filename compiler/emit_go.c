@@ -81,6 +81,30 @@ typedef struct go_spec {
     const char *value;
 } go_spec;
 
+/* Writes specs i .. j-1 as one gofmt alignment run (only sp[i] may carry a
+ * doc): names padded to the longest name, types to the longest type. */
+static void go_spec_run(tc_buf *b, const go_spec *sp, size_t i, size_t j)
+{
+    size_t wn = 0, wt = 0;
+    for (size_t k = i; k < j; k++) {
+        if (strlen(sp[k].name) > wn)
+            wn = strlen(sp[k].name);
+        if (strlen(sp[k].type) > wt)
+            wt = strlen(sp[k].type);
+    }
+    if (sp[i].doc) {
+        b->indent = 1;
+        emit_doc_trimmed(b, sp[i].doc, "// ");
+        b->indent = 0;
+    }
+    for (size_t k = i; k < j; k++) {
+        if (wt)
+            buf_printf(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
+        else
+            buf_printf(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
+    }
+}
+
 /* Writes `const ( ... )` with gofmt's column alignment: consecutive spec lines
  * form a run; a comment line ends the run. Within a run, names are padded to
  * the longest name and types to the longest type. */
@@ -92,25 +116,7 @@ static void go_specs(tc_buf *b, const go_spec *sp, size_t n)
         size_t j = i + 1;
         while (j < n && !sp[j].doc)
             j++;
-        /* run: i .. j-1 (only i may carry a doc) */
-        size_t wn = 0, wt = 0;
-        for (size_t k = i; k < j; k++) {
-            if (strlen(sp[k].name) > wn)
-                wn = strlen(sp[k].name);
-            if (strlen(sp[k].type) > wt)
-                wt = strlen(sp[k].type);
-        }
-        if (sp[i].doc) {
-            b->indent = 1;
-            emit_doc_trimmed(b, sp[i].doc, "// ");
-            b->indent = 0;
-        }
-        for (size_t k = i; k < j; k++) {
-            if (wt)
-                buf_printf(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
-            else
-                buf_printf(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
-        }
+        go_spec_run(b, sp, i, j);
         i = j;
     }
     buf_puts(b, ")\n");
@@ -574,26 +580,9 @@ static void go_consts(go_ctx *c)
         size_t j = i + 1;
         while (j < s->nconsts && !sp[j].doc && (*sp[j].type != 0) == (*sp[i].type != 0))
             j++;
-        size_t wn = 0, wt = 0;
-        for (size_t k = i; k < j; k++) {
-            if (strlen(sp[k].name) > wn)
-                wn = strlen(sp[k].name);
-            if (strlen(sp[k].type) > wt)
-                wt = strlen(sp[k].type);
-        }
         if (i > 0 && !sp[i].doc)
             buf_blank(b); /* a blank line ends the alignment run, as a comment does */
-        if (sp[i].doc) {
-            b->indent = 1;
-            emit_doc_trimmed(b, sp[i].doc, "// ");
-            b->indent = 0;
-        }
-        for (size_t k = i; k < j; k++) {
-            if (wt)
-                buf_printf(b, "\t%-*s %-*s = %s\n", (int)wn, sp[k].name, (int)wt, sp[k].type, sp[k].value);
-            else
-                buf_printf(b, "\t%-*s = %s\n", (int)wn, sp[k].name, sp[k].value);
-        }
+        go_spec_run(b, sp, i, j);
         i = j;
     }
     buf_puts(b, ")\n\n");
