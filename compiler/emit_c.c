@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *snake(tc_names *ns, const char *s) { return names_keep(ns, name_snake(s)); }
-static const char *upper(tc_names *ns, const char *s) { return names_keep(ns, name_upper(s)); }
+static const char *snake(tc_pool *ns, const char *s) { return pool_keep(ns, name_snake(s)); }
+static const char *upper(tc_pool *ns, const char *s) { return pool_keep(ns, name_upper(s)); }
 
 static const char *c_prim_type(tc_prim p)
 {
@@ -48,7 +48,7 @@ static const char *c_prim_type(tc_prim p)
 }
 
 /* The name of an enum's typedef: PixelFormat -> pixel_format_t. */
-static const char *enum_typedef(tc_names *ns, const tc_enum *en)
+static const char *enum_typedef(tc_pool *ns, const tc_enum *en)
 {
     char *s = name_snake(en->name);
     if (!s) {
@@ -62,11 +62,11 @@ static const char *enum_typedef(tc_names *ns, const tc_enum *en)
         memcpy(t + n, "_t", 3);
     }
     free(s);
-    return names_keep(ns, t);
+    return pool_keep(ns, t);
 }
 
 /* The C type a scalar (primitive, enum or flags) is read as. */
-static const char *c_scalar_type(tc_names *ns, const tc_type *t)
+static const char *c_scalar_type(tc_pool *ns, const tc_type *t)
 {
     if (t->kind == TC_T_ENUM || t->kind == TC_T_FLAGS)
         return enum_typedef(ns, t->en);
@@ -301,7 +301,7 @@ static const char *ld_suffix(const tc_type *t) { return prim_name(t->prim); }
 
 typedef struct c_ctx {
     tc_buf *b;
-    tc_names *ns;
+    tc_pool *ns;
     const tc_schema *sc;
 } c_ctx;
 
@@ -735,7 +735,7 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_names *ns)
+static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
 {
     char rel[1024];
     snprintf(rel, sizeof rel, "%s.h", sc->name);
@@ -797,13 +797,14 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_names *ns)
     return b->oom || ns->oom ? -1 : 0;
 }
 
-int emit_c(const tc_program *prog, tc_outputs *out)
+int emit_c(const tc_program *prog, const tachc_options *opts, tc_outputs *out)
 {
-    tc_names ns = {0};
+    (void)opts;
+    tc_pool ns = {0};
     int rc = 0;
     for (size_t i = 0; i < prog->nschemas && rc == 0; i++)
         rc = emit_schema(prog->schemas[i], out, &ns);
-    names_free(&ns);
+    pool_free(&ns);
     if (rc)
         fprintf(stderr, "tachc: out of memory while generating C\n");
     return rc;

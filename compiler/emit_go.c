@@ -9,7 +9,7 @@
  * The output is gofmt's own: tabs, sorted imports, and aligned `Name Type =
  * value` columns within each run of constant lines (go_specs() computes them,
  * since gofmt aligns consecutive lines and a comment line ends a run).
- * Imported schemas are referenced through the module path tachc_go_module
+ * Imported schemas are referenced through the module path opts->go_module
  * (`tachc gen --go-module PATH`): PATH/<schema>.
  */
 #include "emit.h"
@@ -21,14 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The import path under which the generated packages live (`tachc gen
- * --go-module PATH`, default "tachyon.local/generated"); set by main.c. */
-extern const char *tachc_go_module;
-
 typedef struct go_ctx {
     const tc_schema *s;
     tc_buf *b;
-    tc_names names;          /* names to free at the end */
+    tc_pool names;          /* names to free at the end */
     int oom;
     bool use_binary, use_math, use_strconv;
     bool use_size_error, use_text_error;
@@ -36,7 +32,7 @@ typedef struct go_ctx {
     size_t nrefs;
 } go_ctx;
 
-static const char *pascal(go_ctx *c, const char *name) { return names_keep(&c->names, name_pascal(name)); }
+static const char *pascal(go_ctx *c, const char *name) { return pool_keep(&c->names, name_pascal(name)); }
 
 static void note_ref(go_ctx *c, const tc_schema *s)
 {
@@ -49,7 +45,7 @@ static const char *go_qual(go_ctx *c, const tc_schema *owner, const char *name)
 {
     if (owner && owner != c->s) {
         note_ref(c, owner);
-        return names_printf(&c->names, "%s.%s", owner->name, pascal(c, name));
+        return pool_printf(&c->names, "%s.%s", owner->name, pascal(c, name));
     }
     return pascal(c, name);
 }
@@ -158,16 +154,16 @@ static const char *go_string_literal(go_ctx *c, const char *s)
         c->oom = 1;
         return "\"\"";
     }
-    return names_keep(&c->names, t.data);
+    return pool_keep(&c->names, t.data);
 }
 
 static const char *go_enum_value(go_ctx *c, const tc_enum *en, const tc_enum_value *v)
 {
     if (prim_is_signed(en->underlying))
-        return names_printf(&c->names, "%" PRId64, v->value);
+        return pool_printf(&c->names, "%" PRId64, v->value);
     if (en->is_flags)
-        return names_printf(&c->names, "0x%" PRIx64, v->bits);
-    return names_printf(&c->names, "%" PRIu64, v->bits);
+        return pool_printf(&c->names, "0x%" PRIx64, v->bits);
+    return pool_printf(&c->names, "%" PRIu64, v->bits);
 }
 
 /* ---- enums and flags ---------------------------------------------------- */
@@ -192,7 +188,7 @@ static void go_enum(go_ctx *c, const tc_enum *en)
         for (size_t i = 0; i < en->nvalues; i++) {
             const tc_enum_value *v = &en->values[i];
             sp[i].doc = v->doc;
-            sp[i].name = names_printf(&c->names, "%s%s", name, pascal(c, v->name));
+            sp[i].name = pool_printf(&c->names, "%s%s", name, pascal(c, v->name));
             sp[i].type = name;
             sp[i].value = go_enum_value(c, en, v);
         }
@@ -241,7 +237,7 @@ static void go_enum(go_ctx *c, const tc_enum *en)
     for (size_t i = 0; i < en->nvalues; i++) {
         if (en->values[i].bits == 0)
             continue;
-        const char *v = names_printf(&c->names, "%s%s", name, pascal(c, en->values[i].name));
+        const char *v = pool_printf(&c->names, "%s%s", name, pascal(c, en->values[i].name));
         buf_printf(b, "\tif x&%s == %s {\n", v, v);
         buf_printf(b, "\t\ts += \"|%s\"\n", en->values[i].name);
         buf_printf(b, "\t\tx &^= %s\n", v);
@@ -261,21 +257,21 @@ static void go_enum(go_ctx *c, const tc_enum *en)
 static const char *go_read_prim(go_ctx *c, tc_prim p, const char *at, const char *at1)
 {
     switch (p) {
-    case TC_U8: return names_printf(&c->names, "%s", at1);
-    case TC_I8: return names_printf(&c->names, "int8(%s)", at1);
-    case TC_BOOL: return names_printf(&c->names, "%s != 0", at1);
-    case TC_U16: c->use_binary = true; return names_printf(&c->names, "binary.LittleEndian.Uint16(%s)", at);
-    case TC_U32: c->use_binary = true; return names_printf(&c->names, "binary.LittleEndian.Uint32(%s)", at);
-    case TC_U64: c->use_binary = true; return names_printf(&c->names, "binary.LittleEndian.Uint64(%s)", at);
-    case TC_I16: c->use_binary = true; return names_printf(&c->names, "int16(binary.LittleEndian.Uint16(%s))", at);
-    case TC_I32: c->use_binary = true; return names_printf(&c->names, "int32(binary.LittleEndian.Uint32(%s))", at);
-    case TC_I64: c->use_binary = true; return names_printf(&c->names, "int64(binary.LittleEndian.Uint64(%s))", at);
+    case TC_U8: return pool_printf(&c->names, "%s", at1);
+    case TC_I8: return pool_printf(&c->names, "int8(%s)", at1);
+    case TC_BOOL: return pool_printf(&c->names, "%s != 0", at1);
+    case TC_U16: c->use_binary = true; return pool_printf(&c->names, "binary.LittleEndian.Uint16(%s)", at);
+    case TC_U32: c->use_binary = true; return pool_printf(&c->names, "binary.LittleEndian.Uint32(%s)", at);
+    case TC_U64: c->use_binary = true; return pool_printf(&c->names, "binary.LittleEndian.Uint64(%s)", at);
+    case TC_I16: c->use_binary = true; return pool_printf(&c->names, "int16(binary.LittleEndian.Uint16(%s))", at);
+    case TC_I32: c->use_binary = true; return pool_printf(&c->names, "int32(binary.LittleEndian.Uint32(%s))", at);
+    case TC_I64: c->use_binary = true; return pool_printf(&c->names, "int64(binary.LittleEndian.Uint64(%s))", at);
     case TC_F32:
         c->use_binary = c->use_math = true;
-        return names_printf(&c->names, "math.Float32frombits(binary.LittleEndian.Uint32(%s))", at);
+        return pool_printf(&c->names, "math.Float32frombits(binary.LittleEndian.Uint32(%s))", at);
     case TC_F64:
         c->use_binary = c->use_math = true;
-        return names_printf(&c->names, "math.Float64frombits(binary.LittleEndian.Uint64(%s))", at);
+        return pool_printf(&c->names, "math.Float64frombits(binary.LittleEndian.Uint64(%s))", at);
     default: return "0";
     }
 }
@@ -314,7 +310,7 @@ static const char *go_compact(go_ctx *c, const char *span)
         while ((p = strstr(t, " : ")) != NULL)
             memmove(p, p + 1, strlen(p + 1) + 1), p[0] = ':', memmove(p + 1, p + 2, strlen(p + 2) + 1);
     }
-    return names_keep(&c->names, t);
+    return pool_keep(&c->names, t);
 }
 
 /* The Go type an element reads as. */
@@ -355,7 +351,7 @@ static void go_accessors(go_ctx *c, const char *view, const char *fname, const c
         buf_printf(b, "\treturn %s(%s)\n}\n\n", gt, go_read_prim(c, p, at, at1));
         buf_printf(b, "// Set%s sets %s%s.\n", fname, fname, *idxp ? " element i" : "");
         buf_printf(b, "func (v %s) Set%s(%s%sx %s) {\n", view, fname, idxp, *idxp ? ", " : "", gt);
-        go_write_prim(c, p, at, at1, names_printf(&c->names, "%s(x)", go_prim(p)));
+        go_write_prim(c, p, at, at1, pool_printf(&c->names, "%s(x)", go_prim(p)));
         buf_puts(b, "}\n\n");
         return;
     }
@@ -378,7 +374,7 @@ static const char *go_field_doc(go_ctx *c, const char *fname, const tc_field *f,
     tc_buf t;
     memset(&t, 0, sizeof t);
     buf_printf(&t, "// %s returns %s%s (%s at byte %" PRIu64 ").\n", fname, f->name, what,
-            names_type_spelling(&c->names, &f->type, c->s), f->offset);
+            pool_type_spelling(&c->names, &f->type, c->s), f->offset);
     if (f->doc) {
         buf_puts(&t, "//\n");
         emit_doc_trimmed(&t, f->doc, "// ");
@@ -388,7 +384,7 @@ static const char *go_field_doc(go_ctx *c, const char *fname, const tc_field *f,
         buf_free(&t);
         return "";
     }
-    return names_keep(&c->names, t.data);
+    return pool_keep(&c->names, t.data);
 }
 
 static void go_field(go_ctx *c, const char *view, const tc_field *f)
@@ -423,12 +419,12 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
         const tc_type *t = f->type.elem;
         uint64_t es = t->size;
         /* capacity capped at the array's end, so index len(array) is out of range */
-        const char *base = names_printf(&c->names, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
-        const char *at = es == 1 ? names_printf(&c->names, "%s[i:]", base)
-                                 : names_printf(&c->names, "%s[%" PRIu64 "*i:]", base, es);
-        const char *at1 = names_printf(&c->names, "%s[i]", base);
-        const char *span = es == 1 ? names_printf(&c->names, "%s[i : i+1]", base)
-                                   : names_printf(&c->names, "%s[%" PRIu64 "*i : %" PRIu64 "*i+%" PRIu64 "]",
+        const char *base = pool_printf(&c->names, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
+        const char *at = es == 1 ? pool_printf(&c->names, "%s[i:]", base)
+                                 : pool_printf(&c->names, "%s[%" PRIu64 "*i:]", base, es);
+        const char *at1 = pool_printf(&c->names, "%s[i]", base);
+        const char *span = es == 1 ? pool_printf(&c->names, "%s[i : i+1]", base)
+                                   : pool_printf(&c->names, "%s[%" PRIu64 "*i : %" PRIu64 "*i+%" PRIu64 "]",
                                            base, es, es, es);
         const char *doc = go_field_doc(c, fname, f, " element i");
         go_accessors(c, view, fname, doc, t, "i int", "i", at, at1, span);
@@ -439,9 +435,9 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
         return;
     }
     default: {
-        const char *at = names_printf(&c->names, "v[%" PRIu64 ":]", o);
-        const char *at1 = names_printf(&c->names, "v[%" PRIu64 "]", o);
-        const char *span = names_printf(&c->names, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
+        const char *at = pool_printf(&c->names, "v[%" PRIu64 ":]", o);
+        const char *at1 = pool_printf(&c->names, "v[%" PRIu64 "]", o);
+        const char *span = pool_printf(&c->names, "v[%" PRIu64 ":%" PRIu64 ":%" PRIu64 "]", o, e, e);
         go_accessors(c, view, fname, go_field_doc(c, fname, f, ""), &f->type, "", "", at, at1, span);
         return;
     }
@@ -475,9 +471,9 @@ static void go_struct(go_ctx *c, const tc_struct *st)
             const tc_field *f = &st->fields[i];
             if (f->type.kind != TC_T_ARRAY)
                 continue;
-            sp[n].name = names_printf(&c->names, "%s%sLen", name, pascal(c, f->name));
+            sp[n].name = pool_printf(&c->names, "%s%sLen", name, pascal(c, f->name));
             sp[n].type = "";
-            sp[n].value = names_printf(&c->names, "%" PRIu64, f->type.count);
+            sp[n].value = pool_printf(&c->names, "%" PRIu64, f->type.count);
             n++;
         }
         buf_printf(b, "// Element counts of the array fields of %s.\n", name);
@@ -536,15 +532,15 @@ static void go_consts(go_ctx *c)
         sp[i].doc = k->doc;
         sp[i].name = pascal(c, k->name);
         if (go_type_named(c, sp[i].name))
-            sp[i].name = names_printf(&c->names, "%sConst", sp[i].name); /* TINY next to enum Tiny */
+            sp[i].name = pool_printf(&c->names, "%sConst", sp[i].name); /* TINY next to enum Tiny */
         switch (k->kind) {
         case TC_C_INT:
             sp[i].type = go_prim(k->type);
-            sp[i].value = names_printf(&c->names, "%" PRId64, k->i);
+            sp[i].value = pool_printf(&c->names, "%" PRId64, k->i);
             break;
         case TC_C_UINT:
             sp[i].type = go_prim(k->type);
-            sp[i].value = names_printf(&c->names, "%" PRIu64, k->u);
+            sp[i].value = pool_printf(&c->names, "%" PRIu64, k->u);
             break;
         case TC_C_BOOL:
             sp[i].type = "bool";
@@ -557,12 +553,12 @@ static void go_consts(go_ctx *c)
                 /* not representable as a Go constant: documented in a comment instead */
                 sp[i].type = "";
                 sp[i].value = "0";
-                sp[i].doc = names_printf(&c->names, "%s (NaN and infinities are not Go constants: see math.NaN/Inf)",
+                sp[i].doc = pool_printf(&c->names, "%s (NaN and infinities are not Go constants: see math.NaN/Inf)",
                                      k->doc ? k->doc : k->name);
                 break;
             }
             float_text(lit, sizeof lit, k->f, k->type == TC_F32);
-            sp[i].value = names_keep(&c->names, strdup(lit));
+            sp[i].value = pool_keep(&c->names, strdup(lit));
             break;
         }
         case TC_C_STRING:
@@ -601,9 +597,9 @@ static void go_messages(go_ctx *c)
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
         sp[i].doc = m->doc;
-        sp[i].name = names_printf(&c->names, "Msg%s", pascal(c, m->name));
+        sp[i].name = pool_printf(&c->names, "Msg%s", pascal(c, m->name));
         sp[i].type = "uint32";
-        sp[i].value = names_printf(&c->names, "%" PRIu32, m->id);
+        sp[i].value = pool_printf(&c->names, "%" PRIu32, m->id);
     }
     buf_printf(b, "// Type ids of the messages of schema %s.\n", s->name);
     go_specs(b, sp, s->nmessages);
@@ -628,9 +624,9 @@ static void go_messages(go_ctx *c)
             continue;
         }
         const char *t = go_qual(c, m->payload->schema, m->payload->name);
-        const char *ctor = m->payload->schema != s ? names_printf(&c->names, "%s.New%s", m->payload->schema->name,
+        const char *ctor = m->payload->schema != s ? pool_printf(&c->names, "%s.New%s", m->payload->schema->name,
                                                               pascal(c, m->payload->name))
-                                                   : names_printf(&c->names, "New%s", t);
+                                                   : pool_printf(&c->names, "New%s", t);
         buf_printf(b, "\t\tv, err := %s(b)\n", ctor);
         buf_puts(b, "\t\tif err != nil {\n\t\t\treturn nil, err\n\t\t}\n\t\treturn v, nil\n");
     }
@@ -647,9 +643,9 @@ static void go_messages(go_ctx *c)
         buf_printf(b, "\tcase Msg%s:\n", pascal(c, m->name));
         if (m->payload)
             buf_printf(b, "\t\treturn %s, true\n",
-                       m->payload->schema != s ? names_printf(&c->names, "%s.%sSize", m->payload->schema->name,
+                       m->payload->schema != s ? pool_printf(&c->names, "%s.%sSize", m->payload->schema->name,
                                                           pascal(c, m->payload->name))
-                                               : names_printf(&c->names, "%sSize", pascal(c, m->payload->name)));
+                                               : pool_printf(&c->names, "%sSize", pascal(c, m->payload->name)));
         else
             buf_puts(b, "\t\treturn 0, true\n");
     }
@@ -723,7 +719,7 @@ static const char *path_for_banner(const char *path)
     return path;
 }
 
-static int go_schema(const tc_schema *s, tc_outputs *out)
+static int go_schema(const tc_schema *s, const tachc_options *opts, tc_outputs *out)
 {
     go_ctx c;
     memset(&c, 0, sizeof c);
@@ -798,7 +794,7 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
         if (nstd && c.nrefs)
             buf_puts(b, "\n");
         for (size_t i = 0; i < c.nrefs; i++)
-            buf_printf(b, "\t\"%s/%s\"\n", tachc_go_module, c.refs[i]->name);
+            buf_printf(b, "\t\"%s/%s\"\n", opts->go_module ? opts->go_module : TACHC_GO_MODULE_DEFAULT, c.refs[i]->name);
         buf_puts(b, ")\n\n");
     }
     buf_put(b, body.data ? body.data : "", body.len);
@@ -809,14 +805,14 @@ static int go_schema(const tc_schema *s, tc_outputs *out)
 done:
     buf_free(&body);
     free(c.refs);
-    names_free(&c.names);
+    pool_free(&c.names);
     return rc;
 }
 
-int emit_go(const tc_program *prog, tc_outputs *out)
+int emit_go(const tc_program *prog, const tachc_options *opts, tc_outputs *out)
 {
     for (size_t i = 0; i < prog->nschemas; i++) {
-        if (go_schema(prog->schemas[i], out)) {
+        if (go_schema(prog->schemas[i], opts, out)) {
             fprintf(stderr, "tachc: out of memory while generating Go\n");
             return -1;
         }

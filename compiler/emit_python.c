@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *upper(tc_names *ns, const char *s) { return names_keep(ns, name_upper(s)); }
+static const char *upper(tc_pool *ns, const char *s) { return pool_keep(ns, name_upper(s)); }
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -31,25 +31,20 @@ static int in_list(const char *s, const char *const *list)
     return 0;
 }
 
-static const char *const py_keywords[] = {
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
-    "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", NULL};
-
 /* Attribute names every generated class defines itself. */
 static const char *const class_members[] = {
     "buffer", "offset", "new", "array", "to_dict", "to_bytes", "numpy_dtype", "pack_into", "unpack_from", NULL};
 
 /* The Python attribute name of a field: snake_case, with "_" appended when it
  * would hit a keyword or a member of the generated class. */
-static const char *field_attr(tc_names *ns, const char *name)
+static const char *field_attr(tc_pool *ns, const char *name)
 {
     char *s = name_snake(name);
     if (!s) {
         ns->oom = 1;
         return "";
     }
-    if (in_list(s, py_keywords) || in_list(s, class_members)) {
+    if (names_is_keyword(TC_NAMES_PYTHON, s) || in_list(s, class_members)) {
         size_t n = strlen(s);
         char *t = realloc(s, n + 2);
         if (!t) {
@@ -61,11 +56,11 @@ static const char *field_attr(tc_names *ns, const char *name)
         t[n + 1] = '\0';
         s = t;
     }
-    return names_keep(ns, s);
+    return pool_keep(ns, s);
 }
 
 /* A member name of an enum class: UPPER_CASE (never a keyword). */
-static const char *member_name(tc_names *ns, const char *name) { return upper(ns, name); }
+static const char *member_name(tc_pool *ns, const char *name) { return upper(ns, name); }
 
 /* The struct module code of a primitive. */
 static char prim_code(tc_prim p)
@@ -328,7 +323,7 @@ static void py_seq(tc_buf *b, const char *head, const tc_buf *items, const char 
 
 typedef struct py_ctx {
     tc_buf *b;
-    tc_names *ns;
+    tc_pool *ns;
     const tc_schema *sc;
     /* struct formats for char[N] and arrays that the module needs, e.g. "_CHARS8" */
     char **fmts;
@@ -374,7 +369,7 @@ static const char *qualified(py_ctx *c, const tc_schema *owner, const char *name
 {
     if (owner == c->sc || !owner)
         return name;
-    return names_printf(c->ns, "%s.%s", owner->name, name);
+    return pool_printf(c->ns, "%s.%s", owner->name, name);
 }
 
 /* Appends the struct-module codes of a type (no byte-order prefix). */
@@ -462,15 +457,15 @@ static const char *at(py_ctx *c, uint64_t offset)
      * struct but shifts the heap layout so the 10,000-type schema's RSS grows
      * by ~9 MB */
     if (offset == 0)
-        return names_printf(c->ns, "self._off");
-    return names_printf(c->ns, "self._off + %" PRIu64, offset);
+        return pool_printf(c->ns, "self._off");
+    return pool_printf(c->ns, "self._off + %" PRIu64, offset);
 }
 
 /* The Python type of a scalar field or element, for hints. */
 static const char *scalar_hint(py_ctx *c, const tc_type *t)
 {
     if (t->kind == TC_T_ENUM || t->kind == TC_T_FLAGS) {
-        return names_printf(c->ns, "%s | int", qualified(c, t->en->schema, t->en->name));
+        return pool_printf(c->ns, "%s | int", qualified(c, t->en->schema, t->en->name));
     }
     return prim_pytype(t->prim);
 }
@@ -1076,7 +1071,7 @@ static int cmp_all(const void *a, const void *b)
     return bx != by ? bx - by : strcmp(x, y);
 }
 
-static void emit_all(tc_buf *b, const tc_schema *sc, tc_names *ns)
+static void emit_all(tc_buf *b, const tc_schema *sc, tc_pool *ns)
 {
     size_t n = sc->nconsts + sc->nenums + sc->nstructs + sc->nmessages + 6, k = 0;
     const char **names = malloc(n * sizeof *names);
@@ -1091,7 +1086,7 @@ static void emit_all(tc_buf *b, const tc_schema *sc, tc_names *ns)
     for (size_t i = 0; i < sc->nstructs; i++)
         names[k++] = sc->structs[i].name;
     for (size_t i = 0; i < sc->nmessages; i++) {
-        names[k++] = names_printf(ns, "MSG_%s", upper(ns, sc->messages[i].name));
+        names[k++] = pool_printf(ns, "MSG_%s", upper(ns, sc->messages[i].name));
     }
     static const char *const fixed[] = {"FINGERPRINT", "MESSAGES", "RESERVED", "decode", "message_name",
                                         "payload_size"};
@@ -1111,7 +1106,7 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_names *ns)
+static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
 {
     char rel[1024];
     snprintf(rel, sizeof rel, "%s.py", sc->name);
@@ -1237,15 +1232,16 @@ static int emit_init(const tc_program *prog, tc_outputs *out)
     return b->oom ? -1 : 0;
 }
 
-int emit_python(const tc_program *prog, tc_outputs *out)
+int emit_python(const tc_program *prog, const tachc_options *opts, tc_outputs *out)
 {
-    tc_names ns = {0};
+    (void)opts;
+    tc_pool ns = {0};
     int rc = 0;
     for (size_t i = 0; i < prog->nschemas && rc == 0; i++)
         rc = emit_schema(prog->schemas[i], out, &ns);
     if (rc == 0)
         rc = emit_init(prog, out);
-    names_free(&ns);
+    pool_free(&ns);
     if (rc)
         fprintf(stderr, "tachc: out of memory while generating Python\n");
     return rc;

@@ -29,7 +29,7 @@ typedef struct rs_ctx {
     const tc_program *prog;
     const tc_schema *s;
     tc_buf *b;               /* where the schema's items go */
-    tc_names names;          /* names to free at the end */
+    tc_pool names;          /* names to free at the end */
     int oom;
     /* which private helpers the items used, emitted at the end of the file */
     bool use_at, use_at_mut, use_view, use_view_mut, use_text, use_put_text, use_list;
@@ -41,28 +41,14 @@ typedef struct rs_ctx {
 
 /* ---- small utilities ------------------------------------------------- */
 
-static const char *const rs_keywords[] = {
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield",
-};
-
-/* A field's method name: snake case, raw identifier for a keyword. */
+/* A field's method name: snake case, with the Rust keyword rule (names.h). */
 static const char *rs_method(rs_ctx *c, const char *name)
 {
-    const char *sn = names_keep(&c->names, name_snake(name));
-    if (!strcmp(sn, "self") || !strcmp(sn, "super") || !strcmp(sn, "crate"))
-        return names_printf(&c->names, "%s_", sn);
-    for (size_t i = 0; i < sizeof rs_keywords / sizeof rs_keywords[0]; i++)
-        if (!strcmp(sn, rs_keywords[i]))
-            return names_printf(&c->names, "r#%s", sn);
-    return sn;
+    return names_ident(&c->names, TC_NAMES_RUST, pool_keep(&c->names, name_snake(name)));
 }
 
 /* The plain snake name (for set_x, x_iter, ...). */
-static const char *rs_snake(rs_ctx *c, const char *name) { return names_keep(&c->names, name_snake(name)); }
+static const char *rs_snake(rs_ctx *c, const char *name) { return pool_keep(&c->names, name_snake(name)); }
 
 static const char *rs_prim(tc_prim p)
 {
@@ -82,12 +68,12 @@ static void note_ref(rs_ctx *c, const tc_schema *s)
 /* "MarketTick" or "common::Point" for a struct/enum declared elsewhere. */
 static const char *rs_qual(rs_ctx *c, const tc_schema *owner, const char *name, const char *suffix)
 {
-    const char *p = names_keep(&c->names, name_pascal(name));
+    const char *p = pool_keep(&c->names, name_pascal(name));
     if (owner && owner != c->s) {
         note_ref(c, owner);
-        return names_printf(&c->names, "%s::%s%s", owner->name, p, suffix);
+        return pool_printf(&c->names, "%s::%s%s", owner->name, p, suffix);
     }
-    return names_printf(&c->names, "%s%s", p, suffix);
+    return pool_printf(&c->names, "%s%s", p, suffix);
 }
 
 static const char *rs_struct_ref(rs_ctx *c, const tc_struct *st, const char *suffix)
@@ -97,12 +83,12 @@ static const char *rs_struct_ref(rs_ctx *c, const tc_struct *st, const char *suf
 
 static const char *rs_size_const(rs_ctx *c, const tc_struct *st)
 {
-    const char *u = names_keep(&c->names, name_upper(st->name));
+    const char *u = pool_keep(&c->names, name_upper(st->name));
     if (st->schema != c->s) {
         note_ref(c, st->schema);
-        return names_printf(&c->names, "%s::%s_SIZE", st->schema->name, u);
+        return pool_printf(&c->names, "%s::%s_SIZE", st->schema->name, u);
     }
-    return names_printf(&c->names, "%s_SIZE", u);
+    return pool_printf(&c->names, "%s_SIZE", u);
 }
 
 static const char *rs_enum_ref(rs_ctx *c, const tc_enum *en) { return rs_qual(c, en->schema, en->name, ""); }
@@ -111,7 +97,7 @@ static const char *rs_enum_error_ref(rs_ctx *c, const tc_enum *en)
 {
     if (en->schema != c->s) {
         note_ref(c, en->schema);
-        return names_printf(&c->names, "%s::UnknownValue", en->schema->name);
+        return pool_printf(&c->names, "%s::UnknownValue", en->schema->name);
     }
     c->use_enum_error = true;
     return "UnknownValue";
@@ -275,21 +261,21 @@ static void rs_str_literal(tc_buf *b, const char *s)
 static const char *rs_elem_offset(rs_ctx *c, uint64_t base, uint64_t elem)
 {
     if (base == 0)
-        return elem == 1 ? "index" : names_printf(&c->names, "index * %" PRIu64, elem);
+        return elem == 1 ? "index" : pool_printf(&c->names, "index * %" PRIu64, elem);
     if (elem == 1)
-        return names_printf(&c->names, "%" PRIu64 " + index", base);
-    return names_printf(&c->names, "%" PRIu64 " + index * %" PRIu64, base, elem);
+        return pool_printf(&c->names, "%" PRIu64 " + index", base);
+    return pool_printf(&c->names, "%" PRIu64 " + index * %" PRIu64, base, elem);
 }
 
 /* The index check of an array accessor, wrapped as rustfmt wraps it. */
 static const char *rs_check(rs_ctx *c, uint64_t n, const char *sm)
 {
     /* indentation of a method body: two levels */
-    const char *one = names_printf(&c->names, "assert!(index < %" PRIu64 ", \"%s index out of range\");", n, sm);
+    const char *one = pool_printf(&c->names, "assert!(index < %" PRIu64 ", \"%s index out of range\");", n, sm);
     size_t argw = strlen(one) - strlen("assert!();");
     if (8 + strlen(one) <= RS_MAX_WIDTH && argw <= RS_CALL_WIDTH)
         return one;
-    return names_printf(&c->names, "assert!(\n            index < %" PRIu64 ",\n            \"%s index out of range\"\n        );", n, sm);
+    return pool_printf(&c->names, "assert!(\n            index < %" PRIu64 ",\n            \"%s index out of range\"\n        );", n, sm);
 }
 
 /* ---- enums and flags --------------------------------------------------- */
@@ -297,7 +283,7 @@ static const char *rs_check(rs_ctx *c, uint64_t n, const char *sm)
 static void rs_enum(rs_ctx *c, const tc_enum *en)
 {
     tc_buf *b = c->b;
-    const char *name = names_keep(&c->names, name_pascal(en->name));
+    const char *name = pool_keep(&c->names, name_pascal(en->name));
     const char *raw = rs_prim(en->underlying);
     c->use_enum_error = true;
     c->use_fmt = true;
@@ -311,9 +297,9 @@ static void rs_enum(rs_ctx *c, const tc_enum *en)
         const tc_enum_value *v = &en->values[i];
         emit_doc_trimmed(b, v->doc, "/// ");
         if (prim_is_signed(en->underlying))
-            buf_line(b, "%s = %" PRId64 ",", names_keep(&c->names, name_pascal(v->name)), v->value);
+            buf_line(b, "%s = %" PRId64 ",", pool_keep(&c->names, name_pascal(v->name)), v->value);
         else
-            buf_line(b, "%s = %" PRIu64 ",", names_keep(&c->names, name_pascal(v->name)), v->bits);
+            buf_line(b, "%s = %" PRIu64 ",", pool_keep(&c->names, name_pascal(v->name)), v->bits);
     }
     b->indent--;
     buf_line(b, "}");
@@ -322,21 +308,21 @@ static void rs_enum(rs_ctx *c, const tc_enum *en)
     buf_line(b, "impl %s {", name);
     b->indent++;
     buf_line(b, "/// Every value, in declaration order.");
-    const char *all_head = names_printf(&c->names, "pub const ALL: [Self; %zu] = [", en->nvalues);
+    const char *all_head = pool_printf(&c->names, "pub const ALL: [Self; %zu] = [", en->nvalues);
     /* one line when it fits rustfmt's array width (60), else one per line */
     size_t w = 0;
     for (size_t i = 0; i < en->nvalues; i++)
-        w += strlen("Self::") + strlen(names_keep(&c->names, name_pascal(en->values[i].name))) + (i ? 2 : 0);
+        w += strlen("Self::") + strlen(pool_keep(&c->names, name_pascal(en->values[i].name))) + (i ? 2 : 0);
     if (w <= RS_CALL_WIDTH && 4 + strlen(all_head) + w + 2 <= RS_MAX_WIDTH) {
         buf_printf(b, "    %s", all_head);
         for (size_t i = 0; i < en->nvalues; i++)
-            buf_printf(b, "%sSelf::%s", i ? ", " : "", names_keep(&c->names, name_pascal(en->values[i].name)));
+            buf_printf(b, "%sSelf::%s", i ? ", " : "", pool_keep(&c->names, name_pascal(en->values[i].name)));
         buf_puts(b, "];\n");
     } else {
         buf_line(b, "%s", all_head);
         b->indent++;
         for (size_t i = 0; i < en->nvalues; i++)
-            buf_line(b, "Self::%s,", names_keep(&c->names, name_pascal(en->values[i].name)));
+            buf_line(b, "Self::%s,", pool_keep(&c->names, name_pascal(en->values[i].name)));
         b->indent--;
         buf_line(b, "];");
     }
@@ -352,7 +338,7 @@ static void rs_enum(rs_ctx *c, const tc_enum *en)
     buf_line(b, "match self {");
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++)
-        buf_line(b, "Self::%s => \"%s\",", names_keep(&c->names, name_pascal(en->values[i].name)), en->values[i].name);
+        buf_line(b, "Self::%s => \"%s\",", pool_keep(&c->names, name_pascal(en->values[i].name)), en->values[i].name);
     b->indent--;
     buf_line(b, "}");
     b->indent--;
@@ -372,9 +358,9 @@ static void rs_enum(rs_ctx *c, const tc_enum *en)
     for (size_t i = 0; i < en->nvalues; i++) {
         const tc_enum_value *v = &en->values[i];
         if (prim_is_signed(en->underlying))
-            buf_line(b, "%" PRId64 " => Ok(Self::%s),", v->value, names_keep(&c->names, name_pascal(v->name)));
+            buf_line(b, "%" PRId64 " => Ok(Self::%s),", v->value, pool_keep(&c->names, name_pascal(v->name)));
         else
-            buf_line(b, "%" PRIu64 " => Ok(Self::%s),", v->bits, names_keep(&c->names, name_pascal(v->name)));
+            buf_line(b, "%" PRIu64 " => Ok(Self::%s),", v->bits, pool_keep(&c->names, name_pascal(v->name)));
     }
     if (strlen(name) <= 28) {
         buf_line(b, "_ => Err(UnknownValue::new(\"%s\", raw.into())),", name);
@@ -420,7 +406,7 @@ static int64_t sign_extend(uint64_t bits, unsigned size)
 static void rs_flags(rs_ctx *c, const tc_enum *en)
 {
     tc_buf *b = c->b;
-    const char *name = names_keep(&c->names, name_pascal(en->name));
+    const char *name = pool_keep(&c->names, name_pascal(en->name));
     const char *raw = rs_prim(en->underlying);
     uint64_t mask = prim_size(en->underlying) == 8 ? UINT64_MAX : ((UINT64_C(1) << (8 * prim_size(en->underlying))) - 1);
     uint64_t all = 0;
@@ -439,10 +425,10 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
         const tc_enum_value *v = &en->values[i];
         emit_doc_trimmed(b, v->doc, "/// ");
         if (prim_is_signed(en->underlying))
-            buf_line(b, "pub const %s: Self = Self(%" PRId64 ");", names_keep(&c->names, name_upper(v->name)),
+            buf_line(b, "pub const %s: Self = Self(%" PRId64 ");", pool_keep(&c->names, name_upper(v->name)),
                     v->value);
         else
-            buf_line(b, "pub const %s: Self = Self(0x%" PRIx64 ");", names_keep(&c->names, name_upper(v->name)),
+            buf_line(b, "pub const %s: Self = Self(0x%" PRIx64 ");", pool_keep(&c->names, name_upper(v->name)),
                     v->bits);
     }
     if (en->nvalues)
@@ -539,11 +525,11 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
     {
         size_t w = 0;
         for (size_t i = 0; i < en->nvalues; i++)
-            w += 2 * strlen(names_keep(&c->names, name_upper(en->values[i].name))) + 12 + (i ? 2 : 0);
+            w += 2 * strlen(pool_keep(&c->names, name_upper(en->values[i].name))) + 12 + (i ? 2 : 0);
         if (w <= RS_CALL_WIDTH && 8 + 22 + w + 3 <= RS_MAX_WIDTH) {
             buf_printf(b, "        for (flag, name) in [");
             for (size_t i = 0; i < en->nvalues; i++) {
-                const char *vu = names_keep(&c->names, name_upper(en->values[i].name));
+                const char *vu = pool_keep(&c->names, name_upper(en->values[i].name));
                 buf_printf(b, "%s(Self::%s, \"%s\")", i ? ", " : "", vu, vu);
             }
             buf_puts(b, "] {\n");
@@ -551,7 +537,7 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
             buf_line(b, "for (flag, name) in [");
             b->indent++;
             for (size_t i = 0; i < en->nvalues; i++) {
-                const char *vu = names_keep(&c->names, name_upper(en->values[i].name));
+                const char *vu = pool_keep(&c->names, name_upper(en->values[i].name));
                 buf_line(b, "(Self::%s, \"%s\"),", vu, vu);
             }
             b->indent--;
@@ -615,9 +601,9 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         const char *err = rs_enum_error_ref(c, t->en);
         rs_sig(b, "pub fn %s(&self%s) -> Result<%s, %s> {", m, idxp, et, err);
         {
-            const char *args[] = {names_printf(&c->names, "self.%s_raw(%s)", sm, idxa)};
+            const char *args[] = {pool_printf(&c->names, "self.%s_raw(%s)", sm, idxa)};
             b->indent++;
-            rs_call(b, names_printf(&c->names, "%s::try_from", et), args, 1, "");
+            rs_call(b, pool_printf(&c->names, "%s::try_from", et), args, 1, "");
             b->indent--;
         }
         buf_line(b, "}");
@@ -689,7 +675,7 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         {
             const char *args[] = {idxa, "value.to_raw()"};
             b->indent++;
-            rs_call(b, names_printf(&c->names, "self.set_%s_raw", sm), *idxa ? args : args + 1, *idxa ? 2 : 1, ";");
+            rs_call(b, pool_printf(&c->names, "self.set_%s_raw", sm), *idxa ? args : args + 1, *idxa ? 2 : 1, ";");
             b->indent--;
         }
         buf_line(b, "}");
@@ -750,10 +736,10 @@ static const char *rs_elem_type(rs_ctx *c, const tc_type *t)
 {
     switch (t->kind) {
     case TC_T_PRIM: return rs_prim(t->prim);
-    case TC_T_ENUM: return names_printf(&c->names, "Result<%s, %s>", rs_enum_ref(c, t->en),
+    case TC_T_ENUM: return pool_printf(&c->names, "Result<%s, %s>", rs_enum_ref(c, t->en),
             rs_enum_error_ref(c, t->en));
     case TC_T_FLAGS: return rs_enum_ref(c, t->en);
-    case TC_T_STRUCT: return names_printf(&c->names, "%s<'a>", rs_struct_ref(c, t->st, ""));
+    case TC_T_STRUCT: return pool_printf(&c->names, "%s<'a>", rs_struct_ref(c, t->st, ""));
     default: return "()";
     }
 }
@@ -763,7 +749,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
     tc_buf *b = c->b;
     const char *m = rs_method(c, f->name);
     const char *sm = rs_snake(c, f->name);
-    const char *off = names_printf(&c->names, "%" PRIu64, f->offset);
+    const char *off = pool_printf(&c->names, "%" PRIu64, f->offset);
     (void)st;
     switch (f->type.kind) {
     case TC_T_PAD:
@@ -775,7 +761,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         if (f->doc)
             buf_line(b, "///");
         buf_line(b, "/// `%s`: `%s` at byte %" PRIu64 ", NUL-padded text.", f->name,
-                names_type_spelling(&c->names, &f->type, c->s),
+                pool_type_spelling(&c->names, &f->type, c->s),
                  f->offset);
         rs_sig(b, "pub fn %s(&self) -> &'a [u8; %" PRIu64 "] {", m, f->type.count);
         buf_line(b, "    at(self.bytes, %s)", off);
@@ -796,7 +782,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         if (f->doc)
             buf_line(b, "///");
         buf_line(b, "/// Element `index` of `%s`: `%s` at byte %" PRIu64 ".", f->name,
-                names_type_spelling(&c->names, &f->type, c->s),
+                pool_type_spelling(&c->names, &f->type, c->s),
                  f->offset);
         buf_line(b, "///");
         buf_line(b, "/// # Panics");
@@ -831,7 +817,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
         if (f->doc)
             buf_line(b, "///");
         buf_line(b, "/// `%s`: `%s` at byte %" PRIu64 ".", f->name,
-                names_type_spelling(&c->names, &f->type, c->s), f->offset);
+                pool_type_spelling(&c->names, &f->type, c->s), f->offset);
         rs_scalar_getter(c, &f->type, m, sm, "", "", off, "");
         buf_blank(b);
         return;
@@ -842,7 +828,7 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
 {
     tc_buf *b = c->b;
     const char *sm = rs_snake(c, f->name);
-    const char *off = names_printf(&c->names, "%" PRIu64, f->offset);
+    const char *off = pool_printf(&c->names, "%" PRIu64, f->offset);
     switch (f->type.kind) {
     case TC_T_PAD:
         return;
@@ -860,7 +846,7 @@ static void rs_write_field(rs_ctx *c, const tc_field *f)
         buf_line(b, "/// and writes nothing.");
         rs_sig(b, "pub fn set_%s_str(&mut self, value: &str) -> Result<(), TextError> {", sm);
         {
-            const char *args[] = {names_printf(&c->names, "\"%s\"", f->name), names_printf(&c->names, "&mut self.bytes[%s..%" PRIu64 "]", off, f->offset + f->type.count),
+            const char *args[] = {pool_printf(&c->names, "\"%s\"", f->name), pool_printf(&c->names, "&mut self.bytes[%s..%" PRIu64 "]", off, f->offset + f->type.count),
                                   "value"};
             b->indent++;
             rs_call(b, "put_text", args, 3, "");
@@ -926,18 +912,18 @@ static void rs_trim_blank(tc_buf *b)
 static void rs_struct(rs_ctx *c, const tc_struct *st)
 {
     tc_buf *b = c->b;
-    const char *name = names_keep(&c->names, name_pascal(st->name));
-    const char *upper = names_keep(&c->names, name_upper(st->name));
+    const char *name = pool_keep(&c->names, name_pascal(st->name));
+    const char *upper = pool_keep(&c->names, name_upper(st->name));
     c->use_size_error = true;
     c->use_view = c->use_view_mut = true;
     c->use_fmt = true;
 
     buf_line(b, "/// Bytes in one [`%s`].", name);
-    rs_assign(b, names_printf(&c->names, "pub const %s_SIZE: usize", upper),
-            names_printf(&c->names, "%" PRIu64, st->size));
+    rs_assign(b, pool_printf(&c->names, "pub const %s_SIZE: usize", upper),
+            pool_printf(&c->names, "%" PRIu64, st->size));
     buf_line(b, "/// Layout fingerprint of [`%s`]: FNV-1a 64 of its canonical lock text.", name);
-    rs_assign(b, names_printf(&c->names, "pub const %s_FINGERPRINT: u64", upper),
-            names_printf(&c->names, "0x%016" PRIx64, st->fingerprint));
+    rs_assign(b, pool_printf(&c->names, "pub const %s_FINGERPRINT: u64", upper),
+            pool_printf(&c->names, "0x%016" PRIx64, st->fingerprint));
     buf_blank(b);
     buf_line(b, "const _: () = assert!(%s_SIZE == %" PRIu64 ");", upper, st->size);
     /* The nested views this layout embeds must have the sizes it assumed. */
@@ -976,11 +962,11 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
     buf_line(b, "impl<'a> %s<'a> {", name);
     b->indent++;
     buf_line(b, "/// Bytes in one `%s`.", name);
-    rs_assign(b, "pub const SIZE: usize", names_printf(&c->names, "%s_SIZE", upper));
+    rs_assign(b, "pub const SIZE: usize", pool_printf(&c->names, "%s_SIZE", upper));
     buf_line(b, "/// Layout fingerprint of `%s`.", name);
-    rs_assign(b, "pub const FINGERPRINT: u64", names_printf(&c->names, "%s_FINGERPRINT", upper));
+    rs_assign(b, "pub const FINGERPRINT: u64", pool_printf(&c->names, "%s_FINGERPRINT", upper));
     buf_line(b, "/// The struct's name in the schema.");
-    rs_assign(b, "pub const NAME: &'static str", names_printf(&c->names, "\"%s\"", st->name));
+    rs_assign(b, "pub const NAME: &'static str", pool_printf(&c->names, "\"%s\"", st->name));
     buf_blank(b);
     buf_line(b, "/// Views exactly `SIZE` bytes.");
     rs_sig(b, "pub const fn new(bytes: &'a [u8; %s_SIZE]) -> Self {", upper);
@@ -1017,13 +1003,13 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
         const char *m = rs_method(c, f->name);
         const char *val;
         if (f->type.kind == TC_T_CHARS)
-            val = names_printf(&c->names, "&self.%s_str()", rs_snake(c, f->name));
+            val = pool_printf(&c->names, "&self.%s_str()", rs_snake(c, f->name));
         else if (f->type.kind == TC_T_ARRAY) {
             c->use_list = true;
-            val = names_printf(&c->names, "&List(%" PRIu64 ", |i| self.%s(i))", f->type.count, m);
+            val = pool_printf(&c->names, "&List(%" PRIu64 ", |i| self.%s(i))", f->type.count, m);
         } else
-            val = names_printf(&c->names, "&self.%s()", m);
-        const char *args[] = {names_printf(&c->names, "\"%s\"", f->name), val};
+            val = pool_printf(&c->names, "&self.%s()", m);
+        const char *args[] = {pool_printf(&c->names, "\"%s\"", f->name), val};
         rs_call(b, "s.field", args, 2, ";");
     }
     buf_line(b, "s.finish()");
@@ -1042,7 +1028,7 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
     buf_line(b, "impl<'a> %sMut<'a> {", name);
     b->indent++;
     buf_line(b, "/// Bytes in one `%s`.", name);
-    rs_assign(b, "pub const SIZE: usize", names_printf(&c->names, "%s_SIZE", upper));
+    rs_assign(b, "pub const SIZE: usize", pool_printf(&c->names, "%s_SIZE", upper));
     buf_blank(b);
     buf_line(b, "/// Views exactly `SIZE` bytes.");
     rs_sig(b, "pub fn new(bytes: &'a mut [u8; %s_SIZE]) -> Self {", upper);
@@ -1098,7 +1084,7 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
 static void rs_const(rs_ctx *c, const tc_const *k)
 {
     tc_buf *b = c->b;
-    const char *name = names_keep(&c->names, name_upper(k->name));
+    const char *name = pool_keep(&c->names, name_upper(k->name));
     emit_doc_trimmed(b, k->doc, "/// ");
     switch (k->kind) {
     case TC_C_INT:
@@ -1142,11 +1128,11 @@ static void rs_messages(rs_ctx *c)
         emit_doc_trimmed(b, m->doc, "/// ");
         if (m->payload)
         {
-            const char *args[] = {names_printf(&c->names, "%s<'a>", rs_struct_ref(c, m->payload, ""))};
-            rs_call(b, names_keep(&c->names, name_pascal(m->name)), args, 1, ",");
+            const char *args[] = {pool_printf(&c->names, "%s<'a>", rs_struct_ref(c, m->payload, ""))};
+            rs_call(b, pool_keep(&c->names, name_pascal(m->name)), args, 1, ",");
         }
         else
-            buf_line(b, "%s,", names_keep(&c->names, name_pascal(m->name)));
+            buf_line(b, "%s,", pool_keep(&c->names, name_pascal(m->name)));
     }
     b->indent--;
     buf_line(b, "}");
@@ -1169,19 +1155,19 @@ static void rs_messages(rs_ctx *c)
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        const char *mu = names_keep(&c->names, name_upper(m->name));
-        const char *mp = names_keep(&c->names, name_pascal(m->name));
+        const char *mu = pool_keep(&c->names, name_upper(m->name));
+        const char *mp = pool_keep(&c->names, name_pascal(m->name));
         if (!m->payload) {
-            rs_arm(b, names_printf(&c->names, "MSG_%s", mu), names_printf(&c->names, "Self::%s", mp));
+            rs_arm(b, pool_printf(&c->names, "MSG_%s", mu), pool_printf(&c->names, "Self::%s", mp));
             continue;
         }
         buf_line(b, "MSG_%s => {", mu);
         {
-            const char *vargs[] = {names_printf(&c->names, "\"%s\"", m->payload->name), "bytes"};
-            const char *sargs[] = {names_printf(&c->names, "%s::new(payload)", rs_struct_ref(c, m->payload, ""))};
+            const char *vargs[] = {pool_printf(&c->names, "\"%s\"", m->payload->name), "bytes"};
+            const char *sargs[] = {pool_printf(&c->names, "%s::new(payload)", rs_struct_ref(c, m->payload, ""))};
             b->indent++;
             rs_call(b, "let payload = view", vargs, 2, "?;");
-            rs_call(b, names_printf(&c->names, "Self::%s", mp), sargs, 1, "");
+            rs_call(b, pool_printf(&c->names, "Self::%s", mp), sargs, 1, "");
             b->indent--;
         }
         buf_line(b, "}");
@@ -1200,9 +1186,9 @@ static void rs_messages(rs_ctx *c)
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        const char *pat = names_printf(&c->names, "Self::%s%s", names_keep(&c->names, name_pascal(m->name)),
+        const char *pat = pool_printf(&c->names, "Self::%s%s", pool_keep(&c->names, name_pascal(m->name)),
                 m->payload ? "(_)" : "");
-        rs_arm(b, pat, names_printf(&c->names, "MSG_%s", names_keep(&c->names, name_upper(m->name))));
+        rs_arm(b, pat, pool_printf(&c->names, "MSG_%s", pool_keep(&c->names, name_upper(m->name))));
     }
     b->indent--;
     buf_line(b, "}");
@@ -1220,10 +1206,10 @@ static void rs_messages(rs_ctx *c)
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        const char *mu = names_keep(&c->names, name_upper(m->name));
+        const char *mu = pool_keep(&c->names, name_upper(m->name));
         if (m->payload)
-            rs_arm(b, names_printf(&c->names, "MSG_%s", mu),
-                    names_printf(&c->names, "Some(%s)", rs_size_const(c, m->payload)));
+            rs_arm(b, pool_printf(&c->names, "MSG_%s", mu),
+                    pool_printf(&c->names, "Some(%s)", rs_size_const(c, m->payload)));
         else
             buf_line(b, "MSG_%s => Some(0),", mu);
     }
@@ -1240,8 +1226,8 @@ static void rs_messages(rs_ctx *c)
     b->indent++;
     for (size_t i = 0; i < s->nmessages; i++) {
         const tc_message *m = &s->messages[i];
-        rs_arm(b, names_printf(&c->names, "MSG_%s", names_keep(&c->names, name_upper(m->name))),
-                names_printf(&c->names, "Some(\"%s\")", m->name));
+        rs_arm(b, pool_printf(&c->names, "MSG_%s", pool_keep(&c->names, name_upper(m->name))),
+                pool_printf(&c->names, "Some(\"%s\")", m->name));
     }
     buf_line(b, "_ => None,");
     b->indent--;
@@ -1483,7 +1469,7 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
                 else
                     buf_line(&body, "/// Type id of `%s` (empty payload).", m->name);
             }
-            buf_line(&body, "pub const MSG_%s: u32 = %" PRIu32 ";", names_keep(&c.names, name_upper(m->name)), m->id);
+            buf_line(&body, "pub const MSG_%s: u32 = %" PRIu32 ";", pool_keep(&c.names, name_upper(m->name)), m->id);
         }
         buf_blank(&body);
     }
@@ -1569,7 +1555,7 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
 done:
     buf_free(&body);
     free(c.refs);
-    names_free(&c.names);
+    pool_free(&c.names);
     return rc;
 }
 
@@ -1580,8 +1566,9 @@ static int cmp_schema_name(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-int emit_rust(const tc_program *prog, tc_outputs *out)
+int emit_rust(const tc_program *prog, const tachc_options *opts, tc_outputs *out)
 {
+    (void)opts;
     for (size_t i = 0; i < prog->nschemas; i++) {
         if (rs_schema(prog, prog->schemas[i], out)) {
             fprintf(stderr, "tachc: out of memory while generating Rust\n");

@@ -1,14 +1,15 @@
 /* layout.c - field types, offsets and sizes of one struct: packed, little
  * endian, every byte covered by a field or by pad; explicit offsets and sizes
  * are checked, never obeyed silently. */
-#include "sema.h"
+#include "layout.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
-#include "lock.h"
+#include "abi.h"
+#include "buf.h"
+#include "scope.h"
 
 #define STRUCT_SIZE_MAX UINT32_MAX
 
@@ -265,6 +266,6 @@ void layout_struct(sema *s, sema_sym *sym)
         sym->state = ST_FAILED;
         return;
     }
-    st->fingerprint = lock_struct_fingerprint(st);
+    st->fingerprint = abi_struct_fingerprint(st);
     sym->state = ST_DONE;
 }

@@ -1,28 +1,21 @@
-/* main.c - the tachc command line: gen, lock, check, layout.
+/* main.c - the tachc command line (gen, lock, check, layout) over the library
+ * in tachc.h; it parses arguments and prints, nothing else.
  *
  * Exit status: 0 success; 1 schema errors (or a file that cannot be read or
  * written); 2 usage errors; `check` also 4 (compatible drift) and 8 (breaking). */
 #include <errno.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "emit.h"
+#include "abi.h"
 #include "lock.h"
-#include "sema.h"
+#include "tachc.h"
 
 #define EXIT_SCHEMA 1
 #define EXIT_USAGE 2
-
-/* The Go import path of the generated packages (`--go-module`); read by emit_go.c. */
-const char *tachc_go_module = "tachyon.local/generated";
 
 static const char usage_text[] =
     "usage: tachc <command> [options] FILE.tach...\n"
@@ -55,118 +48,32 @@ static int usage_error(const char *fmt, const char *arg)
 
 /* ---- gen -------------------------------------------------------------------- */
 
-typedef int (*emitter_fn)(const tc_program *, tc_outputs *);
-
-static const struct {
-    const char *name;
-    emitter_fn fn;
-} languages[] = {
-    {"c", emit_c},
-    {"rust", emit_rust},
-    {"python", emit_python},
-    {"go", emit_go},
-};
-
-#define NLANG (sizeof languages / sizeof languages[0])
-
-/* Creates every missing directory of path up to its last '/'. */
-static int make_parents(char *path)
+/* "c, rust, python or go": the registered languages, for messages. */
+static void lang_list(tc_buf *b)
 {
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int rc = mkdir(path, 0777);
-        int e = errno;
-        *p = '/';
-        if (rc != 0 && e != EEXIST) {
-            errno = e;
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int write_file(const char *path, const char *data, size_t len)
-{
-    char *tmp = malloc(strlen(path) + 1);
-    if (!tmp)
-        return -1;
-    strcpy(tmp, path);
-    int rc = make_parents(tmp);
-    free(tmp);
-    if (rc)
-        return -1;
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    size_t put = fwrite(data, 1, len, f);
-    int bad = put != len;
-    if (fclose(f) != 0)
-        bad = 1;
-    return bad ? -1 : 0;
-}
-
-typedef struct emit_job {
-    emitter_fn fn;
-    const tc_program *prog;
-    tc_outputs *out;
-    int rc;
-} emit_job;
-
-static void *emit_job_run(void *arg)
-{
-    emit_job *job = arg;
-    job->rc = job->fn(job->prog, job->out);
-    for (size_t j = 0; j < job->out->n && job->rc == 0; j++) {
-        if (job->out->items[j].text.oom) {
-            fprintf(stderr, "tachc: out of memory\n");
-            job->rc = -1;
-        }
-    }
-    return NULL;
-}
-
-/* Runs the wanted emitters, each on its own thread: they only read the model
- * and each fills its own output set, so they share nothing mutable. Returns 0
- * when every one succeeded. */
-static int run_emitters(const tc_program *prog, const bool *want, tc_outputs *outs)
-{
-    emit_job jobs[NLANG];
-    pthread_t threads[NLANG];
-    bool started[NLANG] = {false};
-    for (size_t k = 0; k < NLANG; k++) {
-        jobs[k].fn = languages[k].fn;
-        jobs[k].prog = prog;
-        jobs[k].out = &outs[k];
-        jobs[k].rc = 0;
-        if (want[k])
-            started[k] = pthread_create(&threads[k], NULL, emit_job_run, &jobs[k]) == 0;
-    }
-    int rc = 0;
-    for (size_t k = 0; k < NLANG; k++) {
-        if (!want[k])
-            continue;
-        if (started[k])
-            pthread_join(threads[k], NULL);
-        else
-            emit_job_run(&jobs[k]); /* no thread to be had: run it here */
-        if (jobs[k].rc != 0)
-            rc = -1;
-    }
-    return rc;
+    size_t n;
+    const tc_lang *langs = tachc_langs(&n);
+    for (size_t k = 0; k < n; k++)
+        buf_printf(b, "%s%s", k == 0 ? "" : k + 1 == n ? " or " : ", ", langs[k].name);
 }
 
 static int cmd_gen(int argc, char **argv)
 {
-    bool want[NLANG] = {false};
-    bool any = false;
-    const char *out = NULL;
+    size_t nlang;
+    const tc_lang *table = tachc_langs(&nlang);
+    bool *want = calloc(nlang, sizeof *want);
+    const tc_lang **langs = calloc(nlang, sizeof *langs);
     const char **files = calloc((size_t)argc + 1, sizeof *files);
+    tc_buf list = {0};
+    tachc_options opts;
     size_t nfiles = 0;
     int rc = EXIT_USAGE;
-    if (!files)
-        return EXIT_SCHEMA;
+    tachc_options_init(&opts);
+    lang_list(&list);
+    if (!want || !langs || !files || list.oom) {
+        rc = EXIT_SCHEMA;
+        goto done;
+    }
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--lang") == 0 || strcmp(a, "--out") == 0 || strcmp(a, "--go-module") == 0) {
@@ -176,18 +83,16 @@ static int cmd_gen(int argc, char **argv)
             }
             const char *v = argv[++i];
             if (strcmp(a, "--out") == 0) {
-                out = v;
+                opts.out_dir = v;
             } else if (strcmp(a, "--go-module") == 0) {
-                tachc_go_module = v;
+                opts.go_module = v;
             } else {
-                size_t k = 0;
-                while (k < NLANG && strcmp(languages[k].name, v) != 0)
-                    k++;
-                if (k == NLANG) {
-                    rc = usage_error("unknown language '%s'; use c, rust, python or go", v);
+                const tc_lang *l = tachc_lang_find(v);
+                if (!l) {
+                    fprintf(stderr, "tachc: unknown language '%s'; use %s (try 'tachc --help')\n", v, list.data);
                     goto done;
                 }
-                want[k] = any = true;
+                want[l - table] = true;
             }
         } else if (a[0] == '-' && a[1] != '\0') {
             rc = usage_error("unknown option '%s' for gen", a);
@@ -196,11 +101,16 @@ static int cmd_gen(int argc, char **argv)
             files[nfiles++] = a;
         }
     }
-    if (!any) {
-        rc = usage_error("%s", "gen needs at least one --lang (c, rust, python or go)");
+    /* one run per language, in table order, however often --lang named it */
+    for (size_t k = 0; k < nlang; k++)
+        if (want[k])
+            langs[opts.nlangs++] = &table[k];
+    opts.langs = langs;
+    if (opts.nlangs == 0) {
+        fprintf(stderr, "tachc: gen needs at least one --lang (%s) (try 'tachc --help')\n", list.data);
         goto done;
     }
-    if (!out) {
+    if (!opts.out_dir) {
         rc = usage_error("%s", "gen needs --out DIR");
         goto done;
     }
@@ -211,34 +121,13 @@ static int cmd_gen(int argc, char **argv)
     tc_arena arena = {0};
     tc_diag diag;
     diag_init(&diag, &arena, stderr);
-    tc_program *prog = tc_compile(&arena, &diag, files, nfiles);
-    tc_outputs outs[NLANG];
-    memset(outs, 0, sizeof outs);
-    rc = prog ? 0 : EXIT_SCHEMA;
-    if (rc == 0 && run_emitters(prog, want, outs) != 0)
-        rc = EXIT_SCHEMA;
-    /* everything is in memory: write it only now that every emitter succeeded */
-    for (size_t k = 0; k < NLANG && rc == 0; k++) {
-        for (size_t j = 0; j < outs[k].n && rc == 0; j++) {
-            const tc_output *o = &outs[k].items[j];
-            size_t n = strlen(out) + strlen(languages[k].name) + strlen(o->relpath) + 3;
-            char *path = malloc(n);
-            if (!path) {
-                rc = EXIT_SCHEMA;
-                break;
-            }
-            snprintf(path, n, "%s/%s/%s", out, languages[k].name, o->relpath);
-            if (write_file(path, o->text.data ? o->text.data : "", o->text.len)) {
-                fprintf(stderr, "tachc: cannot write '%s': %s\n", path, strerror(errno));
-                rc = EXIT_SCHEMA;
-            }
-            free(path);
-        }
-    }
-    for (size_t k = 0; k < NLANG; k++)
-        outputs_free(&outs[k]);
+    tc_program *prog = tachc_compile_files(&arena, &diag, files, nfiles);
+    rc = prog && tachc_generate(prog, &opts) == 0 ? 0 : EXIT_SCHEMA;
     arena_free(&arena);
 done:
+    buf_free(&list);
+    free(want);
+    free(langs);
     free(files);
     return rc;
 }
@@ -255,7 +144,7 @@ static int cmd_lock(int argc, char **argv)
     tc_arena arena = {0};
     tc_diag diag;
     diag_init(&diag, &arena, stderr);
-    tc_program *prog = tc_compile(&arena, &diag, (const char *const *)argv, (size_t)argc);
+    tc_program *prog = tachc_compile_files(&arena, &diag, (const char *const *)argv, (size_t)argc);
     int rc = EXIT_SCHEMA;
     if (prog) {
         tc_buf b = {0};
@@ -318,7 +207,7 @@ static int cmd_check(int argc, char **argv)
     tc_arena arena = {0};
     tc_diag diag;
     diag_init(&diag, &arena, stderr);
-    tc_program *prog = tc_compile(&arena, &diag, (const char *const *)argv, (size_t)nfiles);
+    tc_program *prog = tachc_compile_files(&arena, &diag, (const char *const *)argv, (size_t)nfiles);
     int rc = EXIT_SCHEMA;
     if (prog) {
         rc = lock_check(lock_path, text, prog, stdout, stderr);
@@ -342,7 +231,7 @@ static void print_struct_layout(const tc_struct *st)
         if (n > wname)
             wname = n;
         t.len = 0;
-        lock_type_name(&t, &f->type);
+        abi_type_name(&t, &f->type);
         if ((int)t.len > wtype)
             wtype = (int)t.len;
         char r[48];
@@ -358,7 +247,7 @@ static void print_struct_layout(const tc_struct *st)
         char r[48];
         snprintf(r, sizeof r, "%" PRIu64 "..%" PRIu64, f->offset, f->offset + f->size - 1);
         t.len = 0;
-        lock_type_name(&t, &f->type);
+        abi_type_name(&t, &f->type);
         const char *type = t.data ? t.data : "";
         if (f->type.kind == TC_T_PAD)
             printf("  %-*s  %6" PRIu64 "  %-*s  %s  (padding)\n", wrange, r, f->size, wname, f->name, type);
@@ -379,7 +268,7 @@ static int cmd_layout(int argc, char **argv)
     tc_diag diag;
     diag_init(&diag, &arena, stderr);
     const char *file = argv[0];
-    tc_program *prog = tc_compile(&arena, &diag, &file, 1);
+    tc_program *prog = tachc_compile_files(&arena, &diag, &file, 1);
     int rc = EXIT_SCHEMA;
     if (prog) {
         const char *want = argc == 2 ? argv[1] : NULL;

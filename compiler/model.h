@@ -144,4 +144,10 @@ typedef struct tc_program {
     size_t nschemas;
 } tc_program;
 
+/* Primitive facts (model.c). */
+const char *prim_name(tc_prim p);      /* the schema spelling: "u32", "f64", "bool", "char" */
+unsigned prim_size(tc_prim p);
+int prim_is_signed(tc_prim p);
+int prim_is_float(tc_prim p);
+
 #endif

@@ -1,6 +1,6 @@
-/* sema.c - loads files and imports, declares names, checks constants, enums and
+/* sema.c - the front end's driver (tachc_compile_*): loads files and imports, declares names, checks constants, enums and
  * messages, orders schemas, and drives layout.c and the fingerprints. */
-#include "sema.h"
+#include "tachc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lock.h"
+#include "abi.h"
+#include "layout.h"
+#include "scope.h"
 
 static tc_loc no_loc(void)
 {
@@ -127,28 +129,57 @@ static void load_imports(sema *s, sema_schema *ss, int *syntax_errors)
     }
 }
 
-static sema_schema *load(sema *s, const char *path, tc_loc from, int *syntax_errors)
+/* The source held in memory under `path`, or NULL. */
+static const tachc_source *find_source(const sema *s, const char *path)
 {
+    for (size_t i = 0; i < s->nsources; i++)
+        if (strcmp(s->sources[i].path, path) == 0)
+            return &s->sources[i];
+    return NULL;
+}
+
+/* The identity of a file (its real path on disk; its path in memory), in the
+ * arena; NULL after reporting that it does not exist. */
+static const char *file_key(sema *s, const char *path, tc_loc from)
+{
+    if (s->sources) {
+        if (find_source(s, path))
+            return path;
+        diag_error(s->diag, from.file ? from : no_loc(), "cannot open '%s': %s", path, strerror(ENOENT));
+        return NULL;
+    }
     char *real = realpath(path, NULL);
     if (!real) {
-        if (from.file)
-            diag_error(s->diag, from, "cannot open '%s': %s", path, strerror(errno));
-        else
-            diag_error(s->diag, no_loc(), "cannot open '%s': %s", path, strerror(errno));
+        diag_error(s->diag, from.file ? from : no_loc(), "cannot open '%s': %s", path, strerror(errno));
         return NULL;
     }
     char *key = arena_strdup(s->arena, real);
     free(real);
+    return key;
+}
+
+static sema_schema *load(sema *s, const char *path, tc_loc from, int *syntax_errors)
+{
+    const char *key = file_key(s, path, from);
     if (!key)
         return NULL;
     sema_schema *ss = map_get(&s->files, key);
     if (ss)
         return ss;
     size_t len = 0;
-    const char *text = read_file(s->arena, path, &len);
-    if (!text) {
-        diag_error(s->diag, from, "cannot read '%s': %s", path, strerror(errno));
-        return NULL;
+    const char *text;
+    if (s->sources) {
+        const tachc_source *src = find_source(s, path);
+        len = src->len;
+        text = arena_strndup(s->arena, src->text, len);
+        if (!text)
+            return NULL;
+    } else {
+        text = read_file(s->arena, path, &len);
+        if (!text) {
+            diag_error(s->diag, from, "cannot read '%s': %s", path, strerror(errno));
+            return NULL;
+        }
     }
     diag_add_source(s->diag, path, text);
     int errs = 0;
@@ -183,86 +214,6 @@ static bool is_builtin(const char *name)
         if (strcmp(name, builtin_names[i]) == 0)
             return true;
     return false;
-}
-
-static const char *sym_kind_name(sema_sym_kind k)
-{
-    return k == SYM_CONST ? "a constant" : k == SYM_ENUM ? "an enum" : "a struct";
-}
-
-sema_sym *sema_lookup(sema *s, sema_schema *in, const ast_ref *ref, const char *what)
-{
-    if (ref->qual) {
-        sema_schema *target = NULL;
-        if (in->model && in->ast->schema && strcmp(ref->qual, in->ast->schema) == 0)
-            target = in;
-        for (size_t i = 0; !target && i < in->nimports; i++)
-            if (in->imports[i]->ast->schema && strcmp(in->imports[i]->ast->schema, ref->qual) == 0)
-                target = in->imports[i];
-        if (!target) {
-            diag_error(s->diag, ref->loc, "unknown schema '%s' (import the file that declares it)", ref->qual);
-            return NULL;
-        }
-        sema_sym *sym = map_get(&target->names, ref->name);
-        if (!sym)
-            diag_error(s->diag, ref->loc, "unknown %s '%s.%s'", what, ref->qual, ref->name);
-        return sym;
-    }
-    sema_sym *sym = map_get(&in->names, ref->name);
-    if (sym)
-        return sym;
-    for (size_t i = 0; i < in->nimports; i++) {
-        sema_sym *other = map_get(&in->imports[i]->names, ref->name);
-        if (!other)
-            continue;
-        if (sym) {
-            diag_error(s->diag, ref->loc, "'%s' is ambiguous: both '%s' and '%s' declare it; write %s.%s",
-                       ref->name, sym->owner->ast->schema, other->owner->ast->schema, other->owner->ast->schema,
-                       ref->name);
-            return NULL;
-        }
-        sym = other;
-    }
-    if (!sym)
-        diag_error(s->diag, ref->loc, "unknown %s '%s'", what, ref->name);
-    return sym;
-}
-
-int sema_count(sema *s, sema_schema *in, const ast_count *c, const char *what, uint64_t *out)
-{
-    if (c->is_ref) {
-        sema_sym *sym = sema_lookup(s, in, &c->ref, "constant");
-        if (!sym)
-            return -1;
-        if (sym->kind != SYM_CONST) {
-            diag_error(s->diag, c->loc, "%s must be an integer or an integer constant; '%s' is %s", what,
-                       c->ref.name, sym_kind_name(sym->kind));
-            return -1;
-        }
-        const tc_const *k = sym->cnst;
-        if (!k || !k->name)
-            return -1; /* the constant itself was in error */
-        if (k->kind == TC_C_INT && k->i < 0) {
-            diag_error(s->diag, c->loc, "%s must be at least 1; '%s' is %lld", what, c->ref.name, (long long)k->i);
-            return -1;
-        }
-        if (k->kind != TC_C_INT && k->kind != TC_C_UINT) {
-            diag_error(s->diag, c->loc, "%s must be an integer; constant '%s' is not", what, c->ref.name);
-            return -1;
-        }
-        *out = k->kind == TC_C_INT ? (uint64_t)k->i : k->u;
-    } else {
-        *out = c->lit.mag;
-    }
-    if (*out == 0 && c->is_ref) {
-        diag_error(s->diag, c->loc, "%s must be at least 1; '%s' is 0", what, c->ref.name);
-        return -1;
-    }
-    if (*out == 0) {
-        diag_error(s->diag, c->loc, "%s must be at least 1", what);
-        return -1;
-    }
-    return 0;
 }
 
 static void declare(sema *s, sema_schema *ss)
@@ -577,7 +528,7 @@ static void check_messages(sema *s, sema_schema *ss, const ast_decl *block)
                 bad = true;
             } else if (sym->kind != SYM_STRUCT) {
                 diag_error(s->diag, it->payload.loc, "the payload of '%s' must be a struct; '%s' is %s", it->name,
-                           it->payload.name, sym_kind_name(sym->kind));
+                           it->payload.name, sema_sym_kind_name(sym->kind));
                 bad = true;
             } else if (sym->state != ST_DONE) {
                 bad = true; /* its error was reported with the struct */
@@ -692,12 +643,12 @@ static void check_schema(sema *s, sema_schema *ss)
         m->reserved = arena_alloc(s->arena, sizeof *m->reserved);
 }
 
-tc_program *tc_compile(tc_arena *a, tc_diag *d, const char *const *paths, size_t npaths)
+/* Compiles the roots `paths` (read from s->sources, or from disk when NULL). */
+static tc_program *compile(sema *sp, const char *const *paths, size_t npaths)
 {
-    sema s;
-    memset(&s, 0, sizeof s);
-    s.arena = a;
-    s.diag = d;
+    sema s = *sp;
+    tc_arena *a = s.arena;
+    tc_diag *d = s.diag;
     map_init(&s.files, a);
     tc_program *prog = NULL;
     int syntax_errors = 0;
@@ -750,7 +701,7 @@ tc_program *tc_compile(tc_arena *a, tc_diag *d, const char *const *paths, size_t
     if (d->errors || a->oom)
         goto out;
     for (size_t i = 0; i < s.n; i++)
-        s.order[i]->model->fingerprint = lock_schema_fingerprint(s.order[i]->model);
+        s.order[i]->model->fingerprint = abi_schema_fingerprint(s.order[i]->model);
 out:
     if (a->oom)
         diag_error(d, no_loc(), "out of memory");
@@ -760,4 +711,35 @@ out:
     free(s.busy);
     diag_flush(d);
     return d->errors ? NULL : prog;
+}
+
+tc_program *tachc_compile_files(tc_arena *a, tc_diag *d, const char *const *paths, size_t npaths)
+{
+    sema s;
+    memset(&s, 0, sizeof s);
+    s.arena = a;
+    s.diag = d;
+    return compile(&s, paths, npaths);
+}
+
+tc_program *tachc_compile_memory(tc_arena *a, tc_diag *d, const tachc_source *sources, size_t nsources,
+                                 size_t nroots)
+{
+    sema s;
+    memset(&s, 0, sizeof s);
+    s.arena = a;
+    s.diag = d;
+    s.sources = sources;
+    s.nsources = nsources;
+    const char **paths = calloc(nroots ? nroots : 1, sizeof *paths);
+    if (!paths) {
+        diag_error(d, no_loc(), "out of memory");
+        diag_flush(d);
+        return NULL;
+    }
+    for (size_t i = 0; i < nroots && i < nsources; i++)
+        paths[i] = sources[i].path;
+    tc_program *prog = compile(&s, paths, nroots < nsources ? nroots : nsources);
+    free(paths);
+    return prog;
 }

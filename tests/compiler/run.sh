@@ -207,6 +207,15 @@ else
     fi
 fi
 
+# ---- structure: front end apart from the back end, no include cycle, no globals
+if command -v python3 >/dev/null && command -v objdump >/dev/null; then
+    python3 "$HERE/structure.py" "$ROOT/compiler" "$(dirname "$TACHC")/compiler" >"$TMP/structure"
+    cat "$TMP/structure"
+    failures=$((failures + $(grep -c '^FAIL:' "$TMP/structure")))
+else
+    skip "structure/*" "python3 or objdump missing"
+fi
+
 # ---- the benchmark schema compiles (its timing is bench/, not a test) -------
 if command -v python3 >/dev/null; then
     python3 "$ROOT/bench/gen_big_schema.py" --types 500 "$TMP/big.tach"

@@ -2,52 +2,33 @@
  * fuzz_tachc.c - libFuzzer target: the schema compiler on arbitrary input.
  *
  * The input is a .tach file, optionally followed by a line "%%LOCK" and the
- * text of a lock file. Each run writes the schema into a private directory
- * (next to a copy of schemas/common.tach, so imports resolve) and runs what
- * `tachc gen` and `tachc check` run, all in memory: parse, semantic checks,
- * layout, fingerprints, the lock text, the lock check, and the four emitters.
- * Nothing is written but the input file. Diagnostics go to /dev/null.
+ * text of a lock file. Each run calls the compiler library (tachc.h) in
+ * memory, as `tachc gen` and `tachc check` would: the schema is source
+ * "fuzz.tach" next to "common.tach" (a copy of schemas/common.tach read once at
+ * start, or a stand-in), so `import "common.tach";` resolves; then parse,
+ * semantic checks, layout, fingerprints, the lock text, the lock check and
+ * every registered emitter. No file is written. Diagnostics go to /dev/null.
  *
  * Whatever the input, the compiler must end with a program or with reported
  * errors: ASan/UBSan turn any invalid access into a crash, and a program that
  * compiled must satisfy the invariants checked below.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <signal.h>
 #include <stdint.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "emit.h"
 #include "lock.h"
-#include "sema.h"
+#include "tachc.h"
 
-const char *tachc_go_module = "tachyon.local/generated";
-
-static char dir[64];
-static char schema_path[96];
+static char *common_text;
+static size_t common_len;
 static FILE *devnull;
 
-static void write_whole(const char *path, const void *data, size_t len)
+/* schemas/common.tach (or a stand-in), so `import` reaches a second file. */
+static void load_common(void)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-        perror(path);
-        abort();
-    }
-}
-
-/* schemas/common.tach (or a stand-in) next to the input, so `import` reaches
- * a second file (and a cycle back to fuzz.tach is possible). */
-static void install_common(void)
-{
-    static const char common[] =
+    static const char stand_in[] =
         "schema common;\n"
         "/// A shared enum.\n"
         "enum Side : u8 { Buy = 1; Sell = 2; }\n"
@@ -55,55 +36,21 @@ static void install_common(void)
         "const LIMIT : u32 = 4;\n"
         "struct Point size 16 { x @0 : f64; y @8 : f64; }\n"
         "messages { 0 = Nothing; 1 = P : Point; }\n";
-    char path[128], text[16384];
+    static char text[16384];
     FILE *real = fopen("schemas/common.tach", "rb");
     size_t n = 0;
 
-    snprintf(path, sizeof(path), "%s/common.tach", dir);
     if (real) { /* run from the repository root: the real one */
         n = fread(text, 1, sizeof(text), real);
         fclose(real);
     }
-    if (n > 0 && n < sizeof(text))
-        write_whole(path, text, n);
-    else
-        write_whole(path, common, sizeof(common) - 1);
-}
-
-static void remove_dir_of(const char *d)
-{
-    char path[160];
-    snprintf(path, sizeof(path), "%s/common.tach", d);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/fuzz.tach", d);
-    unlink(path);
-    rmdir(d);
-}
-
-static void remove_dir(void)
-{
-    remove_dir_of(dir);
-}
-
-/* libFuzzer sometimes leaves with _Exit: sweep the directories of runs whose
- * process is gone. */
-static void sweep_stale_dirs(void)
-{
-    DIR *t = opendir("/tmp");
-    struct dirent *e;
-    if (!t)
-        return;
-    while ((e = readdir(t)) != NULL) {
-        long pid;
-        char d[300];
-        if (sscanf(e->d_name, "tachc-fuzz-%ld", &pid) != 1 || pid <= 0 || pid == (long)getpid())
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        snprintf(d, sizeof(d), "/tmp/%s", e->d_name);
-        remove_dir_of(d);
+    if (n > 0 && n < sizeof(text)) {
+        common_text = text;
+        common_len = n;
+    } else {
+        common_text = (char *)stand_in;
+        common_len = sizeof(stand_in) - 1;
     }
-    closedir(t);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -111,12 +58,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    sweep_stale_dirs();
-    snprintf(dir, sizeof(dir), "/tmp/tachc-fuzz-%ld", (long)getpid());
-    (void)mkdir(dir, 0700);
-    snprintf(schema_path, sizeof(schema_path), "%s/fuzz.tach", dir);
-    install_common();
-    atexit(remove_dir);
+    load_common();
     devnull = fopen("/dev/null", "w");
     if (!devnull)
         abort();
@@ -125,14 +67,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void check_program(const tc_program *prog)
 {
-    tc_outputs outs[4];
-    int (*const emitters[4])(const tc_program *, tc_outputs *) = {emit_c, emit_rust, emit_python, emit_go};
+    size_t nlangs;
+    const tc_lang *table = tachc_langs(&nlangs);
+    const tc_lang **langs = calloc(nlangs, sizeof(*langs));
+    tc_outputs *outs = calloc(nlangs, sizeof(*outs));
+    tachc_options opts;
     tc_buf lock = {0};
 
-    memset(outs, 0, sizeof(outs));
-    for (int k = 0; k < 4; k++) {
-        if (emitters[k](prog, &outs[k]) != 0)
-            continue; /* an emitter may refuse; it must not crash */
+    if (!langs || !outs)
+        abort();
+    tachc_options_init(&opts);
+    for (size_t k = 0; k < nlangs; k++)
+        langs[k] = &table[k];
+    opts.langs = langs;
+    opts.nlangs = nlangs;
+    (void)tachc_emit(prog, &opts, outs); /* an emitter may refuse; it must not crash */
+    for (size_t k = 0; k < nlangs; k++) {
         for (size_t j = 0; j < outs[k].n; j++) {
             const tc_output *o = &outs[k].items[j];
             /* Every output has a name and its bytes are readable to the end. */
@@ -143,6 +93,8 @@ static void check_program(const tc_program *prog)
         }
         outputs_free(&outs[k]);
     }
+    free(outs);
+    free(langs);
     lock_write(&lock, prog);
     if (!lock.oom && lock.data) {
         /* The program is the same layout as its own lock. */
@@ -162,7 +114,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char sep[] = "\n%%LOCK\n";
     const uint8_t *lock_text = NULL;
     size_t schema_len = size, lock_len = 0;
-    const char *paths[1] = {schema_path};
     tc_arena arena = {0};
     tc_diag diag;
     tc_program *prog;
@@ -175,9 +126,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lock_text = hit + sizeof(sep) - 1;
         lock_len = size - schema_len - (sizeof(sep) - 1);
     }
-    write_whole(schema_path, data, schema_len);
+    tachc_source sources[2] = {{"fuzz.tach", (const char *)data, schema_len}, {"common.tach", common_text, common_len}};
     diag_init(&diag, &arena, devnull);
-    prog = tc_compile(&arena, &diag, paths, 1);
+    prog = tachc_compile_memory(&arena, &diag, sources, 2, 1);
     diag_flush(&diag);
     if (prog) {
         if (diag.errors != 0)

@@ -1,24 +1,18 @@
 /*
- * sema.h - from .tach files to the resolved model (model.h): loads every file
- * and its imports, parses them, resolves names, checks every rule, computes the
- * layout and the fingerprints. Internal declarations shared with layout.c
- * follow the public entry point.
+ * scope.h - the front end's working state (internal to sema.c, scope.c and
+ * layout.c): the symbols each schema declares and how names resolve.
  */
-#ifndef TACHC_SEMA_H
-#define TACHC_SEMA_H
+#ifndef TACHC_SCOPE_H
+#define TACHC_SCOPE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "ast.h"
 #include "diag.h"
 #include "model.h"
-
-/* Compiles the files named on the command line (and what they import). Returns
- * the program, or NULL when any error was reported through d. */
-tc_program *tc_compile(tc_arena *a, tc_diag *d, const char *const *paths, size_t npaths);
-
-/* ---- internal: shared by sema.c and layout.c -------------------------------- */
+#include "tachc.h"
 
 typedef enum sema_sym_kind { SYM_CONST, SYM_ENUM, SYM_STRUCT } sema_sym_kind;
 typedef enum sema_state { ST_TODO, ST_BUSY, ST_DONE, ST_FAILED } sema_state;
@@ -48,6 +42,8 @@ typedef struct sema_schema {
 
 typedef struct sema {
     tc_arena *arena;
+    const tachc_source *sources; /* compiling from memory: every readable file; NULL: the disk */
+    size_t nsources;
     tc_diag *diag;
     tc_map files;         /* real path -> sema_schema */
     sema_schema **order;  /* dependency order */
@@ -58,14 +54,13 @@ typedef struct sema {
     size_t nbusy, busy_cap;
 } sema;
 
+/* "a constant", "an enum" or "a struct", for messages. */
+const char *sema_sym_kind_name(sema_sym_kind k);
 /* Finds what a name refers to from inside schema `in`, or reports why not
  * (`what` names the expected thing: "type", "constant") and returns NULL. */
 sema_sym *sema_lookup(sema *s, sema_schema *in, const ast_ref *ref, const char *what);
 /* Evaluates an array length or struct size (a literal or an integer const);
  * reports and returns -1 when it is not a positive integer. */
 int sema_count(sema *s, sema_schema *in, const ast_count *c, const char *what, uint64_t *out);
-/* Lays out one struct (and, first, the structs it contains). Sets sym->state
- * to DONE or FAILED. Defined in layout.c. */
-void layout_struct(sema *s, sema_sym *sym);
 
 #endif

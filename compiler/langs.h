@@ -1,0 +1,38 @@
+/*
+ * langs.h - THE one place where a target language of `tachc gen` is registered.
+ *
+ * To add a language (say `--lang zig`):
+ *   1. write compiler/emit_zig.c defining
+ *          int emit_zig(const tc_program *prog, const tachc_options *opts, tc_outputs *out)
+ *      on top of emit.h (buffers, docs, banner) and names.h (case, keywords,
+ *      collisions; add the language's keyword list and rule there if new);
+ *   2. add ONE row below: X(emit_zig, "zig", TC_NAMES_ZIG, "zig/support.zig")
+ *      - the emitter's entry point (declared by this row; nothing else to declare),
+ *      - the name for --lang and the output folder,
+ *      - its naming rule (enum tc_names_lang in names.h),
+ *      - its support file under compiler/support/ (embedded into tachc at
+ *        build time, see compiler.mk), or NULL;
+ *   3. add its compile check to the collision table (tests/compiler/collisions/)
+ *      and its vectors/interop suites.
+ * The Makefile compiles every .c file of compiler/: no build change is needed.
+ * Row order is the order of the usage message and of the output folders.
+ */
+#ifndef TACHC_LANGS_H
+#define TACHC_LANGS_H
+
+#include "names.h"
+#include "tachc.h"
+
+/* X(entry point, --lang name, naming rule, support file) */
+#define TACHC_LANGUAGES(X)                         \
+    X(emit_c, "c", TC_NAMES_C, NULL)               \
+    X(emit_rust, "rust", TC_NAMES_RUST, NULL)      \
+    X(emit_python, "python", TC_NAMES_PYTHON, NULL) \
+    X(emit_go, "go", TC_NAMES_GO, NULL)
+
+#define TACHC_DECLARE_EMITTER(fn, name, names, support) \
+    int fn(const tc_program *prog, const tachc_options *opts, tc_outputs *out);
+TACHC_LANGUAGES(TACHC_DECLARE_EMITTER)
+#undef TACHC_DECLARE_EMITTER
+
+#endif
