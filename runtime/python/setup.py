@@ -1,7 +1,7 @@
 """Builds the tachyon C extension.
 
 The extension compiles libtachyon's C sources (../src/*.c, the runtime next to
-this folder in the Tachyon repository) together with src/_tachyon.c, so
+this folder in the Tachyon repository) together with its own src/*.c, so
 `pip install ./runtime/python` needs no prior `make`. Set TACHYON_SRC to point
 at another checkout of runtime/ (the folder holding include/ and src/).
 """
@@ -31,10 +31,11 @@ lib_sources = sorted(glob.glob(os.path.join(RUNTIME, "src", "*.c")))
 
 extension = Extension(
     "tachyon._tachyon",
-    sources=[os.path.join("src", "_tachyon.c")] + lib_sources,
+    sources=sorted(glob.glob(os.path.join("src", "*.c"))) + lib_sources,
     include_dirs=[os.path.join(RUNTIME, "include"), os.path.join(RUNTIME, "src")],
     define_macros=[("_GNU_SOURCE", "1")],
-    depends=[os.path.join(RUNTIME, "include", "tachyon.h")] + glob.glob(os.path.join(RUNTIME, "src", "*.h")),
+    depends=[os.path.join(RUNTIME, "include", "tachyon.h")] + glob.glob(os.path.join(RUNTIME, "src", "*.h"))
+    + glob.glob(os.path.join("src", "*.h")),
     extra_compile_args=["-std=gnu11", "-O2", "-fvisibility=hidden", "-Wno-unused-parameter"],
 )
 
