@@ -1,0 +1,84 @@
+package io.tachyon;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A received message, in place in the ring: the guard of {@link Bus#receive()}. Read it through
+ * {@link #segment()} (or a generated view, e.g. {@code Market.decode(msg.typeId(), msg.segment())}); closing it
+ * releases the bytes to the producer.
+ * <pre>{@code
+ * try (var msg = bus.receive()) {
+ *     System.out.println(msg.typeId() + ": " + msg.size() + " bytes");
+ * }
+ * }</pre>
+ * The segment is read-only and belongs to a confined arena that the commit closes: using it afterwards throws
+ * {@link IllegalStateException}, never reads bytes the producer has written since.
+ */
+public final class Message implements AutoCloseable {
+    private final Bus bus;
+    private final Arena arena;
+    private final MemorySegment segment;
+    private final int typeId;
+    private boolean done;
+
+    Message(Bus bus, MemorySegment data, int typeId, long size) {
+        this.bus = bus;
+        this.typeId = typeId;
+        this.arena = Arena.ofConfined();
+        this.segment = data.reinterpret(size, arena, null).asReadOnly();
+    }
+
+    /** The type id the producer committed it with. */
+    public int typeId() {
+        return typeId;
+    }
+
+    /** Payload bytes. */
+    public long size() {
+        return segment.byteSize();
+    }
+
+    /** The payload, read-only, valid until {@link #close()}. */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** The payload copied out (for keeping beyond the commit). */
+    public byte[] toByteArray() {
+        return segment.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    }
+
+    /** Releases the message: the producer may reuse its bytes at once. Calling it again does nothing. */
+    @Override
+    public void close() {
+        if (done) {
+            return;
+        }
+        done = true;
+        bus.openRx = null;
+        arena.close();
+        int rc;
+        try {
+            rc = (int) Native.COMMIT_RX.invokeExact(bus.live());
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        Bus.check(rc, "commit receive");
+    }
+
+    void abandon() {
+        done = true;
+        bus.openRx = null;
+        try {
+            arena.close();
+        } catch (WrongThreadException | IllegalStateException ignored) {
+            // owned by another thread or already closed
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Message[typeId=" + typeId + ", size=" + segment.byteSize() + (done ? ", committed]" : "]");
+    }
+}

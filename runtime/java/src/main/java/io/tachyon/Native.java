@@ -1,0 +1,142 @@
+package io.tachyon;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The downcall handles into libtachyon, written by hand from {@code runtime/include/tachyon.h}.
+ *
+ * <p>Where the library comes from, first match wins: the system property {@code tachyon.library} (a file path),
+ * the environment variable {@code TACHYON_LIBRARY} (a file path), then {@code libtachyon.so.1} through the dynamic
+ * loader's search path ({@code LD_LIBRARY_PATH}, or the system folders after {@code make install}).
+ *
+ * <p>Calls that never block are linked with {@link Linker.Option#critical(boolean)}: no thread-state transition,
+ * which is most of the cost of a tiny downcall. Calls that may sleep are linked normally so that the garbage
+ * collector never waits on them.
+ */
+final class Native {
+    private Native() {}
+
+    /** Where the library was loaded from, for messages. */
+    static final String SOURCE;
+    private static final SymbolLookup LIB;
+
+    static {
+        String prop = System.getProperty("tachyon.library");
+        String env = System.getenv("TACHYON_LIBRARY");
+        String path = prop != null && !prop.isEmpty() ? prop : env != null && !env.isEmpty() ? env : null;
+        if (path != null) {
+            Path p = Path.of(path);
+            if (!Files.isRegularFile(p)) {
+                throw new UnsatisfiedLinkError("libtachyon not found at " + p.toAbsolutePath()
+                        + " (from " + (prop != null && !prop.isEmpty() ? "-Dtachyon.library" : "TACHYON_LIBRARY")
+                        + "); build it with `make lib`");
+            }
+            LIB = SymbolLookup.libraryLookup(p, Arena.global());
+            SOURCE = p.toAbsolutePath().toString();
+        } else {
+            try {
+                LIB = SymbolLookup.libraryLookup("libtachyon.so.1", Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new UnsatisfiedLinkError("libtachyon.so.1 not found: set -Dtachyon.library=PATH or "
+                        + "TACHYON_LIBRARY=PATH to build/lib/libtachyon.so (make lib), or run make install");
+            }
+            SOURCE = "libtachyon.so.1";
+        }
+    }
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option[] FAST = {Linker.Option.critical(false)};
+    private static final Linker.Option[] NONE = {};
+
+    private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment sym = LIB.find(name).orElseThrow(
+                () -> new UnsatisfiedLinkError(name + " is missing from " + SOURCE + " (an older libtachyon?)"));
+        return LINKER.downcallHandle(sym, fd, options);
+    }
+
+    private static FunctionDescriptor f(MemoryLayout ret, MemoryLayout... args) {
+        return FunctionDescriptor.of(ret, args);
+    }
+
+    private static final MemoryLayout P = ADDRESS;
+    private static final MemoryLayout I = JAVA_INT;
+    private static final MemoryLayout L = JAVA_LONG;
+
+    /** tachyon_options_t: {u64 schema_fingerprint; i32 timeout_ms; u32 flags}. */
+    static final StructLayout OPTIONS = MemoryLayout.structLayout(
+            JAVA_LONG.withName("schema_fingerprint"), JAVA_INT.withName("timeout_ms"), JAVA_INT.withName("flags"));
+    /** tachyon_msg_t: {const void *data; u32 size; u32 type_id}. */
+    static final StructLayout MSG = MemoryLayout.structLayout(
+            ADDRESS.withName("data"), JAVA_INT.withName("size"), JAVA_INT.withName("type_id"));
+    /** tachyon_stats_t: six u64 counters. */
+    static final StructLayout STATS = MemoryLayout.structLayout(
+            JAVA_LONG.withName("messages"), JAVA_LONG.withName("bytes"), JAVA_LONG.withName("publishes"),
+            JAVA_LONG.withName("full_events"), JAVA_LONG.withName("sleeps"), JAVA_LONG.withName("wakes"));
+
+    // Lifecycle.
+    static final MethodHandle BUS_LISTEN_EX = fn("tachyon_bus_listen_ex", f(I, P, L, P, P), NONE);
+    static final MethodHandle BUS_CONNECT_EX = fn("tachyon_bus_connect_ex", f(I, P, P, P), NONE);
+    static final MethodHandle BUS_DESTROY = fn("tachyon_bus_destroy", FunctionDescriptor.ofVoid(P), NONE);
+    // Producer.
+    static final MethodHandle ACQUIRE_TX = fn("tachyon_acquire_tx", f(P, P, L), FAST);
+    static final MethodHandle ACQUIRE_TX_BLOCKING = fn("tachyon_acquire_tx_blocking", f(P, P, L, L), NONE);
+    static final MethodHandle COMMIT_TX = fn("tachyon_commit_tx", f(I, P, L, I), FAST);
+    static final MethodHandle ROLLBACK_TX = fn("tachyon_rollback_tx", f(I, P), FAST);
+    // May read a heap segment in place (a byte[] behind a MemorySegment).
+    static final MethodHandle SEND = fn("tachyon_send", f(I, P, P, L, I), Linker.Option.critical(true));
+    static final MethodHandle SEND_BLOCKING = fn("tachyon_send_blocking", f(I, P, P, L, I, L), NONE);
+    static final MethodHandle FLUSH = fn("tachyon_flush", f(I, P), FAST);
+    // Consumer.
+    static final MethodHandle ACQUIRE_RX = fn("tachyon_acquire_rx", f(P, P, P, P), FAST);
+    static final MethodHandle ACQUIRE_RX_TIMEOUT = fn("tachyon_acquire_rx_timeout", f(P, P, P, P, I, L), NONE);
+    static final MethodHandle COMMIT_RX = fn("tachyon_commit_rx", f(I, P), FAST);
+    static final MethodHandle DRAIN_BATCH = fn("tachyon_drain_batch", f(L, P, P, L), FAST);
+    static final MethodHandle COMMIT_RX_BATCH = fn("tachyon_commit_rx_batch", f(I, P, L), FAST);
+    // Queries.
+    static final MethodHandle LAST_ERROR = fn("tachyon_last_error", f(I, P), FAST);
+    static final MethodHandle STRERROR = fn("tachyon_strerror", f(P, I), NONE);
+    static final MethodHandle BUS_ROLE = fn("tachyon_bus_role", f(I, P), NONE);
+    static final MethodHandle CAPACITY = fn("tachyon_capacity", f(L, P), NONE);
+    static final MethodHandle MAX_MESSAGE_SIZE = fn("tachyon_max_message_size", f(L, P), NONE);
+    static final MethodHandle SCHEMA_FINGERPRINT = fn("tachyon_schema_fingerprint", f(L, P), NONE);
+    static final MethodHandle PEER_ALIVE = fn("tachyon_peer_alive", f(I, P), NONE);
+    static final MethodHandle GET_STATS = fn("tachyon_get_stats", f(I, P, P), NONE);
+    // Arena.
+    static final MethodHandle ARENA_SIZE = fn("tachyon_arena_size", f(L, L), NONE);
+    static final MethodHandle ARENA_FORMAT = fn("tachyon_arena_format", f(I, P, L, L, L), NONE);
+    static final MethodHandle ARENA_ATTACH = fn("tachyon_arena_attach", f(I, P, L, I, P), NONE);
+
+    /** Rethrows what a downcall can throw: nothing checked, so anything else is a bug in a signature here. */
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new AssertionError("downcall threw " + t, t);
+    }
+
+    /** tachyon_strerror(code) as a Java string. */
+    static String strerror(int code) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(code);
+            return s.reinterpret(4096).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+}

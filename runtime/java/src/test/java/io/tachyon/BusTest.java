@@ -1,0 +1,369 @@
+package io.tachyon;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The binding over an in-process arena (both sides in this JVM) and over real sockets. */
+class BusTest {
+    private static final long CAPACITY = 1 << 16;
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    private Arena memory;
+    private Bus producer;
+    private Bus consumer;
+
+    static String socketName(String tag) {
+        return "@tachyon-java-test-" + ProcessHandle.current().pid() + "-" + tag + "-" + SEQ.incrementAndGet();
+    }
+
+    @BeforeEach
+    void arena() {
+        memory = Arena.ofShared();
+        MemorySegment mem = memory.allocate(Bus.arenaSize(CAPACITY), 64);
+        Bus.formatArena(mem, CAPACITY, 0);
+        producer = Bus.attachArena(mem, Role.PRODUCER);
+        consumer = Bus.attachArena(mem, Role.CONSUMER);
+    }
+
+    @AfterEach
+    void close() {
+        producer.close();
+        consumer.close();
+        memory.close();
+    }
+
+    private void sendLong(long value, int typeId) {
+        try (Tx tx = producer.acquireTx(8)) {
+            tx.segment().set(JAVA_LONG_UNALIGNED, 0, value);
+            tx.commit(8, typeId);
+        }
+    }
+
+    @Test
+    void roundTripInPlace() {
+        assertEquals(Role.PRODUCER, producer.role());
+        assertEquals(Role.CONSUMER, consumer.role());
+        assertEquals(CAPACITY, consumer.capacity());
+        assertTrue(producer.maxMessageSize() > 0 && producer.maxMessageSize() < CAPACITY);
+        sendLong(0x1122334455667788L, 7);
+        producer.flush();
+        try (Message msg = consumer.receive()) {
+            assertEquals(7, msg.typeId());
+            assertEquals(8, msg.size());
+            assertEquals(0x1122334455667788L, msg.segment().get(JAVA_LONG_UNALIGNED, 0));
+            assertTrue(msg.segment().isReadOnly());
+        }
+        assertNull(consumer.tryReceive());
+        assertEquals(1, producer.stats().messages());
+        assertEquals(1, consumer.stats().messages());
+    }
+
+    @Test
+    void sendCopiesBytesAndEmptyPayloads() {
+        byte[] data = {1, 2, 3, 4, 5};
+        producer.send(data, 3);
+        producer.send(new byte[0], 0);
+        producer.flush();
+        try (Message msg = consumer.receive()) {
+            assertArrayEquals(data, msg.toByteArray());
+            assertEquals(3, msg.typeId());
+        }
+        try (Message msg = consumer.receive()) {
+            assertEquals(0, msg.size());
+            assertEquals(0, msg.typeId());
+        }
+    }
+
+    @Test
+    void txViewIsUnusableAfterCommit() {
+        MemorySegment kept;
+        try (Tx tx = producer.acquireTx(16)) {
+            kept = tx.segment();
+            kept.set(JAVA_BYTE, 0, (byte) 9);
+            tx.commit(16, 1);
+            assertTrue(tx.isDone());
+            assertThrows(IllegalStateException.class, () -> tx.commit(16, 1));
+        }
+        assertThrows(IllegalStateException.class, () -> kept.get(JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> kept.set(JAVA_BYTE, 0, (byte) 1));
+    }
+
+    @Test
+    void messageViewIsUnusableAfterCommit() {
+        sendLong(42, 1);
+        producer.flush();
+        MemorySegment kept;
+        try (Message msg = consumer.receive()) {
+            kept = msg.segment();
+            assertEquals(42, kept.get(JAVA_LONG_UNALIGNED, 0));
+        }
+        assertThrows(IllegalStateException.class, () -> kept.get(JAVA_LONG_UNALIGNED, 0));
+    }
+
+    @Test
+    void guardClosedWithoutCommitRollsBack() {
+        try (Tx tx = producer.acquireTx(8)) {
+            tx.segment().set(JAVA_LONG_UNALIGNED, 0, 1L);
+        }
+        producer.flush();
+        assertNull(consumer.tryReceive());
+        sendLong(2, 2);
+        producer.flush();
+        try (Message msg = consumer.receive()) {
+            assertEquals(2, msg.segment().get(JAVA_LONG_UNALIGNED, 0));
+        }
+    }
+
+    @Test
+    void drainBatchTakesEverythingAvailable() {
+        for (long i = 0; i < 10; i++) {
+            sendLong(i * 3, (int) i);
+        }
+        producer.flush();
+        MemorySegment kept;
+        try (Batch batch = consumer.drainBatch(64)) {
+            assertEquals(10, batch.count());
+            for (int i = 0; i < 10; i++) {
+                assertEquals(i, batch.typeId(i));
+                assertEquals(i * 3L, batch.segment(i).get(JAVA_LONG_UNALIGNED, 0));
+            }
+            kept = batch.segment(0);
+        }
+        assertThrows(IllegalStateException.class, () -> kept.get(JAVA_LONG_UNALIGNED, 0));
+        try (Batch empty = consumer.drainBatch(4)) {
+            assertTrue(empty.isEmpty());
+        }
+        assertThrows(IllegalArgumentException.class, () -> consumer.drainBatch(0));
+    }
+
+    @Test
+    void fullRingAndNonBlockingCalls() {
+        int sent = 0;
+        while (producer.trySend(MemorySegment.ofArray(new byte[200]), 1)) {
+            sent++;
+        }
+        assertTrue(sent > 0);
+        assertNull(producer.tryAcquireTx(200));
+        var e = assertThrows(TachyonException.Timeout.class,
+                () -> producer.acquireTx(200, Duration.ofMillis(20)));
+        assertEquals(ErrorCode.TIMEOUT, e.code());
+        producer.flush();
+        int got = 0;
+        while (true) {
+            try (Message m = consumer.tryReceive()) {
+                if (m == null) {
+                    break;
+                }
+                got++;
+            }
+        }
+        assertEquals(sent, got);
+    }
+
+    @Test
+    void tooLargeIsRefused() {
+        var e = assertThrows(TachyonException.TooLarge.class, () -> producer.acquireTx(CAPACITY * 4));
+        assertEquals(ErrorCode.TOO_LARGE, e.code());
+        assertTrue(e.getMessage().startsWith("acquireTx: "), e.getMessage());
+    }
+
+    @Test
+    void wrongRoleIsAStateError() {
+        assertThrows(TachyonException.State.class, () -> consumer.flush());
+    }
+
+    @Test
+    void receiveTimesOut() {
+        assertThrows(TachyonException.Timeout.class, () -> consumer.receive(Duration.ofMillis(30)));
+    }
+
+    @Test
+    void blockedReceiveAnswersInterrupt() throws Exception {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<Boolean> flag = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try (Message m = consumer.receive()) {
+                thrown.set(new AssertionError("received " + m));
+            } catch (Throwable e) {
+                thrown.set(e);
+                flag.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        t.start();
+        Thread.sleep(50);
+        t.interrupt();
+        t.join(10_000);
+        assertFalse(t.isAlive(), "receive did not return after interrupt");
+        assertTrue(thrown.get() instanceof TachyonException.Interrupted, String.valueOf(thrown.get()));
+        assertTrue(flag.get(), "the interrupt flag stays set");
+    }
+
+    @Test
+    void blockedAcquireAnswersInterrupt() throws Exception {
+        while (producer.trySend(MemorySegment.ofArray(new byte[200]), 1)) {
+            // fill the ring
+        }
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try (Tx tx = producer.acquireTx(200)) {
+                thrown.set(new AssertionError("acquired " + tx));
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        t.start();
+        Thread.sleep(50);
+        t.interrupt();
+        t.join(10_000);
+        assertFalse(t.isAlive());
+        assertTrue(thrown.get() instanceof TachyonException.Interrupted, String.valueOf(thrown.get()));
+    }
+
+    @Test
+    void closedBusRefusesCalls() {
+        producer.close();
+        producer.close(); // twice is fine
+        assertTrue(producer.isClosed());
+        assertThrows(IllegalStateException.class, () -> producer.acquireTx(8));
+        assertThrows(IllegalStateException.class, producer::flush);
+    }
+
+    @Test
+    void closingTheBusClosesOpenViews() {
+        Tx tx = producer.acquireTx(8);
+        MemorySegment seg = tx.segment();
+        producer.close();
+        assertThrows(IllegalStateException.class, () -> seg.get(JAVA_BYTE, 0));
+    }
+
+    @Test
+    void listenAndConnectOverASocket() throws Exception {
+        String path = socketName("pair");
+        long fp = 0x1234_5678_9abc_def0L;
+        CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> {
+            try (Bus bus = Bus.listen(path, 1 << 16,
+                    Options.defaults().withFingerprint(fp).withTimeout(Duration.ofSeconds(20)))) {
+                long sum = 0;
+                while (true) {
+                    try (Message m = bus.receive(Duration.ofSeconds(20))) {
+                        if (m.typeId() == 0) {
+                            return sum;
+                        }
+                        sum += m.segment().get(JAVA_LONG_UNALIGNED, 0);
+                    }
+                }
+            }
+        });
+        try (Bus bus = connectRetrying(path, Options.defaults().withFingerprint(fp))) {
+            assertEquals(fp, bus.schemaFingerprint());
+            assertTrue(bus.peerAlive());
+            for (long i = 1; i <= 1000; i++) {
+                try (Tx tx = bus.acquireTx(8)) {
+                    tx.segment().set(JAVA_LONG_UNALIGNED, 0, i);
+                    tx.commit(1);
+                }
+            }
+            bus.send(new byte[0], 0);
+        }
+        assertEquals(500500L, received.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void peerGoneAfterEverythingWasDelivered() throws Exception {
+        String path = socketName("gone");
+        CompletableFuture<Integer> counted = CompletableFuture.supplyAsync(() -> {
+            int n = 0;
+            try (Bus bus = Bus.listen(path, 1 << 16, Options.defaults().withTimeout(Duration.ofSeconds(20)))) {
+                while (true) {
+                    try (Message m = bus.receive()) {
+                        assertEquals((byte) n, m.segment().get(JAVA_BYTE, 0));
+                        n++;
+                    } catch (TachyonException.PeerGone e) {
+                        return n;
+                    }
+                }
+            }
+        });
+        try (Bus bus = connectRetrying(path, Options.defaults())) {
+            for (int i = 0; i < 77; i++) {
+                bus.send(new byte[] {(byte) i}, 1);
+            }
+        }
+        assertEquals(77, counted.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void schemaMismatchFailsBothSides() throws Exception {
+        String path = socketName("mismatch");
+        CompletableFuture<Throwable> listener = CompletableFuture.supplyAsync(() -> {
+            try (Bus bus = Bus.listen(path, 1 << 16,
+                    Options.defaults().withFingerprint(1).withTimeout(Duration.ofSeconds(20)))) {
+                return new AssertionError("listen succeeded: " + bus);
+            } catch (Throwable e) {
+                return e;
+            }
+        });
+        var e = assertThrows(TachyonException.SchemaMismatch.class,
+                () -> connectRetrying(path, Options.defaults().withFingerprint(2)).close());
+        assertEquals(ErrorCode.SCHEMA_MISMATCH, e.code());
+        assertTrue(listener.get(30, TimeUnit.SECONDS) instanceof TachyonException.SchemaMismatch);
+    }
+
+    @Test
+    void connectErrors() {
+        assertThrows(TachyonException.NoListener.class, () -> Bus.connect(socketName("nobody")));
+        assertThrows(TachyonException.PathTooLong.class, () -> Bus.connect("/tmp/" + "x".repeat(200)));
+        assertThrows(TachyonException.Capacity.class,
+                () -> Bus.listen(socketName("cap"), 1000, Options.defaults().withTimeout(Duration.ofMillis(10))));
+    }
+
+    @Test
+    void optionsTimeouts() {
+        assertEquals(0, Options.defaults().timeoutMillis());
+        assertEquals(-1, Options.defaults().withTimeout(Options.FOREVER).timeoutMillis());
+        assertEquals(1, Options.defaults().withTimeout(Duration.ofNanos(5)).timeoutMillis());
+        assertEquals(2500, Options.defaults().withTimeout(Duration.ofMillis(2500)).timeoutMillis());
+        assertThrows(IllegalArgumentException.class,
+                () -> Options.defaults().withTimeout(Duration.ofMillis(-1)).timeoutMillis());
+        assertTrue(Options.defaults().withAnyUid().allowAnyUid());
+    }
+
+    static Bus connectRetrying(String path, Options options) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                return Bus.connect(path, options);
+            } catch (TachyonException.NoListener e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    @Test
+    void connectRetryingHelperGivesUp() {
+        assertNotNull(assertThrows(TachyonException.NoListener.class,
+                () -> Bus.connect(socketName("never"), Options.defaults())));
+    }
+}
