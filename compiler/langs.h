@@ -28,7 +28,8 @@
     X(emit_c, "c", TC_NAMES_C, NULL)               \
     X(emit_rust, "rust", TC_NAMES_RUST, NULL)      \
     X(emit_python, "python", TC_NAMES_PYTHON, NULL) \
-    X(emit_go, "go", TC_NAMES_GO, NULL)
+    X(emit_go, "go", TC_NAMES_GO, NULL)            \
+    X(emit_java, "java", TC_NAMES_JAVA, NULL)
 
 #define TACHC_DECLARE_EMITTER(fn, name, names, support) \
     int fn(const tc_program *prog, const tachc_options *opts, tc_outputs *out);
