@@ -174,6 +174,8 @@ def suites(build):
          "cwd": "tests/vectors/go", "tool": "go", "needs_file": "tests/vectors/go"},
         {"name": "vectors-go-vet", "kind": "check", "cmd": "go vet ./... && test -z \"$(gofmt -l . ../../../generated/go)\"",
          "cwd": "tests/vectors/go", "tool": "go", "needs_file": "tests/vectors/go"},
+        {"name": "vectors-java", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "vectors-java",
+         "tests/vectors/java"], "needs_file": "tests/vectors/java/pom.xml", "timeout": 900},
         # Language bindings.
         {"name": "python", "kind": "pytest", "cmd": [py, "-m", "pytest", "-q", "runtime/python/tests"],
          "needs_file": "runtime/python/tests", "timeout": 900},
@@ -187,6 +189,10 @@ def suites(build):
          "cwd": "runtime/go", "tool": "go", "needs_file": "runtime/go/go.mod", "timeout": 900},
         {"name": "go-vet", "kind": "check", "cmd": "go vet ./... && test -z \"$(gofmt -l .)\"",
          "cwd": "runtime/go", "tool": "go", "needs_file": "runtime/go/go.mod"},
+        # Java (JDK 22+, Maven): install the binding (its JUnit suite runs first) for the suites built on it.
+        {"name": "java", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "java", "runtime/java",
+         "install", "-Dtachyon.library=" + os.path.join(ROOT, build, "lib", "libtachyon.so")],
+         "needs_file": "runtime/java/pom.xml", "timeout": 900},
         # Examples end to end and the interop matrix.
         {"name": "examples", "kind": "lines", "cmd": ["bash", "tests/examples/run.sh", build],
          "needs_file": "tests/examples/run.sh", "timeout": 900},
