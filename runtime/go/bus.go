@@ -134,15 +134,11 @@ func WithFingerprint(fp uint64) Option {
 // A negative duration means no deadline.
 func WithTimeout(d time.Duration) Option {
 	return func(o *options) {
-		ms := int64(-1)
+		ns := int64(-1)
 		if d >= 0 {
-			ms = (int64(d) + int64(time.Millisecond) - 1) / int64(time.Millisecond)
-			ms = max(ms, 1)
-			if ms > 1<<31-1 {
-				ms = -1
-			}
+			ns = max(int64(d), 1)
 		}
-		o.c.timeout_ms = C.int32_t(ms)
+		o.c.timeout_ns = C.int64_t(ns)
 	}
 }
 

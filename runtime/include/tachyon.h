@@ -42,34 +42,87 @@ extern "C" {
 /* Ring capacity bounds (bytes, power of two). */
 #define TACHYON_MIN_CAPACITY 256u
 #define TACHYON_MAX_CAPACITY ((size_t)1 << 40)
-/* Longest a blocked call sleeps before it re-checks the peer (milliseconds). */
-#define TACHYON_WATCHDOG_MS 100u
+/* Longest a blocked call sleeps before it re-checks the peer (nanoseconds). */
+#define TACHYON_WATCHDOG_NS ((int64_t)100000000)
 
+/* ---- Errors ---------------------------------------------------------------
+ *
+ * The one table of error codes. Each entry is
+ *     X(ENUM_NAME, number, ShortName, "description")
+ * The number is stable (it travels in the handshake and in every binding);
+ * codes are only ever appended. ShortName is a CamelCase name for bindings'
+ * class or variant names; tachyon_error_name() returns it as a string and
+ * tachyon_strerror() the description. Bindings generate their error lists from
+ * this table, or test theirs against it.
+ *
+ *   INVALID_ARG      NULL pointer, bad capacity, size 0 where not allowed, ...
+ *   NO_MEMORY        malloc or mmap failed
+ *   SYSTEM           an unexpected system call failure (its errno: tachyon_error_detail_t)
+ *   PATH_TOO_LONG    socket path does not fit sockaddr_un
+ *   ADDR_IN_USE      a live listener (or a non-socket file) holds the path
+ *   NO_LISTENER      nobody listened on the path for the whole connect wait
+ *   PERMISSION       peer uid refused (SO_PEERCRED), or socket access denied
+ *   HANDSHAKE        malformed or truncated handshake bytes, or an fd that is
+ *                    not a sealed, mappable memfd
+ *   ABI_MISMATCH     magic or ABI version differ
+ *   BYTE_ORDER       peers disagree on byte order
+ *   ALIGNMENT        peers disagree on frame alignment or header size
+ *   CAPACITY         capacity invalid or differs from the segment's size
+ *   SCHEMA_MISMATCH  peers are bound to different schema fingerprints
+ *   TIMEOUT          a deadline passed
+ *   INTERRUPTED      a signal arrived during a blocking wait; call again
+ *   FULL             not enough free ring space right now (non-blocking)
+ *   EMPTY            no message available right now (non-blocking)
+ *   TOO_LARGE        message larger than tachyon_max_message_size()
+ *   PEER_GONE        peer closed or died; everything it committed was delivered
+ *   CORRUPT          shared memory holds values that cannot be valid
+ *   STATE            call out of order (commit without acquire, wrong role, ...)
+ */
+#define TACHYON_ERROR_LIST(X)                                                                                      \
+    X(TACHYON_OK, 0, Ok, "success")                                                                                \
+    X(TACHYON_ERR_INVALID_ARG, 1, InvalidArg, "invalid argument")                                                  \
+    X(TACHYON_ERR_NO_MEMORY, 2, NoMemory, "out of memory")                                                         \
+    X(TACHYON_ERR_SYSTEM, 3, System, "unexpected system call failure")                                             \
+    X(TACHYON_ERR_PATH_TOO_LONG, 4, PathTooLong, "socket path too long")                                           \
+    X(TACHYON_ERR_ADDR_IN_USE, 5, AddrInUse, "socket path in use by a live listener or a non-socket file")         \
+    X(TACHYON_ERR_NO_LISTENER, 6, NoListener, "no listener on the socket path")                                    \
+    X(TACHYON_ERR_PERMISSION, 7, Permission, "permission denied (peer uid refused or socket not accessible)")      \
+    X(TACHYON_ERR_HANDSHAKE, 8, Handshake, "malformed or truncated handshake")                                     \
+    X(TACHYON_ERR_ABI_MISMATCH, 9, AbiMismatch, "ABI mismatch (magic or version differ)")                          \
+    X(TACHYON_ERR_BYTE_ORDER, 10, ByteOrder, "byte order mismatch")                                                \
+    X(TACHYON_ERR_ALIGNMENT, 11, Alignment, "frame alignment or header size mismatch")                             \
+    X(TACHYON_ERR_CAPACITY, 12, Capacity, "invalid capacity or segment size mismatch")                             \
+    X(TACHYON_ERR_SCHEMA_MISMATCH, 13, SchemaMismatch, "schema fingerprint mismatch")                              \
+    X(TACHYON_ERR_TIMEOUT, 14, Timeout, "timed out")                                                               \
+    X(TACHYON_ERR_INTERRUPTED, 15, Interrupted, "interrupted by a signal")                                         \
+    X(TACHYON_ERR_FULL, 16, Full, "ring full")                                                                     \
+    X(TACHYON_ERR_EMPTY, 17, Empty, "no message available")                                                        \
+    X(TACHYON_ERR_TOO_LARGE, 18, TooLarge, "message larger than the bus maximum")                                  \
+    X(TACHYON_ERR_PEER_GONE, 19, PeerGone, "peer closed or died")                                                  \
+    X(TACHYON_ERR_CORRUPT, 20, Corrupt, "shared memory is corrupt")                                                \
+    X(TACHYON_ERR_STATE, 21, State, "call out of order or wrong role")
+
+#define TACHYON_ERROR_ENUM_(name, number, short_name, text) name = number,
 typedef enum tachyon_error {
-    TACHYON_OK = 0,
-    TACHYON_ERR_INVALID_ARG,     /* NULL pointer, bad capacity, size 0 where not allowed, ... */
-    TACHYON_ERR_NO_MEMORY,       /* malloc or mmap failed */
-    TACHYON_ERR_SYSTEM,          /* an unexpected system call failure; see errno */
-    TACHYON_ERR_PATH_TOO_LONG,   /* socket path does not fit sockaddr_un */
-    TACHYON_ERR_ADDR_IN_USE,     /* a live listener (or a non-socket file) holds the path */
-    TACHYON_ERR_NO_LISTENER,     /* nobody listens on the path */
-    TACHYON_ERR_PERMISSION,      /* peer uid refused (SO_PEERCRED), or socket access denied */
-    TACHYON_ERR_HANDSHAKE,       /* malformed or truncated handshake bytes */
-    TACHYON_ERR_ABI_MISMATCH,    /* magic or ABI version differ */
-    TACHYON_ERR_BYTE_ORDER,      /* peers disagree on byte order */
-    TACHYON_ERR_ALIGNMENT,       /* peers disagree on frame alignment or header size */
-    TACHYON_ERR_CAPACITY,        /* capacity invalid or differs from the segment's size */
-    TACHYON_ERR_SCHEMA_MISMATCH, /* peers are bound to different schema fingerprints */
-    TACHYON_ERR_TIMEOUT,         /* a deadline passed */
-    TACHYON_ERR_INTERRUPTED,     /* a signal arrived during a blocking wait; call again */
-    TACHYON_ERR_FULL,            /* not enough free ring space right now (non-blocking) */
-    TACHYON_ERR_EMPTY,           /* no message available right now (non-blocking) */
-    TACHYON_ERR_TOO_LARGE,       /* message larger than tachyon_max_message_size() */
-    TACHYON_ERR_PEER_GONE,       /* peer closed or died; everything it committed was delivered */
-    TACHYON_ERR_CORRUPT,         /* shared memory holds values that cannot be valid */
-    TACHYON_ERR_STATE,           /* call out of order (commit without acquire, wrong role, ...) */
-    TACHYON_ERR__COUNT
+    TACHYON_ERROR_LIST(TACHYON_ERROR_ENUM_)
+    TACHYON_ERR__COUNT /* one past the last code (the numbers are dense from 0) */
 } tachyon_error_t;
+#undef TACHYON_ERROR_ENUM_
+
+/* What a failed call knows beyond its code, for messages that carry the
+ * numbers a user needs. Filled by tachyon_bus_listen_until /
+ * tachyon_bus_connect_until (which have no bus yet) and by
+ * tachyon_last_error_detail (for calls on a bus); tachyon_format_error turns
+ * it into one line of text. Fields that do not apply are 0. */
+typedef struct tachyon_error_detail {
+    int32_t code;      /* the tachyon_error_t (TACHYON_OK: no failure) */
+    int32_t os_errno;  /* the errno behind it: always set for TACHYON_ERR_SYSTEM; also for
+                          NO_MEMORY, PERMISSION, ADDR_IN_USE, HANDSHAKE, ... when a system call's
+                          failure was mapped to that code; else 0 */
+    int64_t waited_ns; /* NO_LISTENER and TIMEOUT of listen/connect: how long the call waited */
+    uint64_t size;     /* TOO_LARGE: the payload size asked for */
+    uint64_t limit;    /* TOO_LARGE: the bus's maximum (tachyon_max_message_size) */
+} tachyon_error_detail_t;
 
 typedef enum tachyon_role {
     TACHYON_ROLE_CONSUMER = 0, /* the listener: receives */
@@ -78,12 +131,30 @@ typedef enum tachyon_role {
 
 typedef struct tachyon_bus tachyon_bus_t;
 
-/* Options for the _ex constructors. Zero-initialise, then set what you need. */
+/* ---- Time ------------------------------------------------------------------
+ *
+ * Every time in this API is int64_t nanoseconds. A *timeout* is relative ("at
+ * most this long"); a *deadline* is absolute, on the CLOCK_MONOTONIC clock that
+ * tachyon_now_ns() reads. A negative timeout or deadline (TACHYON_FOREVER)
+ * means no limit; a deadline already past means "try once, do not wait".
+ * Each blocking call has an _until variant taking a deadline, so a caller that
+ * must retry (after INTERRUPTED, say) keeps one deadline across the retries. */
+#define TACHYON_FOREVER ((int64_t)-1)
+/* How long tachyon_bus_connect waits for a listener to appear (and for the
+ * handshake) unless tachyon_options_t.timeout_ns says otherwise: 5 s. */
+#define TACHYON_CONNECT_DEFAULT_NS ((int64_t)5000000000)
+
+/* Options for the _ex and _until constructors. Zero-initialise, then set what
+ * you need. */
 typedef struct tachyon_options {
     uint64_t schema_fingerprint; /* 0: not bound; else both peers must agree */
-    int32_t timeout_ms;          /* listen: wait for a connector; connect: whole handshake.
-                                    0 means the default (listen: forever, connect: 5000) ; <0 forever */
+    int64_t timeout_ns;          /* listen: how long to wait for a connector (0: forever).
+                                    connect: how long to wait for a listener to appear on the path,
+                                    retrying every few ms, plus the handshake (0: 5 s,
+                                    TACHYON_CONNECT_DEFAULT_NS). < 0: forever. Ignored by the _until
+                                    constructors, which take a deadline instead. */
     uint32_t flags;              /* TACHYON_OPT_* */
+    uint32_t reserved;           /* 0 */
 } tachyon_options_t;
 
 /* Accept connectors of any uid (default: only the listener's own uid). */
@@ -111,41 +182,74 @@ typedef struct tachyon_stats {
 /* Listens on `path` (a filesystem path, or "@name" for the abstract namespace),
  * waits for one connector, hands it a new ring of `capacity` bytes (a power of
  * two, TACHYON_MIN_CAPACITY..TACHYON_MAX_CAPACITY) and returns the consumer side
- * in *out. A stale socket file left by a dead listener is replaced. Connectors
- * that send garbage, stall, or have another uid are dropped and the wait goes
- * on; a well-formed connector whose parameters mismatch fails both sides.
- * Returns TACHYON_OK or an error; on success the caller frees *out with
- * tachyon_bus_destroy. */
+ * in *out. Waits for a connector forever. A stale socket file left by a dead
+ * listener is replaced. Connectors that send garbage, stall, or have another
+ * uid are dropped and the wait goes on; a well-formed connector whose
+ * parameters mismatch fails both sides. Returns TACHYON_OK or an error; on
+ * success the caller frees *out with tachyon_bus_destroy. */
 TACHYON_API tachyon_error_t tachyon_bus_listen(const char *path, size_t capacity, tachyon_bus_t **out);
 
-/* tachyon_bus_listen with options (schema fingerprint, timeout, uid policy).
- * `opts` may be NULL. */
+/* tachyon_bus_listen with options (schema fingerprint, timeout_ns, uid
+ * policy). `opts` may be NULL. TACHYON_ERR_TIMEOUT once opts->timeout_ns
+ * passed without a connector. */
 TACHYON_API tachyon_error_t tachyon_bus_listen_ex(const char *path, size_t capacity,
                                                   const tachyon_options_t *opts, tachyon_bus_t **out);
 
+/* tachyon_bus_listen_ex with an absolute deadline (CLOCK_MONOTONIC ns,
+ * TACHYON_FOREVER: none) instead of opts->timeout_ns. If `detail` is not NULL
+ * it receives what the failure knows (the errno behind TACHYON_ERR_SYSTEM,
+ * say), or code 0 on success. */
+TACHYON_API tachyon_error_t tachyon_bus_listen_until(const char *path, size_t capacity,
+                                                     const tachyon_options_t *opts, int64_t deadline_ns,
+                                                     tachyon_bus_t **out, tachyon_error_detail_t *detail);
+
 /* Connects to the listener on `path`, checks the handshake and maps the ring;
- * returns the producer side in *out (freed with tachyon_bus_destroy). */
+ * returns the producer side in *out (freed with tachyon_bus_destroy).
+ * While nobody listens on the path it retries (every 50 us, backing off to
+ * 10 ms) for up to 5 s (TACHYON_CONNECT_DEFAULT_NS), then fails with
+ * TACHYON_ERR_NO_LISTENER; use tachyon_bus_connect_ex to wait longer or less. */
 TACHYON_API tachyon_error_t tachyon_bus_connect(const char *path, tachyon_bus_t **out);
 
-/* tachyon_bus_connect with options. `opts` may be NULL. */
+/* tachyon_bus_connect with options: opts->timeout_ns bounds the wait for a
+ * listener and the handshake together (0: 5 s; < 0: forever). `opts` may be
+ * NULL. */
 TACHYON_API tachyon_error_t tachyon_bus_connect_ex(const char *path, const tachyon_options_t *opts,
                                                    tachyon_bus_t **out);
+
+/* tachyon_bus_connect_ex with an absolute deadline (CLOCK_MONOTONIC ns,
+ * TACHYON_FOREVER: none) for the wait and the handshake, instead of
+ * opts->timeout_ns. `detail` (may be NULL) receives what the failure knows:
+ * the time waited for NO_LISTENER, the errno behind SYSTEM, ... */
+TACHYON_API tachyon_error_t tachyon_bus_connect_until(const char *path, const tachyon_options_t *opts,
+                                                      int64_t deadline_ns, tachyon_bus_t **out,
+                                                      tachyon_error_detail_t *detail);
 
 /* Closes this side: a producer flushes what it committed first; the peer sees
  * TACHYON_ERR_PEER_GONE once it has everything. Unmaps and frees the bus.
  * NULL is a no-op. */
 TACHYON_API void tachyon_bus_destroy(tachyon_bus_t *bus);
 
+/* ---- When the other side sees what you committed ---------------------------
+ *
+ * Producer: a committed message becomes visible to the consumer when the
+ * producer publishes: after every TACHYON_BATCH commits, on tachyon_flush,
+ * before any blocking call waits for room, whenever a non-blocking
+ * acquire_tx / send finds the ring full, and on destroy. So a producer whose
+ * next step is to poll or to wait never hides a message from the consumer;
+ * one that stops sending without flushing hides at most TACHYON_BATCH - 1.
+ * Consumer: space is freed for the producer at once, on every tachyon_commit_rx
+ * and tachyon_commit_rx_batch. */
+
 /* ---- Producer ------------------------------------------------------------ */
 
 /* Reserves room for a message of up to `max_size` bytes and returns where to
  * write it (16-byte aligned, in the ring), or NULL: TACHYON_ERR_FULL (try again
- * after the consumer reads), TACHYON_ERR_TOO_LARGE, TACHYON_ERR_PEER_GONE,
- * TACHYON_ERR_STATE (already holding a reservation), TACHYON_ERR_CORRUPT.
- * While the ring stays full it checks, at most every TACHYON_WATCHDOG_MS, that
- * the consumer lives (PEER_GONE once it died), so a polling loop cannot spin on
- * FULL forever. The pointer is valid until tachyon_commit_tx or
- * tachyon_rollback_tx. */
+ * after the consumer reads; every commit so far was published first),
+ * TACHYON_ERR_TOO_LARGE, TACHYON_ERR_PEER_GONE, TACHYON_ERR_STATE (already
+ * holding a reservation), TACHYON_ERR_CORRUPT. While the ring stays full it
+ * checks, at most every TACHYON_WATCHDOG_NS, that the consumer lives (PEER_GONE
+ * once it died), so a polling loop cannot spin on FULL forever. The pointer is
+ * valid until tachyon_commit_tx or tachyon_rollback_tx. */
 TACHYON_API void *tachyon_acquire_tx(tachyon_bus_t *bus, size_t max_size);
 
 /* As tachyon_acquire_tx, but waits (spin, then futex sleep) for free space, up
@@ -153,10 +257,14 @@ TACHYON_API void *tachyon_acquire_tx(tachyon_bus_t *bus, size_t max_size);
  * NULL with TACHYON_ERR_TIMEOUT, _INTERRUPTED, _PEER_GONE, ... */
 TACHYON_API void *tachyon_acquire_tx_blocking(tachyon_bus_t *bus, size_t max_size, int64_t timeout_ns);
 
+/* tachyon_acquire_tx_blocking with an absolute deadline (CLOCK_MONOTONIC ns;
+ * TACHYON_FOREVER: none). */
+TACHYON_API void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t deadline_ns);
+
 /* Commits the reserved message with `actual_size` bytes (<= the reserved size)
  * and `type_id`. It is published with the next batch (every TACHYON_BATCH
- * commits) or on tachyon_flush. Returns TACHYON_OK or TACHYON_ERR_STATE /
- * TACHYON_ERR_INVALID_ARG. */
+ * commits), on tachyon_flush, or when the producer next finds the ring full
+ * or waits. Returns TACHYON_OK or TACHYON_ERR_STATE / TACHYON_ERR_INVALID_ARG. */
 TACHYON_API tachyon_error_t tachyon_commit_tx(tachyon_bus_t *bus, size_t actual_size, uint32_t type_id);
 
 /* Abandons the reservation; nothing is sent. Returns TACHYON_OK or _STATE. */
@@ -170,6 +278,11 @@ TACHYON_API tachyon_error_t tachyon_send(tachyon_bus_t *bus, const void *data, s
 TACHYON_API tachyon_error_t tachyon_send_blocking(tachyon_bus_t *bus, const void *data, size_t size,
                                                   uint32_t type_id, int64_t timeout_ns);
 
+/* tachyon_send that waits for room until the absolute `deadline_ns`
+ * (CLOCK_MONOTONIC ns; TACHYON_FOREVER: none). */
+TACHYON_API tachyon_error_t tachyon_send_until(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id,
+                                               int64_t deadline_ns);
+
 /* Publishes every committed message now and wakes a sleeping consumer.
  * Returns TACHYON_OK or TACHYON_ERR_STATE (not a producer). */
 TACHYON_API tachyon_error_t tachyon_flush(tachyon_bus_t *bus);
@@ -180,22 +293,27 @@ TACHYON_API tachyon_error_t tachyon_flush(tachyon_bus_t *bus);
  * and sets *type_id and *size, or NULL: TACHYON_ERR_EMPTY (nothing published
  * yet), TACHYON_ERR_PEER_GONE (peer closed and everything was delivered),
  * TACHYON_ERR_CORRUPT, TACHYON_ERR_STATE. Never blocks. Makes no syscall, except
- * that while the ring stays empty it checks, at most every TACHYON_WATCHDOG_MS,
+ * that while the ring stays empty it checks, at most every TACHYON_WATCHDOG_NS,
  * that the producer lives; once it died, the messages it committed are still
  * delivered, then PEER_GONE. */
 TACHYON_API const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *size);
 
-/* As tachyon_acquire_rx, but waits: spins `spin_threshold` times, then sleeps
- * on a futex, waking at least every TACHYON_WATCHDOG_MS to check the peer.
- * Returns NULL with TACHYON_ERR_PEER_GONE, _INTERRUPTED (a signal arrived;
- * call again), _CORRUPT. */
+/* As tachyon_acquire_rx, but waits with no deadline: spins `spin_threshold`
+ * times, then sleeps on a futex, waking at least every TACHYON_WATCHDOG_NS to
+ * check the peer. Returns NULL with TACHYON_ERR_PEER_GONE, _INTERRUPTED (a
+ * signal arrived; call again), _CORRUPT. */
 TACHYON_API const void *tachyon_acquire_rx_blocking(tachyon_bus_t *bus, uint32_t *type_id, size_t *size,
                                                     uint32_t spin_threshold);
 
-/* tachyon_acquire_rx_blocking with a deadline: NULL with TACHYON_ERR_TIMEOUT
+/* tachyon_acquire_rx_blocking with a timeout: NULL with TACHYON_ERR_TIMEOUT
  * after `timeout_ns` (< 0: no deadline). */
 TACHYON_API const void *tachyon_acquire_rx_timeout(tachyon_bus_t *bus, uint32_t *type_id, size_t *size,
                                                    uint32_t spin_threshold, int64_t timeout_ns);
+
+/* tachyon_acquire_rx_blocking with an absolute deadline (CLOCK_MONOTONIC ns;
+ * TACHYON_FOREVER: none): NULL with TACHYON_ERR_TIMEOUT once it passed. */
+TACHYON_API const void *tachyon_acquire_rx_until(tachyon_bus_t *bus, uint32_t *type_id, size_t *size,
+                                                 uint32_t spin_threshold, int64_t deadline_ns);
 
 /* Releases the message returned by the last acquire_rx; its bytes may be
  * reused at once. Returns TACHYON_OK or TACHYON_ERR_STATE. */
@@ -206,6 +324,13 @@ TACHYON_API tachyon_error_t tachyon_commit_rx(tachyon_bus_t *bus);
  * PEER_GONE or CORRUPT). They stay valid until tachyon_commit_rx_batch. */
 TACHYON_API size_t tachyon_drain_batch(tachyon_bus_t *bus, tachyon_msg_t *msgs, size_t max);
 
+/* tachyon_drain_batch that first waits (as tachyon_acquire_rx_until) until at
+ * least one message is available or `deadline_ns` passed (CLOCK_MONOTONIC ns;
+ * TACHYON_FOREVER: none). Returns how many it filled; 0 with tachyon_last_error
+ * TIMEOUT, INTERRUPTED, PEER_GONE, CORRUPT, ... */
+TACHYON_API size_t tachyon_drain_batch_until(tachyon_bus_t *bus, tachyon_msg_t *msgs, size_t max,
+                                             uint32_t spin_threshold, int64_t deadline_ns);
+
 /* Releases the `count` messages returned by the last tachyon_drain_batch
  * (count must equal what it returned). Returns TACHYON_OK or _STATE. */
 TACHYON_API tachyon_error_t tachyon_commit_rx_batch(tachyon_bus_t *bus, size_t count);
@@ -215,8 +340,28 @@ TACHYON_API tachyon_error_t tachyon_commit_rx_batch(tachyon_bus_t *bus, size_t c
 /* Why the last call on this bus that returned NULL or 0 failed. */
 TACHYON_API tachyon_error_t tachyon_last_error(const tachyon_bus_t *bus);
 
+/* tachyon_last_error with what the failure knows: the errno of the last
+ * TACHYON_ERR_SYSTEM on this bus, the sizes of a TOO_LARGE. Fills *out (if
+ * not NULL) and returns the code. */
+TACHYON_API tachyon_error_t tachyon_last_error_detail(const tachyon_bus_t *bus, tachyon_error_detail_t *out);
+
 /* A static, human-readable description of `err`; never NULL. */
 TACHYON_API const char *tachyon_strerror(tachyon_error_t err);
+
+/* The ShortName of `err` in TACHYON_ERROR_LIST ("PeerGone", ...), or NULL for a
+ * number that is no code. */
+TACHYON_API const char *tachyon_error_name(tachyon_error_t err);
+
+/* Writes one line describing `detail` into buf (at most `len` bytes with the
+ * NUL), as snprintf does: the description, then the numbers the failure
+ * carries, e.g. "message larger than the bus maximum (70000 bytes, at most
+ * 65520)", "no listener on the socket path (waited 5.000 s)", "unexpected
+ * system call failure: No such file or directory (errno 2)". Returns the
+ * length of the whole line (without the NUL). */
+TACHYON_API size_t tachyon_format_error(const tachyon_error_detail_t *detail, char *buf, size_t len);
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of every _until deadline. */
+TACHYON_API int64_t tachyon_now_ns(void);
 
 /* The bus's role, ring capacity and largest sendable payload (capacity/2 - 16). */
 TACHYON_API tachyon_role_t tachyon_bus_role(const tachyon_bus_t *bus);

@@ -37,6 +37,23 @@ tachyon_error_t tachyon_last_error(const tachyon_bus_t *bus)
     return bus ? bus->last_error : TACHYON_ERR_INVALID_ARG;
 }
 
+tachyon_error_t tachyon_last_error_detail(const tachyon_bus_t *bus, tachyon_error_detail_t *out)
+{
+    tachyon_error_t err = bus ? bus->last_error : TACHYON_ERR_INVALID_ARG;
+
+    if (out) {
+        memset(out, 0, sizeof(*out));
+        out->code = (int32_t)err;
+        if (bus && err == TACHYON_ERR_SYSTEM)
+            out->os_errno = bus->last_errno;
+        if (bus && err == TACHYON_ERR_TOO_LARGE) {
+            out->size = bus->last_size;
+            out->limit = bus->max_message;
+        }
+    }
+    return err;
+}
+
 tachyon_role_t tachyon_bus_role(const tachyon_bus_t *bus)
 {
     return bus ? (tachyon_role_t)bus->role : TACHYON_ROLE_CONSUMER;

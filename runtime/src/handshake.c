@@ -26,7 +26,6 @@
 #include "internal.h"
 
 #define TI_HANDSHAKE_NS (2000ll * 1000000)  /* per connector, on the listener */
-#define TI_CONNECT_DEFAULT_MS 5000
 #define TI_CONNECT_RETRY_NS (10ll * 1000000)
 
 struct ti_addr {
@@ -118,7 +117,7 @@ static tachyon_error_t ti_wait_fd(int fd, short events, int64_t deadline)
             return TACHYON_ERR_TIMEOUT;
         if (errno == EINTR)
             return TACHYON_ERR_INTERRUPTED;
-        return TACHYON_ERR_SYSTEM;
+        return ti_os_fail(TACHYON_ERR_SYSTEM, errno);
     }
 }
 
@@ -212,8 +211,10 @@ static tachyon_error_t ti_peer_cred(int fd, struct ucred *cred)
 {
     socklen_t len = sizeof(*cred);
 
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) != 0 || len != sizeof(*cred))
-        return TACHYON_ERR_SYSTEM;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) != 0)
+        return ti_os_fail(TACHYON_ERR_SYSTEM, errno);
+    if (len != sizeof(*cred))
+        return ti_os_fail(TACHYON_ERR_SYSTEM, EINVAL);
     return TACHYON_OK;
 }
 
@@ -255,18 +256,18 @@ static tachyon_error_t ti_bind_errno(int e)
 {
     switch (e) {
     case EADDRINUSE:
-        return TACHYON_ERR_ADDR_IN_USE;
+        return ti_os_fail(TACHYON_ERR_ADDR_IN_USE, e);
     case EACCES:
     case EPERM:
     case EROFS:
-        return TACHYON_ERR_PERMISSION;
+        return ti_os_fail(TACHYON_ERR_PERMISSION, e);
     case ENAMETOOLONG:
-        return TACHYON_ERR_PATH_TOO_LONG;
+        return ti_os_fail(TACHYON_ERR_PATH_TOO_LONG, e);
     case ENOMEM:
     case ENOBUFS:
-        return TACHYON_ERR_NO_MEMORY;
+        return ti_os_fail(TACHYON_ERR_NO_MEMORY, e);
     default:
-        return TACHYON_ERR_SYSTEM;
+        return ti_os_fail(TACHYON_ERR_SYSTEM, e);
     }
 }
 
@@ -295,7 +296,7 @@ static tachyon_error_t ti_bind_listener(const struct ti_addr *a, int *fd_out)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     if (fd < 0)
-        return TACHYON_ERR_SYSTEM;
+        return ti_bind_errno(errno);
     for (int attempt = 0;; attempt++) {
         struct stat st;
         int live;
@@ -330,12 +331,12 @@ static tachyon_error_t ti_bind_listener(const struct ti_addr *a, int *fd_out)
     /* Before listen(): until then every connect is refused, so no one reaches
      * the socket while it still has the umask's mode. */
     if (!a->abstract && chmod(a->path, 0600) != 0) {
-        err = TACHYON_ERR_SYSTEM;
+        err = ti_os_fail(TACHYON_ERR_SYSTEM, errno);
         unlink(a->path);
         goto fail;
     }
     if (listen(fd, 16) != 0) {
-        err = TACHYON_ERR_SYSTEM;
+        err = ti_os_fail(TACHYON_ERR_SYSTEM, errno);
         if (!a->abstract)
             unlink(a->path);
         goto fail;
@@ -448,34 +449,64 @@ fail:
     return err;
 }
 
-tachyon_error_t tachyon_bus_listen_ex(const char *path, size_t capacity, const tachyon_options_t *opts,
-                                      tachyon_bus_t **out)
+/* Fills *detail (if given) for a listen or connect that returns `err`. */
+static tachyon_error_t ti_detail(tachyon_error_detail_t *detail, tachyon_error_t err, int64_t started)
+{
+    if (detail) {
+        memset(detail, 0, sizeof(*detail));
+        detail->code = (int32_t)err;
+        if (err != TACHYON_OK)
+            detail->os_errno = ti_sys_errno;
+        if (err == TACHYON_ERR_NO_LISTENER || err == TACHYON_ERR_TIMEOUT)
+            detail->waited_ns = ti_now_ns() - started;
+    }
+    return err;
+}
+
+static int64_t ti_listen_deadline(const tachyon_options_t *opts)
+{
+    if (!opts || opts->timeout_ns <= 0)
+        return TACHYON_FOREVER;
+    return ti_deadline_after(opts->timeout_ns);
+}
+
+static int64_t ti_connect_deadline(const tachyon_options_t *opts)
+{
+    int64_t t = opts ? opts->timeout_ns : 0;
+
+    if (t < 0)
+        return TACHYON_FOREVER;
+    return ti_deadline_after(t == 0 ? TACHYON_CONNECT_DEFAULT_NS : t);
+}
+
+tachyon_error_t tachyon_bus_listen_until(const char *path, size_t capacity, const tachyon_options_t *opts,
+                                         int64_t deadline_ns, tachyon_bus_t **out, tachyon_error_detail_t *detail)
 {
     tachyon_options_t o = {0};
     struct ti_addr addr;
     tachyon_error_t err;
-    int64_t deadline = INT64_MAX;
-    int lfd;
+    int64_t deadline = ti_deadline_norm(deadline_ns), started = ti_now_ns();
+    int lfd = -1;
 
+    ti_sys_errno = 0;
     if (!out)
-        return TACHYON_ERR_INVALID_ARG;
+        return ti_detail(detail, TACHYON_ERR_INVALID_ARG, started);
     *out = NULL;
     if (opts)
         o = *opts;
     err = ti_addr_parse(path, &addr);
     if (err != TACHYON_OK)
-        return err;
+        return ti_detail(detail, err, started);
     if (!ti_capacity_valid(capacity))
-        return TACHYON_ERR_CAPACITY;
-    if (o.timeout_ms > 0)
-        deadline = ti_now_ns() + (int64_t)o.timeout_ms * 1000000;
+        return ti_detail(detail, TACHYON_ERR_CAPACITY, started);
     err = ti_bind_listener(&addr, &lfd);
     if (err != TACHYON_OK)
-        return err;
+        return ti_detail(detail, err, started);
     for (;;) {
         int64_t hs_deadline;
         int cfd, drop;
 
+        ti_sys_errno = 0; /* a dropped connector's failure is not ours */
         err = ti_wait_fd(lfd, POLLIN, deadline);
         if (err != TACHYON_OK)
             break;
@@ -483,7 +514,9 @@ tachyon_error_t tachyon_bus_listen_ex(const char *path, size_t capacity, const t
         if (cfd < 0) {
             if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
                 continue;
-            err = errno == EMFILE || errno == ENFILE || errno == ENOMEM ? TACHYON_ERR_NO_MEMORY : TACHYON_ERR_SYSTEM;
+            err = ti_os_fail(errno == EMFILE || errno == ENFILE || errno == ENOMEM ? TACHYON_ERR_NO_MEMORY
+                                                                                  : TACHYON_ERR_SYSTEM,
+                             errno);
             break;
         }
         hs_deadline = ti_now_ns() + TI_HANDSHAKE_NS;
@@ -497,7 +530,13 @@ tachyon_error_t tachyon_bus_listen_ex(const char *path, size_t capacity, const t
     close(lfd);
     if (!addr.abstract)
         unlink(addr.path);
-    return err;
+    return ti_detail(detail, err, started);
+}
+
+tachyon_error_t tachyon_bus_listen_ex(const char *path, size_t capacity, const tachyon_options_t *opts,
+                                      tachyon_bus_t **out)
+{
+    return tachyon_bus_listen_until(path, capacity, opts, ti_listen_deadline(opts), out, NULL);
 }
 
 tachyon_error_t tachyon_bus_listen(const char *path, size_t capacity, tachyon_bus_t **out)
@@ -519,20 +558,23 @@ static tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadli
         int e;
 
         if (fd < 0)
-            return TACHYON_ERR_SYSTEM;
+            return ti_os_fail(errno == EMFILE || errno == ENFILE || errno == ENOMEM ? TACHYON_ERR_NO_MEMORY
+                                                                                   : TACHYON_ERR_SYSTEM,
+                              errno);
         if (connect(fd, (const struct sockaddr *)&a->sun, a->len) == 0) {
             *fd_out = fd;
             return TACHYON_OK;
         }
         e = errno;
         close(fd);
+        ti_sys_errno = e;
         switch (e) {
         case ENOENT:
         case ECONNREFUSED:
         case EAGAIN: { /* not listening yet, or its backlog is full: retry until the deadline */
             struct timespec pause = {0, (long)retry_ns};
             if (deadline != INT64_MAX && ti_now_ns() + retry_ns > deadline)
-                return TACHYON_ERR_NO_LISTENER;
+                return TACHYON_ERR_NO_LISTENER; /* detail.os_errno: why the last try failed */
             if (nanosleep(&pause, NULL) != 0 && errno == EINTR)
                 return TACHYON_ERR_INTERRUPTED;
             /* Back off from 50 us (a listener that is about to bind) to 10 ms. */
@@ -573,6 +615,8 @@ static tachyon_error_t ti_accept_welcome(const uint8_t *rec, int memfd, uint64_t
     if (err != TACHYON_OK)
         return err;
     err = ti_segment_map(memfd, capacity, &base);
+    if (err == TACHYON_ERR_SYSTEM)
+        err = TACHYON_ERR_HANDSHAKE; /* the listener sent an fd that cannot be mapped */
     if (err != TACHYON_OK)
         return err;
     err = ti_header_check(base, capacity, fp);
@@ -596,7 +640,8 @@ static tachyon_error_t ti_accept_welcome(const uint8_t *rec, int memfd, uint64_t
     return TACHYON_OK;
 }
 
-tachyon_error_t tachyon_bus_connect_ex(const char *path, const tachyon_options_t *opts, tachyon_bus_t **out)
+tachyon_error_t tachyon_bus_connect_until(const char *path, const tachyon_options_t *opts, int64_t deadline_ns,
+                                          tachyon_bus_t **out, tachyon_error_detail_t *detail)
 {
     tachyon_options_t o = {0};
     uint8_t rec[TI_REC_SIZE];
@@ -604,25 +649,23 @@ tachyon_error_t tachyon_bus_connect_ex(const char *path, const tachyon_options_t
     struct ucred cred;
     tachyon_bus_t *bus = NULL;
     tachyon_error_t err, verdict;
-    int64_t deadline = INT64_MAX;
+    int64_t deadline = ti_deadline_norm(deadline_ns), started = ti_now_ns();
     int fd = -1, memfd = -1;
 
+    ti_sys_errno = 0;
     if (!out)
-        return TACHYON_ERR_INVALID_ARG;
+        return ti_detail(detail, TACHYON_ERR_INVALID_ARG, started);
     *out = NULL;
     if (opts)
         o = *opts;
     err = ti_addr_parse(path, &addr);
     if (err != TACHYON_OK)
-        return err;
-    if (o.timeout_ms == 0)
-        o.timeout_ms = TI_CONNECT_DEFAULT_MS;
-    if (o.timeout_ms > 0)
-        deadline = ti_now_ns() + (int64_t)o.timeout_ms * 1000000;
+        return ti_detail(detail, err, started);
 
     err = ti_connect_socket(&addr, deadline, &fd);
     if (err != TACHYON_OK)
-        return err;
+        return ti_detail(detail, err, started);
+    ti_sys_errno = 0; /* the failed tries before the listener came are history */
     err = ti_peer_cred(fd, &cred);
     if (err != TACHYON_OK)
         goto out;
@@ -677,7 +720,12 @@ out:
         close(memfd);
     ti_bus_free(bus);
     close(fd);
-    return err;
+    return ti_detail(detail, err, started);
+}
+
+tachyon_error_t tachyon_bus_connect_ex(const char *path, const tachyon_options_t *opts, tachyon_bus_t **out)
+{
+    return tachyon_bus_connect_until(path, opts, ti_connect_deadline(opts), out, NULL);
 }
 
 tachyon_error_t tachyon_bus_connect(const char *path, tachyon_bus_t **out)

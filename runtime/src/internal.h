@@ -165,6 +165,8 @@ struct tachyon_bus {
     uint64_t held_bytes;
 
     tachyon_stats_t stats;
+    int last_errno;      /* the errno behind the last TACHYON_ERR_SYSTEM */
+    uint64_t last_size;  /* the size asked for by the last TACHYON_ERR_TOO_LARGE */
 
     /* cold */
     int peer_dead; /* sticky: the peer's process is gone (pidfd) */
@@ -228,16 +230,32 @@ TI_HIDDEN void ti_recover_unpublished(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_consumer(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_producer(tachyon_bus_t *bus);
 
-/* How often a blocked call, or a caller polling a full or empty ring, checks
- * that the peer still lives. */
-#define TI_WATCHDOG_NS ((int64_t)TACHYON_WATCHDOG_MS * 1000000)
-
-/* wait.c: clock, futex, peer liveness */
+/* platform.c: clock, futex, pidfd, peer liveness. Calls nothing above it. */
 TI_HIDDEN int64_t ti_now_ns(void);
+/* The internal deadline of a relative timeout: INT64_MAX when < 0 (none). */
+TI_HIDDEN int64_t ti_deadline_after(int64_t timeout_ns);
 TI_HIDDEN int ti_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
 TI_HIDDEN void ti_futex_wake(uint32_t *word);
 TI_HIDDEN int ti_peer_dead(tachyon_bus_t *bus);
 TI_HIDDEN int ti_poll_peer_dead(tachyon_bus_t *bus);
 TI_HIDDEN int ti_pidfd_open(pid_t pid);
+
+/* The errno behind the last system-call failure that listen/connect mapped to
+ * an error code, for tachyon_error_detail_t.os_errno. Thread-local: it only
+ * carries the value from where a call fails to where the same call returns. */
+extern TI_HIDDEN __thread int ti_sys_errno;
+
+/* Returns `err` after noting the errno `e` that caused it. */
+static inline tachyon_error_t ti_os_fail(tachyon_error_t err, int e)
+{
+    ti_sys_errno = e;
+    return err;
+}
+
+/* Public deadlines (< 0: none) as internal ones (INT64_MAX: none). */
+static inline int64_t ti_deadline_norm(int64_t deadline_ns)
+{
+    return deadline_ns < 0 ? INT64_MAX : deadline_ns;
+}
 
 #endif /* TACHYON_INTERNAL_H */

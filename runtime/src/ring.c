@@ -74,8 +74,10 @@ static inline void *ti_reserve(tachyon_bus_t *bus, size_t max_size)
     uint64_t frame, need;
     tachyon_error_t err;
 
-    if (TI_UNLIKELY(max_size > bus->max_message))
+    if (TI_UNLIKELY(max_size > bus->max_message)) {
+        bus->last_size = max_size;
         return ti_fail_ptr(bus, TACHYON_ERR_TOO_LARGE);
+    }
     need = ti_tx_need(bus, max_size, &frame);
     if (TI_UNLIKELY(bus->capacity - (bus->wpos - bus->cached_head) < need)) {
         if (bus->peer_dead)
@@ -85,6 +87,11 @@ static inline void *ti_reserve(tachyon_bus_t *bus, size_t max_size)
             return ti_fail_ptr(bus, err);
         if (bus->capacity - (bus->wpos - bus->cached_head) < need) {
             bus->stats.full_events++;
+            /* Whatever the caller does next (poll again, wait, give up), the
+             * consumer can only free space for frames it can see. Only the
+             * first FULL after commits stores: pending is 0 after it. */
+            if (bus->pending)
+                ti_publish(bus);
             if (TI_UNLIKELY(ti_poll_peer_dead(bus))) {
                 bus->peer_dead = 1;
                 return ti_fail_ptr(bus, TACHYON_ERR_PEER_GONE);

@@ -62,29 +62,40 @@ tachyon_error_t ti_header_check(const struct ti_shared *shm, uint64_t capacity, 
     return TACHYON_OK;
 }
 
+/* A failed memfd_create, ftruncate or mmap: out of memory (or of fds, or of
+ * address space), or an unexpected failure; the errno is noted either way. */
+static tachyon_error_t ti_mem_errno(int e)
+{
+    if (e == ENOMEM || e == EMFILE || e == ENFILE || e == EFBIG || e == EAGAIN)
+        return ti_os_fail(TACHYON_ERR_NO_MEMORY, e);
+    return ti_os_fail(TACHYON_ERR_SYSTEM, e);
+}
+
 tachyon_error_t ti_segment_create(uint64_t capacity, uint64_t schema_fp, int *fd_out)
 {
-    tachyon_error_t err = TACHYON_ERR_SYSTEM;
+    tachyon_error_t err;
     void *base = MAP_FAILED;
     int fd = memfd_create("tachyon", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
     if (fd < 0)
-        return errno == ENOMEM || errno == EMFILE || errno == ENFILE ? TACHYON_ERR_NO_MEMORY : TACHYON_ERR_SYSTEM;
+        return ti_mem_errno(errno);
     if (ftruncate(fd, (off_t)(TI_HEADER_SIZE + capacity)) != 0) {
-        err = errno == EFBIG || errno == ENOMEM ? TACHYON_ERR_NO_MEMORY : TACHYON_ERR_SYSTEM;
+        err = ti_mem_errno(errno);
         goto fail;
     }
     /* Only the header page is written here; the ring stays untouched (and
      * zero) until the producer writes it. */
     base = mmap(NULL, TI_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) {
-        err = TACHYON_ERR_NO_MEMORY;
+        err = ti_mem_errno(errno);
         goto fail;
     }
     ti_header_init(base, capacity, schema_fp);
     munmap(base, TI_HEADER_SIZE);
-    if (fcntl(fd, F_ADD_SEALS, TI_SEALS) != 0)
+    if (fcntl(fd, F_ADD_SEALS, TI_SEALS) != 0) {
+        err = ti_os_fail(TACHYON_ERR_SYSTEM, errno);
         goto fail;
+    }
     *fd_out = fd;
     return TACHYON_OK;
 fail:
@@ -92,29 +103,38 @@ fail:
     return err;
 }
 
-/* Checks that a received memfd has the size the WELCOME announced and carries
- * the seals, so the creator can neither shrink it under us (SIGBUS) nor grow it. */
+/* Checks that a received fd is a memfd-like regular file of the size the
+ * WELCOME announced and carries the seals, so the creator can neither shrink
+ * it under us (SIGBUS) nor grow it. Anything that is not a regular file (a
+ * pipe, a socket, a directory) is a broken handshake, not a capacity error. */
 tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity)
 {
     struct stat st;
     int seals;
 
     if (fstat(fd, &st) != 0)
-        return TACHYON_ERR_SYSTEM;
-    if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size != TI_HEADER_SIZE + capacity)
+        return ti_os_fail(TACHYON_ERR_SYSTEM, errno);
+    if (!S_ISREG(st.st_mode))
+        return TACHYON_ERR_HANDSHAKE;
+    if (st.st_size < 0 || (uint64_t)st.st_size != TI_HEADER_SIZE + capacity)
         return TACHYON_ERR_CAPACITY;
     seals = fcntl(fd, F_GET_SEALS);
-    if (seals < 0 || (seals & TI_SEALS) != TI_SEALS)
+    if (seals < 0)
+        return ti_os_fail(TACHYON_ERR_HANDSHAKE, errno);
+    if ((seals & TI_SEALS) != TI_SEALS)
         return TACHYON_ERR_HANDSHAKE;
     return TACHYON_OK;
 }
 
+/* Maps the whole segment: NO_MEMORY when the system has no room for it,
+ * SYSTEM when the fd cannot be mapped at all (the caller decides whose fault
+ * that is). */
 tachyon_error_t ti_segment_map(int fd, uint64_t capacity, void **base_out)
 {
     void *base = mmap(NULL, TI_HEADER_SIZE + capacity, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
 
     if (base == MAP_FAILED)
-        return TACHYON_ERR_NO_MEMORY;
+        return ti_mem_errno(errno);
     *base_out = base;
     return TACHYON_OK;
 }

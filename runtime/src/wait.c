@@ -1,7 +1,8 @@
 /*
  * wait.c - blocking: spin, then sleep on a futex in shared memory, waking at
- * least every TACHYON_WATCHDOG_MS to check the peer and the deadline; peer
- * liveness through its pidfd.
+ * least every TACHYON_WATCHDOG_NS to check the peer and the deadline. The
+ * system calls (clock, futex, peer liveness) are in platform.c; the ring's
+ * state and the wake helpers in ring.c.
  *
  * The no-lost-wake-up argument (for the consumer; the producer's is the mirror
  * image with head / producer_sleeping / space_seq):
@@ -19,143 +20,27 @@
 #define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
 #endif
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/futex.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "internal.h"
 
 /* Pause-loop iterations a blocked producer spins before it sleeps. */
 #define TI_TX_SPIN 2048u
 
-int64_t ti_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Sleeps while *word == expected, at most timeout_ns. Returns 0 (woken or
- * word changed), ETIMEDOUT or EINTR. Not FUTEX_PRIVATE: the word is shared
- * between processes. */
-int ti_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns)
-{
-    struct timespec ts;
-
-    if (timeout_ns < 0)
-        timeout_ns = 0;
-    ts.tv_sec = (time_t)(timeout_ns / 1000000000);
-    ts.tv_nsec = (long)(timeout_ns % 1000000000);
-    if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &ts, NULL, 0) == 0)
-        return 0;
-    if (errno == ETIMEDOUT || errno == EINTR)
-        return errno;
-    return 0; /* EAGAIN: the word already changed */
-}
-
-void ti_futex_wake(uint32_t *word)
-{
-    syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
-int ti_pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-    long fd = syscall(SYS_pidfd_open, pid, 0);
-    if (fd >= 0) {
-        /* pidfd_open gives no O_CLOEXEC flag; pidfds are created close-on-exec. */
-        return (int)fd;
-    }
-#else
-    (void)pid;
-#endif
-    return -1;
-}
-
-/* Without a pidfd: kill(pid, 0) succeeds on a zombie, so a peer that died but
- * is not reaped yet (the caller's own child, say) would look alive; its state
- * in /proc/<pid>/stat tells ('Z' zombie, 'X' dead). */
-static int ti_pid_gone(pid_t pid)
-{
-    char path[32], buf[512];
-    const char *p;
-    ssize_t n;
-    int fd;
-
-    if (kill(pid, 0) != 0 && errno == ESRCH)
-        return 1;
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-    return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
-/* 1 if the peer process is gone. The pidfd (opened while the peer was
- * connected, so the pid cannot have been reused) becomes readable when the
- * process exits; without one we fall back to ti_pid_gone. */
-int ti_peer_dead(tachyon_bus_t *bus)
-{
-    if (bus->peer_dead)
-        return 1;
-    if (bus->pidfd >= 0) {
-        struct pollfd pfd = {.fd = bus->pidfd, .events = POLLIN};
-        if (poll(&pfd, 1, 0) > 0)
-            return 1;
-        return 0;
-    }
-    if (bus->peer_pid > 0 && ti_pid_gone(bus->peer_pid))
-        return 1;
-    return 0;
-}
-
-/* For callers that poll with the non-blocking calls: a peer that died while
- * the ring stays full (producer) or empty (consumer) must still be noticed,
- * or the caller would poll forever. Reads the clock (vDSO, no syscall) once per
- * 1024 such answers and checks liveness (a poll of the pidfd) at most once per
- * watchdog period, so polling stays syscall-free almost always. */
-int ti_poll_peer_dead(tachyon_bus_t *bus)
-{
-    int64_t now;
-
-    if ((++bus->idle_polls & 1023u) != 0)
-        return 0;
-    now = ti_now_ns();
-    if (now - bus->last_peer_check < TI_WATCHDOG_NS)
-        return 0;
-    bus->last_peer_check = now;
-    return ti_peer_dead(bus);
-}
-
-static int64_t ti_deadline(int64_t timeout_ns)
-{
-    int64_t now;
-
-    if (timeout_ns < 0)
-        return INT64_MAX;
-    now = ti_now_ns();
-    return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-}
-
 static int64_t ti_sleep_for(int64_t deadline, int64_t now)
 {
     int64_t left = deadline - now;
 
-    return left < TI_WATCHDOG_NS ? left : TI_WATCHDOG_NS;
+    return left < TACHYON_WATCHDOG_NS ? left : TACHYON_WATCHDOG_NS;
+}
+
+/* A futex wait that failed for a reason other than a wake, a timeout or a
+ * signal: the system refused the call. */
+static void *ti_fail_futex(tachyon_bus_t *bus, int e)
+{
+    bus->last_errno = e;
+    return ti_fail_ptr(bus, TACHYON_ERR_SYSTEM);
 }
 
 /* ---- Producer ------------------------------------------------------------ */
@@ -168,7 +53,7 @@ static uint64_t ti_tx_need_now(const tachyon_bus_t *bus, size_t max_size)
     return idx + len <= bus->capacity ? len : len + (bus->capacity - idx);
 }
 
-void *tachyon_acquire_tx_blocking(tachyon_bus_t *bus, size_t max_size, int64_t timeout_ns)
+void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t deadline_ns)
 {
     struct ti_shared *shm;
     int64_t deadline;
@@ -181,7 +66,7 @@ void *tachyon_acquire_tx_blocking(tachyon_bus_t *bus, size_t max_size, int64_t t
     if (slot || bus->last_error != TACHYON_ERR_FULL)
         return slot;
     shm = bus->shm;
-    deadline = ti_deadline(timeout_ns);
+    deadline = ti_deadline_norm(deadline_ns);
     need = ti_tx_need_now(bus, max_size);
     want = need + bus->capacity / 8 < bus->capacity ? need + bus->capacity / 8 : bus->capacity;
     /* The consumer can only free space for frames it can see. */
@@ -235,13 +120,25 @@ void *tachyon_acquire_tx_blocking(tachyon_bus_t *bus, size_t max_size, int64_t t
             bus->peer_dead = 1;
             return ti_fail_ptr(bus, TACHYON_ERR_PEER_GONE);
         }
+        if (r != 0 && r != ETIMEDOUT)
+            return ti_fail_futex(bus, r);
     }
     slot = tachyon_acquire_tx(bus, max_size);
     return slot;
 }
 
-tachyon_error_t tachyon_send_blocking(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id,
-                                      int64_t timeout_ns)
+void *tachyon_acquire_tx_blocking(tachyon_bus_t *bus, size_t max_size, int64_t timeout_ns)
+{
+    /* Room first: a send that finds room never reads the clock. */
+    void *slot = tachyon_acquire_tx(bus, max_size);
+
+    if (slot || !bus || bus->last_error != TACHYON_ERR_FULL)
+        return slot;
+    return tachyon_acquire_tx_until(bus, max_size, timeout_ns < 0 ? TACHYON_FOREVER : ti_deadline_after(timeout_ns));
+}
+
+tachyon_error_t tachyon_send_until(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id,
+                                   int64_t deadline_ns)
 {
     void *slot;
 
@@ -249,12 +146,24 @@ tachyon_error_t tachyon_send_blocking(tachyon_bus_t *bus, const void *data, size
         return TACHYON_ERR_INVALID_ARG;
     if (!data && size)
         return ti_fail(bus, TACHYON_ERR_INVALID_ARG);
-    slot = tachyon_acquire_tx_blocking(bus, size, timeout_ns);
+    slot = tachyon_acquire_tx_until(bus, size, deadline_ns);
     if (!slot)
         return bus->last_error;
     if (size)
         memcpy(slot, data, size);
     return tachyon_commit_tx(bus, size, type_id);
+}
+
+tachyon_error_t tachyon_send_blocking(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id,
+                                      int64_t timeout_ns)
+{
+    /* Room first: a send that finds room never reads the clock. */
+    tachyon_error_t err = tachyon_send(bus, data, size, type_id);
+
+    if (err != TACHYON_ERR_FULL)
+        return err;
+    return tachyon_send_until(bus, data, size, type_id,
+                              timeout_ns < 0 ? TACHYON_FOREVER : ti_deadline_after(timeout_ns));
 }
 
 /* ---- Consumer ------------------------------------------------------------ */
@@ -292,7 +201,7 @@ static int ti_rx_spin(tachyon_bus_t *bus, uint32_t spin, int64_t deadline, int64
             int64_t now = ti_now_ns();
             if (now >= deadline)
                 return 0;
-            if (now - *last_check >= TI_WATCHDOG_NS) {
+            if (now - *last_check >= TACHYON_WATCHDOG_NS) {
                 *last_check = now;
                 if (ti_rx_check_peer(bus))
                     return 1;
@@ -302,60 +211,115 @@ static int ti_rx_spin(tachyon_bus_t *bus, uint32_t spin, int64_t deadline, int64
     return ti_load_relaxed(&shm->tail) != bus->limit;
 }
 
-const void *tachyon_acquire_rx_timeout(tachyon_bus_t *bus, uint32_t *type_id, size_t *size, uint32_t spin_threshold,
-                                       int64_t timeout_ns)
+/* Waits until a read may find something: spin, then sleep on data_seq.
+ * `deadline` is internal (INT64_MAX: none). Returns OK when the caller should
+ * try to read again, or the error to report (TIMEOUT, INTERRUPTED, SYSTEM);
+ * the first call of a wait passes *started = 0. */
+static tachyon_error_t ti_rx_wait(tachyon_bus_t *bus, uint32_t spin_threshold, int64_t deadline, int64_t *last_check)
 {
-    struct ti_shared *shm;
-    int64_t deadline = 0, last_check = 0;
+    struct ti_shared *shm = bus->shm;
+    uint32_t seq;
+    int64_t now;
+    int r;
+
+    if (ti_rx_spin(bus, spin_threshold, deadline, last_check))
+        return TACHYON_OK;
+    /* Acquire: pairs with the producer's release increment of data_seq. */
+    seq = ti_load_acquire(&shm->data_seq);
+    ti_store_seqcst(&shm->consumer_sleeping, 1);
+    if (ti_load_seqcst(&shm->tail) != bus->limit || ti_load_seqcst(&shm->producer_state) == TI_SIDE_CLOSED) {
+        ti_store_relaxed(&shm->consumer_sleeping, 0);
+        return TACHYON_OK;
+    }
+    now = ti_now_ns();
+    if (now >= deadline) {
+        ti_store_relaxed(&shm->consumer_sleeping, 0);
+        return TACHYON_ERR_TIMEOUT;
+    }
+    r = ti_futex_wait(&shm->data_seq, seq, ti_sleep_for(deadline, now));
+    bus->stats.sleeps++;
+    ti_store_relaxed(&shm->consumer_sleeping, 0);
+    if (r == EINTR)
+        return TACHYON_ERR_INTERRUPTED;
+    if (r == ETIMEDOUT) {
+        *last_check = ti_now_ns();
+        ti_rx_check_peer(bus);
+    } else if (r != 0) {
+        bus->last_errno = r;
+        return TACHYON_ERR_SYSTEM;
+    }
+    return TACHYON_OK;
+}
+
+const void *tachyon_acquire_rx_until(tachyon_bus_t *bus, uint32_t *type_id, size_t *size, uint32_t spin_threshold,
+                                     int64_t deadline_ns)
+{
+    int64_t deadline = ti_deadline_norm(deadline_ns), last_check = 0;
     int waited = 0;
-    const void *msg;
 
     if (!bus)
         return NULL;
-    shm = bus->shm;
     for (;;) {
-        uint32_t seq;
-        int64_t now;
-        int r;
+        const void *msg = tachyon_acquire_rx(bus, type_id, size);
+        tachyon_error_t err;
 
-        msg = tachyon_acquire_rx(bus, type_id, size);
         if (msg || bus->last_error != TACHYON_ERR_EMPTY)
             return msg;
         if (!waited) { /* first miss: only now is the clock worth reading */
-            deadline = ti_deadline(timeout_ns);
             last_check = ti_now_ns();
             waited = 1;
         }
-        if (ti_rx_spin(bus, spin_threshold, deadline, &last_check))
-            continue;
-
-        /* Acquire: pairs with the producer's release increment of data_seq. */
-        seq = ti_load_acquire(&shm->data_seq);
-        ti_store_seqcst(&shm->consumer_sleeping, 1);
-        if (ti_load_seqcst(&shm->tail) != bus->limit ||
-            ti_load_seqcst(&shm->producer_state) == TI_SIDE_CLOSED) {
-            ti_store_relaxed(&shm->consumer_sleeping, 0);
-            continue;
-        }
-        now = ti_now_ns();
-        if (now >= deadline) {
-            ti_store_relaxed(&shm->consumer_sleeping, 0);
-            return ti_fail_ptr(bus, TACHYON_ERR_TIMEOUT);
-        }
-        r = ti_futex_wait(&shm->data_seq, seq, ti_sleep_for(deadline, now));
-        bus->stats.sleeps++;
-        ti_store_relaxed(&shm->consumer_sleeping, 0);
-        if (r == EINTR)
-            return ti_fail_ptr(bus, TACHYON_ERR_INTERRUPTED);
-        if (r == ETIMEDOUT) {
-            last_check = ti_now_ns();
-            ti_rx_check_peer(bus);
-        }
+        err = ti_rx_wait(bus, spin_threshold, deadline, &last_check);
+        if (err != TACHYON_OK)
+            return ti_fail_ptr(bus, err);
     }
+}
+
+const void *tachyon_acquire_rx_timeout(tachyon_bus_t *bus, uint32_t *type_id, size_t *size, uint32_t spin_threshold,
+                                       int64_t timeout_ns)
+{
+    /* The deadline is taken at the call, not at the first miss: a message
+     * that is there is returned without reading the clock either way. */
+    if (!bus)
+        return NULL;
+    if (timeout_ns < 0)
+        return tachyon_acquire_rx_until(bus, type_id, size, spin_threshold, TACHYON_FOREVER);
+    {
+        const void *msg = tachyon_acquire_rx(bus, type_id, size);
+        if (msg || bus->last_error != TACHYON_ERR_EMPTY)
+            return msg;
+    }
+    return tachyon_acquire_rx_until(bus, type_id, size, spin_threshold, ti_deadline_after(timeout_ns));
 }
 
 const void *tachyon_acquire_rx_blocking(tachyon_bus_t *bus, uint32_t *type_id, size_t *size,
                                         uint32_t spin_threshold)
 {
-    return tachyon_acquire_rx_timeout(bus, type_id, size, spin_threshold, -1);
+    return tachyon_acquire_rx_until(bus, type_id, size, spin_threshold, TACHYON_FOREVER);
+}
+
+size_t tachyon_drain_batch_until(tachyon_bus_t *bus, tachyon_msg_t *msgs, size_t max, uint32_t spin_threshold,
+                                 int64_t deadline_ns)
+{
+    int64_t deadline = ti_deadline_norm(deadline_ns), last_check = 0;
+    int waited = 0;
+
+    if (!bus)
+        return 0;
+    for (;;) {
+        size_t n = tachyon_drain_batch(bus, msgs, max);
+        tachyon_error_t err;
+
+        if (n || bus->last_error != TACHYON_ERR_EMPTY)
+            return n;
+        if (!waited) {
+            last_check = ti_now_ns();
+            waited = 1;
+        }
+        err = ti_rx_wait(bus, spin_threshold, deadline, &last_check);
+        if (err != TACHYON_OK) {
+            bus->last_error = err;
+            return 0;
+        }
+    }
 }

@@ -14,7 +14,7 @@
 
 int main(int argc, char **argv)
 {
-    tachyon_options_t o = {.timeout_ms = 30000};
+    tachyon_options_t o = {.timeout_ns = 30000 * 1000000LL};
     tachyon_bus_t *bus;
     tachyon_error_t err;
     uint64_t count, seed;

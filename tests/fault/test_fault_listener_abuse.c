@@ -95,7 +95,7 @@ static void trial(int n, uint64_t seed, int slow_kinds)
 {
     uint64_t rng = seed;
     char name[128], tag[32];
-    tachyon_options_t o = {.timeout_ms = 30000};
+    tachyon_options_t o = {.timeout_ns = 30000 * 1000000LL};
     struct t_listener l;
     struct abuser ab[12];
     int nab = 3 + (int)(t_rand(&rng) % 8), fds_before = count_fds();

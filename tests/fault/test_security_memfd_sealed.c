@@ -7,7 +7,7 @@
 int main(void)
 {
     char name[128];
-    tachyon_options_t o = {.timeout_ms = 20000};
+    tachyon_options_t o = {.timeout_ns = 20000 * 1000000LL};
     struct t_listener l;
     uint8_t rec[RAW_REC];
     int fd, memfd = -1, seals;

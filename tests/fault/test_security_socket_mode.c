@@ -8,7 +8,7 @@
 int main(void)
 {
     char dir[] = "/tmp/tachyon-mode-XXXXXX", path[64];
-    tachyon_options_t o = {.timeout_ms = 20000};
+    tachyon_options_t o = {.timeout_ns = 20000 * 1000000LL};
     struct t_listener l;
     tachyon_bus_t *prod;
     struct stat st;

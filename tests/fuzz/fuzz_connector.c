@@ -140,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hostile h;
     struct sockaddr_un sun;
     char name[108];
-    tachyon_options_t o = {.timeout_ms = 2000};
+    tachyon_options_t o = {.timeout_ns = 2000 * 1000000LL};
     tachyon_bus_t *bus = NULL;
     tachyon_error_t err;
     int fds_before;

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fds_before = fn_count_fds();
     memset(&l, 0, sizeof(l));
     fn_name(l.name, sizeof(l.name), "hs");
-    l.opts.timeout_ms = 10000;
+    l.opts.timeout_ns = 10000 * 1000000LL;
     if (flags & 1)
         l.opts.flags |= TACHYON_OPT_ALLOW_ANY_UID;
     if (flags & 2)
@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * handshake), or it dropped us and must serve a good connector. */
     for (;;) {
         tachyon_bus_t *prod = NULL;
-        tachyon_options_t o = {.timeout_ms = 100, .schema_fingerprint = l.opts.schema_fingerprint};
+        tachyon_options_t o = {.timeout_ns = 100 * 1000000LL, .schema_fingerprint = l.opts.schema_fingerprint};
         if (__atomic_load_n(&l.done, __ATOMIC_SEQ_CST))
             break;
         if (tachyon_bus_connect_ex(l.name, &o, &prod) == TACHYON_OK) {

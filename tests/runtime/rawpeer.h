@@ -277,7 +277,7 @@ static inline void raw_expect_listener_refusal(const uint8_t *hello, uint64_t fp
     snprintf(tag, sizeof(tag), "lref-%d", n++);
     t_sock_name(name, sizeof(name), tag, 1);
     o.schema_fingerprint = fp;
-    o.timeout_ms = 10000;
+    o.timeout_ns = 10000 * 1000000LL;
     t_listener_start(&l, name, 4096, &o);
     status = raw_hello_exchange(name, hello);
     CHECK_ERR(t_listener_join(&l), want);
@@ -306,7 +306,7 @@ static inline void raw_expect_connector_refusal(const uint8_t *welcome, const st
     r.seg_fd = seg ? raw_segment_create(seg) : -1;
     raw_listener_start(&r, name);
     o.schema_fingerprint = fp;
-    o.timeout_ms = 5000;
+    o.timeout_ns = 5000 * 1000000LL;
     CHECK_ERR(tachyon_bus_connect_ex(name, &o, &bus), want);
     CHECK(bus == NULL);
     raw_listener_join(&r);

@@ -4,7 +4,7 @@
 int main(void)
 {
     char name[128];
-    tachyon_options_t o = {.timeout_ms = 20000, .flags = TACHYON_OPT_ALLOW_ANY_UID};
+    tachyon_options_t o = {.timeout_ns = 20000 * 1000000LL, .flags = TACHYON_OPT_ALLOW_ANY_UID};
     tachyon_bus_t *cons;
     uint32_t type;
     size_t size;

@@ -4,7 +4,7 @@
 int main(void)
 {
     char name[128];
-    tachyon_options_t o = {.timeout_ms = 30000};
+    tachyon_options_t o = {.timeout_ns = 30000 * 1000000LL};
     struct t_listener l;
     tachyon_bus_t *prod = NULL;
     uint8_t rec[RAW_REC];

@@ -26,7 +26,7 @@ int main(void)
 {
     char path[128];
     struct sigaction sa;
-    tachyon_options_t o = {.timeout_ms = 5000};
+    tachyon_options_t o = {.timeout_ns = 5000 * 1000000LL};
     tachyon_bus_t *bus = NULL, *cons, *prod;
     struct stat st;
     pthread_t th;

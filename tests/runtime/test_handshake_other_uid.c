@@ -15,7 +15,7 @@ static tachyon_error_t connect_as_nobody(const char *name)
     CHECK(pid >= 0);
     if (pid == 0) {
         tachyon_bus_t *bus = NULL;
-        tachyon_options_t o = {.timeout_ms = 3000};
+        tachyon_options_t o = {.timeout_ns = 3000 * 1000000LL};
         close(pipefd[0]);
         if (setgid(65534) != 0 || setuid(65534) != 0)
             _exit(2);
@@ -35,7 +35,7 @@ static tachyon_error_t connect_as_nobody(const char *name)
 int main(void)
 {
     char name[128];
-    tachyon_options_t o = {.timeout_ms = 20000};
+    tachyon_options_t o = {.timeout_ns = 20000 * 1000000LL};
     struct t_listener l;
     tachyon_bus_t *prod = NULL;
 

@@ -27,7 +27,7 @@ int main(void)
     /* A live listener (filesystem path, then abstract name). */
     for (int abstract = 0; abstract < 2; abstract++) {
         t_sock_name(path, sizeof(path), "inuse-live", abstract);
-        o.timeout_ms = 10000;
+        o.timeout_ns = 10000 * 1000000LL;
         t_listener_start(&l, path, 1024, &o);
         /* Wait until it listens: a bare connect that hangs up at once (the
          * listener drops it like any connector that says nothing). */

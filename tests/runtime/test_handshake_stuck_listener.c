@@ -4,7 +4,7 @@
 int main(void)
 {
     char name[128];
-    tachyon_options_t o = {.timeout_ms = 300};
+    tachyon_options_t o = {.timeout_ns = 300 * 1000000LL};
     tachyon_bus_t *bus = NULL;
     int lfd, filler[64], nfill = 0;
     int64_t t0, took;

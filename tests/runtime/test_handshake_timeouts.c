@@ -6,7 +6,7 @@
 int main(void)
 {
     char name[128];
-    tachyon_options_t o = {.timeout_ms = 200};
+    tachyon_options_t o = {.timeout_ns = 200 * 1000000LL};
     tachyon_bus_t *bus = NULL;
     struct stat st;
     int64_t t0;

@@ -41,7 +41,7 @@ int main(void)
     /* Listener: a connector that answers the WELCOME with a CAPACITY verdict
      * makes the listener fail with CAPACITY too. */
     t_sock_name(name, sizeof(name), "cap-ack", 1);
-    o.timeout_ms = 10000;
+    o.timeout_ns = 10000 * 1000000LL;
     t_listener_start(&l, name, 4096, &o);
     fd = raw_connect(name);
     CHECK(fd >= 0);

@@ -12,7 +12,7 @@ static void pair(uint64_t listener_fp, uint64_t connector_fp, tachyon_error_t wa
     snprintf(tag, sizeof(tag), "fp-%d", n++);
     t_sock_name(name, sizeof(name), tag, 0);
     lo.schema_fingerprint = listener_fp;
-    lo.timeout_ms = 10000;
+    lo.timeout_ns = 10000 * 1000000LL;
     co.schema_fingerprint = connector_fp;
     t_listener_start(&l, name, 1024, &lo);
     CHECK_ERR(tachyon_bus_connect_ex(name, &co, &prod), want);

@@ -115,7 +115,7 @@ int main(int argc, char **argv)
     int market = a.stream == STREAM_MARKET;
     tachyon_options_t opts = {
         .schema_fingerprint = market ? MARKET_SCHEMA_FINGERPRINT : FRAMES_SCHEMA_FINGERPRINT,
-        .timeout_ms = 30000, /* a producer that never comes is an error, not a hang */
+        .timeout_ns = 30000 * 1000000LL, /* a producer that never comes is an error, not a hang */
     };
     struct tally t = {0};
     if (market && a.stamp == STAMP_CLOCK && !(t.latency = calloc(a.count ? a.count : 1, sizeof *t.latency))) {

@@ -3,7 +3,7 @@
  * producer), and Message, a received message copied out of the ring.
  *
  * Blocking calls release the GIL and wait in slices of at most
- * TACHYON_WATCHDOG_MS, running PyErr_CheckSignals between slices (and at once
+ * TACHYON_WATCHDOG_NS, running PyErr_CheckSignals between slices (and at once
  * when the futex wait is interrupted), so Ctrl-C raises KeyboardInterrupt.
  * The file map of the extension is in tachyon_py.h.
  */
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#define WAIT_SLICE_NS ((int64_t)TACHYON_WATCHDOG_MS * 1000000)
+#define WAIT_SLICE_NS TACHYON_WATCHDOG_NS
 
 static int64_t now_ns(void)
 {
@@ -231,10 +231,10 @@ static PyObject *Bus_listen(PyObject *cls, PyObject *const *args, Py_ssize_t nar
     int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
     for (;;) {
         if (deadline < 0) {
-            opts.timeout_ms = -1;
+            opts.timeout_ns = -1;
         } else {
             int64_t left = deadline - now_ns();
-            opts.timeout_ms = left <= 0 ? 1 : (int32_t)((left + 999999) / 1000000);
+            opts.timeout_ns = left <= 0 ? 1 : left;
         }
         Py_BEGIN_ALLOW_THREADS
         err = tachyon_bus_listen_ex(PyBytes_AS_STRING(path), capacity, &opts, &b);
@@ -276,11 +276,11 @@ static PyObject *Bus_connect(PyObject *cls, PyObject *const *args, Py_ssize_t na
     int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
     for (;;) {
         if (deadline < 0) {
-            opts.timeout_ms = -1;
+            opts.timeout_ns = -1;
         } else {
             /* At least 50 ms: a listener that is there must have time to answer. */
             int64_t left = deadline - now_ns();
-            opts.timeout_ms = left <= 50000000 ? 50 : (int32_t)((left + 999999) / 1000000);
+            opts.timeout_ns = left <= 50000000 ? 50000000 : left;
         }
         Py_BEGIN_ALLOW_THREADS
         err = tachyon_bus_connect_ex(PyBytes_AS_STRING(path), &opts, &b);

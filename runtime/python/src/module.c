@@ -366,7 +366,7 @@ PyMODINIT_FUNC PyInit__tachyon(void)
         PyModule_AddIntConstant(m, "BATCH", TACHYON_BATCH) < 0 ||
         PyModule_AddIntConstant(m, "MIN_CAPACITY", TACHYON_MIN_CAPACITY) < 0 ||
         PyModule_AddObject(m, "MAX_CAPACITY", PyLong_FromSize_t(TACHYON_MAX_CAPACITY)) < 0 ||
-        PyModule_AddIntConstant(m, "WATCHDOG_MS", TACHYON_WATCHDOG_MS) < 0)
+        PyModule_AddIntConstant(m, "WATCHDOG_MS", (long)(TACHYON_WATCHDOG_NS / 1000000)) < 0)
         goto fail;
     for (int i = 0; i < TACHYON_ERR__COUNT; i++)
         if (PyModule_AddIntConstant(m, error_names[i] + 8, i) < 0) /* "ERR_TIMEOUT", "OK" */

@@ -36,17 +36,15 @@ pub struct Options {
 
 impl Options {
     fn to_c(self) -> sys::tachyon_options_t {
-        let timeout_ms = match self.timeout {
+        let timeout_ns = match self.timeout {
             None => 0,
-            Some(d) => {
-                let ms = d.as_nanos().div_ceil(1_000_000).max(1);
-                i32::try_from(ms).unwrap_or(-1)
-            }
+            Some(d) => i64::try_from(d.as_nanos().max(1)).unwrap_or(-1),
         };
         sys::tachyon_options_t {
             schema_fingerprint: self.fingerprint,
-            timeout_ms,
+            timeout_ns,
             flags: if self.allow_any_uid { sys::TACHYON_OPT_ALLOW_ANY_UID } else { 0 },
+            reserved: 0,
         }
     }
 }

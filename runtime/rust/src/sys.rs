@@ -19,8 +19,8 @@ pub const TACHYON_BATCH: u32 = 32;
 pub const TACHYON_MIN_CAPACITY: usize = 256;
 /// Largest ring capacity in bytes (`TACHYON_MAX_CAPACITY`).
 pub const TACHYON_MAX_CAPACITY: usize = 1 << 40;
-/// Longest a blocked call sleeps before it re-checks the peer (`TACHYON_WATCHDOG_MS`).
-pub const TACHYON_WATCHDOG_MS: u32 = 100;
+/// Longest a blocked call sleeps before it re-checks the peer (`TACHYON_WATCHDOG_NS`).
+pub const TACHYON_WATCHDOG_NS: i64 = 100_000_000;
 /// Accept connectors of any uid (`TACHYON_OPT_ALLOW_ANY_UID`).
 pub const TACHYON_OPT_ALLOW_ANY_UID: u32 = 0x1;
 
@@ -69,8 +69,9 @@ pub struct tachyon_bus_t {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct tachyon_options_t {
     pub schema_fingerprint: u64,
-    pub timeout_ms: i32,
+    pub timeout_ns: i64,
     pub flags: u32,
+    pub reserved: u32,
 }
 
 /// `tachyon_msg_t`: one message filled in by `tachyon_drain_batch`.

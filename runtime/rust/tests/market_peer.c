@@ -49,7 +49,7 @@ static int fail(const char *what, tachyon_error_t err)
 
 static int produce(const char *path, uint64_t count, int die)
 {
-    tachyon_options_t opts = {.schema_fingerprint = MARKET_SCHEMA_FINGERPRINT, .timeout_ms = 10000};
+    tachyon_options_t opts = {.schema_fingerprint = MARKET_SCHEMA_FINGERPRINT, .timeout_ns = 10000 * 1000000LL};
     tachyon_bus_t *bus;
     tachyon_error_t err = tachyon_bus_connect_ex(path, &opts, &bus);
     if (err != TACHYON_OK)
@@ -80,7 +80,7 @@ static int produce(const char *path, uint64_t count, int die)
 
 static int consume(const char *path, uint64_t count)
 {
-    tachyon_options_t opts = {.schema_fingerprint = MARKET_SCHEMA_FINGERPRINT, .timeout_ms = 10000};
+    tachyon_options_t opts = {.schema_fingerprint = MARKET_SCHEMA_FINGERPRINT, .timeout_ns = 10000 * 1000000LL};
     tachyon_bus_t *bus;
     tachyon_error_t err = tachyon_bus_listen_ex(path, 1u << 16, &opts, &bus);
     uint64_t seen = 0, bids = 0, asks = 0;

@@ -1,0 +1,145 @@
+/*
+ * platform.c - the operating system under the ring: the monotonic clock, the
+ * futex, pidfds and the other ways of telling that a peer process is gone.
+ * ring.c and wait.c call down into this file; it calls nothing of theirs.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+__thread int ti_sys_errno;
+
+int64_t ti_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t tachyon_now_ns(void)
+{
+    return ti_now_ns();
+}
+
+int64_t ti_deadline_after(int64_t timeout_ns)
+{
+    int64_t now;
+
+    if (timeout_ns < 0)
+        return INT64_MAX;
+    now = ti_now_ns();
+    return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+}
+
+/* Sleeps while *word == expected, at most timeout_ns. Returns 0 (woken or
+ * word changed), ETIMEDOUT, EINTR, or another errno when the futex call
+ * itself failed (ENOSYS under a seccomp filter, say). Not FUTEX_PRIVATE: the
+ * word is shared between processes. */
+int ti_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns)
+{
+    struct timespec ts;
+
+    if (timeout_ns < 0)
+        timeout_ns = 0;
+    ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+    ts.tv_nsec = (long)(timeout_ns % 1000000000);
+    if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &ts, NULL, 0) == 0)
+        return 0;
+    if (errno == EAGAIN)
+        return 0; /* the word already changed */
+    return errno;
+}
+
+void ti_futex_wake(uint32_t *word)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+int ti_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0) {
+        /* pidfd_open gives no O_CLOEXEC flag; pidfds are created close-on-exec. */
+        return (int)fd;
+    }
+#else
+    (void)pid;
+#endif
+    return -1;
+}
+
+/* Without a pidfd: kill(pid, 0) succeeds on a zombie, so a peer that died but
+ * is not reaped yet (the caller's own child, say) would look alive; its state
+ * in /proc/<pid>/stat tells ('Z' zombie, 'X' dead). */
+static int ti_pid_gone(pid_t pid)
+{
+    char path[32], buf[512];
+    const char *p;
+    ssize_t n;
+    int fd;
+
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return 1;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* 1 if the peer process is gone. The pidfd (opened while the peer was
+ * connected, so the pid cannot have been reused) becomes readable when the
+ * process exits; without one we fall back to ti_pid_gone. */
+int ti_peer_dead(tachyon_bus_t *bus)
+{
+    if (bus->peer_dead)
+        return 1;
+    if (bus->pidfd >= 0) {
+        struct pollfd pfd = {.fd = bus->pidfd, .events = POLLIN};
+        if (poll(&pfd, 1, 0) > 0)
+            return 1;
+        return 0;
+    }
+    if (bus->peer_pid > 0 && ti_pid_gone(bus->peer_pid))
+        return 1;
+    return 0;
+}
+
+/* For callers that poll with the non-blocking calls: a peer that died while
+ * the ring stays full (producer) or empty (consumer) must still be noticed,
+ * or the caller would poll forever. Reads the clock (vDSO, no syscall) once per
+ * 1024 such answers and checks liveness (a poll of the pidfd) at most once per
+ * watchdog period, so polling stays syscall-free almost always. */
+int ti_poll_peer_dead(tachyon_bus_t *bus)
+{
+    int64_t now;
+
+    if ((++bus->idle_polls & 1023u) != 0)
+        return 0;
+    now = ti_now_ns();
+    if (now - bus->last_peer_check < TACHYON_WATCHDOG_NS)
+        return 0;
+    bus->last_peer_check = now;
+    return ti_peer_dead(bus);
+}
