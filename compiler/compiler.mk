@@ -12,7 +12,10 @@ TACHC := $(BUILD)/tachc
 TACHC_OBJDIR := $(BUILD)/compiler
 TACHC_SRCS := $(wildcard compiler/*.c)
 TACHC_OBJS := $(patsubst compiler/%.c,$(TACHC_OBJDIR)/%.o,$(TACHC_SRCS)) \
-              $(TACHC_OBJDIR)/parser.o $(TACHC_OBJDIR)/lexer.o
+              $(TACHC_OBJDIR)/parser.o $(TACHC_OBJDIR)/lexer.o $(TACHC_OBJDIR)/support_text.o
+# The support code generated files carry: real source files, embedded into
+# tachc by compiler/embed_support.awk (see compiler/support.h).
+TACHC_SUPPORT := $(sort $(wildcard compiler/support/tachyon_support.*))
 TACHC_SCHEMAS := schemas/market.tach schemas/frames.tach schemas/everything.tach
 FLEX ?= flex
 BISON ?= bison
@@ -38,6 +41,15 @@ $(TACHC_OBJDIR)/lexer.c: compiler/lexer.l
 	@mkdir -p $(TACHC_OBJDIR)
 	@echo "  FLEX    $<"
 	$(Q)$(FLEX) -o $@ $<
+
+$(TACHC_OBJDIR)/support_text.c: $(TACHC_SUPPORT) compiler/embed_support.awk
+	@mkdir -p $(TACHC_OBJDIR)
+	@echo "  EMBED   compiler/support/"
+	$(Q)awk -f compiler/embed_support.awk $(TACHC_SUPPORT) >$@.tmp && mv $@.tmp $@
+
+$(TACHC_OBJDIR)/support_text.o: $(TACHC_OBJDIR)/support_text.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -Icompiler -c -o $@ $<
 
 $(TACHC_OBJDIR)/parser.o: $(TACHC_OBJDIR)/parser.c
 	@echo "  CC      $@"

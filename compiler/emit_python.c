@@ -839,155 +839,6 @@ static void emit_const(py_ctx *c, const tc_const *k)
     }
 }
 
-static const char *const helpers_text =
-    "#: Anything with the buffer protocol: bytes (read only), bytearray, memoryview,\n"
-    "#: mmap, or a Tachyon message.\n"
-    "Buffer = Any\n"
-    "\n"
-    "_U8 = struct.Struct(\"<B\")\n"
-    "_U16 = struct.Struct(\"<H\")\n"
-    "_U32 = struct.Struct(\"<I\")\n"
-    "_U64 = struct.Struct(\"<Q\")\n"
-    "_I8 = struct.Struct(\"<b\")\n"
-    "_I16 = struct.Struct(\"<h\")\n"
-    "_I32 = struct.Struct(\"<i\")\n"
-    "_I64 = struct.Struct(\"<q\")\n"
-    "_F32 = struct.Struct(\"<f\")\n"
-    "_F64 = struct.Struct(\"<d\")\n"
-    "_BOOL = struct.Struct(\"<?\")\n"
-    "\n"
-    "\n"
-    "def _nbytes(buf: Buffer) -> int:\n"
-    "    if isinstance(buf, (bytes, bytearray)):\n"
-    "        return len(buf)\n"
-    "    with memoryview(buf) as view:\n"
-    "        return view.nbytes\n"
-    "\n"
-    "\n"
-    "def _check(buf: Buffer, offset: int, size: int, name: str) -> None:\n"
-    "    \"\"\"Refuses a view that would reach past the end of the buffer.\"\"\"\n"
-    "    have = _nbytes(buf)\n"
-    "    if offset < 0 or have - offset < size:\n"
-    "        raise ValueError(\n"
-    "            f\"{name} needs {size} bytes at offset {offset}, \"\n"
-    "            f\"but the buffer holds {have}\")\n"
-    "\n"
-    "\n"
-    "def _text_out(raw: bytes) -> str:\n"
-    "    \"\"\"char[N] text up to the first NUL (bytes >= 0x80 as U+0080..U+00FF).\"\"\"\n"
-    "    return raw.split(b\"\\0\", 1)[0].decode(\"latin-1\")\n"
-    "\n"
-    "\n"
-    "def _text_in(value: str | bytes, size: int, name: str) -> bytes:\n"
-    "    raw = value.encode(\"ascii\") if isinstance(value, str) else bytes(value)\n"
-    "    if len(raw) > size:\n"
-    "        raise ValueError(\n"
-    "            f\"{name} holds at most {size} bytes, got {len(raw)}\")\n"
-    "    return raw\n"
-    "\n"
-    "\n"
-    "def _exactly(values: Sequence[Any], count: int, name: str) -> Sequence[Any]:\n"
-    "    if len(values) != count:\n"
-    "        raise ValueError(\n"
-    "            f\"{name} takes exactly {count} values, got {len(values)}\")\n"
-    "    return values\n"
-    "\n"
-    "\n"
-    "def _put_bytes(buf: Buffer, offset: int, data: bytes) -> None:\n"
-    "    with memoryview(buf) as view:\n"
-    "        view.cast(\"B\")[offset:offset + len(data)] = data\n"
-    "\n"
-    "\n"
-    "def _enum_or_int(cls: Any, value: int) -> Any:\n"
-    "    \"\"\"The enum member, or the plain int for a value the schema lacks.\"\"\"\n"
-    "    try:\n"
-    "        return cls(value)\n"
-    "    except ValueError:\n"
-    "        return value\n"
-    "\n"
-    "\n"
-    "def _np_frombuffer(buf: Buffer, dtype: Any, count: int, offset: int) -> Any:\n"
-    "    if _np is None:\n"
-    "        raise ImportError(\"NumPy views need NumPy\")\n"
-    "    return _np.frombuffer(buf, dtype=dtype, count=count, offset=offset)\n"
-    "\n"
-    "\n"
-    "class _Scalars(Sequence[Any]):\n"
-    "    \"\"\"A fixed array field, read and written element by element in place.\"\"\"\n"
-    "\n"
-    "    __slots__ = (\"_buf\", \"_enum\", \"_item\", \"_len\", \"_np_type\", \"_off\")\n"
-    "\n"
-    "    def __init__(self, buf: Buffer, offset: int, length: int,\n"
-    "                 item: struct.Struct, np_type: str,\n"
-    "                 enum_cls: Any = None) -> None:\n"
-    "        self._buf = buf\n"
-    "        self._off = offset\n"
-    "        self._len = length\n"
-    "        self._item = item\n"
-    "        self._np_type = np_type\n"
-    "        self._enum = enum_cls\n"
-    "\n"
-    "    def __len__(self) -> int:\n"
-    "        return self._len\n"
-    "\n"
-    "    def _at(self, index: int) -> int:\n"
-    "        if index < 0:\n"
-    "            index += self._len\n"
-    "        if not 0 <= index < self._len:\n"
-    "            raise IndexError(f\"index out of range for {self._len} elements\")\n"
-    "        return self._off + index * self._item.size\n"
-    "\n"
-    "    def __getitem__(self, index: Any) -> Any:\n"
-    "        if isinstance(index, slice):\n"
-    "            return [self[i] for i in range(*index.indices(self._len))]\n"
-    "        value = self._item.unpack_from(self._buf, self._at(index))[0]\n"
-    "        return value if self._enum is None else _enum_or_int(self._enum, value)\n"
-    "\n"
-    "    def __setitem__(self, index: int, value: Any) -> None:\n"
-    "        self._item.pack_into(self._buf, self._at(index), value)\n"
-    "\n"
-    "    def tolist(self) -> list[Any]:\n"
-    "        return [self[i] for i in range(self._len)]\n"
-    "\n"
-    "    def numpy(self) -> Any:\n"
-    "        \"\"\"The elements as a NumPy array over the buffer itself (no copy).\"\"\"\n"
-    "        return _np_frombuffer(self._buf, self._np_type, self._len, self._off)\n"
-    "\n"
-    "    def __repr__(self) -> str:\n"
-    "        return repr(self.tolist())\n"
-    "\n"
-    "\n"
-    "class _Views(Sequence[Any]):\n"
-    "    \"\"\"A fixed array of structs: element i is a view of its own.\"\"\"\n"
-    "\n"
-    "    __slots__ = (\"_buf\", \"_cls\", \"_len\", \"_off\")\n"
-    "\n"
-    "    def __init__(self, buf: Buffer, offset: int, length: int,\n"
-    "                 cls: Any) -> None:\n"
-    "        self._buf = buf\n"
-    "        self._off = offset\n"
-    "        self._len = length\n"
-    "        self._cls = cls\n"
-    "\n"
-    "    def __len__(self) -> int:\n"
-    "        return self._len\n"
-    "\n"
-    "    def __getitem__(self, index: Any) -> Any:\n"
-    "        if isinstance(index, slice):\n"
-    "            return [self[i] for i in range(*index.indices(self._len))]\n"
-    "        if index < 0:\n"
-    "            index += self._len\n"
-    "        if not 0 <= index < self._len:\n"
-    "            raise IndexError(f\"index out of range for {self._len} elements\")\n"
-    "        return self._cls(self._buf, self._off + index * self._cls.SIZE)\n"
-    "\n"
-    "    def numpy(self) -> Any:\n"
-    "        \"\"\"The elements as a NumPy record array over the buffer (no copy).\"\"\"\n"
-    "        return self._cls.array(self._buf, self._len, self._off)\n"
-    "\n"
-    "    def __repr__(self) -> str:\n"
-    "        return repr(list(self))\n";
-
 static void emit_messages(py_ctx *c, const tc_schema *sc)
 {
     tc_buf *b = c->b;
@@ -1122,7 +973,7 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
         emit_struct(&c, &sc->structs[i]);
     emit_messages(&c, sc);
 
-    buf_line(b, "# Generated by tachc %s from %s. DO NOT EDIT.", TACHC_VERSION, base_name(sc->path));
+    emit_banner(b, TC_NAMES_PYTHON, sc->path);
     char note[512];
     snprintf(note, sizeof note,
              "Typed views for schema %s: each class reads and writes one message\n"
@@ -1155,7 +1006,7 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
     buf_blank(b);
     emit_all(b, sc, ns);
     buf_blank(b);
-    buf_puts(b, helpers_text);
+    emit_support(b, "python", "helpers", NULL);
     for (size_t i = 0; i < c.nfmts; i++) {
         if (i == 0) {
             buf_blank(b);
@@ -1202,7 +1053,8 @@ static int emit_init(const tc_program *prog, tc_outputs *out)
     for (size_t i = 0; i < prog->nschemas; i++)
         sorted[i] = prog->schemas[i];
     qsort(sorted, prog->nschemas, sizeof *sorted, cmp_schema_name);
-    buf_puts(b, "# Generated by tachc " TACHC_VERSION ". DO NOT EDIT.\n# Schemas:");
+    emit_banner(b, TC_NAMES_PYTHON, NULL);
+    buf_puts(b, "# Schemas:");
     for (size_t i = 0; i < prog->nschemas; i++)
         buf_printf(b, " %s", base_name(sorted[i]->path));
     buf_puts(b, "\n");

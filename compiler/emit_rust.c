@@ -1266,181 +1266,29 @@ static void rs_messages(rs_ctx *c)
 
 /* ---- file assembly --------------------------------------------------------- */
 
-static const char *path_for_banner(const char *path)
-{
-    if (!path)
-        return "?";
-    if (path[0] == '/') {
-        const char *slash = strrchr(path, '/');
-        return slash + 1;
-    }
-    return path;
-}
-
 static void rs_helpers(rs_ctx *c, tc_buf *b)
 {
-    if (c->use_size_error) {
-        buf_puts(b, "/// A byte slice too short for the view asked of it.\n"
-                    "#[derive(Clone, Copy, Debug, PartialEq, Eq)]\n"
-                    "pub struct SizeError {\n"
-                    "    /// The struct the view is of.\n"
-                    "    pub type_name: &'static str,\n"
-                    "    /// Bytes the view needs.\n"
-                    "    pub expected: usize,\n"
-                    "    /// Bytes it was given.\n"
-                    "    pub actual: usize,\n"
-                    "}\n"
-                    "\n"
-                    "impl fmt::Display for SizeError {\n"
-                    "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n"
-                    "        write!(f, \"{} needs {} bytes, \", self.type_name, self.expected)?;\n"
-                    "        write!(f, \"got {}\", self.actual)\n"
-                    "    }\n"
-                    "}\n"
-                    "\n"
-                    "impl std::error::Error for SizeError {}\n"
-                    "\n"
-                    "impl SizeError {\n"
-                    "    // Skipped: rustfmt's default and \"Max\" width heuristics lay this literal out\n"
-                    "    // differently, and crates that include this file may use either.\n"
-                    "    #[rustfmt::skip]\n"
-                    "    const fn new(type_name: &'static str, expected: usize, actual: usize) -> Self {\n"
-                    "        Self { type_name, expected, actual }\n"
-                    "    }\n"
-                    "}\n"
-                    "\n");
-    }
-    if (c->use_enum_error) {
-        buf_puts(b, "/// A stored value that names no value of its enum.\n"
-                    "#[derive(Clone, Copy, Debug, PartialEq, Eq)]\n"
-                    "pub struct UnknownValue {\n"
-                    "    /// The enum.\n"
-                    "    pub enum_name: &'static str,\n"
-                    "    /// The value found.\n"
-                    "    pub value: i128,\n"
-                    "}\n"
-                    "\n"
-                    "impl UnknownValue {\n"
-                    "    const fn new(enum_name: &'static str, value: i128) -> Self {\n"
-                    "        Self { enum_name, value }\n"
-                    "    }\n"
-                    "}\n"
-                    "\n"
-                    "impl fmt::Display for UnknownValue {\n"
-                    "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n"
-                    "        write!(f, \"{} has no value {}\", self.enum_name, self.value)\n"
-                    "    }\n"
-                    "}\n"
-                    "\n"
-                    "impl std::error::Error for UnknownValue {}\n"
-                    "\n");
-    }
-    if (c->use_text_error) {
-        buf_puts(b, "/// Text too long for its `char[N]` field.\n"
-                    "#[derive(Clone, Copy, Debug, PartialEq, Eq)]\n"
-                    "pub struct TextError {\n"
-                    "    /// The field.\n"
-                    "    pub field: &'static str,\n"
-                    "    /// Bytes the field holds.\n"
-                    "    pub capacity: usize,\n"
-                    "    /// Bytes of the text.\n"
-                    "    pub len: usize,\n"
-                    "}\n"
-                    "\n"
-                    "impl fmt::Display for TextError {\n"
-                    "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n"
-                    "        write!(f, \"{} holds {} bytes, \", self.field, self.capacity)?;\n"
-                    "        write!(f, \"text has {}\", self.len)\n"
-                    "    }\n"
-                    "}\n"
-                    "\n"
-                    "impl std::error::Error for TextError {}\n"
-                    "\n"
-                    "impl TextError {\n"
-                    "    // Skipped for the same reason as SizeError::new.\n"
-                    "    #[rustfmt::skip]\n"
-                    "    const fn new(field: &'static str, capacity: usize, len: usize) -> Self {\n"
-                    "        Self { field, capacity, len }\n"
-                    "    }\n"
-                    "}\n"
-                    "\n");
-    }
-    if (c->use_view) {
-        buf_puts(b, "/// The first `N` bytes of `bytes`, or a [`SizeError`] naming `type_name`.\n"
-                    "fn view<'b, const N: usize>(\n"
-                    "    type_name: &'static str,\n"
-                    "    bytes: &'b [u8],\n"
-                    ") -> Result<&'b [u8; N], SizeError> {\n"
-                    "    let actual = bytes.len();\n"
-                    "    let error = SizeError::new(type_name, N, actual);\n"
-                    "    bytes.first_chunk().ok_or(error)\n"
-                    "}\n"
-                    "\n");
-    }
-    if (c->use_view_mut) {
-        buf_puts(b, "/// The first `N` bytes of `bytes`, or a [`SizeError`] naming `type_name`.\n"
-                    "fn view_mut<'b, const N: usize>(\n"
-                    "    type_name: &'static str,\n"
-                    "    bytes: &'b mut [u8],\n"
-                    ") -> Result<&'b mut [u8; N], SizeError> {\n"
-                    "    let actual = bytes.len();\n"
-                    "    let error = SizeError::new(type_name, N, actual);\n"
-                    "    bytes.first_chunk_mut().ok_or(error)\n"
-                    "}\n"
-                    "\n");
-    }
-    if (c->use_at) {
-        buf_puts(b, "/// The `N` bytes at `offset`. Callers pass offsets inside their struct (the layout\n"
-                    "/// asserts above and the index checks keep them there), so this never fails.\n"
-                    "fn at<const N: usize>(bytes: &[u8], offset: usize) -> &[u8; N] {\n"
-                    "    bytes[offset..offset + N].try_into().expect(\"in bounds\")\n"
-                    "}\n"
-                    "\n");
-    }
-    if (c->use_at_mut) {
-        buf_puts(b, "/// The `N` bytes at `offset`, writable; in bounds as for [`at`].\n"
-                    "fn at_mut<const N: usize>(bytes: &mut [u8], offset: usize) -> &mut [u8; N] {\n"
-                    "    let field = &mut bytes[offset..offset + N];\n"
-                    "    field.try_into().expect(\"in bounds\")\n"
-                    "}\n"
-                    "\n");
-    }
-    if (c->use_text) {
-        buf_puts(b, "/// The bytes of a `char[N]` field before the first NUL, as UTF-8.\n"
-                    "fn text(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {\n"
-                    "    let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());\n"
-                    "    core::str::from_utf8(&bytes[..len])\n"
-                    "}\n"
-                    "\n");
-    }
-    if (c->use_put_text) {
-        buf_puts(b, "/// Writes `value` NUL-padded into a `char[N]` field, or fails without writing.\n"
-                    "fn put_text(field: &'static str, bytes: &mut [u8], value: &str) -> Result<(), TextError> {\n"
-                    "    if value.len() > bytes.len() {\n"
-                    "        return Err(TextError::new(field, bytes.len(), value.len()));\n"
-                    "    }\n"
-                    "    let (text, padding) = bytes.split_at_mut(value.len());\n"
-                    "    text.copy_from_slice(value.as_bytes());\n"
-                    "    padding.fill(0);\n"
-                    "    Ok(())\n"
-                    "}\n"
-                    "\n");
-    }
-    if (c->use_list) {
-        buf_puts(b, "/// Formats `len` items, item `i` given by the closure, as a list (for `Debug`).\n"
-                    "struct List<F>(usize, F);\n"
-                    "\n"
-                    "impl<F, T> fmt::Debug for List<F>\n"
-                    "where\n"
-                    "    F: Fn(usize) -> T,\n"
-                    "    T: fmt::Debug,\n"
-                    "{\n"
-                    "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n"
-                    "        f.debug_list().entries((0..self.0).map(&self.1)).finish()\n"
-                    "    }\n"
-                    "}\n"
-                    "\n");
-    }
+    /* only the sections this module uses, in a fixed order */
+    if (c->use_size_error)
+        emit_support(b, "rust", "size_error", NULL);
+    if (c->use_enum_error)
+        emit_support(b, "rust", "enum_error", NULL);
+    if (c->use_text_error)
+        emit_support(b, "rust", "text_error", NULL);
+    if (c->use_view)
+        emit_support(b, "rust", "view", NULL);
+    if (c->use_view_mut)
+        emit_support(b, "rust", "view_mut", NULL);
+    if (c->use_at)
+        emit_support(b, "rust", "at", NULL);
+    if (c->use_at_mut)
+        emit_support(b, "rust", "at_mut", NULL);
+    if (c->use_text)
+        emit_support(b, "rust", "text", NULL);
+    if (c->use_put_text)
+        emit_support(b, "rust", "put_text", NULL);
+    if (c->use_list)
+        emit_support(b, "rust", "list", NULL);
 }
 
 static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out)
@@ -1517,7 +1365,7 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
         rc = -1;
         goto done;
     }
-    buf_printf(b, "// @generated by tachc %s from %s. DO NOT EDIT.\n", TACHC_VERSION, path_for_banner(s->path));
+    emit_banner(b, TC_NAMES_RUST, s->path);
     if (s->doc) {
         emit_doc_trimmed(b, s->doc, "//! ");
         buf_puts(b, "//!\n");
@@ -1584,7 +1432,7 @@ int emit_rust(const tc_program *prog, const tachc_options *opts, tc_outputs *out
     }
     memcpy(sorted, prog->schemas, prog->nschemas * sizeof *sorted);
     qsort(sorted, prog->nschemas, sizeof *sorted, cmp_schema_name);
-    buf_printf(b, "// @generated by tachc %s. DO NOT EDIT.\n", TACHC_VERSION);
+    emit_banner(b, TC_NAMES_RUST, NULL);
     buf_puts(b, "//! Views over Tachyon message payloads, one module per schema.\n\n");
     for (size_t i = 0; i < prog->nschemas; i++)
         buf_printf(b, "pub mod %s;\n", sorted[i]->name);

@@ -6,12 +6,15 @@
  *          int emit_zig(const tc_program *prog, const tachc_options *opts, tc_outputs *out)
  *      on top of emit.h (buffers, docs, banner) and names.h (case, keywords,
  *      collisions; add the language's keyword list and rule there if new);
- *   2. add ONE row below: X(emit_zig, "zig", TC_NAMES_ZIG, "zig/support.zig")
+ *   2. add ONE row below: X(emit_zig, "zig", TC_NAMES_ZIG, "tachyon_support.zig")
  *      - the emitter's entry point (declared by this row; nothing else to declare),
  *      - the name for --lang and the output folder,
  *      - its naming rule (enum tc_names_lang in names.h),
- *      - its support file under compiler/support/ (embedded into tachc at
- *        build time, see compiler.mk), or NULL;
+ *      - its support file in compiler/support/, or NULL: a real source file
+ *        whose sections between "tachc-support: begin NAME" / "tachc-support:
+ *        end" markers tachc embeds at build time; the emitter pastes a section
+ *        with emit_support(b, "zig", "NAME", schema) (emit.h). Add its
+ *        compile/lint check to tests/compiler/support.sh;
  *   3. add its compile check to the collision table (tests/compiler/collisions/)
  *      and its vectors/interop suites.
  * The Makefile compiles every .c file of compiler/: no build change is needed.
@@ -25,10 +28,10 @@
 
 /* X(entry point, --lang name, naming rule, support file) */
 #define TACHC_LANGUAGES(X)                         \
-    X(emit_c, "c", TC_NAMES_C, NULL)               \
-    X(emit_rust, "rust", TC_NAMES_RUST, NULL)      \
-    X(emit_python, "python", TC_NAMES_PYTHON, NULL) \
-    X(emit_go, "go", TC_NAMES_GO, NULL)            \
+    X(emit_c, "c", TC_NAMES_C, "tachyon_support.h")                \
+    X(emit_rust, "rust", TC_NAMES_RUST, "tachyon_support.rs")       \
+    X(emit_python, "python", TC_NAMES_PYTHON, "tachyon_support.py") \
+    X(emit_go, "go", TC_NAMES_GO, "tachyon_support.go")             \
     X(emit_java, "java", TC_NAMES_JAVA, NULL)
 
 #define TACHC_DECLARE_EMITTER(fn, name, names, support) \

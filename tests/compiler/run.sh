@@ -207,6 +207,11 @@ else
     fi
 fi
 
+# ---- support code (compiler/support/) compiled or linted as itself ----------
+bash "$HERE/support.sh" >"$TMP/support" 2>&1
+cat "$TMP/support"
+failures=$((failures + $(grep -c '^FAIL:' "$TMP/support")))
+
 # ---- structure: front end apart from the back end, no include cycle, no globals
 if command -v python3 >/dev/null && command -v objdump >/dev/null; then
     python3 "$HERE/structure.py" "$ROOT/compiler" "$(dirname "$TACHC")/compiler" >"$TMP/structure"

@@ -22,7 +22,7 @@ FUZZ_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 FUZZ_RT_OBJS := $(patsubst runtime/src/%.c,$(FUZZ_BUILD)/runtime/%.o,$(sort $(wildcard runtime/src/*.c)))
 FUZZ_TC_SRCS := $(filter-out compiler/main.c,$(sort $(wildcard compiler/*.c)))
 FUZZ_TC_OBJS := $(patsubst compiler/%.c,$(FUZZ_BUILD)/compiler/%.o,$(FUZZ_TC_SRCS)) \
-                $(FUZZ_BUILD)/compiler/parser.o $(FUZZ_BUILD)/compiler/lexer.o
+                $(FUZZ_BUILD)/compiler/parser.o $(FUZZ_BUILD)/compiler/lexer.o $(FUZZ_BUILD)/compiler/support_text.o
 
 .PHONY: fuzz fuzz-build fuzz-build-optional fuzz-smoke
 fuzz-build: $(FUZZ_BINS)
@@ -58,6 +58,11 @@ $(FUZZ_BUILD)/compiler/lexer.o: $(TACHC_OBJDIR)/lexer.c $(TACHC_OBJDIR)/parser.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unused-function -Icompiler -I$(TACHC_OBJDIR) -c -o $@ $<
+
+$(FUZZ_BUILD)/compiler/support_text.o: $(TACHC_OBJDIR)/support_text.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -Icompiler -c -o $@ $<
 
 $(FUZZ_BUILD)/compiler/%.o: compiler/%.c $(TACHC_OBJDIR)/parser.h
 	@mkdir -p $(dir $@)
