@@ -6,7 +6,9 @@
  * offset). A record may end with "# file:line": where the item was declared.
  * The check never compares those comments; it only quotes them, so moving a
  * declaration within a file does not count as drift. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* qsort_r */
+#endif
 #include "lock.h"
 
 #include "abi.h"
