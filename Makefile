@@ -49,6 +49,7 @@ include compiler/compiler.mk
 -include tests/fuzz/fuzz.mk
 -include tests/vectors/vectors.mk
 -include bench/bench.mk
+-include bridge/bridge.mk
 
 clean:
 	rm -rf build

@@ -193,6 +193,9 @@ def suites(build):
         {"name": "java", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "java", "runtime/java",
          "install", "-Dtachyon.library=" + os.path.join(ROOT, build, "lib", "libtachyon.so")],
          "needs_file": "runtime/java/pom.xml", "timeout": 900},
+        # tachyon-bridge over NATS (starts its own nats-servers on loopback).
+        {"name": "bridge", "kind": "lines", "cmd": [py, "tests/bridge/run.py", "--build", build],
+         "needs_file": "tests/bridge/run.py", "timeout": 600},
         # Examples end to end and the interop matrix.
         {"name": "examples", "kind": "lines", "cmd": ["bash", "tests/examples/run.sh", build],
          "needs_file": "tests/examples/run.sh", "timeout": 900},

@@ -1,0 +1,661 @@
+/*
+ * in.c - `tachyon-bridge in`: subscribes to tachyon.<schema>.> and produces
+ * every carried message into a local bus, as its connector.
+ *
+ * Every NATS message is checked before anything of it enters the ring: the
+ * schema fingerprint must equal this bus's (else it is refused, counted and
+ * reported), the type id must be one of the schema's messages and the payload
+ * must hold Count whole messages of Size bytes.
+ *
+ * The NATS messages of one window (one per type in it) are held until the
+ * window is whole, then its ring messages go into the ring in their original
+ * order. Each out session numbers its ring messages; the last number delivered
+ * per session is kept, so a window seen again (a publish the out side
+ * repeated, a redelivery) is skipped, and in core mode a jump in the numbers
+ * (or a window whose last part never came) counts lost messages.
+ *
+ * JetStream mode reads through a durable pull consumer and keeps, in the
+ * --state file (mapped shared, so each store outlives a killed process), the
+ * stream sequence up to which everything is in the ring and the last number
+ * delivered per session, updated right after each ring commit. At start, and
+ * after a reconnection (the server may have restarted), the consumer is made
+ * again at the next stream sequence, so delivery resumes where the ring left
+ * off and the numbers skip what was delivered already. Messages are handled
+ * strictly in stream order: a gap in the stream sequence (a message the server
+ * sent while going down) re-creates the consumer at the first missing one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bridge.h"
+
+#define WHO "in"
+#define MAX_SOURCES 32
+#define FETCH_BATCH 512
+
+enum deliver_result { DELIVERED, PENDING, SKIPPED, REFUSED, RESYNC, BUS_GONE, STOPPED, BUS_FAILED };
+
+/* The window being put back together: its NATS messages stay alive until it
+ * is written into the ring. */
+struct window {
+    int active;
+    uint64_t source, seq;
+    uint32_t n, filled, skip;
+    uint8_t set[BRIDGE_WINDOW_MAX];
+    struct {
+        const uint8_t *data;
+        uint32_t size, type;
+    } pos[BRIDGE_WINDOW_MAX];
+    natsMsg *msgs[BRIDGE_WINDOW_MAX];
+    int nmsgs;
+};
+
+struct source_pos {
+    uint64_t source;
+    uint64_t last_seq; /* last ring message number delivered */
+    uint64_t used;     /* for replacing the least recently used entry */
+};
+
+/* The state file's bytes (host order: the file stays on this host). */
+struct in_state {
+    char magic[8];
+    uint64_t stream_seq; /* last stream sequence handled */
+    uint64_t tick;
+    struct source_pos src[MAX_SOURCES];
+};
+
+struct in {
+    struct bridge_config *c;
+    natsConnection *nc;
+    jsCtx *js;
+    natsSubscription *sub;
+    tachyon_bus_t *bus;
+    int state_fd;
+    struct in_state *st; /* the mapped state file (JetStream) or memory (core) */
+    struct window win;
+    uint64_t seen_q;    /* last stream sequence received from this consumer */
+    uint64_t resync_at; /* stream position of the last resync asked by an incomplete window */
+    char filter[BRIDGE_NAME_MAX + 24];
+    /* counters */
+    uint64_t delivered, runs, duplicates, refused_fp, refused_type, malformed, lost, resyncs;
+    uint64_t last_report;
+};
+
+static const char STATE_MAGIC[8] = {'T', 'C', 'H', 'B', 'R', 'I', 'N', '1'};
+
+static void in_report(struct in *b, const char *when)
+{
+    int64_t dropped = 0;
+    if (b->sub && b->c->mode == MODE_CORE)
+        natsSubscription_GetDropped(b->sub, &dropped);
+    bridge_log(WHO, "%s: delivered=%" PRIu64 " nats_messages=%" PRIu64 " duplicates=%" PRIu64
+               " refused_fingerprint=%" PRIu64 " refused_type=%" PRIu64 " malformed=%" PRIu64 " lost=%" PRIu64
+               " dropped_by_client=%" PRId64 " resyncs=%" PRIu64,
+               when, b->delivered, b->runs, b->duplicates, b->refused_fp, b->refused_type, b->malformed,
+               b->lost + (uint64_t)dropped, dropped, b->resyncs);
+}
+
+static struct source_pos *source_find(struct in *b, uint64_t source, int create)
+{
+    struct source_pos *lru = &b->st->src[0];
+    for (int i = 0; i < MAX_SOURCES; i++) {
+        struct source_pos *p = &b->st->src[i];
+        if (p->source == source && p->used) {
+            p->used = ++b->st->tick;
+            return p;
+        }
+        if (p->used < lru->used)
+            lru = p;
+    }
+    if (!create)
+        return NULL;
+    lru->source = source;
+    lru->last_seq = 0;
+    lru->used = ++b->st->tick;
+    return lru;
+}
+
+/* The state lives in a shared mapping of the state file: a store into it
+ * outlives this process at once (the kernel keeps the page), so the position
+ * is written right after each ring commit without a system call. */
+static int state_open(struct in *b)
+{
+    static struct in_state mem;
+    b->st = &mem;
+    memcpy(mem.magic, STATE_MAGIC, sizeof STATE_MAGIC);
+    if (b->c->mode != MODE_JETSTREAM)
+        return 0; /* core mode remembers nothing across restarts */
+    b->state_fd = open(b->c->state, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (b->state_fd < 0) {
+        bridge_log(WHO, "cannot open state file %s: %s", b->c->state, strerror(errno));
+        return -1;
+    }
+    struct stat sb;
+    if (fstat(b->state_fd, &sb)) {
+        bridge_log(WHO, "state file %s: %s", b->c->state, strerror(errno));
+        return -1;
+    }
+    int fresh = sb.st_size == 0;
+    if (fresh && pwrite(b->state_fd, &mem, sizeof mem, 0) != (ssize_t)sizeof mem) {
+        bridge_log(WHO, "writing state file %s: %s", b->c->state, strerror(errno));
+        return -1;
+    }
+    if (!fresh && sb.st_size != (off_t)sizeof mem) {
+        bridge_log(WHO, "state file %s is not a tachyon-bridge in state file; move it away to start afresh",
+                   b->c->state);
+        return -1;
+    }
+    void *map = mmap(NULL, sizeof mem, PROT_READ | PROT_WRITE, MAP_SHARED, b->state_fd, 0);
+    if (map == MAP_FAILED) {
+        bridge_log(WHO, "mapping state file %s: %s", b->c->state, strerror(errno));
+        return -1;
+    }
+    b->st = map;
+    if (memcmp(b->st->magic, STATE_MAGIC, sizeof STATE_MAGIC)) {
+        bridge_log(WHO, "state file %s is not a tachyon-bridge in state file; move it away to start afresh",
+                   b->c->state);
+        return -1;
+    }
+    if (!fresh)
+        bridge_log(WHO, "resuming after stream sequence %" PRIu64 " (state file %s)", b->st->stream_seq,
+                   b->c->state);
+    return 0;
+}
+
+/* Connects to the local consumer, retrying while nobody listens. */
+static int bus_connect(struct in *b)
+{
+    tachyon_options_t opts = {.schema_fingerprint = b->c->schema.fingerprint};
+    int said = 0;
+    while (!bridge_stop) {
+        tachyon_error_t err = tachyon_bus_connect_ex(b->c->socket, &opts, &b->bus);
+        if (err == TACHYON_OK) {
+            bridge_log(WHO, "connected to the local bus %s", b->c->socket);
+            return 0;
+        }
+        if (err == TACHYON_ERR_SCHEMA_MISMATCH) {
+            bridge_log(WHO, "the consumer on %s refused schema %s (0x%016" PRIx64 "): schema mismatch", b->c->socket,
+                       b->c->schema.name, b->c->schema.fingerprint);
+            return BRIDGE_EXIT_SCHEMA;
+        }
+        if (err != TACHYON_ERR_NO_LISTENER && err != TACHYON_ERR_TIMEOUT && err != TACHYON_ERR_PEER_GONE) {
+            bridge_log(WHO, "connect to %s: %s", b->c->socket, tachyon_strerror(err));
+            return -1;
+        }
+        if (!said++)
+            bridge_log(WHO, "waiting for a consumer to listen on %s", b->c->socket);
+        usleep(20000);
+    }
+    return -1;
+}
+
+/* Releases the window's NATS messages and forgets it. */
+static void window_clear(struct in *b)
+{
+    for (int i = 0; i < b->win.nmsgs; i++)
+        natsMsg_Destroy(b->win.msgs[i]);
+    memset(b->win.set, 0, sizeof b->win.set);
+    b->win.nmsgs = 0;
+    b->win.active = 0;
+}
+
+/* Writes the window's positions (those not delivered before) into the ring
+ * in order; with `partial` the missing ones are counted as lost. */
+static enum deliver_result window_emit(struct in *b, int partial)
+{
+    struct window *w = &b->win;
+    struct source_pos *sp = source_find(b, w->source, 1);
+    enum deliver_result r = DELIVERED;
+    for (uint32_t i = w->skip; i < w->n; i++) {
+        if (!w->set[i]) {
+            b->lost += partial;
+            continue;
+        }
+        void *p;
+        while (!(p = tachyon_acquire_tx_blocking(b->bus, w->pos[i].size, INT64_C(100000000)))) {
+            tachyon_error_t err = tachyon_last_error(b->bus);
+            if (err == TACHYON_ERR_TIMEOUT || err == TACHYON_ERR_INTERRUPTED) {
+                if (bridge_stop) {
+                    r = STOPPED;
+                    goto out;
+                }
+                continue;
+            }
+            r = err == TACHYON_ERR_PEER_GONE ? BUS_GONE : BUS_FAILED;
+            if (r == BUS_FAILED)
+                bridge_log(WHO, "writing the local bus: %s", tachyon_strerror(err));
+            goto out;
+        }
+        memcpy(p, w->pos[i].data, w->pos[i].size);
+        tachyon_commit_tx(b->bus, w->pos[i].size, w->pos[i].type);
+        /* Recorded right after the commit (a committed message reaches the
+         * consumer even if this process dies now); only a kill between these
+         * two lines would deliver this one message again. */
+        sp->last_seq = w->seq + i;
+        b->delivered++;
+    }
+    sp->last_seq = w->seq + w->n - 1;
+out:
+    window_clear(b);
+    if (b->bus)
+        tachyon_flush(b->bus);
+    return r;
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Checks one NATS message and places its ring messages in the current window;
+ * once the window is whole it goes into the ring. Takes ownership of m.
+ * `strict` (JetStream): a window left incomplete asks for a resync instead of
+ * being delivered in part. */
+static enum deliver_result deliver(struct in *b, natsMsg *m, int strict)
+{
+    uint64_t type, size, count, fp, source, seq, n;
+    enum deliver_result r = REFUSED;
+    const char *mask = NULL;
+    if (bridge_header_u64(m, HDR_FINGERPRINT, &fp)) {
+        if (!b->malformed++)
+            bridge_log(WHO, "message on %s has no %s header; refused (counted)", natsMsg_GetSubject(m),
+                       HDR_FINGERPRINT);
+        goto drop;
+    }
+    if (bridge_header_u64(m, HDR_TYPE, &type) || bridge_header_u64(m, HDR_SIZE, &size) ||
+        bridge_header_u64(m, HDR_COUNT, &count) || bridge_header_u64(m, HDR_SOURCE, &source) ||
+        bridge_header_u64(m, HDR_SEQ, &seq) || count == 0 || count > BRIDGE_WINDOW_MAX || size > UINT32_MAX ||
+        (uint64_t)natsMsg_GetDataLength(m) != size * count) {
+        if (!b->malformed++)
+            bridge_log(WHO, "malformed message on %s (headers or length); refused (counted)", natsMsg_GetSubject(m));
+        goto drop;
+    }
+    if (fp != b->c->schema.fingerprint) {
+        if (!b->refused_fp || (b->refused_fp & (b->refused_fp - 1)) == 0)
+            bridge_log(WHO, "schema mismatch: message on %s has fingerprint 0x%016" PRIx64 ", this bus has %s "
+                       "0x%016" PRIx64 "; refused, nothing injected (%" PRIu64 " messages refused so far)",
+                       natsMsg_GetSubject(m), fp, b->c->schema.name, b->c->schema.fingerprint, b->refused_fp + count);
+        b->refused_fp += count;
+        goto drop;
+    }
+    const struct bridge_msgtype *t = bridge_schema_type(&b->c->schema, (uint32_t)type);
+    if (!t || (uint64_t)t->size > size) {
+        if (!b->refused_type)
+            bridge_log(WHO, "type id %" PRIu64 " (size %" PRIu64 ") is not a message of schema %s; refused",
+                       type, size, b->c->schema.name);
+        b->refused_type += count;
+        goto drop;
+    }
+    n = count;
+    if (bridge_header_u64(m, HDR_WINDOW, &n) == 0) {
+        if (n < count || n > BRIDGE_WINDOW_MAX || natsMsgHeader_Get(m, HDR_MASK, &mask) != NATS_OK || !mask ||
+            strlen(mask) != (n + 3) / 4) {
+            if (!b->malformed++)
+                bridge_log(WHO, "malformed window on %s; refused (counted)", natsMsg_GetSubject(m));
+            goto drop;
+        }
+    }
+    struct source_pos *sp = source_find(b, source, 1);
+    if (sp->last_seq && seq + n - 1 <= sp->last_seq) {
+        b->duplicates += count;
+        r = SKIPPED;
+        goto drop;
+    }
+    struct window *w = &b->win;
+    if (w->active && (w->source != source || w->seq != seq)) {
+        if (strict) {
+            r = RESYNC;
+            goto drop;
+        }
+        r = window_emit(b, 1);
+        if (r != DELIVERED)
+            goto drop;
+        sp = source_find(b, source, 1);
+    }
+    if (!w->active) {
+        w->active = 1;
+        w->source = source;
+        w->seq = seq;
+        w->n = (uint32_t)n;
+        w->filled = 0;
+        w->skip = 0;
+        if (sp->last_seq >= seq) {
+            w->skip = (uint32_t)(sp->last_seq - seq + 1);
+            b->duplicates += w->skip;
+        } else if (sp->last_seq && seq > sp->last_seq + 1) {
+            b->lost += seq - sp->last_seq - 1;
+        }
+    } else if (w->n != n) {
+        if (!b->malformed++)
+            bridge_log(WHO, "window %" PRIu64 " announced with two lengths; refused (counted)", seq);
+        goto drop;
+    }
+    const uint8_t *data = (const uint8_t *)natsMsg_GetData(m);
+    /* A part of this window that is here already (the server stored a
+     * repeated publish): skip it. */
+    uint32_t held = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if ((!mask || ((hex_digit(mask[i / 4]) >> (i % 4)) & 1)) && w->set[i])
+            held++;
+    if (held && held == count) {
+        b->duplicates += count;
+        r = SKIPPED;
+        goto drop;
+    }
+    uint32_t k = held ? UINT32_MAX : 0;
+    for (uint32_t i = 0; i < n && k != UINT32_MAX; i++) {
+        if (mask && !((hex_digit(mask[i / 4]) >> (i % 4)) & 1))
+            continue;
+        if (mask && hex_digit(mask[i / 4]) < 0)
+            break;
+        if (w->set[i] || k == count) {
+            k = UINT32_MAX;
+            break;
+        }
+        w->set[i] = 1;
+        w->pos[i].data = data + (size_t)k * size;
+        w->pos[i].size = (uint32_t)size;
+        w->pos[i].type = (uint32_t)type;
+        k++;
+    }
+    if (k != count) {
+        /* The mask disagrees with Count, or repeats a position: drop the window. */
+        if (!b->malformed++)
+            bridge_log(WHO, "window %" PRIu64 " has an inconsistent mask; refused (counted)", seq);
+        window_clear(b);
+        goto drop;
+    }
+    w->filled += (uint32_t)count;
+    w->msgs[w->nmsgs++] = m;
+    b->runs++;
+    if (w->filled < w->n)
+        return PENDING;
+    return window_emit(b, 0);
+drop:
+    natsMsg_Destroy(m);
+    return r;
+}
+
+static void maybe_report(struct in *b)
+{
+    if (b->c->report_s <= 0)
+        return;
+    uint64_t now = bridge_now_ns();
+    if (now - b->last_report >= (uint64_t)(b->c->report_s * 1e9)) {
+        b->last_report = now;
+        in_report(b, "counters");
+    }
+}
+
+/* After the local consumer left: report, then wait for the next one (or stop
+ * with --once). Returns 0 to go on. */
+static int bus_reconnect(struct in *b)
+{
+    tachyon_bus_destroy(b->bus);
+    b->bus = NULL;
+    bridge_log(WHO, "the local consumer left");
+    if (b->c->once)
+        return -1;
+    return bus_connect(b) ? -1 : 0;
+}
+
+/* ---- core NATS ----------------------------------------------------------- */
+
+static int run_core(struct in *b)
+{
+    natsStatus s = natsConnection_SubscribeSync(&b->sub, b->nc, b->filter);
+    if (s == NATS_OK)
+        s = natsSubscription_SetPendingLimits(b->sub, 1 << 20, 1 << 30);
+    if (s != NATS_OK) {
+        bridge_log(WHO, "subscribe %s: %s", b->filter, natsStatus_GetText(s));
+        return BRIDGE_EXIT_FAIL;
+    }
+    while (!bridge_stop) {
+        natsMsg *m = NULL;
+        s = natsSubscription_NextMsg(&m, b->sub, 100);
+        if (s == NATS_TIMEOUT) {
+            maybe_report(b);
+            /* A window whose last part never came: deliver what arrived. */
+            if (b->win.active) {
+                enum deliver_result r = window_emit(b, 1);
+                if (r == BUS_FAILED)
+                    return BRIDGE_EXIT_FAIL;
+                if (r == BUS_GONE && bus_reconnect(b))
+                    break;
+            }
+            tachyon_flush(b->bus);
+            if (b->c->once && !tachyon_peer_alive(b->bus) && bus_reconnect(b))
+                break;
+            continue;
+        }
+        if (s == NATS_SLOW_CONSUMER)
+            continue; /* counted by the subscription's drop counter */
+        if (s != NATS_OK) {
+            bridge_log(WHO, "receive: %s", natsStatus_GetText(s));
+            usleep(100000);
+            continue;
+        }
+        enum deliver_result r = deliver(b, m, 0);
+        if (r == BUS_FAILED)
+            return BRIDGE_EXIT_FAIL;
+        if (r == BUS_GONE && bus_reconnect(b))
+            break;
+        /* Publish to the consumer whenever NATS has nothing more queued. */
+        int pending = 0;
+        if (natsSubscription_GetPending(b->sub, &pending, NULL) != NATS_OK || pending == 0)
+            tachyon_flush(b->bus);
+    }
+    return BRIDGE_EXIT_OK;
+}
+
+/* ---- JetStream ----------------------------------------------------------- */
+
+/* (Re)creates the durable pull consumer at the stream sequence after the last
+ * one handled, and subscribes to it. */
+static natsStatus consumer_reset(struct in *b)
+{
+    const struct bridge_config *c = b->c;
+    if (b->sub) {
+        natsSubscription_Destroy(b->sub);
+        b->sub = NULL;
+    }
+    window_clear(b); /* its messages come again */
+    b->seen_q = b->st->stream_seq;
+    jsErrCode jerr = 0;
+    js_DeleteConsumer(b->js, c->stream, c->durable, NULL, &jerr);
+    jsConsumerConfig cc;
+    jsConsumerConfig_Init(&cc);
+    cc.Durable = c->durable;
+    cc.AckPolicy = js_AckExplicit;
+    cc.AckWait = INT64_C(30000000000);
+    cc.MaxAckPending = 1 << 16;
+    cc.FilterSubject = b->filter;
+    if (b->st->stream_seq) {
+        cc.DeliverPolicy = js_DeliverByStartSequence;
+        cc.OptStartSeq = b->st->stream_seq + 1;
+    } else {
+        cc.DeliverPolicy = js_DeliverAll;
+    }
+    jsConsumerInfo *ci = NULL;
+    natsStatus s = js_AddConsumer(&ci, b->js, c->stream, &cc, NULL, &jerr);
+    jsConsumerInfo_Destroy(ci);
+    if (s != NATS_OK)
+        return s;
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = c->stream;
+    so.Consumer = c->durable;
+    return js_PullSubscribe(&b->sub, b->js, b->filter, c->durable, NULL, &so, &jerr);
+}
+
+static int consumer_reset_retrying(struct in *b)
+{
+    int said = 0;
+    natsStatus s;
+    while ((s = bridge_stream_ensure(b->c, b->js)) != NATS_OK || (s = consumer_reset(b)) != NATS_OK) {
+        if (bridge_stop)
+            return -1;
+        if (!said++)
+            bridge_log(WHO, "waiting for JetStream (stream %s, consumer %s): %s", b->c->stream, b->c->durable,
+                       natsStatus_GetText(s));
+        usleep(200000);
+    }
+    b->resyncs++;
+    return 0;
+}
+
+static int run_jetstream(struct in *b)
+{
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = 5000;
+    natsStatus s = natsConnection_JetStream(&b->js, b->nc, &jo);
+    if (s != NATS_OK) {
+        bridge_log(WHO, "JetStream: %s", natsStatus_GetText(s));
+        return BRIDGE_EXIT_FAIL;
+    }
+    if (consumer_reset_retrying(b))
+        return BRIDGE_EXIT_OK;
+    int just_reset = 1, errors = 0;
+    while (!bridge_stop) {
+        if (bridge_reconnected) {
+            /* The server may have restarted and lost the consumer's latest
+             * state: make it again from the position this side kept. */
+            bridge_reconnected = 0;
+            if (consumer_reset_retrying(b))
+                break;
+            just_reset = 1;
+        }
+        natsMsgList list = {0};
+        jsErrCode jerr = 0;
+        s = natsSubscription_Fetch(&list, b->sub, FETCH_BATCH, 200, &jerr);
+        if (s == NATS_TIMEOUT) {
+            maybe_report(b);
+            if (b->c->once && !tachyon_peer_alive(b->bus) && bus_reconnect(b))
+                break;
+            continue;
+        }
+        if (s != NATS_OK) {
+            /* Server gone or restarting: the subscription comes back with the
+             * connection; after repeated failures the consumer is made again. */
+            if (++errors % 10 == 0) {
+                bridge_log(WHO, "fetch: %s; re-creating the consumer", natsStatus_GetText(s));
+                if (consumer_reset_retrying(b))
+                    break;
+                just_reset = 1;
+            } else {
+                usleep(100000);
+            }
+            continue;
+        }
+        errors = 0;
+        int resync = 0, gone = 0, failed = 0;
+        for (int i = 0; i < list.Count; i++) {
+            natsMsg *m = list.Msgs[i];
+            jsMsgMetaData *meta = NULL;
+            if (natsMsg_GetMetaData(&meta, m) != NATS_OK) {
+                resync = 1;
+                break;
+            }
+            uint64_t q = meta->Sequence.Stream;
+            jsMsgMetaData_Destroy(meta);
+            /* The position is kept by the state file; the ack only spares a redelivery. */
+            natsMsg_Ack(m, NULL);
+            if (q <= b->seen_q)
+                continue; /* seen already (a redelivery) */
+            if (q > b->seen_q + 1 && b->seen_q) {
+                if (!just_reset) {
+                    resync = 1; /* a message went missing on the way: go back for it */
+                    break;
+                }
+                bridge_log(WHO, "stream sequences %" PRIu64 "..%" PRIu64 " are no longer in the stream",
+                           b->seen_q + 1, q - 1);
+            }
+            just_reset = 0;
+            if (getenv("TACHYON_BRIDGE_TRACE")) {
+                const char *sq = NULL, *wn = NULL, *ct = NULL, *mk = NULL;
+                natsMsgHeader_Get(m, HDR_SEQ, &sq);
+                natsMsgHeader_Get(m, HDR_WINDOW, &wn);
+                natsMsgHeader_Get(m, HDR_COUNT, &ct);
+                natsMsgHeader_Get(m, HDR_MASK, &mk);
+                bridge_log(WHO, "trace: stream %" PRIu64 " %s seq %s window %s count %s mask %s", q,
+                           natsMsg_GetSubject(m), sq, wn ? wn : "-", ct, mk ? mk : "-");
+            }
+            list.Msgs[i] = NULL; /* deliver owns it now */
+            /* A window left incomplete asks for a resync, unless that was just tried here. */
+            enum deliver_result r = deliver(b, m, b->resync_at != b->st->stream_seq + 1);
+            b->seen_q = q;
+            if (r == RESYNC) {
+                b->resync_at = b->st->stream_seq + 1;
+                resync = 1;
+                break;
+            }
+            if (r == STOPPED || r == BUS_FAILED || r == BUS_GONE) {
+                /* the ring messages that went in are recorded per source */
+                gone = r == BUS_GONE;
+                failed = r == BUS_FAILED;
+                resync = 1;
+                break;
+            }
+            if (!b->win.active)
+                b->st->stream_seq = q; /* everything up to q is in the ring */
+        }
+        if (b->bus)
+            tachyon_flush(b->bus);
+        natsMsgList_Destroy(&list);
+        if (failed)
+            return BRIDGE_EXIT_FAIL;
+        if (gone && bus_reconnect(b))
+            break;
+        if (resync) {
+            if (bridge_stop)
+                break;
+            if (consumer_reset_retrying(b))
+                break;
+            just_reset = 1;
+        }
+    }
+    return BRIDGE_EXIT_OK;
+}
+
+int bridge_in_run(struct bridge_config *c)
+{
+    struct in b;
+    memset(&b, 0, sizeof b);
+    b.c = c;
+    b.state_fd = -1;
+    b.last_report = bridge_now_ns();
+    snprintf(b.filter, sizeof b.filter, "%s.>", c->subject_prefix);
+    if (state_open(&b))
+        return BRIDGE_EXIT_FAIL;
+    int rc = bus_connect(&b);
+    if (rc) {
+        if (b.state_fd >= 0)
+            close(b.state_fd);
+        return rc == BRIDGE_EXIT_SCHEMA ? rc : bridge_stop ? BRIDGE_EXIT_OK : BRIDGE_EXIT_FAIL;
+    }
+    if (bridge_nats_connect(c, &b.nc, WHO) != NATS_OK) {
+        tachyon_bus_destroy(b.bus);
+        return BRIDGE_EXIT_FAIL;
+    }
+    bridge_log(WHO, "subscribed to %s (%s), delivering into %s", b.filter,
+               c->mode == MODE_CORE ? "core NATS" : "JetStream", c->socket);
+    rc = c->mode == MODE_CORE ? run_core(&b) : run_jetstream(&b);
+    if (b.bus)
+        tachyon_flush(b.bus);
+    in_report(&b, "exit");
+    natsSubscription_Destroy(b.sub);
+    jsCtx_Destroy(b.js);
+    natsConnection_Destroy(b.nc);
+    tachyon_bus_destroy(b.bus);
+    if (b.state_fd >= 0)
+        close(b.state_fd);
+    return rc;
+}

@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""The tachyon-bridge suite: a Tachyon bus carried over NATS, end to end on loopback.
+
+Each test starts its own nats-server(s) on free loopback ports with their own store directories,
+the bridges, and the peers, then prints "PASS: name", "FAIL: name" or "SKIP: name (why)".
+
+  main-core / main-jetstream  C producer -> bridge out -> NATS -> bridge in -> Python consumer:
+                              1 M MarketTicks, every field of every tick checked, in each mode
+  cluster                     two clustered nats-server nodes ("two hosts"), one bridge on each
+  restarts                    JetStream: kill -9 and restart the server, then the in bridge, then
+                              the out bridge, mid-stream: every tick once, in order
+  mismatch                    a bus bound to another schema fingerprint refuses the messages
+
+Usage: tests/bridge/run.py [--build DIR] [--count N] [--only NAME[,NAME]]
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Failure(Exception):
+    pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class World:
+    """The processes and files of one test; everything is stopped and removed at the end."""
+
+    def __init__(self, args, name):
+        self.args = args
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="tachyon-bridge-%s-" % name)
+        self.procs = []
+        self.tag = "%d-%s" % (os.getpid(), name)
+
+    def sock(self, what):
+        return "@tachyon-bridge-test-%s-%s" % (self.tag, what)
+
+    def log(self, what):
+        return os.path.join(self.dir, what + ".log")
+
+    def start(self, what, cmd):
+        f = open(self.log(what), "ab")
+        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT)
+        f.close()
+        p.what = what
+        self.procs.append(p)
+        return p
+
+    def server(self, what, port, extra=()):
+        store = os.path.join(self.dir, what + "-store")
+        cmd = ["nats-server", "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", store] + list(extra)
+        p = self.start(what, cmd)
+        wait_port(port, p, self.log(what))
+        return p
+
+    def bridge(self, what, direction, socket_path, url, mode, extra=()):
+        cmd = [os.path.join(self.args.build, "bin", "tachyon-bridge"), direction, "--socket", socket_path,
+               "--lock", "schemas/tach.lock", "--schema", "market", "--nats", url, "--mode", mode,
+               "--report", "0.5"] + list(extra)
+        if direction == "in" and mode == "jetstream" and "--state" not in extra:
+            cmd += ["--state", os.path.join(self.dir, what + ".state")]
+        return self.start(what, cmd)
+
+    def text(self, what):
+        with open(self.log(what), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def close(self, keep=False):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_port(port, proc, log, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise Failure("nats-server exited at start:\n" + open(log).read()[-2000:])
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise Failure("nats-server did not listen on %d" % port)
+
+
+def wait_exit(p, timeout, w):
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Failure("%s did not finish within %ds; its log:\n%s" % (p.what, timeout, w.text(p.what)[-3000:]))
+
+
+def stop(p, w):
+    """SIGTERM a bridge and return its exit counters (the last 'exit:' line) as a dict."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    code = wait_exit(p, 15, w)
+    text = w.text(p.what)
+    lines = [ln for ln in text.splitlines() if ": exit: " in ln]
+    if not lines:
+        raise Failure("%s printed no exit counters (status %d):\n%s" % (p.what, code, text[-3000:]))
+    counters = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1]))
+    counters["status"] = code
+    return counters
+
+
+def wait_for_line(w, what, pattern, timeout, count=1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(re.findall(pattern, w.text(what))) >= count:
+            return
+        time.sleep(0.05)
+    raise Failure("%s never printed %r:\n%s" % (what, pattern, w.text(what)[-3000:]))
+
+
+def expect(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def test_main(args, w, mode):
+    """1 M ticks from the C producer to the Python consumer through both bridges."""
+    n = args.count
+    port = free_port()
+    w.server("nats", port)
+    url = "nats://127.0.0.1:%d" % port
+    s_out, s_in = w.sock("out"), w.sock("in")
+    out = w.bridge("out", "out", s_out, url, mode)
+    brin = w.bridge("in", "in", s_in, url, mode)
+    cons = w.start("consumer", [sys.executable, "examples/peers/python/consumer.py", "--socket", s_in,
+                                "--count", str(n), "--mode", "batch"])
+    wait_for_line(w, "in", "subscribed to", 20)  # core NATS keeps nothing for a late subscriber
+    prod = w.start("producer", [os.path.join(args.build, "examples", "c_producer"), "--socket", s_out,
+                                "--count", str(n)])
+    expect(wait_exit(prod, 120, w) == 0, "producer failed:\n" + w.text("producer"))
+    code = wait_exit(cons, 120, w)
+    expect(code == 0, "consumer failed (%d):\n%s" % (code, w.text("consumer")[-3000:]))
+    co, ci = stop(out, w), stop(brin, w)
+    expect(co["messages"] == n + 1 and co["dropped"] == 0, "out counters: %s" % co)
+    expect(ci["delivered"] == n + 1 and ci["duplicates"] == 0 and ci["lost"] == 0, "in counters: %s" % ci)
+    expect(co["nats_messages"] < n, "no batching: %d NATS messages for %d ticks" % (co["nats_messages"], n))
+    print("  %s: %d ticks in %d NATS messages; %s" % (mode, n, co["nats_messages"],
+                                                     w.text("consumer").strip().splitlines()[-1]))
+
+
+def test_cluster(args, w):
+    """Two nats-server nodes in one cluster stand for two hosts: out on A, in on B."""
+    n = max(args.count // 5, 1000)
+    pa, pb, ca, cb = free_port(), free_port(), free_port(), free_port()
+    routes = "nats://127.0.0.1:%d,nats://127.0.0.1:%d" % (ca, cb)
+    for name, port, cport in (("node-a", pa, ca), ("node-b", pb, cb)):
+        w.server(name, port, ["-n", name, "--cluster_name", "tachyon-test", "--cluster",
+                              "nats://127.0.0.1:%d" % cport, "--routes", routes])
+    # JetStream needs both nodes to agree on a meta leader first.
+    for mode in ("core", "jetstream"):
+        s_out, s_in = w.sock("out-" + mode), w.sock("in-" + mode)
+        out = w.bridge("out-" + mode, "out", s_out, "nats://127.0.0.1:%d" % pa, mode)
+        brin = w.bridge("in-" + mode, "in", s_in, "nats://127.0.0.1:%d" % pb, mode)
+        cons = w.start("consumer-" + mode, [os.path.join(args.build, "tests", "bridge", "bridge_peer"), "consume",
+                                            "--socket", s_in, "--count", str(n), "--timeout", "90"])
+        if mode == "core":
+            # Core NATS keeps no message for a subscriber that is not there yet: wait for the route.
+            wait_for_line(w, "in-" + mode, "subscribed to", 20)
+            time.sleep(0.5)
+        prod = w.start("producer-" + mode, [os.path.join(args.build, "examples", "c_producer"), "--socket", s_out,
+                                            "--count", str(n)])
+        expect(wait_exit(prod, 60, w) == 0, "producer failed:\n" + w.text("producer-" + mode))
+        code = wait_exit(cons, 100, w)
+        expect(code == 0, "%s consumer failed:\n%s\nin: %s" % (mode, w.text("consumer-" + mode)[-2000:],
+                                                               w.text("in-" + mode)[-2000:]))
+        co, ci = stop(out, w), stop(brin, w)
+        expect(ci["delivered"] == n + 1 and ci["lost"] == 0, "%s in counters: %s" % (mode, ci))
+        print("  %s across node-a -> node-b: %d ticks checked" % (mode, n))
+
+
+def test_restarts(args, w):
+    """JetStream: the server, then the in bridge, then the out bridge are killed and restarted mid-stream."""
+    n = 240000
+    third = n // 3
+    port = free_port()
+    url = "nats://127.0.0.1:%d" % port
+    w.server("nats", port)
+    s_out, s_in = w.sock("out"), w.sock("in")
+    state = os.path.join(w.dir, "in.state")
+    peer = os.path.join(args.build, "tests", "bridge", "bridge_peer")
+    out = w.bridge("out", "out", s_out, url, "jetstream", ["--inflight", "16"])
+    brin = w.bridge("in", "in", s_in, url, "jetstream", ["--state", state])
+    cons = w.start("consumer", [peer, "consume", "--socket", s_in, "--count", str(n), "--slow-us", "1000",
+                                "--timeout", "150"])
+    # Slice 1, paced to last a few seconds: the server is killed and restarted in the middle.
+    prod = w.start("producer-1", [peer, "produce", "--socket", s_out, "--from", "0", "--to", str(third),
+                                  "--pace-us", "2000"])
+    time.sleep(1.0)
+    expect(prod.poll() is None, "slice 1 ended before the server was killed: the test did not test")
+    w.procs[0].kill()  # nats-server, kill -9
+    w.procs[0].wait()
+    time.sleep(0.7)
+    w.procs[0] = w.server("nats", port)
+    expect(wait_exit(prod, 90, w) == 0, "producer 1 failed:\n" + w.text("producer-1"))
+    # Slice 2: the in bridge is killed while it delivers (the consumer is slow, so it has a backlog)
+    # and restarted with its state file.
+    prod = w.start("producer-2", [peer, "produce", "--socket", s_out, "--from", str(third), "--to",
+                                  str(2 * third), "--pace-us", "500"])
+    time.sleep(0.3)
+    brin.kill()
+    brin.wait()
+    time.sleep(0.3)
+    brin = w.bridge("in-2", "in", s_in, url, "jetstream", ["--state", state])
+    expect(wait_exit(prod, 90, w) == 0, "producer 2 failed:\n" + w.text("producer-2"))
+    # The out bridge is killed once it has stored everything it took (a ring dies with its consumer,
+    # as with any killed consumer), while the in side is still delivering; a new one takes the rest.
+    wait_for_line(w, "out", r"producer left; every message stored", 60, count=2)
+    out.kill()
+    out.wait()
+    consumer_busy = cons.poll() is None
+    out = w.bridge("out-2", "out", s_out, url, "jetstream", ["--inflight", "16"])
+    prod = w.start("producer-3", [peer, "produce", "--socket", s_out, "--from", str(2 * third), "--to", str(n),
+                                  "--end"])
+    expect(wait_exit(prod, 90, w) == 0, "producer 3 failed:\n" + w.text("producer-3"))
+    code = wait_exit(cons, 150, w)
+    expect(code == 0, "consumer failed:\n%s\n--- in:\n%s\n--- in-2:\n%s\n--- out:\n%s" % (
+        w.text("consumer")[-2000:], w.text("in")[-2000:], w.text("in-2")[-2000:], w.text("out")[-3000:]))
+    co = stop(out, w)
+    ci = stop(brin, w)
+    # The restarted in bridge delivered the rest of slice 2 as well as slice 3: it was killed mid-stream.
+    expect(ci["delivered"] > n - 2 * third + 1, "the in bridge was not killed mid-stream: %s" % ci)
+    expect(ci["lost"] == 0, "in counters: %s" % ci)
+    expect(co["messages"] == n - 2 * third + 1, "out counters: %s" % co)
+    print("  %s; restarted in delivered %d (%d duplicates skipped); consumer still busy when out was killed: %s"
+          % (w.text("consumer").strip().splitlines()[-1], ci["delivered"], ci["duplicates"], consumer_busy))
+
+
+def test_mismatch(args, w):
+    """An in bridge whose bus has another schema fingerprint refuses every message."""
+    n = 5000
+    tachc = os.path.join(args.build, "tachc")
+    edited = os.path.join(w.dir, "market.tach")
+    with open(os.path.join(ROOT, "schemas", "market.tach")) as f:
+        text = f.read()
+    # Same sizes, another type: a layout change the fingerprint must catch.
+    text2 = text.replace("quantity  @16 : u32", "quantity  @16 : i32")
+    expect(text2 != text, "could not edit schemas/market.tach")
+    with open(edited, "w") as f:
+        f.write(text2)
+    lock = os.path.join(w.dir, "edited.lock")
+    with open(lock, "w") as f:
+        subprocess.run([tachc, "lock", edited], stdout=f, check=True, cwd=ROOT)
+    fp = re.search(r"^schema market fingerprint (0x[0-9a-f]+)", open(lock).read(), re.M).group(1)
+    port = free_port()
+    url = "nats://127.0.0.1:%d" % port
+    w.server("nats", port)
+    s_out, s_in = w.sock("out"), w.sock("in")
+    for mode in ("core", "jetstream"):
+        out = w.bridge("out-" + mode, "out", s_out, url, mode)
+        brin = w.start("in-" + mode, [os.path.join(args.build, "bin", "tachyon-bridge"), "in", "--socket", s_in,
+                                      "--lock", lock, "--schema", "market", "--nats", url, "--mode", mode,
+                                      "--state", os.path.join(w.dir, "in.state")])
+        silent = w.start("silent-" + mode, [os.path.join(args.build, "tests", "bridge", "bridge_peer"), "silent",
+                                            "--socket", s_in, "--fingerprint", fp, "--seconds", "2"])
+        wait_for_line(w, "in-" + mode, "subscribed to", 20)
+        prod = w.start("producer-" + mode, [os.path.join(args.build, "examples", "c_producer"), "--socket",
+                                            s_out, "--count", str(n)])
+        expect(wait_exit(prod, 30, w) == 0, "producer failed:\n" + w.text("producer-" + mode))
+        wait_for_line(w, "in-" + mode, "schema mismatch", 20)
+        code = wait_exit(silent, 30, w)
+        expect(code == 0, "the consumer received something:\n" + w.text("silent-" + mode))
+        stop(out, w)
+        ci = stop(brin, w)
+        expect(ci["delivered"] == 0 and ci["refused_fingerprint"] == n + 1,
+               "%s: in counters %s (want delivered=0 refused_fingerprint=%d)" % (mode, ci, n + 1))
+        line = [ln for ln in w.text("in-" + mode).splitlines() if "schema mismatch" in ln][0]
+        print("  %s: %s" % (mode, line))
+        if os.path.exists(os.path.join(w.dir, "in.state")):
+            os.unlink(os.path.join(w.dir, "in.state"))
+
+
+TESTS = [
+    ("main-core", lambda a, w: test_main(a, w, "core")),
+    ("main-jetstream", lambda a, w: test_main(a, w, "jetstream")),
+    ("cluster", test_cluster),
+    ("restarts", test_restarts),
+    ("mismatch", test_mismatch),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
+    ap.add_argument("--count", type=int, default=1000000)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--keep", action="store_true", help="keep the logs of failed tests")
+    args = ap.parse_args()
+    args.build = os.path.join(ROOT, args.build)
+    only = [o for o in args.only.split(",") if o]
+    why = None
+    if shutil.which("nats-server") is None:
+        why = "nats-server not installed; install with: apt-get install nats-server"
+    elif not os.access(os.path.join(args.build, "bin", "tachyon-bridge"), os.X_OK):
+        why = "tachyon-bridge not built (libnats missing? apt-get install libnats-dev, then make)"
+    else:
+        try:
+            import tachyon  # noqa: F401
+        except ImportError:
+            why = "the tachyon Python package is not installed (make python-install)"
+    failed = 0
+    for name, fn in TESTS:
+        if only and name not in only:
+            continue
+        if why:
+            print("SKIP: %s (%s)" % (name, why))
+            continue
+        w = World(args, name)
+        start = time.monotonic()
+        try:
+            fn(args, w)
+            print("PASS: %s (%.1fs)" % (name, time.monotonic() - start), flush=True)
+            w.close()
+        except Failure as e:
+            failed += 1
+            print("FAIL: %s (%.1fs)\n%s" % (name, time.monotonic() - start, e), flush=True)
+            w.close(keep=args.keep)
+            if args.keep:
+                print("  logs kept in " + w.dir)
+        except BaseException:
+            w.close()
+            raise
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
