@@ -172,7 +172,7 @@ static int state_open(struct in *b)
 /* Connects to the local consumer, retrying while nobody listens. */
 static int bus_connect(struct in *b)
 {
-    tachyon_options_t opts = {.schema_fingerprint = b->c->schema.fingerprint};
+    tachyon_options_t opts = {.schema_fingerprint = b->c->schema.fingerprint, .timeout_ns = INT64_C(1000000000)};
     int said = 0;
     while (!bridge_stop) {
         tachyon_error_t err = tachyon_bus_connect_ex(b->c->socket, &opts, &b->bus);
@@ -185,7 +185,10 @@ static int bus_connect(struct in *b)
                        b->c->schema.name, b->c->schema.fingerprint);
             return BRIDGE_EXIT_SCHEMA;
         }
-        if (err != TACHYON_ERR_NO_LISTENER && err != TACHYON_ERR_TIMEOUT && err != TACHYON_ERR_PEER_GONE) {
+        /* A listener that is just starting (or a stale one) may fail a
+         * handshake: try again, as for no listener at all. */
+        if (err != TACHYON_ERR_NO_LISTENER && err != TACHYON_ERR_TIMEOUT && err != TACHYON_ERR_PEER_GONE &&
+            err != TACHYON_ERR_HANDSHAKE && err != TACHYON_ERR_INTERRUPTED) {
             bridge_log(WHO, "connect to %s: %s", b->c->socket, tachyon_strerror(err));
             return -1;
         }

@@ -515,7 +515,7 @@ int bridge_out_run(struct bridge_config *c)
                c->schema.name, c->schema.fingerprint, c->subject_prefix,
                c->mode == MODE_CORE ? "core NATS" : "JetStream", o.source);
     while (!bridge_stop) {
-        tachyon_options_t opts = {.schema_fingerprint = c->schema.fingerprint, .timeout_ms = 200};
+        tachyon_options_t opts = {.schema_fingerprint = c->schema.fingerprint, .timeout_ns = INT64_C(200000000)};
         tachyon_bus_t *bus = NULL;
         tachyon_error_t err = tachyon_bus_listen_ex(c->socket, c->capacity, &opts, &bus);
         if (err == TACHYON_ERR_TIMEOUT || err == TACHYON_ERR_INTERRUPTED)

@@ -54,7 +54,7 @@ static int check_tick(uint64_t i, uint32_t type, const void *p, size_t size)
 
 static int consume(const char *path, uint64_t count, unsigned slow_us, double timeout_s)
 {
-    tachyon_options_t opts = {.schema_fingerprint = MARKET_SCHEMA_FINGERPRINT, .timeout_ms = 200};
+    tachyon_options_t opts = {.schema_fingerprint = MARKET_SCHEMA_FINGERPRINT, .timeout_ns = INT64_C(200000000)};
     uint64_t deadline = peer_now_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_s * 1e9);
     uint64_t next = 0, sessions = 0;
     while (peer_now_ns(CLOCK_MONOTONIC) < deadline) {
@@ -153,7 +153,7 @@ static int produce(const char *path, uint64_t from, uint64_t to, int end, unsign
 /* Listens with the given fingerprint; fails if any message arrives. */
 static int silent(const char *path, uint64_t fingerprint, double seconds)
 {
-    tachyon_options_t opts = {.schema_fingerprint = fingerprint, .timeout_ms = (int32_t)(seconds * 1000)};
+    tachyon_options_t opts = {.schema_fingerprint = fingerprint, .timeout_ns = (int64_t)(seconds * 1e9)};
     tachyon_bus_t *bus;
     tachyon_error_t err = tachyon_bus_listen_ex(path, 1u << 16, &opts, &bus);
     if (err) {

@@ -205,7 +205,7 @@ def test_restarts(args, w):
     out = w.bridge("out", "out", s_out, url, "jetstream", ["--inflight", "16"])
     brin = w.bridge("in", "in", s_in, url, "jetstream", ["--state", state])
     cons = w.start("consumer", [peer, "consume", "--socket", s_in, "--count", str(n), "--slow-us", "1000",
-                                "--timeout", "150"])
+                                "--timeout", "60"])
     # Slice 1, paced to last a few seconds: the server is killed and restarted in the middle.
     prod = w.start("producer-1", [peer, "produce", "--socket", s_out, "--from", "0", "--to", str(third),
                                   "--pace-us", "2000"])
@@ -236,7 +236,7 @@ def test_restarts(args, w):
     prod = w.start("producer-3", [peer, "produce", "--socket", s_out, "--from", str(2 * third), "--to", str(n),
                                   "--end"])
     expect(wait_exit(prod, 90, w) == 0, "producer 3 failed:\n" + w.text("producer-3"))
-    code = wait_exit(cons, 150, w)
+    code = wait_exit(cons, 70, w)
     expect(code == 0, "consumer failed:\n%s\n--- in:\n%s\n--- in-2:\n%s\n--- out:\n%s" % (
         w.text("consumer")[-2000:], w.text("in")[-2000:], w.text("in-2")[-2000:], w.text("out")[-3000:]))
     co = stop(out, w)
