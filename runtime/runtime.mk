@@ -6,7 +6,8 @@
 #   make c_pingpong      $(BUILD)/examples/c_pingpong
 #   make install         headers, libraries and tachyon.pc under $(PREFIX)
 
-TACHYON_VERSION := 0.1.0
+include runtime/sources.mk
+TACHYON_VERSION := $(strip $(file < VERSION))
 TACHYON_SOVERSION := 1
 # The C++ header check uses the C compiler's C++ sibling (so a sanitizer build
 # links one sanitizer runtime), unless CXX was given explicitly.
@@ -16,12 +17,12 @@ else
 RT_CXX := $(CXX)
 endif
 
-RT_SRCS := $(sort $(wildcard runtime/src/*.c))
+RT_SRCS := $(addprefix runtime/src/,$(TACHYON_SOURCES))
 RT_OBJS := $(patsubst runtime/src/%.c,$(BUILD)/runtime/%.o,$(RT_SRCS))
 RT_LIB_A := $(BUILD)/lib/libtachyon.a
 RT_LIB_SO_REAL := $(BUILD)/lib/libtachyon.so.$(TACHYON_SOVERSION)
 RT_LIB_SO := $(BUILD)/lib/libtachyon.so
-RT_CFLAGS = $(ALL_CFLAGS) -D_GNU_SOURCE -fvisibility=hidden -Iruntime/include
+RT_CFLAGS = $(ALL_CFLAGS) $(TACHYON_CFLAGS) -Werror -Iruntime/include
 
 RT_TEST_SRCS := $(sort $(wildcard tests/runtime/test_*.c))
 RT_TESTS := $(patsubst tests/runtime/%.c,$(BUILD)/tests/runtime/%,$(RT_TEST_SRCS))
@@ -88,6 +89,17 @@ runtime-install: lib $(BUILD)/tachyon.pc
 	install -m 755 $(RT_LIB_SO_REAL) $(DESTDIR)$(PREFIX)/lib/libtachyon.so.$(TACHYON_SOVERSION)
 	ln -sf libtachyon.so.$(TACHYON_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libtachyon.so
 	install -m 644 $(BUILD)/tachyon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/tachyon.pc
+
+# runtime/sources.mk lists every C file of runtime/src (and nothing else), and
+# tachyon.h's TACHYON_VERSION is the VERSION file's.
+.PHONY: runtime-sources-check
+runtime-tests: runtime-sources-check
+runtime-sources-check:
+	$(Q)if [ "$(sort $(TACHYON_SOURCES))" != "$(sort $(notdir $(wildcard runtime/src/*.c)))" ]; then \
+		echo "runtime/sources.mk lists: $(sort $(TACHYON_SOURCES))"; \
+		echo "runtime/src holds:        $(sort $(notdir $(wildcard runtime/src/*.c)))"; exit 1; fi
+	$(Q)if ! grep -q '^#define TACHYON_VERSION "$(TACHYON_VERSION)"$$' runtime/include/tachyon.h; then \
+		echo "tachyon.h: TACHYON_VERSION is not \"$(TACHYON_VERSION)\" (the VERSION file)"; exit 1; fi
 
 # The shared library exports exactly the TACHYON_API functions of tachyon.h:
 # every one of them, and nothing else (the rest is -fvisibility=hidden).

@@ -1,7 +1,7 @@
 package tachyon
 
 /*
-#cgo CFLAGS: -std=gnu11 -D_GNU_SOURCE -O2 -I${SRCDIR}/../include
+#cgo CFLAGS: -std=gnu11 -D_GNU_SOURCE -fvisibility=hidden -Wall -Wextra -Wshadow -Wstrict-prototypes -O2 -I${SRCDIR}/../include
 #include <stdlib.h>
 #include "tachyon.h"
 

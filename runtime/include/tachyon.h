@@ -31,6 +31,9 @@ extern "C" {
 #define TACHYON_API
 #endif
 
+/* The release of libtachyon: the repository's VERSION file (checked by
+ * `make runtime-tests`), which every binding's package version agrees with. */
+#define TACHYON_VERSION "0.1.0"
 /* Wire ABI version: bumped on any change to ABI.md's layout. */
 #define TACHYON_ABI_VERSION 1u
 /* Frames start on this boundary; payloads are 16-byte aligned within them. */
@@ -359,6 +362,10 @@ TACHYON_API const char *tachyon_error_name(tachyon_error_t err);
  * system call failure: No such file or directory (errno 2)". Returns the
  * length of the whole line (without the NUL). */
 TACHYON_API size_t tachyon_format_error(const tachyon_error_detail_t *detail, char *buf, size_t len);
+
+/* TACHYON_VERSION of the library actually linked (a binding compares it with
+ * its own). */
+TACHYON_API const char *tachyon_version(void);
 
 /* CLOCK_MONOTONIC in nanoseconds: the clock of every _until deadline. */
 TACHYON_API int64_t tachyon_now_ns(void);

@@ -27,7 +27,19 @@ def runtime_dir():
 
 
 RUNTIME = runtime_dir()
-lib_sources = sorted(glob.glob(os.path.join(RUNTIME, "src", "*.c")))
+
+
+def runtime_list(name):
+    """A `NAME := words` line of runtime/sources.mk: the runtime's one list of sources and C flags."""
+    with open(os.path.join(RUNTIME, "sources.mk")) as f:
+        for line in f:
+            key, sep, value = line.partition(":=")
+            if sep and key.strip() == name:
+                return value.split()
+    sys.exit("tachyon: %s not found in %s" % (name, os.path.join(RUNTIME, "sources.mk")))
+
+
+lib_sources = [os.path.join(RUNTIME, "src", name) for name in runtime_list("TACHYON_SOURCES")]
 
 extension = Extension(
     "tachyon._tachyon",
@@ -36,7 +48,7 @@ extension = Extension(
     define_macros=[("_GNU_SOURCE", "1")],
     depends=[os.path.join(RUNTIME, "include", "tachyon.h")] + glob.glob(os.path.join(RUNTIME, "src", "*.h"))
     + glob.glob(os.path.join("src", "*.h")),
-    extra_compile_args=["-std=gnu11", "-O2", "-fvisibility=hidden", "-Wno-unused-parameter"],
+    extra_compile_args=runtime_list("TACHYON_CFLAGS") + ["-O2", "-Wno-unused-parameter"],
 )
 
 class SDistWithRuntime(sdist):
@@ -49,6 +61,7 @@ class SDistWithRuntime(sdist):
             os.makedirs(dst, exist_ok=True)
             for f in glob.glob(os.path.join(RUNTIME, sub, "*.[ch]")):
                 shutil.copy2(f, dst)
+        shutil.copy2(os.path.join(RUNTIME, "sources.mk"), os.path.join(base_dir, "_runtime"))
 
 
 setup(ext_modules=[extension], cmdclass={"sdist": SDistWithRuntime})

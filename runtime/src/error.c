@@ -1,6 +1,6 @@
 /*
- * error.c - error names, descriptions and formatted messages, all built from
- * TACHYON_ERROR_LIST in tachyon.h.
+ * error.c - the library version, and error names, descriptions and formatted
+ * messages, all built from TACHYON_ERROR_LIST in tachyon.h.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create, accept4, struct ucred, MSG_CMSG_CLOEXEC */
@@ -27,6 +27,11 @@ static const char *const ti_texts[TACHYON_ERR__COUNT] = {TACHYON_ERROR_LIST(TI_E
 #define TI_ERR_NAME_(name, number, short_name, text) [number] = #short_name,
 static const char *const ti_names[TACHYON_ERR__COUNT] = {TACHYON_ERROR_LIST(TI_ERR_NAME_)};
 #undef TI_ERR_NAME_
+
+const char *tachyon_version(void)
+{
+    return TACHYON_VERSION;
+}
 
 const char *tachyon_strerror(tachyon_error_t err)
 {
