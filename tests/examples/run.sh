@@ -79,6 +79,19 @@ else
     MISSING[go]="the Go programs did not build"
 fi
 
+if out=$(bash examples/peers/java/build.sh "$BUILD" 2>&1); then
+    pass "build-java (javac -Xlint:all -Werror)"
+else
+    rc=$?
+    if [ $rc -eq 77 ]; then
+        MISSING[java]=$out
+        skip "build-java" "$out"
+    else
+        fail "build-java (javac -Xlint:all -Werror)" "$out"
+        MISSING[java]="the Java programs did not build"
+    fi
+fi
+
 # ---- lint -------------------------------------------------------------------
 if [ -z "${MISSING[rust]:-}" ]; then
     if out=$(cd examples/peers/rust && CARGO_TARGET_DIR="$ABS_BUILD/cargo" cargo clippy --release --quiet \
@@ -137,6 +150,7 @@ peer_cmd() {
     c) CMD=("$BUILD/examples/c_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     rust) CMD=("$BUILD/cargo/release/rust_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     go) CMD=("$BUILD/examples/go_$role" -socket "$sock" -stream "$stream" -count "$count" -quiet) ;;
+    java) CMD=("$BUILD/examples/java_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     python*)
         CMD=("$PYTHON" "examples/peers/python/$role.py" --socket "$sock" --stream "$stream" --count "$count" --quiet)
         [ -n "$mode" ] && CMD+=(--mode "$mode")
@@ -180,7 +194,7 @@ run_pair() {
     fi
 }
 
-LANGS="c python rust go"
+LANGS=${LANGS:-"c python rust go java"} # the matrix languages (a subset with LANGS="c java")
 for stream in market frames; do
     for p in $LANGS; do
         for c in $LANGS; do
@@ -259,7 +273,7 @@ if [ -n "$EDITED" ] && [ -z "${MISSING[c]:-}" ] && [ -z "${MISSING[python]:-}" ]
         fail "schema-mismatch c(edited market)->python" \
             "the C producer does not build against the edited header:" "$out"
     fi
-    for c in rust go; do
+    for c in rust go java; do
         if [ -n "${MISSING[$c]:-}" ]; then
             skip "schema-mismatch python(edited market)->$c" "${MISSING[$c]}"
             continue
@@ -275,7 +289,7 @@ fi
 
 # Another generated schema's fingerprint: a frames producer against a market
 # consumer, in the compiled languages both ways.
-for pc in "rust go" "go rust" "c rust" "go c"; do
+for pc in "rust go" "go rust" "c rust" "go c" "java c" "c java"; do
     set -- $pc
     why=$(missing_for "$1" "$2")
     if [ -n "$why" ]; then

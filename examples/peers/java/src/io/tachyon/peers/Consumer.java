@@ -1,0 +1,166 @@
+package io.tachyon.peers;
+
+import java.time.Duration;
+
+import io.tachyon.Bus;
+import io.tachyon.Message;
+import io.tachyon.Options;
+import io.tachyon.TachyonException;
+import io.tachyon.generated.Frames;
+import io.tachyon.generated.Market;
+
+/**
+ * The Java consumer of the example streams: listens, reads every message in place through the tachc-generated
+ * views (decoded by type id), and checks it against the deterministic stream (type, every field, order, count)
+ * until End.
+ * <pre>
+ * java_consumer --socket PATH [--stream market|frames] [--count N] [--stamp index|clock] [--capacity BYTES]
+ * </pre>
+ */
+public final class Consumer {
+    private final Stream args;
+    long received;
+    long asks;
+    long checksum;
+    long last;
+    long[] latency;
+
+    private Consumer(Stream args) {
+        this.args = args;
+        if (args.market && args.clock) {
+            latency = new long[(int) Math.min(args.count, Integer.MAX_VALUE - 8)];
+        }
+    }
+
+    /** A check failed: the message says which message and which field. */
+    static final class Mismatch extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Mismatch(String what) {
+            super(what);
+        }
+    }
+
+    /** Checks tick {@link #received}; returns false at End. */
+    boolean tick(int typeId, Message msg) {
+        long i = received;
+        Object view = Market.decode(typeId, msg.segment());
+        if (view == null) {
+            if (msg.size() != 0) {
+                throw new Mismatch("tick " + i + ": End with " + msg.size() + " bytes");
+            }
+            return false;
+        }
+        if (i >= args.count) {
+            throw new Mismatch("more than the " + args.count + " messages expected");
+        }
+        Market.MarketTick tick = (Market.MarketTick) view;
+        String symbol = tick.symbol();
+        double price = tick.price();
+        long quantity = tick.quantity();
+        long stamp = tick.timestamp();
+        if (typeId != Stream.tickType(i) || !symbol.equals(Stream.tickSymbol(i)) || price != Stream.tickPrice(i)
+                || quantity != Stream.tickQuantity(i) || (!args.clock && stamp != Stream.tickTimestamp(i))) {
+            throw new Mismatch(String.format("tick %d differs: got %s %s %.2f x %d @ %s, expected %s %s %.2f x %d @ %s",
+                    i, Market.messageName(typeId), symbol, price, quantity, Long.toUnsignedString(stamp),
+                    Market.messageName(Stream.tickType(i)), Stream.tickSymbol(i), Stream.tickPrice(i),
+                    Stream.tickQuantity(i), Long.toUnsignedString(Stream.tickTimestamp(i))));
+        }
+        if (args.clock) {
+            long now = Stream.realtimeNs();
+            if (stamp < last || stamp > now) {
+                throw new Mismatch("tick " + i + ": clock stamp " + stamp + " after " + last + ", received at " + now);
+            }
+            last = stamp;
+            if (i < latency.length) {
+                latency[(int) i] = now - stamp;
+            }
+        }
+        if (typeId == Market.MSG_ASK) {
+            asks++;
+        }
+        checksum += quantity + (long) (price * 4);
+        received++;
+        return true;
+    }
+
+    /** Checks every sample of frame {@link #received}; returns false at End. */
+    boolean frame(int typeId, Message msg) {
+        long i = received;
+        Object view = Frames.decode(typeId, msg.segment());
+        if (view == null && msg.size() == 0) {
+            return false;
+        }
+        if (!(view instanceof Frames.Frame f)) {
+            throw new Mismatch("frame " + i + ": type " + typeId + " is not a Frame");
+        }
+        if (i >= args.count) {
+            throw new Mismatch("more than the " + args.count + " messages expected");
+        }
+        for (int k = 0; k < Frames.Frame.SAMPLES_LEN; k++) {
+            float v = f.samples(k);
+            if (v != Stream.frameSample(i, k)) {
+                throw new Mismatch("frame " + i + " sample " + k + " is " + v + ", expected " + Stream.frameSample(i, k));
+            }
+            checksum += (long) v;
+        }
+        received++;
+        return true;
+    }
+
+    public static void main(String[] argv) {
+        Stream a = Stream.parse("consumer", argv);
+        Bus bus;
+        try {
+            bus = Bus.listen(a.socket, a.capacity,
+                    Options.defaults().withFingerprint(a.fingerprint()).withTimeout(Duration.ofSeconds(30)));
+        } catch (TachyonException.SchemaMismatch e) {
+            System.err.println("consumer: refused the producer: schema mismatch (" + e.getMessage() + ")");
+            System.exit(Stream.EXIT_SCHEMA);
+            return;
+        } catch (TachyonException e) {
+            System.err.println("consumer: listen " + a.socket + ": " + e.getMessage());
+            System.exit(Stream.EXIT_FAIL);
+            return;
+        }
+        bus.setSpin(20000);
+        Consumer t = new Consumer(a);
+        long start = 0;
+        try (bus) {
+            while (true) {
+                try (Message msg = bus.receive(Duration.ofMinutes(5))) {
+                    if (start == 0) {
+                        start = System.nanoTime();
+                    }
+                    if (!(a.market ? t.tick(msg.typeId(), msg) : t.frame(msg.typeId(), msg))) {
+                        break;
+                    }
+                }
+            }
+        } catch (TachyonException | Mismatch | IllegalArgumentException e) {
+            System.err.println("consumer: after " + t.received + " messages, before End: " + e.getMessage());
+            System.exit(Stream.EXIT_FAIL);
+            return;
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        if (t.received != a.count) {
+            System.err.println("consumer: End after " + t.received + " messages, expected " + a.count);
+            System.exit(Stream.EXIT_FAIL);
+        }
+        if (a.quiet) {
+            return;
+        }
+        double rate = t.received / secs;
+        if (a.market) {
+            System.out.printf("consumer: %d ticks (%d bid, %d ask) + End in %.3f s: %.2f M msg/s, checksum %016x%n",
+                    t.received, t.received - t.asks, t.asks, secs, rate / 1e6, t.checksum);
+        } else {
+            System.out.printf("consumer: %d frames + End in %.3f s: %.0f frames/s, %.2f GB/s, checksum %016x%n",
+                    t.received, secs, rate, rate * Frames.Frame.SIZE / 1e9, t.checksum);
+        }
+        if (t.latency != null && t.received > 0) {
+            System.out.println(Stream.latencyLine(t.latency, (int) Math.min(t.received, t.latency.length)));
+        }
+        System.out.println("consumer: OK, every field of every message checked");
+    }
+}

@@ -1,0 +1,110 @@
+package io.tachyon.peers;
+
+import java.time.Duration;
+
+import io.tachyon.Bus;
+import io.tachyon.Options;
+import io.tachyon.TachyonException;
+import io.tachyon.Tx;
+import io.tachyon.generated.Frames;
+import io.tachyon.generated.Market;
+
+/**
+ * The Java producer of the example streams: connects to a consumer (retrying until it listens), writes every
+ * message in place in the ring through the tachc-generated views (generated/java), then sends End.
+ * <pre>
+ * java_producer --socket PATH [--stream market|frames] [--count N] [--stamp index|clock] [--quiet]
+ * </pre>
+ */
+public final class Producer {
+    private Producer() {}
+
+    /** Retries while nobody listens yet (the consumer may still be starting). */
+    static Bus connect(String path, long fingerprint) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                return Bus.connect(path, Options.defaults().withFingerprint(fingerprint));
+            } catch (TachyonException.NoListener e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException ie) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    static long sendMarket(Bus bus, Stream a) {
+        long asks = 0;
+        for (long i = 0; i < a.count; i++) {
+            int typeId = Stream.tickType(i);
+            try (Tx tx = bus.acquireTx(Market.MarketTick.SIZE)) {
+                Market.MarketTick tick = new Market.MarketTick(tx.segment());
+                tick.clear(); // the padding travels as zeros
+                tick.setSymbol(Stream.tickSymbol(i));
+                tick.setPrice(Stream.tickPrice(i));
+                tick.setQuantity(Stream.tickQuantity(i));
+                tick.setTimestamp(a.clock ? Stream.realtimeNs() : Stream.tickTimestamp(i));
+                tx.commit(Market.MarketTick.SIZE, typeId);
+            }
+            if (typeId == Market.MSG_ASK) {
+                asks++;
+            }
+        }
+        bus.send(new byte[0], Market.MSG_END);
+        return asks;
+    }
+
+    static void sendFrames(Bus bus, Stream a) {
+        for (long i = 0; i < a.count; i++) {
+            try (Tx tx = bus.acquireTx(Frames.Frame.SIZE)) {
+                Frames.Frame frame = new Frames.Frame(tx.segment());
+                for (int k = 0; k < Frames.Frame.SAMPLES_LEN; k++) {
+                    frame.setSamples(k, Stream.frameSample(i, k));
+                }
+                tx.commit(Frames.Frame.SIZE, Frames.MSG_FRAME);
+            }
+        }
+        bus.send(new byte[0], Frames.MSG_END);
+    }
+
+    public static void main(String[] args) {
+        Stream a = Stream.parse("producer", args);
+        Bus bus;
+        try {
+            bus = connect(a.socket, a.fingerprint());
+        } catch (TachyonException.SchemaMismatch e) {
+            System.err.println("producer: refused at connect: schema mismatch (" + e.getMessage() + ")");
+            System.exit(Stream.EXIT_SCHEMA);
+            return;
+        } catch (TachyonException e) {
+            System.err.println("producer: connect " + a.socket + ": " + e.getMessage());
+            System.exit(Stream.EXIT_FAIL);
+            return;
+        }
+        String what;
+        long start = System.nanoTime();
+        try (bus) {
+            if (a.market) {
+                long asks = sendMarket(bus, a);
+                what = a.count + " ticks (" + (a.count - asks) + " bid, " + asks + " ask)";
+            } else {
+                sendFrames(bus, a);
+                what = a.count + " frames of " + Frames.Frame.SIZE + " bytes";
+            }
+        } catch (TachyonException e) {
+            System.err.println("producer: " + e.getMessage());
+            System.exit(Stream.EXIT_FAIL);
+            return;
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        if (!a.quiet) {
+            System.out.println("producer: sent " + what + " + End");
+            System.out.printf("producer: %.3f s, %.2f M msg/s%n", secs, a.count / secs / 1e6);
+        }
+    }
+}
