@@ -82,13 +82,17 @@ public final class Bus implements AutoCloseable {
             MemorySegment cpath = scratch.allocateFrom(path);
             MemorySegment opts = scratch.allocate(Native.OPTIONS);
             opts.set(JAVA_LONG, 0, options.fingerprint());
-            opts.set(JAVA_INT, 8, options.timeoutMillis());
-            opts.set(JAVA_INT, 12, options.allowAnyUid() ? Options.OPT_ALLOW_ANY_UID : 0);
+            opts.set(JAVA_LONG, 8, options.timeoutNanos());
+            opts.set(JAVA_INT, 16, options.allowAnyUid() ? Options.OPT_ALLOW_ANY_UID : 0);
             MemorySegment out = scratch.allocate(ADDRESS);
-            int rc = listen ? (int) Native.BUS_LISTEN_EX.invokeExact(cpath, capacity, opts, out)
-                    : (int) Native.BUS_CONNECT_EX.invokeExact(cpath, opts, out);
+            MemorySegment detail = scratch.allocate(Native.ERROR_DETAIL);
+            long deadline = deadlineOf(options.timeoutNanos(), listen);
+            int rc = listen
+                    ? (int) Native.BUS_LISTEN_UNTIL.invokeExact(cpath, capacity, opts, deadline, out, detail)
+                    : (int) Native.BUS_CONNECT_UNTIL.invokeExact(cpath, opts, deadline, out, detail);
             if (rc != 0) {
-                throw TachyonException.of(rc, (listen ? "listen " : "connect ") + path);
+                throw TachyonException.of(rc, (listen ? "listen " : "connect ") + path, Native.formatError(detail),
+                        detail.get(JAVA_INT, 4));
             }
             return new Bus(out.get(ADDRESS, 0), scratch);
         } catch (Throwable t) {
@@ -96,6 +100,18 @@ public final class Bus implements AutoCloseable {
             throw Native.rethrow(t);
         }
     }
+
+    /** The C deadline of an options timeout (0: the default of listen, forever, or connect, 5 s). */
+    private static long deadlineOf(long timeoutNs, boolean listen) {
+        if (timeoutNs < 0 || (timeoutNs == 0 && listen)) {
+            return -1; // TACHYON_FOREVER
+        }
+        long ns = timeoutNs == 0 ? CONNECT_DEFAULT_NS : timeoutNs;
+        return Native.nowNs() + ns;
+    }
+
+    /** How long connect waits for a listener by default (TACHYON_CONNECT_DEFAULT_NS). */
+    static final long CONNECT_DEFAULT_NS = 5_000_000_000L;
 
     /**
      * A bus side over caller memory formatted with {@link #formatArena} (both sides in one process, for tests and
@@ -180,7 +196,7 @@ public final class Bus implements AutoCloseable {
             throw Native.rethrow(t);
         }
         if (p.address() == 0) {
-            p = waitTx(h, maxSize, -1);
+            p = waitTx(h, maxSize, FOREVER);
         }
         return openTx = new Tx(this, p, maxSize);
     }
@@ -206,7 +222,7 @@ public final class Bus implements AutoCloseable {
             if (err == ErrorCode.FULL.value()) {
                 return null;
             }
-            throw TachyonException.of(err, "acquireTx");
+            throw failure(h, err, "acquireTx");
         }
         return openTx = new Tx(this, p, maxSize);
     }
@@ -216,20 +232,20 @@ public final class Bus implements AutoCloseable {
             long slice = slice(deadline, "acquireTx");
             MemorySegment p;
             try {
-                p = (MemorySegment) Native.ACQUIRE_TX_BLOCKING.invokeExact(h, maxSize, slice);
+                p = (MemorySegment) Native.ACQUIRE_TX_UNTIL.invokeExact(h, maxSize, slice);
             } catch (Throwable t) {
                 throw Native.rethrow(t);
             }
             if (p.address() != 0) {
                 return p;
             }
-            retryOrThrow(lastError(h), "acquireTx");
+            retryOrThrow(h, lastError(h), "acquireTx");
         }
     }
 
     /** Copies {@code data} into the ring as one message, waiting for room (no deadline). */
     public void send(MemorySegment data, int typeId) {
-        sendUntil(data, typeId, -1);
+        sendUntil(data, typeId, FOREVER);
     }
 
     /** Copies {@code data} into the ring as one message, waiting for room up to {@code timeout}. */
@@ -239,7 +255,7 @@ public final class Bus implements AutoCloseable {
 
     /** Copies {@code data} (may be empty) as one message, waiting for room. */
     public void send(byte[] data, int typeId) {
-        sendUntil(MemorySegment.ofArray(data), typeId, -1);
+        sendUntil(MemorySegment.ofArray(data), typeId, FOREVER);
     }
 
     /** Sends without waiting (a heap segment too): false when the ring is full right now. */
@@ -275,14 +291,14 @@ public final class Bus implements AutoCloseable {
             long slice = slice(deadline, "send");
             int rc;
             try {
-                rc = (int) Native.SEND_BLOCKING.invokeExact(h, data, data.byteSize(), typeId, slice);
+                rc = (int) Native.SEND_UNTIL.invokeExact(h, data, data.byteSize(), typeId, slice);
             } catch (Throwable t) {
                 throw Native.rethrow(t);
             }
             if (rc == 0) {
                 return;
             }
-            retryOrThrow(rc, "send");
+            retryOrThrow(h, rc, "send");
         }
     }
 
@@ -316,9 +332,9 @@ public final class Bus implements AutoCloseable {
         if (p.address() == 0) {
             int err = lastError(h);
             if (err != ErrorCode.EMPTY.value()) {
-                throw TachyonException.of(err, "receive");
+                throw failure(h, err, "receive");
             }
-            p = waitRx(h, -1);
+            p = waitRx(h, FOREVER);
         }
         return openRx = new Message(this, p, outType.get(JAVA_INT, 0), outSize.get(JAVA_LONG, 0));
     }
@@ -344,7 +360,7 @@ public final class Bus implements AutoCloseable {
             if (err == ErrorCode.EMPTY.value()) {
                 return null;
             }
-            throw TachyonException.of(err, "receive");
+            throw failure(h, err, "receive");
         }
         return openRx = new Message(this, p, outType.get(JAVA_INT, 0), outSize.get(JAVA_LONG, 0));
     }
@@ -354,14 +370,14 @@ public final class Bus implements AutoCloseable {
             long slice = slice(deadline, "receive");
             MemorySegment p;
             try {
-                p = (MemorySegment) Native.ACQUIRE_RX_TIMEOUT.invokeExact(h, outType, outSize, spin, slice);
+                p = (MemorySegment) Native.ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, spin, slice);
             } catch (Throwable t) {
                 throw Native.rethrow(t);
             }
             if (p.address() != 0) {
                 return p;
             }
-            retryOrThrow(lastError(h), "receive");
+            retryOrThrow(h, lastError(h), "receive");
         }
     }
 
@@ -386,7 +402,7 @@ public final class Bus implements AutoCloseable {
         if (n == 0) {
             int err = lastError(h);
             if (err != ErrorCode.EMPTY.value()) {
-                throw TachyonException.of(err, "drainBatch");
+                throw failure(h, err, "drainBatch");
             }
         }
         return openBatch = new Batch(this, msgs, (int) n);
@@ -487,37 +503,56 @@ public final class Bus implements AutoCloseable {
         }
     }
 
-    /** Absolute System.nanoTime deadline of a timeout. */
+    /** No deadline (TACHYON_FOREVER). */
+    private static final long FOREVER = -1;
+
+    /** The absolute CLOCK_MONOTONIC deadline (the C library's clock) of a timeout. */
     private static long deadline(Duration timeout) {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("negative timeout " + timeout);
         }
-        long ns = timeout.compareTo(Duration.ofDays(365 * 100)) >= 0 ? Long.MAX_VALUE / 2 : timeout.toNanos();
-        return System.nanoTime() + ns;
+        if (timeout.compareTo(Duration.ofDays(365L * 100)) >= 0) {
+            return FOREVER;
+        }
+        return Native.nowNs() + timeout.toNanos();
     }
 
     /**
-     * The next slice to wait (ns), after checking the interrupt flag and the deadline ({@code -1}: none). Throws
-     * Interrupted (flag left set) or Timeout.
+     * The deadline of the next wait slice, after checking the interrupt flag and the caller's deadline
+     * ({@link #FOREVER}: none). Throws Interrupted (the flag stays set) or Timeout.
      */
     private static long slice(long deadline, String what) {
         if (Thread.currentThread().isInterrupted()) {
-            throw TachyonException.of(ErrorCode.INTERRUPTED.value(), what + " (Thread.interrupt)");
+            throw TachyonException.of(ErrorCode.INTERRUPTED.value(), what, "interrupted by Thread.interrupt()", 0);
         }
-        if (deadline == -1) {
-            return SLICE_NS;
+        long now = Native.nowNs();
+        if (deadline == FOREVER) {
+            return now + SLICE_NS;
         }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
+        if (now >= deadline) {
             throw TachyonException.of(ErrorCode.TIMEOUT.value(), what);
         }
-        return Math.min(left, SLICE_NS);
+        return Math.min(deadline, now + SLICE_NS);
     }
 
     /** After a wait slice failed: go round again on TIMEOUT (the slice ran out) or INTERRUPTED (a signal). */
-    private static void retryOrThrow(int err, String what) {
+    private static void retryOrThrow(MemorySegment h, int err, String what) {
         if (err != ErrorCode.TIMEOUT.value() && err != ErrorCode.INTERRUPTED.value()) {
-            throw TachyonException.of(err, what);
+            throw failure(h, err, what);
+        }
+    }
+
+    /** The exception of a failed call on bus {@code h}, with what libtachyon knows of it (errno, sizes). */
+    static TachyonException failure(MemorySegment h, int err, String what) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment detail = a.allocate(Native.ERROR_DETAIL);
+            int code = (int) Native.LAST_ERROR_DETAIL.invokeExact(h, detail);
+            if (code != err) { // the detail is of another failure: describe the code alone
+                return TachyonException.of(err, what);
+            }
+            return TachyonException.of(err, what, Native.formatError(detail), detail.get(JAVA_INT, 4));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
         }
     }
 }

@@ -75,9 +75,14 @@ final class Native {
     private static final MemoryLayout I = JAVA_INT;
     private static final MemoryLayout L = JAVA_LONG;
 
-    /** tachyon_options_t: {u64 schema_fingerprint; i32 timeout_ms; u32 flags}. */
+    /** tachyon_options_t: {u64 schema_fingerprint; i64 timeout_ns; u32 flags; u32 reserved}. */
     static final StructLayout OPTIONS = MemoryLayout.structLayout(
-            JAVA_LONG.withName("schema_fingerprint"), JAVA_INT.withName("timeout_ms"), JAVA_INT.withName("flags"));
+            JAVA_LONG.withName("schema_fingerprint"), JAVA_LONG.withName("timeout_ns"), JAVA_INT.withName("flags"),
+            JAVA_INT.withName("reserved"));
+    /** tachyon_error_detail_t: {i32 code; i32 os_errno; i64 waited_ns; u64 size; u64 limit}. */
+    static final StructLayout ERROR_DETAIL = MemoryLayout.structLayout(
+            JAVA_INT.withName("code"), JAVA_INT.withName("os_errno"), JAVA_LONG.withName("waited_ns"),
+            JAVA_LONG.withName("size"), JAVA_LONG.withName("limit"));
     /** tachyon_msg_t: {const void *data; u32 size; u32 type_id}. */
     static final StructLayout MSG = MemoryLayout.structLayout(
             ADDRESS.withName("data"), JAVA_INT.withName("size"), JAVA_INT.withName("type_id"));
@@ -87,27 +92,32 @@ final class Native {
             JAVA_LONG.withName("full_events"), JAVA_LONG.withName("sleeps"), JAVA_LONG.withName("wakes"));
 
     // Lifecycle.
-    static final MethodHandle BUS_LISTEN_EX = fn("tachyon_bus_listen_ex", f(I, P, L, P, P), NONE);
-    static final MethodHandle BUS_CONNECT_EX = fn("tachyon_bus_connect_ex", f(I, P, P, P), NONE);
+    static final MethodHandle BUS_LISTEN_UNTIL = fn("tachyon_bus_listen_until", f(I, P, L, P, L, P, P), NONE);
+    static final MethodHandle BUS_CONNECT_UNTIL = fn("tachyon_bus_connect_until", f(I, P, P, L, P, P), NONE);
     static final MethodHandle BUS_DESTROY = fn("tachyon_bus_destroy", FunctionDescriptor.ofVoid(P), NONE);
     // Producer.
     static final MethodHandle ACQUIRE_TX = fn("tachyon_acquire_tx", f(P, P, L), FAST);
-    static final MethodHandle ACQUIRE_TX_BLOCKING = fn("tachyon_acquire_tx_blocking", f(P, P, L, L), NONE);
+    static final MethodHandle ACQUIRE_TX_UNTIL = fn("tachyon_acquire_tx_until", f(P, P, L, L), NONE);
     static final MethodHandle COMMIT_TX = fn("tachyon_commit_tx", f(I, P, L, I), FAST);
     static final MethodHandle ROLLBACK_TX = fn("tachyon_rollback_tx", f(I, P), FAST);
     // May read a heap segment in place (a byte[] behind a MemorySegment).
     static final MethodHandle SEND = fn("tachyon_send", f(I, P, P, L, I), Linker.Option.critical(true));
-    static final MethodHandle SEND_BLOCKING = fn("tachyon_send_blocking", f(I, P, P, L, I, L), NONE);
+    static final MethodHandle SEND_UNTIL = fn("tachyon_send_until", f(I, P, P, L, I, L), NONE);
     static final MethodHandle FLUSH = fn("tachyon_flush", f(I, P), FAST);
     // Consumer.
     static final MethodHandle ACQUIRE_RX = fn("tachyon_acquire_rx", f(P, P, P, P), FAST);
-    static final MethodHandle ACQUIRE_RX_TIMEOUT = fn("tachyon_acquire_rx_timeout", f(P, P, P, P, I, L), NONE);
+    static final MethodHandle ACQUIRE_RX_UNTIL = fn("tachyon_acquire_rx_until", f(P, P, P, P, I, L), NONE);
     static final MethodHandle COMMIT_RX = fn("tachyon_commit_rx", f(I, P), FAST);
     static final MethodHandle DRAIN_BATCH = fn("tachyon_drain_batch", f(L, P, P, L), FAST);
+    static final MethodHandle DRAIN_BATCH_UNTIL = fn("tachyon_drain_batch_until", f(L, P, P, L, I, L), NONE);
     static final MethodHandle COMMIT_RX_BATCH = fn("tachyon_commit_rx_batch", f(I, P, L), FAST);
     // Queries.
     static final MethodHandle LAST_ERROR = fn("tachyon_last_error", f(I, P), FAST);
+    static final MethodHandle LAST_ERROR_DETAIL = fn("tachyon_last_error_detail", f(I, P, P), NONE);
     static final MethodHandle STRERROR = fn("tachyon_strerror", f(P, I), NONE);
+    static final MethodHandle ERROR_NAME = fn("tachyon_error_name", f(P, I), NONE);
+    static final MethodHandle FORMAT_ERROR = fn("tachyon_format_error", f(L, P, P, L), NONE);
+    static final MethodHandle NOW_NS = fn("tachyon_now_ns", f(L), FAST);
     static final MethodHandle BUS_ROLE = fn("tachyon_bus_role", f(I, P), NONE);
     static final MethodHandle CAPACITY = fn("tachyon_capacity", f(L, P), NONE);
     static final MethodHandle MAX_MESSAGE_SIZE = fn("tachyon_max_message_size", f(L, P), NONE);
@@ -128,6 +138,36 @@ final class Native {
             throw e;
         }
         throw new AssertionError("downcall threw " + t, t);
+    }
+
+    /** tachyon_error_name(code) (the table's ShortName), or null for a number that is no code. */
+    static String errorName(int code) {
+        try {
+            MemorySegment s = (MemorySegment) ERROR_NAME.invokeExact(code);
+            return s.address() == 0 ? null : s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** tachyon_format_error of a filled tachyon_error_detail_t: the description and its numbers. */
+    static String formatError(MemorySegment detail) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(512);
+            long n = (long) FORMAT_ERROR.invokeExact(detail, buf, 512L);
+            return n > 0 ? buf.getString(0) : "";
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** CLOCK_MONOTONIC ns, the clock of the _until deadlines. */
+    static long nowNs() {
+        try {
+            return (long) NOW_NS.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** tachyon_strerror(code) as a Java string. */

@@ -11,7 +11,8 @@ import java.time.Duration;
  * }</pre>
  *
  * @param fingerprint the schema fingerprint (0: not bound)
- * @param timeout     null: the library's default (listen waits forever, connect 5 s); {@link #FOREVER}: no limit
+ * @param timeout     null: the library's default (listen waits forever, connect waits 5 s for a listener);
+ *                    {@link #FOREVER}: no limit
  * @param allowAnyUid accept connectors of any uid (default: only the listener's own uid)
  */
 public record Options(long fingerprint, Duration timeout, boolean allowAnyUid) {
@@ -43,17 +44,17 @@ public record Options(long fingerprint, Duration timeout, boolean allowAnyUid) {
     /** The C option flag bit for {@link #allowAnyUid()}. */
     static final int OPT_ALLOW_ANY_UID = 0x1;
 
-    /** timeout_ms as the C struct wants it: 0 default, negative forever, else milliseconds (at least 1). */
-    int timeoutMillis() {
+    /** timeout_ns as the C struct wants it: 0 the default, negative forever, else nanoseconds (at least 1). */
+    long timeoutNanos() {
         if (timeout == null) {
             return 0;
-        }
-        if (timeout.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) >= 0) {
-            return -1;
         }
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("negative timeout " + timeout);
         }
-        return (int) Math.max(1, timeout.toMillis());
+        if (timeout.compareTo(Duration.ofDays(365L * 100)) >= 0) {
+            return -1; // TACHYON_FOREVER
+        }
+        return Math.max(1, timeout.toNanos());
     }
 }

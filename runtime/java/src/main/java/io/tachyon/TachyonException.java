@@ -1,13 +1,15 @@
 package io.tachyon;
 
 /**
- * A libtachyon call failed. There is one subclass per {@link ErrorCode} (except {@code OK}), named after the code
- * in Pascal case ({@code TACHYON_ERR_PEER_GONE} is {@link PeerGone}), so a caller catches exactly what it handles:
+ * A libtachyon call failed. There is one subclass per {@link ErrorCode} (except {@code OK}), named after the
+ * code's ShortName in {@code TACHYON_ERROR_LIST} ({@code TACHYON_ERR_PEER_GONE} is {@link PeerGone}), so a caller
+ * catches exactly what it handles:
  * <pre>{@code
  * try (var msg = bus.receive()) { ... } catch (TachyonException.PeerGone e) { ... }
  * }</pre>
- * Unchecked, so that it passes through lambdas and Kotlin; {@link #code()} gives the code and
- * {@link #getMessage()} says which call failed and libtachyon's description of why.
+ * Unchecked, so that it passes through lambdas and Kotlin. {@link #code()} gives the code,
+ * {@link #osErrno()} the errno behind a system failure, and {@link #getMessage()} says which call failed and
+ * libtachyon's description of why, with the numbers it knows ({@code tachyon_format_error}).
  */
 public abstract sealed class TachyonException extends RuntimeException
         permits TachyonException.InvalidArg,
@@ -33,10 +35,12 @@ public abstract sealed class TachyonException extends RuntimeException
                 TachyonException.State {
     private static final long serialVersionUID = 1L;
     private final ErrorCode code;
+    private final int osErrno;
 
-    TachyonException(ErrorCode code, String what) {
-        super(what + ": " + code.describe());
+    TachyonException(ErrorCode code, String what, String why, int osErrno) {
+        super(what + ": " + (why == null || why.isEmpty() ? code.describe() : why));
         this.code = code;
+        this.osErrno = osErrno;
     }
 
     /** The error code. */
@@ -44,8 +48,18 @@ public abstract sealed class TachyonException extends RuntimeException
         return code;
     }
 
+    /** The errno of the system call behind the failure (always for {@link System}), or 0. */
+    public int osErrno() {
+        return osErrno;
+    }
+
     /** The exception for C error {@code value}, raised by {@code what} (a call name, for the message). */
     static TachyonException of(int value, String what) {
+        return of(value, what, null, 0);
+    }
+
+    /** As {@link #of(int, String)}, with the formatted detail line and errno of the failure. */
+    static TachyonException of(int value, String what, String why, int osErrno) {
         ErrorCode code = ErrorCode.of(value);
         if (code == null) {
             throw new IllegalStateException(what + ": unknown libtachyon error " + value
@@ -53,27 +67,27 @@ public abstract sealed class TachyonException extends RuntimeException
         }
         return switch (code) {
             case OK -> throw new IllegalArgumentException(what + ": OK is not an error");
-            case INVALID_ARG -> new InvalidArg(what);
-            case NO_MEMORY -> new NoMemory(what);
-            case SYSTEM -> new System(what);
-            case PATH_TOO_LONG -> new PathTooLong(what);
-            case ADDR_IN_USE -> new AddrInUse(what);
-            case NO_LISTENER -> new NoListener(what);
-            case PERMISSION -> new Permission(what);
-            case HANDSHAKE -> new Handshake(what);
-            case ABI_MISMATCH -> new AbiMismatch(what);
-            case BYTE_ORDER -> new ByteOrder(what);
-            case ALIGNMENT -> new Alignment(what);
-            case CAPACITY -> new Capacity(what);
-            case SCHEMA_MISMATCH -> new SchemaMismatch(what);
-            case TIMEOUT -> new Timeout(what);
-            case INTERRUPTED -> new Interrupted(what);
-            case FULL -> new Full(what);
-            case EMPTY -> new Empty(what);
-            case TOO_LARGE -> new TooLarge(what);
-            case PEER_GONE -> new PeerGone(what);
-            case CORRUPT -> new Corrupt(what);
-            case STATE -> new State(what);
+            case INVALID_ARG -> new InvalidArg(what, why, osErrno);
+            case NO_MEMORY -> new NoMemory(what, why, osErrno);
+            case SYSTEM -> new System(what, why, osErrno);
+            case PATH_TOO_LONG -> new PathTooLong(what, why, osErrno);
+            case ADDR_IN_USE -> new AddrInUse(what, why, osErrno);
+            case NO_LISTENER -> new NoListener(what, why, osErrno);
+            case PERMISSION -> new Permission(what, why, osErrno);
+            case HANDSHAKE -> new Handshake(what, why, osErrno);
+            case ABI_MISMATCH -> new AbiMismatch(what, why, osErrno);
+            case BYTE_ORDER -> new ByteOrder(what, why, osErrno);
+            case ALIGNMENT -> new Alignment(what, why, osErrno);
+            case CAPACITY -> new Capacity(what, why, osErrno);
+            case SCHEMA_MISMATCH -> new SchemaMismatch(what, why, osErrno);
+            case TIMEOUT -> new Timeout(what, why, osErrno);
+            case INTERRUPTED -> new Interrupted(what, why, osErrno);
+            case FULL -> new Full(what, why, osErrno);
+            case EMPTY -> new Empty(what, why, osErrno);
+            case TOO_LARGE -> new TooLarge(what, why, osErrno);
+            case PEER_GONE -> new PeerGone(what, why, osErrno);
+            case CORRUPT -> new Corrupt(what, why, osErrno);
+            case STATE -> new State(what, why, osErrno);
         };
     }
 
@@ -81,8 +95,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class InvalidArg extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        InvalidArg(String what) {
-            super(ErrorCode.INVALID_ARG, what);
+        InvalidArg(String what, String why, int osErrno) {
+            super(ErrorCode.INVALID_ARG, what, why, osErrno);
         }
     }
 
@@ -90,8 +104,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class NoMemory extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        NoMemory(String what) {
-            super(ErrorCode.NO_MEMORY, what);
+        NoMemory(String what, String why, int osErrno) {
+            super(ErrorCode.NO_MEMORY, what, why, osErrno);
         }
     }
 
@@ -99,8 +113,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class System extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        System(String what) {
-            super(ErrorCode.SYSTEM, what);
+        System(String what, String why, int osErrno) {
+            super(ErrorCode.SYSTEM, what, why, osErrno);
         }
     }
 
@@ -108,8 +122,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class PathTooLong extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        PathTooLong(String what) {
-            super(ErrorCode.PATH_TOO_LONG, what);
+        PathTooLong(String what, String why, int osErrno) {
+            super(ErrorCode.PATH_TOO_LONG, what, why, osErrno);
         }
     }
 
@@ -117,8 +131,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class AddrInUse extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        AddrInUse(String what) {
-            super(ErrorCode.ADDR_IN_USE, what);
+        AddrInUse(String what, String why, int osErrno) {
+            super(ErrorCode.ADDR_IN_USE, what, why, osErrno);
         }
     }
 
@@ -126,8 +140,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class NoListener extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        NoListener(String what) {
-            super(ErrorCode.NO_LISTENER, what);
+        NoListener(String what, String why, int osErrno) {
+            super(ErrorCode.NO_LISTENER, what, why, osErrno);
         }
     }
 
@@ -135,8 +149,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class Permission extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        Permission(String what) {
-            super(ErrorCode.PERMISSION, what);
+        Permission(String what, String why, int osErrno) {
+            super(ErrorCode.PERMISSION, what, why, osErrno);
         }
     }
 
@@ -144,8 +158,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class Handshake extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        Handshake(String what) {
-            super(ErrorCode.HANDSHAKE, what);
+        Handshake(String what, String why, int osErrno) {
+            super(ErrorCode.HANDSHAKE, what, why, osErrno);
         }
     }
 
@@ -153,8 +167,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class AbiMismatch extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        AbiMismatch(String what) {
-            super(ErrorCode.ABI_MISMATCH, what);
+        AbiMismatch(String what, String why, int osErrno) {
+            super(ErrorCode.ABI_MISMATCH, what, why, osErrno);
         }
     }
 
@@ -162,8 +176,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class ByteOrder extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        ByteOrder(String what) {
-            super(ErrorCode.BYTE_ORDER, what);
+        ByteOrder(String what, String why, int osErrno) {
+            super(ErrorCode.BYTE_ORDER, what, why, osErrno);
         }
     }
 
@@ -171,8 +185,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class Alignment extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        Alignment(String what) {
-            super(ErrorCode.ALIGNMENT, what);
+        Alignment(String what, String why, int osErrno) {
+            super(ErrorCode.ALIGNMENT, what, why, osErrno);
         }
     }
 
@@ -180,8 +194,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class Capacity extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        Capacity(String what) {
-            super(ErrorCode.CAPACITY, what);
+        Capacity(String what, String why, int osErrno) {
+            super(ErrorCode.CAPACITY, what, why, osErrno);
         }
     }
 
@@ -189,8 +203,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class SchemaMismatch extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        SchemaMismatch(String what) {
-            super(ErrorCode.SCHEMA_MISMATCH, what);
+        SchemaMismatch(String what, String why, int osErrno) {
+            super(ErrorCode.SCHEMA_MISMATCH, what, why, osErrno);
         }
     }
 
@@ -198,8 +212,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class Timeout extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        Timeout(String what) {
-            super(ErrorCode.TIMEOUT, what);
+        Timeout(String what, String why, int osErrno) {
+            super(ErrorCode.TIMEOUT, what, why, osErrno);
         }
     }
 
@@ -207,8 +221,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class Interrupted extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        Interrupted(String what) {
-            super(ErrorCode.INTERRUPTED, what);
+        Interrupted(String what, String why, int osErrno) {
+            super(ErrorCode.INTERRUPTED, what, why, osErrno);
         }
     }
 
@@ -216,8 +230,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class Full extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        Full(String what) {
-            super(ErrorCode.FULL, what);
+        Full(String what, String why, int osErrno) {
+            super(ErrorCode.FULL, what, why, osErrno);
         }
     }
 
@@ -225,8 +239,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class Empty extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        Empty(String what) {
-            super(ErrorCode.EMPTY, what);
+        Empty(String what, String why, int osErrno) {
+            super(ErrorCode.EMPTY, what, why, osErrno);
         }
     }
 
@@ -234,8 +248,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class TooLarge extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        TooLarge(String what) {
-            super(ErrorCode.TOO_LARGE, what);
+        TooLarge(String what, String why, int osErrno) {
+            super(ErrorCode.TOO_LARGE, what, why, osErrno);
         }
     }
 
@@ -243,8 +257,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class PeerGone extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        PeerGone(String what) {
-            super(ErrorCode.PEER_GONE, what);
+        PeerGone(String what, String why, int osErrno) {
+            super(ErrorCode.PEER_GONE, what, why, osErrno);
         }
     }
 
@@ -252,8 +266,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class Corrupt extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        Corrupt(String what) {
-            super(ErrorCode.CORRUPT, what);
+        Corrupt(String what, String why, int osErrno) {
+            super(ErrorCode.CORRUPT, what, why, osErrno);
         }
     }
 
@@ -261,8 +275,8 @@ public abstract sealed class TachyonException extends RuntimeException
     public static final class State extends TachyonException {
         private static final long serialVersionUID = 1L;
 
-        State(String what) {
-            super(ErrorCode.STATE, what);
+        State(String what, String why, int osErrno) {
+            super(ErrorCode.STATE, what, why, osErrno);
         }
     }
 }

@@ -12,78 +12,72 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The binding's error list against the one table in runtime/include/tachyon.h: a code added, removed or
- * reordered there fails here until ErrorCode and TachyonException follow.
+ * The binding's error list against the one table in runtime/include/tachyon.h (TACHYON_ERROR_LIST): a code added,
+ * removed, renumbered or renamed there fails here until ErrorCode and TachyonException follow.
  */
 class ErrorTableTest {
-    /** The TACHYON_ERR_* names in header order, OK first. */
-    static List<String> headerCodes() throws IOException {
+    /** One row of TACHYON_ERROR_LIST: X(ENUM_NAME, number, ShortName, "description"). */
+    record Row(String name, int number, String shortName, String description) {}
+
+    static List<Row> headerRows() throws IOException {
         Path header = Path.of(System.getProperty("tachyon.header", "../include/tachyon.h"));
         String text = Files.readString(header);
-        List<String> codes = new ArrayList<>();
-        codes.add("OK");
-        // Either the enum body (TACHYON_ERR_NAME,) or an X-macro entry (X(NAME, ...)).
-        Matcher xm = Pattern.compile("^\\s*X\\(\\s*([A-Z_]+)\\s*,", Pattern.MULTILINE).matcher(text);
-        while (xm.find()) {
-            if (!xm.group(1).equals("OK")) {
-                codes.add(xm.group(1));
-            }
+        List<Row> rows = new ArrayList<>();
+        Matcher m = Pattern.compile(
+                "X\\(\\s*TACHYON_(?:ERR_)?([A-Z_]+)\\s*,\\s*(\\d+)\\s*,\\s*(\\w+)\\s*,\\s*\"([^\"]*)\"\\s*\\)")
+                .matcher(text);
+        while (m.find()) {
+            rows.add(new Row(m.group(1), Integer.parseInt(m.group(2)), m.group(3), m.group(4)));
         }
-        if (codes.size() == 1) {
-            Matcher em = Pattern.compile("^\\s*TACHYON_ERR_([A-Z_]+[A-Z])\\s*(?:=\\s*\\d+\\s*)?,", Pattern.MULTILINE)
-                    .matcher(text);
-            while (em.find()) {
-                codes.add(em.group(1));
-            }
-        }
-        return codes;
-    }
-
-    static String pascal(String code) {
-        StringBuilder sb = new StringBuilder();
-        for (String w : code.split("_")) {
-            sb.append(w.charAt(0)).append(w.substring(1).toLowerCase());
-        }
-        return sb.toString();
+        return rows;
     }
 
     @Test
     void codesMatchTheHeader() throws IOException {
-        List<String> header = headerCodes();
-        assertTrue(header.size() > 10, "parsed too few codes from tachyon.h: " + header);
-        assertEquals(header, Arrays.stream(ErrorCode.values()).map(Enum::name).toList());
+        List<Row> rows = headerRows();
+        assertTrue(rows.size() > 10, "parsed too few rows of TACHYON_ERROR_LIST: " + rows);
+        assertEquals(rows.stream().map(Row::name).toList(), Arrays.stream(ErrorCode.values()).map(Enum::name).toList(),
+                "ErrorCode must list TACHYON_ERROR_LIST's codes in order");
+        for (Row r : rows) {
+            ErrorCode code = ErrorCode.valueOf(r.name());
+            assertEquals(r.number(), code.value(), r.name());
+            assertEquals(r.description(), code.describe(), r.name() + " (tachyon_strerror)");
+            assertEquals(r.shortName(), Native.errorName(code.value()), r.name() + " (tachyon_error_name)");
+        }
     }
 
     @Test
-    void oneExceptionClassPerCode() throws Exception {
+    void oneExceptionClassPerCodeNamedAfterItsShortName() throws Exception {
+        List<Row> rows = headerRows();
         var permitted = TachyonException.class.getPermittedSubclasses();
-        assertEquals(ErrorCode.values().length - 1, permitted.length);
-        for (ErrorCode code : ErrorCode.values()) {
+        assertEquals(rows.size() - 1, permitted.length, "one subclass per code but OK");
+        for (Row r : rows) {
+            ErrorCode code = ErrorCode.valueOf(r.name());
             if (code == ErrorCode.OK) {
                 assertThrows(IllegalArgumentException.class, () -> TachyonException.of(0, "x"));
                 continue;
             }
-            Class<?> cls = Class.forName("io.tachyon.TachyonException$" + pascal(code.name()));
+            Class<?> cls = Class.forName("io.tachyon.TachyonException$" + r.shortName());
             TachyonException e = TachyonException.of(code.value(), "call");
             assertInstanceOf(cls, e);
             assertEquals(code, e.code());
-            assertEquals("call: " + code.describe(), e.getMessage());
+            assertEquals("call: " + r.description(), e.getMessage());
+            assertEquals(0, e.osErrno());
         }
     }
 
     @Test
-    void descriptionsComeFromTheLibrary() {
-        for (ErrorCode code : ErrorCode.values()) {
-            String d = code.describe();
-            assertFalse(d.isBlank(), code + " has no description");
-        }
-        assertTrue(ErrorCode.of(ErrorCode.values().length) == null && ErrorCode.of(-1) == null);
-        assertThrows(IllegalStateException.class, () -> TachyonException.of(ErrorCode.values().length, "x"));
+    void unknownNumbersAreRefused() {
+        int past = ErrorCode.values().length;
+        assertNull(ErrorCode.of(past));
+        assertNull(ErrorCode.of(-1));
+        assertNull(Native.errorName(past));
+        assertThrows(IllegalStateException.class, () -> TachyonException.of(past, "x"));
     }
 }
