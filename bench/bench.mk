@@ -50,3 +50,30 @@ endif
 
 bench: bench-build bench-optional
 	$(Q)$(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
+
+# tachyon-bridge against a plain libnats publisher/subscriber pair, core NATS
+# and JetStream (bench/bridge_bench.c; it starts its own nats-server). Needs
+# libnats-dev and nats-server; without them `make bench` says so and goes on.
+# Its rows also go to $(BENCH_DIR)/bridge.jsonl. BRIDGE_BENCH_ARGS passes
+# options, e.g. BRIDGE_BENCH_ARGS="--rounds 5 --count 500000".
+BENCH_HAVE_NATS := $(shell printf '\043include <nats/nats.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo yes)
+BRIDGE_BENCH_ARGS ?=
+.PHONY: bench-bridge
+bench: bench-bridge
+ifeq ($(BENCH_HAVE_NATS),yes)
+bench-build: $(BENCH_DIR)/bridge_bench
+$(BENCH_DIR)/bridge_bench: bench/bridge_bench.c $(BENCH_LIB) generated/c/market.h generated/c/frames.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -Iruntime/include -Igenerated/c -o $@ $< $(BENCH_LIB) $(ALL_LDFLAGS) \
+		$(or $(shell pkg-config --libs libnats 2>/dev/null),-lnats) -lpthread
+
+bench-bridge: $(BENCH_DIR)/bridge_bench bench-optional
+	$(Q)$(MAKE) --no-print-directory bridge
+	$(Q)if command -v nats-server >/dev/null 2>&1; then \
+		$(BENCH_DIR)/bridge_bench --json --bridge $(BUILD)/bin/tachyon-bridge $(BRIDGE_BENCH_ARGS) | tee $(BENCH_DIR)/bridge.jsonl; \
+	else echo "bench: nats-server not installed (apt-get install nats-server); the bridge rows are skipped"; fi
+else
+bench-bridge:
+	@echo "bench: libnats not found (apt-get install libnats-dev nats-server); the bridge rows are skipped"
+endif
