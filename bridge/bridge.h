@@ -80,6 +80,7 @@ struct bridge_config {
     uint32_t batch_max;      /* out: most ring messages per window (<= BRIDGE_WINDOW_MAX) */
     uint32_t inflight;       /* out, JetStream: most unacknowledged NATS messages */
     const char *stream;      /* JetStream stream name (default TACHYON_<schema>) */
+    int64_t max_bytes;       /* JetStream: the stream's limit on bytes not yet delivered by in */
     const char *durable;     /* in, JetStream: consumer name */
     const char *state;       /* in, JetStream: file of the last delivered position */
     int once;                /* out: exit when the producer leaves; in: when the consumer leaves */

@@ -82,6 +82,7 @@ struct in {
     struct window win;
     uint64_t seen_q;    /* last stream sequence received from this consumer */
     uint64_t resync_at; /* stream position of the last resync asked by an incomplete window */
+    uint64_t purged, last_purge; /* stream purged up to; when */
     char filter[BRIDGE_NAME_MAX + 24];
     /* counters */
     uint64_t delivered, runs, duplicates, refused_fp, refused_type, malformed, lost, resyncs;
@@ -514,6 +515,22 @@ static int consumer_reset_retrying(struct in *b)
     return 0;
 }
 
+/* Drops from the stream what is in the ring (at most every 100 ms), so the
+ * stream's byte limit counts only what is not delivered yet. */
+static void purge_delivered(struct in *b)
+{
+    uint64_t now = bridge_now_ns();
+    if (b->st->stream_seq <= b->purged || now - b->last_purge < UINT64_C(100000000))
+        return;
+    b->last_purge = now;
+    jsOptions o;
+    jsOptions_Init(&o);
+    o.Stream.Purge.Sequence = b->st->stream_seq + 1; /* everything before it */
+    jsErrCode jerr = 0;
+    if (js_PurgeStream(b->js, b->c->stream, &o, &jerr) == NATS_OK)
+        b->purged = b->st->stream_seq;
+}
+
 static int run_jetstream(struct in *b)
 {
     jsOptions jo;
@@ -615,6 +632,7 @@ static int run_jetstream(struct in *b)
         natsMsgList_Destroy(&list);
         if (failed)
             return BRIDGE_EXIT_FAIL;
+        purge_delivered(b);
         if (gone && bus_reconnect(b))
             break;
         if (resync) {

@@ -36,6 +36,8 @@ static void usage(FILE *f)
           "  --lock FILE          ABI lock written by `tachc lock SCHEMA.tach > FILE`\n"
           "  --schema NAME        the schema in the lock whose messages the bus carries\n"
           "  --stream NAME        JetStream stream (default TACHYON_<schema>)\n"
+          "  --max-bytes N        jetstream: bytes the stream holds for in before out must wait\n"
+          "                       (default 1073741824; set when the stream is created)\n"
           "  --capacity BYTES     out: ring size of the local bus (default 4194304)\n"
           "  --batch-bytes N      out: most payload bytes in one window (default 65536)\n"
           "  --batch-max N        out: most ring messages in one window (1..1024, default 1024)\n"
@@ -69,6 +71,7 @@ int main(int argc, char **argv)
     c.batch_max = BRIDGE_WINDOW_MAX;
     c.inflight = 512;
     c.durable = "tachyon-bridge-in";
+    c.max_bytes = INT64_C(1) << 30;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? BRIDGE_EXIT_USAGE : BRIDGE_EXIT_OK;
@@ -131,6 +134,12 @@ int main(int argc, char **argv)
                 return BRIDGE_EXIT_USAGE;
             }
             c.batch_bytes = n;
+        } else if (!strcmp(o, "--max-bytes")) {
+            if (parse_size(v, INT64_MAX, &n)) {
+                fprintf(stderr, "tachyon-bridge: --max-bytes must be a positive byte count, not '%s'\n", v);
+                return BRIDGE_EXIT_USAGE;
+            }
+            c.max_bytes = (int64_t)n;
         } else if (!strcmp(o, "--batch-max")) {
             if (parse_size(v, BRIDGE_WINDOW_MAX, &n)) {
                 fprintf(stderr, "tachyon-bridge: --batch-max must be 1..%u, not '%s'\n", BRIDGE_WINDOW_MAX, v);

@@ -115,6 +115,11 @@ natsStatus bridge_stream_ensure(const struct bridge_config *c, jsCtx *js)
     sc.SubjectsLen = 1;
     sc.Storage = js_FileStorage;
     sc.Duplicates = INT64_C(120000000000); /* the server's dedup window: 2 minutes */
+    /* The in side purges what it delivered, so the stream holds what is not
+     * delivered yet; once that reaches max_bytes the server refuses more and
+     * the out side stops reading its ring: back-pressure from the far end. */
+    sc.MaxBytes = c->max_bytes;
+    sc.Discard = js_DiscardNew;
     jsErrCode jerr = 0;
     jsStreamInfo *si = NULL;
     natsStatus s = js_AddStream(&si, js, &sc, NULL, &jerr);

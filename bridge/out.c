@@ -84,6 +84,7 @@ struct out {
     /* counters */
     uint64_t messages, runs, bytes, dropped, unknown, retries, recoveries, sessions;
     uint64_t last_report;
+    int said_waiting;
 };
 
 static void out_report(struct out *o, const char *when)
@@ -223,6 +224,9 @@ static int recover(struct out *o)
                 if (s == NATS_OK)
                     break;
                 o->retries++;
+                if (!o->said_waiting++)
+                    bridge_log(WHO, "JetStream does not take more yet (%s%s); waiting, the ring fills meanwhile",
+                               natsStatus_GetText(s), jerr == JSStreamStoreFailedErr ? ": stream full" : "");
                 if (bridge_stop) {
                     bridge_log(WHO, "stopping with %zu NATS messages not stored (%s)", o->len, natsStatus_GetText(s));
                     return -1;
@@ -230,6 +234,7 @@ static int recover(struct out *o)
                 usleep(50000);
             }
             o->retries++;
+            o->said_waiting = 0;
             natsMsg_Destroy(e->msg);
             e->msg = NULL;
             snprintf(o->last_id, sizeof o->last_id, "%s", e->id);

@@ -9,7 +9,11 @@ the bridges, and the peers, then prints "PASS: name", "FAIL: name" or "SKIP: nam
   cluster                     two clustered nats-server nodes ("two hosts"), one bridge on each
   restarts                    JetStream: kill -9 and restart the server, then the in bridge, then
                               the out bridge, mid-stream: every tick once, in order
+  backpressure                JetStream: a slow receiving bus (through the stream's byte limit) and a paused
+                              server hold the producer back; nothing is dropped
   mismatch                    a bus bound to another schema fingerprint refuses the messages
+  malformed                   messages with missing headers, short payloads, unknown types, bad masks: refused
+  cli                         bad command lines and schema inputs: one clear line, non-zero status
 
 Usage: tests/bridge/run.py [--build DIR] [--count N] [--only NAME[,NAME]]
 """
@@ -249,6 +253,40 @@ def test_restarts(args, w):
           % (w.text("consumer").strip().splitlines()[-1], ci["delivered"], ci["duplicates"], consumer_busy))
 
 
+def test_backpressure(args, w):
+    """JetStream: a slow receiving bus fills the stream to its limit, then the out bridge stops reading its ring and
+    the producer waits; a paused server does the same. Nothing is dropped."""
+    n = 30000
+    port = free_port()
+    url = "nats://127.0.0.1:%d" % port
+    server = w.server("nats", port)
+    s_out, s_in = w.sock("out"), w.sock("in")
+    peer = os.path.join(args.build, "tests", "bridge", "bridge_peer")
+    out = w.bridge("out", "out", s_out, url, "jetstream", ["--capacity", "65536", "--max-bytes", "131072"])
+    brin = w.bridge("in", "in", s_in, url, "jetstream", ["--max-bytes", "131072"])
+    cons = w.start("consumer", [peer, "consume", "--socket", s_in, "--count", str(n), "--slow-us", "10000",
+                                "--timeout", "60"])
+    start = time.monotonic()
+    prod = w.start("producer", [peer, "produce", "--socket", s_out, "--from", "0", "--to", str(n), "--end"])
+    time.sleep(1.5)
+    # Everything buffered on the way (two 64 KiB rings, 128 KiB of stream) holds a few thousand ticks; the
+    # consumer takes about 6,000 a second, so the producer can only be waiting for room in its ring.
+    expect(prod.poll() is None, "the producer finished in 1.5 s: nothing held it back")
+    wait_for_line(w, "out", "JetStream does not take more yet", 20)
+    server.send_signal(signal.SIGSTOP)  # a server that stops answering: the same wait, nothing lost
+    time.sleep(1.0)
+    server.send_signal(signal.SIGCONT)
+    expect(wait_exit(prod, 60, w) == 0, "producer failed:\n" + w.text("producer"))
+    took = time.monotonic() - start
+    code = wait_exit(cons, 60, w)
+    expect(code == 0, "consumer failed:\n%s\n--- out:\n%s" % (w.text("consumer")[-2000:], w.text("out")[-2000:]))
+    co, ci = stop(out, w), stop(brin, w)
+    expect(co["messages"] == n + 1 and co["dropped"] == 0, "out counters: %s" % co)
+    expect(ci["delivered"] == n + 1 and ci["duplicates"] == 0, "in counters: %s" % ci)
+    print("  producer held back for %.1f s; out re-sent %d times; %s" % (
+        took, co["republished"], w.text("consumer").strip().splitlines()[-1]))
+
+
 def test_mismatch(args, w):
     """An in bridge whose bus has another schema fingerprint refuses every message."""
     n = 5000
@@ -293,12 +331,81 @@ def test_mismatch(args, w):
             os.unlink(os.path.join(w.dir, "in.state"))
 
 
+def hpub(sock, subject, headers, payload):
+    """Publishes one message with headers in the NATS client protocol (HPUB)."""
+    hdr = "NATS/1.0\r\n" + "".join("%s: %s\r\n" % kv for kv in headers) + "\r\n"
+    hb = hdr.encode()
+    sock.sendall(b"HPUB %s %d %d\r\n" % (subject.encode(), len(hb), len(hb) + len(payload)) + hb + payload + b"\r\n")
+
+
+def test_malformed(args, w):
+    """Messages that are not what they claim are refused, counted and never reach the bus."""
+    port = free_port()
+    url = "nats://127.0.0.1:%d" % port
+    w.server("nats", port)
+    s_in = w.sock("in")
+    fp = "0x%016x" % int(re.search(r"^schema market fingerprint (0x[0-9a-f]+)",
+                                   open(os.path.join(ROOT, "schemas", "tach.lock")).read(), re.M).group(1), 16)
+    silent = w.start("silent", [os.path.join(args.build, "tests", "bridge", "bridge_peer"), "silent", "--socket",
+                                s_in, "--fingerprint", fp, "--seconds", "2"])
+    brin = w.bridge("in", "in", s_in, url, "core")
+    wait_for_line(w, "in", "subscribed to", 20)
+    good = [("Tachyon-Type", "1"), ("Tachyon-Size", "32"), ("Tachyon-Count", "1"), ("Tachyon-Fingerprint", fp),
+            ("Tachyon-Source", "0x1"), ("Tachyon-Seq", "1")]
+    with socket.create_connection(("127.0.0.1", port)) as c:
+        c.recv(4096)  # INFO
+        c.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":false}\r\n')
+        hpub(c, "tachyon.market.Bid", good[:3] + good[4:], b"x" * 32)                 # no fingerprint
+        hpub(c, "tachyon.market.Bid", good, b"x" * 31)                                # payload shorter than Size
+        hpub(c, "tachyon.market.Bid", [("Tachyon-Type", "9")] + good[1:], b"x" * 32)  # type id not in the schema
+        hpub(c, "tachyon.market.Bid", [("Tachyon-Type", "1"), ("Tachyon-Size", "8")] + good[2:], b"x" * 8)  # too short
+        hpub(c, "tachyon.market.Bid", good + [("Tachyon-Window", "4"), ("Tachyon-Mask", "3")], b"x" * 32)  # mask: 2 != 1
+        c.sendall(b"PING\r\n")
+        c.recv(4096)
+    code = wait_exit(silent, 20, w)
+    expect(code == 0, "the consumer received something:\n" + w.text("silent"))
+    ci = stop(brin, w)
+    expect(ci["delivered"] == 0 and ci["malformed"] == 3 and ci["refused_type"] == 2,
+           "in counters %s (want delivered=0 malformed=3 refused_type=2)" % ci)
+    print("  5 bad messages refused: %s" % ", ".join(
+        ln.split(": ", 1)[1] for ln in w.text("in").splitlines() if "refused" in ln and ": exit: " not in ln and "counters" not in ln))
+
+
+def test_cli(args, w):
+    """Bad command lines and bad schema inputs: a clear one-line error and a non-zero status."""
+    bridge = os.path.join(args.build, "bin", "tachyon-bridge")
+    base = ["--socket", w.sock("x"), "--lock", "schemas/tach.lock", "--schema", "market"]
+    missing_lock = os.path.join(w.dir, "nope.lock")
+    cases = [
+        ([], 2, "usage"),
+        (["sideways"] + base, 2, "unknown direction"),
+        (["out", "--lock", "schemas/tach.lock", "--schema", "market"], 2, "needs --socket"),
+        (["out"] + base + ["--mode", "fast"], 2, "--mode must be core or jetstream"),
+        (["out"] + base + ["--capacity", "1000"], 2, "power of two"),
+        (["out"] + base + ["--batch-max", "5000"], 2, "--batch-max must be"),
+        (["in"] + base + ["--bogus", "1"], 2, "unknown option"),
+        (["in"] + base + ["--report"], 2, "needs a value"),
+        (["out", "--socket", "@x", "--lock", missing_lock, "--schema", "market"], 3, "cannot open lock file"),
+        (["out", "--socket", "@x", "--lock", "schemas/tach.lock", "--schema", "nosuch"], 3, "no schema named"),
+    ]
+    for argv, want, text in cases:
+        p = subprocess.run([bridge] + argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10, cwd=ROOT)
+        out = p.stdout.decode()
+        expect(p.returncode == want and text in out,
+               "tachyon-bridge %s: status %d (want %d), output %r (want %r)" % (" ".join(argv), p.returncode, want,
+                                                                                 out, text))
+    print("  %d bad command lines refused with their message" % len(cases))
+
+
 TESTS = [
     ("main-core", lambda a, w: test_main(a, w, "core")),
     ("main-jetstream", lambda a, w: test_main(a, w, "jetstream")),
     ("cluster", test_cluster),
     ("restarts", test_restarts),
+    ("backpressure", test_backpressure),
     ("mismatch", test_mismatch),
+    ("malformed", test_malformed),
+    ("cli", test_cli),
 ]
 
 
