@@ -12,7 +12,6 @@ typedef struct {
     tachyon_msg_t *msgs;
     size_t cap;   /* slots in msgs (kept when the batch is recycled) */
     size_t count; /* messages held */
-    int single;   /* held with acquire_rx (after a wait) rather than drain_batch */
 } BatchObject;
 
 typedef struct {
@@ -25,9 +24,7 @@ static tachyon_error_t batch_end(GuardObject *g, tachyon_bus_t *bus, int commit)
 {
     BatchObject *b = (BatchObject *)g;
     (void)commit; /* a consumer cannot give messages back */
-    if (!b->count)
-        return TACHYON_OK;
-    return b->single ? tachyon_commit_rx(bus) : tachyon_commit_rx_batch(bus, b->count);
+    return b->count ? tachyon_commit_rx_batch(bus, b->count) : TACHYON_OK;
 }
 
 /* A freed batch keeps its msgs array for reuse unless it grew large. */
@@ -52,59 +49,35 @@ static GuardKind batch_kind = {
     .type = &tpy_batch_type,
 };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield" ::: "memory");
-#else
-    __asm__ __volatile__("" ::: "memory");
-#endif
-}
-
-/* Fills the batch, waiting as the timeout allows. Returns the message count
- * (0 only when timeout_ns == 0) or -1 with an exception. */
+/* Fills the batch: with what is there now, else (timeout_ns != 0) waiting
+ * for at least one message. Returns the message count (0 only when
+ * timeout_ns is 0) or -1 with an exception. */
 static Py_ssize_t batch_fill(BatchObject *g, BusObject *self, size_t max, int64_t timeout_ns)
 {
-    size_t n = tachyon_drain_batch(self->bus, g->msgs, max);
-    if (n)
-        return (Py_ssize_t)n;
-    tachyon_error_t err = tachyon_last_error(self->bus);
-    if (err != TACHYON_ERR_EMPTY)
-        return tpy_raise(err, "drain_batch"), -1;
-    if (timeout_ns == 0)
-        return 0;
-    /* Nothing now. Spin on the non-blocking drain first (no syscall): under a
-     * steady stream the next publication brings a whole batch. Then sleep
-     * until one message comes and hold it alone (the C API cannot wait
-     * without taking the message). */
     tachyon_bus_t *b = self->bus;
-    uint32_t spin = self->spin;
-    self->in_call = 1;
-    Py_BEGIN_ALLOW_THREADS
-    for (uint32_t i = 0; i < spin; i++) {
-        n = tachyon_drain_batch(b, g->msgs, max);
-        if (n || tachyon_last_error(b) != TACHYON_ERR_EMPTY)
-            break;
-        cpu_relax();
-    }
-    Py_END_ALLOW_THREADS
-    self->in_call = 0;
+    size_t n = tachyon_drain_batch(b, g->msgs, max);
     if (n)
         return (Py_ssize_t)n;
-    if (tachyon_last_error(b) != TACHYON_ERR_EMPTY)
-        return tpy_raise(tachyon_last_error(b), "drain_batch"), -1;
-    uint32_t type_id;
-    size_t size;
-    const void *p = tpy_bus_rx_wait(self, timeout_ns, &type_id, &size);
-    if (!p)
-        return -1;
-    g->msgs[0].data = p;
-    g->msgs[0].size = (uint32_t)size;
-    g->msgs[0].type_id = type_id;
-    g->single = 1;
-    return 1;
+    tachyon_error_t err = tachyon_last_error(b);
+    if (err == TACHYON_ERR_EMPTY && timeout_ns == 0)
+        return 0;
+    if (err != TACHYON_ERR_EMPTY)
+        return tpy_raise_bus(b, err, "drain_batch"), -1;
+    int64_t deadline = tpy_deadline(timeout_ns);
+    uint32_t spin = self->spin;
+    do {
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+        self->in_call = 1;
+        Py_BEGIN_ALLOW_THREADS
+        n = tachyon_drain_batch_until(b, g->msgs, max, spin, tpy_wait_step(deadline));
+        Py_END_ALLOW_THREADS
+        self->in_call = 0;
+        if (n)
+            return (Py_ssize_t)n;
+        err = tachyon_last_error(b);
+    } while (tpy_wait_again(err, deadline));
+    return tpy_raise_bus(b, err, "drain_batch"), -1;
 }
 
 PyObject *tpy_bus_drain_batch(BusObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
@@ -133,7 +106,6 @@ PyObject *tpy_bus_drain_batch(BusObject *self, PyObject *const *args, Py_ssize_t
     /* Holds nothing until filled: dropping it on an error commits nothing. */
     g->g.state = G_DONE;
     g->count = 0;
-    g->single = 0;
     if (g->cap < max) {
         tachyon_msg_t *m = PyMem_Realloc(g->msgs, max * sizeof *m);
         if (!m) {

@@ -2,9 +2,12 @@
  * bus.c - the core: Bus, one side of a bus (listener = consumer, connector =
  * producer), and Message, a received message copied out of the ring.
  *
- * Blocking calls release the GIL and wait in slices of at most
- * TACHYON_WATCHDOG_NS, running PyErr_CheckSignals between slices (and at once
- * when the futex wait is interrupted), so Ctrl-C raises KeyboardInterrupt.
+ * Waiting is libtachyon's: Python's timeouts (seconds) become one absolute
+ * deadline (tachyon_now_ns() + timeout) for the C _until calls, made with the
+ * GIL released. Python returns from them only to run signal handlers (Ctrl-C
+ * raises KeyboardInterrupt): after INTERRUPTED, and for a receive or a send
+ * once per watchdog period (tpy_wait_step says why), then goes on to the same
+ * deadline.
  * The file map of the extension is in tachyon_py.h.
  */
 #include "tachyon_py.h"
@@ -12,28 +15,30 @@
 #include <structmember.h>
 
 #include <string.h>
-#include <time.h>
 
-#define WAIT_SLICE_NS TACHYON_WATCHDOG_NS
-
-static int64_t now_ns(void)
+int64_t tpy_deadline(int64_t timeout_ns)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return timeout_ns < 0 ? TACHYON_FOREVER : tachyon_now_ns() + timeout_ns;
 }
 
-/* The next wait slice before `deadline` (-1: none); 0 when it has passed. */
-static int64_t next_slice(int64_t deadline)
+/* A signal interrupts a futex sleep (INTERRUPTED), but one whose handler runs
+ * while the waiting thread is awake between two sleeps (its watchdog tick,
+ * and on a loaded machine the wait to be scheduled after it) interrupts
+ * nothing, and the C wait would sleep on with Python's handler never run.
+ * So one C wait lasts at most one watchdog period; its TIMEOUT before the
+ * caller's deadline only returns here to run the handlers. */
+int64_t tpy_wait_step(int64_t deadline)
 {
-    if (deadline < 0)
-        return WAIT_SLICE_NS;
-    int64_t left = deadline - now_ns();
-    if (left <= 0)
-        return 0;
-    return left < WAIT_SLICE_NS ? left : WAIT_SLICE_NS;
+    int64_t tick = tachyon_now_ns() + TACHYON_WATCHDOG_NS;
+    return deadline == TACHYON_FOREVER || tick < deadline ? tick : deadline;
 }
 
+int tpy_wait_again(tachyon_error_t err, int64_t deadline)
+{
+    if (err == TACHYON_ERR_INTERRUPTED)
+        return 1;
+    return err == TACHYON_ERR_TIMEOUT && (deadline == TACHYON_FOREVER || tachyon_now_ns() < deadline);
+}
 
 /* Destroys the C bus once close() was requested and nothing references it. */
 void tpy_bus_maybe_destroy(BusObject *self)
@@ -80,7 +85,6 @@ int tpy_bus_ready_role(BusObject *self, int role)
     return 0;
 }
 
-/* Waits for a message. Returns the payload (held) or NULL with an exception. */
 const void *tpy_bus_rx_wait(BusObject *self, int64_t timeout_ns, uint32_t *type_id, size_t *size)
 {
     tachyon_bus_t *b = self->bus;
@@ -88,41 +92,50 @@ const void *tpy_bus_rx_wait(BusObject *self, int64_t timeout_ns, uint32_t *type_
     if (p)
         return p;
     tachyon_error_t err = tachyon_last_error(b);
-    if (err != TACHYON_ERR_EMPTY) {
-        tpy_raise(err, "receive");
-        return NULL;
-    }
-    if (timeout_ns == 0) {
-        tpy_raise(TACHYON_ERR_TIMEOUT, "receive");
-        return NULL;
-    }
-    int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
+    if (err != TACHYON_ERR_EMPTY)
+        return tpy_raise_bus(b, err, "receive"), NULL;
+    int64_t deadline = tpy_deadline(timeout_ns);
     uint32_t spin = self->spin;
-    for (;;) {
-        int64_t slice = next_slice(deadline);
-        if (slice == 0) {
-            tpy_raise(TACHYON_ERR_TIMEOUT, "receive");
+    do {
+        if (PyErr_CheckSignals() < 0)
             return NULL;
-        }
         self->in_call = 1;
         Py_BEGIN_ALLOW_THREADS
-        p = tachyon_acquire_rx_timeout(b, type_id, size, spin, slice);
-        if (!p)
-            err = tachyon_last_error(b);
+        p = tachyon_acquire_rx_until(b, type_id, size, spin, tpy_wait_step(deadline));
         Py_END_ALLOW_THREADS
         self->in_call = 0;
         if (p)
             return p;
-        if (err != TACHYON_ERR_TIMEOUT && err != TACHYON_ERR_INTERRUPTED) {
-            tpy_raise(err, "receive");
-            return NULL;
-        }
-        if (PyErr_CheckSignals() < 0)
-            return NULL;
-    }
+        err = tachyon_last_error(b);
+    } while (tpy_wait_again(err, deadline));
+    return tpy_raise_bus(b, err, "receive"), NULL;
 }
 
-/* Reserves room for a message. Returns where to write or NULL with an exception. */
+/* Waits for room for a message until `deadline`. Returns where to write or
+ * NULL with an exception. */
+static void *bus_tx_until(BusObject *self, size_t size, int64_t deadline)
+{
+    tachyon_bus_t *b = self->bus;
+    tachyon_error_t err;
+    do {
+        if (PyErr_CheckSignals() < 0)
+            return NULL;
+        self->in_call = 1;
+        void *p;
+        Py_BEGIN_ALLOW_THREADS
+        p = tachyon_acquire_tx_until(b, size, tpy_wait_step(deadline));
+        Py_END_ALLOW_THREADS
+        self->in_call = 0;
+        if (p)
+            return p;
+        err = tachyon_last_error(b);
+    } while (tpy_wait_again(err, deadline));
+    return tpy_raise_bus(b, err, "send"), NULL;
+}
+
+/* Reserves room for a message: at once, or waiting up to timeout_ns (< 0: no
+ * limit). Returns where to write or NULL with an exception (RingFull when
+ * timeout_ns is 0). */
 static void *bus_tx_wait(BusObject *self, size_t size, int64_t timeout_ns)
 {
     tachyon_bus_t *b = self->bus;
@@ -130,37 +143,9 @@ static void *bus_tx_wait(BusObject *self, size_t size, int64_t timeout_ns)
     if (p)
         return p;
     tachyon_error_t err = tachyon_last_error(b);
-    if (err != TACHYON_ERR_FULL) {
-        tpy_raise(err, "send");
-        return NULL;
-    }
-    if (timeout_ns == 0) {
-        tpy_raise(TACHYON_ERR_FULL, "send");
-        return NULL;
-    }
-    int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
-    for (;;) {
-        int64_t slice = next_slice(deadline);
-        if (slice == 0) {
-            tpy_raise(TACHYON_ERR_TIMEOUT, "send");
-            return NULL;
-        }
-        self->in_call = 1;
-        Py_BEGIN_ALLOW_THREADS
-        p = tachyon_acquire_tx_blocking(b, size, slice);
-        if (!p)
-            err = tachyon_last_error(b);
-        Py_END_ALLOW_THREADS
-        self->in_call = 0;
-        if (p)
-            return p;
-        if (err != TACHYON_ERR_TIMEOUT && err != TACHYON_ERR_INTERRUPTED) {
-            tpy_raise(err, "send");
-            return NULL;
-        }
-        if (PyErr_CheckSignals() < 0)
-            return NULL;
-    }
+    if (err != TACHYON_ERR_FULL || timeout_ns == 0)
+        return tpy_raise_bus(b, err, "send"), NULL;
+    return bus_tx_until(self, size, tpy_deadline(timeout_ns));
 }
 
 static BusObject *bus_new_object(PyTypeObject *type, tachyon_bus_t *b)
@@ -194,11 +179,34 @@ static int parse_fingerprint(PyObject *fp_obj, uint64_t *fp)
     return 0;
 }
 
-static int parse_path(PyObject *obj, PyObject **bytes_out)
+/* Opens one side with the C _until constructor: listens (with `capacity`) or
+ * connects, until `deadline`. Returns the new Bus or NULL with an exception. */
+static PyObject *bus_open(PyObject *cls, PyObject *path_obj, int listen, size_t capacity,
+                          const tachyon_options_t *opts, int64_t deadline)
 {
-    if (!PyUnicode_FSConverter(obj, bytes_out))
-        return -1;
-    return 0;
+    PyObject *path;
+    tachyon_bus_t *b = NULL;
+    tachyon_error_detail_t detail;
+    tachyon_error_t err;
+
+    if (!PyUnicode_FSConverter(path_obj, &path))
+        return NULL;
+    do {
+        if (PyErr_CheckSignals() < 0) {
+            Py_DECREF(path);
+            return NULL;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        err = listen ? tachyon_bus_listen_until(PyBytes_AS_STRING(path), capacity, opts, deadline, &b, &detail)
+                     : tachyon_bus_connect_until(PyBytes_AS_STRING(path), opts, deadline, &b, &detail);
+        Py_END_ALLOW_THREADS
+    } while (err == TACHYON_ERR_INTERRUPTED);
+    Py_DECREF(path);
+    if (err == TACHYON_OK)
+        return (PyObject *)bus_new_object((PyTypeObject *)cls, b);
+    if (detail.code != (int32_t)err)
+        detail = (tachyon_error_detail_t){.code = (int32_t)err};
+    return tpy_raise_detail(&detail, listen ? "listen" : "connect");
 }
 
 /* Bus._listen(path, capacity, fingerprint=0, timeout=None, allow_any_uid=False) */
@@ -206,16 +214,12 @@ static PyObject *Bus_listen(PyObject *cls, PyObject *const *args, Py_ssize_t nar
 {
     static const int spec[] = {K_PATH, K_CAPACITY, K_FINGERPRINT, K_TIMEOUT, K_ALLOW_ANY_UID};
     PyObject *a[5];
-    PyObject *path = NULL;
-    tachyon_options_t opts;
+    tachyon_options_t opts = {0};
     size_t capacity;
     int64_t timeout_ns;
-    tachyon_bus_t *b = NULL;
-    tachyon_error_t err;
 
     if (tpy_parse_args("_listen", args, nargs, kwnames, spec, 5, 5, 2, a) < 0)
         return NULL;
-    memset(&opts, 0, sizeof opts);
     if (tpy_parse_size(a[1], "capacity", &capacity) < 0 || parse_fingerprint(a[2], &opts.schema_fingerprint) < 0 ||
         tpy_parse_timeout(a[3], &timeout_ns) < 0)
         return NULL;
@@ -226,86 +230,25 @@ static PyObject *Bus_listen(PyObject *cls, PyObject *const *args, Py_ssize_t nar
         if (t)
             opts.flags |= TACHYON_OPT_ALLOW_ANY_UID;
     }
-    if (parse_path(a[0], &path) < 0)
-        return NULL;
-    int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
-    for (;;) {
-        if (deadline < 0) {
-            opts.timeout_ns = -1;
-        } else {
-            int64_t left = deadline - now_ns();
-            opts.timeout_ns = left <= 0 ? 1 : left;
-        }
-        Py_BEGIN_ALLOW_THREADS
-        err = tachyon_bus_listen_ex(PyBytes_AS_STRING(path), capacity, &opts, &b);
-        Py_END_ALLOW_THREADS
-        if (err != TACHYON_ERR_INTERRUPTED)
-            break;
-        if (PyErr_CheckSignals() < 0) {
-            Py_DECREF(path);
-            return NULL;
-        }
-    }
-    Py_DECREF(path);
-    if (err != TACHYON_OK)
-        return tpy_raise(err, "listen");
-    return (PyObject *)bus_new_object((PyTypeObject *)cls, b);
+    return bus_open(cls, a[0], 1, capacity, &opts, tpy_deadline(timeout_ns));
 }
 
 /* Bus._connect(path, fingerprint=0, timeout=None): waits for a listener and
- * the handshake until the timeout (None: 5 s; at least 50 ms). */
+ * the handshake until the timeout (None: libtachyon's default, 5 s). */
 static PyObject *Bus_connect(PyObject *cls, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     static const int spec[] = {K_PATH, K_FINGERPRINT, K_TIMEOUT};
     PyObject *a[3];
-    PyObject *path = NULL;
-    tachyon_options_t opts;
+    tachyon_options_t opts = {0};
     int64_t timeout_ns;
-    tachyon_bus_t *b = NULL;
-    tachyon_error_t err;
 
     if (tpy_parse_args("_connect", args, nargs, kwnames, spec, 3, 3, 1, a) < 0)
         return NULL;
-    memset(&opts, 0, sizeof opts);
     if (parse_fingerprint(a[1], &opts.schema_fingerprint) < 0 || tpy_parse_timeout(a[2], &timeout_ns) < 0)
         return NULL;
-    if (timeout_ns < 0 && (!a[2] || a[2] == Py_None))
-        timeout_ns = (int64_t)5000 * 1000000;
-    if (parse_path(a[0], &path) < 0)
-        return NULL;
-    int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
-    for (;;) {
-        if (deadline < 0) {
-            opts.timeout_ns = -1;
-        } else {
-            /* At least 50 ms: a listener that is there must have time to answer. */
-            int64_t left = deadline - now_ns();
-            opts.timeout_ns = left <= 50000000 ? 50000000 : left;
-        }
-        Py_BEGIN_ALLOW_THREADS
-        err = tachyon_bus_connect_ex(PyBytes_AS_STRING(path), &opts, &b);
-        Py_END_ALLOW_THREADS
-        if (err == TACHYON_OK)
-            break;
-        if (err != TACHYON_ERR_NO_LISTENER && err != TACHYON_ERR_INTERRUPTED)
-            break;
-        if (PyErr_CheckSignals() < 0) {
-            Py_DECREF(path);
-            return NULL;
-        }
-        if (err == TACHYON_ERR_NO_LISTENER) {
-            if (deadline >= 0 && now_ns() + 5000000 > deadline)
-                break;
-            Py_BEGIN_ALLOW_THREADS
-            struct timespec ts = {0, 5000000};
-            nanosleep(&ts, NULL);
-            Py_END_ALLOW_THREADS
-        }
-    }
-    Py_DECREF(path);
-    if (err != TACHYON_OK)
-        return tpy_raise(err, "connect");
-    return (PyObject *)bus_new_object((PyTypeObject *)cls, b);
+    if (!a[2] || a[2] == Py_None)
+        timeout_ns = TACHYON_CONNECT_DEFAULT_NS;
+    return bus_open(cls, a[0], 0, 0, &opts, tpy_deadline(timeout_ns));
 }
 
 static PyObject *Bus_close(BusObject *self, PyObject *Py_UNUSED(ignored))
@@ -459,7 +402,7 @@ static PyObject *Bus_send(BusObject *self, PyObject *const *args, Py_ssize_t nar
         if (err == TACHYON_OK)
             Py_RETURN_NONE;
         if (err != TACHYON_ERR_FULL)
-            return tpy_raise(err, "send");
+            return tpy_raise_bus(self->bus, err, "send");
     }
     if (PyObject_GetBuffer(a[0], &buf, PyBUF_SIMPLE) < 0)
         return NULL;
@@ -472,7 +415,7 @@ static PyObject *Bus_send(BusObject *self, PyObject *const *args, Py_ssize_t nar
     tachyon_error_t err = tachyon_commit_tx(self->bus, (size_t)buf.len, type_id);
     PyBuffer_Release(&buf);
     if (err != TACHYON_OK)
-        return tpy_raise(err, "send");
+        return tpy_raise_bus(self->bus, err, "send");
     Py_RETURN_NONE;
 }
 
@@ -498,7 +441,7 @@ static PyObject *Bus_try_send(BusObject *self, PyObject *const *args, Py_ssize_t
         Py_RETURN_TRUE;
     if (err == TACHYON_ERR_FULL)
         Py_RETURN_FALSE;
-    return tpy_raise(err, "send");
+    return tpy_raise_bus(self->bus, err, "send");
 }
 
 static PyObject *Bus_flush(BusObject *self, PyObject *Py_UNUSED(ignored))
@@ -509,7 +452,7 @@ static PyObject *Bus_flush(BusObject *self, PyObject *Py_UNUSED(ignored))
         Py_RETURN_NONE; /* nothing to publish on the consumer side */
     tachyon_error_t err = tachyon_flush(self->bus);
     if (err != TACHYON_OK)
-        return tpy_raise(err, "flush");
+        return tpy_raise_bus(self->bus, err, "flush");
     Py_RETURN_NONE;
 }
 
@@ -704,7 +647,7 @@ static PyObject *Bus_send_batch(BusObject *self, PyObject *const *args, Py_ssize
     const uint32_t *tids = have_ids ? (const uint32_t *)ids.buf : NULL;
     size_t i = 0;
     PyObject *result = NULL;
-    int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
+    int64_t deadline = tpy_deadline(timeout_ns);
     tachyon_error_t err = TACHYON_OK;
     while (i < n) {
         /* Fast loop: everything that fits now, GIL released (we hold the buffer). */
@@ -723,17 +666,11 @@ static PyObject *Bus_send_batch(BusObject *self, PyObject *const *args, Py_ssize
         self->in_call = 0;
         if (i == n)
             break;
-        if (err != TACHYON_ERR_FULL) {
-            tpy_raise(err, "send_batch");
+        if (err != TACHYON_ERR_FULL || timeout_ns == 0) {
+            tpy_raise_bus(b, err, "send_batch");
             goto out;
         }
-        /* Wait for room for the next one. */
-        int64_t left = deadline < 0 ? -1 : deadline - now_ns();
-        if (deadline >= 0 && left <= 0) {
-            tpy_raise(timeout_ns == 0 ? TACHYON_ERR_FULL : TACHYON_ERR_TIMEOUT, "send_batch");
-            goto out;
-        }
-        void *p = bus_tx_wait(self, rs, left);
+        void *p = bus_tx_until(self, rs, deadline); /* room for the next one */
         if (!p)
             goto out;
         memcpy(p, src + i * rs, rs);
@@ -808,7 +745,7 @@ static PyObject *Bus_try_recv(BusObject *self, PyObject *Py_UNUSED(ignored))
     tachyon_error_t err = tachyon_last_error(self->bus);
     if (err == TACHYON_ERR_EMPTY)
         Py_RETURN_NONE;
-    return tpy_raise(err, "receive");
+    return tpy_raise_bus(self->bus, err, "receive");
 }
 
 static PyObject *Bus_iternext(BusObject *self)

@@ -16,54 +16,83 @@ PyTypeObject *tpy_stats_type;
 
 static PyObject *exc_base;
 
-static const char *const error_names[TACHYON_ERR__COUNT] = {
-    "TACHYON_OK",
-    "TACHYON_ERR_INVALID_ARG",
-    "TACHYON_ERR_NO_MEMORY",
-    "TACHYON_ERR_SYSTEM",
-    "TACHYON_ERR_PATH_TOO_LONG",
-    "TACHYON_ERR_ADDR_IN_USE",
-    "TACHYON_ERR_NO_LISTENER",
-    "TACHYON_ERR_PERMISSION",
-    "TACHYON_ERR_HANDSHAKE",
-    "TACHYON_ERR_ABI_MISMATCH",
-    "TACHYON_ERR_BYTE_ORDER",
-    "TACHYON_ERR_ALIGNMENT",
-    "TACHYON_ERR_CAPACITY",
-    "TACHYON_ERR_SCHEMA_MISMATCH",
-    "TACHYON_ERR_TIMEOUT",
-    "TACHYON_ERR_INTERRUPTED",
-    "TACHYON_ERR_FULL",
-    "TACHYON_ERR_EMPTY",
-    "TACHYON_ERR_TOO_LARGE",
-    "TACHYON_ERR_PEER_GONE",
-    "TACHYON_ERR_CORRUPT",
-    "TACHYON_ERR_STATE",
-};
+/* The error table of tachyon.h, as this module was built against it. */
+#define TPY_ERROR_ROW_(name, number, short_name, text) {number, #name, #short_name, text},
+static const struct error_row {
+    int code;
+    const char *name;       /* "TACHYON_ERR_TIMEOUT" */
+    const char *short_name; /* "Timeout" */
+    const char *text;       /* tachyon_strerror's */
+} error_rows[] = {TACHYON_ERROR_LIST(TPY_ERROR_ROW_)};
+#undef TPY_ERROR_ROW_
+#define N_ERROR_ROWS ((int)(sizeof error_rows / sizeof error_rows[0]))
 
-PyObject *tpy_raise(tachyon_error_t err, const char *what)
+/* The enum name of `code` ("TACHYON_ERR_..."), or NULL for a number that is no code. */
+static const char *error_name(int code)
 {
-    if ((unsigned)err >= TACHYON_ERR__COUNT)
-        err = TACHYON_ERR_SYSTEM;
-    PyObject *cls = tpy_err_by_code[err] ? tpy_err_by_code[err] : exc_base;
-    const char *text = tachyon_strerror(err);
-    PyObject *msg = PyUnicode_FromFormat("%s: %s (%s)", what, text, error_names[err]);
+    for (int i = 0; i < N_ERROR_ROWS; i++)
+        if (error_rows[i].code == code)
+            return error_rows[i].name;
+    return NULL;
+}
+
+/* Sets attribute `name` of `obj` to `value` (a new reference, may be NULL). */
+static int set_attr(PyObject *obj, const char *name, PyObject *value)
+{
+    if (!value)
+        return -1;
+    int r = PyObject_SetAttrString(obj, name, value);
+    Py_DECREF(value);
+    return r;
+}
+
+PyObject *tpy_raise_detail(const tachyon_error_detail_t *detail, const char *what)
+{
+    tachyon_error_detail_t d = *detail;
+    if (!error_name(d.code) || d.code == TACHYON_OK)
+        d.code = TACHYON_ERR_SYSTEM;
+    PyObject *cls = tpy_err_by_code[d.code] ? tpy_err_by_code[d.code] : exc_base;
+    char line[256];
+    (void)tachyon_format_error(&d, line, sizeof line);
+    PyObject *msg = PyUnicode_FromFormat("%s: %s (%s)", what, line, error_name(d.code));
     if (!msg)
         return NULL;
     PyObject *exc = PyObject_CallOneArg(cls, msg);
     Py_DECREF(msg);
     if (!exc)
         return NULL;
-    PyObject *s = PyUnicode_FromString(text);
-    if (!s || PyObject_SetAttrString(exc, "strerror", s) < 0) {
-        Py_XDECREF(s);
+    /* OSError's pair: the errno and its text, when the failure has one;
+     * else tachyon_strerror's text. */
+    int bad = d.os_errno ? set_attr(exc, "errno", PyLong_FromLong(d.os_errno)) < 0 ||
+                               set_attr(exc, "strerror", PyUnicode_DecodeLocale(strerror(d.os_errno),
+                                                                                "surrogateescape")) < 0
+                         : set_attr(exc, "strerror", PyUnicode_FromString(tachyon_strerror(d.code))) < 0;
+    if (!bad && d.code == TACHYON_ERR_TOO_LARGE && d.limit)
+        bad = set_attr(exc, "size", PyLong_FromUnsignedLongLong(d.size)) < 0 ||
+              set_attr(exc, "limit", PyLong_FromUnsignedLongLong(d.limit)) < 0;
+    if (!bad && d.waited_ns > 0)
+        bad = set_attr(exc, "waited", PyFloat_FromDouble((double)d.waited_ns / 1e9)) < 0;
+    if (bad) {
         Py_DECREF(exc);
         return NULL;
     }
-    Py_DECREF(s);
     PyErr_SetObject(cls, exc);
     Py_DECREF(exc);
     return NULL;
+}
+
+PyObject *tpy_raise(tachyon_error_t err, const char *what)
+{
+    tachyon_error_detail_t d = {.code = (int32_t)err};
+    return tpy_raise_detail(&d, what);
+}
+
+PyObject *tpy_raise_bus(tachyon_bus_t *bus, tachyon_error_t err, const char *what)
+{
+    tachyon_error_detail_t d = {.code = (int32_t)err};
+    if (tachyon_last_error_detail(bus, &d) != err)
+        d = (tachyon_error_detail_t){.code = (int32_t)err};
+    return tpy_raise_detail(&d, what);
 }
 
 PyObject *tpy_raise_msg(PyObject *cls, const char *text)
@@ -269,9 +298,28 @@ static PyObject *mod_error_name(PyObject *m, PyObject *arg)
     long code = PyLong_AsLong(arg);
     if (code == -1 && PyErr_Occurred())
         return NULL;
-    if (code < 0 || code >= TACHYON_ERR__COUNT)
+    const char *name = code == (int)code ? error_name((int)code) : NULL;
+    if (!name)
         return tpy_raise_msg(PyExc_ValueError, "unknown tachyon error code");
-    return PyUnicode_FromString(error_names[code]);
+    return PyUnicode_FromString(name);
+}
+
+/* errors() -> ((code, "TACHYON_ERR_...", "ShortName", text), ...): tachyon.h's
+ * error table as this module was built against it. */
+static PyObject *mod_errors(PyObject *m, PyObject *Py_UNUSED(ignored))
+{
+    (void)m;
+    PyObject *rows = PyTuple_New(N_ERROR_ROWS);
+    for (int i = 0; rows && i < N_ERROR_ROWS; i++) {
+        const struct error_row *r = &error_rows[i];
+        PyObject *row = Py_BuildValue("(isss)", r->code, r->name, r->short_name, r->text);
+        if (!row) {
+            Py_CLEAR(rows);
+            break;
+        }
+        PyTuple_SET_ITEM(rows, i, row);
+    }
+    return rows;
 }
 
 static PyObject *mod_register(PyObject *m, PyObject *arg)
@@ -287,6 +335,7 @@ static PyMethodDef module_methods[] = {
     {"_register", mod_register, METH_O, NULL},
     {"strerror", mod_strerror, METH_O, "strerror(code) -> tachyon_strerror's text"},
     {"error_name", mod_error_name, METH_O, "error_name(code) -> 'TACHYON_ERR_...'"},
+    {"errors", mod_errors, METH_NOARGS, "errors() -> tachyon.h's error table: (code, name, ShortName, text) rows"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -368,8 +417,8 @@ PyMODINIT_FUNC PyInit__tachyon(void)
         PyModule_AddObject(m, "MAX_CAPACITY", PyLong_FromSize_t(TACHYON_MAX_CAPACITY)) < 0 ||
         PyModule_AddIntConstant(m, "WATCHDOG_MS", (long)(TACHYON_WATCHDOG_NS / 1000000)) < 0)
         goto fail;
-    for (int i = 0; i < TACHYON_ERR__COUNT; i++)
-        if (PyModule_AddIntConstant(m, error_names[i] + 8, i) < 0) /* "ERR_TIMEOUT", "OK" */
+    for (int i = 0; i < N_ERROR_ROWS; i++) /* "ERR_TIMEOUT", "OK" */
+        if (PyModule_AddIntConstant(m, error_rows[i].name + strlen("TACHYON_"), error_rows[i].code) < 0)
             goto fail;
     return m;
 fail:

@@ -55,9 +55,18 @@ extern PyObject *tpy_exc_exports_outstanding;
 extern PyObject *tpy_small_zero; /* int 0 */
 extern PyTypeObject *tpy_stats_type;
 
-/* Raises the exception class mapped to `err`, with `.strerror` set to
- * tachyon_strerror's text. `what` names the call that failed. Returns NULL. */
+/* Raises the exception class mapped to detail->code, its text from
+ * tachyon_format_error (with the numbers the failure carries) after `what`
+ * (the call that failed). It carries .strerror (tachyon_strerror's text, or,
+ * when the failure has an errno, OSError's pair .errno and its text), and as
+ * they apply .size and .limit (TOO_LARGE) and .waited (seconds). Returns NULL. */
+PyObject *tpy_raise_detail(const tachyon_error_detail_t *detail, const char *what);
+
+/* tpy_raise_detail for `err` with no detail. */
 PyObject *tpy_raise(tachyon_error_t err, const char *what);
+
+/* tpy_raise_detail for `err`, the failure of the last call on `bus`. */
+PyObject *tpy_raise_bus(tachyon_bus_t *bus, tachyon_error_t err, const char *what);
 
 /* Raises `cls` with `text`. Returns NULL. */
 PyObject *tpy_raise_msg(PyObject *cls, const char *text);
@@ -137,7 +146,20 @@ void tpy_map_ref_release(BusObject *bus);
 /* 0 when this side may be used now for `role`'s calls, else -1 with StateError. */
 int tpy_bus_ready_role(BusObject *bus, int role);
 
-/* Waits for a message. Returns the payload (held) or NULL with an exception. */
+/* The absolute deadline (tachyon_now_ns clock) `timeout_ns` from now;
+ * TACHYON_FOREVER for a negative timeout. */
+int64_t tpy_deadline(int64_t timeout_ns);
+
+/* The deadline for one C wait toward `deadline`: at most one watchdog period
+ * away, so that Python's signal handlers run at least that often. */
+int64_t tpy_wait_step(int64_t deadline);
+
+/* Whether a wait toward `deadline` that failed with `err` goes on: after
+ * INTERRUPTED, or after a step's TIMEOUT before the deadline. */
+int tpy_wait_again(tachyon_error_t err, int64_t deadline);
+
+/* Takes the next message, waiting up to timeout_ns (< 0: no limit). Returns
+ * the payload (held) or NULL with an exception. */
 const void *tpy_bus_rx_wait(BusObject *bus, int64_t timeout_ns, uint32_t *type_id, size_t *size);
 
 /* A Message holding a copy of `size` bytes at p. */

@@ -86,7 +86,7 @@ class Bus(_tachyon.Bus):
     def connect(cls, path: str, *, fingerprint: int = 0, schema: Any = None,
                 timeout: Optional[float] = None) -> "Bus":
         """Connects to the listener on `path` and returns the sending side. Waits up to `timeout` seconds
-        (None: 5 s; at least 0.05 s) for the listener to appear and the handshake to finish."""
+        (None: 5 s) for the listener to appear and the handshake to finish (NoListener says how long it waited)."""
         return cls._connect(path, _resolve_fingerprint(fingerprint, schema), timeout)
 
 

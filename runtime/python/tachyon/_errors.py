@@ -3,9 +3,18 @@
 Every exception raised by the C calls is a TachyonError carrying:
   .code      the tachyon_error_t value (int)
   .name      its C name, e.g. "TACHYON_ERR_TIMEOUT"
-  .strerror  tachyon_strerror(code)'s text
+  .strerror  tachyon_strerror(code)'s text, or, when a system call's failure
+             is behind it, that errno's text (OSError's meaning)
+  .errno     that errno (SystemFailure always has one: listening in a folder
+             that does not exist gives errno.ENOENT)
+and, where they apply, the numbers a user needs (also in its text):
+  .size, .limit  MessageTooLarge: the size asked for and the bus maximum
+  .waited        NoListener, TachyonTimeout of listen/connect: seconds waited
 Classes also derive from the closest builtin (TimeoutError, PermissionError,
-ValueError, ...) so generic handlers keep working.
+ValueError, OSError, ...) so generic handlers keep working.
+
+The classes follow tachyon.h's error table (TACHYON_ERROR_LIST); a test fails
+when a code there has no class here.
 """
 
 __all__ = [
@@ -21,6 +30,11 @@ class TachyonError(Exception):
     code = -1
     name = "TACHYON_ERR_UNKNOWN"
     strerror = ""
+
+    def __str__(self) -> str:
+        # The message names the call, the numbers and the code; OSError's own
+        # "[Errno N] text" form would drop all that.
+        return Exception.__str__(self)
 
 
 def _err(code, name, doc):

@@ -1,6 +1,8 @@
 """Error cases: each tachyon_error_t maps to a class carrying the C error;
 timeouts, a full ring, schema mismatch, bad arguments, oversize messages."""
+import errno
 import os
+import re
 import threading
 import time
 
@@ -8,7 +10,9 @@ import pytest
 
 import tachyon
 from tachyon import _tachyon
-from conftest import open_pair
+from conftest import ROOT, open_pair
+
+HEADER = os.path.join(ROOT, "runtime", "include", "tachyon.h")
 
 
 def test_every_error_code_has_a_class():
@@ -270,3 +274,73 @@ def test_send_batch_reports_how_many_went(small_pair):
         prod.send_batch(b"r" * 32 * 4, type_id=1, record_size=32, timeout=0.05)
     assert info.value.sent == 0
     assert len([cons.recv(timeout=5) for _ in range(16)]) == 16
+
+
+def header_error_table():
+    """(code, enum name, ShortName) of every X(...) row of TACHYON_ERROR_LIST in the repository's tachyon.h."""
+    with open(HEADER) as f:
+        text = f.read()
+    body = re.search(r"#define TACHYON_ERROR_LIST\(X\)(.*?)\n\s*\n", text, re.S)
+    assert body, "tachyon.h has no TACHYON_ERROR_LIST"
+    return [(int(num), name, short) for name, num, short in
+            re.findall(r"X\(\s*(TACHYON_\w+)\s*,\s*(\d+)\s*,\s*(\w+)\s*,", body.group(1))]
+
+
+@pytest.mark.skipif(not os.path.isfile(HEADER), reason="not run from a Tachyon checkout (no runtime/include/tachyon.h)")
+def test_every_code_of_the_header_has_its_class():
+    rows = header_error_table()
+    assert len(rows) > 20
+    built = [(code, name, short) for code, name, short, _ in _tachyon.errors()]
+    assert built == rows, "the installed tachyon package was built against another tachyon.h: reinstall it"
+    with open(os.path.join(os.path.dirname(tachyon.__file__), "_tachyon.pyi")) as f:
+        stub = f.read()
+    for code, name, short in rows:
+        const = name[len("TACHYON_"):]
+        assert getattr(_tachyon, const) == code
+        assert re.search(r"^%s: int$" % const, stub, re.M), "%s is missing from _tachyon.pyi" % const
+        if code == 0:
+            continue
+        cls = tachyon._errors.BY_CODE.get(code)
+        assert cls is not None, "%s (%d, %s) has no exception class in tachyon/_errors.py" % (name, code, short)
+        assert (cls.code, cls.name) == (code, name)
+        assert cls.__name__ in tachyon.__all__ and getattr(tachyon, cls.__name__) is cls
+    assert sorted(tachyon._errors.BY_CODE) == [code for code, _, _ in rows if code]
+
+
+def test_table_texts_are_strerror():
+    for code, name, short, text in _tachyon.errors():
+        assert _tachyon.strerror(code) == text and text
+        assert _tachyon.error_name(code) == name
+
+
+def test_system_failure_carries_errno(tmpdir_path):
+    path = os.path.join(tmpdir_path, "no-such-folder", "bus.sock")
+    with pytest.raises(tachyon.SystemFailure) as info:
+        tachyon.Bus.listen(path, 4096, timeout=0.1)
+    e = info.value
+    assert isinstance(e, OSError)
+    assert e.errno == errno.ENOENT
+    assert e.strerror == os.strerror(errno.ENOENT)
+    assert e.code == _tachyon.ERR_SYSTEM
+    assert str(e).startswith("listen: ") and os.strerror(errno.ENOENT) in str(e)
+    assert "TACHYON_ERR_SYSTEM" in str(e)
+
+
+def test_message_too_large_says_the_maximum(small_pair):
+    _, prod = small_pair
+    big = prod.max_message_size + 1
+    for send in (lambda: prod.send(b"x" * big, type_id=1), lambda: prod.send(bytearray(big), type_id=1),
+                 lambda: prod.send_zero_copy(size=big), lambda: prod.try_send(b"x" * big)):
+        with pytest.raises(tachyon.MessageTooLarge) as info:
+            send()
+        e = info.value
+        assert (e.size, e.limit) == (big, prod.max_message_size)
+        assert str(big) in str(e) and str(prod.max_message_size) in str(e)
+
+
+def test_no_listener_says_how_long_it_waited(sock):
+    with pytest.raises(tachyon.NoListener) as info:
+        tachyon.Bus.connect(sock, timeout=0.2)
+    e = info.value
+    assert 0.15 <= e.waited < 5
+    assert re.search(r"waited \d+\.\d+ s", str(e)), str(e)
