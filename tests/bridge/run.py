@@ -124,6 +124,8 @@ def stop(p, w):
         raise Failure("%s printed no exit counters (status %d):\n%s" % (p.what, code, text[-3000:]))
     counters = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1]))
     counters["status"] = code
+    if code != 0:
+        raise Failure("%s exited with status %d after SIGTERM:\n%s" % (p.what, code, text[-3000:]))
     return counters
 
 
