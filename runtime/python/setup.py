@@ -41,6 +41,17 @@ def runtime_list(name):
 
 lib_sources = [os.path.join(RUNTIME, "src", name) for name in runtime_list("TACHYON_SOURCES")]
 
+
+def version():
+    """The repository's VERSION file (next to runtime/; an sdist carries a copy at its top): the one version of
+    Tachyon, which tachyon.h's TACHYON_VERSION and so tachyon.__version__ agree with."""
+    path = os.path.join(RUNTIME, "..", "VERSION")
+    if not os.path.isfile(path):
+        sys.exit("tachyon: cannot find Tachyon's VERSION file at %s" % os.path.abspath(path))
+    with open(path) as f:
+        return f.read().strip()
+
+
 extension = Extension(
     "tachyon._tachyon",
     sources=sorted(glob.glob(os.path.join("src", "*.c"))) + lib_sources,
@@ -62,6 +73,7 @@ class SDistWithRuntime(sdist):
             for f in glob.glob(os.path.join(RUNTIME, sub, "*.[ch]")):
                 shutil.copy2(f, dst)
         shutil.copy2(os.path.join(RUNTIME, "sources.mk"), os.path.join(base_dir, "_runtime"))
+        shutil.copy2(os.path.join(RUNTIME, "..", "VERSION"), base_dir)  # _runtime/../VERSION
 
 
-setup(ext_modules=[extension], cmdclass={"sdist": SDistWithRuntime})
+setup(version=version(), ext_modules=[extension], cmdclass={"sdist": SDistWithRuntime})

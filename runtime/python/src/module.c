@@ -409,7 +409,8 @@ PyMODINIT_FUNC PyInit__tachyon(void)
         add_type(m, &tpy_batch_type, "Batch") < 0 || add_type(m, &tpy_batch_item_type, "BatchItem") < 0 ||
         add_type(m, &tpy_batch_run_type, "BatchRun") < 0 || add_type(m, &tpy_span_type, "_Span") < 0)
         goto fail;
-    if (PyModule_AddIntConstant(m, "ABI_VERSION", TACHYON_ABI_VERSION) < 0 ||
+    if (PyModule_AddStringConstant(m, "VERSION", TACHYON_VERSION) < 0 ||
+        PyModule_AddIntConstant(m, "ABI_VERSION", TACHYON_ABI_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "FRAME_ALIGN", TACHYON_FRAME_ALIGN) < 0 ||
         PyModule_AddIntConstant(m, "FRAME_HEADER", TACHYON_FRAME_HEADER) < 0 ||
         PyModule_AddIntConstant(m, "BATCH", TACHYON_BATCH) < 0 ||

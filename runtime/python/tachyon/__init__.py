@@ -25,7 +25,7 @@ from ._errors import (  # noqa: F401  (re-exported)
 )
 from ._tachyon import Batch, BatchItem, Message, RxGuard, Stats, TxGuard  # noqa: F401
 
-__version__ = "0.1.0"
+__version__: str = _tachyon.VERSION  # tachyon.h's TACHYON_VERSION: the repository's VERSION file
 
 __all__ = [
     "Bus", "Message", "RxGuard", "TxGuard", "Batch", "BatchItem", "Stats", "decode", "fingerprint_of",

@@ -3,6 +3,7 @@ from types import TracebackType
 from typing import Any, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 
+VERSION: str
 ABI_VERSION: int
 FRAME_ALIGN: int
 FRAME_HEADER: int
