@@ -94,11 +94,11 @@ static void out_report(struct out *o, const char *when)
                when, o->messages, o->runs, o->bytes, o->dropped, o->unknown, o->retries, o->recoveries, o->sessions);
 }
 
-static natsMsg *make_msg(struct out *o, const struct group *g, size_t len)
+static natsMsg *make_msg(struct out *o, const struct group *g, const uint8_t *payload, size_t len)
 {
     natsMsg *m = NULL;
     char num[24];
-    natsStatus s = natsMsg_Create(&m, o->subjects[g->type - o->c->schema.types], NULL, (const char *)o->scratch,
+    natsStatus s = natsMsg_Create(&m, o->subjects[g->type - o->c->schema.types], NULL, (const char *)payload,
                                   (int)len);
     snprintf(num, sizeof num, "%" PRIu32, g->type->id);
     if (s == NATS_OK)
@@ -337,13 +337,18 @@ static int emit_window(struct out *o)
     int rc = 0;
     for (size_t gi = 0; gi < o->ngroups && rc == 0; gi++) {
         struct group *g = &o->groups[gi];
-        size_t len = 0;
-        for (uint32_t p = 0; p < o->win_n; p++)
-            if (o->pos_group[p] == gi) {
-                memcpy(o->scratch + len, o->data + o->pos_off[p], g->size);
-                len += g->size;
-            }
-        natsMsg *m = make_msg(o, g, len);
+        const uint8_t *payload = o->data; /* one group: already back to back */
+        size_t len = o->data_len;
+        if (o->ngroups > 1) {
+            len = 0;
+            for (uint32_t p = 0; p < o->win_n; p++)
+                if (o->pos_group[p] == gi) {
+                    memcpy(o->scratch + len, o->data + o->pos_off[p], g->size);
+                    len += g->size;
+                }
+            payload = o->scratch;
+        }
+        natsMsg *m = make_msg(o, g, payload, len);
         if (!m) {
             bridge_log(WHO, "cannot build a NATS message (out of memory)");
             o->dropped += g->count;

@@ -6,6 +6,7 @@ the bridges, and the peers, then prints "PASS: name", "FAIL: name" or "SKIP: nam
 
   main-core / main-jetstream  C producer -> bridge out -> NATS -> bridge in -> Python consumer:
                               1 M MarketTicks, every field of every tick checked, in each mode
+  frames                      1 KiB frames (one type per window) from C to Python, every sample checked
   cluster                     two clustered nats-server nodes ("two hosts"), one bridge on each
   restarts                    JetStream: kill -9 and restart the server, then the in bridge, then
                               the out bridge, mid-stream: every tick once, in order
@@ -72,9 +73,9 @@ class World:
         wait_port(port, p, self.log(what))
         return p
 
-    def bridge(self, what, direction, socket_path, url, mode, extra=()):
+    def bridge(self, what, direction, socket_path, url, mode, extra=(), schema="market"):
         cmd = [os.path.join(self.args.build, "bin", "tachyon-bridge"), direction, "--socket", socket_path,
-               "--lock", "schemas/tach.lock", "--schema", "market", "--nats", url, "--mode", mode,
+               "--lock", "schemas/tach.lock", "--schema", schema, "--nats", url, "--mode", mode,
                "--report", "0.5"] + list(extra)
         if direction == "in" and mode == "jetstream" and "--state" not in extra:
             cmd += ["--state", os.path.join(self.dir, what + ".state")]
@@ -166,6 +167,30 @@ def test_main(args, w, mode):
     expect(co["nats_messages"] < n, "no batching: %d NATS messages for %d ticks" % (co["nats_messages"], n))
     print("  %s: %d ticks in %d NATS messages; %s" % (mode, n, co["nats_messages"],
                                                      w.text("consumer").strip().splitlines()[-1]))
+
+
+def test_frames(args, w):
+    """1 KiB frames (one type: each window is one NATS message) from C to Python, every sample checked."""
+    n = 20000
+    port = free_port()
+    w.server("nats", port)
+    url = "nats://127.0.0.1:%d" % port
+    for mode in ("core", "jetstream"):
+        s_out, s_in = w.sock("out-" + mode), w.sock("in-" + mode)
+        out = w.bridge("out-" + mode, "out", s_out, url, mode, schema="frames")
+        brin = w.bridge("in-" + mode, "in", s_in, url, mode, schema="frames")
+        cons = w.start("consumer-" + mode, [sys.executable, "examples/peers/python/consumer.py", "--socket", s_in,
+                                            "--stream", "frames", "--count", str(n), "--mode", "batch"])
+        wait_for_line(w, "in-" + mode, "subscribed to", 20)
+        prod = w.start("producer-" + mode, [os.path.join(args.build, "examples", "c_producer"), "--socket", s_out,
+                                            "--stream", "frames", "--count", str(n)])
+        expect(wait_exit(prod, 60, w) == 0, "producer failed:\n" + w.text("producer-" + mode))
+        code = wait_exit(cons, 60, w)
+        expect(code == 0, "%s consumer failed:\n%s" % (mode, w.text("consumer-" + mode)[-2000:]))
+        co, ci = stop(out, w), stop(brin, w)
+        expect(ci["delivered"] == n + 1 and ci["lost"] == 0 and co["dropped"] == 0, "counters: %s %s" % (co, ci))
+        print("  %s: %d frames in %d NATS messages; %s" % (mode, n, co["nats_messages"],
+                                                         w.text("consumer-" + mode).strip().splitlines()[-1]))
 
 
 def test_cluster(args, w):
@@ -402,6 +427,7 @@ def test_cli(args, w):
 TESTS = [
     ("main-core", lambda a, w: test_main(a, w, "core")),
     ("main-jetstream", lambda a, w: test_main(a, w, "jetstream")),
+    ("frames", test_frames),
     ("cluster", test_cluster),
     ("restarts", test_restarts),
     ("backpressure", test_backpressure),
