@@ -57,3 +57,15 @@ def test_readme_example(key, tmpdir_path):
         assert len(lines) == 2
         assert lines[0].startswith("Bid BTCUSDT 64000.5 3")
         assert lines[1].startswith("Ask ETHUSDT 3012.25 7")
+
+
+@pytest.mark.skipif(not os.path.isfile(READMES[1]), reason="not run from a Tachyon checkout (no top-level README.md)")
+def test_package_readme_is_the_python_section():
+    """runtime/python/README.md (the package's long description) is the top-level README's Python section."""
+    with open(READMES[1]) as f:
+        section = re.search(r"^## Python\n.*?(?=^## )", f.read(), re.S | re.M)
+    with open(READMES[0]) as f:
+        package = f.read()
+    assert section, "the top-level README has no '## Python' section"
+    assert package.strip() == section.group(0).strip(), \
+        "runtime/python/README.md differs from README.md's Python section: copy the section over"
