@@ -7,21 +7,22 @@ package tachyon
 
 // One cgo call per operation: the wrappers below fold the common pairs
 // (send + flush, acquire + its out-parameters) into a single crossing.
+// `block` 0: never wait; else wait until deadline_ns (CLOCK_MONOTONIC,
+// tachyon_now_ns; < 0: none).
 
-// Sends one message (timeout_ns == 0: never wait) and publishes it.
-static tachyon_error_t tgo_send(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id,
-                                int64_t timeout_ns)
+// Sends one message and publishes it.
+static tachyon_error_t tgo_send(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id, int block,
+                                int64_t deadline_ns)
 {
-    tachyon_error_t err = timeout_ns == 0 ? tachyon_send(bus, data, size, type_id)
-                                          : tachyon_send_blocking(bus, data, size, type_id, timeout_ns);
+    tachyon_error_t err = block ? tachyon_send_until(bus, data, size, type_id, deadline_ns)
+                                : tachyon_send(bus, data, size, type_id);
     return err == TACHYON_OK ? tachyon_flush(bus) : err;
 }
 
-// Reserves room (timeout_ns == 0: never wait); NULL and *err on failure.
-static void *tgo_acquire_tx(tachyon_bus_t *bus, size_t max_size, int64_t timeout_ns, tachyon_error_t *err)
+// Reserves room; NULL and *err on failure.
+static void *tgo_acquire_tx(tachyon_bus_t *bus, size_t max_size, int block, int64_t deadline_ns, tachyon_error_t *err)
 {
-    void *p = timeout_ns == 0 ? tachyon_acquire_tx(bus, max_size)
-                              : tachyon_acquire_tx_blocking(bus, max_size, timeout_ns);
+    void *p = block ? tachyon_acquire_tx_until(bus, max_size, deadline_ns) : tachyon_acquire_tx(bus, max_size);
     *err = p ? TACHYON_OK : tachyon_last_error(bus);
     return p;
 }
@@ -33,11 +34,11 @@ typedef struct tgo_rx {
     tachyon_error_t err;
 } tgo_rx_t;
 
-// Takes the next message (timeout_ns == 0: never wait).
-static void tgo_acquire_rx(tachyon_bus_t *bus, uint32_t spin, int64_t timeout_ns, tgo_rx_t *out)
+// Takes the next message.
+static void tgo_acquire_rx(tachyon_bus_t *bus, uint32_t spin, int block, int64_t deadline_ns, tgo_rx_t *out)
 {
-    out->data = timeout_ns == 0 ? tachyon_acquire_rx(bus, &out->type_id, &out->size)
-                                : tachyon_acquire_rx_timeout(bus, &out->type_id, &out->size, spin, timeout_ns);
+    out->data = block ? tachyon_acquire_rx_until(bus, &out->type_id, &out->size, spin, deadline_ns)
+                      : tachyon_acquire_rx(bus, &out->type_id, &out->size);
     out->err = out->data ? TACHYON_OK : tachyon_last_error(bus);
 }
 
@@ -76,6 +77,7 @@ import "C"
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"time"
 	"unsafe"
@@ -84,10 +86,6 @@ import (
 // DefaultSpin is how many times a blocking receive polls the ring before it
 // sleeps on a futex (see WithSpin).
 const DefaultSpin = 2000
-
-// waitSlice bounds each C wait when a context can be cancelled, so that
-// cancellation is noticed within about this long.
-const waitSlice = 20 * time.Millisecond
 
 // Role says which side of a bus this is.
 type Role int
@@ -115,8 +113,10 @@ type Stats struct {
 }
 
 type options struct {
-	c    C.tachyon_options_t
-	spin uint32
+	c       C.tachyon_options_t
+	spin    uint32
+	timeout time.Duration
+	timed   bool
 }
 
 // Option configures Listen and Connect.
@@ -130,16 +130,11 @@ func WithFingerprint(fp uint64) Option {
 }
 
 // WithTimeout bounds the handshake: how long Listen waits for a connector,
-// and how long Connect tries (default: Listen waits forever, Connect 5 s).
-// A negative duration means no deadline.
+// and how long Connect waits for a listener to appear on the path plus the
+// handshake (default: Listen waits forever, Connect 5 s). A negative
+// duration means no deadline.
 func WithTimeout(d time.Duration) Option {
-	return func(o *options) {
-		ns := int64(-1)
-		if d >= 0 {
-			ns = max(int64(d), 1)
-		}
-		o.c.timeout_ns = C.int64_t(ns)
-	}
+	return func(o *options) { o.timeout, o.timed = d, true }
 }
 
 // WithAnyUID accepts connectors of any uid (default: only the listener's own).
@@ -177,14 +172,36 @@ type Bus struct {
 	msgCap int
 }
 
-func open(f func(*C.tachyon_options_t, **C.tachyon_bus_t) C.tachyon_error_t, opts []Option) (*Bus, error) {
-	o := options{spin: DefaultSpin}
+// cDeadline is the C deadline (CLOCK_MONOTONIC ns, as tachyon_now_ns) d
+// from now; a d too long to represent is no deadline (-1).
+func cDeadline(d time.Duration) int64 {
+	now := int64(C.tachyon_now_ns())
+	if d > 0 && now > math.MaxInt64-int64(d) {
+		return -1
+	}
+	return now + max(int64(d), 0)
+}
+
+// open runs a listen or connect _until call (again, with the same deadline,
+// when a signal interrupted it) and wraps the bus it made.
+func open(f func(*C.tachyon_options_t, C.int64_t, **C.tachyon_bus_t, *C.tachyon_error_detail_t) C.tachyon_error_t,
+	defaultTimeout time.Duration, opts []Option) (*Bus, error) {
+	o := options{spin: DefaultSpin, timeout: defaultTimeout, timed: defaultTimeout >= 0}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	deadline := int64(-1)
+	if o.timed && o.timeout >= 0 {
+		deadline = cDeadline(o.timeout)
+	}
 	var c *C.tachyon_bus_t
-	if err := errorOf(f(&o.c, &c)); err != nil {
-		return nil, err
+	var d C.tachyon_error_detail_t
+	code := C.tachyon_error_t(C.TACHYON_ERR_INTERRUPTED)
+	for code == C.TACHYON_ERR_INTERRUPTED {
+		code = f(&o.c, C.int64_t(deadline), &c, &d)
+	}
+	if code != C.TACHYON_OK {
+		return nil, failureOf(&d)
 	}
 	b := &Bus{c: c, spin: o.spin}
 	runtime.SetFinalizer(b, (*Bus).Close)
@@ -201,20 +218,23 @@ func Listen(path string, capacity int, opts ...Option) (*Bus, error) {
 	}
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	return open(func(o *C.tachyon_options_t, out **C.tachyon_bus_t) C.tachyon_error_t {
-		return C.tachyon_bus_listen_ex(cpath, C.size_t(capacity), o, out)
-	}, opts)
+	return open(func(o *C.tachyon_options_t, deadline C.int64_t, out **C.tachyon_bus_t,
+		d *C.tachyon_error_detail_t) C.tachyon_error_t {
+		return C.tachyon_bus_listen_until(cpath, C.size_t(capacity), o, deadline, out, d)
+	}, -1, opts)
 }
 
 // Connect connects to the listener on path and returns the producer side.
-// While nobody listens there yet it keeps trying for up to the handshake
-// timeout (5 s by default), then fails with ErrNoListener.
+// While nobody listens there yet it keeps trying (every few ms) for up to
+// the handshake timeout (5 s by default, WithTimeout), then fails with a
+// *Failure whose Code is ErrNoListener and whose Waited says how long.
 func Connect(path string, opts ...Option) (*Bus, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	return open(func(o *C.tachyon_options_t, out **C.tachyon_bus_t) C.tachyon_error_t {
-		return C.tachyon_bus_connect_ex(cpath, o, out)
-	}, opts)
+	return open(func(o *C.tachyon_options_t, deadline C.int64_t, out **C.tachyon_bus_t,
+		d *C.tachyon_error_detail_t) C.tachyon_error_t {
+		return C.tachyon_bus_connect_until(cpath, o, deadline, out, d)
+	}, time.Duration(C.TACHYON_CONNECT_DEFAULT_NS), opts)
 }
 
 // Close closes this side: a producer publishes what it committed first, and
@@ -254,52 +274,59 @@ func (b *Bus) end() {
 	b.gen++
 }
 
-// waiter turns a context and an optional deadline into a sequence of C
-// waits: each returns how long the next C call may wait (-1: forever), or an
-// error once the context is done or the deadline passed.
-type waiter struct {
-	ctx      context.Context
-	deadline time.Time
-	timed    bool
-	fromCtx  bool // the deadline is ctx's: report context.DeadlineExceeded
+// fail returns the error of a failed call on the bus: the plain sentinel, or
+// a *Failure with the numbers the C library kept (errno, sizes).
+func (b *Bus) fail(code C.tachyon_error_t) error {
+	if code != C.TACHYON_ERR_SYSTEM && code != C.TACHYON_ERR_TOO_LARGE {
+		return errorOf(code)
+	}
+	var d C.tachyon_error_detail_t
+	C.tachyon_last_error_detail(b.c, &d)
+	return failureOf(&d)
 }
 
-func newWaiter(ctx context.Context, timeout time.Duration, timed bool) waiter {
-	w := waiter{ctx: ctx}
+// until runs a blocking C call with one deadline: timeout's (if timed) or
+// ctx's, the earlier. The call waits in C; a signal, or ctx being cancelled
+// (which interrupts the C wait through tachyon_bus_interrupt), makes it return
+// INTERRUPTED, after which it runs again with the same deadline unless ctx is
+// done. Returns the C code, or ctx's error.
+func (b *Bus) until(ctx context.Context, timeout time.Duration, timed bool,
+	call func(deadline C.int64_t) C.tachyon_error_t) (C.tachyon_error_t, error) {
+	deadline, fromCtx := int64(-1), false
 	if timed {
-		w.deadline, w.timed = time.Now().Add(timeout), true
+		deadline = cDeadline(timeout)
 	}
-	if d, ok := ctx.Deadline(); ok && (!w.timed || d.Before(w.deadline)) {
-		w.deadline, w.timed, w.fromCtx = d, true, true
-	}
-	return w
-}
-
-func (w *waiter) next() (int64, error) {
-	if done := w.ctx.Done(); done != nil {
-		select {
-		case <-done:
-			return 0, w.ctx.Err()
-		default:
+	if d, ok := ctx.Deadline(); ok {
+		if cd := cDeadline(time.Until(d)); deadline < 0 || cd < deadline {
+			deadline, fromCtx = cd, true
 		}
 	}
-	slice := int64(-1)
-	if w.ctx.Done() != nil {
-		slice = int64(waitSlice)
-	}
-	if w.timed {
-		left := int64(time.Until(w.deadline))
-		if left <= 0 {
-			if w.fromCtx {
-				return 0, context.DeadlineExceeded
+	if ctx.Done() != nil {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		c, fired := b.c, make(chan struct{})
+		stop := context.AfterFunc(ctx, func() { C.tachyon_bus_interrupt(c); close(fired) })
+		// The bus must outlive the interrupt: wait for one that started.
+		defer func() {
+			if !stop() {
+				<-fired
 			}
-			return 0, ErrTimeout
-		}
-		if slice < 0 || left < slice {
-			slice = left
-		}
+		}()
 	}
-	return slice, nil
+	for {
+		code := call(C.int64_t(deadline))
+		if code == C.TACHYON_ERR_INTERRUPTED {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if code == C.TACHYON_ERR_TIMEOUT && fromCtx {
+			return 0, context.DeadlineExceeded
+		}
+		return code, nil
+	}
 }
 
 // ---- producer -------------------------------------------------------------
@@ -317,37 +344,31 @@ func payloadPtr(data []byte) unsafe.Pointer {
 // waiting while the ring is full until ctx is done (its error is returned)
 // or the consumer goes away (ErrPeerGone).
 func (b *Bus) Send(ctx context.Context, data []byte, typeID uint32) error {
+	return b.send(ctx, data, typeID, 0, false)
+}
+
+func (b *Bus) send(ctx context.Context, data []byte, typeID uint32, timeout time.Duration, timed bool) error {
 	if b.c == nil {
 		return ErrClosed
 	}
 	p, n := payloadPtr(data), C.size_t(len(data))
-	err := errorOf(C.tgo_send(b.c, p, n, C.uint32_t(typeID), 0))
-	if err != ErrFull {
-		return err
-	}
-	w := newWaiter(ctx, 0, false)
-	for {
-		slice, werr := w.next()
-		if werr != nil {
-			return werr
-		}
-		err = errorOf(C.tgo_send(b.c, p, n, C.uint32_t(typeID), C.int64_t(slice)))
-		runtime.KeepAlive(data)
-		if err != ErrTimeout && err != ErrInterrupted {
+	code := C.tgo_send(b.c, p, n, C.uint32_t(typeID), 0, 0)
+	if code == C.TACHYON_ERR_FULL {
+		var err error
+		code, err = b.until(ctx, timeout, timed, func(deadline C.int64_t) C.tachyon_error_t {
+			return C.tgo_send(b.c, p, n, C.uint32_t(typeID), 1, deadline)
+		})
+		if err != nil {
 			return err
 		}
 	}
+	runtime.KeepAlive(data)
+	return b.fail(code)
 }
 
 // SendTimeout is Send with a deadline: ErrTimeout after timeout.
 func (b *Bus) SendTimeout(data []byte, typeID uint32, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	err := b.Send(ctx, data, typeID)
-	if err == context.DeadlineExceeded {
-		return ErrTimeout
-	}
-	return err
+	return b.send(context.Background(), data, typeID, timeout, true)
 }
 
 // TrySend is Send that never waits: ErrFull when there is no room.
@@ -355,7 +376,7 @@ func (b *Bus) TrySend(data []byte, typeID uint32) error {
 	if b.c == nil {
 		return ErrClosed
 	}
-	return errorOf(C.tgo_send(b.c, payloadPtr(data), C.size_t(len(data)), C.uint32_t(typeID), 0))
+	return b.fail(C.tgo_send(b.c, payloadPtr(data), C.size_t(len(data)), C.uint32_t(typeID), 0, 0))
 }
 
 // Flush publishes every committed message now and wakes a sleeping consumer.
@@ -383,7 +404,6 @@ func (b *Bus) SendBatch(ctx context.Context, records []byte, recordSize int, typ
 		return 0, nil
 	}
 	sent := 0
-	var w waiter
 	for sent < count {
 		var base unsafe.Pointer = unsafe.Pointer(&emptyPayload[0])
 		if recordSize > 0 {
@@ -396,25 +416,13 @@ func (b *Bus) SendBatch(ctx context.Context, records []byte, recordSize int, typ
 			continue
 		}
 		if b.code != C.TACHYON_ERR_FULL {
-			return sent, Error(b.code)
+			return sent, b.fail(b.code)
 		}
 		// Full: wait for room by sending the next record the blocking way.
-		if w.ctx == nil {
-			w = newWaiter(ctx, 0, false)
-		}
-		slice, err := w.next()
-		if err != nil {
+		if err := b.Send(ctx, records[sent*recordSize:(sent+1)*recordSize], typeIDs[sent]); err != nil {
 			return sent, err
 		}
-		rec := records[sent*recordSize : (sent+1)*recordSize]
-		err = errorOf(C.tgo_send(b.c, payloadPtr(rec), C.size_t(recordSize), C.uint32_t(typeIDs[sent]), C.int64_t(slice)))
-		switch err {
-		case nil:
-			sent++
-		case ErrTimeout, ErrInterrupted:
-		default:
-			return sent, err
-		}
+		sent++
 	}
 	return sent, nil
 }
@@ -448,24 +456,21 @@ func (b *Bus) acquireTx(ctx context.Context, maxSize int, block bool) (Tx, error
 	if err := b.begin(holdTx); err != nil {
 		return Tx{}, err
 	}
-	p := C.tgo_acquire_tx(b.c, C.size_t(maxSize), 0, &b.code)
+	p := C.tgo_acquire_tx(b.c, C.size_t(maxSize), 0, 0, &b.code)
 	if p == nil && b.code == C.TACHYON_ERR_FULL && block {
-		w := newWaiter(ctx, 0, false)
-		for p == nil {
-			slice, werr := w.next()
-			if werr != nil {
-				b.hold = holdNone
-				return Tx{}, werr
-			}
-			p = C.tgo_acquire_tx(b.c, C.size_t(maxSize), C.int64_t(slice), &b.code)
-			if p == nil && b.code != C.TACHYON_ERR_TIMEOUT && b.code != C.TACHYON_ERR_INTERRUPTED {
-				break
-			}
+		code, err := b.until(ctx, 0, false, func(deadline C.int64_t) C.tachyon_error_t {
+			p = C.tgo_acquire_tx(b.c, C.size_t(maxSize), 1, deadline, &b.code)
+			return b.code
+		})
+		if err != nil {
+			b.hold = holdNone
+			return Tx{}, err
 		}
+		b.code = code
 	}
 	if p == nil {
 		b.hold = holdNone
-		return Tx{}, Error(b.code)
+		return Tx{}, b.fail(b.code)
 	}
 	return Tx{b: b, gen: b.gen, buf: unsafe.Slice((*byte)(p), maxSize)}, nil
 }
@@ -525,41 +530,38 @@ type Rx struct {
 // returned) or the producer is gone and everything it committed was
 // delivered (ErrPeerGone). Prefer Recv, which commits for you.
 func (b *Bus) AcquireRx(ctx context.Context) (Rx, error) {
-	return b.acquireRx(newWaiter(ctx, 0, false), true)
+	return b.acquireRx(ctx, 0, false, true)
 }
 
 // AcquireRxTimeout is AcquireRx with a deadline: ErrTimeout after timeout.
 func (b *Bus) AcquireRxTimeout(timeout time.Duration) (Rx, error) {
-	return b.acquireRx(newWaiter(context.Background(), timeout, true), true)
+	return b.acquireRx(context.Background(), timeout, true, true)
 }
 
 // TryAcquireRx returns the next message if one is published, else ErrEmpty
 // (or ErrPeerGone). It never blocks and makes no system call.
 func (b *Bus) TryAcquireRx() (Rx, error) {
-	return b.acquireRx(waiter{}, false)
+	return b.acquireRx(context.Background(), 0, false, false)
 }
 
-func (b *Bus) acquireRx(w waiter, block bool) (Rx, error) {
+func (b *Bus) acquireRx(ctx context.Context, timeout time.Duration, timed, block bool) (Rx, error) {
 	if err := b.begin(holdRx); err != nil {
 		return Rx{}, err
 	}
-	C.tgo_acquire_rx(b.c, 0, 0, &b.rx)
+	C.tgo_acquire_rx(b.c, 0, 0, 0, &b.rx)
 	if b.rx.data == nil && b.rx.err == C.TACHYON_ERR_EMPTY && block {
-		for b.rx.data == nil {
-			slice, werr := w.next()
-			if werr != nil {
-				b.hold = holdNone
-				return Rx{}, werr
-			}
-			C.tgo_acquire_rx(b.c, C.uint32_t(b.spin), C.int64_t(slice), &b.rx)
-			if b.rx.data == nil && b.rx.err != C.TACHYON_ERR_TIMEOUT && b.rx.err != C.TACHYON_ERR_INTERRUPTED {
-				break
-			}
+		_, err := b.until(ctx, timeout, timed, func(deadline C.int64_t) C.tachyon_error_t {
+			C.tgo_acquire_rx(b.c, C.uint32_t(b.spin), 1, deadline, &b.rx)
+			return b.rx.err
+		})
+		if err != nil {
+			b.hold = holdNone
+			return Rx{}, err
 		}
 	}
 	if b.rx.data == nil {
 		b.hold = holdNone
-		return Rx{}, Error(b.rx.err)
+		return Rx{}, b.fail(b.rx.err)
 	}
 	return Rx{b: b, gen: b.gen, data: unsafe.Pointer(b.rx.data), size: int(b.rx.size), typeID: uint32(b.rx.type_id)}, nil
 }
@@ -650,7 +652,7 @@ func (b *Bus) DrainBatch(max int) (Batch, error) {
 		if b.code == C.TACHYON_ERR_EMPTY {
 			return Batch{}, nil
 		}
-		return Batch{}, Error(b.code)
+		return Batch{}, b.fail(b.code)
 	}
 	return Batch{b: b, gen: b.gen, n: n}, nil
 }

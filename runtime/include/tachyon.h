@@ -227,6 +227,15 @@ TACHYON_API tachyon_error_t tachyon_bus_connect_until(const char *path, const ta
                                                       int64_t deadline_ns, tachyon_bus_t **out,
                                                       tachyon_error_detail_t *detail);
 
+/* Makes the blocking call in progress on this bus (or, if none, the next one
+ * to wait) return TACHYON_ERR_INTERRUPTED, as a signal would. The one call
+ * that may be made from another thread while the bus's own thread uses it:
+ * a binding cancels a wait with it (a Go context, an event loop's timer)
+ * instead of waiting in slices. A spurious INTERRUPTED is possible when the
+ * call it aimed at had already returned; callers retry INTERRUPTED anyway.
+ * Not to be called once tachyon_bus_destroy may have started. */
+TACHYON_API void tachyon_bus_interrupt(tachyon_bus_t *bus);
+
 /* Closes this side: a producer flushes what it committed first; the peer sees
  * TACHYON_ERR_PEER_GONE once it has everything. Unmaps and frees the bus.
  * NULL is a no-op. */

@@ -32,6 +32,28 @@ void tachyon_bus_destroy(tachyon_bus_t *bus)
     ti_bus_free(bus);
 }
 
+void tachyon_bus_interrupt(tachyon_bus_t *bus)
+{
+    uint32_t *seq;
+
+    if (!bus)
+        return;
+    /* Flag first, then move the word the waiter sleeps on: a waiter that
+     * read the word before this increment fails or leaves its FUTEX_WAIT,
+     * and one that read it after also sees the flag (it checks the flag
+     * after loading the word). Only this side ever sleeps on that word. */
+    __atomic_store_n(&bus->interrupt, 1, __ATOMIC_SEQ_CST);
+    seq = bus->role == TACHYON_ROLE_PRODUCER ? &bus->shm->space_seq : &bus->shm->data_seq;
+    __atomic_fetch_add(seq, 1, __ATOMIC_RELEASE);
+    ti_futex_wake(seq);
+}
+
+/* Takes a pending tachyon_bus_interrupt: 1 if there was one. */
+int ti_take_interrupt(tachyon_bus_t *bus)
+{
+    return __atomic_load_n(&bus->interrupt, __ATOMIC_RELAXED) && __atomic_exchange_n(&bus->interrupt, 0, __ATOMIC_ACQ_REL);
+}
+
 tachyon_error_t tachyon_last_error(const tachyon_bus_t *bus)
 {
     return bus ? bus->last_error : TACHYON_ERR_INVALID_ARG;

@@ -572,9 +572,16 @@ static tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadli
         case ENOENT:
         case ECONNREFUSED:
         case EAGAIN: { /* not listening yet, or its backlog is full: retry until the deadline */
-            struct timespec pause = {0, (long)retry_ns};
-            if (deadline != INT64_MAX && ti_now_ns() + retry_ns > deadline)
+            int64_t now = ti_now_ns(), wait_ns = retry_ns;
+            struct timespec pause;
+            if (now >= deadline)
                 return TACHYON_ERR_NO_LISTENER; /* detail.os_errno: why the last try failed */
+            /* The last pause ends at the deadline, where one more try is made:
+             * the call waits its whole timeout, not up to one pause less. */
+            if (deadline - now < wait_ns)
+                wait_ns = deadline - now;
+            pause.tv_sec = 0;
+            pause.tv_nsec = (long)wait_ns;
             if (nanosleep(&pause, NULL) != 0 && errno == EINTR)
                 return TACHYON_ERR_INTERRUPTED;
             /* Back off from 50 us (a listener that is about to bind) to 10 ms. */

@@ -170,6 +170,7 @@ struct tachyon_bus {
 
     /* cold */
     int peer_dead; /* sticky: the peer's process is gone (pidfd) */
+    int interrupt; /* set by tachyon_bus_interrupt from any thread; taken by a wait */
     uint32_t idle_polls;     /* FULL/EMPTY answers since the last clock read */
     int64_t last_peer_check; /* CLOCK_MONOTONIC ns of the last polling liveness check */
     int pidfd;     /* peer's pidfd, -1 if none */
@@ -229,6 +230,9 @@ TI_HIDDEN int ti_tx_fits(tachyon_bus_t *bus, uint64_t need);
 TI_HIDDEN void ti_recover_unpublished(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_consumer(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_producer(tachyon_bus_t *bus);
+
+/* bus.c: a pending tachyon_bus_interrupt, taken by wait.c (1 if there was one) */
+TI_HIDDEN int ti_take_interrupt(tachyon_bus_t *bus);
 
 /* platform.c: clock, futex, pidfd, peer liveness. Calls nothing above it. */
 TI_HIDDEN int64_t ti_now_ns(void);

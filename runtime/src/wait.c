@@ -91,8 +91,11 @@ void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t dead
         if (fits)
             break;
 
-        /* Acquire: pairs with the consumer's release increment of space_seq. */
+        /* Acquire: pairs with the consumer's release increment of space_seq
+         * (and tachyon_bus_interrupt's). */
         seq = ti_load_acquire(&shm->space_seq);
+        if (ti_take_interrupt(bus))
+            return ti_fail_ptr(bus, TACHYON_ERR_INTERRUPTED);
         /* Ask to be woken when `want` bytes are free, not the first 64:
          * head must reach wpos + want - capacity. The consumer always gets
          * there by draining what we published (want <= capacity). */
@@ -224,8 +227,11 @@ static tachyon_error_t ti_rx_wait(tachyon_bus_t *bus, uint32_t spin_threshold, i
 
     if (ti_rx_spin(bus, spin_threshold, deadline, last_check))
         return TACHYON_OK;
-    /* Acquire: pairs with the producer's release increment of data_seq. */
+    /* Acquire: pairs with the producer's release increment of data_seq
+     * (and tachyon_bus_interrupt's). */
     seq = ti_load_acquire(&shm->data_seq);
+    if (ti_take_interrupt(bus))
+        return TACHYON_ERR_INTERRUPTED;
     ti_store_seqcst(&shm->consumer_sleeping, 1);
     if (ti_load_seqcst(&shm->tail) != bus->limit || ti_load_seqcst(&shm->producer_state) == TI_SIDE_CLOSED) {
         ti_store_relaxed(&shm->consumer_sleeping, 0);

@@ -6,7 +6,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::os::unix::ffi::OsStrExt;
 use std::ptr::NonNull;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::sys;
@@ -25,10 +25,11 @@ pub struct Options {
     /// constant); 0 leaves it unbound. Peers whose fingerprints differ are
     /// refused during the handshake with [`Error::SchemaMismatch`].
     pub fingerprint: u64,
-    /// Listen: how long to wait for a connector; connect: the whole
-    /// handshake. `None` keeps the library default (listen waits forever,
-    /// connect gives up after 5 s). Rounded up to whole milliseconds; more
-    /// than `i32::MAX` ms means no deadline.
+    /// Listen: how long to wait for a connector; connect: how long to wait
+    /// for a listener to appear on the path, plus the handshake. `None`
+    /// keeps the library default (listen waits forever, connect gives up
+    /// after 5 s, [`sys::TACHYON_CONNECT_DEFAULT_NS`]). Nanosecond precision;
+    /// a duration too long to represent means no deadline.
     pub timeout: Option<Duration>,
     /// Accept a connector of any uid (default: only the listener's own uid).
     pub allow_any_uid: bool,
@@ -36,15 +37,19 @@ pub struct Options {
 
 impl Options {
     fn to_c(self) -> sys::tachyon_options_t {
-        let timeout_ns = match self.timeout {
-            None => 0,
-            Some(d) => i64::try_from(d.as_nanos().max(1)).unwrap_or(-1),
-        };
         sys::tachyon_options_t {
             schema_fingerprint: self.fingerprint,
-            timeout_ns,
+            timeout_ns: 0, // the _until calls take the deadline instead
             flags: if self.allow_any_uid { sys::TACHYON_OPT_ALLOW_ANY_UID } else { 0 },
             reserved: 0,
+        }
+    }
+
+    /// The C deadline of a listen (`default`: None) or connect (5 s).
+    fn deadline(self, default: Option<Duration>) -> i64 {
+        match self.timeout.or(default) {
+            None => sys::TACHYON_FOREVER,
+            Some(d) => deadline_after(d),
         }
     }
 }
@@ -129,19 +134,15 @@ fn c_path(path: &OsStr) -> Result<CString> {
     CString::new(path.as_bytes()).map_err(|_| Error::InvalidArg)
 }
 
-/// A `timeout_ns` argument for the C calls; saturates for huge durations.
-fn duration_ns(d: Duration) -> i64 {
-    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
-}
-
-/// Nanoseconds left until `deadline`, or `None` once it has passed.
-fn remaining_ns(deadline: Instant) -> Option<i64> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        None
-    } else {
-        Some(duration_ns(left))
-    }
+/// The C deadline (`CLOCK_MONOTONIC` ns, as `tachyon_now_ns`) `timeout` from
+/// now; no deadline when it cannot be represented.
+fn deadline_after(timeout: Duration) -> i64 {
+    // SAFETY: no arguments; reads the clock.
+    let now = unsafe { sys::tachyon_now_ns() };
+    i64::try_from(timeout.as_nanos())
+        .ok()
+        .and_then(|ns| now.checked_add(ns))
+        .unwrap_or(sys::TACHYON_FOREVER)
 }
 
 /// How long a call may wait.
@@ -149,25 +150,41 @@ fn remaining_ns(deadline: Instant) -> Option<i64> {
 enum Wait {
     /// Fail at once with `Full` / `Empty`.
     Never,
-    /// Wait until it works, the peer goes away or the ring is corrupt.
-    Forever,
-    /// Wait until the deadline, then fail with `Timeout`.
-    Until(Instant),
+    /// Wait until the C deadline (`TACHYON_FOREVER`: until it works, the peer
+    /// goes away or the ring is corrupt), then fail with `Timeout`.
+    Until(i64),
 }
 
 impl Wait {
+    const FOREVER: Wait = Wait::Until(sys::TACHYON_FOREVER);
+
     fn deadline(timeout: Duration) -> Wait {
-        // A deadline too far away to represent is no deadline.
-        Instant::now().checked_add(timeout).map_or(Wait::Forever, Wait::Until)
+        Wait::Until(deadline_after(timeout))
     }
 }
 
 impl Bus {
-    fn open(f: impl FnOnce(*mut *mut sys::tachyon_bus_t) -> sys::tachyon_error_t) -> Result<Bus> {
-        let mut raw = std::ptr::null_mut();
-        Error::check(f(&mut raw))?;
-        let raw = NonNull::new(raw).ok_or(Error::System)?;
-        Ok(Bus { raw, held: Cell::new(false), batch: UnsafeCell::new(Vec::new()) })
+    /// Runs a listen or connect `_until` call, again after a signal
+    /// interrupted it (with the same deadline), and wraps the bus it made.
+    fn open(
+        mut f: impl FnMut(
+            *mut *mut sys::tachyon_bus_t,
+            *mut sys::tachyon_error_detail_t,
+        ) -> sys::tachyon_error_t,
+    ) -> Result<Bus> {
+        loop {
+            let mut raw = std::ptr::null_mut();
+            let mut detail = sys::tachyon_error_detail_t::default();
+            let code = f(&mut raw, &mut detail);
+            if code == sys::TACHYON_ERR_INTERRUPTED {
+                continue;
+            }
+            if code != sys::TACHYON_OK {
+                return Err(Error::from_detail(&detail));
+            }
+            let raw = NonNull::new(raw).ok_or(Error::System(None))?;
+            return Ok(Bus { raw, held: Cell::new(false), batch: UnsafeCell::new(Vec::new()) });
+        }
     }
 
     /// Listens on `path` (a filesystem path, or `"@name"` for the abstract
@@ -177,35 +194,38 @@ impl Bus {
     /// Blocks until a producer connects. Connectors that send garbage, stall
     /// or run under another uid are dropped and the wait goes on.
     pub fn listen(path: impl AsRef<OsStr>, capacity: usize) -> Result<Bus> {
-        let path = c_path(path.as_ref())?;
-        // SAFETY: path is NUL-terminated; out points to a local.
-        Bus::open(|out| unsafe { sys::tachyon_bus_listen(path.as_ptr(), capacity, out) })
+        Bus::listen_with(path, capacity, Options::default())
     }
 
     /// [`Bus::listen`] with [`Options`] (schema fingerprint, timeout, uid policy).
     pub fn listen_with(path: impl AsRef<OsStr>, capacity: usize, options: Options) -> Result<Bus> {
         let path = c_path(path.as_ref())?;
         let opts = options.to_c();
-        // SAFETY: path is NUL-terminated; opts and out point to locals.
-        Bus::open(|out| unsafe { sys::tachyon_bus_listen_ex(path.as_ptr(), capacity, &opts, out) })
+        let deadline = options.deadline(None);
+        // SAFETY: path is NUL-terminated; opts, out and detail point to locals.
+        Bus::open(|out, detail| unsafe {
+            sys::tachyon_bus_listen_until(path.as_ptr(), capacity, &opts, deadline, out, detail)
+        })
     }
 
     /// Connects to the listener on `path` and returns the producer side.
-    /// While nobody listens there yet it keeps retrying, for up to the
-    /// handshake timeout (5 s by default, see [`Options::timeout`]), then
-    /// fails with [`Error::NoListener`].
+    /// While nobody listens there yet it keeps retrying (every few ms) for
+    /// up to 5 s, or [`Options::timeout`], then fails with
+    /// [`Error::NoListener`], which says how long it waited.
     pub fn connect(path: impl AsRef<OsStr>) -> Result<Bus> {
-        let path = c_path(path.as_ref())?;
-        // SAFETY: path is NUL-terminated; out points to a local.
-        Bus::open(|out| unsafe { sys::tachyon_bus_connect(path.as_ptr(), out) })
+        Bus::connect_with(path, Options::default())
     }
 
     /// [`Bus::connect`] with [`Options`].
     pub fn connect_with(path: impl AsRef<OsStr>, options: Options) -> Result<Bus> {
         let path = c_path(path.as_ref())?;
         let opts = options.to_c();
-        // SAFETY: path is NUL-terminated; opts and out point to locals.
-        Bus::open(|out| unsafe { sys::tachyon_bus_connect_ex(path.as_ptr(), &opts, out) })
+        let default = Duration::from_nanos(sys::TACHYON_CONNECT_DEFAULT_NS as u64);
+        let deadline = options.deadline(Some(default));
+        // SAFETY: path is NUL-terminated; opts, out and detail point to locals.
+        Bus::open(|out, detail| unsafe {
+            sys::tachyon_bus_connect_until(path.as_ptr(), &opts, deadline, out, detail)
+        })
     }
 
     /// The raw C handle, for calls in [`sys`] the safe layer does not wrap.
@@ -214,10 +234,21 @@ impl Bus {
         self.raw.as_ptr()
     }
 
+    /// Why the last call on this bus failed, with its numbers.
     fn last_error(&self) -> Error {
-        // SAFETY: raw is a live bus.
-        let code = unsafe { sys::tachyon_last_error(self.raw.as_ptr()) };
-        Error::from_code(code).unwrap_or(Error::System)
+        let mut detail = sys::tachyon_error_detail_t::default();
+        // SAFETY: raw is a live bus; detail is a local.
+        unsafe { sys::tachyon_last_error_detail(self.raw.as_ptr(), &mut detail) };
+        Error::from_detail(&detail)
+    }
+
+    /// `Ok` for `TACHYON_OK`, else the bus's last error (with its numbers).
+    fn check(&self, code: sys::tachyon_error_t) -> Result<()> {
+        if code == sys::TACHYON_OK {
+            Ok(())
+        } else {
+            Err(self.last_error())
+        }
     }
 
     fn take_guard_slot(&self) -> Result<()> {
@@ -238,7 +269,7 @@ impl Bus {
     /// For high rates write in place with [`Bus::acquire_tx`], which batches
     /// publication.
     pub fn send(&self, data: &[u8], type_id: u32) -> Result<()> {
-        self.send_inner(data, type_id, Wait::Forever)
+        self.send_inner(data, type_id, Wait::FOREVER)
     }
 
     /// [`Bus::send`] that gives up with [`Error::Timeout`] after `timeout`.
@@ -258,25 +289,15 @@ impl Bus {
             // SAFETY: raw is live; data is readable for data.len() bytes.
             let code = match wait {
                 Wait::Never => unsafe { sys::tachyon_send(raw, ptr, data.len(), type_id) },
-                Wait::Forever => unsafe {
-                    sys::tachyon_send_blocking(raw, ptr, data.len(), type_id, -1)
-                },
-                Wait::Until(t) => match remaining_ns(t) {
-                    // SAFETY: as above.
-                    Some(ns) => unsafe {
-                        sys::tachyon_send_blocking(raw, ptr, data.len(), type_id, ns)
-                    },
-                    None => unsafe { sys::tachyon_send(raw, ptr, data.len(), type_id) },
+                Wait::Until(deadline) => unsafe {
+                    sys::tachyon_send_until(raw, ptr, data.len(), type_id, deadline)
                 },
             };
-            match Error::check(code) {
-                Err(Error::Interrupted) => continue,
-                Err(Error::Full) if matches!(wait, Wait::Until(_)) => return Err(Error::Timeout),
-                other => {
-                    other?;
-                    return self.flush();
-                }
+            if code == sys::TACHYON_ERR_INTERRUPTED {
+                continue; // same deadline
             }
+            self.check(code)?;
+            return self.flush();
         }
     }
 
@@ -308,7 +329,7 @@ impl Bus {
     /// # Ok(()) }
     /// ```
     pub fn acquire_tx(&self, max_size: usize) -> Result<TxGuard<'_>> {
-        self.tx_inner(max_size, Wait::Forever)
+        self.tx_inner(max_size, Wait::FOREVER)
     }
 
     /// [`Bus::acquire_tx`] that gives up with [`Error::Timeout`] after `timeout`.
@@ -328,19 +349,15 @@ impl Bus {
             // SAFETY: raw is live and holds no reservation (held was false).
             let ptr = match wait {
                 Wait::Never => unsafe { sys::tachyon_acquire_tx(raw, max_size) },
-                Wait::Forever => unsafe { sys::tachyon_acquire_tx_blocking(raw, max_size, -1) },
-                Wait::Until(t) => match remaining_ns(t) {
-                    // SAFETY: as above.
-                    Some(ns) => unsafe { sys::tachyon_acquire_tx_blocking(raw, max_size, ns) },
-                    None => unsafe { sys::tachyon_acquire_tx(raw, max_size) },
+                Wait::Until(deadline) => unsafe {
+                    sys::tachyon_acquire_tx_until(raw, max_size, deadline)
                 },
             };
             if let Some(p) = NonNull::new(ptr.cast::<u8>()) {
                 break Ok(p);
             }
             match self.last_error() {
-                Error::Interrupted => continue,
-                Error::Full if matches!(wait, Wait::Until(_)) => break Err(Error::Timeout),
+                Error::Interrupted => continue, // same deadline
                 e => break Err(e),
             }
         };
@@ -370,7 +387,7 @@ impl Bus {
     /// # Ok(()) }
     /// ```
     pub fn acquire_rx(&self, spin: u32) -> Result<RxGuard<'_>> {
-        self.rx_inner(spin, Wait::Forever)
+        self.rx_inner(spin, Wait::FOREVER)
     }
 
     /// [`Bus::acquire_rx`] that gives up with [`Error::Timeout`] after `timeout`.
@@ -395,23 +412,15 @@ impl Bus {
             // type_id and size point to locals.
             let ptr = match wait {
                 Wait::Never => unsafe { sys::tachyon_acquire_rx(raw, &mut type_id, &mut size) },
-                Wait::Forever => unsafe {
-                    sys::tachyon_acquire_rx_blocking(raw, &mut type_id, &mut size, spin)
-                },
-                Wait::Until(t) => match remaining_ns(t) {
-                    // SAFETY: as above.
-                    Some(ns) => unsafe {
-                        sys::tachyon_acquire_rx_timeout(raw, &mut type_id, &mut size, spin, ns)
-                    },
-                    None => unsafe { sys::tachyon_acquire_rx(raw, &mut type_id, &mut size) },
+                Wait::Until(deadline) => unsafe {
+                    sys::tachyon_acquire_rx_until(raw, &mut type_id, &mut size, spin, deadline)
                 },
             };
             if !ptr.is_null() {
                 break Ok(ptr.cast::<u8>());
             }
             match self.last_error() {
-                Error::Interrupted => continue,
-                Error::Empty if matches!(wait, Wait::Until(_)) => break Err(Error::Timeout),
+                Error::Interrupted => continue, // same deadline
                 e => break Err(e),
             }
         };

@@ -19,12 +19,8 @@
 //!     assert_eq!((msg.type_id, msg.data()), (7, &b"ping"[..]));
 //!     msg.commit().unwrap();
 //! });
-//! let bus = loop {
-//!     match Bus::connect(&path) {
-//!         Err(tachyon_ipc::Error::NoListener) => thread::sleep(std::time::Duration::from_millis(5)),
-//!         other => break other.unwrap(),
-//!     }
-//! };
+//! // Waits up to 5 s for the listener to appear (Options::timeout).
+//! let bus = Bus::connect(&path).unwrap();
 //! bus.send(b"ping", 7).unwrap();
 //! consumer.join().unwrap();
 //! ```

@@ -7,6 +7,8 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 
+/// The library release (`TACHYON_VERSION`, the repository's VERSION file).
+pub const TACHYON_VERSION: &str = "0.1.0";
 /// Wire ABI version (`TACHYON_ABI_VERSION`).
 pub const TACHYON_ABI_VERSION: u32 = 1;
 /// Frames start on this boundary (`TACHYON_FRAME_ALIGN`).
@@ -21,10 +23,16 @@ pub const TACHYON_MIN_CAPACITY: usize = 256;
 pub const TACHYON_MAX_CAPACITY: usize = 1 << 40;
 /// Longest a blocked call sleeps before it re-checks the peer (`TACHYON_WATCHDOG_NS`).
 pub const TACHYON_WATCHDOG_NS: i64 = 100_000_000;
+/// No deadline, for the `_until` calls (`TACHYON_FOREVER`; any negative value).
+pub const TACHYON_FOREVER: i64 = -1;
+/// How long a connect waits for a listener by default (`TACHYON_CONNECT_DEFAULT_NS`).
+pub const TACHYON_CONNECT_DEFAULT_NS: i64 = 5_000_000_000;
 /// Accept connectors of any uid (`TACHYON_OPT_ALLOW_ANY_UID`).
 pub const TACHYON_OPT_ALLOW_ANY_UID: u32 = 0x1;
 
-/// `tachyon_error_t`: 0 is success, every other value one failure.
+/// `tachyon_error_t`: 0 is success, every other value one failure. The
+/// numbers are those of `TACHYON_ERROR_LIST` in `tachyon.h`; the crate's tests
+/// check them, and every name, against the linked library.
 pub type tachyon_error_t = c_int;
 pub const TACHYON_OK: tachyon_error_t = 0;
 pub const TACHYON_ERR_INVALID_ARG: tachyon_error_t = 1;
@@ -74,6 +82,17 @@ pub struct tachyon_options_t {
     pub reserved: u32,
 }
 
+/// `tachyon_error_detail_t`: what a failure knows beyond its code.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct tachyon_error_detail_t {
+    pub code: i32,
+    pub os_errno: i32,
+    pub waited_ns: i64,
+    pub size: u64,
+    pub limit: u64,
+}
+
 /// `tachyon_msg_t`: one message filled in by `tachyon_drain_batch`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -116,6 +135,21 @@ extern "C" {
         opts: *const tachyon_options_t,
         out: *mut *mut tachyon_bus_t,
     ) -> tachyon_error_t;
+    pub fn tachyon_bus_listen_until(
+        path: *const c_char,
+        capacity: usize,
+        opts: *const tachyon_options_t,
+        deadline_ns: i64,
+        out: *mut *mut tachyon_bus_t,
+        detail: *mut tachyon_error_detail_t,
+    ) -> tachyon_error_t;
+    pub fn tachyon_bus_connect_until(
+        path: *const c_char,
+        opts: *const tachyon_options_t,
+        deadline_ns: i64,
+        out: *mut *mut tachyon_bus_t,
+        detail: *mut tachyon_error_detail_t,
+    ) -> tachyon_error_t;
     pub fn tachyon_bus_destroy(bus: *mut tachyon_bus_t);
 
     pub fn tachyon_acquire_tx(bus: *mut tachyon_bus_t, max_size: usize) -> *mut c_void;
@@ -123,6 +157,11 @@ extern "C" {
         bus: *mut tachyon_bus_t,
         max_size: usize,
         timeout_ns: i64,
+    ) -> *mut c_void;
+    pub fn tachyon_acquire_tx_until(
+        bus: *mut tachyon_bus_t,
+        max_size: usize,
+        deadline_ns: i64,
     ) -> *mut c_void;
     pub fn tachyon_commit_tx(
         bus: *mut tachyon_bus_t,
@@ -142,6 +181,13 @@ extern "C" {
         size: usize,
         type_id: u32,
         timeout_ns: i64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_send_until(
+        bus: *mut tachyon_bus_t,
+        data: *const c_void,
+        size: usize,
+        type_id: u32,
+        deadline_ns: i64,
     ) -> tachyon_error_t;
     pub fn tachyon_flush(bus: *mut tachyon_bus_t) -> tachyon_error_t;
 
@@ -163,16 +209,42 @@ extern "C" {
         spin_threshold: u32,
         timeout_ns: i64,
     ) -> *const c_void;
+    pub fn tachyon_acquire_rx_until(
+        bus: *mut tachyon_bus_t,
+        type_id: *mut u32,
+        size: *mut usize,
+        spin_threshold: u32,
+        deadline_ns: i64,
+    ) -> *const c_void;
     pub fn tachyon_commit_rx(bus: *mut tachyon_bus_t) -> tachyon_error_t;
     pub fn tachyon_drain_batch(
         bus: *mut tachyon_bus_t,
         msgs: *mut tachyon_msg_t,
         max: usize,
     ) -> usize;
+    pub fn tachyon_drain_batch_until(
+        bus: *mut tachyon_bus_t,
+        msgs: *mut tachyon_msg_t,
+        max: usize,
+        spin_threshold: u32,
+        deadline_ns: i64,
+    ) -> usize;
     pub fn tachyon_commit_rx_batch(bus: *mut tachyon_bus_t, count: usize) -> tachyon_error_t;
 
     pub fn tachyon_last_error(bus: *const tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_last_error_detail(
+        bus: *const tachyon_bus_t,
+        out: *mut tachyon_error_detail_t,
+    ) -> tachyon_error_t;
     pub fn tachyon_strerror(err: tachyon_error_t) -> *const c_char;
+    pub fn tachyon_error_name(err: tachyon_error_t) -> *const c_char;
+    pub fn tachyon_format_error(
+        detail: *const tachyon_error_detail_t,
+        buf: *mut c_char,
+        len: usize,
+    ) -> usize;
+    pub fn tachyon_version() -> *const c_char;
+    pub fn tachyon_now_ns() -> i64;
     pub fn tachyon_bus_role(bus: *const tachyon_bus_t) -> tachyon_role_t;
     pub fn tachyon_capacity(bus: *const tachyon_bus_t) -> usize;
     pub fn tachyon_max_message_size(bus: *const tachyon_bus_t) -> usize;

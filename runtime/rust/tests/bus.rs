@@ -143,7 +143,10 @@ fn timeouts_and_non_blocking_errors() {
     });
     tx.send_timeout(&[1u8; 100], 2, Duration::from_secs(10)).unwrap();
     let _rx = reader.join().unwrap();
-    assert_eq!(tx.send(&[0u8; 2000], 1).unwrap_err(), Error::TooLarge);
+    // The error says what was asked and what the bus takes.
+    let too_large = tx.send(&[0u8; 2000], 1).unwrap_err();
+    assert_eq!(too_large, Error::TooLarge { size: 2000, max: (1 << 10) / 2 - 16 });
+    assert!(too_large.to_string().contains("(2000 bytes, at most 496)"), "{too_large}");
 }
 
 #[test]
@@ -257,7 +260,13 @@ fn schema_fingerprints_must_agree() {
 #[test]
 fn handshake_errors() {
     let quick = Options { timeout: Some(Duration::from_millis(30)), ..Options::default() };
-    assert_eq!(Bus::connect_with(sock("nobody"), quick).unwrap_err(), Error::NoListener);
+    match Bus::connect_with(sock("nobody"), quick).unwrap_err() {
+        e @ Error::NoListener { waited } => {
+            assert!(waited >= Duration::from_millis(25), "waited {waited:?}");
+            assert!(e.to_string().starts_with("no listener on the socket path (waited 0.0"), "{e}");
+        }
+        e => panic!("expected NoListener, got {e:?}"),
+    }
     assert_eq!(Bus::connect("bad\0path").unwrap_err(), Error::InvalidArg);
     let long = format!("/tmp/{}", "x".repeat(200));
     assert_eq!(Bus::listen(&long, 1 << 12).unwrap_err(), Error::PathTooLong);
@@ -267,6 +276,14 @@ fn handshake_errors() {
     ));
     let opts = Options { timeout: Some(Duration::from_millis(50)), ..Options::default() };
     assert_eq!(Bus::listen_with(sock("lonely"), 1 << 12, opts).unwrap_err(), Error::Timeout);
+    // A system failure keeps its cause: listening in a folder that does not exist.
+    let missing = format!("/tmp/tachyon-rs-test-{}-no-such-dir/sock", std::process::id());
+    let e = Bus::listen(&missing, 1 << 12).unwrap_err();
+    assert!(matches!(e, Error::System(Some(_))), "{e:?}");
+    assert_eq!(e.raw_os_error(), Some(2)); // ENOENT
+    let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
+    assert_eq!(io.map(std::io::Error::kind), Some(std::io::ErrorKind::NotFound));
+    assert!(e.to_string().ends_with("(errno 2)"), "{e}");
 }
 
 #[test]

@@ -20,7 +20,7 @@ fn connect(path: &str, fingerprint: u64) -> Result<Bus, Error> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match Bus::connect_with(path, Options { fingerprint, ..Options::default() }) {
-            Err(Error::NoListener) if Instant::now() < deadline => {
+            Err(Error::NoListener { .. }) if Instant::now() < deadline => {
                 thread::sleep(Duration::from_millis(5))
             }
             other => return other,
