@@ -91,6 +91,10 @@ natsStatus bridge_nats_connect(const struct bridge_config *c, natsConnection **n
      * counts those drops). */
     if (s == NATS_OK)
         s = natsOptions_SetMaxPendingMsgs(o, 1 << 20);
+    /* out writes each window at once instead of waiting for the client's
+     * flusher: a window is already a batch, and the flusher's wait is latency. */
+    if (s == NATS_OK && c->out)
+        s = natsOptions_SetSendAsap(o, true);
     if (s == NATS_OK) {
         s = natsConnection_Connect(nc, o);
         /* With retry-on-failed-connect the first attempt may still be running. */
