@@ -1,4 +1,5 @@
 """The issue's examples, run as written: each in two processes, listener first."""
+import importlib.util
 import os
 import textwrap
 
@@ -6,11 +7,7 @@ import pytest
 
 from conftest import finish, spawn
 
-try:
-    import torch  # noqa: F401
-    HAVE_TORCH = True
-except ImportError:
-    HAVE_TORCH = False
+HAVE_TORCH = importlib.util.find_spec("torch") is not None  # the children import it
 
 
 def run_pair(listener_code, connector_code, path):
