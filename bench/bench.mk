@@ -68,7 +68,7 @@ $(BENCH_DIR)/bridge_bench: bench/bridge_bench.c $(BENCH_LIB) generated/c/market.
 	$(Q)$(CC) $(ALL_CFLAGS) -Iruntime/include -Igenerated/c -o $@ $< $(BENCH_LIB) $(ALL_LDFLAGS) \
 		$(or $(shell pkg-config --libs libnats 2>/dev/null),-lnats) -lpthread
 
-bench-bridge: $(BENCH_DIR)/bridge_bench bench-optional
+bench-bridge: $(BENCH_DIR)/bridge_bench bench-build
 	$(Q)$(MAKE) --no-print-directory bridge
 	$(Q)if command -v nats-server >/dev/null 2>&1; then \
 		$(BENCH_DIR)/bridge_bench --json --bridge $(BUILD)/bin/tachyon-bridge $(BRIDGE_BENCH_ARGS) | tee $(BENCH_DIR)/bridge.jsonl; \

@@ -414,9 +414,17 @@ static void *pair_subscriber(void *arg)
         if (p->jetstream) {
             natsMsgList list = {0};
             jsErrCode jerr;
-            natsStatus s = natsSubscription_Fetch(&list, p->sub, 256, 100, &jerr);
-            if (s != NATS_OK)
+            /* libnats before 3.8.2 overruns the list when more than half a
+             * batch came late for an expired request (nats.c pull request
+             * 749): take such leftovers with a Fetch of exactly their number. */
+            int pending = 0, batch = 256;
+            if (natsSubscription_GetPending(p->sub, &pending, NULL) == NATS_OK && pending > 0)
+                batch = pending < batch ? pending : batch;
+            natsStatus s = natsSubscription_Fetch(&list, p->sub, batch, 100, &jerr);
+            if (s != NATS_OK) {
+                natsMsgList_Destroy(&list);
                 continue;
+            }
             for (int i = 0; i < list.Count; i++) {
                 on_received(&p->r, natsMsg_GetData(list.Msgs[i]), (size_t)natsMsg_GetDataLength(list.Msgs[i]));
                 natsMsg_Ack(list.Msgs[i], NULL);

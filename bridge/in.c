@@ -38,7 +38,7 @@
 
 #define WHO "in"
 #define MAX_SOURCES 32
-#define FETCH_BATCH 512
+#define FETCH_BATCH 256
 
 enum deliver_result { DELIVERED, PENDING, SKIPPED, REFUSED, RESYNC, BUS_GONE, STOPPED, BUS_FAILED };
 
@@ -515,6 +515,20 @@ static int consumer_reset_retrying(struct in *b)
     return 0;
 }
 
+/* natsSubscription_Fetch of libnats before 3.8.2 overruns its message array
+ * when, at the call, the subscription already holds more than half a batch
+ * of messages that came late for an earlier, expired request (nats.c pull
+ * request 749). Such leftovers are taken by a Fetch of exactly their number,
+ * which never sends a request; otherwise the array cannot be overrun. */
+static natsStatus fetch_safely(natsMsgList *list, natsSubscription *sub, int batch, int64_t timeout_ms,
+                               jsErrCode *jerr)
+{
+    int pending = 0;
+    if (natsSubscription_GetPending(sub, &pending, NULL) == NATS_OK && pending > 0)
+        batch = pending < batch ? pending : batch;
+    return natsSubscription_Fetch(list, sub, batch, timeout_ms, jerr);
+}
+
 /* Drops from the stream what is in the ring (at most every 100 ms), so the
  * stream's byte limit counts only what is not delivered yet. */
 static void purge_delivered(struct in *b)
@@ -555,7 +569,7 @@ static int run_jetstream(struct in *b)
         }
         natsMsgList list = {0};
         jsErrCode jerr = 0;
-        s = natsSubscription_Fetch(&list, b->sub, FETCH_BATCH, 200, &jerr);
+        s = fetch_safely(&list, b->sub, FETCH_BATCH, 200, &jerr);
         if (s == NATS_TIMEOUT) {
             maybe_report(b);
             if (b->c->once && !tachyon_peer_alive(b->bus) && bus_reconnect(b))
