@@ -39,7 +39,7 @@ static void usage(FILE *f)
           "  --max-bytes N        jetstream: bytes the stream holds for in before out must wait\n"
           "                       (default 1073741824; set when the stream is created)\n"
           "  --capacity BYTES     out: ring size of the local bus (default 4194304)\n"
-          "  --batch-bytes N      out: most payload bytes in one window (default 65536)\n"
+          "  --batch-bytes N      out: most payload bytes in one window (default 16384)\n"
           "  --batch-max N        out: most ring messages in one window (1..1024, default 1024)\n"
           "  --inflight N         out, jetstream: unacknowledged NATS messages at most (default 512)\n"
           "  --durable NAME       in, jetstream: consumer name (default tachyon-bridge-in)\n"
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
     c.nats_url = "nats://127.0.0.1:4222";
     c.mode = MODE_CORE;
     c.capacity = (size_t)1 << 22;
-    c.batch_bytes = 65536;
+    c.batch_bytes = 16384;
     c.batch_max = BRIDGE_WINDOW_MAX;
     c.inflight = 512;
     c.durable = "tachyon-bridge-in";
