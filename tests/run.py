@@ -9,12 +9,18 @@ Each suite is a command plus a way to count its cases:
   gotest  go test -json, counted per test
   check   the command is one case: exit 0 pass, else fail
 A suite whose command fails without reporting a failed case counts one failure,
-so a crash or a build error never passes silently. A suite whose tool is missing
-is reported as skipped with the reason.
+so a crash or a build error never passes silently. A suite whose folder or
+executables are missing is a failure; one whose tool is missing is a skip with
+the command that gets the tool. Every skip's reason is printed in the summary.
 
-Usage: tests/run.py [--build DIR] [--only SUBSTR[,SUBSTR]] [--list]
+Independent suites run in parallel (-j, default 2); each suite's lines are
+printed together when it ends. With --strict (the default when CI=true) a skip
+counts as a failure: CI installs every tool, so a skip there is a set-up bug.
+
+Usage: tests/run.py [--build DIR] [--only NAME[,NAME]] [-j N] [--strict] [--list]
 """
 import argparse
+import concurrent.futures
 import glob
 import json
 import os
@@ -22,27 +28,46 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# How to get a missing tool on Debian/Ubuntu, named in the skip line.
+TOOL_HINTS = {
+    "cargo": "apt-get install cargo, or https://rustup.rs",
+    "cargo-clippy": "rustup component add clippy (Debian: apt-get install rust-clippy)",
+    "go": "apt-get install golang-go, or https://go.dev/dl",
+}
+
 
 class Tally:
+    """The cases of one suite (or of the whole run, once merged)."""
+
     def __init__(self):
         self.passed = 0
         self.failed = 0
         self.skipped = 0
-        self.failures = []
+        self.failures = []  # (suite, case, detail)
+        self.skips = []     # (suite, case, reason)
 
     def add(self, suite, name, verdict, detail=""):
         if verdict == "pass":
             self.passed += 1
         elif verdict == "skip":
             self.skipped += 1
+            self.skips.append((suite, name, detail.strip() or "no reason given"))
         else:
             self.failed += 1
             self.failures.append((suite, name, detail))
+
+    def merge(self, other):
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.failures += other.failures
+        self.skips += other.skips
 
 
 def run(cmd, cwd, timeout, env=None):
@@ -65,20 +90,26 @@ def tail(text, n=40):
     return "\n".join(lines[-n:])
 
 
-def suite_exec(s, t, build):
+def last_line(text):
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def suite_exec(s, t, build, log):
     pattern = os.path.join(ROOT, s["glob"].format(build=build))
     files = sorted(f for f in glob.glob(pattern)
                    if os.access(f, os.X_OK) and os.path.isfile(f) and not f.endswith((".d", ".o")))
     if not files:
-        t.add(s["name"], "(no executables)", "fail", "nothing matched " + pattern)
+        t.add(s["name"], "(no executables)", "fail",
+              "nothing matched %s; build it first (%s)" % (pattern, s.get("build_hint", "make test-build")))
         return
     for f in files:
         name = os.path.relpath(f, ROOT)
         start = time.monotonic()
         code, out = run([f], ROOT, s.get("timeout", 300), s.get("env"))
         verdict = "pass" if code == 0 else "skip" if code == 77 else "fail"
-        t.add(s["name"], name, verdict, tail(out))
-        print("  %-4s %s (%.1fs)" % (verdict.upper(), name, time.monotonic() - start), flush=True)
+        t.add(s["name"], name, verdict, last_line(out) if verdict == "skip" else tail(out))
+        log("  %-4s %s (%.1fs)" % (verdict.upper(), name, time.monotonic() - start))
 
 
 def suite_lines(s, t, code, out):
@@ -88,7 +119,11 @@ def suite_lines(s, t, code, out):
         if m:
             verdict = {"PASS": "pass", "FAIL": "fail", "SKIP": "skip"}[m.group(1)]
             seen_fail |= verdict == "fail"
-            t.add(s["name"], m.group(2), verdict, tail(out))
+            name, detail = m.group(2), tail(out)
+            if verdict == "skip":
+                why = re.match(r"^(.*?) \((.*)\)$", name)
+                name, detail = (why.group(1), why.group(2)) if why else (name, "")
+            t.add(s["name"], name, verdict, detail)
     return seen_fail
 
 
@@ -100,11 +135,12 @@ def suite_pytest(s, t, code, out, xml_path):
         return False
     for case in tree.iter("testcase"):
         name = "%s::%s" % (case.get("classname", ""), case.get("name", ""))
+        skipped = case.find("skipped")
         if case.find("failure") is not None or case.find("error") is not None:
             t.add(s["name"], name, "fail", tail(out))
             seen_fail = True
-        elif case.find("skipped") is not None:
-            t.add(s["name"], name, "skip")
+        elif skipped is not None:
+            t.add(s["name"], name, "skip", skipped.get("message", ""))
         else:
             t.add(s["name"], name, "pass")
     return seen_fail
@@ -113,16 +149,18 @@ def suite_pytest(s, t, code, out, xml_path):
 def suite_cargo(s, t, code, out):
     seen_fail = False
     for line in out.splitlines():
-        m = re.match(r"^test (.+?) \.\.\. (ok|FAILED|ignored)", line)
+        m = re.match(r"^test (.+?) \.\.\. (ok|FAILED|ignored)(?:, (.*))?", line)
         if m:
             verdict = {"ok": "pass", "FAILED": "fail", "ignored": "skip"}[m.group(2)]
             seen_fail |= verdict == "fail"
-            t.add(s["name"], m.group(1), verdict, tail(out))
+            detail = (m.group(3) or "#[ignore]") if verdict == "skip" else tail(out)
+            t.add(s["name"], m.group(1), verdict, detail)
     return seen_fail
 
 
 def suite_gotest(s, t, code, out):
     seen_fail = False
+    said = {}  # test -> the lines it printed (a skip's reason is among them)
     for line in out.splitlines():
         try:
             ev = json.loads(line)
@@ -130,10 +168,16 @@ def suite_gotest(s, t, code, out):
             continue
         if not isinstance(ev, dict) or not ev.get("Test") or "/" in ev["Test"]:
             continue
+        key = ev.get("Package", "") + "." + ev["Test"]
         action = ev.get("Action")
-        if action in ("pass", "fail", "skip"):
+        if action == "output":
+            text = ev.get("Output", "").strip()
+            if text and not text.startswith(("=== ", "--- ")):
+                said.setdefault(key, []).append(text)
+        elif action in ("pass", "fail", "skip"):
             seen_fail |= action == "fail"
-            t.add(s["name"], ev.get("Package", "") + "." + ev["Test"], action, tail(out))
+            detail = " ".join(said.get(key, [])) if action == "skip" else tail(out)
+            t.add(s["name"], key, action, detail)
     return seen_fail
 
 
@@ -145,15 +189,15 @@ def suites(build):
         # C runtime: one executable per behaviour, normal build and both sanitizer builds.
         {"name": "runtime", "kind": "exec", "glob": "{build}/tests/runtime/test_*"},
         {"name": "runtime-asan", "kind": "exec", "glob": "build/asan/tests/runtime/test_*",
-         "env": {"TACHYON_TEST_SCALE": "0.1", "ASAN_OPTIONS": "detect_leaks=1"}, "optional": True},
+         "env": {"TACHYON_TEST_SCALE": "0.1", "ASAN_OPTIONS": "detect_leaks=1"}, "build_hint": "make test-sanitizers"},
         {"name": "runtime-tsan", "kind": "exec", "glob": "build/tsan/tests/runtime/test_*",
-         "env": {"TACHYON_TEST_SCALE": "0.05"}, "optional": True},
+         "env": {"TACHYON_TEST_SCALE": "0.05"}, "build_hint": "make test-sanitizers"},
         # Fault injection, security and soak (tests/fault), also under both sanitizers.
         {"name": "fault", "kind": "exec", "glob": "{build}/tests/fault/test_*", "timeout": 300},
         {"name": "fault-asan", "kind": "exec", "glob": "build/asan/tests/fault/test_*",
-         "env": {"TACHYON_TEST_SCALE": "0.1", "ASAN_OPTIONS": "detect_leaks=1"}, "optional": True, "timeout": 300},
+         "env": {"TACHYON_TEST_SCALE": "0.1", "ASAN_OPTIONS": "detect_leaks=1"}, "build_hint": "make test-sanitizers", "timeout": 300},
         {"name": "fault-tsan", "kind": "exec", "glob": "build/tsan/tests/fault/test_*",
-         "env": {"TACHYON_TEST_SCALE": "0.05", "FAULT_TRIALS": "8"}, "optional": True, "timeout": 300},
+         "env": {"TACHYON_TEST_SCALE": "0.05", "FAULT_TRIALS": "8"}, "build_hint": "make test-sanitizers", "timeout": 300},
         {"name": "fault-valgrind", "kind": "lines", "cmd": ["bash", "tests/fault/valgrind.sh", build]},
         {"name": "soak-python", "kind": "lines", "cmd": ["bash", "tests/fault/soak_python.sh", build], "timeout": 600},
         # libFuzzer smoke runs: every committed input replayed, then a short fuzz per target.
@@ -202,80 +246,117 @@ def suites(build):
     ]
 
 
+def run_suite(s, build):
+    """Runs one suite; returns (its Tally, the lines it printed)."""
+    t = Tally()
+    lines = []
+    log = lines.append
+    name = s["name"]
+    start = time.monotonic()
+
+    def count_line():
+        return "   %d passed, %d failed, %d skipped (%.1fs)" % (t.passed, t.failed, t.skipped,
+                                                             time.monotonic() - start)
+
+    if s.get("needs_file") and not os.path.exists(os.path.join(ROOT, s["needs_file"])):
+        t.add(name, name, "fail", "%s is missing: the suite table names a part this tree does not have"
+              % s["needs_file"])
+        log("== %s: FAIL (%s missing)" % (name, s["needs_file"]))
+        return t, lines
+    tool = s.get("tool")
+    if tool and shutil.which(tool) is None:
+        why = "%s not installed; get it with: %s" % (tool, TOOL_HINTS.get(tool, "apt-get install " + tool))
+        t.add(name, name, "skip", why)
+        log("== %s: SKIP (%s)" % (name, why))
+        return t, lines
+    log("== %s" % name)
+    if s["kind"] == "exec":
+        suite_exec(s, t, build, log)
+        log(count_line())
+        return t, lines
+    cwd = os.path.join(ROOT, s.get("cwd", ""))
+    cmd = s["cmd"]
+    xml_path = None
+    if s["kind"] == "pytest":
+        xml_path = os.path.join(ROOT, build, "tests", name + ".xml")
+        if os.path.exists(xml_path):
+            os.unlink(xml_path)
+        cmd = cmd + ["-p", "no:cacheprovider", "--junitxml=" + xml_path]
+    code, out = run(cmd, cwd, s.get("timeout", 600), s.get("env"))
+    if s["kind"] == "check":
+        t.add(name, name, "pass" if code == 0 else "fail", tail(out))
+        seen_fail = code != 0
+    elif s["kind"] == "lines":
+        seen_fail = suite_lines(s, t, code, out)
+    elif s["kind"] == "pytest":
+        seen_fail = suite_pytest(s, t, code, out, xml_path)
+        if code == 5:  # pytest: no tests collected
+            code = 0
+    elif s["kind"] == "cargo":
+        seen_fail = suite_cargo(s, t, code, out)
+    elif s["kind"] == "gotest":
+        seen_fail = suite_gotest(s, t, code, out)
+    else:
+        raise SystemExit("unknown suite kind " + s["kind"])
+    if code != 0 and not seen_fail:
+        t.add(name, name + " (exit %d)" % code, "fail", tail(out))
+    log(count_line())
+    return t, lines
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
-    ap.add_argument("--only", default="")
+    ap.add_argument("--only", default="", help="comma-separated suite names (see --list)")
+    ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("TEST_JOBS", "2")),
+                    help="suites run at the same time (default 2)")
+    ap.add_argument("--strict", action="store_true", default=os.environ.get("CI", "") == "true",
+                    help="count skips as failures (default when CI=true)")
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
+    table = suites(args.build)
+    names = [s["name"] for s in table]
     only = [o for o in args.only.split(",") if o]
-    t = Tally()
-    os.makedirs(os.path.join(ROOT, args.build, "tests"), exist_ok=True)
-    for s in suites(args.build):
-        if only and not any(o == s["name"] for o in only):
-            continue
-        if args.list:
-            print(s["name"])
-            continue
-        name = s["name"]
-        if s.get("needs_file") and not os.path.exists(os.path.join(ROOT, s["needs_file"])):
-            continue  # the part this suite tests does not exist in this tree
-        tool = s.get("tool")
-        if tool and shutil.which(tool) is None:
-            t.add(name, name, "skip")
-            print("== %s: SKIP (%s not installed)" % (name, tool), flush=True)
-            continue
-        print("== %s" % name, flush=True)
-        start = time.monotonic()
-        if s["kind"] == "exec":
-            pattern = os.path.join(ROOT, s["glob"].format(build=args.build))
-            if s.get("optional") and not glob.glob(pattern):
-                continue
-            before = (t.passed, t.failed, t.skipped)
-            suite_exec(s, t, args.build)
-            print("   %d passed, %d failed, %d skipped (%.1fs)" % (t.passed - before[0], t.failed - before[1],
-                                                              t.skipped - before[2], time.monotonic() - start),
-                  flush=True)
-            continue
-        cwd = os.path.join(ROOT, s.get("cwd", ""))
-        cmd = s["cmd"]
-        xml_path = None
-        if s["kind"] == "pytest":
-            xml_path = os.path.join(ROOT, args.build, "tests", name + ".xml")
-            if os.path.exists(xml_path):
-                os.unlink(xml_path)
-            cmd = cmd + ["-p", "no:cacheprovider", "--junitxml=" + xml_path]
-        before = (t.passed, t.failed, t.skipped)
-        code, out = run(cmd, cwd, s.get("timeout", 600), s.get("env"))
-        if s["kind"] == "check":
-            t.add(name, name, "pass" if code == 0 else "fail", tail(out))
-            seen_fail = code != 0
-        elif s["kind"] == "lines":
-            seen_fail = suite_lines(s, t, code, out)
-        elif s["kind"] == "pytest":
-            seen_fail = suite_pytest(s, t, code, out, xml_path)
-            if code == 5:  # pytest: no tests collected
-                code = 0
-        elif s["kind"] == "cargo":
-            seen_fail = suite_cargo(s, t, code, out)
-        elif s["kind"] == "gotest":
-            seen_fail = suite_gotest(s, t, code, out)
-        else:
-            raise SystemExit("unknown suite kind " + s["kind"])
-        if code != 0 and not seen_fail:
-            t.add(name, name + " (exit %d)" % code, "fail", tail(out))
-        p, f, k = (t.passed - before[0], t.failed - before[1], t.skipped - before[2])
-        print("   %d passed, %d failed, %d skipped (%.1fs)" % (p, f, k, time.monotonic() - start), flush=True)
-
+    unknown = [o for o in only if o not in names]
+    if unknown:
+        print("run.py: no suite named %s (--list names them)" % ", ".join(unknown), file=sys.stderr)
+        return 2
+    chosen = [s for s in table if not only or s["name"] in only]
     if args.list:
+        print("\n".join(s["name"] for s in chosen))
         return 0
-    for suite, name, detail in t.failures:
+    os.makedirs(os.path.join(ROOT, args.build, "tests"), exist_ok=True)
+    # Scripts the suites run use $PYTHON; default it to the interpreter running us (the venv's).
+    os.environ.setdefault("PYTHON", sys.executable)
+    print_lock = threading.Lock()
+    results = {}
+
+    def one(s):
+        t, lines = run_suite(s, args.build)
+        with print_lock:
+            print("\n".join(lines), flush=True)
+        return t
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {pool.submit(one, s): s["name"] for s in chosen}
+        for f in concurrent.futures.as_completed(futures):
+            results[futures[f]] = f.result()
+
+    total = Tally()
+    for s in chosen:  # the summary in table order, whatever order the suites ended in
+        total.merge(results[s["name"]])
+    for suite, name, detail in total.failures:
         print("\n--- FAILED %s: %s\n%s" % (suite, name, detail))
-    line = "%d passed, %d failed" % (t.passed, t.failed)
-    if t.skipped:
-        line += ", %d skipped" % t.skipped
+    if total.skips:
+        print("\nSkipped (%s):" % ("counted as failures: --strict" if args.strict else "reason"))
+        for suite, name, why in total.skips:
+            print("  SKIP %s: %s (%s)" % (suite, name, why))
+    failed = total.failed + (total.skipped if args.strict else 0)
+    line = "%d passed, %d failed" % (total.passed, failed)
+    if total.skipped and not args.strict:
+        line += ", %d skipped" % total.skipped
     print(line)
-    return 1 if t.failed else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
