@@ -17,7 +17,10 @@ endif
 
 CC ?= cc
 PREFIX ?= /usr/local
-PYTHON ?= python3
+# Python runs from a virtual environment under build/ that .ci/deps.sh makes
+# (PEP 668 systems refuse pip outside one); PYTHON=... uses another interpreter.
+VENV ?= build/venv
+PYTHON ?= $(VENV)/bin/python
 
 WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD   := -std=gnu11

@@ -45,6 +45,6 @@ examples-go:
 # Python package when its sources changed, then streams the MarketTicks. The
 # steps run in order even under make -j.
 demo:
-	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory deps DEPS_MODE=demo
 	$(Q)$(MAKE) --no-print-directory lib examples-rust python-install
 	$(Q)EXAMPLES_BUILT=1 BUILD=$(BUILD) PYTHON=$(PYTHON) bash examples/python_producer_rust_consumer/run.sh
