@@ -57,4 +57,4 @@ include compiler/compiler.mk
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) \( -path build/venv -o -path build/setup \) -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -43,6 +43,10 @@ if [ "$mode" != python ]; then
     has make || want make
     has flex || want flex
     has bison || want bison
+    # Without apt's recommends gcc comes without the C library's headers.
+    if ! has cc || ! echo '#include <stdio.h>' | cc -E -x c - >/dev/null 2>&1; then
+        want libc6-dev
+    fi
 fi
 if ! has "$BASE_PY"; then
     want python3; want python3-venv; want python3-dev

@@ -78,17 +78,17 @@ $(PINGPONG): examples/c_pingpong/pingpong.c $(RT_LIB_A)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -Iruntime/include -o $@ $< $(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
 
-$(BUILD)/tachyon.pc: runtime/tachyon.pc.in
-	@mkdir -p $(dir $@)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(TACHYON_VERSION)|g' $< > $@
-
-runtime-install: lib $(BUILD)/tachyon.pc
+# tachyon.pc is written at install time: it names $(PREFIX), which may differ
+# from one install to the next while the build stays the same.
+runtime-install: lib
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 runtime/include/tachyon.h $(DESTDIR)$(PREFIX)/include/tachyon.h
 	install -m 644 $(RT_LIB_A) $(DESTDIR)$(PREFIX)/lib/libtachyon.a
 	install -m 755 $(RT_LIB_SO_REAL) $(DESTDIR)$(PREFIX)/lib/libtachyon.so.$(TACHYON_SOVERSION)
 	ln -sf libtachyon.so.$(TACHYON_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libtachyon.so
-	install -m 644 $(BUILD)/tachyon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/tachyon.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(TACHYON_VERSION)|g' runtime/tachyon.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/tachyon.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/tachyon.pc
 
 # runtime/sources.mk lists every C file of runtime/src (and nothing else), and
 # tachyon.h's TACHYON_VERSION is the VERSION file's.

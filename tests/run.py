@@ -240,6 +240,8 @@ def suites(build):
         # tachyon-bridge over NATS (starts its own nats-servers on loopback).
         {"name": "bridge", "kind": "lines", "cmd": [py, "tests/bridge/run.py", "--build", build],
          "needs_file": "tests/bridge/run.py", "timeout": 600},
+        # The README's snippets run as written, and each package used from an outside project.
+        {"name": "readme", "kind": "lines", "cmd": ["bash", "tests/setup/readme.sh", build], "timeout": 900},
         # Examples end to end and the interop matrix.
         {"name": "examples", "kind": "lines", "cmd": ["bash", "tests/examples/run.sh", build],
          "needs_file": "tests/examples/run.sh", "timeout": 900},

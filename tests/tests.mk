@@ -50,3 +50,8 @@ $(PY_STAMP): $(PY_SOURCES) | $(PY_READY)
 	@echo "  PIP   runtime/python"
 	$(Q)$(PYTHON) -m pip install -q --disable-pip-version-check --no-build-isolation ./runtime/python
 	$(Q)touch $@
+
+# The set-up proved on a fresh Debian 12 root (tests/setup/fresh_debian.sh):
+# root, network and about 8 minutes, so it is a target of its own, not a suite.
+setup-check:
+	$(Q)bash tests/setup/fresh_debian.sh
