@@ -15,7 +15,8 @@ the command that gets the tool. Every skip's reason is printed in the summary.
 
 Independent suites run in parallel (-j, default 2); each suite's lines are
 printed together when it ends. With --strict (the default when CI=true) a skip
-counts as a failure: CI installs every tool, so a skip there is a set-up bug.
+for a missing tool or package counts as a failure: CI installs every tool, so
+such a skip there is a set-up bug (skips for other reasons stay skips).
 
 Usage: tests/run.py [--build DIR] [--only NAME[,NAME]] [-j N] [--strict] [--list]
 """
@@ -33,6 +34,11 @@ import time
 import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# A skip whose reason matches this is for something the set-up should have
+# installed; --strict counts it as a failure.
+MISSING_DEPENDENCY = re.compile(r"not installed|missing|install with|apt-get install|pip install|"
+                                r"could not import|No module named|does not link", re.I)
 
 # How to get a missing tool on Debian/Ubuntu, named in the skip line.
 TOOL_HINTS = {
@@ -313,7 +319,7 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("TEST_JOBS", "2")),
                     help="suites run at the same time (default 2)")
     ap.add_argument("--strict", action="store_true", default=os.environ.get("CI", "") == "true",
-                    help="count skips as failures (default when CI=true)")
+                    help="count skips for a missing tool or package as failures (default when CI=true)")
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
     table = suites(args.build)
@@ -350,13 +356,16 @@ def main():
     for suite, name, detail in total.failures:
         print("\n--- FAILED %s: %s\n%s" % (suite, name, detail))
     if total.skips:
-        print("\nSkipped (%s):" % ("counted as failures: --strict" if args.strict else "reason"))
-        for suite, name, why in total.skips:
-            print("  SKIP %s: %s (%s)" % (suite, name, why))
-    failed = total.failed + (total.skipped if args.strict else 0)
+        print()
+    for suite, name, why in total.skips:
+        unmet = args.strict and MISSING_DEPENDENCY.search(why)
+        print("%s %s: %s (%s)" % ("FAILED (strict: missing in CI)" if unmet else "SKIP", suite, name, why))
+    unmet = [k for k in total.skips if MISSING_DEPENDENCY.search(k[2])] if args.strict else []
+    failed = total.failed + len(unmet)
+    skipped = total.skipped - len(unmet)
     line = "%d passed, %d failed" % (total.passed, failed)
-    if total.skipped and not args.strict:
-        line += ", %d skipped" % total.skipped
+    if skipped:
+        line += ", %d skipped" % skipped
     print(line)
     return 1 if failed else 0
 
