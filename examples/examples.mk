@@ -47,4 +47,4 @@ examples-go:
 demo:
 	$(Q)$(MAKE) --no-print-directory deps DEPS_MODE=demo
 	$(Q)$(MAKE) --no-print-directory lib examples-rust python-install
-	$(Q)EXAMPLES_BUILT=1 BUILD=$(BUILD) PYTHON=$(PYTHON) bash examples/python_producer_rust_consumer/run.sh
+	$(Q)EXAMPLES_BUILT=1 BUILD=$(BUILD) PYTHON=$(PYTHON_PATH) bash examples/python_producer_rust_consumer/run.sh

@@ -11,7 +11,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
-PYTHON=${PYTHON:-python3}
+PYTHON=${PYTHON:-$PWD/build/venv/bin/python}   # the venv `make` installs the package into
 COUNT=${1:-1000000}
 MODE=${2:-typed}
 . examples/lib/pair.sh
