@@ -8,16 +8,17 @@
 #
 #   .ci/deps.sh [test|demo|python] [--venv DIR]
 #     test (default)  cc, make, flex, bison, g++, clang + libFuzzer, valgrind,
-#                     pkg-config, python3 (venv, headers); venv: pytest numpy
+#                     pkg-config, nats-server, libnats-dev, python3 (venv,
+#                     headers); venv: pytest numpy
 #                     pyflakes setuptools wheel, and torch when TORCH=1
 #     demo            cc, make, flex, bison, python3; venv: numpy setuptools
 #                     wheel; cargo (the demo's consumer is Rust)
 #     python          python3 (venv, headers); the venv of `test`
 #   --venv DIR        the virtual environment (default build/venv)
 #
-# Rust (cargo 1.80+) and Go (1.22+) are newer than Debian 12 packages them, so
-# they are not installed here; without them their suites are skipped with the
-# command that gets them (CI has them and fails on any skip).
+# Rust (cargo 1.80+), Go (1.22+) and a JDK 22+ are newer than Debian 12 packages
+# them, so they are not installed here; without them their suites are skipped
+# with the command that gets them (CI has them).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 mode=test
@@ -60,6 +61,11 @@ if [ "$mode" = test ]; then
     has clang || want clang              # ASan+UBSan and TSan builds, libFuzzer
     has valgrind || want valgrind
     has pkg-config || want pkg-config    # the outside-project check of tachyon.pc
+    # tachyon-bridge and its tests: libnats and a NATS server.
+    has nats-server || want nats-server
+    if ! has cc || ! echo '#include <nats/nats.h>' | cc -E -x c - >/dev/null 2>&1; then
+        want libnats-dev
+    fi
     # libFuzzer's runtime ships apart from clang: libclang-rt-N-dev (Debian 12,
     # Ubuntu 23.04+) or libclang-common-N-dev (older Ubuntu), N clang's major.
     probe=$(mktemp -d)
