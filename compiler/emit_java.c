@@ -963,53 +963,10 @@ static void emit_struct(jv_ctx *c, const tc_struct *st)
 
 /* ---- the file ---------------------------------------------------------------- */
 
+/* The layouts and text helpers every schema class carries (compiler/support/tachyon_support.java). */
 static void emit_helpers(jv_ctx *c)
 {
-    tc_buf *b = c->b;
-    static const char *const lines[] = {
-        "static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);",
-        "static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);",
-        "static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);",
-        "static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);",
-        "static final ValueLayout.OfDouble LE_DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);",
-        "",
-        "static String readText$(MemorySegment segment, long at, int cap) {",
-        "    char[] chars = new char[cap];",
-        "    int n = 0;",
-        "    while (n < cap) {",
-        "        byte x = segment.get(ValueLayout.JAVA_BYTE, at + n);",
-        "        if (x == 0) {",
-        "            break;",
-        "        }",
-        "        chars[n++] = (char) (x & 0xff);",
-        "    }",
-        "    return new String(chars, 0, n);",
-        "}",
-        "",
-        "static void writeText$(MemorySegment segment, long at, int cap, String value, String field) {",
-        "    int n = value.length();",
-        "    if (n > cap) {",
-        "        throw new IllegalArgumentException(field + \" holds \" + cap + \" bytes, the text has \" + n);",
-        "    }",
-        "    for (int i = 0; i < n; i++) {",
-        "        char ch = value.charAt(i);",
-        "        if (ch > 0xff) {",
-        "            throw new IllegalArgumentException(field + \": character \" + (int) ch + \" is not one byte\");",
-        "        }",
-        "        segment.set(ValueLayout.JAVA_BYTE, at + i, (byte) ch);",
-        "    }",
-        "    for (int i = n; i < cap; i++) {",
-        "        segment.set(ValueLayout.JAVA_BYTE, at + i, (byte) 0);",
-        "    }",
-        "}",
-        NULL,
-    };
-    for (size_t i = 0; lines[i]; i++) {
-        if (*lines[i])
-            buf_line(b, "%s", lines[i]);
-        else
-            buf_blank(b);
-    }
+    emit_support(c->b, "java", "helpers", NULL);
 }
 
 static int emit_schema(const tc_schema *s, tc_outputs *out)

@@ -22,7 +22,7 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  gen --lang LANG [--lang LANG ...] --out DIR [--go-module PATH] FILE.tach...\n"
-    "        generate accessors; LANG is c, rust, python, go or java; writes DIR/LANG/...\n"
+    "        generate accessors; LANG is c, rust, python, go, java or kotlin; writes DIR/LANG/...\n"
     "        (nothing is written when any error is found)\n"
     "  lock FILE.tach...\n"
     "        print the ABI lock (stable, sorted text) of the schemas and their imports\n"
