@@ -32,8 +32,8 @@
     X(emit_rust, "rust", TC_NAMES_RUST, "tachyon_support.rs")       \
     X(emit_python, "python", TC_NAMES_PYTHON, "tachyon_support.py") \
     X(emit_go, "go", TC_NAMES_GO, "tachyon_support.go")             \
-    X(emit_java, "java", TC_NAMES_JAVA, NULL)                       \
-    X(emit_kotlin, "kotlin", TC_NAMES_KOTLIN, NULL)
+    X(emit_java, "java", TC_NAMES_JAVA, "tachyon_support.java")     \
+    X(emit_kotlin, "kotlin", TC_NAMES_KOTLIN, "tachyon_support.kt")
 
 #define TACHC_DECLARE_EMITTER(fn, name, names, support) \
     int fn(const tc_program *prog, const tachc_options *opts, tc_outputs *out);

@@ -226,6 +226,8 @@ def suites(build):
          "cwd": "tests/vectors/go", "tool": "go", "needs_file": "tests/vectors/go"},
         {"name": "vectors-java", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "vectors-java",
          "tests/vectors/java"], "needs_file": "tests/vectors/java/pom.xml", "timeout": 900},
+        {"name": "vectors-kotlin", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "vectors-kotlin",
+         "tests/vectors/kotlin"], "needs_file": "tests/vectors/kotlin/pom.xml", "timeout": 900},
         # Language bindings.
         {"name": "python", "kind": "pytest", "cmd": [py, "-m", "pytest", "-q", "runtime/python/tests"],
          "needs_file": "runtime/python/tests", "timeout": 900},
@@ -243,6 +245,10 @@ def suites(build):
         {"name": "java", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "java", "runtime/java",
          "install", "-Dtachyon.library=" + os.path.join(ROOT, build, "lib", "libtachyon.so")],
          "needs_file": "runtime/java/pom.xml", "timeout": 900},
+        {"name": "kotlin", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "--install-first",
+         "runtime/java", "kotlin", "runtime/kotlin", "install",
+         "-Dtachyon.library=" + os.path.join(ROOT, build, "lib", "libtachyon.so")],
+         "needs_file": "runtime/kotlin/pom.xml", "timeout": 900},
         # tachyon-bridge over NATS (starts its own nats-servers on loopback).
         {"name": "bridge", "kind": "lines", "cmd": [py, "tests/bridge/run.py", "--build", build],
          "needs_file": "tests/bridge/run.py", "timeout": 600},
@@ -250,7 +256,7 @@ def suites(build):
         {"name": "readme", "kind": "lines", "cmd": ["bash", "tests/setup/readme.sh", build], "timeout": 900},
         # Examples end to end and the interop matrix.
         {"name": "examples", "kind": "lines", "cmd": ["bash", "tests/examples/run.sh", build],
-         "needs_file": "tests/examples/run.sh", "timeout": 900},
+         "needs_file": "tests/examples/run.sh", "timeout": 1800},
     ]
 
 

@@ -92,6 +92,19 @@ else
     fi
 fi
 
+if out=$(bash examples/peers/kotlin/build.sh "$BUILD" 2>&1); then
+    pass "build-kotlin (kotlinc -Werror)"
+else
+    rc=$?
+    if [ $rc -eq 77 ]; then
+        MISSING[kotlin]=$out
+        skip "build-kotlin" "$out"
+    else
+        fail "build-kotlin (kotlinc -Werror)" "$out"
+        MISSING[kotlin]="the Kotlin programs did not build"
+    fi
+fi
+
 # ---- lint -------------------------------------------------------------------
 if [ -z "${MISSING[rust]:-}" ]; then
     if out=$(cd examples/peers/rust && CARGO_TARGET_DIR="$ABS_BUILD/cargo" cargo clippy --release --quiet \
@@ -151,6 +164,7 @@ peer_cmd() {
     rust) CMD=("$BUILD/cargo/release/rust_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     go) CMD=("$BUILD/examples/go_$role" -socket "$sock" -stream "$stream" -count "$count" -quiet) ;;
     java) CMD=("$BUILD/examples/java_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
+    kotlin) CMD=("$BUILD/examples/kotlin_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     python*)
         CMD=("$PYTHON" "examples/peers/python/$role.py" --socket "$sock" --stream "$stream" --count "$count" --quiet)
         [ -n "$mode" ] && CMD+=(--mode "$mode")
@@ -194,7 +208,7 @@ run_pair() {
     fi
 }
 
-LANGS=${LANGS:-"c python rust go java"} # the matrix languages (a subset with LANGS="c java")
+LANGS=${LANGS:-"c python rust go java kotlin"} # the matrix languages (a subset with LANGS="c java")
 for stream in market frames; do
     for p in $LANGS; do
         for c in $LANGS; do
@@ -273,7 +287,7 @@ if [ -n "$EDITED" ] && [ -z "${MISSING[c]:-}" ] && [ -z "${MISSING[python]:-}" ]
         fail "schema-mismatch c(edited market)->python" \
             "the C producer does not build against the edited header:" "$out"
     fi
-    for c in rust go java; do
+    for c in rust go java kotlin; do
         if [ -n "${MISSING[$c]:-}" ]; then
             skip "schema-mismatch python(edited market)->$c" "${MISSING[$c]}"
             continue
@@ -289,7 +303,7 @@ fi
 
 # Another generated schema's fingerprint: a frames producer against a market
 # consumer, in the compiled languages both ways.
-for pc in "rust go" "go rust" "c rust" "go c" "java c" "c java"; do
+for pc in "rust go" "go rust" "c rust" "go c" "java c" "c java" "kotlin java" "java kotlin"; do
     set -- $pc
     why=$(missing_for "$1" "$2")
     if [ -n "$why" ]; then

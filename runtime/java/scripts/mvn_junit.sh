@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# runtime/java/scripts/mvn_junit.sh NAME DIR [MAVEN ARGS...] - runs `mvn test` (or
-# the given goals) in DIR with a JDK 22+ and prints one line per JUnit case from
+# runtime/java/scripts/mvn_junit.sh [--install-first DEPDIR] NAME DIR [MAVEN ARGS...] -
+# runs `mvn test` (or the given goals) in DIR with a JDK 22+ (after `mvn install
+# -DskipTests` in DEPDIR, for a project that depends on it) and prints one line per JUnit case from
 # the Surefire reports: "PASS: NAME/Class.test", "FAIL: ..." (then the failure) or
 # "SKIP: ...". Without a JDK 22+ or Maven it prints one SKIP line saying why.
 #
 # Maven runs offline (-o) when the local repository already holds what the
 # project needs, and goes online only when offline mode is missing something.
 set -u
+first=
+if [ "${1:-}" = --install-first ]; then
+    first=$2
+    shift 2
+fi
 name=$1 dir=$2
 shift 2
 goals=("$@")
@@ -21,16 +27,28 @@ if ! command -v mvn >/dev/null 2>&1; then
     echo "SKIP: $name (Maven is not installed: apt-get install maven)"
     exit 0
 fi
-cd "$dir" || exit 2
-rm -rf target/surefire-reports
 log=$(mktemp "${TMPDIR:-/tmp}/tachyon-mvn.XXXXXX")
 trap 'rm -f "$log"' EXIT
-mvn -B -o -q "${goals[@]}" >"$log" 2>&1
-rc=$?
-if [ $rc -ne 0 ] && grep -q "offline mode" "$log"; then
-    mvn -B -q "${goals[@]}" >"$log" 2>&1 # first run on this machine: download what is missing
+# Offline first; online only when the local repository lacks something (a first run).
+run_mvn() {
+    mvn -B -o -q "$@" >"$log" 2>&1
     rc=$?
+    if [ $rc -ne 0 ] && grep -q "offline mode" "$log"; then
+        mvn -B -q "$@" >"$log" 2>&1
+        rc=$?
+    fi
+}
+if [ -n "$first" ]; then
+    (cd "$first" && run_mvn install -DskipTests && exit $rc)
+    if [ $? -ne 0 ]; then
+        echo "FAIL: $name (mvn install in $first failed)"
+        grep -v '^WARNING' "$log" | tail -30 | sed 's/^/    /'
+        exit 1
+    fi
 fi
+cd "$dir" || exit 2
+rm -rf target/surefire-reports
+run_mvn "${goals[@]}"
 python3 - "$name" "$rc" "$log" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 name, rc, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]

@@ -1,0 +1,82 @@
+// The Kotlin producer of the example streams: connects to a consumer (waiting
+// for it to listen), writes every message in place in the ring through the
+// tachc-generated value classes (generated/kotlin), then sends End.
+//
+//   kotlin_producer --socket PATH [--stream market|frames] [--count N] [--stamp index|clock] [--quiet]
+@file:JvmName("Producer")
+
+package io.tachyon.peers.kotlin
+
+import io.tachyon.Bus
+import io.tachyon.TachyonException
+import io.tachyon.generated.frames.Frame
+import io.tachyon.generated.market.MSG_ASK
+import io.tachyon.generated.market.MarketTick
+import io.tachyon.kotlin.connect
+import io.tachyon.kotlin.send
+import kotlin.system.exitProcess
+import kotlin.time.Duration.Companion.seconds
+import io.tachyon.generated.frames.MSG_END as FRAMES_END
+import io.tachyon.generated.frames.MSG_FRAME as FRAMES_FRAME
+import io.tachyon.generated.market.MSG_END as MARKET_END
+
+/** Sends the ticks and End; returns how many were asks. */
+fun sendMarket(bus: Bus, a: Args): Long {
+    var asks = 0L
+    for (i in 0 until a.count) {
+        val typeId = tickType(i)
+        bus.send(MarketTick.SIZE, typeId) { slot ->
+            val tick = MarketTick(slot).clear() // the padding travels as zeros
+            tick.symbol = tickSymbol(i)
+            tick.price = tickPrice(i)
+            tick.quantity = tickQuantity(i)
+            tick.timestamp = if (a.clock) realtimeNs() else tickTimestamp(i)
+        }
+        if (typeId == MSG_ASK) asks++
+    }
+    bus.send(ByteArray(0), MARKET_END)
+    return asks
+}
+
+fun sendFrames(bus: Bus, a: Args) {
+    for (i in 0 until a.count) {
+        bus.send(Frame.SIZE, FRAMES_FRAME) { slot ->
+            val frame = Frame(slot)
+            for (k in 0 until Frame.SAMPLES_LEN) frame.setSamples(k, frameSample(i, k))
+        }
+    }
+    bus.send(ByteArray(0), FRAMES_END)
+}
+
+fun main(argv: Array<String>) {
+    val a = Args.parse("producer", argv)
+    val bus = try {
+        connect(a.socket, fingerprint = a.fingerprint, timeout = 10.seconds)
+    } catch (e: TachyonException.SchemaMismatch) {
+        System.err.println("producer: refused at connect: schema mismatch (${e.message})")
+        exitProcess(EXIT_SCHEMA)
+    } catch (e: TachyonException) {
+        System.err.println("producer: connect ${a.socket}: ${e.message}")
+        exitProcess(EXIT_FAIL)
+    }
+    val start = System.nanoTime()
+    val what = try {
+        bus.use {
+            if (a.market) {
+                val asks = sendMarket(it, a)
+                "${a.count} ticks (${a.count - asks} bid, $asks ask)"
+            } else {
+                sendFrames(it, a)
+                "${a.count} frames of ${Frame.SIZE} bytes"
+            }
+        }
+    } catch (e: TachyonException) {
+        System.err.println("producer: ${e.message}")
+        exitProcess(EXIT_FAIL)
+    }
+    val secs = (System.nanoTime() - start) / 1e9
+    if (!a.quiet) {
+        println("producer: sent $what + End")
+        println("producer: %.3f s, %.2f M msg/s".format(secs, a.count / secs / 1e6))
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# runtime/java/scripts/bench_producers.sh [BUILD_DIR] [COUNT] [ROUNDS] - the typed
+# producers of the JVM bindings against C's, same run: 32-byte MarketTicks from a
+# producer process (C, Java, Kotlin: each writes every field through its
+# tachc-generated view, in place in the ring slot) to the C consumer process,
+# which checks every field. Rounds interleave the producers; the result is the
+# median of each, as a ratio to the C producer of the same run (the machine is
+# shared: absolute rates drift, ratios less).
+#
+# Prints one JSON object per producer, like the benchmarks in bench/:
+#   {"bench":"throughput","transport":"tachyon","producer":"java","consumer":"c","payload":32,
+#    "samples":COUNT,"rounds":R,"msgs_per_s":...,"ratio_to_c":...}
+# Needs `make` (C peers), examples/peers/java/build.sh and examples/peers/kotlin/build.sh
+# run first for BUILD_DIR; a producer whose program is missing is left out.
+set -eu
+cd "$(dirname "$0")/../../.."
+build=${1:-build}
+count=${2:-5000000}
+rounds=${3:-5}
+. examples/lib/pair.sh
+producers=()
+for p in c java kotlin; do
+    [ -x "$build/examples/${p}_producer" ] && producers+=("$p")
+done
+[ -x "$build/examples/c_consumer" ] || { echo "bench_producers: $build/examples/c_consumer is missing: make" >&2; exit 2; }
+declare -A rates
+for ((r = 0; r < rounds; r++)); do
+    for p in "${producers[@]}"; do
+        sock=$(pair_socket)
+        out=$(pair_run 600 "$build/examples/c_consumer" --socket "$sock" --count "$count" -- \
+            "$build/examples/${p}_producer" --socket "$sock" --count "$count" --quiet 2>&1) || {
+            echo "bench_producers: $p round $r failed:" >&2
+            echo "$out" >&2
+            exit 1
+        }
+        rate=$(sed -n 's/^consumer: .* \([0-9.]*\) M msg\/s.*/\1/p' <<<"$out")
+        rates[$p]="${rates[$p]:-} $rate"
+    done
+done
+median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+c_med=$(median "${rates[c]:-0}")
+for p in "${producers[@]}"; do
+    m=$(median "${rates[$p]}")
+    awk -v p="$p" -v m="$m" -v c="$c_med" -v n="$count" -v r="$rounds" 'BEGIN {
+        printf "{\"bench\":\"throughput\",\"transport\":\"tachyon\",\"producer\":\"%s\",\"consumer\":\"c\",\"payload\":32,", p
+        printf "\"samples\":%d,\"rounds\":%d,\"msgs_per_s\":%.0f,\"ratio_to_c\":%.2f}\n", n, r, m * 1e6, (c > 0) ? m / c : 0 }'
+done

@@ -1,0 +1,114 @@
+/**
+ * Kotlin idioms over the Java binding (io.tachyon): buses opened with named arguments and kotlin.time
+ * durations, `use {}` for every guard, transactions as lambdas, a [Sequence] of received messages, and receives
+ * that suspend on [Dispatchers.IO] and are cancelled through [Thread.interrupt].
+ *
+ * ```
+ * connect("/tmp/feed.sock", fingerprint = SCHEMA_FINGERPRINT).use { bus ->
+ *     bus.send(MarketTick.SIZE, MSG_BID) { slot -> MarketTick(slot).price = 101.25 }
+ * }
+ * ```
+ */
+package io.tachyon.kotlin
+
+import io.tachyon.Batch
+import io.tachyon.Bus
+import io.tachyon.Message
+import io.tachyon.Options
+import io.tachyon.TachyonException
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.runInterruptible
+import java.lang.foreign.MemorySegment
+import kotlin.time.Duration
+import kotlin.time.toJavaDuration
+
+private fun options(fingerprint: ULong, timeout: Duration?, anyUid: Boolean): Options {
+    var o = Options.defaults().withFingerprint(fingerprint.toLong())
+    if (timeout != null) {
+        o = o.withTimeout(if (timeout.isInfinite()) Options.FOREVER else timeout.toJavaDuration())
+    }
+    if (anyUid) {
+        o = o.withAnyUid()
+    }
+    return o
+}
+
+/**
+ * Listens on [path] ("@name" for the abstract namespace) for one producer and returns the consumer side. Bind it
+ * to a schema with [fingerprint] (the generated `SCHEMA_FINGERPRINT`); [timeout] bounds the wait (null: forever).
+ */
+fun listen(
+    path: String,
+    capacity: Long = 1L shl 22,
+    fingerprint: ULong = 0uL,
+    timeout: Duration? = null,
+    allowAnyUid: Boolean = false,
+): Bus = Bus.listen(path, capacity, options(fingerprint, timeout, allowAnyUid))
+
+/** Connects to the consumer listening on [path] and returns the producer side. */
+fun connect(path: String, fingerprint: ULong = 0uL, timeout: Duration? = null): Bus =
+    Bus.connect(path, options(fingerprint, timeout, false))
+
+/** [connect], retrying while nobody listens yet, for up to [patience]. */
+fun connectRetrying(path: String, fingerprint: ULong = 0uL, patience: Duration): Bus {
+    val deadline = System.nanoTime() + patience.inWholeNanoseconds
+    while (true) {
+        try {
+            return connect(path, fingerprint)
+        } catch (e: TachyonException.NoListener) {
+            if (System.nanoTime() > deadline) throw e
+            Thread.sleep(5)
+        }
+    }
+}
+
+/**
+ * Reserves [size] bytes, lets [write] fill them in place and commits them as one message of [typeId]. If [write]
+ * throws, nothing is sent. The segment is unusable after the call.
+ */
+inline fun Bus.send(size: Int, typeId: Int, write: (MemorySegment) -> Unit) {
+    acquireTx(size.toLong()).use { tx ->
+        write(tx.segment())
+        tx.commit(size.toLong(), typeId)
+    }
+}
+
+/** Receives one message, lets [read] look at it in place, then releases it; returns what [read] returns. */
+inline fun <R> Bus.receive(read: (Message) -> R): R = receive().use(read)
+
+/**
+ * The messages as they arrive, each released when the next one is asked for. The sequence ends when the producer
+ * closed and everything it sent was read. Iterate it once, on one thread. A loop that breaks out keeps its last
+ * message until `msg.close()` or the bus closes: close it before receiving again.
+ */
+fun Bus.messages(): Sequence<Message> = sequence {
+    while (true) {
+        val msg = try {
+            receive()
+        } catch (_: TachyonException.PeerGone) {
+            return@sequence
+        }
+        msg.use { yield(it) }
+    }
+}
+
+/** Each message of [Batch] as (type id, payload) pairs. */
+fun Batch.asSequence(): Sequence<Pair<Int, MemorySegment>> = (0 until count()).asSequence().map { typeId(it) to segment(it) }
+
+/**
+ * Waits for the next message without blocking the caller's thread: the wait runs on [Dispatchers.IO], where
+ * [read] looks at the message in place before it is released (a message's memory belongs to the thread that
+ * received it). Cancelling the coroutine interrupts the wait ([TachyonException.Interrupted] is then replaced by
+ * the cancellation). [timeout] null: no deadline.
+ */
+suspend fun <R> Bus.receiveAsync(timeout: Duration? = null, read: (Message) -> R): R =
+    runInterruptible(Dispatchers.IO) {
+        val msg = if (timeout == null) receive() else receive(timeout.toJavaDuration())
+        msg.use(read)
+    }
+
+/** Sends a copy of [data] from a suspending caller: waits for room on [Dispatchers.IO]. */
+suspend fun Bus.sendAsync(data: ByteArray, typeId: Int) = runInterruptible(Dispatchers.IO) { send(data, typeId) }
+
+/** The payload copied out of the ring, for keeping after the message is released. */
+val Message.bytes: ByteArray get() = toByteArray()
