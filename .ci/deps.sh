@@ -62,7 +62,7 @@ if [ "$mode" = test ]; then
     has valgrind || want valgrind
     has pkg-config || want pkg-config    # the outside-project check of tachyon.pc
     # tachyon-bridge and its tests: libnats and a NATS server.
-    has nats-server || want nats-server
+    has nats-server || [ -x /usr/sbin/nats-server ] || want nats-server   # Debian puts it in /usr/sbin
     if ! has cc || ! echo '#include <nats/nats.h>' | cc -E -x c - >/dev/null 2>&1; then
         want libnats-dev
     fi

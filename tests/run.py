@@ -342,6 +342,9 @@ def main():
     os.makedirs(os.path.join(ROOT, args.build, "tests"), exist_ok=True)
     # Scripts the suites run use $PYTHON; default it to the interpreter running us (the venv's).
     os.environ.setdefault("PYTHON", sys.executable)
+    # Debian installs servers such as nats-server in /usr/sbin, which an ordinary user's PATH lacks.
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    os.environ["PATH"] = os.pathsep.join(path + [d for d in ("/usr/local/sbin", "/usr/sbin", "/sbin") if d not in path])
     print_lock = threading.Lock()
     results = {}
 
