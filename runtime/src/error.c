@@ -67,10 +67,12 @@ size_t tachyon_format_error(const tachyon_error_detail_t *d, char *buf, size_t l
     size_t total = 0;
     char sys[128];
 
-    if (buf && len)
+    if (!buf || !len) {
+        buf = NULL;
+        len = 0;
+    } else {
         buf[0] = '\0';
-    else
-        buf = NULL, len = 0;
+    }
     if (!d) {
         ti_append(buf, len, &total, "%s", tachyon_strerror(TACHYON_ERR_INVALID_ARG));
         return total;

@@ -19,7 +19,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -MMD -MP -D_GNU_SOURCE $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 
-FUZZ_RT_OBJS := $(patsubst runtime/src/%.c,$(FUZZ_BUILD)/runtime/%.o,$(sort $(wildcard runtime/src/*.c)))
+FUZZ_RT_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/runtime/%.o,$(TACHYON_SOURCES))
 FUZZ_TC_SRCS := $(filter-out compiler/main.c,$(sort $(wildcard compiler/*.c)))
 FUZZ_TC_OBJS := $(patsubst compiler/%.c,$(FUZZ_BUILD)/compiler/%.o,$(FUZZ_TC_SRCS)) \
                 $(FUZZ_BUILD)/compiler/parser.o $(FUZZ_BUILD)/compiler/lexer.o $(FUZZ_BUILD)/compiler/support_text.o
