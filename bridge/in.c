@@ -66,7 +66,8 @@ struct source_pos {
 /* The state file's bytes (host order: the file stays on this host). */
 struct in_state {
     char magic[8];
-    uint64_t stream_seq; /* last stream sequence handled */
+    int64_t stream_created; /* the stream's creation time: another stream means another numbering */
+    uint64_t stream_seq;    /* last stream sequence handled */
     uint64_t tick;
     struct source_pos src[MAX_SOURCES];
 };
@@ -89,7 +90,7 @@ struct in {
     uint64_t last_report;
 };
 
-static const char STATE_MAGIC[8] = {'T', 'C', 'H', 'B', 'R', 'I', 'N', '1'};
+static const char STATE_MAGIC[8] = {'T', 'C', 'H', 'B', 'R', 'I', 'N', '2'};
 
 static void in_report(struct in *b, const char *when)
 {
@@ -217,7 +218,13 @@ static enum deliver_result window_emit(struct in *b, int partial)
     struct window *w = &b->win;
     struct source_pos *sp = source_find(b, w->source, 1);
     enum deliver_result r = DELIVERED;
-    for (uint32_t i = w->skip; i < w->n; i++) {
+    uint32_t i = w->skip;
+    /* A consumer that has left would never read what is written now. */
+    if (!tachyon_peer_alive(b->bus)) {
+        r = BUS_GONE;
+        goto out;
+    }
+    for (; i < w->n; i++) {
         if (!w->set[i]) {
             b->lost += partial;
             continue;
@@ -247,6 +254,10 @@ static enum deliver_result window_emit(struct in *b, int partial)
     }
     sp->last_seq = w->seq + w->n - 1;
 out:
+    /* Core mode never sees what was not written again; JetStream re-reads it. */
+    if (r != DELIVERED && b->c->mode == MODE_CORE)
+        for (; i < w->n; i++)
+            b->lost += w->set[i];
     window_clear(b);
     if (b->bus)
         tachyon_flush(b->bus);
@@ -471,8 +482,23 @@ static natsStatus consumer_reset(struct in *b)
         b->sub = NULL;
     }
     window_clear(b); /* its messages come again */
-    b->seen_q = b->st->stream_seq;
     jsErrCode jerr = 0;
+    jsStreamInfo *si = NULL;
+    natsStatus s = js_GetStreamInfo(&si, b->js, c->stream, NULL, &jerr);
+    if (s != NATS_OK)
+        return s;
+    int64_t created = si->Created;
+    jsStreamInfo_Destroy(si);
+    if (b->st->stream_created && b->st->stream_created != created && b->st->stream_seq) {
+        /* Positions in the state file belong to a stream that is gone; the
+         * per-sender numbers still skip anything delivered before. */
+        bridge_log(WHO, "stream %s was made anew since %s was written; reading it from its first message",
+                   c->stream, c->state);
+        b->st->stream_seq = 0;
+        b->purged = 0;
+    }
+    b->st->stream_created = created;
+    b->seen_q = b->st->stream_seq;
     js_DeleteConsumer(b->js, c->stream, c->durable, NULL, &jerr);
     jsConsumerConfig cc;
     jsConsumerConfig_Init(&cc);
@@ -488,7 +514,7 @@ static natsStatus consumer_reset(struct in *b)
         cc.DeliverPolicy = js_DeliverAll;
     }
     jsConsumerInfo *ci = NULL;
-    natsStatus s = js_AddConsumer(&ci, b->js, c->stream, &cc, NULL, &jerr);
+    s = js_AddConsumer(&ci, b->js, c->stream, &cc, NULL, &jerr);
     jsConsumerInfo_Destroy(ci);
     if (s != NATS_OK)
         return s;

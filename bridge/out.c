@@ -304,6 +304,7 @@ static int publish_js(struct out *o, natsMsg *m, size_t gi, uint32_t count)
 /* Waits until everything published is stored (or, once stop is asked, about 5 s). */
 static int settle_js(struct out *o)
 {
+    int waited = 0;
     for (;;) {
         pthread_mutex_lock(&o->mu);
         reap_locked(o);
@@ -317,7 +318,6 @@ static int settle_js(struct out *o)
             return -1;
         if (bridge_stop && !failed) {
             /* give outstanding acks a moment, then report what is left */
-            static int waited;
             if (++waited > 50) {
                 bridge_log(WHO, "stopping with %zu NATS messages unacknowledged", len);
                 return -1;

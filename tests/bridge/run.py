@@ -10,6 +10,7 @@ the bridges, and the peers, then prints "PASS: name", "FAIL: name" or "SKIP: nam
   cluster                     two clustered nats-server nodes ("two hosts"), one bridge on each
   restarts                    JetStream: kill -9 and restart the server, then the in bridge, then
                               the out bridge, mid-stream: every tick once, in order
+  new-stream                  JetStream: a server that comes back empty; in's saved position does not skip
   backpressure                JetStream: a slow receiving bus (through the stream's byte limit) and a paused
                               server hold the producer back; nothing is dropped
   mismatch                    a bus bound to another schema fingerprint refuses the messages
@@ -280,6 +281,38 @@ def test_restarts(args, w):
           % (w.text("consumer").strip().splitlines()[-1], ci["delivered"], ci["duplicates"], consumer_busy))
 
 
+def test_new_stream(args, w):
+    """JetStream: the server comes back with an empty store (the stream is made anew); the in bridge's state file
+    holds positions of the old stream, which must not make it skip the new stream's first messages."""
+    n = 20000
+    port = free_port()
+    url = "nats://127.0.0.1:%d" % port
+    server = w.server("nats", port)
+    s_out, s_in = w.sock("out"), w.sock("in")
+    peer = os.path.join(args.build, "tests", "bridge", "bridge_peer")
+    state = os.path.join(w.dir, "in.state")
+    brin = w.bridge("in", "in", s_in, url, "jetstream", ["--state", state])
+    for phase in (1, 2):
+        out = w.bridge("out-%d" % phase, "out", s_out, url, "jetstream")
+        cons = w.start("consumer-%d" % phase, [peer, "consume", "--socket", s_in, "--count", str(n), "--timeout", "30"])
+        prod = w.start("producer-%d" % phase, [peer, "produce", "--socket", s_out, "--from", "0", "--to", str(n),
+                                                "--end"])
+        expect(wait_exit(prod, 40, w) == 0, "producer failed:\n" + w.text("producer-%d" % phase))
+        code = wait_exit(cons, 40, w)
+        expect(code == 0, "phase %d: consumer failed:\n%s\n--- in:\n%s" % (
+            phase, w.text("consumer-%d" % phase)[-2000:], w.text("in")[-2000:]))
+        stop(out, w)
+        if phase == 1:
+            server.kill()
+            server.wait()
+            shutil.rmtree(os.path.join(w.dir, "nats-store"))
+            server = w.procs[0] = w.server("nats", port)
+    ci = stop(brin, w)
+    expect("was made anew" in w.text("in"), "in did not notice the new stream:\n" + w.text("in")[-2000:])
+    expect(ci["delivered"] == 2 * (n + 1), "in counters: %s" % ci)
+    print("  %d ticks through the old stream, %d through the new one, every one checked" % (n, n))
+
+
 def test_backpressure(args, w):
     """JetStream: a slow receiving bus fills the stream to its limit, then the out bridge stops reading its ring and
     the producer waits; a paused server does the same. Nothing is dropped."""
@@ -430,6 +463,7 @@ TESTS = [
     ("frames", test_frames),
     ("cluster", test_cluster),
     ("restarts", test_restarts),
+    ("new-stream", test_new_stream),
     ("backpressure", test_backpressure),
     ("mismatch", test_mismatch),
     ("malformed", test_malformed),
