@@ -119,28 +119,3 @@ func TestVersionsAgreeWithTheVersionFile(t *testing.T) {
 		t.Fatalf("VERSION %q, Go package %q, libtachyon %q", want, tachyon.Version, tachyon.LibraryVersion())
 	}
 }
-
-// The package README is the repository README's Go section.
-func TestPackageReadmeIsTheReadmesGoSection(t *testing.T) {
-	top, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	own, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(top)
-	start := strings.Index(text, "\n## Go\n")
-	if start < 0 {
-		t.Fatal("README.md has no Go section")
-	}
-	body := text[start+len("\n## Go\n"):]
-	if end := strings.Index(body, "\n## "); end >= 0 {
-		body = body[:end]
-	}
-	want := "# tachyon (Go)\n\n" + strings.TrimSpace(body) + "\n"
-	if string(own) != want {
-		t.Fatal("runtime/go/README.md differs from README.md's Go section: copy the section over")
-	}
-}

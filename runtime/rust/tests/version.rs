@@ -18,20 +18,3 @@ fn versions_agree_with_the_version_file() {
     let linked = unsafe { CStr::from_ptr(sys::tachyon_version()) };
     assert_eq!(linked.to_str().unwrap(), version, "the linked libtachyon");
 }
-
-/// The crate's README is the repository README's Rust section.
-#[test]
-fn crate_readme_is_the_readmes_rust_section() {
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let top = std::fs::read_to_string(format!("{dir}/../../README.md")).unwrap();
-    let own = std::fs::read_to_string(format!("{dir}/README.md")).unwrap();
-    let start =
-        top.find("\n## Rust\n").expect("README.md has a Rust section") + "\n## Rust\n".len();
-    let body = &top[start..];
-    let body = body.find("\n## ").map_or(body, |end| &body[..end]);
-    let want = format!("# tachyon-ipc: Tachyon for Rust\n\n{}\n", body.trim());
-    assert!(
-        own == want,
-        "runtime/rust/README.md differs from README.md's Rust section: copy it over"
-    );
-}
