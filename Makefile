@@ -46,6 +46,7 @@ help:
 
 include runtime/runtime.mk
 include compiler/compiler.mk
+-include runtime/node/node.mk
 -include examples/examples.mk
 -include tests/tests.mk
 -include tests/fault/fault.mk

@@ -33,7 +33,8 @@
     X(emit_python, "python", TC_NAMES_PYTHON, "tachyon_support.py") \
     X(emit_go, "go", TC_NAMES_GO, "tachyon_support.go")             \
     X(emit_java, "java", TC_NAMES_JAVA, "tachyon_support.java")     \
-    X(emit_kotlin, "kotlin", TC_NAMES_KOTLIN, "tachyon_support.kt")
+    X(emit_kotlin, "kotlin", TC_NAMES_KOTLIN, "tachyon_support.kt") \
+    X(emit_ts, "ts", TC_NAMES_TS, "tachyon_support.js")
 
 #define TACHC_DECLARE_EMITTER(fn, name, names, support) \
     int fn(const tc_program *prog, const tachc_options *opts, tc_outputs *out);

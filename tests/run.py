@@ -228,6 +228,9 @@ def suites(build):
          "tests/vectors/java"], "needs_file": "tests/vectors/java/pom.xml", "timeout": 900},
         {"name": "vectors-kotlin", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "vectors-kotlin",
          "tests/vectors/kotlin"], "needs_file": "tests/vectors/kotlin/pom.xml", "timeout": 900},
+        {"name": "vectors-ts", "kind": "lines", "tool": "node", "needs_file": "tests/vectors/ts",
+         "cmd": "node --test --test-reporter=../../../runtime/node/test/lines-reporter.mjs vectors.test.js names.test.js",
+         "cwd": "tests/vectors/ts", "env": {"TACHC": os.path.join(ROOT, build, "tachc")}},
         # Language bindings.
         {"name": "python", "kind": "pytest", "cmd": [py, "-m", "pytest", "-q", "runtime/python/tests"],
          "needs_file": "runtime/python/tests", "timeout": 900},
@@ -254,6 +257,12 @@ def suites(build):
          "needs_file": "tests/bridge/run.py", "timeout": 600},
         # The README's snippets run as written, and each package used from an outside project.
         {"name": "readme", "kind": "lines", "cmd": ["bash", "tests/setup/readme.sh", build], "timeout": 900},
+        {"name": "node", "kind": "lines", "tool": "node", "needs_file": "runtime/node/package.json", "timeout": 900,
+         "cmd": "node --test --test-reporter=./test/lines-reporter.mjs test/*.test.js", "cwd": "runtime/node"},
+        {"name": "node-types", "kind": "check", "tool": "npm", "needs_file": "runtime/node/package.json",
+         "cmd": "{ test -x node_modules/.bin/tsc || npm ci --no-audit --no-fund --ignore-scripts; } && "
+                "node_modules/.bin/tsc -p tsconfig.json && node_modules/.bin/tsc -p ../../tests/vectors/ts/tsconfig.json",
+         "cwd": "runtime/node"},
         # Examples end to end and the interop matrix.
         {"name": "examples", "kind": "lines", "cmd": ["bash", "tests/examples/run.sh", build],
          "needs_file": "tests/examples/run.sh", "timeout": 1800},

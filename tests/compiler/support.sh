@@ -23,6 +23,7 @@ rust|clippy-driver|clippy-driver --edition 2021 --crate-type lib -D warnings -o 
 python|python3|python3 -W error -c 'import importlib.util as u, sys; s = u.spec_from_file_location("tachyon_support", "tachyon_support.py"); m = u.module_from_spec(s); s.loader.exec_module(m); sys.exit(0 if hasattr(m, "_check") else 1)' && python3 -c 'import py_compile, os; py_compile.compile("tachyon_support.py", cfile=os.environ["TMP"] + "/s.pyc", doraise=True)'
 go|go|test -z "$(gofmt -l tachyon_support.go)" && GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$TMP/gocache}" go vet tachyon_support.go
 java|javac|. ../../runtime/java/scripts/jdk.sh; if [ -n "$JDK_MISSING" ]; then echo "$JDK_MISSING"; exit 77; fi; javac --release 22 -Xlint:all -Werror -d "$TMP/java" tachyon_support.java
+ts|node|node --check tachyon_support.js && node -e 'const s = require("./tachyon_support.js"); const v = s.$view(new Uint8Array(8), 0, 8, "t"); s.$setText(v, 0, 4, "ab", "t"); process.exit(s.$text(v, 0, 4) === "ab" ? 0 : 1)'
 TABLE
 )
 
