@@ -61,6 +61,11 @@ if [ "$mode" = test ]; then
     has clang || want clang              # ASan+UBSan and TSan builds, libFuzzer
     has valgrind || want valgrind
     has pkg-config || want pkg-config    # the outside-project check of tachyon.pc
+    # The Node.js binding (runtime/node): node with its headers, npm for typescript.
+    has node || want nodejs
+    has npm || want npm
+    [ -f /usr/include/node/node_api.h ] || [ -n "$(node -p 'require("path").join(process.execPath, "../../include/node/node_api.h")' 2>/dev/null | xargs -r ls 2>/dev/null)" ] ||
+        want libnode-dev
     # tachyon-bridge and its tests: libnats and a NATS server.
     has nats-server || [ -x /usr/sbin/nats-server ] || want nats-server   # Debian puts it in /usr/sbin
     if ! has cc || ! echo '#include <nats/nats.h>' | cc -E -x c - >/dev/null 2>&1; then
