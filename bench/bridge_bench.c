@@ -47,6 +47,25 @@
 #define MAX_SAMPLES 100000
 
 static int json_out;
+static pid_t server_pid;
+
+/* CPU time (user + system) the nats-server used so far, in ms. */
+static double server_cpu_ms(void)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)server_pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
 static char nats_url[64];
 static char tmpdir[256];
 
@@ -144,6 +163,7 @@ struct result {
     double p50_ns, p99_ns;
     uint64_t samples;
     uint64_t lost; /* throughput messages that never arrived (core NATS drops) */
+    double server_ms; /* nats-server CPU time during the throughput phase */
 };
 
 static void print_row(const char *transport, const char *mode, int payload, int round, const struct result *r,
@@ -157,14 +177,15 @@ static void print_row(const char *transport, const char *mode, int payload, int 
     if (json_out) {
         printf("{\"bench\":\"bridge\",\"transport\":\"%s\",\"mode\":\"%s\",\"payload\":%d,\"round\":%s,"
                "\"msgs_per_s\":%.0f,\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"latency_samples\":%" PRIu64
-               ",\"lost\":%" PRIu64,
-               transport, mode, payload, rnd, r->msgs_per_s, r->p50_ns, r->p99_ns, r->samples, r->lost);
+               ",\"lost\":%" PRIu64 ",\"server_cpu_ms\":%.0f",
+               transport, mode, payload, rnd, r->msgs_per_s, r->p50_ns, r->p99_ns, r->samples, r->lost, r->server_ms);
         if (ratio > 0)
             printf(",\"ratio_vs_nats_client\":%.3f", ratio);
         printf("}\n");
     } else {
-        printf("%-15s %-9s %5d B  round %-6s %12.0f msg/s  p50 %9.1f us  p99 %9.1f us", transport, mode, payload,
-               round < 0 ? "median" : rnd, r->msgs_per_s, r->p50_ns / 1e3, r->p99_ns / 1e3);
+        printf("%-15s %-9s %5d B  round %-6s %12.0f msg/s  p50 %9.1f us  p99 %9.1f us  server %6.0f ms", transport,
+               mode, payload, round < 0 ? "median" : rnd, r->msgs_per_s, r->p50_ns / 1e3, r->p99_ns / 1e3,
+               r->server_ms);
         if (ratio > 0)
             printf("  %.2fx the nats-client pair", ratio);
         printf("\n");
@@ -358,12 +379,14 @@ static struct result run_bridge(const char *mode, int payload, uint64_t count, s
     struct bus_tx tx = {bus, type, (size_t)payload};
     uint64_t base = warm_up(&c.r, bus_send_one, &tx);
 
+    double cpu0 = server_cpu_ms();
     uint64_t t0 = now_ns();
     for (uint64_t i = 0; i < count; i++)
         bus_send(bus, type, (size_t)payload, 0);
     tachyon_flush(bus);
     uint64_t lost = wait_received(&c.r, base + count, "bridge throughput");
-    struct result res = {.msgs_per_s = (double)(count - lost) * 1e9 / (double)(c.r.last_ns - t0), .lost = lost};
+    struct result res = {.msgs_per_s = (double)(count - lost) * 1e9 / (double)(c.r.last_ns - t0), .lost = lost,
+                         .server_ms = server_cpu_ms() - cpu0};
     base = atomic_load(&c.r.received);
 
     atomic_store(&c.r.latency_phase, 1);
@@ -508,6 +531,7 @@ static struct result run_pair(const char *mode, int payload, uint64_t count, siz
     struct pair_tx tx = {pub, pjs, buf, payload};
     uint64_t base = warm_up(&p.r, pair_send_one, &tx);
 
+    double cpu0 = server_cpu_ms();
     uint64_t t0 = now_ns();
     for (uint64_t i = 0; i < count; i++)
         pair_publish(pub, pjs, buf, payload);
@@ -518,7 +542,8 @@ static struct result run_pair(const char *mode, int payload, uint64_t count, siz
         js_PublishAsyncComplete(pjs, &po);
     }
     uint64_t lost = wait_received(&p.r, base + count, "pair throughput");
-    struct result res = {.msgs_per_s = (double)(count - lost) * 1e9 / (double)(p.r.last_ns - t0), .lost = lost};
+    struct result res = {.msgs_per_s = (double)(count - lost) * 1e9 / (double)(p.r.last_ns - t0), .lost = lost,
+                         .server_ms = server_cpu_ms() - cpu0};
     base = atomic_load(&p.r.received);
 
     atomic_store(&p.r.latency_phase, 1);
@@ -562,18 +587,20 @@ static double median(double *v, int n)
 
 static struct result median_of(const struct result *r, int n)
 {
-    double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS];
+    double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS];
     struct result m = {0};
     for (int i = 0; i < n; i++) {
         a[i] = r[i].msgs_per_s;
         b[i] = r[i].p50_ns;
         c[i] = r[i].p99_ns;
+        d[i] = r[i].server_ms;
         m.samples += r[i].samples;
         m.lost += r[i].lost;
     }
     m.msgs_per_s = median(a, n);
     m.p50_ns = median(b, n);
     m.p99_ns = median(c, n);
+    m.server_ms = median(d, n);
     return m;
 }
 
@@ -627,6 +654,7 @@ int main(int argc, char **argv)
     snprintf(slog, sizeof slog, "%s/nats-server.log", tmpdir);
     char *srv_argv[] = {"nats-server", "-a", "127.0.0.1", "-p", portbuf, "-js", "-sd", store, NULL};
     pid_t srv = spawn(srv_argv, slog);
+    server_pid = srv;
     natsConnection_Destroy(nats_connect_retrying());
 
     const char *mode_list[2];
