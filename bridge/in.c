@@ -545,7 +545,8 @@ static int consumer_reset_retrying(struct in *b)
  * when, at the call, the subscription already holds more than half a batch
  * of messages that came late for an earlier, expired request (nats.c pull
  * request 749). Such leftovers are taken by a Fetch of exactly their number,
- * which never sends a request; otherwise the array cannot be overrun. */
+ * which sends no request; otherwise only messages landing in the instant
+ * between the two calls could count, far fewer than half a batch. */
 static natsStatus fetch_safely(natsMsgList *list, natsSubscription *sub, int batch, int64_t timeout_ms,
                                jsErrCode *jerr)
 {
