@@ -76,6 +76,27 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static pid_t children[3]; /* the nats-server and the two bridges of the current run */
+
+/* Stops what this program started and removes its files: every exit path of a
+ * failed run comes through here, so nothing is left running. */
+static void cleanup(void)
+{
+    for (int i = 0; i < 3; i++)
+        if (children[i] > 0) {
+            kill(children[i], SIGKILL);
+            waitpid(children[i], NULL, 0);
+            children[i] = 0;
+        }
+    if (tmpdir[0]) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bridge_bench: could not remove %s\n", tmpdir);
+        tmpdir[0] = '\0';
+    }
+}
+
 static void die(const char *what)
 {
     fprintf(stderr, "bridge_bench: %s\n", what);
@@ -368,6 +389,8 @@ static struct result run_bridge(const char *mode, int payload, uint64_t count, s
     pthread_t th;
     pthread_create(&th, NULL, bus_consumer, &c);
     pid_t out = spawn(out_argv, log), in = spawn(in_argv, log);
+    children[1] = out;
+    children[2] = in;
     tachyon_options_t opts = {.schema_fingerprint = fp, .timeout_ns = INT64_C(20000000000)};
     tachyon_bus_t *bus;
     tachyon_error_t err = tachyon_bus_connect_ex(s_out, &opts, &bus);
@@ -400,6 +423,7 @@ static struct result run_bridge(const char *mode, int payload, uint64_t count, s
     pthread_join(th, NULL);
     stop(out);
     stop(in);
+    children[1] = children[2] = 0;
     res.samples = c.r.nlat;
     res.p50_ns = (double)pct(c.r.lat, c.r.nlat, 0.50);
     res.p99_ns = (double)pct(c.r.lat, c.r.nlat, 0.99);
@@ -654,7 +678,8 @@ int main(int argc, char **argv)
     snprintf(slog, sizeof slog, "%s/nats-server.log", tmpdir);
     char *srv_argv[] = {"nats-server", "-a", "127.0.0.1", "-p", portbuf, "-js", "-sd", store, NULL};
     pid_t srv = spawn(srv_argv, slog);
-    server_pid = srv;
+    server_pid = children[0] = srv;
+    atexit(cleanup);
     natsConnection_Destroy(nats_connect_retrying());
 
     const char *mode_list[2];
@@ -682,10 +707,8 @@ int main(int argc, char **argv)
             print_row("nats-client", mode_list[mi], payload, -1, &mp, 0);
         }
     stop(srv);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bridge_bench: could not remove %s\n", tmpdir);
+    children[0] = 0;
+    cleanup();
     nats_Close();
     return 0;
 }
