@@ -101,6 +101,26 @@ runtime-sources-check:
 	$(Q)if ! grep -q '^#define TACHYON_VERSION "$(TACHYON_VERSION)"$$' runtime/include/tachyon.h; then \
 		echo "tachyon.h: TACHYON_VERSION is not \"$(TACHYON_VERSION)\" (the VERSION file)"; exit 1; fi
 
+# The files call downwards only: platform.c (clock, futex, pidfd, liveness)
+# uses no other file of the runtime, and ring.c (the hot path) nothing of
+# wait.c (blocking) or of the set-up files. Checked on the objects' symbols:
+# what a lower file leaves undefined must not be defined by a higher one.
+RT_LOWER_platform := arena bus error handshake ring shm wait
+RT_LOWER_ring := arena bus handshake shm wait
+.PHONY: runtime-layers-check
+runtime-tests: runtime-layers-check
+runtime-layers-check: $(RT_OBJS)
+	$(Q)for low in platform ring; do \
+		case $$low in platform) highs="$(RT_LOWER_platform)";; ring) highs="$(RT_LOWER_ring)";; esac; \
+		for high in $$highs; do \
+			nm -u $(BUILD)/runtime/$$low.o | awk '{print $$2}' | sort > $(BUILD)/runtime/layers.used; \
+			nm --defined-only $(BUILD)/runtime/$$high.o | awk '$$2 ~ /^[TDBR]$$/ {print $$3}' | sort \
+				> $(BUILD)/runtime/layers.defined; \
+			both=$$(comm -12 $(BUILD)/runtime/layers.used $(BUILD)/runtime/layers.defined); \
+			if [ -n "$$both" ]; then echo "runtime/src/$$low.c calls up into $$high.c: $$both"; exit 1; fi; \
+		done; \
+	done
+
 # The shared library exports exactly the TACHYON_API functions of tachyon.h:
 # every one of them, and nothing else (the rest is -fvisibility=hidden).
 .PHONY: runtime-exports-check
