@@ -14,15 +14,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "bridge.h"
 
 volatile sig_atomic_t bridge_stop;
+static pid_t main_tid;
 
+/* Sets the stop flag and makes sure the main thread's blocking call (a listen
+ * without deadline, say) returns with EINTR, whichever thread the kernel
+ * picked for the signal (libnats runs threads of its own). */
 static void on_signal(int sig)
 {
-    (void)sig;
+    int saved = errno;
     bridge_stop = 1;
+    if ((pid_t)syscall(SYS_gettid) != main_tid)
+        syscall(SYS_tgkill, getpid(), main_tid, sig);
+    errno = saved;
 }
 
 static void usage(FILE *f)
@@ -184,6 +193,7 @@ int main(int argc, char **argv)
         c.state = state_buf;
     }
 
+    main_tid = (pid_t)syscall(SYS_gettid);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -516,8 +516,10 @@ int bridge_out_run(struct bridge_config *c)
             usleep(200000);
         }
         if (s != NATS_OK) {
-            bridge_log(WHO, "JetStream: %s", natsStatus_GetText(s));
-            rc = BRIDGE_EXIT_FAIL;
+            if (!bridge_stop) {
+                bridge_log(WHO, "JetStream: %s", natsStatus_GetText(s));
+                rc = BRIDGE_EXIT_FAIL;
+            }
             goto done;
         }
     }
@@ -525,7 +527,9 @@ int bridge_out_run(struct bridge_config *c)
                c->schema.name, c->schema.fingerprint, c->subject_prefix,
                c->mode == MODE_CORE ? "core NATS" : "JetStream", o.source);
     while (!bridge_stop) {
-        tachyon_options_t opts = {.schema_fingerprint = c->schema.fingerprint, .timeout_ns = INT64_C(200000000)};
+        /* No deadline: one that expired while a producer was in the middle of
+         * its handshake would refuse that producer. SIGTERM ends the wait. */
+        tachyon_options_t opts = {.schema_fingerprint = c->schema.fingerprint, .timeout_ns = 0};
         tachyon_bus_t *bus = NULL;
         tachyon_error_t err = tachyon_bus_listen_ex(c->socket, c->capacity, &opts, &bus);
         if (err == TACHYON_ERR_TIMEOUT || err == TACHYON_ERR_INTERRUPTED)

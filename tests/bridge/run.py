@@ -322,15 +322,16 @@ def test_backpressure(args, w):
     server = w.server("nats", port)
     s_out, s_in = w.sock("out"), w.sock("in")
     peer = os.path.join(args.build, "tests", "bridge", "bridge_peer")
-    out = w.bridge("out", "out", s_out, url, "jetstream", ["--capacity", "65536", "--max-bytes", "131072"])
+    out = w.bridge("out", "out", s_out, url, "jetstream", ["--capacity", "65536", "--max-bytes", "131072",
+                                                          "--inflight", "4"])
     brin = w.bridge("in", "in", s_in, url, "jetstream", ["--max-bytes", "131072"])
     cons = w.start("consumer", [peer, "consume", "--socket", s_in, "--count", str(n), "--slow-us", "10000",
                                 "--timeout", "60"])
     start = time.monotonic()
     prod = w.start("producer", [peer, "produce", "--socket", s_out, "--from", "0", "--to", str(n), "--end"])
     time.sleep(1.5)
-    # Everything buffered on the way (two 64 KiB rings, 128 KiB of stream) holds a few thousand ticks; the
-    # consumer takes about 6,000 a second, so the producer can only be waiting for room in its ring.
+    # Everything buffered on the way (two 64 KiB rings, 4 windows in flight, 128 KiB of stream) holds a few
+    # thousand ticks; the consumer takes about 6,000 a second, so the producer can only be waiting for room.
     expect(prod.poll() is None, "the producer finished in 1.5 s: nothing held it back")
     wait_for_line(w, "out", "JetStream does not take more yet", 20)
     server.send_signal(signal.SIGSTOP)  # a server that stops answering: the same wait, nothing lost
