@@ -60,9 +60,6 @@ const (
 	ErrState          Error = C.TACHYON_ERR_STATE           // call out of order: wrong role, a second reservation, a stale Tx/Rx, ...
 )
 
-// errorCount is one past the last code (TACHYON_ERR__COUNT).
-const errorCount = C.TACHYON_ERR__COUNT
-
 // ErrClosed is returned by calls on a Bus after Close.
 var ErrClosed = errors.New("tachyon: bus is closed")
 

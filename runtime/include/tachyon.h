@@ -6,12 +6,16 @@
  * producer. After the handshake over a Unix domain socket (which passes a sealed
  * memfd with SCM_RIGHTS) the socket is closed and the hot path makes no syscall.
  *
- * Threading: each side of a bus is used by one thread at a time. The two sides
- * may live in two processes or in two threads of one process.
+ * Threading: each side of a bus is used by one thread at a time (the one
+ * exception: tachyon_bus_interrupt). The two sides may live in two processes or
+ * in two threads of one process.
  *
- * Errors: functions return tachyon_error_t (TACHYON_OK == 0). A function that
- * returns a pointer returns NULL on failure; tachyon_last_error(bus) says why.
- * The library never prints and never exits.
+ * Errors: functions return tachyon_error_t (TACHYON_OK == 0), from the one
+ * table TACHYON_ERROR_LIST below. A function that returns a pointer returns
+ * NULL on failure; tachyon_last_error(bus) says why, tachyon_last_error_detail
+ * with the numbers (errno, sizes). The library never prints and never exits.
+ *
+ * Time: int64_t nanoseconds everywhere; see "Time" below.
  *
  * The byte layout of the shared segment and of the handshake is in ABI.md.
  */
