@@ -1,7 +1,7 @@
 # compiler.mk - tachc, the schema compiler. Included by the top-level Makefile.
 #
 #   make tachc            build $(BUILD)/tachc
-#   make generate         rewrite generated/ from schemas/ (all four languages)
+#   make generate         rewrite generated/ from schemas/ (every language)
 #   make lock             rewrite schemas/tach.lock (deliberately: it is the ABI record)
 #   make compiler-tests   build what tests/compiler/run.sh needs
 #
@@ -66,7 +66,7 @@ $(TACHC_OBJDIR)/%.o: compiler/%.c $(TACHC_OBJDIR)/parser.h
 
 generate: $(TACHC)
 	@echo "  GEN     generated/"
-	$(Q)$(TACHC) gen --lang c --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --out generated $(TACHC_SCHEMAS)
+	$(Q)$(TACHC) gen --lang c --lang cpp --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --out generated $(TACHC_SCHEMAS)
 
 lock: $(TACHC)
 	@echo "  LOCK    schemas/tach.lock"

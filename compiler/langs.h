@@ -29,6 +29,7 @@
 /* X(entry point, --lang name, naming rule, support file) */
 #define TACHC_LANGUAGES(X)                         \
     X(emit_c, "c", TC_NAMES_C, "tachyon_support.h")                \
+    X(emit_cpp, "cpp", TC_NAMES_CPP, "tachyon_support.hpp")         \
     X(emit_rust, "rust", TC_NAMES_RUST, "tachyon_support.rs")       \
     X(emit_python, "python", TC_NAMES_PYTHON, "tachyon_support.py") \
     X(emit_go, "go", TC_NAMES_GO, "tachyon_support.go")             \

@@ -4,6 +4,7 @@
 #   make examples-c       $(BUILD)/examples/c_producer, c_consumer (part of `make`)
 #   make examples-rust    $(BUILD)/cargo/release/rust_producer, rust_consumer (needs cargo)
 #   make examples-go      $(BUILD)/examples/go_producer, go_consumer (needs go)
+#   make examples-cpp     $(BUILD)/examples/cpp_producer, cpp_consumer, cpp_pingpong (part of `make`)
 #   make examples         all of them
 #   make demo             set-up, then Python producer -> Rust consumer: 1,000,000 MarketTicks, rates, latency
 #
@@ -15,9 +16,9 @@ EX_C_PEERS := $(EX_DIR)/c_producer $(EX_DIR)/c_consumer
 EX_CARGO_DIR := $(abspath $(BUILD))/cargo
 EX_GEN_C := generated/c/market.h generated/c/frames.h
 
-.PHONY: examples examples-c examples-rust examples-go demo
-all: examples-c
-examples: examples-c examples-rust examples-go
+.PHONY: examples examples-c examples-rust examples-go examples-cpp demo
+all: examples-c examples-cpp
+examples: examples-c examples-cpp examples-rust examples-go
 
 examples-c: $(EX_C_PEERS)
 
@@ -25,6 +26,24 @@ $(EX_C_PEERS): $(EX_DIR)/c_%: examples/peers/c/%.c examples/peers/c/peer.h $(EX_
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -Iruntime/include -Igenerated/c -o $@ $< $(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
+
+# C++20 (header-only binding runtime/cpp/tachyon.hpp, generated/cpp headers).
+EX_CXXFLAGS = -std=c++20 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wconversion -MMD -MP $(SANFLAGS) $(CXXFLAGS)
+EX_CPP_PEERS := $(EX_DIR)/cpp_producer $(EX_DIR)/cpp_consumer
+EX_GEN_CPP := generated/cpp/market.hpp generated/cpp/frames.hpp
+
+examples-cpp: $(EX_CPP_PEERS) $(EX_DIR)/cpp_pingpong
+
+$(EX_CPP_PEERS): $(EX_DIR)/cpp_%: examples/peers/cpp/%.cc examples/peers/cpp/peer.hpp runtime/cpp/tachyon.hpp \
+		$(EX_GEN_CPP) $(RT_LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $@"
+	$(Q)$(CXX) $(EX_CXXFLAGS) -Iruntime/include -Iruntime/cpp -Igenerated/cpp -o $@ $< $(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
+
+$(EX_DIR)/cpp_pingpong: examples/cpp_pingpong/pingpong.cc runtime/cpp/tachyon.hpp $(RT_LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $@"
+	$(Q)$(CXX) $(EX_CXXFLAGS) -Iruntime/include -Iruntime/cpp -o $@ $< $(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
 
 # cargo and go track their own dependencies, so these always run (quickly when
 # nothing changed). A missing tool is one clear line, not a stack of errors.

@@ -23,6 +23,7 @@
 #define TACHYON_HPP
 
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -556,6 +557,7 @@ public:
     // tachc-generated header (market::msg::Bid); nothing is copied. If fill throws,
     // nothing is sent.
     template <class Msg, class Fill>
+        requires std::invocable<Fill &, typename Msg::Mut>
     void send(Fill &&fill, nanoseconds timeout = forever)
     {
         TxGuard tx = acquire_tx(Msg::SIZE, timeout);

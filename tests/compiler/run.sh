@@ -54,7 +54,7 @@ compare() {
 for src in "$HERE"/errors/*.tach; do
     name=$(basename "$src" .tach)
     out="$TMP/errout-$name"
-    (cd "$HERE/errors" && "$TACHC" gen --lang c --lang rust --lang python --lang go --lang ts --out "$out" "$name.tach" \
+    (cd "$HERE/errors" && "$TACHC" gen --lang c --lang cpp --lang rust --lang python --lang go --lang ts --out "$out" "$name.tach" \
         >/dev/null 2>"$TMP/stderr")
     rc=$?
     { echo "exit $rc"; cat "$TMP/stderr"; } >"$TMP/actual"
@@ -157,7 +157,7 @@ fi
 SCHEMAS="schemas/market.tach schemas/frames.tach schemas/everything.tach"
 gen_ok=1
 # shellcheck disable=SC2086
-if ! (cd "$ROOT" && "$TACHC" gen --lang c --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --out "$TMP/gen1" $SCHEMAS \
+if ! (cd "$ROOT" && "$TACHC" gen --lang c --lang cpp --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --out "$TMP/gen1" $SCHEMAS \
         >/dev/null 2>"$TMP/stderr"); then
     fail "generate/schemas" "$(head -20 "$TMP/stderr")"
     gen_ok=0
@@ -166,7 +166,7 @@ else
 fi
 if [ $gen_ok = 1 ]; then
     # shellcheck disable=SC2086
-    (cd "$ROOT" && "$TACHC" gen --lang c --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --out "$TMP/gen2" $SCHEMAS \
+    (cd "$ROOT" && "$TACHC" gen --lang c --lang cpp --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --out "$TMP/gen2" $SCHEMAS \
         >/dev/null 2>&1)
     if diff -r "$TMP/gen1" "$TMP/gen2" >"$TMP/diff"; then
         pass "generate/deterministic"
@@ -255,7 +255,7 @@ else
             fail "valgrind/$name" "exit $rc (want $want):" "$(grep '^==' "$TMP/vg" | head -20)"
         fi
     }
-    vg gen-everything 0 "$ROOT" gen --lang c --lang rust --lang python --lang go --lang ts --out "$TMP/vg-out" \
+    vg gen-everything 0 "$ROOT" gen --lang c --lang cpp --lang rust --lang python --lang go --lang ts --out "$TMP/vg-out" \
         schemas/everything.tach
     vg errors 1 "$HERE/errors" lock too_many_errors.tach
     vg syntax-errors 1 "$HERE/errors" lock syntax_several_errors.tach

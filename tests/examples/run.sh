@@ -9,6 +9,7 @@
 #                      builds run here, once, into BUILD_DIR/cargo and BUILD_DIR/examples)
 #   lint-*             clippy/rustfmt, go vet/gofmt, py_compile over the example programs
 #   c_hello            examples/c_hello runs and prints its three messages
+#   example cpp_pingpong  a short run of the C++ ping-pong prints both transports
 #   matrix STREAM P->C every producer language P against every consumer language C
 #                      over a live bus; the consumer checks type, every field, order
 #                      and count of a deterministic stream (examples/peers/README.md);
@@ -49,6 +50,13 @@ if out=$(make -s --no-print-directory BUILD="$BUILD" examples-c 2>&1); then
 else
     fail "build-c" "$out"
     MISSING[c]="the C programs did not build"
+fi
+
+if out=$(make -s --no-print-directory BUILD="$BUILD" examples-cpp 2>&1); then
+    pass "build-cpp"
+else
+    fail "build-cpp" "$out"
+    MISSING[cpp]="the C++ programs did not build"
 fi
 
 if ! "$PYTHON" -c "import tachyon" >/dev/null 2>&1; then
@@ -161,6 +169,7 @@ peer_cmd() {
     esac
     case $lang in
     c) CMD=("$BUILD/examples/c_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
+    cpp) CMD=("$BUILD/examples/cpp_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     rust) CMD=("$BUILD/cargo/release/rust_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     go) CMD=("$BUILD/examples/go_$role" -socket "$sock" -stream "$stream" -count "$count" -quiet) ;;
     java) CMD=("$BUILD/examples/java_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
@@ -208,7 +217,7 @@ run_pair() {
     fi
 }
 
-LANGS=${LANGS:-"c python rust go java kotlin"} # the matrix languages (a subset with LANGS="c java")
+LANGS=${LANGS:-"c cpp python rust go java kotlin"} # the matrix languages (a subset with LANGS="c java")
 for stream in market frames; do
     for p in $LANGS; do
         for c in $LANGS; do
@@ -303,7 +312,7 @@ fi
 
 # Another generated schema's fingerprint: a frames producer against a market
 # consumer, in the compiled languages both ways.
-for pc in "rust go" "go rust" "c rust" "go c" "java c" "c java" "kotlin java" "java kotlin"; do
+for pc in "rust go" "go rust" "c rust" "go c" "java c" "c java" "kotlin java" "java kotlin" "cpp c" "rust cpp"; do
     set -- $pc
     why=$(missing_for "$1" "$2")
     if [ -n "$why" ]; then
@@ -344,5 +353,20 @@ else
     skip "example c_producer_python_consumer" "NumPy is not installed: pip install numpy"
 fi
 example go_producer_c_consumer 200000 go c
+if [ -n "$NUMPY" ]; then
+    example cpp_producer_python_consumer 20000 cpp python
+else
+    skip "example cpp_producer_python_consumer" "NumPy is not installed: pip install numpy"
+fi
+
+# cpp_pingpong: a short run must print both transports and their ratio.
+if [ -n "${MISSING[cpp]:-}" ]; then
+    skip "example cpp_pingpong" "${MISSING[cpp]}"
+elif out=$(timeout 120 "$BUILD/examples/cpp_pingpong" --samples 20000 2>&1) &&
+    grep -q "^floor " <<<"$out" && grep -q "^tachyon-cpp " <<<"$out" && grep -q "^p50 ratio" <<<"$out"; then
+    pass "example cpp_pingpong"
+else
+    fail "example cpp_pingpong" "$out"
+fi
 
 exit $FAILED
