@@ -3,7 +3,8 @@
 #
 # Builds runtime/cpp/tests/*.cc with g++ and clang++ (-std=c++20 -Wall -Wextra
 # -Werror -Wpedantic) and once under ASan+UBSan, links BUILD/lib/libtachyon.a,
-# runs each build and prints one line per test: "PASS: <build> <Suite.Test>",
+# runs each build, then compiles and runs the complete example of README.md's
+# "## C++" section, and prints one line per test: "PASS: <build> <Suite.Test>",
 # "FAIL: ..." or "SKIP: ... (reason)". Exits non-zero when anything failed.
 set -u
 cd "$(dirname "$0")/../../.." || exit 2
@@ -54,4 +55,25 @@ for b in "${builds[@]}"; do
         failed=1
     fi
 done
+
+# The README's complete example: the first ```cpp block of its "## C++" section.
+awk '/^## C\+\+$/ {in_section = 1; next} /^## / {in_section = 0}
+     in_section && /^```cpp$/ && !done {in_block = 1; next}
+     in_block && /^```$/ {in_block = 0; done = 1}
+     in_block {print}' README.md >"$OUT/readme_example.cc"
+want="received 13 bytes, type_id=1"
+if [ ! -s "$OUT/readme_example.cc" ]; then
+    echo "FAIL: cpp README example (no \`\`\`cpp block under \"## C++\" in README.md)"
+    failed=1
+elif ! log=$(g++ -O1 $WARN -Iruntime/include -Iruntime/cpp "$OUT/readme_example.cc" -o "$OUT/readme_example" \
+    "$LIB" -lpthread 2>&1); then
+    echo "FAIL: cpp README example (does not compile)"
+    printf '%s\n' "$log" | head -30 | sed 's/^/    /'
+    failed=1
+elif out=$(timeout 30 "$OUT/readme_example" 2>&1) && [ "$out" = "$want" ]; then
+    echo "PASS: cpp README example"
+else
+    echo "FAIL: cpp README example (expected \"$want\", got \"$out\")"
+    failed=1
+fi
 exit $failed
