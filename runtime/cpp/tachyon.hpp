@@ -41,32 +41,12 @@ namespace tachyon {
 
 // ---- Errors -------------------------------------------------------------------
 
-// Every tachyon_error_t except TACHYON_OK, with the same values.
-enum class errc : int {
-    invalid_arg = TACHYON_ERR_INVALID_ARG,
-    no_memory = TACHYON_ERR_NO_MEMORY,
-    system = TACHYON_ERR_SYSTEM,
-    path_too_long = TACHYON_ERR_PATH_TOO_LONG,
-    addr_in_use = TACHYON_ERR_ADDR_IN_USE,
-    no_listener = TACHYON_ERR_NO_LISTENER,
-    permission = TACHYON_ERR_PERMISSION,
-    handshake = TACHYON_ERR_HANDSHAKE,
-    abi_mismatch = TACHYON_ERR_ABI_MISMATCH,
-    byte_order = TACHYON_ERR_BYTE_ORDER,
-    alignment = TACHYON_ERR_ALIGNMENT,
-    capacity = TACHYON_ERR_CAPACITY,
-    schema_mismatch = TACHYON_ERR_SCHEMA_MISMATCH,
-    timeout = TACHYON_ERR_TIMEOUT,
-    interrupted = TACHYON_ERR_INTERRUPTED,
-    full = TACHYON_ERR_FULL,
-    empty = TACHYON_ERR_EMPTY,
-    too_large = TACHYON_ERR_TOO_LARGE,
-    peer_gone = TACHYON_ERR_PEER_GONE,
-    corrupt = TACHYON_ERR_CORRUPT,
-    state = TACHYON_ERR_STATE,
-};
-// A code added to tachyon.h must be added above: this stops the build until it is.
-static_assert(static_cast<int>(errc::state) + 1 == TACHYON_ERR__COUNT, "tachyon::errc lacks a code of tachyon.h");
+// One enumerator per code of tachyon.h's error table (TACHYON_ERROR_LIST), named
+// by its short name and with the same number: errc::PeerGone == TACHYON_ERR_PEER_GONE.
+// Generated from the table, so a code added to tachyon.h appears here by itself.
+#define TACHYON_HPP_ERRC_(name, number, short_name, text) short_name = number,
+enum class errc : int { TACHYON_ERROR_LIST(TACHYON_HPP_ERRC_) };
+#undef TACHYON_HPP_ERRC_
 
 namespace detail {
 class category_impl final : public std::error_category {
@@ -77,16 +57,16 @@ public:
     std::error_condition default_error_condition(int ev) const noexcept override
     {
         switch (static_cast<errc>(ev)) {
-        case errc::invalid_arg: return std::errc::invalid_argument;
-        case errc::no_memory: return std::errc::not_enough_memory;
-        case errc::path_too_long: return std::errc::filename_too_long;
-        case errc::addr_in_use: return std::errc::address_in_use;
-        case errc::no_listener: return std::errc::connection_refused;
-        case errc::permission: return std::errc::permission_denied;
-        case errc::timeout: return std::errc::timed_out;
-        case errc::interrupted: return std::errc::interrupted;
-        case errc::too_large: return std::errc::message_size;
-        case errc::peer_gone: return std::errc::broken_pipe;
+        case errc::InvalidArg: return std::errc::invalid_argument;
+        case errc::NoMemory: return std::errc::not_enough_memory;
+        case errc::PathTooLong: return std::errc::filename_too_long;
+        case errc::AddrInUse: return std::errc::address_in_use;
+        case errc::NoListener: return std::errc::connection_refused;
+        case errc::Permission: return std::errc::permission_denied;
+        case errc::Timeout: return std::errc::timed_out;
+        case errc::Interrupted: return std::errc::interrupted;
+        case errc::TooLarge: return std::errc::message_size;
+        case errc::PeerGone: return std::errc::broken_pipe;
         default: return std::error_condition(ev, *this);
         }
     }
@@ -102,25 +82,67 @@ inline const std::error_category &error_category() noexcept
 
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
-// What every failed call throws: code() is in error_category(), what() names the call.
+// The table's short name of a code ("PeerGone").
+inline const char *error_name(errc e) noexcept { return tachyon_error_name(static_cast<tachyon_error_t>(e)); }
+
+// What every failed call throws: code() is in error_category(); what() names the
+// call and carries the numbers the failure knows (tachyon_format_error: the errno
+// behind a System failure, the sizes of a TooLarge, the time waited, ...).
 class error : public std::system_error {
 public:
-    error(errc e, const std::string &what) : std::system_error(make_error_code(e), what) {}
-    // The code as the enum: if (e.value() == tachyon::errc::peer_gone) ...
+    error(errc e, const std::string &what) : std::system_error(make_error_code(e), what)
+    {
+        detail_.code = static_cast<std::int32_t>(e);
+    }
+    error(const tachyon_error_detail_t &d, const std::string &call)
+        : std::system_error(make_error_code(static_cast<errc>(d.code)), call + ": " + format(d)), detail_(d)
+    {
+    }
+    // The code as the enum: if (e.value() == tachyon::errc::PeerGone) ...
     errc value() const noexcept { return static_cast<errc>(code().value()); }
+    // The errno behind the failure (always set for errc::System), or 0.
+    int os_errno() const noexcept { return detail_.os_errno; }
+    // The errno as a std::error_code in the generic category (value 0: none).
+    std::error_code os_code() const noexcept { return {detail_.os_errno, std::generic_category()}; }
+    const tachyon_error_detail_t &detail() const noexcept { return detail_; }
+
+private:
+    static std::string format(const tachyon_error_detail_t &d)
+    {
+        char line[256];
+        tachyon_format_error(&d, line, sizeof line);
+        return line;
+    }
+    tachyon_error_detail_t detail_{};
 };
 
 namespace detail {
 [[noreturn]] inline void raise(tachyon_error_t err, const char *what)
 {
     // TACHYON_OK here means the C call broke its contract; report it as a state error.
-    throw error(err == TACHYON_OK ? errc::state : static_cast<errc>(err), what);
+    throw error(err == TACHYON_OK ? errc::State : static_cast<errc>(err), what);
+}
+
+// The last failure on `bus`, with its detail.
+[[noreturn]] inline void raise_last(const tachyon_bus_t *bus, const char *what)
+{
+    tachyon_error_detail_t d{};
+    if (tachyon_last_error_detail(bus, &d) == TACHYON_OK)
+        d.code = TACHYON_ERR_STATE;
+    throw error(d, what);
 }
 
 inline void check(tachyon_error_t err, const char *what)
 {
     if (err != TACHYON_OK)
         raise(err, what);
+}
+
+// A failed call on `bus` that returned its code: thrown with the bus's detail.
+inline void check_on(const tachyon_bus_t *bus, tachyon_error_t err, const char *what)
+{
+    if (err != TACHYON_OK)
+        raise_last(bus, what);
 }
 } // namespace detail
 
@@ -130,26 +152,39 @@ template <> struct std::is_error_code_enum<tachyon::errc> : std::true_type {};
 
 namespace tachyon {
 
-// ---- Timeouts -------------------------------------------------------------------
+// ---- Time -------------------------------------------------------------------------
 
-using Clock = std::chrono::steady_clock;
 using nanoseconds = std::chrono::nanoseconds;
 
-// No deadline.
-inline constexpr nanoseconds forever{-1};
+// The clock of every deadline: CLOCK_MONOTONIC as tachyon_now_ns() reads it, so a
+// Clock::time_point goes to the C library's _until calls unchanged.
+struct Clock {
+    using duration = nanoseconds;
+    using rep = duration::rep;
+    using period = duration::period;
+    using time_point = std::chrono::time_point<Clock>;
+    static constexpr bool is_steady = true;
+    static time_point now() noexcept { return time_point(duration(tachyon_now_ns())); }
+};
+
+// No limit, as a timeout or as a deadline.
+inline constexpr nanoseconds forever{TACHYON_FOREVER};
+inline constexpr Clock::time_point no_deadline{forever};
 // Spins before a blocking receive sleeps on the futex (the C examples' default).
 inline constexpr std::uint32_t default_spin = 20000;
 
 namespace detail {
 // A timeout in the C API's terms: nanoseconds, < 0 for none.
-inline std::int64_t timeout_ns(nanoseconds t) noexcept { return t < nanoseconds::zero() ? -1 : t.count(); }
-
-// The time left until `deadline` (zero once it passed).
-inline nanoseconds until(Clock::time_point deadline) noexcept
+inline std::int64_t timeout_ns(nanoseconds t) noexcept { return t < nanoseconds::zero() ? TACHYON_FOREVER : t.count(); }
+// A deadline in the C API's terms: CLOCK_MONOTONIC nanoseconds, < 0 for none.
+inline std::int64_t deadline_ns(Clock::time_point t) noexcept
 {
-    auto left = deadline - Clock::now();
-    return left < Clock::duration::zero() ? nanoseconds::zero()
-                                          : std::chrono::duration_cast<nanoseconds>(left);
+    return t.time_since_epoch() < nanoseconds::zero() ? TACHYON_FOREVER : t.time_since_epoch().count();
+}
+// The deadline `timeout` from now (no_deadline for forever).
+inline Clock::time_point after(nanoseconds timeout) noexcept
+{
+    return timeout < nanoseconds::zero() ? no_deadline : Clock::now() + timeout;
 }
 } // namespace detail
 
@@ -158,8 +193,8 @@ inline nanoseconds until(Clock::time_point deadline) noexcept
 struct Options {
     // 0: not bound; otherwise both peers must agree (a generated SCHEMA_FINGERPRINT).
     std::uint64_t schema_fingerprint = 0;
-    // listen: how long to wait for a connector; connect: the whole handshake.
-    // Zero means the C default (listen: forever, connect: 5 s); tachyon::forever, none.
+    // listen: how long to wait for a connector (zero: forever); connect: how long to
+    // wait for a listener to appear and for the handshake (zero: 5 s). tachyon::forever: no limit.
     nanoseconds timeout = nanoseconds::zero();
     // Accept connectors of any uid (default: only the listener's own uid).
     bool allow_any_uid = false;
@@ -168,12 +203,7 @@ struct Options {
     {
         tachyon_options_t o{};
         o.schema_fingerprint = schema_fingerprint;
-        if (timeout < nanoseconds::zero()) {
-            o.timeout_ms = -1;
-        } else if (timeout > nanoseconds::zero()) {
-            auto ms = std::chrono::ceil<std::chrono::milliseconds>(timeout).count();
-            o.timeout_ms = ms > INT32_MAX ? -1 : static_cast<std::int32_t>(ms);
-        }
+        o.timeout_ns = detail::timeout_ns(timeout);
         o.flags = allow_any_uid ? TACHYON_OPT_ALLOW_ANY_UID : 0u;
         return o;
     }
@@ -230,7 +260,7 @@ public:
     void commit()
     {
         if (!bus_)
-            throw error(errc::state, "tachyon::RxGuard::commit: already released");
+            throw error(errc::State, "tachyon::RxGuard::commit: already released");
         detail::check(tachyon_commit_rx(std::exchange(bus_, nullptr)), "tachyon_commit_rx");
     }
 
@@ -282,7 +312,7 @@ public:
     void commit(std::size_t actual_size, std::uint32_t type_id)
     {
         if (!bus_)
-            throw error(errc::state, "tachyon::TxGuard::commit: not active");
+            throw error(errc::State, "tachyon::TxGuard::commit: not active");
         tachyon_bus_t *bus = std::exchange(bus_, nullptr);
         tachyon_error_t err = tachyon_commit_tx(bus, actual_size, type_id);
         if (err != TACHYON_OK) {
@@ -294,7 +324,7 @@ public:
     void rollback()
     {
         if (!bus_)
-            throw error(errc::state, "tachyon::TxGuard::rollback: not active");
+            throw error(errc::State, "tachyon::TxGuard::rollback: not active");
         detail::check(tachyon_rollback_tx(std::exchange(bus_, nullptr)), "tachyon_rollback_tx");
     }
 
@@ -366,7 +396,7 @@ public:
     void commit()
     {
         if (!bus_)
-            throw error(errc::state, "tachyon::Batch::commit: already released");
+            throw error(errc::State, "tachyon::Batch::commit: already released");
         detail::check(tachyon_commit_rx_batch(std::exchange(bus_, nullptr), msgs_.size()),
                       "tachyon_commit_rx_batch");
     }
@@ -425,7 +455,7 @@ public:
                 if (err == TACHYON_ERR_PEER_GONE)
                     return; // the end of the range
                 if (err != TACHYON_ERR_INTERRUPTED)
-                    detail::raise(err, "tachyon_acquire_rx_blocking");
+                    detail::raise_last(bus_, "tachyon_acquire_rx_blocking");
             }
         }
         tachyon_bus_t *bus_ = nullptr;
@@ -449,18 +479,35 @@ public:
     // returns the consumer side with a ring of `capacity` bytes (a power of two).
     static Bus listen(const std::string &path, std::size_t capacity, const Options &opts = {})
     {
-        tachyon_options_t o = opts.to_c();
-        tachyon_bus_t *bus = nullptr;
-        detail::check(tachyon_bus_listen_ex(path.c_str(), capacity, &o, &bus), "tachyon_bus_listen");
-        return Bus(bus);
+        return listen(path, capacity, opts,
+                      opts.timeout <= nanoseconds::zero() ? no_deadline : detail::after(opts.timeout));
     }
-
-    // Connects to the listener on `path` and returns the producer side.
-    static Bus connect(const std::string &path, const Options &opts = {})
+    // listen() that gives up at `deadline` (errc::Timeout); opts.timeout is ignored.
+    static Bus listen(const std::string &path, std::size_t capacity, const Options &opts, Clock::time_point deadline)
     {
         tachyon_options_t o = opts.to_c();
         tachyon_bus_t *bus = nullptr;
-        detail::check(tachyon_bus_connect_ex(path.c_str(), &o, &bus), "tachyon_bus_connect");
+        tachyon_error_detail_t d{};
+        if (tachyon_bus_listen_until(path.c_str(), capacity, &o, detail::deadline_ns(deadline), &bus, &d) != TACHYON_OK)
+            throw error(d, "tachyon_bus_listen " + path);
+        return Bus(bus);
+    }
+
+    // Connects to the listener on `path` (waiting up to opts.timeout, 5 s when zero,
+    // for it to appear) and returns the producer side.
+    static Bus connect(const std::string &path, const Options &opts = {})
+    {
+        nanoseconds wait = opts.timeout == nanoseconds::zero() ? nanoseconds(TACHYON_CONNECT_DEFAULT_NS) : opts.timeout;
+        return connect(path, opts, detail::after(wait));
+    }
+    // connect() that gives up at `deadline`; opts.timeout is ignored.
+    static Bus connect(const std::string &path, const Options &opts, Clock::time_point deadline)
+    {
+        tachyon_options_t o = opts.to_c();
+        tachyon_bus_t *bus = nullptr;
+        tachyon_error_detail_t d{};
+        if (tachyon_bus_connect_until(path.c_str(), &o, detail::deadline_ns(deadline), &bus, &d) != TACHYON_OK)
+            throw error(d, "tachyon_bus_connect " + path);
         return Bus(bus);
     }
 
@@ -511,23 +558,23 @@ public:
         void *p = tachyon_acquire_tx(handle(), max_size);
         if (p)
             return TxGuard(bus_, p, max_size);
-        tachyon_error_t err = tachyon_last_error(bus_);
-        if (err == TACHYON_ERR_FULL)
+        if (tachyon_last_error(bus_) == TACHYON_ERR_FULL)
             return std::nullopt;
-        detail::raise(err, "tachyon_acquire_tx");
+        detail::raise_last(bus_, "tachyon_acquire_tx");
     }
 
-    // A slot of `max_size` bytes, waiting up to `timeout` for room (errc::timeout).
+    // A slot of `max_size` bytes, waiting up to `timeout` (or until `deadline`) for
+    // room: errc::Timeout, errc::PeerGone, errc::TooLarge, ...
     TxGuard acquire_tx(std::size_t max_size, nanoseconds timeout = forever)
     {
-        void *p = tachyon_acquire_tx_blocking(handle(), max_size, detail::timeout_ns(timeout));
-        if (!p)
-            detail::raise(tachyon_last_error(bus_), "tachyon_acquire_tx_blocking");
-        return TxGuard(bus_, p, max_size);
+        return acquire_tx(max_size, detail::after(timeout));
     }
     TxGuard acquire_tx(std::size_t max_size, Clock::time_point deadline)
     {
-        return acquire_tx(max_size, detail::until(deadline));
+        void *p = tachyon_acquire_tx_until(handle(), max_size, detail::deadline_ns(deadline));
+        if (!p)
+            detail::raise_last(bus_, "tachyon_acquire_tx_until");
+        return TxGuard(bus_, p, max_size);
     }
 
     // Copies `payload` into the ring as one message; false when the ring is full now.
@@ -536,20 +583,21 @@ public:
         tachyon_error_t err = tachyon_send(handle(), payload.data(), payload.size(), type_id);
         if (err == TACHYON_ERR_FULL)
             return false;
-        detail::check(err, "tachyon_send");
+        detail::check_on(bus_, err, "tachyon_send");
         return true;
     }
 
-    // Copies `payload` into the ring as one message, waiting up to `timeout` for room.
+    // Copies `payload` into the ring as one message, waiting up to `timeout` (or
+    // until `deadline`) for room.
     void send(std::span<const std::byte> payload, std::uint32_t type_id, nanoseconds timeout = forever)
     {
-        detail::check(tachyon_send_blocking(handle(), payload.data(), payload.size(), type_id,
-                                            detail::timeout_ns(timeout)),
-                      "tachyon_send_blocking");
+        send(payload, type_id, detail::after(timeout));
     }
     void send(std::span<const std::byte> payload, std::uint32_t type_id, Clock::time_point deadline)
     {
-        send(payload, type_id, detail::until(deadline));
+        detail::check_on(bus_, tachyon_send_until(handle(), payload.data(), payload.size(), type_id,
+                                                  detail::deadline_ns(deadline)),
+                         "tachyon_send_until");
     }
 
     // Typed, in place: reserves Msg::SIZE bytes, zeroes them, calls fill(Msg::Mut
@@ -575,12 +623,12 @@ public:
     }
 
     // Publishes every committed message now and wakes a sleeping consumer.
-    void flush() { detail::check(tachyon_flush(handle()), "tachyon_flush"); }
+    void flush() { detail::check_on(bus_, tachyon_flush(handle()), "tachyon_flush"); }
 
     // ---- consumer ----
 
     // The next message if one is there now (nullopt: none yet). Throws
-    // errc::peer_gone once the producer is gone and everything was read.
+    // errc::PeerGone once the producer is gone and everything was read.
     std::optional<RxGuard> try_receive()
     {
         std::uint32_t type_id = 0;
@@ -588,27 +636,26 @@ public:
         const void *p = tachyon_acquire_rx(handle(), &type_id, &size);
         if (p)
             return RxGuard(bus_, p, size, type_id);
-        tachyon_error_t err = tachyon_last_error(bus_);
-        if (err == TACHYON_ERR_EMPTY)
+        if (tachyon_last_error(bus_) == TACHYON_ERR_EMPTY)
             return std::nullopt;
-        detail::raise(err, "tachyon_acquire_rx");
+        detail::raise_last(bus_, "tachyon_acquire_rx");
     }
 
     // The next message, waiting up to `timeout` (spinning `spin` times before it
-    // sleeps). Throws errc::timeout, errc::peer_gone (the producer is gone and
-    // everything was read) or errc::interrupted (a signal arrived; call again).
+    // sleeps). Throws errc::Timeout, errc::PeerGone (the producer is gone and
+    // everything was read) or errc::Interrupted (a signal arrived; call again).
     RxGuard receive(nanoseconds timeout = forever, std::uint32_t spin = default_spin)
     {
-        std::uint32_t type_id = 0;
-        std::size_t size = 0;
-        const void *p = tachyon_acquire_rx_timeout(handle(), &type_id, &size, spin, detail::timeout_ns(timeout));
-        if (!p)
-            detail::raise(tachyon_last_error(bus_), "tachyon_acquire_rx_timeout");
-        return RxGuard(bus_, p, size, type_id);
+        return receive(detail::after(timeout), spin);
     }
     RxGuard receive(Clock::time_point deadline, std::uint32_t spin = default_spin)
     {
-        return receive(detail::until(deadline), spin);
+        std::uint32_t type_id = 0;
+        std::size_t size = 0;
+        const void *p = tachyon_acquire_rx_until(handle(), &type_id, &size, spin, detail::deadline_ns(deadline));
+        if (!p)
+            detail::raise_last(bus_, "tachyon_acquire_rx_until");
+        return RxGuard(bus_, p, size, type_id);
     }
 
     // Range-for over every message until the producer is gone (interrupted waits
@@ -616,24 +663,31 @@ public:
     MessageRange messages(std::uint32_t spin = default_spin) { return MessageRange(handle(), spin); }
 
     // Up to storage.size() messages available now, without waiting (an empty
-    // batch: none yet). Throws errc::peer_gone once the producer is gone and
+    // batch: none yet). Throws errc::PeerGone once the producer is gone and
     // everything was read. The batch releases them when it is destroyed.
     Batch drain_batch(std::span<tachyon_msg_t> storage)
     {
         std::size_t n = tachyon_drain_batch(handle(), storage.data(), storage.size());
-        if (n == 0 && !storage.empty()) {
-            tachyon_error_t err = tachyon_last_error(bus_);
-            if (err != TACHYON_ERR_EMPTY)
-                detail::raise(err, "tachyon_drain_batch");
-        }
+        if (n == 0 && !storage.empty() && tachyon_last_error(bus_) != TACHYON_ERR_EMPTY)
+            detail::raise_last(bus_, "tachyon_drain_batch");
         return Batch(bus_, storage.first(n));
     }
     // drain_batch into storage the bus keeps (allocated on the first call only).
-    Batch drain_batch(std::size_t max = 64)
+    Batch drain_batch(std::size_t max = 64) { return drain_batch(storage(max)); }
+
+    // drain_batch that first waits until at least one message is there, up to
+    // `deadline` (errc::Timeout), spinning `spin` times before it sleeps.
+    Batch drain_batch(std::span<tachyon_msg_t> storage, Clock::time_point deadline, std::uint32_t spin = default_spin)
     {
-        if (batch_storage_.size() < max)
-            batch_storage_.resize(max);
-        return drain_batch(std::span<tachyon_msg_t>(batch_storage_.data(), max));
+        std::size_t n =
+            tachyon_drain_batch_until(handle(), storage.data(), storage.size(), spin, detail::deadline_ns(deadline));
+        if (n == 0)
+            detail::raise_last(bus_, "tachyon_drain_batch_until");
+        return Batch(bus_, storage.first(n));
+    }
+    Batch drain_batch(std::size_t max, nanoseconds timeout, std::uint32_t spin = default_spin)
+    {
+        return drain_batch(storage(max), detail::after(timeout), spin);
     }
 
     // ---- queries ----
@@ -647,15 +701,21 @@ public:
     tachyon_stats_t stats() const
     {
         tachyon_stats_t s{};
-        detail::check(tachyon_get_stats(handle(), &s), "tachyon_get_stats");
+        detail::check_on(bus_, tachyon_get_stats(handle(), &s), "tachyon_get_stats");
         return s;
     }
 
 private:
+    std::span<tachyon_msg_t> storage(std::size_t max)
+    {
+        if (batch_storage_.size() < max)
+            batch_storage_.resize(max);
+        return {batch_storage_.data(), max};
+    }
     tachyon_bus_t *handle() const
     {
         if (!bus_)
-            throw error(errc::state, "tachyon::Bus: closed or moved from");
+            throw error(errc::State, "tachyon::Bus: closed or moved from");
         return bus_;
     }
     tachyon_bus_t *bus_;

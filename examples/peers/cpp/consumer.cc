@@ -134,7 +134,7 @@ int main(int argc, char **argv)
             {.schema_fingerprint = is_market ? market::SCHEMA_FINGERPRINT : frames::SCHEMA_FINGERPRINT,
              .timeout = 30s}));
     } catch (const tachyon::error &e) {
-        if (e.value() == tachyon::errc::schema_mismatch) {
+        if (e.value() == tachyon::errc::SchemaMismatch) {
             std::fprintf(stderr, "consumer: refused the producer: schema mismatch (%s)\n", e.code().message().c_str());
             return peer::exit_schema;
         }

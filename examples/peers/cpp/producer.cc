@@ -25,7 +25,7 @@ tachyon::Bus connect_retrying(const std::string &path, std::uint64_t fingerprint
         try {
             return tachyon::Bus::connect(path, {.schema_fingerprint = fingerprint});
         } catch (const tachyon::error &e) {
-            if (e.value() != tachyon::errc::no_listener || tachyon::Clock::now() >= deadline)
+            if (e.value() != tachyon::errc::NoListener || tachyon::Clock::now() >= deadline)
                 throw;
             std::this_thread::sleep_for(5ms);
         }
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
     try {
         bus.emplace(connect_retrying(a.socket, is_market ? market::SCHEMA_FINGERPRINT : frames::SCHEMA_FINGERPRINT));
     } catch (const tachyon::error &e) {
-        if (e.value() == tachyon::errc::schema_mismatch) {
+        if (e.value() == tachyon::errc::SchemaMismatch) {
             std::fprintf(stderr, "producer: refused at connect: schema mismatch (%s)\n", e.code().message().c_str());
             return peer::exit_schema;
         }

@@ -66,7 +66,7 @@ template <class F> errc thrown(F &&fn)
         return e.value();
     }
     ADD_FAILURE() << "no tachyon::error thrown";
-    return errc::state;
+    return errc::State;
 }
 
 } // namespace
@@ -79,25 +79,38 @@ static_assert(!std::is_copy_constructible_v<tachyon::RxGuard> &&
 static_assert(!std::is_copy_constructible_v<tachyon::Batch>);
 static_assert(std::is_base_of_v<std::system_error, tachyon::error>);
 
-TEST(Errors, EveryCodeOfTheCTableHasTheCategoryMessage)
+// Every row of tachyon.h's error table has its errc enumerator (same number), the
+// table's text as the category message, and the table's short name.
+TEST(Errors, EveryRowOfTheCTableIsAnErrc)
 {
+    struct Row {
+        errc e;
+        int number;
+        const char *name, *text;
+    };
+#define ROW_(name, number, short_name, text) Row{errc::short_name, number, #short_name, text},
+    const Row rows[] = {TACHYON_ERROR_LIST(ROW_)};
+#undef ROW_
+    ASSERT_EQ(std::size(rows), static_cast<std::size_t>(TACHYON_ERR__COUNT));
     std::set<std::string> seen;
-    for (int code = 1; code < TACHYON_ERR__COUNT; code++) {
-        std::error_code ec = tachyon::make_error_code(static_cast<errc>(code));
+    for (const Row &r : rows) {
+        std::error_code ec = tachyon::make_error_code(r.e);
+        EXPECT_EQ(ec.value(), r.number);
         EXPECT_STREQ(ec.category().name(), "tachyon");
-        EXPECT_EQ(ec.message(), tachyon_strerror(static_cast<tachyon_error_t>(code)));
+        EXPECT_EQ(ec.message(), r.text);
+        EXPECT_STREQ(tachyon::error_name(r.e), r.name);
         seen.insert(ec.message());
     }
-    EXPECT_EQ(seen.size(), static_cast<std::size_t>(TACHYON_ERR__COUNT - 1)) << "two codes share a message";
+    EXPECT_EQ(seen.size(), std::size(rows)) << "two codes share a message";
 }
 
 TEST(Errors, PortableConditions)
 {
-    EXPECT_EQ(tachyon::make_error_code(errc::timeout), std::errc::timed_out);
-    EXPECT_EQ(tachyon::make_error_code(errc::interrupted), std::errc::interrupted);
-    EXPECT_EQ(tachyon::make_error_code(errc::no_listener), std::errc::connection_refused);
-    EXPECT_NE(tachyon::make_error_code(errc::corrupt), std::errc::timed_out);
-    std::error_code ec = errc::peer_gone; // is_error_code_enum
+    EXPECT_EQ(tachyon::make_error_code(errc::Timeout), std::errc::timed_out);
+    EXPECT_EQ(tachyon::make_error_code(errc::Interrupted), std::errc::interrupted);
+    EXPECT_EQ(tachyon::make_error_code(errc::NoListener), std::errc::connection_refused);
+    EXPECT_NE(tachyon::make_error_code(errc::Corrupt), std::errc::timed_out);
+    std::error_code ec = errc::PeerGone; // is_error_code_enum
     EXPECT_EQ(ec.category(), tachyon::error_category());
 }
 
@@ -108,20 +121,37 @@ TEST(Errors, ConnectWithoutListener)
         (void)Bus::connect(path, {.timeout = 100ms});
         FAIL() << "connected to nobody";
     } catch (const std::system_error &e) {
-        EXPECT_EQ(e.code(), make_error_code(errc::no_listener));
+        EXPECT_EQ(e.code(), make_error_code(errc::NoListener));
         EXPECT_NE(std::string(e.what()).find("tachyon_bus_connect"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Errors, TooLargeCarriesItsSizes)
+{
+    Arena a(1024);
+    Bus producer = Bus::attach(a.span(), tachyon::Role::producer);
+    std::size_t want = producer.max_message_size() + 1;
+    try {
+        (void)producer.acquire_tx(want);
+        FAIL() << "a message above the maximum was reserved";
+    } catch (const tachyon::error &e) {
+        EXPECT_EQ(e.value(), errc::TooLarge);
+        EXPECT_EQ(e.detail().size, want);
+        EXPECT_EQ(e.detail().limit, producer.max_message_size());
+        EXPECT_NE(std::string(e.what()).find(std::to_string(want)), std::string::npos) << e.what();
+        EXPECT_EQ(e.os_errno(), 0);
     }
 }
 
 TEST(Errors, PathTooLong)
 {
-    EXPECT_EQ(thrown([] { (void)Bus::listen("/tmp/" + std::string(200, 'x'), 4096); }), errc::path_too_long);
+    EXPECT_EQ(thrown([] { (void)Bus::listen("/tmp/" + std::string(200, 'x'), 4096); }), errc::PathTooLong);
 }
 
 TEST(Errors, BadArenaCapacity)
 {
     Arena a(4096);
-    EXPECT_EQ(thrown([&] { Bus::format_arena(a.span(), 1000); }), errc::capacity);
+    EXPECT_EQ(thrown([&] { Bus::format_arena(a.span(), 1000); }), errc::Capacity);
 }
 
 TEST(Arena, CommitThenReceive)
@@ -172,8 +202,8 @@ TEST(Arena, ExplicitRollbackAndDoubleCommit)
     Bus producer = Bus::attach(a.span(), tachyon::Role::producer);
     tachyon::TxGuard tx = producer.acquire_tx(16);
     tx.rollback();
-    EXPECT_EQ(thrown([&] { tx.commit(1); }), errc::state);
-    EXPECT_EQ(thrown([&] { tx.rollback(); }), errc::state);
+    EXPECT_EQ(thrown([&] { tx.commit(1); }), errc::State);
+    EXPECT_EQ(thrown([&] { tx.rollback(); }), errc::State);
 }
 
 TEST(Arena, RxGuardReleasesRoomWhenDestroyed)
@@ -187,7 +217,7 @@ TEST(Arena, RxGuardReleasesRoomWhenDestroyed)
         ASSERT_LT(++sent, 16) << "a 1 KiB ring took 16 maximal messages";
     ASSERT_GE(sent, 1);
     EXPECT_FALSE(producer.try_acquire_tx(payload.size()));
-    EXPECT_EQ(thrown([&] { (void)producer.acquire_tx(payload.size(), 5ms); }), errc::timeout);
+    EXPECT_EQ(thrown([&] { (void)producer.acquire_tx(payload.size(), 5ms); }), errc::Timeout);
     producer.flush();
     for (int i = 0; i < sent; i++) {
         auto m = consumer.receive(1s);
@@ -206,7 +236,7 @@ TEST(Arena, RxGuardExplicitCommitOnce)
     producer.flush();
     auto m = consumer.receive();
     m.commit();
-    EXPECT_EQ(thrown([&] { m.commit(); }), errc::state);
+    EXPECT_EQ(thrown([&] { m.commit(); }), errc::State);
     tachyon::RxGuard moved = consumer.receive();
     EXPECT_EQ(u32_of(moved.bytes()), 2u);
 }
@@ -216,9 +246,9 @@ TEST(Arena, TooLargeAndWrongRole)
     Arena a(1024);
     Bus consumer = Bus::attach(a.span(), tachyon::Role::consumer);
     Bus producer = Bus::attach(a.span(), tachyon::Role::producer);
-    EXPECT_EQ(thrown([&] { (void)producer.acquire_tx(producer.max_message_size() + 1); }), errc::too_large);
-    EXPECT_EQ(thrown([&] { consumer.flush(); }), errc::state);
-    EXPECT_EQ(thrown([&] { (void)producer.try_receive(); }), errc::state);
+    EXPECT_EQ(thrown([&] { (void)producer.acquire_tx(producer.max_message_size() + 1); }), errc::TooLarge);
+    EXPECT_EQ(thrown([&] { consumer.flush(); }), errc::State);
+    EXPECT_EQ(thrown([&] { (void)producer.try_receive(); }), errc::State);
 }
 
 TEST(Arena, ReceiveTimesOutThenDeadline)
@@ -227,9 +257,17 @@ TEST(Arena, ReceiveTimesOutThenDeadline)
     Bus consumer = Bus::attach(a.span(), tachyon::Role::consumer);
     Bus producer = Bus::attach(a.span(), tachyon::Role::producer);
     auto t0 = tachyon::Clock::now();
-    EXPECT_EQ(thrown([&] { (void)consumer.receive(20ms, 0); }), errc::timeout);
+    EXPECT_EQ(thrown([&] { (void)consumer.receive(20ms, 0); }), errc::Timeout);
     EXPECT_GE(tachyon::Clock::now() - t0, 20ms);
-    EXPECT_EQ(thrown([&] { (void)consumer.receive(tachyon::Clock::now() + 5ms, 0); }), errc::timeout);
+    EXPECT_EQ(thrown([&] { (void)consumer.receive(tachyon::Clock::now() + 5ms, 0); }), errc::Timeout);
+    EXPECT_GE(tachyon::Clock::now() - t0, 25ms);
+    EXPECT_EQ(thrown([&] { (void)consumer.drain_batch(8, 5ms, 0); }), errc::Timeout);
+    producer.send(bytes_of(9), 4);
+    producer.flush();
+    tachyon::Batch b = consumer.drain_batch(8, tachyon::forever);
+    ASSERT_EQ(b.size(), 1u);
+    EXPECT_EQ(b[0].type_id(), 4u);
+    b.commit();
     EXPECT_FALSE(consumer.try_receive());
 }
 
@@ -269,7 +307,7 @@ TEST(Arena, BatchWithCallerStorageAndCommit)
     tachyon::Batch b = consumer.drain_batch(storage);
     ASSERT_EQ(b.size(), 1u);
     b.commit();
-    EXPECT_EQ(thrown([&] { b.commit(); }), errc::state);
+    EXPECT_EQ(thrown([&] { b.commit(); }), errc::State);
 }
 
 TEST(Bus, MovedFromIsClosed)
@@ -279,7 +317,7 @@ TEST(Bus, MovedFromIsClosed)
     Bus other = std::move(producer);
     EXPECT_FALSE(producer); // NOLINT(bugprone-use-after-move): the point of the test
     EXPECT_TRUE(other);
-    EXPECT_EQ(thrown([&] { producer.flush(); }), errc::state);
+    EXPECT_EQ(thrown([&] { producer.flush(); }), errc::State);
     other.flush();
 }
 
@@ -295,7 +333,7 @@ TEST(Bus, ListenConnectRangeForEndsWhenProducerCloses)
             try {
                 bus.emplace(Bus::connect(path, {.schema_fingerprint = 0x1234}));
             } catch (const tachyon::error &e) {
-                if (e.value() != errc::no_listener || tries > 2000)
+                if (e.value() != errc::NoListener || tries > 2000)
                     throw;
                 std::this_thread::sleep_for(1ms);
             }
@@ -316,8 +354,8 @@ TEST(Bus, ListenConnectRangeForEndsWhenProducerCloses)
     }
     producer.join();
     EXPECT_EQ(next, n);
-    EXPECT_EQ(thrown([&] { (void)consumer.receive(1s); }), errc::peer_gone);
-    EXPECT_EQ(thrown([&] { (void)consumer.drain_batch(); }), errc::peer_gone);
+    EXPECT_EQ(thrown([&] { (void)consumer.receive(1s); }), errc::PeerGone);
+    EXPECT_EQ(thrown([&] { (void)consumer.drain_batch(); }), errc::PeerGone);
     EXPECT_EQ(consumer.stats().messages, n);
 }
 
@@ -332,7 +370,7 @@ TEST(Bus, SchemaMismatchIsRefused)
                 producer_code = 0;
                 return;
             } catch (const tachyon::error &e) {
-                if (e.value() != errc::no_listener) {
+                if (e.value() != errc::NoListener) {
                     producer_code = static_cast<int>(e.value());
                     return;
                 }
@@ -341,12 +379,12 @@ TEST(Bus, SchemaMismatchIsRefused)
         }
     });
     EXPECT_EQ(thrown([&] { (void)Bus::listen(path, 4096, {.schema_fingerprint = 1, .timeout = 10s}); }),
-              errc::schema_mismatch);
+              errc::SchemaMismatch);
     producer.join();
-    EXPECT_EQ(producer_code.load(), static_cast<int>(errc::schema_mismatch));
+    EXPECT_EQ(producer_code.load(), static_cast<int>(errc::SchemaMismatch));
 }
 
 TEST(Bus, ListenTimesOut)
 {
-    EXPECT_EQ(thrown([] { (void)Bus::listen(unique_path("lonely"), 4096, {.timeout = 30ms}); }), errc::timeout);
+    EXPECT_EQ(thrown([] { (void)Bus::listen(unique_path("lonely"), 4096, {.timeout = 30ms}); }), errc::Timeout);
 }
