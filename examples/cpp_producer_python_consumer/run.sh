@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
-PYTHON=${PYTHON:-python3}
+PYTHON=${PYTHON:-$PWD/build/venv/bin/python}   # the venv `make` installs the package into
 COUNT=${1:-300000}
 MODE=${2:-dlpack}
 . examples/lib/pair.sh
