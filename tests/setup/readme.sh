@@ -22,6 +22,7 @@
 #   outside/go                a module with the README's require/replace lines and views
 #                             from tachc --go-module (a schema importing another):
 #                             go mod tidy, go vet, go run
+#   outside/node              npm pack, npm install of the tarball, a message through it
 # Socket names are made unique per run; nothing else in a snippet is changed,
 # except /path/to/tachyon, which becomes this repository.
 # Prints PASS:/FAIL:/SKIP: lines; exits 1 if any case failed.
@@ -227,5 +228,30 @@ if command -v go >/dev/null 2>&1; then
 else
     skip "outside/go" "go not installed"
     skip "readme/go-hello" "go not installed"
+fi
+# ---- outside: Node.js through npm pack ----------------------------------------
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    mkdir -p "$WORK/node"
+    # hello.js: listen, connect, one message, as the README's last command runs it.
+    cat > "$WORK/node/hello.js" <<EOF
+const { Bus } = require('tachyon');
+const path = '@tachyon-node-outside-$TAG';
+(async () => {
+  const listening = Bus.listen(path, 1 << 16);
+  const out = await Bus.connect(path);
+  const bus = await listening;
+  await out.send(Buffer.from('hello tachyon'), 1);
+  out.close();
+  for await (const msg of bus) console.log(msg.typeId, msg.data.toString());
+  bus.close();
+})().catch((e) => { console.error(e); process.exit(1); });
+EOF
+    if out=$(cd "$WORK/node" && bash -ec "$(last_shows "$(snip outside-node --commands)")" 2>&1); then
+        same "outside/node" "$(snip outside-node --output)" "${out##*@@output@@$'\n'}"
+    else
+        fail "outside/node" "$out"
+    fi
+else
+    skip "outside/node" "node or npm not installed"
 fi
 exit $FAILED
