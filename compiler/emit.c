@@ -230,3 +230,216 @@ void emit_banner(tc_buf *b, tc_names_lang lang, const char *source)
     }
     buf_printf(b, ". DO NOT EDIT.%s\n", close);
 }
+
+void emit_name_clash(tc_buf *errors, tc_names_lang lang, const char *name, tc_loc loc, const char *what,
+                     tc_loc first_loc, const char *first_what)
+{
+    static const char *const lang_title[TC_NAMES_COUNT] = {"C", "C++", "Rust", "Python", "Go",
+                                                           "Java", "Kotlin", "TypeScript", "C#"};
+    buf_printf(errors, "%s:%d:%d: error: %s and %s (%s:%d) both generate '%s' in %s; rename one\n",
+               loc.file ? loc.file : "?", loc.line, loc.col, what, first_what,
+               first_loc.file ? first_loc.file : "?", first_loc.line, name,
+               (unsigned)lang < TC_NAMES_COUNT ? lang_title[lang] : "?");
+}
+
+static bool is_ident_char(char ch) { return ch == '_' || (ch >= '0' && ch <= '9') || ((ch | 32) >= 'a' && (ch | 32) <= 'z'); }
+
+/* The identifier starting at p (after `skip` leading spaces), or NULL. */
+static const char *ident_at(tc_pool *pool, const char *p)
+{
+    const char *e = p;
+    while (is_ident_char(*e))
+        e++;
+    if (e == p)
+        return NULL;
+    return pool_printf(pool, "%.*s", (int)(e - p), p);
+}
+
+/* The identifier just before the first '(' of the line, or NULL. */
+static const char *ident_before_paren(tc_pool *pool, const char *line, const char *end)
+{
+    const char *paren = memchr(line, '(', (size_t)(end - line));
+    if (!paren)
+        return NULL;
+    const char *s = paren;
+    while (s > line && is_ident_char(s[-1]))
+        s--;
+    return s == paren ? NULL : pool_printf(pool, "%.*s", (int)(paren - s), s);
+}
+
+static bool starts(const char *line, const char *prefix) { return strncmp(line, prefix, strlen(prefix)) == 0; }
+
+/* Whether [line, end) contains `needle`. */
+static bool line_has(const char *line, const char *end, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = line; p + n <= end; p++)
+        if (memcmp(p, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* What one line defines in the syntax of lang; *scope tracks the type whose
+ * members follow (Rust inherent impl, Python class). */
+static const char *line_defines(tc_pool *pool, tc_names_lang lang, const char *line, const char *end,
+                                const char **scope, bool *in_const_block, bool *setter_next)
+{
+    const char *name = NULL;
+    switch (lang) {
+    case TC_NAMES_C:
+        if (starts(line, "#define "))
+            name = ident_at(pool, line + 8);
+        else if (starts(line, "static inline "))
+            name = ident_before_paren(pool, line, end);
+        else if (starts(line, "typedef ")) {
+            const char *semi = end;
+            while (semi > line && semi[-1] != ';')
+                semi--;
+            if (semi > line) {
+                const char *s = semi - 1;
+                while (s > line && is_ident_char(s[-1]))
+                    s--;
+                name = ident_at(pool, s);
+            }
+        }
+        return name;
+    case TC_NAMES_RUST:
+        if (line[0] != ' ' && line[0] != '\n' && line[0] != '}') {
+            *scope = NULL;
+            if (starts(line, "impl")) {
+                if (!line_has(line, end, " for ")) {
+                    const char *p = line + 4;
+                    if (*p == '<') { /* impl<'a> Name<'a> */
+                        while (p < end && *p != '>')
+                            p++;
+                        p++;
+                    }
+                    while (*p == ' ')
+                        p++;
+                    *scope = ident_at(pool, p);
+                }
+                return NULL;
+            }
+            const char *p = starts(line, "pub ") ? line + 4 : line;
+            if (starts(p, "struct ") || starts(p, "enum ") || starts(p, "type ") || starts(p, "trait "))
+                return ident_at(pool, strchr(p, ' ') + 1);
+            if (starts(p, "const ") && !starts(p, "const _") && !starts(p, "const fn "))
+                return ident_at(pool, p + 6);
+            if (starts(p, "const fn "))
+                return ident_at(pool, p + 9);
+            if (starts(p, "fn "))
+                return ident_at(pool, p + 3);
+            return NULL;
+        }
+        if (*scope && starts(line, "    ") && line[4] != ' ') {
+            const char *p = line + 4;
+            p = starts(p, "pub ") ? p + 4 : p;
+            if (starts(p, "const fn "))
+                name = ident_at(pool, p + 9);
+            else if (starts(p, "fn "))
+                name = ident_at(pool, p + 3);
+            else if (starts(p, "const "))
+                name = ident_at(pool, p + 6);
+            if (name && starts(name, "r#"))
+                name += 2;
+            return name ? pool_printf(pool, "%s.%s", *scope, name) : NULL;
+        }
+        return NULL;
+    case TC_NAMES_GO:
+        if (*in_const_block) {
+            if (line[0] == ')')
+                *in_const_block = false;
+            else if (line[0] == '\t' && line[1] != '/' && line[1] != '\t')
+                return ident_at(pool, line + 1);
+            return NULL;
+        }
+        if (starts(line, "const (") || starts(line, "var (")) {
+            *in_const_block = true;
+            return NULL;
+        }
+        if (starts(line, "func (")) {
+            const char *close = memchr(line, ')', (size_t)(end - line));
+            if (!close)
+                return NULL;
+            const char *t = close;
+            while (t > line && is_ident_char(t[-1]))
+                t--;
+            const char *type = pool_printf(pool, "%.*s", (int)(close - t), t);
+            const char *m = ident_at(pool, close + 2);
+            return m ? pool_printf(pool, "%s.%s", type, m) : NULL;
+        }
+        if (starts(line, "func "))
+            return ident_at(pool, line + 5);
+        if (starts(line, "type ") || starts(line, "const ") || starts(line, "var "))
+            return ident_at(pool, strchr(line, ' ') + 1);
+        return NULL;
+    case TC_NAMES_PYTHON:
+        if (line[0] != ' ' && line[0] != '\n' && line[0] != '#' && line[0] != ')' && line[0] != ']' &&
+            line[0] != '}') {
+            *scope = NULL;
+            if (starts(line, "class ")) {
+                *scope = ident_at(pool, line + 6);
+                return *scope;
+            }
+            if (starts(line, "def "))
+                return ident_at(pool, line + 4);
+            const char *id = ident_at(pool, line);
+            if (id && (line[strlen(id)] == ':' || starts(line + strlen(id), " =")) &&
+                !starts(line + strlen(id), "::"))
+                return id;
+            return NULL;
+        }
+        if (*scope && starts(line, "    ") && line[4] != ' ') {
+            const char *p = line + 4;
+            if (starts(p, "@") ) {
+                *setter_next = line_has(p, end, ".setter");
+                return NULL;
+            }
+            if (starts(p, "def ")) {
+                bool setter = *setter_next;
+                *setter_next = false;
+                name = ident_at(pool, p + 4);
+                if (setter || !name || starts(name, "__"))
+                    return NULL; /* a property's setter shares the getter's name */
+            } else {
+                const char *id = ident_at(pool, p);
+                if (id && (p[strlen(id)] == ':' || starts(p + strlen(id), " =")))
+                    name = id;
+            }
+            return name ? pool_printf(pool, "%s.%s", *scope, name) : NULL;
+        }
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+void emit_defs_scan(tc_defs *defs, tc_pool *pool, tc_names_lang lang, const char *text, tc_loc loc,
+                    const char *what, tc_buf *errors)
+{
+    const char *scope = NULL, *reported = NULL;
+    bool in_const_block = false, setter_next = false;
+    for (const char *line = text ? text : ""; *line;) {
+        const char *end = strchr(line, '\n');
+        if (!end)
+            end = line + strlen(line);
+        const char *name = line_defines(pool, lang, line, end, &scope, &in_const_block, &setter_next);
+        size_t first;
+        /* one report per pair of declarations: the first name they share */
+        if (name && defs_add(defs, name, loc, what, &first) != 0 && defs->whats[first] != reported) {
+            emit_name_clash(errors, lang, name, loc, what, defs->locs[first], defs->whats[first]);
+            reported = defs->whats[first];
+        }
+        line = *end ? end + 1 : end;
+    }
+}
+
+void emit_defs_support(tc_defs *defs, tc_pool *pool, const char *lang, tc_names_lang names_lang, tc_loc loc,
+                       tc_buf *errors)
+{
+    const tc_lang *l = tachc_lang_find(lang);
+    for (size_t i = 0; l && l->support && i < tc_support_count; i++)
+        if (strcmp(tc_support_sections[i].file, l->support) == 0)
+            emit_defs_scan(defs, pool, names_lang, tc_support_sections[i].text, loc,
+                           pool_printf(pool, "the %s support code", lang), errors);
+}

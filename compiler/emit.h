@@ -56,4 +56,26 @@ void emit_support(tc_buf *b, const char *lang, const char *section, const char *
  * FILE" when `source` is NULL (a file that serves several schemas). */
 void emit_banner(tc_buf *b, tc_names_lang lang, const char *source);
 
+/* Appends to `errors` one "file:line:col: error:" line for a name that
+ * schema names made the generated code define twice (the later one's
+ * declaration is blamed, the first one's quoted). */
+void emit_name_clash(tc_buf *errors, tc_names_lang lang, const char *name, tc_loc loc, const char *what,
+                     tc_loc first_loc, const char *first_what);
+
+/* The collision check every emitter runs on what it writes: scans `text`
+ * (the code generated for one declaration, `what` at `loc`) for the names it
+ * defines, in the syntax of `lang` (C macros, functions and typedefs; Rust
+ * items and inherent methods; Go funcs, methods, types and consts; Python
+ * module names, classes and their members), records them in `defs` and
+ * reports a name defined twice into `errors` (the first one each pair of
+ * declarations shares). Keys of members are "Type.member". */
+void emit_defs_scan(tc_defs *defs, tc_pool *pool, tc_names_lang lang, const char *text, tc_loc loc,
+                    const char *what, tc_buf *errors);
+
+/* emit_defs_scan over every section of language `lang`'s support code, so
+ * that a schema name the support code uses is blamed on the declaration.
+ * Call it first. */
+void emit_defs_support(tc_defs *defs, tc_pool *pool, const char *lang, tc_names_lang names_lang, tc_loc loc,
+                       tc_buf *errors);
+
 #endif

@@ -128,7 +128,15 @@ typedef struct c_ctx {
     tc_buf *b;
     tc_pool *ns;
     const tc_schema *sc;
+    tc_defs *defs;   /* every name the program's headers define (C has one namespace) */
+    tc_buf *errors;
 } c_ctx;
+
+/* Records the names the code written since `mark` defines for `what`. */
+static void c_scan(c_ctx *c, size_t mark, tc_loc loc, const char *what)
+{
+    emit_defs_scan(c->defs, c->ns, TC_NAMES_C, c->b->data ? c->b->data + mark : "", loc, what, c->errors);
+}
 
 static void emit_enum(c_ctx *c, const tc_enum *en)
 {
@@ -554,14 +562,15 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
     buf_text_line(b, "}");
 }
 
-static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
+static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns, tc_defs *defs)
 {
     char rel[1024];
     snprintf(rel, sizeof rel, "%s.h", sc->name);
     tc_buf *b = outputs_add(out, rel);
     if (!b)
         return -1;
-    c_ctx c = {b, ns, sc};
+    c_ctx c = {b, ns, sc, defs, &out->errors};
+    size_t mark;
     const char *sup = upper(ns, sc->name);
     const char *slo = snake(ns, sc->name);
 
@@ -572,8 +581,10 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
     buf_text_line(b, " * little-endian, at any alignment. `p` is the first byte of the payload; check its");
     buf_line(b, " * size first with <type>_from(p, size) or %s_decode(type_id, p, size).", slo);
     buf_text_line(b, " */");
+    mark = b->len;
     buf_line(b, "#ifndef TACHC_%s_H", sup);
     buf_line(b, "#define TACHC_%s_H", sup);
+    c_scan(&c, mark, sc->loc, pool_printf(ns, "schema %s", sc->name));
     buf_blank(b);
     if (schema_has_float_special(sc))
         buf_text_line(b, "#include <math.h>");
@@ -595,18 +606,30 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
 
     if (sc->nconsts) {
         buf_text_line(b, "/* ---- constants ---- */");
-        for (size_t i = 0; i < sc->nconsts; i++)
+        for (size_t i = 0; i < sc->nconsts; i++) {
+            mark = b->len;
             emit_const(&c, sup, &sc->consts[i]);
+            c_scan(&c, mark, sc->consts[i].loc, pool_printf(ns, "constant %s", sc->consts[i].name));
+        }
         buf_blank(b);
     }
     if (sc->nenums) {
         buf_text_line(b, "/* ---- enums and flags ---- */");
-        for (size_t i = 0; i < sc->nenums; i++)
-            emit_enum(&c, &sc->enums[i]);
+        for (size_t i = 0; i < sc->nenums; i++) {
+            const tc_enum *en = &sc->enums[i];
+            mark = b->len;
+            emit_enum(&c, en);
+            c_scan(&c, mark, en->loc, pool_printf(ns, "%s %s", en->is_flags ? "flags" : "enum", en->name));
+        }
     }
-    for (size_t i = 0; i < sc->nstructs; i++)
+    for (size_t i = 0; i < sc->nstructs; i++) {
+        mark = b->len;
         emit_struct(&c, &sc->structs[i]);
+        c_scan(&c, mark, sc->structs[i].loc, pool_printf(ns, "struct %s", sc->structs[i].name));
+    }
+    mark = b->len;
     emit_messages(&c, sc, sup, slo);
+    c_scan(&c, mark, sc->loc, pool_printf(ns, "the messages of schema %s", sc->name));
     buf_blank(b);
     buf_text_line(b, "#ifdef __cplusplus");
     buf_text_line(b, "}");
@@ -620,9 +643,13 @@ int emit_c(const tc_program *prog, const tachc_options *opts, tc_outputs *out)
 {
     (void)opts;
     tc_pool ns = {0};
+    tc_defs defs = {0};
     int rc = 0;
     for (size_t i = 0; i < prog->nschemas && rc == 0; i++)
-        rc = emit_schema(prog->schemas[i], out, &ns);
+        rc = emit_schema(prog->schemas[i], out, &ns, &defs);
+    if (defs.oom)
+        rc = -1;
+    defs_free(&defs);
     pool_free(&ns);
     if (rc)
         fprintf(stderr, "tachc: out of memory while generating C\n");

@@ -30,9 +30,42 @@ typedef struct go_ctx {
     bool use_size_error, use_text_error;
     const tc_schema **refs;
     size_t nrefs;
+    const tc_struct *cur;   /* the struct being written, and its fields' Go bases */
+    const char **bases;     /* (go_field_names: unique among the view's methods) */
 } go_ctx;
 
 static const char *pascal(go_ctx *c, const char *name) { return pool_keep(&c->names, name_pascal(name)); }
+
+/* Gives every field of st its PascalCase base, unique among the methods of
+ * its view (names.h): Clear first, then each field, in source order, with
+ * Set<X> and <X>Bytes; a field whose names are taken gets "_". */
+static void go_field_names(go_ctx *c, const tc_struct *st)
+{
+    static const char *const derived[] = {"Set%s", "%sBytes", NULL};
+    tc_scope scope = {0};
+    scope_take(&scope, "Clear");
+    free(c->bases);
+    c->cur = st;
+    c->bases = calloc(st->nfields ? st->nfields : 1, sizeof *c->bases);
+    if (!c->bases) {
+        c->oom = 1;
+        c->cur = NULL;
+    }
+    for (size_t i = 0; c->bases && i < st->nfields; i++)
+        if (st->fields[i].type.kind != TC_T_PAD)
+            c->bases[i] = scope_claim(&scope, &c->names, TC_NAMES_GO, pascal(c, st->fields[i].name), derived);
+    if (scope.oom)
+        c->oom = 1;
+    scope_free(&scope);
+}
+
+/* The Go base of a field of the struct being written. */
+static const char *go_base(go_ctx *c, const tc_field *f)
+{
+    if (c->cur && f >= c->cur->fields && f < c->cur->fields + c->cur->nfields && c->bases[f - c->cur->fields])
+        return c->bases[f - c->cur->fields];
+    return pascal(c, f->name);
+}
 
 static void note_ref(go_ctx *c, const tc_schema *s)
 {
@@ -392,7 +425,7 @@ static void go_field(go_ctx *c, const char *view, const tc_field *f)
     tc_buf *b = c->b;
     if (f->type.kind == TC_T_PAD)
         return;
-    const char *fname = pascal(c, f->name);
+    const char *fname = go_base(c, f);
     uint64_t o = f->offset, e = f->offset + f->size;
     switch (f->type.kind) {
     case TC_T_CHARS:
@@ -448,6 +481,7 @@ static void go_struct(go_ctx *c, const tc_struct *st)
 {
     tc_buf *b = c->b;
     const char *name = pascal(c, st->name);
+    go_field_names(c, st);
     c->use_size_error = true;
 
     buf_printf(b, "// %sSize is the number of bytes in one %s.\n", name, name);
@@ -471,7 +505,7 @@ static void go_struct(go_ctx *c, const tc_struct *st)
             const tc_field *f = &st->fields[i];
             if (f->type.kind != TC_T_ARRAY)
                 continue;
-            sp[n].name = pool_printf(&c->names, "%s%sLen", name, pascal(c, f->name));
+            sp[n].name = pool_printf(&c->names, "%s%sLen", name, go_base(c, f));
             sp[n].type = "";
             sp[n].value = pool_printf(&c->names, "%" PRIu64, f->type.count);
             n++;
@@ -696,6 +730,12 @@ static int go_schema(const tc_schema *s, const tachc_options *opts, tc_outputs *
     memset(&body, 0, sizeof body);
     body.indent_unit = "\t";
     c.b = &body;
+    tc_defs defs = {0};
+    size_t mark = 0;
+#define GO_SCAN(loc, ...) \
+    emit_defs_scan(&defs, &c.names, TC_NAMES_GO, body.data ? body.data + mark : "", loc, \
+                   pool_printf(&c.names, __VA_ARGS__), &out->errors)
+    emit_defs_support(&defs, &c.names, "go", TC_NAMES_GO, s->loc, &out->errors);
 
     buf_printf(&body, "// SchemaFingerprint is the fingerprint of schema %s: bind a bus to it so that only\n",
                s->name);
@@ -710,13 +750,24 @@ static int go_schema(const tc_schema *s, const tachc_options *opts, tc_outputs *
             buf_printf(&body, "%s{%" PRIu32 ", %" PRIu32 "}", i ? ", " : "", s->reserved[i].lo, s->reserved[i].hi);
         buf_puts(&body, "}\n\n");
     }
-    if (s->nconsts)
+    GO_SCAN(s->loc, "the messages of schema %s", s->name);
+    mark = body.len;
+    if (s->nconsts) {
         go_consts(&c);
-    for (size_t i = 0; i < s->nenums; i++)
+        GO_SCAN(s->consts[0].loc, "the constants of schema %s", s->name);
+    }
+    for (size_t i = 0; i < s->nenums; i++) {
+        mark = body.len;
         go_enum(&c, &s->enums[i]);
-    for (size_t i = 0; i < s->nstructs; i++)
+        GO_SCAN(s->enums[i].loc, "%s %s", s->enums[i].is_flags ? "flags" : "enum", s->enums[i].name);
+    }
+    for (size_t i = 0; i < s->nstructs; i++) {
+        mark = body.len;
         go_struct(&c, &s->structs[i]);
+        GO_SCAN(s->structs[i].loc, "struct %s", s->structs[i].name);
+    }
     go_errors(&c);
+#undef GO_SCAN
 
     size_t nl = strlen(s->name);
     char *rel = malloc(2 * nl + 5);
@@ -770,7 +821,11 @@ static int go_schema(const tc_schema *s, const tachc_options *opts, tc_outputs *
         b->data[--b->len] = '\0';
     if (b->oom || body.oom || c.oom || c.names.oom)
         rc = -1;
+    if (defs.oom)
+        rc = -1;
 done:
+    defs_free(&defs);
+    free(c.bases);
     buf_free(&body);
     free(c.refs);
     pool_free(&c.names);

@@ -966,12 +966,31 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
         return -1;
     tc_buf body = {0};
     py_ctx c = {&body, ns, sc, NULL, NULL, 0, 0};
+    tc_defs defs = {0};
+    size_t mark = 0, first;
+#define PY_SCAN(text, loc, ...) \
+    emit_defs_scan(&defs, ns, TC_NAMES_PYTHON, text, loc, pool_printf(ns, __VA_ARGS__), &out->errors)
+    /* what the module header imports and the support code defines come first */
+    static const char *const header_names[] = {"annotations", "enum", "struct", "Sequence", "Any", "ClassVar",
+                                               "Final", "_np", NULL};
+    for (size_t i = 0; header_names[i]; i++)
+        defs_add(&defs, header_names[i], sc->loc, "the Python module header", &first);
+    emit_defs_support(&defs, ns, "python", TC_NAMES_PYTHON, sc->loc, &out->errors);
 
-    for (size_t i = 0; i < sc->nenums; i++)
+    for (size_t i = 0; i < sc->nenums; i++) {
+        mark = body.len;
         emit_enum(&c, &sc->enums[i]);
-    for (size_t i = 0; i < sc->nstructs; i++)
+        PY_SCAN(body.data + mark, sc->enums[i].loc, "%s %s", sc->enums[i].is_flags ? "flags" : "enum",
+                sc->enums[i].name);
+    }
+    for (size_t i = 0; i < sc->nstructs; i++) {
+        mark = body.len;
         emit_struct(&c, &sc->structs[i]);
+        PY_SCAN(body.data + mark, sc->structs[i].loc, "struct %s", sc->structs[i].name);
+    }
+    mark = body.len;
     emit_messages(&c, sc);
+    PY_SCAN(body.data ? body.data + mark : "", sc->loc, "the messages of schema %s", sc->name);
 
     emit_banner(b, TC_NAMES_PYTHON, sc->path);
     char note[512];
@@ -1018,8 +1037,11 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
         buf_blank(b);
         buf_blank(b);
         c.b = b;
-        for (size_t i = 0; i < sc->nconsts; i++)
+        for (size_t i = 0; i < sc->nconsts; i++) {
+            mark = b->len;
             emit_const(&c, &sc->consts[i]);
+            PY_SCAN(b->data + mark, sc->consts[i].loc, "constant %s", sc->consts[i].name);
+        }
         c.b = &body;
     }
     buf_put(b, body.data ? body.data : "", body.len);
@@ -1032,7 +1054,10 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
     }
     free(c.fmts);
     free(c.fmt_names);
-    return b->oom || ns->oom ? -1 : 0;
+#undef PY_SCAN
+    int oom = defs.oom;
+    defs_free(&defs);
+    return b->oom || ns->oom || oom ? -1 : 0;
 }
 
 static int cmp_schema_name(const void *a, const void *b)

@@ -36,19 +36,59 @@ typedef struct rs_ctx {
     bool use_fmt;            /* `use core::fmt;` */
     bool use_size_error, use_enum_error, use_text_error;
     const tc_schema **refs;  /* other schemas this one names (`use super::x;`) */
+    const tc_struct *cur;    /* the struct being written, and its fields' snake bases */
+    const char **bases;      /* (rs_field_names: unique among the views' members) */
     size_t nrefs;
 } rs_ctx;
 
 /* ---- small utilities ------------------------------------------------- */
 
-/* A field's method name: snake case, with the Rust keyword rule (names.h). */
-static const char *rs_method(rs_ctx *c, const char *name)
+/* Gives every field of st its snake base, unique among the members of its
+ * views (names.h): the views' own methods and the trait methods they
+ * derive come first, then each field, in source order, with every method
+ * name Rust derives from it; a field whose names are taken gets "_". */
+static void rs_field_names(rs_ctx *c, const tc_struct *st)
 {
-    return names_ident(&c->names, TC_NAMES_RUST, pool_keep(&c->names, name_snake(name)));
+    static const char *const fixed[] = {
+        "new", "from_bytes", "as_bytes", "as_view", "clear", "clone", "clone_from", "eq", "ne", "hash", "fmt",
+        "to_owned", "into", "from", "try_from", "try_into", "type_id", "borrow", "borrow_mut", NULL};
+    static const char *const derived[] = {"set_%s", "%s_raw", "set_%s_raw", "%s_mut", "%s_str", "set_%s_str",
+                                          "%s_iter", "%s_bytes", "%s_bytes_mut", "%s_array", "set_%s_array",
+                                          NULL};
+    tc_scope scope = {0};
+    for (size_t i = 0; fixed[i]; i++)
+        scope_take(&scope, fixed[i]);
+    free(c->bases);
+    c->cur = st;
+    c->bases = calloc(st->nfields ? st->nfields : 1, sizeof *c->bases);
+    if (!c->bases) {
+        c->oom = true;
+        c->cur = NULL;
+    }
+    for (size_t i = 0; c->bases && i < st->nfields; i++) {
+        if (st->fields[i].type.kind != TC_T_PAD)
+            c->bases[i] = scope_claim(&scope, &c->names, TC_NAMES_COUNT,
+                                      pool_keep(&c->names, name_snake(st->fields[i].name)), derived);
+    }
+    if (scope.oom)
+        c->oom = true;
+    scope_free(&scope);
 }
 
-/* The plain snake name (for set_x, x_iter, ...). */
-static const char *rs_snake(rs_ctx *c, const char *name) { return pool_keep(&c->names, name_snake(name)); }
+/* The snake base of a field of the struct being written. */
+static const char *rs_base(rs_ctx *c, const tc_field *f)
+{
+    if (c->cur && f >= c->cur->fields && f < c->cur->fields + c->cur->nfields && c->bases[f - c->cur->fields])
+        return c->bases[f - c->cur->fields];
+    return pool_keep(&c->names, name_snake(f->name));
+}
+
+/* A field's method name: its base with the Rust keyword rule. */
+static const char *rs_field_method(rs_ctx *c, const tc_field *f)
+{
+    return names_ident(&c->names, TC_NAMES_RUST, rs_base(c, f));
+}
+
 
 static const char *rs_prim(tc_prim p)
 {
@@ -747,8 +787,8 @@ static const char *rs_elem_type(rs_ctx *c, const tc_type *t)
 static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
 {
     tc_buf *b = c->b;
-    const char *m = rs_method(c, f->name);
-    const char *sm = rs_snake(c, f->name);
+    const char *m = rs_field_method(c, f);
+    const char *sm = rs_base(c, f);
     const char *off = pool_printf(&c->names, "%" PRIu64, f->offset);
     (void)st;
     switch (f->type.kind) {
@@ -827,7 +867,7 @@ static void rs_read_field(rs_ctx *c, const tc_struct *st, const tc_field *f)
 static void rs_write_field(rs_ctx *c, const tc_field *f)
 {
     tc_buf *b = c->b;
-    const char *sm = rs_snake(c, f->name);
+    const char *sm = rs_base(c, f);
     const char *off = pool_printf(&c->names, "%" PRIu64, f->offset);
     switch (f->type.kind) {
     case TC_T_PAD:
@@ -914,6 +954,7 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
     tc_buf *b = c->b;
     const char *name = pool_keep(&c->names, name_pascal(st->name));
     const char *upper = pool_keep(&c->names, name_upper(st->name));
+    rs_field_names(c, st);
     c->use_size_error = true;
     c->use_view = c->use_view_mut = true;
     c->use_fmt = true;
@@ -1000,10 +1041,10 @@ static void rs_struct(rs_ctx *c, const tc_struct *st)
         const tc_field *f = &st->fields[i];
         if (!rs_field_visible(f))
             continue;
-        const char *m = rs_method(c, f->name);
+        const char *m = rs_field_method(c, f);
         const char *val;
         if (f->type.kind == TC_T_CHARS)
-            val = pool_printf(&c->names, "&self.%s_str()", rs_snake(c, f->name));
+            val = pool_printf(&c->names, "&self.%s_str()", rs_base(c, f));
         else if (f->type.kind == TC_T_ARRAY) {
             c->use_list = true;
             val = pool_printf(&c->names, "&List(%" PRIu64 ", |i| self.%s(i))", f->type.count, m);
@@ -1300,6 +1341,12 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
     tc_buf body;
     memset(&body, 0, sizeof body);
     c.b = &body;
+    tc_defs defs = {0};
+    size_t mark = 0;
+#define RS_SCAN(loc, ...) \
+    emit_defs_scan(&defs, &c.names, TC_NAMES_RUST, body.data ? body.data + mark : "", loc, \
+                   pool_printf(&c.names, __VA_ARGS__), &out->errors)
+    emit_defs_support(&defs, &c.names, "rust", TC_NAMES_RUST, s->loc, &out->errors);
 
     /* fingerprint and message ids */
     buf_line(&body, "/// Fingerprint of schema `%s`: bind a bus to it so that only peers built from the", s->name);
@@ -1341,20 +1388,31 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
         buf_free(&items);
         buf_blank(&body);
     }
-    for (size_t i = 0; i < s->nconsts; i++)
+    RS_SCAN(s->loc, "the messages of schema %s", s->name);
+    for (size_t i = 0; i < s->nconsts; i++) {
+        mark = body.len;
         rs_const(&c, &s->consts[i]);
+        RS_SCAN(s->consts[i].loc, "constant %s", s->consts[i].name);
+    }
     if (s->nconsts)
         buf_blank(&body);
     for (size_t i = 0; i < s->nenums; i++) {
+        mark = body.len;
         if (s->enums[i].is_flags)
             rs_flags(&c, &s->enums[i]);
         else
             rs_enum(&c, &s->enums[i]);
+        RS_SCAN(s->enums[i].loc, "%s %s", s->enums[i].is_flags ? "flags" : "enum", s->enums[i].name);
     }
-    for (size_t i = 0; i < s->nstructs; i++)
+    for (size_t i = 0; i < s->nstructs; i++) {
+        mark = body.len;
         rs_struct(&c, &s->structs[i]);
+        RS_SCAN(s->structs[i].loc, "struct %s", s->structs[i].name);
+    }
+    mark = body.len;
     if (s->nmessages)
         rs_messages(&c);
+    RS_SCAN(s->loc, "the messages of schema %s", s->name);
 
     /* header, then body, then the helpers the body used */
     char *rel = malloc(strlen(s->name) + 4);
@@ -1393,6 +1451,7 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
     tc_buf helpers;
     memset(&helpers, 0, sizeof helpers);
     rs_helpers(&c, &helpers);
+#undef RS_SCAN
     buf_put(b, helpers.data ? helpers.data : "", helpers.len);
     buf_free(&helpers);
     /* exactly one newline at the end */
@@ -1400,7 +1459,11 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
         b->data[--b->len] = '\0';
     if (b->oom || body.oom || c.oom || c.names.oom)
         rc = -1;
+    if (defs.oom)
+        rc = -1;
 done:
+    defs_free(&defs);
+    free(c.bases);
     buf_free(&body);
     free(c.refs);
     pool_free(&c.names);

@@ -36,6 +36,7 @@ void outputs_free(tc_outputs *o)
         buf_free(&o->items[i].text);
     }
     free(o->items);
+    buf_free(&o->errors);
     memset(o, 0, sizeof *o);
 }
 
@@ -90,6 +91,13 @@ int tachc_emit(const tc_program *prog, const tachc_options *opts, tc_outputs *ou
             emit_job_run(&jobs[k]); /* no thread to be had: run it here */
         if (jobs[k].rc != 0)
             rc = -1;
+    }
+    /* what each language refuses, in language order (the threads ran in any) */
+    for (size_t k = 0; k < n; k++) {
+        if (outs[k].errors.len) {
+            fputs(outs[k].errors.data, stderr);
+            rc = -1;
+        }
     }
 out:
     free(jobs);

@@ -128,6 +128,7 @@ typedef struct tc_schema {
     const char *name;   /* from `schema NAME;` */
     const char *doc;
     const char *path;   /* file path */
+    tc_loc loc;         /* the name in `schema NAME;` */
     const struct tc_schema **imports; /* directly imported schemas */
     size_t nimports;
     tc_const *consts;       size_t nconsts;

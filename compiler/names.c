@@ -269,3 +269,51 @@ const char *scope_claim(tc_scope *s, tc_pool *pool, tc_names_lang lang, const ch
         scope_take(s, derive(pool, derived[i], name));
     return name;
 }
+
+/* ---- definitions ------------------------------------------------------------ */
+
+int defs_add(tc_defs *d, const char *name, tc_loc loc, const char *what, size_t *first)
+{
+    if (scope_has(&d->index, name)) {
+        for (size_t i = 0; i < d->n; i++) {
+            if (strcmp(d->names[i], name) == 0) {
+                *first = i;
+                return -1;
+            }
+        }
+    }
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        const char **names = realloc(d->names, cap * sizeof *names);
+        if (names)
+            d->names = names;
+        tc_loc *locs = realloc(d->locs, cap * sizeof *locs);
+        if (locs)
+            d->locs = locs;
+        const char **whats = realloc(d->whats, cap * sizeof *whats);
+        if (whats)
+            d->whats = whats;
+        if (!names || !locs || !whats) {
+            d->oom = 1;
+            return 0;
+        }
+        d->cap = cap;
+    }
+    d->names[d->n] = name;
+    d->locs[d->n] = loc;
+    d->whats[d->n] = what;
+    d->n++;
+    scope_take(&d->index, name);
+    if (d->index.oom)
+        d->oom = 1;
+    return 0;
+}
+
+void defs_free(tc_defs *d)
+{
+    scope_free(&d->index);
+    free(d->names);
+    free(d->locs);
+    free(d->whats);
+    memset(d, 0, sizeof *d);
+}

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "model.h"
 
 /* Every target language's naming rules, whether or not its emitter exists yet. */
 typedef enum tc_names_lang {
@@ -74,7 +75,27 @@ bool scope_take(tc_scope *s, const char *name);
 bool scope_has(const tc_scope *s, const char *name);
 void scope_free(tc_scope *s);
 
-/* The identifier for a schema name in a scope: the keyword rule of `lang`,
+/* The names one generated unit (a C program's headers, a Rust module, a Go
+ * package, a Python module) defines, each with the schema declaration that
+ * made it: the last line of defence against two definitions of one name.
+ * Zero-initialise; defs_free at the end. */
+typedef struct tc_defs {
+    tc_scope index;     /* name -> taken */
+    const char **names; /* parallel arrays, in order of definition */
+    tc_loc *locs;
+    const char **whats;
+    size_t n, cap;
+    int oom;
+} tc_defs;
+
+/* Records that `name` (pool-owned or static) is defined for `what` (e.g.
+ * "struct Probe") declared at `loc`. Returns -1 and the index of the first
+ * definition in *first when the name is defined already, else 0. */
+int defs_add(tc_defs *d, const char *name, tc_loc loc, const char *what, size_t *first);
+void defs_free(tc_defs *d);
+
+/* The identifier for a schema name in a scope: the keyword rule of `lang`
+ * (TC_NAMES_COUNT: none),
  * then "_" appended while the result, or any name derived from it by
  * `derived` (printf formats with one %s, e.g. "set_%s", "%s_str"; NULL-ended
  * list, may be NULL), is taken. Takes the result and its derived names and

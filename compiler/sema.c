@@ -683,6 +683,7 @@ static tc_program *compile(sema *sp, const char *const *paths, size_t npaths)
         m->name = ss->ast->schema;
         m->doc = ss->ast->doc;
         m->path = ss->path;
+        m->loc = ss->ast->schema_loc;
         m->imports = arena_alloc(a, (ss->nimports ? ss->nimports : 1) * sizeof *m->imports);
         if (!m->imports)
             goto out;

@@ -56,6 +56,7 @@ typedef struct tc_output {
 typedef struct tc_outputs {
     tc_output *items;
     size_t n, cap;
+    tc_buf errors; /* "file:line:col: error: ..." lines of schema names this language refuses */
 } tc_outputs;
 
 /* Adds a new, empty output file and returns its buffer (NULL on OOM). */
@@ -79,8 +80,9 @@ void tachc_options_init(tachc_options *o);
 
 /* Runs the emitters of opts->langs (each on its own thread: they only read
  * the model); outs[i] receives the files of opts->langs[i]. Returns 0, or -1
- * after printing why to stderr (an internal failure such as OOM). The caller
- * frees each outs[i] with outputs_free, also on failure. */
+ * after printing why to stderr: the names a language refuses (its errors, in
+ * language order), or an internal failure such as OOM. The caller frees each
+ * outs[i] with outputs_free, also on failure. */
 int tachc_emit(const tc_program *prog, const tachc_options *opts, tc_outputs *outs);
 
 /* tachc_emit, then writes every file under opts->out_dir, and only when every
