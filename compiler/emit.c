@@ -231,15 +231,20 @@ void emit_banner(tc_buf *b, tc_names_lang lang, const char *source)
     buf_printf(b, ". DO NOT EDIT.%s\n", close);
 }
 
+/* The language's name as people write it. */
+static const char *lang_title(tc_names_lang lang)
+{
+    static const char *const titles[TC_NAMES_COUNT] = {"C", "C++", "Rust", "Python", "Go",
+                                                       "Java", "Kotlin", "TypeScript", "C#"};
+    return (unsigned)lang < TC_NAMES_COUNT ? titles[lang] : "?";
+}
+
 void emit_name_clash(tc_buf *errors, tc_names_lang lang, const char *name, tc_loc loc, const char *what,
                      tc_loc first_loc, const char *first_what)
 {
-    static const char *const lang_title[TC_NAMES_COUNT] = {"C", "C++", "Rust", "Python", "Go",
-                                                           "Java", "Kotlin", "TypeScript", "C#"};
     buf_printf(errors, "%s:%d:%d: error: %s and %s (%s:%d) both generate '%s' in %s; rename one\n",
                loc.file ? loc.file : "?", loc.line, loc.col, what, first_what,
-               first_loc.file ? first_loc.file : "?", first_loc.line, name,
-               (unsigned)lang < TC_NAMES_COUNT ? lang_title[lang] : "?");
+               first_loc.file ? first_loc.file : "?", first_loc.line, name, lang_title(lang));
 }
 
 static bool is_ident_char(char ch) { return ch == '_' || (ch >= '0' && ch <= '9') || ((ch | 32) >= 'a' && (ch | 32) <= 'z'); }
@@ -438,8 +443,8 @@ void emit_defs_support(tc_defs *defs, tc_pool *pool, const char *lang, tc_names_
                        tc_buf *errors)
 {
     const tc_lang *l = tachc_lang_find(lang);
+    const char *what = pool_printf(pool, "the %s support code", lang_title(names_lang));
     for (size_t i = 0; l && l->support && i < tc_support_count; i++)
         if (strcmp(tc_support_sections[i].file, l->support) == 0)
-            emit_defs_scan(defs, pool, names_lang, tc_support_sections[i].text, loc,
-                           pool_printf(pool, "the %s support code", lang), errors);
+            emit_defs_scan(defs, pool, names_lang, tc_support_sections[i].text, loc, what, errors);
 }

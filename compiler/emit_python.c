@@ -976,6 +976,14 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
     for (size_t i = 0; header_names[i]; i++)
         defs_add(&defs, header_names[i], sc->loc, "the Python module header", &first);
     emit_defs_support(&defs, ns, "python", TC_NAMES_PYTHON, sc->loc, &out->errors);
+    { /* the decode API's names first, so a clash is blamed on the declaration */
+        tc_buf scratch = {0};
+        c.b = &scratch;
+        emit_messages(&c, sc);
+        c.b = &body;
+        PY_SCAN(scratch.data, sc->loc, "the decode API of schema %s", sc->name);
+        buf_free(&scratch);
+    }
 
     for (size_t i = 0; i < sc->nenums; i++) {
         mark = body.len;
@@ -988,9 +996,7 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
         emit_struct(&c, &sc->structs[i]);
         PY_SCAN(body.data + mark, sc->structs[i].loc, "struct %s", sc->structs[i].name);
     }
-    mark = body.len;
     emit_messages(&c, sc);
-    PY_SCAN(body.data ? body.data + mark : "", sc->loc, "the messages of schema %s", sc->name);
 
     emit_banner(b, TC_NAMES_PYTHON, sc->path);
     char note[512];

@@ -1389,6 +1389,15 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
         buf_blank(&body);
     }
     RS_SCAN(s->loc, "the messages of schema %s", s->name);
+    if (s->nmessages) { /* the decode enum's names first, so a clash is blamed on the declaration */
+        tc_buf scratch = {0};
+        c.b = &scratch;
+        rs_messages(&c);
+        c.b = &body;
+        emit_defs_scan(&defs, &c.names, TC_NAMES_RUST, scratch.data, s->loc,
+                       pool_printf(&c.names, "the decode enum of schema %s", s->name), &out->errors);
+        buf_free(&scratch);
+    }
     for (size_t i = 0; i < s->nconsts; i++) {
         mark = body.len;
         rs_const(&c, &s->consts[i]);
@@ -1409,10 +1418,8 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
         rs_struct(&c, &s->structs[i]);
         RS_SCAN(s->structs[i].loc, "struct %s", s->structs[i].name);
     }
-    mark = body.len;
     if (s->nmessages)
         rs_messages(&c);
-    RS_SCAN(s->loc, "the messages of schema %s", s->name);
 
     /* header, then body, then the helpers the body used */
     char *rel = malloc(strlen(s->name) + 4);

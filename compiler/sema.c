@@ -10,6 +10,7 @@
 
 #include "abi.h"
 #include "layout.h"
+#include "names.h"
 #include "scope.h"
 
 static tc_loc no_loc(void)
@@ -643,6 +644,122 @@ static void check_schema(sema *s, sema_schema *ss)
         m->reserved = arena_alloc(s->arena, sizeof *m->reserved);
 }
 
+/* ---- spellings ---------------------------------------------------------- */
+
+/* One scope of names that generated code spells in snake_case, PascalCase,
+ * camelCase or UPPER_CASE: two different names with one spelling would
+ * collide in some language, so the later one is refused. */
+typedef struct spell_scope {
+    sema *s;
+    tc_map seen; /* "s:snake" / "p:Pascal" -> the first name's index + 1 */
+    const char *const *names;
+    const tc_loc *locs;
+} spell_scope;
+
+static void spell_check(spell_scope *sc, size_t i, const char *name, tc_loc loc, const char *what)
+{
+    static const char prefixes[2] = {'s', 'p'};
+    char *forms[2] = {name_snake(name), name_pascal(name)};
+    for (int k = 0; k < 2; k++) {
+        if (!forms[k]) {
+            sc->s->arena->oom = 1;
+            continue;
+        }
+        const char *key = arena_printf(sc->s->arena, "%c:%s", prefixes[k], forms[k]);
+        if (!key)
+            continue;
+        struct spell_seen {
+            const char *name;
+            tc_loc loc;
+        } *first = map_get(&sc->seen, key);
+        if (first) {
+            if (strcmp(first->name, name) != 0) {
+                diag_error(sc->s->diag, loc, "%s '%s' and '%s' (line %d) are both spelled '%s' in generated code; rename one",
+                           what, name, first->name, first->loc.line, forms[k]);
+                break;
+            }
+            continue;
+        }
+        first = arena_alloc(sc->s->arena, sizeof *first);
+        if (first) {
+            first->name = name;
+            first->loc = loc;
+            map_put(&sc->seen, key, first);
+        }
+    }
+    (void)i;
+    free(forms[0]);
+    free(forms[1]);
+}
+
+static void spell_scope_init(spell_scope *sc, sema *s)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->s = s;
+    map_init(&sc->seen, s->arena);
+}
+
+/* Names every target language must tell apart: a schema's types and
+ * constants, each struct's fields, each enum's values, its messages. */
+static void check_spellings(sema *s, const tc_schema *m)
+{
+    spell_scope top, msgs;
+    spell_scope_init(&top, s);
+    spell_scope_init(&msgs, s);
+    for (size_t i = 0; i < m->nconsts; i++)
+        if (m->consts[i].name)
+            spell_check(&top, i, m->consts[i].name, m->consts[i].loc, "constant");
+    for (size_t i = 0; i < m->nenums; i++)
+        if (m->enums[i].name)
+            spell_check(&top, i, m->enums[i].name, m->enums[i].loc, m->enums[i].is_flags ? "flags" : "enum");
+    for (size_t i = 0; i < m->nstructs; i++)
+        if (m->structs[i].name)
+            spell_check(&top, i, m->structs[i].name, m->structs[i].loc, "struct");
+    for (size_t i = 0; i < m->nmessages; i++)
+        spell_check(&msgs, i, m->messages[i].name, m->messages[i].loc, "message");
+    for (size_t i = 0; i < m->nenums; i++) {
+        spell_scope vals;
+        spell_scope_init(&vals, s);
+        for (size_t j = 0; j < m->enums[i].nvalues; j++)
+            spell_check(&vals, j, m->enums[i].values[j].name, m->enums[i].values[j].loc, "value");
+    }
+    for (size_t i = 0; i < m->nstructs; i++) {
+        spell_scope fields;
+        spell_scope_init(&fields, s);
+        for (size_t j = 0; j < m->structs[i].nfields; j++)
+            if (m->structs[i].fields[j].type.kind != TC_T_PAD)
+                spell_check(&fields, j, m->structs[i].fields[j].name, m->structs[i].fields[j].loc, "field");
+    }
+}
+
+/* Schema names become module, package and namespace names in every target:
+ * none may be a keyword of one, or a module the generated code imports or a
+ * name it relies on (Go's predeclared identifiers, Python's and Rust's
+ * standard modules). */
+static void check_schema_name(sema *s, const sema_schema *ss)
+{
+    static const char *const reserved[] = {
+        /* Rust paths and crates */ "core", "std", "alloc", "fmt",
+        /* Python modules the generated code imports, and builtins it uses */ "annotations", "collections",
+        "enum", "struct", "typing", "numpy", "builtins", "sys",
+        /* Go packages the generated code imports, and predeclared identifiers */ "binary", "math", "strconv",
+        "encoding", "any", "append", "bool", "byte", "cap", "clear", "close", "comparable", "complex",
+        "complex64", "complex128", "copy", "delete", "error", "float32", "float64", "imag", "int", "int8",
+        "int16", "int32", "int64", "iota", "len", "make", "max", "min", "new", "nil", "panic", "print",
+        "println", "real", "recover", "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64",
+        "uintptr",
+        /* the bindings */ "tachyon", NULL};
+    const char *name = ss->ast->schema;
+    bool bad = names_is_any_keyword(name);
+    for (size_t i = 0; !bad && reserved[i]; i++)
+        bad = strcmp(name, reserved[i]) == 0;
+    if (bad)
+        diag_error(s->diag, ss->ast->schema_loc,
+                   "schema name '%s' is reserved: it names a module or package in every generated language "
+                   "(see README, Names in generated code)",
+                   name);
+}
+
 /* Compiles the roots `paths` (read from s->sources, or from disk when NULL). */
 static tc_program *compile(sema *sp, const char *const *paths, size_t npaths)
 {
@@ -697,8 +814,11 @@ static tc_program *compile(sema *sp, const char *const *paths, size_t npaths)
     for (size_t i = 0; i < npaths; i++)
         if (roots[i])
             roots[i]->model->is_root = true;
-    for (size_t i = 0; i < s.n; i++)
+    for (size_t i = 0; i < s.n; i++) {
+        check_schema_name(&s, s.order[i]);
         check_schema(&s, s.order[i]);
+        check_spellings(&s, s.order[i]->model);
+    }
     if (d->errors || a->oom)
         goto out;
     for (size_t i = 0; i < s.n; i++)
