@@ -340,13 +340,14 @@ static const char *line_defines(tc_pool *pool, tc_names_lang lang, const char *l
             const char *p = line + 4;
             p = starts(p, "pub ") ? p + 4 : p;
             if (starts(p, "const fn "))
-                name = ident_at(pool, p + 9);
+                p += 9;
             else if (starts(p, "fn "))
-                name = ident_at(pool, p + 3);
+                p += 3;
             else if (starts(p, "const "))
-                name = ident_at(pool, p + 6);
-            if (name && starts(name, "r#"))
-                name += 2;
+                p += 6;
+            else
+                return NULL;
+            name = ident_at(pool, starts(p, "r#") ? p + 2 : p); /* r#type and type are one name */
             return name ? pool_printf(pool, "%s.%s", *scope, name) : NULL;
         }
         return NULL;

@@ -652,14 +652,25 @@ static void check_schema(sema *s, sema_schema *ss)
 typedef struct spell_scope {
     sema *s;
     tc_map seen; /* "s:snake" / "p:Pascal" -> the first name's index + 1 */
-    const char *const *names;
-    const tc_loc *locs;
 } spell_scope;
 
-static void spell_check(spell_scope *sc, size_t i, const char *name, tc_loc loc, const char *what)
+/* How a name's PascalCase spelling is used alone: not at all; as a type in
+ * every target; as a Rust enum variant (enum values, messages). */
+typedef enum spell_pascal { PASCAL_UNUSED, PASCAL_TYPE, PASCAL_VARIANT } spell_pascal;
+
+static void spell_check(spell_scope *sc, spell_pascal pascal, const char *name, tc_loc loc, const char *what)
 {
     static const char prefixes[2] = {'s', 'p'};
     char *forms[2] = {name_snake(name), name_pascal(name)};
+    /* Self (Rust), None, True, False (Python) cannot name a type or variant */
+    if (forms[1] && ((pascal == PASCAL_TYPE && names_is_any_keyword(forms[1])) ||
+                     (pascal == PASCAL_VARIANT && names_is_keyword(TC_NAMES_RUST, forms[1])))) {
+        diag_error(sc->s->diag, loc, "%s '%s' is spelled '%s' in generated code, a keyword; rename it", what, name,
+                   forms[1]);
+        free(forms[0]);
+        free(forms[1]);
+        return;
+    }
     for (int k = 0; k < 2; k++) {
         if (!forms[k]) {
             sc->s->arena->oom = 1;
@@ -687,7 +698,6 @@ static void spell_check(spell_scope *sc, size_t i, const char *name, tc_loc loc,
             map_put(&sc->seen, key, first);
         }
     }
-    (void)i;
     free(forms[0]);
     free(forms[1]);
 }
@@ -708,27 +718,27 @@ static void check_spellings(sema *s, const tc_schema *m)
     spell_scope_init(&msgs, s);
     for (size_t i = 0; i < m->nconsts; i++)
         if (m->consts[i].name)
-            spell_check(&top, i, m->consts[i].name, m->consts[i].loc, "constant");
+            spell_check(&top, PASCAL_UNUSED, m->consts[i].name, m->consts[i].loc, "constant");
     for (size_t i = 0; i < m->nenums; i++)
         if (m->enums[i].name)
-            spell_check(&top, i, m->enums[i].name, m->enums[i].loc, m->enums[i].is_flags ? "flags" : "enum");
+            spell_check(&top, PASCAL_TYPE, m->enums[i].name, m->enums[i].loc, m->enums[i].is_flags ? "flags" : "enum");
     for (size_t i = 0; i < m->nstructs; i++)
         if (m->structs[i].name)
-            spell_check(&top, i, m->structs[i].name, m->structs[i].loc, "struct");
+            spell_check(&top, PASCAL_TYPE, m->structs[i].name, m->structs[i].loc, "struct");
     for (size_t i = 0; i < m->nmessages; i++)
-        spell_check(&msgs, i, m->messages[i].name, m->messages[i].loc, "message");
+        spell_check(&msgs, PASCAL_VARIANT, m->messages[i].name, m->messages[i].loc, "message");
     for (size_t i = 0; i < m->nenums; i++) {
         spell_scope vals;
         spell_scope_init(&vals, s);
         for (size_t j = 0; j < m->enums[i].nvalues; j++)
-            spell_check(&vals, j, m->enums[i].values[j].name, m->enums[i].values[j].loc, "value");
+            spell_check(&vals, m->enums[i].is_flags ? PASCAL_UNUSED : PASCAL_VARIANT, m->enums[i].values[j].name, m->enums[i].values[j].loc, "value");
     }
     for (size_t i = 0; i < m->nstructs; i++) {
         spell_scope fields;
         spell_scope_init(&fields, s);
         for (size_t j = 0; j < m->structs[i].nfields; j++)
             if (m->structs[i].fields[j].type.kind != TC_T_PAD)
-                spell_check(&fields, j, m->structs[i].fields[j].name, m->structs[i].fields[j].loc, "field");
+                spell_check(&fields, PASCAL_UNUSED, m->structs[i].fields[j].name, m->structs[i].fields[j].loc, "field");
     }
 }
 

@@ -207,6 +207,11 @@ else
     fi
 fi
 
+# ---- the name-collision table: each case compiles in every language ----------
+bash "$HERE/collisions/run.sh" "$TACHC" >"$TMP/collisions" 2>&1
+cat "$TMP/collisions"
+failures=$((failures + $(grep -c '^FAIL:' "$TMP/collisions")))
+
 # ---- support code (compiler/support/) compiled or linted as itself ----------
 bash "$HERE/support.sh" >"$TMP/support" 2>&1
 cat "$TMP/support"

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The name-collision table: every case here must make tachc exit 0 for every
+# language, and what it generates must compile (and pass each language's usual
+# checks). What tachc refuses instead is in ../errors/names_*.tach.
+#
+# Usage: tests/compiler/collisions/run.sh PATH/TO/tachc
+# Prints PASS:/FAIL:/SKIP: collisions/<case>/<lang> lines; exits 1 on a failure.
+#
+# Cases: <case>.tach, or a folder <case>/ whose main.tach imports the others.
+# Checks: one row per language below, `LANG|TOOL|COMMAND`; COMMAND runs in the
+# language's output folder ($OUT/<lang>). A language whose emitter lands adds
+# its --lang to LANGS and its row to CHECKS (see compiler/langs.h).
+set -u
+if [ $# -lt 1 ] || [ ! -x "$1" ]; then
+    echo "usage: $0 PATH/TO/tachc" >&2
+    exit 2
+fi
+TACHC=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export GOCACHE=${GOCACHE:-$TMP/gocache} GOFLAGS=-mod=mod GOTOOLCHAIN=local PYTHONDONTWRITEBYTECODE=1
+failures=0
+
+LANGS="c rust python go"
+CHECKS=$(cat <<'TABLE'
+c|gcc|for h in *.h; do echo "#include \"$h\""; done >all.c && gcc -std=c11 -pedantic -Wall -Wextra -Werror -Wshadow -fsyntax-only all.c && g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ all.c
+rust|rustc|printf '#[path = "mod.rs"]\npub mod generated;\n' >lib.rs && rustc --edition 2021 --crate-type lib -D warnings -o "$TMP/lib.rlib" lib.rs && { ! command -v clippy-driver >/dev/null || clippy-driver --edition 2021 --crate-type lib -D warnings -o "$TMP/lib.rlib" lib.rs; }
+python|python3|python3 -W error -c 'import py_compile, glob, sys; [py_compile.compile(f, cfile=f + "c.tmp", doraise=True) for f in glob.glob("*.py")]; sys.path.insert(0, ".."); import python' && python3 -W error -c 'import sys; sys.path.insert(0, "."); import glob, importlib; [importlib.import_module(f[:-3]) for f in glob.glob("*.py") if f != "__init__.py"]'
+go|go|printf 'module tachyon.local/generated\n\ngo 1.22\n' >go.mod && go build ./... && go vet ./... && test -z "$(gofmt -l .)"
+TABLE
+)
+
+for src in "$HERE"/*.tach "$HERE"/*/main.tach; do
+    [ -e "$src" ] || continue
+    if [ "$(basename "$src")" = main.tach ]; then
+        name=$(basename "$(dirname "$src")")
+    else
+        name=$(basename "$src" .tach)
+    fi
+    out="$TMP/$name"
+    args=""
+    for l in $LANGS; do args="$args --lang $l"; done
+    # shellcheck disable=SC2086
+    if ! "$TACHC" gen $args --out "$out" "$src" >/dev/null 2>"$TMP/stderr"; then
+        echo "FAIL: collisions/$name/tachc"
+        sed 's/^/    /' "$TMP/stderr" | head -20
+        failures=$((failures + 1))
+        continue
+    fi
+    while IFS='|' read -r lang tool cmd; do
+        [ -n "$lang" ] || continue
+        if ! command -v "$tool" >/dev/null; then
+            echo "SKIP: collisions/$name/$lang ($tool missing)"
+        elif (cd "$out/$lang" && bash -c "$cmd") >"$TMP/out" 2>&1; then
+            echo "PASS: collisions/$name/$lang"
+        else
+            echo "FAIL: collisions/$name/$lang"
+            sed 's/^/    /' "$TMP/out" | head -30
+            failures=$((failures + 1))
+        fi
+    done <<<"$CHECKS"
+done
+[ $failures -eq 0 ]
