@@ -250,18 +250,18 @@ void emit_name_clash(tc_buf *errors, tc_names_lang lang, const char *name, tc_lo
 static bool is_ident_char(char ch) { return ch == '_' || (ch >= '0' && ch <= '9') || ((ch | 32) >= 'a' && (ch | 32) <= 'z'); }
 
 /* The identifier starting at p (after `skip` leading spaces), or NULL. */
-static const char *ident_at(tc_pool *pool, const char *p)
+static const char *ident_at(tc_arena *pool, const char *p)
 {
     const char *e = p;
     while (is_ident_char(*e))
         e++;
     if (e == p)
         return NULL;
-    return pool_printf(pool, "%.*s", (int)(e - p), p);
+    return arena_strndup(pool, p, (size_t)(e - p));
 }
 
 /* The identifier just before the first '(' of the line, or NULL. */
-static const char *ident_before_paren(tc_pool *pool, const char *line, const char *end)
+static const char *ident_before_paren(tc_arena *pool, const char *line, const char *end)
 {
     const char *paren = memchr(line, '(', (size_t)(end - line));
     if (!paren)
@@ -269,10 +269,23 @@ static const char *ident_before_paren(tc_pool *pool, const char *line, const cha
     const char *s = paren;
     while (s > line && is_ident_char(s[-1]))
         s--;
-    return s == paren ? NULL : pool_printf(pool, "%.*s", (int)(paren - s), s);
+    return s == paren ? NULL : arena_strndup(pool, s, (size_t)(paren - s));
 }
 
 static bool starts(const char *line, const char *prefix) { return strncmp(line, prefix, strlen(prefix)) == 0; }
+
+/* "Type.member" in the arena (no printf: this runs for every member). */
+static const char *member_key(tc_arena *a, const char *type, const char *member)
+{
+    size_t nt = strlen(type), nm = strlen(member);
+    char *k = arena_alloc(a, nt + nm + 2);
+    if (!k)
+        return NULL;
+    memcpy(k, type, nt);
+    k[nt] = '.';
+    memcpy(k + nt + 1, member, nm + 1);
+    return k;
+}
 
 /* Whether [line, end) contains `needle`. */
 static bool line_has(const char *line, const char *end, const char *needle)
@@ -286,7 +299,7 @@ static bool line_has(const char *line, const char *end, const char *needle)
 
 /* What one line defines in the syntax of lang; *scope tracks the type whose
  * members follow (Rust inherent impl, Python class). */
-static const char *line_defines(tc_pool *pool, tc_names_lang lang, const char *line, const char *end,
+static const char *line_defines(tc_arena *pool, tc_names_lang lang, const char *line, const char *end,
                                 const char **scope, bool *in_const_block, bool *setter_next)
 {
     const char *name = NULL;
@@ -348,7 +361,7 @@ static const char *line_defines(tc_pool *pool, tc_names_lang lang, const char *l
             else
                 return NULL;
             name = ident_at(pool, starts(p, "r#") ? p + 2 : p); /* r#type and type are one name */
-            return name ? pool_printf(pool, "%s.%s", *scope, name) : NULL;
+            return name ? member_key(pool, *scope, name) : NULL;
         }
         return NULL;
     case TC_NAMES_GO:
@@ -370,9 +383,9 @@ static const char *line_defines(tc_pool *pool, tc_names_lang lang, const char *l
             const char *t = close;
             while (t > line && is_ident_char(t[-1]))
                 t--;
-            const char *type = pool_printf(pool, "%.*s", (int)(close - t), t);
+            const char *type = arena_strndup(pool, t, (size_t)(close - t));
             const char *m = ident_at(pool, close + 2);
-            return m ? pool_printf(pool, "%s.%s", type, m) : NULL;
+            return m ? member_key(pool, type, m) : NULL;
         }
         if (starts(line, "func "))
             return ident_at(pool, line + 5);
@@ -412,7 +425,7 @@ static const char *line_defines(tc_pool *pool, tc_names_lang lang, const char *l
                 if (id && (p[strlen(id)] == ':' || starts(p + strlen(id), " =")))
                     name = id;
             }
-            return name ? pool_printf(pool, "%s.%s", *scope, name) : NULL;
+            return name ? member_key(pool, *scope, name) : NULL;
         }
         return NULL;
     default:
@@ -423,21 +436,33 @@ static const char *line_defines(tc_pool *pool, tc_names_lang lang, const char *l
 void emit_defs_scan(tc_defs *defs, tc_pool *pool, tc_names_lang lang, const char *text, tc_loc loc,
                     const char *what, tc_buf *errors)
 {
+    (void)pool;
     const char *scope = NULL, *reported = NULL;
-    bool in_const_block = false, setter_next = false;
+    bool in_const_block = false, setter_next = false, member_reported = false;
+    /* Members ("Type.member") are all written with their type, in this one
+     * block: they are checked here, and only top-level names go to defs. */
+    tc_scope members = {0};
     for (const char *line = text ? text : ""; *line;) {
         const char *end = strchr(line, '\n');
         if (!end)
             end = line + strlen(line);
-        const char *name = line_defines(pool, lang, line, end, &scope, &in_const_block, &setter_next);
+        const char *name = line_defines(&defs->arena, lang, line, end, &scope, &in_const_block, &setter_next);
         size_t first;
-        /* one report per pair of declarations: the first name they share */
-        if (name && defs_add(defs, name, loc, what, &first) != 0 && defs->whats[first] != reported) {
+        if (name && strchr(name, '.')) {
+            if (!scope_take(&members, name) && !member_reported) {
+                emit_name_clash(errors, lang, name, loc, what, loc, what);
+                member_reported = true;
+            }
+        } else if (name && defs_add(defs, name, loc, what, &first) != 0 && defs->whats[first] != reported) {
+            /* one report per pair of declarations: the first name they share */
             emit_name_clash(errors, lang, name, loc, what, defs->locs[first], defs->whats[first]);
             reported = defs->whats[first];
         }
         line = *end ? end + 1 : end;
     }
+    if (members.oom)
+        defs->oom = 1;
+    scope_free(&members);
 }
 
 void emit_defs_support(tc_defs *defs, tc_pool *pool, const char *lang, tc_names_lang names_lang, tc_loc loc,

@@ -59,79 +59,75 @@ char *name_pascal(const char *s) { return name_join(s, "", 3); }
 /* ---- keywords --------------------------------------------------------------- */
 
 /* Each list holds the words that cannot be used as an identifier where the
- * generated code declares one (members, parameters, types, modules). */
+ * generated code declares one (members, parameters, types, modules): the
+ * language's keywords, reserved words and the contextual words that cannot
+ * name a type, in strcmp order (names_is_keyword searches them by halves). */
 static const char *const kw_c[] = {
-    /* C11 */
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
-    "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
-    "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
-    "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
-    "_Static_assert", "_Thread_local",
-    /* C23, and the macros of the headers generated code includes */
-    "alignas", "alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local", "true",
-    "typeof", "typeof_unqual", "NULL", NULL};
+    "NULL", "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
+    "_Static_assert", "_Thread_local", "alignas", "alignof", "auto", "bool", "break", "case", "char", "const",
+    "constexpr", "continue", "default", "do", "double", "else", "enum", "extern", "false", "float", "for", "goto",
+    "if", "inline", "int", "long", "nullptr", "register", "restrict", "return", "short", "signed", "sizeof",
+    "static", "static_assert", "struct", "switch", "thread_local", "true", "typedef", "typeof", "typeof_unqual",
+    "union", "unsigned", "void", "volatile", "while", NULL};
 
 static const char *const kw_cpp[] = {
-    "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch",
-    "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr",
-    "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete",
-    "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
-    "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
-    "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast",
-    "requires", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct",
-    "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename",
-    "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq", "NULL",
-    NULL};
+    "NULL", "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case",
+    "catch", "char", "char16_t", "char32_t", "char8_t", "class", "co_await", "co_return", "co_yield", "compl",
+    "concept", "const", "const_cast", "consteval", "constexpr", "constinit", "continue", "decltype", "default",
+    "delete", "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float",
+    "for", "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not",
+    "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register",
+    "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static", "static_assert",
+    "static_cast", "struct", "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef",
+    "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor",
+    "xor_eq", NULL};
 
 static const char *const kw_rust[] = {
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
-    "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static",
+    "Self", "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do",
+    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop",
+    "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static",
     "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where",
-    "while", "yield", "_", NULL};
+    "while", "yield", NULL};
 
 static const char *const kw_python[] = {
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
-    "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
+    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
     "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", NULL};
 
 static const char *const kw_go[] = {
-    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough", "for", "func",
-    "go", "goto", "if", "import", "interface", "map", "package", "range", "return", "select", "struct",
-    "switch", "type", "var", NULL};
+    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough", "for", "func", "go",
+    "goto", "if", "import", "interface", "map", "package", "range", "return", "select", "struct", "switch",
+    "type", "var", NULL};
 
 static const char *const kw_java[] = {
-    "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const", "continue",
-    "default", "do", "double", "else", "enum", "extends", "final", "finally", "float", "for", "goto", "if",
-    "implements", "import", "instanceof", "int", "interface", "long", "native", "new", "package", "private",
-    "protected", "public", "return", "short", "static", "strictfp", "super", "switch", "synchronized", "this",
-    "throw", "throws", "transient", "try", "void", "volatile", "while", "true", "false", "null", "_",
-    /* contextual words that cannot name a type */
-    "var", "yield", "record", "sealed", "permits", NULL};
+    "_", "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const", "continue",
+    "default", "do", "double", "else", "enum", "extends", "false", "final", "finally", "float", "for", "goto",
+    "if", "implements", "import", "instanceof", "int", "interface", "long", "native", "new", "null", "package",
+    "permits", "private", "protected", "public", "record", "return", "sealed", "short", "static", "strictfp",
+    "super", "switch", "synchronized", "this", "throw", "throws", "transient", "true", "try", "var", "void",
+    "volatile", "while", "yield", NULL};
 
 static const char *const kw_kotlin[] = {
     "as", "break", "class", "continue", "do", "else", "false", "for", "fun", "if", "in", "interface", "is",
-    "null", "object", "package", "return", "super", "this", "throw", "true", "try", "typealias", "typeof",
-    "val", "var", "when", "while", NULL};
+    "null", "object", "package", "return", "super", "this", "throw", "true", "try", "typealias", "typeof", "val",
+    "var", "when", "while", NULL};
 
 static const char *const kw_ts[] = {
-    /* ECMAScript reserved words, strict mode included */
-    "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do",
-    "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in",
-    "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var",
-    "void", "while", "with", "yield", "implements", "interface", "let", "package", "private", "protected",
-    "public", "static", "arguments", "eval",
-    /* TypeScript: names a type or class cannot take */
-    "any", "bigint", "boolean", "never", "number", "object", "string", "symbol", "undefined", "unknown", NULL};
+    "any", "arguments", "await", "bigint", "boolean", "break", "case", "catch", "class", "const", "continue",
+    "debugger", "default", "delete", "do", "else", "enum", "eval", "export", "extends", "false", "finally", "for",
+    "function", "if", "implements", "import", "in", "instanceof", "interface", "let", "never", "new", "null",
+    "number", "object", "package", "private", "protected", "public", "return", "static", "string", "super",
+    "switch", "symbol", "this", "throw", "true", "try", "typeof", "undefined", "unknown", "var", "void", "while",
+    "with", "yield", NULL};
 
 static const char *const kw_csharp[] = {
     "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const",
     "continue", "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern",
     "false", "finally", "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface",
     "internal", "is", "lock", "long", "namespace", "new", "null", "object", "operator", "out", "override",
-    "params", "private", "protected", "public", "readonly", "ref", "return", "sbyte", "sealed", "short",
-    "sizeof", "stackalloc", "static", "string", "struct", "switch", "this", "throw", "true", "try", "typeof",
-    "uint", "ulong", "unchecked", "unsafe", "ushort", "using", "virtual", "void", "volatile", "while", NULL};
+    "params", "private", "protected", "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof",
+    "stackalloc", "static", "string", "struct", "switch", "this", "throw", "true", "try", "typeof", "uint",
+    "ulong", "unchecked", "unsafe", "ushort", "using", "virtual", "void", "volatile", "while", NULL};
 
 static const struct {
     const char *name;
@@ -157,9 +153,20 @@ bool names_is_keyword(tc_names_lang lang, const char *ident)
 {
     if ((unsigned)lang >= TC_NAMES_COUNT)
         return false;
-    for (const char *const *k = lang_rules[lang].keywords; *k; k++)
-        if (strcmp(*k, ident) == 0)
+    const char *const *k = lang_rules[lang].keywords;
+    size_t lo = 0, hi = 0;
+    while (k[hi])
+        hi++;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(k[mid], ident);
+        if (c == 0)
             return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return false;
 }
 
@@ -194,79 +201,98 @@ static uint64_t hash_name(const char *s)
     return h;
 }
 
-bool scope_has(const tc_scope *s, const char *name)
+/* The slot of `name` (hash h) in a table of cap slots (a power of two):
+ * where it is, or the empty slot where it would go. */
+static size_t scope_slot(const char *const *slots, const uint64_t *hashes, size_t cap, const char *name,
+                         uint64_t h)
 {
-    if (!s->cap)
-        return false;
-    for (size_t i = (size_t)hash_name(name) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-        if (!s->slots[i])
-            return false;
-        if (strcmp(s->slots[i], name) == 0)
-            return true;
-    }
+    size_t i = (size_t)h & (cap - 1);
+    while (slots[i] && (hashes[i] != h || strcmp(slots[i], name) != 0))
+        i = (i + 1) & (cap - 1);
+    return i;
 }
 
-static void scope_insert(const char **slots, size_t cap, const char *name)
+bool scope_has(const tc_scope *s, const char *name)
 {
-    size_t i = (size_t)hash_name(name) & (cap - 1);
-    while (slots[i])
-        i = (i + 1) & (cap - 1);
-    slots[i] = name;
+    return s->cap && s->slots[scope_slot(s->slots, s->hashes, s->cap, name, hash_name(name))] != NULL;
 }
 
 bool scope_take(tc_scope *s, const char *name)
 {
-    if (scope_has(s, name))
-        return false;
     if ((s->n + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
+        size_t cap = s->cap ? s->cap * 2 : 64;
         const char **slots = calloc(cap, sizeof *slots);
-        if (!slots) {
+        uint64_t *hashes = calloc(cap, sizeof *hashes);
+        if (!slots || !hashes) {
+            free(slots);
+            free(hashes);
             s->oom = 1;
             return true;
         }
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slots[i])
-                scope_insert(slots, cap, s->slots[i]);
+        for (size_t i = 0; i < s->cap; i++) {
+            if (s->slots[i]) {
+                size_t at = scope_slot(slots, hashes, cap, s->slots[i], s->hashes[i]);
+                slots[at] = s->slots[i];
+                hashes[at] = s->hashes[i];
+            }
+        }
         free(s->slots);
+        free(s->hashes);
         s->slots = slots;
+        s->hashes = hashes;
         s->cap = cap;
     }
-    scope_insert(s->slots, s->cap, name);
+    uint64_t h = hash_name(name);
+    size_t at = scope_slot(s->slots, s->hashes, s->cap, name, h);
+    if (s->slots[at])
+        return false;
+    s->slots[at] = name;
+    s->hashes[at] = h;
     s->n++;
     return true;
 }
 
 void scope_free(tc_scope *s)
 {
+    arena_free(&s->arena);
+    free(s->hashes);
     free(s->slots);
     memset(s, 0, sizeof *s);
 }
 
-/* The name derived from `base` by the format `fmt` (one %s). */
-static const char *derive(tc_pool *pool, const char *fmt, const char *base)
+/* The name derived from `base` by `fmt` (one %s) into out[size]; false
+ * when it does not fit. No printf: scope_claim runs for every field. */
+static bool derive(char *out, size_t size, const char *fmt, const char *base)
 {
     const char *at = strstr(fmt, "%s");
-    if (!at)
-        return pool_printf(pool, "%s", fmt);
-    return pool_printf(pool, "%.*s%s%s", (int)(at - fmt), fmt, base, at + 2);
+    size_t pre = at ? (size_t)(at - fmt) : strlen(fmt), nb = at ? strlen(base) : 0;
+    size_t post = at ? strlen(at + 2) : 0;
+    if (pre + nb + post + 1 > size)
+        return false;
+    memcpy(out, fmt, pre);
+    memcpy(out + pre, base, nb);
+    memcpy(out + pre + nb, at ? at + 2 : "", post);
+    out[pre + nb + post] = '\0';
+    return true;
 }
 
 const char *scope_claim(tc_scope *s, tc_pool *pool, tc_names_lang lang, const char *ident,
                         const char *const *derived)
 {
+    char buf[512];
     const char *name = names_ident(pool, lang, ident);
     for (;;) {
         bool free_ = !scope_has(s, name);
         for (size_t i = 0; free_ && derived && derived[i]; i++)
-            free_ = !scope_has(s, derive(pool, derived[i], name));
+            free_ = !derive(buf, sizeof buf, derived[i], name) || !scope_has(s, buf);
         if (free_ || pool->oom)
             break;
         name = pool_printf(pool, "%s_", name);
     }
     scope_take(s, name);
     for (size_t i = 0; derived && derived[i]; i++)
-        scope_take(s, derive(pool, derived[i], name));
+        if (derive(buf, sizeof buf, derived[i], name))
+            scope_take(s, arena_strdup(&s->arena, buf));
     return name;
 }
 
@@ -274,7 +300,9 @@ const char *scope_claim(tc_scope *s, tc_pool *pool, tc_names_lang lang, const ch
 
 int defs_add(tc_defs *d, const char *name, tc_loc loc, const char *what, size_t *first)
 {
-    if (scope_has(&d->index, name)) {
+    if (!name)
+        return 0;
+    if (!scope_take(&d->index, name)) {
         for (size_t i = 0; i < d->n; i++) {
             if (strcmp(d->names[i], name) == 0) {
                 *first = i;
@@ -303,7 +331,6 @@ int defs_add(tc_defs *d, const char *name, tc_loc loc, const char *what, size_t 
     d->locs[d->n] = loc;
     d->whats[d->n] = what;
     d->n++;
-    scope_take(&d->index, name);
     if (d->index.oom)
         d->oom = 1;
     return 0;
@@ -311,6 +338,7 @@ int defs_add(tc_defs *d, const char *name, tc_loc loc, const char *what, size_t 
 
 void defs_free(tc_defs *d)
 {
+    arena_free(&d->arena);
     scope_free(&d->index);
     free(d->names);
     free(d->locs);

@@ -21,7 +21,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "model.h"
 
@@ -64,8 +66,10 @@ const char *names_ident(tc_pool *pool, tc_names_lang lang, const char *ident);
 /* A set of identifiers taken in one generated scope (a struct's members, a
  * module's top-level names). Zero-initialise; scope_free at the end. */
 typedef struct tc_scope {
-    const char **slots; /* open addressing; strings must outlive the scope (pool them) */
+    const char **slots; /* open addressing; strings must outlive the scope */
+    uint64_t *hashes;   /* each slot's hash: most probes never touch the string */
     size_t cap, n;
+    tc_arena arena;     /* the names scope_claim derives and keeps */
     int oom;
 } tc_scope;
 
@@ -80,6 +84,7 @@ void scope_free(tc_scope *s);
  * made it: the last line of defence against two definitions of one name.
  * Zero-initialise; defs_free at the end. */
 typedef struct tc_defs {
+    tc_arena arena;     /* the names scanned (cheap bump allocation) */
     tc_scope index;     /* name -> taken */
     const char **names; /* parallel arrays, in order of definition */
     tc_loc *locs;

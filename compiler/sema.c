@@ -676,9 +676,13 @@ static void spell_check(spell_scope *sc, spell_pascal pascal, const char *name, 
             sc->s->arena->oom = 1;
             continue;
         }
-        const char *key = arena_printf(sc->s->arena, "%c:%s", prefixes[k], forms[k]);
+        size_t n = strlen(forms[k]);
+        char *key = arena_alloc(sc->s->arena, n + 3);
         if (!key)
             continue;
+        key[0] = prefixes[k];
+        key[1] = ':';
+        memcpy(key + 2, forms[k], n + 1);
         struct spell_seen {
             const char *name;
             tc_loc loc;

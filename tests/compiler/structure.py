@@ -9,6 +9,8 @@ Prints PASS:/FAIL: lines:
   structure/no-include-cycle    no cycle among compiler/ headers and sources
   structure/no-mutable-globals  no object in .data/.bss of any compiler object
                                 (options travel in tachc_options)
+  structure/keywords-sorted     each keyword list in names.c is in strcmp order
+                                (names_is_keyword searches it by halves)
 """
 import os
 import re
@@ -92,6 +94,18 @@ def main():
                                                                   ".tbss", ".tdata"):
                 globals_.append(f"{name}: {cols[-1]} in {cols[3]}")
     report("structure/no-mutable-globals", globals_)
+
+    unsorted = []
+    with open(os.path.join(src, "names.c"), encoding="utf-8") as f:
+        text = f.read()
+    lists = re.findall(r"static const char \*const (kw_\w+)\[\] = \{(.*?)NULL\};", text, re.S)
+    for name, body in lists:
+        words = [w.encode() for w in re.findall(r'"([^"]+)"', body)]
+        if words != sorted(words) or len(words) != len(set(words)):
+            unsorted.append(f"{name} is not in strcmp order (or repeats a word)")
+    if len(lists) < 9:
+        unsorted.append(f"expected the keyword lists of 9 languages in names.c, found {len(lists)}")
+    report("structure/keywords-sorted", unsorted)
     return 1 if failures else 0
 
 
