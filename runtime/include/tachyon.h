@@ -84,6 +84,9 @@ extern "C" {
  *   PEER_GONE        peer closed or died; everything it committed was delivered
  *   CORRUPT          shared memory holds values that cannot be valid
  *   STATE            call out of order (commit without acquire, wrong role, ...)
+ *   LAGGED           a fan-out subscriber fell behind a TACHYON_LAG_DROP
+ *                    producer and was dropped: the message it held may have
+ *                    been overwritten; tachyon_sub_rejoin to go on
  */
 #define TACHYON_ERROR_LIST(X)                                                                                      \
     X(TACHYON_OK, 0, Ok, "success")                                                                                \
@@ -107,7 +110,8 @@ extern "C" {
     X(TACHYON_ERR_TOO_LARGE, 18, TooLarge, "message larger than the bus maximum")                                  \
     X(TACHYON_ERR_PEER_GONE, 19, PeerGone, "peer closed or died")                                                  \
     X(TACHYON_ERR_CORRUPT, 20, Corrupt, "shared memory is corrupt")                                                \
-    X(TACHYON_ERR_STATE, 21, State, "call out of order or wrong role")
+    X(TACHYON_ERR_STATE, 21, State, "call out of order or wrong role")                                             \
+    X(TACHYON_ERR_LAGGED, 22, Lagged, "subscriber fell behind and was dropped (overrun); rejoin")
 
 #define TACHYON_ERROR_ENUM_(name, number, short_name, text) name = number,
 typedef enum tachyon_error {
@@ -414,6 +418,194 @@ TACHYON_API tachyon_error_t tachyon_arena_format(void *mem, size_t len, size_t c
  * not free `mem`). Returns TACHYON_OK or a header error (_ABI_MISMATCH, ...). */
 TACHYON_API tachyon_error_t tachyon_arena_attach(void *mem, size_t len, tachyon_role_t role,
                                                  tachyon_bus_t **out);
+
+
+/* ---- Fan-out: one producer, many subscribers ------------------------------
+ *
+ * The producer listens; subscribers (up to TACHYON_MAX_MEMBERS at once) join
+ * and leave at any time. Each message is written once and every subscriber
+ * reads it in place, from the same frames, at its own position. The producer
+ * accepts joiners on a thread of its own, so joining never stalls it.
+ * Committing publishes at once (no batch). The same frame format, fingerprint
+ * and uid checks as a bus; the layout is in ABI.md ("Fan-out segment").
+ *
+ * A subscriber that falls behind meets the policy chosen at listen:
+ *   TACHYON_LAG_BLOCK  the producer waits for the slowest subscriber (FULL for
+ *                      the non-blocking calls, the deadline for the others);
+ *   TACHYON_LAG_DROP   the producer drops a subscriber that holds back the room
+ *                      it needs: that subscriber's next call (or its commit of
+ *                      the message it holds) fails with TACHYON_ERR_LAGGED, and
+ *                      tachyon_sub_rejoin lets it go on.
+ * A subscriber that dies stops holding the producer back within 250 ms. */
+
+#define TACHYON_MAX_MEMBERS 64u
+
+typedef enum tachyon_lag_policy {
+    TACHYON_LAG_BLOCK = 0,
+    TACHYON_LAG_DROP = 1
+} tachyon_lag_policy_t;
+
+/* Where a subscriber starts (tachyon_sub_connect_until, tachyon_sub_rejoin):
+ * at the next message published (NEWEST, the default) or at the oldest message
+ * still in the ring (OLDEST). */
+#define TACHYON_JOIN_NEWEST 0x0u
+#define TACHYON_JOIN_OLDEST 0x1u
+
+typedef struct tachyon_fanout tachyon_fanout_t;
+typedef struct tachyon_sub tachyon_sub_t;
+
+/* Creates a fan-out ring of `capacity` bytes (as a bus's) bound to `path` and
+ * returns at once: subscribers join from then on. `opts` may be NULL
+ * (fingerprint, TACHYON_OPT_ALLOW_ANY_UID; timeout_ns is ignored). Freed with
+ * tachyon_fanout_destroy. */
+TACHYON_API tachyon_error_t tachyon_fanout_listen(const char *path, size_t capacity, tachyon_lag_policy_t policy,
+                                                  const tachyon_options_t *opts, tachyon_fanout_t **out);
+
+/* Reserves room for a message of up to `max_size` bytes, as tachyon_acquire_tx
+ * (NULL: FULL, TOO_LARGE, STATE, CORRUPT). With no subscriber the oldest
+ * messages are overwritten; messages never wait for a subscriber to come. */
+TACHYON_API void *tachyon_fanout_acquire_tx(tachyon_fanout_t *pub, size_t max_size);
+
+/* tachyon_fanout_acquire_tx that waits for room (TACHYON_LAG_BLOCK) until
+ * `deadline_ns` (CLOCK_MONOTONIC, TACHYON_FOREVER: none): NULL with TIMEOUT,
+ * INTERRUPTED, ... */
+TACHYON_API void *tachyon_fanout_acquire_tx_until(tachyon_fanout_t *pub, size_t max_size, int64_t deadline_ns);
+
+/* Commits and publishes the reserved message to every subscriber. */
+TACHYON_API tachyon_error_t tachyon_fanout_commit_tx(tachyon_fanout_t *pub, size_t actual_size, uint32_t type_id);
+
+/* Abandons the reservation. */
+TACHYON_API tachyon_error_t tachyon_fanout_rollback_tx(tachyon_fanout_t *pub);
+
+/* Copies and publishes one message, waiting for room until `deadline_ns`
+ * (0: do not wait, FULL; TACHYON_FOREVER: no limit). */
+TACHYON_API tachyon_error_t tachyon_fanout_send_until(tachyon_fanout_t *pub, const void *data, size_t size,
+                                                      uint32_t type_id, int64_t deadline_ns);
+
+/* Subscribers attached now (joined and not yet gone or dropped). */
+TACHYON_API size_t tachyon_fanout_subscribers(tachyon_fanout_t *pub);
+
+/* Why the last failed call on `pub` failed; its largest payload. */
+TACHYON_API tachyon_error_t tachyon_fanout_last_error(const tachyon_fanout_t *pub);
+TACHYON_API size_t tachyon_fanout_max_message_size(const tachyon_fanout_t *pub);
+
+/* Closes the producer: subscribers read what was published, then PEER_GONE. */
+TACHYON_API void tachyon_fanout_destroy(tachyon_fanout_t *pub);
+
+/* Joins the fan-out on `path` until `deadline_ns` (as tachyon_bus_connect_until:
+ * retries while nobody listens; fingerprint and uid checked). `join` is
+ * TACHYON_JOIN_NEWEST or TACHYON_JOIN_OLDEST. A full table of subscribers is
+ * TACHYON_ERR_FULL. */
+TACHYON_API tachyon_error_t tachyon_sub_connect_until(const char *path, const tachyon_options_t *opts, uint32_t join,
+                                                      int64_t deadline_ns, tachyon_sub_t **out,
+                                                      tachyon_error_detail_t *detail);
+
+/* The next message in place (valid until tachyon_sub_commit_rx), or NULL:
+ * EMPTY, PEER_GONE (the producer closed or died and everything it published
+ * was read), LAGGED (dropped: tachyon_sub_rejoin), CORRUPT, STATE. Never
+ * blocks. */
+TACHYON_API const void *tachyon_sub_acquire_rx(tachyon_sub_t *sub, uint32_t *type_id, size_t *size);
+
+/* tachyon_sub_acquire_rx that waits (spin, then a futex shared by all
+ * subscribers) until `deadline_ns` (TACHYON_FOREVER: none). */
+TACHYON_API const void *tachyon_sub_acquire_rx_until(tachyon_sub_t *sub, uint32_t *type_id, size_t *size,
+                                                     int64_t deadline_ns);
+
+/* Releases the held message. TACHYON_ERR_LAGGED if this subscriber was
+ * dropped while it held it: its bytes may have been overwritten under the
+ * reader, so whatever was read from them must be discarded. */
+TACHYON_API tachyon_error_t tachyon_sub_commit_rx(tachyon_sub_t *sub);
+
+/* After LAGGED: takes this subscriber's place back, at the newest or the
+ * oldest message (`join`). Messages in between are lost to it. */
+TACHYON_API tachyon_error_t tachyon_sub_rejoin(tachyon_sub_t *sub, uint32_t join);
+
+TACHYON_API tachyon_error_t tachyon_sub_last_error(const tachyon_sub_t *sub);
+
+/* Leaves the fan-out (the producer no longer waits for it) and frees `sub`. */
+TACHYON_API void tachyon_sub_destroy(tachyon_sub_t *sub);
+
+/* ---- Fan-in: many producers, one consumer -------------------------------
+ *
+ * The consumer listens; producers (up to TACHYON_MAX_MEMBERS at once) connect
+ * with tachyon_bus_connect / _ex / _until, exactly as to a bus, and each gets a
+ * ring of its own, so producers never contend. The consumer takes messages
+ * round-robin, one per producer with something to read, so no producer starves
+ * while others are busy; it sleeps in one futex_waitv call over every ring's
+ * wake word. A producer that closes or dies leaves after everything it
+ * committed was delivered. */
+
+typedef struct tachyon_fanin tachyon_fanin_t;
+
+/* Who sent a message. `id` numbers producers from 1 in the order they joined
+ * this fan-in (never reused); `pid` is the producer's process. */
+typedef struct tachyon_sender {
+    uint64_t id;
+    uint32_t pid;
+    uint32_t slot; /* 0..TACHYON_MAX_MEMBERS-1, reused after the producer left */
+} tachyon_sender_t;
+
+/* Binds `path` and returns at once; producers join from then on, each with a
+ * ring of `capacity` bytes. `opts` may be NULL. Freed with
+ * tachyon_fanin_destroy. */
+TACHYON_API tachyon_error_t tachyon_fanin_listen(const char *path, size_t capacity, const tachyon_options_t *opts,
+                                                 tachyon_fanin_t **out);
+
+/* The next message, in turn among the producers, in place (valid until
+ * tachyon_fanin_commit_rx); `from` (may be NULL) says who sent it. NULL with
+ * EMPTY, CORRUPT (a producer's ring; that producer is dropped), STATE. */
+TACHYON_API const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
+                                                 tachyon_sender_t *from);
+
+/* tachyon_fanin_acquire_rx that sleeps until a message arrives or
+ * `deadline_ns` (TACHYON_FOREVER: none): NULL with TIMEOUT, INTERRUPTED. */
+TACHYON_API const void *tachyon_fanin_acquire_rx_until(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
+                                                       tachyon_sender_t *from, int64_t deadline_ns);
+
+TACHYON_API tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi);
+
+/* Producers attached now. */
+TACHYON_API size_t tachyon_fanin_producers(tachyon_fanin_t *fi);
+TACHYON_API tachyon_error_t tachyon_fanin_last_error(const tachyon_fanin_t *fi);
+
+/* Stops accepting, closes every producer's ring, frees `fi`. */
+TACHYON_API void tachyon_fanin_destroy(tachyon_fanin_t *fi);
+
+/* ---- Wait-sets: one thread, many buses -----------------------------------
+ *
+ * A wait-set holds up to TACHYON_MAX_MEMBERS consumers of any kind (a bus's
+ * consumer side, a fan-out subscriber, a fan-in) under keys of the caller's
+ * choosing, and sleeps in one futex_waitv call until one of them has
+ * something to read (a message, or the end of a stream, or LAGGED). Members
+ * are read with their own non-blocking calls, on the wait-set's thread. */
+
+typedef struct tachyon_waitset tachyon_waitset_t;
+
+TACHYON_API tachyon_error_t tachyon_waitset_new(tachyon_waitset_t **out);
+TACHYON_API tachyon_error_t tachyon_waitset_add_bus(tachyon_waitset_t *ws, tachyon_bus_t *bus, uint64_t key);
+TACHYON_API tachyon_error_t tachyon_waitset_add_sub(tachyon_waitset_t *ws, tachyon_sub_t *sub, uint64_t key);
+TACHYON_API tachyon_error_t tachyon_waitset_add_fanin(tachyon_waitset_t *ws, tachyon_fanin_t *fi, uint64_t key);
+
+/* Removes the member added under `key` (STATE if there is none). */
+TACHYON_API tachyon_error_t tachyon_waitset_remove(tachyon_waitset_t *ws, uint64_t key);
+
+/* Fills `keys` with up to `max` members that have something to read and
+ * returns how many, waiting until at least one has or `deadline_ns` passed
+ * (0: do not wait; TACHYON_FOREVER: no limit). 0 with *err (may be NULL) set to
+ * TIMEOUT, INTERRUPTED, SYSTEM. No system call while a member is ready. */
+TACHYON_API size_t tachyon_waitset_wait_until(tachyon_waitset_t *ws, uint64_t *keys, size_t max,
+                                              int64_t deadline_ns, tachyon_error_t *err);
+
+/* A readiness fd for event loops (epoll, asyncio's add_reader, Go's netpoll,
+ * libuv): an eventfd that becomes readable when a member has something to
+ * read. After it fired, call tachyon_waitset_wait_until with deadline 0 (which
+ * clears the fd and re-arms it) and read the members it names. A thread of the
+ * wait-set's own sleeps in futex_waitv for the event loop; producers make no
+ * system call while the loop is awake. Owned by the wait-set (do not close
+ * it). -1 if it cannot be created. */
+TACHYON_API int tachyon_waitset_fd(tachyon_waitset_t *ws);
+
+TACHYON_API void tachyon_waitset_destroy(tachyon_waitset_t *ws);
 
 #ifdef __cplusplus
 }

@@ -28,16 +28,9 @@
 #define TI_HANDSHAKE_NS (2000ll * 1000000)  /* per connector, on the listener */
 #define TI_CONNECT_RETRY_NS (10ll * 1000000)
 
-struct ti_addr {
-    struct sockaddr_un sun;
-    socklen_t len;
-    int abstract;
-    const char *path; /* filesystem path, for lstat/chmod/unlink */
-};
-
 /* "@name" is the abstract namespace (leading NUL, no file); anything else is a
  * filesystem path that must fit sun_path with its NUL. Never truncates. */
-static tachyon_error_t ti_addr_parse(const char *path, struct ti_addr *a)
+tachyon_error_t ti_addr_parse(const char *path, struct ti_addr *a)
 {
     size_t n;
 
@@ -68,21 +61,21 @@ static tachyon_error_t ti_addr_parse(const char *path, struct ti_addr *a)
 /* ---- Records: fields in native byte order (little-endian on every machine
  * that can pass the byte-order check), 64 bytes, unused bytes zero. ---------- */
 
-static void ti_put32(uint8_t *rec, size_t off, uint32_t v)
+void ti_put32(uint8_t *rec, size_t off, uint32_t v)
 {
     memcpy(rec + off, &v, sizeof(v));
 }
-static void ti_put64(uint8_t *rec, size_t off, uint64_t v)
+void ti_put64(uint8_t *rec, size_t off, uint64_t v)
 {
     memcpy(rec + off, &v, sizeof(v));
 }
-static uint32_t ti_get32(const uint8_t *rec, size_t off)
+uint32_t ti_get32(const uint8_t *rec, size_t off)
 {
     uint32_t v;
     memcpy(&v, rec + off, sizeof(v));
     return v;
 }
-static uint64_t ti_get64(const uint8_t *rec, size_t off)
+uint64_t ti_get64(const uint8_t *rec, size_t off)
 {
     uint64_t v;
     memcpy(&v, rec + off, sizeof(v));
@@ -123,7 +116,7 @@ static tachyon_error_t ti_wait_fd(int fd, short events, int64_t deadline)
 
 /* Sends one record, with `pass_fd` in SCM_RIGHTS if >= 0. A peer that went
  * away is HANDSHAKE (MSG_NOSIGNAL: never SIGPIPE). */
-static tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int64_t deadline)
+tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int64_t deadline)
 {
     union {
         char buf[CMSG_SPACE(sizeof(int))];
@@ -160,7 +153,7 @@ static tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int6
 /* Receives one whole record. Any fd that arrives goes to *fd_out if given
  * (the first one), else is closed. OK, TIMEOUT, INTERRUPTED, HANDSHAKE (peer
  * closed early or sent a short record) or SYSTEM. */
-static tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t deadline)
+tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t deadline)
 {
     size_t got = 0;
 
@@ -207,7 +200,7 @@ static tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t de
     return TACHYON_OK;
 }
 
-static tachyon_error_t ti_peer_cred(int fd, struct ucred *cred)
+tachyon_error_t ti_peer_cred(int fd, struct ucred *cred)
 {
     socklen_t len = sizeof(*cred);
 
@@ -219,7 +212,7 @@ static tachyon_error_t ti_peer_cred(int fd, struct ucred *cred)
 }
 
 /* A status read from the peer becomes our error only if it is one we know. */
-static tachyon_error_t ti_status_error(uint32_t status)
+tachyon_error_t ti_status_error(uint32_t status)
 {
     if (status == 0)
         return TACHYON_OK;
@@ -228,7 +221,7 @@ static tachyon_error_t ti_status_error(uint32_t status)
     return (tachyon_error_t)status;
 }
 
-static void ti_welcome(uint8_t *rec, tachyon_error_t status, uint64_t capacity, uint64_t fp)
+void ti_welcome(uint8_t *rec, tachyon_error_t status, uint64_t capacity, uint64_t fp)
 {
     memset(rec, 0, TI_REC_SIZE);
     ti_put64(rec, 0, TI_WELCOME_MAGIC);
@@ -238,14 +231,14 @@ static void ti_welcome(uint8_t *rec, tachyon_error_t status, uint64_t capacity, 
     ti_put64(rec, 24, fp);
 }
 
-static void ti_ack(uint8_t *rec, tachyon_error_t status)
+void ti_ack(uint8_t *rec, tachyon_error_t status)
 {
     memset(rec, 0, TI_REC_SIZE);
     ti_put64(rec, 0, TI_ACK_MAGIC);
     ti_put32(rec, 8, (uint32_t)status);
 }
 
-static int ti_is_family(uint64_t magic)
+int ti_is_family(uint64_t magic)
 {
     return (magic & TI_FAMILY_MASK) == TI_FAMILY;
 }
@@ -290,7 +283,7 @@ static int ti_probe_live(const struct ti_addr *a)
     return -1;
 }
 
-static tachyon_error_t ti_bind_listener(const struct ti_addr *a, int *fd_out)
+tachyon_error_t ti_bind_listener(const struct ti_addr *a, int *fd_out)
 {
     tachyon_error_t err;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -365,7 +358,7 @@ static tachyon_error_t ti_check_hello(const uint8_t *rec, uint64_t fp)
 /* Serves one accepted connector. Sets *drop when the connector is to be
  * ignored (garbage, stall, other uid) and the wait goes on; otherwise returns
  * the outcome of the listen call. */
-static tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline, int *drop,
+tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline, int *drop,
                                 tachyon_bus_t **out)
 {
     uint8_t rec[TI_REC_SIZE];
@@ -546,7 +539,7 @@ tachyon_error_t tachyon_bus_listen(const char *path, size_t capacity, tachyon_bu
 
 /* ---- Connector ----------------------------------------------------------- */
 
-static tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int *fd_out)
+tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int *fd_out)
 {
     int64_t retry_ns = 50000;
 

@@ -22,7 +22,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "tachyon.h"
 
@@ -234,12 +236,63 @@ TI_HIDDEN void ti_wake_producer(tachyon_bus_t *bus);
 /* bus.c: a pending tachyon_bus_interrupt, taken by wait.c (1 if there was one) */
 TI_HIDDEN int ti_take_interrupt(tachyon_bus_t *bus);
 
+/* handshake.c: the pieces fanout.c and fanin.c reuse (records, socket I/O
+ * with a deadline, binding a listener, serving one SPSC connector). */
+struct ti_addr {
+    struct sockaddr_un sun;
+    socklen_t len;
+    int abstract;
+    const char *path; /* filesystem path, for lstat/chmod/unlink */
+};
+
+TI_HIDDEN tachyon_error_t ti_addr_parse(const char *path, struct ti_addr *a);
+TI_HIDDEN void ti_put32(uint8_t *rec, size_t off, uint32_t v);
+TI_HIDDEN void ti_put64(uint8_t *rec, size_t off, uint64_t v);
+TI_HIDDEN uint32_t ti_get32(const uint8_t *rec, size_t off);
+TI_HIDDEN uint64_t ti_get64(const uint8_t *rec, size_t off);
+TI_HIDDEN tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int64_t deadline);
+TI_HIDDEN tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t deadline);
+TI_HIDDEN tachyon_error_t ti_peer_cred(int fd, struct ucred *cred);
+TI_HIDDEN tachyon_error_t ti_status_error(uint32_t status);
+TI_HIDDEN void ti_welcome(uint8_t *rec, tachyon_error_t status, uint64_t capacity, uint64_t fp);
+TI_HIDDEN void ti_ack(uint8_t *rec, tachyon_error_t status);
+TI_HIDDEN int ti_is_family(uint64_t magic);
+TI_HIDDEN tachyon_error_t ti_bind_listener(const struct ti_addr *a, int *fd_out);
+TI_HIDDEN tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline,
+                                   int *drop, tachyon_bus_t **out);
+TI_HIDDEN tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int *fd_out);
+
+/* fanout.c, fanin.c, waitset.c: what a wait-set needs of each kind of member.
+ * _ready reads shared memory only (a notifier thread may call it); _arm
+ * announces a sleep and returns the futex word with its value in *seq. */
+TI_HIDDEN int ti_bus_ready(tachyon_bus_t *bus);
+TI_HIDDEN uint32_t *ti_bus_arm(tachyon_bus_t *bus, uint32_t *seq);
+TI_HIDDEN void ti_bus_disarm(tachyon_bus_t *bus);
+TI_HIDDEN void ti_bus_check_peer(tachyon_bus_t *bus);
+TI_HIDDEN int ti_bus_pidfd_dead(const tachyon_bus_t *bus);
+TI_HIDDEN int ti_sub_ready(tachyon_sub_t *sub);
+TI_HIDDEN uint32_t *ti_sub_arm(tachyon_sub_t *sub, uint32_t *seq);
+TI_HIDDEN void ti_sub_disarm(tachyon_sub_t *sub);
+TI_HIDDEN int ti_sub_check_peer(tachyon_sub_t *sub);
+TI_HIDDEN int ti_sub_pidfd_dead(const tachyon_sub_t *sub);
+TI_HIDDEN int ti_fanin_ready(tachyon_fanin_t *fi, int owner);
+TI_HIDDEN void ti_fanin_lock(tachyon_fanin_t *fi, int on);
+TI_HIDDEN void ti_fanin_arm(tachyon_fanin_t *fi, uint32_t **words, uint32_t *seqs, unsigned *n, unsigned cap);
+TI_HIDDEN void ti_fanin_disarm(tachyon_fanin_t *fi);
+TI_HIDDEN void ti_fanin_check_peers(tachyon_fanin_t *fi);
+TI_HIDDEN int ti_fanin_pidfds_dead(tachyon_fanin_t *fi);
+
 /* platform.c: clock, futex, pidfd, peer liveness. Calls nothing above it. */
 TI_HIDDEN int64_t ti_now_ns(void);
 /* The internal deadline of a relative timeout: INT64_MAX when < 0 (none). */
 TI_HIDDEN int64_t ti_deadline_after(int64_t timeout_ns);
 TI_HIDDEN int ti_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
 TI_HIDDEN void ti_futex_wake(uint32_t *word);
+/* Wakes every waiter on `word` (fan-out subscribers share one word). */
+TI_HIDDEN void ti_futex_wake_all(uint32_t *word);
+/* Sleeps until one of `n` (<= 128) words differs from its expected value,
+ * at most timeout_ns: futex_waitv. Returns 0, ETIMEDOUT, EINTR or an errno. */
+TI_HIDDEN int ti_futex_waitv(uint32_t *const *words, const uint32_t *expected, unsigned n, int64_t timeout_ns);
 TI_HIDDEN int ti_peer_dead(tachyon_bus_t *bus);
 TI_HIDDEN int ti_poll_peer_dead(tachyon_bus_t *bus);
 TI_HIDDEN int ti_pidfd_open(pid_t pid);

@@ -143,3 +143,47 @@ int ti_poll_peer_dead(tachyon_bus_t *bus)
     bus->last_peer_check = now;
     return ti_peer_dead(bus);
 }
+
+void ti_futex_wake_all(uint32_t *word)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+
+/* The kernel's struct futex_waitv (linux/futex.h, 5.16), spelled out so that
+ * older headers build too. */
+struct ti_waitv {
+    uint64_t val;
+    uint64_t uaddr;
+    uint32_t flags;
+    uint32_t reserved;
+};
+
+int ti_futex_waitv(uint32_t *const *words, const uint32_t *expected, unsigned n, int64_t timeout_ns)
+{
+    struct ti_waitv v[128];
+    struct timespec ts;
+
+    if (n == 0 || n > 128)
+        return EINVAL;
+    for (unsigned i = 0; i < n; i++) {
+        v[i].val = expected[i];
+        v[i].uaddr = (uint64_t)(uintptr_t)words[i];
+        v[i].flags = 2; /* FUTEX2_SIZE_U32, shared (no FUTEX2_PRIVATE) */
+        v[i].reserved = 0;
+    }
+    /* futex_waitv takes an absolute CLOCK_MONOTONIC time. */
+    if (timeout_ns < 0)
+        timeout_ns = 0;
+    timeout_ns += ti_now_ns();
+    ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+    ts.tv_nsec = (long)(timeout_ns % 1000000000);
+    if (syscall(SYS_futex_waitv, v, n, 0, &ts, CLOCK_MONOTONIC) >= 0)
+        return 0;
+    if (errno == EAGAIN)
+        return 0;
+    return errno;
+}
