@@ -1,9 +1,12 @@
 /* Description: fan-out under random joins and leaves: a producer publishes a stream of random-size messages (BLOCK policy, a small ring) while subscribers, as threads and then as processes, join at the newest or the oldest message at random moments and leave after a random count or at the end; each one receives a gap-free, duplicate-free run of the stream with every payload intact, and those that stay to the end receive the last message and then PEER_GONE. */
+#include <sys/mman.h>
+
 #include "helpers.h"
 
 #define SUBS 6
 
 static uint64_t total;
+static uint32_t *joined; /* shared with the child processes */
 
 static size_t size_of(uint64_t seq)
 {
@@ -26,6 +29,7 @@ static int subscriber(const char *name, uint64_t seed)
         fprintf(stderr, "subscriber: connect: %s\n", tachyon_strerror(err));
         return 1;
     }
+    __atomic_fetch_add(joined, 1, __ATOMIC_SEQ_CST);
     for (;;) {
         size_t size;
         uint32_t type;
@@ -96,10 +100,14 @@ int main(void)
     tachyon_fanout_t *pub;
 
     total = t_scaled(60000, 3000);
+    joined = mmap(NULL, sizeof(*joined), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(joined != MAP_FAILED);
     /* Threads (what TSan sees), then processes. */
     for (int round = 0; round < 2; round++) {
         struct sub_thread th[SUBS];
         pid_t pids[SUBS];
+
+        __atomic_store_n(joined, 0, __ATOMIC_SEQ_CST);
 
         snprintf(name, sizeof(name), "@tachyon-test-%ld-fanout-stream-%d", (long)getpid(), round);
         CHECK_ERR(tachyon_fanout_listen(name, 8192, TACHYON_LAG_BLOCK, NULL, &pub), TACHYON_OK);
@@ -117,6 +125,10 @@ int main(void)
             }
         }
         produce(pub);
+        /* A late joiner may come after the last message (it then sees the
+         * end of the stream), not after the producer is gone. */
+        while (__atomic_load_n(joined, __ATOMIC_SEQ_CST) < SUBS)
+            t_sleep_ms(1);
         tachyon_fanout_destroy(pub);
         for (int i = 0; i < SUBS; i++) {
             if (round == 0) {
