@@ -58,6 +58,7 @@ const (
 	ErrPeerGone       Error = C.TACHYON_ERR_PEER_GONE       // peer closed or died; everything it committed was delivered
 	ErrCorrupt        Error = C.TACHYON_ERR_CORRUPT         // shared memory holds values that cannot be valid
 	ErrState          Error = C.TACHYON_ERR_STATE           // call out of order: wrong role, a second reservation, a stale Tx/Rx, ...
+	ErrLagged         Error = C.TACHYON_ERR_LAGGED          // a fan-out subscriber fell behind and was dropped; rejoin
 )
 
 // ErrClosed is returned by calls on a Bus after Close.

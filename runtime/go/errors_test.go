@@ -21,7 +21,7 @@ var sentinels = []tachyon.Error{
 	tachyon.ErrAddrInUse, tachyon.ErrNoListener, tachyon.ErrPermission, tachyon.ErrHandshake,
 	tachyon.ErrABIMismatch, tachyon.ErrByteOrder, tachyon.ErrAlignment, tachyon.ErrCapacity,
 	tachyon.ErrSchemaMismatch, tachyon.ErrTimeout, tachyon.ErrInterrupted, tachyon.ErrFull,
-	tachyon.ErrEmpty, tachyon.ErrTooLarge, tachyon.ErrPeerGone, tachyon.ErrCorrupt, tachyon.ErrState,
+	tachyon.ErrEmpty, tachyon.ErrTooLarge, tachyon.ErrPeerGone, tachyon.ErrCorrupt, tachyon.ErrState, tachyon.ErrLagged,
 }
 
 // sentinelNames are the exported names of the sentinels, in order (Go spells
@@ -30,7 +30,7 @@ var sentinelNames = []string{
 	"ErrInvalidArg", "ErrNoMemory", "ErrSystem", "ErrPathTooLong", "ErrAddrInUse", "ErrNoListener",
 	"ErrPermission", "ErrHandshake", "ErrABIMismatch", "ErrByteOrder", "ErrAlignment", "ErrCapacity",
 	"ErrSchemaMismatch", "ErrTimeout", "ErrInterrupted", "ErrFull", "ErrEmpty", "ErrTooLarge",
-	"ErrPeerGone", "ErrCorrupt", "ErrState",
+	"ErrPeerGone", "ErrCorrupt", "ErrState", "ErrLagged",
 }
 
 func TestSentinelsFollowTheCErrorTable(t *testing.T) {

@@ -19,7 +19,7 @@ from typing import Any, List, Optional
 from . import _tachyon
 from ._errors import (  # noqa: F401  (re-exported)
     AbiMismatch, AddressInUse, AlignmentMismatch, ByteOrderMismatch, CapacityError, CorruptRing, ExportsOutstanding,
-    HandshakeError, Interrupted, InvalidArgument, MessageTooLarge, NoListener, NoMemory, PathTooLong, PeerGone,
+    HandshakeError, Interrupted, InvalidArgument, Lagged, MessageTooLarge, NoListener, NoMemory, PathTooLong, PeerGone,
     PermissionRefused, RingEmpty, RingFull, SchemaMismatch, StateError, SystemFailure, TachyonError, TachyonTimeout,
     UseAfterCommit,
 )
@@ -32,7 +32,7 @@ __all__ = [
     "TachyonError", "InvalidArgument", "NoMemory", "SystemFailure", "PathTooLong", "AddressInUse", "NoListener",
     "PermissionRefused", "HandshakeError", "AbiMismatch", "ByteOrderMismatch", "AlignmentMismatch", "CapacityError",
     "SchemaMismatch", "TachyonTimeout", "Interrupted", "RingFull", "RingEmpty", "MessageTooLarge", "PeerGone",
-    "CorruptRing", "StateError", "UseAfterCommit", "ExportsOutstanding",
+    "CorruptRing", "StateError", "Lagged", "UseAfterCommit", "ExportsOutstanding",
     "ABI_VERSION", "FRAME_ALIGN", "FRAME_HEADER", "BATCH", "MIN_CAPACITY", "MAX_CAPACITY",
 ]
 

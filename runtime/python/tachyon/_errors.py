@@ -21,7 +21,7 @@ __all__ = [
     "TachyonError", "InvalidArgument", "NoMemory", "SystemFailure", "PathTooLong", "AddressInUse", "NoListener",
     "PermissionRefused", "HandshakeError", "AbiMismatch", "ByteOrderMismatch", "AlignmentMismatch", "CapacityError",
     "SchemaMismatch", "TachyonTimeout", "Interrupted", "RingFull", "RingEmpty", "MessageTooLarge", "PeerGone",
-    "CorruptRing", "StateError", "UseAfterCommit", "ExportsOutstanding", "BY_CODE",
+    "CorruptRing", "StateError", "Lagged", "UseAfterCommit", "ExportsOutstanding", "BY_CODE",
 ]
 
 
@@ -151,6 +151,12 @@ class StateError(TachyonError, RuntimeError):
     pass
 
 
+@_err(22, "TACHYON_ERR_LAGGED", "A fan-out subscriber fell behind and was dropped (overrun); what it held may be "
+     "overwritten. Rejoin to go on.")
+class Lagged(TachyonError):
+    pass
+
+
 class UseAfterCommit(StateError):
     """A zero-copy view was used after its message was committed (its ring bytes may be reused)."""
 
@@ -163,4 +169,4 @@ class ExportsOutstanding(StateError, BufferError):
 BY_CODE = {cls.code: cls for cls in (
     InvalidArgument, NoMemory, SystemFailure, PathTooLong, AddressInUse, NoListener, PermissionRefused,
     HandshakeError, AbiMismatch, ByteOrderMismatch, AlignmentMismatch, CapacityError, SchemaMismatch,
-    TachyonTimeout, Interrupted, RingFull, RingEmpty, MessageTooLarge, PeerGone, CorruptRing, StateError)}
+    TachyonTimeout, Interrupted, RingFull, RingEmpty, MessageTooLarge, PeerGone, CorruptRing, StateError, Lagged)}

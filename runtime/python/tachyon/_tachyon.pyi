@@ -33,6 +33,7 @@ ERR_TOO_LARGE: int
 ERR_PEER_GONE: int
 ERR_CORRUPT: int
 ERR_STATE: int
+ERR_LAGGED: int
 
 _B = TypeVar("_B", bound="Bus")
 _Exc = Optional[Type[BaseException]]

@@ -82,6 +82,9 @@ pub enum Error {
     Corrupt,
     /// A call out of order: wrong role, a second guard while one is held, ...
     State,
+    /// A fan-out subscriber fell behind and was dropped; what it held may
+    /// have been overwritten. Rejoin to go on.
+    Lagged,
 }
 
 impl Error {
@@ -110,6 +113,7 @@ impl Error {
             sys::TACHYON_ERR_PEER_GONE => Error::PeerGone,
             sys::TACHYON_ERR_CORRUPT => Error::Corrupt,
             sys::TACHYON_ERR_STATE => Error::State,
+            sys::TACHYON_ERR_LAGGED => Error::Lagged,
             _ => return None,
         })
     }
@@ -158,6 +162,7 @@ impl Error {
             Error::PeerGone => sys::TACHYON_ERR_PEER_GONE,
             Error::Corrupt => sys::TACHYON_ERR_CORRUPT,
             Error::State => sys::TACHYON_ERR_STATE,
+            Error::Lagged => sys::TACHYON_ERR_LAGGED,
         }
     }
 

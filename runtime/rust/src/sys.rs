@@ -56,8 +56,9 @@ pub const TACHYON_ERR_TOO_LARGE: tachyon_error_t = 18;
 pub const TACHYON_ERR_PEER_GONE: tachyon_error_t = 19;
 pub const TACHYON_ERR_CORRUPT: tachyon_error_t = 20;
 pub const TACHYON_ERR_STATE: tachyon_error_t = 21;
+pub const TACHYON_ERR_LAGGED: tachyon_error_t = 22;
 /// One past the last error code (`TACHYON_ERR__COUNT`).
-pub const TACHYON_ERR_COUNT: tachyon_error_t = 22;
+pub const TACHYON_ERR_COUNT: tachyon_error_t = 23;
 
 /// `tachyon_role_t`.
 pub type tachyon_role_t = c_int;

@@ -27,7 +27,8 @@ public enum ErrorCode {
     TOO_LARGE,
     PEER_GONE,
     CORRUPT,
-    STATE;
+    STATE,
+    LAGGED;
 
     private static final ErrorCode[] BY_VALUE = values();
 

@@ -32,7 +32,8 @@ public abstract sealed class TachyonException extends RuntimeException
                 TachyonException.TooLarge,
                 TachyonException.PeerGone,
                 TachyonException.Corrupt,
-                TachyonException.State {
+                TachyonException.State,
+                TachyonException.Lagged {
     private static final long serialVersionUID = 1L;
     private final ErrorCode code;
     private final int osErrno;
@@ -88,6 +89,7 @@ public abstract sealed class TachyonException extends RuntimeException
             case PEER_GONE -> new PeerGone(what, why, osErrno);
             case CORRUPT -> new Corrupt(what, why, osErrno);
             case STATE -> new State(what, why, osErrno);
+            case LAGGED -> new Lagged(what, why, osErrno);
         };
     }
 
@@ -277,6 +279,15 @@ public abstract sealed class TachyonException extends RuntimeException
 
         State(String what, String why, int osErrno) {
             super(ErrorCode.STATE, what, why, osErrno);
+        }
+    }
+
+    /** {@code TACHYON_ERR_LAGGED}: a fan-out subscriber fell behind and was dropped; rejoin to go on. */
+    public static final class Lagged extends TachyonException {
+        private static final long serialVersionUID = 1L;
+
+        Lagged(String what, String why, int osErrno) {
+            super(ErrorCode.LAGGED, what, why, osErrno);
         }
     }
 }
