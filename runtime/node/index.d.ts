@@ -157,6 +157,7 @@ export class TooLargeError extends TachyonError {}
 export class PeerGoneError extends TachyonError {}
 export class CorruptError extends TachyonError {}
 export class StateError extends TachyonError {}
+export class LaggedError extends TachyonError {}
 
 export const errorClasses: { readonly [name: string]: typeof TachyonError };
 
