@@ -78,8 +78,8 @@ int main(void)
     }
     /* Phase 1, deterministic: every ring holds PREFILL messages (and more
      * coming); the consumer must take exactly one from each in turn. */
-    while (__atomic_load_n(&c->ready, __ATOMIC_SEQ_CST) < BUSY)
-        t_sleep_ms(1);
+    while (__atomic_load_n(&c->ready, __ATOMIC_SEQ_CST) < BUSY || tachyon_fanin_producers(fi) < BUSY)
+        t_sleep_ms(1); /* a producer's connect returns just before the listener thread files it */
     for (int k = 0; k < BUSY * PREFILL; k++) {
         tachyon_sender_t from;
         uint32_t type;
