@@ -105,8 +105,8 @@ runtime-sources-check:
 # uses no other file of the runtime, and ring.c (the hot path) nothing of
 # wait.c (blocking) or of the set-up files. Checked on the objects' symbols:
 # what a lower file leaves undefined must not be defined by a higher one.
-RT_LOWER_platform := arena bus error handshake ring shm wait
-RT_LOWER_ring := arena bus handshake shm wait
+RT_LOWER_platform := arena bus error handshake ring rpc shm wait
+RT_LOWER_ring := arena bus handshake rpc shm wait
 .PHONY: runtime-layers-check
 runtime-tests: runtime-layers-check
 runtime-layers-check: $(RT_OBJS)

@@ -9,5 +9,5 @@
 # cargo's profile, Python's -O2); -Werror is added by the Makefile only, so a
 # newer compiler's new warning never breaks a user's pip or cargo build.
 
-TACHYON_SOURCES := arena.c bus.c error.c fanin.c fanout.c handshake.c platform.c ring.c shm.c wait.c waitset.c
+TACHYON_SOURCES := arena.c bus.c error.c fanin.c fanout.c handshake.c platform.c ring.c rpc.c shm.c wait.c waitset.c
 TACHYON_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fvisibility=hidden -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -402,6 +402,158 @@ TACHYON_API int tachyon_peer_alive(tachyon_bus_t *bus);
 /* Copies this side's counters into *out. Returns TACHYON_OK or _INVALID_ARG. */
 TACHYON_API tachyon_error_t tachyon_get_stats(const tachyon_bus_t *bus, tachyon_stats_t *out);
 
+/* ---- RPC: typed request/response over one connection ------------------------
+ *
+ * One connection carries both directions: two rings in one sealed memfd, set
+ * up by one handshake (HELLO magic "TACHDUPX"; ABI.md "RPC"). The listener is
+ * the server, the connector the client. Each request frame carries a call id
+ * and a method id in a TACHYON_RPC_HEADER-byte header before its body; each
+ * reply carries the same call id, a status and the handler's error code.
+ * Bodies are written and read in place in the rings (no copy either way).
+ *
+ * Transport failures are tachyon_error_t (TIMEOUT, PEER_GONE, CORRUPT for a
+ * hostile reply, TOO_LARGE for a reply larger than the call allowed); what the
+ * server answered is tachyon_rpc_reply_t.status. Each side of a connection is
+ * used by one thread at a time. */
+#define TACHYON_RPC_HEADER 16u
+/* Calls one client may have in flight at once. */
+#define TACHYON_RPC_MAX_INFLIGHT 256u
+
+typedef enum tachyon_rpc_status {
+    TACHYON_RPC_OK = 0,             /* the handler answered; the body is the reply */
+    TACHYON_RPC_UNKNOWN_METHOD = 1, /* the server has no such method id */
+    TACHYON_RPC_APP_ERROR = 2,      /* the handler failed: its code is in app_code */
+    TACHYON_RPC_BAD_REQUEST = 3     /* the request body's size is not the method's request size */
+} tachyon_rpc_status_t;
+
+typedef struct tachyon_rpc tachyon_rpc_t;
+
+/* A reply (client) or a request (server), in place in the ring: data stays
+ * valid until tachyon_rpc_release (client) or the reply's commit (server). */
+typedef struct tachyon_rpc_msg {
+    const void *data;   /* the body (after the header), 16-byte aligned */
+    uint32_t size;      /* body bytes */
+    uint32_t method_id;
+    uint64_t call_id;
+    uint32_t status;    /* replies: a tachyon_rpc_status_t */
+    uint32_t app_code;  /* replies with TACHYON_RPC_APP_ERROR: the handler's code */
+} tachyon_rpc_msg_t;
+
+/* Server: listens on `path` for one client and sets up the two rings of
+ * `capacity` bytes each; as tachyon_bus_listen_until otherwise (options,
+ * deadline, detail). Free *out with tachyon_rpc_destroy. */
+TACHYON_API tachyon_error_t tachyon_rpc_listen_until(const char *path, size_t capacity, const tachyon_options_t *opts,
+                                                     int64_t deadline_ns, tachyon_rpc_t **out,
+                                                     tachyon_error_detail_t *detail);
+
+/* Client: connects to the server on `path`; as tachyon_bus_connect_until. */
+TACHYON_API tachyon_error_t tachyon_rpc_connect_until(const char *path, const tachyon_options_t *opts,
+                                                      int64_t deadline_ns, tachyon_rpc_t **out,
+                                                      tachyon_error_detail_t *detail);
+
+/* Closes this side (the peer sees PEER_GONE) and frees it. NULL is a no-op. */
+TACHYON_API void tachyon_rpc_destroy(tachyon_rpc_t *rpc);
+
+/* Client: the blocking call. Sends `request` (req_size bytes) to `method_id`
+ * and waits until `deadline_ns` (CLOCK_MONOTONIC; TACHYON_FOREVER: none) for
+ * its reply, which it leaves in place in *reply (release it with
+ * tachyon_rpc_release before the next call). A reply body larger than
+ * `reply_max` is TACHYON_ERR_TOO_LARGE. Errors: TIMEOUT (the late reply is
+ * dropped when it comes), PEER_GONE (the server closed or died), CORRUPT (a
+ * reply that cannot be ours: unknown call id, short header, bad status),
+ * STATE (pipelined calls are in flight, or a reply is still held). */
+TACHYON_API tachyon_error_t tachyon_rpc_call_until(tachyon_rpc_t *rpc, uint32_t method_id, const void *request,
+                                                   size_t req_size, size_t reply_max, tachyon_rpc_msg_t *reply,
+                                                   int64_t deadline_ns);
+
+/* Client, pipelined: reserves room for a request body of `req_size` bytes and
+ * returns where to write it (in the ring), or NULL (tachyon_rpc_last_error:
+ * TIMEOUT, PEER_GONE, FULL when TACHYON_RPC_MAX_INFLIGHT calls are pending,
+ * TOO_LARGE, STATE). Waits for ring room until `deadline_ns`. */
+TACHYON_API void *tachyon_rpc_request_start(tachyon_rpc_t *rpc, size_t req_size, int64_t deadline_ns);
+
+/* Sends the request reserved by tachyon_rpc_request_start as a call of
+ * `method_id` whose reply may be up to `reply_max` bytes and is due by
+ * `deadline_ns` (TACHYON_FOREVER: none); *call_id (if not NULL) receives its
+ * id. Returns TACHYON_OK or STATE. */
+TACHYON_API tachyon_error_t tachyon_rpc_request_send(tachyon_rpc_t *rpc, uint32_t method_id, size_t reply_max,
+                                                     int64_t deadline_ns, uint64_t *call_id);
+
+/* request_start + copy + request_send in one call. */
+TACHYON_API tachyon_error_t tachyon_rpc_send_until(tachyon_rpc_t *rpc, uint32_t method_id, const void *request,
+                                                   size_t req_size, size_t reply_max, int64_t deadline_ns,
+                                                   uint64_t *call_id);
+
+/* Client, pipelined: the next outcome of a pending call, in whatever order the
+ * server answers. TACHYON_OK: *reply holds a reply in place (release it with
+ * tachyon_rpc_release). TIMEOUT with reply->call_id != 0: that call's own
+ * deadline passed (it is no longer pending); with call_id 0: `deadline_ns`
+ * passed first. PEER_GONE: the server is gone and every pending call failed
+ * at once (tachyon_rpc_pending is then 0). TOO_LARGE: reply->call_id's reply
+ * exceeded its reply_max (that call failed). CORRUPT: a hostile reply was
+ * dropped (reply->call_id is what it claimed). STATE: nothing is pending. */
+TACHYON_API tachyon_error_t tachyon_rpc_next_reply_until(tachyon_rpc_t *rpc, tachyon_rpc_msg_t *reply,
+                                                         int64_t deadline_ns);
+
+/* Client: releases the reply returned by the last call / next_reply. */
+TACHYON_API tachyon_error_t tachyon_rpc_release(tachyon_rpc_t *rpc);
+
+/* Client: how many calls are in flight. */
+TACHYON_API size_t tachyon_rpc_pending(const tachyon_rpc_t *rpc);
+
+/* Server: waits until `deadline_ns` for the next request and returns it in
+ * place in *req. Errors: TIMEOUT, INTERRUPTED, PEER_GONE (the client closed
+ * or died), CORRUPT (a request frame shorter than its header), STATE (a
+ * request is still held). */
+TACHYON_API tachyon_error_t tachyon_rpc_next_request_until(tachyon_rpc_t *rpc, tachyon_rpc_msg_t *req,
+                                                           int64_t deadline_ns);
+
+/* Server: reserves the reply body of `size` bytes for the held request, in
+ * place in the reply ring, waiting for room until `deadline_ns`; NULL with
+ * tachyon_rpc_last_error. The request stays readable until the commit. */
+TACHYON_API void *tachyon_rpc_reply_start(tachyon_rpc_t *rpc, size_t size, int64_t deadline_ns);
+
+/* Server: sends the reserved reply with `status` (and `app_code` for
+ * TACHYON_RPC_APP_ERROR) and releases the held request. Returns TACHYON_OK
+ * or STATE. */
+TACHYON_API tachyon_error_t tachyon_rpc_reply_commit(tachyon_rpc_t *rpc, tachyon_rpc_status_t status,
+                                                     uint32_t app_code);
+
+/* Server: releases the held request without answering it yet, so a slow call
+ * holds up only itself: copy what the handler needs first, then answer later
+ * (from this thread) with tachyon_rpc_reply_to_until. */
+TACHYON_API tachyon_error_t tachyon_rpc_defer(tachyon_rpc_t *rpc);
+
+/* Server: answers call `call_id` of `method_id` (deferred earlier) with a
+ * copy of `body`. */
+TACHYON_API tachyon_error_t tachyon_rpc_reply_to_until(tachyon_rpc_t *rpc, uint64_t call_id, uint32_t method_id,
+                                                       tachyon_rpc_status_t status, uint32_t app_code,
+                                                       const void *body, size_t size, int64_t deadline_ns);
+
+/* One method of a server's dispatch table (generated per service by tachc).
+ * The handler reads the request and writes the reply in place; it returns 0
+ * (TACHYON_RPC_OK) or its own nonzero error code (sent as APP_ERROR). */
+typedef uint32_t (*tachyon_rpc_handler_fn)(void *ctx, const void *request, void *reply);
+typedef struct tachyon_rpc_method {
+    uint32_t method_id;
+    uint32_t request_size; /* exact body sizes */
+    uint32_t reply_size;
+    tachyon_rpc_handler_fn handler;
+} tachyon_rpc_method_t;
+
+/* Server: answers requests by dispatching on method id through `methods`
+ * (unknown ids get UNKNOWN_METHOD, wrong sizes BAD_REQUEST) until the client
+ * goes (PEER_GONE), `deadline_ns` passes (TIMEOUT) or a wait is interrupted. */
+TACHYON_API tachyon_error_t tachyon_rpc_serve_until(tachyon_rpc_t *rpc, const tachyon_rpc_method_t *methods,
+                                                    size_t count, void *ctx, int64_t deadline_ns);
+
+/* Why the last RPC call that returned NULL failed. */
+TACHYON_API tachyon_error_t tachyon_rpc_last_error(const tachyon_rpc_t *rpc);
+
+/* Makes the blocking wait in progress on this connection return
+ * INTERRUPTED (from any thread), as tachyon_bus_interrupt. */
+TACHYON_API void tachyon_rpc_interrupt(tachyon_rpc_t *rpc);
+
 /* ---- Arena: a ring over caller memory, both sides in one process ---------- */
 
 /* Bytes of memory an arena with a ring of `capacity` bytes needs (header +

@@ -342,9 +342,9 @@ fail:
 }
 
 /* Checks a well-formed HELLO against this listener's parameters. */
-static tachyon_error_t ti_check_hello(const uint8_t *rec, uint64_t fp)
+static tachyon_error_t ti_check_hello(const uint8_t *rec, uint64_t fp, unsigned nrings)
 {
-    if (ti_get64(rec, 0) != TI_HELLO_MAGIC || ti_get32(rec, 8) != TACHYON_ABI_VERSION)
+    if (ti_get64(rec, 0) != (nrings == 2 ? TI_HELLO_DUPLEX_MAGIC : TI_HELLO_MAGIC) || ti_get32(rec, 8) != TACHYON_ABI_VERSION)
         return TACHYON_ERR_ABI_MISMATCH;
     if (ti_get32(rec, 12) != TI_BYTE_ORDER_MARK)
         return TACHYON_ERR_BYTE_ORDER;
@@ -355,15 +355,52 @@ static tachyon_error_t ti_check_hello(const uint8_t *rec, uint64_t fp)
     return TACHYON_OK;
 }
 
+/* The listener's buses over a mapped segment of `nrings` rings: the consumer
+ * of ring 0 in out[0]; for a duplex segment also the producer of ring 1 in
+ * out[1], which then owns the mapping. On failure nothing is left allocated
+ * and the mapping is gone. */
+static tachyon_error_t ti_listener_buses(void *base, uint64_t capacity, unsigned nrings, uint64_t fp,
+                                         tachyon_bus_t **out)
+{
+    uint64_t part = TI_HEADER_SIZE + capacity;
+
+    out[0] = ti_bus_new(base, part * nrings, capacity, TACHYON_ROLE_CONSUMER, fp);
+    if (out[0] && nrings == 2) {
+        out[1] = ti_bus_new((uint8_t *)base + part, part * nrings, capacity, TACHYON_ROLE_PRODUCER, fp);
+        if (out[1]) {
+            out[1]->map_base = base;
+            out[0]->map_base = NULL; /* out[1] unmaps */
+        } else {
+            ti_bus_free(out[0]);
+            out[0] = NULL;
+            munmap(base, part * nrings);
+            return TACHYON_ERR_NO_MEMORY;
+        }
+    }
+    if (!out[0]) {
+        munmap(base, part * nrings);
+        return TACHYON_ERR_NO_MEMORY;
+    }
+    return TACHYON_OK;
+}
+
+/* Frees the buses of one side (the mapping's owner last). */
+static void ti_buses_free(tachyon_bus_t **b)
+{
+    ti_bus_free(b[0]);
+    ti_bus_free(b[1]);
+    b[0] = b[1] = NULL;
+}
+
 /* Serves one accepted connector. Sets *drop when the connector is to be
  * ignored (garbage, stall, other uid) and the wait goes on; otherwise returns
  * the outcome of the listen call. */
-tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline, int *drop,
-                                tachyon_bus_t **out)
+static tachyon_error_t ti_serve_n(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline,
+                                  int *drop, unsigned nrings, tachyon_bus_t **out)
 {
     uint8_t rec[TI_REC_SIZE];
     struct ucred cred;
-    tachyon_bus_t *bus = NULL;
+    tachyon_bus_t *bus[2] = {NULL, NULL};
     void *base = NULL;
     tachyon_error_t err, status;
     int memfd = -1, pidfd = -1;
@@ -383,7 +420,7 @@ tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o,
         (void)ti_send_rec(cfd, rec, -1, deadline);
         return TACHYON_OK;
     }
-    status = ti_check_hello(rec, o->schema_fingerprint);
+    status = ti_check_hello(rec, o->schema_fingerprint, nrings);
     if (status != TACHYON_OK) {
         *drop = 0;
         ti_welcome(rec, status, capacity, o->schema_fingerprint);
@@ -392,16 +429,11 @@ tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o,
     }
     /* The connector waits for our WELCOME, so its pid is still its own. */
     pidfd = ti_pidfd_open(cred.pid);
-    err = ti_segment_create(capacity, o->schema_fingerprint, &memfd);
+    err = ti_segment_create(capacity, o->schema_fingerprint, nrings, &memfd);
     if (err == TACHYON_OK)
-        err = ti_segment_map(memfd, capacity, &base);
-    if (err == TACHYON_OK) {
-        bus = ti_bus_new(base, TI_HEADER_SIZE + capacity, capacity, TACHYON_ROLE_CONSUMER, o->schema_fingerprint);
-        if (!bus) {
-            munmap(base, TI_HEADER_SIZE + capacity);
-            err = TACHYON_ERR_NO_MEMORY;
-        }
-    }
+        err = ti_segment_map(memfd, capacity, nrings, &base);
+    if (err == TACHYON_OK)
+        err = ti_listener_buses(base, capacity, nrings, o->schema_fingerprint, bus);
     if (err != TACHYON_OK) {
         /* Our own failure: tell the connector so it is not left guessing. */
         *drop = 0;
@@ -409,11 +441,17 @@ tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o,
         (void)ti_send_rec(cfd, rec, -1, deadline);
         goto fail;
     }
-    bus->pidfd = pidfd;
+    bus[0]->pidfd = pidfd;
     pidfd = -1;
-    bus->peer_pid = cred.pid;
-    ti_store_relaxed(&bus->shm->consumer_pid, (uint32_t)getpid());
-    ti_store_release(&bus->shm->consumer_state, TI_SIDE_ATTACHED);
+    bus[0]->peer_pid = cred.pid;
+    ti_store_relaxed(&bus[0]->shm->consumer_pid, (uint32_t)getpid());
+    ti_store_release(&bus[0]->shm->consumer_state, TI_SIDE_ATTACHED);
+    if (bus[1]) {
+        bus[1]->pidfd = ti_pidfd_open(cred.pid);
+        bus[1]->peer_pid = cred.pid;
+        ti_store_relaxed(&bus[1]->shm->producer_pid, (uint32_t)getpid());
+        ti_store_release(&bus[1]->shm->producer_state, TI_SIDE_ATTACHED);
+    }
 
     ti_welcome(rec, TACHYON_OK, capacity, o->schema_fingerprint);
     err = ti_send_rec(cfd, rec, memfd, deadline);
@@ -431,14 +469,26 @@ tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o,
     err = ti_status_error(ti_get32(rec, 8));
     if (err != TACHYON_OK)
         goto fail;
-    *out = bus;
+    out[0] = bus[0];
+    out[1] = bus[1];
     return TACHYON_OK;
 fail:
     if (memfd >= 0)
         close(memfd);
     if (pidfd >= 0)
         close(pidfd);
-    ti_bus_free(bus);
+    ti_buses_free(bus);
+    return err;
+}
+
+tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline, int *drop,
+                         tachyon_bus_t **out)
+{
+    tachyon_bus_t *got[2] = {NULL, NULL};
+    tachyon_error_t err = ti_serve_n(cfd, capacity, o, deadline, drop, 1, got);
+
+    if (err == TACHYON_OK && got[0])
+        *out = got[0];
     return err;
 }
 
@@ -472,8 +522,9 @@ static int64_t ti_connect_deadline(const tachyon_options_t *opts)
     return ti_deadline_after(t == 0 ? TACHYON_CONNECT_DEFAULT_NS : t);
 }
 
-tachyon_error_t tachyon_bus_listen_until(const char *path, size_t capacity, const tachyon_options_t *opts,
-                                         int64_t deadline_ns, tachyon_bus_t **out, tachyon_error_detail_t *detail)
+static tachyon_error_t ti_listen(const char *path, size_t capacity, const tachyon_options_t *opts,
+                                 int64_t deadline_ns, unsigned nrings, tachyon_bus_t ***out,
+                                 tachyon_error_detail_t *detail)
 {
     tachyon_options_t o = {0};
     struct ti_addr addr;
@@ -482,9 +533,11 @@ tachyon_error_t tachyon_bus_listen_until(const char *path, size_t capacity, cons
     int lfd = -1;
 
     ti_sys_errno = 0;
-    if (!out)
+    if (!out || !out[0] || (nrings == 2 && !out[1]))
         return ti_detail(detail, TACHYON_ERR_INVALID_ARG, started);
-    *out = NULL;
+    *out[0] = NULL;
+    if (nrings == 2)
+        *out[1] = NULL;
     if (opts)
         o = *opts;
     err = ti_addr_parse(path, &addr);
@@ -497,6 +550,7 @@ tachyon_error_t tachyon_bus_listen_until(const char *path, size_t capacity, cons
         return ti_detail(detail, err, started);
     for (;;) {
         int64_t hs_deadline;
+        tachyon_bus_t *got[2] = {NULL, NULL};
         int cfd, drop;
 
         ti_sys_errno = 0; /* a dropped connector's failure is not ours */
@@ -515,8 +569,13 @@ tachyon_error_t tachyon_bus_listen_until(const char *path, size_t capacity, cons
         hs_deadline = ti_now_ns() + TI_HANDSHAKE_NS;
         if (hs_deadline > deadline)
             hs_deadline = deadline;
-        err = ti_serve(cfd, capacity, &o, hs_deadline, &drop, out);
+        err = ti_serve_n(cfd, capacity, &o, hs_deadline, &drop, nrings, got);
         close(cfd);
+        if (err == TACHYON_OK && !drop) {
+            *out[0] = got[0];
+            if (nrings == 2)
+                *out[1] = got[1];
+        }
         if (!drop)
             break;
     }
@@ -524,6 +583,23 @@ tachyon_error_t tachyon_bus_listen_until(const char *path, size_t capacity, cons
     if (!addr.abstract)
         unlink(addr.path);
     return ti_detail(detail, err, started);
+}
+
+tachyon_error_t tachyon_bus_listen_until(const char *path, size_t capacity, const tachyon_options_t *opts,
+                                         int64_t deadline_ns, tachyon_bus_t **out, tachyon_error_detail_t *detail)
+{
+    tachyon_bus_t **outs[2] = {out, NULL};
+
+    return ti_listen(path, capacity, opts, deadline_ns, 1, out ? outs : NULL, detail);
+}
+
+tachyon_error_t ti_duplex_listen(const char *path, size_t capacity, const tachyon_options_t *opts,
+                                 int64_t deadline_ns, tachyon_bus_t **rx, tachyon_bus_t **tx,
+                                 tachyon_error_detail_t *detail)
+{
+    tachyon_bus_t **outs[2] = {rx, tx};
+
+    return ti_listen(path, capacity, opts, deadline_ns, 2, outs, detail);
 }
 
 tachyon_error_t tachyon_bus_listen_ex(const char *path, size_t capacity, const tachyon_options_t *opts,
@@ -594,12 +670,29 @@ tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int
     }
 }
 
-/* Checks the WELCOME and the segment that came with it; on success *bus_out
- * is the producer side. Returns the verdict to send back in the ACK. */
-static tachyon_error_t ti_accept_welcome(const uint8_t *rec, int memfd, uint64_t fp, tachyon_bus_t **bus_out)
+/* Checks one fresh ring's header: what line 0 says, nothing written, and
+ * nobody yet in the role the connector takes (`mine`: its state word). */
+static tachyon_error_t ti_check_fresh(const struct ti_shared *shm, uint64_t capacity, uint64_t fp,
+                                      const uint32_t *mine)
+{
+    tachyon_error_t err = ti_header_check(shm, capacity, fp);
+
+    if (err == TACHYON_OK && (ti_load_acquire(&shm->tail) != 0 || ti_load_acquire(&shm->head) != 0 ||
+                              ti_load_acquire(mine) != TI_SIDE_NONE))
+        err = TACHYON_ERR_CORRUPT;
+    return err;
+}
+
+/* Checks the WELCOME and the segment that came with it; on success bus_out[0]
+ * is the producer of ring 0 and, for a duplex segment, bus_out[1] the
+ * consumer of ring 1 (which owns the mapping). Returns the verdict to send
+ * back in the ACK. */
+static tachyon_error_t ti_accept_welcome(const uint8_t *rec, int memfd, uint64_t fp, unsigned nrings,
+                                         tachyon_bus_t **bus_out)
 {
     uint64_t capacity = ti_get64(rec, 16);
-    tachyon_bus_t *bus;
+    uint64_t part = TI_HEADER_SIZE + capacity;
+    tachyon_bus_t *bus, *bus1 = NULL;
     tachyon_error_t err;
     void *base;
 
@@ -611,51 +704,57 @@ static tachyon_error_t ti_accept_welcome(const uint8_t *rec, int memfd, uint64_t
         return TACHYON_ERR_CAPACITY;
     if (memfd < 0)
         return TACHYON_ERR_HANDSHAKE;
-    err = ti_segment_verify_fd(memfd, capacity);
+    err = ti_segment_verify_fd(memfd, capacity, nrings);
     if (err != TACHYON_OK)
         return err;
-    err = ti_segment_map(memfd, capacity, &base);
+    err = ti_segment_map(memfd, capacity, nrings, &base);
     if (err == TACHYON_ERR_SYSTEM)
         err = TACHYON_ERR_HANDSHAKE; /* the listener sent an fd that cannot be mapped */
     if (err != TACHYON_OK)
         return err;
-    err = ti_header_check(base, capacity, fp);
-    if (err == TACHYON_OK) {
-        const struct ti_shared *shm = base;
-        /* A fresh ring: nothing written, no producer yet. */
-        if (ti_load_acquire(&shm->tail) != 0 || ti_load_acquire(&shm->head) != 0 ||
-            ti_load_acquire(&shm->producer_state) != TI_SIDE_NONE)
-            err = TACHYON_ERR_CORRUPT;
+    err = ti_check_fresh(base, capacity, fp, &((const struct ti_shared *)base)->producer_state);
+    if (err == TACHYON_OK && nrings == 2) {
+        const struct ti_shared *back = (const struct ti_shared *)((uint8_t *)base + part);
+        err = ti_check_fresh(back, capacity, fp, &back->consumer_state);
     }
     if (err != TACHYON_OK) {
-        munmap(base, TI_HEADER_SIZE + capacity);
+        munmap(base, part * nrings);
         return err;
     }
-    bus = ti_bus_new(base, TI_HEADER_SIZE + capacity, capacity, TACHYON_ROLE_PRODUCER, fp);
+    bus = ti_bus_new(base, part * nrings, capacity, TACHYON_ROLE_PRODUCER, fp);
+    if (bus && nrings == 2) {
+        bus1 = ti_bus_new((uint8_t *)base + part, part * nrings, capacity, TACHYON_ROLE_CONSUMER, fp);
+        if (bus1) {
+            bus1->map_base = base;
+            bus->map_base = NULL; /* bus1 unmaps */
+        } else {
+            ti_bus_free(bus);
+            bus = NULL;
+        }
+    }
     if (!bus) {
-        munmap(base, TI_HEADER_SIZE + capacity);
+        munmap(base, part * nrings);
         return TACHYON_ERR_NO_MEMORY;
     }
-    *bus_out = bus;
+    bus_out[0] = bus;
+    bus_out[1] = bus1;
     return TACHYON_OK;
 }
 
-tachyon_error_t tachyon_bus_connect_until(const char *path, const tachyon_options_t *opts, int64_t deadline_ns,
-                                          tachyon_bus_t **out, tachyon_error_detail_t *detail)
+static tachyon_error_t ti_connect(const char *path, const tachyon_options_t *opts, int64_t deadline_ns,
+                                  unsigned nrings, tachyon_bus_t **out, tachyon_error_detail_t *detail)
 {
     tachyon_options_t o = {0};
     uint8_t rec[TI_REC_SIZE];
     struct ti_addr addr;
     struct ucred cred;
-    tachyon_bus_t *bus = NULL;
+    tachyon_bus_t *bus[2] = {NULL, NULL};
     tachyon_error_t err, verdict;
     int64_t deadline = ti_deadline_norm(deadline_ns), started = ti_now_ns();
     int fd = -1, memfd = -1;
 
     ti_sys_errno = 0;
-    if (!out)
-        return ti_detail(detail, TACHYON_ERR_INVALID_ARG, started);
-    *out = NULL;
+    out[0] = out[1] = NULL;
     if (opts)
         o = *opts;
     err = ti_addr_parse(path, &addr);
@@ -671,7 +770,7 @@ tachyon_error_t tachyon_bus_connect_until(const char *path, const tachyon_option
         goto out;
 
     memset(rec, 0, sizeof(rec));
-    ti_put64(rec, 0, TI_HELLO_MAGIC);
+    ti_put64(rec, 0, nrings == 2 ? TI_HELLO_DUPLEX_MAGIC : TI_HELLO_MAGIC);
     ti_put32(rec, 8, TACHYON_ABI_VERSION);
     ti_put32(rec, 12, TI_BYTE_ORDER_MARK);
     ti_put32(rec, 16, TACHYON_FRAME_ALIGN);
@@ -694,7 +793,7 @@ tachyon_error_t tachyon_bus_connect_until(const char *path, const tachyon_option
         err = ti_status_error(ti_get32(rec, 8));
         if (err != TACHYON_OK)
             goto out; /* the listener refused us and already failed */
-        verdict = ti_accept_welcome(rec, memfd, o.schema_fingerprint, &bus);
+        verdict = ti_accept_welcome(rec, memfd, o.schema_fingerprint, nrings, bus);
     }
     if (memfd >= 0) {
         close(memfd);
@@ -702,10 +801,16 @@ tachyon_error_t tachyon_bus_connect_until(const char *path, const tachyon_option
     }
     if (verdict == TACHYON_OK) {
         /* The listener waits for our ACK, so its pid is still its own. */
-        bus->pidfd = ti_pidfd_open(cred.pid);
-        bus->peer_pid = cred.pid;
-        ti_store_relaxed(&bus->shm->producer_pid, (uint32_t)getpid());
-        ti_store_release(&bus->shm->producer_state, TI_SIDE_ATTACHED);
+        bus[0]->pidfd = ti_pidfd_open(cred.pid);
+        bus[0]->peer_pid = cred.pid;
+        ti_store_relaxed(&bus[0]->shm->producer_pid, (uint32_t)getpid());
+        ti_store_release(&bus[0]->shm->producer_state, TI_SIDE_ATTACHED);
+        if (bus[1]) {
+            bus[1]->pidfd = ti_pidfd_open(cred.pid);
+            bus[1]->peer_pid = cred.pid;
+            ti_store_relaxed(&bus[1]->shm->consumer_pid, (uint32_t)getpid());
+            ti_store_release(&bus[1]->shm->consumer_state, TI_SIDE_ATTACHED);
+        }
     }
     ti_ack(rec, verdict);
     err = ti_send_rec(fd, rec, -1, deadline);
@@ -713,14 +818,47 @@ tachyon_error_t tachyon_bus_connect_until(const char *path, const tachyon_option
         err = verdict;
     if (err != TACHYON_OK)
         goto out;
-    *out = bus;
-    bus = NULL;
+    out[0] = bus[0];
+    out[1] = bus[1];
+    bus[0] = bus[1] = NULL;
 out:
     if (memfd >= 0)
         close(memfd);
-    ti_bus_free(bus);
+    ti_bus_free(bus[0]);
+    ti_bus_free(bus[1]);
     close(fd);
     return ti_detail(detail, err, started);
+}
+
+tachyon_error_t tachyon_bus_connect_until(const char *path, const tachyon_options_t *opts, int64_t deadline_ns,
+                                          tachyon_bus_t **out, tachyon_error_detail_t *detail)
+{
+    tachyon_bus_t *got[2];
+    tachyon_error_t err;
+
+    if (!out) {
+        ti_sys_errno = 0;
+        return ti_detail(detail, TACHYON_ERR_INVALID_ARG, ti_now_ns());
+    }
+    err = ti_connect(path, opts, deadline_ns, 1, got, detail);
+    *out = got[0];
+    return err;
+}
+
+tachyon_error_t ti_duplex_connect(const char *path, const tachyon_options_t *opts, int64_t deadline_ns,
+                                  tachyon_bus_t **rx, tachyon_bus_t **tx, tachyon_error_detail_t *detail)
+{
+    tachyon_bus_t *got[2];
+    tachyon_error_t err;
+
+    if (!rx || !tx) {
+        ti_sys_errno = 0;
+        return ti_detail(detail, TACHYON_ERR_INVALID_ARG, ti_now_ns());
+    }
+    err = ti_connect(path, opts, deadline_ns, 2, got, detail);
+    *tx = got[0];
+    *rx = got[1];
+    return err;
 }
 
 tachyon_error_t tachyon_bus_connect_ex(const char *path, const tachyon_options_t *opts, tachyon_bus_t **out)

@@ -126,6 +126,7 @@ static inline uint64_t ti_max_message(uint64_t capacity)
 #define TI_REC_SIZE 64
 #define TI_HELLO_MAGIC 0x4f4c454848434154ull   /* "TACHHELO" */
 #define TI_WELCOME_MAGIC 0x434c455748434154ull /* "TACHWELC" */
+#define TI_HELLO_DUPLEX_MAGIC 0x5850554448434154ull /* "TACHDUPX": HELLO of an RPC connection */
 #define TI_ACK_MAGIC 0x214b434148434154ull     /* "TACHACK!" */
 #define TI_FAMILY_MASK 0x00000000ffffffffull   /* low 4 bytes "TACH": a Tachyon peer */
 #define TI_FAMILY 0x48434154ull
@@ -220,9 +221,10 @@ static inline tachyon_error_t ti_fail(tachyon_bus_t *bus, tachyon_error_t err)
 /* shm.c: segment creation, header writing and validation, bus allocation */
 TI_HIDDEN void ti_header_init(struct ti_shared *shm, uint64_t capacity, uint64_t schema_fp);
 TI_HIDDEN tachyon_error_t ti_header_check(const struct ti_shared *shm, uint64_t capacity, uint64_t schema_fp);
-TI_HIDDEN tachyon_error_t ti_segment_create(uint64_t capacity, uint64_t schema_fp, int *fd_out);
-TI_HIDDEN tachyon_error_t ti_segment_map(int fd, uint64_t capacity, void **base_out);
-TI_HIDDEN tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity);
+/* nrings: 1 for a bus, 2 for an RPC connection (two segments back to back) */
+TI_HIDDEN tachyon_error_t ti_segment_create(uint64_t capacity, uint64_t schema_fp, unsigned nrings, int *fd_out);
+TI_HIDDEN tachyon_error_t ti_segment_map(int fd, uint64_t capacity, unsigned nrings, void **base_out);
+TI_HIDDEN tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity, unsigned nrings);
 TI_HIDDEN tachyon_bus_t *ti_bus_new(void *base, size_t map_len, uint64_t capacity, int role, uint64_t schema_fp);
 TI_HIDDEN void ti_bus_free(tachyon_bus_t *bus);
 
@@ -232,6 +234,15 @@ TI_HIDDEN int ti_tx_fits(tachyon_bus_t *bus, uint64_t need);
 TI_HIDDEN void ti_recover_unpublished(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_consumer(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_producer(tachyon_bus_t *bus);
+
+/* handshake.c: an RPC connection's set-up. The listener gets the consumer of
+ * ring 0 (requests) in rx and the producer of ring 1 (replies) in tx; the
+ * connector the other two ends. tx owns the one mapping: destroy rx first. */
+TI_HIDDEN tachyon_error_t ti_duplex_listen(const char *path, size_t capacity, const tachyon_options_t *opts,
+                                           int64_t deadline_ns, tachyon_bus_t **rx, tachyon_bus_t **tx,
+                                           tachyon_error_detail_t *detail);
+TI_HIDDEN tachyon_error_t ti_duplex_connect(const char *path, const tachyon_options_t *opts, int64_t deadline_ns,
+                                            tachyon_bus_t **rx, tachyon_bus_t **tx, tachyon_error_detail_t *detail);
 
 /* bus.c: a pending tachyon_bus_interrupt, taken by wait.c (1 if there was one) */
 TI_HIDDEN int ti_take_interrupt(tachyon_bus_t *bus);

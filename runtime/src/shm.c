@@ -71,27 +71,31 @@ static tachyon_error_t ti_mem_errno(int e)
     return ti_os_fail(TACHYON_ERR_SYSTEM, e);
 }
 
-tachyon_error_t ti_segment_create(uint64_t capacity, uint64_t schema_fp, int *fd_out)
+tachyon_error_t ti_segment_create(uint64_t capacity, uint64_t schema_fp, unsigned nrings, int *fd_out)
 {
     tachyon_error_t err;
     void *base = MAP_FAILED;
+    uint64_t part = TI_HEADER_SIZE + capacity;
     int fd = memfd_create("tachyon", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
     if (fd < 0)
         return ti_mem_errno(errno);
-    if (ftruncate(fd, (off_t)(TI_HEADER_SIZE + capacity)) != 0) {
+    if (ftruncate(fd, (off_t)(part * nrings)) != 0) {
         err = ti_mem_errno(errno);
         goto fail;
     }
-    /* Only the header page is written here; the ring stays untouched (and
-     * zero) until the producer writes it. */
-    base = mmap(NULL, TI_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) {
-        err = ti_mem_errno(errno);
-        goto fail;
+    /* Only the header pages are written here; each ring stays untouched (and
+     * zero) until its producer writes it. A duplex segment (RPC) is two
+     * ordinary segments back to back, one per direction. */
+    for (unsigned i = 0; i < nrings; i++) {
+        base = mmap(NULL, TI_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(part * i));
+        if (base == MAP_FAILED) {
+            err = ti_mem_errno(errno);
+            goto fail;
+        }
+        ti_header_init(base, capacity, schema_fp);
+        munmap(base, TI_HEADER_SIZE);
     }
-    ti_header_init(base, capacity, schema_fp);
-    munmap(base, TI_HEADER_SIZE);
     if (fcntl(fd, F_ADD_SEALS, TI_SEALS) != 0) {
         err = ti_os_fail(TACHYON_ERR_SYSTEM, errno);
         goto fail;
@@ -107,7 +111,7 @@ fail:
  * WELCOME announced and carries the seals, so the creator can neither shrink
  * it under us (SIGBUS) nor grow it. Anything that is not a regular file (a
  * pipe, a socket, a directory) is a broken handshake, not a capacity error. */
-tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity)
+tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity, unsigned nrings)
 {
     struct stat st;
     int seals;
@@ -116,7 +120,7 @@ tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity)
         return ti_os_fail(TACHYON_ERR_SYSTEM, errno);
     if (!S_ISREG(st.st_mode))
         return TACHYON_ERR_HANDSHAKE;
-    if (st.st_size < 0 || (uint64_t)st.st_size != TI_HEADER_SIZE + capacity)
+    if (st.st_size < 0 || (uint64_t)st.st_size != (TI_HEADER_SIZE + capacity) * nrings)
         return TACHYON_ERR_CAPACITY;
     seals = fcntl(fd, F_GET_SEALS);
     if (seals < 0)
@@ -129,9 +133,9 @@ tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity)
 /* Maps the whole segment: NO_MEMORY when the system has no room for it,
  * SYSTEM when the fd cannot be mapped at all (the caller decides whose fault
  * that is). */
-tachyon_error_t ti_segment_map(int fd, uint64_t capacity, void **base_out)
+tachyon_error_t ti_segment_map(int fd, uint64_t capacity, unsigned nrings, void **base_out)
 {
-    void *base = mmap(NULL, TI_HEADER_SIZE + capacity, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    void *base = mmap(NULL, (TI_HEADER_SIZE + capacity) * nrings, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
 
     if (base == MAP_FAILED)
         return ti_mem_errno(errno);
