@@ -11,6 +11,9 @@
               struct.pack_into, the batch path) and 1 KiB frames into NumPy
   langs       Rust and Go MarketTick producers (when their bindings build)
   tachc       generation time of a 10,000-type schema, all four languages
+  topology    fan-out to 1/2/4/8 subscribers (msg/s, producer ns/msg, RTT to the
+              slowest) and fan-in from 1/2/4/8 producers (total msg/s), each next to
+              N independent SPSC buses doing the same work, interleaved rounds
 
 Every program prints one JSON object per result line (DESIGN.md section 7). This
 script collects them into bench/results/<date>-<host>.jsonl (the first line
@@ -38,7 +41,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
-SECTIONS = ["rtt", "throughput", "python", "langs", "tachc"]
+SECTIONS = ["rtt", "throughput", "python", "langs", "tachc", "topology"]
 PERCENTILES = ["min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "max_ns", "mean_ns", "tmean_ns"]
 
 # DESIGN.md section 7, and the reference system's published figures
@@ -218,6 +221,24 @@ def section_throughput(args, build, results, notes):
             notes.append("throughput %s B: the consumer's checksum did not match the producer's" % o.get("payload"))
 
 
+# ---- topology --------------------------------------------------------------------------------------------------
+
+def section_topology(args, build, results, notes):
+    prog = os.path.join(build, "bench", "topology")
+    cmd = [prog, "--json", "--rounds", str(args.rounds_py)]
+    if args.quick:
+        cmd += ["--messages", "200000", "--pings", "300"]
+    code, objs, err = run_json(cmd, timeout=1200)
+    if code != 0:
+        notes.append("topology exited %d: %s" % (code, err.strip()[-300:]))
+    for o in objs:  # each row next to its baseline of the same run
+        key = "subscribers" if o["bench"] == "fanout" else "producers"
+        base = find(results + objs, bench=o["bench"], transport="spsc", round="median", **{key: o[key]})
+        if o["transport"] == "tachyon" and base and base.get("msgs_per_s"):
+            o["ratio_to_spsc"] = round(o["msgs_per_s"] / base["msgs_per_s"], 3)
+    results += objs
+
+
 # ---- python ----------------------------------------------------------------------------------------------------
 
 def section_python(args, build, results, notes):
@@ -378,6 +399,22 @@ def summarise(machine, results, notes):
             md.append("| %s | %s | %s | %s | %s | %s |" % (
                 o["bench"], o["transport"], o.get("payload"), fmt(o.get("msgs_per_s"), "rate"),
                 fmt(o.get("gbytes_per_s"), "gb"), "%.2fx hand-written" % ratio if ratio is not None else ""))
+        md.append("")
+
+    topo = [o for o in results if o.get("bench") in ("fanout", "fanin") and o.get("round") == "median"]
+    if topo:
+        md.append("## Fan-out and fan-in, 32 B, next to N independent SPSC buses (median of rounds, same run)")
+        md.append("")
+        md.append("| bench | N | transport | msg/s | / SPSC x N | producer ns/msg | RTT to slowest p50 | p99 |")
+        md.append("|---|---|---|---|---|---|---|---|")
+        for o in sorted(topo, key=lambda o: (o["bench"], o.get("subscribers", o.get("producers")),
+                                             o["transport"] != "tachyon")):
+            md.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                o["bench"], o.get("subscribers", o.get("producers")), o["transport"],
+                fmt(o.get("msgs_per_s"), "rate"), "%.2fx" % o["ratio_to_spsc"] if "ratio_to_spsc" in o else "",
+                "%.1f" % o["producer_ns_per_msg"] if "producer_ns_per_msg" in o else "",
+                "%.0f ns" % o["rtt_slowest_p50_ns"] if "rtt_slowest_p50_ns" in o else "",
+                "%.0f ns" % o["rtt_slowest_p99_ns"] if "rtt_slowest_p99_ns" in o else ""))
         md.append("")
 
     tc = find(results, bench="tachc")
@@ -644,6 +681,8 @@ def main():
                 section_langs(args, build, results, notes)
             elif section == "tachc":
                 section_tachc(args, build, results, notes)
+            elif section == "topology":
+                section_topology(args, build, results, notes)
             log("%s took %.1f s" % (section, time.monotonic() - t0))
         machine["loadavg_end"] = os.getloadavg()[0]
         machine["seconds"] = round(time.monotonic() - started, 1)

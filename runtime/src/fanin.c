@@ -26,7 +26,7 @@
 
 #include "internal.h"
 
-#define TI_FI_SPIN 2048u
+#define TI_FI_SPIN 8192u /* pause iterations before a sleep */
 
 struct ti_fi_member {
     tachyon_bus_t *bus;
@@ -199,13 +199,16 @@ const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, siz
     /* Acquire: pairs with the listener's fetch_or; the member's fields were
      * written before it. */
     present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
-    for (unsigned k = 0; present && k < TACHYON_MAX_MEMBERS; k++) {
-        unsigned i = (fi->cursor + k) & (TACHYON_MAX_MEMBERS - 1);
+    /* Visit the members from the cursor on, in slot order, one bit scan per
+     * member (not per slot): the mask rotated so the cursor is bit 0. */
+    unsigned c = fi->cursor & (TACHYON_MAX_MEMBERS - 1);
+    uint64_t todo = c ? (present >> c) | (present << (TACHYON_MAX_MEMBERS - c)) : present;
+    while (todo) {
+        unsigned i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
         tachyon_bus_t *bus;
         const void *msg;
 
-        if (!(present & (1ull << i)))
-            continue;
+        todo &= todo - 1;
         bus = fi->m[i].bus;
         msg = tachyon_acquire_rx(bus, type_id, size);
         if (msg) {
@@ -224,7 +227,6 @@ const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, siz
             /* PEER_GONE: everything it committed was delivered. CORRUPT or
              * anything else: that ring cannot be trusted; drop it. */
             ti_fi_remove(fi, i);
-            present &= ~(1ull << i);
         }
     }
     fi->last_error = TACHYON_ERR_EMPTY;
@@ -326,8 +328,9 @@ const void *tachyon_fanin_acquire_rx_until(tachyon_fanin_t *fi, uint32_t *type_i
 
         if (msg || fi->last_error != TACHYON_ERR_EMPTY)
             return msg;
-        if (spins < 16) {
-            for (unsigned i = 0; i < TI_FI_SPIN / 16; i++)
+        if (spins < TI_FI_SPIN / 16) {
+            /* Spin on the tails (one load per producer), not on whole acquires. */
+            for (unsigned i = 0; i < 16 && !ti_fanin_ready(fi, 0); i++)
                 ti_cpu_relax();
             continue;
         }

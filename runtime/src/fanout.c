@@ -72,9 +72,9 @@ struct ti_fo_shared {
     uint32_t producer_state;
     uint32_t producer_pid;
     uint8_t pad1[TI_LINE - 24];
-    /* line 2: subscribers sleep on data_seq; sleepers counts them */
+    /* line 2: subscribers sleep on data_seq after raising wake_wanted */
     uint32_t data_seq;
-    uint32_t sleepers;
+    uint32_t wake_wanted;
     uint8_t pad2[TI_LINE - 8];
     /* line 3: the producer sleeps on space_seq */
     uint32_t producer_sleeping;
@@ -92,7 +92,7 @@ struct ti_fo_slot {
     uint32_t pid;      /* listener: the subscriber's pid (SO_PEERCRED) */
     uint32_t uid;      /* listener: its uid */
     uint32_t gen;      /* listener: bumped each time the slot is handed out */
-    uint32_t sleeping; /* subscriber: counted in sleepers */
+    uint32_t sleeping; /* subscriber: 1 while it sleeps (informational) */
     uint8_t pad[TI_LINE - 28];
 };
 
@@ -271,8 +271,7 @@ static void ti_fo_reap(tachyon_fanout_t *pub)
         if (poll(&pfd, 1, 0) <= 0)
             continue;
         ti_store_seqcst(&s->state, TI_SLOT_CLOSED);
-        if (__atomic_exchange_n(&s->sleeping, 0, __ATOMIC_SEQ_CST) == 1)
-            __atomic_fetch_sub(&pub->hdr->sleepers, 1, __ATOMIC_SEQ_CST);
+        ti_store_relaxed(&s->sleeping, 0);
     }
     pthread_mutex_unlock(&pub->lock);
 }
@@ -343,9 +342,13 @@ tachyon_error_t tachyon_fanout_commit_tx(tachyon_fanout_t *pub, size_t actual_si
     pub->wpos = pub->res_frame + ti_frame_len(actual_size);
     pub->reserving = 0;
     /* seq_cst: the release pairs with the subscribers' acquire load of tail,
-     * and it is the first half of the Dekker pair with `sleepers`. */
+     * and it is the first half of the Dekker pair with `wake_wanted`. Taking
+     * the flag down (exchange) makes only the first commit after a sleeper
+     * announced itself pay for the wake; every sleeper read data_seq before it
+     * raised the flag, so one bump wakes them all. */
     (void)__atomic_exchange_n(&hdr->tail, pub->wpos, __ATOMIC_SEQ_CST);
-    if (TI_UNLIKELY(ti_load_seqcst(&hdr->sleepers) != 0))
+    if (TI_UNLIKELY(ti_load_seqcst(&hdr->wake_wanted) != 0) &&
+        __atomic_exchange_n(&hdr->wake_wanted, 0, __ATOMIC_SEQ_CST))
         ti_fo_wake_subscribers(hdr);
     return TACHYON_OK;
 }
@@ -873,15 +876,14 @@ tachyon_error_t tachyon_sub_commit_rx(tachyon_sub_t *sub)
     return TACHYON_OK;
 }
 
-/* Announces a sleep on data_seq (counted in sleepers) or takes it back. */
+/* Announces a sleep on data_seq (the caller read data_seq before) or says
+ * it is over. The flag is shared by all subscribers: whoever raises it is
+ * woken by the producer's next commit, along with everyone else asleep. */
 static void ti_sub_sleeping(tachyon_sub_t *sub, int on)
 {
-    if (on) {
-        if (__atomic_exchange_n(&sub->slot->sleeping, 1, __ATOMIC_SEQ_CST) == 0)
-            __atomic_fetch_add(&sub->hdr->sleepers, 1, __ATOMIC_SEQ_CST);
-    } else if (__atomic_exchange_n(&sub->slot->sleeping, 0, __ATOMIC_SEQ_CST) == 1) {
-        __atomic_fetch_sub(&sub->hdr->sleepers, 1, __ATOMIC_SEQ_CST);
-    }
+    ti_store_relaxed(&sub->slot->sleeping, on ? 1u : 0u);
+    if (on)
+        ti_store_seqcst(&sub->hdr->wake_wanted, 1);
 }
 
 const void *tachyon_sub_acquire_rx_until(tachyon_sub_t *sub, uint32_t *type_id, size_t *size, int64_t deadline_ns)

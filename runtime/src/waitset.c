@@ -4,8 +4,8 @@
  *
  * Sleeping on many rings without a thread per ring: each member's wake word
  * gets its sleep announced the way its own blocking call announces it (a bus:
- * consumer_sleeping; a fan-out subscriber: its slot's sleeping and the
- * sleepers count; a fan-in: each of its rings), then futex_waitv sleeps on all
+ * consumer_sleeping; a fan-out subscriber: the segment's wake_wanted; a
+ * fan-in: each of its rings), then futex_waitv sleeps on all
  * the words at once. The no-lost-wake-up argument is each member's own (see
  * wait.c): announce, re-check readiness (seq_cst), sleep on the value read
  * before announcing. Producers see no sleeper while the consumer is awake, so
