@@ -66,6 +66,11 @@ if [ "$mode" = test ]; then
     has npm || want npm
     [ -f /usr/include/node/node_api.h ] || [ -n "$(node -p 'require("path").join(process.execPath, "../../include/node/node_api.h")' 2>/dev/null | xargs -r ls 2>/dev/null)" ] ||
         want libnode-dev
+    # The Java and Kotlin suites build with Maven, worth installing when a JDK 22+
+    # is here (runtime/java/scripts/jdk.sh looks for one; Debian 12 has none).
+    if ! has mvn && (. runtime/java/scripts/jdk.sh && [ -z "$JDK_MISSING" ]); then
+        want maven
+    fi
     # tachyon-bridge and its tests: libnats and a NATS server.
     has nats-server || [ -x /usr/sbin/nats-server ] || want nats-server   # Debian puts it in /usr/sbin
     if ! has cc || ! echo '#include <nats/nats.h>' | cc -E -x c - >/dev/null 2>&1; then

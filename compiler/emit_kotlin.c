@@ -598,7 +598,16 @@ static void emit_struct(kt_ctx *c, const tc_struct *st)
     buf_line(b, "/** Zeroes every byte, padding included. */");
     buf_line(b, "fun clear(): %s {", name);
     b->indent++;
-    buf_line(b, "segment.asSlice(0L, SIZE.toLong()).fill(0)");
+    if (st->size <= 64) {
+        /* a few word stores: cheaper than a slice and a fill for a small struct */
+        uint64_t at = 0;
+        for (; st->size - at >= 8; at += 8)
+            buf_line(b, "segment.set(LE_LONG, %" PRIu64 "L, 0L)", at);
+        for (; at < st->size; at++)
+            buf_line(b, "segment.set(ValueLayout.JAVA_BYTE, %" PRIu64 "L, 0.toByte())", at);
+    } else {
+        buf_line(b, "segment.asSlice(0L, SIZE.toLong()).fill(0)");
+    }
     buf_line(b, "return this");
     b->indent--;
     buf_line(b, "}");

@@ -7,9 +7,18 @@
 # median of each, as a ratio to the C producer of the same run (the machine is
 # shared: absolute rates drift, ratios less).
 #
+# Two figures per producer: msgs_per_s, the consumer's rate from the first
+# message to End (wall clock: on a busy machine it measures the scheduler as
+# much as the code), and cpu_ns_per_msg, the producer's CPU time per message
+# (C: the whole process, user + system; Java and Kotlin: the sending thread over
+# the second half of the stream, after the JIT warmed up), which a busy machine
+# barely moves; cpu_msgs_per_s is 1e9 / cpu_ns_per_msg, the rate with a core of
+# its own.
+#
 # Prints one JSON object per producer, like the benchmarks in bench/:
 #   {"bench":"throughput","transport":"tachyon","producer":"java","consumer":"c","payload":32,
-#    "samples":COUNT,"rounds":R,"msgs_per_s":...,"ratio_to_c":...}
+#    "samples":COUNT,"rounds":R,"msgs_per_s":...,"cpu_ns_per_msg":...,"cpu_msgs_per_s":...,
+#    "ratio_to_c":...,"cpu_ratio_to_c":...}
 # Needs `make` (C peers), examples/peers/java/build.sh and examples/peers/kotlin/build.sh
 # run first for BUILD_DIR; a producer whose program is missing is left out.
 set -eu
@@ -23,25 +32,35 @@ for p in c java kotlin; do
     [ -x "$build/examples/${p}_producer" ] && producers+=("$p")
 done
 [ -x "$build/examples/c_consumer" ] || { echo "bench_producers: $build/examples/c_consumer is missing: make" >&2; exit 2; }
-declare -A rates
+declare -A rates cpus
 for ((r = 0; r < rounds; r++)); do
     for p in "${producers[@]}"; do
         sock=$(pair_socket)
+        # bash's `time` gives the C producer's CPU time (the JVM ones print their own)
         out=$(pair_run 600 "$build/examples/c_consumer" --socket "$sock" --count "$count" -- \
-            "$build/examples/${p}_producer" --socket "$sock" --count "$count" --quiet 2>&1) || {
+            bash -c 'TIMEFORMAT="producer-cpu %U %S"; time "$@"' _ \
+            "$build/examples/${p}_producer" --socket "$sock" --count "$count" 2>&1) || {
             echo "bench_producers: $p round $r failed:" >&2
             echo "$out" >&2
             exit 1
         }
         rate=$(sed -n 's/^consumer: .* \([0-9.]*\) M msg\/s.*/\1/p' <<<"$out")
+        cpu=$(sed -n 's/^producer: \([0-9.]*\) ns of CPU per message.*/\1/p' <<<"$out")
+        if [ -z "$cpu" ]; then
+            cpu=$(awk -v n="$count" '/^producer-cpu/ {printf "%.1f", ($2 + $3) * 1e9 / n}' <<<"$out")
+        fi
         rates[$p]="${rates[$p]:-} $rate"
+        cpus[$p]="${cpus[$p]:-} $cpu"
     done
 done
 median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 c_med=$(median "${rates[c]:-0}")
+c_cpu=$(median "${cpus[c]:-0}")
 for p in "${producers[@]}"; do
     m=$(median "${rates[$p]}")
-    awk -v p="$p" -v m="$m" -v c="$c_med" -v n="$count" -v r="$rounds" 'BEGIN {
+    u=$(median "${cpus[$p]}")
+    awk -v p="$p" -v m="$m" -v c="$c_med" -v u="$u" -v cu="$c_cpu" -v n="$count" -v r="$rounds" 'BEGIN {
         printf "{\"bench\":\"throughput\",\"transport\":\"tachyon\",\"producer\":\"%s\",\"consumer\":\"c\",\"payload\":32,", p
-        printf "\"samples\":%d,\"rounds\":%d,\"msgs_per_s\":%.0f,\"ratio_to_c\":%.2f}\n", n, r, m * 1e6, (c > 0) ? m / c : 0 }'
+        printf "\"samples\":%d,\"rounds\":%d,\"msgs_per_s\":%.0f,\"cpu_ns_per_msg\":%.1f,\"cpu_msgs_per_s\":%.0f,", n, r, m * 1e6, u, (u > 0) ? 1e9 / u : 0
+        printf "\"ratio_to_c\":%.2f,\"cpu_ratio_to_c\":%.2f}\n", (c > 0) ? m / c : 0, (u > 0) ? cu / u : 0 }'
 done

@@ -1,5 +1,7 @@
 package io.tachyon.peers;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 
 import io.tachyon.Bus;
@@ -24,9 +26,17 @@ public final class Producer {
         return Bus.connect(path, Options.defaults().withFingerprint(fingerprint).withTimeout(Duration.ofSeconds(10)));
     }
 
+    /** CPU ns of this thread when the second half of the stream began (after the JIT warmed up). */
+    static long halfCpuNs = -1;
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     static long sendMarket(Bus bus, Stream a) {
         long asks = 0;
         for (long i = 0; i < a.count; i++) {
+            if (i == a.count / 2) {
+                halfCpuNs = THREADS.getCurrentThreadCpuTime();
+            }
             int typeId = Stream.tickType(i);
             try (Tx tx = bus.acquireTx(Market.MarketTick.SIZE)) {
                 Market.MarketTick tick = new Market.MarketTick(tx.segment());
@@ -47,6 +57,9 @@ public final class Producer {
 
     static void sendFrames(Bus bus, Stream a) {
         for (long i = 0; i < a.count; i++) {
+            if (i == a.count / 2) {
+                halfCpuNs = THREADS.getCurrentThreadCpuTime();
+            }
             try (Tx tx = bus.acquireTx(Frames.Frame.SIZE)) {
                 Frames.Frame frame = new Frames.Frame(tx.segment());
                 for (int k = 0; k < Frames.Frame.SAMPLES_LEN; k++) {
@@ -74,6 +87,7 @@ public final class Producer {
         }
         String what;
         long start = System.nanoTime();
+        long endCpuNs;
         try (bus) {
             if (a.market) {
                 long asks = sendMarket(bus, a);
@@ -82,6 +96,7 @@ public final class Producer {
                 sendFrames(bus, a);
                 what = a.count + " frames of " + Frames.Frame.SIZE + " bytes";
             }
+            endCpuNs = THREADS.getCurrentThreadCpuTime();
         } catch (TachyonException e) {
             System.err.println("producer: " + e.getMessage());
             System.exit(Stream.EXIT_FAIL);
@@ -91,6 +106,11 @@ public final class Producer {
         if (!a.quiet) {
             System.out.println("producer: sent " + what + " + End");
             System.out.printf("producer: %.3f s, %.2f M msg/s%n", secs, a.count / secs / 1e6);
+            long half = a.count - a.count / 2;
+            if (halfCpuNs >= 0 && half > 0) {
+                System.out.printf("producer: %.1f ns of CPU per message after warm-up (main thread, second half)%n",
+                        (endCpuNs - halfCpuNs) / (double) half);
+            }
         }
     }
 }

@@ -14,16 +14,23 @@ import io.tachyon.generated.market.MSG_ASK
 import io.tachyon.generated.market.MarketTick
 import io.tachyon.kotlin.connect
 import io.tachyon.kotlin.send
+import java.lang.management.ManagementFactory
 import kotlin.system.exitProcess
 import kotlin.time.Duration.Companion.seconds
 import io.tachyon.generated.frames.MSG_END as FRAMES_END
 import io.tachyon.generated.frames.MSG_FRAME as FRAMES_FRAME
 import io.tachyon.generated.market.MSG_END as MARKET_END
 
+private val threads = ManagementFactory.getThreadMXBean()
+
+/** CPU ns of this thread when the second half of the stream began (after the JIT warmed up). */
+private var halfCpuNs = -1L
+
 /** Sends the ticks and End; returns how many were asks. */
 fun sendMarket(bus: Bus, a: Args): Long {
     var asks = 0L
     for (i in 0 until a.count) {
+        if (i == a.count / 2) halfCpuNs = threads.currentThreadCpuTime
         val typeId = tickType(i)
         bus.send(MarketTick.SIZE, typeId) { slot ->
             val tick = MarketTick(slot).clear() // the padding travels as zeros
@@ -40,6 +47,7 @@ fun sendMarket(bus: Bus, a: Args): Long {
 
 fun sendFrames(bus: Bus, a: Args) {
     for (i in 0 until a.count) {
+        if (i == a.count / 2) halfCpuNs = threads.currentThreadCpuTime
         bus.send(Frame.SIZE, FRAMES_FRAME) { slot ->
             val frame = Frame(slot)
             for (k in 0 until Frame.SAMPLES_LEN) frame.setSamples(k, frameSample(i, k))
@@ -74,9 +82,15 @@ fun main(argv: Array<String>) {
         System.err.println("producer: ${e.message}")
         exitProcess(EXIT_FAIL)
     }
+    val endCpuNs = threads.currentThreadCpuTime
     val secs = (System.nanoTime() - start) / 1e9
     if (!a.quiet) {
         println("producer: sent $what + End")
         println("producer: %.3f s, %.2f M msg/s".format(secs, a.count / secs / 1e6))
+        val half = a.count - a.count / 2
+        if (halfCpuNs >= 0 && half > 0) {
+            println("producer: %.1f ns of CPU per message after warm-up (main thread, second half)"
+                .format((endCpuNs - halfCpuNs) / half.toDouble()))
+        }
     }
 }
