@@ -8,8 +8,11 @@
 #
 # Cases: <case>.tach, or a folder <case>/ whose main.tach imports the others.
 # Checks: one row per language below, `LANG|TOOL|COMMAND`; COMMAND runs in the
-# language's output folder ($OUT/<lang>). A language whose emitter lands adds
-# its --lang to LANGS and its row to CHECKS (see compiler/langs.h).
+# language's output folder ($OUT/<lang>); exit 77 is a skip (its first output
+# line says why). A language whose emitter lands adds its --lang to LANGS and
+# its row to CHECKS (see compiler/langs.h). Kotlin has no row: kotlinc comes
+# through Maven, so every case's Kotlin is compiled at once after the loop
+# (collisions/all/kotlin, with kotlin/pom.xml).
 set -u
 if [ $# -lt 1 ] || [ ! -x "$1" ]; then
     echo "usage: $0 PATH/TO/tachc" >&2
@@ -20,14 +23,17 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export GOCACHE=${GOCACHE:-$TMP/gocache} GOFLAGS=-mod=mod GOTOOLCHAIN=local PYTHONDONTWRITEBYTECODE=1
+ROOT=$(cd "$HERE/../../.." && pwd)
+export ROOT TMP
 failures=0
 
-LANGS="c rust python go"
+LANGS="c rust python go java kotlin"
 CHECKS=$(cat <<'TABLE'
 c|gcc|for h in *.h; do echo "#include \"$h\""; done >all.c && gcc -std=c11 -pedantic -Wall -Wextra -Werror -Wshadow -fsyntax-only all.c && g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ all.c
 rust|rustc|printf '#[path = "mod.rs"]\npub mod generated;\n' >lib.rs && rustc --edition 2021 --crate-type lib -D warnings -o "$TMP/lib.rlib" lib.rs && { ! command -v clippy-driver >/dev/null || clippy-driver --edition 2021 --crate-type lib -D warnings -o "$TMP/lib.rlib" lib.rs; }
 python|python3|python3 -W error -c 'import py_compile, glob, sys; [py_compile.compile(f, cfile=f + "c.tmp", doraise=True) for f in glob.glob("*.py")]; sys.path.insert(0, ".."); import python' && python3 -W error -c 'import sys; sys.path.insert(0, "."); import glob, importlib; [importlib.import_module(f[:-3]) for f in glob.glob("*.py") if f != "__init__.py"]'
 go|go|printf 'module tachyon.local/generated\n\ngo 1.22\n' >go.mod && go build ./... && go vet ./... && test -z "$(gofmt -l .)"
+java|javac|. "$ROOT/runtime/java/scripts/jdk.sh"; if [ -n "$JDK_MISSING" ]; then echo "$JDK_MISSING"; exit 77; fi; d=$(mktemp -d "$TMP/javac.XXXXXX") && javac --release 22 -Xlint:all -Werror -d "$d" $(find . -name '*.java')
 TABLE
 )
 
@@ -52,13 +58,47 @@ for src in "$HERE"/*.tach "$HERE"/*/main.tach; do
         [ -n "$lang" ] || continue
         if ! command -v "$tool" >/dev/null; then
             echo "SKIP: collisions/$name/$lang ($tool missing)"
-        elif (cd "$out/$lang" && bash -c "$cmd") >"$TMP/out" 2>&1; then
+            continue
+        fi
+        (cd "$out/$lang" && bash -c "$cmd") >"$TMP/out" 2>&1
+        rc=$?
+        if [ $rc -eq 0 ]; then
             echo "PASS: collisions/$name/$lang"
+        elif [ $rc -eq 77 ]; then
+            echo "SKIP: collisions/$name/$lang ($(head -1 "$TMP/out"))"
         else
             echo "FAIL: collisions/$name/$lang"
             sed 's/^/    /' "$TMP/out" | head -30
             failures=$((failures + 1))
         fi
     done <<<"$CHECKS"
+    mkdir -p "$TMP/kotlin-all" && cp -r "$out/kotlin" "$TMP/kotlin-all/$name"
 done
+
+# Kotlin: every case at once (distinct schema names, so distinct packages), kotlinc -Werror through Maven.
+(
+    . "$ROOT/runtime/java/scripts/jdk.sh"
+    if [ -n "$JDK_MISSING" ]; then
+        echo "SKIP: collisions/all/kotlin ($JDK_MISSING)"
+        exit 0
+    fi
+    if ! command -v mvn >/dev/null; then
+        echo "SKIP: collisions/all/kotlin (Maven is not installed: apt-get install maven)"
+        exit 0
+    fi
+    cd "$HERE/kotlin" || exit 1
+    mvn -B -o -q -Dgen.dir="$TMP/kotlin-all" compile >"$TMP/out" 2>&1
+    rc=$?
+    if [ $rc -ne 0 ] && grep -q "offline mode" "$TMP/out"; then
+        mvn -B -q -Dgen.dir="$TMP/kotlin-all" compile >"$TMP/out" 2>&1
+        rc=$?
+    fi
+    if [ $rc -eq 0 ]; then
+        echo "PASS: collisions/all/kotlin"
+    else
+        echo "FAIL: collisions/all/kotlin"
+        grep -v '^WARNING' "$TMP/out" | grep -E 'ERROR|e: ' | head -30 | sed 's/^/    /'
+        exit 1
+    fi
+) || failures=$((failures + 1))
 [ $failures -eq 0 ]
