@@ -23,6 +23,7 @@
 #                             from tachc --go-module (a schema importing another):
 #                             go mod tidy, go vet, go run
 #   outside/node              npm pack, npm install of the tarball, a message through it
+#   outside/java              mvn install of runtime/java, a Maven project depending on it
 # Socket names are made unique per run; nothing else in a snippet is changed,
 # except /path/to/tachyon, which becomes this repository.
 # Prints PASS:/FAIL:/SKIP: lines; exits 1 if any case failed.
@@ -44,8 +45,9 @@ snip() { "$PYTHON" "$REPO/tests/setup/snippet.py" "$@" "$REPO/README.md"; }
 same() {
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected:" "$2" "got:" "$3"; fi
 }
-# last_shows COMMANDS: the commands, with a marker before the last one: the
-# README shows only what the last command prints.
+# last_shows COMMANDS: one command a line, with a marker before the last one:
+# the README shows only what the last command prints (snippet.py --script does
+# the same for a whole snippet).
 last_shows() { sed '$i echo @@output@@' <<<"$1"; }
 # in_repo TEXT: the text with /path/to/tachyon pointing at this repository.
 in_repo() { sed "s|/path/to/tachyon|$REPO|g" <<<"$1"; }
@@ -66,8 +68,11 @@ else
     cmd=${cmd//examples\/c_hello\/hello.c/$WORK/hello.c}
     cmd=${cmd//build\/hello/$WORK/hello}
     cmd=${cmd//build\/lib/$BUILD/lib}
-    cmd=${cmd/#make /make -s --no-print-directory BUILD=$BUILD }
-    cmd=${cmd/#make &&/make -s --no-print-directory BUILD=$BUILD &&}
+    # The README shows what the program prints, not make's progress lines.
+    if [[ "$cmd" == "make && "* ]]; then
+        make_out=$(make -s --no-print-directory BUILD="$BUILD" 2>&1) || fail "readme/c-hello" "make failed:" "$make_out"
+        cmd=${cmd#make && }
+    fi
     if out=$(bash -c "$cmd" 2>&1); then
         same "readme/c-hello" "$(snip c-hello-run --output)" "$out"
     else
@@ -101,7 +106,7 @@ fi
 # ---- outside: C through make install and pkg-config --------------------------
 mkdir -p "$WORK/home" "$WORK/c"
 cp "$WORK/hello.c" "$WORK/c/hello.c"
-if out=$(cd "$WORK/c" && HOME=$WORK/home BUILD=$BUILD bash -ec "$(last_shows "$(snip outside-c --commands)")" 2>&1); then
+if out=$(cd "$WORK/c" && HOME=$WORK/home BUILD=$BUILD bash -ec "$(snip outside-c --script)" 2>&1); then
     same "outside/c" "$(snip outside-c --output)" "${out##*@@output@@$'\n'}"
 else
     fail "outside/c" "$out"
@@ -246,12 +251,86 @@ const path = '@tachyon-node-outside-$TAG';
   bus.close();
 })().catch((e) => { console.error(e); process.exit(1); });
 EOF
-    if out=$(cd "$WORK/node" && bash -ec "$(last_shows "$(snip outside-node --commands)")" 2>&1); then
+    if out=$(cd "$WORK/node" && bash -ec "$(snip outside-node --script)" 2>&1); then
         same "outside/node" "$(snip outside-node --output)" "${out##*@@output@@$'\n'}"
     else
         fail "outside/node" "$out"
     fi
 else
     skip "outside/node" "node or npm not installed"
+fi
+# ---- outside: Java through mvn install ----------------------------------------
+# The README's commands run on a copy of runtime/java (the java suite may be
+# building the original at the same time) and with this clone's libtachyon;
+# ~/.m2 is a folder of this build, so the first run downloads Maven's plugins.
+. runtime/java/scripts/jdk.sh
+if [ -z "$JDK_MISSING" ] && command -v mvn >/dev/null 2>&1; then
+    mkdir -p "$WORK/tachyon/runtime" "$WORK/tachyon/build" "$WORK/jhome/.m2" "$ABS_BUILD/m2-outside" "$WORK/java/src/main/java"
+    cp -r runtime/java "$WORK/tachyon/runtime/java" && rm -rf "$WORK/tachyon/runtime/java/target"
+    ln -s "$ABS_BUILD/lib" "$WORK/tachyon/build/lib"
+    ln -s "$ABS_BUILD/m2-outside" "$WORK/jhome/.m2/repository"
+    cat > "$WORK/java/pom.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId>
+  <artifactId>outside</artifactId>
+  <version>1.0</version>
+  <properties>
+    <maven.compiler.release>22</maven.compiler.release>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <dependencies>
+$(snip outside-java-pom)
+  </dependencies>
+  <build>
+    <plugins>
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId>
+        <artifactId>maven-compiler-plugin</artifactId>
+        <version>3.13.0</version>
+      </plugin>
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId>
+        <artifactId>maven-resources-plugin</artifactId>
+        <version>3.3.1</version>
+      </plugin>
+    </plugins>
+  </build>
+</project>
+EOF
+    cat > "$WORK/java/src/main/java/Main.java" <<EOF
+import io.tachyon.*;
+import java.lang.foreign.ValueLayout;
+
+public class Main {
+    public static void main(String[] args) throws Exception {
+        String path = "@tachyon-java-outside-$TAG";
+        Thread consumer = new Thread(() -> {
+            try (Bus bus = Bus.listen(path, 1 << 16); Message msg = bus.receive()) {
+                long value = msg.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                System.out.println(msg.typeId() + ": " + msg.size() + " bytes, " + value);
+            }
+        });
+        consumer.start();
+        try (Bus bus = Bus.connect(path)) {
+            try (Tx tx = bus.acquireTx(32)) {
+                tx.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 42L);
+                tx.commit(32, 1);
+            }
+            bus.flush();
+        }
+        consumer.join();
+    }
+}
+EOF
+    # Maven finds ~/.m2 through Java's user.home, not $HOME.
+    if out=$(cd "$WORK/java" && HOME=$WORK/jhome MAVEN_OPTS="-Duser.home=$WORK/jhome" TACHYON=$WORK/tachyon bash -ec "$(snip outside-java --script)" 2>&1); then
+        same "outside/java" "$(snip outside-java --output)" "${out##*@@output@@$'\n'}"
+    else
+        fail "outside/java" "$out"
+    fi
+else
+    skip "outside/java" "${JDK_MISSING:-Maven is not installed: apt-get install maven}"
 fi
 exit $FAILED

@@ -2,9 +2,12 @@
 """Prints one fenced code block of the README, the one right after the line
 `<!-- snippet: NAME -->`, so tests run the README's own text.
 
-Usage: tests/setup/snippet.py NAME [--commands | --output] [README]
-  --commands   only the `$ ` lines of the block, without the `$ `
-  --output     only the lines after the last `$ ` line (what the commands print)
+Usage: tests/setup/snippet.py NAME [--commands | --script | --output] [README]
+  --commands   only the commands of the block: its `$ ` lines without the `$ `
+               (a line ending in a backslash continues onto the next)
+  --script     the commands, with `echo @@output@@` before the last one: what
+               follows the marker is what the README shows
+  --output     only the lines after the last command (what the commands print)
 Exits 1 with a message when the README has no such snippet.
 """
 import os
@@ -27,11 +30,24 @@ def main(argv):
     if block is None:
         sys.exit("snippet.py: %s has no block marked <!-- snippet: %s -->" % (readme, args[0]))
     lines = block.splitlines()
+    # A command is a `$ ` line and the lines its trailing backslashes continue it onto.
+    commands, ends = [], []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("$ "):
+            cmd = [lines[i][2:]]
+            while cmd[-1].endswith("\\") and i + 1 < len(lines):
+                i += 1
+                cmd.append(lines[i])
+            commands.append("\n".join(cmd))
+            ends.append(i)
+        i += 1
     if "--commands" in argv:
-        lines = [ln[2:] for ln in lines if ln.startswith("$ ")]
+        lines = commands
+    elif "--script" in argv:
+        lines = commands[:-1] + ["echo @@output@@"] + commands[-1:]
     elif "--output" in argv:
-        last = max((i for i, ln in enumerate(lines) if ln.startswith("$ ")), default=-1)
-        lines = lines[last + 1:]
+        lines = lines[ends[-1] + 1:] if ends else lines
     print("\n".join(lines))
 
 
