@@ -10,6 +10,8 @@
  *             the two single-message guards built on it, RxGuard and TxGuard
  *   batch.c   Batch (a guard over many messages), BatchItem, BatchRun
  *   dlpack.c  DLPack export and the NumPy span over ring memory
+ *   topology.c  FanOut, Subscriber, FanIn and WaitSet (fan-out, fan-in, waiting
+ *             on many buses, a readiness fd); messages are copied out
  *
  * Ownership: a guard holds a reference to its bus while it lives (guards are
  * recycled through small free lists); DLPack capsules and NumPy spans hold a
@@ -114,6 +116,11 @@ int tpy_parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, P
 int tpy_parse_timeout(PyObject *obj, int64_t *ns);
 int tpy_parse_u32(PyObject *obj, const char *what, uint32_t *out);
 int tpy_parse_size(PyObject *obj, const char *what, size_t *out);
+
+/* ---- topology.c ------------------------------------------------------------ */
+
+/* Adds FanOut, Subscriber, FanIn, WaitSet and MAX_MEMBERS to the module. */
+int tpy_topology_init(PyObject *m);
 
 /* ---- bus.c: the core ------------------------------------------------------ */
 

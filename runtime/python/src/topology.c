@@ -1,0 +1,652 @@
+/*
+ * topology.c - fan-out, fan-in and wait-sets for Python: FanOut (the producer),
+ * Subscriber, FanIn (the consumer; producers connect with Bus.connect) and
+ * WaitSet (with fileno() for event loops).
+ *
+ * Messages are copied into Message objects on receive (a subscriber's bytes may
+ * be overwritten once it lags, so no view outlives the call); sends copy from
+ * any buffer. Waits release the GIL in steps of one watchdog period, so signal
+ * handlers run (tpy_wait_step). Each object is for one thread at a time.
+ * The file map of the extension is in tachyon_py.h.
+ */
+#include "tachyon_py.h"
+
+#include <string.h>
+
+/* Runs a C wait toward `deadline` in steps; `call` returns 1 on success or 0
+ * with *err set. Returns 1, or 0 with a Python exception. */
+#define TPY_WAIT_LOOP(deadline, err, call, what)                                                                   \
+    do {                                                                                                           \
+        int ok_;                                                                                                   \
+        for (;;) {                                                                                                 \
+            int64_t step_ = tpy_wait_step(deadline);                                                               \
+            if (PyErr_CheckSignals() < 0)                                                                          \
+                return NULL;                                                                                       \
+            Py_BEGIN_ALLOW_THREADS                                                                                 \
+            ok_ = (call);                                                                                          \
+            Py_END_ALLOW_THREADS                                                                                   \
+            if (ok_)                                                                                               \
+                break;                                                                                             \
+            if (!tpy_wait_again(err, deadline))                                                                    \
+                return tpy_raise(err, what);                                                                       \
+        }                                                                                                          \
+    } while (0)
+
+static int parse_opts(PyObject *fingerprint, int allow_any_uid, tachyon_options_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (fingerprint && fingerprint != Py_None) {
+        o->schema_fingerprint = PyLong_AsUnsignedLongLongMask(fingerprint);
+        if (PyErr_Occurred())
+            return -1;
+    }
+    if (allow_any_uid)
+        o->flags |= TACHYON_OPT_ALLOW_ANY_UID;
+    return 0;
+}
+
+static int64_t timeout_deadline(PyObject *timeout, int *bad)
+{
+    int64_t ns = -1;
+    *bad = 0;
+    if (timeout && tpy_parse_timeout(timeout, &ns) < 0) {
+        *bad = 1;
+        return 0;
+    }
+    return tpy_deadline(ns);
+}
+
+/* ---- FanOut ------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    tachyon_fanout_t *pub;
+} FanOutObject;
+
+static PyObject *closed_error(const char *what)
+{
+    return tpy_raise_state(what);
+}
+
+static PyObject *FanOut_listen(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"path", "capacity", "drop", "fingerprint", "allow_any_uid", NULL};
+    const char *path;
+    Py_ssize_t capacity = 1 << 20;
+    int drop = 0, any = 0;
+    PyObject *fp = NULL;
+    tachyon_options_t o;
+    tachyon_error_t err;
+    FanOutObject *self;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|n$pOp", names, &path, &capacity, &drop, &fp, &any))
+        return NULL;
+    if (capacity < 0)
+        return tpy_raise(TACHYON_ERR_CAPACITY, "FanOut.listen");
+    if (parse_opts(fp, any, &o) < 0)
+        return NULL;
+    self = PyObject_New(FanOutObject, type);
+    if (!self)
+        return NULL;
+    self->pub = NULL;
+    err = tachyon_fanout_listen(path, (size_t)capacity, drop ? TACHYON_LAG_DROP : TACHYON_LAG_BLOCK, &o, &self->pub);
+    if (err != TACHYON_OK) {
+        Py_DECREF(self);
+        return tpy_raise(err, "FanOut.listen");
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *FanOut_send(FanOutObject *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"data", "type_id", "timeout", NULL};
+    Py_buffer buf;
+    unsigned int type_id = 0;
+    PyObject *timeout = NULL;
+    tachyon_error_t err = TACHYON_OK;
+    int64_t deadline;
+    int bad;
+    tachyon_fanout_t *pub = self->pub;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*|IO", names, &buf, &type_id, &timeout))
+        return NULL;
+    if (!pub) {
+        PyBuffer_Release(&buf);
+        return closed_error("FanOut is closed");
+    }
+    deadline = timeout_deadline(timeout, &bad);
+    if (bad) {
+        PyBuffer_Release(&buf);
+        return NULL;
+    }
+    if (timeout && timeout != Py_None && PyObject_IsTrue(timeout) == 0)
+        deadline = 0; /* timeout=0: do not wait (RingFull) */
+    for (;;) {
+        int64_t step = deadline == 0 ? 0 : tpy_wait_step(deadline);
+        if (PyErr_CheckSignals() < 0)
+            break;
+        Py_BEGIN_ALLOW_THREADS
+        err = tachyon_fanout_send_until(pub, buf.buf, (size_t)buf.len, type_id, step);
+        Py_END_ALLOW_THREADS
+        if (err == TACHYON_OK || deadline == 0 || !tpy_wait_again(err, deadline))
+            break;
+    }
+    PyBuffer_Release(&buf);
+    if (PyErr_Occurred())
+        return NULL;
+    if (err != TACHYON_OK) {
+        tachyon_error_detail_t d = {.code = (int32_t)err};
+        if (err == TACHYON_ERR_TOO_LARGE) {
+            d.size = (uint64_t)buf.len;
+            d.limit = tachyon_fanout_max_message_size(pub);
+        }
+        return tpy_raise_detail(&d, "FanOut.send");
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *FanOut_subscribers(FanOutObject *self, PyObject *unused)
+{
+    (void)unused;
+    return PyLong_FromSize_t(self->pub ? tachyon_fanout_subscribers(self->pub) : 0);
+}
+
+static PyObject *FanOut_close(FanOutObject *self, PyObject *unused)
+{
+    (void)unused;
+    tachyon_fanout_destroy(self->pub);
+    self->pub = NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *generic_exit(PyObject *self, PyObject *args)
+{
+    (void)args;
+    PyObject *r = PyObject_CallMethod(self, "close", NULL);
+    if (!r)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_FALSE;
+}
+
+static void FanOut_dealloc(FanOutObject *self)
+{
+    tachyon_fanout_destroy(self->pub);
+    PyObject_Free(self);
+}
+
+static PyMethodDef FanOut_methods[] = {
+    {"listen", (PyCFunction)(void (*)(void))FanOut_listen, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+     "FanOut.listen(path, capacity=1 MiB, *, drop=False, fingerprint=None, allow_any_uid=False) -> FanOut. "
+     "Returns at once; subscribers join from then on. drop=True drops a laggard (it gets Lagged) instead of "
+     "waiting for it."},
+    {"send", (PyCFunction)(void (*)(void))FanOut_send, METH_VARARGS | METH_KEYWORDS,
+     "send(data, type_id=0, timeout=None): publish one message to every subscriber, waiting for room "
+     "(timeout in seconds; 0: RingFull at once)."},
+    {"subscribers", (PyCFunction)FanOut_subscribers, METH_NOARGS, "subscribers() -> how many are attached."},
+    {"close", (PyCFunction)FanOut_close, METH_NOARGS, "close(): subscribers read what was sent, then PeerGone."},
+    {"__enter__", tpy_return_self, METH_NOARGS, NULL},
+    {"__exit__", generic_exit, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject FanOut_type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "tachyon._tachyon.FanOut",
+    .tp_basicsize = sizeof(FanOutObject),
+    .tp_dealloc = (destructor)FanOut_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The producer of a fan-out: one send, every subscriber reads it (FanOut.listen).",
+    .tp_methods = FanOut_methods,
+};
+
+/* ---- Subscriber ------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    tachyon_sub_t *sub;
+} SubObject;
+
+static PyObject *Sub_connect(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"path", "oldest", "timeout", "fingerprint", NULL};
+    const char *path;
+    int oldest = 0;
+    PyObject *timeout = NULL, *fp = NULL;
+    tachyon_options_t o;
+    tachyon_error_detail_t d;
+    tachyon_error_t err;
+    int64_t deadline, ns = 5000000000ll;
+    SubObject *self;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|$pOO", names, &path, &oldest, &timeout, &fp))
+        return NULL;
+    if (timeout && tpy_parse_timeout(timeout, &ns) < 0)
+        return NULL;
+    if (parse_opts(fp, 0, &o) < 0)
+        return NULL;
+    deadline = tpy_deadline(ns);
+    self = PyObject_New(SubObject, type);
+    if (!self)
+        return NULL;
+    self->sub = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    err = tachyon_sub_connect_until(path, &o, oldest ? TACHYON_JOIN_OLDEST : TACHYON_JOIN_NEWEST, deadline,
+                                    &self->sub, &d);
+    Py_END_ALLOW_THREADS
+    if (err != TACHYON_OK) {
+        Py_DECREF(self);
+        return tpy_raise_detail(&d, "Subscriber.connect");
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *Sub_recv(SubObject *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"timeout", NULL};
+    PyObject *timeout = NULL, *msg;
+    tachyon_sub_t *sub = self->sub;
+    tachyon_error_t err = TACHYON_OK;
+    const void *p = NULL;
+    uint32_t type_id;
+    size_t size;
+    int64_t deadline;
+    int bad;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", names, &timeout))
+        return NULL;
+    if (!sub)
+        return closed_error("Subscriber is closed");
+    deadline = timeout_deadline(timeout, &bad);
+    if (bad)
+        return NULL;
+    TPY_WAIT_LOOP(deadline, err,
+                  ((p = tachyon_sub_acquire_rx_until(sub, &type_id, &size, step_)) != NULL ||
+                   ((err = tachyon_sub_last_error(sub)), 0)),
+                  "Subscriber.recv");
+    msg = tpy_message_new(type_id, p, size);
+    /* The copy is only good if this subscriber was not dropped while taking it. */
+    err = tachyon_sub_commit_rx(sub);
+    if (err != TACHYON_OK) {
+        Py_XDECREF(msg);
+        return tpy_raise(err, "Subscriber.recv");
+    }
+    return msg;
+}
+
+static PyObject *Sub_rejoin(SubObject *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"oldest", NULL};
+    int oldest = 0;
+    tachyon_error_t err;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$p", names, &oldest))
+        return NULL;
+    if (!self->sub)
+        return closed_error("Subscriber is closed");
+    err = tachyon_sub_rejoin(self->sub, oldest ? TACHYON_JOIN_OLDEST : TACHYON_JOIN_NEWEST);
+    if (err != TACHYON_OK)
+        return tpy_raise(err, "Subscriber.rejoin");
+    Py_RETURN_NONE;
+}
+
+static PyObject *Sub_close(SubObject *self, PyObject *unused)
+{
+    (void)unused;
+    tachyon_sub_destroy(self->sub);
+    self->sub = NULL;
+    Py_RETURN_NONE;
+}
+
+static void Sub_dealloc(SubObject *self)
+{
+    tachyon_sub_destroy(self->sub);
+    PyObject_Free(self);
+}
+
+static PyMethodDef Sub_methods[] = {
+    {"connect", (PyCFunction)(void (*)(void))Sub_connect, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+     "Subscriber.connect(path, *, oldest=False, timeout=5.0, fingerprint=None) -> Subscriber: join at the next "
+     "message, or at the oldest still in the ring."},
+    {"recv", (PyCFunction)(void (*)(void))Sub_recv, METH_VARARGS | METH_KEYWORDS,
+     "recv(timeout=None) -> Message (a copy). Raises TachyonTimeout, PeerGone at the end of the stream, Lagged "
+     "when this subscriber was dropped (call rejoin())."},
+    {"rejoin", (PyCFunction)(void (*)(void))Sub_rejoin, METH_VARARGS | METH_KEYWORDS,
+     "rejoin(*, oldest=False): after Lagged, take a place again (messages in between are lost to it)."},
+    {"close", (PyCFunction)Sub_close, METH_NOARGS, "close(): leave; the producer no longer waits for it."},
+    {"__enter__", tpy_return_self, METH_NOARGS, NULL},
+    {"__exit__", generic_exit, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject Sub_type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "tachyon._tachyon.Subscriber",
+    .tp_basicsize = sizeof(SubObject),
+    .tp_dealloc = (destructor)Sub_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One subscriber of a fan-out (Subscriber.connect).",
+    .tp_methods = Sub_methods,
+};
+
+/* ---- FanIn ---------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    tachyon_fanin_t *fi;
+} FanInObject;
+
+static PyObject *FanIn_listen(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"path", "capacity", "fingerprint", "allow_any_uid", NULL};
+    const char *path;
+    Py_ssize_t capacity = 1 << 20;
+    PyObject *fp = NULL;
+    int any = 0;
+    tachyon_options_t o;
+    tachyon_error_t err;
+    FanInObject *self;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|n$Op", names, &path, &capacity, &fp, &any))
+        return NULL;
+    if (capacity < 0)
+        return tpy_raise(TACHYON_ERR_CAPACITY, "FanIn.listen");
+    if (parse_opts(fp, any, &o) < 0)
+        return NULL;
+    self = PyObject_New(FanInObject, type);
+    if (!self)
+        return NULL;
+    self->fi = NULL;
+    err = tachyon_fanin_listen(path, (size_t)capacity, &o, &self->fi);
+    if (err != TACHYON_OK) {
+        Py_DECREF(self);
+        return tpy_raise(err, "FanIn.listen");
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *FanIn_recv(FanInObject *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"timeout", NULL};
+    PyObject *timeout = NULL, *msg, *out;
+    tachyon_fanin_t *fi = self->fi;
+    tachyon_error_t err = TACHYON_OK;
+    tachyon_sender_t from;
+    const void *p = NULL;
+    uint32_t type_id;
+    size_t size;
+    int64_t deadline;
+    int bad;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", names, &timeout))
+        return NULL;
+    if (!fi)
+        return closed_error("FanIn is closed");
+    deadline = timeout_deadline(timeout, &bad);
+    if (bad)
+        return NULL;
+    TPY_WAIT_LOOP(deadline, err,
+                  ((p = tachyon_fanin_acquire_rx_until(fi, &type_id, &size, &from, step_)) != NULL ||
+                   ((err = tachyon_fanin_last_error(fi)), 0)),
+                  "FanIn.recv");
+    msg = tpy_message_new(type_id, p, size);
+    tachyon_fanin_commit_rx(fi);
+    if (!msg)
+        return NULL;
+    out = Py_BuildValue("(NKI)", msg, (unsigned long long)from.id, (unsigned int)from.pid);
+    return out;
+}
+
+static PyObject *FanIn_producers(FanInObject *self, PyObject *unused)
+{
+    (void)unused;
+    return PyLong_FromSize_t(self->fi ? tachyon_fanin_producers(self->fi) : 0);
+}
+
+static PyObject *FanIn_close(FanInObject *self, PyObject *unused)
+{
+    (void)unused;
+    tachyon_fanin_destroy(self->fi);
+    self->fi = NULL;
+    Py_RETURN_NONE;
+}
+
+static void FanIn_dealloc(FanInObject *self)
+{
+    tachyon_fanin_destroy(self->fi);
+    PyObject_Free(self);
+}
+
+static PyMethodDef FanIn_methods[] = {
+    {"listen", (PyCFunction)(void (*)(void))FanIn_listen, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+     "FanIn.listen(path, capacity=1 MiB, *, fingerprint=None, allow_any_uid=False) -> FanIn. Returns at once; "
+     "producers connect with Bus.connect(path) from then on, each with a ring of its own."},
+    {"recv", (PyCFunction)(void (*)(void))FanIn_recv, METH_VARARGS | METH_KEYWORDS,
+     "recv(timeout=None) -> (Message, sender_id, sender_pid), taking one message per producer in turn."},
+    {"producers", (PyCFunction)FanIn_producers, METH_NOARGS, "producers() -> how many are attached."},
+    {"close", (PyCFunction)FanIn_close, METH_NOARGS, "close(): stop accepting, close every producer's ring."},
+    {"__enter__", tpy_return_self, METH_NOARGS, NULL},
+    {"__exit__", generic_exit, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject FanIn_type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "tachyon._tachyon.FanIn",
+    .tp_basicsize = sizeof(FanInObject),
+    .tp_dealloc = (destructor)FanIn_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The consumer of a fan-in: many producers, one fair consumer (FanIn.listen).",
+    .tp_methods = FanIn_methods,
+};
+
+/* ---- WaitSet ---------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    tachyon_waitset_t *ws;
+    PyObject *members; /* key -> member object: keeps them alive while they are in the set */
+} WaitSetObject;
+
+static PyObject *WaitSet_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    WaitSetObject *self;
+    tachyon_error_t err;
+
+    if (!PyArg_ParseTuple(args, "") || (kw && PyDict_Size(kw)))
+        return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_TypeError, "WaitSet() takes no arguments");
+    self = (WaitSetObject *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    self->members = PyDict_New();
+    err = self->members ? tachyon_waitset_new(&self->ws) : TACHYON_ERR_NO_MEMORY;
+    if (err != TACHYON_OK) {
+        Py_DECREF(self);
+        return self->members ? tpy_raise(err, "WaitSet") : NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *WaitSet_add(WaitSetObject *self, PyObject *args)
+{
+    PyObject *obj, *key;
+    unsigned long long k;
+    tachyon_error_t err;
+
+    if (!PyArg_ParseTuple(args, "OO", &obj, &key))
+        return NULL;
+    k = PyLong_AsUnsignedLongLong(key);
+    if (PyErr_Occurred())
+        return NULL;
+    if (PyObject_TypeCheck(obj, &tpy_bus_type)) {
+        BusObject *b = (BusObject *)obj;
+        if (!b->bus)
+            return tpy_raise_state("the bus is closed");
+        err = tachyon_waitset_add_bus(self->ws, b->bus, k);
+    } else if (PyObject_TypeCheck(obj, &Sub_type)) {
+        if (!((SubObject *)obj)->sub)
+            return tpy_raise_state("Subscriber is closed");
+        err = tachyon_waitset_add_sub(self->ws, ((SubObject *)obj)->sub, k);
+    } else if (PyObject_TypeCheck(obj, &FanIn_type)) {
+        if (!((FanInObject *)obj)->fi)
+            return tpy_raise_state("FanIn is closed");
+        err = tachyon_waitset_add_fanin(self->ws, ((FanInObject *)obj)->fi, k);
+    } else {
+        return PyErr_Format(PyExc_TypeError, "WaitSet.add: a Bus (consumer side), Subscriber or FanIn, not %s",
+                            Py_TYPE(obj)->tp_name);
+    }
+    if (err != TACHYON_OK)
+        return tpy_raise(err, "WaitSet.add");
+    if (PyDict_SetItem(self->members, key, obj) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *WaitSet_remove(WaitSetObject *self, PyObject *key)
+{
+    unsigned long long k = PyLong_AsUnsignedLongLong(key);
+    tachyon_error_t err;
+
+    if (PyErr_Occurred())
+        return NULL;
+    err = tachyon_waitset_remove(self->ws, k);
+    if (err != TACHYON_OK)
+        return tpy_raise(err, "WaitSet.remove");
+    if (PyDict_DelItem(self->members, key) < 0)
+        PyErr_Clear();
+    Py_RETURN_NONE;
+}
+
+static PyObject *WaitSet_wait(WaitSetObject *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"timeout", NULL};
+    PyObject *timeout = NULL, *list;
+    uint64_t keys[TACHYON_MAX_MEMBERS];
+    tachyon_error_t err = TACHYON_OK;
+    size_t n = 0;
+    int64_t ns = -1, deadline;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", names, &timeout))
+        return NULL;
+    if (timeout && tpy_parse_timeout(timeout, &ns) < 0)
+        return NULL;
+    deadline = ns == 0 ? 0 : tpy_deadline(ns);
+    for (;;) {
+        int64_t step = deadline == 0 ? 0 : tpy_wait_step(deadline);
+        if (PyErr_CheckSignals() < 0)
+            return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        n = tachyon_waitset_wait_until(self->ws, keys, TACHYON_MAX_MEMBERS, step, &err);
+        Py_END_ALLOW_THREADS
+        if (n || deadline == 0)
+            break;
+        if (err != TACHYON_ERR_TIMEOUT && err != TACHYON_ERR_INTERRUPTED)
+            return tpy_raise(err, "WaitSet.wait");
+        if (err == TACHYON_ERR_TIMEOUT && deadline != TACHYON_FOREVER && tachyon_now_ns() >= deadline)
+            break;
+    }
+    list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *v = PyLong_FromUnsignedLongLong(keys[i]);
+        if (!v) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, v);
+    }
+    return list;
+}
+
+static PyObject *WaitSet_fileno(WaitSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fd = tachyon_waitset_fd(self->ws);
+    if (fd < 0)
+        return tpy_raise(TACHYON_ERR_SYSTEM, "WaitSet.fileno");
+    return PyLong_FromLong(fd);
+}
+
+static PyObject *WaitSet_close(WaitSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    tachyon_waitset_destroy(self->ws);
+    self->ws = NULL;
+    if (self->members)
+        PyDict_Clear(self->members);
+    Py_RETURN_NONE;
+}
+
+static void WaitSet_dealloc(WaitSetObject *self)
+{
+    tachyon_waitset_destroy(self->ws);
+    Py_XDECREF(self->members);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *WaitSet_checked(WaitSetObject *self, PyObject *(*fn)(WaitSetObject *, PyObject *, PyObject *),
+                                 PyObject *args, PyObject *kw)
+{
+    if (!self->ws)
+        return tpy_raise_state("WaitSet is closed");
+    return fn(self, args, kw);
+}
+
+static PyObject *WaitSet_wait_m(WaitSetObject *self, PyObject *args, PyObject *kw)
+{
+    return WaitSet_checked(self, WaitSet_wait, args, kw);
+}
+
+static PyObject *WaitSet_add_m(WaitSetObject *self, PyObject *args)
+{
+    return self->ws ? WaitSet_add(self, args) : tpy_raise_state("WaitSet is closed");
+}
+
+static PyObject *WaitSet_remove_m(WaitSetObject *self, PyObject *key)
+{
+    return self->ws ? WaitSet_remove(self, key) : tpy_raise_state("WaitSet is closed");
+}
+
+static PyObject *WaitSet_fileno_m(WaitSetObject *self, PyObject *unused)
+{
+    return self->ws ? WaitSet_fileno(self, unused) : tpy_raise_state("WaitSet is closed");
+}
+
+static PyMethodDef WaitSet_methods[] = {
+    {"add", (PyCFunction)WaitSet_add_m, METH_VARARGS,
+     "add(member, key): a Bus (its consumer side), a Subscriber or a FanIn, under an int key."},
+    {"remove", (PyCFunction)WaitSet_remove_m, METH_O, "remove(key)."},
+    {"wait", (PyCFunction)(void (*)(void))WaitSet_wait_m, METH_VARARGS | METH_KEYWORDS,
+     "wait(timeout=None) -> [keys of the members with something to read] ([] on timeout; timeout=0 does not "
+     "wait and re-arms fileno())."},
+    {"fileno", (PyCFunction)WaitSet_fileno_m, METH_NOARGS,
+     "fileno() -> an fd that is readable when a member has something to read (loop.add_reader, selectors); "
+     "then call wait(0) and read the members it names with their non-blocking calls."},
+    {"close", (PyCFunction)WaitSet_close, METH_NOARGS, "close()."},
+    {"__enter__", tpy_return_self, METH_NOARGS, NULL},
+    {"__exit__", generic_exit, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject WaitSet_type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "tachyon._tachyon.WaitSet",
+    .tp_basicsize = sizeof(WaitSetObject),
+    .tp_dealloc = (destructor)WaitSet_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "WaitSet(): one thread waiting on many buses, subscribers and fan-ins.",
+    .tp_methods = WaitSet_methods,
+    .tp_new = WaitSet_new,
+};
+
+int tpy_topology_init(PyObject *m)
+{
+    static const struct {
+        PyTypeObject *type;
+        const char *name;
+    } types[] = {{&FanOut_type, "FanOut"}, {&Sub_type, "Subscriber"}, {&FanIn_type, "FanIn"},
+                 {&WaitSet_type, "WaitSet"}};
+
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (PyType_Ready(types[i].type) < 0)
+            return -1;
+        if (PyModule_AddObject(m, types[i].name, Py_NewRef((PyObject *)types[i].type)) < 0)
+            return -1;
+    }
+    return PyModule_AddIntConstant(m, "MAX_MEMBERS", TACHYON_MAX_MEMBERS);
+}
