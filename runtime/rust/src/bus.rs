@@ -36,7 +36,7 @@ pub struct Options {
 }
 
 impl Options {
-    fn to_c(self) -> sys::tachyon_options_t {
+    pub(crate) fn to_c(self) -> sys::tachyon_options_t {
         sys::tachyon_options_t {
             schema_fingerprint: self.fingerprint,
             timeout_ns: 0, // the _until calls take the deadline instead
@@ -130,13 +130,13 @@ impl fmt::Debug for Bus {
     }
 }
 
-fn c_path(path: &OsStr) -> Result<CString> {
+pub(crate) fn c_path(path: &OsStr) -> Result<CString> {
     CString::new(path.as_bytes()).map_err(|_| Error::InvalidArg)
 }
 
 /// The C deadline (`CLOCK_MONOTONIC` ns, as `tachyon_now_ns`) `timeout` from
 /// now; no deadline when it cannot be represented.
-fn deadline_after(timeout: Duration) -> i64 {
+pub(crate) fn deadline_after(timeout: Duration) -> i64 {
     // SAFETY: no arguments; reads the clock.
     let now = unsafe { sys::tachyon_now_ns() };
     i64::try_from(timeout.as_nanos())

@@ -42,6 +42,10 @@
 mod bus;
 mod error;
 pub mod sys;
+mod topology;
 
 pub use bus::{Batch, Bus, Message, Options, Role, RxGuard, Stats, TxGuard};
 pub use error::{Error, Result};
+pub use topology::{
+    FanIn, FanInMessage, FanOut, Join, LagPolicy, Sender, SubMessage, Subscriber, WaitSet,
+};

@@ -270,3 +270,155 @@ extern "C" {
         out: *mut *mut tachyon_bus_t,
     ) -> tachyon_error_t;
 }
+
+/// Fan-out, fan-in and wait-sets (`tachyon.h`, "Fan-out", "Fan-in", "Wait-sets").
+pub const TACHYON_MAX_MEMBERS: u32 = 64;
+pub const TACHYON_LAG_BLOCK: c_int = 0;
+pub const TACHYON_LAG_DROP: c_int = 1;
+pub const TACHYON_JOIN_NEWEST: u32 = 0;
+pub const TACHYON_JOIN_OLDEST: u32 = 1;
+
+/// The opaque fan-out producer (`tachyon_fanout_t`).
+#[repr(C)]
+pub struct tachyon_fanout_t {
+    _opaque: [u8; 0],
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// The opaque fan-out subscriber (`tachyon_sub_t`).
+#[repr(C)]
+pub struct tachyon_sub_t {
+    _opaque: [u8; 0],
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// The opaque fan-in consumer (`tachyon_fanin_t`).
+#[repr(C)]
+pub struct tachyon_fanin_t {
+    _opaque: [u8; 0],
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// The opaque wait-set (`tachyon_waitset_t`).
+#[repr(C)]
+pub struct tachyon_waitset_t {
+    _opaque: [u8; 0],
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// `tachyon_sender_t`: who sent a fan-in message.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct tachyon_sender_t {
+    pub id: u64,
+    pub pid: u32,
+    pub slot: u32,
+}
+
+extern "C" {
+    pub fn tachyon_fanout_listen(
+        path: *const c_char,
+        capacity: usize,
+        policy: c_int,
+        opts: *const tachyon_options_t,
+        out: *mut *mut tachyon_fanout_t,
+    ) -> tachyon_error_t;
+    pub fn tachyon_fanout_acquire_tx(pub_: *mut tachyon_fanout_t, max_size: usize) -> *mut c_void;
+    pub fn tachyon_fanout_acquire_tx_until(
+        pub_: *mut tachyon_fanout_t,
+        max_size: usize,
+        deadline_ns: i64,
+    ) -> *mut c_void;
+    pub fn tachyon_fanout_commit_tx(
+        pub_: *mut tachyon_fanout_t,
+        actual_size: usize,
+        type_id: u32,
+    ) -> tachyon_error_t;
+    pub fn tachyon_fanout_rollback_tx(pub_: *mut tachyon_fanout_t) -> tachyon_error_t;
+    pub fn tachyon_fanout_send_until(
+        pub_: *mut tachyon_fanout_t,
+        data: *const c_void,
+        size: usize,
+        type_id: u32,
+        deadline_ns: i64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_fanout_subscribers(pub_: *mut tachyon_fanout_t) -> usize;
+    pub fn tachyon_fanout_last_error(pub_: *const tachyon_fanout_t) -> tachyon_error_t;
+    pub fn tachyon_fanout_max_message_size(pub_: *const tachyon_fanout_t) -> usize;
+    pub fn tachyon_fanout_destroy(pub_: *mut tachyon_fanout_t);
+
+    pub fn tachyon_sub_connect_until(
+        path: *const c_char,
+        opts: *const tachyon_options_t,
+        join: u32,
+        deadline_ns: i64,
+        out: *mut *mut tachyon_sub_t,
+        detail: *mut tachyon_error_detail_t,
+    ) -> tachyon_error_t;
+    pub fn tachyon_sub_acquire_rx(
+        sub: *mut tachyon_sub_t,
+        type_id: *mut u32,
+        size: *mut usize,
+    ) -> *const c_void;
+    pub fn tachyon_sub_acquire_rx_until(
+        sub: *mut tachyon_sub_t,
+        type_id: *mut u32,
+        size: *mut usize,
+        deadline_ns: i64,
+    ) -> *const c_void;
+    pub fn tachyon_sub_commit_rx(sub: *mut tachyon_sub_t) -> tachyon_error_t;
+    pub fn tachyon_sub_rejoin(sub: *mut tachyon_sub_t, join: u32) -> tachyon_error_t;
+    pub fn tachyon_sub_last_error(sub: *const tachyon_sub_t) -> tachyon_error_t;
+    pub fn tachyon_sub_destroy(sub: *mut tachyon_sub_t);
+
+    pub fn tachyon_fanin_listen(
+        path: *const c_char,
+        capacity: usize,
+        opts: *const tachyon_options_t,
+        out: *mut *mut tachyon_fanin_t,
+    ) -> tachyon_error_t;
+    pub fn tachyon_fanin_acquire_rx(
+        fi: *mut tachyon_fanin_t,
+        type_id: *mut u32,
+        size: *mut usize,
+        from: *mut tachyon_sender_t,
+    ) -> *const c_void;
+    pub fn tachyon_fanin_acquire_rx_until(
+        fi: *mut tachyon_fanin_t,
+        type_id: *mut u32,
+        size: *mut usize,
+        from: *mut tachyon_sender_t,
+        deadline_ns: i64,
+    ) -> *const c_void;
+    pub fn tachyon_fanin_commit_rx(fi: *mut tachyon_fanin_t) -> tachyon_error_t;
+    pub fn tachyon_fanin_producers(fi: *mut tachyon_fanin_t) -> usize;
+    pub fn tachyon_fanin_last_error(fi: *const tachyon_fanin_t) -> tachyon_error_t;
+    pub fn tachyon_fanin_destroy(fi: *mut tachyon_fanin_t);
+
+    pub fn tachyon_waitset_new(out: *mut *mut tachyon_waitset_t) -> tachyon_error_t;
+    pub fn tachyon_waitset_add_bus(
+        ws: *mut tachyon_waitset_t,
+        bus: *mut tachyon_bus_t,
+        key: u64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_waitset_add_sub(
+        ws: *mut tachyon_waitset_t,
+        sub: *mut tachyon_sub_t,
+        key: u64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_waitset_add_fanin(
+        ws: *mut tachyon_waitset_t,
+        fi: *mut tachyon_fanin_t,
+        key: u64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_waitset_remove(ws: *mut tachyon_waitset_t, key: u64) -> tachyon_error_t;
+    pub fn tachyon_waitset_wait_until(
+        ws: *mut tachyon_waitset_t,
+        keys: *mut u64,
+        max: usize,
+        deadline_ns: i64,
+        err: *mut tachyon_error_t,
+    ) -> usize;
+    pub fn tachyon_waitset_fd(ws: *mut tachyon_waitset_t) -> c_int;
+    pub fn tachyon_waitset_destroy(ws: *mut tachyon_waitset_t);
+}
