@@ -33,7 +33,8 @@ static int in_list(const char *s, const char *const *list)
 
 /* Attribute names every generated class defines itself. */
 static const char *const class_members[] = {
-    "buffer", "offset", "new", "array", "to_dict", "to_bytes", "numpy_dtype", "pack_into", "unpack_from", NULL};
+    "buffer", "offset", "new", "array", "clear", "to_dict", "to_bytes", "numpy_dtype", "pack_into", "unpack_from",
+    NULL};
 
 /* The Python attribute name of a field: snake_case, with "_" appended when it
  * would hit a keyword or a member of the generated class. */
@@ -470,12 +471,55 @@ static const char *scalar_hint(py_ctx *c, const tc_type *t)
     return prim_pytype(t->prim);
 }
 
+/* Whether a field's setter is one pack_into over its own bytes (a scalar, an
+ * enum, text, an array of scalars), so it can zero padding next to it too. */
+static bool packs_whole(const tc_type *t)
+{
+    return t->kind == TC_T_PRIM || t->kind == TC_T_ENUM || t->kind == TC_T_FLAGS || t->kind == TC_T_CHARS ||
+           (t->kind == TC_T_ARRAY && t->elem->kind != TC_T_STRUCT);
+}
+
+/* The padding bytes right before / after field i that its setter writes as
+ * zeros, so that a record written field by field over a reused buffer (a
+ * ring slot) keeps no stale byte: a pad goes to the field before it, or to
+ * the field after it when the one before cannot take it (the pad comes
+ * first, or follows a nested struct). Padding next to no such field is left
+ * to clear(). */
+static void pad_around(const tc_struct *st, size_t i, uint64_t *before, uint64_t *after)
+{
+    *before = *after = 0;
+    if (!packs_whole(&st->fields[i].type))
+        return;
+    if (i + 1 < st->nfields && st->fields[i + 1].type.kind == TC_T_PAD)
+        *after = st->fields[i + 1].size;
+    if (i > 0 && st->fields[i - 1].type.kind == TC_T_PAD &&
+        (i == 1 || !packs_whole(&st->fields[i - 2].type)))
+        *before = st->fields[i - 1].size;
+}
+
+/* The module Struct writing `core` (a struct format body such as "Q" or
+ * "8s") with pad zero bytes around it: "_U64", or "_P4_U64_P2" for "<4xQ2x". */
+static const char *padded_struct(py_ctx *c, const char *plain, const char *core, uint64_t before, uint64_t after)
+{
+    if (!before && !after)
+        return plain;
+    char name[96], fmt[96];
+    snprintf(name, sizeof name, "%s%s%s", before ? pool_printf(c->ns, "_P%" PRIu64, before) : "", plain,
+             after ? pool_printf(c->ns, "_P%" PRIu64, after) : "");
+    snprintf(fmt, sizeof fmt, "<%s%s%s", before ? pool_printf(c->ns, "%" PRIu64 "x", before) : "", core,
+             after ? pool_printf(c->ns, "%" PRIu64 "x", after) : "");
+    return need_struct(c, name, fmt);
+}
+
 static void emit_property(py_ctx *c, const tc_struct *st, const tc_field *f)
 {
     tc_buf *b = c->b;
     const tc_type *t = &f->type;
     const char *attr = field_attr(c->ns, f->name);
     const char *off = at(c, f->offset);
+    uint64_t pad_before, pad_after;
+    pad_around(st, (size_t)(f - st->fields), &pad_before, &pad_after);
+    const char *pad_off = pad_before ? at(c, f->offset - pad_before) : off;
     char what[1024];
     snprintf(what, sizeof what, "%s.%s", st->name, f->name);
 
@@ -552,16 +596,21 @@ static void emit_property(py_ctx *c, const tc_struct *st, const tc_field *f)
     switch (t->kind) {
     case TC_T_PRIM:
     case TC_T_ENUM:
-    case TC_T_FLAGS:
+    case TC_T_FLAGS: {
+        char code[2] = {prim_code(t->prim), '\0'};
+        const char *sname = padded_struct(c, prim_struct(t->prim), code, pad_before, pad_after);
         buf_line(b, "def %s(self, value: %s) -> None:", attr, t->kind == TC_T_PRIM ? hint : "int");
-        buf_line(b, "    %s.pack_into(self._buf, %s, value)", prim_struct(t->prim), off);
+        buf_line(b, "    %s.pack_into(self._buf, %s, value)", sname, pad_off);
         break;
+    }
     case TC_T_CHARS: {
-        char name[64];
+        char name[64], core[32];
         snprintf(name, sizeof name, "_CHARS%" PRIu64, t->count);
+        snprintf(core, sizeof core, "%" PRIu64 "s", t->count);
+        const char *sname = padded_struct(c, name, core, pad_before, pad_after);
         buf_line(b, "def %s(self, value: str | bytes) -> None:", attr);
         buf_line(b, "    raw = _text_in(value, %" PRIu64 ", \"%s\")", t->count, what);
-        buf_line(b, "    %s.pack_into(self._buf, %s, raw)", name, off);
+        buf_line(b, "    %s.pack_into(self._buf, %s, raw)", sname, pad_off);
         break;
     }
     case TC_T_STRUCT:
@@ -572,11 +621,12 @@ static void emit_property(py_ctx *c, const tc_struct *st, const tc_field *f)
         char name[64], fmt[64];
         snprintf(name, sizeof name, "%sX%" PRIu64, prim_struct(t->elem->prim), t->count);
         snprintf(fmt, sizeof fmt, "<%" PRIu64 "%c", t->count, prim_code(t->elem->prim));
-        const char *sname = need_struct(c, name, fmt);
+        const char *sname = pad_before || pad_after ? padded_struct(c, name, fmt + 1, pad_before, pad_after)
+                                                    : need_struct(c, name, fmt);
         buf_line(b, "def %s(self, value: Sequence[%s]) -> None:", attr,
                  t->elem->kind == TC_T_PRIM ? prim_pytype(t->elem->prim) : "int");
         buf_line(b, "    values = _exactly(value, %" PRIu64 ", \"%s\")", t->count, what);
-        buf_line(b, "    %s.pack_into(self._buf, %s, *values)", sname, off);
+        buf_line(b, "    %s.pack_into(self._buf, %s, *values)", sname, pad_off);
         break;
     }
     case TC_T_PAD: break;
@@ -718,6 +768,10 @@ static void emit_struct(py_ctx *c, const tc_struct *st)
     buf_text_line(b, "def offset(self) -> int:");
     buf_text_line(b, "    \"\"\"Where the record starts in the buffer.\"\"\"");
     buf_text_line(b, "    return self._off");
+    buf_blank(b);
+    buf_text_line(b, "def clear(self) -> None:");
+    buf_text_line(b, "    \"\"\"Zeroes all SIZE bytes of the record, padding included.\"\"\"");
+    buf_line(b, "    _put_bytes(self._buf, self._off, bytes(%" PRIu64 "))", st->size);
     buf_blank(b);
     buf_text_line(b, "def to_bytes(self) -> bytes:");
     buf_text_line(b, "    \"\"\"A copy of the record's SIZE bytes.\"\"\"");

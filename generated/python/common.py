@@ -181,6 +181,7 @@ class _Views(Sequence[Any]):
 
 
 _CHARS3 = struct.Struct("3s")
+_CHARS3_P1 = struct.Struct("<3s1x")
 
 
 #: Largest number of legs in one order.
@@ -244,6 +245,10 @@ class Vec3:
     def offset(self) -> int:
         """Where the record starts in the buffer."""
         return self._off
+
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(12))
 
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""
@@ -360,6 +365,10 @@ class Money:
         """Where the record starts in the buffer."""
         return self._off
 
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(16))
+
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""
         with memoryview(self._buf) as view:
@@ -400,7 +409,7 @@ class Money:
     @currency.setter
     def currency(self, value: str | bytes) -> None:
         raw = _text_in(value, 3, "Money.currency")
-        _CHARS3.pack_into(self._buf, self._off + 12, raw)
+        _CHARS3_P1.pack_into(self._buf, self._off + 12, raw)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain values (arrays as lists, structs as dicts)."""

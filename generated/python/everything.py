@@ -201,13 +201,15 @@ class _Views(Sequence[Any]):
         return repr(list(self))
 
 
+_BOOL_P1 = struct.Struct("<?1x")
 _CHARS12 = struct.Struct("12s")
 _I16X4 = struct.Struct("<4h")
 _U8X3 = struct.Struct("<3B")
 _I16X2 = struct.Struct("<2h")
 _U32X2 = struct.Struct("<2I")
 _BOOLX4 = struct.Struct("<4?")
-_F64X2 = struct.Struct("<2d")
+_F64X2_P32 = struct.Struct("<2d32x")
+_U8_P1 = struct.Struct("<B1x")
 
 
 #: A signed integer constant.
@@ -337,6 +339,10 @@ class Scalars:
         """Where the record starts in the buffer."""
         return self._off
 
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(44))
+
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""
         with memoryview(self._buf) as view:
@@ -439,7 +445,7 @@ class Scalars:
 
     @flag.setter
     def flag(self, value: bool) -> None:
-        _BOOL.pack_into(self._buf, self._off + 42, value)
+        _BOOL_P1.pack_into(self._buf, self._off + 42, value)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain values (arrays as lists, structs as dicts)."""
@@ -576,6 +582,10 @@ class Collections:
         """Where the record starts in the buffer."""
         return self._off
 
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(128))
+
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""
         with memoryview(self._buf) as view:
@@ -688,7 +698,7 @@ class Collections:
     @weights.setter
     def weights(self, value: Sequence[float]) -> None:
         values = _exactly(value, 2, "Collections.weights")
-        _F64X2.pack_into(self._buf, self._off + 80, *values)
+        _F64X2_P32.pack_into(self._buf, self._off + 80, *values)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain values (arrays as lists, structs as dicts)."""
@@ -810,6 +820,10 @@ class Envelope:
         """Where the record starts in the buffer."""
         return self._off
 
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(60))
+
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""
         with memoryview(self._buf) as view:
@@ -864,7 +878,7 @@ class Envelope:
 
     @color.setter
     def color(self, value: int) -> None:
-        _U8.pack_into(self._buf, self._off + 58, value)
+        _U8_P1.pack_into(self._buf, self._off + 58, value)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain values (arrays as lists, structs as dicts)."""

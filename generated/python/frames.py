@@ -191,6 +191,7 @@ class _Views(Sequence[Any]):
 
 
 _F32X256 = struct.Struct("<256f")
+_U16_P5 = struct.Struct("<H5x")
 _U8X4096 = struct.Struct("<4096B")
 _I16X960 = struct.Struct("<960h")
 
@@ -275,6 +276,10 @@ class Frame:
     def offset(self) -> int:
         """Where the record starts in the buffer."""
         return self._off
+
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(1024))
 
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""
@@ -384,6 +389,10 @@ class MediaHeader:
         """Where the record starts in the buffer."""
         return self._off
 
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(32))
+
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""
         with memoryview(self._buf) as view:
@@ -467,7 +476,7 @@ class MediaHeader:
 
     @flags.setter
     def flags(self, value: int) -> None:
-        _U16.pack_into(self._buf, self._off + 25, value)
+        _U16_P5.pack_into(self._buf, self._off + 25, value)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain values (arrays as lists, structs as dicts)."""
@@ -559,6 +568,10 @@ class VideoFrame:
     def offset(self) -> int:
         """Where the record starts in the buffer."""
         return self._off
+
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(4128))
 
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""
@@ -661,6 +674,10 @@ class AudioFrame:
     def offset(self) -> int:
         """Where the record starts in the buffer."""
         return self._off
+
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(1952))
 
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""

@@ -178,6 +178,7 @@ class _Views(Sequence[Any]):
 
 
 _CHARS8 = struct.Struct("8s")
+_U64_P4 = struct.Struct("<Q4x")
 
 
 _MARKET_TICK = struct.Struct("<8sdIQ4x")
@@ -236,6 +237,10 @@ class MarketTick:
         """Where the record starts in the buffer."""
         return self._off
 
+    def clear(self) -> None:
+        """Zeroes all SIZE bytes of the record, padding included."""
+        _put_bytes(self._buf, self._off, bytes(32))
+
     def to_bytes(self) -> bytes:
         """A copy of the record's SIZE bytes."""
         with memoryview(self._buf) as view:
@@ -282,7 +287,7 @@ class MarketTick:
 
     @timestamp.setter
     def timestamp(self, value: int) -> None:
-        _U64.pack_into(self._buf, self._off + 20, value)
+        _U64_P4.pack_into(self._buf, self._off + 20, value)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain values (arrays as lists, structs as dicts)."""
