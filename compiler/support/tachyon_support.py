@@ -50,12 +50,14 @@ def _check(buf: Buffer, offset: int, size: int, name: str) -> None:
 
 
 def _text_out(raw: bytes) -> str:
-    """char[N] text up to the first NUL (bytes >= 0x80 as U+0080..U+00FF)."""
-    return raw.split(b"\0", 1)[0].decode("latin-1")
+    """char[N] text: the bytes up to the first NUL, as UTF-8 (bytes that are
+    not UTF-8 raise UnicodeDecodeError, a ValueError, as Rust's x_str() fails;
+    the raw bytes stay readable through to_bytes())."""
+    return raw.split(b"\0", 1)[0].decode("utf-8")
 
 
 def _text_in(value: str | bytes, size: int, name: str) -> bytes:
-    raw = value.encode("ascii") if isinstance(value, str) else bytes(value)
+    raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
     if len(raw) > size:
         raise ValueError(
             f"{name} holds at most {size} bytes, got {len(raw)}")

@@ -63,3 +63,21 @@ def test_reused_slot_keeps_no_stale_byte(sock, key, cls, clear_first):
         prod.close()
         cons.close()
     assert got == expected, "stale bytes at %s" % [i for i in range(cls.SIZE) if got[i] != expected[i]]
+
+
+def test_char_fields_hold_utf8_text():
+    """char[N] is UTF-8 text (README, char[N]): a str is stored as its UTF-8
+    bytes, read back as the same str; bytes that are not UTF-8 fail to read as
+    text (as Rust's x_str() does) and stay readable as bytes."""
+    market = next(m for m in MODULES if m.__name__ == "market")
+    tick = market.MarketTick.new()
+    tick.symbol = "café€"                       # 8 bytes in UTF-8: fits char[8] exactly
+    assert tick.to_bytes()[:8] == "café€".encode("utf-8")
+    assert tick.symbol == "café€"
+    with pytest.raises(ValueError):
+        tick.symbol = "cafés€"                  # 9 bytes
+    assert tick.symbol == "café€"               # nothing written
+    tick.symbol = b"\xff\xfeAB"
+    with pytest.raises(UnicodeDecodeError):
+        tick.symbol
+    assert tick.to_bytes()[:8] == b"\xff\xfeAB\0\0\0\0"
