@@ -103,6 +103,16 @@ uint64_t abi_schema_fingerprint(const tc_schema *sc)
     }
     for (size_t i = 0; i < sc->nreserved; i++)
         buf_printf(&b, "reserved %u %u\n", sc->reserved[i].lo, sc->reserved[i].hi);
+    /* Services only add text, so a schema without one keeps its fingerprint. */
+    for (size_t i = 0; i < sc->nservices; i++) {
+        const tc_service *svc = &sc->services[i];
+        buf_printf(&b, "service %s\n", svc->name);
+        for (size_t j = 0; j < svc->nmethods; j++) {
+            const tc_method *m = &svc->methods[j];
+            buf_printf(&b, "rpc %u %s %016" PRIx64 " %016" PRIx64 "\n", m->id, m->name,
+                       m->request ? m->request->fingerprint : 0, m->reply ? m->reply->fingerprint : 0);
+        }
+    }
     uint64_t h = fnv1a(b.data ? b.data : "", b.len);
     buf_free(&b);
     return h ? h : 1;

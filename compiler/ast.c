@@ -242,6 +242,38 @@ ast_decl *ast_messages(tc_parse_ctx *ctx, ast_list items, tc_loc kw, tc_loc end)
     return d;
 }
 
+ast_decl *ast_service(tc_parse_ctx *ctx, const char *name, ast_list methods, tc_loc kw, tc_loc name_loc, tc_loc end)
+{
+    ast_decl *d = decl_new(ctx, D_SERVICE, name, kw, name_loc);
+    if (!d)
+        return NULL;
+    d->items = methods;
+    d->end_loc = end;
+    doc_for(ctx, &d->doc, kw, 0);
+    return d;
+}
+
+ast_method *ast_method_new(tc_parse_ctx *ctx, const char *name, const ast_ref *request, const ast_ref *reply,
+                           ast_int id, tc_loc loc, int end_line)
+{
+    ast_method *m = arena_alloc(ctx->arena, sizeof *m);
+    if (!m)
+        return NULL;
+    m->name = name;
+    m->loc = loc;
+    if (request) {
+        m->has_request = true;
+        m->request = *request;
+    }
+    if (reply) {
+        m->has_reply = true;
+        m->reply = *reply;
+    }
+    m->id = id;
+    doc_for(ctx, &m->doc, loc, end_line);
+    return m;
+}
+
 ast_field *ast_field_new(tc_parse_ctx *ctx, const char *name, const ast_int *offset, ast_type type, tc_loc loc,
                          int end_line)
 {

@@ -105,7 +105,19 @@ typedef struct ast_msg_item {
     ast_int lo, hi;
 } ast_msg_item;
 
-typedef enum ast_decl_kind { D_IMPORT, D_CONST, D_ENUM, D_FLAGS, D_STRUCT, D_MESSAGES } ast_decl_kind;
+/* One `rpc Name(Request) -> Reply = id;` of a service; an empty request or
+ * reply is written `()`. */
+typedef struct ast_method {
+    ast_link link;
+    const char *name;
+    const char *doc;
+    tc_loc loc; /* the name */
+    bool has_request, has_reply;
+    ast_ref request, reply;
+    ast_int id;
+} ast_method;
+
+typedef enum ast_decl_kind { D_IMPORT, D_CONST, D_ENUM, D_FLAGS, D_STRUCT, D_MESSAGES, D_SERVICE } ast_decl_kind;
 
 typedef struct ast_decl {
     ast_link link;
@@ -118,7 +130,8 @@ typedef struct ast_decl {
     ast_value value;    /* CONST */
     bool has_size;      /* STRUCT: `size N` given */
     ast_count size;
-    ast_list items;     /* STRUCT: ast_field; ENUM/FLAGS: ast_enum_value; MESSAGES: ast_msg_item */
+    ast_list items;     /* STRUCT: ast_field; ENUM/FLAGS: ast_enum_value; MESSAGES: ast_msg_item;
+                           SERVICE: ast_method */
     tc_loc end_loc;     /* the closing brace */
 } ast_decl;
 
@@ -190,6 +203,9 @@ ast_decl *ast_const(tc_parse_ctx *ctx, const char *name, ast_ref type, ast_value
 ast_decl *ast_enum(tc_parse_ctx *ctx, bool is_flags, const char *name, ast_ref type, ast_list values, tc_loc kw, tc_loc name_loc, tc_loc end);
 ast_decl *ast_struct(tc_parse_ctx *ctx, const char *name, const ast_count *size, ast_list fields, tc_loc kw, tc_loc name_loc, tc_loc end);
 ast_decl *ast_messages(tc_parse_ctx *ctx, ast_list items, tc_loc kw, tc_loc end);
+ast_decl *ast_service(tc_parse_ctx *ctx, const char *name, ast_list methods, tc_loc kw, tc_loc name_loc, tc_loc end);
+ast_method *ast_method_new(tc_parse_ctx *ctx, const char *name, const ast_ref *request, const ast_ref *reply,
+                           ast_int id, tc_loc loc, int end_line);
 ast_field *ast_field_new(tc_parse_ctx *ctx, const char *name, const ast_int *offset, ast_type type, tc_loc loc, int end_line);
 ast_enum_value *ast_enum_value_new(tc_parse_ctx *ctx, const char *name, const ast_int *value, tc_loc loc, int end_line);
 ast_msg_item *ast_message(tc_parse_ctx *ctx, ast_int id, const char *name, const ast_ref *payload, tc_loc name_loc, int end_line);

@@ -71,6 +71,24 @@ static void write_schema(tc_buf *b, const tc_schema *sc)
         buf_printf(b, "reserved %s %u..%u", sc->name, sc->reserved[i].lo, sc->reserved[i].hi);
         record_end(b, sc->reserved[i].loc);
     }
+    for (size_t i = 0; i < sc->nservices; i++) {
+        const tc_service *svc = &sc->services[i];
+        buf_printf(b, "service %s.%s", sc->name, svc->name);
+        record_end(b, svc->loc);
+        for (size_t j = 0; j < svc->nmethods; j++) {
+            const tc_method *m = &svc->methods[j];
+            buf_printf(b, "method %s.%s %u %s ", sc->name, svc->name, m->id, m->name);
+            if (m->request)
+                buf_printf(b, "%s.%s ", abi_schema_name(m->request->schema), m->request->name);
+            else
+                buf_puts(b, "- ");
+            if (m->reply)
+                buf_printf(b, "%s.%s", abi_schema_name(m->reply->schema), m->reply->name);
+            else
+                buf_puts(b, "-");
+            record_end(b, m->loc);
+        }
+    }
     const tc_enum **enums = malloc((sc->nenums + 1) * sizeof *enums);
     const tc_struct **structs = malloc((sc->nstructs + 1) * sizeof *structs);
     if (!enums || !structs) {
@@ -181,9 +199,9 @@ typedef struct checker {
 } checker;
 
 static const char *const record_kinds[] = {"schema", "message", "reserved", "enum", "flags", "value", "struct",
-                                           "field"};
+                                           "field", "service", "method"};
 /* words each kind needs, kind included */
-static const int record_words[] = {4, 5, 3, 3, 3, 3, 8, 8};
+static const int record_words[] = {4, 5, 3, 3, 3, 3, 8, 8, 2, 6};
 
 static int kind_index(const char *w)
 {
@@ -245,6 +263,8 @@ static int ldb_parse(checker *c, ldb *db, const char *name, const char *text, FI
             r.key = arena_printf(c->a, "message %s %s", r.words[1], r.words[2]);
         else if (k == 2)
             r.key = arena_printf(c->a, "reserved %s %s", r.words[1], r.words[2]);
+        else if (k == 9) /* method: one per service and id */
+            r.key = arena_printf(c->a, "method %s %s", r.words[1], r.words[2]);
         else if ((k == 5 || k == 7) && !strchr(r.words[1], '.'))
             r.key = NULL; /* malformed: caught below */
         else if (k == 7 && strcmp(strrchr(r.words[1], '.'), "._") == 0)
@@ -459,6 +479,55 @@ static void check_messages(checker *c)
             continue;
         finding(c, LOCK_COMPATIBLE, "RESERVED-ADDED", where_of(ldb_get(&c->old, "schema %s%s", n->words[1], "")),
                 n->where, "type ids %s of schema %s are now reserved", n->words[2], n->words[1]);
+    }
+}
+
+/* Services: a method removed, retyped, or its id given to another method is
+ * breaking (a client built from the old schema calls it); a method or a
+ * service added is compatible, a method renamed with the same types too. */
+static void check_services(checker *c)
+{
+    for (size_t i = 0; i < c->old.n; i++) {
+        lrec *o = &c->old.recs[i];
+        if (!strcmp(o->words[0], "service") && !ldb_get(&c->cur, "service %s%s", o->words[1], ""))
+            finding(c, LOCK_BREAKING, "SERVICE-REMOVED", o->where, "-", "service %s was removed", o->words[1]);
+        if (strcmp(o->words[0], "method"))
+            continue;
+        const char *svc = o->words[1], *id = o->words[2], *name = o->words[3];
+        lrec *n = ldb_get(&c->cur, "method %s %s", svc, id);
+        if (!n) {
+            const lrec *nsvc = ldb_get(&c->cur, "service %s%s", svc, "");
+            if (nsvc)
+                finding(c, LOCK_BREAKING, "METHOD-REMOVED", o->where, nsvc->where,
+                        "method %s (id %s) of service %s was removed", name, id, svc);
+            continue;
+        }
+        n->matched = 1;
+        bool same_name = !strcmp(name, n->words[3]);
+        bool same_types = !strcmp(o->words[4], n->words[4]) && !strcmp(o->words[5], n->words[5]);
+        if (same_name && !same_types)
+            finding(c, LOCK_BREAKING, "METHOD-RETYPED", o->where, n->where,
+                    "method %s (id %s) of service %s was (%s) -> %s, now (%s) -> %s", name, id, svc, o->words[4],
+                    o->words[5], n->words[4], n->words[5]);
+        else if (!same_name && !same_types)
+            finding(c, LOCK_BREAKING, "METHOD-ID-REUSED", o->where, n->where,
+                    "method id %s of service %s was %s, now %s with other types", id, svc, name, n->words[3]);
+        else if (!same_name)
+            finding(c, LOCK_COMPATIBLE, "METHOD-RENAMED", o->where, n->where,
+                    "method id %s of service %s renamed from %s to %s (same types)", id, svc, name, n->words[3]);
+    }
+    for (size_t i = 0; i < c->cur.n; i++) {
+        lrec *n = &c->cur.recs[i];
+        if (!strcmp(n->words[0], "service") && !ldb_get(&c->old, "service %s%s", n->words[1], "")) {
+            finding(c, LOCK_COMPATIBLE, "SERVICE-ADDED", "-", n->where, "service %s was added", n->words[1]);
+            continue;
+        }
+        if (strcmp(n->words[0], "method") || n->matched)
+            continue;
+        const lrec *osvc = ldb_get(&c->old, "service %s%s", n->words[1], "");
+        if (osvc)
+            finding(c, LOCK_COMPATIBLE, "METHOD-ADDED", osvc->where, n->where, "method %s (id %s) added to service %s",
+                    n->words[3], n->words[2], n->words[1]);
     }
 }
 
@@ -687,6 +756,7 @@ int lock_check(const char *lock_path, const char *lock_text, const tc_program *p
         goto out;
     check_schemas(&c);
     check_messages(&c);
+    check_services(&c);
     check_enums(&c);
     check_structs(&c);
     check_stale(&c);

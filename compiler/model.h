@@ -124,6 +124,25 @@ typedef struct tc_reserved {
     tc_loc loc;
 } tc_reserved;
 
+/* One method of a service: a call of `request` answered with `reply` (NULL:
+ * an empty body), identified on the wire by its method id. */
+typedef struct tc_method {
+    uint32_t id;
+    const char *name; /* e.g. "Quote" */
+    const char *doc;
+    tc_loc loc;
+    const struct tc_struct *request; /* NULL: empty */
+    const struct tc_struct *reply;   /* NULL: empty */
+} tc_method;
+
+typedef struct tc_service {
+    const char *name;
+    const char *doc;
+    tc_loc loc;
+    tc_method *methods; /* sorted by id */
+    size_t nmethods;
+} tc_service;
+
 typedef struct tc_schema {
     const char *name;   /* from `schema NAME;` */
     const char *doc;
@@ -136,7 +155,8 @@ typedef struct tc_schema {
     tc_struct *structs;     size_t nstructs;
     tc_message *messages;   size_t nmessages;  /* sorted by id */
     tc_reserved *reserved;  size_t nreserved;
-    uint64_t fingerprint;   /* FNV-1a 64 over message ids, names and payload struct fingerprints */
+    tc_service *services;   size_t nservices;  /* source order */
+    uint64_t fingerprint;   /* FNV-1a 64 over message ids, names and payload struct fingerprints, and services */
     bool is_root;           /* named on the command line (emitted); false: only imported */
 } tc_schema;
 

@@ -45,10 +45,12 @@ static void tc_yyerror(TC_YYLTYPE *loc, void *scanner, tc_parse_ctx *ctx, const 
     ast_field *field;
     ast_enum_value *enumval;
     ast_msg_item *msg;
+    ast_method *method;
 }
 
 %token SCHEMA "'schema'" IMPORT "'import'" CONST "'const'" ENUM "'enum'" FLAGS "'flags'"
 %token STRUCT "'struct'" SIZE "'size'" MESSAGES "'messages'" RESERVED "'reserved'"
+%token SERVICE "'service'" RPC "'rpc'" ARROW "'->'"
 %token TRUE "'true'" FALSE "'false'" DOTDOT "'..'"
 %token <str> IDENT "identifier" STRING "string"
 %token <num> INT "integer"
@@ -60,11 +62,12 @@ static void tc_yyerror(TC_YYLTYPE *loc, void *scanner, tc_parse_ctx *ctx, const 
 %type <type> type
 %type <count> count
 %type <value> value
-%type <list> fields enum_body enum_values msg_items ranges
+%type <list> fields enum_body enum_values msg_items ranges methods
 %type <decl> decl
 %type <field> field
 %type <enumval> enum_value
 %type <msg> msg_item range
+%type <method> method
 
 /* Every value lives in the run's arena, so a value that error recovery drops
  * needs no freeing; the count only feeds the error summary. */
@@ -93,6 +96,7 @@ decl
     | STRUCT IDENT SIZE count '{' fields '}'
                                       { $$ = ast_struct(ctx, $2, &$4, $6, L(@1), L(@2), L(@7)); }
     | MESSAGES '{' msg_items '}'      { $$ = ast_messages(ctx, $3, L(@1), L(@4)); }
+    | SERVICE IDENT '{' methods '}'   { $$ = ast_service(ctx, $2, $4, L(@1), L(@2), L(@5)); }
     | error ';'                       { $$ = NULL; }
     | error '}'                       { $$ = NULL; }
     ;
@@ -151,6 +155,23 @@ msg_item
     | error ';'                       { $$ = NULL; }
     ;
 
+methods
+    : %empty                          { $$ = ast_list_empty(); }
+    | methods method                  { $$ = ast_list_add($1, $2); }
+    ;
+
+method
+    : RPC word '(' ref ')' ARROW ref '=' INT ';'
+                                      { $$ = ast_method_new(ctx, $2, &$4, &$7, $9, L(@2), @10.last_line); }
+    | RPC word '(' ')' ARROW ref '=' INT ';'
+                                      { $$ = ast_method_new(ctx, $2, NULL, &$6, $8, L(@2), @9.last_line); }
+    | RPC word '(' ref ')' ARROW '(' ')' '=' INT ';'
+                                      { $$ = ast_method_new(ctx, $2, &$4, NULL, $10, L(@2), @11.last_line); }
+    | RPC word '(' ')' ARROW '(' ')' '=' INT ';'
+                                      { $$ = ast_method_new(ctx, $2, NULL, NULL, $9, L(@2), @10.last_line); }
+    | error ';'                       { $$ = NULL; }
+    ;
+
 ranges
     : range                           { $$ = ast_list_add(ast_list_empty(), $1); }
     | ranges ',' range                { $$ = ast_list_add($1, $3); }
@@ -187,6 +208,8 @@ word
     | SIZE                            { $$ = "size"; }
     | MESSAGES                        { $$ = "messages"; }
     | RESERVED                        { $$ = "reserved"; }
+    | SERVICE                         { $$ = "service"; }
+    | RPC                             { $$ = "rpc"; }
     | TRUE                            { $$ = "true"; }
     | FALSE                           { $$ = "false"; }
     ;
@@ -205,7 +228,7 @@ static bool is_keyword(yysymbol_kind_t k)
     switch (k) {
     case YYSYMBOL_SCHEMA: case YYSYMBOL_IMPORT: case YYSYMBOL_CONST: case YYSYMBOL_ENUM:
     case YYSYMBOL_FLAGS: case YYSYMBOL_STRUCT: case YYSYMBOL_SIZE: case YYSYMBOL_MESSAGES:
-    case YYSYMBOL_RESERVED: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE:
+    case YYSYMBOL_RESERVED: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE: case YYSYMBOL_SERVICE: case YYSYMBOL_RPC:
         return true;
     default:
         return false;

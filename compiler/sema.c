@@ -551,6 +551,127 @@ static void check_messages(sema *s, sema_schema *ss, const ast_decl *block)
     qsort(m->messages, m->nmessages, sizeof *m->messages, cmp_message);
 }
 
+/* ---- services ----------------------------------------------------------------- */
+
+static int cmp_method(const void *a, const void *b)
+{
+    const tc_method *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* A method's request or reply: a struct of any schema in scope, or empty. */
+static bool method_type(sema *s, sema_schema *ss, const ast_method *it, bool has, const ast_ref *ref, const char *what,
+                        const tc_struct **out)
+{
+    *out = NULL;
+    if (!has)
+        return true;
+    sema_sym *sym = sema_lookup(s, ss, ref, "type");
+    if (!sym)
+        return false;
+    if (sym->kind != SYM_STRUCT) {
+        diag_error(s->diag, ref->loc, "the %s of method '%s' must be a struct or (); '%s' is %s", what, it->name,
+                   ref->name, sema_sym_kind_name(sym->kind));
+        return false;
+    }
+    if (sym->state != ST_DONE)
+        return false; /* its error was reported with the struct */
+    *out = sym->st;
+    return true;
+}
+
+static void check_service(sema *s, sema_schema *ss, const ast_decl *d, tc_service *svc)
+{
+    size_t n = 0;
+    for (ast_link *l = d->items.head; l; l = l->next)
+        n++;
+    svc->name = d->name;
+    svc->doc = d->doc;
+    svc->loc = d->name_loc;
+    svc->methods = arena_alloc(s->arena, (n ? n : 1) * sizeof *svc->methods);
+    if (!svc->methods)
+        return;
+    tc_map names, ids;
+    map_init(&names, s->arena);
+    map_init(&ids, s->arena);
+    for (ast_link *l = d->items.head; l; l = l->next) {
+        const ast_method *it = (const ast_method *)l;
+        bool bad = false;
+        if (it->id.mag > UINT32_MAX) {
+            diag_error(s->diag, it->id.loc, "method id %llu does not fit in 32 bits",
+                       (unsigned long long)it->id.mag);
+            bad = true;
+        }
+        uint32_t id = (uint32_t)it->id.mag;
+        const ast_method *old = map_get(&names, it->name);
+        if (old) {
+            diag_error(s->diag, it->loc, "duplicate method name '%s' in service '%s' (first at line %d)", it->name,
+                       d->name, old->loc.line);
+            bad = true;
+        } else {
+            map_put(&names, it->name, (void *)it);
+        }
+        const char *key = arena_printf(s->arena, "%u", id);
+        if (!key)
+            return;
+        old = bad ? NULL : map_get(&ids, key);
+        if (old) {
+            diag_error(s->diag, it->id.loc, "duplicate method id %u in service '%s': '%s' and '%s' (line %d)", id,
+                       d->name, it->name, old->name, old->loc.line);
+            bad = true;
+        } else if (!bad) {
+            map_put(&ids, key, (void *)it);
+        }
+        const tc_struct *req = NULL, *rep = NULL;
+        if (!method_type(s, ss, it, it->has_request, &it->request, "request", &req))
+            bad = true;
+        if (!method_type(s, ss, it, it->has_reply, &it->reply, "reply", &rep))
+            bad = true;
+        if (bad)
+            continue;
+        tc_method *m = &svc->methods[svc->nmethods++];
+        m->id = id;
+        m->name = it->name;
+        m->doc = it->doc;
+        m->loc = it->loc;
+        m->request = req;
+        m->reply = rep;
+    }
+    qsort(svc->methods, svc->nmethods, sizeof *svc->methods, cmp_method);
+}
+
+static void check_services(sema *s, sema_schema *ss)
+{
+    tc_schema *m = ss->model;
+    size_t n = 0;
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next)
+        n += ((const ast_decl *)l)->kind == D_SERVICE;
+    m->services = arena_alloc(s->arena, (n ? n : 1) * sizeof *m->services);
+    if (!m->services)
+        return;
+    tc_map seen;
+    map_init(&seen, s->arena);
+    for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
+        const ast_decl *d = (const ast_decl *)l;
+        if (d->kind != D_SERVICE)
+            continue;
+        const sema_sym *sym = map_get(&ss->names, d->name);
+        const tc_service *old = map_get(&seen, d->name);
+        if (sym) {
+            diag_error(s->diag, d->name_loc, "service '%s' has the name of a type declared at %s:%d", d->name,
+                       sym->decl->name_loc.file, sym->decl->name_loc.line);
+            continue;
+        }
+        if (old) {
+            diag_error(s->diag, d->name_loc, "duplicate service '%s' (first at line %d)", d->name, old->loc.line);
+            continue;
+        }
+        tc_service *svc = &m->services[m->nservices++];
+        check_service(s, ss, d, svc);
+        map_put(&seen, d->name, svc);
+    }
+}
+
 /* ---- one schema ------------------------------------------------------------- */
 
 /* Gives a struct its slot in the model after the structs of the same schema it
@@ -592,7 +713,7 @@ static void check_schema(sema *s, sema_schema *ss)
      * struct may use a struct declared after it. */
     for (ast_link *l = ss->ast->decls.head; l; l = l->next) {
         const ast_decl *d = (const ast_decl *)l;
-        if (d->kind == D_IMPORT || d->kind == D_MESSAGES)
+        if (d->kind == D_IMPORT || d->kind == D_MESSAGES || d->kind == D_SERVICE)
             continue;
         sema_sym *sym = map_get(&ss->names, d->name);
         tc_const *kslot = d->kind == D_CONST ? &m->consts[m->nconsts++] : NULL;
@@ -638,6 +759,7 @@ static void check_schema(sema *s, sema_schema *ss)
         block = d;
         check_messages(s, ss, d);
     }
+    check_services(s, ss);
     if (!m->messages)
         m->messages = arena_alloc(s->arena, sizeof *m->messages);
     if (!m->reserved)
