@@ -562,6 +562,109 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
     buf_text_line(b, "}");
 }
 
+/* The size constant of a method's request or reply, "0" when empty. */
+static const char *body_size(c_ctx *c, const tc_struct *st)
+{
+    return st ? pool_printf(c->ns, "%s_SIZE", upper(c->ns, st->name)) : "0";
+}
+
+/* A service: its method ids, a typed client stub per method, and a server
+ * interface (a struct of handlers) with its dispatch loop over
+ * tachyon_rpc_serve_until. */
+static void emit_service(c_ctx *c, const tc_service *svc)
+{
+    tc_buf *b = c->b;
+    const char *pre = snake(c->ns, svc->name);
+    const char *up = upper(c->ns, svc->name);
+
+    buf_line(b, "/* ---- service %s ---- */", svc->name);
+    c_doc(b, svc->doc);
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const tc_method *m = &svc->methods[i];
+        c_doc(b, m->doc);
+        buf_line(b, "#define %s_%s_METHOD %" PRIu32 "u /* (%s) -> %s */", up, upper(c->ns, m->name), m->id,
+                 m->request ? m->request->name : "", m->reply ? m->reply->name : "()");
+    }
+    buf_blank(b);
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const tc_method *m = &svc->methods[i];
+        const char *mu = upper(c->ns, m->name);
+        const char *ms = snake(c->ns, m->name);
+        if (m->request)
+            buf_line(b, "/* Calls %s.%s: sends the %s bytes at `request` and waits until deadline_ns", svc->name,
+                     m->name, body_size(c, m->request));
+        else
+            buf_line(b, "/* Calls %s.%s (an empty request) and waits until deadline_ns", svc->name, m->name);
+        buf_line(b, " * for the reply, left in place in *reply (%s bytes at reply->data; release it with",
+                 body_size(c, m->reply));
+        buf_text_line(b, " * tachyon_rpc_release). Transport failures are the return value; what the server");
+        buf_text_line(b, " * answered is reply->status (TACHYON_RPC_OK, UNKNOWN_METHOD, APP_ERROR + app_code).");
+        buf_text_line(b, " * A reply of the wrong size is TACHYON_ERR_CORRUPT (larger: TOO_LARGE). */");
+        int indent = (int)(strlen("static inline tachyon_error_t __client_(") + strlen(pre) + strlen(ms));
+        buf_line(b, "static inline tachyon_error_t %s_client_%s(tachyon_rpc_t *rpc,%s", pre, ms,
+                 m->request ? " const void *request," : "");
+        buf_line(b, "%*stachyon_rpc_msg_t *reply, int64_t deadline_ns)", indent - 1, "");
+        buf_text_line(b, "{");
+        buf_line(b, "    tachyon_error_t err = tachyon_rpc_call_until(rpc, %s_%s_METHOD, %s, %s, %s, reply,", up, mu,
+                 m->request ? "request" : "NULL", body_size(c, m->request), body_size(c, m->reply));
+        buf_line(b, "%*sdeadline_ns);", (int)strlen("    tachyon_error_t err = tachyon_rpc_call_until("), "");
+        buf_blank(b);
+        buf_line(b, "    if (err == TACHYON_OK && reply->status == TACHYON_RPC_OK && reply->size != %s) {",
+                 body_size(c, m->reply));
+        buf_text_line(b, "        tachyon_rpc_release(rpc);");
+        buf_text_line(b, "        return TACHYON_ERR_CORRUPT;");
+        buf_text_line(b, "    }");
+        buf_text_line(b, "    return err;");
+        buf_text_line(b, "}");
+        buf_blank(b);
+        buf_line(b, "/* Pipelined %s.%s: sends the call and returns at once (*call_id names its reply in", svc->name,
+                 m->name);
+        buf_text_line(b, " * tachyon_rpc_next_reply_until); the call fails with TIMEOUT once deadline_ns passed. */");
+        buf_line(b, "static inline tachyon_error_t %s_client_%s_send(tachyon_rpc_t *rpc,%s", pre, ms,
+                 m->request ? " const void *request," : "");
+        buf_line(b, "%*sint64_t deadline_ns, uint64_t *call_id)", indent + 4, "");
+        buf_text_line(b, "{");
+        buf_line(b, "    return tachyon_rpc_send_until(rpc, %s_%s_METHOD, %s, %s, %s, deadline_ns,", up, mu,
+                 m->request ? "request" : "NULL", body_size(c, m->request), body_size(c, m->reply));
+        buf_line(b, "%*scall_id);", (int)strlen("    return tachyon_rpc_send_until("), "");
+        buf_text_line(b, "}");
+        buf_blank(b);
+    }
+    buf_line(b, "/* The server side of %s: one handler per method (NULL: answered UNKNOWN_METHOD).", svc->name);
+    buf_text_line(b, " * A handler reads the request and writes the whole reply in place, then returns 0");
+    buf_text_line(b, " * or its own nonzero error code (sent as TACHYON_RPC_APP_ERROR). */");
+    buf_line(b, "typedef struct %s_server {", pre);
+    buf_text_line(b, "    void *ctx; /* passed to every handler */");
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const tc_method *m = &svc->methods[i];
+        buf_line(b, "    /* %s: request %s bytes, reply %s bytes */", m->name, body_size(c, m->request),
+                 body_size(c, m->reply));
+        buf_line(b, "    uint32_t (*%s)(void *ctx, const void *request, void *reply);", snake(c->ns, m->name));
+    }
+    buf_line(b, "} %s_server_t;", pre);
+    buf_blank(b);
+    buf_line(b, "/* Answers %s calls on `rpc` with `impl` until the client goes (PEER_GONE),", svc->name);
+    buf_text_line(b, " * deadline_ns passes (TIMEOUT) or a wait is interrupted. */");
+    buf_line(b, "static inline tachyon_error_t %s_serve(tachyon_rpc_t *rpc, const %s_server_t *impl, int64_t deadline_ns)",
+             pre, pre);
+    buf_text_line(b, "{");
+    buf_line(b, "    tachyon_rpc_method_t methods[%zu];", svc->nmethods ? svc->nmethods : 1);
+    buf_text_line(b, "    size_t n = 0;");
+    buf_text_line(b, "");
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const tc_method *m = &svc->methods[i];
+        const char *ms = snake(c->ns, m->name);
+        buf_line(b, "    if (impl->%s) {", ms);
+        buf_line(b, "        tachyon_rpc_method_t one = {%s_%s_METHOD, %s, %s, impl->%s};", up, upper(c->ns, m->name),
+                 body_size(c, m->request), body_size(c, m->reply), ms);
+        buf_text_line(b, "        methods[n++] = one;");
+        buf_text_line(b, "    }");
+    }
+    buf_text_line(b, "    return tachyon_rpc_serve_until(rpc, methods, n, impl->ctx, deadline_ns);");
+    buf_text_line(b, "}");
+    buf_blank(b);
+}
+
 static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns, tc_defs *defs)
 {
     char rel[1024];
@@ -593,6 +696,10 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns, tc_def
     buf_text_line(b, "#include <stdint.h>");
     buf_text_line(b, "#include <string.h>");
     buf_blank(b);
+    if (sc->nservices) {
+        buf_text_line(b, "#include \"tachyon.h\"");
+        buf_blank(b);
+    }
     for (size_t i = 0; i < sc->nimports; i++)
         buf_line(b, "#include \"%s.h\"", sc->imports[i]->name);
     if (sc->nimports)
@@ -631,6 +738,11 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns, tc_def
     emit_messages(&c, sc, sup, slo);
     c_scan(&c, mark, sc->loc, pool_printf(ns, "the messages of schema %s", sc->name));
     buf_blank(b);
+    for (size_t i = 0; i < sc->nservices; i++) {
+        mark = b->len;
+        emit_service(&c, &sc->services[i]);
+        c_scan(&c, mark, sc->services[i].loc, pool_printf(ns, "service %s", sc->services[i].name));
+    }
     buf_text_line(b, "#ifdef __cplusplus");
     buf_text_line(b, "}");
     buf_text_line(b, "#endif");

@@ -210,6 +210,7 @@ def suites(build):
         {"name": "fuzz", "kind": "lines", "cmd": ["bash", "tests/fuzz/run.sh", "--seconds", "10"], "timeout": 900},
         # Compiler: error goldens, drift table, generated goldens, CLI.
         {"name": "compiler", "kind": "lines", "cmd": ["bash", "tests/compiler/run.sh", build + "/tachc"]},
+        {"name": "rpc", "kind": "lines", "cmd": ["bash", "tests/rpc/run.sh", build]},
         # Cross-language vectors over the generated code.
         {"name": "vectors-c", "kind": "lines", "cmd": ["bash", "tests/vectors/c/run.sh", build],
          "needs_file": "tests/vectors/c/run.sh"},
