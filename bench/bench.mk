@@ -9,7 +9,7 @@
 
 BENCH_DIR := $(BUILD)/bench
 BENCH_LIB := $(BUILD)/lib/libtachyon.a
-BENCH_PROGS := $(BENCH_DIR)/rtt $(BENCH_DIR)/throughput $(BENCH_DIR)/peer $(BENCH_DIR)/topology
+BENCH_PROGS := $(BENCH_DIR)/rtt $(BENCH_DIR)/throughput $(BENCH_DIR)/peer $(BENCH_DIR)/topology $(BENCH_DIR)/rpc_bench
 BENCH_ARGS ?=
 
 # ZeroMQ is an optional baseline: used when its header is installed
@@ -32,7 +32,7 @@ $(BENCH_DIR)/rtt: $(BENCH_DIR)/rtt.o $(BENCH_DIR)/bench_util.o $(BENCH_LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(BENCH_ZMQ_LIBS) -lm -o $@
 
-$(BENCH_DIR)/throughput $(BENCH_DIR)/peer $(BENCH_DIR)/topology: $(BENCH_DIR)/%: $(BENCH_DIR)/%.o $(BENCH_DIR)/bench_util.o $(BENCH_LIB)
+$(BENCH_DIR)/throughput $(BENCH_DIR)/peer $(BENCH_DIR)/topology $(BENCH_DIR)/rpc_bench: $(BENCH_DIR)/%: $(BENCH_DIR)/%.o $(BENCH_DIR)/bench_util.o $(BENCH_LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lm -lpthread -o $@
 

@@ -153,7 +153,15 @@ def section_rtt(args, build, results, notes, cdf_path):
     if not example:
         notes.append("examples/c_pingpong not built: the ping-pong rows come from bench/rtt's own Tachyon driver only.")
     per_round = []
+    rpc_rows = []
+    rpc_prog = os.path.join(build, "bench", "rpc_bench")
     for r in range(1, args.rounds + 1):
+        if os.path.exists(rpc_prog):
+            code, objs, err = run_json([rpc_prog, "--json", "--first-round", str(r), "--samples", str(args.samples),
+                                        "--cpus", args.cpus], timeout=300)
+            if code != 0:
+                notes.append("rpc_bench round %d exited %d: %s" % (r, code, err.strip()[-300:]))
+            rpc_rows += objs
         cmd = [rtt, "--json", "--rounds", "1", "--first-round", str(r), "--samples", str(args.samples),
                "--slow-samples", str(args.slow_samples), "--cpus", args.cpus, "--cdf", cdf_path]
         code, objs, err = run_json(cmd, timeout=300)
@@ -205,6 +213,33 @@ def section_rtt(args, build, results, notes, cdf_path):
                     if ratios:
                         med[prefix + other.replace("-", "_").replace(":", "_")] = round(median(ratios), 4)
         results.append(med)
+    section_rpc_medians(args, per_round, rpc_rows, results)
+
+
+def section_rpc_medians(args, per_round, rpc_rows, results):
+    """The RPC rows, run in the ping-pong rounds: medians over rounds, and the empty call's p50 as a ratio to the
+    bus ping-pong p50 of the same round (issue 18's goal: at most 1.5)."""
+    results += rpc_rows
+    calls = [o for o in rpc_rows if o.get("bench") == "rpc"]
+    if calls:
+        med = {"bench": "rpc", "transport": "tachyon", "payload": 0, "samples": calls[0].get("samples"),
+               "round": "median", "rounds": len(calls)}
+        for p in PERCENTILES:
+            med[p] = median([o.get(p) for o in calls])
+        ratios = []
+        for o in calls:
+            ping = [x.get("p50_ns") for x in per_round if x.get("bench") == "pingpong"
+                    and x.get("transport") == "tachyon" and x.get("round") == o.get("round")]
+            if ping and ping[0] and o.get("p50_ns"):
+                ratios.append(o["p50_ns"] / ping[0])
+        if ratios:
+            med["ratio_to_pingpong_tachyon"] = round(median(ratios), 4)
+        results.append(med)
+    piped = [o for o in rpc_rows if o.get("bench") == "rpc_pipelined"]
+    if piped:
+        results.append({"bench": "rpc_pipelined", "transport": "tachyon", "payload": 0,
+                        "inflight": piped[0].get("inflight"), "round": "median", "rounds": len(piped),
+                        "calls_per_s": median([o.get("calls_per_s") for o in piped])})
 
 
 # ---- throughput ------------------------------------------------------------------------------------------------
