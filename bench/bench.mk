@@ -9,7 +9,8 @@
 
 BENCH_DIR := $(BUILD)/bench
 BENCH_LIB := $(BUILD)/lib/libtachyon.a
-BENCH_PROGS := $(BENCH_DIR)/rtt $(BENCH_DIR)/throughput $(BENCH_DIR)/peer $(BENCH_DIR)/topology $(BENCH_DIR)/rpc_bench
+BENCH_PROGS := $(BENCH_DIR)/rtt $(BENCH_DIR)/throughput $(BENCH_DIR)/peer $(BENCH_DIR)/topology $(BENCH_DIR)/rpc_bench \
+               $(BENCH_DIR)/insn_count
 BENCH_ARGS ?=
 
 # ZeroMQ is an optional baseline: used when its header is installed
@@ -35,6 +36,12 @@ $(BENCH_DIR)/rtt: $(BENCH_DIR)/rtt.o $(BENCH_DIR)/bench_util.o $(BENCH_LIB)
 $(BENCH_DIR)/throughput $(BENCH_DIR)/peer $(BENCH_DIR)/topology $(BENCH_DIR)/rpc_bench: $(BENCH_DIR)/%: $(BENCH_DIR)/%.o $(BENCH_DIR)/bench_util.o $(BENCH_LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lm -lpthread -o $@
+
+# The instruction budget's program (tests/perf/insn_budget.py runs it under
+# callgrind in `make test`): static, so the count has no PLT indirection.
+$(BENCH_DIR)/insn_count: $(BENCH_DIR)/insn_count.o $(BENCH_LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@
 
 # Parts owned elsewhere (tachc, examples, the Python package), matplotlib for
 # the plot, and (in lang_bench.py) the Rust and Go producers: each is tried,

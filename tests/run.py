@@ -200,6 +200,9 @@ def suites(build):
          "env": {"TACHYON_TEST_SCALE": "0.05"}, "build_hint": "make test-sanitizers"},
         # Fault injection, security and soak (tests/fault), also under both sanitizers.
         {"name": "fault", "kind": "exec", "glob": "{build}/tests/fault/test_*", "timeout": 300},
+        # The hot path's instructions per message under callgrind, against a committed budget.
+        {"name": "insn-budget", "kind": "lines", "tool": "valgrind",
+         "cmd": [py, "tests/perf/insn_budget.py", "--build", build]},
         {"name": "fault-asan", "kind": "exec", "glob": "build/asan/tests/fault/test_*",
          "env": {"TACHYON_TEST_SCALE": "0.1", "ASAN_OPTIONS": "detect_leaks=1"}, "build_hint": "make test-sanitizers", "timeout": 300},
         {"name": "fault-tsan", "kind": "exec", "glob": "build/tsan/tests/fault/test_*",

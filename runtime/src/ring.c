@@ -207,12 +207,40 @@ tachyon_error_t tachyon_rollback_tx(tachyon_bus_t *bus)
     return TACHYON_OK;
 }
 
-tachyon_error_t tachyon_send(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id)
+/* Copies n bytes; n <= 64 inline with overlapping fixed-size moves (no call,
+ * so the fast path needs no callee-saved registers), longer ones by memcpy. */
+static inline void ti_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    if (TI_UNLIKELY(n > 64)) {
+        memcpy(dst, src, n);
+    } else if (n >= 16) {
+        if (n >= 32) {
+            __builtin_memcpy(dst, src, 32);
+            __builtin_memcpy(dst + n - 32, src + n - 32, 32);
+        } else {
+            __builtin_memcpy(dst, src, 16);
+            __builtin_memcpy(dst + n - 16, src + n - 16, 16);
+        }
+    } else if (n >= 8) {
+        __builtin_memcpy(dst, src, 8);
+        __builtin_memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4) {
+        __builtin_memcpy(dst, src, 4);
+        __builtin_memcpy(dst + n - 4, src + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = src[i];
+    }
+}
+
+/* tachyon_send when the fast path does not apply: a message that starts the
+ * next lap, a ring that looks full, a bad argument or state. Kept out of line
+ * so the fast path saves and restores fewer registers. */
+static __attribute__((noinline)) tachyon_error_t ti_send_slow(tachyon_bus_t *bus, const void *data, size_t size,
+                                                              uint32_t type_id)
 {
     void *slot;
 
-    if (TI_UNLIKELY(!bus))
-        return TACHYON_ERR_INVALID_ARG;
     if (TI_UNLIKELY(!data && size))
         return ti_fail(bus, TACHYON_ERR_INVALID_ARG);
     if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving))
@@ -223,6 +251,38 @@ tachyon_error_t tachyon_send(tachyon_bus_t *bus, const void *data, size_t size, 
     if (size)
         memcpy(slot, data, size);
     return ti_commit(bus, size, type_id);
+}
+
+/* The fast path: a producer with no reservation, a message that fits before
+ * the ring end and in the space the cached head already proves free. It makes
+ * the same checks and writes the same frame as reserve + commit, without the
+ * reservation bookkeeping (reserving, res_frame, res_max), which nobody can
+ * observe between the two halves of one call. */
+tachyon_error_t tachyon_send(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id)
+{
+    uint64_t wpos, idx, len;
+    struct ti_frame *f;
+
+    if (TI_UNLIKELY(!bus))
+        return TACHYON_ERR_INVALID_ARG;
+    wpos = bus->wpos;
+    idx = wpos & bus->mask;
+    len = ti_frame_len(size); /* may wrap for a huge size: only used once size <= max_message */
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving || size > bus->max_message ||
+                    idx + len > bus->capacity || bus->capacity - (wpos - bus->cached_head) < len ||
+                    (!data && size)))
+        return ti_send_slow(bus, data, size, type_id);
+    f = (struct ti_frame *)(bus->ring + idx);
+    ti_copy((uint8_t *)(f + 1), data, size); /* size 0: data may be NULL, and nothing is read */
+    ti_store_relaxed(&f->size, (uint32_t)size);
+    ti_store_relaxed(&f->type_id, type_id);
+    ti_store_release(&f->stamp, wpos ^ TI_STAMP_MSG);
+    bus->wpos = wpos + len;
+    bus->stats.messages++;
+    bus->stats.bytes += size;
+    if (TI_UNLIKELY(++bus->pending >= TACHYON_BATCH))
+        return ti_publish(bus);
+    return TACHYON_OK;
 }
 
 tachyon_error_t tachyon_flush(tachyon_bus_t *bus)
@@ -311,15 +371,17 @@ static inline tachyon_error_t ti_rx_peek(tachyon_bus_t *bus, uint64_t *pos, cons
     }
 }
 
-const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *size)
+/* tachyon_acquire_rx when the fast path does not apply: at the last known
+ * tail, at a wrap marker, or at anything the fast path would not accept
+ * (which this path then reports). */
+static __attribute__((noinline)) const void *ti_acquire_rx_slow(tachyon_bus_t *bus, uint32_t *type_id,
+                                                                size_t *size)
 {
     const struct ti_frame *f;
     uint64_t p;
     uint32_t sz, type;
     tachyon_error_t err;
 
-    if (TI_UNLIKELY(!bus))
-        return NULL;
     if (TI_UNLIKELY(bus->role != TACHYON_ROLE_CONSUMER || bus->hold != TI_HOLD_NONE))
         return ti_fail_ptr(bus, TACHYON_ERR_STATE);
     p = bus->rpos;
@@ -328,13 +390,46 @@ const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *si
         return ti_fail_ptr(bus, err);
     bus->hold = TI_HOLD_ONE;
     bus->held_end = p + ti_frame_len(sz);
-    bus->held_count = 1;
     bus->held_bytes = sz;
     if (type_id)
         *type_id = type;
     if (size)
         *size = sz;
     return (const uint8_t *)f + TACHYON_FRAME_HEADER;
+}
+
+/* The fast path: a message frame below the last validated tail. It makes
+ * the same checks as ti_rx_peek (stamp, size, ring end, published range), in
+ * a function that needs no callee-saved registers. held_count is only read
+ * for a batch hold, so a single hold does not set it. */
+const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *size)
+{
+    const struct ti_frame *f;
+    uint64_t p, idx, len;
+    uint32_t sz;
+
+    if (TI_UNLIKELY(!bus))
+        return NULL;
+    p = bus->rpos;
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_CONSUMER || bus->hold != TI_HOLD_NONE || p == bus->limit))
+        return ti_acquire_rx_slow(bus, type_id, size);
+    idx = p & bus->mask;
+    f = (const struct ti_frame *)(bus->ring + idx);
+    /* Pairs with the producer's release store of the stamp (ti_write_frame). */
+    if (TI_UNLIKELY(ti_load_acquire(&f->stamp) != (p ^ TI_STAMP_MSG)))
+        return ti_acquire_rx_slow(bus, type_id, size);
+    sz = ti_load_relaxed(&f->size);
+    len = ti_frame_len(sz);
+    if (TI_UNLIKELY(sz > bus->max_message || idx + len > bus->capacity || len > bus->limit - p))
+        return ti_acquire_rx_slow(bus, type_id, size); /* reports CORRUPT */
+    bus->hold = TI_HOLD_ONE;
+    bus->held_end = p + len;
+    bus->held_bytes = sz;
+    if (type_id)
+        *type_id = ti_load_relaxed(&f->type_id);
+    if (size)
+        *size = sz;
+    return f + 1;
 }
 
 /* Stores the new head so the producer may reuse the space, and wakes it if it
