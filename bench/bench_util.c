@@ -114,6 +114,11 @@ void bu_summarise(uint64_t *ticks, size_t n, struct bu_summary *out)
     for (size_t i = lo; i < hi; i++)
         trimmed += (double)ticks[i];
     out->tmean_ns = hi > lo ? trimmed / (double)(hi - lo) * ns_per_tick : out->mean_ns;
+    size_t over = 0;
+    uint64_t twice = n ? 2 * ticks[(n + 1) / 2 - 1] : 0; /* the nearest-rank p50, in ticks */
+    for (size_t i = n; i > 0 && ticks[i - 1] > twice; i--)
+        over++;
+    out->over_2x_p50 = n ? (double)over / (double)n : 0.0;
 }
 
 void bu_write_quantiles(FILE *f, const uint64_t *sorted, size_t n, int points)

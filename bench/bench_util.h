@@ -75,6 +75,9 @@ struct bu_summary {
      * the clock's step (about 10 ns on the development VM), and blind to the
      * preemptions in the tail */
     double tmean_ns;
+    /* share (0..1) of the samples above twice the p50: how much of the run
+     * was tail, whatever its shape */
+    double over_2x_p50;
 };
 
 /* Sorts `ticks` in place and summarises them in nanoseconds. */

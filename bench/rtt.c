@@ -12,6 +12,9 @@
  *                          receiver waits in acquire_rx_blocking's spin (never sleeps)
  *             tachyon-poll the same, the receiver calling the non-blocking
  *                          acquire_rx in a tight loop instead
+ *             spin-floor   the floor polled without a pause instruction: the
+ *                          other floor; Tachyon's ratios are also given against
+ *                          the lower of the two in each round
  *             uds          AF_UNIX stream socketpair, blocking read/write
  *             pipe         two pipes, blocking read/write
  *             zmq          ZeroMQ PAIR over ipc:// (when built with libzmq)
@@ -20,8 +23,8 @@
  *             eventfd      two eventfds, blocking read/write: the kernel's
  *                          cheapest wake-up of a sleeping process
  *
- * floor, ring-floor, tachyon and tachyon-poll run in one pair of processes,
- * one round trip of each in turn, so all four see the same placement of the
+ * floor, ring-floor, tachyon, tachyon-poll and spin-floor run in one pair of
+ * processes, one round trip of each in turn, so all of them see the same placement of the
  * vCPUs on the host (--separate: one run each). Rounds interleave the
  * transports (the order rotates each round), so a drift of the shared machine
  * hits all of them alike; the final lines are medians over rounds, and
@@ -106,7 +109,7 @@ static uint64_t payload_seq(const void *buf)
  * after the other instead.
  */
 
-enum busy_kind { KIND_FLOOR, KIND_RING_FLOOR, KIND_TACHYON, KIND_TACHYON_POLL, N_BUSY };
+enum busy_kind { KIND_FLOOR, KIND_RING_FLOOR, KIND_TACHYON, KIND_TACHYON_POLL, KIND_SPIN_FLOOR, N_BUSY };
 
 /* How a Tachyon receiver waits for the next message. */
 enum wait_mode {
@@ -124,6 +127,7 @@ struct line {
 struct floor_shm {
     struct line ping, pong;                              /* floor: sequence and payload in one line */
     struct line ping_data, ping_index, pong_data, pong_index; /* ring-floor: index apart from data */
+    struct line spin_ping, spin_pong;                    /* spin-floor: as floor, without the pause */
 };
 
 /* The physical floor: one line carries the payload and the sequence number.
@@ -146,6 +150,27 @@ static void floor_pong(struct floor_shm *s, uint64_t seq)
         bu_relax();
     memcpy(s->pong.payload, s->ping.payload, PAYLOAD);
     atomic_store_explicit(&s->pong.seq, seq, memory_order_release);
+}
+
+/* The pure-spin floor: the floor's one line per direction, polled without a
+ * pause instruction. On many cores this is the lower of the two floors (a
+ * pause costs 40-140 cycles that the reply may wait for); each round
+ * measures both, and ratios are also taken against the lower one. */
+static void spin_floor_ping(struct floor_shm *s, uint64_t seq, const uint8_t *msg, uint8_t *back)
+{
+    memcpy(s->spin_ping.payload, msg, PAYLOAD);
+    atomic_store_explicit(&s->spin_ping.seq, seq, memory_order_release);
+    while (atomic_load_explicit(&s->spin_pong.seq, memory_order_acquire) != seq)
+        __asm__ __volatile__("" ::: "memory");
+    memcpy(back, s->spin_pong.payload, PAYLOAD);
+}
+
+static void spin_floor_pong(struct floor_shm *s, uint64_t seq)
+{
+    while (atomic_load_explicit(&s->spin_ping.seq, memory_order_acquire) != seq)
+        __asm__ __volatile__("" ::: "memory");
+    memcpy(s->spin_pong.payload, s->spin_ping.payload, PAYLOAD);
+    atomic_store_explicit(&s->spin_pong.seq, seq, memory_order_release);
 }
 
 /* The least a ring with a published index costs: data line, then index line. */
@@ -298,6 +323,8 @@ static int run_busy(const struct config *cfg, unsigned mask, uint64_t *ticks[N_B
                 floor_pong(s, seq[k]);
             else if (k == KIND_RING_FLOOR)
                 ring_floor_pong(s, seq[k]);
+            else if (k == KIND_SPIN_FLOOR)
+                spin_floor_pong(s, seq[k]);
             else if (tachyon_pong(tx, rx, k == KIND_TACHYON ? tachyon_mode : WAIT_POLL) != 0)
                 _exit(1);
         }
@@ -329,6 +356,8 @@ static int run_busy(const struct config *cfg, unsigned mask, uint64_t *ticks[N_B
             floor_ping(s, seq[k], msg, back);
         else if (k == KIND_RING_FLOOR)
             ring_floor_ping(s, seq[k], msg, back);
+        else if (k == KIND_SPIN_FLOOR)
+            spin_floor_ping(s, seq[k], msg, back);
         else if (tachyon_ping(tx, rx, k == KIND_TACHYON ? tachyon_mode : WAIT_POLL, msg, back) != 0)
             rc = -1;
         uint64_t t1 = bu_ticks();
@@ -362,6 +391,12 @@ static int run_floor(const struct config *cfg, uint64_t *ticks, uint64_t n)
 {
     uint64_t *t[N_BUSY] = {ticks, NULL, NULL, NULL};
     return run_busy(cfg, 1u << KIND_FLOOR, t, n, false);
+}
+
+static int run_spin_floor(const struct config *cfg, uint64_t *ticks, uint64_t n)
+{
+    uint64_t *t[N_BUSY] = {NULL, NULL, NULL, NULL, ticks};
+    return run_busy(cfg, 1u << KIND_SPIN_FLOOR, t, n, false);
 }
 
 static int run_ring_floor(const struct config *cfg, uint64_t *ticks, uint64_t n)
@@ -612,6 +647,7 @@ static const struct transport transports[] = {
     {"pingpong", "ring-floor", false, KIND_RING_FLOOR, run_ring_floor},
     {"pingpong", "tachyon", false, KIND_TACHYON, run_tachyon},
     {"pingpong", "tachyon-poll", false, KIND_TACHYON_POLL, run_tachyon_poll},
+    {"pingpong", "spin-floor", false, KIND_SPIN_FLOOR, run_spin_floor},
     {"pingpong", "uds", true, -1, run_uds},
     {"pingpong", "pipe", true, -1, run_pipe},
 #ifdef HAVE_ZMQ
@@ -622,6 +658,8 @@ static const struct transport transports[] = {
 };
 #define N_TRANSPORTS (sizeof transports / sizeof transports[0])
 #define TACHYON_IDX 2 /* the spin-waiting Tachyon row, whose ratios are reported */
+#define FLOOR_IDX 0
+#define SPIN_FLOOR_IDX 4
 #define FUTEX_IDX (N_TRANSPORTS - 2)
 #define EVENTFD_IDX (N_TRANSPORTS - 1)
 
@@ -665,6 +703,7 @@ static void print_result(const struct config *cfg, size_t idx, const struct bu_s
                "\"cpus\":[%d,%d]",
                t->bench, t->name, payload, s->samples, s->min_ns, s->p50_ns, s->p90_ns, s->p99_ns, s->p999_ns,
                s->p9999_ns, s->max_ns, s->mean_ns, s->tmean_ns, rtt_per_s, round_text, cfg->cpu_a, cfg->cpu_b);
+        printf(",\"over_2x_p50\":%.5f", s->over_2x_p50);
         if (t->busy >= 0)
             printf(",\"interleave\":\"%s\",\"ring\":%zu", cfg->separate ? "runs" : "round-trips", tachyon_ring);
         if (share >= 0)
@@ -704,7 +743,7 @@ static void print_medians(const struct config *cfg)
 {
     for (size_t k = 0; k < N_TRANSPORTS; k++) {
         struct bu_summary med = {0};
-        double v[9][MAX_ROUNDS], shares[MAX_ROUNDS];
+        double v[10][MAX_ROUNDS], shares[MAX_ROUNDS];
         size_t m = 0, ns = 0;
         for (int r = 0; r < cfg->rounds; r++) {
             if (!ok[k][r])
@@ -714,7 +753,7 @@ static void print_medians(const struct config *cfg)
             const struct bu_summary *s = &results[k][r];
             v[0][m] = s->min_ns, v[1][m] = s->p50_ns, v[2][m] = s->p90_ns, v[3][m] = s->p99_ns;
             v[4][m] = s->p999_ns, v[5][m] = s->p9999_ns, v[6][m] = s->max_ns, v[7][m] = s->mean_ns;
-            v[8][m] = s->tmean_ns;
+            v[8][m] = s->tmean_ns, v[9][m] = s->over_2x_p50;
             med.samples = s->samples;
             m++;
         }
@@ -723,6 +762,7 @@ static void print_medians(const struct config *cfg)
         med.min_ns = bu_median(v[0], m), med.p50_ns = bu_median(v[1], m), med.p90_ns = bu_median(v[2], m);
         med.p99_ns = bu_median(v[3], m), med.p999_ns = bu_median(v[4], m), med.p9999_ns = bu_median(v[5], m);
         med.max_ns = bu_median(v[6], m), med.mean_ns = bu_median(v[7], m), med.tmean_ns = bu_median(v[8], m);
+        med.over_2x_p50 = bu_median(v[9], m);
         print_result(cfg, k, &med, cfg->json ? "\"median\"" : "median", ns ? bu_median(shares, ns) : -1.0);
         if (cfg->json)
             printf(",\"rounds\":%zu", m);
@@ -730,18 +770,22 @@ static void print_medians(const struct config *cfg)
             for (size_t b = 0; b < N_TRANSPORTS; b++) {
                 if (b == k || strcmp(transports[b].bench, transports[k].bench) != 0)
                     continue;
-                double ratios[MAX_ROUNDS], tratios[MAX_ROUNDS];
+                double ratios[MAX_ROUNDS], tratios[MAX_ROUNDS], pratios[MAX_ROUNDS];
                 size_t nr = 0;
                 for (int r = 0; r < cfg->rounds; r++) {
-                    if (ok[k][r] && ok[b][r] && results[b][r].p50_ns > 0 && results[b][r].tmean_ns > 0) {
+                    if (ok[k][r] && ok[b][r] && results[b][r].p50_ns > 0 && results[b][r].tmean_ns > 0 &&
+                        results[b][r].p99_ns > 0) {
                         tratios[nr] = results[k][r].tmean_ns / results[b][r].tmean_ns;
+                        pratios[nr] = results[k][r].p99_ns / results[b][r].p99_ns;
                         ratios[nr++] = results[k][r].p50_ns / results[b][r].p50_ns;
                     }
                 }
                 if (nr == 0)
                     continue;
-                double ratio = bu_median(ratios, nr), tratio = bu_median(tratios, nr);
+                double ratio = bu_median(ratios, nr), tratio = bu_median(tratios, nr), pratio = bu_median(pratios, nr);
                 if (cfg->json) {
+                    print_key(",\"p99_ratio_to_", transports[b].name);
+                    printf("\":%.3f", pratio);
                     print_key(",\"ratio_to_", transports[b].name);
                     printf("\":%.3f", ratio);
                     print_key(",\"tmean_ratio_to_", transports[b].name);
@@ -750,6 +794,26 @@ static void print_medians(const struct config *cfg)
                     printf("  x%.3f of %s", ratio, transports[b].name);
                 }
             }
+        }
+        if (k == TACHYON_IDX) {
+            /* Against the lower of the two floors in each round (the pausing
+             * floor and the pure-spin one), p50 and p99 each. */
+            double r50[MAX_ROUNDS], r99[MAX_ROUNDS];
+            size_t nr = 0;
+            for (int r = 0; r < cfg->rounds; r++) {
+                const struct bu_summary *a = &results[FLOOR_IDX][r], *b = &results[SPIN_FLOOR_IDX][r];
+                bool oka = ok[FLOOR_IDX][r] && a->p50_ns > 0, okb = ok[SPIN_FLOOR_IDX][r] && b->p50_ns > 0;
+                if (!ok[k][r] || (!oka && !okb))
+                    continue;
+                const struct bu_summary *lo = !okb || (oka && a->p50_ns <= b->p50_ns) ? a : b;
+                r50[nr] = results[k][r].p50_ns / lo->p50_ns;
+                r99[nr++] = lo->p99_ns > 0 ? results[k][r].p99_ns / lo->p99_ns : 0.0;
+            }
+            if (nr && cfg->json)
+                printf(",\"ratio_to_lower_floor\":%.3f,\"p99_ratio_to_lower_floor\":%.3f", bu_median(r50, nr),
+                       bu_median(r99, nr));
+            else if (nr)
+                printf("  x%.3f of the lower floor (p99 x%.3f)", bu_median(r50, nr), bu_median(r99, nr));
         }
         printf(cfg->json ? "}\n" : "\n");
     }
