@@ -143,6 +143,12 @@ def find_pingpong_example(build):
     return None
 
 
+def find_iox2(build):
+    """The iceoryx2 peer (bench/iceoryx2, built by `make bench` into build/bench/iceoryx2), or None."""
+    path = os.path.join(build, "bench", "iceoryx2", "release", "iox2-bench")
+    return path if os.access(path, os.X_OK) else None
+
+
 def section_rtt(args, build, results, notes, cdf_path):
     rtt = os.path.join(build, "bench", "rtt")
     listed = subprocess.run([rtt, "--list"], stdout=subprocess.PIPE, text=True).stdout
@@ -150,6 +156,10 @@ def section_rtt(args, build, results, notes, cdf_path):
         notes.append("ZeroMQ baseline skipped: libzmq was not found when bench/rtt was built "
                      "(apt-get install libzmq3-dev, then rebuild).")
     example = find_pingpong_example(build)
+    iox2 = find_iox2(build)
+    if not iox2:
+        notes.append("iceoryx2 rows skipped: %s was not built (make bench builds it with cargo when crates.io "
+                     "is reachable)." % os.path.join(build, "bench", "iceoryx2", "release", "iox2-bench"))
     if not example:
         notes.append("examples/c_pingpong not built: the ping-pong rows come from bench/rtt's own Tachyon driver only.")
     per_round = []
@@ -180,38 +190,64 @@ def section_rtt(args, build, results, notes, cdf_path):
                 o["program"] = "examples/c_pingpong"
                 o["transport"] = "c_pingpong:" + str(o.get("transport", "?"))
                 per_round.append(o)
+        if iox2:
+            for size in (32, 1024):
+                code, objs, err = run_json([iox2, "pingpong", "--size", str(size), "--samples", str(args.samples),
+                                            "--cpus", args.cpus, "--round", str(r)], timeout=300)
+                if code != 0:
+                    notes.append("iceoryx2 ping-pong %d B round %d exited %d: %s" % (size, r, code,
+                                                                                  err.strip()[-300:]))
+                per_round += objs
         log("rtt round %d/%d done" % (r, args.rounds))
     results += per_round
 
-    # medians over rounds, then each transport's p50 ratio to every other of its bench, per round
+    # medians over rounds, then each transport's p50 ratio to every other of its bench and payload, per round
     keys = []
     for o in per_round:
-        k = (o["bench"], o["transport"])
+        k = (o["bench"], o["transport"], o.get("payload"))
         if k not in keys:
             keys.append(k)
-    for bench, transport in keys:
-        rows = [o for o in per_round if o["bench"] == bench and o["transport"] == transport]
-        med = {"bench": bench, "transport": transport, "payload": rows[0].get("payload"),
+
+    def rows_of(bench, transport, payload):
+        return [o for o in per_round if o["bench"] == bench and o["transport"] == transport
+                and o.get("payload") == payload]
+
+    def ratio_series(rows, others, key, lower=False):
+        """Per round: rows' key over the others' (the lowest of them when lower), then the median."""
+        ratios = []
+        for r in range(1, args.rounds + 1):
+            a = [o.get(key) for o in rows if o["round"] == r]
+            b = [o.get(key) for other in others for o in other if o["round"] == r and o.get(key)]
+            if a and a[0] and b and (lower or len(b) == 1):
+                ratios.append(a[0] / min(b))
+        return round(median(ratios), 4) if ratios else None
+
+    for bench, transport, payload in keys:
+        rows = rows_of(bench, transport, payload)
+        med = {"bench": bench, "transport": transport, "payload": payload,
                "samples": rows[0].get("samples"), "round": "median", "rounds": len(rows)}
-        for p in PERCENTILES:
+        for p in PERCENTILES + ["over_2x_p50"]:
             med[p] = median([o.get(p) for o in rows])
         med["rtt_per_s"] = round(1e9 / med["mean_ns"]) if med.get("mean_ns") else None
         if any("cpu_share" in o for o in rows):
             med["cpu_share"] = median([o.get("cpu_share") for o in rows])
         if transport in ("tachyon", "tachyon-futex") or transport.startswith("c_pingpong:tachyon"):
-            for other_bench, other in keys:
-                if other_bench != bench or other == transport:
+            for other_bench, other, other_payload in keys:
+                if other_bench != bench or other == transport or other_payload != payload:
                     continue
-                for key, prefix in (("p50_ns", "ratio_to_"), ("tmean_ns", "tmean_ratio_to_")):
-                    ratios = []
-                    for r in range(1, args.rounds + 1):
-                        a = [o.get(key) for o in rows if o["round"] == r]
-                        b = [o.get(key) for o in per_round if o["bench"] == bench and o["transport"] == other
-                             and o["round"] == r]
-                        if a and b and a[0] and b[0]:
-                            ratios.append(a[0] / b[0])
-                    if ratios:
-                        med[prefix + other.replace("-", "_").replace(":", "_")] = round(median(ratios), 4)
+                name = other.replace("-", "_").replace(":", "_")
+                for key, prefix in (("p50_ns", "ratio_to_"), ("tmean_ns", "tmean_ratio_to_"),
+                                    ("p99_ns", "p99_ratio_to_")):
+                    v = ratio_series(rows, [rows_of(bench, other, payload)], key)
+                    if v is not None:
+                        med[prefix + name] = v
+            if bench == "pingpong":
+                # against the lower of the two floors in each round (pausing, pure spin)
+                floors = [rows_of(bench, f, payload) for f in ("floor", "spin-floor", "c_pingpong:floor")]
+                for key, name in (("p50_ns", "ratio_to_lower_floor"), ("p99_ns", "p99_ratio_to_lower_floor")):
+                    v = ratio_series(rows, floors, key, lower=True)
+                    if v is not None:
+                        med[name] = v
         results.append(med)
     section_rpc_medians(args, per_round, rpc_rows, results)
 
@@ -245,15 +281,60 @@ def section_rpc_medians(args, per_round, rpc_rows, results):
 # ---- throughput ------------------------------------------------------------------------------------------------
 
 def section_throughput(args, build, results, notes):
+    """One round at a time (Tachyon, the bare ring, then iceoryx2 if built), so that each round's ratios
+    compare runs minutes apart at most; medians and per-round ratios computed here."""
     tp = os.path.join(build, "bench", "throughput")
-    cmd = [tp, "--json", "--rounds", str(args.rounds_tp), "--seconds", str(args.seconds), "--cpus", args.cpus]
-    code, objs, err = run_json(cmd, timeout=600)
-    if code != 0:
-        notes.append("throughput exited %d: %s" % (code, err.strip()[-300:]))
-    results += objs
-    for o in objs:
-        if o.get("round") == "median" and not o.get("verified", True):
-            notes.append("throughput %s B: the consumer's checksum did not match the producer's" % o.get("payload"))
+    iox2 = find_iox2(build)
+    per_round = []
+    for r in range(1, args.rounds_tp + 1):
+        cmd = [tp, "--json", "--rounds", "1", "--seconds", str(args.seconds), "--cpus", args.cpus]
+        code, objs, err = run_json(cmd, timeout=600)
+        if code != 0:
+            notes.append("throughput round %d exited %d: %s" % (r, code, err.strip()[-300:]))
+        for o in objs:
+            if o.get("round") != "median":
+                o["round"] = r
+                per_round.append(o)
+        if iox2:
+            for size in (32, 1024):
+                code, objs, err = run_json([iox2, "throughput", "--size", str(size), "--seconds", str(args.seconds),
+                                            "--cpus", args.cpus, "--round", str(r)], timeout=300)
+                if code != 0:
+                    notes.append("iceoryx2 throughput %d B round %d exited %d: %s" % (size, r, code,
+                                                                                    err.strip()[-300:]))
+                per_round += objs
+        log("throughput round %d/%d done" % (r, args.rounds_tp))
+    results += per_round
+    keys = []
+    for o in per_round:
+        k = (o["transport"], o.get("payload"))
+        if k not in keys:
+            keys.append(k)
+    for transport, payload in keys:
+        rows = [o for o in per_round if o["transport"] == transport and o.get("payload") == payload]
+        med = dict(rows[0])
+        med.update({"round": "median", "rounds": len(rows)})
+        for key in ("msgs_per_s", "gbytes_per_s", "seconds", "cpu_share_producer", "cpu_share_consumer"):
+            if any(key in o for o in rows):
+                med[key] = median([o.get(key) for o in rows])
+        med["messages"] = sum(o.get("messages", 0) for o in rows)
+        med["verified"] = all(o.get("verified", False) for o in rows)
+        med.pop("ratio_to_bare_ring", None)
+        if transport == "tachyon":
+            for other in ("bare-ring", "iceoryx2"):
+                ratios = []
+                for r in range(1, args.rounds_tp + 1):
+                    a = [o["msgs_per_s"] for o in rows if o["round"] == r and o.get("msgs_per_s")]
+                    b = [o["msgs_per_s"] for o in per_round if o["transport"] == other
+                         and o.get("payload") == payload and o["round"] == r and o.get("msgs_per_s")]
+                    if a and b:
+                        ratios.append(a[0] / b[0])
+                if ratios:
+                    med["ratio_to_" + other.replace("-", "_")] = round(median(ratios), 4)
+                    med["ratios_to_%s_per_round" % other.replace("-", "_")] = [round(x, 4) for x in ratios]
+        results.append(med)
+        if not med["verified"]:
+            notes.append("throughput %s %s B: a round was not verified (checksum or count)" % (transport, payload))
 
 
 # ---- topology --------------------------------------------------------------------------------------------------

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Writes README.md's Performance table from ONE results file of `make bench`.
+
+    bench/readme_table.py bench/results/<date>-<host>.jsonl [--readme README.md] [--check]
+
+Every figure of the table comes from the median rows ("round": "median") of
+that file, and the ratios are the file's own per-round ratios (medians over
+rounds); nothing is typed in by hand. The table replaces the lines between
+<!-- perf-table:begin --> and <!-- perf-table:end --> in the README. --check
+only says whether the README already holds what the file gives (exit 1 if
+not), for a reviewer who wants to know the table is not stale.
+"""
+import argparse
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BEGIN = "<!-- perf-table:begin -->"
+END = "<!-- perf-table:end -->"
+
+
+def load(path):
+    rows = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rows.append(json.loads(line))
+            except ValueError as e:
+                raise SystemExit("%s:%d: not JSON: %s" % (path, n, e))
+    if not rows or rows[0].get("bench") != "machine":
+        raise SystemExit("%s: the first line is not the machine record of a `make bench` run" % path)
+    return rows[0], rows[1:]
+
+
+def find(rows, **want):
+    for o in rows:
+        if o.get("round") == "median" and all(o.get(k) == v for k, v in want.items()):
+            return o
+    return {}
+
+
+def ns(v):
+    if v is None:
+        return "-"
+    if v >= 10000:
+        return "%.1f µs" % (v / 1000)
+    return "%.0f ns" % v
+
+
+def x(v):
+    return "-" if v is None else "%.2fx" % v
+
+
+def pct(v):
+    return "-" if v is None else "%.2f%%" % (100 * v)
+
+
+def rate(v):
+    return "-" if v is None else "%.1f M" % (v / 1e6)
+
+
+def gbs(v):
+    return "-" if v is None else "%.2f GB/s" % v
+
+
+def table(machine, rows, rel):
+    t = find(rows, bench="pingpong", transport="tachyon")
+    fl = find(rows, bench="pingpong", transport="floor")
+    sf = find(rows, bench="pingpong", transport="spin-floor")
+    ix = find(rows, bench="pingpong", transport="iceoryx2", payload=32)
+    ix1k = find(rows, bench="pingpong", transport="iceoryx2", payload=1024)
+    fut = find(rows, bench="wakeup", transport="tachyon-futex")
+    efd = find(rows, bench="wakeup", transport="eventfd")
+    out = []
+    out.append("Figures from [%s](%s) (`%s`, %s rounds; %s, %s CPUs, load average %.1f at start, %.1f at end)." % (
+        rel, rel, machine.get("command", "make bench"), machine.get("settings", {}).get("rounds", "?"),
+        machine.get("cpu_model", "?"), machine.get("nproc", "?"), machine.get("loadavg_start", 0.0),
+        machine.get("loadavg_end", 0.0)))
+    out.append("")
+    out.append("| | Tachyon | in the same run (medians of per-round ratios) |")
+    out.append("|---|---|---|")
+    if t:
+        others = []
+        for key, name in (("ratio_to_uds", "UDS"), ("ratio_to_pipe", "pipe"), ("ratio_to_zmq", "ZeroMQ")):
+            if t.get(key):
+                others.append("%s %.0fx slower" % (name, 1 / t[key]))
+        out.append("| ping-pong round trip, 32 B, p50 | %s | %s of the lower floor (pausing floor %s, pure-spin floor "
+                   "%s); iceoryx2 %s (Tachyon %s of it)%s |" % (
+                       ns(t.get("p50_ns")), x(t.get("ratio_to_lower_floor")), ns(fl.get("p50_ns")),
+                       ns(sf.get("p50_ns")), ns(ix.get("p50_ns")), x(t.get("ratio_to_iceoryx2")),
+                       "; " + ", ".join(others) if others else ""))
+        out.append("| tail: p99 / p99.9 / share over 2x p50 | %s / %s / %s | p99 %s of the lower floor's; pausing "
+                   "floor %s / %s / %s; pure-spin floor %s / %s / %s; iceoryx2 %s / %s / %s |" % (
+                       ns(t.get("p99_ns")), ns(t.get("p999_ns")), pct(t.get("over_2x_p50")),
+                       x(t.get("p99_ratio_to_lower_floor")),
+                       ns(fl.get("p99_ns")), ns(fl.get("p999_ns")), pct(fl.get("over_2x_p50")),
+                       ns(sf.get("p99_ns")), ns(sf.get("p999_ns")), pct(sf.get("over_2x_p50")),
+                       ns(ix.get("p99_ns")), ns(ix.get("p999_ns")), pct(ix.get("over_2x_p50"))))
+    if ix1k:
+        out.append("| ping-pong round trip, 1 KiB, p50 | (bench/rtt measures 32 B) | iceoryx2 %s (p99 %s) |" % (
+            ns(ix1k.get("p50_ns")), ns(ix1k.get("p99_ns"))))
+    if fut:
+        out.append("| round trip through a sleeping peer (futex) | %s | eventfd %s |" % (
+            ns(fut.get("p50_ns")), ns(efd.get("p50_ns"))))
+    for size, label in ((32, "32 B"), (1024, "1 KiB")):
+        tp = find(rows, bench="throughput", transport="tachyon", payload=size)
+        if not tp:
+            continue
+        bare = find(rows, bench="throughput", transport="bare-ring", payload=size)
+        ixt = find(rows, bench="throughput", transport="iceoryx2", payload=size)
+        out.append("| one-way %s, every byte read | %s msg/s (%s) | bare ring %s msg/s (Tachyon %s of it); "
+                   "iceoryx2 %s msg/s (Tachyon %s of it) |" % (
+                       label, rate(tp.get("msgs_per_s")), gbs(tp.get("gbytes_per_s")), rate(bare.get("msgs_per_s")),
+                       x(tp.get("ratio_to_bare_ring")), rate(ixt.get("msgs_per_s")), x(tp.get("ratio_to_iceoryx2"))))
+    view = find(rows, bench="py_consumer", transport="dlpack-view")
+    if view:
+        out.append("| 1 KiB frames into Python, one at a time (DLPack) | %s | |" % gbs(view.get("gbytes_per_s")))
+    tc = find(rows, bench="tachc")
+    if tc and tc.get("seconds") is not None:
+        out.append("| tachc, 10,000 types, 4 languages | %.3f s | |" % tc["seconds"])
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("results", help="a bench/results/*.jsonl file")
+    ap.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    machine, rows = load(args.results)
+    rel = os.path.relpath(os.path.splitext(os.path.abspath(args.results))[0] + ".md", ROOT)
+    if not os.path.exists(os.path.join(ROOT, rel)):
+        rel = os.path.relpath(os.path.abspath(args.results), ROOT)
+    text = table(machine, rows, rel)
+    with open(args.readme) as f:
+        readme = f.read()
+    if readme.count(BEGIN) != 1 or readme.count(END) != 1:
+        raise SystemExit("%s: needs exactly one %s ... %s block" % (args.readme, BEGIN, END))
+    head, rest = readme.split(BEGIN)
+    _, tail = rest.split(END)
+    new = head + BEGIN + "\n" + text + "\n" + END + tail
+    if args.check:
+        if new != readme:
+            print("%s: the Performance table differs from what %s gives" % (args.readme, args.results))
+            return 1
+        print("%s: the Performance table is %s's" % (args.readme, args.results))
+        return 0
+    with open(args.readme, "w") as f:
+        f.write(new)
+    print("wrote the Performance table of %s from %s" % (os.path.relpath(args.readme, ROOT), args.results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
