@@ -55,8 +55,23 @@ ifneq ($(PY_STAMP),)
 	-$(Q)$(MAKE) --no-print-directory python-install >/dev/null 2>&1 || echo "bench: the Python package did not install; its rows are skipped"
 endif
 
-bench: bench-build bench-optional
+bench: bench-build bench-optional bench-iceoryx2
 	$(Q)$(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
+
+# iceoryx2 (the crate from crates.io, version pinned in bench/iceoryx2/Cargo.toml
+# and Cargo.lock) as an optional peer of the ping-pong and throughput rows. Built
+# only by `make bench`, into $(BUILD)/bench/iceoryx2; without cargo or crates.io
+# one line says its rows are skipped (the build log is kept next to it).
+IOX2_DIR := $(BENCH_DIR)/iceoryx2
+.PHONY: bench-iceoryx2
+bench-iceoryx2:
+	@mkdir -p $(BENCH_DIR)
+	-$(Q)if ! command -v cargo >/dev/null 2>&1; then \
+		echo "bench: cargo not installed; the iceoryx2 rows are skipped"; \
+	elif ! cargo build --release --locked --manifest-path bench/iceoryx2/Cargo.toml \
+		--target-dir $(IOX2_DIR) >$(BENCH_DIR)/iceoryx2-build.log 2>&1; then \
+		echo "bench: iceoryx2 did not build (log: $(BENCH_DIR)/iceoryx2-build.log); its rows are skipped"; \
+	fi
 
 # tachyon-bridge against a plain libnats publisher/subscriber pair, core NATS
 # and JetStream (bench/bridge_bench.c; it starts its own nats-server). Needs
