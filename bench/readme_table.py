@@ -116,9 +116,34 @@ def table(machine, rows, rel):
                    "iceoryx2 %s msg/s (Tachyon %s of it) |" % (
                        label, rate(tp.get("msgs_per_s")), gbs(tp.get("gbytes_per_s")), rate(bare.get("msgs_per_s")),
                        x(tp.get("ratio_to_bare_ring")), rate(ixt.get("msgs_per_s")), x(tp.get("ratio_to_iceoryx2"))))
+    for size, label in ((65536, "64 KiB"),):
+        tp = find(rows, bench="throughput", transport="tachyon", payload=size)
+        bare = find(rows, bench="throughput", transport="bare-ring", payload=size)
+        if tp:
+            out.append("| one-way %s, every byte read | %s | bare ring %s (Tachyon %s of it) |" % (
+                label, gbs(tp.get("gbytes_per_s")), gbs(bare.get("gbytes_per_s")), x(tp.get("ratio_to_bare_ring"))))
+    hand = find(rows, bench="py_producer", transport="hand-written")
+    if hand:
+        gen = find(rows, bench="py_producer", transport="generated")
+        batch = find(rows, bench="py_producer", transport="batch")
+        out.append("| Python MarketTick producer, hand-written `struct.pack_into` | %s msg/s | generated (`send_typed`) "
+                   "%s of it; batch (NumPy) %s |" % (rate(hand.get("msgs_per_s")), x(gen.get("ratio_to_hand_written")),
+                                                     x(batch.get("ratio_to_hand_written"))))
     view = find(rows, bench="py_consumer", transport="dlpack-view")
     if view:
-        out.append("| 1 KiB frames into Python, one at a time (DLPack) | %s | |" % gbs(view.get("gbytes_per_s")))
+        dsum = find(rows, bench="py_consumer", transport="dlpack-sum")
+        bsum = find(rows, bench="py_consumer", transport="numpy-batch-sum")
+        out.append("| 1 KiB frames into Python (DLPack / NumPy) | %s one frame at a time (as arrays, unread) | every "
+                   "byte summed: %s per frame, %s in batches |" % (
+                       gbs(view.get("gbytes_per_s")), gbs(dsum.get("gbytes_per_s")), gbs(bsum.get("gbytes_per_s"))))
+    for lang in ("rust", "go"):
+        pr = find(rows, bench="producer", transport=lang)
+        if pr:
+            out.append("| %s MarketTick producer (generated views) into C | %s msg/s | |" % (
+                lang.capitalize() if lang == "rust" else "Go", rate(pr.get("msgs_per_s"))))
+    p2r = find(rows, bench="python_to_rust", transport="tachyon")
+    if p2r:
+        out.append("| Python to Rust, generated views | %s msg/s | |" % rate(p2r.get("msgs_per_s")))
     tc = find(rows, bench="tachc")
     if tc and tc.get("seconds") is not None:
         out.append("| tachc, 10,000 types, 4 languages | %.3f s | |" % tc["seconds"])
