@@ -235,7 +235,9 @@ def suites(build):
         {"name": "vectors-kotlin", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "vectors-kotlin",
          "tests/vectors/kotlin"], "needs_file": "tests/vectors/kotlin/pom.xml", "timeout": 900},
         {"name": "vectors-ts", "kind": "lines", "tool": "node", "needs_file": "tests/vectors/ts",
-         "cmd": "node --test --test-reporter=../../../runtime/node/test/lines-reporter.mjs vectors.test.js names.test.js",
+         "cmd": "{ test -x ../../../runtime/node/node_modules/.bin/tsc || (cd ../../../runtime/node && "
+                "npm ci --no-audit --no-fund --ignore-scripts); } && "
+                "node --test --test-reporter=../../../runtime/node/test/lines-reporter.mjs vectors.test.js names.test.js",
          "cwd": "tests/vectors/ts", "env": {"TACHC": os.path.join(ROOT, build, "tachc")}},
         # Language bindings.
         {"name": "python", "kind": "pytest", "cmd": [py, "-m", "pytest", "-q", "runtime/python/tests"],

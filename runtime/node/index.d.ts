@@ -109,6 +109,8 @@ export class Bus implements AsyncIterable<Message> {
 
   send(data: Bytes, typeId?: number, options?: WaitOptions): Promise<void>;
   trySend(data: Bytes, typeId?: number): boolean;
+  /** One message per `recordSize` bytes of `records`; typeIds: one for all or one per record. */
+  sendBatch(records: Bytes, recordSize: number, typeIds?: number | Uint32Array, options?: WaitOptions): Promise<void>;
   flush(): void;
   /** fill(slot) writes the message in place; it may return the bytes it used (<= size). */
   sendZeroCopy(size: number, typeId: number, fill: (slot: Uint8Array) => number | void,

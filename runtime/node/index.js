@@ -360,6 +360,29 @@ class Bus {
     return this.#n.trySend(data, typeId);
   }
 
+  /**
+   * Sends every record of `records` (a Buffer, TypedArray, DataView or ArrayBuffer holding
+   * records of `recordSize` bytes each, e.g. generated objects written side by side) as one
+   * message each, with type id `typeIds` (one for all, or a Uint32Array with one per record).
+   * Copies them into the ring in one native call per run of free space; resolves once all
+   * are in, waiting off the event loop while the ring is full. Does not flush.
+   */
+  async sendBatch(records, recordSize, typeIds = 0, options = undefined) {
+    if (typeof typeIds === 'number') checkTypeId(typeIds);
+    const total = records.byteLength / recordSize;
+    let sent = this.#n.sendRecords(records, recordSize, typeIds, 0);
+    while (sent < total) {
+      // Full: publish what went in, wait (off the event loop) to send the next record.
+      this.#n.flush();
+      const base = ArrayBuffer.isView(records) ? records.byteOffset : 0;
+      const buf = ArrayBuffer.isView(records) ? records.buffer : records;
+      const id = typeof typeIds === 'number' ? typeIds : typeIds[sent];
+      await this.#n.send(new Uint8Array(buf, base + sent * recordSize, recordSize), id, timeoutOf(options));
+      sent += 1;
+      sent += this.#n.sendRecords(records, recordSize, typeIds, sent);
+    }
+  }
+
   /** Publishes every committed message now and wakes a sleeping consumer. */
   flush() {
     this.#n.flush();

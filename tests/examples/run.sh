@@ -87,6 +87,17 @@ else
     MISSING[go]="the Go programs did not build"
 fi
 
+if ! command -v node >/dev/null 2>&1; then
+    MISSING[node]="node not installed"
+    skip "build-node" "node not installed"
+elif out=$(make -s --no-print-directory BUILD="$BUILD" node 2>&1 &&
+    node -e 'require("./runtime/node")' 2>&1); then
+    pass "build-node (the addon, make node)"
+else
+    fail "build-node (the addon, make node)" "$out"
+    MISSING[node]="the Node.js addon did not build"
+fi
+
 if out=$(bash examples/peers/java/build.sh "$BUILD" 2>&1); then
     pass "build-java (javac -Xlint:all -Werror)"
 else
@@ -127,6 +138,13 @@ if [ -z "${MISSING[go]:-}" ]; then
         pass "lint-go (vet, gofmt)"
     else
         fail "lint-go (vet, gofmt)" "$out" "$(cd examples/peers/go && gofmt -l .)"
+    fi
+fi
+if [ -z "${MISSING[node]:-}" ]; then
+    if out=$(for f in examples/peers/node/*.js; do node --check "$f" || exit 1; done 2>&1); then
+        pass "lint-node (node --check)"
+    else
+        fail "lint-node (node --check)" "$out"
     fi
 fi
 if out=$("$PYTHON" -m py_compile examples/peers/python/*.py 2>&1); then
@@ -174,6 +192,7 @@ peer_cmd() {
     go) CMD=("$BUILD/examples/go_$role" -socket "$sock" -stream "$stream" -count "$count" -quiet) ;;
     java) CMD=("$BUILD/examples/java_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     kotlin) CMD=("$BUILD/examples/kotlin_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
+    node) CMD=(node "examples/peers/node/$role.js" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     python*)
         CMD=("$PYTHON" "examples/peers/python/$role.py" --socket "$sock" --stream "$stream" --count "$count" --quiet)
         [ -n "$mode" ] && CMD+=(--mode "$mode")
@@ -217,7 +236,7 @@ run_pair() {
     fi
 }
 
-LANGS=${LANGS:-"c cpp python rust go java kotlin"} # the matrix languages (a subset with LANGS="c java")
+LANGS=${LANGS:-"c cpp python rust go java kotlin node"} # the matrix languages (a subset with LANGS="c java")
 for stream in market frames; do
     for p in $LANGS; do
         for c in $LANGS; do
@@ -296,7 +315,7 @@ if [ -n "$EDITED" ] && [ -z "${MISSING[c]:-}" ] && [ -z "${MISSING[python]:-}" ]
         fail "schema-mismatch c(edited market)->python" \
             "the C producer does not build against the edited header:" "$out"
     fi
-    for c in rust go java kotlin; do
+    for c in rust go java kotlin node; do
         if [ -n "${MISSING[$c]:-}" ]; then
             skip "schema-mismatch python(edited market)->$c" "${MISSING[$c]}"
             continue
@@ -312,7 +331,7 @@ fi
 
 # Another generated schema's fingerprint: a frames producer against a market
 # consumer, in the compiled languages both ways.
-for pc in "rust go" "go rust" "c rust" "go c" "java c" "c java" "kotlin java" "java kotlin" "cpp c" "rust cpp"; do
+for pc in "rust go" "go rust" "c rust" "go c" "java c" "c java" "kotlin java" "java kotlin" "cpp c" "rust cpp" "node c" "c node"; do
     set -- $pc
     why=$(missing_for "$1" "$2")
     if [ -n "$why" ]; then

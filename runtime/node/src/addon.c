@@ -792,6 +792,52 @@ static napi_value js_send(napi_env env, napi_callback_info info)
     return start_work(env, w, self);
 }
 
+/* sendRecords(data, recordSize, typeIds: number | Uint32Array, first) -> how
+ * many records from `first` on went into the ring before it was full. Each
+ * record of `data` (recordSize bytes apiece) is one message; its type id is
+ * typeIds (one for all) or typeIds[i]. One call, no allocation per message. */
+static napi_value js_send_records(napi_env env, napi_callback_info info)
+{
+    size_t argc = 4;
+    napi_value argv[4], result;
+    void *data, *ids = NULL;
+    size_t len, rsize, first, nids = 0;
+    uint32_t one_id = 0;
+    bool is_ta = false;
+    nb_bus *b = usable(env, info, &argc, argv, NULL, "sendBatch");
+    if (!b)
+        return NULL;
+    if (!get_bytes(env, argv[0], &data, &len))
+        return throw_type(env, "tachyon: sendBatch: records must be a Buffer, a TypedArray, a DataView or an ArrayBuffer");
+    if (!get_size(env, argv[1], &rsize) || rsize == 0 || len % rsize != 0)
+        return throw_type(env, "tachyon: sendBatch: recordSize must divide the records' byte length");
+    if (!get_size(env, argv[3], &first))
+        return throw_type(env, "tachyon: sendBatch: bad first record");
+    size_t n = len / rsize;
+    napi_is_typedarray(env, argv[2], &is_ta);
+    if (is_ta) {
+        napi_typedarray_type type;
+        napi_value ab;
+        size_t off;
+        napi_get_typedarray_info(env, argv[2], &type, &nids, &ids, &ab, &off);
+        if (type != napi_uint32_array || nids != n)
+            return throw_type(env, "tachyon: sendBatch: typeIds must be a number or a Uint32Array with one id per record");
+    } else if (!get_u32(env, argv[2], &one_id)) {
+        return throw_type(env, "tachyon: sendBatch: typeIds must be a number or a Uint32Array with one id per record");
+    }
+    size_t i = first;
+    for (; i < n; i++) {
+        uint32_t id = ids ? ((const uint32_t *)ids)[i] : one_id;
+        tachyon_error_t err = tachyon_send(b->bus, (const uint8_t *)data + i * rsize, rsize, id);
+        if (err == TACHYON_ERR_FULL)
+            break;
+        if (err != TACHYON_OK)
+            return throw_bus(env, b->bus, err, "sendBatch");
+    }
+    napi_create_double(env, (double)(i - first), &result);
+    return result;
+}
+
 static napi_value js_flush(napi_env env, napi_callback_info info)
 {
     size_t argc = 0;
@@ -1261,6 +1307,7 @@ NAPI_MODULE_INIT()
         {"trySend", NULL, js_try_send, NULL, NULL, NULL, napi_default, NULL},
         {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
         {"flush", NULL, js_flush, NULL, NULL, NULL, napi_default, NULL},
+        {"sendRecords", NULL, js_send_records, NULL, NULL, NULL, napi_default, NULL},
         {"acquireTx", NULL, js_acquire_tx, NULL, NULL, NULL, napi_default, NULL},
         {"acquireTxWait", NULL, js_acquire_tx_wait, NULL, NULL, NULL, napi_default, NULL},
         {"commitTx", NULL, js_commit_tx, NULL, NULL, NULL, napi_default, NULL},

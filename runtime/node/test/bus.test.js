@@ -274,3 +274,36 @@ test('bad arguments are TypeErrors before anything happens', async () => {
   await assert.rejects(Bus.connect(socketName('bad'), { schema: {} }), TypeError);
   assert.throws(() => new Bus({}), TypeError);
 });
+
+test('sendBatch sends each record as one message, waiting when the ring is full', async () => {
+  const [c, p] = await pair(1 << 12);
+  const n = 300; // 300 x 48 B records: about five rings' worth
+  const records = new Uint8Array(n * 48);
+  const ids = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    records.fill(i & 0xff, i * 48, (i + 1) * 48);
+    ids[i] = i;
+  }
+  const sending = p.sendBatch(records, 48, ids).then(() => p.flush());
+  let got = 0;
+  while (got < n) {
+    const b = await c.recvBatch();
+    for (let i = 0; i < b.length; i++) {
+      assert.equal(b.typeId(i), got + i);
+      assert.equal(b.size(i), 48);
+      assert.ok(b.data(i).every((x) => x === ((got + i) & 0xff)));
+    }
+    got += b.length;
+    b.commit();
+  }
+  await sending;
+  await p.sendBatch(new Uint8Array(8), 4, 7);
+  p.flush();
+  const b = await c.recvBatch();
+  assert.deepEqual([b.length, b.typeId(0), b.typeId(1)], [2, 7, 7]);
+  b.commit();
+  await assert.rejects(p.sendBatch(new Uint8Array(10), 4, 1), TypeError);
+  await assert.rejects(p.sendBatch(new Uint8Array(8), 4, new Uint32Array(3)), TypeError);
+  p.close();
+  c.close();
+});
