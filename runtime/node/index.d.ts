@@ -167,6 +167,8 @@ export const errorClasses: { readonly [name: string]: typeof TachyonError };
 export function decode(schema: SchemaModule, msg: Batch, i: number): unknown;
 export function decode(schema: SchemaModule, msg: RxMessage | Message): unknown;
 
+export const VERSION: string;
+export const LIBRARY_VERSION: string;
 export const ABI_VERSION: number;
 export const FRAME_ALIGN: number;
 export const FRAME_HEADER: number;

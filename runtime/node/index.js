@@ -563,6 +563,9 @@ module.exports = {
   ...errorClasses,
   errorClasses,
   decode,
+  /** The package's version and the linked libtachyon's (tachyon_version()): the same release. */
+  VERSION: require('./package.json').version,
+  LIBRARY_VERSION: native.LIBRARY_VERSION,
   ABI_VERSION: native.ABI_VERSION,
   FRAME_ALIGN: native.FRAME_ALIGN,
   FRAME_HEADER: native.FRAME_HEADER,

@@ -1336,6 +1336,9 @@ NAPI_MODULE_INIT()
         {"setErrorFactory", NULL, js_set_error_factory, NULL, NULL, NULL, napi_default, NULL},
     };
     NAPI_CALL(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));
+    napi_value version;
+    NAPI_CALL(env, napi_create_string_utf8(env, tachyon_version(), NAPI_AUTO_LENGTH, &version));
+    NAPI_CALL(env, napi_set_named_property(env, exports, "LIBRARY_VERSION", version));
     set_const(env, exports, "ABI_VERSION", TACHYON_ABI_VERSION);
     set_const(env, exports, "FRAME_ALIGN", TACHYON_FRAME_ALIGN);
     set_const(env, exports, "FRAME_HEADER", TACHYON_FRAME_HEADER);

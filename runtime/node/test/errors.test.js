@@ -86,3 +86,9 @@ test('a message larger than the bus maximum is TooLargeError', async () => {
   c.close();
   p.close();
 });
+
+test('the package, libtachyon and the repository are one release', () => {
+  assert.equal(tachyon.VERSION, tachyon.LIBRARY_VERSION);
+  const file = path.join(__dirname, '..', '..', '..', 'VERSION');
+  if (fs.existsSync(file)) assert.equal(tachyon.VERSION, fs.readFileSync(file, 'utf8').trim());
+});
