@@ -27,12 +27,13 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 export ROOT TMP
 failures=0
 
-LANGS="c rust python go java kotlin"
+LANGS="c rust python go java kotlin ts"
 CHECKS=$(cat <<'TABLE'
 c|gcc|for h in *.h; do echo "#include \"$h\""; done >all.c && gcc -std=c11 -pedantic -Wall -Wextra -Werror -Wshadow -fsyntax-only all.c && g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ all.c
 rust|rustc|printf '#[path = "mod.rs"]\npub mod generated;\n' >lib.rs && rustc --edition 2021 --crate-type lib -D warnings -o "$TMP/lib.rlib" lib.rs && { ! command -v clippy-driver >/dev/null || clippy-driver --edition 2021 --crate-type lib -D warnings -o "$TMP/lib.rlib" lib.rs; }
 python|python3|python3 -W error -c 'import py_compile, glob, sys; [py_compile.compile(f, cfile=f + "c.tmp", doraise=True) for f in glob.glob("*.py")]; sys.path.insert(0, ".."); import python' && python3 -W error -c 'import sys; sys.path.insert(0, "."); import glob, importlib; [importlib.import_module(f[:-3]) for f in glob.glob("*.py") if f != "__init__.py"]'
 go|go|printf 'module tachyon.local/generated\n\ngo 1.22\n' >go.mod && go build ./... && go vet ./... && test -z "$(gofmt -l .)"
+ts|node|for f in *.js; do node --check "$f" || exit 1; done && node -e 'for (const f of require("fs").readdirSync(".")) if (f.endsWith(".js")) require("./" + f)' && TSC="$ROOT/runtime/node/node_modules/.bin/tsc" && { test -x "$TSC" || (cd "$ROOT/runtime/node" && npm ci --no-audit --no-fund --ignore-scripts >/dev/null 2>&1) || { echo "typescript is not installed and npm ci failed: cd runtime/node && npm ci"; exit 77; }; } && printf '{"compilerOptions":{"strict":true,"noEmit":true,"target":"es2022","lib":["es2022"],"module":"commonjs","types":[]},"include":["*.d.ts"]}' >tsconfig.json && "$TSC" -p tsconfig.json
 java|javac|. "$ROOT/runtime/java/scripts/jdk.sh"; if [ -n "$JDK_MISSING" ]; then echo "$JDK_MISSING"; exit 77; fi; d=$(mktemp -d "$TMP/javac.XXXXXX") && javac --release 22 -Xlint:all -Werror -d "$d" $(find . -name '*.java')
 TABLE
 )
