@@ -20,12 +20,12 @@ const TSC = path.join(ROOT, 'runtime', 'node', 'node_modules', '.bin', 'tsc');
 let out;
 test.before(() => {
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'tachc-ts-names-'));
-  execFileSync(TACHC, ['gen', '--lang', 'ts', '--out', out, path.join(__dirname, 'names', 'class.tach')]);
+  execFileSync(TACHC, ['gen', '--lang', 'ts', '--out', out, path.join(__dirname, 'names', 'hostile.tach')]);
 });
 test.after(() => fs.rmSync(out, { recursive: true, force: true }));
 
 test('keywords, CommonJS names and taken exports are mangled at the top level', { skip: !fs.existsSync(TACHC) && `${TACHC} not built` }, () => {
-  const m = require(path.join(out, 'ts', 'class.js'));
+  const m = require(path.join(out, 'ts', 'hostile.js'));
   assert.deepEqual(Object.keys(m).sort(), ['DataView', 'MSG_END', 'MSG_NEW', 'Object', 'RESERVED', 'SCHEMA_FINGERPRINT',
     'String', 'decode', 'decode_', 'delete_', 'exports_', 'messageName', 'payloadSize'].sort());
   assert.equal(m.delete_, 1);
@@ -38,7 +38,7 @@ test('keywords, CommonJS names and taken exports are mangled at the top level', 
 });
 
 test('fields that collide with class members get "_"; keyword fields keep their names', { skip: !fs.existsSync(TACHC) && `${TACHC} not built` }, () => {
-  const m = require(path.join(out, 'ts', 'class.js'));
+  const m = require(path.join(out, 'ts', 'hostile.js'));
   const s = new m.String(new Uint8Array(m.String.SIZE + 1), 1);
   assert.ok(s.view instanceof DataView, 'view is the class member');
   assert.equal(s.offset, 1);
@@ -61,7 +61,7 @@ test('fields that collide with class members get "_"; keyword fields keep their 
 
 test('tsc accepts the declarations and a program using them', { skip: (!fs.existsSync(TACHC) && `${TACHC} not built`) || (!fs.existsSync(TSC) && 'typescript not installed: cd runtime/node && npm ci') }, () => {
   fs.writeFileSync(path.join(out, 'ts', 'use.ts'), [
-    'import * as k from "./class";',
+    'import * as k from "./hostile";',
     'const s = new k.String(new Uint8Array(k.String.SIZE));',
     's.class = 1n; s.view_ = 2; s.name = "x"; s.kind = k.DataView.view;',
     'const v: DataView = s.view; const t: string = String(k.delete_ + k.exports_ + k.decode_ + k.Object);',
@@ -69,7 +69,7 @@ test('tsc accepts the declarations and a program using them', { skip: (!fs.exist
   ].join('\n'));
   fs.writeFileSync(path.join(out, 'ts', 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, target: 'es2022', lib: ['es2022'], module: 'commonjs', types: [] },
-    files: ['use.ts', 'class.d.ts'],
+    files: ['use.ts', 'hostile.d.ts'],
   }));
   execFileSync(TSC, ['-p', path.join(out, 'ts', 'tsconfig.json')], { encoding: 'utf8' });
 });
