@@ -709,6 +709,9 @@ public:
         detail::check_on(bus_, tachyon_get_stats(handle(), &s), "tachyon_get_stats");
         return s;
     }
+    // The C handle, for the C calls this class does not wrap (tachyon_waitset_add_bus, ...).
+    // Owned by the Bus; throws errc::State once it is closed or moved from.
+    tachyon_bus_t *native_handle() const { return handle(); }
 
 private:
     std::span<tachyon_msg_t> storage(std::size_t max)

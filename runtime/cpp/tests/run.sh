@@ -38,7 +38,7 @@ for b in "${builds[@]}"; do
     fi
     exe=$OUT/test_bus_$name
     # shellcheck disable=SC2086
-    if ! log=$("$cxx" $flags -Iruntime/include -Iruntime/cpp runtime/cpp/tests/test_bus.cc -o "$exe" \
+    if ! log=$("$cxx" $flags -Iruntime/include -Iruntime/cpp runtime/cpp/tests/test_*.cc -o "$exe" \
         "$LIB" -lgtest -lgtest_main -lpthread 2>&1); then
         echo "FAIL: cpp binding compile $name"
         printf '%s\n' "$log" | head -40 | sed 's/^/    /'
