@@ -52,6 +52,6 @@ $(PY_STAMP): $(PY_SOURCES) | $(PY_READY)
 	$(Q)touch $@
 
 # The set-up proved on a fresh Debian 12 root (tests/setup/fresh_debian.sh):
-# root, network and about 8 minutes, so it is a target of its own, not a suite.
+# root, network and 20 minutes or more, so it is a target of its own, not a suite.
 setup-check:
 	$(Q)bash tests/setup/fresh_debian.sh
