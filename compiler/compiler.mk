@@ -66,7 +66,7 @@ $(TACHC_OBJDIR)/%.o: compiler/%.c $(TACHC_OBJDIR)/parser.h
 
 generate: $(TACHC)
 	@echo "  GEN     generated/"
-	$(Q)$(TACHC) gen --lang c --lang cpp --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --out generated $(TACHC_SCHEMAS)
+	$(Q)$(TACHC) gen --lang c --lang cpp --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --lang csharp --out generated $(TACHC_SCHEMAS)
 
 lock: $(TACHC)
 	@echo "  LOCK    schemas/tach.lock"

@@ -35,7 +35,8 @@
     X(emit_go, "go", TC_NAMES_GO, "tachyon_support.go")             \
     X(emit_java, "java", TC_NAMES_JAVA, "tachyon_support.java")     \
     X(emit_kotlin, "kotlin", TC_NAMES_KOTLIN, "tachyon_support.kt") \
-    X(emit_ts, "ts", TC_NAMES_TS, "tachyon_support.js")
+    X(emit_ts, "ts", TC_NAMES_TS, "tachyon_support.js")             \
+    X(emit_csharp, "csharp", TC_NAMES_CSHARP, "tachyon_support.cs")
 
 #define TACHC_DECLARE_EMITTER(fn, name, names, support) \
     int fn(const tc_program *prog, const tachc_options *opts, tc_outputs *out);

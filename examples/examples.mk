@@ -5,6 +5,7 @@
 #   make examples-rust    $(BUILD)/cargo/release/rust_producer, rust_consumer (needs cargo)
 #   make examples-go      $(BUILD)/examples/go_producer, go_consumer (needs go)
 #   make examples-cpp     $(BUILD)/examples/cpp_producer, cpp_consumer, cpp_pingpong (part of `make`)
+#   make examples-csharp  $(BUILD)/examples/csharp_producer.exe, csharp_consumer.exe (needs Mono's mcs; run with mono)
 #   make examples         all of them
 #   make demo             set-up, then Python producer -> Rust consumer: 1,000,000 MarketTicks, rates, latency
 #
@@ -16,7 +17,7 @@ EX_C_PEERS := $(EX_DIR)/c_producer $(EX_DIR)/c_consumer
 EX_CARGO_DIR := $(abspath $(BUILD))/cargo
 EX_GEN_C := generated/c/market.h generated/c/frames.h
 
-.PHONY: examples examples-c examples-rust examples-go examples-cpp demo
+.PHONY: examples examples-c examples-rust examples-go examples-cpp examples-csharp demo
 all: examples-c examples-cpp
 examples: examples-c examples-cpp examples-rust examples-go
 
@@ -44,6 +45,19 @@ $(EX_DIR)/cpp_pingpong: examples/cpp_pingpong/pingpong.cc runtime/cpp/tachyon.hp
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $@"
 	$(Q)$(CXX) $(EX_CXXFLAGS) -Iruntime/include -Iruntime/cpp -o $@ $< $(RT_LIB_A) $(ALL_LDFLAGS) -lpthread
+
+# C# (Mono's mcs; the programs run with `mono`, finding libtachyon.so through LD_LIBRARY_PATH).
+MCS ?= mcs
+EX_CS_LIB := $(wildcard runtime/csharp/Tachyon/*.cs) generated/csharp/Tachc.cs generated/csharp/market.cs \
+	generated/csharp/frames.cs examples/peers/csharp/Peer.cs
+
+examples-csharp: $(EX_DIR)/csharp_producer.exe $(EX_DIR)/csharp_consumer.exe
+
+$(EX_DIR)/csharp_producer.exe $(EX_DIR)/csharp_consumer.exe: $(EX_DIR)/csharp_%.exe: examples/peers/csharp/%.cs $(EX_CS_LIB) $(RT_LIB_SO)
+	@command -v $(MCS) >/dev/null 2>&1 || { echo "error: the C# examples need Mono; get it with 'apt-get install mono-mcs mono-runtime'" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	@echo "  MCS     $@"
+	$(Q)$(MCS) -nologo -unsafe -warnaserror+ -main:Peers.$(if $(findstring producer,$*),Producer,Consumer) -out:$@ $(EX_CS_LIB) $<
 
 # cargo and go track their own dependencies, so these always run (quickly when
 # nothing changed). A missing tool is one clear line, not a stack of errors.

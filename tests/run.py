@@ -219,6 +219,8 @@ def suites(build):
          "needs_file": "tests/vectors/c/run.sh"},
         {"name": "vectors-cpp", "kind": "lines", "cmd": ["bash", "tests/vectors/cpp/run.sh", build],
          "needs_file": "tests/vectors/cpp/run.sh"},
+        {"name": "vectors-csharp", "kind": "lines", "cmd": ["bash", "tests/vectors/csharp/run.sh", build],
+         "needs_file": "tests/vectors/csharp/run.sh"},
         {"name": "vectors-python", "kind": "pytest", "cmd": [py, "-m", "pytest", "-q", "tests/vectors/python"],
          "needs_file": "tests/vectors/python"},
         {"name": "vectors-rust", "kind": "cargo", "cmd": ["cargo", "test", "--", "--test-threads=2"],
@@ -262,6 +264,8 @@ def suites(build):
          "needs_file": "runtime/kotlin/pom.xml", "timeout": 900},
         {"name": "cpp", "kind": "lines", "cmd": ["bash", "runtime/cpp/tests/run.sh", build],
          "needs_file": "runtime/cpp/tests/run.sh"},
+        {"name": "csharp", "kind": "lines", "cmd": ["bash", "runtime/csharp/tests/run.sh", build],
+         "needs_file": "runtime/csharp/tests/run.sh"},
         # tachyon-bridge over NATS (starts its own nats-servers on loopback).
         {"name": "bridge", "kind": "lines", "cmd": [py, "tests/bridge/run.py", "--build", build],
          "needs_file": "tests/bridge/run.py", "timeout": 600},

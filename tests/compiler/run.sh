@@ -157,7 +157,7 @@ fi
 SCHEMAS="schemas/market.tach schemas/frames.tach schemas/everything.tach"
 gen_ok=1
 # shellcheck disable=SC2086
-if ! (cd "$ROOT" && "$TACHC" gen --lang c --lang cpp --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --out "$TMP/gen1" $SCHEMAS \
+if ! (cd "$ROOT" && "$TACHC" gen --lang c --lang cpp --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --lang csharp --out "$TMP/gen1" $SCHEMAS \
         >/dev/null 2>"$TMP/stderr"); then
     fail "generate/schemas" "$(head -20 "$TMP/stderr")"
     gen_ok=0
@@ -166,7 +166,7 @@ else
 fi
 if [ $gen_ok = 1 ]; then
     # shellcheck disable=SC2086
-    (cd "$ROOT" && "$TACHC" gen --lang c --lang cpp --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --out "$TMP/gen2" $SCHEMAS \
+    (cd "$ROOT" && "$TACHC" gen --lang c --lang cpp --lang rust --lang python --lang go --lang java --lang kotlin --lang ts --lang csharp --out "$TMP/gen2" $SCHEMAS \
         >/dev/null 2>&1)
     if diff -r "$TMP/gen1" "$TMP/gen2" >"$TMP/diff"; then
         pass "generate/deterministic"

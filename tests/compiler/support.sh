@@ -20,6 +20,7 @@ c|gcc|echo '#include "tachyon_support.h"' | gcc -std=c11 -pedantic -Wall -Wextra
 c++|g++|echo '#include "tachyon_support.h"' | g++ -std=c++17 -pedantic -Wall -Wextra -Werror -I. -fsyntax-only -x c++ -
 cpp|g++|g++ -std=c++20 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast -fsyntax-only -x c++ tachyon_support.hpp
 cpp-clang|clang++|clang++ -std=c++20 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast -fsyntax-only -x c++ tachyon_support.hpp
+csharp|mcs|mcs -nologo -unsafe -warnaserror+ -target:library -out:"$TMP/support.dll" tachyon_support.cs
 c-clang|clang|echo '#include "tachyon_support.h"' | clang -std=c11 -pedantic -Wall -Wextra -Werror -I. -fsyntax-only -x c -
 rust|clippy-driver|clippy-driver --edition 2021 --crate-type lib -D warnings -o "$TMP/support.rlib" tachyon_support.rs && rustfmt --edition 2021 --check tachyon_support.rs
 python|python3|python3 -W error -c 'import importlib.util as u, sys; s = u.spec_from_file_location("tachyon_support", "tachyon_support.py"); m = u.module_from_spec(s); s.loader.exec_module(m); sys.exit(0 if hasattr(m, "_check") else 1)' && python3 -c 'import py_compile, os; py_compile.compile("tachyon_support.py", cfile=os.environ["TMP"] + "/s.pyc", doraise=True)'

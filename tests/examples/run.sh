@@ -59,6 +59,16 @@ else
     MISSING[cpp]="the C++ programs did not build"
 fi
 
+if ! command -v mcs >/dev/null 2>&1 || ! command -v mono >/dev/null 2>&1; then
+    MISSING[csharp]="Mono is not installed: apt-get install mono-mcs mono-runtime"
+    skip "build-csharp" "${MISSING[csharp]}"
+elif out=$(make -s --no-print-directory BUILD="$BUILD" examples-csharp 2>&1); then
+    pass "build-csharp (mcs -warnaserror+)"
+else
+    fail "build-csharp (mcs -warnaserror+)" "$out"
+    MISSING[csharp]="the C# programs did not build"
+fi
+
 if ! "$PYTHON" -c "import tachyon" >/dev/null 2>&1; then
     MISSING[python]="the tachyon Python package is not installed: make python-install"
 fi
@@ -188,6 +198,10 @@ peer_cmd() {
     case $lang in
     c) CMD=("$BUILD/examples/c_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     cpp) CMD=("$BUILD/examples/cpp_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
+    csharp)
+        CMD=(env LD_LIBRARY_PATH="$ABS_BUILD/lib" mono "$BUILD/examples/csharp_$role.exe" --socket "$sock"
+            --stream "$stream" --count "$count" --quiet)
+        ;;
     rust) CMD=("$BUILD/cargo/release/rust_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     go) CMD=("$BUILD/examples/go_$role" -socket "$sock" -stream "$stream" -count "$count" -quiet) ;;
     java) CMD=("$BUILD/examples/java_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
@@ -236,7 +250,7 @@ run_pair() {
     fi
 }
 
-LANGS=${LANGS:-"c cpp python rust go java kotlin node"} # the matrix languages (a subset with LANGS="c java")
+LANGS=${LANGS:-"c cpp python rust go java kotlin node csharp"} # the matrix languages (a subset with LANGS="c java")
 for stream in market frames; do
     for p in $LANGS; do
         for c in $LANGS; do
@@ -331,7 +345,7 @@ fi
 
 # Another generated schema's fingerprint: a frames producer against a market
 # consumer, in the compiled languages both ways.
-for pc in "rust go" "go rust" "c rust" "go c" "java c" "c java" "kotlin java" "java kotlin" "cpp c" "rust cpp" "node c" "c node"; do
+for pc in "rust go" "go rust" "c rust" "go c" "java c" "c java" "kotlin java" "java kotlin" "cpp c" "rust cpp" "node c" "c node" "csharp c" "cpp csharp"; do
     set -- $pc
     why=$(missing_for "$1" "$2")
     if [ -n "$why" ]; then
