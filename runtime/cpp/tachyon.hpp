@@ -22,11 +22,13 @@
 #ifndef TACHYON_HPP
 #define TACHYON_HPP
 
+#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -426,7 +428,11 @@ public:
         using difference_type = std::ptrdiff_t;
 
         iterator() = default;
-        iterator(tachyon_bus_t *bus, std::uint32_t spin) : bus_(bus), spin_(spin) { advance(); }
+        iterator(tachyon_bus_t *bus, std::uint32_t spin, std::atomic<bool> *interrupt)
+            : bus_(bus), spin_(spin), interrupt_(interrupt)
+        {
+            advance();
+        }
         iterator(iterator &&) noexcept = default;
         iterator &operator=(iterator &&) noexcept = default;
         RxGuard &operator*() const noexcept { return *current_; }
@@ -454,22 +460,27 @@ public:
                 tachyon_error_t err = tachyon_last_error(bus_);
                 if (err == TACHYON_ERR_PEER_GONE)
                     return; // the end of the range
-                if (err != TACHYON_ERR_INTERRUPTED)
+                if (err != TACHYON_ERR_INTERRUPTED || interrupt_->exchange(false, std::memory_order_acq_rel))
                     detail::raise_last(bus_, "tachyon_acquire_rx_blocking");
             }
         }
         tachyon_bus_t *bus_ = nullptr;
         std::uint32_t spin_ = default_spin;
+        std::atomic<bool> *interrupt_ = nullptr;
         mutable std::optional<RxGuard> current_;
     };
 
-    MessageRange(tachyon_bus_t *bus, std::uint32_t spin) noexcept : bus_(bus), spin_(spin) {}
-    iterator begin() const { return iterator(bus_, spin_); }
+    MessageRange(tachyon_bus_t *bus, std::uint32_t spin, std::atomic<bool> *interrupt) noexcept
+        : bus_(bus), spin_(spin), interrupt_(interrupt)
+    {
+    }
+    iterator begin() const { return iterator(bus_, spin_, interrupt_); }
     std::default_sentinel_t end() const noexcept { return {}; }
 
 private:
     tachyon_bus_t *bus_;
     std::uint32_t spin_;
+    std::atomic<bool> *interrupt_;
 };
 
 // One side of a bus: the listener consumes, the connector produces. Move-only.
@@ -528,13 +539,19 @@ public:
     }
 
     // Takes ownership of a bus made through the C API.
-    explicit Bus(tachyon_bus_t *bus) noexcept : bus_(bus) {}
-    Bus(Bus &&o) noexcept : bus_(std::exchange(o.bus_, nullptr)) {}
+    explicit Bus(tachyon_bus_t *bus) : bus_(bus), interrupt_requested_(std::make_unique<std::atomic<bool>>(false)) {}
+    Bus(Bus &&o) noexcept
+        : bus_(std::exchange(o.bus_, nullptr)), batch_storage_(std::move(o.batch_storage_)),
+          interrupt_requested_(std::move(o.interrupt_requested_))
+    {
+    }
     Bus &operator=(Bus &&o) noexcept
     {
         if (this != &o) {
             close();
             bus_ = std::exchange(o.bus_, nullptr);
+            batch_storage_ = std::move(o.batch_storage_);
+            interrupt_requested_ = std::move(o.interrupt_requested_);
         }
         return *this;
     }
@@ -548,6 +565,18 @@ public:
         tachyon_bus_destroy(std::exchange(bus_, nullptr));
     }
     tachyon_bus_t *native() const noexcept { return bus_; }
+
+    // Makes the blocking call in progress on this bus (or, if none, the next one
+    // to wait) throw errc::Interrupted: the one call another thread may make while
+    // this bus's thread uses it, to cancel a wait (the range of messages() too,
+    // which otherwise resumes waits that a signal interrupted).
+    void interrupt() noexcept
+    {
+        if (bus_) {
+            interrupt_requested_->store(true, std::memory_order_release);
+            tachyon_bus_interrupt(bus_);
+        }
+    }
     explicit operator bool() const noexcept { return bus_ != nullptr; }
 
     // ---- producer ----
@@ -578,7 +607,7 @@ public:
     {
         void *p = tachyon_acquire_tx_until(handle(), max_size, detail::deadline_ns(deadline));
         if (!p)
-            detail::raise_last(bus_, "tachyon_acquire_tx_until");
+            fail("tachyon_acquire_tx_until");
         return TxGuard(bus_, p, max_size);
     }
 
@@ -600,9 +629,9 @@ public:
     }
     void send(std::span<const std::byte> payload, std::uint32_t type_id, Clock::time_point deadline)
     {
-        detail::check_on(bus_, tachyon_send_until(handle(), payload.data(), payload.size(), type_id,
-                                                  detail::deadline_ns(deadline)),
-                         "tachyon_send_until");
+        if (tachyon_send_until(handle(), payload.data(), payload.size(), type_id, detail::deadline_ns(deadline)) !=
+            TACHYON_OK)
+            fail("tachyon_send_until");
     }
 
     // Typed, in place: reserves Msg::SIZE bytes, zeroes them, calls fill(Msg::Mut
@@ -659,13 +688,17 @@ public:
         std::size_t size = 0;
         const void *p = tachyon_acquire_rx_until(handle(), &type_id, &size, spin, detail::deadline_ns(deadline));
         if (!p)
-            detail::raise_last(bus_, "tachyon_acquire_rx_until");
+            fail("tachyon_acquire_rx_until");
         return RxGuard(bus_, p, size, type_id);
     }
 
-    // Range-for over every message until the producer is gone (interrupted waits
-    // are resumed): for (tachyon::RxGuard &m : bus.messages()) ...
-    MessageRange messages(std::uint32_t spin = default_spin) { return MessageRange(handle(), spin); }
+    // Range-for over every message until the producer is gone (waits a signal
+    // interrupted are resumed; interrupt() throws errc::Interrupted out of the loop):
+    // for (tachyon::RxGuard &m : bus.messages()) ...
+    MessageRange messages(std::uint32_t spin = default_spin)
+    {
+        return MessageRange(handle(), spin, interrupt_requested_.get());
+    }
 
     // Up to storage.size() messages available now, without waiting (an empty
     // batch: none yet). Throws errc::PeerGone once the producer is gone and
@@ -687,7 +720,7 @@ public:
         std::size_t n =
             tachyon_drain_batch_until(handle(), storage.data(), storage.size(), spin, detail::deadline_ns(deadline));
         if (n == 0)
-            detail::raise_last(bus_, "tachyon_drain_batch_until");
+            fail("tachyon_drain_batch_until");
         return Batch(bus_, storage.first(n));
     }
     Batch drain_batch(std::size_t max, nanoseconds timeout, std::uint32_t spin = default_spin)
@@ -714,6 +747,13 @@ public:
     tachyon_bus_t *native_handle() const { return handle(); }
 
 private:
+    // Throws the last failure; an interrupted wait consumes a pending interrupt().
+    [[noreturn]] void fail(const char *call)
+    {
+        if (tachyon_last_error(bus_) == TACHYON_ERR_INTERRUPTED)
+            interrupt_requested_->store(false, std::memory_order_release);
+        detail::raise_last(bus_, call);
+    }
     std::span<tachyon_msg_t> storage(std::size_t max)
     {
         if (batch_storage_.size() < max)
@@ -728,6 +768,9 @@ private:
     }
     tachyon_bus_t *bus_;
     std::vector<tachyon_msg_t> batch_storage_;
+    // Set by interrupt(), so that messages() tells it from a signal; on the heap,
+    // so that its address survives moves of the Bus.
+    std::unique_ptr<std::atomic<bool>> interrupt_requested_;
 };
 
 } // namespace tachyon

@@ -388,3 +388,45 @@ TEST(Bus, ListenTimesOut)
 {
     EXPECT_EQ(thrown([] { (void)Bus::listen(unique_path("lonely"), 4096, {.timeout = 30ms}); }), errc::Timeout);
 }
+
+// interrupt() from another thread ends a blocking receive and the range-for of
+// messages(), each with errc::Interrupted; the bus keeps working afterwards.
+TEST(Bus, InterruptCancelsAWaitFromAnotherThread)
+{
+    Arena a(4096);
+    Bus consumer = Bus::attach(a.span(), tachyon::Role::consumer);
+    Bus producer = Bus::attach(a.span(), tachyon::Role::producer);
+    for (int round = 0; round < 2; round++) {
+        std::atomic<bool> done{false};
+        std::thread canceller([&] {
+            while (!done.load()) {
+                std::this_thread::sleep_for(10ms);
+                consumer.interrupt();
+            }
+        });
+        if (round == 0) {
+            EXPECT_EQ(thrown([&] { (void)consumer.receive(10s, 0); }), errc::Interrupted);
+        } else {
+            EXPECT_EQ(thrown([&] {
+                          for (tachyon::RxGuard &m : consumer.messages(0))
+                              (void)m;
+                      }),
+                      errc::Interrupted);
+        }
+        done = true;
+        canceller.join();
+    }
+    (void)consumer.try_receive(); // a pending interrupt may still be armed; consume it
+    producer.send(bytes_of(5), 2);
+    producer.flush();
+    for (int tries = 0;; tries++) {
+        try {
+            tachyon::RxGuard m = consumer.receive(1s);
+            EXPECT_EQ(u32_of(m.bytes()), 5u);
+            break;
+        } catch (const tachyon::error &e) {
+            ASSERT_EQ(e.value(), errc::Interrupted); // at most the one armed before
+            ASSERT_LT(tries, 2);
+        }
+    }
+}

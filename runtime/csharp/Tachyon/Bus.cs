@@ -8,9 +8,11 @@
 //
 // Blocking calls resume by themselves when a signal interrupts their wait (the
 // runtime's own signals do: Mono stops threads with one for its collector),
-// keeping one absolute deadline across the retries.
+// keeping one absolute deadline across the retries; Interrupt() from another
+// thread cancels a wait.
 using System;
 using System.Collections.Generic;
+using System.Threading;
 
 namespace Tachyon
 {
@@ -318,7 +320,31 @@ namespace Tachyon
             }
         }
 
-        private bool Interrupted() { return Native.tachyon_last_error(bus) == (int)ErrorCode.Interrupted; }
+        private int interruptRequested;
+
+        // True when the last call failed with Interrupted because of a signal: the caller
+        // resumes its wait. False for any other failure, and for an Interrupt(), which it
+        // consumes (the caller then throws TachyonException.Interrupted).
+        private bool Interrupted()
+        {
+            return Native.tachyon_last_error(bus) == (int)ErrorCode.Interrupted && !TakeInterrupt();
+        }
+
+        private bool TakeInterrupt() { return Interlocked.Exchange(ref interruptRequested, 0) != 0; }
+
+        /// <summary>
+        /// Makes the blocking call in progress on this bus (or, if none, the next one to wait)
+        /// throw TachyonException.Interrupted: the one call another thread may make while the
+        /// bus's own thread uses it, to cancel a wait (the foreach of Messages() too).
+        /// </summary>
+        public void Interrupt()
+        {
+            IntPtr handle = bus;
+            if (handle == IntPtr.Zero)
+                return;
+            Interlocked.Exchange(ref interruptRequested, 1);
+            Native.tachyon_bus_interrupt(handle);
+        }
 
         internal TachyonException LastError(string call)
         {
@@ -390,7 +416,7 @@ namespace Tachyon
             long deadline = Clock.After(timeout);
             int err;
             while ((err = Native.tachyon_send_until(Handle, data, (UIntPtr)(ulong)size, typeId, deadline)) ==
-                   (int)ErrorCode.Interrupted)
+                   (int)ErrorCode.Interrupted && !TakeInterrupt())
                 continue;
             if (err != 0)
                 throw LastError("tachyon_send_until");

@@ -54,6 +54,7 @@ namespace Tachyon
         [DllImport(Lib)] internal static extern int tachyon_bus_listen_until(string path, UIntPtr capacity, ref NativeOptions opts, long deadlineNs, out IntPtr bus, out ErrorDetail detail);
         [DllImport(Lib)] internal static extern int tachyon_bus_connect_until(string path, ref NativeOptions opts, long deadlineNs, out IntPtr bus, out ErrorDetail detail);
         [DllImport(Lib)] internal static extern void tachyon_bus_destroy(IntPtr bus);
+        [DllImport(Lib)] internal static extern void tachyon_bus_interrupt(IntPtr bus);
 
         [DllImport(Lib)] internal static extern byte* tachyon_acquire_tx(IntPtr bus, UIntPtr maxSize);
         [DllImport(Lib)] internal static extern byte* tachyon_acquire_tx_until(IntPtr bus, UIntPtr maxSize, long deadlineNs);
