@@ -7,7 +7,8 @@
  * std::span<std::byte>, size-checked at construction: a short payload throws
  * tachc::size_error). Every field reads and writes little-endian through
  * memcpy + std::bit_cast at its offset, so any alignment is fine. Constants:
- * SIZE, FINGERPRINT, NAME, and <FIELD>_OFFSET / _SIZE / _COUNT, all constexpr and
+ * SIZE, FINGERPRINT, NAME, and <field>_offset / _size / _count (lower case: an
+ * upper-case name could be a system header's macro, as MOD_OFFSET is), all constexpr and
  * checked with static_assert. Arrays are tachc::array_view / array_mut (span-like,
  * element access by value) or tachc::struct_array[_mut]; nested structs return
  * their views; char[N] reads as std::string_view up to the first NUL.
@@ -88,6 +89,7 @@ typedef struct cpp_ctx {
     tc_buf *b;
     tc_pool *ns;
     const tc_schema *sc;
+    const char **fnames; /* the struct being written: each field's accessor name (NULL for padding) */
 } cpp_ctx;
 
 static void emit_enum(cpp_ctx *c, const tc_enum *en)
@@ -203,7 +205,7 @@ static void emit_field(cpp_ctx *c, const tc_struct *st, const tc_field *f, const
 {
     tc_buf *b = c->b;
     tc_pool *ns = c->ns;
-    const char *fu = upper(ns, f->name);
+    const char *fu = fn; /* the layout constants are <accessor>_offset, _size, _count */
     const tc_type *t = &f->type;
     const char *cst = mut ? "" : "const ";
     (void)st;
@@ -223,26 +225,26 @@ static void emit_field(cpp_ctx *c, const tc_struct *st, const tc_field *f, const
     case TC_T_ENUM:
     case TC_T_FLAGS: {
         const char *ty = cpp_type(ns, t, 0);
-        buf_line(b, "%s %s() const noexcept { return tachc::detail::load<%s>(p_ + %s_OFFSET); }", ty, fn, ty, fu);
+        buf_line(b, "%s %s() const noexcept { return tachc::detail::load<%s>(p_ + %s_offset); }", ty, fn, ty, fu);
         if (mut)
-            buf_line(b, "void set_%s(%s v) const noexcept { tachc::detail::store<%s>(p_ + %s_OFFSET, v); }", fn,
+            buf_line(b, "void set_%s(%s v) const noexcept { tachc::detail::store<%s>(p_ + %s_offset, v); }", fn,
                      ty, ty, fu);
         break;
     }
     case TC_T_CHARS:
         buf_line(b, "/// The text before the first NUL (all %" PRIu64 " bytes when none).", t->count);
-        buf_line(b, "std::string_view %s() const noexcept { return tachc::detail::load_text(p_ + %s_OFFSET, %s_SIZE); }",
+        buf_line(b, "std::string_view %s() const noexcept { return tachc::detail::load_text(p_ + %s_offset, %s_size); }",
                  fn, fu, fu);
-        buf_line(b, "std::span<%sstd::byte, %s_SIZE> %s_bytes() const noexcept", cst, fu, fn);
+        buf_line(b, "std::span<%sstd::byte, %s_size> %s_bytes() const noexcept", cst, fu, fn);
         buf_text_line(b, "{");
-        buf_line(b, "    return std::span<%sstd::byte, %s_SIZE>(p_ + %s_OFFSET, %s_SIZE);", cst, fu, fu, fu);
+        buf_line(b, "    return std::span<%sstd::byte, %s_size>(p_ + %s_offset, %s_size);", cst, fu, fu, fu);
         buf_text_line(b, "}");
         if (mut) {
             buf_line(b, "/// Stores the text NUL-padded; longer than %" PRIu64 " bytes throws tachc::text_error.",
                      t->count);
             buf_line(b, "void set_%s(std::string_view text) const", fn);
             buf_text_line(b, "{");
-            buf_line(b, "    tachc::detail::store_text(p_ + %s_OFFSET, %s_SIZE, text, \"%s.%s\");", fu, fu, st->name,
+            buf_line(b, "    tachc::detail::store_text(p_ + %s_offset, %s_size, text, \"%s.%s\");", fu, fu, st->name,
                      f->name);
             buf_text_line(b, "}");
         }
@@ -251,7 +253,7 @@ static void emit_field(cpp_ctx *c, const tc_struct *st, const tc_field *f, const
         const char *ty = cpp_type(ns, t, mut);
         buf_line(b, "%s %s() const noexcept", ty, fn);
         buf_text_line(b, "{");
-        buf_line(b, "    return %s(std::span<%sstd::byte>(p_ + %s_OFFSET, %s_SIZE));", ty, cst, fu, fu);
+        buf_line(b, "    return %s(std::span<%sstd::byte>(p_ + %s_offset, %s_size));", ty, cst, fu, fu);
         buf_text_line(b, "}");
         break;
     }
@@ -264,7 +266,7 @@ static void emit_field(cpp_ctx *c, const tc_struct *st, const tc_field *f, const
         else
             ty = pool_printf(ns, "tachc::array_%s<%s, %" PRIu64 ">", mut ? "mut" : "view", cpp_type(ns, e, 0),
                               t->count);
-        buf_line(b, "%s %s() const noexcept { return %s(p_ + %s_OFFSET); }", ty, fn, ty, fu);
+        buf_line(b, "%s %s() const noexcept { return %s(p_ + %s_offset); }", ty, fn, ty, fu);
         break;
     }
     case TC_T_PAD: break;
@@ -283,11 +285,11 @@ static void emit_layout_constants(cpp_ctx *c, const tc_struct *st)
         const tc_field *f = &st->fields[i];
         if (f->type.kind == TC_T_PAD)
             continue;
-        const char *fu = upper(c->ns, f->name);
-        buf_line(b, "    static constexpr std::size_t %s_OFFSET = %" PRIu64 ";", fu, f->offset);
-        buf_line(b, "    static constexpr std::size_t %s_SIZE = %" PRIu64 ";", fu, f->size);
+        const char *fu = c->fnames[i];
+        buf_line(b, "    static constexpr std::size_t %s_offset = %" PRIu64 ";", fu, f->offset);
+        buf_line(b, "    static constexpr std::size_t %s_size = %" PRIu64 ";", fu, f->size);
         if (f->type.kind == TC_T_ARRAY)
-            buf_line(b, "    static constexpr std::size_t %s_COUNT = %" PRIu64 ";", fu, f->type.count);
+            buf_line(b, "    static constexpr std::size_t %s_count = %" PRIu64 ";", fu, f->type.count);
     }
 }
 
@@ -300,32 +302,32 @@ static void emit_layout_asserts(cpp_ctx *c, const tc_struct *st)
         const tc_field *f = &st->fields[i];
         if (f->type.kind == TC_T_PAD)
             continue;
-        const char *fu = upper(c->ns, f->name);
+        const char *fu = c->fnames[i];
         const tc_type *t = &f->type;
         if (prev)
-            buf_line(b, "static_assert(%s::%s_OFFSET + %s::%s_SIZE <= %s::%s_OFFSET, \"%s.%s overlaps\");", s, prev, s,
+            buf_line(b, "static_assert(%s::%s_offset + %s::%s_size <= %s::%s_offset, \"%s.%s overlaps\");", s, prev, s,
                      prev, s, fu, s, f->name);
         prev = fu;
         if (t->kind == TC_T_STRUCT)
-            buf_line(b, "static_assert(%s::%s_SIZE == %s::SIZE);", s, fu, cpp_type(c->ns, t, 0));
+            buf_line(b, "static_assert(%s::%s_size == %s::SIZE);", s, fu, cpp_type(c->ns, t, 0));
         else if (t->kind == TC_T_ARRAY && t->elem->kind == TC_T_STRUCT)
-            buf_line(b, "static_assert(%s::%s_SIZE == %s::%s_COUNT * %s::SIZE);", s, fu, s, fu,
+            buf_line(b, "static_assert(%s::%s_size == %s::%s_count * %s::SIZE);", s, fu, s, fu,
                      cpp_type(c->ns, t->elem, 0));
         else if (t->kind == TC_T_ARRAY)
-            buf_line(b, "static_assert(%s::%s_SIZE == %s::%s_COUNT * sizeof(%s));", s, fu, s, fu,
+            buf_line(b, "static_assert(%s::%s_size == %s::%s_count * sizeof(%s));", s, fu, s, fu,
                      cpp_type(c->ns, t->elem, 0));
         else if (t->kind != TC_T_CHARS)
-            buf_line(b, "static_assert(%s::%s_SIZE == sizeof(%s));", s, fu, cpp_type(c->ns, t, 0));
+            buf_line(b, "static_assert(%s::%s_size == sizeof(%s));", s, fu, cpp_type(c->ns, t, 0));
     }
     if (prev)
-        buf_line(b, "static_assert(%s::%s_OFFSET + %s::%s_SIZE <= %s::SIZE, \"%s ends inside\");", s, prev, s, prev, s,
+        buf_line(b, "static_assert(%s::%s_offset + %s::%s_size <= %s::SIZE, \"%s ends inside\");", s, prev, s, prev, s,
                  s);
 }
 
 /* The members every view class defines: a field may not take these names. */
 static const char *const view_members[] = {"bytes", "view", "clear", "p_", "SIZE", "FINGERPRINT", "NAME", "View", NULL};
 /* The names an accessor field `x` also defines. */
-static const char *const field_derived[] = {"set_%s", "%s_bytes", NULL};
+static const char *const field_derived[] = {"set_%s", "%s_bytes", "%s_offset", "%s_size", "%s_count", NULL};
 
 static void emit_struct(cpp_ctx *c, const tc_struct *st)
 {
@@ -346,6 +348,7 @@ static void emit_struct(cpp_ctx *c, const tc_struct *st)
     if (scope.oom)
         b->oom = 1;
     scope_free(&scope);
+    c->fnames = fnames;
 
     buf_line(b, "// ---- %s (%" PRIu64 " bytes) ----", s, st->size);
     buf_blank(b);
@@ -381,9 +384,9 @@ static void emit_struct(cpp_ctx *c, const tc_struct *st)
         const tc_field *f = &st->fields[i];
         if (f->type.kind == TC_T_PAD)
             continue;
-        const char *fu = upper(c->ns, f->name);
-        buf_line(b, "    static constexpr std::size_t %s_OFFSET = %s::%s_OFFSET;", fu, s, fu);
-        buf_line(b, "    static constexpr std::size_t %s_SIZE = %s::%s_SIZE;", fu, s, fu);
+        const char *fu = c->fnames[i];
+        buf_line(b, "    static constexpr std::size_t %s_offset = %s::%s_offset;", fu, s, fu);
+        buf_line(b, "    static constexpr std::size_t %s_size = %s::%s_size;", fu, s, fu);
     }
     buf_blank(b);
     buf_text_line(b, "public:");
@@ -410,6 +413,7 @@ static void emit_struct(cpp_ctx *c, const tc_struct *st)
     buf_text_line(b, "    std::byte *p_;");
     buf_text_line(b, "};");
     buf_blank(b);
+    c->fnames = NULL;
     free(fnames);
 }
 
@@ -437,7 +441,7 @@ static void emit_messages(cpp_ctx *c, const tc_schema *sc)
     for (size_t i = 0; i < sc->nmessages; i++) {
         const tc_message *m = &sc->messages[i];
         doc(b, m->doc);
-        buf_line(b, "struct %s {", m->name);
+        buf_line(b, "struct %s {", ident(ns, m->name));
         buf_line(b, "    static constexpr std::uint32_t ID = %" PRIu32 ";", m->id);
         buf_line(b, "    static constexpr std::string_view NAME = \"%s\";", m->name);
         if (m->payload) {
@@ -460,7 +464,7 @@ static void emit_messages(cpp_ctx *c, const tc_schema *sc)
     } else {
         buf_puts(b, "using Message = std::variant<");
         for (size_t i = 0; i < sc->nmessages; i++)
-            buf_printf(b, "%smsg::%s", i ? ", " : "", sc->messages[i].name);
+            buf_printf(b, "%smsg::%s", i ? ", " : "", ident(ns, sc->messages[i].name));
         buf_puts(b, ">;\n");
     }
     buf_blank(b);
@@ -471,7 +475,8 @@ static void emit_messages(cpp_ctx *c, const tc_schema *sc)
     if (sc->nmessages) {
         buf_text_line(b, "    switch (type_id) {");
         for (size_t i = 0; i < sc->nmessages; i++)
-            buf_line(b, "    case msg::%s::ID: return msg::%s::SIZE;", sc->messages[i].name, sc->messages[i].name);
+            buf_line(b, "    case msg::%s::ID: return msg::%s::SIZE;", ident(ns, sc->messages[i].name),
+                     ident(ns, sc->messages[i].name));
         buf_text_line(b, "    default: return std::nullopt;");
         buf_text_line(b, "    }");
     } else {
@@ -486,7 +491,8 @@ static void emit_messages(cpp_ctx *c, const tc_schema *sc)
     if (sc->nmessages) {
         buf_text_line(b, "    switch (type_id) {");
         for (size_t i = 0; i < sc->nmessages; i++)
-            buf_line(b, "    case msg::%s::ID: return msg::%s::NAME;", sc->messages[i].name, sc->messages[i].name);
+            buf_line(b, "    case msg::%s::ID: return msg::%s::NAME;", ident(ns, sc->messages[i].name),
+                     ident(ns, sc->messages[i].name));
         buf_text_line(b, "    default: return {};");
         buf_text_line(b, "    }");
     } else {
@@ -527,10 +533,11 @@ static void emit_messages(cpp_ctx *c, const tc_schema *sc)
         buf_text_line(b, "    switch (type_id) {");
         for (size_t i = 0; i < sc->nmessages; i++) {
             const tc_message *m = &sc->messages[i];
+            const char *mn = ident(ns, m->name);
             if (m->payload)
-                buf_line(b, "    case msg::%s::ID: return msg::%s{msg::%s::View(bytes)};", m->name, m->name, m->name);
+                buf_line(b, "    case msg::%s::ID: return msg::%s{msg::%s::View(bytes)};", mn, mn, mn);
             else
-                buf_line(b, "    case msg::%s::ID: return msg::%s{};", m->name, m->name);
+                buf_line(b, "    case msg::%s::ID: return msg::%s{};", mn, mn);
         }
         buf_text_line(b, "    default: break;");
         buf_text_line(b, "    }");
@@ -573,7 +580,7 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
     tc_buf *b = outputs_add(out, rel);
     if (!b)
         return -1;
-    cpp_ctx c = {b, ns, sc};
+    cpp_ctx c = {b, ns, sc, NULL};
 
     emit_banner(b, TC_NAMES_CPP, sc->path);
     doc(b, sc->doc);

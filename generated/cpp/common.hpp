@@ -331,44 +331,44 @@ public:
     static constexpr std::size_t SIZE = 12;
     static constexpr std::uint64_t FINGERPRINT = 0xdb782685360e983fULL;
     static constexpr std::string_view NAME = "Vec3";
-    static constexpr std::size_t X_OFFSET = 0;
-    static constexpr std::size_t X_SIZE = 4;
-    static constexpr std::size_t Y_OFFSET = 4;
-    static constexpr std::size_t Y_SIZE = 4;
-    static constexpr std::size_t Z_OFFSET = 8;
-    static constexpr std::size_t Z_SIZE = 4;
+    static constexpr std::size_t x_offset = 0;
+    static constexpr std::size_t x_size = 4;
+    static constexpr std::size_t y_offset = 4;
+    static constexpr std::size_t y_size = 4;
+    static constexpr std::size_t z_offset = 8;
+    static constexpr std::size_t z_size = 4;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit Vec3(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
     std::span<const std::byte, SIZE> bytes() const noexcept { return std::span<const std::byte, SIZE>(p_, SIZE); }
 
     /// `x`: f32 at byte 0.
-    float x() const noexcept { return tachc::detail::load<float>(p_ + X_OFFSET); }
+    float x() const noexcept { return tachc::detail::load<float>(p_ + x_offset); }
 
     /// `y`: f32 at byte 4.
-    float y() const noexcept { return tachc::detail::load<float>(p_ + Y_OFFSET); }
+    float y() const noexcept { return tachc::detail::load<float>(p_ + y_offset); }
 
     /// `z`: f32 at byte 8.
-    float z() const noexcept { return tachc::detail::load<float>(p_ + Z_OFFSET); }
+    float z() const noexcept { return tachc::detail::load<float>(p_ + z_offset); }
 
 private:
     const std::byte *p_;
 };
-static_assert(Vec3::X_SIZE == sizeof(float));
-static_assert(Vec3::X_OFFSET + Vec3::X_SIZE <= Vec3::Y_OFFSET, "Vec3.y overlaps");
-static_assert(Vec3::Y_SIZE == sizeof(float));
-static_assert(Vec3::Y_OFFSET + Vec3::Y_SIZE <= Vec3::Z_OFFSET, "Vec3.z overlaps");
-static_assert(Vec3::Z_SIZE == sizeof(float));
-static_assert(Vec3::Z_OFFSET + Vec3::Z_SIZE <= Vec3::SIZE, "Vec3 ends inside");
+static_assert(Vec3::x_size == sizeof(float));
+static_assert(Vec3::x_offset + Vec3::x_size <= Vec3::y_offset, "Vec3.y overlaps");
+static_assert(Vec3::y_size == sizeof(float));
+static_assert(Vec3::y_offset + Vec3::y_size <= Vec3::z_offset, "Vec3.z overlaps");
+static_assert(Vec3::z_size == sizeof(float));
+static_assert(Vec3::z_offset + Vec3::z_size <= Vec3::SIZE, "Vec3 ends inside");
 
 /// A write view over the 12 bytes of one `Vec3`, in place.
 class Vec3Mut {
-    static constexpr std::size_t X_OFFSET = Vec3::X_OFFSET;
-    static constexpr std::size_t X_SIZE = Vec3::X_SIZE;
-    static constexpr std::size_t Y_OFFSET = Vec3::Y_OFFSET;
-    static constexpr std::size_t Y_SIZE = Vec3::Y_SIZE;
-    static constexpr std::size_t Z_OFFSET = Vec3::Z_OFFSET;
-    static constexpr std::size_t Z_SIZE = Vec3::Z_SIZE;
+    static constexpr std::size_t x_offset = Vec3::x_offset;
+    static constexpr std::size_t x_size = Vec3::x_size;
+    static constexpr std::size_t y_offset = Vec3::y_offset;
+    static constexpr std::size_t y_size = Vec3::y_size;
+    static constexpr std::size_t z_offset = Vec3::z_offset;
+    static constexpr std::size_t z_size = Vec3::z_size;
 
 public:
     using View = Vec3;
@@ -382,14 +382,14 @@ public:
     /// Zeroes every byte, padding included.
     void clear() const noexcept { std::memset(p_, 0, SIZE); }
 
-    float x() const noexcept { return tachc::detail::load<float>(p_ + X_OFFSET); }
-    void set_x(float v) const noexcept { tachc::detail::store<float>(p_ + X_OFFSET, v); }
+    float x() const noexcept { return tachc::detail::load<float>(p_ + x_offset); }
+    void set_x(float v) const noexcept { tachc::detail::store<float>(p_ + x_offset, v); }
 
-    float y() const noexcept { return tachc::detail::load<float>(p_ + Y_OFFSET); }
-    void set_y(float v) const noexcept { tachc::detail::store<float>(p_ + Y_OFFSET, v); }
+    float y() const noexcept { return tachc::detail::load<float>(p_ + y_offset); }
+    void set_y(float v) const noexcept { tachc::detail::store<float>(p_ + y_offset, v); }
 
-    float z() const noexcept { return tachc::detail::load<float>(p_ + Z_OFFSET); }
-    void set_z(float v) const noexcept { tachc::detail::store<float>(p_ + Z_OFFSET, v); }
+    float z() const noexcept { return tachc::detail::load<float>(p_ + z_offset); }
+    void set_z(float v) const noexcept { tachc::detail::store<float>(p_ + z_offset, v); }
 
 private:
     std::byte *p_;
@@ -405,12 +405,12 @@ public:
     static constexpr std::size_t SIZE = 16;
     static constexpr std::uint64_t FINGERPRINT = 0xd4b5916d651900c1ULL;
     static constexpr std::string_view NAME = "Money";
-    static constexpr std::size_t UNITS_OFFSET = 0;
-    static constexpr std::size_t UNITS_SIZE = 8;
-    static constexpr std::size_t NANOS_OFFSET = 8;
-    static constexpr std::size_t NANOS_SIZE = 4;
-    static constexpr std::size_t CURRENCY_OFFSET = 12;
-    static constexpr std::size_t CURRENCY_SIZE = 3;
+    static constexpr std::size_t units_offset = 0;
+    static constexpr std::size_t units_size = 8;
+    static constexpr std::size_t nanos_offset = 8;
+    static constexpr std::size_t nanos_size = 4;
+    static constexpr std::size_t currency_offset = 12;
+    static constexpr std::size_t currency_size = 3;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit Money(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
@@ -418,38 +418,38 @@ public:
 
     /// whole units, may be negative
     /// `units`: i64 at byte 0.
-    std::int64_t units() const noexcept { return tachc::detail::load<std::int64_t>(p_ + UNITS_OFFSET); }
+    std::int64_t units() const noexcept { return tachc::detail::load<std::int64_t>(p_ + units_offset); }
 
     /// billionths of a unit
     /// `nanos`: i32 at byte 8.
-    std::int32_t nanos() const noexcept { return tachc::detail::load<std::int32_t>(p_ + NANOS_OFFSET); }
+    std::int32_t nanos() const noexcept { return tachc::detail::load<std::int32_t>(p_ + nanos_offset); }
 
     /// ISO 4217 code, e.g. "EUR"
     /// `currency`: char[3] at byte 12.
     /// The text before the first NUL (all 3 bytes when none).
-    std::string_view currency() const noexcept { return tachc::detail::load_text(p_ + CURRENCY_OFFSET, CURRENCY_SIZE); }
-    std::span<const std::byte, CURRENCY_SIZE> currency_bytes() const noexcept
+    std::string_view currency() const noexcept { return tachc::detail::load_text(p_ + currency_offset, currency_size); }
+    std::span<const std::byte, currency_size> currency_bytes() const noexcept
     {
-        return std::span<const std::byte, CURRENCY_SIZE>(p_ + CURRENCY_OFFSET, CURRENCY_SIZE);
+        return std::span<const std::byte, currency_size>(p_ + currency_offset, currency_size);
     }
 
 private:
     const std::byte *p_;
 };
-static_assert(Money::UNITS_SIZE == sizeof(std::int64_t));
-static_assert(Money::UNITS_OFFSET + Money::UNITS_SIZE <= Money::NANOS_OFFSET, "Money.nanos overlaps");
-static_assert(Money::NANOS_SIZE == sizeof(std::int32_t));
-static_assert(Money::NANOS_OFFSET + Money::NANOS_SIZE <= Money::CURRENCY_OFFSET, "Money.currency overlaps");
-static_assert(Money::CURRENCY_OFFSET + Money::CURRENCY_SIZE <= Money::SIZE, "Money ends inside");
+static_assert(Money::units_size == sizeof(std::int64_t));
+static_assert(Money::units_offset + Money::units_size <= Money::nanos_offset, "Money.nanos overlaps");
+static_assert(Money::nanos_size == sizeof(std::int32_t));
+static_assert(Money::nanos_offset + Money::nanos_size <= Money::currency_offset, "Money.currency overlaps");
+static_assert(Money::currency_offset + Money::currency_size <= Money::SIZE, "Money ends inside");
 
 /// A write view over the 16 bytes of one `Money`, in place.
 class MoneyMut {
-    static constexpr std::size_t UNITS_OFFSET = Money::UNITS_OFFSET;
-    static constexpr std::size_t UNITS_SIZE = Money::UNITS_SIZE;
-    static constexpr std::size_t NANOS_OFFSET = Money::NANOS_OFFSET;
-    static constexpr std::size_t NANOS_SIZE = Money::NANOS_SIZE;
-    static constexpr std::size_t CURRENCY_OFFSET = Money::CURRENCY_OFFSET;
-    static constexpr std::size_t CURRENCY_SIZE = Money::CURRENCY_SIZE;
+    static constexpr std::size_t units_offset = Money::units_offset;
+    static constexpr std::size_t units_size = Money::units_size;
+    static constexpr std::size_t nanos_offset = Money::nanos_offset;
+    static constexpr std::size_t nanos_size = Money::nanos_size;
+    static constexpr std::size_t currency_offset = Money::currency_offset;
+    static constexpr std::size_t currency_size = Money::currency_size;
 
 public:
     using View = Money;
@@ -463,22 +463,22 @@ public:
     /// Zeroes every byte, padding included.
     void clear() const noexcept { std::memset(p_, 0, SIZE); }
 
-    std::int64_t units() const noexcept { return tachc::detail::load<std::int64_t>(p_ + UNITS_OFFSET); }
-    void set_units(std::int64_t v) const noexcept { tachc::detail::store<std::int64_t>(p_ + UNITS_OFFSET, v); }
+    std::int64_t units() const noexcept { return tachc::detail::load<std::int64_t>(p_ + units_offset); }
+    void set_units(std::int64_t v) const noexcept { tachc::detail::store<std::int64_t>(p_ + units_offset, v); }
 
-    std::int32_t nanos() const noexcept { return tachc::detail::load<std::int32_t>(p_ + NANOS_OFFSET); }
-    void set_nanos(std::int32_t v) const noexcept { tachc::detail::store<std::int32_t>(p_ + NANOS_OFFSET, v); }
+    std::int32_t nanos() const noexcept { return tachc::detail::load<std::int32_t>(p_ + nanos_offset); }
+    void set_nanos(std::int32_t v) const noexcept { tachc::detail::store<std::int32_t>(p_ + nanos_offset, v); }
 
     /// The text before the first NUL (all 3 bytes when none).
-    std::string_view currency() const noexcept { return tachc::detail::load_text(p_ + CURRENCY_OFFSET, CURRENCY_SIZE); }
-    std::span<std::byte, CURRENCY_SIZE> currency_bytes() const noexcept
+    std::string_view currency() const noexcept { return tachc::detail::load_text(p_ + currency_offset, currency_size); }
+    std::span<std::byte, currency_size> currency_bytes() const noexcept
     {
-        return std::span<std::byte, CURRENCY_SIZE>(p_ + CURRENCY_OFFSET, CURRENCY_SIZE);
+        return std::span<std::byte, currency_size>(p_ + currency_offset, currency_size);
     }
     /// Stores the text NUL-padded; longer than 3 bytes throws tachc::text_error.
     void set_currency(std::string_view text) const
     {
-        tachc::detail::store_text(p_ + CURRENCY_OFFSET, CURRENCY_SIZE, text, "Money.currency");
+        tachc::detail::store_text(p_ + currency_offset, currency_size, text, "Money.currency");
     }
 
 private:

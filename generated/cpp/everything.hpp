@@ -411,116 +411,116 @@ public:
     static constexpr std::size_t SIZE = 44;
     static constexpr std::uint64_t FINGERPRINT = 0x8c959835f5333903ULL;
     static constexpr std::string_view NAME = "Scalars";
-    static constexpr std::size_t A_U8_OFFSET = 0;
-    static constexpr std::size_t A_U8_SIZE = 1;
-    static constexpr std::size_t A_U16_OFFSET = 1;
-    static constexpr std::size_t A_U16_SIZE = 2;
-    static constexpr std::size_t A_U32_OFFSET = 3;
-    static constexpr std::size_t A_U32_SIZE = 4;
-    static constexpr std::size_t A_U64_OFFSET = 7;
-    static constexpr std::size_t A_U64_SIZE = 8;
-    static constexpr std::size_t A_I8_OFFSET = 15;
-    static constexpr std::size_t A_I8_SIZE = 1;
-    static constexpr std::size_t A_I16_OFFSET = 16;
-    static constexpr std::size_t A_I16_SIZE = 2;
-    static constexpr std::size_t A_I32_OFFSET = 18;
-    static constexpr std::size_t A_I32_SIZE = 4;
-    static constexpr std::size_t A_I64_OFFSET = 22;
-    static constexpr std::size_t A_I64_SIZE = 8;
-    static constexpr std::size_t A_F32_OFFSET = 30;
-    static constexpr std::size_t A_F32_SIZE = 4;
-    static constexpr std::size_t A_F64_OFFSET = 34;
-    static constexpr std::size_t A_F64_SIZE = 8;
-    static constexpr std::size_t FLAG_OFFSET = 42;
-    static constexpr std::size_t FLAG_SIZE = 1;
+    static constexpr std::size_t a_u8_offset = 0;
+    static constexpr std::size_t a_u8_size = 1;
+    static constexpr std::size_t a_u16_offset = 1;
+    static constexpr std::size_t a_u16_size = 2;
+    static constexpr std::size_t a_u32_offset = 3;
+    static constexpr std::size_t a_u32_size = 4;
+    static constexpr std::size_t a_u64_offset = 7;
+    static constexpr std::size_t a_u64_size = 8;
+    static constexpr std::size_t a_i8_offset = 15;
+    static constexpr std::size_t a_i8_size = 1;
+    static constexpr std::size_t a_i16_offset = 16;
+    static constexpr std::size_t a_i16_size = 2;
+    static constexpr std::size_t a_i32_offset = 18;
+    static constexpr std::size_t a_i32_size = 4;
+    static constexpr std::size_t a_i64_offset = 22;
+    static constexpr std::size_t a_i64_size = 8;
+    static constexpr std::size_t a_f32_offset = 30;
+    static constexpr std::size_t a_f32_size = 4;
+    static constexpr std::size_t a_f64_offset = 34;
+    static constexpr std::size_t a_f64_size = 8;
+    static constexpr std::size_t flag_offset = 42;
+    static constexpr std::size_t flag_size = 1;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit Scalars(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
     std::span<const std::byte, SIZE> bytes() const noexcept { return std::span<const std::byte, SIZE>(p_, SIZE); }
 
     /// `a_u8`: u8 at byte 0.
-    std::uint8_t a_u8() const noexcept { return tachc::detail::load<std::uint8_t>(p_ + A_U8_OFFSET); }
+    std::uint8_t a_u8() const noexcept { return tachc::detail::load<std::uint8_t>(p_ + a_u8_offset); }
 
     /// `a_u16`: u16 at byte 1.
-    std::uint16_t a_u16() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + A_U16_OFFSET); }
+    std::uint16_t a_u16() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + a_u16_offset); }
 
     /// `a_u32`: u32 at byte 3.
-    std::uint32_t a_u32() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + A_U32_OFFSET); }
+    std::uint32_t a_u32() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + a_u32_offset); }
 
     /// `a_u64`: u64 at byte 7.
-    std::uint64_t a_u64() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + A_U64_OFFSET); }
+    std::uint64_t a_u64() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + a_u64_offset); }
 
     /// `a_i8`: i8 at byte 15.
-    std::int8_t a_i8() const noexcept { return tachc::detail::load<std::int8_t>(p_ + A_I8_OFFSET); }
+    std::int8_t a_i8() const noexcept { return tachc::detail::load<std::int8_t>(p_ + a_i8_offset); }
 
     /// `a_i16`: i16 at byte 16.
-    std::int16_t a_i16() const noexcept { return tachc::detail::load<std::int16_t>(p_ + A_I16_OFFSET); }
+    std::int16_t a_i16() const noexcept { return tachc::detail::load<std::int16_t>(p_ + a_i16_offset); }
 
     /// `a_i32`: i32 at byte 18.
-    std::int32_t a_i32() const noexcept { return tachc::detail::load<std::int32_t>(p_ + A_I32_OFFSET); }
+    std::int32_t a_i32() const noexcept { return tachc::detail::load<std::int32_t>(p_ + a_i32_offset); }
 
     /// `a_i64`: i64 at byte 22.
-    std::int64_t a_i64() const noexcept { return tachc::detail::load<std::int64_t>(p_ + A_I64_OFFSET); }
+    std::int64_t a_i64() const noexcept { return tachc::detail::load<std::int64_t>(p_ + a_i64_offset); }
 
     /// `a_f32`: f32 at byte 30.
-    float a_f32() const noexcept { return tachc::detail::load<float>(p_ + A_F32_OFFSET); }
+    float a_f32() const noexcept { return tachc::detail::load<float>(p_ + a_f32_offset); }
 
     /// `a_f64`: f64 at byte 34.
-    double a_f64() const noexcept { return tachc::detail::load<double>(p_ + A_F64_OFFSET); }
+    double a_f64() const noexcept { return tachc::detail::load<double>(p_ + a_f64_offset); }
 
     /// `flag`: bool at byte 42.
-    bool flag() const noexcept { return tachc::detail::load<bool>(p_ + FLAG_OFFSET); }
+    bool flag() const noexcept { return tachc::detail::load<bool>(p_ + flag_offset); }
 
 private:
     const std::byte *p_;
 };
-static_assert(Scalars::A_U8_SIZE == sizeof(std::uint8_t));
-static_assert(Scalars::A_U8_OFFSET + Scalars::A_U8_SIZE <= Scalars::A_U16_OFFSET, "Scalars.a_u16 overlaps");
-static_assert(Scalars::A_U16_SIZE == sizeof(std::uint16_t));
-static_assert(Scalars::A_U16_OFFSET + Scalars::A_U16_SIZE <= Scalars::A_U32_OFFSET, "Scalars.a_u32 overlaps");
-static_assert(Scalars::A_U32_SIZE == sizeof(std::uint32_t));
-static_assert(Scalars::A_U32_OFFSET + Scalars::A_U32_SIZE <= Scalars::A_U64_OFFSET, "Scalars.a_u64 overlaps");
-static_assert(Scalars::A_U64_SIZE == sizeof(std::uint64_t));
-static_assert(Scalars::A_U64_OFFSET + Scalars::A_U64_SIZE <= Scalars::A_I8_OFFSET, "Scalars.a_i8 overlaps");
-static_assert(Scalars::A_I8_SIZE == sizeof(std::int8_t));
-static_assert(Scalars::A_I8_OFFSET + Scalars::A_I8_SIZE <= Scalars::A_I16_OFFSET, "Scalars.a_i16 overlaps");
-static_assert(Scalars::A_I16_SIZE == sizeof(std::int16_t));
-static_assert(Scalars::A_I16_OFFSET + Scalars::A_I16_SIZE <= Scalars::A_I32_OFFSET, "Scalars.a_i32 overlaps");
-static_assert(Scalars::A_I32_SIZE == sizeof(std::int32_t));
-static_assert(Scalars::A_I32_OFFSET + Scalars::A_I32_SIZE <= Scalars::A_I64_OFFSET, "Scalars.a_i64 overlaps");
-static_assert(Scalars::A_I64_SIZE == sizeof(std::int64_t));
-static_assert(Scalars::A_I64_OFFSET + Scalars::A_I64_SIZE <= Scalars::A_F32_OFFSET, "Scalars.a_f32 overlaps");
-static_assert(Scalars::A_F32_SIZE == sizeof(float));
-static_assert(Scalars::A_F32_OFFSET + Scalars::A_F32_SIZE <= Scalars::A_F64_OFFSET, "Scalars.a_f64 overlaps");
-static_assert(Scalars::A_F64_SIZE == sizeof(double));
-static_assert(Scalars::A_F64_OFFSET + Scalars::A_F64_SIZE <= Scalars::FLAG_OFFSET, "Scalars.flag overlaps");
-static_assert(Scalars::FLAG_SIZE == sizeof(bool));
-static_assert(Scalars::FLAG_OFFSET + Scalars::FLAG_SIZE <= Scalars::SIZE, "Scalars ends inside");
+static_assert(Scalars::a_u8_size == sizeof(std::uint8_t));
+static_assert(Scalars::a_u8_offset + Scalars::a_u8_size <= Scalars::a_u16_offset, "Scalars.a_u16 overlaps");
+static_assert(Scalars::a_u16_size == sizeof(std::uint16_t));
+static_assert(Scalars::a_u16_offset + Scalars::a_u16_size <= Scalars::a_u32_offset, "Scalars.a_u32 overlaps");
+static_assert(Scalars::a_u32_size == sizeof(std::uint32_t));
+static_assert(Scalars::a_u32_offset + Scalars::a_u32_size <= Scalars::a_u64_offset, "Scalars.a_u64 overlaps");
+static_assert(Scalars::a_u64_size == sizeof(std::uint64_t));
+static_assert(Scalars::a_u64_offset + Scalars::a_u64_size <= Scalars::a_i8_offset, "Scalars.a_i8 overlaps");
+static_assert(Scalars::a_i8_size == sizeof(std::int8_t));
+static_assert(Scalars::a_i8_offset + Scalars::a_i8_size <= Scalars::a_i16_offset, "Scalars.a_i16 overlaps");
+static_assert(Scalars::a_i16_size == sizeof(std::int16_t));
+static_assert(Scalars::a_i16_offset + Scalars::a_i16_size <= Scalars::a_i32_offset, "Scalars.a_i32 overlaps");
+static_assert(Scalars::a_i32_size == sizeof(std::int32_t));
+static_assert(Scalars::a_i32_offset + Scalars::a_i32_size <= Scalars::a_i64_offset, "Scalars.a_i64 overlaps");
+static_assert(Scalars::a_i64_size == sizeof(std::int64_t));
+static_assert(Scalars::a_i64_offset + Scalars::a_i64_size <= Scalars::a_f32_offset, "Scalars.a_f32 overlaps");
+static_assert(Scalars::a_f32_size == sizeof(float));
+static_assert(Scalars::a_f32_offset + Scalars::a_f32_size <= Scalars::a_f64_offset, "Scalars.a_f64 overlaps");
+static_assert(Scalars::a_f64_size == sizeof(double));
+static_assert(Scalars::a_f64_offset + Scalars::a_f64_size <= Scalars::flag_offset, "Scalars.flag overlaps");
+static_assert(Scalars::flag_size == sizeof(bool));
+static_assert(Scalars::flag_offset + Scalars::flag_size <= Scalars::SIZE, "Scalars ends inside");
 
 /// A write view over the 44 bytes of one `Scalars`, in place.
 class ScalarsMut {
-    static constexpr std::size_t A_U8_OFFSET = Scalars::A_U8_OFFSET;
-    static constexpr std::size_t A_U8_SIZE = Scalars::A_U8_SIZE;
-    static constexpr std::size_t A_U16_OFFSET = Scalars::A_U16_OFFSET;
-    static constexpr std::size_t A_U16_SIZE = Scalars::A_U16_SIZE;
-    static constexpr std::size_t A_U32_OFFSET = Scalars::A_U32_OFFSET;
-    static constexpr std::size_t A_U32_SIZE = Scalars::A_U32_SIZE;
-    static constexpr std::size_t A_U64_OFFSET = Scalars::A_U64_OFFSET;
-    static constexpr std::size_t A_U64_SIZE = Scalars::A_U64_SIZE;
-    static constexpr std::size_t A_I8_OFFSET = Scalars::A_I8_OFFSET;
-    static constexpr std::size_t A_I8_SIZE = Scalars::A_I8_SIZE;
-    static constexpr std::size_t A_I16_OFFSET = Scalars::A_I16_OFFSET;
-    static constexpr std::size_t A_I16_SIZE = Scalars::A_I16_SIZE;
-    static constexpr std::size_t A_I32_OFFSET = Scalars::A_I32_OFFSET;
-    static constexpr std::size_t A_I32_SIZE = Scalars::A_I32_SIZE;
-    static constexpr std::size_t A_I64_OFFSET = Scalars::A_I64_OFFSET;
-    static constexpr std::size_t A_I64_SIZE = Scalars::A_I64_SIZE;
-    static constexpr std::size_t A_F32_OFFSET = Scalars::A_F32_OFFSET;
-    static constexpr std::size_t A_F32_SIZE = Scalars::A_F32_SIZE;
-    static constexpr std::size_t A_F64_OFFSET = Scalars::A_F64_OFFSET;
-    static constexpr std::size_t A_F64_SIZE = Scalars::A_F64_SIZE;
-    static constexpr std::size_t FLAG_OFFSET = Scalars::FLAG_OFFSET;
-    static constexpr std::size_t FLAG_SIZE = Scalars::FLAG_SIZE;
+    static constexpr std::size_t a_u8_offset = Scalars::a_u8_offset;
+    static constexpr std::size_t a_u8_size = Scalars::a_u8_size;
+    static constexpr std::size_t a_u16_offset = Scalars::a_u16_offset;
+    static constexpr std::size_t a_u16_size = Scalars::a_u16_size;
+    static constexpr std::size_t a_u32_offset = Scalars::a_u32_offset;
+    static constexpr std::size_t a_u32_size = Scalars::a_u32_size;
+    static constexpr std::size_t a_u64_offset = Scalars::a_u64_offset;
+    static constexpr std::size_t a_u64_size = Scalars::a_u64_size;
+    static constexpr std::size_t a_i8_offset = Scalars::a_i8_offset;
+    static constexpr std::size_t a_i8_size = Scalars::a_i8_size;
+    static constexpr std::size_t a_i16_offset = Scalars::a_i16_offset;
+    static constexpr std::size_t a_i16_size = Scalars::a_i16_size;
+    static constexpr std::size_t a_i32_offset = Scalars::a_i32_offset;
+    static constexpr std::size_t a_i32_size = Scalars::a_i32_size;
+    static constexpr std::size_t a_i64_offset = Scalars::a_i64_offset;
+    static constexpr std::size_t a_i64_size = Scalars::a_i64_size;
+    static constexpr std::size_t a_f32_offset = Scalars::a_f32_offset;
+    static constexpr std::size_t a_f32_size = Scalars::a_f32_size;
+    static constexpr std::size_t a_f64_offset = Scalars::a_f64_offset;
+    static constexpr std::size_t a_f64_size = Scalars::a_f64_size;
+    static constexpr std::size_t flag_offset = Scalars::flag_offset;
+    static constexpr std::size_t flag_size = Scalars::flag_size;
 
 public:
     using View = Scalars;
@@ -534,38 +534,38 @@ public:
     /// Zeroes every byte, padding included.
     void clear() const noexcept { std::memset(p_, 0, SIZE); }
 
-    std::uint8_t a_u8() const noexcept { return tachc::detail::load<std::uint8_t>(p_ + A_U8_OFFSET); }
-    void set_a_u8(std::uint8_t v) const noexcept { tachc::detail::store<std::uint8_t>(p_ + A_U8_OFFSET, v); }
+    std::uint8_t a_u8() const noexcept { return tachc::detail::load<std::uint8_t>(p_ + a_u8_offset); }
+    void set_a_u8(std::uint8_t v) const noexcept { tachc::detail::store<std::uint8_t>(p_ + a_u8_offset, v); }
 
-    std::uint16_t a_u16() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + A_U16_OFFSET); }
-    void set_a_u16(std::uint16_t v) const noexcept { tachc::detail::store<std::uint16_t>(p_ + A_U16_OFFSET, v); }
+    std::uint16_t a_u16() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + a_u16_offset); }
+    void set_a_u16(std::uint16_t v) const noexcept { tachc::detail::store<std::uint16_t>(p_ + a_u16_offset, v); }
 
-    std::uint32_t a_u32() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + A_U32_OFFSET); }
-    void set_a_u32(std::uint32_t v) const noexcept { tachc::detail::store<std::uint32_t>(p_ + A_U32_OFFSET, v); }
+    std::uint32_t a_u32() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + a_u32_offset); }
+    void set_a_u32(std::uint32_t v) const noexcept { tachc::detail::store<std::uint32_t>(p_ + a_u32_offset, v); }
 
-    std::uint64_t a_u64() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + A_U64_OFFSET); }
-    void set_a_u64(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + A_U64_OFFSET, v); }
+    std::uint64_t a_u64() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + a_u64_offset); }
+    void set_a_u64(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + a_u64_offset, v); }
 
-    std::int8_t a_i8() const noexcept { return tachc::detail::load<std::int8_t>(p_ + A_I8_OFFSET); }
-    void set_a_i8(std::int8_t v) const noexcept { tachc::detail::store<std::int8_t>(p_ + A_I8_OFFSET, v); }
+    std::int8_t a_i8() const noexcept { return tachc::detail::load<std::int8_t>(p_ + a_i8_offset); }
+    void set_a_i8(std::int8_t v) const noexcept { tachc::detail::store<std::int8_t>(p_ + a_i8_offset, v); }
 
-    std::int16_t a_i16() const noexcept { return tachc::detail::load<std::int16_t>(p_ + A_I16_OFFSET); }
-    void set_a_i16(std::int16_t v) const noexcept { tachc::detail::store<std::int16_t>(p_ + A_I16_OFFSET, v); }
+    std::int16_t a_i16() const noexcept { return tachc::detail::load<std::int16_t>(p_ + a_i16_offset); }
+    void set_a_i16(std::int16_t v) const noexcept { tachc::detail::store<std::int16_t>(p_ + a_i16_offset, v); }
 
-    std::int32_t a_i32() const noexcept { return tachc::detail::load<std::int32_t>(p_ + A_I32_OFFSET); }
-    void set_a_i32(std::int32_t v) const noexcept { tachc::detail::store<std::int32_t>(p_ + A_I32_OFFSET, v); }
+    std::int32_t a_i32() const noexcept { return tachc::detail::load<std::int32_t>(p_ + a_i32_offset); }
+    void set_a_i32(std::int32_t v) const noexcept { tachc::detail::store<std::int32_t>(p_ + a_i32_offset, v); }
 
-    std::int64_t a_i64() const noexcept { return tachc::detail::load<std::int64_t>(p_ + A_I64_OFFSET); }
-    void set_a_i64(std::int64_t v) const noexcept { tachc::detail::store<std::int64_t>(p_ + A_I64_OFFSET, v); }
+    std::int64_t a_i64() const noexcept { return tachc::detail::load<std::int64_t>(p_ + a_i64_offset); }
+    void set_a_i64(std::int64_t v) const noexcept { tachc::detail::store<std::int64_t>(p_ + a_i64_offset, v); }
 
-    float a_f32() const noexcept { return tachc::detail::load<float>(p_ + A_F32_OFFSET); }
-    void set_a_f32(float v) const noexcept { tachc::detail::store<float>(p_ + A_F32_OFFSET, v); }
+    float a_f32() const noexcept { return tachc::detail::load<float>(p_ + a_f32_offset); }
+    void set_a_f32(float v) const noexcept { tachc::detail::store<float>(p_ + a_f32_offset, v); }
 
-    double a_f64() const noexcept { return tachc::detail::load<double>(p_ + A_F64_OFFSET); }
-    void set_a_f64(double v) const noexcept { tachc::detail::store<double>(p_ + A_F64_OFFSET, v); }
+    double a_f64() const noexcept { return tachc::detail::load<double>(p_ + a_f64_offset); }
+    void set_a_f64(double v) const noexcept { tachc::detail::store<double>(p_ + a_f64_offset, v); }
 
-    bool flag() const noexcept { return tachc::detail::load<bool>(p_ + FLAG_OFFSET); }
-    void set_flag(bool v) const noexcept { tachc::detail::store<bool>(p_ + FLAG_OFFSET, v); }
+    bool flag() const noexcept { return tachc::detail::load<bool>(p_ + flag_offset); }
+    void set_flag(bool v) const noexcept { tachc::detail::store<bool>(p_ + flag_offset, v); }
 
 private:
     std::byte *p_;
@@ -581,33 +581,33 @@ public:
     static constexpr std::size_t SIZE = 128;
     static constexpr std::uint64_t FINGERPRINT = 0xc7a7108d03b2c579ULL;
     static constexpr std::string_view NAME = "Collections";
-    static constexpr std::size_t NAME_OFFSET = 0;
-    static constexpr std::size_t NAME_SIZE = 12;
-    static constexpr std::size_t SAMPLES_OFFSET = 12;
-    static constexpr std::size_t SAMPLES_SIZE = 8;
-    static constexpr std::size_t SAMPLES_COUNT = 4;
-    static constexpr std::size_t COLORS_OFFSET = 20;
-    static constexpr std::size_t COLORS_SIZE = 3;
-    static constexpr std::size_t COLORS_COUNT = 3;
-    static constexpr std::size_t LEVELS_OFFSET = 23;
-    static constexpr std::size_t LEVELS_SIZE = 4;
-    static constexpr std::size_t LEVELS_COUNT = 2;
-    static constexpr std::size_t PERMS_OFFSET = 27;
-    static constexpr std::size_t PERMS_SIZE = 8;
-    static constexpr std::size_t PERMS_COUNT = 2;
-    static constexpr std::size_t POINTS_OFFSET = 35;
-    static constexpr std::size_t POINTS_SIZE = 24;
-    static constexpr std::size_t POINTS_COUNT = 2;
-    static constexpr std::size_t PRICE_OFFSET = 59;
-    static constexpr std::size_t PRICE_SIZE = 16;
-    static constexpr std::size_t SIDE_OFFSET = 75;
-    static constexpr std::size_t SIDE_SIZE = 1;
-    static constexpr std::size_t READY_OFFSET = 76;
-    static constexpr std::size_t READY_SIZE = 4;
-    static constexpr std::size_t READY_COUNT = 4;
-    static constexpr std::size_t WEIGHTS_OFFSET = 80;
-    static constexpr std::size_t WEIGHTS_SIZE = 16;
-    static constexpr std::size_t WEIGHTS_COUNT = 2;
+    static constexpr std::size_t name_offset = 0;
+    static constexpr std::size_t name_size = 12;
+    static constexpr std::size_t samples_offset = 12;
+    static constexpr std::size_t samples_size = 8;
+    static constexpr std::size_t samples_count = 4;
+    static constexpr std::size_t colors_offset = 20;
+    static constexpr std::size_t colors_size = 3;
+    static constexpr std::size_t colors_count = 3;
+    static constexpr std::size_t levels_offset = 23;
+    static constexpr std::size_t levels_size = 4;
+    static constexpr std::size_t levels_count = 2;
+    static constexpr std::size_t perms_offset = 27;
+    static constexpr std::size_t perms_size = 8;
+    static constexpr std::size_t perms_count = 2;
+    static constexpr std::size_t points_offset = 35;
+    static constexpr std::size_t points_size = 24;
+    static constexpr std::size_t points_count = 2;
+    static constexpr std::size_t price_offset = 59;
+    static constexpr std::size_t price_size = 16;
+    static constexpr std::size_t side_offset = 75;
+    static constexpr std::size_t side_size = 1;
+    static constexpr std::size_t ready_offset = 76;
+    static constexpr std::size_t ready_size = 4;
+    static constexpr std::size_t ready_count = 4;
+    static constexpr std::size_t weights_offset = 80;
+    static constexpr std::size_t weights_size = 16;
+    static constexpr std::size_t weights_count = 2;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit Collections(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
@@ -616,91 +616,91 @@ public:
     /// NUL-padded ASCII
     /// `name`: char[12] at byte 0.
     /// The text before the first NUL (all 12 bytes when none).
-    std::string_view name() const noexcept { return tachc::detail::load_text(p_ + NAME_OFFSET, NAME_SIZE); }
-    std::span<const std::byte, NAME_SIZE> name_bytes() const noexcept
+    std::string_view name() const noexcept { return tachc::detail::load_text(p_ + name_offset, name_size); }
+    std::span<const std::byte, name_size> name_bytes() const noexcept
     {
-        return std::span<const std::byte, NAME_SIZE>(p_ + NAME_OFFSET, NAME_SIZE);
+        return std::span<const std::byte, name_size>(p_ + name_offset, name_size);
     }
 
     /// `samples`: i16[4] at byte 12.
-    tachc::array_view<std::int16_t, 4> samples() const noexcept { return tachc::array_view<std::int16_t, 4>(p_ + SAMPLES_OFFSET); }
+    tachc::array_view<std::int16_t, 4> samples() const noexcept { return tachc::array_view<std::int16_t, 4>(p_ + samples_offset); }
 
     /// `colors`: Color[3] at byte 20.
-    tachc::array_view<::everything::Color, 3> colors() const noexcept { return tachc::array_view<::everything::Color, 3>(p_ + COLORS_OFFSET); }
+    tachc::array_view<::everything::Color, 3> colors() const noexcept { return tachc::array_view<::everything::Color, 3>(p_ + colors_offset); }
 
     /// at an odd offset: unaligned on purpose
     /// `levels`: Level[2] at byte 23.
-    tachc::array_view<::everything::Level, 2> levels() const noexcept { return tachc::array_view<::everything::Level, 2>(p_ + LEVELS_OFFSET); }
+    tachc::array_view<::everything::Level, 2> levels() const noexcept { return tachc::array_view<::everything::Level, 2>(p_ + levels_offset); }
 
     /// `perms`: Perm[2] at byte 27.
-    tachc::array_view<::everything::Perm, 2> perms() const noexcept { return tachc::array_view<::everything::Perm, 2>(p_ + PERMS_OFFSET); }
+    tachc::array_view<::everything::Perm, 2> perms() const noexcept { return tachc::array_view<::everything::Perm, 2>(p_ + perms_offset); }
 
     /// a qualified imported struct
     /// `points`: Vec3[2] at byte 35.
-    tachc::struct_array<::common::Vec3, 2> points() const noexcept { return tachc::struct_array<::common::Vec3, 2>(p_ + POINTS_OFFSET); }
+    tachc::struct_array<::common::Vec3, 2> points() const noexcept { return tachc::struct_array<::common::Vec3, 2>(p_ + points_offset); }
 
     /// an unqualified imported struct
     /// `price`: Money at byte 59.
     ::common::Money price() const noexcept
     {
-        return ::common::Money(std::span<const std::byte>(p_ + PRICE_OFFSET, PRICE_SIZE));
+        return ::common::Money(std::span<const std::byte>(p_ + price_offset, price_size));
     }
 
     /// an imported enum
     /// `side`: Side at byte 75.
-    ::common::Side side() const noexcept { return tachc::detail::load<::common::Side>(p_ + SIDE_OFFSET); }
+    ::common::Side side() const noexcept { return tachc::detail::load<::common::Side>(p_ + side_offset); }
 
     /// `ready`: bool[4] at byte 76.
-    tachc::array_view<bool, 4> ready() const noexcept { return tachc::array_view<bool, 4>(p_ + READY_OFFSET); }
+    tachc::array_view<bool, 4> ready() const noexcept { return tachc::array_view<bool, 4>(p_ + ready_offset); }
 
     /// `weights`: f64[2] at byte 80.
-    tachc::array_view<double, 2> weights() const noexcept { return tachc::array_view<double, 2>(p_ + WEIGHTS_OFFSET); }
+    tachc::array_view<double, 2> weights() const noexcept { return tachc::array_view<double, 2>(p_ + weights_offset); }
 
 private:
     const std::byte *p_;
 };
-static_assert(Collections::NAME_OFFSET + Collections::NAME_SIZE <= Collections::SAMPLES_OFFSET, "Collections.samples overlaps");
-static_assert(Collections::SAMPLES_SIZE == Collections::SAMPLES_COUNT * sizeof(std::int16_t));
-static_assert(Collections::SAMPLES_OFFSET + Collections::SAMPLES_SIZE <= Collections::COLORS_OFFSET, "Collections.colors overlaps");
-static_assert(Collections::COLORS_SIZE == Collections::COLORS_COUNT * sizeof(::everything::Color));
-static_assert(Collections::COLORS_OFFSET + Collections::COLORS_SIZE <= Collections::LEVELS_OFFSET, "Collections.levels overlaps");
-static_assert(Collections::LEVELS_SIZE == Collections::LEVELS_COUNT * sizeof(::everything::Level));
-static_assert(Collections::LEVELS_OFFSET + Collections::LEVELS_SIZE <= Collections::PERMS_OFFSET, "Collections.perms overlaps");
-static_assert(Collections::PERMS_SIZE == Collections::PERMS_COUNT * sizeof(::everything::Perm));
-static_assert(Collections::PERMS_OFFSET + Collections::PERMS_SIZE <= Collections::POINTS_OFFSET, "Collections.points overlaps");
-static_assert(Collections::POINTS_SIZE == Collections::POINTS_COUNT * ::common::Vec3::SIZE);
-static_assert(Collections::POINTS_OFFSET + Collections::POINTS_SIZE <= Collections::PRICE_OFFSET, "Collections.price overlaps");
-static_assert(Collections::PRICE_SIZE == ::common::Money::SIZE);
-static_assert(Collections::PRICE_OFFSET + Collections::PRICE_SIZE <= Collections::SIDE_OFFSET, "Collections.side overlaps");
-static_assert(Collections::SIDE_SIZE == sizeof(::common::Side));
-static_assert(Collections::SIDE_OFFSET + Collections::SIDE_SIZE <= Collections::READY_OFFSET, "Collections.ready overlaps");
-static_assert(Collections::READY_SIZE == Collections::READY_COUNT * sizeof(bool));
-static_assert(Collections::READY_OFFSET + Collections::READY_SIZE <= Collections::WEIGHTS_OFFSET, "Collections.weights overlaps");
-static_assert(Collections::WEIGHTS_SIZE == Collections::WEIGHTS_COUNT * sizeof(double));
-static_assert(Collections::WEIGHTS_OFFSET + Collections::WEIGHTS_SIZE <= Collections::SIZE, "Collections ends inside");
+static_assert(Collections::name_offset + Collections::name_size <= Collections::samples_offset, "Collections.samples overlaps");
+static_assert(Collections::samples_size == Collections::samples_count * sizeof(std::int16_t));
+static_assert(Collections::samples_offset + Collections::samples_size <= Collections::colors_offset, "Collections.colors overlaps");
+static_assert(Collections::colors_size == Collections::colors_count * sizeof(::everything::Color));
+static_assert(Collections::colors_offset + Collections::colors_size <= Collections::levels_offset, "Collections.levels overlaps");
+static_assert(Collections::levels_size == Collections::levels_count * sizeof(::everything::Level));
+static_assert(Collections::levels_offset + Collections::levels_size <= Collections::perms_offset, "Collections.perms overlaps");
+static_assert(Collections::perms_size == Collections::perms_count * sizeof(::everything::Perm));
+static_assert(Collections::perms_offset + Collections::perms_size <= Collections::points_offset, "Collections.points overlaps");
+static_assert(Collections::points_size == Collections::points_count * ::common::Vec3::SIZE);
+static_assert(Collections::points_offset + Collections::points_size <= Collections::price_offset, "Collections.price overlaps");
+static_assert(Collections::price_size == ::common::Money::SIZE);
+static_assert(Collections::price_offset + Collections::price_size <= Collections::side_offset, "Collections.side overlaps");
+static_assert(Collections::side_size == sizeof(::common::Side));
+static_assert(Collections::side_offset + Collections::side_size <= Collections::ready_offset, "Collections.ready overlaps");
+static_assert(Collections::ready_size == Collections::ready_count * sizeof(bool));
+static_assert(Collections::ready_offset + Collections::ready_size <= Collections::weights_offset, "Collections.weights overlaps");
+static_assert(Collections::weights_size == Collections::weights_count * sizeof(double));
+static_assert(Collections::weights_offset + Collections::weights_size <= Collections::SIZE, "Collections ends inside");
 
 /// A write view over the 128 bytes of one `Collections`, in place.
 class CollectionsMut {
-    static constexpr std::size_t NAME_OFFSET = Collections::NAME_OFFSET;
-    static constexpr std::size_t NAME_SIZE = Collections::NAME_SIZE;
-    static constexpr std::size_t SAMPLES_OFFSET = Collections::SAMPLES_OFFSET;
-    static constexpr std::size_t SAMPLES_SIZE = Collections::SAMPLES_SIZE;
-    static constexpr std::size_t COLORS_OFFSET = Collections::COLORS_OFFSET;
-    static constexpr std::size_t COLORS_SIZE = Collections::COLORS_SIZE;
-    static constexpr std::size_t LEVELS_OFFSET = Collections::LEVELS_OFFSET;
-    static constexpr std::size_t LEVELS_SIZE = Collections::LEVELS_SIZE;
-    static constexpr std::size_t PERMS_OFFSET = Collections::PERMS_OFFSET;
-    static constexpr std::size_t PERMS_SIZE = Collections::PERMS_SIZE;
-    static constexpr std::size_t POINTS_OFFSET = Collections::POINTS_OFFSET;
-    static constexpr std::size_t POINTS_SIZE = Collections::POINTS_SIZE;
-    static constexpr std::size_t PRICE_OFFSET = Collections::PRICE_OFFSET;
-    static constexpr std::size_t PRICE_SIZE = Collections::PRICE_SIZE;
-    static constexpr std::size_t SIDE_OFFSET = Collections::SIDE_OFFSET;
-    static constexpr std::size_t SIDE_SIZE = Collections::SIDE_SIZE;
-    static constexpr std::size_t READY_OFFSET = Collections::READY_OFFSET;
-    static constexpr std::size_t READY_SIZE = Collections::READY_SIZE;
-    static constexpr std::size_t WEIGHTS_OFFSET = Collections::WEIGHTS_OFFSET;
-    static constexpr std::size_t WEIGHTS_SIZE = Collections::WEIGHTS_SIZE;
+    static constexpr std::size_t name_offset = Collections::name_offset;
+    static constexpr std::size_t name_size = Collections::name_size;
+    static constexpr std::size_t samples_offset = Collections::samples_offset;
+    static constexpr std::size_t samples_size = Collections::samples_size;
+    static constexpr std::size_t colors_offset = Collections::colors_offset;
+    static constexpr std::size_t colors_size = Collections::colors_size;
+    static constexpr std::size_t levels_offset = Collections::levels_offset;
+    static constexpr std::size_t levels_size = Collections::levels_size;
+    static constexpr std::size_t perms_offset = Collections::perms_offset;
+    static constexpr std::size_t perms_size = Collections::perms_size;
+    static constexpr std::size_t points_offset = Collections::points_offset;
+    static constexpr std::size_t points_size = Collections::points_size;
+    static constexpr std::size_t price_offset = Collections::price_offset;
+    static constexpr std::size_t price_size = Collections::price_size;
+    static constexpr std::size_t side_offset = Collections::side_offset;
+    static constexpr std::size_t side_size = Collections::side_size;
+    static constexpr std::size_t ready_offset = Collections::ready_offset;
+    static constexpr std::size_t ready_size = Collections::ready_size;
+    static constexpr std::size_t weights_offset = Collections::weights_offset;
+    static constexpr std::size_t weights_size = Collections::weights_size;
 
 public:
     using View = Collections;
@@ -715,38 +715,38 @@ public:
     void clear() const noexcept { std::memset(p_, 0, SIZE); }
 
     /// The text before the first NUL (all 12 bytes when none).
-    std::string_view name() const noexcept { return tachc::detail::load_text(p_ + NAME_OFFSET, NAME_SIZE); }
-    std::span<std::byte, NAME_SIZE> name_bytes() const noexcept
+    std::string_view name() const noexcept { return tachc::detail::load_text(p_ + name_offset, name_size); }
+    std::span<std::byte, name_size> name_bytes() const noexcept
     {
-        return std::span<std::byte, NAME_SIZE>(p_ + NAME_OFFSET, NAME_SIZE);
+        return std::span<std::byte, name_size>(p_ + name_offset, name_size);
     }
     /// Stores the text NUL-padded; longer than 12 bytes throws tachc::text_error.
     void set_name(std::string_view text) const
     {
-        tachc::detail::store_text(p_ + NAME_OFFSET, NAME_SIZE, text, "Collections.name");
+        tachc::detail::store_text(p_ + name_offset, name_size, text, "Collections.name");
     }
 
-    tachc::array_mut<std::int16_t, 4> samples() const noexcept { return tachc::array_mut<std::int16_t, 4>(p_ + SAMPLES_OFFSET); }
+    tachc::array_mut<std::int16_t, 4> samples() const noexcept { return tachc::array_mut<std::int16_t, 4>(p_ + samples_offset); }
 
-    tachc::array_mut<::everything::Color, 3> colors() const noexcept { return tachc::array_mut<::everything::Color, 3>(p_ + COLORS_OFFSET); }
+    tachc::array_mut<::everything::Color, 3> colors() const noexcept { return tachc::array_mut<::everything::Color, 3>(p_ + colors_offset); }
 
-    tachc::array_mut<::everything::Level, 2> levels() const noexcept { return tachc::array_mut<::everything::Level, 2>(p_ + LEVELS_OFFSET); }
+    tachc::array_mut<::everything::Level, 2> levels() const noexcept { return tachc::array_mut<::everything::Level, 2>(p_ + levels_offset); }
 
-    tachc::array_mut<::everything::Perm, 2> perms() const noexcept { return tachc::array_mut<::everything::Perm, 2>(p_ + PERMS_OFFSET); }
+    tachc::array_mut<::everything::Perm, 2> perms() const noexcept { return tachc::array_mut<::everything::Perm, 2>(p_ + perms_offset); }
 
-    tachc::struct_array<::common::Vec3Mut, 2, std::byte> points() const noexcept { return tachc::struct_array<::common::Vec3Mut, 2, std::byte>(p_ + POINTS_OFFSET); }
+    tachc::struct_array<::common::Vec3Mut, 2, std::byte> points() const noexcept { return tachc::struct_array<::common::Vec3Mut, 2, std::byte>(p_ + points_offset); }
 
     ::common::MoneyMut price() const noexcept
     {
-        return ::common::MoneyMut(std::span<std::byte>(p_ + PRICE_OFFSET, PRICE_SIZE));
+        return ::common::MoneyMut(std::span<std::byte>(p_ + price_offset, price_size));
     }
 
-    ::common::Side side() const noexcept { return tachc::detail::load<::common::Side>(p_ + SIDE_OFFSET); }
-    void set_side(::common::Side v) const noexcept { tachc::detail::store<::common::Side>(p_ + SIDE_OFFSET, v); }
+    ::common::Side side() const noexcept { return tachc::detail::load<::common::Side>(p_ + side_offset); }
+    void set_side(::common::Side v) const noexcept { tachc::detail::store<::common::Side>(p_ + side_offset, v); }
 
-    tachc::array_mut<bool, 4> ready() const noexcept { return tachc::array_mut<bool, 4>(p_ + READY_OFFSET); }
+    tachc::array_mut<bool, 4> ready() const noexcept { return tachc::array_mut<bool, 4>(p_ + ready_offset); }
 
-    tachc::array_mut<double, 2> weights() const noexcept { return tachc::array_mut<double, 2>(p_ + WEIGHTS_OFFSET); }
+    tachc::array_mut<double, 2> weights() const noexcept { return tachc::array_mut<double, 2>(p_ + weights_offset); }
 
 private:
     std::byte *p_;
@@ -762,66 +762,66 @@ public:
     static constexpr std::size_t SIZE = 60;
     static constexpr std::uint64_t FINGERPRINT = 0xf0381e6d2414d36dULL;
     static constexpr std::string_view NAME = "Envelope";
-    static constexpr std::size_t SEQ_OFFSET = 0;
-    static constexpr std::size_t SEQ_SIZE = 8;
-    static constexpr std::size_t SCALARS_OFFSET = 8;
-    static constexpr std::size_t SCALARS_SIZE = 44;
-    static constexpr std::size_t LEVEL_OFFSET = 52;
-    static constexpr std::size_t LEVEL_SIZE = 2;
-    static constexpr std::size_t PERM_OFFSET = 54;
-    static constexpr std::size_t PERM_SIZE = 4;
-    static constexpr std::size_t COLOR_OFFSET = 58;
-    static constexpr std::size_t COLOR_SIZE = 1;
+    static constexpr std::size_t seq_offset = 0;
+    static constexpr std::size_t seq_size = 8;
+    static constexpr std::size_t scalars_offset = 8;
+    static constexpr std::size_t scalars_size = 44;
+    static constexpr std::size_t level_offset = 52;
+    static constexpr std::size_t level_size = 2;
+    static constexpr std::size_t perm_offset = 54;
+    static constexpr std::size_t perm_size = 4;
+    static constexpr std::size_t color_offset = 58;
+    static constexpr std::size_t color_size = 1;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit Envelope(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
     std::span<const std::byte, SIZE> bytes() const noexcept { return std::span<const std::byte, SIZE>(p_, SIZE); }
 
     /// `seq`: u64 at byte 0.
-    std::uint64_t seq() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + SEQ_OFFSET); }
+    std::uint64_t seq() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + seq_offset); }
 
     /// nested by value
     /// `scalars`: Scalars at byte 8.
     ::everything::Scalars scalars() const noexcept
     {
-        return ::everything::Scalars(std::span<const std::byte>(p_ + SCALARS_OFFSET, SCALARS_SIZE));
+        return ::everything::Scalars(std::span<const std::byte>(p_ + scalars_offset, scalars_size));
     }
 
     /// `level`: Level at byte 52.
-    ::everything::Level level() const noexcept { return tachc::detail::load<::everything::Level>(p_ + LEVEL_OFFSET); }
+    ::everything::Level level() const noexcept { return tachc::detail::load<::everything::Level>(p_ + level_offset); }
 
     /// `perm`: Perm at byte 54.
-    ::everything::Perm perm() const noexcept { return tachc::detail::load<::everything::Perm>(p_ + PERM_OFFSET); }
+    ::everything::Perm perm() const noexcept { return tachc::detail::load<::everything::Perm>(p_ + perm_offset); }
 
     /// `color`: Color at byte 58.
-    ::everything::Color color() const noexcept { return tachc::detail::load<::everything::Color>(p_ + COLOR_OFFSET); }
+    ::everything::Color color() const noexcept { return tachc::detail::load<::everything::Color>(p_ + color_offset); }
 
 private:
     const std::byte *p_;
 };
-static_assert(Envelope::SEQ_SIZE == sizeof(std::uint64_t));
-static_assert(Envelope::SEQ_OFFSET + Envelope::SEQ_SIZE <= Envelope::SCALARS_OFFSET, "Envelope.scalars overlaps");
-static_assert(Envelope::SCALARS_SIZE == ::everything::Scalars::SIZE);
-static_assert(Envelope::SCALARS_OFFSET + Envelope::SCALARS_SIZE <= Envelope::LEVEL_OFFSET, "Envelope.level overlaps");
-static_assert(Envelope::LEVEL_SIZE == sizeof(::everything::Level));
-static_assert(Envelope::LEVEL_OFFSET + Envelope::LEVEL_SIZE <= Envelope::PERM_OFFSET, "Envelope.perm overlaps");
-static_assert(Envelope::PERM_SIZE == sizeof(::everything::Perm));
-static_assert(Envelope::PERM_OFFSET + Envelope::PERM_SIZE <= Envelope::COLOR_OFFSET, "Envelope.color overlaps");
-static_assert(Envelope::COLOR_SIZE == sizeof(::everything::Color));
-static_assert(Envelope::COLOR_OFFSET + Envelope::COLOR_SIZE <= Envelope::SIZE, "Envelope ends inside");
+static_assert(Envelope::seq_size == sizeof(std::uint64_t));
+static_assert(Envelope::seq_offset + Envelope::seq_size <= Envelope::scalars_offset, "Envelope.scalars overlaps");
+static_assert(Envelope::scalars_size == ::everything::Scalars::SIZE);
+static_assert(Envelope::scalars_offset + Envelope::scalars_size <= Envelope::level_offset, "Envelope.level overlaps");
+static_assert(Envelope::level_size == sizeof(::everything::Level));
+static_assert(Envelope::level_offset + Envelope::level_size <= Envelope::perm_offset, "Envelope.perm overlaps");
+static_assert(Envelope::perm_size == sizeof(::everything::Perm));
+static_assert(Envelope::perm_offset + Envelope::perm_size <= Envelope::color_offset, "Envelope.color overlaps");
+static_assert(Envelope::color_size == sizeof(::everything::Color));
+static_assert(Envelope::color_offset + Envelope::color_size <= Envelope::SIZE, "Envelope ends inside");
 
 /// A write view over the 60 bytes of one `Envelope`, in place.
 class EnvelopeMut {
-    static constexpr std::size_t SEQ_OFFSET = Envelope::SEQ_OFFSET;
-    static constexpr std::size_t SEQ_SIZE = Envelope::SEQ_SIZE;
-    static constexpr std::size_t SCALARS_OFFSET = Envelope::SCALARS_OFFSET;
-    static constexpr std::size_t SCALARS_SIZE = Envelope::SCALARS_SIZE;
-    static constexpr std::size_t LEVEL_OFFSET = Envelope::LEVEL_OFFSET;
-    static constexpr std::size_t LEVEL_SIZE = Envelope::LEVEL_SIZE;
-    static constexpr std::size_t PERM_OFFSET = Envelope::PERM_OFFSET;
-    static constexpr std::size_t PERM_SIZE = Envelope::PERM_SIZE;
-    static constexpr std::size_t COLOR_OFFSET = Envelope::COLOR_OFFSET;
-    static constexpr std::size_t COLOR_SIZE = Envelope::COLOR_SIZE;
+    static constexpr std::size_t seq_offset = Envelope::seq_offset;
+    static constexpr std::size_t seq_size = Envelope::seq_size;
+    static constexpr std::size_t scalars_offset = Envelope::scalars_offset;
+    static constexpr std::size_t scalars_size = Envelope::scalars_size;
+    static constexpr std::size_t level_offset = Envelope::level_offset;
+    static constexpr std::size_t level_size = Envelope::level_size;
+    static constexpr std::size_t perm_offset = Envelope::perm_offset;
+    static constexpr std::size_t perm_size = Envelope::perm_size;
+    static constexpr std::size_t color_offset = Envelope::color_offset;
+    static constexpr std::size_t color_size = Envelope::color_size;
 
 public:
     using View = Envelope;
@@ -835,22 +835,22 @@ public:
     /// Zeroes every byte, padding included.
     void clear() const noexcept { std::memset(p_, 0, SIZE); }
 
-    std::uint64_t seq() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + SEQ_OFFSET); }
-    void set_seq(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + SEQ_OFFSET, v); }
+    std::uint64_t seq() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + seq_offset); }
+    void set_seq(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + seq_offset, v); }
 
     ::everything::ScalarsMut scalars() const noexcept
     {
-        return ::everything::ScalarsMut(std::span<std::byte>(p_ + SCALARS_OFFSET, SCALARS_SIZE));
+        return ::everything::ScalarsMut(std::span<std::byte>(p_ + scalars_offset, scalars_size));
     }
 
-    ::everything::Level level() const noexcept { return tachc::detail::load<::everything::Level>(p_ + LEVEL_OFFSET); }
-    void set_level(::everything::Level v) const noexcept { tachc::detail::store<::everything::Level>(p_ + LEVEL_OFFSET, v); }
+    ::everything::Level level() const noexcept { return tachc::detail::load<::everything::Level>(p_ + level_offset); }
+    void set_level(::everything::Level v) const noexcept { tachc::detail::store<::everything::Level>(p_ + level_offset, v); }
 
-    ::everything::Perm perm() const noexcept { return tachc::detail::load<::everything::Perm>(p_ + PERM_OFFSET); }
-    void set_perm(::everything::Perm v) const noexcept { tachc::detail::store<::everything::Perm>(p_ + PERM_OFFSET, v); }
+    ::everything::Perm perm() const noexcept { return tachc::detail::load<::everything::Perm>(p_ + perm_offset); }
+    void set_perm(::everything::Perm v) const noexcept { tachc::detail::store<::everything::Perm>(p_ + perm_offset, v); }
 
-    ::everything::Color color() const noexcept { return tachc::detail::load<::everything::Color>(p_ + COLOR_OFFSET); }
-    void set_color(::everything::Color v) const noexcept { tachc::detail::store<::everything::Color>(p_ + COLOR_OFFSET, v); }
+    ::everything::Color color() const noexcept { return tachc::detail::load<::everything::Color>(p_ + color_offset); }
+    void set_color(::everything::Color v) const noexcept { tachc::detail::store<::everything::Color>(p_ + color_offset, v); }
 
 private:
     std::byte *p_;

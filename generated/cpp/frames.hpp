@@ -379,27 +379,27 @@ public:
     static constexpr std::size_t SIZE = 1024;
     static constexpr std::uint64_t FINGERPRINT = 0xf8745315059ec85aULL;
     static constexpr std::string_view NAME = "Frame";
-    static constexpr std::size_t SAMPLES_OFFSET = 0;
-    static constexpr std::size_t SAMPLES_SIZE = 1024;
-    static constexpr std::size_t SAMPLES_COUNT = 256;
+    static constexpr std::size_t samples_offset = 0;
+    static constexpr std::size_t samples_size = 1024;
+    static constexpr std::size_t samples_count = 256;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit Frame(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
     std::span<const std::byte, SIZE> bytes() const noexcept { return std::span<const std::byte, SIZE>(p_, SIZE); }
 
     /// `samples`: f32[256] at byte 0.
-    tachc::array_view<float, 256> samples() const noexcept { return tachc::array_view<float, 256>(p_ + SAMPLES_OFFSET); }
+    tachc::array_view<float, 256> samples() const noexcept { return tachc::array_view<float, 256>(p_ + samples_offset); }
 
 private:
     const std::byte *p_;
 };
-static_assert(Frame::SAMPLES_SIZE == Frame::SAMPLES_COUNT * sizeof(float));
-static_assert(Frame::SAMPLES_OFFSET + Frame::SAMPLES_SIZE <= Frame::SIZE, "Frame ends inside");
+static_assert(Frame::samples_size == Frame::samples_count * sizeof(float));
+static_assert(Frame::samples_offset + Frame::samples_size <= Frame::SIZE, "Frame ends inside");
 
 /// A write view over the 1024 bytes of one `Frame`, in place.
 class FrameMut {
-    static constexpr std::size_t SAMPLES_OFFSET = Frame::SAMPLES_OFFSET;
-    static constexpr std::size_t SAMPLES_SIZE = Frame::SAMPLES_SIZE;
+    static constexpr std::size_t samples_offset = Frame::samples_offset;
+    static constexpr std::size_t samples_size = Frame::samples_size;
 
 public:
     using View = Frame;
@@ -413,7 +413,7 @@ public:
     /// Zeroes every byte, padding included.
     void clear() const noexcept { std::memset(p_, 0, SIZE); }
 
-    tachc::array_mut<float, 256> samples() const noexcept { return tachc::array_mut<float, 256>(p_ + SAMPLES_OFFSET); }
+    tachc::array_mut<float, 256> samples() const noexcept { return tachc::array_mut<float, 256>(p_ + samples_offset); }
 
 private:
     std::byte *p_;
@@ -429,20 +429,20 @@ public:
     static constexpr std::size_t SIZE = 32;
     static constexpr std::uint64_t FINGERPRINT = 0x9ffa5ef7f6c12633ULL;
     static constexpr std::string_view NAME = "MediaHeader";
-    static constexpr std::size_t STREAM_ID_OFFSET = 0;
-    static constexpr std::size_t STREAM_ID_SIZE = 4;
-    static constexpr std::size_t SEQ_OFFSET = 4;
-    static constexpr std::size_t SEQ_SIZE = 8;
-    static constexpr std::size_t PTS_NS_OFFSET = 12;
-    static constexpr std::size_t PTS_NS_SIZE = 8;
-    static constexpr std::size_t WIDTH_OFFSET = 20;
-    static constexpr std::size_t WIDTH_SIZE = 2;
-    static constexpr std::size_t HEIGHT_OFFSET = 22;
-    static constexpr std::size_t HEIGHT_SIZE = 2;
-    static constexpr std::size_t FORMAT_OFFSET = 24;
-    static constexpr std::size_t FORMAT_SIZE = 1;
-    static constexpr std::size_t FLAGS_OFFSET = 25;
-    static constexpr std::size_t FLAGS_SIZE = 2;
+    static constexpr std::size_t stream_id_offset = 0;
+    static constexpr std::size_t stream_id_size = 4;
+    static constexpr std::size_t seq_offset = 4;
+    static constexpr std::size_t seq_size = 8;
+    static constexpr std::size_t pts_ns_offset = 12;
+    static constexpr std::size_t pts_ns_size = 8;
+    static constexpr std::size_t width_offset = 20;
+    static constexpr std::size_t width_size = 2;
+    static constexpr std::size_t height_offset = 22;
+    static constexpr std::size_t height_size = 2;
+    static constexpr std::size_t format_offset = 24;
+    static constexpr std::size_t format_size = 1;
+    static constexpr std::size_t flags_offset = 25;
+    static constexpr std::size_t flags_size = 2;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit MediaHeader(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
@@ -450,64 +450,64 @@ public:
 
     /// which stream this frame belongs to
     /// `stream_id`: u32 at byte 0.
-    std::uint32_t stream_id() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + STREAM_ID_OFFSET); }
+    std::uint32_t stream_id() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + stream_id_offset); }
 
     /// frame number within the stream, from 0
     /// `seq`: u64 at byte 4.
-    std::uint64_t seq() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + SEQ_OFFSET); }
+    std::uint64_t seq() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + seq_offset); }
 
     /// presentation time, nanoseconds
     /// `pts_ns`: u64 at byte 12.
-    std::uint64_t pts_ns() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + PTS_NS_OFFSET); }
+    std::uint64_t pts_ns() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + pts_ns_offset); }
 
     /// pixels (0 for audio)
     /// `width`: u16 at byte 20.
-    std::uint16_t width() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + WIDTH_OFFSET); }
+    std::uint16_t width() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + width_offset); }
 
     /// pixels (0 for audio)
     /// `height`: u16 at byte 22.
-    std::uint16_t height() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + HEIGHT_OFFSET); }
+    std::uint16_t height() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + height_offset); }
 
     /// `format`: PixelFormat at byte 24.
-    ::frames::PixelFormat format() const noexcept { return tachc::detail::load<::frames::PixelFormat>(p_ + FORMAT_OFFSET); }
+    ::frames::PixelFormat format() const noexcept { return tachc::detail::load<::frames::PixelFormat>(p_ + format_offset); }
 
     /// `flags`: FrameFlags at byte 25.
-    ::frames::FrameFlags flags() const noexcept { return tachc::detail::load<::frames::FrameFlags>(p_ + FLAGS_OFFSET); }
+    ::frames::FrameFlags flags() const noexcept { return tachc::detail::load<::frames::FrameFlags>(p_ + flags_offset); }
 
 private:
     const std::byte *p_;
 };
-static_assert(MediaHeader::STREAM_ID_SIZE == sizeof(std::uint32_t));
-static_assert(MediaHeader::STREAM_ID_OFFSET + MediaHeader::STREAM_ID_SIZE <= MediaHeader::SEQ_OFFSET, "MediaHeader.seq overlaps");
-static_assert(MediaHeader::SEQ_SIZE == sizeof(std::uint64_t));
-static_assert(MediaHeader::SEQ_OFFSET + MediaHeader::SEQ_SIZE <= MediaHeader::PTS_NS_OFFSET, "MediaHeader.pts_ns overlaps");
-static_assert(MediaHeader::PTS_NS_SIZE == sizeof(std::uint64_t));
-static_assert(MediaHeader::PTS_NS_OFFSET + MediaHeader::PTS_NS_SIZE <= MediaHeader::WIDTH_OFFSET, "MediaHeader.width overlaps");
-static_assert(MediaHeader::WIDTH_SIZE == sizeof(std::uint16_t));
-static_assert(MediaHeader::WIDTH_OFFSET + MediaHeader::WIDTH_SIZE <= MediaHeader::HEIGHT_OFFSET, "MediaHeader.height overlaps");
-static_assert(MediaHeader::HEIGHT_SIZE == sizeof(std::uint16_t));
-static_assert(MediaHeader::HEIGHT_OFFSET + MediaHeader::HEIGHT_SIZE <= MediaHeader::FORMAT_OFFSET, "MediaHeader.format overlaps");
-static_assert(MediaHeader::FORMAT_SIZE == sizeof(::frames::PixelFormat));
-static_assert(MediaHeader::FORMAT_OFFSET + MediaHeader::FORMAT_SIZE <= MediaHeader::FLAGS_OFFSET, "MediaHeader.flags overlaps");
-static_assert(MediaHeader::FLAGS_SIZE == sizeof(::frames::FrameFlags));
-static_assert(MediaHeader::FLAGS_OFFSET + MediaHeader::FLAGS_SIZE <= MediaHeader::SIZE, "MediaHeader ends inside");
+static_assert(MediaHeader::stream_id_size == sizeof(std::uint32_t));
+static_assert(MediaHeader::stream_id_offset + MediaHeader::stream_id_size <= MediaHeader::seq_offset, "MediaHeader.seq overlaps");
+static_assert(MediaHeader::seq_size == sizeof(std::uint64_t));
+static_assert(MediaHeader::seq_offset + MediaHeader::seq_size <= MediaHeader::pts_ns_offset, "MediaHeader.pts_ns overlaps");
+static_assert(MediaHeader::pts_ns_size == sizeof(std::uint64_t));
+static_assert(MediaHeader::pts_ns_offset + MediaHeader::pts_ns_size <= MediaHeader::width_offset, "MediaHeader.width overlaps");
+static_assert(MediaHeader::width_size == sizeof(std::uint16_t));
+static_assert(MediaHeader::width_offset + MediaHeader::width_size <= MediaHeader::height_offset, "MediaHeader.height overlaps");
+static_assert(MediaHeader::height_size == sizeof(std::uint16_t));
+static_assert(MediaHeader::height_offset + MediaHeader::height_size <= MediaHeader::format_offset, "MediaHeader.format overlaps");
+static_assert(MediaHeader::format_size == sizeof(::frames::PixelFormat));
+static_assert(MediaHeader::format_offset + MediaHeader::format_size <= MediaHeader::flags_offset, "MediaHeader.flags overlaps");
+static_assert(MediaHeader::flags_size == sizeof(::frames::FrameFlags));
+static_assert(MediaHeader::flags_offset + MediaHeader::flags_size <= MediaHeader::SIZE, "MediaHeader ends inside");
 
 /// A write view over the 32 bytes of one `MediaHeader`, in place.
 class MediaHeaderMut {
-    static constexpr std::size_t STREAM_ID_OFFSET = MediaHeader::STREAM_ID_OFFSET;
-    static constexpr std::size_t STREAM_ID_SIZE = MediaHeader::STREAM_ID_SIZE;
-    static constexpr std::size_t SEQ_OFFSET = MediaHeader::SEQ_OFFSET;
-    static constexpr std::size_t SEQ_SIZE = MediaHeader::SEQ_SIZE;
-    static constexpr std::size_t PTS_NS_OFFSET = MediaHeader::PTS_NS_OFFSET;
-    static constexpr std::size_t PTS_NS_SIZE = MediaHeader::PTS_NS_SIZE;
-    static constexpr std::size_t WIDTH_OFFSET = MediaHeader::WIDTH_OFFSET;
-    static constexpr std::size_t WIDTH_SIZE = MediaHeader::WIDTH_SIZE;
-    static constexpr std::size_t HEIGHT_OFFSET = MediaHeader::HEIGHT_OFFSET;
-    static constexpr std::size_t HEIGHT_SIZE = MediaHeader::HEIGHT_SIZE;
-    static constexpr std::size_t FORMAT_OFFSET = MediaHeader::FORMAT_OFFSET;
-    static constexpr std::size_t FORMAT_SIZE = MediaHeader::FORMAT_SIZE;
-    static constexpr std::size_t FLAGS_OFFSET = MediaHeader::FLAGS_OFFSET;
-    static constexpr std::size_t FLAGS_SIZE = MediaHeader::FLAGS_SIZE;
+    static constexpr std::size_t stream_id_offset = MediaHeader::stream_id_offset;
+    static constexpr std::size_t stream_id_size = MediaHeader::stream_id_size;
+    static constexpr std::size_t seq_offset = MediaHeader::seq_offset;
+    static constexpr std::size_t seq_size = MediaHeader::seq_size;
+    static constexpr std::size_t pts_ns_offset = MediaHeader::pts_ns_offset;
+    static constexpr std::size_t pts_ns_size = MediaHeader::pts_ns_size;
+    static constexpr std::size_t width_offset = MediaHeader::width_offset;
+    static constexpr std::size_t width_size = MediaHeader::width_size;
+    static constexpr std::size_t height_offset = MediaHeader::height_offset;
+    static constexpr std::size_t height_size = MediaHeader::height_size;
+    static constexpr std::size_t format_offset = MediaHeader::format_offset;
+    static constexpr std::size_t format_size = MediaHeader::format_size;
+    static constexpr std::size_t flags_offset = MediaHeader::flags_offset;
+    static constexpr std::size_t flags_size = MediaHeader::flags_size;
 
 public:
     using View = MediaHeader;
@@ -521,26 +521,26 @@ public:
     /// Zeroes every byte, padding included.
     void clear() const noexcept { std::memset(p_, 0, SIZE); }
 
-    std::uint32_t stream_id() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + STREAM_ID_OFFSET); }
-    void set_stream_id(std::uint32_t v) const noexcept { tachc::detail::store<std::uint32_t>(p_ + STREAM_ID_OFFSET, v); }
+    std::uint32_t stream_id() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + stream_id_offset); }
+    void set_stream_id(std::uint32_t v) const noexcept { tachc::detail::store<std::uint32_t>(p_ + stream_id_offset, v); }
 
-    std::uint64_t seq() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + SEQ_OFFSET); }
-    void set_seq(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + SEQ_OFFSET, v); }
+    std::uint64_t seq() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + seq_offset); }
+    void set_seq(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + seq_offset, v); }
 
-    std::uint64_t pts_ns() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + PTS_NS_OFFSET); }
-    void set_pts_ns(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + PTS_NS_OFFSET, v); }
+    std::uint64_t pts_ns() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + pts_ns_offset); }
+    void set_pts_ns(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + pts_ns_offset, v); }
 
-    std::uint16_t width() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + WIDTH_OFFSET); }
-    void set_width(std::uint16_t v) const noexcept { tachc::detail::store<std::uint16_t>(p_ + WIDTH_OFFSET, v); }
+    std::uint16_t width() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + width_offset); }
+    void set_width(std::uint16_t v) const noexcept { tachc::detail::store<std::uint16_t>(p_ + width_offset, v); }
 
-    std::uint16_t height() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + HEIGHT_OFFSET); }
-    void set_height(std::uint16_t v) const noexcept { tachc::detail::store<std::uint16_t>(p_ + HEIGHT_OFFSET, v); }
+    std::uint16_t height() const noexcept { return tachc::detail::load<std::uint16_t>(p_ + height_offset); }
+    void set_height(std::uint16_t v) const noexcept { tachc::detail::store<std::uint16_t>(p_ + height_offset, v); }
 
-    ::frames::PixelFormat format() const noexcept { return tachc::detail::load<::frames::PixelFormat>(p_ + FORMAT_OFFSET); }
-    void set_format(::frames::PixelFormat v) const noexcept { tachc::detail::store<::frames::PixelFormat>(p_ + FORMAT_OFFSET, v); }
+    ::frames::PixelFormat format() const noexcept { return tachc::detail::load<::frames::PixelFormat>(p_ + format_offset); }
+    void set_format(::frames::PixelFormat v) const noexcept { tachc::detail::store<::frames::PixelFormat>(p_ + format_offset, v); }
 
-    ::frames::FrameFlags flags() const noexcept { return tachc::detail::load<::frames::FrameFlags>(p_ + FLAGS_OFFSET); }
-    void set_flags(::frames::FrameFlags v) const noexcept { tachc::detail::store<::frames::FrameFlags>(p_ + FLAGS_OFFSET, v); }
+    ::frames::FrameFlags flags() const noexcept { return tachc::detail::load<::frames::FrameFlags>(p_ + flags_offset); }
+    void set_flags(::frames::FrameFlags v) const noexcept { tachc::detail::store<::frames::FrameFlags>(p_ + flags_offset, v); }
 
 private:
     std::byte *p_;
@@ -556,11 +556,11 @@ public:
     static constexpr std::size_t SIZE = 4128;
     static constexpr std::uint64_t FINGERPRINT = 0x40a394dced28b2deULL;
     static constexpr std::string_view NAME = "VideoFrame";
-    static constexpr std::size_t HEADER_OFFSET = 0;
-    static constexpr std::size_t HEADER_SIZE = 32;
-    static constexpr std::size_t PIXELS_OFFSET = 32;
-    static constexpr std::size_t PIXELS_SIZE = 4096;
-    static constexpr std::size_t PIXELS_COUNT = 4096;
+    static constexpr std::size_t header_offset = 0;
+    static constexpr std::size_t header_size = 32;
+    static constexpr std::size_t pixels_offset = 32;
+    static constexpr std::size_t pixels_size = 4096;
+    static constexpr std::size_t pixels_count = 4096;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit VideoFrame(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
@@ -569,26 +569,26 @@ public:
     /// `header`: MediaHeader at byte 0.
     ::frames::MediaHeader header() const noexcept
     {
-        return ::frames::MediaHeader(std::span<const std::byte>(p_ + HEADER_OFFSET, HEADER_SIZE));
+        return ::frames::MediaHeader(std::span<const std::byte>(p_ + header_offset, header_size));
     }
 
     /// `pixels`: u8[4096] at byte 32.
-    tachc::array_view<std::uint8_t, 4096> pixels() const noexcept { return tachc::array_view<std::uint8_t, 4096>(p_ + PIXELS_OFFSET); }
+    tachc::array_view<std::uint8_t, 4096> pixels() const noexcept { return tachc::array_view<std::uint8_t, 4096>(p_ + pixels_offset); }
 
 private:
     const std::byte *p_;
 };
-static_assert(VideoFrame::HEADER_SIZE == ::frames::MediaHeader::SIZE);
-static_assert(VideoFrame::HEADER_OFFSET + VideoFrame::HEADER_SIZE <= VideoFrame::PIXELS_OFFSET, "VideoFrame.pixels overlaps");
-static_assert(VideoFrame::PIXELS_SIZE == VideoFrame::PIXELS_COUNT * sizeof(std::uint8_t));
-static_assert(VideoFrame::PIXELS_OFFSET + VideoFrame::PIXELS_SIZE <= VideoFrame::SIZE, "VideoFrame ends inside");
+static_assert(VideoFrame::header_size == ::frames::MediaHeader::SIZE);
+static_assert(VideoFrame::header_offset + VideoFrame::header_size <= VideoFrame::pixels_offset, "VideoFrame.pixels overlaps");
+static_assert(VideoFrame::pixels_size == VideoFrame::pixels_count * sizeof(std::uint8_t));
+static_assert(VideoFrame::pixels_offset + VideoFrame::pixels_size <= VideoFrame::SIZE, "VideoFrame ends inside");
 
 /// A write view over the 4128 bytes of one `VideoFrame`, in place.
 class VideoFrameMut {
-    static constexpr std::size_t HEADER_OFFSET = VideoFrame::HEADER_OFFSET;
-    static constexpr std::size_t HEADER_SIZE = VideoFrame::HEADER_SIZE;
-    static constexpr std::size_t PIXELS_OFFSET = VideoFrame::PIXELS_OFFSET;
-    static constexpr std::size_t PIXELS_SIZE = VideoFrame::PIXELS_SIZE;
+    static constexpr std::size_t header_offset = VideoFrame::header_offset;
+    static constexpr std::size_t header_size = VideoFrame::header_size;
+    static constexpr std::size_t pixels_offset = VideoFrame::pixels_offset;
+    static constexpr std::size_t pixels_size = VideoFrame::pixels_size;
 
 public:
     using View = VideoFrame;
@@ -604,10 +604,10 @@ public:
 
     ::frames::MediaHeaderMut header() const noexcept
     {
-        return ::frames::MediaHeaderMut(std::span<std::byte>(p_ + HEADER_OFFSET, HEADER_SIZE));
+        return ::frames::MediaHeaderMut(std::span<std::byte>(p_ + header_offset, header_size));
     }
 
-    tachc::array_mut<std::uint8_t, 4096> pixels() const noexcept { return tachc::array_mut<std::uint8_t, 4096>(p_ + PIXELS_OFFSET); }
+    tachc::array_mut<std::uint8_t, 4096> pixels() const noexcept { return tachc::array_mut<std::uint8_t, 4096>(p_ + pixels_offset); }
 
 private:
     std::byte *p_;
@@ -623,11 +623,11 @@ public:
     static constexpr std::size_t SIZE = 1952;
     static constexpr std::uint64_t FINGERPRINT = 0x23746ee947123aa3ULL;
     static constexpr std::string_view NAME = "AudioFrame";
-    static constexpr std::size_t HEADER_OFFSET = 0;
-    static constexpr std::size_t HEADER_SIZE = 32;
-    static constexpr std::size_t SAMPLES_OFFSET = 32;
-    static constexpr std::size_t SAMPLES_SIZE = 1920;
-    static constexpr std::size_t SAMPLES_COUNT = 960;
+    static constexpr std::size_t header_offset = 0;
+    static constexpr std::size_t header_size = 32;
+    static constexpr std::size_t samples_offset = 32;
+    static constexpr std::size_t samples_size = 1920;
+    static constexpr std::size_t samples_count = 960;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit AudioFrame(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
@@ -636,26 +636,26 @@ public:
     /// `header`: MediaHeader at byte 0.
     ::frames::MediaHeader header() const noexcept
     {
-        return ::frames::MediaHeader(std::span<const std::byte>(p_ + HEADER_OFFSET, HEADER_SIZE));
+        return ::frames::MediaHeader(std::span<const std::byte>(p_ + header_offset, header_size));
     }
 
     /// `samples`: i16[960] at byte 32.
-    tachc::array_view<std::int16_t, 960> samples() const noexcept { return tachc::array_view<std::int16_t, 960>(p_ + SAMPLES_OFFSET); }
+    tachc::array_view<std::int16_t, 960> samples() const noexcept { return tachc::array_view<std::int16_t, 960>(p_ + samples_offset); }
 
 private:
     const std::byte *p_;
 };
-static_assert(AudioFrame::HEADER_SIZE == ::frames::MediaHeader::SIZE);
-static_assert(AudioFrame::HEADER_OFFSET + AudioFrame::HEADER_SIZE <= AudioFrame::SAMPLES_OFFSET, "AudioFrame.samples overlaps");
-static_assert(AudioFrame::SAMPLES_SIZE == AudioFrame::SAMPLES_COUNT * sizeof(std::int16_t));
-static_assert(AudioFrame::SAMPLES_OFFSET + AudioFrame::SAMPLES_SIZE <= AudioFrame::SIZE, "AudioFrame ends inside");
+static_assert(AudioFrame::header_size == ::frames::MediaHeader::SIZE);
+static_assert(AudioFrame::header_offset + AudioFrame::header_size <= AudioFrame::samples_offset, "AudioFrame.samples overlaps");
+static_assert(AudioFrame::samples_size == AudioFrame::samples_count * sizeof(std::int16_t));
+static_assert(AudioFrame::samples_offset + AudioFrame::samples_size <= AudioFrame::SIZE, "AudioFrame ends inside");
 
 /// A write view over the 1952 bytes of one `AudioFrame`, in place.
 class AudioFrameMut {
-    static constexpr std::size_t HEADER_OFFSET = AudioFrame::HEADER_OFFSET;
-    static constexpr std::size_t HEADER_SIZE = AudioFrame::HEADER_SIZE;
-    static constexpr std::size_t SAMPLES_OFFSET = AudioFrame::SAMPLES_OFFSET;
-    static constexpr std::size_t SAMPLES_SIZE = AudioFrame::SAMPLES_SIZE;
+    static constexpr std::size_t header_offset = AudioFrame::header_offset;
+    static constexpr std::size_t header_size = AudioFrame::header_size;
+    static constexpr std::size_t samples_offset = AudioFrame::samples_offset;
+    static constexpr std::size_t samples_size = AudioFrame::samples_size;
 
 public:
     using View = AudioFrame;
@@ -671,10 +671,10 @@ public:
 
     ::frames::MediaHeaderMut header() const noexcept
     {
-        return ::frames::MediaHeaderMut(std::span<std::byte>(p_ + HEADER_OFFSET, HEADER_SIZE));
+        return ::frames::MediaHeaderMut(std::span<std::byte>(p_ + header_offset, header_size));
     }
 
-    tachc::array_mut<std::int16_t, 960> samples() const noexcept { return tachc::array_mut<std::int16_t, 960>(p_ + SAMPLES_OFFSET); }
+    tachc::array_mut<std::int16_t, 960> samples() const noexcept { return tachc::array_mut<std::int16_t, 960>(p_ + samples_offset); }
 
 private:
     std::byte *p_;

@@ -304,14 +304,14 @@ public:
     static constexpr std::size_t SIZE = 32;
     static constexpr std::uint64_t FINGERPRINT = 0xb31a78feade7923aULL;
     static constexpr std::string_view NAME = "MarketTick";
-    static constexpr std::size_t SYMBOL_OFFSET = 0;
-    static constexpr std::size_t SYMBOL_SIZE = 8;
-    static constexpr std::size_t PRICE_OFFSET = 8;
-    static constexpr std::size_t PRICE_SIZE = 8;
-    static constexpr std::size_t QUANTITY_OFFSET = 16;
-    static constexpr std::size_t QUANTITY_SIZE = 4;
-    static constexpr std::size_t TIMESTAMP_OFFSET = 20;
-    static constexpr std::size_t TIMESTAMP_SIZE = 8;
+    static constexpr std::size_t symbol_offset = 0;
+    static constexpr std::size_t symbol_size = 8;
+    static constexpr std::size_t price_offset = 8;
+    static constexpr std::size_t price_size = 8;
+    static constexpr std::size_t quantity_offset = 16;
+    static constexpr std::size_t quantity_size = 4;
+    static constexpr std::size_t timestamp_offset = 20;
+    static constexpr std::size_t timestamp_size = 8;
 
     /// Views the first SIZE bytes; fewer throws tachc::size_error.
     explicit MarketTick(std::span<const std::byte> b) : p_(b.data()) { tachc::detail::check_size(NAME, SIZE, b.size()); }
@@ -320,43 +320,43 @@ public:
     /// ASCII, NUL-padded, e.g. "BTCUSDT"
     /// `symbol`: char[8] at byte 0.
     /// The text before the first NUL (all 8 bytes when none).
-    std::string_view symbol() const noexcept { return tachc::detail::load_text(p_ + SYMBOL_OFFSET, SYMBOL_SIZE); }
-    std::span<const std::byte, SYMBOL_SIZE> symbol_bytes() const noexcept
+    std::string_view symbol() const noexcept { return tachc::detail::load_text(p_ + symbol_offset, symbol_size); }
+    std::span<const std::byte, symbol_size> symbol_bytes() const noexcept
     {
-        return std::span<const std::byte, SYMBOL_SIZE>(p_ + SYMBOL_OFFSET, SYMBOL_SIZE);
+        return std::span<const std::byte, symbol_size>(p_ + symbol_offset, symbol_size);
     }
 
     /// `price`: f64 at byte 8.
-    double price() const noexcept { return tachc::detail::load<double>(p_ + PRICE_OFFSET); }
+    double price() const noexcept { return tachc::detail::load<double>(p_ + price_offset); }
 
     /// `quantity`: u32 at byte 16.
-    std::uint32_t quantity() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + QUANTITY_OFFSET); }
+    std::uint32_t quantity() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + quantity_offset); }
 
     /// nanoseconds since the Unix epoch
     /// `timestamp`: u64 at byte 20.
-    std::uint64_t timestamp() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + TIMESTAMP_OFFSET); }
+    std::uint64_t timestamp() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + timestamp_offset); }
 
 private:
     const std::byte *p_;
 };
-static_assert(MarketTick::SYMBOL_OFFSET + MarketTick::SYMBOL_SIZE <= MarketTick::PRICE_OFFSET, "MarketTick.price overlaps");
-static_assert(MarketTick::PRICE_SIZE == sizeof(double));
-static_assert(MarketTick::PRICE_OFFSET + MarketTick::PRICE_SIZE <= MarketTick::QUANTITY_OFFSET, "MarketTick.quantity overlaps");
-static_assert(MarketTick::QUANTITY_SIZE == sizeof(std::uint32_t));
-static_assert(MarketTick::QUANTITY_OFFSET + MarketTick::QUANTITY_SIZE <= MarketTick::TIMESTAMP_OFFSET, "MarketTick.timestamp overlaps");
-static_assert(MarketTick::TIMESTAMP_SIZE == sizeof(std::uint64_t));
-static_assert(MarketTick::TIMESTAMP_OFFSET + MarketTick::TIMESTAMP_SIZE <= MarketTick::SIZE, "MarketTick ends inside");
+static_assert(MarketTick::symbol_offset + MarketTick::symbol_size <= MarketTick::price_offset, "MarketTick.price overlaps");
+static_assert(MarketTick::price_size == sizeof(double));
+static_assert(MarketTick::price_offset + MarketTick::price_size <= MarketTick::quantity_offset, "MarketTick.quantity overlaps");
+static_assert(MarketTick::quantity_size == sizeof(std::uint32_t));
+static_assert(MarketTick::quantity_offset + MarketTick::quantity_size <= MarketTick::timestamp_offset, "MarketTick.timestamp overlaps");
+static_assert(MarketTick::timestamp_size == sizeof(std::uint64_t));
+static_assert(MarketTick::timestamp_offset + MarketTick::timestamp_size <= MarketTick::SIZE, "MarketTick ends inside");
 
 /// A write view over the 32 bytes of one `MarketTick`, in place.
 class MarketTickMut {
-    static constexpr std::size_t SYMBOL_OFFSET = MarketTick::SYMBOL_OFFSET;
-    static constexpr std::size_t SYMBOL_SIZE = MarketTick::SYMBOL_SIZE;
-    static constexpr std::size_t PRICE_OFFSET = MarketTick::PRICE_OFFSET;
-    static constexpr std::size_t PRICE_SIZE = MarketTick::PRICE_SIZE;
-    static constexpr std::size_t QUANTITY_OFFSET = MarketTick::QUANTITY_OFFSET;
-    static constexpr std::size_t QUANTITY_SIZE = MarketTick::QUANTITY_SIZE;
-    static constexpr std::size_t TIMESTAMP_OFFSET = MarketTick::TIMESTAMP_OFFSET;
-    static constexpr std::size_t TIMESTAMP_SIZE = MarketTick::TIMESTAMP_SIZE;
+    static constexpr std::size_t symbol_offset = MarketTick::symbol_offset;
+    static constexpr std::size_t symbol_size = MarketTick::symbol_size;
+    static constexpr std::size_t price_offset = MarketTick::price_offset;
+    static constexpr std::size_t price_size = MarketTick::price_size;
+    static constexpr std::size_t quantity_offset = MarketTick::quantity_offset;
+    static constexpr std::size_t quantity_size = MarketTick::quantity_size;
+    static constexpr std::size_t timestamp_offset = MarketTick::timestamp_offset;
+    static constexpr std::size_t timestamp_size = MarketTick::timestamp_size;
 
 public:
     using View = MarketTick;
@@ -371,25 +371,25 @@ public:
     void clear() const noexcept { std::memset(p_, 0, SIZE); }
 
     /// The text before the first NUL (all 8 bytes when none).
-    std::string_view symbol() const noexcept { return tachc::detail::load_text(p_ + SYMBOL_OFFSET, SYMBOL_SIZE); }
-    std::span<std::byte, SYMBOL_SIZE> symbol_bytes() const noexcept
+    std::string_view symbol() const noexcept { return tachc::detail::load_text(p_ + symbol_offset, symbol_size); }
+    std::span<std::byte, symbol_size> symbol_bytes() const noexcept
     {
-        return std::span<std::byte, SYMBOL_SIZE>(p_ + SYMBOL_OFFSET, SYMBOL_SIZE);
+        return std::span<std::byte, symbol_size>(p_ + symbol_offset, symbol_size);
     }
     /// Stores the text NUL-padded; longer than 8 bytes throws tachc::text_error.
     void set_symbol(std::string_view text) const
     {
-        tachc::detail::store_text(p_ + SYMBOL_OFFSET, SYMBOL_SIZE, text, "MarketTick.symbol");
+        tachc::detail::store_text(p_ + symbol_offset, symbol_size, text, "MarketTick.symbol");
     }
 
-    double price() const noexcept { return tachc::detail::load<double>(p_ + PRICE_OFFSET); }
-    void set_price(double v) const noexcept { tachc::detail::store<double>(p_ + PRICE_OFFSET, v); }
+    double price() const noexcept { return tachc::detail::load<double>(p_ + price_offset); }
+    void set_price(double v) const noexcept { tachc::detail::store<double>(p_ + price_offset, v); }
 
-    std::uint32_t quantity() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + QUANTITY_OFFSET); }
-    void set_quantity(std::uint32_t v) const noexcept { tachc::detail::store<std::uint32_t>(p_ + QUANTITY_OFFSET, v); }
+    std::uint32_t quantity() const noexcept { return tachc::detail::load<std::uint32_t>(p_ + quantity_offset); }
+    void set_quantity(std::uint32_t v) const noexcept { tachc::detail::store<std::uint32_t>(p_ + quantity_offset, v); }
 
-    std::uint64_t timestamp() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + TIMESTAMP_OFFSET); }
-    void set_timestamp(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + TIMESTAMP_OFFSET, v); }
+    std::uint64_t timestamp() const noexcept { return tachc::detail::load<std::uint64_t>(p_ + timestamp_offset); }
+    void set_timestamp(std::uint64_t v) const noexcept { tachc::detail::store<std::uint64_t>(p_ + timestamp_offset, v); }
 
 private:
     std::byte *p_;

@@ -1,7 +1,7 @@
 // Errors.cs - libtachyon's error codes and one exception class per code.
 //
-// ErrorCode and the TachyonException subclasses mirror tachyon.h's error table
-// (TACHYON_ERROR_LIST) row for row: same numbers, the table's short names. The
+// Written by runtime/csharp/gen_errors.py from tachyon.h's error table
+// (TACHYON_ERROR_LIST), row for row: same numbers, the table's short names. The
 // tests parse tachyon.h and fail when a row has no matching member and class.
 using System;
 using System.Runtime.InteropServices;
@@ -55,6 +55,8 @@ namespace Tachyon
         Corrupt = 20,
         /// <summary>call out of order or wrong role</summary>
         State = 21,
+        /// <summary>subscriber fell behind and was dropped (overrun); rejoin</summary>
+        Lagged = 22,
     }
 
     /// <summary>
@@ -122,6 +124,7 @@ namespace Tachyon
                 case ErrorCode.PeerGone: return new PeerGone(detail, m);
                 case ErrorCode.Corrupt: return new Corrupt(detail, m);
                 case ErrorCode.State: return new State(detail, m);
+                case ErrorCode.Lagged: return new Lagged(detail, m);
                 default: return new State(detail, m + " (code " + detail.Code + ")");
             }
         }
@@ -258,6 +261,12 @@ namespace Tachyon
         public sealed class State : TachyonException
         {
             internal State(ErrorDetail detail, string message) : base(detail, message) { }
+        }
+
+        /// <summary>Subscriber fell behind and was dropped (overrun); rejoin (TACHYON_ERR_LAGGED)</summary>
+        public sealed class Lagged : TachyonException
+        {
+            internal Lagged(ErrorDetail detail, string message) : base(detail, message) { }
         }
     }
 }

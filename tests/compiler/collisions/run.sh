@@ -27,9 +27,11 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 export ROOT TMP
 failures=0
 
-LANGS="c rust python go java kotlin ts"
+LANGS="c cpp rust python go java kotlin ts csharp"
 CHECKS=$(cat <<'TABLE'
 c|gcc|for h in *.h; do echo "#include \"$h\""; done >all.c && gcc -std=c11 -pedantic -Wall -Wextra -Werror -Wshadow -fsyntax-only all.c && g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ all.c
+cpp|g++|for h in *.hpp; do echo "#include \"$h\""; done >all.cc && g++ -std=c++20 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion -fsyntax-only all.cc && { ! command -v clang++ >/dev/null || clang++ -std=c++20 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion -fsyntax-only all.cc; }
+csharp|mcs|mcs -nologo -unsafe -warnaserror+ -target:library -out:"$TMP/csharp.dll" *.cs
 rust|rustc|printf '#[path = "mod.rs"]\npub mod generated;\n' >lib.rs && rustc --edition 2021 --crate-type lib -D warnings -o "$TMP/lib.rlib" lib.rs && { ! command -v clippy-driver >/dev/null || clippy-driver --edition 2021 --crate-type lib -D warnings -o "$TMP/lib.rlib" lib.rs; }
 python|python3|python3 -W error -c 'import py_compile, glob, sys; [py_compile.compile(f, cfile=f + "c.tmp", doraise=True) for f in glob.glob("*.py")]; sys.path.insert(0, ".."); import python' && python3 -W error -c 'import sys; sys.path.insert(0, "."); import glob, importlib; [importlib.import_module(f[:-3]) for f in glob.glob("*.py") if f != "__init__.py"]'
 go|go|printf 'module tachyon.local/generated\n\ngo 1.22\n' >go.mod && go build ./... && go vet ./... && test -z "$(gofmt -l .)"
