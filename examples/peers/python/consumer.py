@@ -250,6 +250,12 @@ def main() -> int:
     import tachyon
     # The generated module of the stream's schema: market.py or frames.py in --generated.
     schema = importlib.import_module(args.stream)
+    if args.stream == "frames":
+        # Load NumPy (and PyTorch, which can take seconds on a cold page cache) before
+        # listening: a producer that connects must not wait on our imports until its
+        # send deadline passes.
+        importlib.import_module("numpy")
+        _torch()
     try:
         bus = tachyon.Bus.listen(args.socket, args.capacity, schema=schema, timeout=30.0)
     except tachyon.SchemaMismatch as e:

@@ -1,6 +1,8 @@
 """The issue's examples, run as written: each in two processes, listener first."""
 import importlib.util
 import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -66,6 +68,11 @@ DLPACK_PRODUCER = '''
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is not installed")
 def test_dlpack_example_torch(sock):
+    # The example's listener imports torch before it listens, and the producer waits
+    # 5 s for it (connect's default). A first import of torch reads about a gigabyte
+    # of shared libraries; warm the page cache here so that wait measures the example,
+    # not the disk.
+    subprocess.run([sys.executable, "-c", "import torch"], check=True, timeout=300)
     out, _ = run_pair('''
         import torch
         import tachyon
