@@ -16,7 +16,8 @@ struct tc_arena_block {
     _Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
-void *arena_alloc(tc_arena *a, size_t size)
+/* size bytes, not cleared. */
+static void *arena_take(tc_arena *a, size_t size)
 {
     if (a->oom)
         return NULL;
@@ -47,13 +48,20 @@ void *arena_alloc(tc_arena *a, size_t size)
     }
     void *p = b->data + b->used;
     b->used += size;
-    memset(p, 0, size);
+    return p;
+}
+
+void *arena_alloc(tc_arena *a, size_t size)
+{
+    void *p = arena_take(a, size);
+    if (p)
+        memset(p, 0, size);
     return p;
 }
 
 char *arena_strndup(tc_arena *a, const char *s, size_t n)
 {
-    char *d = arena_alloc(a, n + 1);
+    char *d = arena_take(a, n + 1); /* every byte is written below */
     if (!d)
         return NULL;
     memcpy(d, s, n);

@@ -212,12 +212,15 @@ static size_t scope_slot(const char *const *slots, const uint64_t *hashes, size_
     return i;
 }
 
-bool scope_has(const tc_scope *s, const char *name)
+static bool scope_has_h(const tc_scope *s, const char *name, uint64_t h)
 {
-    return s->cap && s->slots[scope_slot(s->slots, s->hashes, s->cap, name, hash_name(name))] != NULL;
+    return s->cap && s->slots[scope_slot(s->slots, s->hashes, s->cap, name, h)] != NULL;
 }
 
-bool scope_take(tc_scope *s, const char *name)
+bool scope_has(const tc_scope *s, const char *name) { return scope_has_h(s, name, hash_name(name)); }
+
+/* scope_take with the hash of name already computed. */
+static bool scope_take_h(tc_scope *s, const char *name, uint64_t h)
 {
     if ((s->n + 1) * 2 > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
@@ -242,7 +245,6 @@ bool scope_take(tc_scope *s, const char *name)
         s->hashes = hashes;
         s->cap = cap;
     }
-    uint64_t h = hash_name(name);
     size_t at = scope_slot(s->slots, s->hashes, s->cap, name, h);
     if (s->slots[at])
         return false;
@@ -251,6 +253,8 @@ bool scope_take(tc_scope *s, const char *name)
     s->n++;
     return true;
 }
+
+bool scope_take(tc_scope *s, const char *name) { return scope_take_h(s, name, hash_name(name)); }
 
 void scope_free(tc_scope *s)
 {
@@ -264,7 +268,11 @@ void scope_free(tc_scope *s)
  * when it does not fit. No printf: scope_claim runs for every field. */
 static bool derive(char *out, size_t size, const char *fmt, const char *base)
 {
-    const char *at = strstr(fmt, "%s");
+    const char *at = fmt; /* the "%s" (a loop: strstr costs more on these short formats) */
+    while (*at && !(at[0] == '%' && at[1] == 's'))
+        at++;
+    if (!*at)
+        at = NULL;
     size_t pre = at ? (size_t)(at - fmt) : strlen(fmt), nb = at ? strlen(base) : 0;
     size_t post = at ? strlen(at + 2) : 0;
     if (pre + nb + post + 1 > size)
@@ -279,20 +287,44 @@ static bool derive(char *out, size_t size, const char *fmt, const char *base)
 const char *scope_claim(tc_scope *s, tc_pool *pool, tc_names_lang lang, const char *ident,
                         const char *const *derived)
 {
+    /* Each derived name is built, hashed and kept once: the same string is
+     * checked and then taken (this runs for every field of every struct). */
+    enum { MAX_DERIVED = 32 };
     char buf[512];
+    const char *dname[MAX_DERIVED];
+    uint64_t dhash[MAX_DERIVED];
+    size_t nd = 0;
+    while (derived && derived[nd])
+        nd++;
+    if (nd > MAX_DERIVED) { /* no caller has this many; refuse rather than skip a check */
+        pool->oom = 1;
+        return "";
+    }
     const char *name = names_ident(pool, lang, ident);
+    uint64_t h;
     for (;;) {
-        bool free_ = !scope_has(s, name);
-        for (size_t i = 0; free_ && derived && derived[i]; i++)
-            free_ = !derive(buf, sizeof buf, derived[i], name) || !scope_has(s, buf);
+        h = hash_name(name);
+        bool free_ = !scope_has_h(s, name, h);
+        for (size_t i = 0; i < nd; i++) {
+            dname[i] = NULL;
+            if (free_ && derive(buf, sizeof buf, derived[i], name)) {
+                dname[i] = arena_strdup(&s->arena, buf);
+                if (!dname[i]) {
+                    s->oom = 1;
+                    continue;
+                }
+                dhash[i] = hash_name(dname[i]);
+                free_ = !scope_has_h(s, dname[i], dhash[i]);
+            }
+        }
         if (free_ || pool->oom)
             break;
         name = pool_printf(pool, "%s_", name);
     }
-    scope_take(s, name);
-    for (size_t i = 0; derived && derived[i]; i++)
-        if (derive(buf, sizeof buf, derived[i], name))
-            scope_take(s, arena_strdup(&s->arena, buf));
+    scope_take_h(s, name, h);
+    for (size_t i = 0; i < nd; i++)
+        if (dname[i])
+            scope_take_h(s, dname[i], dhash[i]);
     return name;
 }
 
