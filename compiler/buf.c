@@ -1,16 +1,15 @@
 /* buf.c - growable text buffers and pools of generated strings. */
 #include "buf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int buf_reserve(tc_buf *b, size_t extra)
+static int buf_grow(tc_buf *b, size_t extra)
 {
     if (b->oom)
         return -1;
-    if (b->len + extra + 1 <= b->cap)
-        return 0;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
@@ -24,6 +23,14 @@ static int buf_reserve(tc_buf *b, size_t extra)
     return 0;
 }
 
+/* Room for extra more bytes and a NUL; -1 (and b->oom) when it cannot grow. */
+static inline int buf_reserve(tc_buf *b, size_t extra)
+{
+    if (!b->oom && b->len + extra + 1 <= b->cap)
+        return 0;
+    return buf_grow(b, extra);
+}
+
 void buf_put(tc_buf *b, const char *s, size_t n)
 {
     if (buf_reserve(b, n))
@@ -35,8 +42,95 @@ void buf_put(tc_buf *b, const char *s, size_t n)
 
 void buf_puts(tc_buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
+/* buf_vprintf and pool_printf write %s %c %d %u %ld %lu %lld %llu %zu %%
+ * (no flag, width or precision) themselves: a vsnprintf call costs hundreds
+ * of instructions of set-up and the emitters print millions of lines. Any
+ * other conversion goes to vsnprintf. */
+static void put_unsigned(tc_buf *b, unsigned long long v)
+{
+    char t[24];
+    size_t i = sizeof t;
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    buf_put(b, t + i, sizeof t - i);
+}
+
+static void put_signed(tc_buf *b, long long v)
+{
+    if (v < 0) {
+        buf_put(b, "-", 1);
+        put_unsigned(b, 0ull - (unsigned long long)v);
+    } else {
+        put_unsigned(b, (unsigned long long)v);
+    }
+}
+
+/* Prints what vsnprintf would and returns true; false as soon as fmt holds
+ * another conversion (the caller then drops what was written and formats
+ * with vsnprintf from its own copy of the arguments). */
+static bool simple_vprintf(tc_buf *b, const char *fmt, va_list ap)
+{
+    for (const char *p = fmt;;) {
+        const char *pc = strchr(p, '%');
+        if (!pc) {
+            buf_puts(b, p);
+            return true;
+        }
+        buf_put(b, p, (size_t)(pc - p));
+        p = pc + 1;
+        if (p[0] == 'z' ? p[1] != 'u'
+            : p[0] == 'l' ? !(p[1] == 'd' || p[1] == 'u' || (p[1] == 'l' && (p[2] == 'd' || p[2] == 'u')))
+                          : !(p[0] == 's' || p[0] == 'c' || p[0] == 'd' || p[0] == 'u' || p[0] == '%'))
+            return false;
+        switch (*p++) {
+        case 's': {
+            const char *a = va_arg(ap, const char *);
+            buf_puts(b, a ? a : "(null)");
+            break;
+        }
+        case 'c': {
+            char c = (char)va_arg(ap, int);
+            buf_put(b, &c, 1);
+            break;
+        }
+        case 'd': put_signed(b, va_arg(ap, int)); break;
+        case 'u': put_unsigned(b, va_arg(ap, unsigned)); break;
+        case '%': buf_put(b, "%", 1); break;
+        case 'z': p++; put_unsigned(b, va_arg(ap, size_t)); break;
+        case 'l':
+            if (*p == 'l') {
+                p++;
+                if (*p++ == 'd')
+                    put_signed(b, va_arg(ap, long long));
+                else
+                    put_unsigned(b, va_arg(ap, unsigned long long));
+            } else if (*p++ == 'd') {
+                put_signed(b, va_arg(ap, long));
+            } else {
+                put_unsigned(b, va_arg(ap, unsigned long));
+            }
+            break;
+        default: return false; /* not reached: checked above */
+        }
+    }
+}
+
 void buf_vprintf(tc_buf *b, const char *fmt, va_list ap)
 {
+    if (buf_reserve(b, 0))
+        return;
+    size_t start = b->len;
+    b->data[b->len] = '\0'; /* an empty result still leaves data a string */
+    va_list simple;
+    va_copy(simple, ap);
+    bool done = simple_vprintf(b, fmt, simple);
+    va_end(simple);
+    if (done || b->oom)
+        return;
+    b->len = start; /* another conversion: vsnprintf formats it all */
+    b->data[start] = '\0';
     /* Format straight into the free space; only when it does not fit, grow
      * and format again (the emitters print millions of short lines). */
     if (buf_reserve(b, 64))
@@ -132,6 +226,23 @@ const char *pool_keep(tc_pool *ns, char *s)
 
 const char *pool_printf(tc_pool *ns, const char *fmt, ...)
 {
+    {
+        tc_buf t = {0};
+        va_list ap;
+        va_start(ap, fmt);
+        bool done = simple_vprintf(&t, fmt, ap);
+        va_end(ap);
+        if (done) {
+            if (t.oom || buf_reserve(&t, 0)) {
+                buf_free(&t);
+                return pool_keep(ns, NULL);
+            }
+            t.data[t.len] = '\0';
+            char *s = realloc(t.data, t.len + 1); /* give back the spare room */
+            return pool_keep(ns, s ? s : t.data);
+        }
+        buf_free(&t); /* another conversion: vsnprintf below */
+    }
     /* Most names fit the stack buffer: format once, then copy exactly. */
     char tmp[256];
     va_list ap;

@@ -2,7 +2,6 @@
  * mangling rule per language and collision scopes (see names.h). */
 #include "names.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,12 @@
 
 /* Splits `s` into lower-case words and joins them: sep between words; `style`
  * 0 = lower, 1 = upper, 2 = camel, 3 = pascal. */
+/* ASCII classes (tachc never sets a locale, so these are what ctype.h
+ * answers, without a call per byte: this runs for every generated name). */
+static inline bool a_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+static inline bool a_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+static inline bool a_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
 static char *name_join(const char *s, const char *sep, int style)
 {
     size_t n = strlen(s);
@@ -27,9 +32,9 @@ static char *name_join(const char *s, const char *sep, int style)
             at_start = 1;
             continue;
         }
-        int boundary = i > 0 && isupper(c) && (islower((unsigned char)s[i - 1]) || isdigit((unsigned char)s[i - 1]));
+        int boundary = i > 0 && a_upper(c) && (a_lower((unsigned char)s[i - 1]) || a_digit((unsigned char)s[i - 1]));
         /* "HTTPServer": split before the last capital of an upper-case run. */
-        if (i > 0 && isupper(c) && isupper((unsigned char)s[i - 1]) && i + 1 < n && islower((unsigned char)s[i + 1]))
+        if (i > 0 && a_upper(c) && a_upper((unsigned char)s[i - 1]) && i + 1 < n && a_lower((unsigned char)s[i + 1]))
             boundary = 1;
         if (boundary && !at_start) {
             word++;
@@ -44,7 +49,7 @@ static char *name_join(const char *s, const char *sep, int style)
         case 3: up = at_start; break;
         default: up = 0; break;
         }
-        out[o++] = (char)(up ? toupper(c) : tolower(c));
+        out[o++] = (char)(up ? (a_lower(c) ? c - 32 : c) : (a_upper(c) ? c + 32 : c));
         at_start = 0;
     }
     out[o] = '\0';
@@ -224,14 +229,13 @@ static bool scope_take_h(tc_scope *s, const char *name, uint64_t h)
 {
     if ((s->n + 1) * 2 > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
-        const char **slots = calloc(cap, sizeof *slots);
-        uint64_t *hashes = calloc(cap, sizeof *hashes);
-        if (!slots || !hashes) {
-            free(slots);
-            free(hashes);
+        /* one block: the hashes, then the slots (scope_free frees hashes) */
+        uint64_t *hashes = calloc(cap, sizeof *hashes + sizeof(const char *));
+        if (!hashes) {
             s->oom = 1;
             return true;
         }
+        const char **slots = (const char **)(hashes + cap);
         for (size_t i = 0; i < s->cap; i++) {
             if (s->slots[i]) {
                 size_t at = scope_slot(slots, hashes, cap, s->slots[i], s->hashes[i]);
@@ -239,7 +243,6 @@ static bool scope_take_h(tc_scope *s, const char *name, uint64_t h)
                 hashes[at] = s->hashes[i];
             }
         }
-        free(s->slots);
         free(s->hashes);
         s->slots = slots;
         s->hashes = hashes;
@@ -259,8 +262,7 @@ bool scope_take(tc_scope *s, const char *name) { return scope_take_h(s, name, ha
 void scope_free(tc_scope *s)
 {
     arena_free(&s->arena);
-    free(s->hashes);
-    free(s->slots);
+    free(s->hashes); /* and the slots, in the same block */
     memset(s, 0, sizeof *s);
 }
 
