@@ -14,7 +14,8 @@ executables are missing is a failure; one whose tool is missing is a skip with
 the command that gets the tool. Every skip's reason is printed in the summary.
 
 Independent suites run in parallel (-j, default 2); each suite's lines are
-printed together when it ends. With --strict (the default when CI=true) a skip
+printed together when it ends; suites that name the same "lock" (the Maven
+ones, which share ~/.m2) run one at a time. With --strict (the default when CI=true) a skip
 for a missing tool or package counts as a failure: CI installs every tool, so
 such a skip there is a set-up bug (skips for other reasons stay skips).
 
@@ -232,9 +233,9 @@ def suites(build):
          "cwd": "tests/vectors/go", "tool": "go", "needs_file": "tests/vectors/go"},
         {"name": "vectors-go-vet", "kind": "check", "cmd": "go vet ./... && test -z \"$(gofmt -l . ../../../generated/go)\"",
          "cwd": "tests/vectors/go", "tool": "go", "needs_file": "tests/vectors/go"},
-        {"name": "vectors-java", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "vectors-java",
+        {"name": "vectors-java", "kind": "lines", "lock": "maven", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "vectors-java",
          "tests/vectors/java"], "needs_file": "tests/vectors/java/pom.xml", "timeout": 900},
-        {"name": "vectors-kotlin", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "vectors-kotlin",
+        {"name": "vectors-kotlin", "kind": "lines", "lock": "maven", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "vectors-kotlin",
          "tests/vectors/kotlin"], "needs_file": "tests/vectors/kotlin/pom.xml", "timeout": 900},
         {"name": "vectors-ts", "kind": "lines", "tool": "node", "needs_file": "tests/vectors/ts",
          "cmd": "{ test -x ../../../runtime/node/node_modules/.bin/tsc || (cd ../../../runtime/node && "
@@ -255,10 +256,10 @@ def suites(build):
         {"name": "go-vet", "kind": "check", "cmd": "go vet ./... && test -z \"$(gofmt -l .)\"",
          "cwd": "runtime/go", "tool": "go", "needs_file": "runtime/go/go.mod"},
         # Java (JDK 22+, Maven): install the binding (its JUnit suite runs first) for the suites built on it.
-        {"name": "java", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "java", "runtime/java",
+        {"name": "java", "kind": "lines", "lock": "maven", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "java", "runtime/java",
          "install", "-Dtachyon.library=" + os.path.join(ROOT, build, "lib", "libtachyon.so")],
          "needs_file": "runtime/java/pom.xml", "timeout": 900},
-        {"name": "kotlin", "kind": "lines", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "--install-first",
+        {"name": "kotlin", "kind": "lines", "lock": "maven", "cmd": ["bash", "runtime/java/scripts/mvn_junit.sh", "--install-first",
          "runtime/java", "kotlin", "runtime/kotlin", "install",
          "-Dtachyon.library=" + os.path.join(ROOT, build, "lib", "libtachyon.so")],
          "needs_file": "runtime/kotlin/pom.xml", "timeout": 900},
@@ -370,9 +371,16 @@ def main():
     os.environ["PATH"] = os.pathsep.join(path + [d for d in ("/usr/local/sbin", "/usr/sbin", "/sbin") if d not in path])
     print_lock = threading.Lock()
     results = {}
+    # Suites that share a "lock" never run at the same time: the Maven suites build and
+    # install the same runtime/java into the same ~/.m2, which two Maven runs at once corrupt.
+    suite_locks = {s["lock"]: threading.Lock() for s in chosen if s.get("lock")}
 
     def one(s):
-        t, lines = run_suite(s, args.build)
+        if s.get("lock"):
+            with suite_locks[s["lock"]]:
+                t, lines = run_suite(s, args.build)
+        else:
+            t, lines = run_suite(s, args.build)
         with print_lock:
             print("\n".join(lines), flush=True)
         return t
