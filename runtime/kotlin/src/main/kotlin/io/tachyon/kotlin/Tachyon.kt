@@ -103,12 +103,28 @@ fun Batch.asSequence(): Sequence<Pair<Int, MemorySegment>> = (0 until count()).a
  */
 suspend fun <R> Bus.receiveAsync(timeout: Duration? = null, read: (Message) -> R): R =
     runInterruptible(Dispatchers.IO) {
-        val msg = if (timeout == null) receive() else receive(timeout.toJavaDuration())
-        msg.use(read)
+        interruptibly {
+            val msg = if (timeout == null) receive() else receive(timeout.toJavaDuration())
+            msg.use(read)
+        }
     }
 
 /** Sends a copy of [data] from a suspending caller: waits for room on [Dispatchers.IO]. */
-suspend fun Bus.sendAsync(data: ByteArray, typeId: Int) = runInterruptible(Dispatchers.IO) { send(data, typeId) }
+suspend fun Bus.sendAsync(data: ByteArray, typeId: Int) =
+    runInterruptible(Dispatchers.IO) { interruptibly { send(data, typeId) } }
+
+/**
+ * The binding reports a wait ended by Thread.interrupt as [TachyonException.Interrupted] and leaves the flag
+ * set; runInterruptible turns only an [InterruptedException] into the coroutine's cancellation, so a cancelled
+ * caller would otherwise see Interrupted instead of its CancellationException (withTimeout's among them).
+ */
+private inline fun <R> interruptibly(block: () -> R): R =
+    try {
+        block()
+    } catch (e: TachyonException.Interrupted) {
+        if (!Thread.currentThread().isInterrupted) throw e
+        throw InterruptedException(e.message).apply { initCause(e) }
+    }
 
 /** The payload copied out of the ring, for keeping after the message is released. */
 val Message.bytes: ByteArray get() = toByteArray()
