@@ -249,6 +249,35 @@ TACHYON_API void tachyon_bus_interrupt(tachyon_bus_t *bus);
  * NULL is a no-op. */
 TACHYON_API void tachyon_bus_destroy(tachyon_bus_t *bus);
 
+/* ---- Interrupting a wait: host runtimes and other threads --------------------
+ *
+ * A binding calls each blocking C function once, with its caller's deadline,
+ * and ends the wait early in one of two ways:
+ *  - from the waiting thread itself, for its host runtime's signals (Python's
+ *    Ctrl-C, a JVM's Thread.interrupt): an interrupt check, below;
+ *  - from another thread (a Go context, an event loop's close()): the
+ *    object's _interrupt call (tachyon_bus_interrupt, tachyon_rpc_interrupt,
+ *    tachyon_fanout_interrupt, tachyon_sub_interrupt, tachyon_fanin_interrupt,
+ *    tachyon_waitset_interrupt), which wakes the sleeper at once. */
+
+/* An interrupt check: returns nonzero to end the wait in progress with
+ * TACHYON_ERR_INTERRUPTED, 0 to let it go on. Runs on the waiting thread. */
+typedef int (*tachyon_interrupt_check_fn)(void *ctx);
+
+/* Installs `fn` (NULL: none) with `ctx` as the interrupt check of the calling
+ * thread; it stays until replaced. Every blocking call this thread makes (the
+ * waits of buses, RPC, fan-out, subscribers, fan-in and wait-sets, and
+ * listen/connect) then calls fn(ctx) whenever its sleep ends without what it
+ * waits for: when a signal interrupted the sleep (EINTR), and at each
+ * watchdog wake, so at least once per TACHYON_WATCHDOG_NS while it waits. It
+ * is never called while messages flow (a call that finds its message or room
+ * does not sleep). A nonzero answer ends the call with INTERRUPTED; 0 lets
+ * the wait go on toward the same deadline, even after EINTR. Without a check
+ * (the default) a signal that interrupts a sleep ends the call with
+ * INTERRUPTED. A signal that arrives while the thread is awake between two
+ * sleeps interrupts no sleep: the check sees it at the next watchdog wake. */
+TACHYON_API void tachyon_set_interrupt_check(tachyon_interrupt_check_fn fn, void *ctx);
+
 /* ---- When the other side sees what you committed ---------------------------
  *
  * Producer: a committed message becomes visible to the consumer when the
@@ -634,6 +663,10 @@ TACHYON_API tachyon_error_t tachyon_fanout_rollback_tx(tachyon_fanout_t *pub);
 TACHYON_API tachyon_error_t tachyon_fanout_send_until(tachyon_fanout_t *pub, const void *data, size_t size,
                                                       uint32_t type_id, int64_t deadline_ns);
 
+/* Makes the producer's wait in progress (or, if none, its next one) return
+ * TACHYON_ERR_INTERRUPTED, from any thread, as tachyon_bus_interrupt. */
+TACHYON_API void tachyon_fanout_interrupt(tachyon_fanout_t *pub);
+
 /* Subscribers attached now (joined and not yet gone or dropped). */
 TACHYON_API size_t tachyon_fanout_subscribers(tachyon_fanout_t *pub);
 
@@ -667,6 +700,10 @@ TACHYON_API const void *tachyon_sub_acquire_rx_until(tachyon_sub_t *sub, uint32_
  * dropped while it held it: its bytes may have been overwritten under the
  * reader, so whatever was read from them must be discarded. */
 TACHYON_API tachyon_error_t tachyon_sub_commit_rx(tachyon_sub_t *sub);
+
+/* Makes this subscriber's wait in progress (or, if none, its next one)
+ * return TACHYON_ERR_INTERRUPTED, from any thread, as tachyon_bus_interrupt. */
+TACHYON_API void tachyon_sub_interrupt(tachyon_sub_t *sub);
 
 /* After LAGGED: takes this subscriber's place back, at the newest or the
  * oldest message (`join`). Messages in between are lost to it. */
@@ -716,6 +753,10 @@ TACHYON_API const void *tachyon_fanin_acquire_rx_until(tachyon_fanin_t *fi, uint
 
 TACHYON_API tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi);
 
+/* Makes the consumer's wait in progress (or, if none, its next one) return
+ * TACHYON_ERR_INTERRUPTED, from any thread, as tachyon_bus_interrupt. */
+TACHYON_API void tachyon_fanin_interrupt(tachyon_fanin_t *fi);
+
 /* Producers attached now. */
 TACHYON_API size_t tachyon_fanin_producers(tachyon_fanin_t *fi);
 TACHYON_API tachyon_error_t tachyon_fanin_last_error(const tachyon_fanin_t *fi);
@@ -747,6 +788,10 @@ TACHYON_API tachyon_error_t tachyon_waitset_remove(tachyon_waitset_t *ws, uint64
  * TIMEOUT, INTERRUPTED, SYSTEM. No system call while a member is ready. */
 TACHYON_API size_t tachyon_waitset_wait_until(tachyon_waitset_t *ws, uint64_t *keys, size_t max,
                                               int64_t deadline_ns, tachyon_error_t *err);
+
+/* Makes the tachyon_waitset_wait_until in progress (or, if none, the next
+ * one to sleep) return 0 with INTERRUPTED, from any thread. */
+TACHYON_API void tachyon_waitset_interrupt(tachyon_waitset_t *ws);
 
 /* A readiness fd for event loops (epoll, asyncio's add_reader, Go's netpoll,
  * libuv): an eventfd that becomes readable when a member has something to

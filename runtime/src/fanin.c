@@ -37,7 +37,8 @@ struct ti_fi_member {
 struct tachyon_fanin {
     struct ti_fi_member m[TACHYON_MAX_MEMBERS];
     uint64_t present;    /* bit i: m[i] holds a producer */
-    uint32_t change_seq; /* bumped (and woken) when a producer joins */
+    uint32_t change_seq; /* bumped (and woken) when a producer joins, and by tachyon_fanin_interrupt */
+    int interrupt;       /* set by tachyon_fanin_interrupt from any thread; taken by a wait */
     unsigned cursor;     /* the next slot to look at first */
     int held;            /* slot of the held message, -1 if none */
     tachyon_error_t last_error;
@@ -335,6 +336,13 @@ const void *tachyon_fanin_acquire_rx_until(tachyon_fanin_t *fi, uint32_t *type_i
             continue;
         }
         ti_fanin_arm(fi, words, seqs, &n, TACHYON_MAX_MEMBERS + 1);
+        /* After arming loaded change_seq: pairs with tachyon_fanin_interrupt. */
+        if (__atomic_load_n(&fi->interrupt, __ATOMIC_SEQ_CST) &&
+            __atomic_exchange_n(&fi->interrupt, 0, __ATOMIC_ACQ_REL)) {
+            ti_fanin_disarm(fi);
+            fi->last_error = TACHYON_ERR_INTERRUPTED;
+            return NULL;
+        }
         if (ti_fanin_ready(fi, 1)) {
             ti_fanin_disarm(fi);
             continue;
@@ -348,17 +356,28 @@ const void *tachyon_fanin_acquire_rx_until(tachyon_fanin_t *fi, uint32_t *type_i
         r = ti_futex_waitv(words, seqs, n,
                            deadline - now < TACHYON_WATCHDOG_NS ? deadline - now : TACHYON_WATCHDOG_NS);
         ti_fanin_disarm(fi);
-        if (r == EINTR) {
+        if (ti_wait_interrupted(r)) {
             fi->last_error = TACHYON_ERR_INTERRUPTED;
             return NULL;
         }
         if (r == ETIMEDOUT)
             ti_fanin_check_peers(fi);
-        else if (r != 0) {
+        else if (r != 0 && r != EINTR) { /* EINTR: the interrupt check let the wait go on */
             fi->last_error = TACHYON_ERR_SYSTEM;
             return NULL;
         }
     }
+}
+
+void tachyon_fanin_interrupt(tachyon_fanin_t *fi)
+{
+    if (!fi)
+        return;
+    /* Flag first, then move change_seq, which every wait of this fan-in
+     * sleeps on: a waiter that loaded it before this sees it changed. */
+    __atomic_store_n(&fi->interrupt, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&fi->change_seq, 1, __ATOMIC_SEQ_CST);
+    ti_futex_wake_all(&fi->change_seq);
 }
 
 size_t tachyon_fanin_producers(tachyon_fanin_t *fi)

@@ -146,6 +146,7 @@ struct tachyon_sub {
     int pidfd;
     uint32_t idle_polls;
     int64_t last_peer_check;
+    int interrupt; /* set by tachyon_sub_interrupt from any thread; taken by a wait */
     void *map;
     size_t map_len;
 };
@@ -402,11 +403,11 @@ void *tachyon_fanout_acquire_tx_until(tachyon_fanout_t *pub, size_t max_size, in
         r = ti_futex_wait(&hdr->space_seq, seq,
                           deadline - now < TACHYON_WATCHDOG_NS ? deadline - now : TACHYON_WATCHDOG_NS);
         ti_store_relaxed(&hdr->producer_sleeping, 0);
-        if (r == EINTR)
+        if (ti_wait_interrupted(r))
             return ti_fo_fail_ptr(pub, TACHYON_ERR_INTERRUPTED);
         if (r == ETIMEDOUT)
             ti_fo_reap(pub);
-        else if (r != 0)
+        else if (r != 0 && r != EINTR) /* EINTR: the interrupt check let the wait go on */
             return ti_fo_fail_ptr(pub, TACHYON_ERR_SYSTEM);
     }
 }
@@ -427,6 +428,17 @@ tachyon_error_t tachyon_fanout_send_until(tachyon_fanout_t *pub, const void *dat
     if (size)
         memcpy(slot, data, size);
     return tachyon_fanout_commit_tx(pub, size, type_id);
+}
+
+void tachyon_fanout_interrupt(tachyon_fanout_t *pub)
+{
+    if (!pub)
+        return;
+    /* Flag first, then move the word the producer sleeps on (as
+     * tachyon_bus_interrupt): it checks the flag after loading the word. */
+    __atomic_store_n(&pub->interrupt, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&pub->hdr->space_seq, 1, __ATOMIC_RELEASE);
+    ti_futex_wake(&pub->hdr->space_seq);
 }
 
 size_t tachyon_fanout_subscribers(tachyon_fanout_t *pub)
@@ -907,8 +919,12 @@ const void *tachyon_sub_acquire_rx_until(tachyon_sub_t *sub, uint32_t *type_id, 
                 ti_cpu_relax();
             continue;
         }
-        /* Acquire: pairs with the producer's release increment of data_seq. */
+        /* Acquire: pairs with the producer's release increment of data_seq
+         * (and tachyon_sub_interrupt's). */
         seq = ti_load_acquire(&hdr->data_seq);
+        if (__atomic_load_n(&sub->interrupt, __ATOMIC_RELAXED) &&
+            __atomic_exchange_n(&sub->interrupt, 0, __ATOMIC_ACQ_REL))
+            return ti_sub_fail_ptr(sub, TACHYON_ERR_INTERRUPTED);
         ti_sub_sleeping(sub, 1);
         if (ti_load_seqcst(&hdr->tail) != sub->limit ||
             ti_load_seqcst(&hdr->producer_state) == TI_SIDE_CLOSED ||
@@ -924,13 +940,24 @@ const void *tachyon_sub_acquire_rx_until(tachyon_sub_t *sub, uint32_t *type_id, 
         r = ti_futex_wait(&hdr->data_seq, seq,
                           deadline - now < TACHYON_WATCHDOG_NS ? deadline - now : TACHYON_WATCHDOG_NS);
         ti_sub_sleeping(sub, 0);
-        if (r == EINTR)
+        if (ti_wait_interrupted(r))
             return ti_sub_fail_ptr(sub, TACHYON_ERR_INTERRUPTED);
         if (r == ETIMEDOUT && ti_sub_producer_dead(sub, 1))
             continue; /* acquire_rx delivers what is left, then PEER_GONE */
-        if (r != 0 && r != ETIMEDOUT)
+        if (r != 0 && r != ETIMEDOUT && r != EINTR) /* EINTR: the interrupt check let the wait go on */
             return ti_sub_fail_ptr(sub, TACHYON_ERR_SYSTEM);
     }
+}
+
+void tachyon_sub_interrupt(tachyon_sub_t *sub)
+{
+    if (!sub)
+        return;
+    /* The word is shared by every subscriber: the others wake, find nothing
+     * new and sleep again. */
+    __atomic_store_n(&sub->interrupt, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&sub->hdr->data_seq, 1, __ATOMIC_RELEASE);
+    ti_futex_wake_all(&sub->hdr->data_seq);
 }
 
 tachyon_error_t tachyon_sub_rejoin(tachyon_sub_t *sub, uint32_t join)

@@ -97,20 +97,28 @@ static int ti_poll_ms(int64_t deadline)
     return left > 1000000000 ? 1000000000 : (int)left;
 }
 
-/* Waits for `events` on fd. OK, TIMEOUT, INTERRUPTED or SYSTEM. */
+/* Waits for `events` on fd. OK, TIMEOUT, INTERRUPTED or SYSTEM. With an
+ * interrupt check installed, polls one watchdog period at a time and asks it
+ * after each (and after a signal). */
 static tachyon_error_t ti_wait_fd(int fd, short events, int64_t deadline)
 {
     struct pollfd pfd = {.fd = fd, .events = events};
 
     for (;;) {
-        int r = poll(&pfd, 1, ti_poll_ms(deadline));
+        int ms = ti_poll_ms(deadline), tick = 0, r;
+        if (ti_has_interrupt_check() && (ms < 0 || ms > TACHYON_WATCHDOG_NS / 1000000)) {
+            ms = (int)(TACHYON_WATCHDOG_NS / 1000000);
+            tick = 1;
+        }
+        r = poll(&pfd, 1, ms);
         if (r > 0)
             return TACHYON_OK;
-        if (r == 0)
+        if (r == 0 && !tick)
             return TACHYON_ERR_TIMEOUT;
-        if (errno == EINTR)
+        if (r < 0 && errno != EINTR)
+            return ti_os_fail(TACHYON_ERR_SYSTEM, errno);
+        if (ti_wait_interrupted(r == 0 ? ETIMEDOUT : EINTR))
             return TACHYON_ERR_INTERRUPTED;
-        return ti_os_fail(TACHYON_ERR_SYSTEM, errno);
     }
 }
 
@@ -617,7 +625,7 @@ tachyon_error_t tachyon_bus_listen(const char *path, size_t capacity, tachyon_bu
 
 tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int *fd_out)
 {
-    int64_t retry_ns = 50000;
+    int64_t retry_ns = 50000, last_check = ti_now_ns();
 
     for (;;) {
         /* Non-blocking: a listener whose backlog is full answers EAGAIN at
@@ -651,8 +659,15 @@ tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int
                 wait_ns = deadline - now;
             pause.tv_sec = 0;
             pause.tv_nsec = (long)wait_ns;
-            if (nanosleep(&pause, NULL) != 0 && errno == EINTR)
-                return TACHYON_ERR_INTERRUPTED;
+            if (nanosleep(&pause, NULL) != 0 && errno == EINTR) {
+                if (ti_wait_interrupted(EINTR))
+                    return TACHYON_ERR_INTERRUPTED;
+            } else if (now + wait_ns - last_check >= TACHYON_WATCHDOG_NS) {
+                /* A watchdog period of retries: the interrupt check's turn. */
+                last_check = now + wait_ns;
+                if (ti_wait_interrupted(ETIMEDOUT))
+                    return TACHYON_ERR_INTERRUPTED;
+            }
             /* Back off from 50 us (a listener that is about to bind) to 10 ms. */
             retry_ns = retry_ns * 2 > TI_CONNECT_RETRY_NS ? TI_CONNECT_RETRY_NS : retry_ns * 2;
             continue;
@@ -661,7 +676,9 @@ tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int
         case EPERM:
             return TACHYON_ERR_PERMISSION;
         case EINTR:
-            return TACHYON_ERR_INTERRUPTED;
+            if (ti_wait_interrupted(EINTR))
+                return TACHYON_ERR_INTERRUPTED;
+            continue;
         case ENOTDIR:
             return TACHYON_ERR_NO_LISTENER;
         default:

@@ -244,6 +244,14 @@ TI_HIDDEN tachyon_error_t ti_duplex_listen(const char *path, size_t capacity, co
 TI_HIDDEN tachyon_error_t ti_duplex_connect(const char *path, const tachyon_options_t *opts, int64_t deadline_ns,
                                             tachyon_bus_t **rx, tachyon_bus_t **tx, tachyon_error_detail_t *detail);
 
+/* platform.c: the calling thread's interrupt check (tachyon_set_interrupt_check).
+ * A wait calls ti_wait_interrupted with what ended its sleep (EINTR,
+ * ETIMEDOUT, 0 for a wake): 1 if it must end with TACHYON_ERR_INTERRUPTED.
+ * Without a check that is EINTR; with one, the check's answer after EINTR
+ * or ETIMEDOUT (a wake asks nothing). After EINTR and 0 the wait goes on. */
+TI_HIDDEN int ti_wait_interrupted(int woke);
+TI_HIDDEN int ti_has_interrupt_check(void);
+
 /* bus.c: a pending tachyon_bus_interrupt, taken by wait.c (1 if there was one) */
 TI_HIDDEN int ti_take_interrupt(tachyon_bus_t *bus);
 

@@ -35,6 +35,31 @@ int64_t tachyon_now_ns(void)
     return ti_now_ns();
 }
 
+/* ---- Interrupt checks -------------------------------------------------- */
+
+static __thread tachyon_interrupt_check_fn ti_check_fn;
+static __thread void *ti_check_ctx;
+
+void tachyon_set_interrupt_check(tachyon_interrupt_check_fn fn, void *ctx)
+{
+    ti_check_fn = fn;
+    ti_check_ctx = ctx;
+}
+
+int ti_has_interrupt_check(void)
+{
+    return ti_check_fn != NULL;
+}
+
+int ti_wait_interrupted(int woke)
+{
+    if (woke != EINTR && woke != ETIMEDOUT)
+        return 0;
+    if (!ti_check_fn)
+        return woke == EINTR;
+    return ti_check_fn(ti_check_ctx) != 0;
+}
+
 int64_t ti_deadline_after(int64_t timeout_ns)
 {
     int64_t now;

@@ -124,8 +124,10 @@ void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t dead
         r = ti_futex_wait(&shm->space_seq, seq, ti_sleep_for(deadline, now));
         bus->stats.sleeps++;
         ti_store_relaxed(&shm->producer_sleeping, 0);
-        if (r == EINTR)
+        if (ti_wait_interrupted(r))
             return ti_fail_ptr(bus, TACHYON_ERR_INTERRUPTED);
+        if (r == EINTR)
+            continue; /* the interrupt check let the wait go on */
         if (r == ETIMEDOUT && ti_peer_dead(bus)) {
             bus->peer_dead = 1;
             return ti_fail_ptr(bus, TACHYON_ERR_PEER_GONE);
@@ -256,8 +258,10 @@ static tachyon_error_t ti_rx_wait(tachyon_bus_t *bus, uint32_t spin_threshold, i
     r = ti_futex_wait(&shm->data_seq, seq, ti_sleep_for(deadline, now));
     bus->stats.sleeps++;
     ti_store_relaxed(&shm->consumer_sleeping, 0);
-    if (r == EINTR)
+    if (ti_wait_interrupted(r))
         return TACHYON_ERR_INTERRUPTED;
+    if (r == EINTR)
+        return TACHYON_OK; /* the interrupt check let the wait go on: read again */
     if (r == ETIMEDOUT) {
         *last_check = ti_now_ns();
         ti_rx_check_peer(bus);

@@ -48,7 +48,8 @@ struct tachyon_waitset {
     int efd;
     int thread_started;
     pthread_t thread;
-    uint32_t ctl;   /* bumped (and woken) on re-arm, membership change and stop */
+    uint32_t ctl;   /* bumped (and woken) on re-arm, membership change, stop and interrupt */
+    int interrupt;  /* set by tachyon_waitset_interrupt from any thread; taken by a wait */
     uint32_t armed; /* 1: the notifier watches; 0: it signalled and waits for a re-arm */
     uint32_t stop;
 };
@@ -331,7 +332,18 @@ size_t tachyon_waitset_wait_until(tachyon_waitset_t *ws, uint64_t *keys, size_t 
                 *err = TACHYON_ERR_TIMEOUT;
             break;
         }
-        n = ti_ws_arm(ws, words, seqs, TI_WS_WORDS, 1);
+        /* The control word too, so tachyon_waitset_interrupt wakes us: it
+         * sets the flag before it moves the word, we load the word first. */
+        seqs[0] = __atomic_load_n(&ws->ctl, __ATOMIC_SEQ_CST);
+        words[0] = &ws->ctl;
+        n = 1 + ti_ws_arm(ws, words + 1, seqs + 1, TI_WS_WORDS - 1, 1);
+        if (__atomic_load_n(&ws->interrupt, __ATOMIC_SEQ_CST) &&
+            __atomic_exchange_n(&ws->interrupt, 0, __ATOMIC_ACQ_REL)) {
+            ti_ws_disarm(ws, 1);
+            if (err)
+                *err = TACHYON_ERR_INTERRUPTED;
+            break;
+        }
         if (ti_ws_collect(ws, NULL, 0, 1)) {
             ti_ws_disarm(ws, 1);
             continue;
@@ -339,14 +351,14 @@ size_t tachyon_waitset_wait_until(tachyon_waitset_t *ws, uint64_t *keys, size_t 
         sleep_ns = deadline - now < TACHYON_WATCHDOG_NS ? deadline - now : TACHYON_WATCHDOG_NS;
         r = ti_futex_waitv(words, seqs, n, sleep_ns);
         ti_ws_disarm(ws, 1);
-        if (r == EINTR) {
+        if (ti_wait_interrupted(r)) {
             if (err)
                 *err = TACHYON_ERR_INTERRUPTED;
             break;
         }
         if (r == ETIMEDOUT)
             ti_ws_check_peers(ws);
-        else if (r != 0 && r != EFAULT) {
+        else if (r != 0 && r != EFAULT && r != EINTR) { /* EINTR: the interrupt check let the wait go on */
             if (err)
                 *err = TACHYON_ERR_SYSTEM;
             break;
@@ -396,6 +408,14 @@ static void *ti_ws_notifier(void *arg)
         }
     }
     return NULL;
+}
+
+void tachyon_waitset_interrupt(tachyon_waitset_t *ws)
+{
+    if (!ws)
+        return;
+    __atomic_store_n(&ws->interrupt, 1, __ATOMIC_SEQ_CST);
+    ti_ws_poke(ws); /* the notifier thread wakes too, finds nothing new, sleeps again */
 }
 
 int tachyon_waitset_fd(tachyon_waitset_t *ws)
