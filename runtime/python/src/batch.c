@@ -66,17 +66,19 @@ static Py_ssize_t batch_fill(BatchObject *g, BusObject *self, size_t max, int64_
     int64_t deadline = tpy_deadline(timeout_ns);
     uint32_t spin = self->spin;
     do {
-        if (PyErr_CheckSignals() < 0)
+        if (tpy_wait_prepare() < 0)
             return -1;
         self->in_call = 1;
         Py_BEGIN_ALLOW_THREADS
-        n = tachyon_drain_batch_until(b, g->msgs, max, spin, tpy_wait_step(deadline));
+        n = tachyon_drain_batch_until(b, g->msgs, max, spin, deadline);
         Py_END_ALLOW_THREADS
         self->in_call = 0;
         if (n)
             return (Py_ssize_t)n;
         err = tachyon_last_error(b);
-    } while (tpy_wait_again(err, deadline));
+    } while (tpy_wait_again(err));
+    if (PyErr_Occurred())
+        return -1;
     return tpy_raise_bus(b, err, "drain_batch"), -1;
 }
 

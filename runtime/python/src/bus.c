@@ -3,11 +3,11 @@
  * producer), and Message, a received message copied out of the ring.
  *
  * Waiting is libtachyon's: Python's timeouts (seconds) become one absolute
- * deadline (tachyon_now_ns() + timeout) for the C _until calls, made with the
- * GIL released. Python returns from them only to run signal handlers (Ctrl-C
- * raises KeyboardInterrupt): after INTERRUPTED, and for a receive or a send
- * once per watchdog period (tpy_wait_step says why), then goes on to the same
- * deadline.
+ * deadline (tachyon_now_ns() + timeout) for one C _until call, made with the
+ * GIL released. Signal handlers run from inside it: the thread's interrupt
+ * check (tpy_wait_prepare) takes the GIL and runs them when a signal ends a
+ * sleep and at each watchdog wake; one that raises (Ctrl-C:
+ * KeyboardInterrupt) ends the wait with INTERRUPTED and its exception.
  * The file map of the extension is in tachyon_py.h.
  */
 #include "tachyon_py.h"
@@ -21,23 +21,32 @@ int64_t tpy_deadline(int64_t timeout_ns)
     return timeout_ns < 0 ? TACHYON_FOREVER : tachyon_now_ns() + timeout_ns;
 }
 
-/* A signal interrupts a futex sleep (INTERRUPTED), but one whose handler runs
- * while the waiting thread is awake between two sleeps (its watchdog tick,
- * and on a loaded machine the wait to be scheduled after it) interrupts
- * nothing, and the C wait would sleep on with Python's handler never run.
- * So one C wait lasts at most one watchdog period; its TIMEOUT before the
- * caller's deadline only returns here to run the handlers. */
-int64_t tpy_wait_step(int64_t deadline)
+/* The interrupt check, called by libtachyon on the waiting thread (GIL
+ * released) when a signal ended a sleep and at each watchdog wake: a signal
+ * that arrived while the thread was awake between two sleeps interrupted no
+ * sleep, so the watchdog wake is what runs its handler then. Nonzero when a
+ * handler raised; the exception stays set for the caller. Handlers only run
+ * on the main thread: elsewhere PyErr_CheckSignals does nothing. */
+static int tpy_signal_check(void *ctx)
 {
-    int64_t tick = tachyon_now_ns() + TACHYON_WATCHDOG_NS;
-    return deadline == TACHYON_FOREVER || tick < deadline ? tick : deadline;
+    (void)ctx;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    int raised = PyErr_CheckSignals() < 0;
+    PyGILState_Release(gil);
+    return raised;
 }
 
-int tpy_wait_again(tachyon_error_t err, int64_t deadline)
+int tpy_wait_prepare(void)
 {
-    if (err == TACHYON_ERR_INTERRUPTED)
-        return 1;
-    return err == TACHYON_ERR_TIMEOUT && (deadline == TACHYON_FOREVER || tachyon_now_ns() < deadline);
+    if (PyErr_CheckSignals() < 0)
+        return -1;
+    tachyon_set_interrupt_check(tpy_signal_check, NULL);
+    return 0;
+}
+
+int tpy_wait_again(tachyon_error_t err)
+{
+    return err == TACHYON_ERR_INTERRUPTED && !PyErr_Occurred();
 }
 
 /* Destroys the C bus once close() was requested and nothing references it. */
@@ -97,17 +106,19 @@ const void *tpy_bus_rx_wait(BusObject *self, int64_t timeout_ns, uint32_t *type_
     int64_t deadline = tpy_deadline(timeout_ns);
     uint32_t spin = self->spin;
     do {
-        if (PyErr_CheckSignals() < 0)
+        if (tpy_wait_prepare() < 0)
             return NULL;
         self->in_call = 1;
         Py_BEGIN_ALLOW_THREADS
-        p = tachyon_acquire_rx_until(b, type_id, size, spin, tpy_wait_step(deadline));
+        p = tachyon_acquire_rx_until(b, type_id, size, spin, deadline);
         Py_END_ALLOW_THREADS
         self->in_call = 0;
         if (p)
             return p;
         err = tachyon_last_error(b);
-    } while (tpy_wait_again(err, deadline));
+    } while (tpy_wait_again(err));
+    if (PyErr_Occurred())
+        return NULL;
     return tpy_raise_bus(b, err, "receive"), NULL;
 }
 
@@ -118,18 +129,20 @@ static void *bus_tx_until(BusObject *self, size_t size, int64_t deadline)
     tachyon_bus_t *b = self->bus;
     tachyon_error_t err;
     do {
-        if (PyErr_CheckSignals() < 0)
+        if (tpy_wait_prepare() < 0)
             return NULL;
         self->in_call = 1;
         void *p;
         Py_BEGIN_ALLOW_THREADS
-        p = tachyon_acquire_tx_until(b, size, tpy_wait_step(deadline));
+        p = tachyon_acquire_tx_until(b, size, deadline);
         Py_END_ALLOW_THREADS
         self->in_call = 0;
         if (p)
             return p;
         err = tachyon_last_error(b);
-    } while (tpy_wait_again(err, deadline));
+    } while (tpy_wait_again(err));
+    if (PyErr_Occurred())
+        return NULL;
     return tpy_raise_bus(b, err, "send"), NULL;
 }
 
@@ -192,7 +205,7 @@ static PyObject *bus_open(PyObject *cls, PyObject *path_obj, int listen, size_t 
     if (!PyUnicode_FSConverter(path_obj, &path))
         return NULL;
     do {
-        if (PyErr_CheckSignals() < 0) {
+        if (tpy_wait_prepare() < 0) {
             Py_DECREF(path);
             return NULL;
         }
@@ -200,8 +213,10 @@ static PyObject *bus_open(PyObject *cls, PyObject *path_obj, int listen, size_t 
         err = listen ? tachyon_bus_listen_until(PyBytes_AS_STRING(path), capacity, opts, deadline, &b, &detail)
                      : tachyon_bus_connect_until(PyBytes_AS_STRING(path), opts, deadline, &b, &detail);
         Py_END_ALLOW_THREADS
-    } while (err == TACHYON_ERR_INTERRUPTED);
+    } while (tpy_wait_again(err));
     Py_DECREF(path);
+    if (PyErr_Occurred())
+        return NULL;
     if (err == TACHYON_OK)
         return (PyObject *)bus_new_object((PyTypeObject *)cls, b);
     if (detail.code != (int32_t)err)

@@ -157,13 +157,15 @@ int tpy_bus_ready_role(BusObject *bus, int role);
  * TACHYON_FOREVER for a negative timeout. */
 int64_t tpy_deadline(int64_t timeout_ns);
 
-/* The deadline for one C wait toward `deadline`: at most one watchdog period
- * away, so that Python's signal handlers run at least that often. */
-int64_t tpy_wait_step(int64_t deadline);
+/* Before a C wait (with the GIL): runs pending signal handlers, then
+ * installs this thread's interrupt check, which runs them from inside the
+ * wait. 0, or -1 with the exception a handler raised. */
+int tpy_wait_prepare(void);
 
-/* Whether a wait toward `deadline` that failed with `err` goes on: after
- * INTERRUPTED, or after a step's TIMEOUT before the deadline. */
-int tpy_wait_again(tachyon_error_t err, int64_t deadline);
+/* After a C wait failed with `err` (GIL held again): 1 to call it again with
+ * the same deadline (INTERRUPTED with no exception raised), else 0; then an
+ * exception already set (a handler's, KeyboardInterrupt) is the outcome. */
+int tpy_wait_again(tachyon_error_t err);
 
 /* Takes the next message, waiting up to timeout_ns (< 0: no limit). Returns
  * the payload (held) or NULL with an exception. */

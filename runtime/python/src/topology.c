@@ -5,30 +5,30 @@
  *
  * Messages are copied into Message objects on receive (a subscriber's bytes may
  * be overwritten once it lags, so no view outlives the call); sends copy from
- * any buffer. Waits release the GIL in steps of one watchdog period, so signal
- * handlers run (tpy_wait_step). Each object is for one thread at a time.
+ * any buffer. Waits are one C call with the GIL released; signal handlers run
+ * from inside it (tpy_wait_prepare). Each object is for one thread at a time.
  * The file map of the extension is in tachyon_py.h.
  */
 #include "tachyon_py.h"
 
 #include <string.h>
 
-/* Runs a C wait toward `deadline` in steps; `call` returns 1 on success or 0
- * with *err set. Returns 1, or 0 with a Python exception. */
-#define TPY_WAIT_LOOP(deadline, err, call, what)                                                                   \
+/* Runs a C wait until `deadline` (again only after an INTERRUPTED that
+ * raised nothing); `call` returns 1 on success or 0 with `err` set. Goes on
+ * when it succeeded; else returns NULL from the caller with an exception. */
+#define TPY_WAIT(err, call, what)                                                                                  \
     do {                                                                                                           \
         int ok_;                                                                                                   \
         for (;;) {                                                                                                 \
-            int64_t step_ = tpy_wait_step(deadline);                                                               \
-            if (PyErr_CheckSignals() < 0)                                                                          \
+            if (tpy_wait_prepare() < 0)                                                                            \
                 return NULL;                                                                                       \
             Py_BEGIN_ALLOW_THREADS                                                                                 \
             ok_ = (call);                                                                                          \
             Py_END_ALLOW_THREADS                                                                                   \
             if (ok_)                                                                                               \
                 break;                                                                                             \
-            if (!tpy_wait_again(err, deadline))                                                                    \
-                return tpy_raise(err, what);                                                                       \
+            if (!tpy_wait_again(err))                                                                              \
+                return PyErr_Occurred() ? NULL : tpy_raise(err, what);                                             \
         }                                                                                                          \
     } while (0)
 
@@ -122,13 +122,12 @@ static PyObject *FanOut_send(FanOutObject *self, PyObject *args, PyObject *kw)
     if (timeout && timeout != Py_None && PyObject_IsTrue(timeout) == 0)
         deadline = 0; /* timeout=0: do not wait (RingFull) */
     for (;;) {
-        int64_t step = deadline == 0 ? 0 : tpy_wait_step(deadline);
-        if (PyErr_CheckSignals() < 0)
+        if (tpy_wait_prepare() < 0)
             break;
         Py_BEGIN_ALLOW_THREADS
-        err = tachyon_fanout_send_until(pub, buf.buf, (size_t)buf.len, type_id, step);
+        err = tachyon_fanout_send_until(pub, buf.buf, (size_t)buf.len, type_id, deadline);
         Py_END_ALLOW_THREADS
-        if (err == TACHYON_OK || deadline == 0 || !tpy_wait_again(err, deadline))
+        if (err == TACHYON_OK || !tpy_wait_again(err))
             break;
     }
     PyBuffer_Release(&buf);
@@ -229,13 +228,17 @@ static PyObject *Sub_connect(PyTypeObject *type, PyObject *args, PyObject *kw)
     if (!self)
         return NULL;
     self->sub = NULL;
+    if (tpy_wait_prepare() < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
     Py_BEGIN_ALLOW_THREADS
     err = tachyon_sub_connect_until(path, &o, oldest ? TACHYON_JOIN_OLDEST : TACHYON_JOIN_NEWEST, deadline,
                                     &self->sub, &d);
     Py_END_ALLOW_THREADS
     if (err != TACHYON_OK) {
         Py_DECREF(self);
-        return tpy_raise_detail(&d, "Subscriber.connect");
+        return PyErr_Occurred() ? NULL : tpy_raise_detail(&d, "Subscriber.connect");
     }
     return (PyObject *)self;
 }
@@ -259,10 +262,10 @@ static PyObject *Sub_recv(SubObject *self, PyObject *args, PyObject *kw)
     deadline = timeout_deadline(timeout, &bad);
     if (bad)
         return NULL;
-    TPY_WAIT_LOOP(deadline, err,
-                  ((p = tachyon_sub_acquire_rx_until(sub, &type_id, &size, step_)) != NULL ||
-                   ((err = tachyon_sub_last_error(sub)), 0)),
-                  "Subscriber.recv");
+    TPY_WAIT(err,
+             ((p = tachyon_sub_acquire_rx_until(sub, &type_id, &size, deadline)) != NULL ||
+              ((err = tachyon_sub_last_error(sub)), 0)),
+             "Subscriber.recv");
     msg = tpy_message_new(type_id, p, size);
     /* The copy is only good if this subscriber was not dropped while taking it. */
     err = tachyon_sub_commit_rx(sub);
@@ -383,10 +386,10 @@ static PyObject *FanIn_recv(FanInObject *self, PyObject *args, PyObject *kw)
     deadline = timeout_deadline(timeout, &bad);
     if (bad)
         return NULL;
-    TPY_WAIT_LOOP(deadline, err,
-                  ((p = tachyon_fanin_acquire_rx_until(fi, &type_id, &size, &from, step_)) != NULL ||
-                   ((err = tachyon_fanin_last_error(fi)), 0)),
-                  "FanIn.recv");
+    TPY_WAIT(err,
+             ((p = tachyon_fanin_acquire_rx_until(fi, &type_id, &size, &from, deadline)) != NULL ||
+              ((err = tachyon_fanin_last_error(fi)), 0)),
+             "FanIn.recv");
     msg = tpy_message_new(type_id, p, size);
     tachyon_fanin_commit_rx(fi);
     if (!msg)
@@ -529,19 +532,18 @@ static PyObject *WaitSet_wait(WaitSetObject *self, PyObject *args, PyObject *kw)
         return NULL;
     deadline = ns == 0 ? 0 : tpy_deadline(ns);
     for (;;) {
-        int64_t step = deadline == 0 ? 0 : tpy_wait_step(deadline);
-        if (PyErr_CheckSignals() < 0)
+        if (tpy_wait_prepare() < 0)
             return NULL;
         Py_BEGIN_ALLOW_THREADS
-        n = tachyon_waitset_wait_until(self->ws, keys, TACHYON_MAX_MEMBERS, step, &err);
+        n = tachyon_waitset_wait_until(self->ws, keys, TACHYON_MAX_MEMBERS, deadline, &err);
         Py_END_ALLOW_THREADS
-        if (n || deadline == 0)
-            break;
-        if (err != TACHYON_ERR_TIMEOUT && err != TACHYON_ERR_INTERRUPTED)
-            return tpy_raise(err, "WaitSet.wait");
-        if (err == TACHYON_ERR_TIMEOUT && deadline != TACHYON_FOREVER && tachyon_now_ns() >= deadline)
+        if (n || err == TACHYON_ERR_TIMEOUT || !tpy_wait_again(err))
             break;
     }
+    if (PyErr_Occurred())
+        return NULL;
+    if (!n && err != TACHYON_ERR_TIMEOUT && err != TACHYON_OK)
+        return tpy_raise(err, "WaitSet.wait");
     list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; list && i < n; i++) {
         PyObject *v = PyLong_FromUnsignedLongLong(keys[i]);

@@ -1,5 +1,6 @@
 """Two real processes: Ctrl-C in a blocked receive, peer death, and a producer
 that closes while the consumer waits."""
+import os
 import signal
 import textwrap
 import time
@@ -40,6 +41,56 @@ def test_ctrl_c_interrupts_a_blocked_receive(sock):
     assert out.startswith("INTERRUPTED")
     # Liveness check with a generous structural bound (the watchdog is 100 ms).
     assert took < 1.0, "KeyboardInterrupt took %.3f s" % took
+
+
+BLOCKED_RECV_UNDER_LOAD = textwrap.dedent('''
+    import signal, sys, threading, time
+    import tachyon
+    bus = tachyon.Bus.listen(sys.argv[1], 1 << 16, timeout=10)
+    def spin():                      # a busy Python thread: it contends for the GIL
+        n = 0
+        while True:
+            n += 1
+    threading.Thread(target=spin, daemon=True).start()
+    if sys.argv[2] == "elsewhere":   # SIGINT can only land on the busy thread: no sleep of ours is interrupted
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+    print("READY", flush=True)
+    try:
+        bus.recv()
+    except KeyboardInterrupt:
+        print("INTERRUPTED", flush=True)
+        sys.exit(3)
+''')
+
+
+@pytest.mark.parametrize("round_", range(8))
+def test_ctrl_c_interrupts_a_blocked_receive_under_load(tmpdir_path, round_):
+    """8 of 8: the receive is one C wait; the thread's interrupt check runs the
+    handler when SIGINT ends its sleep, or (when the signal lands on another
+    thread, or while it is awake) at the next watchdog wake."""
+    where = "elsewhere" if round_ % 2 else "here"
+    path = os.path.join(tmpdir_path, "load%d.sock" % round_)
+    hogs = [spawn("while True: pass") for _ in range(2)]
+    child = spawn(BLOCKED_RECV_UNDER_LOAD, path, where)
+    try:
+        prod = tachyon.Bus.connect(path, timeout=10)
+        try:
+            assert child.stdout.readline().strip() == "READY"
+            time.sleep(0.25)
+            assert child.poll() is None, "recv must block while nothing arrives"
+            sent = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            code, out, err = finish(child, timeout=10)
+            took = time.monotonic() - sent
+        finally:
+            prod.close()
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+    assert code == 3, (where, err)
+    assert out.strip() == "INTERRUPTED"
+    assert took < 2.0, "KeyboardInterrupt (%s) took %.3f s" % (where, took)  # liveness bound; the watchdog is 100 ms
 
 
 def test_ctrl_c_interrupts_a_blocked_iteration(sock):
