@@ -285,17 +285,27 @@ func (b *Bus) fail(code C.tachyon_error_t) error {
 	return failureOf(&d)
 }
 
-// until runs a blocking C call with one deadline: timeout's (if timed) or
-// ctx's, the earlier. The call waits in C; a signal, or ctx being cancelled
-// (which interrupts the C wait through tachyon_bus_interrupt), makes it return
-// INTERRUPTED, after which it runs again with the same deadline unless ctx is
-// done. Returns the C code, or ctx's error.
+// until runs a blocking C call on the bus with one deadline: timeout's (if
+// timed) or ctx's, the earlier (see wait).
 func (b *Bus) until(ctx context.Context, timeout time.Duration, timed bool,
 	call func(deadline C.int64_t) C.tachyon_error_t) (C.tachyon_error_t, error) {
-	deadline, fromCtx := int64(-1), false
+	deadline := int64(-1)
 	if timed {
 		deadline = cDeadline(timeout)
 	}
+	c := b.c
+	return wait(ctx, deadline, func() { C.tachyon_bus_interrupt(c) }, call)
+}
+
+// wait runs a blocking C call once with one deadline: `deadline` (-1: none)
+// or ctx's, the earlier. The call waits in C; ctx being cancelled interrupts
+// the C wait through `interrupt` (the object's tachyon_*_interrupt, safe from
+// any goroutine) and a signal may too: either makes it return INTERRUPTED,
+// after which it runs again with the same deadline unless ctx is done.
+// Returns the C code, or ctx's error.
+func wait(ctx context.Context, deadline int64, interrupt func(),
+	call func(deadline C.int64_t) C.tachyon_error_t) (C.tachyon_error_t, error) {
+	fromCtx := false
 	if d, ok := ctx.Deadline(); ok {
 		if cd := cDeadline(time.Until(d)); deadline < 0 || cd < deadline {
 			deadline, fromCtx = cd, true
@@ -305,9 +315,9 @@ func (b *Bus) until(ctx context.Context, timeout time.Duration, timed bool,
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		c, fired := b.c, make(chan struct{})
-		stop := context.AfterFunc(ctx, func() { C.tachyon_bus_interrupt(c); close(fired) })
-		// The bus must outlive the interrupt: wait for one that started.
+		fired := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() { interrupt(); close(fired) })
+		// The object must outlive the interrupt: wait for one that started.
 		defer func() {
 			if !stop() {
 				<-fired

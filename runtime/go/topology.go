@@ -61,42 +61,6 @@ const (
 // fan-out, fan-in or wait-set holds.
 const MaxMembers = C.TACHYON_MAX_MEMBERS
 
-// waitStep bounds one C wait of the topology calls, which have no interrupt
-// call of their own: a cancelled ctx is noticed within one step.
-const waitStep = 100 * time.Millisecond
-
-// stepped runs a blocking C call toward timeout's or ctx's deadline (the
-// earlier) in steps of at most waitStep, checking ctx between steps. `call`
-// returns the C code for one step's deadline. Returns the C code, or ctx's
-// error.
-func stepped(ctx context.Context, call func(deadline C.int64_t) C.tachyon_error_t) (C.tachyon_error_t, error) {
-	end := time.Time{}
-	if d, ok := ctx.Deadline(); ok {
-		end = d
-	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		step := waitStep
-		if !end.IsZero() {
-			if left := time.Until(end); left < step {
-				step = max(left, 0)
-			}
-		}
-		code := call(C.int64_t(cDeadline(step)))
-		switch {
-		case code == C.TACHYON_ERR_INTERRUPTED:
-			continue
-		case code == C.TACHYON_ERR_TIMEOUT && (end.IsZero() || time.Now().Before(end)):
-			continue
-		case code == C.TACHYON_ERR_TIMEOUT:
-			return 0, context.DeadlineExceeded
-		}
-		return code, nil
-	}
-}
-
 func collect(opts []Option) options {
 	o := options{spin: DefaultSpin}
 	for _, opt := range opts {
@@ -138,7 +102,8 @@ func (p *FanOut) Send(ctx context.Context, data []byte, typeID uint32) error {
 	if p.c == nil {
 		return ErrClosed
 	}
-	code, err := stepped(ctx, func(deadline C.int64_t) C.tachyon_error_t {
+	c := p.c
+	code, err := wait(ctx, -1, func() { C.tachyon_fanout_interrupt(c) }, func(deadline C.int64_t) C.tachyon_error_t {
 		return C.tachyon_fanout_send_until(p.c, payloadPtr(data), C.size_t(len(data)), C.uint32_t(typeID), deadline)
 	})
 	if err != nil {
@@ -226,7 +191,8 @@ func (s *Subscriber) Recv(ctx context.Context, fn func(typeID uint32, data []byt
 	if s.c == nil {
 		return ErrClosed
 	}
-	code, err := stepped(ctx, func(deadline C.int64_t) C.tachyon_error_t {
+	c := s.c
+	code, err := wait(ctx, -1, func() { C.tachyon_sub_interrupt(c) }, func(deadline C.int64_t) C.tachyon_error_t {
 		C.tgo_sub_acquire(s.c, 1, deadline, &s.out)
 		return s.out.err
 	})
@@ -315,7 +281,8 @@ func (f *FanIn) Recv(ctx context.Context, fn func(from Sender, typeID uint32, da
 	if f.c == nil {
 		return ErrClosed
 	}
-	code, err := stepped(ctx, func(deadline C.int64_t) C.tachyon_error_t {
+	c := f.c
+	code, err := wait(ctx, -1, func() { C.tachyon_fanin_interrupt(c) }, func(deadline C.int64_t) C.tachyon_error_t {
 		C.tgo_fanin_acquire(f.c, 1, deadline, &f.out)
 		return f.out.err
 	})
@@ -438,7 +405,8 @@ func (w *WaitSet) Wait(ctx context.Context) ([]uint64, error) {
 		return nil, ErrClosed
 	}
 	var n C.size_t
-	_, err := stepped(ctx, func(deadline C.int64_t) C.tachyon_error_t {
+	c := w.c
+	_, err := wait(ctx, -1, func() { C.tachyon_waitset_interrupt(c) }, func(deadline C.int64_t) C.tachyon_error_t {
 		var code C.tachyon_error_t
 		n = C.tachyon_waitset_wait_until(w.c, &w.keys[0], MaxMembers, deadline, &code)
 		if n > 0 {

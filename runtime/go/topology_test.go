@@ -305,3 +305,74 @@ func poll(fds []unixPollFd, ms int) (int, error) {
 	}
 	return int(n), nil
 }
+
+// A topology wait is one C call with ctx's deadline (none here): cancelling
+// ctx interrupts it through the object's tachyon_*_interrupt, at once.
+func TestTopologyWaitsEndWhenCtxIsCancelled(t *testing.T) {
+	fpath, ipath := sock("cancel-fo"), sock("cancel-fi")
+	pub, err := tachyon.ListenFanOut(fpath, 1<<12, tachyon.LagBlock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	sub, err := tachyon.Subscribe(fpath, tachyon.JoinNewest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	fi, err := tachyon.ListenFanIn(ipath, 1<<12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fi.Close()
+	ws, err := tachyon.NewWaitSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.AddFanIn(fi, 1); err != nil {
+		t.Fatal(err)
+	}
+	type namedWait struct {
+		name string
+		call func(ctx context.Context) error
+	}
+	waits := []namedWait{
+		{"Subscriber.Recv", func(ctx context.Context) error {
+			return sub.Recv(ctx, func(uint32, []byte) error { return nil })
+		}},
+		{"FanIn.Recv", func(ctx context.Context) error {
+			return fi.Recv(ctx, func(tachyon.Sender, uint32, []byte) error { return nil })
+		}},
+		{"WaitSet.Wait", func(ctx context.Context) error {
+			_, err := ws.Wait(ctx)
+			return err
+		}},
+		{"FanOut.Send", func(ctx context.Context) error {
+			// Fill the ring first: the subscriber never reads, so the send waits.
+			for pub.TrySend(make([]byte, 200), 1) == nil {
+			}
+			return pub.Send(ctx, make([]byte, 200), 2)
+		}},
+	}
+	for _, w := range waits {
+		name, call := w.name, w.call
+		ctx, cancel := context.WithCancel(context.Background())
+		timer := time.AfterFunc(50*time.Millisecond, cancel)
+		start := time.Now()
+		err := call(ctx)
+		took := time.Since(start)
+		timer.Stop()
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s: %v, want context.Canceled", name, err)
+		}
+		if took > 5*time.Second { // a hang guard, not a speed check
+			t.Fatalf("%s: took %v", name, took)
+		}
+		// And a deadline ends it as before.
+		if err := call(ctxFor(t, 30*time.Millisecond)); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%s with a deadline: %v", name, err)
+		}
+	}
+}
