@@ -9,7 +9,10 @@
   throughput  one-way C->C throughput, 32 B / 1 KiB / 64 KiB, every byte read
   python      MarketTick producers in Python (generated accessors, hand-written
               struct.pack_into, the batch path) and 1 KiB frames into NumPy
-  langs       Rust and Go MarketTick producers (when their bindings build)
+  langs       every language's example producer into the C consumer and the C
+              producer into every language's consumer (MarketTick, every field
+              checked), Python to Rust, 1 KiB frames from C++ into NumPy; the C
+              pair of the same rounds is the baseline (bench/lang_bench.py)
   tachc       generation time of a 10,000-type schema, all four languages
   topology    fan-out to 1/2/4/8 subscribers (msg/s, producer ns/msg, RTT to the
               slowest) and fan-in from 1/2/4/8 producers (total msg/s), each next to
@@ -372,17 +375,37 @@ def section_python(args, build, results, notes):
 
 
 def section_langs(args, build, results, notes):
+    """bench/lang_bench.py: every language's example producer into the C consumer and the C producer into every
+    language's consumer (MarketTick), Python to Rust, and 1 KiB frames from C++ into Python, with the C pair of the
+    same rounds as the baseline (ratio_to_c)."""
     cmd = [sys.executable, os.path.join(BENCH, "lang_bench.py"), "--build", build, "--json",
            "--rounds", str(args.rounds_py), "--cpus", args.cpus]
     if args.quick:
         cmd.append("--quick")
-    code, objs, err = run_json(cmd, timeout=900)
+    code, objs, err = run_json(cmd, timeout=3600)
     for line in err.splitlines():
-        if line.startswith("SKIP") or line.startswith("NOTE"):
+        if line.startswith("SKIP") or (line.startswith("NOTE") and " took " not in line):
             notes.append("langs: " + line)
     if code != 0 and not objs:
-        notes.append("Rust/Go benchmarks exited %d: %s" % (code, err.strip()[-400:]))
+        notes.append("the language benchmarks exited %d: %s" % (code, err.strip()[-400:]))
     results += objs
+
+
+def langs_table(results):
+    """The summary's table of section langs (median rows), C's pair first in each block."""
+    rows = [o for o in results if o.get("bench") in ("lang_market", "python_to_rust", "lang_frames")
+            and o.get("round") == "median"]
+    if not rows:
+        return []
+    md = ["## Languages: example peers, every field checked by the consumer (median of rounds)", "",
+          "| stream | language | role | path | other side | msg/s | GB/s | / C pair, same round | lowest .. highest |",
+          "|---|---|---|---|---|---|---|---|---|"]
+    for o in rows:
+        md.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s .. %s |" % (
+            "1 KiB frames" if o["bench"] == "lang_frames" else "MarketTick", o["lang"], o["role"], o["mode"],
+            o["peer"], fmt(o.get("msgs_per_s"), "rate"), fmt(o.get("gbytes_per_s"), "gb"),
+            fmt(o.get("ratio_to_c"), "x"), fmt(o.get("min_msgs_per_s"), "rate"), fmt(o.get("max_msgs_per_s"), "rate")))
+    return md + [""]
 
 
 # ---- tachc -----------------------------------------------------------------------------------------------------
@@ -516,6 +539,8 @@ def summarise(machine, results, notes):
                 o["bench"], o["transport"], o.get("payload"), fmt(o.get("msgs_per_s"), "rate"),
                 fmt(o.get("gbytes_per_s"), "gb"), "%.2fx hand-written" % ratio if ratio is not None else ""))
         md.append("")
+
+    md += langs_table(results)
 
     topo = [o for o in results if o.get("bench") in ("fanout", "fanin") and o.get("round") == "median"]
     if topo:
