@@ -4,7 +4,7 @@
 # summary table. Pass options to it with BENCH_ARGS, e.g.
 #   make bench BENCH_ARGS="--samples 1e6 --rounds 7"
 #   make bench BENCH_ARGS="--quick"
-# The Python, Rust, Go and tachc rows are built on the way if their parts are
+# The Python, language and tachc rows are built on the way if their parts are
 # there; a part that does not build is skipped with a note, never fatal.
 
 BENCH_DIR := $(BUILD)/bench
@@ -44,7 +44,7 @@ $(BENCH_DIR)/insn_count: $(BENCH_DIR)/insn_count.o $(BENCH_LIB)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@
 
 # Parts owned elsewhere (tachc, examples, the Python package), matplotlib for
-# the plot, and (in lang_bench.py) the Rust and Go producers: each is tried,
+# the plot, and (in lang_bench.py) the example peers of every language: each is tried,
 # and a failure only drops its rows.
 # After bench-build: its sub-makes would otherwise race it for the library under -j.
 bench-optional: bench-build

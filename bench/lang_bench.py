@@ -39,6 +39,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -167,6 +168,32 @@ def pinned(cpu):
     return (lambda: os.sched_setaffinity(0, {cpu})) if cpu >= 0 else None
 
 
+def wait_both(procs, deadline):
+    """Waits for the processes in procs ({name: Popen}) with wait4, so each one's CPU time (user + system,
+    its threads included) is known; once one failed, the other gets 5 s. Returns {name: (status, cpu_s)}."""
+    done = {}
+    while len(done) < len(procs):
+        for name, p in procs.items():
+            if name in done:
+                continue
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                p.returncode = os.waitstatus_to_exitcode(status)
+                done[name] = (p.returncode, usage.ru_utime + usage.ru_stime)
+                if p.returncode != 0:
+                    deadline = min(deadline, time.monotonic() + 5)
+        if len(done) < len(procs):
+            if time.monotonic() > deadline:
+                for name, p in procs.items():
+                    if name not in done:
+                        p.kill()
+                        p.wait()
+                        done[name] = ("killed", 0.0)
+                break
+            time.sleep(0.005)
+    return done
+
+
 def run_pair(args, consumer, producer, stream, n, counter):
     """Runs one consumer (listening) and one producer over a fresh bus; returns the parsed figures.
     Raises RuntimeError unless both exit 0 and the consumer checked exactly n messages."""
@@ -175,23 +202,23 @@ def run_pair(args, consumer, producer, stream, n, counter):
     env = dict(os.environ)
     lib = os.path.join(args.build, "lib")
     env["LD_LIBRARY_PATH"] = lib + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
-    cons = subprocess.Popen(consumer + common, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                            stdin=subprocess.DEVNULL, preexec_fn=pinned(args.cpu_b))
-    try:
-        prod = subprocess.run(producer + common, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                              stdin=subprocess.DEVNULL, preexec_fn=pinned(args.cpu_a), timeout=PAIR_TIMEOUT)
-        # a producer that failed leaves a consumer waiting up to its 30 s: do not wait for that
-        cons_out, _ = cons.communicate(timeout=PAIR_TIMEOUT if prod.returncode == 0 else 5)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError("ran past %d s" % PAIR_TIMEOUT)
-    finally:
-        if cons.poll() is None:
-            cons.kill()
-            cons.wait()
-    p_text, c_text = prod.stdout.decode(errors="replace"), cons_out.decode(errors="replace")
-    if prod.returncode != 0 or cons.returncode != 0:
+    with tempfile.TemporaryFile() as c_out, tempfile.TemporaryFile() as p_out:
+        procs = {"consumer": subprocess.Popen(consumer + common, stdout=c_out, stderr=subprocess.STDOUT, env=env,
+                                              stdin=subprocess.DEVNULL, preexec_fn=pinned(args.cpu_b))}
+        try:
+            procs["producer"] = subprocess.Popen(producer + common, stdout=p_out, stderr=subprocess.STDOUT, env=env,
+                                                 stdin=subprocess.DEVNULL, preexec_fn=pinned(args.cpu_a))
+        except OSError:
+            procs["consumer"].kill()
+            procs["consumer"].wait()
+            raise
+        status = wait_both(procs, time.monotonic() + PAIR_TIMEOUT)
+        c_out.seek(0)
+        p_out.seek(0)
+        c_text, p_text = c_out.read().decode(errors="replace"), p_out.read().decode(errors="replace")
+    if status["producer"][0] != 0 or status["consumer"][0] != 0:
         raise RuntimeError("producer exit %s, consumer exit %s: %s" % (
-            prod.returncode, cons.returncode, (p_text.strip()[-200:] + " | " + c_text.strip()[-200:])))
+            status["producer"][0], status["consumer"][0], (p_text.strip()[-200:] + " | " + c_text.strip()[-200:])))
     got = {}
     for line in c_text.splitlines():
         m = CONSUMER_LINE.match(line)
@@ -208,6 +235,7 @@ def run_pair(args, consumer, producer, stream, n, counter):
             got["producer_cpu_ns_per_msg"] = float(m.group(1))
     if got.get("received") != n or not got.get("checked") or "producer_s" not in got:
         raise RuntimeError("the consumer did not report %d checked messages: %s" % (n, c_text.strip()[-300:]))
+    got["producer_cpu_s"], got["consumer_cpu_s"] = status["producer"][1], status["consumer"][1]
     return got
 
 
@@ -233,8 +261,14 @@ def row_of(job, got, n, rnd):
            "msgs_per_s": round(mine), "peer_msgs_per_s": round(peer), "verified": True}
     if job.stream == "frames":
         row["gbytes_per_s"] = round(mine * size / 1e9, 4)
+    # the process's CPU time (user + system, all threads, start-up included) per message: how fast it would go
+    # with a core of its own, which a shared machine's wall clock does not say
+    own_cpu = got["producer_cpu_s"] if job.role == "producer" else got["consumer_cpu_s"]
+    row["cpu_s"] = round(own_cpu, 4)
+    row["cpu_ns_per_msg"] = round(own_cpu * 1e9 / n, 1)
     if "producer_cpu_ns_per_msg" in got and job.role == "producer":
-        row["cpu_ns_per_msg"] = got["producer_cpu_ns_per_msg"]
+        # the JVM producers measure their sending thread after warm-up themselves
+        row["jvm_warm_cpu_ns_per_msg"] = got["producer_cpu_ns_per_msg"]
     return row
 
 
@@ -316,7 +350,8 @@ def medians(jobs, rows):
         med = dict(mine[0])
         med.update({"round": "median", "rounds": len(mine), "messages": sum(r["messages"] for r in mine),
                     "verified": all(r["verified"] for r in mine)})
-        for k in ("msgs_per_s", "peer_msgs_per_s", "seconds", "gbytes_per_s", "cpu_ns_per_msg", "ratio_to_c"):
+        for k in ("msgs_per_s", "peer_msgs_per_s", "seconds", "gbytes_per_s", "cpu_s", "cpu_ns_per_msg",
+                  "jvm_warm_cpu_ns_per_msg", "ratio_to_c"):
             vals = [r[k] for r in mine if r.get(k) is not None]
             if vals:
                 med[k] = round(statistics.median(vals), 4) if k in ("ratio_to_c", "gbytes_per_s") else \

@@ -136,18 +136,86 @@ def table(machine, rows, rel):
         out.append("| 1 KiB frames into Python (DLPack / NumPy) | %s one frame at a time (as arrays, unread) | every "
                    "byte summed: %s per frame, %s in batches |" % (
                        gbs(view.get("gbytes_per_s")), gbs(dsum.get("gbytes_per_s")), gbs(bsum.get("gbytes_per_s"))))
+    # results files from before section langs ran the example peers (their rows have no "lang")
     for lang in ("rust", "go"):
         pr = find(rows, bench="producer", transport=lang)
         if pr:
             out.append("| %s MarketTick producer (generated views) into C | %s msg/s | |" % (
                 lang.capitalize() if lang == "rust" else "Go", rate(pr.get("msgs_per_s"))))
     p2r = find(rows, bench="python_to_rust", transport="tachyon")
-    if p2r:
+    if p2r and "lang" not in p2r:
         out.append("| Python to Rust, generated views | %s msg/s | |" % rate(p2r.get("msgs_per_s")))
     tc = find(rows, bench="tachc")
     if tc and tc.get("seconds") is not None:
         out.append("| tachc, 10,000 types, 4 languages | %.3f s | |" % tc["seconds"])
+    out += langs_table(rows)
     return "\n".join(out)
+
+
+LANGS = (("c", "C"), ("cpp", "C++"), ("csharp", "C# (Mono)"), ("java", "Java"), ("kotlin", "Kotlin"),
+         ("node", "Node.js"), ("python", "Python"), ("rust", "Rust"), ("go", "Go"))
+# (producer mode, consumer mode, label) per language; the others have one path, "typed"
+PATHS = {"node": (("batch", "batch", "batched: `sendBatch` / `recvBatch` of up to 1024"),
+                  ("view", "per-message", "per message: `sendZeroCopy` / `recvBatch(1)`")),
+         "python": (("typed", "typed", "typed: `send_typed` / `drain_batch` + `unpack_from`"),
+                    ("batch", "batch", "batched: NumPy `send_batch` / `as_arrays`"))}
+
+
+def lrate(v):
+    """A message rate that keeps two figures below 1 M (the slow languages' paths)."""
+    if v is None:
+        return "-"
+    return "%.1f M" % (v / 1e6) if v >= 1e6 else "%.2f M" % (v / 1e6) if v >= 1e5 else "%.0f k" % (v / 1e3)
+
+
+def cpu_rate(o):
+    v = o.get("cpu_ns_per_msg") if o else None
+    return "-" if not v else lrate(1e9 / v)
+
+
+def langs_table(rows):
+    """Section langs: each language's example peers against C's, the C pair of the same rounds beside them."""
+    if not find(rows, bench="lang_market", lang="c", role="producer"):
+        return []
+    out = ["", "Languages (`make bench`, section langs): each language's example producer (examples/peers) into the C "
+           "consumer, and the C producer into each language's consumer; MarketTick, 32 B, two processes, every field "
+           "of every message checked by the consumer. msg/s is the median over rounds; `x C` the median of the "
+           "per-round ratios to the C producer -> C consumer pair of the same round; \"on a core\" is 1e9 / the "
+           "process's CPU time per message (user + system, all threads, start-up included).", "",
+           "| language | path | producer -> C consumer | on a core | C producer -> consumer | on a core |",
+           "|---|---|---|---|---|---|"]
+    for lang, name in LANGS:
+        for pmode, cmode, label in PATHS.get(lang, (("typed", "typed", "generated views"),)):
+            pr = find(rows, bench="lang_market", lang=lang, role="producer", peer="c", mode=pmode)
+            co = find(rows, bench="lang_market", lang=lang, role="consumer", peer="c", mode=cmode)
+            if not pr and not co:
+                continue
+            cell = (lambda o: "-" if not o else "%s msg/s (%s C)" % (lrate(o.get("msgs_per_s")), x(o.get("ratio_to_c"))))
+            out.append("| %s | %s | %s | %s | %s | %s |" % (name, label, cell(pr), cpu_rate(pr), cell(co), cpu_rate(co)))
+    p2r = find(rows, bench="python_to_rust", lang="python")
+    if p2r:
+        out.append("| Python -> Rust | `send_typed` -> the Rust consumer | %s msg/s (%s C) | %s | | |" % (
+            lrate(p2r.get("msgs_per_s")), x(p2r.get("ratio_to_c")), cpu_rate(p2r)))
+    cc = find(rows, bench="lang_frames", lang="c")
+    for mode, label in (("dlpack", "a NumPy array per frame (DLPack)"), ("batch", "(n, 256) NumPy arrays per batch")):
+        py = find(rows, bench="lang_frames", lang="python", mode=mode)
+        if py:
+            out.append("| 1 KiB frames, C++ -> Python | %s, every sample checked | %s (%s frames/s; %s C -> C) | %s | "
+                       "| |" % (label, gbs(py.get("gbytes_per_s")), lrate(py.get("msgs_per_s")), x(py.get("ratio_to_c")),
+                                cpu_rate(py)))
+    if cc:
+        out.append("| 1 KiB frames, C -> C | every sample checked | %s (%s frames/s) | %s | | |" % (
+            gbs(cc.get("gbytes_per_s")), lrate(cc.get("msgs_per_s")), cpu_rate(cc)))
+    warm = []
+    for lang, name in (("java", "Java"), ("kotlin", "Kotlin")):
+        pr = find(rows, bench="lang_market", lang=lang, role="producer", peer="c")
+        if pr.get("jvm_warm_cpu_ns_per_msg"):
+            warm.append("%s %.1f ns (%s msg/s on a core)" % (name, pr["jvm_warm_cpu_ns_per_msg"],
+                                                              lrate(1e9 / pr["jvm_warm_cpu_ns_per_msg"])))
+    if warm:
+        out += ["", "The JVM producers' sending thread after the JIT warmed up (CPU time per message over the second "
+                    "half of each run, median over rounds): " + "; ".join(warm) + "."]
+    return out
 
 
 def main():

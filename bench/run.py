@@ -526,10 +526,10 @@ def summarise(machine, results, notes):
                 "ok" if o.get("verified") else "MISMATCH"))
         md.append("")
 
-    py = [o for o in results if o.get("bench") in ("py_producer", "py_consumer", "producer", "python_to_rust")
+    py = [o for o in results if o.get("bench") in ("py_producer", "py_consumer")
           and o.get("round") == "median"]
     if py:
-        md.append("## Cross-language (median of rounds)")
+        md.append("## Python (median of rounds)")
         md.append("")
         md.append("| bench | transport | payload | msg/s | GB/s | ratio |")
         md.append("|---|---|---|---|---|---|")

@@ -71,8 +71,11 @@ const BASE_NS = 1700000000000000000n;
 const tickType = (market, i) => (i % 3 === 2 ? market.MSG_ASK : market.MSG_BID);
 const tickSymbol = (i) => SYMBOLS[i % 5];
 const tickPrice = (i) => 1000.0 + (i % 1000003) * 0.25;
-const tickQuantity = (i) => Number((BigInt(i) * 2654435761n) & 0xffffffffn);
-const tickTimestamp = (i) => BASE_NS + BigInt(i) * 1000n;
+// (i * 2654435761) mod 2^32: Math.imul multiplies modulo 2^32 (exact for any safe integer i,
+// whose low 32 bits are all the product's low 32 bits depend on), >>> 0 makes it unsigned;
+// no BigInt per tick, which cost the batched consumer a tenth of its time.
+const tickQuantity = (i) => Math.imul(i, 2654435761) >>> 0;
+const tickTimestamp = (i) => BASE_NS + BigInt(i * 1000); // i * 1000 stays below 2^53
 /** Frame i's sample k. */
 const frameBase = (i) => (i % 65536) * 256;
 
