@@ -398,13 +398,15 @@ def langs_table(results):
     if not rows:
         return []
     md = ["## Languages: example peers, every field checked by the consumer (median of rounds)", "",
-          "| stream | language | role | path | other side | msg/s | GB/s | / C pair, same round | lowest .. highest |",
-          "|---|---|---|---|---|---|---|---|---|"]
+          "| stream | language | role | path | other side | msg/s | GB/s | / C pair, same round | lowest .. highest "
+          "| CPU ns/msg (start-up included) |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
     for o in rows:
-        md.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s .. %s |" % (
+        md.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s .. %s | %s |" % (
             "1 KiB frames" if o["bench"] == "lang_frames" else "MarketTick", o["lang"], o["role"], o["mode"],
             o["peer"], fmt(o.get("msgs_per_s"), "rate"), fmt(o.get("gbytes_per_s"), "gb"),
-            fmt(o.get("ratio_to_c"), "x"), fmt(o.get("min_msgs_per_s"), "rate"), fmt(o.get("max_msgs_per_s"), "rate")))
+            fmt(o.get("ratio_to_c"), "x"), fmt(o.get("min_msgs_per_s"), "rate"), fmt(o.get("max_msgs_per_s"), "rate"),
+            "%.0f" % o["cpu_ns_per_msg"] if o.get("cpu_ns_per_msg") else "-"))
     return md + [""]
 
 
