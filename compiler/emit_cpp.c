@@ -26,6 +26,7 @@
  * each header behind an include guard.
  */
 #include "emit.h"
+#include "emit_rpc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -598,6 +599,11 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
         buf_blank(b);
     for (size_t i = 0; i < sc->nimports; i++)
         buf_line(b, "#include \"%s.hpp\"", sc->imports[i]->name);
+    if (sc->nservices) {
+        buf_blank(b);
+        buf_text_line(b, "#include <array>");
+        buf_text_line(b, "#include \"tachyon_rpc.hpp\"");
+    }
     buf_blank(b);
     emit_support(b, "cpp", "helpers", NULL);
     buf_blank(b);
@@ -619,6 +625,7 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
     for (size_t i = 0; i < sc->nstructs; i++)
         emit_struct(&c, &sc->structs[i]);
     emit_messages(&c, sc);
+    emit_rpc_cpp(b, ns, sc);
     buf_blank(b);
     buf_line(b, "} // namespace %s", sc->name);
     buf_blank(b);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/rpc/run.sh BUILD - the generated RPC code of tests/rpc/pricing.tach:
-# tachc's C output equals the committed golden (c/pricing.h), and the C stubs
+# tachc's output equals the committed goldens (golden/<lang>/), and the C stubs
 # run end to end against libtachyon (client and server in two processes).
 # Prints PASS:/FAIL: lines for tests/run.py.
 set -u
@@ -11,13 +11,17 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-if (cd "$HERE" && "$BUILD/tachc" gen --lang c --out "$TMP/gen" pricing.tach) 2>"$TMP/err" &&
-    diff -r "$HERE/golden/c" "$TMP/gen/c" >"$TMP/diff"; then
-    echo "PASS: rpc/c-golden"
-else
-    echo "FAIL: rpc/c-golden"
-    cat "$TMP/err" "$TMP/diff" 2>/dev/null | head -30
-fi
+# Every language with a golden folder: tachc's output equals it byte for byte.
+for golden in "$HERE"/golden/*/; do
+    lang=$(basename "$golden")
+    if (cd "$HERE" && "$BUILD/tachc" gen --lang "$lang" --out "$TMP/gen" pricing.tach) 2>"$TMP/err" &&
+        diff -r "$golden" "$TMP/gen/$lang" >"$TMP/diff"; then
+        echo "PASS: rpc/$lang-golden"
+    else
+        echo "FAIL: rpc/$lang-golden"
+        cat "$TMP/err" "$TMP/diff" 2>/dev/null | head -30
+    fi
+done
 
 CC=${CC:-cc}
 if $CC -std=gnu11 -O1 -Wall -Wextra -Werror -I "$ROOT/runtime/include" -I "$HERE/golden/c" \
