@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Instructions per 1 KiB frame of the Python DLPack consumer, by callgrind.
+
+    bench/py_frame_insns.py [--build DIR] [--python PY] [--frames N]
+
+Runs the per-frame loop of bench/py_bench.py's dlpack-view consumer
+(recv_zero_copy, numpy.from_dlpack(msg).view(float32), commit) under
+`valgrind --tool=callgrind`, twice: with N and with 11 N frames from a C
+source (bench/peer), and prints the difference over 10 N frames, so start-up
+and imports cancel out. Deterministic where the wall clock is not: the figure
+does not move with the machine's load. With --functions it also prints the
+inclusive count per frame of the binding's own functions.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CONSUMER = r'''
+import os, subprocess, sys
+import numpy as np
+import tachyon
+
+def consume(bus):
+    frames = 0
+    recv = bus.recv_zero_copy
+    from_dlpack = np.from_dlpack
+    f32 = np.float32
+    while True:
+        with recv() as msg:
+            if msg.type_id == 0:
+                break
+            arr = from_dlpack(msg).view(f32)
+            del arr
+            frames += 1
+    return frames
+
+peer, n = sys.argv[1], int(sys.argv[2])
+path = "@tachyon-py-frame-insns-%d" % os.getpid()
+src = subprocess.Popen([peer, "source", path, "--size", "1024", "--count", str(n)])
+with tachyon.Bus.listen(path, 4 << 20, timeout=10.0) as bus:
+    frames = consume(bus)
+if src.wait() != 0 or frames != n:
+    sys.exit("py_frame_insns: got %d frames of %d (source exit %s)" % (frames, n, src.returncode))
+'''
+
+
+def run(py, peer, n, tmp):
+    script = os.path.join(tmp, "consumer.py")
+    with open(script, "w") as f:
+        f.write(CONSUMER)
+    out = os.path.join(tmp, "callgrind.%d" % n)
+    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, py, script, peer, str(n)],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
+    m = re.search(r"Collected\s*:\s*(\d+)", p.stdout)
+    if p.returncode != 0 or not m:
+        sys.exit("py_frame_insns: callgrind run failed:\n" + p.stdout[-2000:])
+    return int(m.group(1)), out
+
+
+def functions(path):
+    """Inclusive instructions of the binding's C functions (file:function -> count)."""
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
+                          stdout=subprocess.PIPE, text=True).stdout
+    got = {}
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S+/runtime/(?:python/)?src/[\w.]+:\w+)", line)
+        if m:
+            name = m.group(2).split("/runtime/")[1]
+            got[name] = got.get(name, 0) + int(m.group(1).replace(",", ""))
+    return got
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--python", default=os.path.join(ROOT, "build", "venv", "bin", "python"))
+    ap.add_argument("--frames", type=int, default=2000)
+    ap.add_argument("--functions", action="store_true")
+    args = ap.parse_args()
+    peer = os.path.join(args.build, "bench", "peer")
+    with tempfile.TemporaryDirectory(prefix="py_frame_insns.") as tmp:
+        small, small_out = run(args.python, peer, args.frames, tmp)
+        big, big_out = run(args.python, peer, 11 * args.frames, tmp)
+        n = 10 * args.frames
+        print("py_frame_insns: %.0f instructions per 1 KiB frame (dlpack-view loop, %d frames)" % ((big - small) / n, n))
+        if args.functions:
+            a, b = functions(small_out), functions(big_out)
+            for name in sorted(b, key=lambda k: a.get(k, 0) - b[k]):
+                per = (b[name] - a.get(name, 0)) / n
+                if per >= 1:
+                    print("  %8.1f  %s" % (per, name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
