@@ -69,6 +69,9 @@ function makeError(number, message, osErrno = 0) {
   return cls ? new cls(message, osErrno) : new TachyonError(message, 'TACHYON_ERR_UNKNOWN', number, osErrno);
 }
 native.setErrorFactory(makeError);
+// process.exit() joins the libuv pool before it exits: a pending wait must end
+// now, not at its deadline (the addon interrupts it; its promise never settles).
+process.once('exit', () => native.interruptWaits());
 
 function stateError(context) {
   return makeError(errorClasses.StateError.number, `${context}: ${errorClasses.StateError.description}`);

@@ -5,9 +5,9 @@
  * Waiting never blocks the event loop. A call that would wait (receive on an
  * empty ring, send into a full one) first tries without waiting on the main
  * thread; only then it queues an async work item on the libuv thread pool,
- * which waits for at most one slice (SLICE_NS) in the C library and returns,
- * so that a waiting bus never holds a pool thread for long and close() is
- * noticed within a slice. The work item is queued again until the wait ends.
+ * which makes one C call with the caller's deadline. close() ends it at once
+ * with tachyon_bus_interrupt, and so does the end of the environment
+ * (process 'exit', a worker thread being terminated: see nb_wait_watch).
  * While a work item runs, the bus belongs to that pool thread: every call that
  * touches the ring throws StateError until the wait settled (`busy`).
  *
@@ -21,6 +21,7 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <uv.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -34,8 +35,6 @@
 
 #include "tachyon.h"
 
-/* Longest one pool-thread wait lasts before it hands the bus back. */
-#define SLICE_NS 50000000LL
 /* Spins before a wait sleeps on the futex (the C library's spin_threshold). */
 #define DEFAULT_SPIN 2048u
 /* Largest batch one drain may return. */
@@ -85,10 +84,11 @@ typedef struct nb_bus {
     size_t held_count;
     bool busy;            /* a work item owns the bus (main thread only) */
     atomic_int in_worker; /* a pool thread is inside the C library with it */
-    atomic_int closing;   /* close() asked; the work item ends at its next slice */
+    atomic_int closing;   /* close() asked: the wait in progress was interrupted and ends */
     uint32_t spin;
     tachyon_msg_t *msgs; /* drain's scratch array, grown on demand */
     size_t msgs_cap;
+    uv_timer_t *watch;   /* while a wait is pending: nb_wait_watch's timer, else NULL */
     struct nb_bus *prev, *next; /* every open bus, for the exit hook */
 } nb_bus;
 
@@ -404,7 +404,7 @@ typedef struct nb_work {
     tachyon_bus_t *newbus;
     size_t nmsgs; /* receive: messages in b->msgs */
     void *slot;
-    bool done; /* false: the slice ended with nothing; queue again */
+    bool done; /* listen, connect: the thread finished */
 } nb_work;
 
 static void work_execute(napi_env env, void *data)
@@ -426,44 +426,34 @@ static void work_execute(napi_env env, void *data)
     nb_bus *b = w->b;
     atomic_store(&b->in_worker, 1);
     w->done = true;
-    if (atomic_load(&b->closing)) {
-        w->err = TACHYON_ERR_STATE;
-        goto out;
-    }
-    /* This slice ends at the caller's deadline or SLICE_NS from now. */
-    int64_t now = now_ns(), until = now + SLICE_NS;
-    if (w->deadline >= 0 && w->deadline < until)
-        until = w->deadline > now ? w->deadline : now;
-    tachyon_error_t err = TACHYON_OK;
-    switch (w->kind) {
-    case W_RECV:
-        w->nmsgs = tachyon_drain_batch_until(b->bus, b->msgs, w->max, b->spin, until);
-        if (w->nmsgs == 0)
-            err = tachyon_last_error(b->bus);
-        break;
-    case W_ACQUIRE_TX:
-        w->slot = tachyon_acquire_tx_until(b->bus, w->size, until);
-        if (!w->slot)
-            err = tachyon_last_error(b->bus);
-        break;
-    case W_SEND:
-        err = tachyon_send_until(b->bus, w->data, w->size, w->type_id, until);
-        break;
-    default:
-        break;
-    }
-    /* A slice that timed out (or met a signal) before the caller's deadline
-     * goes round again through the event loop. */
-    if (err == TACHYON_ERR_TIMEOUT || err == TACHYON_ERR_INTERRUPTED) {
-        if (w->deadline < 0 || now_ns() < w->deadline) {
-            w->done = false;
-            err = TACHYON_OK;
-        } else {
-            err = TACHYON_ERR_TIMEOUT;
+    tachyon_error_t err;
+    /* One wait until the caller's deadline; INTERRUPTED is close() (or the
+     * environment ending), unless it was a signal: then wait on. */
+    do {
+        err = TACHYON_OK;
+        if (atomic_load(&b->closing)) {
+            err = TACHYON_ERR_STATE;
+            break;
         }
-    }
+        switch (w->kind) {
+        case W_RECV:
+            w->nmsgs = tachyon_drain_batch_until(b->bus, b->msgs, w->max, b->spin, w->deadline);
+            if (w->nmsgs == 0)
+                err = tachyon_last_error(b->bus);
+            break;
+        case W_ACQUIRE_TX:
+            w->slot = tachyon_acquire_tx_until(b->bus, w->size, w->deadline);
+            if (!w->slot)
+                err = tachyon_last_error(b->bus);
+            break;
+        case W_SEND:
+            err = tachyon_send_until(b->bus, w->data, w->size, w->type_id, w->deadline);
+            break;
+        default:
+            break;
+        }
+    } while (err == TACHYON_ERR_INTERRUPTED);
     w->err = err;
-out:
     atomic_store(&b->in_worker, 0);
 }
 
@@ -513,20 +503,64 @@ static bool env_alive(napi_env env)
     return napi_call_function(env, undef, fn, 0, NULL, &r) == napi_ok;
 }
 
+/* A worker thread being terminated runs its event loop until no work item is
+ * pending before it runs any cleanup hook, and no JavaScript runs then: a
+ * wait with no deadline would hold it forever. So while a wait is pending a
+ * timer on the environment's loop looks, every watchdog period, whether
+ * JavaScript still runs there; once it does not, it interrupts the wait. The
+ * timer is unreferenced: it never keeps a loop alive by itself. */
+static void watch_tick(uv_timer_t *t)
+{
+    nb_bus *b = t->data;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(b->env, &scope) != napi_ok) {
+        atomic_store(&b->closing, 1);
+        tachyon_bus_interrupt(b->bus);
+        return;
+    }
+    if (!env_alive(b->env)) {
+        atomic_store(&b->closing, 1);
+        tachyon_bus_interrupt(b->bus);
+    }
+    napi_close_handle_scope(b->env, scope);
+}
+
+static void watch_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void nb_wait_watch(napi_env env, nb_bus *b)
+{
+    struct uv_loop_s *loop = NULL;
+    uint64_t period = (uint64_t)(TACHYON_WATCHDOG_NS / 1000000);
+    if (b->watch || napi_get_uv_event_loop(env, &loop) != napi_ok || !loop)
+        return;
+    b->watch = malloc(sizeof *b->watch);
+    if (!b->watch)
+        return;
+    uv_timer_init(loop, b->watch);
+    b->watch->data = b;
+    uv_unref((uv_handle_t *)b->watch);
+    uv_timer_start(b->watch, watch_tick, period, period);
+}
+
+static void nb_wait_unwatch(nb_bus *b)
+{
+    if (!b->watch)
+        return;
+    uv_timer_stop(b->watch);
+    uv_close((uv_handle_t *)b->watch, watch_closed);
+    b->watch = NULL;
+}
+
 static void work_complete(napi_env env, napi_status status, void *data)
 {
     nb_work *w = data;
     napi_value result = NULL;
     nb_bus *b = w->b;
 
-    if (status == napi_ok && !w->done && !atomic_load(&b->closing) && !env_alive(env))
-        atomic_store(&b->closing, 1); /* a worker thread is ending: stop waiting */
-    if (status == napi_ok && !w->done && !atomic_load(&b->closing)) {
-        /* Nothing yet: wait another slice. */
-        if (napi_queue_async_work(env, w->work) == napi_ok)
-            return;
-        w->err = TACHYON_ERR_STATE;
-    }
+    nb_wait_unwatch(b);
     b->busy = false;
     if (atomic_load(&b->closing) || status != napi_ok) {
         /* close() came while waiting: it could not destroy the bus then. */
@@ -652,8 +686,10 @@ static napi_value start_work(napi_env env, nb_work *w, napi_value self)
     if (napi_create_async_work(env, NULL, name, work_execute, work_complete, w, &w->work) != napi_ok ||
         napi_queue_async_work(env, w->work) != napi_ok)
         goto fail;
-    if (w->b)
+    if (w->b) {
         w->b->busy = true;
+        nb_wait_watch(env, w->b);
+    }
     return promise;
 fail:
     work_free(env, w);
@@ -1082,9 +1118,11 @@ static napi_value js_close(napi_env env, napi_callback_info info)
     if (!b)
         return NULL;
     if (b->busy) {
-        /* The pool thread owns the bus until its slice ends; the work item's
-         * completion destroys it then and rejects the wait. */
+        /* The pool thread owns the bus until its wait ends, which the
+         * interrupt makes now; the work item's completion destroys the bus
+         * then and rejects the wait. */
         atomic_store(&b->closing, 1);
+        tachyon_bus_interrupt(b->bus);
         drop_ab(env, &b->rx_ab);
         drop_ab(env, &b->tx_ab);
         return NULL;
@@ -1229,7 +1267,9 @@ static void env_cleanup(void *arg)
         if (!b)
             return;
         atomic_store(&b->closing, 1);
-        /* A pool thread inside a wait leaves within one slice. */
+        /* A pool thread inside a wait leaves at the interrupt. */
+        if (atomic_load(&b->in_worker))
+            tachyon_bus_interrupt(b->bus);
         for (int i = 0; i < 2000 && atomic_load(&b->in_worker); i++)
             usleep(1000);
         if (atomic_load(&b->in_worker)) {
@@ -1240,6 +1280,22 @@ static void env_cleanup(void *arg)
         b->bus = NULL;
         open_remove(b);
     }
+}
+
+/* interruptWaits(): the environment is exiting (process 'exit'): ends every
+ * wait of its buses at once. process.exit() then joins the libuv pool's
+ * threads before anything else, which must not wait for a deadline. */
+static napi_value js_interrupt_waits(napi_env env, napi_callback_info info)
+{
+    (void)info;
+    pthread_mutex_lock(&open_lock);
+    for (nb_bus *p = open_buses; p; p = p->next)
+        if (p->env == env && p->busy && p->bus) {
+            atomic_store(&p->closing, 1);
+            tachyon_bus_interrupt(p->bus);
+        }
+    pthread_mutex_unlock(&open_lock);
+    return NULL;
 }
 
 /* process.exit() ends the process without running the environment's cleanup
@@ -1334,6 +1390,7 @@ NAPI_MODULE_INIT()
         {"connect", NULL, js_connect, NULL, NULL, NULL, napi_default, NULL},
         {"errorTable", NULL, js_error_table, NULL, NULL, NULL, napi_default, NULL},
         {"setErrorFactory", NULL, js_set_error_factory, NULL, NULL, NULL, napi_default, NULL},
+        {"interruptWaits", NULL, js_interrupt_waits, NULL, NULL, NULL, napi_default, NULL},
     };
     NAPI_CALL(env, napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns));
     napi_value version;

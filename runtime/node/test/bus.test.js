@@ -213,6 +213,29 @@ test('close() during a wait rejects it with StateError; the bus is then closed',
   p.close();
 });
 
+test('close() ends a send waiting for room with no deadline (one C wait, interrupted)', async () => {
+  const [c, p] = await pair(1 << 12);
+  while (p.trySend(new Uint8Array(200), 1)) { /* fill the ring */ }
+  const pending = p.send(new Uint8Array(200), 2); // no timeout: waits until closed
+  await new Promise((r) => setTimeout(r, 250)); // past the 100 ms watchdog: still waiting
+  let settled = false;
+  pending.then(() => { settled = true; }, () => { settled = true; });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'the send must still be waiting');
+  p.close();
+  await assert.rejects(pending, (e) => e instanceof tachyon.StateError && /closed/.test(e.message));
+  // The consumer still reads everything the producer committed before.
+  let n = 0;
+  for (;;) {
+    const m = await c.recv({ timeout: 5000 });
+    if (m === null) break;
+    assert.equal(m.typeId, 1);
+    n++;
+  }
+  assert.ok(n > 0);
+  c.close();
+});
+
 test('calls out of order are StateErrors', async () => {
   const [c, p] = await pair();
   await assert.rejects(p.recv(), tachyon.StateError);
