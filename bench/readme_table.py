@@ -81,6 +81,7 @@ def table(machine, rows, rel):
         machine.get("cpu_model", "?"), machine.get("nproc", "?"), machine.get("loadavg_start", 0.0),
         machine.get("loadavg_end", 0.0)))
     out.append("")
+    head = len(out)
     out.append("| | Tachyon | in the same run (medians of per-round ratios) |")
     out.append("|---|---|---|")
     if t:
@@ -148,7 +149,12 @@ def table(machine, rows, rel):
     tc = find(rows, bench="tachc")
     if tc and tc.get("seconds") is not None:
         out.append("| tachc, 10,000 types, 4 languages | %.3f s | |" % tc["seconds"])
-    out += langs_table(rows)
+    langs = langs_table(rows)
+    if len(out) == head + 2:  # a run of section langs alone: no table of the other sections
+        del out[head:]
+    elif langs:
+        out.append("")
+    out += langs
     return "\n".join(out)
 
 
@@ -177,7 +183,7 @@ def langs_table(rows):
     """Section langs: each language's example peers against C's, the C pair of the same rounds beside them."""
     if not find(rows, bench="lang_market", lang="c", role="producer"):
         return []
-    out = ["", "Languages (`make bench`, section langs): each language's example producer (examples/peers) into the C "
+    out = ["Languages (`make bench`, section langs): each language's example producer (examples/peers) into the C "
            "consumer, and the C producer into each language's consumer; MarketTick, 32 B, two processes, every field "
            "of every message checked by the consumer. msg/s is the median over rounds; `x C` the median of the "
            "per-round ratios to the C producer -> C consumer pair of the same round; \"on a core\" is 1e9 / the "
