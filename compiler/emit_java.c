@@ -16,6 +16,7 @@
  * the outer class's or one the generated code uses from java.lang.
  */
 #include "emit.h"
+#include "emit_rpc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -973,6 +974,13 @@ static void emit_struct(jv_ctx *c, const tc_struct *st)
 /* ---- the file ---------------------------------------------------------------- */
 
 /* The layouts and text helpers every schema class carries (compiler/support/tachyon_support.java). */
+/* A struct's view class as the service code names it (tc_struct_ref_fn). */
+static const char *struct_ref(void *ctx, const tc_struct *st)
+{
+    jv_ctx *c = ctx;
+    return qual(c, st->schema, st->name);
+}
+
 static void emit_helpers(jv_ctx *c)
 {
     emit_support(c->b, "java", "helpers", NULL);
@@ -999,6 +1007,8 @@ static int emit_schema(const tc_schema *s, tc_outputs *out)
     buf_line(b, "import java.nio.ByteOrder;");
     buf_line(b, "import java.util.List;");
     buf_line(b, "import java.util.Objects;");
+    if (s->nservices)
+        emit_rpc_java_imports(b);
     buf_blank(b);
     java_doc(&c, s->doc, pool_printf(&c.names, "Views over the messages of schema %s: read and write every field in place.",
                                       s->name));
@@ -1015,6 +1025,7 @@ static int emit_schema(const tc_schema *s, tc_outputs *out)
         emit_enum(&c, &s->enums[i]);
     for (size_t i = 0; i < s->nstructs; i++)
         emit_struct(&c, &s->structs[i]);
+    emit_rpc_java(b, &c.names, s, struct_ref, &c);
     emit_helpers(&c);
     b->indent--;
     buf_line(b, "}");

@@ -17,6 +17,7 @@
  * does a type named like a Kotlin type the generated code uses.
  */
 #include "emit.h"
+#include "emit_rpc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -646,6 +647,13 @@ static void emit_struct(kt_ctx *c, const tc_struct *st)
 /* ---- the file ---------------------------------------------------------------- */
 
 /* The layouts and text helpers every schema file carries (compiler/support/tachyon_support.kt). */
+/* A struct's view class as the service code names it (tc_struct_ref_fn). */
+static const char *struct_ref(void *ctx, const tc_struct *st)
+{
+    kt_ctx *c = ctx;
+    return qual(c, st->schema, st->name);
+}
+
 static void emit_helpers(kt_ctx *c)
 {
     emit_support(c->b, "kotlin", "helpers", NULL);
@@ -675,6 +683,8 @@ static int emit_schema(const tc_schema *s, tc_outputs *out)
     buf_line(b, "import java.lang.foreign.ValueLayout");
     buf_line(b, "import java.nio.ByteOrder");
     buf_line(b, "import java.util.Objects");
+    if (s->nservices)
+        emit_rpc_kotlin_imports(b);
     buf_blank(b);
     buf_line(b, "/** The schema fingerprint: bind a bus to it so peers of another layout are refused. */");
     buf_line(b, "const val SCHEMA_FINGERPRINT: ULong = 0x%016" PRIx64 "uL", s->fingerprint);
@@ -685,6 +695,7 @@ static int emit_schema(const tc_schema *s, tc_outputs *out)
         emit_enum(&c, &s->enums[i]);
     for (size_t i = 0; i < s->nstructs; i++)
         emit_struct(&c, &s->structs[i]);
+    emit_rpc_kotlin(b, &c.names, s, struct_ref, &c);
     emit_helpers(&c);
     int rc = c.oom || c.names.oom ? -1 : 0;
     pool_free(&c.names);

@@ -15,4 +15,24 @@
  * namespace. The header must include "tachyon_rpc.hpp". */
 void emit_rpc_cpp(tc_buf *b, tc_pool *ns, const tc_schema *sc);
 
+/* How an emitter names a struct's view class where the service code refers to
+ * it (qualified as that emitter qualifies it, kept in the emitter's pool). */
+typedef const char *(*tc_struct_ref_fn)(void *ctx, const tc_struct *st);
+
+/* Java: per service, method id constants <SERVICE>_<METHOD>_METHOD, a nested
+ * class <Service>Client (typed calls over io.tachyon.RpcClient) and a nested
+ * interface <Service>Server (one method per rpc, a default serve() dispatching
+ * to them); inside the schema's outer class, at indentation 1. The file must
+ * import io.tachyon.RpcClient, RpcReply, RpcServer, RpcTyped and
+ * java.time.Duration (emit_rpc_java_imports). */
+void emit_rpc_java(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx);
+void emit_rpc_java_imports(tc_buf *b);
+
+/* Kotlin: per service, top-level method id constants, a class <Service>Client
+ * (typed calls over io.tachyon.RpcClient; the reply is read in place inside a
+ * lambda) and an interface <Service>Server (one function per rpc, serve()
+ * dispatching to them). The file must import what emit_rpc_kotlin_imports writes. */
+void emit_rpc_kotlin(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx);
+void emit_rpc_kotlin_imports(tc_buf *b);
+
 #endif

@@ -61,13 +61,13 @@ final class Native {
     private static final Linker.Option[] FAST = {Linker.Option.critical(false)};
     private static final Linker.Option[] NONE = {};
 
-    private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... options) {
+    static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment sym = LIB.find(name).orElseThrow(
                 () -> new UnsatisfiedLinkError(name + " is missing from " + SOURCE + " (an older libtachyon?)"));
         return LINKER.downcallHandle(sym, fd, options);
     }
 
-    private static FunctionDescriptor f(MemoryLayout ret, MemoryLayout... args) {
+    static FunctionDescriptor f(MemoryLayout ret, MemoryLayout... args) {
         return FunctionDescriptor.of(ret, args);
     }
 

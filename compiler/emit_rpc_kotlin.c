@@ -1,0 +1,178 @@
+/*
+ * emit_rpc_kotlin.c - the services of a schema in Kotlin (over the Java binding's
+ * io.tachyon.RpcClient / RpcServer and io.tachyon.kotlin's timeout conversion).
+ *
+ * service Pricing { rpc Quote(QuoteRequest) -> QuoteReply = 10; } becomes
+ *
+ *   const val PRICING_QUOTE_METHOD: Int = 10
+ *   class PricingClient(val connection: RpcClient) {
+ *       fun <R> quote(request: QuoteRequest, timeout: Duration? = null, read: (QuoteReply) -> R): R
+ *       fun quoteSend(request: QuoteRequest, timeout: Duration? = null): Long      // pipelined
+ *       companion object { fun <R> quoteReply(reply: RpcReply, read: (QuoteReply) -> R): R }
+ *   }
+ *   interface PricingServer {
+ *       fun quote(request: QuoteRequest, reply: QuoteReply)
+ *       fun serve(connection: RpcServer, timeout: Duration? = null)
+ *   }
+ *
+ * The reply is read in place inside `read` and released when it returns; the
+ * request is read and the reply written in place on the server.
+ */
+#include "emit_rpc.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static const char *camel(tc_pool *ns, const char *name)
+{
+    const char *n = pool_keep(ns, name_camel(name));
+    return names_is_keyword(TC_NAMES_KOTLIN, n) ? pool_printf(ns, "`%s`", n) : n;
+}
+
+static const char *method_const(tc_pool *ns, const tc_service *svc, const tc_method *m)
+{
+    return pool_printf(ns, "%s_%s_METHOD", pool_keep(ns, name_upper(svc->name)), pool_keep(ns, name_upper(m->name)));
+}
+
+void emit_rpc_kotlin_imports(tc_buf *b)
+{
+    buf_line(b, "import io.tachyon.RpcClient");
+    buf_line(b, "import io.tachyon.RpcReply");
+    buf_line(b, "import io.tachyon.RpcServer");
+    buf_line(b, "import io.tachyon.RpcTyped");
+    buf_line(b, "import io.tachyon.kotlin.toRpcTimeout");
+    buf_line(b, "import kotlin.time.Duration");
+}
+
+static const char *size_of(tc_pool *ns, const tc_struct *st, tc_struct_ref_fn ref, void *ctx)
+{
+    return st ? pool_printf(ns, "%s.SIZE.toLong()", ref(ctx, st)) : "0L";
+}
+
+static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, tc_struct_ref_fn ref,
+                        void *ctx)
+{
+    buf_line(b, "/** The typed client of service %s over an [RpcClient] connection. */", svc->name);
+    buf_line(b, "class %sClient(val connection: RpcClient) {", pascal);
+    b->indent++;
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const tc_method *m = &svc->methods[i];
+        const char *fn = camel(ns, m->name);
+        const char *plain = pool_keep(ns, name_camel(m->name));
+        const char *id = method_const(ns, svc, m);
+        const char *param = m->request ? pool_printf(ns, "request: %s, ", ref(ctx, m->request)) : "";
+        const char *seg = m->request ? "request.segment" : "MemorySegment.NULL";
+        const char *rsize = size_of(ns, m->reply, ref, ctx);
+
+        if (i)
+            buf_blank(b);
+        emit_doc_trimmed(b, m->doc, "// ");
+        if (m->reply) {
+            const char *rv = ref(ctx, m->reply);
+            buf_line(b, "/** Calls %s and waits up to [timeout] (null: none); [read] sees the reply in place. */", m->name);
+            buf_line(b, "fun <R> %s(%stimeout: Duration? = null, read: (%s) -> R): R =", fn, param, rv);
+            buf_line(b, "    %sReply(connection.call(%s, %s, %s, timeout.toRpcTimeout()), read)", plain, id, seg, rsize);
+        } else {
+            buf_line(b, "/** Calls %s and waits up to [timeout] (null: none) for its empty reply. */", m->name);
+            buf_line(b, "fun %s(%stimeout: Duration? = null) {", fn, param);
+            buf_line(b, "    RpcTyped.empty(connection.call(%s, %s, 0L, timeout.toRpcTimeout()))", id, seg);
+            buf_line(b, "}");
+        }
+        buf_blank(b);
+        buf_line(b, "/** Pipelined %s: sends it and returns its call id; the call fails once [timeout] passed. */", m->name);
+        buf_line(b, "fun %sSend(%stimeout: Duration? = null): Long =", plain, param);
+        buf_line(b, "    connection.send(%s, %s, %s, timeout.toRpcTimeout())", id, seg, rsize);
+    }
+    buf_blank(b);
+    buf_line(b, "companion object {");
+    b->indent++;
+    size_t done = 0;
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const tc_method *m = &svc->methods[i];
+        if (!m->reply)
+            continue;
+        const char *rv = ref(ctx, m->reply);
+        if (done++)
+            buf_blank(b);
+        buf_line(b, "/** A %s reply (e.g. pipelined, from connection.nextReply), checked; [read] sees it in place. */",
+                 m->name);
+        buf_line(b, "fun <R> %sReply(reply: RpcReply, read: (%s) -> R): R =", pool_keep(ns, name_camel(m->name)), rv);
+        buf_line(b, "    RpcTyped.of(reply, %s) { %s(it) }.use { read(it.view()) }", size_of(ns, m->reply, ref, ctx), rv);
+    }
+    b->indent--;
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+}
+
+static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, tc_struct_ref_fn ref,
+                        void *ctx)
+{
+    buf_line(b, "/**");
+    buf_line(b, " * The server interface of service %s: implement each function (read the request and write the", svc->name);
+    buf_line(b, " * reply in place; throw `RpcStatusException.appError(code)` to refuse), then [serve].");
+    buf_line(b, " */");
+    buf_line(b, "interface %sServer {", pascal);
+    b->indent++;
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const tc_method *m = &svc->methods[i];
+        emit_doc_trimmed(b, m->doc, "// ");
+        buf_line(b, "fun %s(%s%s%s)", camel(ns, m->name),
+                 m->request ? pool_printf(ns, "request: %s", ref(ctx, m->request)) : "",
+                 m->request && m->reply ? ", " : "",
+                 m->reply ? pool_printf(ns, "reply: %s", ref(ctx, m->reply)) : "");
+        buf_blank(b);
+    }
+    buf_line(b, "/** Answers %s calls on [connection] until the client goes; Timeout after [timeout] (null: none). */",
+             svc->name);
+    buf_line(b, "fun serve(connection: RpcServer, timeout: Duration? = null) {");
+    buf_line(b, "    connection.serve(METHODS, { method, request, reply ->");
+    buf_line(b, "        when (method) {");
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const tc_method *m = &svc->methods[i];
+        buf_line(b, "            %zu -> %s(%s%s%s)", i, camel(ns, m->name),
+                 m->request ? pool_printf(ns, "%s(request)", ref(ctx, m->request)) : "",
+                 m->request && m->reply ? ", " : "",
+                 m->reply ? pool_printf(ns, "%s(reply)", ref(ctx, m->reply)) : "");
+    }
+    buf_line(b, "            else -> error(\"no method $method\")");
+    buf_line(b, "        }");
+    buf_line(b, "    }, timeout.toRpcTimeout())");
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "companion object {");
+    buf_line(b, "    /** Every method's id and exact request and reply sizes. */");
+    buf_line(b, "    val METHODS: List<RpcServer.Method> = listOf(");
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const tc_method *m = &svc->methods[i];
+        buf_line(b, "        RpcServer.Method(%s, %s, %s),", method_const(ns, svc, m), size_of(ns, m->request, ref, ctx),
+                 size_of(ns, m->reply, ref, ctx));
+    }
+    buf_line(b, "    )");
+    buf_line(b, "}");
+    b->indent--;
+    buf_line(b, "}");
+}
+
+void emit_rpc_kotlin(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx)
+{
+    for (size_t s = 0; s < sc->nservices; s++) {
+        const tc_service *svc = &sc->services[s];
+        const char *pascal = pool_keep(ns, name_pascal(svc->name));
+
+        buf_line(b, "// ---- service %s ----", svc->name);
+        buf_blank(b);
+        emit_doc_trimmed(b, svc->doc, "// ");
+        for (size_t i = 0; i < svc->nmethods; i++) {
+            const tc_method *m = &svc->methods[i];
+            buf_line(b, "/** Method %s of service %s: (%s) -> %s. */", m->name, svc->name,
+                     m->request ? m->request->name : "", m->reply ? m->reply->name : "()");
+            buf_line(b, "const val %s: Int = %" PRIu32, method_const(ns, svc, m), m->id);
+        }
+        buf_blank(b);
+        emit_client(b, ns, svc, pascal, ref, ctx);
+        buf_blank(b);
+        emit_server(b, ns, svc, pascal, ref, ctx);
+        buf_blank(b);
+    }
+}
