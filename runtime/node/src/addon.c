@@ -88,6 +88,12 @@ typedef struct nb_bus {
     uint32_t spin;
     tachyon_msg_t *msgs; /* drain's scratch array, grown on demand */
     size_t msgs_cap;
+    /* What drain returns, made once and refilled for every batch (a batch is
+     * committed, and so never read again, before the next one is taken):
+     * the [ArrayBuffer, meta] pair and meta, a Uint32Array of 1 + 3 * meta_cap. */
+    napi_ref pair_ref, meta_ref;
+    uint32_t *meta;
+    size_t meta_cap;
     uv_timer_t *watch;   /* while a wait is pending: nb_wait_watch's timer, else NULL */
     struct nb_bus *prev, *next; /* every open bus, for the exit hook */
 } nb_bus;
@@ -320,11 +326,22 @@ static napi_value ring_ab(napi_env env, void *data, size_t len, napi_ref *ref)
     return ab;
 }
 
+static void drop_ref(napi_env env, napi_ref *ref)
+{
+    if (*ref)
+        napi_delete_reference(env, *ref);
+    *ref = NULL;
+}
+
 static void destroy_bus(napi_env env, nb_bus *b)
 {
     if (env) {
         drop_ab(env, &b->rx_ab);
         drop_ab(env, &b->tx_ab);
+        drop_ref(env, &b->pair_ref);
+        drop_ref(env, &b->meta_ref);
+        b->meta = NULL;
+        b->meta_cap = 0;
     }
     if (b->bus) {
         tachyon_bus_destroy(b->bus);
@@ -336,9 +353,10 @@ static void destroy_bus(napi_env env, nb_bus *b)
 
 static void bus_finalize(napi_env env, void *data, void *hint)
 {
-    (void)env;
     (void)hint;
     nb_bus *b = data;
+    drop_ref(env, &b->pair_ref);
+    drop_ref(env, &b->meta_ref);
     /* No work item can be pending: each one holds a reference to the object. */
     if (b->bus) {
         tachyon_bus_destroy(b->bus);
@@ -994,11 +1012,31 @@ static napi_value batch_result(napi_env env, nb_bus *b, size_t n)
     b->hold = HOLD_BATCH;
     b->held_count = n;
     ab = ring_ab(env, (void *)lo, (size_t)(hi - lo), &b->rx_ab);
-    if (!ab || napi_create_arraybuffer(env, (1 + 3 * n) * sizeof(uint32_t), &raw, &mab) != napi_ok ||
-        napi_create_typedarray(env, napi_uint32_array, 1 + 3 * n, mab, 0, &m) != napi_ok ||
-        napi_create_array_with_length(env, 2, &result) != napi_ok)
+    if (!ab)
         return NULL;
-    uint32_t *meta = raw;
+    /* Allocating meta and the pair for every batch cost a batch of one message
+     * (a receive one at a time) a fifth of its time: they are made once. */
+    if (b->meta_cap < n) {
+        size_t cap = n > b->msgs_cap ? n : b->msgs_cap;
+        if (napi_create_arraybuffer(env, (1 + 3 * cap) * sizeof(uint32_t), &raw, &mab) != napi_ok ||
+            napi_create_typedarray(env, napi_uint32_array, 1 + 3 * cap, mab, 0, &m) != napi_ok)
+            return NULL;
+        drop_ref(env, &b->meta_ref);
+        if (napi_create_reference(env, m, 1, &b->meta_ref) != napi_ok)
+            return NULL;
+        b->meta = raw;
+        b->meta_cap = cap;
+    } else if (napi_get_reference_value(env, b->meta_ref, &m) != napi_ok) {
+        return NULL;
+    }
+    if (!b->pair_ref) {
+        if (napi_create_array_with_length(env, 2, &result) != napi_ok ||
+            napi_create_reference(env, result, 1, &b->pair_ref) != napi_ok)
+            return NULL;
+    } else if (napi_get_reference_value(env, b->pair_ref, &result) != napi_ok) {
+        return NULL;
+    }
+    uint32_t *meta = b->meta;
     meta[0] = (uint32_t)n;
     for (size_t i = 0; i < n; i++) {
         meta[1 + 3 * i] = (uint32_t)((const uint8_t *)msgs[i].data - lo);

@@ -102,6 +102,40 @@ test('a batch reads every message in place and its buffer is detached at commit'
   c.close();
 });
 
+test('batches of growing and shrinking sizes each read their own messages (the index is refilled per batch)', async () => {
+  const [c, p] = await pair(1 << 16);
+  let next = 0;
+  const sendN = (n) => {
+    for (let k = 0; k < n; k++, next++) assert.ok(p.trySend(new Uint8Array(8 + (next % 5)).fill(next & 0xff), next));
+    p.flush();
+  };
+  let seen = 0;
+  let previous = null;
+  for (const n of [1, 3, 500, 2, 1000, 1]) {
+    sendN(n);
+    const b = await c.recvBatch(n);
+    assert.equal(b.length, n);
+    for (let i = 0; i < n; i++) {
+      assert.equal(b.typeId(i), seen + i);
+      assert.equal(b.size(i), 8 + ((seen + i) % 5));
+      assert.equal(b.data(i)[0], (seen + i) & 0xff);
+    }
+    assert.deepEqual([...b.typeIds], Array.from({ length: n }, (_, i) => seen + i));
+    // the batch before this one was committed: it still says how long it was, and reads nothing
+    if (previous) {
+      assert.equal(previous.batch.length, previous.n);
+      assert.throws(() => previous.batch.typeId(0), tachyon.StateError);
+      assert.throws(() => previous.batch.typeIds, tachyon.StateError);
+    }
+    seen += n;
+    b.commit();
+    previous = { batch: b, n };
+  }
+  assert.equal(seen, next);
+  p.close();
+  c.close();
+});
+
 test('drainBatch on an empty ring gives an empty batch; the end of the stream throws PeerGoneError', async () => {
   const [c, p] = await pair();
   const empty = c.drainBatch();
