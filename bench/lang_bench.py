@@ -157,7 +157,7 @@ class Peers:
                                stderr=subprocess.STDOUT)
             if p.returncode != 0:
                 note("SKIP", "python rows: %s cannot import tachyon and numpy (make python-install): %s" % (
-                    self.python, p.stdout.decode(errors="replace").strip().splitlines()[-1:]))
+                    self.python, "".join(p.stdout.decode(errors="replace").strip().splitlines()[-1:])))
                 return None
             return {"producer": [self.python, os.path.join(PEERS, "python", "producer.py")],
                     "consumer": [self.python, os.path.join(PEERS, "python", "consumer.py")]}
