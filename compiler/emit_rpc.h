@@ -35,4 +35,12 @@ void emit_rpc_java_imports(tc_buf *b);
 void emit_rpc_kotlin(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx);
 void emit_rpc_kotlin_imports(tc_buf *b);
 
+/* TypeScript/JavaScript: per service, method id constants, a class
+ * <Service>Client (typed calls over a tachyon RpcClient; the reply view is
+ * handed to a callback and released after it) and a base class <Service>Server
+ * (extend it; serve() dispatches), into the module (js) and its declarations
+ * (dts); emit_rpc_ts_exports adds their names to module.exports. */
+void emit_rpc_ts(tc_buf *js, tc_buf *dts, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx);
+void emit_rpc_ts_exports(tc_buf *js, tc_pool *ns, const tc_schema *sc);
+
 #endif

@@ -19,6 +19,7 @@
  * whose name is a member every generated class has, get '_' appended.
  */
 #include "emit.h"
+#include "emit_rpc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -832,6 +833,9 @@ static void ts_messages(ts_ctx *c)
 }
 
 /* The helpers every module carries ($-prefixed: never a schema name). */
+/* A struct's view class as the service code names it (tc_struct_ref_fn). */
+static const char *struct_ref(void *ctx, const tc_struct *st) { return qual_struct(ctx, st); }
+
 static int cmp_schema_ptr(const void *a, const void *b)
 {
     const tc_schema *x = *(const tc_schema *const *)a;
@@ -873,6 +877,8 @@ static int ts_schema(const tc_schema *s, tc_outputs *out)
     buf_line(&dts, "/** Retired type ids (inclusive ranges): never reuse them. */");
     buf_line(&dts, "export declare const RESERVED: %s<readonly [number, number]>;", gt(&c, "ReadonlyArray"));
 
+    emit_rpc_ts(&js, &dts, &c.names, s, struct_ref, &c);
+
     /* module.exports */
     buf_puts(&js, "module.exports = {\n  SCHEMA_FINGERPRINT,\n");
     ts_module *mod = module_of(&c, s);
@@ -886,6 +892,7 @@ static int ts_schema(const tc_schema *s, tc_outputs *out)
         buf_printf(&js, "  %s,\n", nth(mod->msgs, i));
     if (s->nmessages)
         buf_puts(&js, "  decode,\n  messageName,\n  payloadSize,\n");
+    emit_rpc_ts_exports(&js, &c.names, s);
     buf_puts(&js, "  RESERVED,\n};\n");
 
     char *rel_js = malloc(strlen(s->name) + 8), *rel_dts = malloc(strlen(s->name) + 8);

@@ -176,3 +176,4 @@ export const BATCH: number;
 export const MIN_CAPACITY: number;
 export const MAX_CAPACITY: number;
 export const MAX_BATCH: number;
+export * from './rpc';

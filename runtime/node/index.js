@@ -557,7 +557,11 @@ function decode(schema, msg, i) {
   throw new TypeError('tachyon: decode: not a Batch, RxMessage or Message');
 }
 
+native.rpcSetErrorFactory(makeError);
+const rpc = require('./rpc')(native, fingerprintOf, makeError, errorClasses);
+
 module.exports = {
+  ...rpc,
   Bus,
   Batch,
   RxMessage,

@@ -1384,6 +1384,8 @@ static void set_const(napi_env env, napi_value exports, const char *name, double
 /* NAPI_MODULE_INIT defines these two entry points; declared first for -Wmissing-prototypes. */
 NAPI_MODULE_EXPORT int32_t NODE_API_MODULE_GET_API_VERSION(void);
 NAPI_MODULE_EXPORT napi_value NAPI_MODULE_INITIALIZER(napi_env env, napi_value exports);
+/* The RPC half of the addon (src/rpc.c): defines NativeRpc and rpcListen/rpcConnect on exports. */
+napi_value tachyon_node_rpc_init(napi_env env, napi_value exports);
 
 NAPI_MODULE_INIT()
 {
@@ -1441,5 +1443,5 @@ NAPI_MODULE_INIT()
     set_const(env, exports, "MIN_CAPACITY", TACHYON_MIN_CAPACITY);
     set_const(env, exports, "MAX_CAPACITY", (double)TACHYON_MAX_CAPACITY);
     set_const(env, exports, "MAX_BATCH", MAX_BATCH);
-    return exports;
+    return tachyon_node_rpc_init(env, exports);
 }
