@@ -177,3 +177,4 @@ export const MIN_CAPACITY: number;
 export const MAX_CAPACITY: number;
 export const MAX_BATCH: number;
 export * from './rpc';
+export * from './topology';

@@ -251,6 +251,9 @@ class RxMessage {
  * or `await Bus.connect(...)` (it sends). close() it when done; open buses are
  * also closed when the process exits.
  */
+// Each Bus's addon object, for topology.js's WaitSet.
+const busNatives = new WeakMap();
+
 class Bus {
   #n;
   #info;
@@ -262,6 +265,7 @@ class Bus {
     }
     this.#n = nativeBus;
     this.#info = nativeBus.info();
+    busNatives.set(this, nativeBus);
   }
 
   /**
@@ -560,9 +564,15 @@ function decode(schema, msg, i) {
 native.rpcSetErrorFactory(makeError);
 const rpc = require('./rpc')(native, fingerprintOf, makeError, errorClasses);
 
+// Fan-out, fan-in and wait-sets (topology.js).
+const topology = require('./topology')(native, {
+  makeError, errorClasses, fingerprintOf, checkTypeId, busNative: (bus) => busNatives.get(bus),
+});
+
 module.exports = {
   ...rpc,
   Bus,
+  ...topology,
   Batch,
   RxMessage,
   Message,

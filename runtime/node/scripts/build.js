@@ -74,7 +74,8 @@ function main() {
   const flags = [...list.cflags, '-O2', '-g', '-fPIC', '-shared', '-pthread',
     ...(process.env.TACHYON_WERROR === '1' ? ['-Werror'] : []),
     '-I' + path.join(rt, 'include'), '-I' + path.join(rt, 'src'), '-isystem', nodeInclude()];
-  const sources = [path.join(HERE, 'src', 'addon.c'), path.join(HERE, 'src', 'rpc.c'), ...list.sources];
+  const sources = [path.join(HERE, 'src', 'addon.c'), path.join(HERE, 'src', 'rpc.c'), path.join(HERE, 'src', 'topology.c'),
+    ...list.sources];
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
   const cmd = [...flags, '-o', tmp, ...sources];

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "node_internal.h"
 #include "tachyon.h"
 
 /* Spins before a wait sleeps on the futex (the C library's spin_threshold). */
@@ -197,6 +198,25 @@ static napi_value throw_type(napi_env env, const char *text)
 {
     napi_throw_type_error(env, NULL, text);
     return NULL;
+}
+
+napi_value tachyon_node_error(napi_env env, tachyon_error_t err, const char *context)
+{
+    return make_error(env, err, context);
+}
+
+tachyon_bus_t *tachyon_node_bus_of(napi_env env, napi_value native_bus)
+{
+    nb_bus *b = NULL;
+    if (napi_unwrap(env, native_bus, (void **)&b) != napi_ok || !b) {
+        throw_type(env, "tachyon: not a Bus");
+        return NULL;
+    }
+    if (!b->bus || b->busy) {
+        throw_tachyon(env, TACHYON_ERR_STATE, b->bus ? "bus (a wait is pending)" : "bus (closed)");
+        return NULL;
+    }
+    return b->bus;
 }
 
 /* ---- argument helpers ----------------------------------------------------------- */
@@ -1443,5 +1463,7 @@ NAPI_MODULE_INIT()
     set_const(env, exports, "MIN_CAPACITY", TACHYON_MIN_CAPACITY);
     set_const(env, exports, "MAX_CAPACITY", (double)TACHYON_MAX_CAPACITY);
     set_const(env, exports, "MAX_BATCH", MAX_BATCH);
-    return tachyon_node_rpc_init(env, exports);
+    if (!tachyon_node_rpc_init(env, exports))
+        return NULL;
+    return tachyon_node_topology_init(env, exports);
 }

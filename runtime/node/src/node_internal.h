@@ -1,0 +1,24 @@
+/*
+ * node_internal.h - what the addon's C files share (not installed, not public).
+ * addon.c holds the buses and the error factory; topology.c the fan-out,
+ * fan-in and wait-set handles.
+ */
+#ifndef TACHYON_NODE_INTERNAL_H
+#define TACHYON_NODE_INTERNAL_H
+
+#include <node_api.h>
+
+#include "tachyon.h"
+
+/* The TachyonError subclass (index.js's factory) of `err`, its message
+ * prefixed with `context`. */
+napi_value tachyon_node_error(napi_env env, tachyon_error_t err, const char *context);
+
+/* The C bus behind a NativeBus object, or NULL with a JavaScript exception
+ * (not a bus, closed, or a wait owns it). */
+tachyon_bus_t *tachyon_node_bus_of(napi_env env, napi_value native_bus);
+
+/* Adds topology.c's functions to the addon's exports. */
+napi_value tachyon_node_topology_init(napi_env env, napi_value exports);
+
+#endif
