@@ -2,7 +2,7 @@
  * insn_count.c - the hot path's instruction count per message, for the budget
  * that `make test` checks under callgrind (tests/perf/insn_budget.py).
  *
- *   insn_count send|recv [messages]
+ *   insn_count send|recv|reserve|drain [messages]
  *
  * Both sides of one arena ring live in this one thread. The program sends and
  * receives `messages` 32-byte messages in bursts of TACHYON_BATCH (the
@@ -10,7 +10,11 @@
  * callgrind to count only the calls of the side it was asked for:
  *   send  tachyon_send (reserve, copy, commit, and the publication every
  *         TACHYON_BATCH commits), per message;
- *   recv  tachyon_acquire_rx + tachyon_commit_rx, per message.
+ *   recv  tachyon_acquire_rx + tachyon_commit_rx, per message;
+ *   reserve  tachyon_acquire_tx + tachyon_commit_tx (the in-place send of
+ *         bench/throughput's producer), per message;
+ *   drain tachyon_drain_batch + tachyon_commit_rx_batch of the TACHYON_BATCH
+ *         messages of a burst (bench/throughput's consumer), per message.
  * A warm-up lap of the ring runs uncounted first, so lazy binding and first
  * touches of the ring are not in the figure. Outside callgrind the program
  * just runs (and checks every message it receives).
@@ -37,49 +41,105 @@ static int fail(const char *what, tachyon_error_t err)
     return 1;
 }
 
-static int run(tachyon_bus_t *tx, tachyon_bus_t *rx, uint64_t messages, int count_send, int count_recv,
-               uint64_t *seq)
+enum mode { M_WARMUP, M_SEND, M_RECV, M_RESERVE, M_DRAIN };
+static const char *const mode_names[] = {"", "send", "recv", "reserve", "drain"};
+
+#define COUNT_IF(cond)                                                                                                 \
+    do {                                                                                                               \
+        if (cond)                                                                                                      \
+            CALLGRIND_TOGGLE_COLLECT;                                                                                  \
+    } while (0)
+
+/* One burst of TACHYON_BATCH messages into the ring, by tachyon_send or (in
+ * reserve mode) by acquire_tx + an in-place write + commit_tx. */
+static int produce(tachyon_bus_t *tx, enum mode mode, uint8_t *msg, uint64_t *seq)
+{
+    for (uint32_t k = 0; k < TACHYON_BATCH; k++) {
+        tachyon_error_t err;
+
+        memcpy(msg, seq, sizeof *seq);
+        ++*seq;
+        if (mode == M_RESERVE) {
+            void *slot;
+
+            COUNT_IF(1);
+            slot = tachyon_acquire_tx(tx, PAYLOAD);
+            if (slot)
+                memcpy(slot, msg, PAYLOAD);
+            err = slot ? tachyon_commit_tx(tx, PAYLOAD, 7) : tachyon_last_error(tx);
+            COUNT_IF(1);
+        } else {
+            COUNT_IF(mode == M_SEND);
+            err = tachyon_send(tx, msg, PAYLOAD, 7);
+            COUNT_IF(mode == M_SEND);
+        }
+        if (err != TACHYON_OK)
+            return fail("send", err);
+    }
+    return 0;
+}
+
+static int check(const void *m, uint32_t type, size_t size, uint64_t want)
+{
+    uint64_t got;
+
+    memcpy(&got, m, sizeof got);
+    if (type != 7 || size != PAYLOAD || got != want) {
+        fprintf(stderr, "insn_count: message %llu came back wrong\n", (unsigned long long)got);
+        return 1;
+    }
+    return 0;
+}
+
+/* The burst back out, one message at a time or (drain mode) as one batch.
+ * The bytes are read after the commit only because the producer of this
+ * single thread cannot overwrite them in between. */
+static int consume(tachyon_bus_t *rx, enum mode mode, uint64_t first)
+{
+    if (mode == M_DRAIN) {
+        tachyon_msg_t msgs[TACHYON_BATCH];
+        tachyon_error_t err;
+        size_t n;
+
+        COUNT_IF(1);
+        n = tachyon_drain_batch(rx, msgs, TACHYON_BATCH);
+        err = n ? tachyon_commit_rx_batch(rx, n) : tachyon_last_error(rx);
+        COUNT_IF(1);
+        if (n != TACHYON_BATCH || err != TACHYON_OK)
+            return fail("drain", n ? err : tachyon_last_error(rx));
+        for (size_t k = 0; k < n; k++)
+            if (check(msgs[k].data, msgs[k].type_id, msgs[k].size, first + k))
+                return 1;
+        return 0;
+    }
+    for (uint32_t k = 0; k < TACHYON_BATCH; k++) {
+        const void *m;
+        uint32_t type = 0;
+        size_t size = 0;
+        tachyon_error_t err;
+
+        COUNT_IF(mode == M_RECV);
+        m = tachyon_acquire_rx(rx, &type, &size);
+        err = m ? tachyon_commit_rx(rx) : tachyon_last_error(rx);
+        COUNT_IF(mode == M_RECV);
+        if (!m || err != TACHYON_OK)
+            return fail("receive", m ? err : tachyon_last_error(rx));
+        if (check(m, type, size, first + k))
+            return 1;
+    }
+    return 0;
+}
+
+static int run(tachyon_bus_t *tx, tachyon_bus_t *rx, uint64_t messages, enum mode mode, uint64_t *seq)
 {
     uint8_t msg[PAYLOAD];
 
     memset(msg, 0x5a, sizeof msg);
     for (uint64_t done = 0; done < messages; done += TACHYON_BATCH) {
-        for (uint32_t k = 0; k < TACHYON_BATCH; k++) {
-            tachyon_error_t err;
+        uint64_t first = *seq;
 
-            memcpy(msg, seq, sizeof *seq);
-            ++*seq;
-            if (count_send)
-                CALLGRIND_TOGGLE_COLLECT;
-            err = tachyon_send(tx, msg, sizeof msg, 7);
-            if (count_send)
-                CALLGRIND_TOGGLE_COLLECT;
-            if (err != TACHYON_OK)
-                return fail("send", err);
-        }
-        for (uint32_t k = 0; k < TACHYON_BATCH; k++) {
-            const void *m;
-            uint32_t type = 0;
-            size_t size = 0;
-            tachyon_error_t err;
-            uint64_t got;
-
-            if (count_recv)
-                CALLGRIND_TOGGLE_COLLECT;
-            m = tachyon_acquire_rx(rx, &type, &size);
-            err = m ? tachyon_commit_rx(rx) : tachyon_last_error(rx);
-            if (count_recv)
-                CALLGRIND_TOGGLE_COLLECT;
-            if (!m || err != TACHYON_OK)
-                return fail("receive", m ? err : tachyon_last_error(rx));
-            /* The bytes are read after the commit only because the producer
-             * of this single thread cannot overwrite them in between. */
-            memcpy(&got, m, sizeof got);
-            if (type != 7 || size != PAYLOAD || got != *seq - TACHYON_BATCH + k) {
-                fprintf(stderr, "insn_count: message %llu came back wrong\n", (unsigned long long)got);
-                return 1;
-            }
-        }
+        if (produce(tx, mode, msg, seq) || consume(rx, mode, first))
+            return 1;
     }
     return 0;
 }
@@ -91,10 +151,14 @@ int main(int argc, char **argv)
     tachyon_error_t err;
     size_t len = tachyon_arena_size(CAPACITY);
     void *mem;
-    int count_send, count_recv, rc;
+    enum mode mode = M_WARMUP;
+    int rc;
 
-    if (argc < 2 || argc > 3 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "recv") != 0)) {
-        fprintf(stderr, "usage: insn_count send|recv [messages]\n");
+    for (int m = M_SEND; m <= M_DRAIN; m++)
+        if (argc >= 2 && strcmp(argv[1], mode_names[m]) == 0)
+            mode = (enum mode)m;
+    if (argc < 2 || argc > 3 || mode == M_WARMUP) {
+        fprintf(stderr, "usage: insn_count send|recv|reserve|drain [messages]\n");
         return 2;
     }
     if (argc == 3) {
@@ -105,8 +169,6 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    count_send = strcmp(argv[1], "send") == 0;
-    count_recv = !count_send;
     if (posix_memalign(&mem, 4096, len) != 0) {
         fprintf(stderr, "insn_count: out of memory\n");
         return 1;
@@ -119,9 +181,9 @@ int main(int argc, char **argv)
     if ((err = tachyon_arena_attach(mem, len, TACHYON_ROLE_CONSUMER, &rx)) != TACHYON_OK)
         return fail("attach consumer", err);
     /* Warm-up: two laps of the ring, uncounted. */
-    rc = run(tx, rx, 2 * CAPACITY / 64, 0, 0, &seq);
+    rc = run(tx, rx, 2 * CAPACITY / 64, M_WARMUP, &seq);
     if (rc == 0)
-        rc = run(tx, rx, messages, count_send, count_recv, &seq);
+        rc = run(tx, rx, messages, mode, &seq);
     tachyon_bus_destroy(rx);
     tachyon_bus_destroy(tx);
     free(mem);

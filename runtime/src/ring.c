@@ -105,13 +105,36 @@ static inline void *ti_reserve(tachyon_bus_t *bus, size_t max_size)
     return bus->ring + (frame & bus->mask) + TACHYON_FRAME_HEADER;
 }
 
-void *tachyon_acquire_tx(tachyon_bus_t *bus, size_t max_size)
+/* tachyon_acquire_tx when the fast path does not apply: a bad state, a
+ * message too large, one that starts the next lap or a ring that looks full.
+ * Out of line, so the fast path saves no registers. */
+static __attribute__((noinline)) void *ti_acquire_tx_slow(tachyon_bus_t *bus, size_t max_size)
 {
-    if (TI_UNLIKELY(!bus))
-        return NULL;
     if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving))
         return ti_fail_ptr(bus, TACHYON_ERR_STATE);
     return ti_reserve(bus, max_size);
+}
+
+/* The fast path: the frame fits before the ring end and in the space the
+ * cached head already proves free; exactly ti_reserve's outcome there. */
+void *tachyon_acquire_tx(tachyon_bus_t *bus, size_t max_size)
+{
+    uint64_t wpos, idx;
+
+    if (TI_UNLIKELY(!bus))
+        return NULL;
+    wpos = bus->wpos;
+    idx = wpos & bus->mask;
+    /* ti_frame_len may wrap for a huge size: it is only used once
+     * max_size <= max_message (the || stops at the first true test). */
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving || max_size > bus->max_message ||
+                    idx + ti_frame_len(max_size) > bus->capacity ||
+                    bus->capacity - (wpos - bus->cached_head) < ti_frame_len(max_size)))
+        return ti_acquire_tx_slow(bus, max_size);
+    bus->reserving = 1;
+    bus->res_frame = wpos;
+    bus->res_max = max_size;
+    return bus->ring + idx + TACHYON_FRAME_HEADER;
 }
 
 /* Wakes a peer that announced it sleeps. Taking the flag down (exchange)
@@ -207,13 +230,11 @@ tachyon_error_t tachyon_rollback_tx(tachyon_bus_t *bus)
     return TACHYON_OK;
 }
 
-/* Copies n bytes; n <= 64 inline with overlapping fixed-size moves (no call,
- * so the fast path needs no callee-saved registers), longer ones by memcpy. */
-static inline void ti_copy(uint8_t *dst, const uint8_t *src, size_t n)
+/* Copies n <= 64 bytes inline with overlapping fixed-size moves (no call, so
+ * the fast path needs no callee-saved registers). */
+static inline void ti_copy_small(uint8_t *dst, const uint8_t *src, size_t n)
 {
-    if (TI_UNLIKELY(n > 64)) {
-        memcpy(dst, src, n);
-    } else if (n >= 16) {
+    if (n >= 16) {
         if (n >= 32) {
             __builtin_memcpy(dst, src, 32);
             __builtin_memcpy(dst + n - 32, src + n - 32, 32);
@@ -268,12 +289,16 @@ tachyon_error_t tachyon_send(tachyon_bus_t *bus, const void *data, size_t size, 
     wpos = bus->wpos;
     idx = wpos & bus->mask;
     len = ti_frame_len(size); /* may wrap for a huge size: only used once size <= max_message */
-    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving || size > bus->max_message ||
+    /* A payload over 64 bytes also goes the slow way: its memcpy call would
+     * make this a non-leaf function that saves and restores four registers
+     * on every call (ten instructions of the 32-byte send), and the copy
+     * dwarfs the slow path's extra bookkeeping. */
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving || size > 64 ||
                     idx + len > bus->capacity || bus->capacity - (wpos - bus->cached_head) < len ||
                     (!data && size)))
         return ti_send_slow(bus, data, size, type_id);
     f = (struct ti_frame *)(bus->ring + idx);
-    ti_copy((uint8_t *)(f + 1), data, size); /* size 0: data may be NULL, and nothing is read */
+    ti_copy_small((uint8_t *)(f + 1), data, size); /* size 0: data may be NULL, and nothing is read */
     ti_store_relaxed(&f->size, (uint32_t)size);
     ti_store_relaxed(&f->type_id, type_id);
     ti_store_release(&f->stamp, wpos ^ TI_STAMP_MSG);
@@ -436,19 +461,27 @@ const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *si
  * sleeps. The exchange is seq_cst: the release pairs with the producer's
  * acquire load of head (ti_refresh_head), and it is the first half of the
  * Dekker pair with producer_sleeping (see ti_tx_fits). */
-static inline void ti_release_head(tachyon_bus_t *bus)
+/* The producer announced it sleeps. It asked to be woken once head reaches
+ * its mark (room for its message plus slack), so a consumer that commits one
+ * message at a time does not wake it for every 64 bytes. The mark is read
+ * after the flag, whose seq_cst store it precedes; a stale or hostile mark
+ * only makes the wake early (harmless) or late (the producer's watchdog).
+ * Out of line and tail-called, so the commits save no registers. */
+static __attribute__((noinline)) tachyon_error_t ti_release_wake(tachyon_bus_t *bus)
+{
+    if (bus->rpos >= ti_load_relaxed(&bus->shm->producer_wake_head))
+        ti_wake_producer(bus);
+    return TACHYON_OK;
+}
+
+static inline tachyon_error_t ti_release_head(tachyon_bus_t *bus)
 {
     struct ti_shared *shm = bus->shm;
 
     (void)__atomic_exchange_n(&shm->head, bus->rpos, __ATOMIC_SEQ_CST);
-    /* A sleeping producer asked to be woken once head reaches its mark (room
-     * for its message plus slack), so a consumer that commits one message at
-     * a time does not wake it for every 64 bytes. The mark is read after the
-     * flag, whose seq_cst store it precedes; a stale or hostile mark only
-     * makes the wake early (harmless) or late (the producer's watchdog). */
-    if (TI_UNLIKELY(ti_load_seqcst(&shm->producer_sleeping)) &&
-        bus->rpos >= ti_load_relaxed(&shm->producer_wake_head))
-        ti_wake_producer(bus);
+    if (TI_UNLIKELY(ti_load_seqcst(&shm->producer_sleeping)))
+        return ti_release_wake(bus);
+    return TACHYON_OK;
 }
 
 tachyon_error_t tachyon_commit_rx(tachyon_bus_t *bus)
@@ -461,8 +494,7 @@ tachyon_error_t tachyon_commit_rx(tachyon_bus_t *bus)
     bus->hold = TI_HOLD_NONE;
     bus->stats.messages++;
     bus->stats.bytes += bus->held_bytes;
-    ti_release_head(bus);
-    return TACHYON_OK;
+    return ti_release_head(bus);
 }
 
 size_t tachyon_drain_batch(tachyon_bus_t *bus, tachyon_msg_t *msgs, size_t max)
@@ -522,8 +554,7 @@ tachyon_error_t tachyon_commit_rx_batch(tachyon_bus_t *bus, size_t count)
     bus->hold = TI_HOLD_NONE;
     bus->stats.messages += count;
     bus->stats.bytes += bus->held_bytes;
-    ti_release_head(bus);
-    return TACHYON_OK;
+    return ti_release_head(bus);
 }
 
 /* The producer died (it cannot have closed cleanly, or it would have

@@ -6,8 +6,11 @@ change them), checked against tests/perf/insn_budget.json.
     tests/perf/insn_budget.py [--build DIR] [--messages N] [--update]
 
 Runs $(BUILD)/bench/insn_count under `valgrind --tool=callgrind`, once per
-side; the program switches collection on only around tachyon_send (send) and
-around tachyon_acquire_rx + tachyon_commit_rx (recv). The figure is collected
+side; the program switches collection on only around tachyon_send (send),
+tachyon_acquire_rx + tachyon_commit_rx (recv), tachyon_acquire_tx + a 32-byte
+write + tachyon_commit_tx (reserve: bench/throughput's producer) and
+tachyon_drain_batch + tachyon_commit_rx_batch of 32 messages (drain: its
+consumer), per message. The figure is collected
 instructions / messages, which also holds the few instructions of the call
 and of the toggle itself (constant, as long as bench/insn_count.c is).
 
@@ -29,7 +32,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUDGET = os.path.join(ROOT, "tests", "perf", "insn_budget.json")
-SIDES = ("send", "recv")
+SIDES = ("send", "recv", "reserve", "drain")
 
 
 def compiler_of(path):
