@@ -61,4 +61,26 @@ else
     echo "FAIL: csharp README example (expected \"$want\", got \"$out\")"
     status=1
 fi
+
+# The README's topology snippet (the ```csharp block of "## Topologies"), compiled as a Main.
+{
+    echo 'using System; using Tachyon;'
+    echo 'static class TopologySnippet { static void Main() {'
+    awk '/^## Topologies/ {in_section = 1; next} /^## / {in_section = 0}
+         in_section && /^```csharp$/ && !done {in_block = 1; next}
+         in_block && /^```$/ {in_block = 0; done = 1}
+         in_block {print}' README.md
+    echo '} }'
+} >"$OUT/TopologySnippet.cs"
+if [ "$(wc -l <"$OUT/TopologySnippet.cs")" -le 3 ]; then
+    echo "FAIL: csharp README topology snippet (no \`\`\`csharp block under \"## Topologies\" in README.md)"
+    status=1
+elif log=$(mcs -unsafe -warnaserror+ -nowarn:168,219 -out:"$OUT/topology-snippet.exe" -r:"$OUT/Tachyon.dll" \
+    "$OUT/TopologySnippet.cs" 2>&1); then
+    echo "PASS: csharp README topology snippet compiles"
+else
+    echo "FAIL: csharp README topology snippet (does not compile)"
+    printf '%s\n' "$log" | head -30 | sed 's/^/    /'
+    status=1
+fi
 exit $status
