@@ -23,6 +23,7 @@
  * derived (SetX, XOffset, ...) gets a trailing '_'.
  */
 #include "emit.h"
+#include "emit_rpc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -469,6 +470,13 @@ static void emit_schema_class(cs_ctx *c, const tc_schema *sc)
     b->indent = 0;
 }
 
+/* A struct's view type as the service code names it (tc_struct_ref_fn). */
+static const char *struct_ref(void *ctx, const tc_struct *st)
+{
+    tc_pool *ns = ctx;
+    return pool_printf(ns, "global::%s.%s", schema_ns(ns, st->schema), ident(ns, st->name));
+}
+
 static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
 {
     char rel[1024];
@@ -492,6 +500,7 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
     for (size_t i = 0; i < sc->nstructs; i++)
         emit_struct(&c, &sc->structs[i]);
     emit_schema_class(&c, sc);
+    emit_rpc_csharp(b, ns, sc, struct_ref, ns);
     buf_text_line(b, "}");
     return b->oom || ns->oom ? -1 : 0;
 }

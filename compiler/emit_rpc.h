@@ -43,4 +43,11 @@ void emit_rpc_kotlin_imports(tc_buf *b);
 void emit_rpc_ts(tc_buf *js, tc_buf *dts, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx);
 void emit_rpc_ts_exports(tc_buf *js, tc_pool *ns, const tc_schema *sc);
 
+/* C#: per service, a static class <Service>Methods of method ids, a class
+ * <Service>Client (typed calls over Tachyon.RpcClient; `read` sees the reply
+ * view in place, released after it) and an abstract class <Service>Server
+ * (one abstract method per rpc, Serve() dispatching to them); inside the
+ * schema's namespace, at indentation 1. */
+void emit_rpc_csharp(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx);
+
 #endif
