@@ -335,3 +335,18 @@ test('bad arguments are clear errors', async () => {
   assert.throws(() => ws.add({}, 1), TypeError);
   ws.close();
 });
+
+test("the README's Node topology example runs and prints what the README shows", async () => {
+  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('In Node.js (`FanOut`'));
+  const block = /```js\n([\s\S]*?)```\n[\s\S]*?```text\n([\s\S]*?)```/.exec(section);
+  assert.ok(block, 'a ```js block and its ```text output under "In Node.js (`FanOut`"');
+  const tag = `${process.pid}-${Date.now()}`;
+  const script = block[1].replace("require('tachyon')", `require(${JSON.stringify(path.resolve(__dirname, '..'))})`)
+    .replace(/'@(ticks|orders)'/g, (_, n) => `'@readme-${n}-${tag}'`);
+  const { runNode } = require('./helpers');
+  const out = await runNode(script);
+  assert.strictEqual(out.stderr, '');
+  assert.strictEqual(out.code, 0);
+  assert.strictEqual(out.stdout, block[2]);
+});

@@ -560,4 +560,48 @@ class TopologyTest {
         }
         assertEquals("fanin ok 3 4000", finish(c, r));
     }
+
+    // ---- the README ---------------------------------------------------------------------------
+
+    /** The README's Java topology example, compiled with the JDK's compiler, run here, and its output compared. */
+    @Test
+    void theReadmeExampleRunsAndPrintsWhatTheReadmeShows() throws Exception {
+        Path repo = Path.of(System.getProperty("tachyon.library")).toAbsolutePath().normalize()
+                .getParent().getParent().getParent();
+        String readme = Files.readString(repo.resolve("README.md"));
+        String section = readme.substring(readme.indexOf("In Java (`io.tachyon.FanOut`"));
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("```java\\n(.*?)```\\n.*?```text\\n(.*?)```", java.util.regex.Pattern.DOTALL).matcher(section);
+        assertTrue(m.find(), "a ```java block and its ```text output under \"In Java (`io.tachyon.FanOut`\"");
+        String tag = ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+        String source = m.group(1).replace("\"@ticks\"", "\"@readme-ticks-" + tag + "\"")
+                .replace("\"@orders\"", "\"@readme-orders-" + tag + "\"");
+        Path dir = Files.createTempDirectory("tachyon-java-readme");
+        try {
+            Files.writeString(dir.resolve("TopologyExample.java"), source);
+            String classes = Path.of(FanOut.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+            java.io.ByteArrayOutputStream diag = new java.io.ByteArrayOutputStream();
+            int rc = javac.run(null, diag, diag, "-Xlint:all", "-Werror", "-cp", classes, "-d", dir.toString(),
+                    dir.resolve("TopologyExample.java").toString());
+            assertEquals(0, rc, "the README example does not compile:\n" + diag);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream saved = System.out;
+            try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()},
+                    TopologyTest.class.getClassLoader())) {
+                System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+                loader.loadClass("TopologyExample").getMethod("main", String[].class).invoke(null, (Object) new String[0]);
+            } finally {
+                System.setOut(saved);
+            }
+            assertEquals(m.group(2), out.toString(StandardCharsets.UTF_8));
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
 }
