@@ -567,11 +567,13 @@ static napi_value sub_connect(napi_env env, napi_callback_info info)
     return queue(env, w, connect_execute, "tachyon:subscribe");
 }
 
-/* How long a "check" receive may wait in the C library: the readiness fd says
- * nothing of a producer that died (only a wait's watchdog looks at its pidfd),
- * so an idle consumer makes such a short wait once per CHECK period
- * (topology.js) and learns of it there. */
-#define CHECK_WAIT_NS 1000000
+/* The polls of a "check" receive. The readiness fd says nothing of a producer
+ * that died (only a wait's watchdog looks at its pidfd); the non-blocking
+ * calls look at it once per 1024 empty answers (and at most once per
+ * watchdog period), so an idle consumer polls that many times once per CHECK
+ * period (topology.js) and learns of it there, without a blocking call that
+ * would take the readiness notifier's wake-up. */
+#define CHECK_POLLS 1025
 
 /* subTryReceive(h, check): null (nothing yet) or [typeId, ArrayBuffer over the message]. */
 static napi_value sub_try_receive(napi_env env, napi_callback_info info)
@@ -587,12 +589,15 @@ static napi_value sub_try_receive(napi_env env, napi_callback_info info)
     if (h->ab)
         return throw_err(env, TACHYON_ERR_STATE, "subscriber receive (commit the held message first)");
     napi_get_value_bool(env, argv[1], &check);
-    const void *p = check ? tachyon_sub_acquire_rx_until(h->c, &type_id, &size, tachyon_now_ns() + CHECK_WAIT_NS)
-                          : tachyon_sub_acquire_rx(h->c, &type_id, &size);
+    const void *p = NULL;
+    for (int i = 0; i < (check ? CHECK_POLLS : 1) && !p; i++) {
+        p = tachyon_sub_acquire_rx(h->c, &type_id, &size);
+        if (!p && tachyon_sub_last_error(h->c) != TACHYON_ERR_EMPTY)
+            break;
+    }
     if (!p) {
         tachyon_error_t err = tachyon_sub_last_error(h->c);
-        return err == TACHYON_ERR_EMPTY || (check && err == TACHYON_ERR_TIMEOUT) ? make_null(env)
-                                                                                 : throw_err(env, err, "subscriber receive");
+        return err == TACHYON_ERR_EMPTY ? make_null(env) : throw_err(env, err, "subscriber receive");
     }
     if (!(ab = ring_ab(env, h, (void *)p, size)))
         return NULL;
@@ -665,13 +670,15 @@ static napi_value fi_try_receive(napi_env env, napi_callback_info info)
     if (h->ab)
         return throw_err(env, TACHYON_ERR_STATE, "fan-in receive (commit the held message first)");
     napi_get_value_bool(env, argv[1], &check);
-    const void *p = check ? tachyon_fanin_acquire_rx_until(h->c, &type_id, &size, &from,
-                                                           tachyon_now_ns() + CHECK_WAIT_NS)
-                          : tachyon_fanin_acquire_rx(h->c, &type_id, &size, &from);
+    const void *p = NULL;
+    for (int i = 0; i < (check ? CHECK_POLLS : 1) && !p; i++) {
+        p = tachyon_fanin_acquire_rx(h->c, &type_id, &size, &from);
+        if (!p && tachyon_fanin_last_error(h->c) != TACHYON_ERR_EMPTY)
+            break;
+    }
     if (!p) {
         tachyon_error_t err = tachyon_fanin_last_error(h->c);
-        return err == TACHYON_ERR_EMPTY || (check && err == TACHYON_ERR_TIMEOUT) ? make_null(env)
-                                                                                 : throw_err(env, err, "fan-in receive");
+        return err == TACHYON_ERR_EMPTY ? make_null(env) : throw_err(env, err, "fan-in receive");
     }
     if (!(ab = ring_ab(env, h, (void *)p, size)))
         return NULL;
