@@ -91,7 +91,7 @@ class RpcKotlinTest {
     }
 
     @Test
-    fun deadlinesExpireAndClosingFailsPendingCalls() {
+    fun deadlinesExpireAndClosingTheServerFailsPendingCalls() {
         val release = java.util.concurrent.CountDownLatch(1)
         val (p, join) = server { conn ->
             repeat(5) {
@@ -116,6 +116,28 @@ class RpcKotlinTest {
     }
 
     @Test
+    fun serverKilledFailsEveryPendingCall() {
+        val p = path("killed")
+        val java = ProcessHandle.current().info().command().orElse("java")
+        val server = ProcessBuilder(
+            java, "--enable-native-access=ALL-UNNAMED", "-Dtachyon.library=" + System.getProperty("tachyon.library"),
+            "-cp", System.getProperty("java.class.path"), SilentServer::class.java.name, p,
+        ).inheritIO().start()
+        try {
+            rpcConnect(p, timeout = 30.seconds).use { conn ->
+                Arena.ofConfined().use { a -> repeat(5) { conn.send(10, a.u64(it.toLong()), 8, null) } }
+                assertEquals(5, conn.pending())
+                server.destroyForcibly().waitFor()
+                // Not an RpcCallException: every pending call failed at once.
+                assertThrows(TachyonException.PeerGone::class.java) { conn.nextReply(30.seconds) { } }
+                assertEquals(0, conn.pending())
+            }
+        } finally {
+            server.destroyForcibly()
+        }
+    }
+
+    @Test
     fun hostileReplyIsCorrupt() {
         val (p, join) = server { conn ->
             val r = conn.nextRequest(null)
@@ -134,5 +156,18 @@ class RpcKotlinTest {
 
     private companion object {
         val n = AtomicInteger()
+    }
+}
+
+/** The server serverKilledFailsEveryPendingCall kills, in its own JVM: takes calls and never answers them. */
+object SilentServer {
+    @JvmStatic
+    fun main(args: Array<String>) {
+        rpcListen(args[0], timeout = 10.seconds).use { conn ->
+            while (true) {
+                conn.nextRequest(null)
+                conn.defer()
+            }
+        }
     }
 }
