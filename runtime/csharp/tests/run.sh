@@ -64,25 +64,25 @@ else
     status=1
 fi
 
-# The README's topology snippet (the ```csharp block of "## Topologies"), compiled as a Main.
-{
-    echo 'using System; using Tachyon;'
-    echo 'static class TopologySnippet { static void Main() {'
-    awk '/^## Topologies/ {in_section = 1; next} /^## / {in_section = 0}
-         in_section && /^```csharp$/ && !done {in_block = 1; next}
-         in_block && /^```$/ {in_block = 0; done = 1}
-         in_block {print}' README.md
-    echo '} }'
-} >"$OUT/TopologySnippet.cs"
-if [ "$(wc -l <"$OUT/TopologySnippet.cs")" -le 3 ]; then
-    echo "FAIL: csharp README topology snippet (no \`\`\`csharp block under \"## Topologies\" in README.md)"
+# The README's topology example (the ```csharp block of "## Topologies" and the ```text block after it), with
+# socket names of its own, compiled, run and compared.
+section=$(awk '/^## Topologies/ {f = 1; next} /^## / {f = 0} f' README.md)
+awk '/^```csharp$/ && !done {b = 1; next} b && /^```$/ {b = 0; done = 1} b' <<<"$section" |
+    sed "s/\"@ticks\"/\"@ticks-cs-$$\"/; s/\"@orders\"/\"@orders-cs-$$\"/" >"$OUT/TopologyExample.cs"
+want=$(awk '/^```csharp$/ {c = 1} c && /^```text$/ {t = 1; next} t && /^```$/ {exit} t' <<<"$section")
+if [ ! -s "$OUT/TopologyExample.cs" ] || [ -z "$want" ]; then
+    echo "FAIL: csharp README topology example (no \`\`\`csharp block and output under \"## Topologies\")"
     status=1
-elif log=$(mcs -unsafe -warnaserror+ -nowarn:168,219 -out:"$OUT/topology-snippet.exe" -r:"$OUT/Tachyon.dll" \
-    "$OUT/TopologySnippet.cs" 2>&1); then
-    echo "PASS: csharp README topology snippet compiles"
-else
-    echo "FAIL: csharp README topology snippet (does not compile)"
+elif ! log=$(mcs -unsafe -warnaserror+ -out:"$OUT/topology-example.exe" -r:"$OUT/Tachyon.dll" \
+    "$OUT/TopologyExample.cs" 2>&1); then
+    echo "FAIL: csharp README topology example (does not compile)"
     printf '%s\n' "$log" | head -30 | sed 's/^/    /'
+    status=1
+elif out=$(LD_LIBRARY_PATH="$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" MONO_PATH="$OUT" \
+    timeout 60 mono "$OUT/topology-example.exe" 2>&1) && [ "$out" = "$want" ]; then
+    echo "PASS: csharp README topology example"
+else
+    echo "FAIL: csharp README topology example (expected \"$want\", got \"$out\")"
     status=1
 fi
 exit $status
