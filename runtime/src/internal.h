@@ -182,6 +182,11 @@ struct tachyon_bus {
     void *map_base;
     size_t map_len;
     uint64_t schema_fp;
+    /* lost wake-up evidence (wait.c): a sleep ran out although the peer owed
+     * us a wake; our flag was left up, and the next sleep judges it */
+    int wake_suspect;
+    uint64_t suspect_pos; /* the tail (consumer) or head (producer) seen then */
+    uint64_t lost_wakes;  /* confirmed lost wake-ups: ti_test_lost_wakes */
 } __attribute__((aligned(TI_LINE)));
 
 /* ---- Atomics ----------------------------------------------------------- */
@@ -251,6 +256,9 @@ TI_HIDDEN tachyon_error_t ti_duplex_connect(const char *path, const tachyon_opti
  * or ETIMEDOUT (a wake asks nothing). After EINTR and 0 the wait goes on. */
 TI_HIDDEN int ti_wait_interrupted(int woke);
 TI_HIDDEN int ti_has_interrupt_check(void);
+
+/* wait.c: lost wake-ups this bus proved (tests only; not in tachyon_stats_t). */
+TI_HIDDEN uint64_t ti_test_lost_wakes(const tachyon_bus_t *bus);
 
 /* bus.c: a pending tachyon_bus_interrupt, taken by wait.c (1 if there was one) */
 TI_HIDDEN int ti_take_interrupt(tachyon_bus_t *bus);

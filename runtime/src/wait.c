@@ -50,6 +50,42 @@ static void *ti_fail_futex(tachyon_bus_t *bus, int e)
     return ti_fail_ptr(bus, TACHYON_ERR_SYSTEM);
 }
 
+/* ---- Lost wake-ups, counted without a clock ------------------------------
+ * A sleep that runs out although the peer has already made the progress that
+ * obliges it to wake us (the consumer: the tail moved; the producer: the head
+ * reached its mark) is a suspect, not yet a proof: a peer stalled between its
+ * index store and its flag load (preempted under load, say) still owes the
+ * wake and will pay it late. So the sleeper leaves its flag up as evidence,
+ * and its next sleep judges: if the peer has stored the index again since
+ * then, it has passed the flag load of the earlier store, and a flag still up
+ * means that it skipped the wake: a lost wake-up, counted in lost_wakes. A
+ * peer that has not moved since leaves the case open (not counted). Load
+ * cannot make a correct peer look guilty. A correct peer takes the flag down
+ * (ti_wake), paying one spurious FUTEX_WAKE; all of this happens only after a
+ * full watchdog period of sleep, never on the hot path. */
+static void ti_after_timeout(tachyon_bus_t *bus, uint32_t *flag, int owed, uint64_t pos)
+{
+    if (owed && ti_load_seqcst(flag)) {
+        bus->wake_suspect = 1;
+        bus->suspect_pos = pos;
+        return;
+    }
+    ti_store_relaxed(flag, 0);
+}
+
+/* `pos`: a seq_cst load of the same index, taken before the flag exchange. */
+static void ti_judge_wake(tachyon_bus_t *bus, uint32_t *flag, uint64_t pos)
+{
+    bus->wake_suspect = 0;
+    if (__atomic_exchange_n(flag, 0, __ATOMIC_SEQ_CST) && pos != bus->suspect_pos)
+        bus->lost_wakes++;
+}
+
+uint64_t ti_test_lost_wakes(const tachyon_bus_t *bus)
+{
+    return bus->lost_wakes;
+}
+
 /* ---- Producer ------------------------------------------------------------ */
 
 static uint64_t ti_tx_need_now(const tachyon_bus_t *bus, size_t max_size)
@@ -79,6 +115,7 @@ void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t dead
     /* The consumer can only free space for frames it can see. */
     ti_publish(bus);
     for (;;) {
+        uint64_t mark;
         uint32_t seq;
         int64_t now;
         int fits, r;
@@ -98,6 +135,8 @@ void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t dead
         if (fits)
             break;
 
+        if (TI_UNLIKELY(bus->wake_suspect))
+            ti_judge_wake(bus, &shm->producer_sleeping, ti_load_seqcst(&shm->head));
         /* Acquire: pairs with the consumer's release increment of space_seq
          * (and tachyon_bus_interrupt's). */
         seq = ti_load_acquire(&shm->space_seq);
@@ -106,8 +145,8 @@ void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t dead
         /* Ask to be woken when `want` bytes are free, not the first 64:
          * head must reach wpos + want - capacity. The consumer always gets
          * there by draining what we published (want <= capacity). */
-        ti_store_relaxed(&shm->producer_wake_head,
-                         bus->wpos + want > bus->capacity ? bus->wpos + want - bus->capacity : 0);
+        mark = bus->wpos + want > bus->capacity ? bus->wpos + want - bus->capacity : 0;
+        ti_store_relaxed(&shm->producer_wake_head, mark);
         ti_store_seqcst(&shm->producer_sleeping, 1);
         fits = ti_tx_fits(bus, need);
         if (fits != 0) {
@@ -123,7 +162,12 @@ void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t dead
         }
         r = ti_futex_wait(&shm->space_seq, seq, ti_sleep_for(deadline, now));
         bus->stats.sleeps++;
-        ti_store_relaxed(&shm->producer_sleeping, 0);
+        if (r == ETIMEDOUT) {
+            uint64_t head = ti_load_seqcst(&shm->head);
+            ti_after_timeout(bus, &shm->producer_sleeping, head >= mark, head);
+        } else {
+            ti_store_relaxed(&shm->producer_sleeping, 0);
+        }
         if (ti_wait_interrupted(r))
             return ti_fail_ptr(bus, TACHYON_ERR_INTERRUPTED);
         if (r == EINTR)
@@ -240,6 +284,8 @@ static tachyon_error_t ti_rx_wait(tachyon_bus_t *bus, uint32_t spin_threshold, i
 
     if (ti_rx_spin(bus, spin_threshold, deadline, last_check))
         return TACHYON_OK;
+    if (TI_UNLIKELY(bus->wake_suspect))
+        ti_judge_wake(bus, &shm->consumer_sleeping, ti_load_seqcst(&shm->tail));
     /* Acquire: pairs with the producer's release increment of data_seq
      * (and tachyon_bus_interrupt's). */
     seq = ti_load_acquire(&shm->data_seq);
@@ -257,7 +303,12 @@ static tachyon_error_t ti_rx_wait(tachyon_bus_t *bus, uint32_t spin_threshold, i
     }
     r = ti_futex_wait(&shm->data_seq, seq, ti_sleep_for(deadline, now));
     bus->stats.sleeps++;
-    ti_store_relaxed(&shm->consumer_sleeping, 0);
+    if (r == ETIMEDOUT) {
+        uint64_t tail = ti_load_seqcst(&shm->tail);
+        ti_after_timeout(bus, &shm->consumer_sleeping, tail != bus->limit, tail);
+    } else {
+        ti_store_relaxed(&shm->consumer_sleeping, 0);
+    }
     if (ti_wait_interrupted(r))
         return TACHYON_ERR_INTERRUPTED;
     if (r == EINTR)

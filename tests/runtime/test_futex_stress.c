@@ -1,14 +1,25 @@
-/* Description: futex sleep/wake stress on a 256-byte ring: the consumer never spins (spin 0) and pauses now and then so the producer fills the ring and sleeps too; both sides sleep many times, yet no blocking call ever waits out the 100 ms watchdog (no lost wake-up) and every message arrives in order. */
+/* Description: futex sleep/wake stress on a 256-byte ring: the consumer never spins (spin 0) and pauses now and then so the producer fills the ring and sleeps too; both sides sleep many times, every message arrives in order, and the runtime's own lost wake-up count stays 0 on both sides (a sleep that ran out while the peer, which had made the progress that owed a wake, went on without waking: judged by events, not by a clock, so load cannot fake one). */
 #include "helpers.h"
 
-#define LONG_WAIT_NS (80ll * 1000000) /* a call this long was rescued by the watchdog */
+#include "../../runtime/src/internal.h" /* ti_test_lost_wakes: test-only, not in tachyon_stats_t */
 
 struct side {
     tachyon_bus_t *bus;
     uint64_t count;
-    uint64_t long_waits;
     int failed;
 };
+
+/* Fails the test at the first lost wake-up the bus has proved. */
+static void check_no_lost_wake(tachyon_bus_t *bus, const char *who, uint64_t seq)
+{
+    uint64_t lost = ti_test_lost_wakes(bus);
+
+    if (lost != 0) {
+        fprintf(stderr, "%s at message %llu: %llu lost wake-up(s): the peer went on without waking this side\n", who,
+                (unsigned long long)seq, (unsigned long long)lost);
+        exit(T_FAIL);
+    }
+}
 
 static void *producer(void *arg)
 {
@@ -16,17 +27,12 @@ static void *producer(void *arg)
     for (uint64_t seq = 0; seq < p->count; seq++) {
         uint8_t buf[48];
         size_t size = 8 + seq % 41;
-        int64_t t0 = t_now_ns();
         t_fill(buf, size, seq);
         if (tachyon_send_blocking(p->bus, buf, size, 1, 10ll * 1000000000) != TACHYON_OK) {
             p->failed = 1;
             return NULL;
         }
-        if (t_now_ns() - t0 > LONG_WAIT_NS && ++p->long_waits > 3) {
-            fprintf(stderr, "producer: %llu sends waited out the watchdog (lost wake-ups)\n",
-                    (unsigned long long)p->long_waits);
-            exit(T_FAIL);
-        }
+        check_no_lost_wake(p->bus, "producer", seq);
         if (seq % 3 == 0) /* sometimes flush at once, sometimes let the blocking path publish */
             tachyon_flush(p->bus);
     }
@@ -40,7 +46,7 @@ int main(void)
     struct side p = {0}, c = {0};
     tachyon_stats_t ps, cs;
     pthread_t th;
-    int64_t start, elapsed;
+    int64_t start;
 
     t_sock_name(name, sizeof(name), "futex", 1);
     t_pair(name, 256, &c.bus, &p.bus);
@@ -50,41 +56,35 @@ int main(void)
     for (uint64_t seq = 0; seq < c.count; seq++) {
         uint32_t type;
         size_t size;
-        int64_t t0 = t_now_ns();
         const uint8_t *msg = tachyon_acquire_rx_timeout(c.bus, &type, &size, 0, 10ll * 1000000000);
         if (!msg) {
             fprintf(stderr, "consumer at %llu: %s\n", (unsigned long long)seq,
                     tachyon_strerror(tachyon_last_error(c.bus)));
             return T_FAIL;
         }
-        if (t_now_ns() - t0 > LONG_WAIT_NS && ++c.long_waits > 3) {
-            fprintf(stderr, "consumer: %llu receives waited out the watchdog (lost wake-ups)\n",
-                    (unsigned long long)c.long_waits);
-            return T_FAIL;
-        }
+        check_no_lost_wake(c.bus, "consumer", seq);
         CHECK(size == 8 + seq % 41 && t_verify(msg, size, seq));
         CHECK_ERR(tachyon_commit_rx(c.bus), TACHYON_OK);
         if (seq % 5000 == 4999)
             t_sleep_ms(1); /* let the producer fill the ring and go to sleep */
     }
     CHECK(pthread_join(th, NULL) == 0);
-    elapsed = t_now_ns() - start;
     CHECK(!p.failed);
     CHECK_ERR(tachyon_get_stats(p.bus, &ps), TACHYON_OK);
     CHECK_ERR(tachyon_get_stats(c.bus, &cs), TACHYON_OK);
     printf("%llu messages in %.2f s; consumer slept %llu times, producer %llu; wakes %llu/%llu; "
-           "calls past 80 ms: %llu/%llu\n",
-           (unsigned long long)c.count, (double)elapsed / 1e9, (unsigned long long)cs.sleeps,
+           "lost wake-ups: %llu/%llu\n",
+           (unsigned long long)c.count, (double)(t_now_ns() - start) / 1e9, (unsigned long long)cs.sleeps,
            (unsigned long long)ps.sleeps, (unsigned long long)ps.wakes, (unsigned long long)cs.wakes,
-           (unsigned long long)c.long_waits, (unsigned long long)p.long_waits);
+           (unsigned long long)ti_test_lost_wakes(c.bus), (unsigned long long)ti_test_lost_wakes(p.bus));
     /* The futex path was exercised on both sides... */
     CHECK(cs.sleeps > 0 && ps.sleeps > 0);
     CHECK(ps.wakes > 0 && cs.wakes > 0);
-    /* ...and no wait relied on the watchdog. A lost wake-up costs a full
-     * 100 ms watchdog period; the time bound is structural (sleeps x 10 ms),
-     * not a speed requirement. */
-    CHECK(c.long_waits == 0 && p.long_waits == 0);
-    CHECK(elapsed < (int64_t)(cs.sleeps + ps.sleeps) * 10 * 1000000 + 5ll * 1000000000);
+    /* ...and no wake-up was lost. (How long the calls took is not judged:
+     * under load a thread may wait its turn for a CPU far longer than the
+     * watchdog period without anything being lost.) */
+    check_no_lost_wake(c.bus, "consumer", c.count);
+    check_no_lost_wake(p.bus, "producer", p.count);
     tachyon_bus_destroy(p.bus);
     tachyon_bus_destroy(c.bus);
     return T_PASS;
