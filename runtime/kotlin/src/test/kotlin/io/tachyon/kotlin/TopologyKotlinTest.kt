@@ -139,6 +139,38 @@ class TopologyKotlinTest {
     }
 
     @Test
+    fun `under BLOCK sendAsync suspends until the slow subscriber reads, and withTimeout cancels it`() = runBlocking {
+        val path = name("block")
+        listenFanOut(path, capacity = 4096, policy = LagPolicy.BLOCK).use { pub ->
+            subscribe(path).use { slow ->
+                var sent = 0L
+                while (pub.trySend(msg(1, sent), 7)) sent++
+                assertTrue(sent in 10..4095, "sent $sent before the ring was full")
+                assertThrows(TimeoutCancellationException::class.java) {
+                    runBlocking { withTimeout(100.milliseconds) { pub.sendAsync(msg(1, sent), 7) } }
+                }
+                val pending = async { pub.sendAsync(msg(1, sent), 7) }
+                assertEquals(0L, slow.receiveAsync(5.seconds) { seqOf(it) })
+                withTimeout(5.seconds) { pending.await() }
+                val rest = (1L..sent).map { slow.receiveAsync(5.seconds) { m -> seqOf(m) } }
+                assertEquals((1L..sent).toList(), rest)
+            }
+        }
+    }
+
+    @Test
+    fun `a killed C subscriber stops holding a Kotlin producer back`() = runBlocking {
+        val path = name("kill-sub")
+        listenFanOut(path, capacity = 4096).use { pub ->
+            val c = startPeer("sub", path, "1000000")
+            awaitLine(c, "joined")
+            c.destroyForcibly().waitFor()
+            withTimeout(10.seconds) { for (n in 0L until 2000L) pub.sendAsync(msg(1, n), 7) }
+            assertEquals(0L, pub.subscribers())
+        }
+    }
+
+    @Test
     fun `receiveAsync suspends, reads in place and is cancelled by withTimeout`() = runBlocking {
         val path = name("async")
         listenFanOut(path).use { pub ->
