@@ -14,7 +14,16 @@ Format (COMPILER.md): {"schema": ..., "vectors": [{"type", "hex", "fields"}]};
 integers as decimal strings, floats as exactly representable JSON numbers or
 "inf" / "-inf" / "nan", bool as true/false, char[N] as a string, enums and flags
 as their integer (a string), arrays as lists, nested structs as objects, padding
-omitted (zero bytes in hex). Each file also carries "types": the hand-kept
+omitted (zero bytes in hex). char[N] is UTF-8 text, NUL-padded: after the
+generated vectors come hand-written ones with multi-byte code points (2, 3 and
+4 bytes), including text that fills its field exactly. "text_refused" lists
+text that does not fit its field, chosen so that cutting it at N bytes would
+split a code point: every language's setter must refuse it and leave the
+record's bytes ("hex") as they were. "text_invalid" lists records whose char[N]
+bytes are not UTF-8 (a code point cut at the end, a stray byte): languages
+whose strings are Unicode (Rust, Python, Java, Kotlin, C#, TypeScript) fail to
+read them as text; C, C++ and Go read the bytes as they are ("raw", hex).
+Each file also carries "types": the hand-kept
 layout of every struct and enum its vectors use, for tests in languages that
 need field types to compare values (C), plus "messages", "reserved", "consts"
 and "enums" (the schema's own declarations, for the constant checks).
@@ -183,7 +192,7 @@ def make_struct(name, rng, mode, index=0):
 def encode_into(buf, off, t, value):
     base, n = split_array(t)
     if base == "char":
-        raw = value.encode("ascii")
+        raw = value.encode("utf-8")
         assert len(raw) <= n
         buf[off:off + len(raw)] = raw
         return
@@ -274,6 +283,75 @@ def types_section(names):
     return {"structs": structs, "enums": enums}
 
 
+# schema -> [(struct, field, text)]: UTF-8 text vectors, each on a copy of the
+# struct's first typical vector; "fills" marks text of exactly N bytes.
+TEXT_VECTORS = {
+    "market": [("MarketTick", "symbol", "\u03a9\u00e9\u20ac"),          # 2 + 2 + 3 bytes
+               ("MarketTick", "symbol", "\U0001F600\u20acx")],           # 4 + 3 + 1: fills 8
+    "common": [("Money", "currency", "\u20ac"),                          # 3: fills 3
+               ("Money", "currency", "\u00e9")],
+    "everything": [("Collections", "name", "Z\u00fcrich \u6771"),         # 1 + 2 + 4 + 1 + 3 bytes
+                   ("Collections", "name", "\U0001F600\U0001F680\U0001F30D")],  # 3 x 4: fills 12
+    "frames": [],
+}
+# schema -> [(struct, field, text)]: text one code point too long, cut inside it at N bytes
+TEXT_REFUSED = {
+    "market": [("MarketTick", "symbol", "abcdef\u20ac")],                # 9 bytes: the euro sign at 6..8
+    "common": [("Money", "currency", "a\u20ac")],                        # 4 bytes
+    "everything": [("Collections", "name", "\u65e5\u672c\u8a9e\U0001F600")],  # 9 + 4 = 13 bytes
+    "frames": [],
+}
+# schema -> [(struct, field, raw bytes)]: char[N] bytes that are not UTF-8
+TEXT_INVALID = {
+    "market": [("MarketTick", "symbol", b"abcdef\xe2\x82"),              # a euro sign cut at 8 bytes
+               ("MarketTick", "symbol", b"\xffAB")],                     # a byte UTF-8 never uses
+    "common": [("Money", "currency", b"a\xc3")],                          # a 2-byte sequence cut
+    "everything": [("Collections", "name", b"ok\x80")],                  # a stray continuation byte
+    "frames": [],
+}
+
+
+def field_offset(struct_name, field):
+    for fname, off, ftype in STRUCTS[struct_name][2]:
+        if fname == field:
+            return off, split_array(ftype)[1]
+    raise KeyError(field)
+
+
+def text_sections(schema, vectors):
+    """The UTF-8 vectors (appended to `vectors`), "text_refused" and "text_invalid"."""
+    first = {}
+    for v in vectors:
+        first.setdefault(v["type"], v)
+    for name, field, text in TEXT_VECTORS[schema]:
+        fields = dict(first[name]["fields"])
+        fields[field] = text
+        buf = bytearray.fromhex(first[name]["hex"])
+        off, n = field_offset(name, field)
+        buf[off:off + n] = bytes(n)
+        encode_into(buf, off, "char[%d]" % n, text)
+        vectors.append({"type": name, "hex": buf.hex(), "fields": fields})
+    refused = []
+    for name, field, text in TEXT_REFUSED[schema]:
+        _, n = field_offset(name, field)
+        raw = text.encode("utf-8")
+        assert len(raw) > n and (raw[n] & 0xC0) == 0x80, "cutting at N must split a code point"
+        refused.append({"type": name, "field": field, "value": text, "hex": first[name]["hex"]})
+    invalid = []
+    for name, field, raw in TEXT_INVALID[schema]:
+        off, n = field_offset(name, field)
+        assert len(raw) <= n
+        try:
+            raw.decode("utf-8")
+            raise AssertionError("not invalid")
+        except UnicodeDecodeError:
+            pass
+        buf = bytearray.fromhex(first[name]["hex"])
+        buf[off:off + n] = raw + bytes(n - len(raw))
+        invalid.append({"type": name, "field": field, "hex": buf.hex(), "raw": raw.hex()})
+    return refused, invalid
+
+
 def build(schema):
     rng = random.Random("tachyon-vectors-" + schema)
     names = [n for n, (s, _, _) in STRUCTS.items() if s == schema]
@@ -291,6 +369,7 @@ def build(schema):
         buf = bytearray(32)
         encode_into(buf, 0, "MarketTick", value)
         vectors.insert(0, {"type": "MarketTick", "hex": buf.hex(), "fields": to_json_value("MarketTick", value)})
+    refused, invalid = text_sections(schema, vectors)
     return {
         "schema": schema,
         "vectors": vectors,
@@ -300,6 +379,8 @@ def build(schema):
         "consts": [{"name": n, "type": t, "value": const_json(t, v)} for n, t, v in CONSTS[schema]],
         "enums": {n: {"underlying": u, "flags": f, "values": {k: str(v) for k, v in m.items()}}
                   for n, (u, f, m) in ENUMS.items() if ENUM_SCHEMA[n] == schema},
+        "text_refused": refused,
+        "text_invalid": invalid,
     }
 
 
@@ -315,7 +396,7 @@ def render(doc):
     lines = ['{"schema": %s,' % dump(doc["schema"]), ' "vectors": [']
     lines.append(",\n".join("  " + dump(v) for v in doc["vectors"]))
     lines.append(" ],")
-    keys = ("types", "messages", "reserved", "consts", "enums")
+    keys = ("types", "messages", "reserved", "consts", "enums", "text_refused", "text_invalid")
     for key in keys:
         lines.append(' %s: %s%s' % (dump(key), dump(doc[key]), "," if key != keys[-1] else ""))
     lines.append("}")

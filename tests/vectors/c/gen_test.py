@@ -311,6 +311,56 @@ def emit_vector(prog, schema, sc, index, vec):
         prog.cases.append((case + (" encode (copy_in)" if use_copy_in else " encode"), fn))
 
 
+def c_bytes(raw):
+    """A C string literal of raw bytes: printable ASCII as is, the rest octal."""
+    out = []
+    for b in raw:
+        ch = chr(b)
+        if 0x20 <= b < 0x7f and ch not in '\\"?':
+            out.append(ch)
+        else:
+            out.append("\\%03o" % b)
+    return '"' + "".join(out) + '"'
+
+
+def field_of(sc, st, name):
+    return next(f for f in sc.fields(st) if f["name"] == name)
+
+
+def emit_text_rules(prog, schema, sc, doc):
+    """char[N] text that does not fit is refused with the record untouched;
+    bytes that are not UTF-8 read back as they are (C strings are bytes)."""
+    for i, vec in enumerate(doc["text_refused"]):
+        st, fs = vec["type"], snake(vec["field"])
+        pre, up = snake(st), upper(st)
+        table = hex_table(prog, bytes.fromhex(vec["hex"]))
+        fn = prog.name("refused")
+        prog.funcs.append("\n".join([
+            "static int %s(void)" % fn, "{", "    int bad = 0;",
+            "    unsigned char store[%s_SIZE];" % up,
+            "    memcpy(store, %s, %s_SIZE);" % (table, up),
+            "    void *q = %s_from_mut(store, %s_SIZE);" % (pre, up),
+            '    bad += check_b("%s.%s refused", %s_set_%s(q, %s) != 0, true);'
+            % (st, vec["field"], pre, fs, c_bytes(vec["value"].encode("utf-8"))),
+            '    bad += check_bytes("%s untouched", store, %s, %s_SIZE);' % (st, table, up),
+            "    return bad;", "}"]))
+        prog.cases.append(("%s.text_refused[%d]" % (schema, i), fn))
+    for i, vec in enumerate(doc["text_invalid"]):
+        st, fs = vec["type"], snake(vec["field"])
+        pre, up = snake(st), upper(st)
+        _, n = split(field_of(sc, st, vec["field"])["type"])
+        table = hex_table(prog, bytes.fromhex(vec["hex"]))
+        raw = bytes.fromhex(vec["raw"])
+        fn = prog.name("invalid")
+        prog.funcs.append("\n".join([
+            "static int %s(void)" % fn, "{", "    int bad = 0;",
+            "    char text[%d];" % (n + 2),
+            "    size_t len = %s_get_%s(%s_from(%s, %s_SIZE), text, sizeof text);" % (pre, fs, pre, table, up),
+            '    bad += check_s("%s.%s as bytes", text, len, %s);' % (st, vec["field"], c_bytes(raw)),
+            "    return bad;", "}"]))
+        prog.cases.append(("%s.text_invalid[%d]" % (schema, i), fn))
+
+
 def emit_schema_checks(prog, schema, sc):
     s_lo, s_up = snake(schema), upper(schema)
     fn = prog.name("messages")
@@ -533,6 +583,7 @@ def main():
         for i, vec in enumerate(doc["vectors"]):
             emit_vector(prog, schema, sc, i, vec)
         emit_schema_checks(prog, schema, sc)
+        emit_text_rules(prog, schema, sc, doc)
     includes = "\n".join('#include "%s.h"' % s for s in SCHEMAS)
     text = [PRELUDE % {"includes": includes}]
     text += prog.data

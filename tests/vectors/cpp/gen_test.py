@@ -280,6 +280,50 @@ def emit_vector(prog, ty, schema, doc, index, vec):
         prog.parts.append("\n".join(out))
 
 
+def cbytes(raw):
+    """A C++ string literal of raw bytes: printable ASCII as is, the rest octal."""
+    out = []
+    for b in raw:
+        ch = chr(b)
+        if 0x20 <= b < 0x7f and ch not in '\\"?':
+            out.append(ch)
+        else:
+            out.append("\\%03o" % b)
+    return '"' + "".join(out) + '"'
+
+
+def emit_text_rules(prog, ty, schema, doc):
+    """char[N] text that does not fit throws text_error with the record
+    untouched; bytes that are not UTF-8 read back as they are (a
+    std::string_view is bytes, as in C)."""
+    for i, vec in enumerate(doc["text_refused"]):
+        cls = ty.cpp(vec["type"])
+        table = "k%s_refused_%d" % (schema, i)
+        prog.parts.append("const std::array<unsigned char, %d> %s{%s};"
+                          % (len(vec["hex"]) // 2, table, hex_init(bytes.fromhex(vec["hex"]))))
+        prog.parts.append("\n".join([
+            "TEST(Text, %s_refused_%d)" % (schema, i), "{",
+            "    std::vector<std::byte> store(%s::SIZE);" % cls,
+            "    std::memcpy(store.data(), %s.data(), %s::SIZE);" % (table, cls),
+            "    const %sMut m(std::span<std::byte>(store.data(), %s::SIZE));" % (cls, cls),
+            "    EXPECT_THROW(m.set_%s(std::string_view(%s)), tachc::text_error);"
+            % (vec["field"], cbytes(vec["value"].encode("utf-8"))),
+            "    EXPECT_EQ(std::memcmp(store.data(), %s.data(), %s::SIZE), 0) << hex(store, 0, %s::SIZE);"
+            % (table, cls, cls),
+            "}"]))
+    for i, vec in enumerate(doc["text_invalid"]):
+        cls = ty.cpp(vec["type"])
+        raw = bytes.fromhex(vec["raw"])
+        table = "k%s_invalid_%d" % (schema, i)
+        prog.parts.append("const std::array<unsigned char, %d> %s{%s};"
+                          % (len(vec["hex"]) // 2, table, hex_init(bytes.fromhex(vec["hex"]))))
+        prog.parts.append("\n".join([
+            "TEST(Text, %s_invalid_%d)" % (schema, i), "{",
+            "    const %s v(std::as_bytes(std::span<const unsigned char>(%s)));" % (cls, table),
+            "    EXPECT_EQ(v.%s(), std::string_view(%s, %d));" % (vec["field"], cbytes(raw), len(raw)),
+            "}"]))
+
+
 def emit_schema_checks(prog, ty, schema, doc):
     ns = "::" + schema
     out = ["TEST(Schema, %s_messages)" % schema, "{",
@@ -425,6 +469,7 @@ def main():
         for i, vec in enumerate(doc["vectors"]):
             emit_vector(prog, ty, schema, doc, i, vec)
         emit_schema_checks(prog, ty, schema, doc)
+        emit_text_rules(prog, ty, schema, doc)
     consts = [p for p in prog.parts if p.startswith("const std::array")]
     tests = [p for p in prog.parts if not p.startswith("const std::array")]
     text = PREAMBLE + "\n" + "\n".join(consts) + "\n\n} // namespace\n\n" + "\n\n".join(tests) + "\n"

@@ -253,6 +253,62 @@ def emit_vector(ty, schema, doc, index, vec, out):
     out.append("")
 
 
+def cs_text(s):
+    """A C# string literal, every non-ASCII code point escaped."""
+    out = []
+    for ch in s:
+        c = ord(ch)
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif 0x20 <= c < 0x7f:
+            out.append(ch)
+        elif c > 0xffff:
+            out.append("\\U%08x" % c)
+        else:
+            out.append("\\u%04x" % c)
+    return '"' + "".join(out) + '"'
+
+
+def prop_of(ty, st, field):
+    return next(prop for f, prop in ty.fields(st) if f["name"] == field)
+
+
+def emit_text_rules(ty, schema, doc, out):
+    """char[N] text that does not fit throws TextException with the record
+    untouched; bytes that are not UTF-8 fail to read as text."""
+    for i, vec in enumerate(doc["text_refused"]):
+        cls = ty.cs(vec["type"])
+        out.append("    [Test]")
+        out.append("    public unsafe void TextRefused_%s_%d()" % (pascal(schema), i))
+        out.append("    {")
+        out.append('        byte[] want = Hex("%s");' % vec["hex"])
+        out.append("        var store = (byte[])want.Clone();")
+        out.append("        fixed (byte* s = store)")
+        out.append("        {")
+        out.append("            IntPtr ip = (IntPtr)s; // lambdas cannot capture a fixed pointer")
+        out.append("            Assert.Throws<Tachc.TextException>(() => { var v = new %s((byte*)ip, %s.Size); v.%s = %s; });"
+                   % (cls, cls, prop_of(ty, vec["type"], vec["field"]), cs_text(vec["value"])))
+        out.append("        }")
+        out.append("        Assert.AreEqual(want, store);")
+        out.append("    }")
+        out.append("")
+    for i, vec in enumerate(doc["text_invalid"]):
+        cls = ty.cs(vec["type"])
+        out.append("    [Test]")
+        out.append("    public unsafe void TextInvalid_%s_%d()" % (pascal(schema), i))
+        out.append("    {")
+        out.append('        byte[] bytes = Hex("%s");' % vec["hex"])
+        out.append("        fixed (byte* s = bytes)")
+        out.append("        {")
+        out.append("            IntPtr ip = (IntPtr)s;")
+        out.append("            Assert.Throws<System.Text.DecoderFallbackException>(() => "
+                   "{ var unused = new %s((byte*)ip, %s.Size).%s; });"
+                   % (cls, cls, prop_of(ty, vec["type"], vec["field"])))
+        out.append("        }")
+        out.append("    }")
+        out.append("")
+
+
 def emit_schema_checks(ty, schema, doc, out):
     s = "global::%s.Schema" % pascal(schema)
     out.append("    [Test]")
@@ -343,6 +399,7 @@ def main():
         for i, vec in enumerate(docs[schema]["vectors"]):
             emit_vector(ty, schema, docs[schema], i, vec, out)
         emit_schema_checks(ty, schema, docs[schema], out)
+        emit_text_rules(ty, schema, docs[schema], out)
     with open(sys.argv[1], "w") as f:
         f.write(HEAD + "\n".join(out).rstrip() + "\n}\n")
 

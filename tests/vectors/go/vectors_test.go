@@ -287,3 +287,73 @@ func parseFloat(t *testing.T, want any, path string) float64 {
 	t.Fatalf("%s: %v is not a float", path, want)
 	return 0
 }
+
+type textRules struct {
+	Schema  string `json:"schema"`
+	Refused []struct {
+		Type  string `json:"type"`
+		Field string `json:"field"`
+		Value string `json:"value"`
+		Hex   string `json:"hex"`
+	} `json:"text_refused"`
+	Invalid []struct {
+		Type  string `json:"type"`
+		Field string `json:"field"`
+		Hex   string `json:"hex"`
+		Raw   string `json:"raw"`
+	} `json:"text_invalid"`
+}
+
+// char[N] text that does not fit its field is refused (a *TextError) and the
+// record keeps its bytes: text is never cut, so never inside a code point.
+// Bytes that are not UTF-8 read back as they are: a Go string holds bytes.
+func TestTextRules(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(vectorsDir(), "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr textRules
+		if err := json.Unmarshal(data, &tr); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for i, r := range tr.Refused {
+			cases++
+			name := tr.Schema + "." + r.Type
+			buf, _ := hex.DecodeString(r.Hex)
+			view, err := views[name](buf)
+			if err != nil {
+				t.Fatalf("%s refused[%d]: %v", name, i, err)
+			}
+			out := method(t, reflect.ValueOf(view), "Set", r.Field).Call([]reflect.Value{reflect.ValueOf(r.Value)})
+			if len(out) != 1 || out[0].IsNil() {
+				t.Errorf("%s.%s = %q: accepted, want a *TextError", name, r.Field, r.Value)
+			}
+			if got := hex.EncodeToString(buf); got != r.Hex {
+				t.Errorf("%s.%s = %q: the record changed\n got %s\nwant %s", name, r.Field, r.Value, got, r.Hex)
+			}
+		}
+		for i, v := range tr.Invalid {
+			cases++
+			name := tr.Schema + "." + v.Type
+			buf, _ := hex.DecodeString(v.Hex)
+			view, err := views[name](buf)
+			if err != nil {
+				t.Fatalf("%s invalid[%d]: %v", name, i, err)
+			}
+			raw, _ := hex.DecodeString(v.Raw)
+			got := method(t, reflect.ValueOf(view), "", v.Field).Call(nil)[0].String()
+			if got != string(raw) {
+				t.Errorf("%s.%s: got %q, want the bytes %q", name, v.Field, got, raw)
+			}
+		}
+	}
+	if cases == 0 {
+		t.Fatal("no text_refused or text_invalid cases in the vector files")
+	}
+}

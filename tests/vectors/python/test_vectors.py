@@ -221,7 +221,7 @@ def flatten(types, t, want, out):
     """JSON values in STRUCT order: arrays and nested structs expanded."""
     base, n = Types.split(t)
     if base == "char":
-        out.append(want.encode("ascii"))
+        out.append(want.encode("utf-8"))
     elif n is not None:
         for v in want:
             flatten(types, base, v, out)
@@ -257,7 +257,7 @@ def test_pack_into_and_unpack_from(schema, index):
 def check_numpy(types, t, got, want, where):
     base, n = Types.split(t)
     if base == "char":
-        assert bytes(got) == want.encode("ascii"), where
+        assert bytes(got) == want.encode("utf-8"), where
     elif n is not None:
         for i in range(n):
             check_numpy(types, base, got[i], want[i], "%s[%d]" % (where, i))
@@ -320,6 +320,36 @@ def test_text_too_long_is_an_error():
     with pytest.raises(ValueError, match="symbol"):
         tick.symbol = "ABCDEFGHI"
     assert tick.symbol == "ABCDEFGH", "a refused write must leave the field as it was"
+
+
+REFUSED = [(s, i) for s in SCHEMAS for i in range(len(DOCS[s]["text_refused"]))]
+INVALID = [(s, i) for s in SCHEMAS for i in range(len(DOCS[s]["text_invalid"]))]
+
+
+@pytest.mark.parametrize("schema,index", REFUSED, ids=["%s[%d]" % c for c in REFUSED])
+def test_text_that_does_not_fit_is_refused(schema, index):
+    """char[N] text is never cut (so never inside a code point): refused, nothing written."""
+    vec = DOCS[schema]["text_refused"][index]
+    types = Types(schema)
+    cls = view_class(schema, vec["type"], types)
+    buf = bytearray.fromhex(vec["hex"])
+    view = cls(buf)
+    with pytest.raises(ValueError, match=vec["field"]):
+        setattr(view, vec["field"], vec["value"])
+    assert buf.hex() == vec["hex"]
+
+
+@pytest.mark.parametrize("schema,index", INVALID, ids=["%s[%d]" % c for c in INVALID])
+def test_bytes_that_are_not_utf8_fail_to_read_as_text(schema, index):
+    vec = DOCS[schema]["text_invalid"][index]
+    types = Types(schema)
+    cls = view_class(schema, vec["type"], types)
+    view = cls(bytes.fromhex(vec["hex"]))
+    with pytest.raises(UnicodeDecodeError):
+        getattr(view, vec["field"])
+    field = next(f for f in types.structs[vec["type"]]["fields"] if f["name"] == vec["field"])
+    raw = bytes.fromhex(vec["hex"])[field["offset"]:field["offset"] + Types.split(field["type"])[1]]
+    assert raw.rstrip(b"\0") == bytes.fromhex(vec["raw"])  # the bytes themselves are intact
 
 
 def test_array_bounds_and_length():

@@ -75,10 +75,86 @@ fn main() {
                 }
             }
         }
+        gen_text_rules(&schema, &doc, &mut out);
         writeln!(out, "}}").unwrap();
     }
     let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets it")).join("vector_tests.rs");
     fs::write(dest, out).expect("OUT_DIR writable");
+}
+
+/// The char[N] rules: text that does not fit is refused (TextError) with the record's
+/// bytes untouched; bytes that are not UTF-8 fail to read as text (Utf8Error) and stay
+/// readable as bytes.
+fn gen_text_rules(schema: &str, doc: &Value, out: &mut String) {
+    let empty = Vec::new();
+    for (i, r) in doc["text_refused"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .enumerate()
+    {
+        let ty = r["type"].as_str().expect("\"type\" is a string");
+        let s = snake(r["field"].as_str().expect("\"field\" is a string"));
+        writeln!(out, "    #[test]").unwrap();
+        writeln!(out, "    fn text_refused_{i}() {{").unwrap();
+        writeln!(
+            out,
+            "        let (r, bytes) = load_rule({schema:?}, \"text_refused\", {i});"
+        )
+        .unwrap();
+        writeln!(out, "        let mut buf = bytes.clone();").unwrap();
+        writeln!(out, "        {{").unwrap();
+        writeln!(
+            out,
+            "            let mut m = {ty}Mut::from_bytes(&mut buf).expect(\"SIZE bytes\");"
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "            assert!(m.set_{s}_str(text(&r[\"value\"])).is_err(), \"refused\");"
+        )
+        .unwrap();
+        writeln!(out, "        }}").unwrap();
+        writeln!(
+            out,
+            "        assert_eq!(hex(&buf), hex(&bytes), \"the record is untouched\");"
+        )
+        .unwrap();
+        writeln!(out, "    }}").unwrap();
+    }
+    for (i, r) in doc["text_invalid"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .enumerate()
+    {
+        let ty = r["type"].as_str().expect("\"type\" is a string");
+        let s = snake(r["field"].as_str().expect("\"field\" is a string"));
+        writeln!(out, "    #[test]").unwrap();
+        writeln!(out, "    fn text_invalid_{i}() {{").unwrap();
+        writeln!(
+            out,
+            "        let (r, bytes) = load_rule({schema:?}, \"text_invalid\", {i});"
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "        let view = {ty}::from_bytes(&bytes).expect(\"SIZE bytes\");"
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "        assert!(view.{s}_str().is_err(), \"not UTF-8\");"
+        )
+        .unwrap();
+        writeln!(out, "        let raw = unhex(text(&r[\"raw\"]));").unwrap();
+        writeln!(
+            out,
+            "        assert_eq!(&view.{s}()[..raw.len()], &raw[..], \"the bytes\");"
+        )
+        .unwrap();
+        writeln!(out, "    }}").unwrap();
+    }
 }
 
 /// "MarketTick" -> "market_tick", as tachc's name_snake does.

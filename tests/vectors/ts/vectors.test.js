@@ -121,6 +121,29 @@ for (const file of files) {
   });
 }
 
+// char[N] text that does not fit is a RangeError and writes nothing (text is never
+// cut, so never inside a code point); bytes that are not UTF-8 fail to read as text
+// (TypeError), and xBytes() still reads them.
+for (const file of files) {
+  const data = JSON.parse(fs.readFileSync(path.join(VECTORS, file), 'utf8'));
+  test(`char[N] rules of ${file}: too long is refused, not UTF-8 fails to read`, () => {
+    const mod = require(path.join(GENERATED, `${data.schema}.js`));
+    for (const [i, r] of data.text_refused.entries()) {
+      const bytes = Buffer.from(r.hex, 'hex');
+      const view = new mod[r.type](bytes);
+      assert.throws(() => { view[camel(r.field)] = r.value; }, RangeError, `${data.schema} text_refused#${i}`);
+      assert.equal(bytes.toString('hex'), r.hex, `${data.schema} text_refused#${i}: the record is untouched`);
+    }
+    for (const [i, r] of data.text_invalid.entries()) {
+      const view = new mod[r.type](Buffer.from(r.hex, 'hex'));
+      assert.throws(() => view[camel(r.field)], TypeError, `${data.schema} text_invalid#${i}`);
+      const raw = Buffer.from(r.raw, 'hex');
+      const got = Buffer.from(view[`${camel(r.field)}Bytes`]());
+      assert.deepEqual(got.subarray(0, raw.length), raw, `${data.schema} text_invalid#${i}: the bytes`);
+    }
+  });
+}
+
 test('decode picks the class by type id and refuses unknown ids and short payloads', () => {
   const market = require(path.join(GENERATED, 'market.js'));
   const bytes = new Uint8Array(market.MarketTick.SIZE);

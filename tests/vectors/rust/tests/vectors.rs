@@ -21,6 +21,25 @@ fn load(schema: &str, index: usize) -> (Value, Vec<u8>) {
     (vector["fields"].clone(), bytes)
 }
 
+fn unhex(hex: &str) -> Vec<u8> {
+    assert!(hex.len().is_multiple_of(2), "odd hex length");
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
+        .collect()
+}
+
+/// Entry `index` of the list `key` ("text_refused", "text_invalid") of
+/// tests/vectors/<schema>.json, and its record's bytes.
+fn load_rule(schema: &str, key: &str, index: usize) -> (Value, Vec<u8>) {
+    let path = format!("{}/{schema}.json", env!("VECTORS_DIR"));
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let rule = doc[key][index].clone();
+    let bytes = unhex(rule["hex"].as_str().expect("\"hex\" is a string"));
+    (rule, bytes)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

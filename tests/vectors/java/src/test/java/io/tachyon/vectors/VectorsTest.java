@@ -282,6 +282,47 @@ class VectorsTest {
         return tests.stream();
     }
 
+    /**
+     * char[N] is UTF-8: text that does not fit its field is refused (IllegalArgumentException) with the record
+     * untouched, never cut inside a code point; bytes that are not UTF-8 fail to read as text.
+     */
+    @SuppressWarnings("unchecked")
+    @TestFactory
+    Stream<DynamicTest> textRules() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Map<String, Object> file : files()) {
+            String schema = (String) file.get("schema");
+            List<Map<String, Object>> refused = (List<Map<String, Object>>) file.get("text_refused");
+            for (int n = 0; n < refused.size(); n++) {
+                Map<String, Object> r = refused.get(n);
+                tests.add(DynamicTest.dynamicTest(schema + ".text_refused/" + n, () -> {
+                    Class<?> cls = view(schema, (String) r.get("type"));
+                    byte[] want = HEX.parseHex((String) r.get("hex"));
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment seg = arena.allocate(want.length);
+                        seg.copyFrom(MemorySegment.ofArray(want));
+                        Object view = newView(cls, seg);
+                        Method set = method(cls, "set" + pascal((String) r.get("field")), 1);
+                        assertThrows(IllegalArgumentException.class, () -> call(set, view, r.get("value")));
+                        assertEquals(HEX.formatHex(want), HEX.formatHex(seg.toArray(ValueLayout.JAVA_BYTE)),
+                                "the record is untouched");
+                    }
+                }));
+            }
+            List<Map<String, Object>> invalid = (List<Map<String, Object>>) file.get("text_invalid");
+            for (int n = 0; n < invalid.size(); n++) {
+                Map<String, Object> r = invalid.get(n);
+                tests.add(DynamicTest.dynamicTest(schema + ".text_invalid/" + n, () -> {
+                    Class<?> cls = view(schema, (String) r.get("type"));
+                    Object view = newView(cls, MemorySegment.ofArray(HEX.parseHex((String) r.get("hex"))));
+                    Method get = method(cls, camel((String) r.get("field")), 0);
+                    assertThrows(IllegalArgumentException.class, () -> call(get, view));
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
     @SuppressWarnings("unchecked")
     @TestFactory
     Stream<DynamicTest> batches() throws IOException {

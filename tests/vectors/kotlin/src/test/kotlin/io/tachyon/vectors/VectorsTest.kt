@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment
 import java.lang.foreign.ValueLayout
 import java.lang.reflect.InvocationTargetException
 import java.math.BigInteger
+import java.nio.charset.CharacterCodingException
 import java.nio.file.Files
 import java.nio.file.Path
 import java.util.HexFormat
@@ -201,6 +202,47 @@ class VectorsTest {
                 else -> (prop as KMutableProperty1<Any, Any?>).set(view, convert(want, c))
             }
         }
+    }
+
+    /** What a reflective call threw, without reflection's wrapper. */
+    private fun thrown(block: () -> Unit): Throwable {
+        val e = assertThrows(Throwable::class.java) { block() }
+        return if (e is InvocationTargetException) e.targetException else e
+    }
+
+    /**
+     * char[N] is UTF-8: text that does not fit its field is refused (IllegalArgumentException) with the record
+     * untouched, never cut inside a code point; bytes that are not UTF-8 fail to read as text
+     * (CharacterCodingException).
+     */
+    @Suppress("UNCHECKED_CAST")
+    @TestFactory
+    fun textRules(): List<DynamicTest> = files().flatMap { file ->
+        val schema = file["schema"] as String
+        val refused = (file["text_refused"] as List<Map<String, Any?>>).mapIndexed { n, r ->
+            DynamicTest.dynamicTest("$schema.text_refused/$n") {
+                val cls = view(schema, r["type"] as String)
+                val want = hex.parseHex(r["hex"] as String)
+                Arena.ofConfined().use { arena ->
+                    val seg = arena.allocate(want.size.toLong())
+                    seg.copyFrom(MemorySegment.ofArray(want))
+                    val view = newView(cls, seg)
+                    val p = prop(cls, camel(r["field"] as String)) as KMutableProperty1<Any, Any?>
+                    val e = thrown { p.set(view, r["value"]) }
+                    assertTrue(e is IllegalArgumentException, "refused with $e")
+                    assertEquals(hex.formatHex(want), hex.formatHex(seg.toArray(ValueLayout.JAVA_BYTE)), "untouched")
+                }
+            }
+        }
+        val invalid = (file["text_invalid"] as List<Map<String, Any?>>).mapIndexed { n, r ->
+            DynamicTest.dynamicTest("$schema.text_invalid/$n") {
+                val cls = view(schema, r["type"] as String)
+                val view = newView(cls, MemorySegment.ofArray(hex.parseHex(r["hex"] as String)))
+                val e = thrown { prop(cls, camel(r["field"] as String)).get(view) }
+                assertTrue(e is CharacterCodingException, "failed with $e")
+            }
+        }
+        refused + invalid
     }
 
     @Suppress("UNCHECKED_CAST")
