@@ -87,19 +87,25 @@ namespace Tachc
         public static void WriteF32(byte* p, float v) { WriteU32(p, *(uint*)&v); }
         public static void WriteF64(byte* p, double v) { WriteI64(p, BitConverter.DoubleToInt64Bits(v)); }
 
-        /// <summary>The text of a char[n] field: its bytes before the first NUL, as UTF-8.</summary>
+        // UTF-8 that refuses what is not UTF-8 (no U+FFFD substitutes), and writes no byte-order mark.
+        static readonly Encoding StrictUtf8 = new UTF8Encoding(false, true);
+
+        /// <summary>The text of a char[n] field: its bytes before the first NUL, as UTF-8. Bytes that are not
+        /// UTF-8 fail to read as text (DecoderFallbackException, an ArgumentException), as in Rust and Python.</summary>
         public static string ReadText(byte* p, int n)
         {
             int len = 0;
             while (len < n && p[len] != 0)
                 len++;
-            return Encoding.UTF8.GetString(p, len);
+            return StrictUtf8.GetString(p, len);
         }
 
-        /// <summary>Stores text NUL-padded to n bytes; longer text throws TextException and writes nothing.</summary>
+        /// <summary>Stores text's UTF-8 bytes NUL-padded to n bytes; longer text throws TextException and writes
+        /// nothing (text is never cut, so never inside a code point); a lone surrogate throws
+        /// EncoderFallbackException.</summary>
         public static void WriteText(byte* p, int n, string text, string field)
         {
-            byte[] bytes = Encoding.UTF8.GetBytes(text ?? "");
+            byte[] bytes = StrictUtf8.GetBytes(text ?? "");
             if (bytes.Length > n)
                 throw new TextException(field, n, bytes.Length);
             for (int i = 0; i < n; i++)

@@ -5,7 +5,7 @@
 // The globals this module uses, reached through globalThis: a schema type may
 // be called DataView or String, and its class would hide the global.
 const $G = globalThis;
-const $decoder = new $G.TextDecoder("utf-8");
+const $decoder = new $G.TextDecoder("utf-8", { fatal: true });
 const $encoder = new $G.TextEncoder();
 
 // A DataView over `data` (DataView, ArrayBuffer, TypedArray or Buffer) that has
@@ -35,7 +35,9 @@ function $index(i, count, name) {
   }
 }
 
-// Text up to the first NUL of a char[N] field (ASCII fast, else UTF-8).
+// Text up to the first NUL of a char[N] field (ASCII fast, else UTF-8). Bytes
+// that are not UTF-8 fail to read as text (a TypeError), as in Rust and Python;
+// the field's xBytes() view still reads them.
 function $text(view, at, count) {
   let s = "";
   for (let i = 0; i < count; i++) {
@@ -53,14 +55,30 @@ function $text(view, at, count) {
   return s;
 }
 
+// Stores the text's UTF-8 bytes NUL-padded to `count`; text longer than
+// `count` bytes is a RangeError and writes nothing (text is never cut, so
+// never inside a code point).
 function $setText(view, at, count, text, name) {
   const str = $G.String(text);
+  const n = str.length; // UTF-16 units: UTF-8 takes at least n bytes, at most 3n
   const bytes = new $G.Uint8Array(view.buffer, view.byteOffset + at, count);
-  const r = $encoder.encodeInto(str, bytes);
-  if (r.read < str.length) {
-    throw new $G.RangeError(name + " holds " + count + " bytes, the text needs more");
+  if (n > count) {
+    throw new $G.RangeError(name + " holds " + count + " bytes, the text needs at least " + n);
   }
-  bytes.fill(0, r.written);
+  if (3 * n > count) {
+    for (let i = 0; i < n; i++) {
+      if (str.charCodeAt(i) >= 0x80) {
+        const raw = $encoder.encode(str);
+        if (raw.length > count) {
+          throw new $G.RangeError(name + " holds " + count + " bytes, the text has " + raw.length);
+        }
+        bytes.set(raw);
+        bytes.fill(0, raw.length);
+        return;
+      }
+    }
+  }
+  bytes.fill(0, $encoder.encodeInto(str, bytes).written);
 }
 
 // A typed array over `count` elements at `at`, when the address allows one.

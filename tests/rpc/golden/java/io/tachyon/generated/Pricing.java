@@ -341,18 +341,24 @@ public final class Pricing {
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfDouble LE_DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    // Text moves eight bytes per access where it can: one bounds and liveness check per word, not per byte.
+    // char[N] is UTF-8 text, NUL-padded (README "Names in generated code"). ASCII, the common case, moves eight
+    // bytes per access: one bounds and liveness check per word, not per byte; other text goes through the
+    // UTF-8 codec. Bytes that are not UTF-8 fail to read as text (IllegalArgumentException), as in Rust and
+    // Python; the raw bytes stay readable through the field's segment.
     static String readText$(MemorySegment segment, long at, int cap) {
-        char[] chars = new char[cap];
+        byte[] bytes = new byte[cap];
         int n = 0;
+        long high = 0; // the high bits of every byte read: nonzero when the text is not ASCII
         while (n < cap) {
             if (cap - n >= 8) {
                 long word = segment.get(LE_LONG, at + n);
-                for (int k = 0; k < 8; k++, word >>>= 8) {
-                    if ((word & 0xff) == 0) {
-                        return new String(chars, 0, n);
-                    }
-                    chars[n++] = (char) (word & 0xff);
+                int k = 0;
+                for (; k < 8 && (word & 0xff) != 0; k++, word >>>= 8) {
+                    bytes[n++] = (byte) word;
+                    high |= word & 0x80;
+                }
+                if (k < 8) {
+                    break;
                 }
                 continue;
             }
@@ -360,38 +366,62 @@ public final class Pricing {
             if (x == 0) {
                 break;
             }
-            chars[n++] = (char) (x & 0xff);
+            bytes[n++] = x;
+            high |= x & 0x80;
         }
-        return new String(chars, 0, n);
+        if (high == 0) {
+            return new String(bytes, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes, 0, n)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("char[" + cap + "] bytes are not UTF-8 text", e);
+        }
     }
 
+    // Stores value's UTF-8 bytes NUL-padded to cap bytes; text longer than cap bytes (or a lone surrogate)
+    // throws IllegalArgumentException and writes nothing: text is never cut, so never inside a code point.
     static void writeText$(MemorySegment segment, long at, int cap, String value, String field) {
         int n = value.length();
-        if (n > cap) {
-            throw new IllegalArgumentException(field + " holds " + cap + " bytes, the text has " + n);
+        if (n > cap || !ascii$(value, n)) {
+            writeUtf8$(segment, at, cap, value, field);
+            return;
         }
         int i = 0;
         for (; cap - i >= 8; i += 8) {
             long word = 0;
             for (int k = 7; k >= 0; k--) {
-                word = (word << 8) | textByte(value, i + k, n, field);
+                word = (word << 8) | (i + k < n ? value.charAt(i + k) : 0);
             }
             segment.set(LE_LONG, at + i, word);
         }
         for (; i < cap; i++) {
-            segment.set(ValueLayout.JAVA_BYTE, at + i, (byte) textByte(value, i, n, field));
+            segment.set(ValueLayout.JAVA_BYTE, at + i, (byte) (i < n ? value.charAt(i) : 0));
         }
     }
 
-    /** Character {@code i} of {@code value} as a byte (0 past its end); one beyond ISO-8859-1 throws. */
-    private static int textByte(String value, int i, int n, String field) {
-        if (i >= n) {
-            return 0;
+    private static boolean ascii$(String value, int n) {
+        for (int i = 0; i < n; i++) {
+            if (value.charAt(i) >= 0x80) {
+                return false;
+            }
         }
-        char ch = value.charAt(i);
-        if (ch > 0xff) {
-            throw new IllegalArgumentException(field + ": character " + (int) ch + " is not one byte");
+        return true;
+    }
+
+    private static void writeUtf8$(MemorySegment segment, long at, int cap, String value, String field) {
+        java.nio.ByteBuffer raw;
+        try {
+            raw = java.nio.charset.StandardCharsets.UTF_8.newEncoder().encode(java.nio.CharBuffer.wrap(value));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(field + ": the text is not valid Unicode (a lone surrogate)", e);
         }
-        return ch;
+        int len = raw.remaining();
+        if (len > cap) {
+            throw new IllegalArgumentException(field + " holds " + cap + " bytes, the text has " + len);
+        }
+        MemorySegment.copy(MemorySegment.ofBuffer(raw), 0, segment, at, len);
+        segment.asSlice(at + len, cap - len).fill((byte) 0);
     }
 }

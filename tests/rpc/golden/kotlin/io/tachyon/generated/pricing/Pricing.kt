@@ -175,46 +175,56 @@ private val LE_FLOAT: ValueLayout.OfFloat = ValueLayout.JAVA_FLOAT_UNALIGNED.wit
 private val LE_DOUBLE: ValueLayout.OfDouble =
     ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)
 
-// Text moves eight bytes per access where it can: one bounds and liveness check per word, not per byte.
+// char[N] is UTF-8 text, NUL-padded (README "Names in generated code"). ASCII, the common case, moves eight bytes
+// per access: one bounds and liveness check per word, not per byte; other text goes through the UTF-8 codec.
+// Bytes that are not UTF-8 fail to read as text (CharacterCodingException), as in Rust and Python; the raw
+// bytes stay readable through the field's segment.
 private fun readText(segment: MemorySegment, at: Long, cap: Int): String {
-    val chars = CharArray(cap)
+    val bytes = ByteArray(cap)
     var n = 0
+    var high = 0L // the high bits of every byte read: nonzero when the text is not ASCII
     while (n < cap) {
         if (cap - n >= 8) {
             var word = segment.get(LE_LONG, at + n)
-            repeat(8) {
-                if (word and 0xff == 0L) return String(chars, 0, n)
-                chars[n++] = (word and 0xff).toInt().toChar()
+            var k = 0
+            while (k < 8 && word and 0xff != 0L) {
+                bytes[n++] = word.toByte()
+                high = high or (word and 0x80)
                 word = word ushr 8
+                k++
             }
+            if (k < 8) break
             continue
         }
         val x = segment.get(ValueLayout.JAVA_BYTE, at + n)
         if (x == 0.toByte()) break
-        chars[n++] = (x.toInt() and 0xff).toChar()
+        bytes[n++] = x
+        high = high or (x.toLong() and 0x80)
     }
-    return String(chars, 0, n)
+    if (high == 0L) return String(bytes, 0, n, Charsets.ISO_8859_1)
+    return bytes.decodeToString(0, n, throwOnInvalidSequence = true)
 }
 
+// Stores value's UTF-8 bytes NUL-padded to cap bytes; text longer than cap bytes throws IllegalArgumentException
+// (a lone surrogate CharacterCodingException) and writes nothing: text is never cut, so never inside a code point.
 private fun writeText(segment: MemorySegment, at: Long, cap: Int, value: String, field: String) {
-    require(value.length <= cap) { "$field holds $cap bytes, the text has ${value.length}" }
+    val n = value.length
+    if (n > cap || value.any { it.code >= 0x80 }) {
+        val raw = value.encodeToByteArray(0, n, throwOnInvalidSequence = true)
+        require(raw.size <= cap) { "$field holds $cap bytes, the text has ${raw.size}" }
+        MemorySegment.copy(MemorySegment.ofArray(raw), 0, segment, at, raw.size.toLong())
+        segment.asSlice(at + raw.size, (cap - raw.size).toLong()).fill(0)
+        return
+    }
     var i = 0
     while (cap - i >= 8) {
         var word = 0L
-        for (k in 7 downTo 0) word = (word shl 8) or textByte(value, i + k, field).toLong()
+        for (k in 7 downTo 0) word = (word shl 8) or (if (i + k < n) value[i + k].code.toLong() else 0L)
         segment.set(LE_LONG, at + i, word)
         i += 8
     }
     while (i < cap) {
-        segment.set(ValueLayout.JAVA_BYTE, at + i, textByte(value, i, field).toByte())
+        segment.set(ValueLayout.JAVA_BYTE, at + i, (if (i < n) value[i].code else 0).toByte())
         i++
     }
-}
-
-/** Character [i] of [value] as a byte (0 past its end); one beyond ISO-8859-1 throws. */
-private fun textByte(value: String, i: Int, field: String): Int {
-    if (i >= value.length) return 0
-    val ch = value[i].code
-    require(ch <= 0xff) { "$field: character $ch is not one byte" }
-    return ch
 }
