@@ -14,10 +14,8 @@
 static int producer(void)
 {
     tachyon_bus_t *bus;
-    tachyon_error_t err;
-    /* The listener may not be up yet: retry briefly. */
-    for (int tries = 0; (err = tachyon_bus_connect(SOCK, &bus)) == TACHYON_ERR_NO_LISTENER && tries < 100; tries++)
-        usleep(10 * 1000);
+    /* The listener may not be up yet: connect waits up to 5 s for it. */
+    tachyon_error_t err = tachyon_bus_connect(SOCK, &bus);
     if (err) {
         fprintf(stderr, "connect: %s\n", tachyon_strerror(err));
         return 1;

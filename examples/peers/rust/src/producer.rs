@@ -1,11 +1,10 @@
-//! The Rust producer of the example streams: connects to a consumer (retrying
-//! until it listens), writes every message in place in the ring through the
+//! The Rust producer of the example streams: connects to a consumer (the
+//! library waits up to CONNECT_WAIT for it to listen), writes every message in place in the ring through the
 //! tachc-generated `...Mut` views, then sends End.
 //!
 //! rust_producer --socket PATH [--stream market|frames] [--count N] [--stamp index|clock]
 
 use std::process;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use peers::frames::{FrameMut, FRAME_SIZE};
@@ -14,18 +13,14 @@ use peers::{frames, market, Args, Stream};
 use tachyon_ipc::{Bus, Error, Options};
 
 const WAIT: Duration = Duration::from_secs(5);
+/// How long connect waits for the consumer to listen (it may still be starting).
+const CONNECT_WAIT: Duration = Duration::from_secs(10);
 
-/// Connects, retrying while nobody listens yet (the consumer may still be starting).
 fn connect(path: &str, fingerprint: u64) -> Result<Bus, Error> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match Bus::connect_with(path, Options { fingerprint, ..Options::default() }) {
-            Err(Error::NoListener { .. }) if Instant::now() < deadline => {
-                thread::sleep(Duration::from_millis(5))
-            }
-            other => return other,
-        }
-    }
+    Bus::connect_with(
+        path,
+        Options { fingerprint, timeout: Some(CONNECT_WAIT), ..Options::default() },
+    )
 }
 
 fn send_market(bus: &Bus, args: &Args) -> Result<u64, Error> {
