@@ -39,7 +39,7 @@ extern "C" {
  * `make runtime-tests`), which every binding's package version agrees with. */
 #define TACHYON_VERSION "0.1.0"
 /* Wire ABI version: bumped on any change to ABI.md's layout. */
-#define TACHYON_ABI_VERSION 1u
+#define TACHYON_ABI_VERSION 2u
 /* Frames start on this boundary; payloads are 16-byte aligned within them. */
 #define TACHYON_FRAME_ALIGN 64u
 /* Bytes of frame header before each payload. */
@@ -720,9 +720,10 @@ TACHYON_API void tachyon_sub_destroy(tachyon_sub_t *sub);
  * with tachyon_bus_connect / _ex / _until, exactly as to a bus, and each gets a
  * ring of its own, so producers never contend. The consumer takes messages
  * round-robin, one per producer with something to read, so no producer starves
- * while others are busy; it sleeps in one futex_waitv call over every ring's
- * wake word. A producer that closes or dies leaves after everything it
- * committed was delivered. */
+ * while others are busy; it sleeps on one futex word (the fan-in's bell, which
+ * every producer rings when it finds the consumer announced a sleep). A
+ * producer that closes or dies leaves after everything it committed was
+ * delivered. */
 
 typedef struct tachyon_fanin tachyon_fanin_t;
 
@@ -768,9 +769,10 @@ TACHYON_API void tachyon_fanin_destroy(tachyon_fanin_t *fi);
  *
  * A wait-set holds up to TACHYON_MAX_MEMBERS consumers of any kind (a bus's
  * consumer side, a fan-out subscriber, a fan-in) under keys of the caller's
- * choosing, and sleeps in one futex_waitv call until one of them has
- * something to read (a message, or the end of a stream, or LAGGED). Members
- * are read with their own non-blocking calls, on the wait-set's thread. */
+ * choosing, and sleeps in one futex_waitv call (one word per member) until one
+ * of them has something to read (a message, or the end of a stream, or
+ * LAGGED). Members are read with their own non-blocking calls, on the
+ * wait-set's thread. */
 
 typedef struct tachyon_waitset tachyon_waitset_t;
 
@@ -794,12 +796,16 @@ TACHYON_API size_t tachyon_waitset_wait_until(tachyon_waitset_t *ws, uint64_t *k
 TACHYON_API void tachyon_waitset_interrupt(tachyon_waitset_t *ws);
 
 /* A readiness fd for event loops (epoll, asyncio's add_reader, Go's netpoll,
- * libuv): an eventfd that becomes readable when a member has something to
- * read. After it fired, call tachyon_waitset_wait_until with deadline 0 (which
- * clears the fd and re-arms it) and read the members it names. A thread of the
- * wait-set's own sleeps in futex_waitv for the event loop; producers make no
- * system call while the loop is awake. Owned by the wait-set (do not close
- * it). -1 if it cannot be created. */
+ * libuv): an epoll fd, readable when a member has something to read. After it
+ * fired, call tachyon_waitset_wait_until with deadline 0 and read the members
+ * it names; the fd stays readable until a call finds nothing, which arms it
+ * again. No thread: armed, a member's producer writes the member's own
+ * eventfd on its next publication (one system call, then none until the loop
+ * re-arms); while the loop is awake producers make no system call. A dead
+ * producer makes it readable through its pidfd. A bus from an arena has no
+ * eventfd: with one in the set this returns -1, and adding one to a set that
+ * has the fd is TACHYON_ERR_STATE. Owned by the wait-set (do not close it).
+ * -1 if it cannot be created. */
 TACHYON_API int tachyon_waitset_fd(tachyon_waitset_t *ws);
 
 TACHYON_API void tachyon_waitset_destroy(tachyon_waitset_t *ws);

@@ -3,13 +3,20 @@
  * ordinary bus handshake and gets a ring of its own (no contention between
  * producers, and a producer's crash can only lose its own uncommitted
  * frames). A listener thread accepts them into a table of
- * TACHYON_MAX_MEMBERS members; the consumer reads the members round-robin and
- * sleeps in one futex_waitv over their wake words and the table's own.
+ * TACHYON_MAX_MEMBERS members; the consumer reads the members round-robin.
+ *
+ * Sleeping on one futex word: every producer gets, with its ring, the bell
+ * (a 4096-byte memfd shared by the whole fan-in) and the fan-in's eventfd.
+ * The consumer raises TI_SLEEP_FUTEX in each ring's consumer_sleeping, re-checks
+ * the rings and sleeps on the bell alone; a producer that finds the flag
+ * raised (the check it makes on every publication anyway) rings the bell. An
+ * event loop raises TI_SLEEP_FD instead and the producer writes the eventfd.
+ * No thread sits between a producer and the consumer.
  *
  * The table: `present` has a bit per occupied slot. The listener thread
- * fills a free slot, then sets its bit (release); the consumer thread alone
- * clears a bit and frees the slot's bus, under `lock`, which a wait-set's
- * notifier thread also takes while it looks at the members.
+ * fills a free slot, then sets its bit (seq_cst) and rings the bell (a
+ * sleeper re-arms with the newcomer); the consumer thread alone clears a bit
+ * and frees the slot's bus, under `lock`.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -21,6 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,8 +47,11 @@ struct ti_fi_member {
 struct tachyon_fanin {
     struct ti_fi_member m[TACHYON_MAX_MEMBERS];
     uint64_t present;    /* bit i: m[i] holds a producer */
-    uint32_t change_seq; /* bumped (and woken) when a producer joins, and by tachyon_fanin_interrupt */
-    int interrupt;       /* set by tachyon_fanin_interrupt from any thread; taken by a wait */
+    struct ti_bell *bell; /* the consumer sleeps on bell->ring */
+    int bellfd, efd;      /* passed to every producer */
+    int wfd;              /* epoll: efd and the producers' pidfds */
+    uint32_t fd_armed;    /* the owner armed the eventfd (TI_SLEEP_FD) */
+    int interrupt;        /* set by tachyon_fanin_interrupt from any thread; taken by a wait */
     unsigned cursor;     /* the next slot to look at first */
     int held;            /* slot of the held message, -1 if none */
     tachyon_error_t last_error;
@@ -46,11 +59,7 @@ struct tachyon_fanin {
     uint64_t capacity;
     tachyon_options_t opts;
     pthread_mutex_t lock;
-    pthread_t thread;
-    int thread_started;
-    int lfd, stop_pipe[2];
-    struct ti_addr addr;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+    struct ti_acceptor acceptor;
 };
 
 /* ---- The listener thread ---------------------------------------------------- */
@@ -65,41 +74,44 @@ static int ti_fi_free_slot(tachyon_fanin_t *fi)
     return -1;
 }
 
-static void *ti_fi_listener(void *arg)
+/* The listener thread's work for one connector: serve the handshake into a
+ * free slot, then publish the member. */
+static void ti_fi_serve(void *owner, int cfd)
 {
-    tachyon_fanin_t *fi = arg;
+    tachyon_fanin_t *fi = owner;
+    tachyon_bus_t *bus = NULL;
+    int drop, slot = ti_fi_free_slot(fi);
 
-    for (;;) {
-        struct pollfd pfd[2] = {{.fd = fi->lfd, .events = POLLIN}, {.fd = fi->stop_pipe[0], .events = POLLIN}};
-        tachyon_bus_t *bus = NULL;
-        int cfd, drop, slot;
-
-        if (poll(pfd, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (pfd[1].revents)
-            break;
-        cfd = accept4(fi->lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (cfd < 0)
-            continue;
-        slot = ti_fi_free_slot(fi);
-        if (slot >= 0 &&
-            ti_serve(cfd, fi->capacity, &fi->opts, ti_now_ns() + 2000000000ll, &drop, &bus) == TACHYON_OK && bus) {
-            pthread_mutex_lock(&fi->lock);
-            fi->m[slot].bus = bus;
-            fi->m[slot].id = ++fi->next_id;
-            fi->m[slot].pid = (uint32_t)bus->peer_pid;
-            /* Release: the consumer's acquire load of `present` sees the member. */
-            __atomic_fetch_or(&fi->present, 1ull << slot, __ATOMIC_SEQ_CST);
-            pthread_mutex_unlock(&fi->lock);
-            __atomic_fetch_add(&fi->change_seq, 1, __ATOMIC_SEQ_CST);
-            ti_futex_wake_all(&fi->change_seq);
-        }
-        close(cfd);
+    if (slot < 0 || ti_serve(cfd, fi->capacity, &fi->opts, ti_now_ns() + 2000000000ll, &drop, fi->efd, fi->bellfd,
+                             &bus) != TACHYON_OK || !bus)
+        return;
+    if (bus->pidfd >= 0) {
+        /* A dead producer wakes an event loop too; closing the pidfd with the
+         * bus takes it out of the epoll set. */
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 1};
+        (void)epoll_ctl(fi->wfd, EPOLL_CTL_ADD, bus->pidfd, &ev);
     }
-    return NULL;
+    pthread_mutex_lock(&fi->lock);
+    fi->m[slot].bus = bus;
+    fi->m[slot].id = ++fi->next_id;
+    fi->m[slot].pid = (uint32_t)bus->peer_pid;
+    /* Pairs with the consumer's acquire load of `present`: it sees the
+     * member's fields. seq_cst: the Dekker pair with fd_armed below. */
+    __atomic_fetch_or(&fi->present, 1ull << slot, __ATOMIC_SEQ_CST);
+    /* An armed event loop may have missed the newcomer (its fd_armed store
+     * came before our `present` RMW, its load of `present` after): arm it for
+     * the loop, then look, as the loop would. Under the lock: the consumer may
+     * drop the member at once. */
+    if (__atomic_load_n(&fi->fd_armed, __ATOMIC_SEQ_CST)) {
+        __atomic_fetch_or(&bus->shm->consumer_sleeping, TI_SLEEP_FD, __ATOMIC_SEQ_CST);
+        if (ti_bus_ready(bus))
+            ti_eventfd_signal(fi->efd);
+    }
+    pthread_mutex_unlock(&fi->lock);
+    /* A sleeper read the bell before it loaded `present`: if it missed the
+     * newcomer, this bump ends its sleep and it re-arms. */
+    __atomic_fetch_add(&fi->bell->ring, 1, __ATOMIC_SEQ_CST);
+    ti_futex_wake(&fi->bell->ring);
 }
 
 /* ---- Lifecycle ----------------------------------------------------------------- */
@@ -118,29 +130,32 @@ tachyon_error_t tachyon_fanin_listen(const char *path, size_t capacity, const ta
     fi = calloc(1, sizeof(*fi));
     if (!fi)
         return TACHYON_ERR_NO_MEMORY;
-    fi->lfd = fi->stop_pipe[0] = fi->stop_pipe[1] = -1;
+    ti_acceptor_init(&fi->acceptor);
+    fi->bellfd = fi->efd = fi->wfd = -1;
     fi->held = -1;
     fi->capacity = capacity;
     if (opts)
         fi->opts = *opts;
     pthread_mutex_init(&fi->lock, NULL);
-    err = ti_addr_parse(path, &fi->addr);
+    err = ti_bell_create(&fi->bellfd, &fi->bell);
     if (err != TACHYON_OK)
         goto fail;
-    snprintf(fi->path, sizeof(fi->path), "%s", path);
-    fi->addr.path = fi->addr.abstract ? NULL : fi->path;
-    err = ti_bind_listener(&fi->addr, &fi->lfd);
+    fi->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    fi->wfd = epoll_create1(EPOLL_CLOEXEC);
+    if (fi->efd < 0 || fi->wfd < 0) {
+        err = ti_os_fail(TACHYON_ERR_NO_MEMORY, errno);
+        goto fail;
+    }
+    {
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
+        if (epoll_ctl(fi->wfd, EPOLL_CTL_ADD, fi->efd, &ev) != 0) {
+            err = ti_os_fail(TACHYON_ERR_SYSTEM, errno);
+            goto fail;
+        }
+    }
+    err = ti_acceptor_start(&fi->acceptor, path, ti_fi_serve, fi);
     if (err != TACHYON_OK)
         goto fail;
-    if (pipe2(fi->stop_pipe, O_CLOEXEC) != 0) {
-        err = ti_os_fail(TACHYON_ERR_SYSTEM, errno);
-        goto fail;
-    }
-    if (pthread_create(&fi->thread, NULL, ti_fi_listener, fi) != 0) {
-        err = TACHYON_ERR_NO_MEMORY;
-        goto fail;
-    }
-    fi->thread_started = 1;
     *out = fi;
     return TACHYON_OK;
 fail:
@@ -165,22 +180,18 @@ void tachyon_fanin_destroy(tachyon_fanin_t *fi)
 {
     if (!fi)
         return;
-    if (fi->thread_started) {
-        (void)!write(fi->stop_pipe[1], "x", 1);
-        pthread_join(fi->thread, NULL);
-    }
-    if (fi->lfd >= 0) {
-        close(fi->lfd);
-        if (!fi->addr.abstract)
-            unlink(fi->path);
-    }
+    ti_acceptor_stop(&fi->acceptor);
     for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++)
         if (fi->present & (1ull << i))
             ti_fi_remove(fi, i);
-    if (fi->stop_pipe[0] >= 0)
-        close(fi->stop_pipe[0]);
-    if (fi->stop_pipe[1] >= 0)
-        close(fi->stop_pipe[1]);
+    if (fi->bell)
+        munmap(fi->bell, TI_BELL_SIZE);
+    if (fi->bellfd >= 0)
+        close(fi->bellfd);
+    if (fi->efd >= 0)
+        close(fi->efd);
+    if (fi->wfd >= 0)
+        close(fi->wfd);
     pthread_mutex_destroy(&fi->lock);
     free(fi);
 }
@@ -255,49 +266,113 @@ int ti_fanin_ready(tachyon_fanin_t *fi, int owner)
 {
     uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
 
-    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++)
-        if ((present & (1ull << i)) && (ti_bus_ready(fi->m[i].bus) || (owner && fi->m[i].bus->peer_dead)))
+    while (present) {
+        unsigned i = (unsigned)__builtin_ctzll(present);
+        present &= present - 1;
+        if (ti_bus_ready(fi->m[i].bus) || (owner && fi->m[i].bus->peer_dead))
             return 1;
+    }
     return 0;
 }
 
-/* A notifier thread's check: a member's producer process is gone. */
-int ti_fanin_pidfds_dead(tachyon_fanin_t *fi)
+/* Raises (or takes down) `bit` in every member ring's consumer_sleeping. The
+ * raise is a seq_cst RMW: the first half of each ring's Dekker pair (the
+ * producer exchanges tail, then loads the flag); the caller re-checks the
+ * rings after it. */
+static void ti_fi_flag(tachyon_fanin_t *fi, uint32_t bit, int on)
 {
     uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
 
-    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++)
-        if ((present & (1ull << i)) && ti_bus_pidfd_dead(fi->m[i].bus))
-            return 1;
-    return 0;
+    while (present) {
+        uint32_t *flag = &fi->m[__builtin_ctzll(present)].bus->shm->consumer_sleeping;
+        present &= present - 1;
+        if (on)
+            __atomic_fetch_or(flag, bit, __ATOMIC_SEQ_CST);
+        else
+            __atomic_fetch_and(flag, ~bit, __ATOMIC_RELAXED);
+    }
 }
 
-/* Adds the fan-in's wake words (its table's, then each member's) to words[]
- * from *n, at most `cap` in all, and announces the sleep on each member. */
-void ti_fanin_arm(tachyon_fanin_t *fi, uint32_t **words, uint32_t *seqs, unsigned *n, unsigned cap)
+/* Announces a sleep on every ring; returns the one word to sleep on, with
+ * the value it had before (acquire: pairs with a producer's release bump). */
+uint32_t *ti_fanin_arm(tachyon_fanin_t *fi, uint32_t *seq)
 {
-    uint64_t present;
+    uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
 
-    if (*n < cap) {
-        seqs[*n] = __atomic_load_n(&fi->change_seq, __ATOMIC_SEQ_CST);
-        words[(*n)++] = &fi->change_seq;
+    /* A ring whose flag a timed-out sleep left up as evidence is judged
+     * first (wait.c): a producer that published since and left it up
+     * skipped its wake. */
+    while (present) {
+        tachyon_bus_t *bus = fi->m[__builtin_ctzll(present)].bus;
+        present &= present - 1;
+        if (TI_UNLIKELY(bus->wake_suspect))
+            ti_judge_wake(bus, &bus->shm->consumer_sleeping, TI_SLEEP_FUTEX, ti_load_seqcst(&bus->shm->tail));
     }
-    present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
-    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS && *n < cap; i++) {
-        if (!(present & (1ull << i)))
-            continue;
-        words[*n] = ti_bus_arm(fi->m[i].bus, &seqs[*n]);
-        (*n)++;
+    *seq = __atomic_load_n(&fi->bell->ring, __ATOMIC_ACQUIRE);
+    ti_fi_flag(fi, TI_SLEEP_FUTEX, 1);
+    return &fi->bell->ring;
+}
+
+/* After a sleep that ran out: each ring's flag comes down, except where the
+ * producer published meanwhile and left it up (the evidence ti_fanin_arm
+ * judges next time). */
+static void ti_fi_after_timeout(tachyon_fanin_t *fi)
+{
+    uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
+
+    while (present) {
+        tachyon_bus_t *bus = fi->m[__builtin_ctzll(present)].bus;
+        uint64_t tail = ti_load_seqcst(&bus->shm->tail);
+        present &= present - 1;
+        ti_after_timeout(bus, &bus->shm->consumer_sleeping, TI_SLEEP_FUTEX, tail != bus->limit, tail);
     }
+}
+
+uint64_t ti_test_fanin_lost_wakes(tachyon_fanin_t *fi)
+{
+    uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE), lost = 0;
+
+    while (present) {
+        lost += fi->m[__builtin_ctzll(present)].bus->lost_wakes;
+        present &= present - 1;
+    }
+    return lost;
 }
 
 void ti_fanin_disarm(tachyon_fanin_t *fi)
 {
-    uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
+    ti_fi_flag(fi, TI_SLEEP_FUTEX, 0);
+}
 
-    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++)
-        if (present & (1ull << i))
-            ti_bus_disarm(fi->m[i].bus);
+/* fd_armed first (seq_cst), then `present`: a producer the listener adds
+ * after our load of `present` finds fd_armed set and has the eventfd
+ * written for it (see ti_fi_listener). */
+void ti_fanin_fd_arm(tachyon_fanin_t *fi, int on)
+{
+    __atomic_store_n(&fi->fd_armed, on ? 1u : 0u, __ATOMIC_SEQ_CST);
+    ti_fi_flag(fi, TI_SLEEP_FD, on);
+}
+
+int ti_fanin_watch_fd(tachyon_fanin_t *fi)
+{
+    return fi->wfd;
+}
+
+/* After the watch fd fired: clears the eventfd; a producer whose pidfd
+ * fired has its committed frames made readable. */
+void ti_fanin_fd_take(tachyon_fanin_t *fi)
+{
+    struct epoll_event ev[TACHYON_MAX_MEMBERS + 1];
+    int n = epoll_wait(fi->wfd, ev, TACHYON_MAX_MEMBERS + 1, 0), dead = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (ev[i].data.u32 == 0)
+            ti_eventfd_clear(fi->efd);
+        else
+            dead = 1;
+    }
+    if (dead)
+        ti_fanin_check_peers(fi);
 }
 
 /* After a watchdog period asleep: a producer that died with committed but
@@ -321,9 +396,7 @@ const void *tachyon_fanin_acquire_rx_until(tachyon_fanin_t *fi, uint32_t *type_i
         return NULL;
     for (unsigned spins = 0;; spins++) {
         const void *msg = tachyon_fanin_acquire_rx(fi, type_id, size, from);
-        uint32_t *words[TACHYON_MAX_MEMBERS + 1];
-        uint32_t seqs[TACHYON_MAX_MEMBERS + 1];
-        unsigned n = 0;
+        uint32_t *word, seq;
         int64_t now;
         int r;
 
@@ -335,8 +408,8 @@ const void *tachyon_fanin_acquire_rx_until(tachyon_fanin_t *fi, uint32_t *type_i
                 ti_cpu_relax();
             continue;
         }
-        ti_fanin_arm(fi, words, seqs, &n, TACHYON_MAX_MEMBERS + 1);
-        /* After arming loaded change_seq: pairs with tachyon_fanin_interrupt. */
+        word = ti_fanin_arm(fi, &seq);
+        /* After arming loaded the bell: pairs with tachyon_fanin_interrupt. */
         if (__atomic_load_n(&fi->interrupt, __ATOMIC_SEQ_CST) &&
             __atomic_exchange_n(&fi->interrupt, 0, __ATOMIC_ACQ_REL)) {
             ti_fanin_disarm(fi);
@@ -353,9 +426,11 @@ const void *tachyon_fanin_acquire_rx_until(tachyon_fanin_t *fi, uint32_t *type_i
             fi->last_error = TACHYON_ERR_TIMEOUT;
             return NULL;
         }
-        r = ti_futex_waitv(words, seqs, n,
-                           deadline - now < TACHYON_WATCHDOG_NS ? deadline - now : TACHYON_WATCHDOG_NS);
-        ti_fanin_disarm(fi);
+        r = ti_futex_wait(word, seq, deadline - now < TACHYON_WATCHDOG_NS ? deadline - now : TACHYON_WATCHDOG_NS);
+        if (r == ETIMEDOUT)
+            ti_fi_after_timeout(fi);
+        else
+            ti_fanin_disarm(fi);
         if (ti_wait_interrupted(r)) {
             fi->last_error = TACHYON_ERR_INTERRUPTED;
             return NULL;
@@ -373,11 +448,11 @@ void tachyon_fanin_interrupt(tachyon_fanin_t *fi)
 {
     if (!fi)
         return;
-    /* Flag first, then move change_seq, which every wait of this fan-in
-     * sleeps on: a waiter that loaded it before this sees it changed. */
+    /* Flag first, then ring the bell, which every wait of this fan-in sleeps
+     * on: a waiter that loaded it before this sees it changed. */
     __atomic_store_n(&fi->interrupt, 1, __ATOMIC_SEQ_CST);
-    __atomic_fetch_add(&fi->change_seq, 1, __ATOMIC_SEQ_CST);
-    ti_futex_wake_all(&fi->change_seq);
+    __atomic_fetch_add(&fi->bell->ring, 1, __ATOMIC_SEQ_CST);
+    ti_futex_wake_all(&fi->bell->ring);
 }
 
 size_t tachyon_fanin_producers(tachyon_fanin_t *fi)
@@ -390,12 +465,3 @@ tachyon_error_t tachyon_fanin_last_error(const tachyon_fanin_t *fi)
     return fi ? fi->last_error : TACHYON_ERR_INVALID_ARG;
 }
 
-/* A notifier thread holds this while it looks at the members, so that the
- * consumer cannot free one under it. */
-void ti_fanin_lock(tachyon_fanin_t *fi, int on)
-{
-    if (on)
-        pthread_mutex_lock(&fi->lock);
-    else
-        pthread_mutex_unlock(&fi->lock);
-}

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -93,7 +94,8 @@ struct ti_fo_slot {
     uint32_t uid;      /* listener: its uid */
     uint32_t gen;      /* listener: bumped each time the slot is handed out */
     uint32_t sleeping; /* subscriber: 1 while it sleeps (informational) */
-    uint8_t pad[TI_LINE - 28];
+    uint32_t fd_armed; /* subscriber raises it (then wake_wanted); the producer takes it down and writes the eventfd */
+    uint8_t pad[TI_LINE - 32];
 };
 
 _Static_assert(sizeof(struct ti_fo_shared) == TI_FO_SLOTS_OFF, "fan-out header is 4096 bytes");
@@ -105,6 +107,8 @@ _Static_assert(offsetof(struct ti_fo_shared, data_seq) == 256, "ABI: data_seq at
 _Static_assert(offsetof(struct ti_fo_shared, producer_sleeping) == 384, "ABI: producer_sleeping at 384");
 _Static_assert(offsetof(struct ti_fo_shared, join_gen) == 512, "ABI: join_gen at 512");
 _Static_assert(offsetof(struct ti_fo_slot, sleeping) == 24, "ABI: slot sleeping at 24");
+_Static_assert(offsetof(struct ti_fo_slot, fd_armed) == 28, "ABI: slot fd_armed at 28");
+#define TI_SUB_HELLO_EFD 1u /* sub HELLO byte 36: the subscriber's eventfd travels with it */
 
 struct tachyon_fanout {
     struct ti_fo_shared *hdr;
@@ -122,13 +126,11 @@ struct tachyon_fanout {
 
     /* the listener thread and what it shares with the producer (under lock) */
     pthread_mutex_t lock;
-    pthread_t thread;
-    int thread_started;
-    int lfd, stop_pipe[2], memfd;
-    struct ti_addr addr;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+    struct ti_acceptor acceptor;
+    int memfd;
     tachyon_options_t opts;
     int pidfd[TACHYON_MAX_MEMBERS];
+    int efd[TACHYON_MAX_MEMBERS]; /* each subscriber's readiness eventfd (-1: none); under lock */
     void *map;
     size_t map_len;
 };
@@ -144,6 +146,7 @@ struct tachyon_sub {
     tachyon_error_t last_error;
     int peer_dead;
     int pidfd;
+    int efd; /* our readiness eventfd; the producer holds a copy */
     uint32_t idle_polls;
     int64_t last_peer_check;
     int interrupt; /* set by tachyon_sub_interrupt from any thread; taken by a wait */
@@ -153,10 +156,29 @@ struct tachyon_sub {
 
 /* ---- Producer: reclaiming room -------------------------------------------- */
 
-static void ti_fo_wake_subscribers(struct ti_fo_shared *hdr)
+/* Wakes every sleeping subscriber (one bump of the word they all sleep on)
+ * and writes the eventfd of each one that armed it. The eventfds are the
+ * listener's to replace, hence the lock (taken only here, off the hot path). */
+static void ti_fo_wake_subscribers(tachyon_fanout_t *pub)
 {
+    struct ti_fo_shared *hdr = pub->hdr;
+    int locked = 0;
+
     __atomic_fetch_add(&hdr->data_seq, 1, __ATOMIC_RELEASE);
     ti_futex_wake_all(&hdr->data_seq);
+    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++) {
+        uint32_t *armed = &pub->slots[i].fd_armed;
+        if (!ti_load_seqcst(armed) || !__atomic_exchange_n(armed, 0, __ATOMIC_SEQ_CST))
+            continue;
+        if (!locked) {
+            pthread_mutex_lock(&pub->lock);
+            locked = 1;
+        }
+        if (pub->efd[i] >= 0)
+            ti_eventfd_signal(pub->efd[i]);
+    }
+    if (locked)
+        pthread_mutex_unlock(&pub->lock);
 }
 
 /* Drops slot `s` (ACTIVE -> LAGGED); 1 if this call dropped it. */
@@ -239,7 +261,7 @@ static tachyon_error_t ti_fo_reclaim(tachyon_fanout_t *pub, uint64_t r)
         uint64_t target;
 
         if (dropped)
-            ti_fo_wake_subscribers(hdr); /* a dropped sleeper learns it now */
+            ti_fo_wake_subscribers(pub); /* a dropped sleeper learns it now */
         if (m < pub->oldest) {
             /* A joiner read `oldest` before our last advance; its head is a
              * frame boundary we have not overwritten yet. */
@@ -350,7 +372,7 @@ tachyon_error_t tachyon_fanout_commit_tx(tachyon_fanout_t *pub, size_t actual_si
     (void)__atomic_exchange_n(&hdr->tail, pub->wpos, __ATOMIC_SEQ_CST);
     if (TI_UNLIKELY(ti_load_seqcst(&hdr->wake_wanted) != 0) &&
         __atomic_exchange_n(&hdr->wake_wanted, 0, __ATOMIC_SEQ_CST))
-        ti_fo_wake_subscribers(hdr);
+        ti_fo_wake_subscribers(pub);
     return TACHYON_OK;
 }
 
@@ -465,7 +487,7 @@ size_t tachyon_fanout_max_message_size(const tachyon_fanout_t *pub)
 /* ---- Producer: the listener thread ---------------------------------------- */
 
 /* Hands out a free slot to a subscriber with `cred`; -1 if the table is full. */
-static int ti_fo_take_slot(tachyon_fanout_t *pub, const struct ucred *cred, uint32_t *gen)
+static int ti_fo_take_slot(tachyon_fanout_t *pub, const struct ucred *cred, int *efd, uint32_t *gen)
 {
     int found = -1;
 
@@ -479,6 +501,11 @@ static int ti_fo_take_slot(tachyon_fanout_t *pub, const struct ucred *cred, uint
         if (pub->pidfd[i] >= 0)
             close(pub->pidfd[i]);
         pub->pidfd[i] = ti_pidfd_open(cred->pid);
+        if (pub->efd[i] >= 0)
+            close(pub->efd[i]);
+        pub->efd[i] = *efd;
+        *efd = -1;
+        ti_store_relaxed(&s->fd_armed, 0);
         *gen = ti_load_relaxed(&s->gen) + 1;
         ti_store_relaxed(&s->gen, *gen);
         ti_store_relaxed(&s->pid, (uint32_t)cred->pid);
@@ -516,29 +543,34 @@ static tachyon_error_t ti_sub_check_hello(const uint8_t *rec, uint64_t fp)
 
 /* One joiner: HELLO, the uid and parameter checks, a slot, WELCOME with the
  * memfd, ACK. Anything wrong drops the joiner; the listener goes on. */
-static void ti_fo_serve(tachyon_fanout_t *pub, int cfd)
+static void ti_fo_serve(void *owner, int cfd)
 {
+    tachyon_fanout_t *pub = owner;
     int64_t deadline = ti_now_ns() + 2000000000ll;
     uint8_t rec[TI_REC_SIZE];
     struct ucred cred;
     tachyon_error_t status;
     uint32_t gen = 0;
-    int slot;
+    int slot, efd = -1;
 
-    if (ti_peer_cred(cfd, &cred) != TACHYON_OK || ti_recv_rec(cfd, rec, NULL, deadline) != TACHYON_OK ||
+    if (ti_peer_cred(cfd, &cred) != TACHYON_OK || ti_recv_rec(cfd, rec, &efd, deadline) != TACHYON_OK ||
         !ti_is_family(ti_get64(rec, 0)))
-        return;
+        goto out;
     if (!(pub->opts.flags & TACHYON_OPT_ALLOW_ANY_UID) && cred.uid != getuid()) {
         ti_welcome(rec, TACHYON_ERR_PERMISSION, 0, 0);
         (void)ti_send_rec(cfd, rec, -1, deadline);
-        return;
+        goto out;
     }
     status = ti_sub_check_hello(rec, pub->opts.schema_fingerprint);
+    /* The producer writes this fd when the subscriber armed it: it must be a
+     * non-blocking eventfd, announced, and come alone. */
+    if (status == TACHYON_OK && (ti_get32(rec, 36) != TI_SUB_HELLO_EFD || efd < 0 || ti_eventfd_check(efd) != TACHYON_OK))
+        status = TACHYON_ERR_HANDSHAKE;
     if (status == TACHYON_OK) {
-        slot = ti_fo_take_slot(pub, &cred, &gen);
+        slot = ti_fo_take_slot(pub, &cred, &efd, &gen);
         if (slot < 0) {
             ti_fo_reap(pub);
-            slot = ti_fo_take_slot(pub, &cred, &gen);
+            slot = ti_fo_take_slot(pub, &cred, &efd, &gen);
         }
         if (slot < 0)
             status = TACHYON_ERR_FULL;
@@ -546,7 +578,7 @@ static void ti_fo_serve(tachyon_fanout_t *pub, int cfd)
     ti_welcome(rec, status, pub->capacity, pub->opts.schema_fingerprint);
     if (status != TACHYON_OK) {
         (void)ti_send_rec(cfd, rec, -1, deadline);
-        return;
+        goto out;
     }
     ti_put32(rec, 32, (uint32_t)slot);
     ti_put32(rec, 36, gen);
@@ -554,30 +586,9 @@ static void ti_fo_serve(tachyon_fanout_t *pub, int cfd)
         ti_recv_rec(cfd, rec, NULL, deadline) != TACHYON_OK || ti_get64(rec, 0) != TI_ACK_MAGIC ||
         ti_get32(rec, 8) != TACHYON_OK)
         ti_fo_release_slot(pub, slot);
-}
-
-static void *ti_fo_listener(void *arg)
-{
-    tachyon_fanout_t *pub = arg;
-
-    for (;;) {
-        struct pollfd pfd[2] = {{.fd = pub->lfd, .events = POLLIN}, {.fd = pub->stop_pipe[0], .events = POLLIN}};
-        int cfd;
-
-        if (poll(pfd, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (pfd[1].revents)
-            break;
-        cfd = accept4(pub->lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (cfd < 0)
-            continue;
-        ti_fo_serve(pub, cfd);
-        close(cfd);
-    }
-    return NULL;
+out:
+    if (efd >= 0)
+        close(efd);
 }
 
 /* ---- Producer: lifecycle --------------------------------------------------- */
@@ -643,17 +654,13 @@ tachyon_error_t tachyon_fanout_listen(const char *path, size_t capacity, tachyon
     if (!pub)
         return TACHYON_ERR_NO_MEMORY;
     memset(pub, 0, sizeof(*pub));
-    pub->lfd = pub->memfd = pub->stop_pipe[0] = pub->stop_pipe[1] = -1;
+    ti_acceptor_init(&pub->acceptor);
+    pub->memfd = -1;
     for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++)
-        pub->pidfd[i] = -1;
+        pub->pidfd[i] = pub->efd[i] = -1;
     if (opts)
         pub->opts = *opts;
     pthread_mutex_init(&pub->lock, NULL);
-    err = ti_addr_parse(path, &pub->addr);
-    if (err != TACHYON_OK)
-        goto fail;
-    snprintf(pub->path, sizeof(pub->path), "%s", path);
-    pub->addr.path = pub->addr.abstract ? NULL : pub->path;
     err = ti_fo_segment(pub, capacity, pub->opts.schema_fingerprint, (uint32_t)policy);
     if (err != TACHYON_OK)
         goto fail;
@@ -664,18 +671,9 @@ tachyon_error_t tachyon_fanout_listen(const char *path, size_t capacity, tachyon
     pub->mask = capacity - 1;
     pub->max_message = ti_max_message(capacity);
     pub->policy = (uint32_t)policy;
-    err = ti_bind_listener(&pub->addr, &pub->lfd);
+    err = ti_acceptor_start(&pub->acceptor, path, ti_fo_serve, pub);
     if (err != TACHYON_OK)
         goto fail;
-    if (pipe2(pub->stop_pipe, O_CLOEXEC) != 0) {
-        err = ti_os_fail(TACHYON_ERR_SYSTEM, errno);
-        goto fail;
-    }
-    if (pthread_create(&pub->thread, NULL, ti_fo_listener, pub) != 0) {
-        err = TACHYON_ERR_NO_MEMORY;
-        goto fail;
-    }
-    pub->thread_started = 1;
     *out = pub;
     return TACHYON_OK;
 fail:
@@ -687,28 +685,19 @@ void tachyon_fanout_destroy(tachyon_fanout_t *pub)
 {
     if (!pub)
         return;
-    if (pub->thread_started) {
-        (void)!write(pub->stop_pipe[1], "x", 1);
-        pthread_join(pub->thread, NULL);
-    }
-    if (pub->lfd >= 0) {
-        close(pub->lfd);
-        if (!pub->addr.abstract)
-            unlink(pub->path);
-    }
+    ti_acceptor_stop(&pub->acceptor);
     if (pub->hdr) {
         /* seq_cst after the last tail store: a subscriber that sees CLOSED
          * then loads the final tail. */
         ti_store_seqcst(&pub->hdr->producer_state, TI_SIDE_CLOSED);
-        ti_fo_wake_subscribers(pub->hdr);
+        ti_fo_wake_subscribers(pub);
     }
-    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++)
+    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++) {
         if (pub->pidfd[i] >= 0)
             close(pub->pidfd[i]);
-    if (pub->stop_pipe[0] >= 0)
-        close(pub->stop_pipe[0]);
-    if (pub->stop_pipe[1] >= 0)
-        close(pub->stop_pipe[1]);
+        if (pub->efd[i] >= 0)
+            close(pub->efd[i]);
+    }
     if (pub->memfd >= 0)
         close(pub->memfd);
     if (pub->map)
@@ -1049,6 +1038,8 @@ static void ti_sub_free(tachyon_sub_t *sub)
         munmap(sub->map, sub->map_len);
     if (sub->pidfd >= 0)
         close(sub->pidfd);
+    if (sub->efd >= 0)
+        close(sub->efd);
     free(sub);
 }
 
@@ -1062,7 +1053,7 @@ tachyon_error_t tachyon_sub_connect_until(const char *path, const tachyon_option
     tachyon_sub_t *sub = NULL;
     tachyon_error_t err, verdict;
     int64_t deadline = ti_deadline_norm(deadline_ns), started = ti_now_ns();
-    int fd = -1, memfd = -1;
+    int fd = -1, memfd = -1, efd = -1;
 
     ti_sys_errno = 0;
     if (!out || (join & ~TACHYON_JOIN_OLDEST)) {
@@ -1090,7 +1081,13 @@ tachyon_error_t tachyon_sub_connect_until(const char *path, const tachyon_option
     ti_put32(rec, 20, TACHYON_FRAME_HEADER);
     ti_put64(rec, 24, o.schema_fingerprint);
     ti_put32(rec, 32, (uint32_t)getpid());
-    err = ti_send_rec(fd, rec, -1, deadline);
+    ti_put32(rec, 36, TI_SUB_HELLO_EFD);
+    efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (efd < 0) {
+        err = ti_os_fail(TACHYON_ERR_NO_MEMORY, errno);
+        goto done;
+    }
+    err = ti_send_rec(fd, rec, efd, deadline);
     if (err == TACHYON_OK)
         err = ti_recv_rec(fd, rec, &memfd, deadline);
     if (err != TACHYON_OK)
@@ -1107,6 +1104,8 @@ tachyon_error_t tachyon_sub_connect_until(const char *path, const tachyon_option
         verdict = TACHYON_ERR_NO_MEMORY;
     } else {
         sub->pidfd = -1;
+        sub->efd = efd;
+        efd = -1;
         verdict = ti_sub_accept(sub, rec, memfd, o.schema_fingerprint);
     }
     if (verdict == TACHYON_OK)
@@ -1124,6 +1123,8 @@ tachyon_error_t tachyon_sub_connect_until(const char *path, const tachyon_option
 done:
     if (memfd >= 0)
         close(memfd);
+    if (efd >= 0)
+        close(efd);
     if (fd >= 0)
         close(fd);
     ti_sub_free(sub);
@@ -1176,16 +1177,28 @@ void ti_sub_disarm(tachyon_sub_t *sub)
     ti_sub_sleeping(sub, 0);
 }
 
+/* The readiness eventfd: armed, the producer's next wake writes it. The
+ * order is the futex sleeper's: fd_armed, then wake_wanted (seq_cst), and the
+ * caller re-checks the ring after. */
+void ti_sub_fd_arm(tachyon_sub_t *sub, int on)
+{
+    ti_store_seqcst(&sub->slot->fd_armed, on ? 1u : 0u);
+    if (on)
+        ti_store_seqcst(&sub->hdr->wake_wanted, 1);
+}
+
+int ti_sub_wake_fd(const tachyon_sub_t *sub)
+{
+    return sub->efd;
+}
+
+int ti_sub_pidfd(const tachyon_sub_t *sub)
+{
+    return sub->pidfd;
+}
+
 /* The owner thread's check after a watchdog period asleep. */
 int ti_sub_check_peer(tachyon_sub_t *sub)
 {
     return ti_sub_producer_dead(sub, 1);
-}
-
-/* Any thread's: a poll of the producer's pidfd. */
-int ti_sub_pidfd_dead(const tachyon_sub_t *sub)
-{
-    struct pollfd pfd = {.fd = sub->pidfd, .events = POLLIN};
-
-    return sub->pidfd >= 0 && poll(&pfd, 1, 0) > 0;
 }

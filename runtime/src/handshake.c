@@ -14,8 +14,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -122,12 +125,12 @@ static tachyon_error_t ti_wait_fd(int fd, short events, int64_t deadline)
     }
 }
 
-/* Sends one record, with `pass_fd` in SCM_RIGHTS if >= 0. A peer that went
- * away is HANDSHAKE (MSG_NOSIGNAL: never SIGPIPE). */
-tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int64_t deadline)
+/* Sends one record, with `fds` in one SCM_RIGHTS message if nfds > 0. A
+ * peer that went away is HANDSHAKE (MSG_NOSIGNAL: never SIGPIPE). */
+tachyon_error_t ti_send_rec_fds(int fd, const uint8_t *rec, const int *fds, unsigned nfds, int64_t deadline)
 {
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(3 * sizeof(int))];
         struct cmsghdr align;
     } ctl;
     struct iovec iov = {.iov_base = (void *)rec, .iov_len = TI_REC_SIZE};
@@ -135,16 +138,18 @@ tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int64_t dea
     tachyon_error_t err;
     ssize_t n;
 
-    if (pass_fd >= 0) {
+    if (nfds > 3)
+        return TACHYON_ERR_INVALID_ARG;
+    if (nfds > 0) {
         struct cmsghdr *cm;
         memset(&ctl, 0, sizeof(ctl));
         msg.msg_control = ctl.buf;
-        msg.msg_controllen = sizeof(ctl.buf);
+        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
         cm = CMSG_FIRSTHDR(&msg);
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+        cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
     }
     err = ti_wait_fd(fd, POLLOUT, deadline);
     if (err != TACHYON_OK)
@@ -158,15 +163,21 @@ tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int64_t dea
     return TACHYON_ERR_HANDSHAKE;
 }
 
-/* Receives one whole record. Any fd that arrives goes to *fd_out if given
- * (the first one), else is closed. OK, TIMEOUT, INTERRUPTED, HANDSHAKE (peer
- * closed early or sent a short record) or SYSTEM. */
-tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t deadline)
+tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int64_t deadline)
+{
+    return ti_send_rec_fds(fd, rec, &pass_fd, pass_fd >= 0 ? 1 : 0, deadline);
+}
+
+/* Receives one whole record. The first `max` fds that arrive go to fds[]
+ * (their count in *nfds_out), any more are closed. OK, TIMEOUT, INTERRUPTED,
+ * HANDSHAKE (peer closed early or sent a short record) or SYSTEM. */
+tachyon_error_t ti_recv_rec_fds(int fd, uint8_t *rec, int *fds, unsigned max, unsigned *nfds_out, int64_t deadline)
 {
     size_t got = 0;
+    unsigned nfds = 0;
 
-    if (fd_out)
-        *fd_out = -1;
+    if (nfds_out)
+        *nfds_out = 0;
     while (got < TI_REC_SIZE) {
         union {
             char buf[CMSG_SPACE(4 * sizeof(int))];
@@ -195,10 +206,13 @@ tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t deadline)
             for (size_t i = 0; i < count; i++) {
                 int passed;
                 memcpy(&passed, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-                if (fd_out && *fd_out < 0)
-                    *fd_out = passed;
-                else
+                if (fds && nfds < max) {
+                    fds[nfds++] = passed;
+                    if (nfds_out)
+                        *nfds_out = nfds;
+                } else {
                     close(passed);
+                }
             }
         }
         if (n == 0)
@@ -206,6 +220,13 @@ tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t deadline)
         got += (size_t)n;
     }
     return TACHYON_OK;
+}
+
+tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t deadline)
+{
+    if (fd_out)
+        *fd_out = -1;
+    return ti_recv_rec_fds(fd, rec, fd_out, fd_out ? 1 : 0, NULL, deadline);
 }
 
 tachyon_error_t ti_peer_cred(int fd, struct ucred *cred)
@@ -404,14 +425,15 @@ static void ti_buses_free(tachyon_bus_t **b)
  * ignored (garbage, stall, other uid) and the wait goes on; otherwise returns
  * the outcome of the listen call. */
 static tachyon_error_t ti_serve_n(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline,
-                                  int *drop, unsigned nrings, tachyon_bus_t **out)
+                                  int *drop, unsigned nrings, int efd, int bellfd, tachyon_bus_t **out)
 {
     uint8_t rec[TI_REC_SIZE];
     struct ucred cred;
     tachyon_bus_t *bus[2] = {NULL, NULL};
     void *base = NULL;
     tachyon_error_t err, status;
-    int memfd = -1, pidfd = -1;
+    int memfd = -1, pidfd = -1, own_efd = -1, fds[3];
+    unsigned nfds = 0, wake = 0;
 
     *drop = 1;
     if (ti_peer_cred(cfd, &cred) != TACHYON_OK)
@@ -438,6 +460,13 @@ static tachyon_error_t ti_serve_n(int cfd, uint64_t capacity, const tachyon_opti
     /* The connector waits for our WELCOME, so its pid is still its own. */
     pidfd = ti_pidfd_open(cred.pid);
     err = ti_segment_create(capacity, o->schema_fingerprint, nrings, &memfd);
+    if (err == TACHYON_OK && nrings == 1 && efd < 0) {
+        /* A bus's own readiness eventfd: the producer writes it when this
+         * consumer armed it (TI_SLEEP_FD), so event loops need no thread. */
+        own_efd = efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (efd < 0)
+            err = ti_os_fail(TACHYON_ERR_NO_MEMORY, errno);
+    }
     if (err == TACHYON_OK)
         err = ti_segment_map(memfd, capacity, nrings, &base);
     if (err == TACHYON_OK)
@@ -451,6 +480,8 @@ static tachyon_error_t ti_serve_n(int cfd, uint64_t capacity, const tachyon_opti
     }
     bus[0]->pidfd = pidfd;
     pidfd = -1;
+    bus[0]->wake_efd = own_efd;
+    own_efd = -1;
     bus[0]->peer_pid = cred.pid;
     ti_store_relaxed(&bus[0]->shm->consumer_pid, (uint32_t)getpid());
     ti_store_release(&bus[0]->shm->consumer_state, TI_SIDE_ATTACHED);
@@ -462,7 +493,17 @@ static tachyon_error_t ti_serve_n(int cfd, uint64_t capacity, const tachyon_opti
     }
 
     ti_welcome(rec, TACHYON_OK, capacity, o->schema_fingerprint);
-    err = ti_send_rec(cfd, rec, memfd, deadline);
+    fds[nfds++] = memfd;
+    if (efd >= 0) {
+        fds[nfds++] = efd;
+        wake |= TI_WAKE_EFD;
+    }
+    if (bellfd >= 0) {
+        fds[nfds++] = bellfd;
+        wake |= TI_WAKE_BELL;
+    }
+    ti_put32(rec, 32, wake);
+    err = ti_send_rec_fds(cfd, rec, fds, nfds, deadline);
     close(memfd);
     memfd = -1;
     if (err == TACHYON_OK)
@@ -485,15 +526,17 @@ fail:
         close(memfd);
     if (pidfd >= 0)
         close(pidfd);
+    if (own_efd >= 0)
+        close(own_efd);
     ti_buses_free(bus);
     return err;
 }
 
 tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline, int *drop,
-                         tachyon_bus_t **out)
+                         int efd, int bellfd, tachyon_bus_t **out)
 {
     tachyon_bus_t *got[2] = {NULL, NULL};
-    tachyon_error_t err = ti_serve_n(cfd, capacity, o, deadline, drop, 1, got);
+    tachyon_error_t err = ti_serve_n(cfd, capacity, o, deadline, drop, 1, efd, bellfd, got);
 
     if (err == TACHYON_OK && got[0])
         *out = got[0];
@@ -577,7 +620,7 @@ static tachyon_error_t ti_listen(const char *path, size_t capacity, const tachyo
         hs_deadline = ti_now_ns() + TI_HANDSHAKE_NS;
         if (hs_deadline > deadline)
             hs_deadline = deadline;
-        err = ti_serve_n(cfd, capacity, &o, hs_deadline, &drop, nrings, got);
+        err = ti_serve_n(cfd, capacity, &o, hs_deadline, &drop, nrings, -1, -1, got);
         close(cfd);
         if (err == TACHYON_OK && !drop) {
             *out[0] = got[0];
@@ -704,6 +747,38 @@ static tachyon_error_t ti_check_fresh(const struct ti_shared *shm, uint64_t capa
  * is the producer of ring 0 and, for a duplex segment, bus_out[1] the
  * consumer of ring 1 (which owns the mapping). Returns the verdict to send
  * back in the ACK. */
+/* The wake fds that came after the memfd (WELCOME byte 32 says which):
+ * checked, then handed to the producer bus (fds[i] = -1 once taken). */
+static tachyon_error_t ti_accept_wake(const uint8_t *rec, int *fds, unsigned nfds, unsigned nrings,
+                                      tachyon_bus_t *bus)
+{
+    uint32_t wake = ti_get32(rec, 32);
+    unsigned want = 1, i = 1;
+    struct ti_bell *bell;
+    tachyon_error_t err;
+
+    if ((wake & ~(TI_WAKE_EFD | TI_WAKE_BELL)) || (nrings == 2 && wake))
+        return TACHYON_ERR_HANDSHAKE;
+    want += !!(wake & TI_WAKE_EFD) + !!(wake & TI_WAKE_BELL);
+    if (nfds != want)
+        return TACHYON_ERR_HANDSHAKE;
+    if (wake & TI_WAKE_EFD) {
+        err = ti_eventfd_check(fds[i]);
+        if (err != TACHYON_OK)
+            return err;
+        bus->wake_efd = fds[i];
+        fds[i++] = -1;
+    }
+    if (wake & TI_WAKE_BELL) {
+        err = ti_bell_attach(fds[i], &bell);
+        if (err != TACHYON_OK)
+            return err;
+        bus->bell_map = bell;
+        bus->bell = &bell->ring;
+    }
+    return TACHYON_OK;
+}
+
 static tachyon_error_t ti_accept_welcome(const uint8_t *rec, int memfd, uint64_t fp, unsigned nrings,
                                          tachyon_bus_t **bus_out)
 {
@@ -768,7 +843,8 @@ static tachyon_error_t ti_connect(const char *path, const tachyon_options_t *opt
     tachyon_bus_t *bus[2] = {NULL, NULL};
     tachyon_error_t err, verdict;
     int64_t deadline = ti_deadline_norm(deadline_ns), started = ti_now_ns();
-    int fd = -1, memfd = -1;
+    int fd = -1, memfd = -1, fds[3] = {-1, -1, -1};
+    unsigned nfds = 0;
 
     ti_sys_errno = 0;
     out[0] = out[1] = NULL;
@@ -797,7 +873,9 @@ static tachyon_error_t ti_connect(const char *path, const tachyon_options_t *opt
     err = ti_send_rec(fd, rec, -1, deadline);
     if (err != TACHYON_OK)
         goto out;
-    err = ti_recv_rec(fd, rec, &memfd, deadline);
+    err = ti_recv_rec_fds(fd, rec, fds, 3, &nfds, deadline);
+    memfd = fds[0];
+    fds[0] = -1;
     if (err != TACHYON_OK)
         goto out; /* TIMEOUT, INTERRUPTED, or HANDSHAKE: the listener dropped us */
     if (!ti_is_family(ti_get64(rec, 0))) {
@@ -811,6 +889,14 @@ static tachyon_error_t ti_connect(const char *path, const tachyon_options_t *opt
         if (err != TACHYON_OK)
             goto out; /* the listener refused us and already failed */
         verdict = ti_accept_welcome(rec, memfd, o.schema_fingerprint, nrings, bus);
+        if (verdict == TACHYON_OK) {
+            verdict = ti_accept_wake(rec, fds, nfds, nrings, bus[0]);
+            if (verdict != TACHYON_OK) {
+                ti_bus_free(bus[1]);
+                ti_bus_free(bus[0]);
+                bus[0] = bus[1] = NULL;
+            }
+        }
     }
     if (memfd >= 0) {
         close(memfd);
@@ -841,6 +927,9 @@ static tachyon_error_t ti_connect(const char *path, const tachyon_options_t *opt
 out:
     if (memfd >= 0)
         close(memfd);
+    for (unsigned i = 1; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
     ti_bus_free(bus[0]);
     ti_bus_free(bus[1]);
     close(fd);
@@ -886,4 +975,76 @@ tachyon_error_t tachyon_bus_connect_ex(const char *path, const tachyon_options_t
 tachyon_error_t tachyon_bus_connect(const char *path, tachyon_bus_t **out)
 {
     return tachyon_bus_connect_ex(path, NULL, out);
+}
+
+/* ---- A listener on a thread (fan-out, fan-in) ------------------------------ */
+
+void ti_acceptor_init(struct ti_acceptor *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->lfd = a->stop_pipe[0] = a->stop_pipe[1] = -1;
+}
+
+static void *ti_acceptor_main(void *arg)
+{
+    struct ti_acceptor *a = arg;
+
+    for (;;) {
+        struct pollfd pfd[2] = {{.fd = a->lfd, .events = POLLIN}, {.fd = a->stop_pipe[0], .events = POLLIN}};
+        int cfd;
+
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (pfd[1].revents)
+            break;
+        cfd = accept4(a->lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (cfd < 0)
+            continue;
+        a->serve(a->owner, cfd);
+        close(cfd);
+    }
+    return NULL;
+}
+
+tachyon_error_t ti_acceptor_start(struct ti_acceptor *a, const char *path, void (*serve)(void *owner, int cfd),
+                                  void *owner)
+{
+    tachyon_error_t err = ti_addr_parse(path, &a->addr);
+
+    if (err != TACHYON_OK)
+        return err;
+    snprintf(a->path, sizeof(a->path), "%s", path);
+    a->addr.path = a->addr.abstract ? NULL : a->path;
+    a->serve = serve;
+    a->owner = owner;
+    err = ti_bind_listener(&a->addr, &a->lfd);
+    if (err != TACHYON_OK)
+        return err;
+    if (pipe2(a->stop_pipe, O_CLOEXEC) != 0)
+        return ti_os_fail(TACHYON_ERR_SYSTEM, errno);
+    if (pthread_create(&a->thread, NULL, ti_acceptor_main, a) != 0)
+        return TACHYON_ERR_NO_MEMORY;
+    a->started = 1;
+    return TACHYON_OK;
+}
+
+void ti_acceptor_stop(struct ti_acceptor *a)
+{
+    if (a->started) {
+        (void)!write(a->stop_pipe[1], "x", 1);
+        pthread_join(a->thread, NULL);
+        a->started = 0;
+    }
+    if (a->lfd >= 0) {
+        close(a->lfd);
+        if (!a->addr.abstract)
+            unlink(a->path);
+    }
+    for (int i = 0; i < 2; i++)
+        if (a->stop_pipe[i] >= 0)
+            close(a->stop_pipe[i]);
+    a->lfd = a->stop_pipe[0] = a->stop_pipe[1] = -1;
 }

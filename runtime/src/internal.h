@@ -20,6 +20,7 @@
 #ifndef TACHYON_INTERNAL_H
 #define TACHYON_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -187,7 +188,39 @@ struct tachyon_bus {
     int wake_suspect;
     uint64_t suspect_pos; /* the tail (consumer) or head (producer) seen then */
     uint64_t lost_wakes;  /* confirmed lost wake-ups: ti_test_lost_wakes */
+    /* wake-ups (ABI.md, "Wake fds and the fan-in bell"). A consumer: its own
+     * readiness eventfd (-1: none). A producer: the consumer's eventfd, written
+     * when the consumer armed it, and the fan-in bell it rings instead of
+     * data_seq (NULL: not a fan-in member). */
+    int wake_efd;
+    uint32_t *bell;
+    void *bell_map;
 } __attribute__((aligned(TI_LINE)));
+
+/* consumer_sleeping (and a fan-out slot's fd_armed) as bits: who wants the
+ * producer's next publication to wake it. */
+#define TI_SLEEP_FUTEX 1u /* a thread sleeps (or is about to) on the wake word */
+#define TI_SLEEP_FD 2u    /* an event loop waits for the readiness eventfd */
+
+/* The fan-in bell (ABI.md): one 4096-byte sealed memfd shared by a fan-in's
+ * consumer and all its producers; its consumer sleeps on `ring` alone. */
+#define TI_BELL_MAGIC 0x4c4c454248434154ull /* "TACHBELL" */
+#define TI_BELL_SIZE 4096u
+struct ti_bell {
+    uint64_t magic;
+    uint32_t abi_version;
+    uint32_t byte_order;
+    uint32_t size;
+    uint8_t pad0[TI_LINE - 20];
+    uint32_t ring; /* bumped by whoever wakes the consumer */
+    uint8_t pad1[TI_BELL_SIZE - TI_LINE - 4];
+};
+_Static_assert(sizeof(struct ti_bell) == TI_BELL_SIZE, "the bell is 4096 bytes");
+_Static_assert(offsetof(struct ti_bell, ring) == 128, "ABI: bell ring at 128");
+
+/* WELCOME byte 32: what travels after the memfd, in this order. */
+#define TI_WAKE_EFD 1u  /* the consumer's readiness eventfd */
+#define TI_WAKE_BELL 2u /* the fan-in bell's memfd */
 
 /* ---- Atomics ----------------------------------------------------------- */
 
@@ -230,6 +263,15 @@ TI_HIDDEN tachyon_error_t ti_header_check(const struct ti_shared *shm, uint64_t 
 TI_HIDDEN tachyon_error_t ti_segment_create(uint64_t capacity, uint64_t schema_fp, unsigned nrings, int *fd_out);
 TI_HIDDEN tachyon_error_t ti_segment_map(int fd, uint64_t capacity, unsigned nrings, void **base_out);
 TI_HIDDEN tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity, unsigned nrings);
+/* The fan-in bell: created by the consumer, checked and mapped by a producer
+ * (hostile memory: size, seals, magic, version, byte order). */
+TI_HIDDEN tachyon_error_t ti_bell_create(int *fd_out, struct ti_bell **map_out);
+TI_HIDDEN tachyon_error_t ti_bell_attach(int fd, struct ti_bell **map_out);
+/* A received fd is a non-blocking eventfd (else HANDSHAKE). */
+TI_HIDDEN tachyon_error_t ti_eventfd_check(int fd);
+/* Clears an eventfd (non-blocking read); writes 1 to one. */
+TI_HIDDEN void ti_eventfd_clear(int fd);
+TI_HIDDEN void ti_eventfd_signal(int fd);
 TI_HIDDEN tachyon_bus_t *ti_bus_new(void *base, size_t map_len, uint64_t capacity, int role, uint64_t schema_fp);
 TI_HIDDEN void ti_bus_free(tachyon_bus_t *bus);
 
@@ -259,6 +301,14 @@ TI_HIDDEN int ti_has_interrupt_check(void);
 
 /* wait.c: lost wake-ups this bus proved (tests only; not in tachyon_stats_t). */
 TI_HIDDEN uint64_t ti_test_lost_wakes(const tachyon_bus_t *bus);
+/* wait.c: the lost-wake-up evidence of one sleeper's `bit` in `flag`, for
+ * every sleeper on a ring (fan-in's too): after a timed-out sleep (`owed`: the
+ * peer made the progress that owes a wake; `pos` the index then), and before
+ * the next sleep (`pos` the index now). */
+TI_HIDDEN void ti_after_timeout(tachyon_bus_t *bus, uint32_t *flag, uint32_t bit, int owed, uint64_t pos);
+TI_HIDDEN void ti_judge_wake(tachyon_bus_t *bus, uint32_t *flag, uint32_t bit, uint64_t pos);
+/* fanin.c: the lost wake-ups its members' rings proved (test-only). */
+TI_HIDDEN uint64_t ti_test_fanin_lost_wakes(tachyon_fanin_t *fi);
 
 /* bus.c: a pending tachyon_bus_interrupt, taken by wait.c (1 if there was one) */
 TI_HIDDEN int ti_take_interrupt(tachyon_bus_t *bus);
@@ -279,15 +329,40 @@ TI_HIDDEN uint32_t ti_get32(const uint8_t *rec, size_t off);
 TI_HIDDEN uint64_t ti_get64(const uint8_t *rec, size_t off);
 TI_HIDDEN tachyon_error_t ti_send_rec(int fd, const uint8_t *rec, int pass_fd, int64_t deadline);
 TI_HIDDEN tachyon_error_t ti_recv_rec(int fd, uint8_t *rec, int *fd_out, int64_t deadline);
+/* The same with up to 3 fds; *nfds_out: how many arrived (all kept). */
+TI_HIDDEN tachyon_error_t ti_send_rec_fds(int fd, const uint8_t *rec, const int *fds, unsigned nfds, int64_t deadline);
+TI_HIDDEN tachyon_error_t ti_recv_rec_fds(int fd, uint8_t *rec, int *fds, unsigned max, unsigned *nfds_out,
+                                          int64_t deadline);
 TI_HIDDEN tachyon_error_t ti_peer_cred(int fd, struct ucred *cred);
 TI_HIDDEN tachyon_error_t ti_status_error(uint32_t status);
 TI_HIDDEN void ti_welcome(uint8_t *rec, tachyon_error_t status, uint64_t capacity, uint64_t fp);
 TI_HIDDEN void ti_ack(uint8_t *rec, tachyon_error_t status);
 TI_HIDDEN int ti_is_family(uint64_t magic);
 TI_HIDDEN tachyon_error_t ti_bind_listener(const struct ti_addr *a, int *fd_out);
+/* `efd` and `bellfd` (-1: none) travel with the memfd (a fan-in's). */
 TI_HIDDEN tachyon_error_t ti_serve(int cfd, uint64_t capacity, const tachyon_options_t *o, int64_t deadline,
-                                   int *drop, tachyon_bus_t **out);
+                                   int *drop, int efd, int bellfd, tachyon_bus_t **out);
 TI_HIDDEN tachyon_error_t ti_connect_socket(const struct ti_addr *a, int64_t deadline, int *fd_out);
+
+/* A listener that serves connectors on a thread of its own until stopped
+ * (fan-out and fan-in): bind, a stop pipe, the poll/accept loop. `serve`
+ * gets each accepted socket (closed after it returns). */
+struct ti_acceptor {
+    struct ti_addr addr;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+    int lfd, stop_pipe[2];
+    int started;
+    pthread_t thread;
+    void (*serve)(void *owner, int cfd);
+    void *owner;
+};
+/* Before start (or on a failure path): nothing open. */
+TI_HIDDEN void ti_acceptor_init(struct ti_acceptor *a);
+TI_HIDDEN tachyon_error_t ti_acceptor_start(struct ti_acceptor *a, const char *path,
+                                            void (*serve)(void *owner, int cfd), void *owner);
+/* Stops the thread (a connector being served is finished first), closes and
+ * unlinks the socket. Safe on an acceptor that never started. */
+TI_HIDDEN void ti_acceptor_stop(struct ti_acceptor *a);
 
 /* fanout.c, fanin.c, waitset.c: what a wait-set needs of each kind of member.
  * _ready reads shared memory only (a notifier thread may call it); _arm
@@ -296,18 +371,25 @@ TI_HIDDEN int ti_bus_ready(tachyon_bus_t *bus);
 TI_HIDDEN uint32_t *ti_bus_arm(tachyon_bus_t *bus, uint32_t *seq);
 TI_HIDDEN void ti_bus_disarm(tachyon_bus_t *bus);
 TI_HIDDEN void ti_bus_check_peer(tachyon_bus_t *bus);
-TI_HIDDEN int ti_bus_pidfd_dead(const tachyon_bus_t *bus);
 TI_HIDDEN int ti_sub_ready(tachyon_sub_t *sub);
 TI_HIDDEN uint32_t *ti_sub_arm(tachyon_sub_t *sub, uint32_t *seq);
 TI_HIDDEN void ti_sub_disarm(tachyon_sub_t *sub);
 TI_HIDDEN int ti_sub_check_peer(tachyon_sub_t *sub);
-TI_HIDDEN int ti_sub_pidfd_dead(const tachyon_sub_t *sub);
 TI_HIDDEN int ti_fanin_ready(tachyon_fanin_t *fi, int owner);
-TI_HIDDEN void ti_fanin_lock(tachyon_fanin_t *fi, int on);
-TI_HIDDEN void ti_fanin_arm(tachyon_fanin_t *fi, uint32_t **words, uint32_t *seqs, unsigned *n, unsigned cap);
+TI_HIDDEN uint32_t *ti_fanin_arm(tachyon_fanin_t *fi, uint32_t *seq);
 TI_HIDDEN void ti_fanin_disarm(tachyon_fanin_t *fi);
 TI_HIDDEN void ti_fanin_check_peers(tachyon_fanin_t *fi);
-TI_HIDDEN int ti_fanin_pidfds_dead(tachyon_fanin_t *fi);
+/* The readiness fd side (owner thread): `bits` TI_SLEEP_FD to arm, 0 to
+ * disarm; the fd to watch (an epoll fd over the fan-in's eventfd and its
+ * producers' pidfds); its events taken (eventfd cleared, dead producers'
+ * frames recovered). */
+TI_HIDDEN void ti_fanin_fd_arm(tachyon_fanin_t *fi, int on);
+TI_HIDDEN int ti_fanin_watch_fd(tachyon_fanin_t *fi);
+TI_HIDDEN void ti_fanin_fd_take(tachyon_fanin_t *fi);
+TI_HIDDEN void ti_bus_fd_arm(tachyon_bus_t *bus, int on);
+TI_HIDDEN void ti_sub_fd_arm(tachyon_sub_t *sub, int on);
+TI_HIDDEN int ti_sub_wake_fd(const tachyon_sub_t *sub);
+TI_HIDDEN int ti_sub_pidfd(const tachyon_sub_t *sub);
 
 /* platform.c: clock, futex, pidfd, peer liveness. Calls nothing above it. */
 TI_HIDDEN int64_t ti_now_ns(void);

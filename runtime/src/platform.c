@@ -212,3 +212,37 @@ int ti_futex_waitv(uint32_t *const *words, const uint32_t *expected, unsigned n,
         return 0;
     return errno;
 }
+
+/* ---- Readiness eventfds ----------------------------------------------------- */
+
+/* The waker writes the fd a peer sent: it must be an eventfd opened
+ * non-blocking (a pipe or a blocking fd could hang the writer). */
+tachyon_error_t ti_eventfd_check(int fd)
+{
+    char link[64], path[32];
+    ssize_t n;
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0 || !(fl & O_NONBLOCK))
+        return TACHYON_ERR_HANDSHAKE;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    n = readlink(path, link, sizeof(link) - 1);
+    if (n < 0)
+        return TACHYON_ERR_HANDSHAKE;
+    link[n] = 0;
+    return strcmp(link, "anon_inode:[eventfd]") == 0 ? TACHYON_OK : TACHYON_ERR_HANDSHAKE;
+}
+
+void ti_eventfd_clear(int fd)
+{
+    uint64_t v;
+
+    (void)!read(fd, &v, sizeof(v));
+}
+
+void ti_eventfd_signal(int fd)
+{
+    uint64_t one = 1;
+
+    (void)!write(fd, &one, sizeof(one));
+}

@@ -152,9 +152,23 @@ static void ti_wake(tachyon_bus_t *bus, uint32_t *flag, uint32_t *seq)
     bus->stats.wakes++;
 }
 
+/* The consumer's flag says how it waits (TI_SLEEP_*): a sleeping thread is
+ * woken on its word (a fan-in's bell, shared by all its producers, else
+ * data_seq); an armed event loop gets its eventfd written. */
 void ti_wake_consumer(tachyon_bus_t *bus)
 {
-    ti_wake(bus, &bus->shm->consumer_sleeping, &bus->shm->data_seq);
+    uint32_t *word = bus->bell ? bus->bell : &bus->shm->data_seq;
+    uint32_t was = __atomic_exchange_n(&bus->shm->consumer_sleeping, 0, __ATOMIC_SEQ_CST);
+
+    if (was == 0)
+        return; /* another wake got there first */
+    if (was & TI_SLEEP_FUTEX) {
+        __atomic_fetch_add(word, 1, __ATOMIC_RELEASE);
+        ti_futex_wake(word);
+    }
+    if ((was & TI_SLEEP_FD) && bus->wake_efd >= 0)
+        ti_eventfd_signal(bus->wake_efd);
+    bus->stats.wakes++;
 }
 
 void ti_wake_producer(tachyon_bus_t *bus)

@@ -161,6 +161,7 @@ tachyon_bus_t *ti_bus_new(void *base, size_t map_len, uint64_t capacity, int rol
     bus->map_base = base;
     bus->map_len = map_len;
     bus->schema_fp = schema_fp;
+    bus->wake_efd = -1;
     return bus;
 }
 
@@ -172,5 +173,80 @@ void ti_bus_free(tachyon_bus_t *bus)
         munmap(bus->map_base, bus->map_len);
     if (bus->pidfd >= 0)
         close(bus->pidfd);
+    if (bus->wake_efd >= 0)
+        close(bus->wake_efd);
+    if (bus->bell_map)
+        munmap(bus->bell_map, TI_BELL_SIZE);
     free(bus);
+}
+
+/* ---- The fan-in bell and the readiness eventfds --------------------------- */
+
+tachyon_error_t ti_bell_create(int *fd_out, struct ti_bell **map_out)
+{
+    tachyon_error_t err;
+    struct ti_bell *bell;
+    int fd = memfd_create("tachyon-bell", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+    if (fd < 0)
+        return ti_mem_errno(errno);
+    if (ftruncate(fd, TI_BELL_SIZE) != 0) {
+        err = ti_mem_errno(errno);
+        goto fail;
+    }
+    bell = mmap(NULL, TI_BELL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (bell == MAP_FAILED) {
+        err = ti_mem_errno(errno);
+        goto fail;
+    }
+    bell->magic = TI_BELL_MAGIC;
+    bell->abi_version = TACHYON_ABI_VERSION;
+    bell->byte_order = TI_BYTE_ORDER_MARK;
+    bell->size = TI_BELL_SIZE;
+    if (fcntl(fd, F_ADD_SEALS, TI_SEALS) != 0) {
+        err = ti_os_fail(TACHYON_ERR_SYSTEM, errno);
+        munmap(bell, TI_BELL_SIZE);
+        goto fail;
+    }
+    *fd_out = fd;
+    *map_out = bell;
+    return TACHYON_OK;
+fail:
+    close(fd);
+    return err;
+}
+
+/* A producer's check of the bell a listener sent: a sealed memfd of exactly
+ * 4096 bytes whose identity line matches. Only `ring` is used afterwards, as
+ * an opaque futex word: whatever a hostile peer writes there costs at most a
+ * spurious wake. */
+tachyon_error_t ti_bell_attach(int fd, struct ti_bell **map_out)
+{
+    const volatile struct ti_bell *v;
+    struct stat st;
+    tachyon_error_t err = TACHYON_OK;
+    void *map;
+    int seals;
+
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != TI_BELL_SIZE)
+        return TACHYON_ERR_HANDSHAKE;
+    seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || (seals & TI_SEALS) != TI_SEALS)
+        return TACHYON_ERR_HANDSHAKE;
+    map = mmap(NULL, TI_BELL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        return TACHYON_ERR_HANDSHAKE;
+    v = map;
+    if (v->magic != TI_BELL_MAGIC || v->abi_version != TACHYON_ABI_VERSION)
+        err = TACHYON_ERR_ABI_MISMATCH;
+    else if (v->byte_order != TI_BYTE_ORDER_MARK)
+        err = TACHYON_ERR_BYTE_ORDER;
+    else if (v->size != TI_BELL_SIZE)
+        err = TACHYON_ERR_CORRUPT;
+    if (err != TACHYON_OK) {
+        munmap(map, TI_BELL_SIZE);
+        return err;
+    }
+    *map_out = map;
+    return TACHYON_OK;
 }

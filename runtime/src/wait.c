@@ -63,21 +63,23 @@ static void *ti_fail_futex(tachyon_bus_t *bus, int e)
  * cannot make a correct peer look guilty. A correct peer takes the flag down
  * (ti_wake), paying one spurious FUTEX_WAKE; all of this happens only after a
  * full watchdog period of sleep, never on the hot path. */
-static void ti_after_timeout(tachyon_bus_t *bus, uint32_t *flag, int owed, uint64_t pos)
+void ti_after_timeout(tachyon_bus_t *bus, uint32_t *flag, uint32_t bit, int owed, uint64_t pos)
 {
-    if (owed && ti_load_seqcst(flag)) {
+    if (owed && (ti_load_seqcst(flag) & bit)) {
         bus->wake_suspect = 1;
         bus->suspect_pos = pos;
         return;
     }
-    ti_store_relaxed(flag, 0);
+    __atomic_fetch_and(flag, ~bit, __ATOMIC_RELAXED);
 }
 
-/* `pos`: a seq_cst load of the same index, taken before the flag exchange. */
-static void ti_judge_wake(tachyon_bus_t *bus, uint32_t *flag, uint64_t pos)
+/* `pos`: a seq_cst load of the same index, taken before the flag is taken
+ * down. Only our own bit is judged (a consumer's flag may also carry an
+ * event loop's TI_SLEEP_FD, which stays). */
+void ti_judge_wake(tachyon_bus_t *bus, uint32_t *flag, uint32_t bit, uint64_t pos)
 {
     bus->wake_suspect = 0;
-    if (__atomic_exchange_n(flag, 0, __ATOMIC_SEQ_CST) && pos != bus->suspect_pos)
+    if ((__atomic_fetch_and(flag, ~bit, __ATOMIC_SEQ_CST) & bit) && pos != bus->suspect_pos)
         bus->lost_wakes++;
 }
 
@@ -136,7 +138,7 @@ void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t dead
             break;
 
         if (TI_UNLIKELY(bus->wake_suspect))
-            ti_judge_wake(bus, &shm->producer_sleeping, ti_load_seqcst(&shm->head));
+            ti_judge_wake(bus, &shm->producer_sleeping, 1u, ti_load_seqcst(&shm->head));
         /* Acquire: pairs with the consumer's release increment of space_seq
          * (and tachyon_bus_interrupt's). */
         seq = ti_load_acquire(&shm->space_seq);
@@ -164,7 +166,7 @@ void *tachyon_acquire_tx_until(tachyon_bus_t *bus, size_t max_size, int64_t dead
         bus->stats.sleeps++;
         if (r == ETIMEDOUT) {
             uint64_t head = ti_load_seqcst(&shm->head);
-            ti_after_timeout(bus, &shm->producer_sleeping, head >= mark, head);
+            ti_after_timeout(bus, &shm->producer_sleeping, 1u, head >= mark, head);
         } else {
             ti_store_relaxed(&shm->producer_sleeping, 0);
         }
@@ -285,29 +287,30 @@ static tachyon_error_t ti_rx_wait(tachyon_bus_t *bus, uint32_t spin_threshold, i
     if (ti_rx_spin(bus, spin_threshold, deadline, last_check))
         return TACHYON_OK;
     if (TI_UNLIKELY(bus->wake_suspect))
-        ti_judge_wake(bus, &shm->consumer_sleeping, ti_load_seqcst(&shm->tail));
+        ti_judge_wake(bus, &shm->consumer_sleeping, TI_SLEEP_FUTEX, ti_load_seqcst(&shm->tail));
     /* Acquire: pairs with the producer's release increment of data_seq
      * (and tachyon_bus_interrupt's). */
     seq = ti_load_acquire(&shm->data_seq);
     if (ti_take_interrupt(bus))
         return TACHYON_ERR_INTERRUPTED;
-    ti_store_seqcst(&shm->consumer_sleeping, 1);
+    /* RMWs on the flag: an event loop's TI_SLEEP_FD bit stays as it is. */
+    __atomic_fetch_or(&shm->consumer_sleeping, TI_SLEEP_FUTEX, __ATOMIC_SEQ_CST);
     if (ti_load_seqcst(&shm->tail) != bus->limit || ti_load_seqcst(&shm->producer_state) == TI_SIDE_CLOSED) {
-        ti_store_relaxed(&shm->consumer_sleeping, 0);
+        __atomic_fetch_and(&shm->consumer_sleeping, ~TI_SLEEP_FUTEX, __ATOMIC_RELAXED);
         return TACHYON_OK;
     }
     now = ti_now_ns();
     if (now >= deadline) {
-        ti_store_relaxed(&shm->consumer_sleeping, 0);
+        __atomic_fetch_and(&shm->consumer_sleeping, ~TI_SLEEP_FUTEX, __ATOMIC_RELAXED);
         return TACHYON_ERR_TIMEOUT;
     }
     r = ti_futex_wait(&shm->data_seq, seq, ti_sleep_for(deadline, now));
     bus->stats.sleeps++;
     if (r == ETIMEDOUT) {
         uint64_t tail = ti_load_seqcst(&shm->tail);
-        ti_after_timeout(bus, &shm->consumer_sleeping, tail != bus->limit, tail);
+        ti_after_timeout(bus, &shm->consumer_sleeping, TI_SLEEP_FUTEX, tail != bus->limit, tail);
     } else {
-        ti_store_relaxed(&shm->consumer_sleeping, 0);
+        __atomic_fetch_and(&shm->consumer_sleeping, ~TI_SLEEP_FUTEX, __ATOMIC_RELAXED);
     }
     if (ti_wait_interrupted(r))
         return TACHYON_ERR_INTERRUPTED;
