@@ -125,8 +125,9 @@ static inline int raw_send(int fd, const void *buf, size_t len, int pass_fd)
     return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
 }
 
-/* Reads one 64-byte record within `timeout_ms`; a passed fd goes to *fd_out
- * (if given). Returns 0, or -1 on EOF, short read or timeout. */
+/* Reads one 64-byte record within `timeout_ms`; the first passed fd goes to
+ * *fd_out (if given), any other is closed. Returns 0, or -1 on EOF, short
+ * read or timeout. */
 static inline int raw_recv(int fd, uint8_t *rec, int *fd_out, int timeout_ms)
 {
     size_t got = 0;
@@ -134,7 +135,7 @@ static inline int raw_recv(int fd, uint8_t *rec, int *fd_out, int timeout_ms)
         *fd_out = -1;
     while (got < RAW_REC) {
         union {
-            char b[CMSG_SPACE(sizeof(int))];
+            char b[CMSG_SPACE(4 * sizeof(int))];
             struct cmsghdr align;
         } ctl;
         struct iovec iov = {.iov_base = rec + got, .iov_len = RAW_REC - got};
@@ -148,12 +149,15 @@ static inline int raw_recv(int fd, uint8_t *rec, int *fd_out, int timeout_ms)
             return -1;
         for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
             if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-                int passed;
-                memcpy(&passed, CMSG_DATA(cm), sizeof(int));
-                if (fd_out)
-                    *fd_out = passed;
-                else
-                    close(passed);
+                size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < count; i++) {
+                    int passed;
+                    memcpy(&passed, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+                    if (fd_out && *fd_out < 0)
+                        *fd_out = passed;
+                    else
+                        close(passed);
+                }
             }
         }
         got += (size_t)n;

@@ -24,13 +24,13 @@ from ._errors import (  # noqa: F401  (re-exported)
     UseAfterCommit,
 )
 from ._tachyon import Batch, BatchItem, Message, RxGuard, Stats, TxGuard  # noqa: F401
-from ._tachyon import FanIn, FanOut, Subscriber, WaitSet  # noqa: F401  (topology: fan-out, fan-in, wait-sets)
+from ._tachyon import FanIn, FanOut, HeldMessage, Subscriber, WaitSet  # noqa: F401  (topology)
 
 __version__: str = _tachyon.VERSION  # tachyon.h's TACHYON_VERSION: the repository's VERSION file
 
 __all__ = [
     "Bus", "Message", "RxGuard", "TxGuard", "Batch", "BatchItem", "Stats", "decode", "fingerprint_of",
-    "FanOut", "Subscriber", "FanIn", "WaitSet",
+    "FanOut", "Subscriber", "FanIn", "WaitSet", "HeldMessage",
     "TachyonError", "InvalidArgument", "NoMemory", "SystemFailure", "PathTooLong", "AddressInUse", "NoListener",
     "PermissionRefused", "HandshakeError", "AbiMismatch", "ByteOrderMismatch", "AlignmentMismatch", "CapacityError",
     "SchemaMismatch", "TachyonTimeout", "Interrupted", "RingFull", "RingEmpty", "MessageTooLarge", "PeerGone",

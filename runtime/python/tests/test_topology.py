@@ -175,3 +175,78 @@ def test_wait_set_and_its_fileno(sock, tmpdir_path):
     pub.close()
     prod.close()
     cons.close()
+
+
+def test_zero_copy_receive_from_a_subscriber_and_a_fan_in(sock, tmpdir_path):
+    """recv_zero_copy() holds the message in the ring: a memoryview reads the slot itself (no copy), nothing else
+    is received until it is committed, and a view alive at the commit defers it to the view's release."""
+    with tachyon.FanOut.listen(sock, 1 << 14) as pub:
+        sub = tachyon.Subscriber.connect(sock)
+        pub.send(b"A" * 64, type_id=5)
+        pub.send(b"B" * 64, type_id=6)
+        with sub.recv_zero_copy(timeout=5) as held:
+            assert (held.type_id, held.size, len(held), held.sender_id) == (5, 64, 64, 0)
+            with memoryview(held) as mv:
+                assert mv.readonly and mv.tobytes() == b"A" * 64
+                first = mv.tobytes()
+            with pytest.raises(tachyon.StateError):
+                sub.recv(timeout=0)  # one held message at a time
+        assert held.committed and first == b"A" * 64
+        with pytest.raises(tachyon.UseAfterCommit):
+            memoryview(held)
+        held = sub.recv_zero_copy(timeout=5)
+        mv = memoryview(held)
+        with pytest.raises(tachyon.ExportsOutstanding):
+            held.commit()
+        assert bytes(mv) == b"B" * 64  # still valid: the commit waits for the view
+        mv.release()
+        assert held.committed
+        with pytest.raises(tachyon.TachyonTimeout):
+            sub.recv_zero_copy(timeout=0.02)
+        sub.close()
+
+    fi_path = os.path.join(tmpdir_path, "fi.sock")
+    with tachyon.FanIn.listen(fi_path, 1 << 14) as fi:
+        with tachyon.Bus.connect(fi_path, timeout=5) as bus:
+            bus.send(b"from-one", type_id=9)
+            bus.flush()
+            with fi.recv_zero_copy(timeout=5) as held:
+                assert held.type_id == 9 and held.tobytes() == b"from-one"
+                assert held.sender_id == 1 and held.sender_pid == os.getpid()
+            msg, sender_id, pid = (None, 0, 0)
+            bus.send(b"copy", type_id=1)
+            bus.flush()
+            msg, sender_id, pid = fi.recv(timeout=5)
+            assert msg.data == b"copy" and sender_id == 1 and pid == os.getpid()
+
+
+def test_zero_copy_receive_sees_the_ring_bytes_and_lagged_at_commit(sock):
+    """A held message is the ring slot: a drop=True producer that laps the holder overwrites the very bytes the
+    view shows, and the commit says Lagged (what was read must be discarded)."""
+    with tachyon.FanOut.listen(sock, 4096, drop=True) as pub:
+        sub = tachyon.Subscriber.connect(sock)
+        pub.send(b"\x01" * 200, timeout=0)
+        held = sub.recv_zero_copy(timeout=5)
+        with memoryview(held) as mv:
+            assert mv.tobytes() == b"\x01" * 200
+            for _ in range(40):  # 40 x 256 ring bytes: the slot is overwritten
+                pub.send(b"\x02" * 200, timeout=0)
+            assert mv.tobytes() != b"\x01" * 200  # a view over the slot, not a copy
+        with pytest.raises(tachyon.Lagged):
+            held.commit()
+        sub.rejoin()
+        sub.close()
+
+
+def test_closing_a_receiver_waits_for_the_held_message(sock):
+    with tachyon.FanOut.listen(sock, 1 << 14) as pub:
+        sub = tachyon.Subscriber.connect(sock)
+        pub.send(b"kept", type_id=1)
+        held = sub.recv_zero_copy(timeout=5)
+        sub.close()
+        assert pub.subscribers() == 1  # still attached: its message is held
+        assert held.tobytes() == b"kept"
+        with pytest.raises(tachyon.StateError):
+            sub.recv(timeout=0)
+        held.commit()
+        assert pub.subscribers() == 0
