@@ -10,7 +10,7 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_LIB := $(BUILD)/lib/libtachyon.a
 BENCH_PROGS := $(BENCH_DIR)/rtt $(BENCH_DIR)/throughput $(BENCH_DIR)/peer $(BENCH_DIR)/topology $(BENCH_DIR)/rpc_bench \
-               $(BENCH_DIR)/insn_count
+               $(BENCH_DIR)/insn_count $(BENCH_DIR)/topology_insn
 BENCH_ARGS ?=
 
 # ZeroMQ is an optional baseline: used when its header is installed
@@ -42,6 +42,11 @@ $(BENCH_DIR)/throughput $(BENCH_DIR)/peer $(BENCH_DIR)/topology $(BENCH_DIR)/rpc
 $(BENCH_DIR)/insn_count: $(BENCH_DIR)/insn_count.o $(BENCH_LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@
+
+# The fan-in consumer's count next to N polled buses (see its header).
+$(BENCH_DIR)/topology_insn: $(BENCH_DIR)/topology_insn.o $(BENCH_LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lpthread -o $@
 
 # Parts owned elsewhere (tachc, examples, the Python package), matplotlib for
 # the plot, and (in lang_bench.py) the example peers of every language: each is tried,

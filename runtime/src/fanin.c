@@ -53,7 +53,7 @@ struct tachyon_fanin {
     uint32_t fd_armed;    /* the owner armed the eventfd (TI_SLEEP_FD) */
     int interrupt;        /* set by tachyon_fanin_interrupt from any thread; taken by a wait */
     unsigned cursor;     /* the next slot to look at first */
-    int held;            /* slot of the held message, -1 if none */
+    tachyon_bus_t *held_bus; /* the bus of the held message, NULL if none */
     tachyon_error_t last_error;
     uint64_t next_id;
     uint64_t capacity;
@@ -132,7 +132,6 @@ tachyon_error_t tachyon_fanin_listen(const char *path, size_t capacity, const ta
         return TACHYON_ERR_NO_MEMORY;
     ti_acceptor_init(&fi->acceptor);
     fi->bellfd = fi->efd = fi->wfd = -1;
-    fi->held = -1;
     fi->capacity = capacity;
     if (opts)
         fi->opts = *opts;
@@ -198,43 +197,35 @@ void tachyon_fanin_destroy(tachyon_fanin_t *fi)
 
 /* ---- Receiving ----------------------------------------------------------------- */
 
-const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size, tachyon_sender_t *from)
+/* Takes member i's message: held until commit, and the next turn starts
+ * after this producer, so a busy producer cannot starve the others. */
+static inline const void *ti_fi_take(tachyon_fanin_t *fi, unsigned i, tachyon_bus_t *bus, const void *msg,
+                                     tachyon_sender_t *from)
 {
-    uint64_t present;
-
-    if (TI_UNLIKELY(!fi))
-        return NULL;
-    if (TI_UNLIKELY(fi->held >= 0)) {
-        fi->last_error = TACHYON_ERR_STATE;
-        return NULL;
+    fi->held_bus = bus;
+    fi->cursor = (i + 1) & (TACHYON_MAX_MEMBERS - 1);
+    if (from) {
+        from->id = fi->m[i].id;
+        from->pid = fi->m[i].pid;
+        from->slot = i;
     }
-    /* Acquire: pairs with the listener's fetch_or; the member's fields were
-     * written before it. */
-    present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
-    /* Visit the members from the cursor on, in slot order, one bit scan per
-     * member (not per slot): the mask rotated so the cursor is bit 0. */
-    unsigned c = fi->cursor & (TACHYON_MAX_MEMBERS - 1);
-    uint64_t todo = c ? (present >> c) | (present << (TACHYON_MAX_MEMBERS - c)) : present;
+    return msg;
+}
+
+/* The rest of a turn, after the first member tried had nothing: `todo` is the
+ * members still to visit, rotated so that bit 0 is slot `c`. */
+static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
+                                                         tachyon_sender_t *from, uint64_t todo, unsigned c)
+{
     while (todo) {
         unsigned i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
-        tachyon_bus_t *bus;
+        tachyon_bus_t *bus = fi->m[i].bus;
         const void *msg;
 
         todo &= todo - 1;
-        bus = fi->m[i].bus;
         msg = tachyon_acquire_rx(bus, type_id, size);
-        if (msg) {
-            fi->held = (int)i;
-            /* Round-robin: the next call starts after this producer, so a
-             * busy producer cannot starve the others. */
-            fi->cursor = i + 1;
-            if (from) {
-                from->id = fi->m[i].id;
-                from->pid = fi->m[i].pid;
-                from->slot = i;
-            }
-            return msg;
-        }
+        if (msg)
+            return ti_fi_take(fi, i, bus, msg, from);
         if (bus->last_error != TACHYON_ERR_EMPTY) {
             /* PEER_GONE: everything it committed was delivered. CORRUPT or
              * anything else: that ring cannot be trusted; drop it. */
@@ -245,17 +236,54 @@ const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, siz
     return NULL;
 }
 
+const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size, tachyon_sender_t *from)
+{
+    uint64_t present, todo;
+    unsigned c, i;
+    tachyon_bus_t *bus;
+    const void *msg;
+
+    if (TI_UNLIKELY(!fi))
+        return NULL;
+    if (TI_UNLIKELY(fi->held_bus != NULL)) {
+        fi->last_error = TACHYON_ERR_STATE;
+        return NULL;
+    }
+    /* Acquire: pairs with the listener's fetch_or; the member's fields were
+     * written before it. */
+    present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
+    /* Visit the members from the cursor on, in slot order, one bit scan per
+     * member (not per slot): the mask rotated so the cursor is bit 0. */
+    c = fi->cursor;
+    todo = (present >> c) | (present << ((TACHYON_MAX_MEMBERS - c) & (TACHYON_MAX_MEMBERS - 1)));
+    if (TI_UNLIKELY(!todo)) {
+        fi->last_error = TACHYON_ERR_EMPTY;
+        return NULL;
+    }
+    /* The first member in turn inline; the rest of the turn out of line. */
+    i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
+    bus = fi->m[i].bus;
+    msg = tachyon_acquire_rx(bus, type_id, size);
+    if (TI_LIKELY(msg != NULL))
+        return ti_fi_take(fi, i, bus, msg, from);
+    if (bus->last_error != TACHYON_ERR_EMPTY)
+        ti_fi_remove(fi, i);
+    return ti_fi_scan(fi, type_id, size, from, todo & (todo - 1), c);
+}
+
 tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi)
 {
+    tachyon_bus_t *bus;
     tachyon_error_t err;
 
-    if (!fi)
+    if (TI_UNLIKELY(!fi))
         return TACHYON_ERR_INVALID_ARG;
-    if (fi->held < 0)
+    bus = fi->held_bus;
+    if (TI_UNLIKELY(!bus))
         return fi->last_error = TACHYON_ERR_STATE;
-    err = tachyon_commit_rx(fi->m[fi->held].bus);
-    fi->held = -1;
-    return err == TACHYON_OK ? err : (fi->last_error = err);
+    fi->held_bus = NULL;
+    err = tachyon_commit_rx(bus);
+    return TI_LIKELY(err == TACHYON_OK) ? err : (fi->last_error = err);
 }
 
 /* ---- Sleeping (shared with waitset.c) ----------------------------------------- */

@@ -1,0 +1,164 @@
+/*
+ * topology_insn.c - the fan-in consumer's instructions per message next to a
+ * loop polling N SPSC buses, counted by callgrind (deterministic: the
+ * machine's load does not change them). The guide for the fan-in row of
+ * bench/topology.c, whose wall-clock figures a loaded machine blurs.
+ *
+ * N producers (in this process) fill their rings, then the consumer takes
+ * every message: with callgrind collecting only around the consumer's calls
+ * (tachyon_fanin_acquire_rx + tachyon_fanin_commit_rx, or the polling loop's
+ * tachyon_acquire_rx + tachyon_commit_rx over N buses, one per bus in turn).
+ * Rounds repeat until M messages were taken.
+ *
+ *   valgrind --tool=callgrind --collect-atstart=no build/bench/topology_insn fanin|spsc N [M]
+ *   -> Collected / M = instructions per message (the program prints M)
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__has_include) && __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_TOGGLE_COLLECT /* no valgrind headers: the program only runs */
+#endif
+
+#include "tachyon.h"
+
+#define RING ((size_t)64 << 10)
+#define PAYLOAD 32
+#define MAX_N 8
+#define PER_ROUND 512 /* messages per producer per round: 512 x 64 B = half a ring */
+
+static void die(const char *what, tachyon_error_t err)
+{
+    fprintf(stderr, "topology_insn: %s: %s\n", what, tachyon_strerror(err));
+    exit(1);
+}
+
+static void fill(tachyon_bus_t **prod, int n, uint64_t *seq)
+{
+    uint8_t msg[PAYLOAD];
+
+    memset(msg, 0x5a, sizeof(msg));
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < PER_ROUND; k++) {
+            memcpy(msg, &seq[i], 8);
+            seq[i]++;
+            if (tachyon_send(prod[i], msg, sizeof(msg), (uint32_t)i) != TACHYON_OK)
+                die("send", tachyon_last_error(prod[i]));
+        }
+        tachyon_flush(prod[i]);
+    }
+}
+
+struct listener {
+    pthread_t thread;
+    char name[96];
+    tachyon_bus_t *bus;
+    tachyon_error_t err;
+};
+
+static void *listen_main(void *arg)
+{
+    struct listener *l = arg;
+    l->err = tachyon_bus_listen(l->name, RING, &l->bus);
+    return NULL;
+}
+
+/* One consumer call, counted: the fan-in's, or the polling loop's next bus
+ * in turn (as bench/topology.c's baseline polls them). */
+static const uint64_t *take(tachyon_fanin_t *fi, tachyon_bus_t **cons, int n, int *turn, uint32_t *type)
+{
+    const uint64_t *m = NULL;
+    size_t size = 0;
+
+    CALLGRIND_TOGGLE_COLLECT;
+    if (fi) {
+        m = tachyon_fanin_acquire_rx(fi, type, &size, NULL);
+        if (m)
+            tachyon_fanin_commit_rx(fi);
+    } else {
+        for (int tries = 0; !m && tries < n; tries++) {
+            tachyon_bus_t *b = cons[*turn];
+            *turn = *turn + 1 == n ? 0 : *turn + 1;
+            m = tachyon_acquire_rx(b, type, &size);
+            if (m)
+                tachyon_commit_rx(b);
+        }
+    }
+    CALLGRIND_TOGGLE_COLLECT;
+    return m;
+}
+
+int main(int argc, char **argv)
+{
+    tachyon_bus_t *prod[MAX_N], *cons[MAX_N];
+    tachyon_fanin_t *fi = NULL;
+    uint64_t seq[MAX_N] = {0}, next[MAX_N] = {0}, messages = 65536, taken = 0;
+    tachyon_error_t err;
+    char name[96];
+    int n, turn = 0;
+
+    if (argc < 3 || argc > 4 || (strcmp(argv[1], "fanin") != 0 && strcmp(argv[1], "spsc") != 0) ||
+        (n = atoi(argv[2])) < 1 || n > MAX_N) {
+        fprintf(stderr, "usage: topology_insn fanin|spsc N(1..8) [messages]\n");
+        return 2;
+    }
+    if (argc == 4)
+        messages = strtoull(argv[3], NULL, 10);
+    if (messages == 0 || messages % ((uint64_t)PER_ROUND * (uint64_t)n)) {
+        fprintf(stderr, "topology_insn: messages must be a positive multiple of %d x N\n", PER_ROUND);
+        return 2;
+    }
+    if (strcmp(argv[1], "fanin") == 0) {
+        snprintf(name, sizeof(name), "@tachyon-insn-%d-fanin", (int)getpid());
+        if ((err = tachyon_fanin_listen(name, RING, NULL, &fi)) != TACHYON_OK)
+            die("fanin_listen", err);
+        for (int i = 0; i < n; i++)
+            if ((err = tachyon_bus_connect(name, &prod[i])) != TACHYON_OK)
+                die("connect", err);
+        while (tachyon_fanin_producers(fi) < (size_t)n)
+            usleep(1000);
+    } else {
+        for (int i = 0; i < n; i++) {
+            struct listener l;
+            memset(&l, 0, sizeof(l));
+            snprintf(l.name, sizeof(l.name), "@tachyon-insn-%d-spsc-%d", (int)getpid(), i);
+            if (pthread_create(&l.thread, NULL, listen_main, &l) != 0)
+                die("thread", TACHYON_ERR_NO_MEMORY);
+            if ((err = tachyon_bus_connect(l.name, &prod[i])) != TACHYON_OK)
+                die("connect", err);
+            pthread_join(l.thread, NULL);
+            if (l.err != TACHYON_OK)
+                die("listen", l.err);
+            cons[i] = l.bus;
+        }
+    }
+    while (taken < messages) {
+        fill(prod, n, seq);
+        for (uint64_t k = 0; k < (uint64_t)PER_ROUND * (uint64_t)n; k++) {
+            uint32_t type = 0;
+            const uint64_t *m = take(fi, cons, n, &turn, &type);
+            if (!m || type >= (uint32_t)n || *m != next[type]) {
+                fprintf(stderr, "topology_insn: message %llu came back wrong\n", (unsigned long long)taken);
+                return 1;
+            }
+            next[type]++;
+            taken++;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        tachyon_bus_destroy(prod[i]);
+    if (fi)
+        tachyon_fanin_destroy(fi);
+    else
+        for (int i = 0; i < n; i++)
+            tachyon_bus_destroy(cons[i]);
+    printf("topology_insn: %s N=%d: %llu messages\n", argv[1], n, (unsigned long long)taken);
+    return 0;
+}
