@@ -869,7 +869,7 @@ int tpy_topology_init(PyObject *m)
         PyTypeObject *type;
         const char *name;
     } types[] = {{&FanOut_type, "FanOut"}, {&Sub_type, "Subscriber"}, {&FanIn_type, "FanIn"},
-                 {&WaitSet_type, "WaitSet"}};
+                 {&WaitSet_type, "WaitSet"}, {&Held_type, "HeldMessage"}};
 
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (PyType_Ready(types[i].type) < 0)
