@@ -242,7 +242,7 @@ public:
                 detail::raise(err, "tachyon_waitset_wait_until");
         }
     }
-    // An eventfd readable when a member has something to read; owned by the wait-set.
+    // An fd (epoll) readable when a member has something to read, until a wait(0) finds nothing; owned by the wait-set.
     int fd()
     {
         int fd = tachyon_waitset_fd(ws());

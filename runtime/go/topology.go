@@ -420,7 +420,7 @@ func (w *WaitSet) Wait(ctx context.Context) ([]uint64, error) {
 	return w.copyKeys(int(n)), nil
 }
 
-// Poll is Wait without waiting; it also re-arms the readiness fd.
+// Poll is Wait without waiting; when it finds nothing it re-arms the readiness fd.
 func (w *WaitSet) Poll() []uint64 {
 	if w.c == nil {
 		return nil
@@ -438,9 +438,10 @@ func (w *WaitSet) copyKeys(n int) []uint64 {
 	return out
 }
 
-// Fd returns an eventfd that becomes readable when a member has something to
-// read (for epoll, or os.NewFile and a poller); after it fires call Poll.
-// Owned by the wait-set: do not close it.
+// Fd returns an fd (an epoll fd) that becomes readable when a member has
+// something to read (for epoll, or os.NewFile and a poller); after it fires
+// call Poll, which leaves it readable until a Poll finds nothing. Owned by
+// the wait-set: do not close it.
 func (w *WaitSet) Fd() (int, error) {
 	if w.c == nil {
 		return -1, ErrClosed

@@ -488,9 +488,10 @@ impl<'a> WaitSet<'a> {
         }
     }
 
-    /// An eventfd that becomes readable when a member has something to read
-    /// (for epoll, mio, tokio's `AsyncFd`); after it fires call
-    /// `wait(Some(Duration::ZERO))`. Owned by the wait-set.
+    /// An fd (an epoll fd) that becomes readable when a member has something
+    /// to read (for epoll, mio, tokio's `AsyncFd`); after it fires call
+    /// `wait(Some(Duration::ZERO))`: it stays readable until such a call
+    /// finds nothing. Owned by the wait-set.
     pub fn fd(&mut self) -> Result<RawFd> {
         // SAFETY: raw is live.
         let fd = unsafe { sys::tachyon_waitset_fd(self.raw.as_ptr()) };
