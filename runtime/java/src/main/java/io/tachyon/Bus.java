@@ -25,6 +25,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the thread that acquired it: its memory view belongs to a confined {@link Arena} that is closed when it is
  * committed, so a view kept past its commit throws instead of reading memory the ring has reused.
  *
+ * <p>Speed: the bus keeps no reference to an open {@link Tx} or {@link Message}, so in a loop such as
+ * {@code try (var tx = bus.acquireTx(n)) { ...; tx.commit(n, id); }} the JIT's escape analysis can take the guard,
+ * its arena and its view apart into registers: a message then costs the two native calls and the writes, with no
+ * allocation. Keep a guard in a local variable of one method to keep it that way.
+ *
  * <p>Blocking calls ({@link #acquireTx(long)}, {@link #send}, {@link #receive()}) wait in slices of at most
  * {@value #SLICE_MS} ms and answer {@link Thread#interrupt()}: they then throw
  * {@link TachyonException.Interrupted} and leave the thread's interrupt flag set. {@link #listen} and
@@ -37,21 +42,32 @@ public final class Bus implements AutoCloseable {
     /** Spins before a blocked receive sleeps, unless {@link #setSpin} says otherwise. */
     public static final int DEFAULT_SPIN = 4096;
 
-    private MemorySegment handle; // tachyon_bus_t*; NULL once closed
+    private MemorySegment handle; // tachyon_bus_t*; NULL once destroyed
+    private long addr;            // handle.address(), for the per-message calls
+    private boolean closed;       // close() was called (the C bus may outlive it while a guard is open)
     private final Arena scratch;  // out-parameters, shared: the bus may move between threads
-    private final MemorySegment outType;
-    private final MemorySegment outSize;
+    private final MemorySegment outType; // uint32_t type_id, at outs + 0
+    private final MemorySegment outSize; // size_t size, at outs + 8
+    private final long outTypeAddr;
+    private final long outSizeAddr;
+    private final MemorySegment outs;    // both, global: read with no shared-arena liveness check (lives as long)
     private MemorySegment msgs = MemorySegment.NULL;
     private int spin = DEFAULT_SPIN;
-    Tx openTx;
-    Message openRx;
+    // Flags, not references: a field holding the guard would make it escape, and allocate, in every loop.
+    boolean txOpen;
+    boolean rxOpen;
     Batch openBatch;
 
     private Bus(MemorySegment handle, Arena scratch) {
         this.handle = handle;
+        this.addr = handle.address();
         this.scratch = scratch;
-        this.outType = scratch.allocate(JAVA_INT);
-        this.outSize = scratch.allocate(JAVA_LONG);
+        MemorySegment out = scratch.allocate(16, 8);
+        this.outType = out.asSlice(0, 4);
+        this.outSize = out.asSlice(8, 8);
+        this.outTypeAddr = outType.address();
+        this.outSizeAddr = outSize.address();
+        this.outs = MemorySegment.ofAddress(outTypeAddr).reinterpret(16);
     }
 
     // ---- lifecycle ------------------------------------------------------------------
@@ -153,24 +169,39 @@ public final class Bus implements AutoCloseable {
 
     /**
      * Closes this side (a producer flushes first; the peer then sees {@link TachyonException.PeerGone} once it has
-     * everything). Views still open are closed first. Calling it again does nothing.
+     * everything). Calling it again does nothing. An open {@link Batch} is closed first. A {@link Tx} still open is
+     * rolled back (nothing of it is sent; its commit then throws {@link IllegalStateException}), and a {@link Tx} or
+     * {@link Message} still open keeps the ring mapped until it is closed, so its view never touches unmapped
+     * memory: the bus is then released when that guard closes.
      */
     @Override
     public void close() {
-        if (handle.address() == 0) {
+        if (closed) {
             return;
         }
-        if (openTx != null) {
-            openTx.abandon();
-        }
-        if (openRx != null) {
-            openRx.abandon();
-        }
+        closed = true;
         if (openBatch != null) {
             openBatch.abandon();
         }
+        if (txOpen) {
+            try {
+                int rc = (int) Native.ROLLBACK_TX.invokeExact(addr);
+                check(rc, "rollback at close");
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            }
+        }
+        destroyIfIdle();
+    }
+
+    /** Frees the C bus once it is closed and no guard's view can reach its memory. */
+    private void destroyIfIdle() {
+        if (!closed || txOpen || rxOpen || handle.address() == 0) {
+            return;
+        }
         MemorySegment h = handle;
         handle = MemorySegment.NULL;
+        addr = 0;
         try {
             Native.BUS_DESTROY.invokeExact(h);
         } catch (Throwable t) {
@@ -178,6 +209,26 @@ public final class Bus implements AutoCloseable {
         } finally {
             scratch.close();
         }
+    }
+
+    /** A Tx ended: the bus address to commit or roll back with, or 0 if the bus was closed under it. */
+    long txEnded() {
+        txOpen = false;
+        if (closed) {
+            destroyIfIdle();
+            return 0;
+        }
+        return addr;
+    }
+
+    /** A Message ended: the bus address to release it with, or 0 if the bus was closed under it. */
+    long rxEnded() {
+        rxOpen = false;
+        if (closed) {
+            destroyIfIdle();
+            return 0;
+        }
+        return addr;
     }
 
     // ---- producer ---------------------------------------------------------------------
@@ -188,43 +239,40 @@ public final class Bus implements AutoCloseable {
      * without {@link Tx#commit} rolls back.
      */
     public Tx acquireTx(long maxSize) {
-        MemorySegment h = live();
-        MemorySegment p;
-        try {
-            p = (MemorySegment) Native.ACQUIRE_TX.invokeExact(h, maxSize);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+        long p = reserve(maxSize);
+        if (p == 0) {
+            p = waitTx(live(), maxSize, FOREVER).address();
         }
-        if (p.address() == 0) {
-            p = waitTx(h, maxSize, FOREVER);
-        }
-        return openTx = new Tx(this, p, maxSize);
+        return openTx(p, maxSize);
     }
 
     /** {@link #acquireTx(long)} that gives up with {@link TachyonException.Timeout} after {@code timeout}. */
     public Tx acquireTx(long maxSize, Duration timeout) {
-        MemorySegment h = live();
-        MemorySegment p = waitTx(h, maxSize, deadline(timeout));
-        return openTx = new Tx(this, p, maxSize);
+        MemorySegment p = waitTx(live(), maxSize, deadline(timeout));
+        return openTx(p.address(), maxSize);
     }
 
     /** Reserves room without waiting: null when the ring is full right now. */
     public Tx tryAcquireTx(long maxSize) {
-        MemorySegment h = live();
-        MemorySegment p;
-        try {
-            p = (MemorySegment) Native.ACQUIRE_TX.invokeExact(h, maxSize);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        if (p.address() == 0) {
+        long p = reserve(maxSize);
+        if (p == 0) {
+            MemorySegment h = live();
             int err = lastError(h);
             if (err == ErrorCode.FULL.value()) {
                 return null;
             }
             throw failure(h, err, "acquireTx");
         }
-        return openTx = new Tx(this, p, maxSize);
+        return openTx(p, maxSize);
+    }
+
+    /** tachyon_acquire_tx: the slot's address, or 0 (full, or an error that tachyon_last_error tells). */
+    private long reserve(long maxSize) {
+        try {
+            return (long) Native.ACQUIRE_TX.invokeExact(liveAddress(), maxSize);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
     }
 
     private MemorySegment waitTx(MemorySegment h, long maxSize, long deadline) {
@@ -322,47 +370,46 @@ public final class Bus implements AutoCloseable {
      * everything it committed was delivered.
      */
     public Message receive() {
-        MemorySegment h = live();
-        MemorySegment p;
-        try {
-            p = (MemorySegment) Native.ACQUIRE_RX.invokeExact(h, outType, outSize);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+        long p = nextRx();
+        if (p == 0) {
+            p = waitRx(emptyOrThrow(), FOREVER).address();
         }
-        if (p.address() == 0) {
-            int err = lastError(h);
-            if (err != ErrorCode.EMPTY.value()) {
-                throw failure(h, err, "receive");
-            }
-            p = waitRx(h, FOREVER);
-        }
-        return openRx = new Message(this, p, outType.get(JAVA_INT, 0), outSize.get(JAVA_LONG, 0));
+        return openRx(p);
     }
 
     /** {@link #receive()} that gives up with {@link TachyonException.Timeout} after {@code timeout}. */
     public Message receive(Duration timeout) {
-        MemorySegment h = live();
-        MemorySegment p = waitRx(h, deadline(timeout));
-        return openRx = new Message(this, p, outType.get(JAVA_INT, 0), outSize.get(JAVA_LONG, 0));
+        MemorySegment p = waitRx(live(), deadline(timeout));
+        return openRx(p.address());
     }
 
     /** The next message if one is there now, else null; throws PeerGone at the end of the stream. */
     public Message tryReceive() {
-        MemorySegment h = live();
-        MemorySegment p;
+        long p = nextRx();
+        if (p == 0) {
+            emptyOrThrow();
+            return null;
+        }
+        return openRx(p);
+    }
+
+    /** tachyon_acquire_rx: the payload's address (type and size in outType, outSize), or 0. */
+    private long nextRx() {
         try {
-            p = (MemorySegment) Native.ACQUIRE_RX.invokeExact(h, outType, outSize);
+            return (long) Native.ACQUIRE_RX.invokeExact(liveAddress(), outTypeAddr, outSizeAddr);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
-        if (p.address() == 0) {
-            int err = lastError(h);
-            if (err == ErrorCode.EMPTY.value()) {
-                return null;
-            }
+    }
+
+    /** After a receive found nothing: returns the handle if the ring was just empty, else throws why. */
+    private MemorySegment emptyOrThrow() {
+        MemorySegment h = live();
+        int err = lastError(h);
+        if (err != ErrorCode.EMPTY.value()) {
             throw failure(h, err, "receive");
         }
-        return openRx = new Message(this, p, outType.get(JAVA_INT, 0), outSize.get(JAVA_LONG, 0));
+        return h;
     }
 
     private MemorySegment waitRx(MemorySegment h, long deadline) {
@@ -477,16 +524,39 @@ public final class Bus implements AutoCloseable {
 
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
-        return handle.address() == 0;
+        return closed;
     }
 
     // ---- internals --------------------------------------------------------------------
 
+    private Tx openTx(long slot, long maxSize) {
+        txOpen = true;
+        return new Tx(this, slot, maxSize);
+    }
+
+    private Message openRx(long data) {
+        rxOpen = true;
+        return new Message(this, data, Native.MEMORY.get(JAVA_INT, outTypeAddr), Native.MEMORY.get(JAVA_LONG, outSizeAddr));
+    }
+
     MemorySegment live() {
-        if (handle.address() == 0) {
+        if (closed) {
             throw new IllegalStateException("the bus is closed");
         }
         return handle;
+    }
+
+    /** {@link #live()} as an address, for the per-message calls. */
+    long liveAddress() {
+        if (closed) {
+            throw closedError();
+        }
+        return addr;
+    }
+
+    /** Out of line: the per-message paths stay small enough to be inlined into the caller's loop. */
+    private static IllegalStateException closedError() {
+        return new IllegalStateException("the bus is closed");
     }
 
     static int lastError(MemorySegment h) {

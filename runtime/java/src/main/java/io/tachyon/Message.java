@@ -22,11 +22,11 @@ public final class Message implements AutoCloseable {
     private final int typeId;
     private boolean done;
 
-    Message(Bus bus, MemorySegment data, int typeId, long size) {
+    Message(Bus bus, long data, int typeId, long size) {
         this.bus = bus;
         this.typeId = typeId;
         this.arena = Arena.ofConfined();
-        this.segment = data.reinterpret(size, arena, null).asReadOnly();
+        this.segment = MemorySegment.ofAddress(data).asReadOnly().reinterpret(size, arena, null);
     }
 
     /** The type id the producer committed it with. */
@@ -55,26 +55,19 @@ public final class Message implements AutoCloseable {
         if (done) {
             return;
         }
+        arena.close(); // first: no view outlives the message (from another thread: throws, nothing changed)
         done = true;
-        bus.openRx = null;
-        arena.close();
+        long h = bus.rxEnded();
+        if (h == 0) {
+            return; // the bus was closed meanwhile: nothing to release
+        }
         int rc;
         try {
-            rc = (int) Native.COMMIT_RX.invokeExact(bus.live());
+            rc = (int) Native.COMMIT_RX.invokeExact(h);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
         Bus.check(rc, "commit receive");
-    }
-
-    void abandon() {
-        done = true;
-        bus.openRx = null;
-        try {
-            arena.close();
-        } catch (WrongThreadException | IllegalStateException ignored) {
-            // owned by another thread or already closed
-        }
     }
 
     @Override

@@ -23,10 +23,10 @@ public final class Tx implements AutoCloseable {
     private final MemorySegment segment;
     private boolean done;
 
-    Tx(Bus bus, MemorySegment slot, long maxSize) {
+    Tx(Bus bus, long slot, long maxSize) {
         this.bus = bus;
         this.arena = Arena.ofConfined();
-        this.segment = slot.reinterpret(maxSize, arena, null);
+        this.segment = MemorySegment.ofAddress(slot).reinterpret(maxSize, arena, null);
     }
 
     /** The reserved bytes, writable, as long as the reservation; valid until commit or rollback. */
@@ -36,10 +36,13 @@ public final class Tx implements AutoCloseable {
 
     /** Commits the first {@code size} bytes (at most the reserved size) as a message of {@code typeId}. */
     public void commit(long size, int typeId) {
-        end();
+        long h = end();
+        if (h == 0) {
+            throw new IllegalStateException("the bus was closed while the transaction was open: nothing was sent");
+        }
         int rc;
         try {
-            rc = (int) Native.COMMIT_TX.invokeExact(bus.live(), size, typeId);
+            rc = (int) Native.COMMIT_TX.invokeExact(h, size, typeId);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -53,10 +56,13 @@ public final class Tx implements AutoCloseable {
 
     /** Abandons the reservation: nothing is sent. */
     public void rollback() {
-        end();
+        long h = end();
+        if (h == 0) {
+            return; // the bus's close rolled it back already
+        }
         int rc;
         try {
-            rc = (int) Native.ROLLBACK_TX.invokeExact(bus.live());
+            rc = (int) Native.ROLLBACK_TX.invokeExact(h);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -76,23 +82,13 @@ public final class Tx implements AutoCloseable {
         return done;
     }
 
-    private void end() {
+    /** Closes the view, then hands back the bus address (0: the bus was closed meanwhile). */
+    private long end() {
         if (done) {
             throw new IllegalStateException("the transaction was already committed or rolled back");
         }
+        arena.close(); // first: no view outlives the reservation (from another thread: throws, nothing changed)
         done = true;
-        bus.openTx = null;
-        arena.close(); // first: no view outlives the reservation
-    }
-
-    /** The bus closes under an open guard: close its view (best effort if another thread owns it). */
-    void abandon() {
-        done = true;
-        bus.openTx = null;
-        try {
-            arena.close();
-        } catch (WrongThreadException | IllegalStateException ignored) {
-            // owned by another thread or already closed; nothing more can be done from here
-        }
+        return bus.txEnded();
     }
 }

@@ -8,6 +8,7 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assumptions
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test
 import java.lang.foreign.Arena
 import java.lang.foreign.MemorySegment
 import java.lang.foreign.ValueLayout
+import java.lang.management.ManagementFactory
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.concurrent.thread
 import kotlin.time.Duration.Companion.milliseconds
@@ -53,6 +55,35 @@ class KotlinBindingTest {
         val got = consumer.receive { msg -> msg.typeId() to msg.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0) }
         assertEquals(3 to 42L, got)
         assertEquals(null, consumer.tryReceive())
+    }
+
+    /**
+     * `send {}` and `receive {}` inline into the caller, and the Java binding keeps no reference to an open guard:
+     * once compiled, a loop of them allocates nothing (the guards, arenas and views are taken apart by the JIT).
+     */
+    @Test
+    fun sendAndReceiveLambdasAllocateNothingOnceCompiled() {
+        val threads = ManagementFactory.getThreadMXBean() as com.sun.management.ThreadMXBean
+        Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported && threads.isThreadAllocatedMemoryEnabled) {
+            "this JVM does not count allocated bytes per thread"
+        }
+        var bytes = -1L
+        repeat(3000) {
+            val before = threads.currentThreadAllocatedBytes
+            val sum = sendAndReceive(256)
+            bytes = threads.currentThreadAllocatedBytes - before
+            assertEquals(256L * 255 / 2, sum)
+            if (bytes == 0L) return
+        }
+        throw AssertionError("a round of 256 messages still allocates $bytes bytes after 3000 rounds")
+    }
+
+    private fun sendAndReceive(n: Int): Long {
+        for (i in 0 until n) producer.send(32, 1) { it.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i.toLong()) }
+        producer.flush()
+        var sum = 0L
+        for (i in 0 until n) sum += consumer.receive { it.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0) }
+        return sum
     }
 
     @Test
