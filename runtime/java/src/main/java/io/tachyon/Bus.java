@@ -57,6 +57,7 @@ public final class Bus implements AutoCloseable {
     boolean txOpen;
     boolean rxOpen;
     Batch openBatch;
+    MessageIterator openIterator; // received(): its message is closed with the bus
 
     private Bus(MemorySegment handle, Arena scratch) {
         this.handle = handle;
@@ -169,10 +170,11 @@ public final class Bus implements AutoCloseable {
 
     /**
      * Closes this side (a producer flushes first; the peer then sees {@link TachyonException.PeerGone} once it has
-     * everything). Calling it again does nothing. An open {@link Batch} is closed first. A {@link Tx} still open is
-     * rolled back (nothing of it is sent; its commit then throws {@link IllegalStateException}), and a {@link Tx} or
-     * {@link Message} still open keeps the ring mapped until it is closed, so its view never touches unmapped
-     * memory: the bus is then released when that guard closes.
+     * everything). Calling it again does nothing. An open {@link Batch}, and the message a {@link #received()} loop
+     * holds, are closed first. A {@link Tx} still open is rolled back (nothing of it is sent; its commit then throws
+     * {@link IllegalStateException}), and a {@link Tx} or {@link Message} still open keeps the ring mapped until it
+     * is closed, so its view never touches unmapped memory: the bus is released when that guard closes (the bus
+     * keeps no reference to them, which keeps them allocation-free: close them, try-with-resources does).
      */
     @Override
     public void close() {
@@ -182,6 +184,10 @@ public final class Bus implements AutoCloseable {
         closed = true;
         if (openBatch != null) {
             openBatch.abandon();
+        }
+        if (openIterator != null) {
+            openIterator.abandon();
+            openIterator = null;
         }
         if (txOpen) {
             try {
@@ -426,6 +432,20 @@ public final class Bus implements AutoCloseable {
             }
             retryOrThrow(h, lastError(h), "receive");
         }
+    }
+
+    /**
+     * Every message until the producer is gone, for a for-each loop: each is released when the next one is asked
+     * for, and a loop that stops early leaves its last message open until the bus closes (which closes it).
+     * Iterate on one thread, once at a time; {@link TachyonException.PeerGone} ends the loop instead of being thrown.
+     * <pre>{@code
+     * for (Message msg : bus.received()) {
+     *     handle(msg.typeId(), msg.segment());
+     * }
+     * }</pre>
+     */
+    public Iterable<Message> received() {
+        return () -> new MessageIterator(this);
     }
 
     /**

@@ -70,6 +70,23 @@ public final class Message implements AutoCloseable {
         Bus.check(rc, "commit receive");
     }
 
+    /**
+     * The bus closes under this message: close its view so that the ring can be unmapped. From another thread
+     * the view cannot be closed; the bus then stays mapped until the message is closed by its own thread.
+     */
+    void abandon() {
+        if (done) {
+            return;
+        }
+        try {
+            arena.close();
+        } catch (WrongThreadException e) {
+            return;
+        }
+        done = true;
+        bus.rxOpen = false;
+    }
+
     @Override
     public String toString() {
         return "Message[typeId=" + typeId + ", size=" + segment.byteSize() + (done ? ", committed]" : "]");

@@ -278,6 +278,41 @@ class BusTest {
         assertThrows(IllegalStateException.class, consumer::receive);
     }
 
+    @Test
+    void receivedIteratesUntilThePeerIsGoneAndReleasesEachMessage() {
+        for (long i = 1; i <= 100; i++) {
+            sendLong(i, 1);
+        }
+        producer.close(); // flushes; the consumer sees PeerGone after the 100
+        long sum = 0;
+        MemorySegment previous = null;
+        for (Message msg : consumer.received()) {
+            if (previous != null) {
+                MemorySegment p = previous;
+                assertThrows(IllegalStateException.class, () -> p.get(JAVA_BYTE, 0)); // released by the loop
+            }
+            sum += msg.segment().get(JAVA_LONG_UNALIGNED, 0);
+            previous = msg.segment();
+        }
+        assertEquals(5050, sum);
+    }
+
+    @Test
+    void aReceivedLoopThatStopsEarlyIsClosedWithTheBus() {
+        sendLong(7, 1);
+        sendLong(8, 1);
+        producer.flush();
+        MemorySegment kept = null;
+        for (Message msg : consumer.received()) {
+            kept = msg.segment();
+            break;
+        }
+        assertEquals(7, kept.get(JAVA_LONG_UNALIGNED, 0));
+        consumer.close();
+        MemorySegment k = kept;
+        assertThrows(IllegalStateException.class, () -> k.get(JAVA_BYTE, 0));
+    }
+
     /**
      * The bus keeps no reference to an open guard, so the JIT can take a guard, its arena and its view apart: once
      * compiled, a loop of acquire/write/commit and receive/read/release allocates nothing. A field holding the guard

@@ -79,18 +79,9 @@ inline fun <R> Bus.receive(read: (Message) -> R): R = receive().use(read)
 /**
  * The messages as they arrive, each released when the next one is asked for. The sequence ends when the producer
  * closed and everything it sent was read. Iterate it once, on one thread. A loop that breaks out keeps its last
- * message until `msg.close()` or the bus closes: close it before receiving again.
+ * message until the bus closes, which closes it ([Bus.received] underneath).
  */
-fun Bus.messages(): Sequence<Message> = sequence {
-    while (true) {
-        val msg = try {
-            receive()
-        } catch (_: TachyonException.PeerGone) {
-            return@sequence
-        }
-        msg.use { yield(it) }
-    }
-}
+fun Bus.messages(): Sequence<Message> = received().asSequence()
 
 /** Each message of [Batch] as (type id, payload) pairs. */
 fun Batch.asSequence(): Sequence<Pair<Int, MemorySegment>> = (0 until count()).asSequence().map { typeId(it) to segment(it) }
