@@ -15,10 +15,20 @@
 # barely moves; cpu_msgs_per_s is 1e9 / cpu_ns_per_msg, the rate with a core of
 # its own.
 #
-# Prints one JSON object per producer, like the benchmarks in bench/:
+# Prints one JSON object per line: first one per run (a measurement, for
+# tools such as bench/lang_bench.py that take their own medians),
+#   {"lang":"java","role":"producer","round":R,"msgs":COUNT,"secs":S,"cpu_secs":C,
+#    "warm_cpu_ns_per_msg":W,"consumer_secs":CS}
+# where secs is the producer's own send loop (first tick to End), cpu_secs the
+# producer process's user + system CPU (JVM start and JIT included), W the
+# JVM's main-thread CPU per message over the second half (absent for C) and
+# consumer_secs the C consumer's first message to End; then one summary per
+# producer, like the benchmarks in bench/:
 #   {"bench":"throughput","transport":"tachyon","producer":"java","consumer":"c","payload":32,
 #    "samples":COUNT,"rounds":R,"msgs_per_s":...,"cpu_ns_per_msg":...,"cpu_msgs_per_s":...,
 #    "ratio_to_c":...,"cpu_ratio_to_c":...}
+# Only some producers: PRODUCERS="java kotlin" (the C one is always run: it is
+# the baseline of the ratios).
 # Needs `make` (C peers), examples/peers/java/build.sh and examples/peers/kotlin/build.sh
 # run first for BUILD_DIR; a producer whose program is missing is left out.
 set -eu
@@ -28,7 +38,8 @@ count=${2:-5000000}
 rounds=${3:-5}
 . examples/lib/pair.sh
 producers=()
-for p in c java kotlin; do
+for p in c ${PRODUCERS:-java kotlin}; do
+    [ "$p" != c ] || [ ${#producers[@]} -eq 0 ] || continue
     [ -x "$build/examples/${p}_producer" ] && producers+=("$p")
 done
 [ -x "$build/examples/c_consumer" ] || { echo "bench_producers: $build/examples/c_consumer is missing: make" >&2; exit 2; }
@@ -45,10 +56,16 @@ for ((r = 0; r < rounds; r++)); do
             exit 1
         }
         rate=$(sed -n 's/^consumer: .* \([0-9.]*\) M msg\/s.*/\1/p' <<<"$out")
-        cpu=$(sed -n 's/^producer: \([0-9.]*\) ns of CPU per message.*/\1/p' <<<"$out")
+        csecs=$(sed -n 's/^consumer: .* in \([0-9.]*\) s:.*/\1/p' <<<"$out")
+        psecs=$(sed -n 's/^producer: \([0-9.]*\) s, .*/\1/p' <<<"$out")
+        pcpu=$(awk '/^producer-cpu/ {printf "%.3f", $2 + $3}' <<<"$out")
+        warm=$(sed -n 's/^producer: \([0-9.]*\) ns of CPU per message.*/\1/p' <<<"$out")
+        cpu=$warm
         if [ -z "$cpu" ]; then
             cpu=$(awk -v n="$count" '/^producer-cpu/ {printf "%.1f", ($2 + $3) * 1e9 / n}' <<<"$out")
         fi
+        printf '{"lang":"%s","role":"producer","round":%d,"msgs":%d,"secs":%s,"cpu_secs":%s%s,"consumer_secs":%s}\n' \
+            "$p" "$r" "$count" "${psecs:-null}" "${pcpu:-null}" "${warm:+,\"warm_cpu_ns_per_msg\":$warm}" "${csecs:-null}"
         rates[$p]="${rates[$p]:-} $rate"
         cpus[$p]="${cpus[$p]:-} $cpu"
     done

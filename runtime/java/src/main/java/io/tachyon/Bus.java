@@ -30,15 +30,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * its arena and its view apart into registers: a message then costs the two native calls and the writes, with no
  * allocation. Keep a guard in a local variable of one method to keep it that way.
  *
- * <p>Blocking calls ({@link #acquireTx(long)}, {@link #send}, {@link #receive()}) wait in slices of at most
- * {@value #SLICE_MS} ms and answer {@link Thread#interrupt()}: they then throw
- * {@link TachyonException.Interrupted} and leave the thread's interrupt flag set. {@link #listen} and
- * {@link #connect} are bounded by {@link Options#timeout()} instead.
+ * <p>Blocking calls ({@link #acquireTx(long)}, {@link #send}, {@link #receive()}, {@link #listen} and
+ * {@link #connect}) make one C call to the caller's deadline and answer {@link Thread#interrupt()}: the binding
+ * installs an interrupt check on each thread that waits ({@code tachyon_set_interrupt_check}), which the C library
+ * asks at least every 100 ms while it sleeps, so an interrupted call throws {@link TachyonException.Interrupted}
+ * within about that and leaves the thread's interrupt flag set.
  */
 public final class Bus implements AutoCloseable {
-    /** Longest one blocking native call waits before the Java side checks for an interrupt. */
+    /** Longest one wait slice of the fan-out, fan-in and wait-set classes, which still wait in slices. */
     public static final long SLICE_MS = 50;
-    private static final long SLICE_NS = SLICE_MS * 1_000_000L;
     /** Spins before a blocked receive sleeps, unless {@link #setSpin} says otherwise. */
     public static final int DEFAULT_SPIN = 4096;
 
@@ -104,11 +104,12 @@ public final class Bus implements AutoCloseable {
             MemorySegment out = scratch.allocate(ADDRESS);
             MemorySegment detail = scratch.allocate(Native.ERROR_DETAIL);
             long deadline = deadlineOf(options.timeoutNanos(), listen);
-            int rc = listen
-                    ? (int) Native.BUS_LISTEN_UNTIL.invokeExact(cpath, capacity, opts, deadline, out, detail)
-                    : (int) Native.BUS_CONNECT_UNTIL.invokeExact(cpath, opts, deadline, out, detail);
+            String what = (listen ? "listen " : "connect ") + path;
+            int rc = await(what, deadline, d -> listen
+                    ? (int) Native.BUS_LISTEN_UNTIL.invokeExact(cpath, capacity, opts, d, out, detail)
+                    : (int) Native.BUS_CONNECT_UNTIL.invokeExact(cpath, opts, d, out, detail));
             if (rc != 0) {
-                throw TachyonException.of(rc, (listen ? "listen " : "connect ") + path, Native.formatError(detail),
+                throw TachyonException.of(rc, what, Native.formatError(detail),
                         detail.get(JAVA_INT, 4));
             }
             return new Bus(out.get(ADDRESS, 0), scratch);
@@ -247,15 +248,14 @@ public final class Bus implements AutoCloseable {
     public Tx acquireTx(long maxSize) {
         long p = reserve(maxSize);
         if (p == 0) {
-            p = waitTx(live(), maxSize, FOREVER).address();
+            p = waitTx(maxSize, FOREVER);
         }
         return openTx(p, maxSize);
     }
 
     /** {@link #acquireTx(long)} that gives up with {@link TachyonException.Timeout} after {@code timeout}. */
     public Tx acquireTx(long maxSize, Duration timeout) {
-        MemorySegment p = waitTx(live(), maxSize, deadline(timeout));
-        return openTx(p.address(), maxSize);
+        return openTx(waitTx(maxSize, deadline(timeout)), maxSize);
     }
 
     /** Reserves room without waiting: null when the ring is full right now. */
@@ -281,20 +281,18 @@ public final class Bus implements AutoCloseable {
         }
     }
 
-    private MemorySegment waitTx(MemorySegment h, long maxSize, long deadline) {
-        while (true) {
-            long slice = slice(deadline, "acquireTx");
-            MemorySegment p;
-            try {
-                p = (MemorySegment) Native.ACQUIRE_TX_UNTIL.invokeExact(h, maxSize, slice);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            if (p.address() != 0) {
-                return p;
-            }
-            retryOrThrow(h, lastError(h), "acquireTx");
+    /** Waits for room up to {@code deadline}: the slot's address, or throws why not. */
+    private long waitTx(long maxSize, long deadline) {
+        MemorySegment h = live();
+        long[] slot = new long[1];
+        int err = await("acquireTx", deadline, d -> {
+            slot[0] = ((MemorySegment) Native.ACQUIRE_TX_UNTIL.invokeExact(h, maxSize, d)).address();
+            return slot[0] != 0 ? 0 : lastError(h);
+        });
+        if (err != 0) {
+            throw failure(h, err, "acquireTx");
         }
+        return slot[0];
     }
 
     /** Copies {@code data} into the ring as one message, waiting for room (no deadline). */
@@ -341,18 +339,9 @@ public final class Bus implements AutoCloseable {
                 return;
             }
         }
-        while (true) {
-            long slice = slice(deadline, "send");
-            int rc;
-            try {
-                rc = (int) Native.SEND_UNTIL.invokeExact(h, data, data.byteSize(), typeId, slice);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            if (rc == 0) {
-                return;
-            }
-            retryOrThrow(h, rc, "send");
+        int err = await("send", deadline, d -> (int) Native.SEND_UNTIL.invokeExact(h, data, data.byteSize(), typeId, d));
+        if (err != 0) {
+            throw failure(h, err, "send");
         }
     }
 
@@ -378,15 +367,14 @@ public final class Bus implements AutoCloseable {
     public Message receive() {
         long p = nextRx();
         if (p == 0) {
-            p = waitRx(emptyOrThrow(), FOREVER).address();
+            p = waitRx(emptyOrThrow(), FOREVER);
         }
         return openRx(p);
     }
 
     /** {@link #receive()} that gives up with {@link TachyonException.Timeout} after {@code timeout}. */
     public Message receive(Duration timeout) {
-        MemorySegment p = waitRx(live(), deadline(timeout));
-        return openRx(p.address());
+        return openRx(waitRx(live(), deadline(timeout)));
     }
 
     /** The next message if one is there now, else null; throws PeerGone at the end of the stream. */
@@ -418,20 +406,17 @@ public final class Bus implements AutoCloseable {
         return h;
     }
 
-    private MemorySegment waitRx(MemorySegment h, long deadline) {
-        while (true) {
-            long slice = slice(deadline, "receive");
-            MemorySegment p;
-            try {
-                p = (MemorySegment) Native.ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, spin, slice);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            if (p.address() != 0) {
-                return p;
-            }
-            retryOrThrow(h, lastError(h), "receive");
+    /** Waits for a message up to {@code deadline}: its address (type and size in the out-parameters), or throws. */
+    private long waitRx(MemorySegment h, long deadline) {
+        long[] data = new long[1];
+        int err = await("receive", deadline, d -> {
+            data[0] = ((MemorySegment) Native.ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, spin, d)).address();
+            return data[0] != 0 ? 0 : lastError(h);
+        });
+        if (err != 0) {
+            throw failure(h, err, "receive");
         }
+        return data[0];
     }
 
     /**
@@ -607,29 +592,39 @@ public final class Bus implements AutoCloseable {
         return Native.nowNs() + timeout.toNanos();
     }
 
-    /**
-     * The deadline of the next wait slice, after checking the interrupt flag and the caller's deadline
-     * ({@link #FOREVER}: none). Throws Interrupted (the flag stays set) or Timeout.
-     */
-    private static long slice(long deadline, String what) {
-        if (Thread.currentThread().isInterrupted()) {
-            throw TachyonException.of(ErrorCode.INTERRUPTED.value(), what, "interrupted by Thread.interrupt()", 0);
-        }
-        long now = Native.nowNs();
-        if (deadline == FOREVER) {
-            return now + SLICE_NS;
-        }
-        if (now >= deadline) {
-            throw TachyonException.of(ErrorCode.TIMEOUT.value(), what);
-        }
-        return Math.min(deadline, now + SLICE_NS);
+    /** One blocking C call made to a deadline: 0, or the error code it failed with. */
+    @FunctionalInterface
+    interface Blocking {
+        int call(long deadline) throws Throwable;
     }
 
-    /** After a wait slice failed: go round again on TIMEOUT (the slice ran out) or INTERRUPTED (a signal). */
-    private static void retryOrThrow(MemorySegment h, int err, String what) {
-        if (err != ErrorCode.TIMEOUT.value() && err != ErrorCode.INTERRUPTED.value()) {
-            throw failure(h, err, what);
+    /**
+     * The one wait path of the binding: makes {@code call} to the caller's {@code deadline} ({@link #FOREVER}: none),
+     * with this thread's interrupt check installed so that the C library ends the wait at {@link Thread#interrupt()}.
+     * Throws {@link TachyonException.Interrupted} (the flag stays set) when the thread is interrupted, before the
+     * call or during it; an INTERRUPTED that was a signal, not an interrupt, resumes the wait toward the same
+     * deadline. Returns 0, or the code of any other failure (TIMEOUT among them) for the caller to describe.
+     */
+    static int await(String what, long deadline, Blocking call) {
+        Native.installInterruptCheck();
+        while (true) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw interrupted(what);
+            }
+            int err;
+            try {
+                err = call.call(deadline);
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            }
+            if (err != ErrorCode.INTERRUPTED.value()) {
+                return err;
+            }
         }
+    }
+
+    private static TachyonException interrupted(String what) {
+        return TachyonException.of(ErrorCode.INTERRUPTED.value(), what, "interrupted by Thread.interrupt()", 0);
     }
 
     /** The exception of a failed call on bus {@code h}, with what libtachyon knows of it (errno, sizes). */

@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -137,6 +139,36 @@ final class Native {
     static final MethodHandle ARENA_SIZE = fn("tachyon_arena_size", f(L, L), NONE);
     static final MethodHandle ARENA_FORMAT = fn("tachyon_arena_format", f(I, P, L, L, L), NONE);
     static final MethodHandle ARENA_ATTACH = fn("tachyon_arena_attach", f(I, P, L, I, P), NONE);
+
+    static final MethodHandle SET_INTERRUPT_CHECK =
+            fn("tachyon_set_interrupt_check", FunctionDescriptor.ofVoid(P, P), FAST);
+
+    /** The C side of the interrupt check: a function pointer into {@link #interruptCheck}, for the JVM's life. */
+    private static final MemorySegment INTERRUPT_CHECK;
+
+    static {
+        try {
+            MethodHandle check = MethodHandles.lookup().findStatic(Native.class, "interruptCheck",
+                    MethodType.methodType(int.class, MemorySegment.class));
+            INTERRUPT_CHECK = LINKER.upcallStub(check, f(I, P), Arena.global());
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Called by libtachyon on the waiting thread while it sleeps: nonzero ends the wait with INTERRUPTED. */
+    private static int interruptCheck(MemorySegment ctx) {
+        return Thread.currentThread().isInterrupted() ? 1 : 0;
+    }
+
+    /** Makes the calling thread's waits in libtachyon answer {@link Thread#interrupt()} (idempotent, cheap). */
+    static void installInterruptCheck() {
+        try {
+            SET_INTERRUPT_CHECK.invokeExact(INTERRUPT_CHECK, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 
     /** Rethrows what a downcall can throw: nothing checked, so anything else is a bug in a signature here. */
     static RuntimeException rethrow(Throwable t) {
