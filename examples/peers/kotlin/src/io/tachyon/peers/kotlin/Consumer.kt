@@ -29,7 +29,13 @@ class Tally(private val a: Args) {
     var asks = 0L
     var checksum = 0uL
     private var last = 0uL
-    val latency: LongArray? = if (a.market && a.clock) LongArray(a.count.coerceAtMost(Int.MAX_VALUE - 8L).toInt()) else null
+    val latency: LongArray? = if (a.market &&
+        a.clock
+    ) {
+        LongArray(a.count.coerceAtMost(Int.MAX_VALUE - 8L).toInt())
+    } else {
+        null
+    }
 
     /** Checks tick [received]; false at End. */
     fun tick(msg: Message): Boolean {
@@ -47,8 +53,15 @@ class Tally(private val a: Args) {
         if (typeId != tickType(i) || symbol != tickSymbol(i) || price != tickPrice(i) || quantity != tickQuantity(i) ||
             (!a.clock && stamp != tickTimestamp(i))
         ) {
-            throw Mismatch("tick $i differs: got ${messageName(typeId)} $symbol %.2f x $quantity @ $stamp, expected %s %s %.2f x %s @ %s"
-                .format(price, messageName(tickType(i)), tickSymbol(i), tickPrice(i), tickQuantity(i), tickTimestamp(i)))
+            val got = "${messageName(typeId)} $symbol %.2f x $quantity @ $stamp".format(price)
+            val expected = "%s %s %.2f x %s @ %s".format(
+                messageName(tickType(i)),
+                tickSymbol(i),
+                tickPrice(i),
+                tickQuantity(i),
+                tickTimestamp(i),
+            )
+            throw Mismatch("tick $i differs: got $got, expected $expected")
         }
         if (a.clock) {
             val now = realtimeNs()
@@ -120,11 +133,26 @@ fun main(argv: Array<String>) {
     if (a.quiet) return
     val rate = t.received / secs
     if (a.market) {
-        println("consumer: %d ticks (%d bid, %d ask) + End in %.3f s: %.2f M msg/s, checksum %016x".format(
-            t.received, t.received - t.asks, t.asks, secs, rate / 1e6, t.checksum.toLong()))
+        println(
+            "consumer: %d ticks (%d bid, %d ask) + End in %.3f s: %.2f M msg/s, checksum %016x".format(
+                t.received,
+                t.received - t.asks,
+                t.asks,
+                secs,
+                rate / 1e6,
+                t.checksum.toLong(),
+            ),
+        )
     } else {
-        println("consumer: %d frames + End in %.3f s: %.0f frames/s, %.2f GB/s, checksum %016x".format(
-            t.received, secs, rate, rate * Frame.SIZE / 1e9, t.checksum.toLong()))
+        println(
+            "consumer: %d frames + End in %.3f s: %.0f frames/s, %.2f GB/s, checksum %016x".format(
+                t.received,
+                secs,
+                rate,
+                rate * Frame.SIZE / 1e9,
+                t.checksum.toLong(),
+            ),
+        )
     }
     t.latency?.let { if (t.received > 0) println(latencyLine(it.copyOf(minOf(t.received, it.size.toLong()).toInt()))) }
     println("consumer: OK, every field of every message checked")

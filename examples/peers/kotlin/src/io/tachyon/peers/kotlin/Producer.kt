@@ -122,8 +122,10 @@ fun main(argv: Array<String>) {
         println("producer: sent $what + End")
         println("producer: %.3f s, %.2f M msg/s".format(secs, a.count / secs / 1e6))
         if (halfCpuNs >= 0 && measured > 0) {
-            println("producer: %.1f ns of CPU per message after warm-up (main thread, second half)"
-                .format((endCpuNs - halfCpuNs) / measured.toDouble()))
+            println(
+                "producer: %.1f ns of CPU per message after warm-up (main thread, second half)"
+                    .format((endCpuNs - halfCpuNs) / measured.toDouble()),
+            )
         }
     }
 }

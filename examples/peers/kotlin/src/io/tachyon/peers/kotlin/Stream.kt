@@ -3,12 +3,12 @@
 // (examples/peers/README.md).
 package io.tachyon.peers.kotlin
 
-import io.tachyon.generated.frames.SCHEMA_FINGERPRINT as FRAMES_FINGERPRINT
 import io.tachyon.generated.market.MSG_ASK
 import io.tachyon.generated.market.MSG_BID
-import io.tachyon.generated.market.SCHEMA_FINGERPRINT as MARKET_FINGERPRINT
 import java.time.Instant
 import kotlin.system.exitProcess
+import io.tachyon.generated.frames.SCHEMA_FINGERPRINT as FRAMES_FINGERPRINT
+import io.tachyon.generated.market.SCHEMA_FINGERPRINT as MARKET_FINGERPRINT
 
 const val EXIT_FAIL = 1
 const val EXIT_USAGE = 2
@@ -35,8 +35,10 @@ class Args(
             var quiet = false
             fun usage(why: String): Nothing {
                 System.err.println("kotlin_$role: $why")
-                System.err.println("usage: $role --socket PATH [--stream market|frames] [--count N] " +
-                    "[--stamp index|clock] [--capacity BYTES] [--quiet]")
+                System.err.println(
+                    "usage: $role --socket PATH [--stream market|frames] [--count N] " +
+                        "[--stamp index|clock] [--capacity BYTES] [--quiet]",
+                )
                 exitProcess(EXIT_USAGE)
             }
             var i = 0
@@ -53,7 +55,9 @@ class Args(
                 }
                 i++
             }
-            if (socket == null || stream !in setOf("market", "frames") || stamp !in setOf("index", "clock") || count < 0) {
+            if (socket == null || stream !in setOf("market", "frames") || stamp !in setOf("index", "clock") ||
+                count < 0
+            ) {
                 usage("bad command line")
             }
             return Args(socket, stream == "market", count, stamp == "clock", capacity, quiet)
@@ -89,5 +93,10 @@ fun latencyLine(samples: LongArray): String {
     val n = samples.size
     fun at(q: Double) = samples[((n - 1) * q).toInt()] / 1000.0
     return "one-way latency (us): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f".format(
-        at(0.5), at(0.9), at(0.99), at(0.999), samples[n - 1] / 1000.0)
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        at(0.999),
+        samples[n - 1] / 1000.0,
+    )
 }

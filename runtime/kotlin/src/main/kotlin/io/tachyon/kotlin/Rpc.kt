@@ -1,4 +1,4 @@
-/**
+/*
  * Kotlin idioms over the Java RPC binding (io.tachyon.RpcClient, RpcServer): connections opened with named
  * arguments and kotlin.time durations, replies read in place inside a lambda (released when it returns), and the
  * generated clients and server interfaces of `tachc gen --lang kotlin`.
@@ -20,8 +20,7 @@ import kotlin.time.Duration
 import kotlin.time.toJavaDuration
 
 /** A kotlin.time timeout as the Java binding takes it: null (and [Duration.INFINITE]) for none (the generated stubs use it). */
-fun Duration?.toRpcTimeout(): java.time.Duration? =
-    if (this == null || isInfinite()) null else toJavaDuration()
+fun Duration?.toRpcTimeout(): java.time.Duration? = if (this == null || isInfinite()) null else toJavaDuration()
 
 private fun rpcOptions(fingerprint: ULong, timeout: Duration?, anyUid: Boolean): Options {
     var o = Options.defaults().withFingerprint(fingerprint.toLong())

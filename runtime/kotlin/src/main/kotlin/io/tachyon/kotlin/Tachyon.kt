@@ -1,4 +1,4 @@
-/**
+/*
  * Kotlin idioms over the Java binding (io.tachyon): buses opened with named arguments and kotlin.time
  * durations, `use {}` for every guard, transactions as lambdas, a [Sequence] of received messages, and receives
  * that suspend on [Dispatchers.IO] and are cancelled through [Thread.interrupt].
@@ -84,7 +84,10 @@ inline fun <R> Bus.receive(read: (Message) -> R): R = receive().use(read)
 fun Bus.messages(): Sequence<Message> = received().asSequence()
 
 /** Each message of [Batch] as (type id, payload) pairs. */
-fun Batch.asSequence(): Sequence<Pair<Int, MemorySegment>> = (0 until count()).asSequence().map { typeId(it) to segment(it) }
+fun Batch.asSequence(): Sequence<Pair<Int, MemorySegment>> = (0 until count()).asSequence().map {
+    typeId(it) to
+        segment(it)
+}
 
 /**
  * Waits for the next message without blocking the caller's thread: the wait runs on [Dispatchers.IO], where
@@ -109,13 +112,12 @@ suspend fun Bus.sendAsync(data: ByteArray, typeId: Int) =
  * set; runInterruptible turns only an [InterruptedException] into the coroutine's cancellation, so a cancelled
  * caller would otherwise see Interrupted instead of its CancellationException (withTimeout's among them).
  */
-private inline fun <R> interruptibly(block: () -> R): R =
-    try {
-        block()
-    } catch (e: TachyonException.Interrupted) {
-        if (!Thread.currentThread().isInterrupted) throw e
-        throw InterruptedException(e.message).apply { initCause(e) }
-    }
+private inline fun <R> interruptibly(block: () -> R): R = try {
+    block()
+} catch (e: TachyonException.Interrupted) {
+    if (!Thread.currentThread().isInterrupted) throw e
+    throw InterruptedException(e.message).apply { initCause(e) }
+}
 
 /** The payload copied out of the ring, for keeping after the message is released. */
 val Message.bytes: ByteArray get() = toByteArray()

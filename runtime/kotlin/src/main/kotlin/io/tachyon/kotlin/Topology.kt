@@ -131,19 +131,17 @@ fun FanIn.messages(): Flow<Delivery> = flow {
  * Suspends until a member has something to read and returns their keys (empty when [timeout] passed first);
  * the wait runs on [Dispatchers.IO]. Read the members with their non-blocking `tryReceive`.
  */
-suspend fun WaitSet.awaitReady(timeout: Duration? = null): LongArray =
-    runInterruptible(Dispatchers.IO) {
-        cancellableWait { if (timeout == null) waitReady() else waitReady(timeout.toJavaDuration()) }
-    }
+suspend fun WaitSet.awaitReady(timeout: Duration? = null): LongArray = runInterruptible(Dispatchers.IO) {
+    cancellableWait { if (timeout == null) waitReady() else waitReady(timeout.toJavaDuration()) }
+}
 
 /**
  * A wait ended by Thread.interrupt is [TachyonException.Interrupted] with the flag set; runInterruptible turns
  * only an InterruptedException into the coroutine's cancellation.
  */
-private inline fun <R> cancellableWait(block: () -> R): R =
-    try {
-        block()
-    } catch (e: TachyonException.Interrupted) {
-        if (!Thread.currentThread().isInterrupted) throw e
-        throw InterruptedException(e.message).apply { initCause(e) }
-    }
+private inline fun <R> cancellableWait(block: () -> R): R = try {
+    block()
+} catch (e: TachyonException.Interrupted) {
+    if (!Thread.currentThread().isInterrupted) throw e
+    throw InterruptedException(e.message).apply { initCause(e) }
+}

@@ -42,7 +42,10 @@ class RpcKotlinTest {
                 failure.set(e)
             }
         }
-        return p to { th.join(30_000); failure.get() }
+        return p to {
+            th.join(30_000)
+            failure.get()
+        }
     }
 
     private fun Arena.u64(v: Long): MemorySegment = allocate(8, 8).also { it.set(JAVA_LONG_UNALIGNED, 0, v) }

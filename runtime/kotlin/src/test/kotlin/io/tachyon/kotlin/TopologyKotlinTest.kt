@@ -245,7 +245,10 @@ class TopologyKotlinTest {
             for ((_, list) in all.groupBy { tagOf(it.data) }) {
                 assertEquals((0L until 3000L).toList(), list.map { seqOf(it.data) })
             }
-            ps.forEach { assertTrue(it.waitFor(20, TimeUnit.SECONDS)); assertEquals(0, it.exitValue()) }
+            ps.forEach {
+                assertTrue(it.waitFor(20, TimeUnit.SECONDS))
+                assertEquals(0, it.exitValue())
+            }
             assertEquals(ps.map { it.pid() }.toSet(), all.map { it.sender!!.pid().toLong() }.toSet())
         }
 
@@ -253,7 +256,9 @@ class TopologyKotlinTest {
         val c = startPeer("fanin", toC, "2", "3000")
         val r = awaitLine(c, "listening")
         val producers = (0 until 2).map { i ->
-            thread { connect(toC, timeout = 10.seconds).use { bus -> for (n in 0L until 3000L) bus.send(msg(70L + i, n), 7) } }
+            thread {
+                connect(toC, timeout = 10.seconds).use { bus -> for (n in 0L until 3000L) bus.send(msg(70L + i, n), 7) }
+            }
         }
         producers.forEach { it.join() }
         assertEquals("fanin ok 2 3000", finish(c, r))

@@ -43,13 +43,17 @@ class Json private constructor(private val s: String) {
                         expect(':')
                         m[k] = value()
                         ws()
-                        if (s[i] == ',') { i++; continue }
+                        if (s[i] == ',') {
+                            i++
+                            continue
+                        }
                         expect('}')
                         break
                     }
                 }
                 m
             }
+
             '[' -> {
                 i++
                 val l = ArrayList<Any?>()
@@ -60,18 +64,35 @@ class Json private constructor(private val s: String) {
                     while (true) {
                         l.add(value())
                         ws()
-                        if (s[i] == ',') { i++; continue }
+                        if (s[i] == ',') {
+                            i++
+                            continue
+                        }
                         expect(']')
                         break
                     }
                 }
                 l
             }
+
             '"' -> string()
+
             else -> when {
-                s.startsWith("true", i) -> { i += 4; true }
-                s.startsWith("false", i) -> { i += 5; false }
-                s.startsWith("null", i) -> { i += 4; null }
+                s.startsWith("true", i) -> {
+                    i += 4
+                    true
+                }
+
+                s.startsWith("false", i) -> {
+                    i += 5
+                    false
+                }
+
+                s.startsWith("null", i) -> {
+                    i += 4
+                    null
+                }
+
                 else -> {
                     val start = i
                     while (i < s.length && s[i] in "+-0123456789.eE") i++
@@ -88,14 +109,26 @@ class Json private constructor(private val s: String) {
         while (true) {
             val c = s[i++]
             if (c == '"') return sb.toString()
-            if (c != '\\') { sb.append(c); continue }
+            if (c != '\\') {
+                sb.append(c)
+                continue
+            }
             when (val e = s[i++]) {
                 'n' -> sb.append('\n')
+
                 't' -> sb.append('\t')
+
                 'r' -> sb.append('\r')
+
                 'b' -> sb.append('\b')
+
                 'f' -> sb.append('\u000c')
-                'u' -> { sb.append(s.substring(i, i + 4).toInt(16).toChar()); i += 4 }
+
+                'u' -> {
+                    sb.append(s.substring(i, i + 4).toInt(16).toChar())
+                    i += 4
+                }
+
                 else -> sb.append(e)
             }
         }

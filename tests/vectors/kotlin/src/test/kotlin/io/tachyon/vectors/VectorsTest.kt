@@ -61,19 +61,23 @@ class VectorsTest {
         throw e.targetException
     }
 
-    private fun size(cls: KClass<*>): Int =
-        cls.companionObject!!.memberProperties.first { it.name == "SIZE" }.getter.call(cls.companionObjectInstance) as Int
+    private fun size(cls: KClass<*>): Int = cls.companionObject!!.memberProperties.first {
+        it.name == "SIZE"
+    }.getter.call(cls.companionObjectInstance) as Int
 
     private fun isView(c: KClass<*>) = c.isValue && c.qualifiedName!!.startsWith(pkg)
 
     @Suppress("UNCHECKED_CAST")
-    private fun prop(cls: KClass<*>, name: String): KProperty1<Any, Any?> =
-        (cls.memberProperties.firstOrNull { it.name == name } ?: cls.memberProperties.firstOrNull { it.name == name + "_" }
-            ?: error("${cls.simpleName} has no property $name")) as KProperty1<Any, Any?>
+    private fun prop(cls: KClass<*>, name: String): KProperty1<Any, Any?> = (
+        cls.memberProperties.firstOrNull { it.name == name }
+            ?: cls.memberProperties.firstOrNull { it.name == name + "_" }
+            ?: error("${cls.simpleName} has no property $name")
+        ) as KProperty1<Any, Any?>
 
-    private fun fn(cls: KClass<*>, name: String, arity: Int): KFunction<*> =
-        cls.memberFunctions.firstOrNull { (it.name == name || it.name == name + "_") && it.parameters.size == arity + 1 }
-            ?: error("${cls.simpleName} has no function $name with $arity parameters")
+    private fun fn(cls: KClass<*>, name: String, arity: Int): KFunction<*> = cls.memberFunctions.firstOrNull {
+        (it.name == name || it.name == name + "_") && it.parameters.size == arity + 1
+    }
+        ?: error("${cls.simpleName} has no function $name with $arity parameters")
 
     private fun call(f: KFunction<*>, vararg args: Any?): Any? = try {
         f.call(*args)
@@ -91,7 +95,11 @@ class VectorsTest {
 
     private fun parseInt(want: Any?): BigInteger = BigInteger(if (want is Num) want.text else want as String)
 
-    private fun enumValue(e: Any): Long = (e::class.memberProperties.first { it.name == "value" }.getter.call(e)).let(::asLong)
+    private fun enumValue(e: Any): Long = (
+        e::class.memberProperties.first {
+            it.name == "value"
+        }.getter.call(e)
+        ).let(::asLong)
 
     private fun asLong(v: Any?): Long = when (v) {
         is UByte -> v.toLong()
@@ -147,10 +155,12 @@ class VectorsTest {
                 want.forEachIndexed { i, w ->
                     when {
                         isView(elem) -> check(call(get, view, i)!!, w as Map<String, Any?>, "$p[$i]")
+
                         elem.java.isEnum -> {
                             checkValue(call(fn(cls, name + "Raw", 1), view, i), w, "$p[$i] raw")
                             assertEquals(parseInt(w).toLong(), enumValue(call(get, view, i)!!), "$p[$i]")
                         }
+
                         else -> checkValue(call(get, view, i), w, "$p[$i]")
                     }
                 }
@@ -162,10 +172,12 @@ class VectorsTest {
             val c = prop.returnType.classifier as KClass<*>
             when {
                 isView(c) -> check(got!!, want as Map<String, Any?>, p)
+
                 c.java.isEnum -> {
                     checkValue(prop(cls, name + "Raw").get(view), want, "$p raw")
                     assertEquals(parseInt(want).toLong(), enumValue(got!!), p)
                 }
+
                 else -> checkValue(got, want, p)
             }
         }
@@ -182,10 +194,12 @@ class VectorsTest {
                 want.forEachIndexed { i, w ->
                     when {
                         isView(elem) -> write(call(get, view, i)!!, w as Map<String, Any?>)
+
                         elem.java.isEnum -> {
                             val set = fn(cls, "set${pascal(key)}Raw", 2)
                             call(set, view, i, convert(w, set.parameters[2].type.classifier as KClass<*>))
                         }
+
                         else -> call(fn(cls, "set${pascal(key)}", 2), view, i, convert(w, elem))
                     }
                 }
@@ -195,10 +209,12 @@ class VectorsTest {
             val c = prop.returnType.classifier as KClass<*>
             when {
                 isView(c) -> write(prop.get(view)!!, want as Map<String, Any?>)
+
                 c.java.isEnum -> {
                     val raw = prop(cls, name + "Raw") as KMutableProperty1<Any, Any?>
                     raw.set(view, convert(want, raw.returnType.classifier as KClass<*>))
                 }
+
                 else -> (prop as KMutableProperty1<Any, Any?>).set(view, convert(want, c))
             }
         }
@@ -303,7 +319,10 @@ class VectorsTest {
                     val cls = view((structs[payload] as Map<String, Any?>)["schema"] as String, payload)
                     val size = size(cls)
                     assertEquals(size, payloadSize.invoke(null, id))
-                    assertEquals(cls.java, decode.invoke(null, id, MemorySegment.ofArray(ByteArray(size)))!!::class.java)
+                    assertEquals(
+                        cls.java,
+                        decode.invoke(null, id, MemorySegment.ofArray(ByteArray(size)))!!::class.java,
+                    )
                     val e = assertThrows(InvocationTargetException::class.java) {
                         decode.invoke(null, id, MemorySegment.ofArray(ByteArray(size - 1)))
                     }
@@ -322,7 +341,9 @@ class VectorsTest {
                     val want = k["value"]
                     when (k["type"]) {
                         "string", "bool" -> assertEquals(want, got, k["name"] as String)
+
                         "f32", "f64" -> assertEquals(parseFloat(want), (got as Number).toDouble())
+
                         // unsigned constants are stored as their signed JVM bits
                         else -> assertEquals(sameWidth(parseInt(want), got), got, k["name"] as String)
                     }
@@ -333,7 +354,11 @@ class VectorsTest {
                     val cls = Class.forName("$pkg$schema.$enumName")
                     if (en["flags"] as Boolean) {
                         for ((k, v) in values) {
-                            assertEquals(sameWidth(parseInt(v), cls.getField(k).get(null)), cls.getField(k).get(null), k)
+                            assertEquals(
+                                sameWidth(parseInt(v), cls.getField(k).get(null)),
+                                cls.getField(k).get(null),
+                                k,
+                            )
                         }
                         continue
                     }
