@@ -22,7 +22,10 @@ class ReadmeTopologyTest {
         assertNotNull(m, "a ```kotlin block and its ```text output under \"In Kotlin\"")
         val (block, output) = m!!.destructured
         val file = Files.readString(repo.resolve("runtime/kotlin/src/test/kotlin/readme/TopologyExample.kt"))
-        assertTrue(file.endsWith(block), "runtime/kotlin/src/test/kotlin/readme/TopologyExample.kt is not the README's block")
+        assertTrue(
+            file.endsWith(block),
+            "runtime/kotlin/src/test/kotlin/readme/TopologyExample.kt is not the README's block",
+        )
 
         val tag = "${ProcessHandle.current().pid()}-${System.nanoTime()}"
         val out = ByteArrayOutputStream()

@@ -123,8 +123,13 @@ class RpcKotlinTest {
         val p = path("killed")
         val java = ProcessHandle.current().info().command().orElse("java")
         val server = ProcessBuilder(
-            java, "--enable-native-access=ALL-UNNAMED", "-Dtachyon.library=" + System.getProperty("tachyon.library"),
-            "-cp", System.getProperty("java.class.path"), SilentServer::class.java.name, p,
+            java,
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dtachyon.library=" + System.getProperty("tachyon.library"),
+            "-cp",
+            System.getProperty("java.class.path"),
+            SilentServer::class.java.name,
+            p,
         ).inheritIO().start()
         try {
             rpcConnect(p, timeout = 30.seconds).use { conn ->
