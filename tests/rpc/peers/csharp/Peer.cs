@@ -13,7 +13,7 @@ public static unsafe class Peer
     {
         public override void Quote(QuoteRequest request, QuoteReply reply)
         {
-            reply.Price = request.Qty * 1.5 + request.Symbol.Length;
+            reply.Price = request.Qty * 1.5 + System.Text.Encoding.UTF8.GetByteCount(request.Symbol);
             reply.Qty = request.Qty + 1;
         }
 
@@ -24,7 +24,7 @@ public static unsafe class Peer
 
     static string Check(QuoteReply r, int i)
     {
-        double want = i * 1.5 + SymbolOf(i).Length;
+        double want = i * 1.5 + System.Text.Encoding.UTF8.GetByteCount(SymbolOf(i));
         if (r.Price == want && r.Qty == (uint)(i + 1))
             return null;
         return "call " + i + ": price " + r.Price + " qty " + r.Qty + ", want " + want + " " + (i + 1);

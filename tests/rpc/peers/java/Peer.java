@@ -22,7 +22,7 @@ public final class Peer {
     static final class Pricer implements Pricing.PricingServer {
         @Override
         public void quote(Pricing.QuoteRequest request, Pricing.QuoteReply reply) {
-            reply.setPrice(request.qty() * 1.5 + request.symbol().length());
+            reply.setPrice(request.qty() * 1.5 + request.symbol().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
             reply.setQty(request.qty() + 1);
         }
 
@@ -35,7 +35,7 @@ public final class Peer {
     }
 
     static String check(Pricing.QuoteReply r, int i) {
-        double want = i * 1.5 + symbolOf(i).length();
+        double want = i * 1.5 + symbolOf(i).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         if (r.price() == want && r.qty() == i + 1) {
             return null;
         }

@@ -17,7 +17,7 @@ private val T = 10.seconds
 
 private class Pricer : PricingServer {
     override fun quote(request: QuoteRequest, reply: QuoteReply) {
-        reply.price = request.qty.toDouble() * 1.5 + request.symbol.length
+        reply.price = request.qty.toDouble() * 1.5 + request.symbol.toByteArray().size
         reply.qty = request.qty + 1u
     }
 
@@ -27,7 +27,7 @@ private class Pricer : PricingServer {
 private fun symbolOf(i: Int) = "SYM${i % 100}"
 
 private fun check(r: QuoteReply, i: Int): String? {
-    val want = i * 1.5 + symbolOf(i).length
+    val want = i * 1.5 + symbolOf(i).toByteArray().size
     return if (r.price == want && r.qty == (i + 1).toUInt()) null
     else "call $i: price ${r.price} qty ${r.qty}, want $want ${i + 1}"
 }

@@ -9,7 +9,7 @@ const T = { timeout: 10000 };
 
 class Pricer extends PricingServer {
   quote(request, reply) {
-    reply.price = request.qty * 1.5 + request.symbol.length;
+    reply.price = request.qty * 1.5 + Buffer.byteLength(request.symbol);
     reply.qty = request.qty + 1;
   }
 
@@ -19,7 +19,7 @@ class Pricer extends PricingServer {
 const symbolOf = (i) => `SYM${i % 100}`;
 
 function check(r, i) {
-  const want = i * 1.5 + symbolOf(i).length;
+  const want = i * 1.5 + Buffer.byteLength(symbolOf(i));
   return r.price === want && r.qty === i + 1 ? null : `call ${i}: price ${r.price} qty ${r.qty}, want ${want} ${i + 1}`;
 }
 
