@@ -28,7 +28,10 @@
 #    "samples":COUNT,"rounds":R,"msgs_per_s":...,"cpu_ns_per_msg":...,"cpu_msgs_per_s":...,
 #    "ratio_to_c":...,"cpu_ratio_to_c":...}
 # Only some producers: PRODUCERS="java kotlin" (the C one is always run: it is
-# the baseline of the ratios).
+# the baseline of the ratios). The JVM producers warm up first (--warmup: WARMUP
+# ticks, default 2,000,000, through the same send loop into a ring inside their
+# own process, before they connect), so that their figures are those of a
+# compiled loop, not of the JVM's start; WARMUP=0 measures the cold start.
 # Needs `make` (C peers), examples/peers/java/build.sh and examples/peers/kotlin/build.sh
 # run first for BUILD_DIR; a producer whose program is missing is left out.
 set -eu
@@ -43,14 +46,17 @@ for p in c ${PRODUCERS:-java kotlin}; do
     [ -x "$build/examples/${p}_producer" ] && producers+=("$p")
 done
 [ -x "$build/examples/c_consumer" ] || { echo "bench_producers: $build/examples/c_consumer is missing: make" >&2; exit 2; }
+warmup=${WARMUP:-2000000}
 declare -A rates cpus
 for ((r = 0; r < rounds; r++)); do
     for p in "${producers[@]}"; do
         sock=$(pair_socket)
+        extra=()
+        [ "$p" = c ] || [ "$warmup" = 0 ] || extra=(--warmup "$warmup")
         # bash's `time` gives the C producer's CPU time (the JVM ones print their own)
         out=$(pair_run 600 "$build/examples/c_consumer" --socket "$sock" --count "$count" -- \
             bash -c 'TIMEFORMAT="producer-cpu %U %S"; time "$@"' _ \
-            "$build/examples/${p}_producer" --socket "$sock" --count "$count" 2>&1) || {
+            "$build/examples/${p}_producer" --socket "$sock" --count "$count" "${extra[@]}" 2>&1) || {
             echo "bench_producers: $p round $r failed:" >&2
             echo "$out" >&2
             exit 1

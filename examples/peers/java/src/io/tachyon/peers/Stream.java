@@ -21,14 +21,17 @@ final class Stream {
     final boolean clock;
     final long capacity;
     final boolean quiet;
+    final long warmup;
 
-    private Stream(String socket, boolean market, long count, boolean clock, long capacity, boolean quiet) {
+    private Stream(String socket, boolean market, long count, boolean clock, long capacity, boolean quiet,
+            long warmup) {
         this.socket = socket;
         this.market = market;
         this.count = count;
         this.clock = clock;
         this.capacity = capacity;
         this.quiet = quiet;
+        this.warmup = warmup;
     }
 
     /** The schema fingerprint the bus is bound to. */
@@ -43,6 +46,7 @@ final class Stream {
         long count = 100_000;
         long capacity = 1 << 22;
         boolean quiet = false;
+        long warmup = 0;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -52,6 +56,7 @@ final class Stream {
                     case "--stamp" -> stamp = args[++i];
                     case "--capacity" -> capacity = Long.parseLong(args[++i]);
                     case "--quiet" -> quiet = true;
+                    case "--warmup" -> warmup = Long.parseLong(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -59,16 +64,16 @@ final class Stream {
             usage(role, e instanceof ArrayIndexOutOfBoundsException ? "an option needs a value" : e.getMessage());
         }
         if (socket == null || !(stream.equals("market") || stream.equals("frames"))
-                || !(stamp.equals("index") || stamp.equals("clock")) || count < 0) {
+                || !(stamp.equals("index") || stamp.equals("clock")) || count < 0 || warmup < 0) {
             usage(role, "bad command line");
         }
-        return new Stream(socket, stream.equals("market"), count, stamp.equals("clock"), capacity, quiet);
+        return new Stream(socket, stream.equals("market"), count, stamp.equals("clock"), capacity, quiet, warmup);
     }
 
     private static void usage(String role, String why) {
         System.err.println("java_" + role + ": " + why);
         System.err.println("usage: " + role + " --socket PATH [--stream market|frames] [--count N] "
-                + "[--stamp index|clock] [--capacity BYTES] [--quiet]");
+                + "[--stamp index|clock] [--capacity BYTES] [--quiet] [--warmup N]");
         System.exit(EXIT_USAGE);
     }
 

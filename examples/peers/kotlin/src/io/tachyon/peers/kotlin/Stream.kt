@@ -21,6 +21,7 @@ class Args(
     val clock: Boolean,
     val capacity: Long,
     val quiet: Boolean,
+    val warmup: Long,
 ) {
     /** The schema fingerprint the bus is bound to. */
     val fingerprint: ULong get() = if (market) MARKET_FINGERPRINT else FRAMES_FINGERPRINT
@@ -33,11 +34,12 @@ class Args(
             var count = 100_000L
             var capacity = 1L shl 22
             var quiet = false
+            var warmup = 0L
             fun usage(why: String): Nothing {
                 System.err.println("kotlin_$role: $why")
                 System.err.println(
                     "usage: $role --socket PATH [--stream market|frames] [--count N] " +
-                        "[--stamp index|clock] [--capacity BYTES] [--quiet]",
+                        "[--stamp index|clock] [--capacity BYTES] [--quiet] [--warmup N]",
                 )
                 exitProcess(EXIT_USAGE)
             }
@@ -51,16 +53,17 @@ class Args(
                     "--stamp" -> stamp = value()
                     "--capacity" -> capacity = value().toLongOrNull() ?: usage("--capacity needs a number")
                     "--quiet" -> quiet = true
+                    "--warmup" -> warmup = value().toLongOrNull() ?: usage("--warmup needs a number")
                     else -> usage("unknown option ${argv[i]}")
                 }
                 i++
             }
             if (socket == null || stream !in setOf("market", "frames") || stamp !in setOf("index", "clock") ||
-                count < 0
+                count < 0 || warmup < 0
             ) {
                 usage("bad command line")
             }
-            return Args(socket, stream == "market", count, stamp == "clock", capacity, quiet)
+            return Args(socket, stream == "market", count, stamp == "clock", capacity, quiet, warmup)
         }
     }
 }
