@@ -17,7 +17,8 @@ hits every language alike):
                          Rust, Go
   python_to_rust         Python send_typed -> Rust consumer (the reference system's figure)
   lang_frames            1 KiB Frames (f32[256]): C -> C, and C++ -> Python (a NumPy array
-                         per frame through DLPack; and (n, 256) arrays per batch)
+                         per frame through DLPack; a PyTorch tensor per frame through
+                         DLPack when torch is importable; and (n, 256) arrays per batch)
 The C producer -> C consumer pair of each stream is the baseline: every row carries
 ratio_to_c, its rate over the C pair's of the same round, as the median over rounds.
 A producer row's msgs_per_s is the producer's own (its send loop, from the first tick to
@@ -194,9 +195,17 @@ def wait_both(procs, deadline):
     return done
 
 
-def run_pair(args, consumer, producer, stream, n, counter):
+def listening(name):
+    """True once some process listens on the abstract socket name (@...)."""
+    with open("/proc/net/unix") as f:
+        return any(line.split()[-1] == name for line in f if line.rstrip().endswith(name))
+
+
+def run_pair(args, consumer, producer, stream, n, counter, wait_listener=False):
     """Runs one consumer (listening) and one producer over a fresh bus; returns the parsed figures.
-    Raises RuntimeError unless both exit 0 and the consumer checked exactly n messages."""
+    Raises RuntimeError unless both exit 0 and the consumer checked exactly n messages.
+    wait_listener: start the producer only once the consumer listens (a consumer that imports
+    PyTorch first may take longer than a producer retries its connect)."""
     sock = "@tachyon-langbench-%d-%d" % (os.getpid(), counter)
     common = ["--socket", sock, "--stream", stream, "--count", str(n)]
     env = dict(os.environ)
@@ -205,6 +214,8 @@ def run_pair(args, consumer, producer, stream, n, counter):
     with tempfile.TemporaryFile() as c_out, tempfile.TemporaryFile() as p_out:
         procs = {"consumer": subprocess.Popen(consumer + common, stdout=c_out, stderr=subprocess.STDOUT, env=env,
                                               stdin=subprocess.DEVNULL, preexec_fn=pinned(args.cpu_b))}
+        while wait_listener and procs["consumer"].poll() is None and not listening(sock):
+            time.sleep(0.05)
         try:
             procs["producer"] = subprocess.Popen(producer + common, stdout=p_out, stderr=subprocess.STDOUT, env=env,
                                                  stdin=subprocess.DEVNULL, preexec_fn=pinned(args.cpu_a))
@@ -246,6 +257,7 @@ class Job:
         self.bench, self.lang, self.role, self.peer, self.mode = bench, lang, role, peer, mode
         self.consumer, self.producer, self.stream, self.share = consumer, producer, stream, share
         self.twin = None  # the C pair gives a producer row and a consumer row from one run
+        self.wait_listener = False
 
     def key(self):
         return (self.bench, self.lang, self.role, self.peer, self.mode)
@@ -325,11 +337,13 @@ def plan(peers, args):
                             0.02 if mode == "dlpack" else 0.1))
         p = subprocess.run([peers.python, "-c", "import torch"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if p.returncode != 0:
-            note("NOTE", "the PyTorch frames row is skipped: torch is not importable by %s (the consumer then reads "
-                         "the frames as NumPy arrays only)" % peers.python)
+            note("SKIP", "lang_frames python consumer (torch, peer cpp): torch is not importable by %s "
+                         "(make python-install TORCH=1)" % peers.python)
         else:
-            note("NOTE", "torch is importable: the dlpack consumer also proves torch.from_dlpack shares the first "
-                         "frame's memory; every frame is still read through NumPy (no torch-per-frame row)")
+            # torch.from_dlpack per frame, every sample checked as a tensor
+            jobs.append(Job("lang_frames", "python", "consumer", "cpp", "torch", cmds["python"]["consumer"] +
+                            ["--mode", "torch", "--batch", "1024"], cmds["cpp"]["producer"], "frames", 0.02))
+            jobs[-1].wait_listener = True
     return jobs
 
 
@@ -401,7 +415,7 @@ def main():
             n = max(1000, int(args.messages * job.share))
             counter += 1
             try:
-                got = run_pair(args, job.consumer, job.producer, job.stream, n, counter)
+                got = run_pair(args, job.consumer, job.producer, job.stream, n, counter, job.wait_listener)
             except Exception as e:  # one failing pair drops its row, not the others
                 note("NOTE", "%s %s %s (%s, peer %s) round %d failed: %s" % (
                     job.bench, job.lang, job.role, job.mode, job.peer, r, e))

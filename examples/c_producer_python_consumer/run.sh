@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # C producer -> Python consumer: 1 KiB frames (schema frames, Frame = f32[256])
 # written in place through the generated C accessors (generated/c/frames.h)
-# and read in Python as NumPy arrays through DLPack without a copy (and
-# PyTorch tensors when torch is installed); every sample is checked.
+# and read in Python as NumPy arrays through DLPack without a copy (or, in
+# torch mode, as PyTorch tensors); every sample is checked.
 #
 #   examples/c_producer_python_consumer/run.sh [COUNT [CONSUMER_MODE]]
 #
-# COUNT frames (default 300,000); CONSUMER_MODE dlpack (default) or batch.
+# COUNT frames (default 300,000); CONSUMER_MODE dlpack (default), torch (a PyTorch tensor per frame) or batch.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
@@ -17,6 +17,7 @@ MODE=${2:-dlpack}
 ex_build examples-c python-install || exit 1
 SOCK=$(pair_socket)
 echo "C producer -> Python consumer: $COUNT frames of 1 KiB over $SOCK ($MODE mode)"
-pair_run 300 "$PYTHON" examples/peers/python/consumer.py --socket "$SOCK" --stream frames --count "$COUNT" \
+# The producer starts once the consumer listens (the torch mode imports PyTorch first).
+PAIR_LISTENER=$SOCK pair_run 300 "$PYTHON" examples/peers/python/consumer.py --socket "$SOCK" --stream frames --count "$COUNT" \
     --mode "$MODE" --batch 1024 \
     -- "$BUILD/examples/c_producer" --socket "$SOCK" --stream frames --count "$COUNT"

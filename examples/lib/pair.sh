@@ -9,7 +9,8 @@
 # notice before it is killed; both are killed if the caller exits or gets
 # Ctrl-C. Their output (stdout and stderr) is printed when both are done, the
 # producer's first. Returns 0 only if both exited 0, and sets
-# PAIR_CONSUMER_RC and PAIR_PRODUCER_RC (124: that side timed out).
+# PAIR_CONSUMER_RC and PAIR_PRODUCER_RC (124: that side timed out). With
+# PAIR_LISTENER=@name the producer starts only once the consumer listens there.
 
 pair_socket() {
     # A fresh abstract-namespace name: nothing to clean up, no collisions.
@@ -37,6 +38,15 @@ pair_run() {
     logs=$(mktemp -d "${TMPDIR:-/tmp}/tachyon-pair.XXXXXX") || return 2
     timeout -k 2 "$limit" "${consumer[@]}" >"$logs/consumer" 2>&1 &
     local cpid=$!
+    # PAIR_LISTENER=@name: start the producer only once the consumer listens on that
+    # abstract name, for a consumer that loads something slow first (PyTorch: up to
+    # 10 s on a loaded machine, as long as a producer retries its connect).
+    if [ -n "${PAIR_LISTENER:-}" ]; then
+        while kill -0 "$cpid" 2>/dev/null &&
+            ! awk -v n="$PAIR_LISTENER" '$NF == n { found = 1 } END { exit !found }' /proc/net/unix; do
+            sleep 0.05
+        done
+    fi
     timeout -k 2 "$limit" "$@" >"$logs/producer" 2>&1 &
     local ppid=$!
     # Ctrl-C or an error exit of the caller must not leave either behind; the

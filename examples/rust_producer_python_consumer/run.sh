@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Rust producer -> Python consumer: 1 KiB frames (schema frames, Frame = f32[256])
 # written in place through the generated Rust views and read in Python as NumPy
-# arrays through DLPack without a copy (and PyTorch tensors when torch is
-# installed); every sample of every frame is checked.
+# arrays through DLPack without a copy (or, in torch mode, as PyTorch tensors);
+# every sample of every frame is checked.
 #
 #   examples/rust_producer_python_consumer/run.sh [COUNT [CONSUMER_MODE]]
 #
 # COUNT frames (default 300,000); CONSUMER_MODE dlpack (default: one NumPy
-# array per frame through DLPack) or batch (one (n, 256) array per batch).
+# array per frame through DLPack), torch (one PyTorch tensor per frame) or batch
+# (one (n, 256) array per batch).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
@@ -18,6 +19,7 @@ MODE=${2:-dlpack}
 ex_build examples-rust python-install || exit 1
 SOCK=$(pair_socket)
 echo "Rust producer -> Python consumer: $COUNT frames of 1 KiB over $SOCK ($MODE mode)"
-pair_run 300 "$PYTHON" examples/peers/python/consumer.py --socket "$SOCK" --stream frames --count "$COUNT" \
+# The producer starts once the consumer listens (the torch mode imports PyTorch first).
+PAIR_LISTENER=$SOCK pair_run 300 "$PYTHON" examples/peers/python/consumer.py --socket "$SOCK" --stream frames --count "$COUNT" \
     --mode "$MODE" --batch 1024 \
     -- "$BUILD/cargo/release/rust_producer" --socket "$SOCK" --stream frames --count "$COUNT"

@@ -13,7 +13,9 @@
 #   matrix STREAM P->C every producer language P against every consumer language C
 #                      over a live bus; the consumer checks type, every field, order
 #                      and count of a deterministic stream (examples/peers/README.md);
-#                      plus the other Python paths (batch both ways, view as producer)
+#                      plus the other Python paths (batch both ways, view as producer,
+#                      a PyTorch tensor per frame as consumer when torch is installed)
+#   python consumer *  its --mode torch usage errors exit 2 with one clear line
 #   schema-mismatch *  a producer bound to another schema's fingerprint is refused at
 #                      connect, and both sides report the schema mismatch
 #   example *          each example folder's documented command (run.sh), smaller counts
@@ -74,6 +76,8 @@ if ! "$PYTHON" -c "import tachyon" >/dev/null 2>&1; then
 fi
 NUMPY=yes # the Python frames and batch paths need NumPy; the MarketTick typed path does not
 "$PYTHON" -c "import numpy" >/dev/null 2>&1 || NUMPY=
+HAVE_TORCH=yes # the consumer's torch mode needs PyTorch
+[ -n "$NUMPY" ] && "$PYTHON" -c "import torch" >/dev/null 2>&1 || HAVE_TORCH=
 
 if ! command -v cargo >/dev/null 2>&1; then
     MISSING[rust]="cargo not installed"
@@ -242,7 +246,9 @@ run_pair() {
     peer_cmd "$cons" consumer "$sock" "$stream" "$count"
     consumer=("${CMD[@]}")
     peer_cmd "$prod" producer "$sock" "$stream" "$count"
-    if pair_run 120 "${consumer[@]}" -- "${CMD[@]}" >"$WORK/out" 2>&1; then
+    local listener= # the torch consumer imports PyTorch before it listens: wait for it
+    [ "$cons" = python-torch ] && listener=$sock
+    if PAIR_LISTENER=$listener pair_run 120 "${consumer[@]}" -- "${CMD[@]}" >"$WORK/out" 2>&1; then
         pass "$name"
     else
         fail "$name" "$count messages; consumer exit $PAIR_CONSUMER_RC, producer exit $PAIR_PRODUCER_RC" \
@@ -271,6 +277,37 @@ for stream in market frames; do
     run_pair "matrix $stream c->python(batch)" "$stream" c python-batch "$n"
     run_pair "matrix $stream python(view)->rust" "$stream" python-view rust "$((n / 5))"
 done
+# The Python consumer's PyTorch mode: a tensor per frame through torch.from_dlpack.
+if [ -n "$HAVE_TORCH" ]; then
+    run_pair "matrix frames c->python(torch)" frames c python-torch 20000
+else
+    skip "matrix frames c->python(torch)" "PyTorch is not installed: make test TORCH=1"
+fi
+# Its bad inputs: exit 2 with a clear line before listening (a market stream; no
+# PyTorch, made so by a torch module on PYTHONPATH that fails to import).
+py_usage() { # NAME EXPECTED-TEXT ENV... -- ARGS...
+    local name=$1 want=$2 envs=() out rc
+    shift 2
+    while [ "$1" != -- ]; do envs+=("$1"); shift; done
+    shift
+    out=$(env "${envs[@]}" timeout 60 "$PYTHON" examples/peers/python/consumer.py --socket "$(pair_socket)" "$@" 2>&1)
+    rc=$?
+    if [ $rc -eq 2 ] && grep -q "$want" <<<"$out"; then
+        pass "$name"
+    else
+        fail "$name" "expected exit 2 and \"$want\"; exit $rc:" "$out"
+    fi
+}
+if [ -n "${MISSING[python]:-}" ]; then
+    skip "python consumer --mode torch usage errors" "${MISSING[python]}"
+else
+    py_usage "python consumer refuses --mode torch on the market stream" "reads frames (--stream frames)" -- \
+        --stream market --mode torch
+    mkdir -p "$WORK/notorch"
+    echo 'raise ImportError("no PyTorch here (test)")' >"$WORK/notorch/torch.py"
+    py_usage "python consumer --mode torch without PyTorch" "needs PyTorch" PYTHONPATH="$WORK/notorch" -- \
+        --stream frames --mode torch
+fi
 
 # ---- schema mismatch ----------------------------------------------------------
 # expect_refused NAME CONSUMER... -- PRODUCER...: both sides must fail with the

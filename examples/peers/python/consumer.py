@@ -11,8 +11,9 @@ market: each tick is read in place with the generated record struct
 (MarketTick.unpack_from over the ring slot), or, with --mode batch, whole batches at once as
 NumPy record arrays of the generated dtype over the ring.
 frames: each 1 KiB Frame becomes a NumPy float32 array through DLPack, without a copy
-(np.from_dlpack on the received message; torch.from_dlpack too when PyTorch is installed),
-or, with --mode batch, a batch of frames becomes one (n, 256) array over the ring.
+(np.from_dlpack on the received message), or, with --mode torch, a PyTorch tensor through
+DLPack (torch.from_dlpack per frame; PyTorch must be installed), or,
+with --mode batch, a batch of frames becomes one (n, 256) array over the ring.
 """
 import importlib
 import struct
@@ -137,7 +138,7 @@ def frame_checker(np, frames):
     ramp = np.arange(256, dtype=np.float32)
     offsets = np.empty(256, dtype=np.float32)
     from_dlpack, subtract, f32 = np.from_dlpack, np.subtract, struct.Struct("<f").pack
-    frame_id, frame_size, torch = frames.MSG_FRAME, frames.Frame.SIZE, _torch()
+    frame_id, frame_size = frames.MSG_FRAME, frames.Frame.SIZE
 
     def check(msg, i: int, t: Tally) -> None:
         if msg.type_id != frame_id or msg.size != frame_size:
@@ -145,7 +146,7 @@ def frame_checker(np, frames):
         # DLPack: a uint8 tensor over the ring slot itself, viewed as the Frame's f32[256].
         samples = from_dlpack(msg).view("<f4")
         if i == 0:
-            _prove_zero_copy(np, samples, msg, torch)
+            _prove_zero_copy(np, samples, msg)
         base = (i % 65536) * 256
         subtract(samples, ramp, out=offsets)  # reads every byte of the frame
         if offsets.tobytes() != f32(base) * 256:  # every offset is base, bit for bit
@@ -156,9 +157,39 @@ def frame_checker(np, frames):
     return check
 
 
+def torch_frame_checker(np, torch, frames):
+    """Like frame_checker, with each frame a PyTorch tensor: torch.from_dlpack per frame. Every
+    sample is compared with its expected value (torch.equal: one call, a Python bool); each
+    tensor operation costs microseconds, so the check uses as few as it can."""
+    ramp = torch.arange(256, dtype=torch.float32)
+    expected = torch.empty(256, dtype=torch.float32)
+    from_dlpack, add, equal, f32 = torch.from_dlpack, torch.add, torch.equal, torch.float32
+    frame_id, frame_size = frames.MSG_FRAME, frames.Frame.SIZE
+
+    def check(msg, i: int, t: Tally) -> None:
+        if msg.type_id != frame_id or msg.size != frame_size:
+            raise Mismatch(f"frame {i}: type {msg.type_id} with {msg.size} bytes is not a Frame")
+        # DLPack: a uint8 tensor over the ring slot itself, viewed as the Frame's f32[256].
+        samples = from_dlpack(msg).view(f32)
+        if i == 0:
+            _prove_zero_copy_torch(np, samples, msg)
+        base = (i % 65536) * 256
+        add(ramp, base, out=expected)  # base + k, exact in f32 (base + k < 2**24)
+        if not equal(samples, expected):  # reads every byte of the frame
+            k = int(torch.argmax((samples != expected).to(torch.uint8)))
+            raise Mismatch(f"frame {i} sample {k} is {float(samples[k])}, expected {base + k}")
+        t.checksum += base * 256 + 32640  # the sum of the samples just checked
+
+    return check
+
+
 def receive_frames_dlpack(bus, frames, args, t: Tally) -> None:
     import numpy as np
-    check, end = frame_checker(np, frames), frames.MSG_END
+    if args.mode == "torch":
+        check = torch_frame_checker(np, _torch(), frames)
+    else:
+        check = frame_checker(np, frames)
+    end = frames.MSG_END
     while True:
         # Take what is published (up to --batch frames), release it in one commit.
         with bus.drain_batch(max=args.batch) as batch:
@@ -232,16 +263,21 @@ def _torch():
         return None
 
 
-def _prove_zero_copy(np, samples, rx, torch) -> None:
+def _prove_zero_copy(np, samples, rx) -> None:
     """The DLPack array must alias the message in the ring, not a copy of it."""
     with memoryview(rx) as mv:
         ring = np.frombuffer(mv, dtype=np.uint8)
         if not np.shares_memory(samples, ring):
             raise Mismatch("np.from_dlpack copied the frame")
-        if torch is not None:
-            tensor = torch.from_dlpack(rx)
-            if tensor.data_ptr() != ring.ctypes.data:
-                raise Mismatch("torch.from_dlpack copied the frame")
+        del ring
+
+
+def _prove_zero_copy_torch(np, tensor, rx) -> None:
+    """The tensor from torch.from_dlpack must alias the message in the ring."""
+    with memoryview(rx) as mv:
+        ring = np.frombuffer(mv, dtype=np.uint8)
+        if tensor.data_ptr() != ring.ctypes.data:
+            raise Mismatch("torch.from_dlpack copied the frame")
         del ring
 
 
@@ -250,12 +286,20 @@ def main() -> int:
     import tachyon
     # The generated module of the stream's schema: market.py or frames.py in --generated.
     schema = importlib.import_module(args.stream)
+    if args.stream == "market" and args.mode in ("dlpack", "torch"):
+        print(f"consumer: --mode {args.mode} reads frames (--stream frames); the market stream reads typed or batch",
+              file=sys.stderr)
+        return stream.EXIT_USAGE
+    if args.stream == "frames" and args.mode == "torch" and _torch() is None:  # imported here, before listening
+        print("consumer: --mode torch needs PyTorch, which this Python cannot import (pip install torch)",
+              file=sys.stderr)
+        return stream.EXIT_USAGE
     if args.stream == "frames":
-        # Load NumPy (and PyTorch, which can take seconds on a cold page cache) before
-        # listening: a producer that connects must not wait on our imports until its
-        # send deadline passes.
+        # Load NumPy (and, in torch mode, PyTorch, which can take seconds) before listening:
+        # a producer that connects must not wait on our imports until its send deadline
+        # passes. (Only the torch mode imports PyTorch: its import takes up to 10 s on a
+        # loaded machine, longer than a producer retries its connect.)
         importlib.import_module("numpy")
-        _torch()
     try:
         bus = tachyon.Bus.listen(args.socket, args.capacity, schema=schema, timeout=30.0)
     except tachyon.SchemaMismatch as e:
@@ -269,7 +313,7 @@ def main() -> int:
         mode = args.mode or "typed"
         run = receive_market_batch if mode == "batch" else receive_market_typed
     else:
-        mode = "batch" if args.mode == "batch" else "dlpack"
+        mode = args.mode if args.mode in ("batch", "torch") else "dlpack"
         run = receive_frames_batch if mode == "batch" else receive_frames_dlpack
     try:
         with bus:
@@ -292,9 +336,9 @@ def main() -> int:
             if t.latency:
                 print(stream.percentiles_us(t.latency))
         else:
-            torch = "NumPy and PyTorch" if _torch() else "NumPy"
+            kind = "PyTorch tensors" if mode == "torch" else "NumPy arrays"
             print(f"consumer: {t.received} frames + End in {secs:.3f} s: {rate:.0f} frames/s, "
-                  f"{rate * schema.Frame.SIZE / 1e9:.2f} GB/s ({mode} mode, read as {torch} arrays without a copy), "
+                  f"{rate * schema.Frame.SIZE / 1e9:.2f} GB/s ({mode} mode, read as {kind} without a copy), "
                   f"checksum {t.checksum & 0xFFFFFFFFFFFFFFFF:016x}")
         print("consumer: OK, every field of every message checked")
     return stream.EXIT_OK

@@ -55,10 +55,12 @@ def parse_args(role: str) -> argparse.Namespace:
                              "struct; batch sends NumPy arrays of the generated dtype; view writes each field "
                              "through the generated properties in place. frames: batch (default) or view")
     else:
-        ap.add_argument("--mode", choices=("typed", "batch", "dlpack"), default=None,
+        ap.add_argument("--mode", choices=("typed", "batch", "dlpack", "torch"), default=None,
                         help="market: typed (default) reads each tick with the generated record struct; batch "
                              "reads NumPy record arrays over the ring. frames: dlpack (default) makes each frame "
-                             "a NumPy array through DLPack; batch makes each batch one (n, 256) array")
+                             "a NumPy array through DLPack; torch makes each frame a PyTorch tensor through "
+                             "DLPack (torch.from_dlpack; PyTorch must be installed); batch makes each batch one "
+                             "(n, 256) array")
     ap.add_argument("--batch", type=int, default=256, help="messages per flush / per batch")
     ap.add_argument("--generated", default=os.path.join(ROOT, "generated", "python"),
                     help="folder of the tachc-generated Python modules (market.py, frames.py)")
