@@ -31,7 +31,7 @@ static inline int buf_reserve(tc_buf *b, size_t extra)
     return buf_grow(b, extra);
 }
 
-void buf_put(tc_buf *b, const char *s, size_t n)
+void buf_put_grow(tc_buf *b, const char *s, size_t n)
 {
     if (buf_reserve(b, n))
         return;
@@ -39,8 +39,6 @@ void buf_put(tc_buf *b, const char *s, size_t n)
     b->len += n;
     b->data[b->len] = '\0';
 }
-
-void buf_puts(tc_buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
 /* buf_vprintf and pool_printf write %s %c %d %u %ld %lu %lld %llu %zu %%
  * (no flag, width or precision) themselves: a vsnprintf call costs hundreds
@@ -203,67 +201,84 @@ void buf_free(tc_buf *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Adds `p` (malloc'd) to what pool_free frees; false (and oom, p freed) when
+ * the list cannot grow. */
+static bool pool_own(tc_pool *ns, char *p)
+{
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? ns->cap * 2 : 64;
+        char **items = realloc(ns->items, cap * sizeof *items);
+        if (!items) {
+            free(p);
+            ns->oom = 1;
+            return false;
+        }
+        ns->items = items;
+        ns->cap = cap;
+    }
+    ns->items[ns->n++] = p;
+    return true;
+}
+
+/* Bytes of one chunk of pool strings. */
+#define POOL_CHUNK ((size_t)64 * 1024)
+
+/* A copy of s[0..n) and a NUL in the pool's chunks, or "" (and oom). */
+static const char *pool_copy(tc_pool *ns, const char *s, size_t n)
+{
+    size_t need = n + 1;
+    if (need > ns->chunk_left) {
+        bool own = need > POOL_CHUNK / 4; /* a long string gets a chunk of its own */
+        size_t size = own ? need : POOL_CHUNK;
+        char *c = malloc(size);
+        if (!c) {
+            ns->oom = 1;
+            return "";
+        }
+        if (!pool_own(ns, c))
+            return "";
+        if (own) {
+            memcpy(c, s, n);
+            c[n] = '\0';
+            return c;
+        }
+        ns->chunk = c;
+        ns->chunk_left = size;
+    }
+    char *out = ns->chunk;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    ns->chunk += need;
+    ns->chunk_left -= need;
+    return out;
+}
+
 const char *pool_keep(tc_pool *ns, char *s)
 {
     if (!s) {
         ns->oom = 1;
         return "";
     }
-    if (ns->n == ns->cap) {
-        size_t cap = ns->cap ? ns->cap * 2 : 64;
-        char **items = realloc(ns->items, cap * sizeof *items);
-        if (!items) {
-            free(s);
-            ns->oom = 1;
-            return "";
-        }
-        ns->items = items;
-        ns->cap = cap;
-    }
-    ns->items[ns->n++] = s;
-    return s;
+    /* Copied into a chunk and freed now: a malloc'd name that is freed at
+     * once is cheap to allocate again, one kept to the end is not. */
+    const char *kept = pool_copy(ns, s, strlen(s));
+    free(s);
+    return kept;
 }
 
 const char *pool_printf(tc_pool *ns, const char *fmt, ...)
 {
-    {
-        tc_buf t = {0};
-        va_list ap;
-        va_start(ap, fmt);
-        bool done = simple_vprintf(&t, fmt, ap);
-        va_end(ap);
-        if (done) {
-            if (t.oom || buf_reserve(&t, 0)) {
-                buf_free(&t);
-                return pool_keep(ns, NULL);
-            }
-            t.data[t.len] = '\0';
-            char *s = realloc(t.data, t.len + 1); /* give back the spare room */
-            return pool_keep(ns, s ? s : t.data);
-        }
-        buf_free(&t); /* another conversion: vsnprintf below */
-    }
-    /* Most names fit the stack buffer: format once, then copy exactly. */
-    char tmp[256];
+    tc_buf *t = &ns->scratch;
+    t->len = 0;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    buf_vprintf(t, fmt, ap);
     va_end(ap);
-    if (n < 0) {
+    if (t->oom) {
         ns->oom = 1;
         return "";
     }
-    char *s = malloc((size_t)n + 1);
-    if (s) {
-        if ((size_t)n < sizeof tmp) {
-            memcpy(s, tmp, (size_t)n + 1);
-        } else {
-            va_start(ap, fmt);
-            vsnprintf(s, (size_t)n + 1, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return pool_keep(ns, s);
+    return pool_copy(ns, t->data, t->len);
 }
 
 void pool_free(tc_pool *ns)
@@ -271,5 +286,6 @@ void pool_free(tc_pool *ns)
     for (size_t i = 0; i < ns->n; i++)
         free(ns->items[i]);
     free(ns->items);
+    buf_free(&ns->scratch);
     memset(ns, 0, sizeof *ns);
 }

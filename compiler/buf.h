@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct tc_buf {
     char *data; /* NUL-terminated */
@@ -21,9 +22,20 @@ typedef struct tc_buf {
 /* Appends formatted text. */
 void buf_printf(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(tc_buf *b, const char *fmt, va_list ap);
-/* Appends raw bytes / a string. */
-void buf_put(tc_buf *b, const char *s, size_t n);
-void buf_puts(tc_buf *b, const char *s);
+/* Appends raw bytes / a string. The emitters append tens of millions of
+ * short pieces: the common case (room left) is inline, growing is not. */
+void buf_put_grow(tc_buf *b, const char *s, size_t n);
+static inline void buf_put(tc_buf *b, const char *s, size_t n)
+{
+    if (b->len + n < b->cap && !b->oom) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    buf_put_grow(b, s, n);
+}
+static inline void buf_puts(tc_buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 /* Appends the buffer's indentation (b->indent units). */
 void buf_indent(tc_buf *b);
 /* Appends indentation (b->indent units), the formatted text and a newline.
@@ -36,12 +48,17 @@ void buf_text_line(tc_buf *b, const char *s);
 void buf_blank(tc_buf *b);
 void buf_free(tc_buf *b);
 
-/* A pool of malloc'd strings (generated names) freed together at the end, so
- * the emitters can pass names around as plain const char *. Each emitter owns
- * its pool (no shared state between the emitter threads). Zero-initialise. */
+/* A pool of strings (generated names) freed together at the end, so the
+ * emitters can pass names around as plain const char *. pool_printf formats
+ * into a scratch buffer and copies the result into large chunks (no malloc
+ * per name); pool_keep adopts a malloc'd string. Each emitter owns its pool
+ * (no shared state between the emitter threads). Zero-initialise. */
 typedef struct tc_pool {
-    char **items;
+    char **items;      /* what pool_free frees: kept strings and chunks */
     size_t n, cap;
+    char *chunk;       /* free space of the current chunk */
+    size_t chunk_left;
+    tc_buf scratch;    /* pool_printf formats here first */
     int oom;    /* set when an allocation failed; the run then fails */
 } tc_pool;
 
