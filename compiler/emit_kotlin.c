@@ -17,6 +17,7 @@
  * does a type named like a Kotlin type the generated code uses.
  */
 #include "emit.h"
+#include "emit_jvm.h"
 #include "emit_rpc.h"
 
 #include <inttypes.h>
@@ -152,48 +153,12 @@ static const char *write_prim(kt_ctx *c, tc_prim p, const char *at, const char *
 
 static const char *string_literal(kt_ctx *c, const char *s)
 {
-    tc_buf t;
-    memset(&t, 0, sizeof t);
-    buf_puts(&t, "\"");
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '"': buf_puts(&t, "\\\""); break;
-        case '\\': buf_puts(&t, "\\\\"); break;
-        case '$': buf_puts(&t, "\\$"); break;
-        case '\n': buf_puts(&t, "\\n"); break;
-        case '\r': buf_puts(&t, "\\r"); break;
-        case '\t': buf_puts(&t, "\\t"); break;
-        default:
-            if (*p < 0x20 || *p >= 0x7f)
-                buf_printf(&t, "\\u%04x", *p);
-            else
-                buf_put(&t, (const char *)p, 1);
-        }
-    }
-    buf_puts(&t, "\"");
-    if (t.oom) {
-        buf_free(&t);
-        c->oom = 1;
-        return "\"\"";
-    }
-    return pool_keep(&c->names, t.data);
+    return jvm_string_literal(&c->names, s, true, &c->oom);
 }
 
 static const char *float_literal(kt_ctx *c, double v, bool single)
 {
-    if (isnan(v))
-        return single ? "Float.NaN" : "Double.NaN";
-    if (isinf(v))
-        return v > 0 ? (single ? "Float.POSITIVE_INFINITY" : "Double.POSITIVE_INFINITY")
-                     : (single ? "Float.NEGATIVE_INFINITY" : "Double.NEGATIVE_INFINITY");
-    char text[64];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(text, sizeof text, "%.*g", prec, v);
-        if (single ? (strtof(text, NULL) == (float)v) : (strtod(text, NULL) == v))
-            break;
-    }
-    bool plain = strpbrk(text, ".e") != NULL;
-    return pool_printf(&c->names, "%s%s%s", text, plain ? "" : ".0", single ? "f" : "");
+    return jvm_float_literal(&c->names, v, single);
 }
 
 /* A literal of integer type p holding `bits` (two's complement in p's width)

@@ -1,0 +1,56 @@
+/* emit_jvm.c - the literals the Java and Kotlin emitters share (emit_jvm.h). */
+#include "emit_jvm.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *jvm_string_literal(tc_pool *pool, const char *s, bool kotlin, int *oom)
+{
+    tc_buf t;
+    memset(&t, 0, sizeof t);
+    buf_puts(&t, "\"");
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '$' && kotlin) { /* a string template in Kotlin, a character in Java */
+            buf_puts(&t, "\\$");
+            continue;
+        }
+        switch (*p) {
+        case '"': buf_puts(&t, "\\\""); break;
+        case '\\': buf_puts(&t, "\\\\"); break;
+        case '\n': buf_puts(&t, "\\n"); break;
+        case '\r': buf_puts(&t, "\\r"); break;
+        case '\t': buf_puts(&t, "\\t"); break;
+        default:
+            if (*p < 0x20 || *p >= 0x7f)
+                buf_printf(&t, "\\u%04x", *p);
+            else
+                buf_put(&t, (const char *)p, 1);
+        }
+    }
+    buf_puts(&t, "\"");
+    if (t.oom) {
+        buf_free(&t);
+        *oom = 1;
+        return "\"\"";
+    }
+    return pool_keep(pool, t.data);
+}
+
+const char *jvm_float_literal(tc_pool *pool, double v, bool single)
+{
+    if (isnan(v))
+        return single ? "Float.NaN" : "Double.NaN";
+    if (isinf(v))
+        return v > 0 ? (single ? "Float.POSITIVE_INFINITY" : "Double.POSITIVE_INFINITY")
+                     : (single ? "Float.NEGATIVE_INFINITY" : "Double.NEGATIVE_INFINITY");
+    char text[64];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(text, sizeof text, "%.*g", prec, v);
+        if (single ? (strtof(text, NULL) == (float)v) : (strtod(text, NULL) == v))
+            break;
+    }
+    bool plain = strpbrk(text, ".e") != NULL;
+    return pool_printf(pool, "%s%s%s", text, plain ? "" : ".0", single ? "f" : "");
+}
