@@ -28,8 +28,11 @@ private fun symbolOf(i: Int) = "SYM${i % 100}"
 
 private fun check(r: QuoteReply, i: Int): String? {
     val want = i * 1.5 + symbolOf(i).toByteArray().size
-    return if (r.price == want && r.qty == (i + 1).toUInt()) null
-    else "call $i: price ${r.price} qty ${r.qty}, want $want ${i + 1}"
+    return if (r.price == want && r.qty == (i + 1).toUInt()) {
+        null
+    } else {
+        "call $i: price ${r.price} qty ${r.qty}, want $want ${i + 1}"
+    }
 }
 
 private fun call(path: String): String? = rpcConnect(path, timeout = 20.seconds).use { conn ->
