@@ -82,7 +82,10 @@ bench-iceoryx2:
 # and JetStream (bench/bridge_bench.c; it starts its own nats-server). Needs
 # libnats-dev and nats-server; without them `make bench` says so and goes on.
 # Its rows also go to $(BENCH_DIR)/bridge.jsonl. BRIDGE_BENCH_ARGS passes
-# options, e.g. BRIDGE_BENCH_ARGS="--rounds 5 --count 500000".
+# options, e.g. BRIDGE_BENCH_ARGS="--rounds 5 --count 500000" (or "--baseline
+# OLD/tachyon-bridge" to time another build in the same rounds). A failing
+# bridge_bench fails the target (its status is kept past the tee; /bin/sh
+# here is dash, which has no pipefail).
 BENCH_HAVE_NATS := $(shell printf '\043include <nats/nats.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo yes)
 BRIDGE_BENCH_ARGS ?=
 .PHONY: bench-bridge
@@ -98,7 +101,9 @@ $(BENCH_DIR)/bridge_bench: bench/bridge_bench.c $(BENCH_LIB) generated/c/market.
 bench-bridge: $(BENCH_DIR)/bridge_bench bench-build
 	$(Q)$(MAKE) --no-print-directory bridge
 	$(Q)if command -v nats-server >/dev/null 2>&1; then \
-		$(BENCH_DIR)/bridge_bench --json --bridge $(BUILD)/bin/tachyon-bridge $(BRIDGE_BENCH_ARGS) | tee $(BENCH_DIR)/bridge.jsonl; \
+		{ $(BENCH_DIR)/bridge_bench --json --bridge $(BUILD)/bin/tachyon-bridge $(BRIDGE_BENCH_ARGS); \
+		  echo $$? > $(BENCH_DIR)/bridge.status; } | tee $(BENCH_DIR)/bridge.jsonl; \
+		exit $$(cat $(BENCH_DIR)/bridge.status); \
 	else echo "bench: nats-server not installed (apt-get install nats-server); the bridge rows are skipped"; fi
 else
 bench-bridge:

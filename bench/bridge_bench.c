@@ -5,7 +5,7 @@
  * JetStream, 32 B and 1 KiB payloads.
  *
  *   bridge_bench [--json] [--rounds R] [--count N] [--latency-samples K]
- *                [--bridge PATH] [--lock FILE] [--modes core,jetstream]
+ *                [--bridge PATH] [--lock FILE] [--modes core,jetstream] [--baseline PATH]
  *
  * It starts its own nats-server (loopback, a free port, a temporary store).
  * Throughput: N messages sent as fast as the sender can, timed from the first
@@ -20,6 +20,9 @@
  *   {"bench":"bridge","transport":"tachyon-bridge"|"nats-client","mode":"core"|"jetstream",
  *    "payload":32,"round":"median","msgs_per_s":..,"p50_ns":..,"p99_ns":..}
  * and the bridge's median row adds "ratio_vs_nats_client" (msgs/s over the pair's).
+ * --baseline PATH runs a second tachyon-bridge binary (e.g. an older build) in
+ * the same interleaved rounds, as transport "baseline-bridge", so a change is
+ * compared against the same load.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -366,6 +369,7 @@ static void bus_send_one(void *ctx)
 }
 
 static const char *bridge_path = "build/bin/tachyon-bridge";
+static const char *baseline_path; /* --baseline: another bridge binary, run in the same rounds */
 static const char *lock_path = "schemas/tach.lock";
 
 static struct result run_bridge(const char *mode, int payload, uint64_t count, size_t samples, int run)
@@ -658,9 +662,11 @@ int main(int argc, char **argv)
             lock_path = argv[++i];
         else if (!strcmp(a, "--modes") && v)
             modes = argv[++i];
+        else if (!strcmp(a, "--baseline") && v)
+            baseline_path = argv[++i];
         else {
             fprintf(stderr, "usage: bridge_bench [--json] [--rounds R] [--count N] [--latency-samples K] "
-                            "[--bridge PATH] [--lock FILE] [--modes core,jetstream]\n");
+                            "[--bridge PATH] [--lock FILE] [--modes core,jetstream] [--baseline PATH]\n");
             return 2;
         }
     }
@@ -671,6 +677,10 @@ int main(int argc, char **argv)
     }
     if (access(bridge_path, X_OK)) {
         fprintf(stderr, "bridge_bench: %s is not built (make bridge; it needs libnats-dev)\n", bridge_path);
+        return 1;
+    }
+    if (baseline_path && access(baseline_path, X_OK)) {
+        fprintf(stderr, "bridge_bench: --baseline %s is not an executable\n", baseline_path);
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -699,7 +709,7 @@ int main(int argc, char **argv)
     int run = 0;
     for (int mi = 0; mi < nmodes; mi++)
         for (int pi = 0; pi < 2; pi++) {
-            struct result rb[MAX_ROUNDS], rp[MAX_ROUNDS];
+            struct result rb[MAX_ROUNDS], rp[MAX_ROUNDS], rx[MAX_ROUNDS];
             int payload = payloads[pi];
             uint64_t n = payload == 32 ? count : count / 4;
             /* Interleaved: bridge, pair, bridge, pair ... so drift hits both. */
@@ -708,10 +718,21 @@ int main(int argc, char **argv)
                 print_row("tachyon-bridge", mode_list[mi], payload, r + 1, &rb[r], 0);
                 rp[r] = run_pair(mode_list[mi], payload, n, samples);
                 print_row("nats-client", mode_list[mi], payload, r + 1, &rp[r], 0);
+                if (baseline_path) {
+                    const char *mine = bridge_path;
+                    bridge_path = baseline_path;
+                    rx[r] = run_bridge(mode_list[mi], payload, n, samples, run++);
+                    bridge_path = mine;
+                    print_row("baseline-bridge", mode_list[mi], payload, r + 1, &rx[r], 0);
+                }
             }
             struct result mb = median_of(rb, rounds), mp = median_of(rp, rounds);
             print_row("tachyon-bridge", mode_list[mi], payload, -1, &mb, mb.msgs_per_s / mp.msgs_per_s);
             print_row("nats-client", mode_list[mi], payload, -1, &mp, 0);
+            if (baseline_path) {
+                struct result mx = median_of(rx, rounds);
+                print_row("baseline-bridge", mode_list[mi], payload, -1, &mx, mx.msgs_per_s / mp.msgs_per_s);
+            }
         }
     stop(srv);
     children[0] = 0;

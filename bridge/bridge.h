@@ -5,21 +5,29 @@
  *
  * Wire format of one NATS message (see README "Across machines"):
  *   subject  tachyon.<schema>.<Message>
- *   headers  Tachyon-Type (type id), Tachyon-Size (bytes of each ring message),
- *            Tachyon-Count (ring messages in this NATS message),
- *            Tachyon-Fingerprint (the schema fingerprint, 0x + 16 hex digits),
- *            Tachyon-Source (the out bridge's session id, 0x + 16 hex digits),
- *            Tachyon-Seq (the session's sequence number of the first ring message)
- *            Tachyon-Window, Tachyon-Mask (only when a window mixes types): the
- *            window's message count and which of its positions are this
- *            message's (hex digit i = positions 4i..4i+3, lowest bit first)
- *            JetStream adds Nats-Msg-Id = <source>-<seq>.<group> for the
- *            server's dedup.
- *   payload  the Count ring payloads back to back, bytes untouched.
+ *   payload  a binary window prefix, then the Count ring payloads back to
+ *            back, bytes untouched. The prefix, little-endian:
+ *              0  "TCHW"       magic
+ *              4  u8  version  1
+ *              5  u8  flags    bit 0: a mask follows (the window mixes types)
+ *              6  u16 length   bytes of the prefix (where the payloads start)
+ *              8  u64 fingerprint of the schema
+ *             16  u64 source   the out bridge's session id
+ *             24  u64 seq      the session's number of the window's first message
+ *             32  u32 type     type id of this message's ring messages
+ *             36  u32 size     bytes of each of them
+ *             40  u32 count    how many this NATS message holds
+ *             44  u32 window   ring messages in the whole window (== count
+ *                              without a mask)
+ *             48  mask         with flag bit 0 only: (window + 7) / 8 bytes,
+ *                              bit i (byte i / 8, bit i % 8) set when window
+ *                              position i is this message's
+ *   headers  none in core mode; JetStream adds Nats-Msg-Id = <source>-<seq>.<group>
+ *            (and Nats-Expected-Last-Msg-Id) for the server's dedup and order.
  * A window is a stretch of consecutive ring messages (numbered Seq ..
  * Seq+Window-1); it is sent as one NATS message per (type, size), so a
- * subscriber of one subject gets only that message type. Without the Window
- * header a NATS message is the whole window (Count consecutive messages).
+ * subscriber of one subject gets only that message type. Without a mask a
+ * NATS message is the whole window (Count consecutive messages).
  */
 #ifndef TACHYON_BRIDGE_H
 #define TACHYON_BRIDGE_H
@@ -41,15 +49,11 @@
 #define BRIDGE_EXIT_USAGE 2  /* bad command line */
 #define BRIDGE_EXIT_SCHEMA 3 /* the lock file or schema name is wrong */
 
-/* Header names. */
-#define HDR_TYPE "Tachyon-Type"
-#define HDR_SIZE "Tachyon-Size"
-#define HDR_COUNT "Tachyon-Count"
-#define HDR_FINGERPRINT "Tachyon-Fingerprint"
-#define HDR_SOURCE "Tachyon-Source"
-#define HDR_SEQ "Tachyon-Seq"
-#define HDR_WINDOW "Tachyon-Window"
-#define HDR_MASK "Tachyon-Mask"
+/* The window prefix (see above). */
+#define WIRE_MAGIC "TCHW"
+#define WIRE_VERSION 1
+#define WIRE_FLAG_MASK 1u
+#define WIRE_PREFIX 48 /* bytes before the mask */
 #define BRIDGE_WINDOW_MAX 1024 /* ring messages per window */
 
 struct bridge_msgtype {
@@ -106,8 +110,19 @@ const struct bridge_msgtype *bridge_schema_type_by_name(const struct bridge_sche
 natsStatus bridge_nats_connect(const struct bridge_config *c, natsConnection **nc, const char *who);
 /* Creates the stream tachyon.<schema>.> if it does not exist yet. */
 natsStatus bridge_stream_ensure(const struct bridge_config *c, jsCtx *js);
-/* Reads an unsigned header (decimal, or hex with 0x); -1 when missing or malformed. */
-int bridge_header_u64(natsMsg *m, const char *key, uint64_t *out);
+/* wire.c: the fields of a window prefix. */
+struct wire_prefix {
+    uint64_t fingerprint, source, seq;
+    uint32_t type, size, count, window;
+    const uint8_t *mask; /* NULL: the message is the whole window */
+    const uint8_t *payload;
+};
+/* Writes a prefix (without the mask bytes, which follow at buf + WIRE_PREFIX)
+ * and returns its length. */
+size_t wire_put_prefix(uint8_t *buf, const struct wire_prefix *p, int with_mask);
+/* Reads and checks the prefix of a NATS message's data: the magic, version,
+ * length, counts and the payload's size. Returns NULL, or a short reason. */
+const char *wire_get_prefix(const uint8_t *data, size_t len, struct wire_prefix *p);
 uint64_t bridge_now_ns(void);
 void bridge_log(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -264,34 +264,23 @@ out:
     return r;
 }
 
-static int hex_digit(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Checks one NATS message and places its ring messages in the current window;
  * once the window is whole it goes into the ring. Takes ownership of m.
  * `strict` (JetStream): a window left incomplete asks for a resync instead of
  * being delivered in part. */
 static enum deliver_result deliver(struct in *b, natsMsg *m, int strict)
 {
-    uint64_t type, size, count, fp, source, seq, n;
     enum deliver_result r = REFUSED;
-    const char *mask = NULL;
-    if (bridge_header_u64(m, HDR_FINGERPRINT, &fp)) {
+    struct wire_prefix wp;
+    const char *why = wire_get_prefix((const uint8_t *)natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), &wp);
+    if (why) {
         if (!b->malformed++)
-            bridge_log(WHO, "message on %s has no %s header; refused (counted)", natsMsg_GetSubject(m),
-                       HDR_FINGERPRINT);
+            bridge_log(WHO, "malformed message on %s (%s); refused (counted)", natsMsg_GetSubject(m), why);
         goto drop;
     }
-    if (bridge_header_u64(m, HDR_TYPE, &type) || bridge_header_u64(m, HDR_SIZE, &size) ||
-        bridge_header_u64(m, HDR_COUNT, &count) || bridge_header_u64(m, HDR_SOURCE, &source) ||
-        bridge_header_u64(m, HDR_SEQ, &seq) || count == 0 || count > BRIDGE_WINDOW_MAX || size > UINT32_MAX ||
-        (uint64_t)natsMsg_GetDataLength(m) != size * count) {
-        if (!b->malformed++)
-            bridge_log(WHO, "malformed message on %s (headers or length); refused (counted)", natsMsg_GetSubject(m));
-        goto drop;
-    }
+    uint64_t type = wp.type, size = wp.size, count = wp.count, fp = wp.fingerprint, source = wp.source,
+             seq = wp.seq, n = wp.window;
+    const uint8_t *mask = wp.mask;
     if (fp != b->c->schema.fingerprint) {
         if (!b->refused_fp || (b->refused_fp & (b->refused_fp - 1)) == 0)
             bridge_log(WHO, "schema mismatch: message on %s has fingerprint 0x%016" PRIx64 ", this bus has %s "
@@ -307,15 +296,6 @@ static enum deliver_result deliver(struct in *b, natsMsg *m, int strict)
                        type, size, b->c->schema.name);
         b->refused_type += count;
         goto drop;
-    }
-    n = count;
-    if (bridge_header_u64(m, HDR_WINDOW, &n) == 0) {
-        if (n < count || n > BRIDGE_WINDOW_MAX || natsMsgHeader_Get(m, HDR_MASK, &mask) != NATS_OK || !mask ||
-            strlen(mask) != (n + 3) / 4) {
-            if (!b->malformed++)
-                bridge_log(WHO, "malformed window on %s; refused (counted)", natsMsg_GetSubject(m));
-            goto drop;
-        }
     }
     struct source_pos *sp = source_find(b, source, 1);
     if (sp->last_seq && seq + n - 1 <= sp->last_seq) {
@@ -352,12 +332,12 @@ static enum deliver_result deliver(struct in *b, natsMsg *m, int strict)
             bridge_log(WHO, "window %" PRIu64 " announced with two lengths; refused (counted)", seq);
         goto drop;
     }
-    const uint8_t *data = (const uint8_t *)natsMsg_GetData(m);
+    const uint8_t *data = wp.payload;
     /* A part of this window that is here already (the server stored a
      * repeated publish): skip it. */
     uint32_t held = 0;
     for (uint32_t i = 0; i < n; i++)
-        if ((!mask || ((hex_digit(mask[i / 4]) >> (i % 4)) & 1)) && w->set[i])
+        if ((!mask || ((mask[i / 8] >> (i % 8)) & 1)) && w->set[i])
             held++;
     if (held && held == count) {
         b->duplicates += count;
@@ -366,10 +346,8 @@ static enum deliver_result deliver(struct in *b, natsMsg *m, int strict)
     }
     uint32_t k = held ? UINT32_MAX : 0;
     for (uint32_t i = 0; i < n && k != UINT32_MAX; i++) {
-        if (mask && !((hex_digit(mask[i / 4]) >> (i % 4)) & 1))
+        if (mask && !((mask[i / 8] >> (i % 8)) & 1))
             continue;
-        if (mask && hex_digit(mask[i / 4]) < 0)
-            break;
         if (w->set[i] || k == count) {
             k = UINT32_MAX;
             break;
@@ -641,13 +619,14 @@ static int run_jetstream(struct in *b)
             }
             just_reset = 0;
             if (getenv("TACHYON_BRIDGE_TRACE")) {
-                const char *sq = NULL, *wn = NULL, *ct = NULL, *mk = NULL;
-                natsMsgHeader_Get(m, HDR_SEQ, &sq);
-                natsMsgHeader_Get(m, HDR_WINDOW, &wn);
-                natsMsgHeader_Get(m, HDR_COUNT, &ct);
-                natsMsgHeader_Get(m, HDR_MASK, &mk);
-                bridge_log(WHO, "trace: stream %" PRIu64 " %s seq %s window %s count %s mask %s", q,
-                           natsMsg_GetSubject(m), sq, wn ? wn : "-", ct, mk ? mk : "-");
+                struct wire_prefix wp;
+                const char *why = wire_get_prefix((const uint8_t *)natsMsg_GetData(m),
+                                                  (size_t)natsMsg_GetDataLength(m), &wp);
+                if (why)
+                    bridge_log(WHO, "trace: stream %" PRIu64 " %s: %s", q, natsMsg_GetSubject(m), why);
+                else
+                    bridge_log(WHO, "trace: stream %" PRIu64 " %s seq %" PRIu64 " window %" PRIu32 " count %" PRIu32
+                               "%s", q, natsMsg_GetSubject(m), wp.seq, wp.window, wp.count, wp.mask ? " (masked)" : "");
             }
             list.Msgs[i] = NULL; /* deliver owns it now */
             /* A window left incomplete asks for a resync, unless that was just tried here. */

@@ -29,20 +29,6 @@ uint64_t bridge_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int bridge_header_u64(natsMsg *m, const char *key, uint64_t *out)
-{
-    const char *v = NULL;
-    if (natsMsgHeader_Get(m, key, &v) != NATS_OK || !v || !*v || *v == '-')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 0);
-    if (errno || *end)
-        return -1;
-    *out = x;
-    return 0;
-}
-
 static void on_disconnected(natsConnection *nc, void *closure)
 {
     (void)nc;

@@ -61,9 +61,8 @@ struct out {
     natsConnection *nc;
     jsCtx *js;
     char source[17];     /* session id, 16 hex digits (in message ids) */
-    char source_hdr[24]; /* the same as 0x... (the header) */
+    uint64_t source_id;  /* the same as a number (in the window prefix) */
     uint64_t next_seq;
-    char fingerprint[24];
     char subjects[BRIDGE_MAX_TYPES][BRIDGE_NAME_MAX * 2 + 16];
     /* the window being gathered: consecutive ring messages, grouped by (type, size) */
     uint64_t win_seq;         /* sequence number of its first message */
@@ -71,8 +70,9 @@ struct out {
     size_t ngroups;
     struct group groups[GROUPS_MAX];
     uint8_t pos_group[WINDOW_MAX]; /* group of each position */
-    uint32_t pos_off[WINDOW_MAX];  /* its bytes in data */
-    uint8_t *data, *scratch;
+    uint32_t pos_off[WINDOW_MAX];  /* its bytes in data, after the prefix */
+    uint8_t *data;    /* WIRE_PREFIX bytes kept for the prefix, then the window's payloads */
+    uint8_t *scratch; /* one group's prefix, mask and payloads when the window mixes groups */
     size_t data_cap, data_len;
     /* JetStream window (a ring of cap entries), guarded by mu */
     pthread_mutex_t mu;
@@ -94,52 +94,30 @@ static void out_report(struct out *o, const char *when)
                when, o->messages, o->runs, o->bytes, o->dropped, o->unknown, o->retries, o->recoveries, o->sessions);
 }
 
-static natsMsg *make_msg(struct out *o, const struct group *g, const uint8_t *payload, size_t len)
+/* Writes the window prefix of group g in front of its payloads, which start
+ * at buf + the returned length's reserve (WIRE_PREFIX, or WIRE_PREFIX + the
+ * mask bytes when the window mixes groups). */
+static size_t put_prefix(struct out *o, const struct group *g, uint8_t *buf)
 {
-    natsMsg *m = NULL;
-    char num[24];
-    natsStatus s = natsMsg_Create(&m, o->subjects[g->type - o->c->schema.types], NULL, (const char *)payload,
-                                  (int)len);
-    snprintf(num, sizeof num, "%" PRIu32, g->type->id);
-    if (s == NATS_OK)
-        s = natsMsgHeader_Set(m, HDR_TYPE, num);
-    snprintf(num, sizeof num, "%" PRIu32, g->size);
-    if (s == NATS_OK)
-        s = natsMsgHeader_Set(m, HDR_SIZE, num);
-    snprintf(num, sizeof num, "%" PRIu32, g->count);
-    if (s == NATS_OK)
-        s = natsMsgHeader_Set(m, HDR_COUNT, num);
-    if (s == NATS_OK)
-        s = natsMsgHeader_Set(m, HDR_FINGERPRINT, o->fingerprint);
-    if (s == NATS_OK)
-        s = natsMsgHeader_Set(m, HDR_SOURCE, o->source_hdr);
-    snprintf(num, sizeof num, "%" PRIu64, o->win_seq);
-    if (s == NATS_OK)
-        s = natsMsgHeader_Set(m, HDR_SEQ, num);
-    if (o->ngroups > 1) {
-        /* Which positions of the window are this group's: hex digit i holds
-         * positions 4i..4i+3, lowest bit first. */
-        char mask[WINDOW_MAX / 4 + 1];
-        uint32_t digits = (o->win_n + 3) / 4;
+    struct wire_prefix p = {.fingerprint = o->c->schema.fingerprint,
+                            .source = o->source_id,
+                            .seq = o->win_seq,
+                            .type = g->type->id,
+                            .size = g->size,
+                            .count = g->count,
+                            .window = o->win_n};
+    int mixed = o->ngroups > 1;
+    size_t len = wire_put_prefix(buf, &p, mixed);
+    if (mixed) {
+        /* bit i: window position i is this group's */
         size_t gi = (size_t)(g - o->groups);
-        for (uint32_t d = 0; d < digits; d++) {
-            unsigned v = 0;
-            for (uint32_t b = 0; b < 4 && d * 4 + b < o->win_n; b++)
-                v |= (unsigned)(o->pos_group[d * 4 + b] == gi) << b;
-            mask[d] = "0123456789abcdef"[v];
-        }
-        mask[digits] = '\0';
-        snprintf(num, sizeof num, "%" PRIu32, o->win_n);
-        if (s == NATS_OK)
-            s = natsMsgHeader_Set(m, HDR_WINDOW, num);
-        if (s == NATS_OK)
-            s = natsMsgHeader_Set(m, HDR_MASK, mask);
+        uint8_t *mask = buf + WIRE_PREFIX;
+        memset(mask, 0, (o->win_n + 7) / 8);
+        for (uint32_t i = 0; i < o->win_n; i++)
+            if (o->pos_group[i] == gi)
+                mask[i / 8] |= (uint8_t)(1u << (i % 8));
     }
-    if (s != NATS_OK) {
-        natsMsg_Destroy(m);
-        return NULL;
-    }
-    return m;
+    return len;
 }
 
 /* ---- JetStream window ------------------------------------------------------ */
@@ -337,32 +315,37 @@ static int emit_window(struct out *o)
     int rc = 0;
     for (size_t gi = 0; gi < o->ngroups && rc == 0; gi++) {
         struct group *g = &o->groups[gi];
-        const uint8_t *payload = o->data; /* one group: already back to back */
-        size_t len = o->data_len;
+        uint8_t *buf = o->data; /* one group: the payloads are in place after the prefix */
+        size_t len;
         if (o->ngroups > 1) {
-            len = 0;
+            buf = o->scratch;
+            len = put_prefix(o, g, buf);
             for (uint32_t p = 0; p < o->win_n; p++)
                 if (o->pos_group[p] == gi) {
-                    memcpy(o->scratch + len, o->data + o->pos_off[p], g->size);
+                    memcpy(buf + len, o->data + WIRE_PREFIX + o->pos_off[p], g->size);
                     len += g->size;
                 }
-            payload = o->scratch;
+        } else {
+            len = put_prefix(o, g, buf) + o->data_len;
         }
-        natsMsg *m = make_msg(o, g, payload, len);
-        if (!m) {
-            bridge_log(WHO, "cannot build a NATS message (out of memory)");
-            o->dropped += g->count;
-            rc = -1;
-        } else if (o->c->mode == MODE_CORE) {
-            natsStatus s = natsConnection_PublishMsg(o->nc, m);
-            natsMsg_Destroy(m);
+        const char *subject = o->subjects[g->type - o->c->schema.types];
+        if (o->c->mode == MODE_CORE) {
+            /* No natsMsg: the client copies the bytes straight into its buffer. */
+            natsStatus s = natsConnection_Publish(o->nc, subject, buf, (int)len);
             if (s != NATS_OK) {
                 if (!o->dropped)
                     bridge_log(WHO, "publish failed, messages dropped (core mode): %s", natsStatus_GetText(s));
                 o->dropped += g->count;
             }
         } else {
-            rc = publish_js(o, m, gi, g->count);
+            natsMsg *m = NULL;
+            if (natsMsg_Create(&m, subject, NULL, (const char *)buf, (int)len) != NATS_OK) {
+                bridge_log(WHO, "cannot build a NATS message (out of memory)");
+                o->dropped += g->count;
+                rc = -1;
+            } else {
+                rc = publish_js(o, m, gi, g->count);
+            }
         }
         o->runs++;
     }
@@ -401,7 +384,7 @@ static int add_message(struct out *o, const void *data, size_t size, uint32_t ty
     o->groups[gi].count++;
     o->pos_group[o->win_n] = (uint8_t)gi;
     o->pos_off[o->win_n] = (uint32_t)o->data_len;
-    memcpy(o->data + o->data_len, data, size);
+    memcpy(o->data + WIRE_PREFIX + o->data_len, data, size); /* the one copy out of the ring */
     o->data_len += size;
     o->win_n++;
     o->next_seq++;
@@ -479,15 +462,14 @@ int bridge_out_run(struct bridge_config *c)
         if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
             rnd = bridge_now_ns() ^ ((uint64_t)getpid() << 32);
     snprintf(o.source, sizeof o.source, "%016" PRIx64, rnd);
-    snprintf(o.source_hdr, sizeof o.source_hdr, "0x%016" PRIx64, rnd);
-    snprintf(o.fingerprint, sizeof o.fingerprint, "0x%016" PRIx64, c->schema.fingerprint);
+    o.source_id = rnd;
     o.next_seq = 1;
     for (size_t i = 0; i < c->schema.ntypes; i++)
         snprintf(o.subjects[i], sizeof o.subjects[i], "%s.%s", c->subject_prefix, c->schema.types[i].name);
     /* A window holds --batch-bytes, or one message of the largest size the bus takes. */
     o.data_cap = c->capacity / 2 > c->batch_bytes ? c->capacity / 2 : c->batch_bytes;
-    o.data = malloc(o.data_cap);
-    o.scratch = malloc(o.data_cap);
+    o.data = malloc(WIRE_PREFIX + o.data_cap);
+    o.scratch = malloc(WIRE_PREFIX + WINDOW_MAX / 8 + o.data_cap);
     o.cap = c->inflight;
     o.win = calloc(o.cap, sizeof *o.win);
     pthread_mutex_init(&o.mu, NULL);

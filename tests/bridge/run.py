@@ -14,7 +14,8 @@ the bridges, and the peers, then prints "PASS: name", "FAIL: name" or "SKIP: nam
   backpressure                JetStream: a slow receiving bus (through the stream's byte limit) and a paused
                               server hold the producer back; nothing is dropped
   mismatch                    a bus bound to another schema fingerprint refuses the messages
-  malformed                   messages with missing headers, short payloads, unknown types, bad masks: refused
+  malformed                   messages without a window prefix, bad prefixes, short payloads, unknown types,
+                              bad masks: refused
   cli                         bad command lines and schema inputs: one clear line, non-zero status
 
 Usage: tests/bridge/run.py [--build DIR] [--count N] [--only NAME[,NAME]]
@@ -25,6 +26,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -392,11 +394,21 @@ def test_mismatch(args, w):
             os.unlink(os.path.join(w.dir, "in.state"))
 
 
-def hpub(sock, subject, headers, payload):
-    """Publishes one message with headers in the NATS client protocol (HPUB)."""
-    hdr = "NATS/1.0\r\n" + "".join("%s: %s\r\n" % kv for kv in headers) + "\r\n"
-    hb = hdr.encode()
-    sock.sendall(b"HPUB %s %d %d\r\n" % (subject.encode(), len(hb), len(hb) + len(payload)) + hb + payload + b"\r\n")
+def pub(sock, subject, payload):
+    """Publishes one message in the NATS client protocol (PUB, no headers: the bridge's core mode sends none)."""
+    sock.sendall(b"PUB %s %d\r\n" % (subject.encode(), len(payload)) + payload + b"\r\n")
+
+
+def window(fp, type_id, size, count, payload, window_n=None, mask=None, version=1, plen=None, source=1, seq=1):
+    """A NATS message of the bridge: the window prefix (bridge/bridge.h) written here independently, then payload."""
+    mask_bytes = b""
+    if mask is not None:
+        mask_bytes = bytes((mask >> (8 * i)) & 0xff for i in range((window_n + 7) // 8))
+    if plen is None:
+        plen = 48 + len(mask_bytes)
+    head = struct.pack("<4sBBHQQQIIII", b"TCHW", version, 1 if mask is not None else 0, plen, fp, source, seq,
+                       type_id, size, count, count if window_n is None else window_n)
+    return head + mask_bytes + payload
 
 
 def test_malformed(args, w):
@@ -405,31 +417,37 @@ def test_malformed(args, w):
     url = "nats://127.0.0.1:%d" % port
     w.server("nats", port)
     s_in = w.sock("in")
-    fp = "0x%016x" % int(re.search(r"^schema market fingerprint (0x[0-9a-f]+)",
-                                   open(os.path.join(ROOT, "schemas", "tach.lock")).read(), re.M).group(1), 16)
+    fpn = int(re.search(r"^schema market fingerprint (0x[0-9a-f]+)",
+                        open(os.path.join(ROOT, "schemas", "tach.lock")).read(), re.M).group(1), 16)
+    fp = "0x%016x" % fpn
     silent = w.start("silent", [os.path.join(args.build, "tests", "bridge", "bridge_peer"), "silent", "--socket",
                                 s_in, "--fingerprint", fp, "--seconds", "2"])
     brin = w.bridge("in", "in", s_in, url, "core")
     wait_for_line(w, "in", "subscribed to", 20)
-    good = [("Tachyon-Type", "1"), ("Tachyon-Size", "32"), ("Tachyon-Count", "1"), ("Tachyon-Fingerprint", fp),
-            ("Tachyon-Source", "0x1"), ("Tachyon-Seq", "1")]
+    bad = [
+        ("malformed", b"x" * 32),                                             # no window prefix at all
+        ("malformed", window(fpn, 1, 32, 1, b"x" * 31)),                      # payload shorter than count x size
+        ("malformed", window(fpn, 1, 32, 1, b"x" * 32, version=2)),           # a version this bridge does not know
+        ("malformed", window(fpn, 1, 32, 1, b"x" * 32, plen=56)),             # prefix length disagrees with flags
+        ("malformed", window(fpn, 1, 32, 1, b"x" * 32, window_n=4, mask=3)),  # mask: 2 positions, count 1
+        ("refused_type", window(fpn, 9, 32, 1, b"x" * 32)),                   # type id not in the schema
+        ("refused_type", window(fpn, 1, 8, 1, b"x" * 8)),                     # size shorter than the type's layout
+    ]
     with socket.create_connection(("127.0.0.1", port)) as c:
         c.recv(4096)  # INFO
         c.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":false}\r\n')
-        hpub(c, "tachyon.market.Bid", good[:3] + good[4:], b"x" * 32)                 # no fingerprint
-        hpub(c, "tachyon.market.Bid", good, b"x" * 31)                                # payload shorter than Size
-        hpub(c, "tachyon.market.Bid", [("Tachyon-Type", "9")] + good[1:], b"x" * 32)  # type id not in the schema
-        hpub(c, "tachyon.market.Bid", [("Tachyon-Type", "1"), ("Tachyon-Size", "8")] + good[2:], b"x" * 8)  # too short
-        hpub(c, "tachyon.market.Bid", good + [("Tachyon-Window", "4"), ("Tachyon-Mask", "3")], b"x" * 32)  # mask: 2 != 1
+        for _, payload in bad:
+            pub(c, "tachyon.market.Bid", payload)
         c.sendall(b"PING\r\n")
         c.recv(4096)
     code = wait_exit(silent, 20, w)
     expect(code == 0, "the consumer received something:\n" + w.text("silent"))
     ci = stop(brin, w)
-    expect(ci["delivered"] == 0 and ci["malformed"] == 3 and ci["refused_type"] == 2,
-           "in counters %s (want delivered=0 malformed=3 refused_type=2)" % ci)
-    print("  5 bad messages refused: %s" % ", ".join(
-        ln.split(": ", 1)[1] for ln in w.text("in").splitlines() if "refused" in ln and ": exit: " not in ln and "counters" not in ln))
+    want = dict((k, sum(1 for kind, _ in bad if kind == k)) for k in ("malformed", "refused_type"))
+    expect(ci["delivered"] == 0 and all(ci[k] == v for k, v in want.items()),
+           "in counters %s (want delivered=0 %s)" % (ci, want))
+    print("  %d bad messages refused: %s" % (len(bad), ", ".join(
+        ln.split(": ", 1)[1] for ln in w.text("in").splitlines() if "refused" in ln and ": exit: " not in ln and "counters" not in ln)))
 
 
 def test_cli(args, w):
