@@ -54,6 +54,10 @@ struct tachyon_fanin {
     int interrupt;        /* set by tachyon_fanin_interrupt from any thread; taken by a wait */
     unsigned cursor;     /* the next slot to look at first */
     tachyon_bus_t *held_bus; /* the bus of the held message, NULL if none */
+    unsigned take_slot;      /* its slot */
+    uint32_t *out_type;      /* the receive call's out-pointers, kept here across its calls */
+    size_t *out_size;
+    tachyon_sender_t *out_from;
     tachyon_error_t last_error;
     uint64_t next_id;
     uint64_t capacity;
@@ -197,40 +201,40 @@ void tachyon_fanin_destroy(tachyon_fanin_t *fi)
 
 /* ---- Receiving ----------------------------------------------------------------- */
 
-/* Takes member i's message: held until commit, and the next turn starts
- * after this producer, so a busy producer cannot starve the others. */
-static inline const void *ti_fi_take(tachyon_fanin_t *fi, unsigned i, tachyon_bus_t *bus, const void *msg,
-                                     tachyon_sender_t *from)
+/* Says who sent the message taken from slot i. */
+static inline void ti_fi_sender(const tachyon_fanin_t *fi, unsigned i, tachyon_sender_t *from)
 {
-    fi->held_bus = bus;
-    fi->cursor = (i + 1) & (TACHYON_MAX_MEMBERS - 1);
-    if (from) {
-        from->id = fi->m[i].id;
-        from->pid = fi->m[i].pid;
-        from->slot = i;
-    }
-    return msg;
+    from->id = fi->m[i].id;
+    from->pid = fi->m[i].pid;
+    from->slot = i;
 }
 
-/* The rest of a turn, after the first member tried had nothing: `todo` is the
- * members still to visit, rotated so that bit 0 is slot `c`. */
-static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
-                                                         tachyon_sender_t *from, uint64_t todo, unsigned c)
+/* The rest of a turn, after the member in turn (fi->take_slot) had nothing:
+ * `todo` is the members still to visit, rotated so that bit 0 is slot `c`.
+ * The caller's out-pointers are in fi->out_*. */
+static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uint64_t todo, unsigned c)
 {
+    tachyon_bus_t *first = fi->held_bus;
+
+    fi->held_bus = NULL;
+    if (first->last_error != TACHYON_ERR_EMPTY)
+        ti_fi_remove(fi, fi->take_slot); /* PEER_GONE after its last message, or CORRUPT: drop it */
     while (todo) {
         unsigned i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
         tachyon_bus_t *bus = fi->m[i].bus;
         const void *msg;
 
         todo &= todo - 1;
-        msg = tachyon_acquire_rx(bus, type_id, size);
-        if (msg)
-            return ti_fi_take(fi, i, bus, msg, from);
-        if (bus->last_error != TACHYON_ERR_EMPTY) {
-            /* PEER_GONE: everything it committed was delivered. CORRUPT or
-             * anything else: that ring cannot be trusted; drop it. */
-            ti_fi_remove(fi, i);
+        msg = tachyon_acquire_rx(bus, fi->out_type, fi->out_size);
+        if (msg) {
+            fi->held_bus = bus;
+            fi->cursor = (i + 1) & (TACHYON_MAX_MEMBERS - 1);
+            if (fi->out_from)
+                ti_fi_sender(fi, i, fi->out_from);
+            return msg;
         }
+        if (bus->last_error != TACHYON_ERR_EMPTY)
+            ti_fi_remove(fi, i);
     }
     fi->last_error = TACHYON_ERR_EMPTY;
     return NULL;
@@ -260,15 +264,27 @@ const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, siz
         fi->last_error = TACHYON_ERR_EMPTY;
         return NULL;
     }
-    /* The first member in turn inline; the rest of the turn out of line. */
+    /* The member in turn is tried here; the rest of the turn out of line.
+     * What the call must not keep in registers goes to fi (its own line):
+     * the taken message's bookkeeping is in place before the try, and
+     * undone by the scan if it finds nothing. */
     i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
     bus = fi->m[i].bus;
+    fi->held_bus = bus;
+    fi->take_slot = i;
+    fi->out_type = type_id;
+    fi->out_size = size;
+    fi->out_from = from;
     msg = tachyon_acquire_rx(bus, type_id, size);
-    if (TI_LIKELY(msg != NULL))
-        return ti_fi_take(fi, i, bus, msg, from);
-    if (bus->last_error != TACHYON_ERR_EMPTY)
-        ti_fi_remove(fi, i);
-    return ti_fi_scan(fi, type_id, size, from, todo & (todo - 1), c);
+    if (TI_LIKELY(msg != NULL)) {
+        /* Round-robin: the next turn starts after this producer, so a busy
+         * producer cannot starve the others. */
+        fi->cursor = (fi->take_slot + 1) & (TACHYON_MAX_MEMBERS - 1);
+        if (fi->out_from)
+            ti_fi_sender(fi, fi->take_slot, fi->out_from);
+        return msg;
+    }
+    return ti_fi_scan(fi, todo & (todo - 1), c);
 }
 
 tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi)
