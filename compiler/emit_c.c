@@ -632,7 +632,9 @@ static void emit_service(c_ctx *c, const tc_service *svc)
     }
     buf_line(b, "/* The server side of %s: one handler per method (NULL: answered UNKNOWN_METHOD).", svc->name);
     buf_text_line(b, " * A handler reads the request and writes the whole reply in place, then returns 0");
-    buf_text_line(b, " * or its own nonzero error code (sent as TACHYON_RPC_APP_ERROR). */");
+    buf_text_line(b, " * or its own nonzero error code (sent as TACHYON_RPC_APP_ERROR); a slow one returns");
+    buf_text_line(b, " * TACHYON_RPC_DEFERRED and answers later, from any thread, with tachyon_rpc_post_reply");
+    buf_text_line(b, " * for tachyon_rpc_current_call(rpc), so that it holds up only its own call. */");
     buf_line(b, "typedef struct %s_server {", pre);
     buf_text_line(b, "    void *ctx; /* passed to every handler */");
     for (size_t i = 0; i < svc->nmethods; i++) {

@@ -559,9 +559,28 @@ TACHYON_API tachyon_error_t tachyon_rpc_reply_to_until(tachyon_rpc_t *rpc, uint6
                                                        tachyon_rpc_status_t status, uint32_t app_code,
                                                        const void *body, size_t size, int64_t deadline_ns);
 
+/* Server, from any thread: answers call `call_id` of `method_id` (deferred
+ * earlier) with a copy of `body`. The reply is queued and the serving thread
+ * (blocked in tachyon_rpc_serve_until / next_request_until) is woken to write
+ * it, so a slow call answered from a worker holds up only itself. Errors:
+ * INVALID_ARG, STATE (a client side), TOO_LARGE, NO_MEMORY. */
+TACHYON_API tachyon_error_t tachyon_rpc_post_reply(tachyon_rpc_t *rpc, uint64_t call_id, uint32_t method_id,
+                                                   tachyon_rpc_status_t status, uint32_t app_code, const void *body,
+                                                   size_t size);
+
+/* Server: the call id of the request being handled (held), 0 if none: what a
+ * handler keeps to answer later with tachyon_rpc_post_reply. */
+TACHYON_API uint64_t tachyon_rpc_current_call(const tachyon_rpc_t *rpc);
+
+/* A handler's return value meaning "answered later": the serve loop releases
+ * the request unanswered and goes on; the handler (or a thread it hands the
+ * call to) answers with tachyon_rpc_post_reply(tachyon_rpc_current_call()). */
+#define TACHYON_RPC_DEFERRED 0xFFFFFFFFu
+
 /* One method of a server's dispatch table (generated per service by tachc).
  * The handler reads the request and writes the reply in place; it returns 0
- * (TACHYON_RPC_OK) or its own nonzero error code (sent as APP_ERROR). */
+ * (TACHYON_RPC_OK), its own nonzero error code (sent as APP_ERROR), or
+ * TACHYON_RPC_DEFERRED. */
 typedef uint32_t (*tachyon_rpc_handler_fn)(void *ctx, const void *request, void *reply);
 typedef struct tachyon_rpc_method {
     uint32_t method_id;

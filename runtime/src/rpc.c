@@ -10,6 +10,7 @@
  * u32 0} then the body; a reply payload is {u64 call_id, u32 status,
  * u32 app_code} then the body. Frame type ids carry the method id.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,18 @@ struct ti_rpc_call {
     int live;           /* pending */
     int64_t deadline;   /* internal deadline (INT64_MAX: none) */
     uint64_t reply_max; /* largest acceptable reply body */
+};
+
+/* A reply another thread posted for a deferred call, waiting for the serving
+ * thread to write it into the reply ring. */
+struct ti_posted {
+    struct ti_posted *next;
+    uint64_t call_id;
+    uint32_t method_id;
+    uint32_t status;
+    uint32_t app_code;
+    size_t size;
+    unsigned char body[];
 };
 
 struct tachyon_rpc {
@@ -38,6 +51,13 @@ struct tachyon_rpc {
     /* server: the held request */
     uint64_t req_call_id;
     uint32_t req_method;
+
+    /* server: replies posted from other threads (tachyon_rpc_post_reply),
+     * oldest first; the serving thread writes them before each wait. */
+    pthread_mutex_t post_lock;
+    struct ti_posted *posted;
+    struct ti_posted **posted_tail;
+    int user_interrupt; /* tachyon_rpc_interrupt was called (a post's wake-up is not one) */
 
     /* client: pending calls; live[] lists the slots in flight */
     uint32_t nlive;
@@ -96,6 +116,8 @@ static tachyon_rpc_t *ti_rpc_new(tachyon_bus_t *rx, tachyon_bus_t *tx, int serve
     for (uint32_t i = 0; i < TACHYON_RPC_MAX_INFLIGHT; i++)
         rpc->free_slots[i] = TACHYON_RPC_MAX_INFLIGHT - 1 - i;
     rpc->free_top = TACHYON_RPC_MAX_INFLIGHT;
+    pthread_mutex_init(&rpc->post_lock, NULL);
+    rpc->posted_tail = &rpc->posted;
     return rpc;
 }
 
@@ -164,6 +186,12 @@ void tachyon_rpc_destroy(tachyon_rpc_t *rpc)
         tachyon_bus_destroy(rpc->tx);
         tachyon_bus_destroy(rpc->rx);
     }
+    while (rpc->posted) {
+        struct ti_posted *next = rpc->posted->next;
+        free(rpc->posted);
+        rpc->posted = next;
+    }
+    pthread_mutex_destroy(&rpc->post_lock);
     free(rpc);
 }
 
@@ -177,7 +205,10 @@ void tachyon_rpc_interrupt(tachyon_rpc_t *rpc)
     if (!rpc)
         return;
     /* The side's one blocking wait is on rx, except while it waits for ring
-     * room on tx; interrupt both, a spurious INTERRUPTED is allowed. */
+     * room on tx; interrupt both, a spurious INTERRUPTED is allowed. The
+     * flag tells this wake-up from a posted reply's (paired with the
+     * exchange in ti_take_user_interrupt). */
+    __atomic_store_n(&rpc->user_interrupt, 1, __ATOMIC_SEQ_CST);
     tachyon_bus_interrupt(rpc->rx);
     tachyon_bus_interrupt(rpc->tx);
 }
@@ -416,6 +447,78 @@ tachyon_error_t tachyon_rpc_call_until(tachyon_rpc_t *rpc, uint32_t method_id, c
 
 /* ---- Server ------------------------------------------------------------- */
 
+static int ti_take_user_interrupt(tachyon_rpc_t *rpc)
+{
+    return __atomic_exchange_n(&rpc->user_interrupt, 0, __ATOMIC_ACQ_REL);
+}
+
+/* The serving thread writes the replies other threads posted, oldest first.
+ * Called with no request held and no reply reserved. */
+static tachyon_error_t ti_write_posted(tachyon_rpc_t *rpc, int64_t deadline_ns)
+{
+    for (;;) {
+        struct ti_posted *one;
+        tachyon_error_t err;
+
+        /* Unlocked peek: a post racing with it also interrupts the wait
+         * that follows, so it is written on the next pass. */
+        if (!__atomic_load_n(&rpc->posted, __ATOMIC_ACQUIRE))
+            return TACHYON_OK;
+        pthread_mutex_lock(&rpc->post_lock);
+        one = rpc->posted;
+        if (one) {
+            rpc->posted = one->next;
+            if (!rpc->posted)
+                rpc->posted_tail = &rpc->posted;
+        }
+        pthread_mutex_unlock(&rpc->post_lock);
+        if (!one)
+            return TACHYON_OK;
+        err = tachyon_rpc_reply_to_until(rpc, one->call_id, one->method_id, (tachyon_rpc_status_t)one->status,
+                                         one->app_code, one->body, one->size, deadline_ns);
+        free(one);
+        if (err != TACHYON_OK)
+            return err;
+    }
+}
+
+tachyon_error_t tachyon_rpc_post_reply(tachyon_rpc_t *rpc, uint64_t call_id, uint32_t method_id,
+                                       tachyon_rpc_status_t status, uint32_t app_code, const void *body, size_t size)
+{
+    struct ti_posted *one;
+
+    if (!rpc || (size && !body) || (uint32_t)status > TACHYON_RPC_BAD_REQUEST || call_id == 0)
+        return TACHYON_ERR_INVALID_ARG;
+    if (!rpc->server)
+        return TACHYON_ERR_STATE;
+    if (size > tachyon_max_message_size(rpc->tx) - TACHYON_RPC_HEADER)
+        return TACHYON_ERR_TOO_LARGE;
+    one = malloc(sizeof(*one) + size);
+    if (!one)
+        return TACHYON_ERR_NO_MEMORY;
+    one->next = NULL;
+    one->call_id = call_id;
+    one->method_id = method_id;
+    one->status = (uint32_t)status;
+    one->app_code = app_code;
+    one->size = size;
+    if (size)
+        memcpy(one->body, body, size);
+    pthread_mutex_lock(&rpc->post_lock);
+    *rpc->posted_tail = one;
+    rpc->posted_tail = &one->next;
+    pthread_mutex_unlock(&rpc->post_lock);
+    /* Wakes the serving thread's wait for requests (ti_write_posted then
+     * runs before it waits again). */
+    tachyon_bus_interrupt(rpc->rx);
+    return TACHYON_OK;
+}
+
+uint64_t tachyon_rpc_current_call(const tachyon_rpc_t *rpc)
+{
+    return rpc && rpc->server && rpc->holding ? rpc->req_call_id : 0;
+}
+
 tachyon_error_t tachyon_rpc_next_request_until(tachyon_rpc_t *rpc, tachyon_rpc_msg_t *req, int64_t deadline_ns)
 {
     const uint8_t *p;
@@ -427,9 +530,19 @@ tachyon_error_t tachyon_rpc_next_request_until(tachyon_rpc_t *rpc, tachyon_rpc_m
     memset(req, 0, sizeof(*req));
     if (!rpc->server || rpc->holding || rpc->starting)
         return ti_rpc_fail(rpc, TACHYON_ERR_STATE);
-    p = tachyon_acquire_rx_until(rpc->rx, &type_id, &size, TI_RPC_SPIN, deadline_ns);
-    if (!p)
-        return ti_rpc_fail(rpc, tachyon_last_error(rpc->rx));
+    for (;;) {
+        tachyon_error_t err = ti_write_posted(rpc, deadline_ns);
+        if (err != TACHYON_OK)
+            return ti_rpc_fail(rpc, err);
+        p = tachyon_acquire_rx_until(rpc->rx, &type_id, &size, TI_RPC_SPIN, deadline_ns);
+        if (p)
+            break;
+        err = tachyon_last_error(rpc->rx);
+        /* An interrupt that only announced a posted reply: write it, wait on. */
+        if (err == TACHYON_ERR_INTERRUPTED && !ti_take_user_interrupt(rpc))
+            continue;
+        return ti_rpc_fail(rpc, err);
+    }
     if (size < TACHYON_RPC_HEADER) {
         tachyon_commit_rx(rpc->rx);
         return ti_rpc_fail(rpc, TACHYON_ERR_CORRUPT);
@@ -561,7 +674,15 @@ tachyon_error_t tachyon_rpc_serve_until(tachyon_rpc_t *rpc, const tachyon_rpc_me
             if (!body)
                 return rpc->last_error;
             code = m->handler(ctx, req.data, body);
-            err = tachyon_rpc_reply_commit(rpc, code ? TACHYON_RPC_APP_ERROR : TACHYON_RPC_OK, code);
+            if (code == TACHYON_RPC_DEFERRED) {
+                /* The handler answers later (tachyon_rpc_post_reply): drop the
+                 * reply room it did not use and let the next request in. */
+                tachyon_rollback_tx(rpc->tx);
+                rpc->starting = 0;
+                err = tachyon_rpc_defer(rpc);
+            } else {
+                err = tachyon_rpc_reply_commit(rpc, code ? TACHYON_RPC_APP_ERROR : TACHYON_RPC_OK, code);
+            }
         }
         if (err != TACHYON_OK)
             return err;

@@ -56,6 +56,12 @@ static int server_main(const char *path)
 
     if (tachyon_rpc_listen_until(path, 4096, NULL, tachyon_now_ns() + 10000000000ll, &srv, NULL) != TACHYON_OK)
         return 2;
+    {
+        /* A posted reply larger than the reply ring takes is refused at once. */
+        static uint8_t big[4096];
+        if (tachyon_rpc_post_reply(srv, 1, M_ADD, TACHYON_RPC_OK, 0, big, sizeof big) != TACHYON_ERR_TOO_LARGE)
+            return 5;
+    }
     for (;;) {
         tachyon_error_t err = tachyon_rpc_next_request_until(srv, &req, tachyon_now_ns() + 20000000000ll);
         const tachyon_rpc_method_t *m = NULL;
@@ -242,6 +248,20 @@ int main(void)
         CHECK_ERR(tachyon_rpc_call_until(cli, M_HOSTILE, &kind, 1, 16, &rep, tachyon_now_ns() + 5000000000ll), want);
         CHECK(tachyon_rpc_pending(cli) == 0);
         CHECK(add_call(cli, kind, 1) == (uint64_t)kind + 1u);
+    }
+
+    /* post_reply's bad inputs: a client side, no call, a bad status, a body
+     * larger than the ring takes; current_call outside a handler is 0. */
+    {
+        static uint8_t big[1 << 17];
+        CHECK_ERR(tachyon_rpc_post_reply(cli, 5, M_ADD, TACHYON_RPC_OK, 0, NULL, 0), TACHYON_ERR_STATE);
+        CHECK_ERR(tachyon_rpc_post_reply(cli, 0, M_ADD, TACHYON_RPC_OK, 0, NULL, 0), TACHYON_ERR_INVALID_ARG);
+        CHECK_ERR(tachyon_rpc_post_reply(cli, 5, M_ADD, (tachyon_rpc_status_t)9, 0, NULL, 0),
+                  TACHYON_ERR_INVALID_ARG);
+        CHECK_ERR(tachyon_rpc_post_reply(cli, 5, M_ADD, TACHYON_RPC_OK, 0, NULL, 4), TACHYON_ERR_INVALID_ARG);
+        CHECK_ERR(tachyon_rpc_post_reply(NULL, 5, M_ADD, TACHYON_RPC_OK, 0, big, sizeof big),
+                  TACHYON_ERR_INVALID_ARG); /* (the server's side checks TOO_LARGE) */
+        CHECK(tachyon_rpc_current_call(cli) == 0 && tachyon_rpc_current_call(NULL) == 0);
     }
 
     /* The client goes: the server sees PEER_GONE and exits 0. */

@@ -395,7 +395,9 @@ static inline tachyon_error_t pricing_client_ping_send(tachyon_rpc_t *rpc,
 
 /* The server side of Pricing: one handler per method (NULL: answered UNKNOWN_METHOD).
  * A handler reads the request and writes the whole reply in place, then returns 0
- * or its own nonzero error code (sent as TACHYON_RPC_APP_ERROR). */
+ * or its own nonzero error code (sent as TACHYON_RPC_APP_ERROR); a slow one returns
+ * TACHYON_RPC_DEFERRED and answers later, from any thread, with tachyon_rpc_post_reply
+ * for tachyon_rpc_current_call(rpc), so that it holds up only its own call. */
 typedef struct pricing_server {
     void *ctx; /* passed to every handler */
     /* Quote: request QUOTE_REQUEST_SIZE bytes, reply QUOTE_REPLY_SIZE bytes */
