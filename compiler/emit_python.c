@@ -14,6 +14,7 @@
  *   market.MSG_BID, market.MESSAGES, market.decode(type_id, buf), market.FINGERPRINT
  */
 #include "emit.h"
+#include "emit_rpc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -978,7 +979,7 @@ static int cmp_all(const void *a, const void *b)
 
 static void emit_all(tc_buf *b, const tc_schema *sc, tc_pool *ns)
 {
-    size_t n = sc->nconsts + sc->nenums + sc->nstructs + sc->nmessages + 6, k = 0;
+    size_t n = sc->nconsts + sc->nenums + sc->nstructs + sc->nmessages + 2 * sc->nservices + 6, k = 0;
     const char **names = malloc(n * sizeof *names);
     if (!names) {
         b->oom = 1;
@@ -993,6 +994,7 @@ static void emit_all(tc_buf *b, const tc_schema *sc, tc_pool *ns)
     for (size_t i = 0; i < sc->nmessages; i++) {
         names[k++] = pool_printf(ns, "MSG_%s", upper(ns, sc->messages[i].name));
     }
+    emit_rpc_python_names(sc, names, &k, ns);
     static const char *const fixed[] = {"FINGERPRINT", "MESSAGES", "RESERVED", "decode", "message_name",
                                         "payload_size"};
     for (size_t i = 0; i < 6; i++)
@@ -1026,7 +1028,7 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
     emit_defs_scan(&defs, ns, TC_NAMES_PYTHON, text, loc, pool_printf(ns, __VA_ARGS__), &out->errors)
     /* what the module header imports and the support code defines come first */
     static const char *const header_names[] = {"annotations", "enum", "struct", "Sequence", "Any", "ClassVar",
-                                               "Final", "_np", NULL};
+                                               "Final", "_np", "Iterator", "_rpc", NULL};
     for (size_t i = 0; header_names[i]; i++)
         defs_add(&defs, header_names[i], sc->loc, "the Python module header", &first);
     emit_defs_support(&defs, ns, "python", TC_NAMES_PYTHON, sc->loc, &out->errors);
@@ -1051,6 +1053,11 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
         PY_SCAN(body.data + mark, sc->structs[i].loc, "struct %s", sc->structs[i].name);
     }
     emit_messages(&c, sc);
+    for (size_t i = 0; i < sc->nservices; i++) {
+        mark = body.len;
+        emit_rpc_python(&body, ns, sc, &sc->services[i]);
+        PY_SCAN(body.data + mark, sc->services[i].loc, "service %s", sc->services[i].name);
+    }
 
     emit_banner(b, TC_NAMES_PYTHON, sc->path);
     char note[512];
@@ -1066,13 +1073,17 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
     if (sc->nenums)
         buf_text_line(b, "import enum");
     buf_text_line(b, "import struct");
-    buf_text_line(b, "from collections.abc import Sequence");
+    buf_line(b, "from collections.abc import %sSequence", sc->nservices ? "Iterator, " : "");
     buf_line(b, "from typing import Any, %sFinal", sc->nstructs ? "ClassVar, " : "");
     buf_blank(b);
     buf_text_line(b, "try:");
     buf_text_line(b, "    import numpy as _np");
     buf_text_line(b, "except ImportError:  # optional: only numpy_dtype() and array() need it");
     buf_text_line(b, "    _np = None");
+    if (sc->nservices) {
+        buf_blank(b);
+        buf_text_line(b, "from tachyon import rpc as _rpc  # the services need the tachyon package");
+    }
     if (sc->nimports) {
         buf_blank(b);
         buf_text_line(b, "if __package__:");

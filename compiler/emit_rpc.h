@@ -50,4 +50,11 @@ void emit_rpc_ts_exports(tc_buf *js, tc_pool *ns, const tc_schema *sc);
  * schema's namespace, at indentation 1. */
 void emit_rpc_csharp(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx);
 
+/* Python: the names a schema's services add to the module (for __all__),
+ * appended to names[*k...] (2 per service). */
+void emit_rpc_python_names(const tc_schema *sc, const char **names, size_t *k, tc_pool *ns);
+/* Python: classes <Service>Client and <Service>Server (over tachyon.rpc) and
+ * the method ids <SERVICE>_<METHOD> of one service. */
+void emit_rpc_python(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_service *svc);
+
 #endif

@@ -524,6 +524,11 @@ TACHYON_API tachyon_error_t tachyon_rpc_send_until(tachyon_rpc_t *rpc, uint32_t 
 TACHYON_API tachyon_error_t tachyon_rpc_next_reply_until(tachyon_rpc_t *rpc, tachyon_rpc_msg_t *reply,
                                                          int64_t deadline_ns);
 
+/* Client: forgets pending call `call_id` (its reply, if it comes, is dropped),
+ * e.g. when the caller gave up on it. Returns TACHYON_OK, or STATE when no
+ * such call is pending. */
+TACHYON_API tachyon_error_t tachyon_rpc_cancel(tachyon_rpc_t *rpc, uint64_t call_id);
+
 /* Client: releases the reply returned by the last call / next_reply. */
 TACHYON_API tachyon_error_t tachyon_rpc_release(tachyon_rpc_t *rpc);
 
@@ -548,9 +553,10 @@ TACHYON_API void *tachyon_rpc_reply_start(tachyon_rpc_t *rpc, size_t size, int64
 TACHYON_API tachyon_error_t tachyon_rpc_reply_commit(tachyon_rpc_t *rpc, tachyon_rpc_status_t status,
                                                      uint32_t app_code);
 
-/* Server: releases the held request without answering it yet, so a slow call
- * holds up only itself: copy what the handler needs first, then answer later
- * (from this thread) with tachyon_rpc_reply_to_until. */
+/* Server: releases the held request without answering it yet (and the reply
+ * room reserved for it, if any), so a slow call holds up only itself: copy
+ * what the handler needs first, then answer later with
+ * tachyon_rpc_reply_to_until (this thread) or tachyon_rpc_post_reply (any). */
 TACHYON_API tachyon_error_t tachyon_rpc_defer(tachyon_rpc_t *rpc);
 
 /* Server: answers call `call_id` of `method_id` (deferred earlier) with a

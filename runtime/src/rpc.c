@@ -414,6 +414,20 @@ tachyon_error_t tachyon_rpc_next_reply_until(tachyon_rpc_t *rpc, tachyon_rpc_msg
     }
 }
 
+tachyon_error_t tachyon_rpc_cancel(tachyon_rpc_t *rpc, uint64_t call_id)
+{
+    uint32_t slot;
+
+    if (!rpc)
+        return TACHYON_ERR_INVALID_ARG;
+    slot = (uint32_t)(call_id % TACHYON_RPC_MAX_INFLIGHT);
+    if (rpc->server || call_id == 0 || !rpc->calls[slot].live ||
+        call_id / TACHYON_RPC_MAX_INFLIGHT != rpc->calls[slot].gen)
+        return ti_rpc_fail(rpc, TACHYON_ERR_STATE);
+    ti_call_drop(rpc, slot);
+    return TACHYON_OK;
+}
+
 tachyon_error_t tachyon_rpc_release(tachyon_rpc_t *rpc)
 {
     if (!rpc)
@@ -613,8 +627,13 @@ tachyon_error_t tachyon_rpc_defer(tachyon_rpc_t *rpc)
 {
     if (!rpc)
         return TACHYON_ERR_INVALID_ARG;
-    if (!rpc->server || !rpc->holding || rpc->starting)
+    if (!rpc->server || !rpc->holding)
         return ti_rpc_fail(rpc, TACHYON_ERR_STATE);
+    if (rpc->starting) {
+        /* the reply room reserved for it goes back unused */
+        tachyon_rollback_tx(rpc->tx);
+        rpc->starting = 0;
+    }
     rpc->holding = 0;
     return tachyon_commit_rx(rpc->rx);
 }
@@ -677,8 +696,6 @@ tachyon_error_t tachyon_rpc_serve_until(tachyon_rpc_t *rpc, const tachyon_rpc_me
             if (code == TACHYON_RPC_DEFERRED) {
                 /* The handler answers later (tachyon_rpc_post_reply): drop the
                  * reply room it did not use and let the next request in. */
-                tachyon_rollback_tx(rpc->tx);
-                rpc->starting = 0;
                 err = tachyon_rpc_defer(rpc);
             } else {
                 err = tachyon_rpc_reply_commit(rpc, code ? TACHYON_RPC_APP_ERROR : TACHYON_RPC_OK, code);

@@ -262,6 +262,17 @@ int main(void)
         CHECK_ERR(tachyon_rpc_post_reply(NULL, 5, M_ADD, TACHYON_RPC_OK, 0, big, sizeof big),
                   TACHYON_ERR_INVALID_ARG); /* (the server's side checks TOO_LARGE) */
         CHECK(tachyon_rpc_current_call(cli) == 0 && tachyon_rpc_current_call(NULL) == 0);
+        CHECK_ERR(tachyon_rpc_cancel(cli, 0), TACHYON_ERR_STATE);
+        CHECK_ERR(tachyon_rpc_cancel(cli, 12345), TACHYON_ERR_STATE);
+        CHECK_ERR(tachyon_rpc_cancel(NULL, 12345), TACHYON_ERR_INVALID_ARG);
+    }
+    { /* a call given up on is forgotten: nothing pending, the next call works */
+        uint64_t id;
+        CHECK_ERR(tachyon_rpc_send_until(cli, M_HANG, NULL, 0, 0, TACHYON_FOREVER, &id), TACHYON_OK);
+        CHECK_ERR(tachyon_rpc_cancel(cli, id), TACHYON_OK);
+        CHECK(tachyon_rpc_pending(cli) == 0);
+        CHECK_ERR(tachyon_rpc_cancel(cli, id), TACHYON_ERR_STATE);
+        CHECK(add_call(cli, 2, 3) == 5u);
     }
 
     /* The client goes: the server sees PEER_GONE and exits 0. */

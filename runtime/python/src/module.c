@@ -408,7 +408,7 @@ PyMODINIT_FUNC PyInit__tachyon(void)
         add_type(m, &tpy_rx_guard_type, "RxGuard") < 0 || add_type(m, &tpy_tx_guard_type, "TxGuard") < 0 ||
         add_type(m, &tpy_batch_type, "Batch") < 0 || add_type(m, &tpy_batch_item_type, "BatchItem") < 0 ||
         add_type(m, &tpy_batch_run_type, "BatchRun") < 0 || add_type(m, &tpy_span_type, "_Span") < 0 ||
-        tpy_topology_init(m) < 0)
+        tpy_topology_init(m) < 0 || tpy_rpc_init(m) < 0)
         goto fail;
     if (PyModule_AddStringConstant(m, "VERSION", TACHYON_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "ABI_VERSION", TACHYON_ABI_VERSION) < 0 ||

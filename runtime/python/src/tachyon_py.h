@@ -12,6 +12,8 @@
  *   dlpack.c  DLPack export and the NumPy span over ring memory
  *   topology.c  FanOut, Subscriber, FanIn and WaitSet (fan-out, fan-in, waiting
  *             on many buses, a readiness fd); messages are copied out
+ *   rpc.c     Rpc (request/response over tachyon_rpc_t) and Frame (a request
+ *             or reply body in place, buffer protocol)
  *
  * Ownership: a guard holds a reference to its bus while it lives (guards are
  * recycled through small free lists); DLPack capsules and NumPy spans hold a
@@ -121,6 +123,11 @@ int tpy_parse_size(PyObject *obj, const char *what, size_t *out);
 
 /* Adds FanOut, Subscriber, FanIn, WaitSet and MAX_MEMBERS to the module. */
 int tpy_topology_init(PyObject *m);
+
+/* ---- rpc.c ----------------------------------------------------------------- */
+
+/* Adds Rpc, Frame and the RPC_* constants to the module. */
+int tpy_rpc_init(PyObject *m);
 
 /* ---- bus.c: the core ------------------------------------------------------ */
 

@@ -25,12 +25,14 @@ from ._errors import (  # noqa: F401  (re-exported)
 )
 from ._tachyon import Batch, BatchItem, Message, RxGuard, Stats, TxGuard  # noqa: F401
 from ._tachyon import FanIn, FanOut, HeldMessage, Subscriber, WaitSet  # noqa: F401  (topology)
+from . import rpc  # noqa: F401  (request/response: tachyon.rpc)
+from .rpc import Rpc  # noqa: F401
 
 __version__: str = _tachyon.VERSION  # tachyon.h's TACHYON_VERSION: the repository's VERSION file
 
 __all__ = [
     "Bus", "Message", "RxGuard", "TxGuard", "Batch", "BatchItem", "Stats", "decode", "fingerprint_of",
-    "FanOut", "Subscriber", "FanIn", "WaitSet", "HeldMessage",
+    "FanOut", "Subscriber", "FanIn", "WaitSet", "HeldMessage", "Rpc", "rpc",
     "TachyonError", "InvalidArgument", "NoMemory", "SystemFailure", "PathTooLong", "AddressInUse", "NoListener",
     "PermissionRefused", "HandshakeError", "AbiMismatch", "ByteOrderMismatch", "AlignmentMismatch", "CapacityError",
     "SchemaMismatch", "TachyonTimeout", "Interrupted", "RingFull", "RingEmpty", "MessageTooLarge", "PeerGone",
