@@ -57,4 +57,8 @@ void emit_rpc_python_names(const tc_schema *sc, const char **names, size_t *k, t
  * the method ids <SERVICE>_<METHOD> of one service. */
 void emit_rpc_python(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_service *svc);
 
+/* Rust: the client, reply enum, server trait, dispatch and serve function of
+ * one service (paths into the tachyon_ipc crate are written in full). */
+void emit_rpc_rust(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_service *svc);
+
 #endif

@@ -14,6 +14,7 @@
  * breaks them the way rustfmt does.
  */
 #include "emit.h"
+#include "emit_rpc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -1420,6 +1421,11 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
     }
     if (s->nmessages)
         rs_messages(&c);
+    for (size_t i = 0; i < s->nservices; i++) {
+        mark = body.len;
+        emit_rpc_rust(&body, &c.names, s, &s->services[i]);
+        RS_SCAN(s->services[i].loc, "service %s", s->services[i].name);
+    }
 
     /* header, then body, then the helpers the body used */
     char *rel = malloc(strlen(s->name) + 4);

@@ -37,10 +37,13 @@
 //! [`RxGuard::array`] and [`TxGuard::array_mut`] give those arrays in place,
 //! and [`Options::fingerprint`] binds the bus to the schema's `FINGERPRINT`.
 //!
+//! Request/response (typed RPC declared in the schema) is in [`rpc`].
+//!
 //! The raw C API is in [`sys`].
 
 mod bus;
 mod error;
+pub mod rpc;
 pub mod sys;
 mod topology;
 

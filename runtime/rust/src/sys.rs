@@ -422,3 +422,144 @@ extern "C" {
     pub fn tachyon_waitset_fd(ws: *mut tachyon_waitset_t) -> c_int;
     pub fn tachyon_waitset_destroy(ws: *mut tachyon_waitset_t);
 }
+
+// ---- RPC: request/response over one connection (tachyon.h "RPC") ----------
+
+/// `TACHYON_RPC_HEADER`: the bytes before every request and reply body.
+pub const TACHYON_RPC_HEADER: u32 = 16;
+/// `TACHYON_RPC_MAX_INFLIGHT`: calls one client may have in flight.
+pub const TACHYON_RPC_MAX_INFLIGHT: u32 = 256;
+/// `tachyon_rpc_status_t`.
+pub const TACHYON_RPC_OK: u32 = 0;
+pub const TACHYON_RPC_UNKNOWN_METHOD: u32 = 1;
+pub const TACHYON_RPC_APP_ERROR: u32 = 2;
+pub const TACHYON_RPC_BAD_REQUEST: u32 = 3;
+/// `TACHYON_RPC_DEFERRED`: a C handler's "answered later".
+pub const TACHYON_RPC_DEFERRED: u32 = 0xFFFF_FFFF;
+
+/// The opaque RPC connection side (`tachyon_rpc_t`).
+#[repr(C)]
+pub struct tachyon_rpc_t {
+    _opaque: [u8; 0],
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// `tachyon_rpc_msg_t`: a request or reply in place.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tachyon_rpc_msg_t {
+    pub data: *const c_void,
+    pub size: u32,
+    pub method_id: u32,
+    pub call_id: u64,
+    pub status: u32,
+    pub app_code: u32,
+}
+
+impl Default for tachyon_rpc_msg_t {
+    fn default() -> Self {
+        tachyon_rpc_msg_t {
+            data: core::ptr::null(),
+            size: 0,
+            method_id: 0,
+            call_id: 0,
+            status: 0,
+            app_code: 0,
+        }
+    }
+}
+
+extern "C" {
+    pub fn tachyon_rpc_listen_until(
+        path: *const c_char,
+        capacity: usize,
+        opts: *const tachyon_options_t,
+        deadline_ns: i64,
+        out: *mut *mut tachyon_rpc_t,
+        detail: *mut tachyon_error_detail_t,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_connect_until(
+        path: *const c_char,
+        opts: *const tachyon_options_t,
+        deadline_ns: i64,
+        out: *mut *mut tachyon_rpc_t,
+        detail: *mut tachyon_error_detail_t,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_destroy(rpc: *mut tachyon_rpc_t);
+    pub fn tachyon_rpc_call_until(
+        rpc: *mut tachyon_rpc_t,
+        method_id: u32,
+        request: *const c_void,
+        req_size: usize,
+        reply_max: usize,
+        reply: *mut tachyon_rpc_msg_t,
+        deadline_ns: i64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_request_start(
+        rpc: *mut tachyon_rpc_t,
+        req_size: usize,
+        deadline_ns: i64,
+    ) -> *mut c_void;
+    pub fn tachyon_rpc_request_send(
+        rpc: *mut tachyon_rpc_t,
+        method_id: u32,
+        reply_max: usize,
+        deadline_ns: i64,
+        call_id: *mut u64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_send_until(
+        rpc: *mut tachyon_rpc_t,
+        method_id: u32,
+        request: *const c_void,
+        req_size: usize,
+        reply_max: usize,
+        deadline_ns: i64,
+        call_id: *mut u64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_next_reply_until(
+        rpc: *mut tachyon_rpc_t,
+        reply: *mut tachyon_rpc_msg_t,
+        deadline_ns: i64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_cancel(rpc: *mut tachyon_rpc_t, call_id: u64) -> tachyon_error_t;
+    pub fn tachyon_rpc_release(rpc: *mut tachyon_rpc_t) -> tachyon_error_t;
+    pub fn tachyon_rpc_pending(rpc: *const tachyon_rpc_t) -> usize;
+    pub fn tachyon_rpc_next_request_until(
+        rpc: *mut tachyon_rpc_t,
+        req: *mut tachyon_rpc_msg_t,
+        deadline_ns: i64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_reply_start(
+        rpc: *mut tachyon_rpc_t,
+        size: usize,
+        deadline_ns: i64,
+    ) -> *mut c_void;
+    pub fn tachyon_rpc_reply_commit(
+        rpc: *mut tachyon_rpc_t,
+        status: u32,
+        app_code: u32,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_defer(rpc: *mut tachyon_rpc_t) -> tachyon_error_t;
+    pub fn tachyon_rpc_reply_to_until(
+        rpc: *mut tachyon_rpc_t,
+        call_id: u64,
+        method_id: u32,
+        status: u32,
+        app_code: u32,
+        body: *const c_void,
+        size: usize,
+        deadline_ns: i64,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_post_reply(
+        rpc: *mut tachyon_rpc_t,
+        call_id: u64,
+        method_id: u32,
+        status: u32,
+        app_code: u32,
+        body: *const c_void,
+        size: usize,
+    ) -> tachyon_error_t;
+    pub fn tachyon_rpc_current_call(rpc: *const tachyon_rpc_t) -> u64;
+    pub fn tachyon_rpc_last_error(rpc: *const tachyon_rpc_t) -> tachyon_error_t;
+    pub fn tachyon_rpc_interrupt(rpc: *mut tachyon_rpc_t);
+}
