@@ -57,7 +57,8 @@ struct tachyon_rpc {
     pthread_mutex_t post_lock;
     struct ti_posted *posted;
     struct ti_posted **posted_tail;
-    int user_interrupt; /* tachyon_rpc_interrupt was called (a post's wake-up is not one) */
+    int user_interrupt; /* tachyon_rpc_interrupt was called */
+    int post_wake;      /* a post_reply interrupted the wait to announce itself */
 
     /* client: pending calls; live[] lists the slots in flight */
     uint32_t nlive;
@@ -524,6 +525,7 @@ tachyon_error_t tachyon_rpc_post_reply(tachyon_rpc_t *rpc, uint64_t call_id, uin
     pthread_mutex_unlock(&rpc->post_lock);
     /* Wakes the serving thread's wait for requests (ti_write_posted then
      * runs before it waits again). */
+    __atomic_store_n(&rpc->post_wake, 1, __ATOMIC_SEQ_CST);
     tachyon_bus_interrupt(rpc->rx);
     return TACHYON_OK;
 }
@@ -552,9 +554,13 @@ tachyon_error_t tachyon_rpc_next_request_until(tachyon_rpc_t *rpc, tachyon_rpc_m
         if (p)
             break;
         err = tachyon_last_error(rpc->rx);
-        /* An interrupt that only announced a posted reply: write it, wait on. */
-        if (err == TACHYON_ERR_INTERRUPTED && !ti_take_user_interrupt(rpc))
+        /* An interrupt that only announced a posted reply: write it, wait on.
+         * tachyon_rpc_interrupt's and an interrupt check's end the wait. */
+        if (err == TACHYON_ERR_INTERRUPTED && !ti_take_user_interrupt(rpc) &&
+            __atomic_exchange_n(&rpc->post_wake, 0, __ATOMIC_ACQ_REL))
             continue;
+        if (err == TACHYON_ERR_INTERRUPTED)
+            __atomic_store_n(&rpc->post_wake, 0, __ATOMIC_RELAXED);
         return ti_rpc_fail(rpc, err);
     }
     if (size < TACHYON_RPC_HEADER) {

@@ -12,8 +12,9 @@
  * handed back. The generated views (tachc --lang python) keep the Frame and
  * export it only for the length of one struct call.
  *
- * Waits release the GIL and last at most one watchdog period, as the bus's do
- * (bus.c, tpy_wait_step), so signal handlers run. post_reply() may be called
+ * Waits release the GIL and are one libtachyon call with the caller's
+ * deadline; signal handlers run from inside them (tpy_wait_prepare), as the
+ * bus's do. post_reply() may be called
  * from any thread, even while another thread is in a wait on the connection.
  */
 #include "tachyon_py.h"
@@ -370,13 +371,16 @@ static int client_send(RpcObject *self, uint32_t method, PyObject *request, size
 
     if (request && request != Py_None && PyObject_GetBuffer(request, &req, PyBUF_SIMPLE) < 0)
         return -1;
-    /* Waiting for ring room: in steps, as every wait here. */
     for (;;) {
-        body = tachyon_rpc_request_start(self->rpc, (size_t)req.len, tpy_wait_step(deadline));
+        if (tpy_wait_prepare() < 0) {
+            PyBuffer_Release(&req);
+            return -1;
+        }
+        body = tachyon_rpc_request_start(self->rpc, (size_t)req.len, deadline);
         if (body)
             break;
         err = tachyon_rpc_last_error(self->rpc);
-        if (!tpy_wait_again(err, deadline) || PyErr_CheckSignals() < 0) {
+        if (!tpy_wait_again(err)) {
             PyBuffer_Release(&req);
             if (!PyErr_Occurred())
                 tpy_raise(err, "rpc send");
@@ -402,16 +406,18 @@ static PyObject *client_next(RpcObject *self, int64_t deadline)
     FrameObject *f;
 
     for (;;) {
-        if (PyErr_CheckSignals() < 0)
+        if (tpy_wait_prepare() < 0)
             return NULL;
         self->in_call = 1;
         Py_BEGIN_ALLOW_THREADS
-        err = tachyon_rpc_next_reply_until(self->rpc, &msg, tpy_wait_step(deadline));
+        err = tachyon_rpc_next_reply_until(self->rpc, &msg, deadline);
         Py_END_ALLOW_THREADS
         self->in_call = 0;
         if (err == TACHYON_OK)
             break;
-        if (msg.call_id != 0 || !tpy_wait_again(err, deadline)) {
+        if (msg.call_id != 0 || !tpy_wait_again(err)) {
+            if (PyErr_Occurred())
+                return NULL;
             /* a call's own failure (deadline, hostile or oversized reply) names it */
             tpy_raise(err, "rpc reply");
             return msg.call_id ? with_call_id(msg.call_id) : NULL;
@@ -537,19 +543,19 @@ static PyObject *Rpc_next_request(PyObject *op, PyObject *args, PyObject *kwargs
         return tpy_raise_state("a request is held: commit() or defer() it first");
     deadline = tpy_deadline(timeout_ns);
     for (;;) {
-        if (PyErr_CheckSignals() < 0)
+        if (tpy_wait_prepare() < 0)
             return NULL;
         self->in_call = 1;
         Py_BEGIN_ALLOW_THREADS
-        err = tachyon_rpc_next_request_until(self->rpc, &msg, tpy_wait_step(deadline));
+        err = tachyon_rpc_next_request_until(self->rpc, &msg, deadline);
         Py_END_ALLOW_THREADS
         self->in_call = 0;
         if (err == TACHYON_OK)
             break;
         if (err == TACHYON_ERR_CORRUPT)
             continue; /* a malformed request is dropped; its client sees its deadline */
-        if (!tpy_wait_again(err, deadline))
-            return tpy_raise(err, "rpc next_request");
+        if (!tpy_wait_again(err))
+            return PyErr_Occurred() ? NULL : tpy_raise(err, "rpc next_request");
     }
     self->holding = 1;
     f = frame_new(self, msg.data, msg.size, 1);
@@ -586,11 +592,13 @@ static PyObject *Rpc_reply(PyObject *op, PyObject *args, PyObject *kwargs)
     deadline = tpy_deadline(timeout_ns);
     for (;;) {
         tachyon_error_t err;
-        p = tachyon_rpc_reply_start(self->rpc, (size_t)size, tpy_wait_step(deadline));
+        if (tpy_wait_prepare() < 0)
+            return NULL;
+        p = tachyon_rpc_reply_start(self->rpc, (size_t)size, deadline);
         if (p)
             break;
         err = tachyon_rpc_last_error(self->rpc);
-        if (!tpy_wait_again(err, deadline) || PyErr_CheckSignals() < 0)
+        if (!tpy_wait_again(err))
             return PyErr_Occurred() ? NULL : tpy_raise(err, "rpc reply");
     }
     self->reserved = 1;
@@ -639,10 +647,13 @@ static PyObject *Rpc_commit(PyObject *op, PyObject *args, PyObject *kwargs)
     if (server_kill_frames(self) < 0)
         return NULL;
     if (!self->reserved) {
-        int64_t deadline = TACHYON_FOREVER;
-        while (!tachyon_rpc_reply_start(self->rpc, 0, tpy_wait_step(deadline))) {
+        for (;;) {
+            if (tpy_wait_prepare() < 0)
+                return NULL;
+            if (tachyon_rpc_reply_start(self->rpc, 0, TACHYON_FOREVER))
+                break;
             err = tachyon_rpc_last_error(self->rpc);
-            if (!tpy_wait_again(err, deadline) || PyErr_CheckSignals() < 0)
+            if (!tpy_wait_again(err))
                 return PyErr_Occurred() ? NULL : tpy_raise(err, "rpc commit");
         }
     }
