@@ -13,6 +13,7 @@
  * (`tachc gen --go-module PATH`): PATH/<schema>.
  */
 #include "emit.h"
+#include "emit_rpc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -766,6 +767,11 @@ static int go_schema(const tc_schema *s, const tachc_options *opts, tc_outputs *
         go_struct(&c, &s->structs[i]);
         GO_SCAN(s->structs[i].loc, "struct %s", s->structs[i].name);
     }
+    for (size_t i = 0; i < s->nservices; i++) {
+        mark = body.len;
+        emit_rpc_go(&body, &c.names, s, &s->services[i]);
+        GO_SCAN(s->services[i].loc, "service %s", s->services[i].name);
+    }
     go_errors(&c);
 #undef GO_SCAN
 
@@ -797,23 +803,28 @@ static int go_schema(const tc_schema *s, const tachc_options *opts, tc_outputs *
     /* imports: standard library first, then the other schemas; sorted */
     if (c.nrefs > 1)
         qsort(c.refs, c.nrefs, sizeof *c.refs, cmp_schema_ptr);
-    size_t nstd = (size_t)c.use_binary + (size_t)c.use_math + (size_t)c.use_strconv;
-    size_t nimp = nstd + c.nrefs;
+    int rpc = s->nservices > 0; /* "context" and the tachyon package */
+    size_t nstd = (size_t)rpc + (size_t)c.use_binary + (size_t)c.use_math + (size_t)c.use_strconv;
+    size_t nimp = nstd + c.nrefs + (size_t)rpc;
     if (nimp == 1 && nstd == 1) {
         buf_printf(b, "import \"%s\"\n\n",
                    c.use_binary ? "encoding/binary" : c.use_math ? "math" : "strconv");
     } else if (nimp > 0) {
         buf_puts(b, "import (\n");
+        if (rpc)
+            buf_puts(b, "\t\"context\"\n");
         if (c.use_binary)
             buf_puts(b, "\t\"encoding/binary\"\n");
         if (c.use_math)
             buf_puts(b, "\t\"math\"\n");
         if (c.use_strconv)
             buf_puts(b, "\t\"strconv\"\n");
-        if (nstd && c.nrefs)
+        if (nstd && (c.nrefs || rpc))
             buf_puts(b, "\n");
         for (size_t i = 0; i < c.nrefs; i++)
             buf_printf(b, "\t\"%s/%s\"\n", opts->go_module ? opts->go_module : TACHC_GO_MODULE_DEFAULT, c.refs[i]->name);
+        if (rpc) /* sorts after the generated module's paths ("tachyon.local/generated/...") */
+            buf_puts(b, "\t\"" TACHC_GO_TACHYON_PACKAGE "\"\n");
         buf_puts(b, ")\n\n");
     }
     buf_put(b, body.data ? body.data : "", body.len);

@@ -61,4 +61,10 @@ void emit_rpc_python(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_servi
  * one service (paths into the tachyon_ipc crate are written in full). */
 void emit_rpc_rust(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_service *svc);
 
+/* Go: the method ids, <Service>Client, <Service>Replies, the <Service>Server
+ * interface, <Service>Handler and Serve<Service> of one service; the file
+ * imports "context" and TACHC_GO_TACHYON_PACKAGE. */
+#define TACHC_GO_TACHYON_PACKAGE "tachyon.local/tachyon"
+void emit_rpc_go(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_service *svc);
+
 #endif

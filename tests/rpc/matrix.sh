@@ -33,9 +33,13 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 PAIR_TIMEOUT=${RPC_MATRIX_TIMEOUT:-120}
 
+# RPC_MATRIX_LANGS="c go" limits the run to those languages (default: all).
 langs=()
 for dir in "$HERE"/peers/*/; do
     lang=$(basename "$dir")
+    if [ -n "${RPC_MATRIX_LANGS:-}" ] && ! [[ " $RPC_MATRIX_LANGS " == *" $lang "* ]]; then
+        continue
+    fi
     [ -x "$dir/build" ] && [ -x "$dir/run" ] || { echo "FAIL: rpc/matrix/$lang (build or run missing or not executable)"; continue; }
     "$dir/build" "$BUILD" >"$TMP/build-$lang" 2>&1
     rc=$?
