@@ -12,6 +12,8 @@
 #   readme/tachc-error        tachc's errors for the README's bad.tach, exit status 1
 #   readme/tachc-layout       tachc layout's byte map
 #   readme/rust-hello         the Rust program is examples/hello.rs and prints the output shown
+#   readme/rust-rpc           the Rust RPC program is runtime/rust/examples/rpc.rs (the rust
+#                             suite runs it and checks what it prints)
 #   readme/go-hello           the Go program prints the output shown
 #   outside/c                 make install PREFIX=$HOME/.local, pkg-config, the hello program;
 #                             then the installed tachc's header for a schema of our own
@@ -54,6 +56,11 @@ in_repo() { sed "s|/path/to/tachyon|$REPO|g" <<<"$1"; }
 export TACHYON=$REPO
 
 # ---- the README's own programs and outputs ----------------------------------
+if diff -u runtime/rust/examples/rpc.rs <(snip rust-rpc) >"$WORK/diff" 2>&1; then
+    pass "readme/rust-rpc"
+else
+    fail "readme/rust-rpc" "the README's program is not runtime/rust/examples/rpc.rs:" "$(cat "$WORK/diff")"
+fi
 if diff -u schemas/market.tach <(snip market-schema) >"$WORK/diff" 2>&1; then
     pass "readme/market-schema"
 else

@@ -23,3 +23,17 @@ fn hello_example_runs_as_written() {
     );
     assert_eq!(stdout.trim(), "received 13 bytes, type_id=1");
 }
+
+#[test]
+fn rpc_example_runs_as_written() {
+    let out =
+        Command::new(example("rpc")).output().expect("run examples/rpc (built by cargo test)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "rpc failed: {}\n{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.trim(), "price 15 for 10");
+}
