@@ -242,6 +242,25 @@ static void on_received(struct receiver *r, const void *data, size_t size)
 
 /* Waits until n messages arrived; gives up when nothing arrives for 5 s and
  * returns how many are missing (core NATS may drop). */
+/* A bridge that died mid-run would make every later wait time out (the
+ * latency loop alone for samples x 5 s): fail at once with its log's end. */
+static void bridges_alive(void)
+{
+    for (int i = 1; i < 3; i++) {
+        int st = 0;
+        if (children[i] > 0 && waitpid(children[i], &st, WNOHANG) == children[i]) {
+            children[i] = 0;
+            fprintf(stderr, "bridge_bench: a tachyon-bridge process ended during the run (%s %d); end of its log:\n",
+                    WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            char cmd[400];
+            snprintf(cmd, sizeof cmd, "tail -n 20 '%s/bridges.log' >&2", tmpdir);
+            if (system(cmd) != 0)
+                fprintf(stderr, "bridge_bench: (no log)\n");
+            exit(1);
+        }
+    }
+}
+
 static uint64_t wait_received(struct receiver *r, uint64_t n, const char *what)
 {
     uint64_t seen = atomic_load_explicit(&r->received, memory_order_acquire), last_change = now_ns();
@@ -256,6 +275,7 @@ static uint64_t wait_received(struct receiver *r, uint64_t n, const char *what)
             last_change = now_ns();
         } else if (now_ns() - last_change > UINT64_C(5000000000)) {
             fprintf(stderr, "bridge_bench: %s: %" PRIu64 " of %" PRIu64 " messages arrived\n", what, seen, n);
+            bridges_alive();
             return n - seen;
         }
     }
