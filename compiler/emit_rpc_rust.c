@@ -45,28 +45,42 @@ static const char *st_size(tc_pool *ns, const tc_schema *sc, const tc_struct *st
     return st_path(ns, sc, st, "::SIZE");
 }
 
+/* "r#type" -> "type" for names that derive from it (type_send). */
+static const char *bare(const char *ident)
+{
+    return strncmp(ident, "r#", 2) == 0 ? ident + 2 : ident;
+}
+
+/* Method identifiers of one service: names[i] for methods[i], and its
+ * pipelined form in names[n + i]: the name without the "_" its mangling
+ * appended, then "_send" (snake case for clippy), "_" appended while taken. */
 static const char **method_names(tc_pool *ns, const tc_service *svc, tc_scope *scope)
 {
     static const char *const fixed[] = {"new", "next_reply", NULL};
-    static const char *const derived[] = {"%s_send", NULL};
-    const char **names = calloc(svc->nmethods ? svc->nmethods : 1, sizeof *names);
+    size_t n = svc->nmethods;
+    const char **names = calloc(n ? 2 * n : 1, sizeof *names);
     if (!names) {
         ns->oom = 1;
         return NULL;
     }
     for (size_t i = 0; fixed[i]; i++)
         scope_take(scope, fixed[i]);
-    for (size_t i = 0; i < svc->nmethods; i++)
-        names[i] = scope_claim(scope, ns, TC_NAMES_RUST, snake(ns, svc->methods[i].name), derived);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = scope_claim(scope, ns, TC_NAMES_RUST, snake(ns, svc->methods[i].name), NULL);
+        const char *b = bare(name);
+        size_t len = strlen(b);
+        while (len && b[len - 1] == '_')
+            len--;
+        const char *send = pool_printf(ns, "%.*s_send", (int)len, b);
+        while (scope_has(scope, send))
+            send = pool_printf(ns, "%s_", send);
+        scope_take(scope, send);
+        names[i] = name;
+        names[n + i] = send;
+    }
     if (scope->oom)
         ns->oom = 1;
     return names;
-}
-
-/* "r#type" -> "type" for names that derive from it (type_send). */
-static const char *bare(const char *ident)
-{
-    return strncmp(ident, "r#", 2) == 0 ? ident + 2 : ident;
 }
 
 /* A fn signature as rustfmt writes it: on one line when it fits in 100
@@ -172,7 +186,8 @@ void emit_rpc_rust(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_service
             buf_blank(b);
             buf_line(b, "    /// Pipelined `%s.%s`: sends the call and returns its call id at once; its", S, m->name);
             buf_text_line(b, "    /// outcome comes from `next_reply`. `timeout` is the call's own deadline.");
-            rs_fn(b, "    ", pool_printf(ns, "pub fn %s_send", bare(mn[i])), params, " -> tachyon_ipc::Result<u64> {");
+            rs_fn(b, "    ", pool_printf(ns, "pub fn %s", mn[svc->nmethods + i]), params,
+                  " -> tachyon_ipc::Result<u64> {");
             buf_line(b, "        self.rpc.send(%s, %s, %s, timeout)", id, req_bytes, st_size(ns, sc, m->reply));
             buf_text_line(b, "    }");
         }

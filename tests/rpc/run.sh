@@ -38,6 +38,44 @@ else
     echo "SKIP: rpc/python-golden-pyflakes (pyflakes is not installed for $PY)"
 fi
 
+# The name-collision case (names.tach): keyword and fixed-member method names,
+# mangled by each language's rule; what is generated compiles and lints.
+NAMES=$TMP/names
+if "$BUILD/tachc" gen --lang c --lang python --lang rust --lang go --out "$NAMES" "$HERE/names.tach" 2>"$TMP/err"; then
+    check_names() { # LANG COMMAND...
+        local lang=$1
+        shift
+        if "$@" >"$TMP/names-$lang" 2>&1; then
+            echo "PASS: rpc/names/$lang"
+        else
+            echo "FAIL: rpc/names/$lang"
+            head -30 "$TMP/names-$lang"
+        fi
+    }
+    check_names c bash -c "printf '#include \"svckw.h\"\n' >'$NAMES/c/all.c' &&
+        ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -Wshadow -I '$ROOT/runtime/include' -fsyntax-only '$NAMES/c/all.c'"
+    check_names python bash -c "cd '$NAMES/python' && '$PY' -W error -c 'import svckw' &&
+        { ! '$PY' -c 'import pyflakes' 2>/dev/null || '$PY' -m pyflakes svckw.py; }"
+    if command -v go >/dev/null; then
+        check_names go bash -c "cd '$NAMES/go' && printf 'module tachyon.local/generated\n\ngo 1.22\n\nrequire tachyon.local/tachyon v0.0.0\n\nreplace tachyon.local/tachyon => $ROOT/runtime/go\n' >go.mod &&
+            GOFLAGS=-mod=mod go vet ./... && test -z \"\$(gofmt -l .)\""
+    else
+        echo "SKIP: rpc/names/go (go is not installed)"
+    fi
+    if command -v cargo >/dev/null; then
+        mkdir -p "$NAMES/rust/src"
+        printf '[package]\nname = "rpc-names"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\ntachyon-ipc = { path = "%s/runtime/rust" }\n\n[workspace]\n' "$ROOT" >"$NAMES/rust/Cargo.toml"
+        printf '#![allow(dead_code)]\n#[path = "../svckw.rs"]\npub mod svckw;\n' >"$NAMES/rust/src/lib.rs"
+        cp "$ROOT/runtime/rust/Cargo.lock" "$NAMES/rust/"
+        check_names rust bash -c "cd '$NAMES/rust' && CARGO_TARGET_DIR='$BUILD/cargo' cargo clippy --quiet --offline -- -D warnings"
+    else
+        echo "SKIP: rpc/names/rust (cargo is not installed)"
+    fi
+else
+    echo "FAIL: rpc/names (tachc refused names.tach)"
+    head -20 "$TMP/err"
+fi
+
 CC=${CC:-cc}
 if $CC -std=gnu11 -O1 -Wall -Wextra -Werror -I "$ROOT/runtime/include" -I "$HERE/golden/c" \
         -o "$TMP/c_stubs" "$HERE/c_stubs.c" "$BUILD/lib/libtachyon.a" -lpthread 2>"$TMP/cc"; then
