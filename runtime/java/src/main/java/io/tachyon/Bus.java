@@ -37,8 +37,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * within about that and leaves the thread's interrupt flag set.
  */
 public final class Bus implements AutoCloseable {
-    /** Longest one wait slice of the fan-out, fan-in and wait-set classes, which still wait in slices. */
-    public static final long SLICE_MS = 50;
     /** Spins before a blocked receive sleeps, unless {@link #setSpin} says otherwise. */
     public static final int DEFAULT_SPIN = 4096;
 

@@ -23,8 +23,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * itself (it waits for the next producer).
  *
  * <p>Threading: one thread at a time; a {@link Received} is confined to the thread that received it. Blocking
- * calls wait in slices of at most {@link Bus#SLICE_MS} ms and answer {@link Thread#interrupt()} with
- * {@link TachyonException.Interrupted} (the interrupt flag stays set).
+ * calls make one C call to the caller's deadline through {@link Bus#await} and answer {@link Thread#interrupt()}
+ * with {@link TachyonException.Interrupted} (the interrupt flag stays set).
  */
 public final class FanIn implements AutoCloseable {
     private MemorySegment handle; // tachyon_fanin_t*; NULL once closed
@@ -97,23 +97,15 @@ public final class FanIn implements AutoCloseable {
             return msg;
         }
         MemorySegment h = live();
-        while (true) {
-            long slice = TopologyNative.slice(deadline, "fan-in receive");
-            MemorySegment p;
-            try {
-                p = (MemorySegment) TopologyNative.FANIN_ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, outFrom,
-                        slice);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            if (p.address() != 0) {
-                return held(p);
-            }
-            int err = lastError(h);
-            if (!TopologyNative.retry(err)) {
-                throw TachyonException.of(err, "fan-in receive");
-            }
+        MemorySegment[] slot = new MemorySegment[1];
+        int err = Bus.await("fan-in receive", deadline, d -> {
+            slot[0] = (MemorySegment) TopologyNative.FANIN_ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, outFrom, d);
+            return slot[0].address() != 0 ? 0 : lastError(h);
+        });
+        if (err != 0) {
+            throw TachyonException.of(err, "fan-in receive");
         }
+        return held(slot[0]);
     }
 
     private Received held(MemorySegment p) {

@@ -21,8 +21,9 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
  * With no subscriber the oldest messages are overwritten: messages never wait for a subscriber to come. Closing
  * the producer lets the subscribers read what was published, then they get {@link TachyonException.PeerGone}.
  *
- * <p>Threading: one thread at a time. Blocking calls wait in slices of at most {@link Bus#SLICE_MS} ms and answer
- * {@link Thread#interrupt()} with {@link TachyonException.Interrupted} (the interrupt flag stays set).
+ * <p>Threading: one thread at a time. Blocking calls make one C call to the caller's deadline through
+ * {@link Bus#await} and answer {@link Thread#interrupt()} with {@link TachyonException.Interrupted} (the flag stays
+ * set).
  */
 public final class FanOut implements AutoCloseable {
     private MemorySegment handle; // tachyon_fanout_t*; NULL once closed
@@ -98,20 +99,10 @@ public final class FanOut implements AutoCloseable {
             }
         }
         MemorySegment h = live();
-        while (true) {
-            long slice = TopologyNative.slice(deadline, "fan-out send");
-            int rc;
-            try {
-                rc = (int) TopologyNative.FANOUT_SEND_UNTIL.invokeExact(h, data, data.byteSize(), typeId, slice);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            if (rc == 0) {
-                return;
-            }
-            if (!TopologyNative.retry(rc)) {
-                throw TachyonException.of(rc, "fan-out send");
-            }
+        int rc = Bus.await("fan-out send", deadline,
+                d -> (int) TopologyNative.FANOUT_SEND_UNTIL.invokeExact(h, data, data.byteSize(), typeId, d));
+        if (rc != 0) {
+            throw TachyonException.of(rc, "fan-out send");
         }
     }
 
@@ -153,22 +144,15 @@ public final class FanOut implements AutoCloseable {
             return r;
         }
         MemorySegment h = live();
-        while (true) {
-            long slice = TopologyNative.slice(deadline, "fan-out acquireTx");
-            MemorySegment p;
-            try {
-                p = (MemorySegment) TopologyNative.FANOUT_ACQUIRE_TX_UNTIL.invokeExact(h, maxSize, slice);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            if (p.address() != 0) {
-                return open = new Reservation(this, p, maxSize);
-            }
-            int err = lastError(h);
-            if (!TopologyNative.retry(err)) {
-                throw TachyonException.of(err, "fan-out acquireTx");
-            }
+        MemorySegment[] slot = new MemorySegment[1];
+        int err = Bus.await("fan-out acquireTx", deadline, d -> {
+            slot[0] = (MemorySegment) TopologyNative.FANOUT_ACQUIRE_TX_UNTIL.invokeExact(h, maxSize, d);
+            return slot[0].address() != 0 ? 0 : lastError(h);
+        });
+        if (err != 0) {
+            throw TachyonException.of(err, "fan-out acquireTx");
         }
+        return open = new Reservation(this, slot[0], maxSize);
     }
 
     /** Subscribers attached now (joined and not yet gone or dropped). */

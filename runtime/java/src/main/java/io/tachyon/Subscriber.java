@@ -25,8 +25,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * }</pre>
  *
  * <p>Threading: one thread at a time; a {@link Received} is confined to the thread that received it. Blocking
- * calls wait in slices of at most {@link Bus#SLICE_MS} ms and answer {@link Thread#interrupt()} with
- * {@link TachyonException.Interrupted} (the interrupt flag stays set).
+ * calls make one C call to the caller's deadline through {@link Bus#await} and answer {@link Thread#interrupt()}
+ * with {@link TachyonException.Interrupted} (the interrupt flag stays set).
  */
 public final class Subscriber implements AutoCloseable {
     private MemorySegment handle; // tachyon_sub_t*; NULL once closed
@@ -60,8 +60,10 @@ public final class Subscriber implements AutoCloseable {
             long timeout = options.timeoutNanos();
             long deadline = timeout < 0 ? TopologyNative.FOREVER
                     : Native.nowNs() + (timeout == 0 ? Bus.CONNECT_DEFAULT_NS : timeout);
-            int rc = (int) TopologyNative.SUB_CONNECT_UNTIL.invokeExact(scratch.allocateFrom(path),
-                    TopologyNative.options(scratch, options), join.ordinal(), deadline, out, detail);
+            MemorySegment cpath = scratch.allocateFrom(path);
+            MemorySegment opts = TopologyNative.options(scratch, options);
+            int rc = Bus.await("subscribe " + path, deadline, d -> (int) TopologyNative.SUB_CONNECT_UNTIL.invokeExact(
+                    cpath, opts, join.ordinal(), d, out, detail));
             if (rc != 0) {
                 throw TachyonException.of(rc, "subscribe " + path, Native.formatError(detail),
                         detail.get(JAVA_INT, 4));
@@ -112,22 +114,15 @@ public final class Subscriber implements AutoCloseable {
             return msg;
         }
         MemorySegment h = live();
-        while (true) {
-            long slice = TopologyNative.slice(deadline, "subscriber receive");
-            MemorySegment p;
-            try {
-                p = (MemorySegment) TopologyNative.SUB_ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, slice);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            if (p.address() != 0) {
-                return held(p);
-            }
-            int err = lastError(h);
-            if (!TopologyNative.retry(err)) {
-                throw TachyonException.of(err, "subscriber receive");
-            }
+        MemorySegment[] slot = new MemorySegment[1];
+        int err = Bus.await("subscriber receive", deadline, d -> {
+            slot[0] = (MemorySegment) TopologyNative.SUB_ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, d);
+            return slot[0].address() != 0 ? 0 : lastError(h);
+        });
+        if (err != 0) {
+            throw TachyonException.of(err, "subscriber receive");
         }
+        return held(slot[0]);
     }
 
     private Received held(MemorySegment p) {

@@ -17,7 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The downcall handles of the topology calls (fan-out, fan-in, wait-sets), written by hand from
- * {@code runtime/include/tachyon.h}, and the deadline arithmetic their blocking calls share. The library is the one
+ * {@code runtime/include/tachyon.h}, and the deadlines of their blocking calls (which wait through {@link Bus#await}). The library is the one
  * {@link Native} loaded. As there, calls that never block are linked {@link Linker.Option#critical(boolean)}.
  */
 final class TopologyNative {
@@ -97,7 +97,6 @@ final class TopologyNative {
 
     /** No deadline (TACHYON_FOREVER). */
     static final long FOREVER = -1;
-    private static final long SLICE_NS = Bus.SLICE_MS * 1_000_000L;
 
     /** The absolute CLOCK_MONOTONIC deadline of a timeout; a century or more is {@link #FOREVER}. */
     static long deadline(Duration timeout) {
@@ -108,33 +107,6 @@ final class TopologyNative {
             return FOREVER;
         }
         return Native.nowNs() + timeout.toNanos();
-    }
-
-    /**
-     * The deadline of the next wait slice (at most {@link Bus#SLICE_MS} away), after checking the interrupt flag and
-     * the caller's deadline. Throws Interrupted (the flag stays set) or Timeout.
-     */
-    static long slice(long deadline, String what) {
-        checkInterrupt(what);
-        long now = Native.nowNs();
-        if (deadline == FOREVER) {
-            return now + SLICE_NS;
-        }
-        if (now >= deadline) {
-            throw TachyonException.of(ErrorCode.TIMEOUT.value(), what);
-        }
-        return Math.min(deadline, now + SLICE_NS);
-    }
-
-    static void checkInterrupt(String what) {
-        if (Thread.currentThread().isInterrupted()) {
-            throw TachyonException.of(ErrorCode.INTERRUPTED.value(), what, "interrupted by Thread.interrupt()", 0);
-        }
-    }
-
-    /** Whether a failed wait slice only ran out (TIMEOUT) or met a signal (INTERRUPTED): go round again. */
-    static boolean retry(int err) {
-        return err == ErrorCode.TIMEOUT.value() || err == ErrorCode.INTERRUPTED.value();
     }
 
     /** The C options struct of {@code options}, in {@code arena}. */

@@ -102,30 +102,29 @@ public final class WaitSet implements AutoCloseable {
         return waitUntil(TopologyNative.deadline(timeout));
     }
 
+    /** One wait to the caller's deadline through {@link Bus#await}: the ready keys, none when it passed. */
     private long[] waitUntil(long deadline) {
         MemorySegment h = live();
-        while (true) {
-            TopologyNative.checkInterrupt("wait-set wait");
-            long now = Native.nowNs();
-            if (deadline != TopologyNative.FOREVER && now >= deadline) {
-                long n = waitOnce(h, 0);
-                return n < 0 ? NONE : collect(n);
-            }
-            long slice = now + Bus.SLICE_MS * 1_000_000L;
-            if (deadline != TopologyNative.FOREVER) {
-                slice = Math.min(slice, deadline);
-            }
-            long n = waitOnce(h, slice);
-            if (n > 0) {
-                return collect(n);
-            }
+        long[] n = new long[1];
+        int e = Bus.await("wait-set wait", deadline, d -> {
+            err.set(JAVA_INT, 0, 0);
+            n[0] = (long) TopologyNative.WAITSET_WAIT_UNTIL.invokeExact(h, keys, 64L, d, err);
+            return n[0] > 0 ? 0 : err.get(JAVA_INT, 0);
+        });
+        if (e == 0) {
+            return collect(n[0]);
         }
+        if (e == ErrorCode.TIMEOUT.value()) {
+            return NONE;
+        }
+        throw TachyonException.of(e, "wait-set wait");
     }
 
-    /** One wait: the count of ready members, or -1 when the deadline (or a signal) ended it. */
+    /** One look without waiting: the count of ready members, or -1 when none is. */
     private long waitOnce(MemorySegment h, long deadline) {
         long n;
         try {
+            err.set(JAVA_INT, 0, 0);
             n = (long) TopologyNative.WAITSET_WAIT_UNTIL.invokeExact(h, keys, 64L, deadline, err);
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -134,7 +133,7 @@ public final class WaitSet implements AutoCloseable {
             return n;
         }
         int e = err.get(JAVA_INT, 0);
-        if (e != 0 && !TopologyNative.retry(e)) {
+        if (e != 0 && e != ErrorCode.TIMEOUT.value() && e != ErrorCode.INTERRUPTED.value()) {
             throw TachyonException.of(e, "wait-set wait");
         }
         return -1;

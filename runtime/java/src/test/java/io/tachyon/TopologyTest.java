@@ -335,6 +335,58 @@ class TopologyTest {
         }
     }
 
+    /**
+     * Every other blocking topology call (fan-out send and acquireTx on a full ring, fan-in receive, a wait-set
+     * wait, a subscribe with no producer) is one C call with no deadline here: Thread.interrupt must end it, with
+     * Interrupted and the thread's flag still set.
+     */
+    @Test
+    void everyBlockingTopologyCallAnswersThreadInterrupt() throws Exception {
+        String path = name("interrupt-all");
+        try (FanOut pub = FanOut.listen(path, 4096, LagPolicy.BLOCK);
+                Subscriber sub = Subscriber.connect(path, Join.NEWEST)) {
+            byte[] payload = new byte[256];
+            int sent = 0;
+            while (pub.trySend(payload, 1)) {
+                sent++;
+            }
+            assertTrue(sent > 0);
+            assertInterruptEnds(() -> pub.send(payload, 1));
+            assertInterruptEnds(() -> pub.acquireTx(256).close());
+            try (Received first = sub.receive()) { // the ring is still full: a reader is what the sender waits for
+                assertEquals(1, first.typeId());
+            }
+        }
+        try (FanIn fi = FanIn.listen(name("interrupt-fanin"), 1 << 12);
+                WaitSet ws = new WaitSet()) {
+            assertInterruptEnds(() -> fi.receive().close());
+            ws.add(fi, 9);
+            assertInterruptEnds(ws::waitReady);
+        }
+        assertInterruptEnds(() -> Subscriber.connect(name("interrupt-nobody"), Join.NEWEST,
+                Options.defaults().withTimeout(Options.FOREVER)).close());
+    }
+
+    private static void assertInterruptEnds(Runnable wait) throws Exception {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<Boolean> flagSet = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                wait.run();
+            } catch (Throwable e) {
+                thrown.set(e);
+                flagSet.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        t.start();
+        Thread.sleep(50);
+        t.interrupt();
+        t.join(5000);
+        assertFalse(t.isAlive());
+        assertInstanceOf(TachyonException.Interrupted.class, thrown.get());
+        assertEquals(Boolean.TRUE, flagSet.get());
+    }
+
     // ---- fan-in ---------------------------------------------------------------------------------
 
     @Test
