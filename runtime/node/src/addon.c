@@ -541,6 +541,8 @@ static bool env_alive(napi_env env)
     return napi_call_function(env, undef, fn, 0, NULL, &r) == napi_ok;
 }
 
+bool tachyon_node_env_alive(napi_env env) { return env_alive(env); }
+
 /* A worker thread being terminated runs its event loop until no work item is
  * pending before it runs any cleanup hook, and no JavaScript runs then: a
  * wait with no deadline would hold it forever. So while a wait is pending a
@@ -1346,6 +1348,7 @@ static void env_cleanup(void *arg)
 static napi_value js_interrupt_waits(napi_env env, napi_callback_info info)
 {
     (void)info;
+    tachyon_node_rpc_interrupt_waits(env);
     pthread_mutex_lock(&open_lock);
     for (nb_bus *p = open_buses; p; p = p->next)
         if (p->env == env && p->busy && p->bus) {

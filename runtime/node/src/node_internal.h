@@ -7,6 +7,7 @@
 #define TACHYON_NODE_INTERNAL_H
 
 #include <node_api.h>
+#include <stdbool.h>
 
 #include "tachyon.h"
 
@@ -17,6 +18,14 @@ napi_value tachyon_node_error(napi_env env, tachyon_error_t err, const char *con
 /* The C bus behind a NativeBus object, or NULL with a JavaScript exception
  * (not a bus, closed, or a wait owns it). */
 tachyon_bus_t *tachyon_node_bus_of(napi_env env, napi_value native_bus);
+
+/* Whether JavaScript still runs in `env` (addon.c): a wait's watch timer
+ * interrupts the wait once it does not (a worker thread being terminated). */
+bool tachyon_node_env_alive(napi_env env);
+
+/* Ends every pending RPC wait of `env` at once (rpc.c; addon.c's
+ * interruptWaits, at process 'exit'). */
+void tachyon_node_rpc_interrupt_waits(napi_env env);
 
 /* Adds topology.c's functions to the addon's exports. */
 napi_value tachyon_node_topology_init(napi_env env, napi_value exports);

@@ -4,10 +4,11 @@
  * addon.c's module init calls tachyon_node_rpc_init.
  *
  * Waiting never blocks the event loop: nextReply and nextRequest run on the
- * libuv pool in slices of at most SLICE_NS (queued again until the caller's
- * deadline), so a pool thread is never held for long and close() or
- * process.exit() are noticed within a slice. While a wait runs the connection
- * belongs to that pool thread (`busy`: other calls throw StateError).
+ * libuv pool as one C call with the caller's deadline. close() ends it at once
+ * with tachyon_rpc_interrupt, and so does the end of the environment (process
+ * 'exit' through addon.c's interruptWaits, a worker thread being terminated
+ * through a per-wait timer), as for the buses in addon.c. While a wait runs the
+ * connection belongs to that pool thread (`busy`: other calls throw StateError).
  *
  * Zero copy: a reply (client), a request and its reserved reply (server) and a
  * reserved request (client) are external ArrayBuffers over the rings; release,
@@ -16,6 +17,7 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <uv.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,11 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node_internal.h"
 #include "tachyon.h"
 
 napi_value tachyon_node_rpc_init(napi_env env, napi_value exports);
 
-#define SLICE_NS 50000000LL
+struct nr_wait;
 
 typedef struct nr_env {
     napi_ref ctor;          /* the NativeRpc class */
@@ -350,43 +353,87 @@ static napi_value nr_open_common(napi_env env, napi_callback_info info, bool lis
 static napi_value js_rpc_listen(napi_env env, napi_callback_info info) { return nr_open_common(env, info, true); }
 static napi_value js_rpc_connect(napi_env env, napi_callback_info info) { return nr_open_common(env, info, false); }
 
-/* ---- the sliced waits: nextReply (client) and nextRequest (server) ------------------ */
+/* ---- the waits: nextReply (client) and nextRequest (server) ----------------------- */
 
 typedef struct nr_wait {
     napi_async_work work;
     napi_deferred deferred;
     napi_ref self_ref;
+    napi_env env;
     nr_rpc *r;
     bool server;
     int64_t deadline;
     tachyon_error_t err;
     tachyon_rpc_msg_t msg;
-    bool done; /* false: the slice ended with nothing; queue again */
+    uv_timer_t *watch; /* nr_wait_watch's timer while the wait is pending, else NULL */
+    struct nr_wait *prev, *next; /* nr_waits */
 } nr_wait;
+
+/* Every pending wait of every environment (worker threads have their own), for interruptWaits. */
+static pthread_mutex_t nr_waits_lock = PTHREAD_MUTEX_INITIALIZER;
+static nr_wait *nr_waits;
 
 static void nr_wait_execute(napi_env env, void *data)
 {
     (void)env;
     nr_wait *w = data;
     nr_rpc *r = w->r;
-    int64_t now = tachyon_now_ns(), until = now + SLICE_NS;
-    w->done = true;
-    if (atomic_load(&r->closing)) {
-        w->err = TACHYON_ERR_STATE;
+    /* One wait until the caller's deadline; INTERRUPTED is close() (or the
+     * environment ending), unless it was a signal: then wait on. */
+    do {
+        if (atomic_load(&r->closing)) {
+            w->err = TACHYON_ERR_STATE;
+            return;
+        }
+        w->err = w->server ? tachyon_rpc_next_request_until(r->rpc, &w->msg, w->deadline)
+                           : tachyon_rpc_next_reply_until(r->rpc, &w->msg, w->deadline);
+    } while (w->err == TACHYON_ERR_INTERRUPTED);
+}
+
+/* A worker thread being terminated drains its pending work items before it
+ * runs any cleanup hook, with no JavaScript running: a timer on the
+ * environment's loop (unreferenced) looks every watchdog period whether
+ * JavaScript still runs there and, once it does not, interrupts the wait. */
+static void nr_watch_tick(uv_timer_t *t)
+{
+    nr_wait *w = t->data;
+    napi_handle_scope scope;
+    bool alive = napi_open_handle_scope(w->env, &scope) == napi_ok;
+    if (alive) {
+        alive = tachyon_node_env_alive(w->env);
+        napi_close_handle_scope(w->env, scope);
+    }
+    if (!alive) {
+        atomic_store(&w->r->closing, 1);
+        tachyon_rpc_interrupt(w->r->rpc);
+    }
+}
+
+static void nr_watch_closed(uv_handle_t *h) { free(h); }
+
+static void nr_wait_watch(napi_env env, nr_wait *w)
+{
+    struct uv_loop_s *loop = NULL;
+    uint64_t period = (uint64_t)(TACHYON_WATCHDOG_NS / 1000000);
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop || !(w->watch = malloc(sizeof *w->watch)))
         return;
-    }
-    if (w->deadline >= 0 && w->deadline < until)
-        until = w->deadline > now ? w->deadline : now;
-    w->err = w->server ? tachyon_rpc_next_request_until(r->rpc, &w->msg, until)
-                       : tachyon_rpc_next_reply_until(r->rpc, &w->msg, until);
-    /* A slice that ended (or met a signal) before the caller's deadline goes
-     * round again; a client call's own deadline (call_id != 0) is an outcome. */
-    if ((w->err == TACHYON_ERR_TIMEOUT && w->msg.call_id == 0) || w->err == TACHYON_ERR_INTERRUPTED) {
-        if (w->deadline < 0 || tachyon_now_ns() < w->deadline)
-            w->done = false;
-        else
-            w->err = TACHYON_ERR_TIMEOUT;
-    }
+    uv_timer_init(loop, w->watch);
+    w->watch->data = w;
+    uv_unref((uv_handle_t *)w->watch);
+    uv_timer_start(w->watch, nr_watch_tick, period, period);
+}
+
+/* process 'exit' (addon.c's interruptWaits): ends every pending RPC wait of
+ * `env` at once, since process.exit() joins the libuv pool first. */
+void tachyon_node_rpc_interrupt_waits(napi_env env)
+{
+    pthread_mutex_lock(&nr_waits_lock);
+    for (nr_wait *w = nr_waits; w; w = w->next)
+        if (w->env == env && w->r->rpc) {
+            atomic_store(&w->r->closing, 1);
+            tachyon_rpc_interrupt(w->r->rpc);
+        }
+    pthread_mutex_unlock(&nr_waits_lock);
 }
 
 static napi_value nr_bigint(napi_env env, uint64_t v)
@@ -405,6 +452,18 @@ static napi_value nr_u32_value(napi_env env, uint32_t v)
 
 static void nr_wait_free(napi_env env, nr_wait *w)
 {
+    if (w->watch) {
+        uv_timer_stop(w->watch);
+        uv_close((uv_handle_t *)w->watch, nr_watch_closed);
+    }
+    pthread_mutex_lock(&nr_waits_lock);
+    if (w->prev)
+        w->prev->next = w->next;
+    else if (nr_waits == w)
+        nr_waits = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    pthread_mutex_unlock(&nr_waits_lock);
     if (w->work)
         napi_delete_async_work(env, w->work);
     if (w->self_ref)
@@ -416,8 +475,6 @@ static void nr_wait_complete(napi_env env, napi_status status, void *data)
 {
     nr_wait *w = data;
     nr_rpc *r = w->r;
-    if (status == napi_ok && !w->done && !atomic_load(&r->closing) && napi_queue_async_work(env, w->work) == napi_ok)
-        return;
     r->busy = false;
     if (atomic_load(&r->closing) || status != napi_ok) {
         nr_destroy(env, r); /* close() came while waiting */
@@ -484,6 +541,14 @@ static napi_value nr_next(napi_env env, napi_callback_info info, bool server)
         return NULL;
     }
     r->busy = true;
+    w->env = env;
+    pthread_mutex_lock(&nr_waits_lock);
+    w->next = nr_waits;
+    if (w->next)
+        w->next->prev = w;
+    nr_waits = w;
+    pthread_mutex_unlock(&nr_waits_lock);
+    nr_wait_watch(env, w);
     return promise;
 }
 
@@ -651,7 +716,7 @@ static napi_value js_reply_to(napi_env env, napi_callback_info info)
     return NULL;
 }
 
-/* close(): at once when idle, else at the end of the wait's slice. */
+/* close(): at once when idle, else the wait is interrupted and its completion destroys the connection. */
 static napi_value js_close(napi_env env, napi_callback_info info)
 {
     napi_value self;

@@ -98,3 +98,49 @@ test('a process that exits with a wait pending and buses open exits with its own
   assert.equal(r.code, 5, r.stderr);
   consumer.close();
 });
+
+/** An RpcClient connected to `name`, retrying while nothing listens yet. */
+async function rpcConnect(name) {
+  for (;;) {
+    try {
+      return await tachyon.RpcClient.connect(name, { timeout: 10000 });
+    } catch (e) {
+      if (!(e instanceof tachyon.NoListenerError)) throw e;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+}
+
+test('a process that exits while an RPC nextRequest waits with no deadline exits with its own status', async () => {
+  const name = socketName('rpc-exit');
+  const script = `
+    const tachyon = require(process.argv[1]);
+    tachyon.RpcServer.listen(process.argv[2], { timeout: 10000 }).then((server) => {
+      setTimeout(() => process.exit(6), 300); // past the watchdog period: the wait is one C call by then
+      return server.nextRequest(); // no deadline: only the exit ends it
+    });
+  `;
+  const child = runNode(script, [PKG, name]);
+  const client = await rpcConnect(name);
+  const r = await child;
+  assert.equal(r.code, 6, r.stderr);
+  client.close();
+});
+
+test('a worker terminated while an RPC nextRequest waits with no deadline exits cleanly', async () => {
+  const name = socketName('rpc-terminate');
+  const worker = new Worker(`
+    const { workerData, parentPort } = require('worker_threads');
+    const tachyon = require(workerData.pkg);
+    tachyon.RpcServer.listen(workerData.name, { timeout: 10000 }).then((server) => {
+      parentPort.postMessage('listening');
+      return server.nextRequest();
+    });
+  `, { eval: true, workerData: { pkg: PKG, name } });
+  const listening = new Promise((resolve) => worker.once('message', resolve));
+  const client = await rpcConnect(name);
+  await listening;
+  await new Promise((r) => setTimeout(r, 250)); // past the watchdog period
+  await worker.terminate();
+  client.close();
+});

@@ -95,6 +95,50 @@ test('pipelined calls get their replies in the order the server answers', async 
   await served;
 });
 
+test('close() ends a nextRequest and a nextReply waiting with no deadline (one C wait, interrupted)', async () => {
+  let waiting;
+  const started = new Promise((r) => { waiting = r; });
+  const { client, served } = await connected(async (s) => {
+    const next = s.nextRequest(); // no timeout: only close() ends it
+    waiting(s);
+    await next;
+  });
+  const server = await started;
+  await new Promise((r) => setTimeout(r, 250)); // past the 100 ms watchdog: still waiting
+  let settled = false;
+  served.then(() => { settled = true; }, () => { settled = true; });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'nextRequest must still be waiting');
+  server.close();
+  await assert.rejects(served, (e) => e instanceof tachyon.StateError && /closed/.test(e.message));
+  assert.ok(server.closed);
+  client.close();
+
+  // A client waiting for the reply of a call the server deferred and never answers.
+  let deferred;
+  const held = new Promise((r) => { deferred = r; });
+  let release;
+  const done = new Promise((r) => { release = r; });
+  const second = await connected(async (s) => {
+    await s.nextRequest();
+    s.defer();
+    deferred();
+    await done;
+  });
+  second.client.send(10, u64(1), 8);
+  await held;
+  const reply = second.client.nextReply(); // no timeout
+  await new Promise((r) => setTimeout(r, 250));
+  let replied = false;
+  reply.then(() => { replied = true; }, () => { replied = true; });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(replied, false, 'nextReply must still be waiting');
+  second.client.close();
+  await assert.rejects(reply, (e) => e instanceof tachyon.StateError && /closed/.test(e.message));
+  release();
+  await second.served;
+});
+
 test('a call whose deadline passes fails with TimeoutError; a pipelined one names its call', async () => {
   const { client, served } = await connected(async (s) => {
     for (let i = 0; i < 2; i++) {
