@@ -3,6 +3,7 @@
 #include "emit.h"
 
 #include "support.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -481,4 +482,69 @@ void emit_defs_support(tc_defs *defs, tc_pool *pool, const char *lang, tc_names_
     for (size_t i = 0; l && l->support && i < tc_support_count; i++)
         if (strcmp(tc_support_sections[i].file, l->support) == 0)
             emit_defs_scan(defs, pool, names_lang, tc_support_sections[i].text, loc, what, errors);
+}
+
+void emit_string_literal(tc_buf *b, const char *s, tc_str_style style)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t left = strlen((const char *)p);
+    buf_puts(b, "\"");
+    while (left > 0) {
+        uint32_t cp;
+        size_t n = utf8_decode(p, left, &cp);
+        if (n == 0) { /* the lexer refuses such text; a byte stands for itself */
+            cp = *p;
+            n = 1;
+        }
+        p += n;
+        left -= n;
+        switch (cp) {
+        case '"': buf_puts(b, "\\\""); continue;
+        case '\\': buf_puts(b, "\\\\"); continue;
+        case '\n': buf_puts(b, "\\n"); continue;
+        case '\r': buf_puts(b, "\\r"); continue;
+        case '\t': buf_puts(b, "\\t"); continue;
+        case '$':
+            buf_puts(b, style == STR_KOTLIN ? "\\$" : "$");
+            continue;
+        default: break;
+        }
+        if (cp >= 0x20 && cp < 0x7f) {
+            char ch = (char)cp;
+            buf_put(b, &ch, 1);
+            continue;
+        }
+        switch (style) {
+        case STR_RUST:
+            if (cp < 0x80)
+                buf_printf(b, "\\x%02x", (unsigned)cp);
+            else
+                buf_printf(b, "\\u{%x}", (unsigned)cp);
+            break;
+        case STR_PYTHON:
+            if (cp < 0x100)
+                buf_printf(b, "\\x%02x", (unsigned)cp);
+            else if (cp < 0x10000)
+                buf_printf(b, "\\u%04x", (unsigned)cp);
+            else
+                buf_printf(b, "\\U%08x", (unsigned)cp);
+            break;
+        case STR_JS:
+            if (cp < 0x100)
+                buf_printf(b, "\\x%02x", (unsigned)cp);
+            else
+                buf_printf(b, "\\u{%x}", (unsigned)cp);
+            break;
+        case STR_UTF16:
+        case STR_KOTLIN:
+            if (cp < 0x10000) {
+                buf_printf(b, "\\u%04x", (unsigned)cp);
+            } else {
+                uint32_t v = cp - 0x10000;
+                buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 + (v >> 10)), (unsigned)(0xdc00 + (v & 0x3ff)));
+            }
+            break;
+        }
+    }
+    buf_puts(b, "\"");
 }

@@ -56,6 +56,19 @@ void emit_support(tc_buf *b, const char *lang, const char *section, const char *
  * FILE" when `source` is NULL (a file that serves several schemas). */
 void emit_banner(tc_buf *b, tc_names_lang lang, const char *source);
 
+/* How a language spells what a string constant holds (the lexer checked it is
+ * UTF-8). Every style escapes '"', '\\', newline, CR and tab; other control
+ * characters and non-ASCII code points are written as escapes:
+ *   STR_RUST    \x7f-style below 0x80, \u{...} above      (Rust)
+ *   STR_PYTHON  \x, \uXXXX, \UXXXXXXXX                     (Python)
+ *   STR_JS      \x, \u{...}                                (JavaScript)
+ *   STR_UTF16   \uXXXX, a surrogate pair above U+FFFF       (Java, Kotlin, C#)
+ * STR_KOTLIN is STR_UTF16 that also escapes '$' (a Kotlin string template). */
+typedef enum { STR_RUST, STR_PYTHON, STR_JS, STR_UTF16, STR_KOTLIN } tc_str_style;
+
+/* Appends s as a double-quoted literal in `style`. */
+void emit_string_literal(tc_buf *b, const char *s, tc_str_style style);
+
 /* Appends to `errors` one "file:line:col: error:" line for a name that
  * schema names made the generated code define twice (the later one's
  * declaration is blamed, the first one's quoted). */

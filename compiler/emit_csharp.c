@@ -356,16 +356,9 @@ static void emit_const(cs_ctx *c, const tc_const *k)
         break;
     }
     case TC_C_STRING:
-        buf_printf(b, "public const string %s = \"", name);
-        for (const unsigned char *s = (const unsigned char *)k->s; *s; s++) {
-            if (*s == '"' || *s == '\\')
-                buf_printf(b, "\\%c", *s);
-            else if (*s < 0x20 || *s >= 0x7f)
-                buf_printf(b, "\\u%04x", *s);
-            else
-                buf_printf(b, "%c", *s);
-        }
-        buf_puts(b, "\";\n");
+        buf_printf(b, "public const string %s = ", name);
+        emit_string_literal(b, k->s, STR_UTF16);
+        buf_puts(b, ";\n");
         break;
     }
 }

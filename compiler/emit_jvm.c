@@ -1,6 +1,8 @@
 /* emit_jvm.c - the literals the Java and Kotlin emitters share (emit_jvm.h). */
 #include "emit_jvm.h"
 
+#include "emit.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,26 +12,7 @@ const char *jvm_string_literal(tc_pool *pool, const char *s, bool kotlin, int *o
 {
     tc_buf t;
     memset(&t, 0, sizeof t);
-    buf_puts(&t, "\"");
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '$' && kotlin) { /* a string template in Kotlin, a character in Java */
-            buf_puts(&t, "\\$");
-            continue;
-        }
-        switch (*p) {
-        case '"': buf_puts(&t, "\\\""); break;
-        case '\\': buf_puts(&t, "\\\\"); break;
-        case '\n': buf_puts(&t, "\\n"); break;
-        case '\r': buf_puts(&t, "\\r"); break;
-        case '\t': buf_puts(&t, "\\t"); break;
-        default:
-            if (*p < 0x20 || *p >= 0x7f)
-                buf_printf(&t, "\\u%04x", *p);
-            else
-                buf_put(&t, (const char *)p, 1);
-        }
-    }
-    buf_puts(&t, "\"");
+    emit_string_literal(&t, s, kotlin ? STR_KOTLIN : STR_UTF16);
     if (t.oom) {
         buf_free(&t);
         *oom = 1;

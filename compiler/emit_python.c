@@ -136,18 +136,7 @@ static const char *prim_pytype(tc_prim p)
 /* A Python string literal in double quotes. */
 static void py_str(tc_buf *b, const char *s)
 {
-    buf_puts(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            buf_printf(b, "\\%c", *p);
-        else if (*p == '\n')
-            buf_puts(b, "\\n");
-        else if (*p < 0x20 || *p >= 0x7f)
-            buf_printf(b, "\\x%02x", *p);
-        else
-            buf_printf(b, "%c", *p);
-    }
-    buf_puts(b, "\"");
+    emit_string_literal(b, s, STR_PYTHON);
 }
 
 /* The shortest decimal text that reads back as exactly `v`, as a Python float. */

@@ -277,25 +277,10 @@ static void rs_float_literal(char *out, size_t n, double v, tc_prim p)
         float_text(out, n, v, p == TC_F32);
 }
 
-/* Rust string literal body for ASCII text. */
+/* A Rust string literal. */
 static void rs_str_literal(tc_buf *b, const char *s)
 {
-    buf_puts(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': buf_puts(b, "\\\""); break;
-        case '\\': buf_puts(b, "\\\\"); break;
-        case '\n': buf_puts(b, "\\n"); break;
-        case '\r': buf_puts(b, "\\r"); break;
-        case '\t': buf_puts(b, "\\t"); break;
-        default:
-            if (*p < 0x20 || *p >= 0x7f)
-                buf_printf(b, "\\x%02x", *p);
-            else
-                buf_put(b, (const char *)p, 1);
-        }
-    }
-    buf_puts(b, "\"");
+    emit_string_literal(b, s, STR_RUST);
 }
 
 /* "8 + index * 4", "index * 4", "8 + index", "index": element offset text. */

@@ -299,27 +299,12 @@ static void float_text(char *out, size_t n, double v)
     }
 }
 
-/* A JavaScript string literal (double quotes, ASCII only). */
+/* A JavaScript string literal (double quotes). */
 static const char *js_string(ts_ctx *c, const char *s)
 {
     tc_buf t;
     memset(&t, 0, sizeof t);
-    buf_puts(&t, "\"");
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '"': buf_puts(&t, "\\\""); break;
-        case '\\': buf_puts(&t, "\\\\"); break;
-        case '\n': buf_puts(&t, "\\n"); break;
-        case '\r': buf_puts(&t, "\\r"); break;
-        case '\t': buf_puts(&t, "\\t"); break;
-        default:
-            if (*p < 0x20 || *p >= 0x7f)
-                buf_printf(&t, "\\x%02x", *p);
-            else
-                buf_put(&t, (const char *)p, 1);
-        }
-    }
-    buf_puts(&t, "\"");
+    emit_string_literal(&t, s, STR_JS);
     if (t.oom) {
         buf_free(&t);
         c->oom = 1;

@@ -212,6 +212,11 @@ bash "$HERE/collisions/run.sh" "$TACHC" >"$TMP/collisions" 2>&1
 cat "$TMP/collisions"
 failures=$((failures + $(grep -c '^FAIL:' "$TMP/collisions")))
 
+# ---- string constants: the same text in every language -----------------------
+bash "$HERE/strings/check.sh" "$TACHC" >"$TMP/strings" 2>&1
+cat "$TMP/strings"
+failures=$((failures + $(grep -c '^FAIL:' "$TMP/strings")))
+
 # ---- support code (compiler/support/) compiled or linted as itself ----------
 bash "$HERE/support.sh" >"$TMP/support" 2>&1
 cat "$TMP/support"

@@ -19,7 +19,7 @@ import sys
 
 FRONT_END = ["arena.c", "arena.h", "ast.c", "ast.h", "diag.c", "diag.h", "model.c", "model.h", "buf.c", "buf.h",
              "abi.c", "abi.h", "scope.c", "scope.h", "sema.c", "layout.c", "layout.h", "names.c", "names.h",
-             "lexer.l", "parser.y", "tachc.h"]
+             "lexer.l", "parser.y", "tachc.h", "utf8.h"]
 BACK_END_HEADERS = {"emit.h", "lock.h", "langs.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
