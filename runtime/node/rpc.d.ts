@@ -61,6 +61,8 @@ export declare class RpcClient {
   nextReply(options?: WaitOptions): Promise<RpcReply>;
   /** OK and exactly `size` bytes, else RpcStatusError / CorruptError (the reply is then released). */
   checkReply(reply: RpcReply, size: number): RpcReply;
+  /** Forgets pending call `callId` (its reply, if it comes, is dropped). */
+  cancel(callId: bigint): void;
   readonly pending: number;
   readonly closed: boolean;
   close(): void;

@@ -89,6 +89,14 @@ module.exports = function makeRpc(native, fingerprintOf, makeError, errorClasses
         } catch (e) {
           // An earlier pipelined call's own failure is not this call's; a hostile reply is.
           if (e.callId !== undefined && e.callId !== id && e.name !== 'CorruptError') continue;
+          // A hostile reply abandons this call: forget it (it may already be over: StateError then).
+          if (e.name === 'CorruptError' && !this._native.closed()) {
+            try {
+              this._native.cancel(id);
+            } catch (c) {
+              if (c.name !== 'StateError') throw c;
+            }
+          }
           throw e;
         }
         if (reply.callId === id) return reply;
@@ -128,6 +136,11 @@ module.exports = function makeRpc(native, fingerprintOf, makeError, errorClasses
      */
     async nextReply(options) {
       return new RpcReply(this, await this._native.nextReply(timeoutOf(options)));
+    }
+
+    /** Forgets pending call `callId` (its reply, if it comes, is dropped); StateError when it is not pending. */
+    cancel(callId) {
+      this._native.cancel(callId);
     }
 
     /** Calls in flight. */

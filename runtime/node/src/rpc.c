@@ -631,6 +631,23 @@ static napi_value js_release(napi_env env, napi_callback_info info)
     return NULL;
 }
 
+/* cancel(callId: bigint): forgets a pending call (its reply, if it comes, is dropped). */
+static napi_value js_cancel(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    uint64_t id;
+    nr_rpc *r = nr_usable(env, info, &argc, argv, NULL, "cancel");
+    if (!r)
+        return NULL;
+    if (argc < 1 || !nr_bigint_u64(env, argv[0], &id))
+        return napi_throw_type_error(env, NULL, "tachyon: cancel(callId: bigint)"), NULL;
+    tachyon_error_t err = tachyon_rpc_cancel(r->rpc, id);
+    if (err != TACHYON_OK)
+        return nr_throw(env, r->d, err, "cancel");
+    return NULL;
+}
+
 static napi_value js_pending(napi_env env, napi_callback_info info)
 {
     size_t argc = 0;
@@ -776,6 +793,7 @@ napi_value tachyon_node_rpc_init(napi_env env, napi_value exports)
         NR_METHOD("nextReply", js_next_reply),
         NR_METHOD("release", js_release),
         NR_METHOD("pending", js_pending),
+        NR_METHOD("cancel", js_cancel),
         NR_METHOD("nextRequest", js_next_request),
         NR_METHOD("replyStart", js_reply_start),
         NR_METHOD("replyCommit", js_reply_commit),

@@ -201,12 +201,21 @@ test('hostile replies are errors, never crashes, and the connection goes on', as
     await s.serve(METHODS, increment);
   });
   await assert.rejects(client.call(10, u64(1), 8, { timeout: 5000 }), tachyon.CorruptError);
+  assert.equal(client.pending, 0, 'the abandoned call is cancelled, not left pending');
   const id = client.send(10, u64(2), 8, { timeout: 5000 });
   await assert.rejects(client.nextReply({ timeout: 5000 }), (e) => e instanceof tachyon.TooLargeError && e.callId === id);
   await assert.rejects(client.call(10, u64(3), 8, { timeout: 5000 }), tachyon.CorruptError);
   const r = await client.call(10, u64(4), 8, { timeout: 5000 });
   assert.equal(read64(r), 5n);
   r.release();
+  // A cancelled call's reply is dropped when it comes; the next call gets its own.
+  const forgotten = client.send(10, u64(9), 8);
+  client.cancel(forgotten);
+  assert.equal(client.pending, 0);
+  assert.throws(() => client.cancel(forgotten), tachyon.StateError);
+  const r2 = await client.call(10, u64(20), 8, { timeout: 5000 });
+  assert.equal(read64(r2), 21n);
+  r2.release();
   client.close();
   await served;
 });
