@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -15,6 +16,12 @@ HAVE_TORCH = importlib.util.find_spec("torch") is not None  # the children impor
 def run_pair(listener_code, connector_code, path):
     """Starts the listener, waits for its socket file, then the connector."""
     listener = spawn(textwrap.dedent(listener_code).replace("SOCK", path))
+    # As a user would: the connector starts once the listener listens. Its start-up
+    # (a cold "import torch" takes seconds on a loaded machine) is not part of the
+    # connector's 5 s wait for a listener.
+    deadline = time.monotonic() + 60
+    while not os.path.exists(path) and listener.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     connector = spawn(textwrap.dedent(connector_code).replace("SOCK", path))
     c_code, c_out, c_err = finish(connector)
     l_code, l_out, l_err = finish(listener)
