@@ -49,18 +49,12 @@ fun listen(
 fun connect(path: String, fingerprint: ULong = 0uL, timeout: Duration? = null): Bus =
     Bus.connect(path, options(fingerprint, timeout, false))
 
-/** [connect], retrying while nobody listens yet, for up to [patience]. */
-fun connectRetrying(path: String, fingerprint: ULong = 0uL, patience: Duration): Bus {
-    val deadline = System.nanoTime() + patience.inWholeNanoseconds
-    while (true) {
-        try {
-            return connect(path, fingerprint)
-        } catch (e: TachyonException.NoListener) {
-            if (System.nanoTime() > deadline) throw e
-            Thread.sleep(5)
-        }
-    }
-}
+/**
+ * [connect] that waits up to [patience] for a listener to appear: libtachyon's connect itself waits for the socket
+ * to be listened on until its timeout, so this is [connect] with [patience] as that timeout.
+ */
+fun connectRetrying(path: String, fingerprint: ULong = 0uL, patience: Duration): Bus =
+    connect(path, fingerprint, patience)
 
 /**
  * Reserves [size] bytes, lets [write] fill them in place and commits them as one message of [typeId]. If [write]
