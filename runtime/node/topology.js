@@ -301,14 +301,16 @@ module.exports = function topology(native, { makeError, errorClasses, fingerprin
       checkTypeId(typeId);
       const deadline = deadlineOf(options, -1, 'fan-out send');
       if (native.foTrySend(this.#handle, data, typeId)) return;
+      // One wait inside the C library to the deadline; close() interrupts it (StateError).
       for (;;) {
-        const left = deadline === Infinity ? SLICE_MS : Math.min(SLICE_MS, deadline - Date.now());
-        if (left <= 0) throw error(errorClasses.TimeoutError, 'fan-out send');
+        const left = deadline === Infinity ? -1 : deadline - Date.now();
+        if (left !== -1 && left <= 0) throw error(errorClasses.TimeoutError, 'fan-out send');
         try {
           await native.foSendWait(this.#handle, data, typeId, left);
           return;
         } catch (e) {
-          if (!(e instanceof errorClasses.TimeoutError) && !(e instanceof errorClasses.InterruptedError)) throw e;
+          // A spurious INTERRUPTED (an interrupt aimed at a wait that had already ended): wait again.
+          if (!(e instanceof errorClasses.InterruptedError) || this.#closed) throw e;
         }
       }
     }

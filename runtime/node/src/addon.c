@@ -1349,6 +1349,7 @@ static napi_value js_interrupt_waits(napi_env env, napi_callback_info info)
 {
     (void)info;
     tachyon_node_rpc_interrupt_waits(env);
+    tachyon_node_topology_interrupt_waits(env);
     pthread_mutex_lock(&open_lock);
     for (nb_bus *p = open_buses; p; p = p->next)
         if (p->env == env && p->busy && p->bus) {

@@ -27,6 +27,10 @@ bool tachyon_node_env_alive(napi_env env);
  * interruptWaits, at process 'exit'). */
 void tachyon_node_rpc_interrupt_waits(napi_env env);
 
+/* Ends every pending fan-out send of `env` at once (topology.c; addon.c's
+ * interruptWaits, at process 'exit'). */
+void tachyon_node_topology_interrupt_waits(napi_env env);
+
 /* Adds topology.c's functions to the addon's exports. */
 napi_value tachyon_node_topology_init(napi_env env, napi_value exports);
 

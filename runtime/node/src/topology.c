@@ -17,6 +17,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +43,7 @@ typedef struct tn_handle {
     void *c;        /* tachyon_fanout_t / _sub_t / _fanin_t / _waitset_t; NULL once closed */
     napi_ref ab;    /* the ArrayBuffer over the held message or reserved slot, or NULL */
     bool busy;      /* a pool work item owns it (send wait) */
+    atomic_int closing; /* close() came during the send wait: its completion destroys it */
     uv_poll_t *poll; /* a wait-set's watcher of its fd, or NULL */
     napi_ref on_ready; /* a wait-set's callback while watching */
     napi_async_context actx;
@@ -330,6 +333,9 @@ static napi_value ring_ab(napi_env env, tn_handle *h, void *data, size_t len)
 
 typedef struct tn_work {
     napi_async_work work;
+    napi_env env;
+    struct tn_work *next; /* pending fan-out sends (sends_lock): interruptWaits ends them */
+    uv_timer_t *watch;    /* a send's env_alive timer (a worker being terminated) */
     napi_deferred deferred;
     napi_ref self;     /* keeps the handle alive */
     tn_handle *h;      /* the producer of a send, or NULL */
@@ -358,12 +364,90 @@ static void send_execute(napi_env env, void *data)
     w->err = tachyon_fanout_send_until(w->h->c, w->data, w->size, w->type_id, w->deadline);
 }
 
+/* Fan-out sends waiting on the pool, for interruptWaits at process 'exit'. */
+static pthread_mutex_t sends_lock = PTHREAD_MUTEX_INITIALIZER;
+static tn_work *sends;
+
+static void send_interrupt(tn_work *w)
+{
+    atomic_store(&w->h->closing, 1);
+    tachyon_fanout_interrupt(w->h->c);
+}
+
+void tachyon_node_topology_interrupt_waits(napi_env env)
+{
+    pthread_mutex_lock(&sends_lock);
+    for (tn_work *w = sends; w; w = w->next)
+        if (w->env == env)
+            send_interrupt(w);
+    pthread_mutex_unlock(&sends_lock);
+}
+
+/* A worker thread being terminated runs no JavaScript but waits for its
+ * pending work items: while a send waits, an unreferenced timer looks every
+ * watchdog period whether JavaScript still runs there and interrupts the send
+ * once it does not (as addon.c's bus waits). */
+static void send_watch_tick(uv_timer_t *t)
+{
+    tn_work *w = t->data;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(w->env, &scope) != napi_ok) {
+        send_interrupt(w);
+        return;
+    }
+    if (!tachyon_node_env_alive(w->env))
+        send_interrupt(w);
+    napi_close_handle_scope(w->env, scope);
+}
+
+static void send_watch_closed(uv_handle_t *t)
+{
+    free(t);
+}
+
+static void send_watch(napi_env env, tn_work *w)
+{
+    uv_loop_t *loop = NULL;
+    uint64_t period = (uint64_t)(TACHYON_WATCHDOG_NS / 1000000);
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop || !(w->watch = malloc(sizeof *w->watch)))
+        return;
+    uv_timer_init(loop, w->watch);
+    w->watch->data = w;
+    uv_unref((uv_handle_t *)w->watch);
+    uv_timer_start(w->watch, send_watch_tick, period, period);
+}
+
+static void send_unlist(tn_work *w)
+{
+    pthread_mutex_lock(&sends_lock);
+    for (tn_work **p = &sends; *p; p = &(*p)->next)
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    pthread_mutex_unlock(&sends_lock);
+    if (w->watch) {
+        uv_timer_stop(w->watch);
+        uv_close((uv_handle_t *)w->watch, send_watch_closed);
+        w->watch = NULL;
+    }
+}
+
 static void work_complete(napi_env env, napi_status status, void *data)
 {
     tn_work *w = data;
     napi_value result = NULL;
-    if (w->h)
+    if (w->h) {
+        send_unlist(w);
         w->h->busy = false;
+        if (atomic_load(&w->h->closing)) {
+            /* close() (or the environment's end) came while waiting: it could not destroy the producer then. */
+            destroy_c(env, w->h);
+            napi_reject_deferred(env, w->deferred,
+                                 tachyon_node_error(env, TACHYON_ERR_STATE, "fan-out send: closed while waiting"));
+            goto out;
+        }
+    }
     if (status != napi_ok) {
         w->err = TACHYON_ERR_INTERRUPTED;
     }
@@ -452,7 +536,8 @@ static napi_value fo_try_send(napi_env env, napi_callback_info info)
     return make_bool(env, true);
 }
 
-/* foSendWait(h, data, typeId, sliceMs): a promise, settled when sent or the slice ran out (TimeoutError). */
+/* foSendWait(h, data, typeId, timeoutMs): a promise, settled when sent, at the deadline (TimeoutError; < 0:
+ * none) or by close() (StateError): one C wait on the pool, which close() ends with tachyon_fanout_interrupt. */
 static napi_value fo_send_wait(napi_env env, napi_callback_info info)
 {
     ARGS(4);
@@ -477,10 +562,18 @@ static napi_value fo_send_wait(napi_env env, napi_callback_info info)
     w->h = h;
     w->deadline = deadline_ms(ms);
     TN_CALL(env, napi_create_reference(env, argv[0], 1, &w->self));
+    w->env = env;
     h->busy = true;
     napi_value p = queue(env, w, send_execute, "tachyon:fanout-send");
-    if (!p)
+    if (!p) {
         h->busy = false;
+        return p;
+    }
+    pthread_mutex_lock(&sends_lock);
+    w->next = sends;
+    sends = w;
+    pthread_mutex_unlock(&sends_lock);
+    send_watch(env, w);
     return p;
 }
 
@@ -877,8 +970,15 @@ static napi_value tn_close(napi_env env, napi_callback_info info)
     tn_handle *h = NULL;
     if (napi_unwrap(env, argv[0], (void **)&h) != napi_ok || !h)
         return throw_type(env, "tachyon: not a handle");
-    if (h->busy)
-        return throw_err(env, TACHYON_ERR_STATE, "close (a send is waiting)");
+    if (h->busy) {
+        /* A pool thread owns the producer until its send wait ends, which the
+         * interrupt makes now; the completion destroys it and rejects the send. */
+        if (h->kind == TN_FANOUT && h->c && !atomic_load(&h->closing)) {
+            atomic_store(&h->closing, 1);
+            tachyon_fanout_interrupt(h->c);
+        }
+        return make_undefined(env);
+    }
     destroy_c(env, h);
     return make_undefined(env);
 }

@@ -127,6 +127,27 @@ test('a slow subscriber under block holds the producer back', async () => {
   pub.close();
 });
 
+test('close() ends a fan-out send blocked on a full block ring with no deadline', async () => {
+  const p = socketName('blockclose');
+  const pub = FanOut.listen(p, 4096, { policy: 'block' });
+  const slow = await Subscriber.connect(p);
+  let sent = 0;
+  while (pub.trySend(msg(2, sent), 7)) sent++;
+  const pending = pub.send(msg(2, sent), 7); // no timeout: waits until closed
+  let settled = false;
+  pending.then(() => { settled = true; }, () => { settled = true; });
+  await new Promise((r) => setTimeout(r, 250)); // past the watchdog period: still one wait
+  assert.strictEqual(settled, false, 'the send must still be waiting');
+  pub.close();
+  await assert.rejects(pending, (e) => e instanceof tachyon.StateError && /closed while waiting/.test(e.message));
+  assert.strictEqual(pub.closed, true);
+  assert.throws(() => pub.trySend(msg(2, 0), 7), tachyon.StateError);
+  // The subscriber still reads what was published before, then the end.
+  const seqs = await readAll(slow);
+  assert.deepStrictEqual(seqs, range(0, sent));
+  slow.close();
+});
+
 test('a slow subscriber under drop gets LaggedError and rejoins', async () => {
   const p = socketName('drop');
   const pub = FanOut.listen(p, 4096, { policy: 'drop' });
