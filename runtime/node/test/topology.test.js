@@ -10,7 +10,8 @@ const os = require('os');
 const path = require('path');
 const readline = require('readline');
 const { execFileSync, spawn } = require('child_process');
-const { socketName, connect, tachyon } = require('./helpers');
+const { Worker } = require('worker_threads');
+const { socketName, connect, runNode, tachyon } = require('./helpers');
 
 const { FanOut, Subscriber, FanIn, WaitSet, Bus } = tachyon;
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -146,6 +147,37 @@ test('close() ends a fan-out send blocked on a full block ring with no deadline'
   const seqs = await readAll(slow);
   assert.deepStrictEqual(seqs, range(0, sent));
   slow.close();
+});
+
+// A fan-out send blocked with no deadline (the ring full, its subscriber idle), in a script.
+const BLOCKED_SEND = `
+  const tachyon = require(PKG);
+  (async () => {
+    const pub = tachyon.FanOut.listen(NAME, 4096, { policy: 'block' });
+    const sub = await tachyon.Subscriber.connect(NAME);
+    while (pub.trySend(new Uint8Array(64), 1)) { /* fill the ring */ }
+    setTimeout(READY, 300); // past the watchdog period: the send is one C wait by then
+    await pub.send(new Uint8Array(64), 1); // no deadline: only the end of the environment ends it
+    sub.close();
+  })();
+`;
+
+test('a process that exits while a fan-out send waits with no deadline exits with its own status', async () => {
+  const script = BLOCKED_SEND.replace('PKG', 'process.argv[1]').replaceAll('NAME', 'process.argv[2]')
+    .replace('READY', '() => process.exit(6)');
+  const r = await runNode(script, [path.join(__dirname, '..'), socketName('fo-exit')]);
+  assert.strictEqual(r.code, 6, r.stderr);
+});
+
+test('a worker terminated while a fan-out send waits with no deadline exits cleanly', async () => {
+  const script = "const { workerData, parentPort } = require('worker_threads');" +
+    BLOCKED_SEND.replace('PKG', 'workerData.pkg').replaceAll('NAME', 'workerData.name')
+      .replace('READY', "() => parentPort.postMessage('blocked')");
+  const worker = new Worker(script, { eval: true, workerData: { pkg: path.join(__dirname, '..'), name: socketName('fo-term') } });
+  const exited = new Promise((resolve) => worker.on('exit', resolve));
+  await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  await worker.terminate();
+  assert.strictEqual(await exited, 1);
 });
 
 test('a slow subscriber under drop gets LaggedError and rejoins', async () => {
