@@ -9,14 +9,11 @@
 // their view is detached by the commit, so it can never show reused ring bytes.
 'use strict';
 
-/** How long one wait inside the C library lasts before JavaScript looks again (ms). */
-const SLICE_MS = 100;
 /**
- * How often an idle receive checks that its producer lives (ms): the readiness fd
- * does not say that a producer died; 1,025 non-blocking polls do (the addon's
- * CHECK_POLLS).
+ * Subscriber.connect's retry period while no fan-out listens yet (ms): a connect
+ * has no object to interrupt, so it waits in slices.
  */
-const CHECK_MS = 200;
+const SLICE_MS = 100;
 const MEMBER_BUS = 0;
 const MEMBER_SUB = 1;
 const MEMBER_FANIN = 2;
@@ -190,10 +187,11 @@ module.exports = function topology(native, { makeError, errorClasses, fingerprin
       const deadline = deadlineOf(options, -1, `${this._what} receive`);
       for (let woke = false; ; woke = true) {
         let m = this.#take(false);
-        // Woken (or idle for CHECK_MS) with nothing to read: a producer may have died.
+        // Woken with nothing to read: a producer may have died (its pidfd makes the
+        // readiness fd readable, so an idle receive needs no periodic check).
         if (m === null && woke) m = this.#take(true);
         if (m !== null) return m;
-        const ready = await this.#ready.wait(Math.min(deadline, Date.now() + CHECK_MS));
+        const ready = await this.#ready.wait(deadline);
         if (this.#closed) throw error(errorClasses.StateError, `${this._what} receive: closed while waiting`);
         if (!ready && Date.now() >= deadline) throw error(errorClasses.TimeoutError, `${this._what} receive`);
       }

@@ -660,12 +660,11 @@ static napi_value sub_connect(napi_env env, napi_callback_info info)
     return queue(env, w, connect_execute, "tachyon:subscribe");
 }
 
-/* The polls of a "check" receive. The readiness fd says nothing of a producer
- * that died (only a wait's watchdog looks at its pidfd); the non-blocking
- * calls look at it once per 1024 empty answers (and at most once per
- * watchdog period), so an idle consumer polls that many times once per CHECK
- * period (topology.js) and learns of it there, without a blocking call that
- * would take the readiness notifier's wake-up. */
+/* The polls of a "check" receive, after the readiness fd woke a receive that
+ * then found nothing: the fd is also readable when a producer's pidfd fired,
+ * and the non-blocking calls look at the pidfd once per 1024 empty answers (at
+ * most once per watchdog period), so these polls make the death known at once
+ * when the wait-set's own poll did not already mark it. */
 #define CHECK_POLLS 1025
 
 /* subTryReceive(h, check): null (nothing yet) or [typeId, ArrayBuffer over the message]. */
