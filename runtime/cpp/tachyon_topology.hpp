@@ -9,6 +9,8 @@
 #ifndef TACHYON_TOPOLOGY_HPP
 #define TACHYON_TOPOLOGY_HPP
 
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -42,6 +44,7 @@ public:
         if (p_)
             Destroy(std::exchange(p_, nullptr));
     }
+    T *peek() const noexcept { return p_; }
     T *get(const char *what) const
     {
         if (!p_)
@@ -52,6 +55,30 @@ public:
 private:
     T *p_;
 };
+
+// What interrupt() asked for: a wait that ends INTERRUPTED throws errc::Interrupted
+// when it was interrupt() (the flag is consumed), and resumes to the same deadline
+// when it was only a signal, as Bus's waits do.
+class InterruptFlag {
+public:
+    InterruptFlag() : f_(std::make_unique<std::atomic<bool>>(false)) {}
+    void raise() noexcept
+    {
+        if (f_)
+            f_->store(true, std::memory_order_release);
+    }
+    bool consume() noexcept { return f_ && f_->exchange(false, std::memory_order_acq_rel); }
+
+private:
+    std::unique_ptr<std::atomic<bool>> f_;
+};
+
+// Throws errc::Interrupted for an interrupt() the wait that ended INTERRUPTED answered.
+inline void interrupted(InterruptFlag &flag, tachyon_error_t err, const char *call)
+{
+    if (err == TACHYON_ERR_INTERRUPTED && flag.consume())
+        raise(err, call);
+}
 } // namespace detail
 
 // The producer of a fan-out: each message is written once and read in place by every subscriber.
@@ -69,9 +96,15 @@ public:
     // Publishes one message, waiting for room until `deadline` (no_deadline: no limit).
     void send(std::span<const std::byte> payload, std::uint32_t type_id, Clock::time_point deadline = no_deadline)
     {
-        detail::check(tachyon_fanout_send_until(h_.get("tachyon::FanOut: closed"), payload.data(), payload.size(),
-                                                type_id, detail::deadline_ns(deadline)),
-                      "tachyon_fanout_send_until");
+        for (;;) {
+            tachyon_error_t err = tachyon_fanout_send_until(h_.get("tachyon::FanOut: closed"), payload.data(),
+                                                            payload.size(), type_id, detail::deadline_ns(deadline));
+            detail::interrupted(interrupt_, err, "tachyon_fanout_send_until");
+            if (err != TACHYON_ERR_INTERRUPTED) {
+                detail::check(err, "tachyon_fanout_send_until");
+                return;
+            }
+        }
     }
     // Publishes one message if there is room now; false when the ring is full.
     bool try_send(std::span<const std::byte> payload, std::uint32_t type_id)
@@ -84,11 +117,15 @@ public:
         return true;
     }
     std::size_t subscribers() const { return tachyon_fanout_subscribers(h_.get("tachyon::FanOut: closed")); }
+    // Makes the send waiting now (or, if none, the next one to wait) throw
+    // errc::Interrupted: the one call another thread may make on this object.
+    void interrupt() noexcept { interrupt_.raise(), tachyon_fanout_interrupt(h_.peek()); }
     void close() noexcept { h_.reset(); }
 
 private:
     explicit FanOut(tachyon_fanout_t *p) noexcept : h_(p) {}
     detail::Handle<tachyon_fanout_t, tachyon_fanout_destroy> h_;
+    detail::InterruptFlag interrupt_;
 };
 
 // A message held in place by a Subscriber or a FanIn until commit() (or destruction).
@@ -149,6 +186,7 @@ public:
             tachyon_error_t err = tachyon_sub_last_error(s);
             if (err == TACHYON_ERR_TIMEOUT)
                 return std::nullopt;
+            detail::interrupted(interrupt_, err, "tachyon_sub_acquire_rx_until");
             if (err != TACHYON_ERR_INTERRUPTED)
                 detail::raise(err, "tachyon_sub_acquire_rx_until");
         }
@@ -159,11 +197,14 @@ public:
                       "tachyon_sub_rejoin");
     }
     tachyon_sub_t *native_handle() const { return h_.get("tachyon::Subscriber: closed"); }
+    // Makes the receive waiting now (or, if none, the next one to wait) throw errc::Interrupted.
+    void interrupt() noexcept { interrupt_.raise(), tachyon_sub_interrupt(h_.peek()); }
     void close() noexcept { h_.reset(); }
 
 private:
     explicit Subscriber(tachyon_sub_t *p) noexcept : h_(p) {}
     detail::Handle<tachyon_sub_t, tachyon_sub_destroy> h_;
+    detail::InterruptFlag interrupt_;
 };
 
 using FanInMessage = Held<tachyon_fanin_t, tachyon_fanin_commit_rx>;
@@ -193,17 +234,21 @@ public:
             tachyon_error_t err = tachyon_fanin_last_error(f);
             if (err == TACHYON_ERR_TIMEOUT)
                 return std::nullopt;
+            detail::interrupted(interrupt_, err, "tachyon_fanin_acquire_rx_until");
             if (err != TACHYON_ERR_INTERRUPTED)
                 detail::raise(err, "tachyon_fanin_acquire_rx_until");
         }
     }
     std::size_t producers() const { return tachyon_fanin_producers(h_.get("tachyon::FanIn: closed")); }
     tachyon_fanin_t *native_handle() const { return h_.get("tachyon::FanIn: closed"); }
+    // Makes the receive waiting now (or, if none, the next one to wait) throw errc::Interrupted.
+    void interrupt() noexcept { interrupt_.raise(), tachyon_fanin_interrupt(h_.peek()); }
     void close() noexcept { h_.reset(); }
 
 private:
     explicit FanIn(tachyon_fanin_t *p) noexcept : h_(p) {}
     detail::Handle<tachyon_fanin_t, tachyon_fanin_destroy> h_;
+    detail::InterruptFlag interrupt_;
 };
 
 // One thread waiting on many consumers; fd() for event loops. Members must outlive their membership.
@@ -238,6 +283,7 @@ public:
             std::size_t n = tachyon_waitset_wait_until(ws(), keys, TACHYON_MAX_MEMBERS, detail::deadline_ns(deadline), &err);
             if (n || err == TACHYON_ERR_TIMEOUT)
                 return std::vector<std::uint64_t>(keys, keys + n);
+            detail::interrupted(interrupt_, err, "tachyon_waitset_wait_until");
             if (err != TACHYON_ERR_INTERRUPTED)
                 detail::raise(err, "tachyon_waitset_wait_until");
         }
@@ -251,9 +297,13 @@ public:
         return fd;
     }
 
+    // Makes the wait in progress (or, if none, the next one to wait) throw errc::Interrupted.
+    void interrupt() noexcept { interrupt_.raise(), tachyon_waitset_interrupt(h_.peek()); }
+
 private:
     tachyon_waitset_t *ws() const { return h_.get("tachyon::WaitSet: closed"); }
     detail::Handle<tachyon_waitset_t, tachyon_waitset_destroy> h_;
+    detail::InterruptFlag interrupt_;
 };
 
 } // namespace tachyon

@@ -138,4 +138,43 @@ TEST(Topology, WaitSetAndFd)
     EXPECT_THROW(ws.remove(7), tachyon::error);
 }
 
+// interrupt() from another thread ends each blocking call with errc::Interrupted;
+// the flag is consumed, so the next wait runs to its deadline as usual.
+template <class Wait, class Interrupt> void expect_interrupted(Wait wait, Interrupt interrupt)
+{
+    std::thread other([&] {
+        std::this_thread::sleep_for(50ms);
+        interrupt();
+    });
+    try {
+        wait();
+        ADD_FAILURE() << "the wait returned";
+    } catch (const tachyon::error &e) {
+        EXPECT_EQ(e.value(), tachyon::errc::Interrupted);
+    }
+    other.join();
+}
+
+TEST(Topology, InterruptEndsEveryBlockingCall)
+{
+    auto pub = tachyon::FanOut::listen(name("intr"), 1 << 12);
+    auto sub = tachyon::Subscriber::connect(name("intr"));
+    expect_interrupted([&] { sub.receive(); }, [&] { sub.interrupt(); });
+    EXPECT_FALSE(sub.receive(tachyon::Clock::now() + 10ms));
+
+    std::uint64_t v = 0;
+    while (pub.try_send(bytes_of(v), 1))
+        v++;
+    expect_interrupted([&] { pub.send(bytes_of(v), 1); }, [&] { pub.interrupt(); });
+    EXPECT_THROW(pub.send(bytes_of(v), 1, tachyon::Clock::now() + 10ms), tachyon::error);
+
+    tachyon::WaitSet ws;
+    auto fi = tachyon::FanIn::listen(name("intr-fanin"), 1 << 12);
+    ws.add(fi, 3);
+    expect_interrupted([&] { ws.wait(); }, [&] { ws.interrupt(); });
+    EXPECT_TRUE(ws.wait(tachyon::Clock::now() + 10ms).empty());
+    expect_interrupted([&] { fi.receive(); }, [&] { fi.interrupt(); });
+    EXPECT_FALSE(fi.receive(tachyon::Clock::now() + 10ms));
+}
+
 } // namespace
