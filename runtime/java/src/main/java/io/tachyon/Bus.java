@@ -604,6 +604,15 @@ public final class Bus implements AutoCloseable {
      * deadline. Returns 0, or the code of any other failure (TIMEOUT among them) for the caller to describe.
      */
     static int await(String what, long deadline, Blocking call) {
+        return await(what, deadline, true, call);
+    }
+
+    /**
+     * {@link #await(String, long, Blocking)}, where {@code resume} false returns an INTERRUPTED that is not the
+     * thread's to the caller instead of waiting on: the RPC classes' own {@code interrupt()} ends their waits that
+     * way, and a call that was sent cannot be made again (that would send it twice).
+     */
+    static int await(String what, long deadline, boolean resume, Blocking call) {
         Native.installInterruptCheck();
         while (true) {
             if (Thread.currentThread().isInterrupted()) {
@@ -616,6 +625,9 @@ public final class Bus implements AutoCloseable {
                 throw Native.rethrow(t);
             }
             if (err != ErrorCode.INTERRUPTED.value()) {
+                return err;
+            }
+            if (!resume && !Thread.currentThread().isInterrupted()) {
                 return err;
             }
         }

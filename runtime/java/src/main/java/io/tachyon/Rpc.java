@@ -14,7 +14,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * The downcall handles of libtachyon's RPC calls ({@code tachyon_rpc_*} in {@code tachyon.h}), kept apart from
  * {@link Native} (the bus), and what {@link RpcClient} and {@link RpcServer} share. Calls that may wait are linked
- * without {@code critical}, so the garbage collector never waits on them.
+ * without {@code critical}, so the garbage collector never waits on them. Every wait goes through
+ * {@link Bus#await}, so it answers {@link Thread#interrupt()} as the bus does.
  */
 final class Rpc {
     private Rpc() {}
@@ -50,6 +51,14 @@ final class Rpc {
             Native.fn("tachyon_rpc_reply_to_until", Native.f(I, P, L, I, I, I, P, L, L));
     static final MethodHandle LAST_ERROR = Native.fn("tachyon_rpc_last_error", Native.f(I, P));
     static final MethodHandle INTERRUPT = Native.fn("tachyon_rpc_interrupt", FunctionDescriptor.ofVoid(P));
+
+    /**
+     * One blocking RPC call of {@code what} through {@link Bus#await}: {@link Thread#interrupt()} ends it with
+     * Interrupted (the flag stays set); the connection's own interrupt comes back as INTERRUPTED, not retried.
+     */
+    static int await(String what, long deadline, Bus.Blocking call) {
+        return Bus.await(what, deadline, false, call);
+    }
 
     /** The C deadline of a timeout: null or {@link Options#FOREVER}-long means none. */
     static long deadline(Duration timeout) {
@@ -91,12 +100,12 @@ final class Rpc {
             long t = options.timeoutNanos();
             long deadline = t < 0 || (t == 0 && listen) ? FOREVER
                     : Native.nowNs() + (t == 0 ? Bus.CONNECT_DEFAULT_NS : t);
-            int rc = listen
-                    ? (int) LISTEN_UNTIL.invokeExact(cpath, capacity, opts, deadline, out, detail)
-                    : (int) CONNECT_UNTIL.invokeExact(cpath, opts, deadline, out, detail);
+            String what = (listen ? "rpc listen " : "rpc connect ") + path;
+            int rc = Bus.await(what, deadline, d -> listen
+                    ? (int) LISTEN_UNTIL.invokeExact(cpath, capacity, opts, d, out, detail)
+                    : (int) CONNECT_UNTIL.invokeExact(cpath, opts, d, out, detail));
             if (rc != 0) {
-                throw TachyonException.of(rc, (listen ? "rpc listen " : "rpc connect ") + path,
-                        Native.formatError(detail), detail.get(JAVA_INT, 4));
+                throw TachyonException.of(rc, what, Native.formatError(detail), detail.get(JAVA_INT, 4));
             }
             return out.get(ADDRESS, 0);
         } catch (Throwable t) {

@@ -21,8 +21,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the server answers ({@link RpcReply#callId()} says which). Timeouts are per call ({@code null}: none).
  * Transport failures throw {@link TachyonException} (Timeout, PeerGone, Corrupt, TooLarge, State); a pipelined
  * call that fails on its own throws {@link RpcCallException}; what the server answered is
- * {@link RpcReply#status()}. One thread at a time ({@link #interrupt()} excepted); waits end at their deadline or
- * at {@link #interrupt()}, not at {@link Thread#interrupt()}.
+ * {@link RpcReply#status()}. One thread at a time ({@link #interrupt()} excepted). Each wait (connect, call,
+ * sendInPlace waiting for ring room, nextReply) is one C call to its deadline that ends with
+ * {@link TachyonException.Interrupted} at {@link #interrupt()} from another thread or at {@link Thread#interrupt()}
+ * of the waiting thread (whose flag then stays set), within about 100 ms.
  */
 public final class RpcClient implements AutoCloseable {
     private MemorySegment handle; // tachyon_rpc_t*; NULL once closed
@@ -64,13 +66,10 @@ public final class RpcClient implements AutoCloseable {
         MemorySegment h = live();
         long deadline = Rpc.deadline(timeout);
         MemorySegment req = nativeCopy(request);
-        int rc;
-        try {
-            rc = (int) Rpc.CALL_UNTIL.invokeExact(h, methodId, req, req.byteSize(), replyMax, msg, deadline);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        Rpc.check(rc, "rpc call of method " + methodId);
+        String what = "rpc call of method " + methodId;
+        int rc = Rpc.await(what, deadline,
+                d -> (int) Rpc.CALL_UNTIL.invokeExact(h, methodId, req, req.byteSize(), replyMax, msg, d));
+        Rpc.check(rc, what);
         return hold(new RpcReply(this, msg));
     }
 
@@ -88,15 +87,13 @@ public final class RpcClient implements AutoCloseable {
     public long sendInPlace(int methodId, long size, long replyMax, Duration timeout, Consumer<MemorySegment> fill) {
         MemorySegment h = live();
         long deadline = Rpc.deadline(timeout);
-        MemorySegment p;
-        try {
-            p = (MemorySegment) Rpc.REQUEST_START.invokeExact(h, size, deadline);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        if (p.address() == 0) {
-            throw TachyonException.of(Rpc.lastError(h), "rpc request start");
-        }
+        MemorySegment[] slot = new MemorySegment[1];
+        int err = Rpc.await("rpc request start", deadline, d -> {
+            slot[0] = (MemorySegment) Rpc.REQUEST_START.invokeExact(h, size, d);
+            return slot[0].address() != 0 ? 0 : Rpc.lastError(h);
+        });
+        Rpc.check(err, "rpc request start");
+        MemorySegment p = slot[0];
         RuntimeException failed = null;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment body = p.reinterpret(size, a, null);
@@ -128,12 +125,8 @@ public final class RpcClient implements AutoCloseable {
      */
     public RpcReply nextReply(Duration timeout) {
         MemorySegment h = live();
-        int rc;
-        try {
-            rc = (int) Rpc.NEXT_REPLY_UNTIL.invokeExact(h, msg, Rpc.deadline(timeout));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        int rc = Rpc.await("rpc next reply", Rpc.deadline(timeout),
+                d -> (int) Rpc.NEXT_REPLY_UNTIL.invokeExact(h, msg, d));
         if (rc == 0) {
             return hold(new RpcReply(this, msg));
         }

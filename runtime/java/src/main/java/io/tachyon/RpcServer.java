@@ -17,7 +17,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Zero copy: a request is read in place in the request ring and the reply written in place in the reply ring;
  * both segments belong to a confined arena that the reply's commit closes. One thread at a time
- * ({@link #interrupt()} excepted).
+ * ({@link #interrupt()} excepted). Each wait (listen, nextRequest, the waits of serve, replyStart and replyTo for
+ * ring room) is one C call to its deadline that ends with {@link TachyonException.Interrupted} at
+ * {@link #interrupt()} from another thread or at {@link Thread#interrupt()} of the waiting thread (whose flag then
+ * stays set), within about 100 ms.
  */
 public final class RpcServer implements AutoCloseable {
     /** One method of a dispatch table: its id and exact request and reply body sizes. */
@@ -62,11 +65,7 @@ public final class RpcServer implements AutoCloseable {
     }
 
     private int nextRequestRaw(MemorySegment h, long deadline) {
-        try {
-            return (int) Rpc.NEXT_REQUEST_UNTIL.invokeExact(h, msg, deadline);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return Rpc.await("rpc next request", deadline, d -> (int) Rpc.NEXT_REQUEST_UNTIL.invokeExact(h, msg, d));
     }
 
     private Request held() {
@@ -99,15 +98,13 @@ public final class RpcServer implements AutoCloseable {
     }
 
     private MemorySegment replyStart(MemorySegment h, long size, long deadline) {
-        MemorySegment p;
-        try {
-            p = (MemorySegment) Rpc.REPLY_START.invokeExact(h, size, deadline);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        if (p.address() == 0) {
-            throw TachyonException.of(Rpc.lastError(h), "rpc reply start");
-        }
+        MemorySegment[] slot = new MemorySegment[1];
+        int err = Rpc.await("rpc reply start", deadline, d -> {
+            slot[0] = (MemorySegment) Rpc.REPLY_START.invokeExact(h, size, d);
+            return slot[0].address() != 0 ? 0 : Rpc.lastError(h);
+        });
+        Rpc.check(err, "rpc reply start");
+        MemorySegment p = slot[0];
         return p.reinterpret(size, callArena != null ? callArena : Arena.ofAuto(), null);
     }
 
@@ -150,13 +147,8 @@ public final class RpcServer implements AutoCloseable {
         if (src.byteSize() > 0 && !src.isNative()) {
             throw new IllegalArgumentException("replyTo needs a native segment (Arena.allocate)");
         }
-        int rc;
-        try {
-            rc = (int) Rpc.REPLY_TO_UNTIL.invokeExact(h, callId, methodId, status, appCode, src, body.byteSize(),
-                    Rpc.deadline(timeout));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        int rc = Rpc.await("rpc reply to", Rpc.deadline(timeout), d -> (int) Rpc.REPLY_TO_UNTIL.invokeExact(h, callId,
+                methodId, status, appCode, src, body.byteSize(), d));
         Rpc.check(rc, "rpc reply to");
     }
 
@@ -166,7 +158,7 @@ public final class RpcServer implements AutoCloseable {
      * and lets {@code handler} fill it in place. A handler that throws {@link RpcStatusException} answers with that
      * status and code; any other exception answers APP_ERROR {@link RpcStatusException#HANDLER_EXCEPTION} and then
      * propagates. Returns when the client goes (PeerGone); throws Timeout after {@code timeout} (null: none) and
-     * Interrupted after {@link #interrupt()}.
+     * Interrupted after {@link #interrupt()} or {@link Thread#interrupt()} (the flag stays set).
      */
     public void serve(List<Method> methods, Handler handler, Duration timeout) {
         MemorySegment h = live();

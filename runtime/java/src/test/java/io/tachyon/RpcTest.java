@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -284,5 +285,91 @@ class RpcTest {
         assertThrows(TachyonException.NoListener.class,
                 () -> RpcClient.connect(path("none"), Options.defaults().withTimeout(Duration.ofMillis(30))));
         assertTrue(Rpc.MAX_INFLIGHT > 32);
+    }
+
+    /**
+     * Every blocking RPC call with no deadline (listen with no client, connect with no server, the server's
+     * nextRequest and serve with no request, the client's call with no reply and nextReply with one call pending)
+     * ends at Thread.interrupt of its thread, with Interrupted and the flag still set; the connection works on
+     * afterwards (the call interrupted in nextReply is still pending and gets its reply), and the client's own
+     * interrupt() still ends a wait, leaving the thread's flag clear.
+     */
+    @Test
+    void everyBlockingRpcCallAnswersThreadInterrupt() throws Exception {
+        Options forever = Options.defaults().withTimeout(Options.FOREVER);
+        assertInterruptEnds(() -> RpcServer.listen(path("nobody-connects"), 1 << 16, forever).close());
+        assertInterruptEnds(() -> RpcClient.connect(path("nobody-listens"), forever).close());
+
+        var server = new AtomicReference<RpcServer>();
+        var serverReady = new java.util.concurrent.CountDownLatch(1);
+        var serveNow = new java.util.concurrent.CountDownLatch(1);
+        var srv = new ServerThread(conn -> {
+            server.set(conn);
+            serverReady.countDown();
+            try {
+                serveNow.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            conn.serve(METHODS, RpcTest::increment, T);
+        });
+        try (var cli = RpcClient.connect(srv.path); Arena a = Arena.ofShared()) {
+            assertTrue(serverReady.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertInterruptEnds(() -> server.get().nextRequest(null));
+            assertInterruptEnds(() -> server.get().serve(METHODS, RpcTest::increment, null));
+
+            assertInterruptEnds(() -> cli.call(10, u64(a, 1), 8, null).close());
+            assertEquals(0, cli.pending()); // an interrupted call is abandoned (its late reply is dropped)
+            long id = cli.send(10, u64(a, 41), 8, null);
+            assertInterruptEnds(() -> cli.nextReply(null).close());
+            assertEquals(1, cli.pending());
+
+            var ownInterrupt = new AtomicReference<Throwable>();
+            var flagAfter = new AtomicReference<Boolean>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    cli.nextReply(null).close();
+                } catch (Throwable e) {
+                    ownInterrupt.set(e);
+                    flagAfter.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            waiter.start();
+            Thread.sleep(200);
+            cli.interrupt(); // one: a raised interrupt also ends the next wait if this one has not begun
+            waiter.join(10_000);
+            assertFalse(waiter.isAlive());
+            assertInstanceOf(TachyonException.Interrupted.class, ownInterrupt.get());
+            assertEquals(Boolean.FALSE, flagAfter.get());
+            assertEquals(1, cli.pending());
+
+            serveNow.countDown();
+            try (RpcReply r = cli.nextReply(T)) {
+                assertEquals(id, r.callId());
+                assertEquals(42, r.body().get(JAVA_LONG_UNALIGNED, 0));
+            }
+        }
+        assertEquals(null, srv.join());
+    }
+
+    /** Runs {@code wait} on a thread of its own, interrupts that thread, and checks how the wait ended. */
+    private static void assertInterruptEnds(Runnable wait) throws Exception {
+        var thrown = new AtomicReference<Throwable>();
+        var flagSet = new AtomicReference<Boolean>();
+        Thread t = new Thread(() -> {
+            try {
+                wait.run();
+            } catch (Throwable e) {
+                thrown.set(e);
+                flagSet.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        t.start();
+        Thread.sleep(200);
+        t.interrupt();
+        t.join(10_000);
+        assertFalse(t.isAlive());
+        assertInstanceOf(TachyonException.Interrupted.class, thrown.get());
+        assertEquals(Boolean.TRUE, flagSet.get());
     }
 }
