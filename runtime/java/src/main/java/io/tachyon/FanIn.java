@@ -27,19 +27,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * with {@link TachyonException.Interrupted} (the interrupt flag stays set).
  */
 public final class FanIn implements AutoCloseable {
-    private MemorySegment handle; // tachyon_fanin_t*; NULL once closed
-    private final Arena scratch;
-    private final MemorySegment outType;
-    private final MemorySegment outSize;
-    private final MemorySegment outFrom;
-    private Received open;
+    private final Rx rx;
 
     private FanIn(MemorySegment handle, Arena scratch) {
-        this.handle = handle;
-        this.scratch = scratch;
-        this.outType = scratch.allocate(JAVA_INT);
-        this.outSize = scratch.allocate(JAVA_LONG);
-        this.outFrom = scratch.allocate(TopologyNative.SENDER);
+        this.rx = new Rx(handle, scratch);
     }
 
     /** Binds {@code path} and returns at once; each producer that joins gets a ring of {@code capacity} bytes. */
@@ -64,70 +55,23 @@ public final class FanIn implements AutoCloseable {
 
     /** Waits for the next message from any producer (no deadline) and returns it in place. */
     public Received receive() {
-        return receiveUntil(TopologyNative.FOREVER);
+        return rx.receiveUntil(TopologyNative.FOREVER);
     }
 
     /** {@link #receive()} that gives up with {@link TachyonException.Timeout} after {@code timeout}. */
     public Received receive(Duration timeout) {
-        return receiveUntil(TopologyNative.deadline(timeout));
+        return rx.receiveUntil(TopologyNative.deadline(timeout));
     }
 
     /** The next message if one is there now, else null. */
     public Received tryReceive() {
-        MemorySegment h = free();
-        MemorySegment p;
-        try {
-            p = (MemorySegment) TopologyNative.FANIN_ACQUIRE_RX.invokeExact(h, outType, outSize, outFrom);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        if (p.address() == 0) {
-            int err = lastError(h);
-            if (err == ErrorCode.EMPTY.value()) {
-                return null;
-            }
-            throw TachyonException.of(err, "fan-in receive");
-        }
-        return held(p);
-    }
-
-    private Received receiveUntil(long deadline) {
-        Received msg = tryReceive();
-        if (msg != null) {
-            return msg;
-        }
-        MemorySegment h = live();
-        MemorySegment[] slot = new MemorySegment[1];
-        int err = Bus.await("fan-in receive", deadline, d -> {
-            slot[0] = (MemorySegment) TopologyNative.FANIN_ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, outFrom, d);
-            return slot[0].address() != 0 ? 0 : lastError(h);
-        });
-        if (err != 0) {
-            throw TachyonException.of(err, "fan-in receive");
-        }
-        return held(slot[0]);
-    }
-
-    private Received held(MemorySegment p) {
-        Sender from = new Sender(outFrom.get(JAVA_LONG, 0), outFrom.get(JAVA_INT, 8), outFrom.get(JAVA_INT, 12));
-        return open = new Received(this::commitHeld, p, outType.get(JAVA_INT, 0), outSize.get(JAVA_LONG, 0), from);
-    }
-
-    private void commitHeld(Received msg) {
-        open = null;
-        int rc;
-        try {
-            rc = (int) TopologyNative.FANIN_COMMIT_RX.invokeExact(live());
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        Bus.check(rc, "fan-in commit");
+        return rx.tryReceive();
     }
 
     /** Producers attached now. */
     public long producers() {
         try {
-            return (long) TopologyNative.FANIN_PRODUCERS.invokeExact(live());
+            return (long) TopologyNative.FANIN_PRODUCERS.invokeExact(rx.live());
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -135,7 +79,7 @@ public final class FanIn implements AutoCloseable {
 
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
-        return handle.address() == 0;
+        return rx.isClosed();
     }
 
     /**
@@ -144,44 +88,51 @@ public final class FanIn implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (handle.address() == 0) {
-            return;
-        }
-        if (open != null) {
-            open.abandon();
-            open = null;
-        }
-        MemorySegment h = handle;
-        handle = MemorySegment.NULL;
-        try {
-            TopologyNative.FANIN_DESTROY.invokeExact(h);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        } finally {
-            scratch.close();
-        }
+        rx.close();
     }
 
     MemorySegment live() {
-        if (handle.address() == 0) {
-            throw new IllegalStateException("the fan-in is closed");
-        }
-        return handle;
+        return rx.live();
     }
 
-    private MemorySegment free() {
-        MemorySegment h = live();
-        if (open != null) {
-            throw new IllegalStateException("a received message is still held: close it first");
-        }
-        return h;
-    }
+    /** The fan-in's C calls under the receive paths it shares with {@link Subscriber}. */
+    private static final class Rx extends Receiving {
+        private final MemorySegment outFrom;
 
-    private static int lastError(MemorySegment h) {
-        try {
+        Rx(MemorySegment handle, Arena scratch) {
+            super("fan-in", handle, scratch);
+            this.outFrom = scratch.allocate(TopologyNative.SENDER);
+        }
+
+        @Override
+        MemorySegment acquireNow(MemorySegment h) throws Throwable {
+            return (MemorySegment) TopologyNative.FANIN_ACQUIRE_RX.invokeExact(h, outType, outSize, outFrom);
+        }
+
+        @Override
+        MemorySegment acquireUntil(MemorySegment h, long deadline) throws Throwable {
+            return (MemorySegment) TopologyNative.FANIN_ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, outFrom,
+                    deadline);
+        }
+
+        @Override
+        int commit(MemorySegment h) throws Throwable {
+            return (int) TopologyNative.FANIN_COMMIT_RX.invokeExact(h);
+        }
+
+        @Override
+        int lastErrorCode(MemorySegment h) throws Throwable {
             return (int) TopologyNative.FANIN_LAST_ERROR.invokeExact(h);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+        }
+
+        @Override
+        void destroy(MemorySegment h) throws Throwable {
+            TopologyNative.FANIN_DESTROY.invokeExact(h);
+        }
+
+        @Override
+        Sender sender() {
+            return new Sender(outFrom.get(JAVA_LONG, 0), outFrom.get(JAVA_INT, 8), outFrom.get(JAVA_INT, 12));
         }
     }
 }

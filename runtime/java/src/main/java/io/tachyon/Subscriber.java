@@ -6,7 +6,6 @@ import java.time.Duration;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A subscriber of a {@link FanOut}: reads every message published after it joined, in place, at its own pace.
@@ -29,17 +28,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * with {@link TachyonException.Interrupted} (the interrupt flag stays set).
  */
 public final class Subscriber implements AutoCloseable {
-    private MemorySegment handle; // tachyon_sub_t*; NULL once closed
-    private final Arena scratch;  // out-parameters, shared: the subscriber may move between threads
-    private final MemorySegment outType;
-    private final MemorySegment outSize;
-    private Received open;
+    private final Rx rx;
 
     private Subscriber(MemorySegment handle, Arena scratch) {
-        this.handle = handle;
-        this.scratch = scratch;
-        this.outType = scratch.allocate(JAVA_INT);
-        this.outSize = scratch.allocate(JAVA_LONG);
+        this.rx = new Rx(handle, scratch);
     }
 
     /** Joins the fan-out on {@code path}, waiting up to 5 s for it to appear. */
@@ -81,63 +73,17 @@ public final class Subscriber implements AutoCloseable {
      * this subscriber was dropped ({@link #rejoin}).
      */
     public Received receive() {
-        return receiveUntil(TopologyNative.FOREVER);
+        return rx.receiveUntil(TopologyNative.FOREVER);
     }
 
     /** {@link #receive()} that gives up with {@link TachyonException.Timeout} after {@code timeout}. */
     public Received receive(Duration timeout) {
-        return receiveUntil(TopologyNative.deadline(timeout));
+        return rx.receiveUntil(TopologyNative.deadline(timeout));
     }
 
     /** The next message if one is there now, else null (PeerGone, Lagged: as {@link #receive()}). */
     public Received tryReceive() {
-        MemorySegment h = free();
-        MemorySegment p;
-        try {
-            p = (MemorySegment) TopologyNative.SUB_ACQUIRE_RX.invokeExact(h, outType, outSize);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        if (p.address() == 0) {
-            int err = lastError(h);
-            if (err == ErrorCode.EMPTY.value()) {
-                return null;
-            }
-            throw TachyonException.of(err, "subscriber receive");
-        }
-        return held(p);
-    }
-
-    private Received receiveUntil(long deadline) {
-        Received msg = tryReceive();
-        if (msg != null) {
-            return msg;
-        }
-        MemorySegment h = live();
-        MemorySegment[] slot = new MemorySegment[1];
-        int err = Bus.await("subscriber receive", deadline, d -> {
-            slot[0] = (MemorySegment) TopologyNative.SUB_ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, d);
-            return slot[0].address() != 0 ? 0 : lastError(h);
-        });
-        if (err != 0) {
-            throw TachyonException.of(err, "subscriber receive");
-        }
-        return held(slot[0]);
-    }
-
-    private Received held(MemorySegment p) {
-        return open = new Received(this::commitHeld, p, outType.get(JAVA_INT, 0), outSize.get(JAVA_LONG, 0), null);
-    }
-
-    private void commitHeld(Received msg) {
-        open = null;
-        int rc;
-        try {
-            rc = (int) TopologyNative.SUB_COMMIT_RX.invokeExact(live());
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        Bus.check(rc, "subscriber commit");
+        return rx.tryReceive();
     }
 
     /**
@@ -146,7 +92,7 @@ public final class Subscriber implements AutoCloseable {
      */
     public void rejoin(Join join) {
         try {
-            Bus.check((int) TopologyNative.SUB_REJOIN.invokeExact(free(), join.ordinal()), "subscriber rejoin");
+            Bus.check((int) TopologyNative.SUB_REJOIN.invokeExact(rx.free(), join.ordinal()), "subscriber rejoin");
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -154,7 +100,7 @@ public final class Subscriber implements AutoCloseable {
 
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
-        return handle.address() == 0;
+        return rx.isClosed();
     }
 
     /**
@@ -163,44 +109,42 @@ public final class Subscriber implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (handle.address() == 0) {
-            return;
-        }
-        if (open != null) {
-            open.abandon();
-            open = null;
-        }
-        MemorySegment h = handle;
-        handle = MemorySegment.NULL;
-        try {
-            TopologyNative.SUB_DESTROY.invokeExact(h);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        } finally {
-            scratch.close();
-        }
+        rx.close();
     }
 
     MemorySegment live() {
-        if (handle.address() == 0) {
-            throw new IllegalStateException("the subscriber is closed");
-        }
-        return handle;
+        return rx.live();
     }
 
-    private MemorySegment free() {
-        MemorySegment h = live();
-        if (open != null) {
-            throw new IllegalStateException("a received message is still held: close it first");
+    /** The subscriber's C calls under the receive paths it shares with {@link FanIn}. */
+    private static final class Rx extends Receiving {
+        Rx(MemorySegment handle, Arena scratch) {
+            super("subscriber", handle, scratch);
         }
-        return h;
-    }
 
-    private static int lastError(MemorySegment h) {
-        try {
+        @Override
+        MemorySegment acquireNow(MemorySegment h) throws Throwable {
+            return (MemorySegment) TopologyNative.SUB_ACQUIRE_RX.invokeExact(h, outType, outSize);
+        }
+
+        @Override
+        MemorySegment acquireUntil(MemorySegment h, long deadline) throws Throwable {
+            return (MemorySegment) TopologyNative.SUB_ACQUIRE_RX_UNTIL.invokeExact(h, outType, outSize, deadline);
+        }
+
+        @Override
+        int commit(MemorySegment h) throws Throwable {
+            return (int) TopologyNative.SUB_COMMIT_RX.invokeExact(h);
+        }
+
+        @Override
+        int lastErrorCode(MemorySegment h) throws Throwable {
             return (int) TopologyNative.SUB_LAST_ERROR.invokeExact(h);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+        }
+
+        @Override
+        void destroy(MemorySegment h) throws Throwable {
+            TopologyNative.SUB_DESTROY.invokeExact(h);
         }
     }
 }
