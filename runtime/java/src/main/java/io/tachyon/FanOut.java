@@ -26,11 +26,11 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
  * set).
  */
 public final class FanOut implements AutoCloseable {
-    private MemorySegment handle; // tachyon_fanout_t*; NULL once closed
+    private final Side side; // tachyon_fanout_t*
     private Reservation open;
 
     private FanOut(MemorySegment handle) {
-        this.handle = handle;
+        this.side = new Side(handle);
     }
 
     /** Binds {@code path} ("@name": abstract namespace) with a ring of {@code capacity} bytes (a power of two). */
@@ -128,14 +128,8 @@ public final class FanOut implements AutoCloseable {
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
-        if (p.address() == 0) {
-            int err = lastError(h);
-            if (err == ErrorCode.FULL.value()) {
-                return null;
-            }
-            throw TachyonException.of(err, "fan-out acquireTx");
-        }
-        return open = new Reservation(this, p, maxSize);
+        p = side.takenNow(h, p, ErrorCode.FULL.value(), "fan-out acquireTx");
+        return p != null ? open = new Reservation(this, p, maxSize) : null;
     }
 
     private Reservation acquireUntil(long maxSize, long deadline) {
@@ -143,16 +137,9 @@ public final class FanOut implements AutoCloseable {
         if (r != null) {
             return r;
         }
-        MemorySegment h = live();
-        MemorySegment[] slot = new MemorySegment[1];
-        int err = Bus.await("fan-out acquireTx", deadline, d -> {
-            slot[0] = (MemorySegment) TopologyNative.FANOUT_ACQUIRE_TX_UNTIL.invokeExact(h, maxSize, d);
-            return slot[0].address() != 0 ? 0 : lastError(h);
-        });
-        if (err != 0) {
-            throw TachyonException.of(err, "fan-out acquireTx");
-        }
-        return open = new Reservation(this, slot[0], maxSize);
+        MemorySegment p = side.takeUntil("fan-out acquireTx", deadline,
+                (h, d) -> (MemorySegment) TopologyNative.FANOUT_ACQUIRE_TX_UNTIL.invokeExact(h, maxSize, d));
+        return open = new Reservation(this, p, maxSize);
     }
 
     /** Subscribers attached now (joined and not yet gone or dropped). */
@@ -175,20 +162,19 @@ public final class FanOut implements AutoCloseable {
 
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
-        return handle.address() == 0;
+        return side.isClosed();
     }
 
     /** Closes the producer (an open reservation is rolled back). Calling it again does nothing. */
     @Override
     public void close() {
-        if (handle.address() == 0) {
+        if (side.isClosed()) {
             return;
         }
         if (open != null) {
             open.abandon();
         }
-        MemorySegment h = handle;
-        handle = MemorySegment.NULL;
+        MemorySegment h = side.detach();
         try {
             TopologyNative.FANOUT_DESTROY.invokeExact(h);
         } catch (Throwable t) {
@@ -197,10 +183,7 @@ public final class FanOut implements AutoCloseable {
     }
 
     private MemorySegment live() {
-        if (handle.address() == 0) {
-            throw new IllegalStateException("the fan-out is closed");
-        }
-        return handle;
+        return side.live();
     }
 
     private MemorySegment free() {
@@ -211,11 +194,15 @@ public final class FanOut implements AutoCloseable {
         return h;
     }
 
-    private static int lastError(MemorySegment h) {
-        try {
+    /** The fan-out's handle, with its C call for the last error. */
+    private static final class Side extends Endpoint {
+        Side(MemorySegment handle) {
+            super("fan-out", handle);
+        }
+
+        @Override
+        int lastErrorCode(MemorySegment h) throws Throwable {
             return (int) TopologyNative.FANOUT_LAST_ERROR.invokeExact(h);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 

@@ -7,26 +7,23 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The receive side that {@link Subscriber} and {@link FanIn} share: the native handle and its scratch arena, the
- * one message held in place, and the try / wait / commit / close paths around it. Each of the two supplies only its
+ * The receive side that {@link Subscriber} and {@link FanIn} share (on their {@link Endpoint}): the scratch arena,
+ * the one message held in place, and the try / wait / commit / close paths around it. Each of the two supplies only its
  * own C calls (one small subclass each, whose method handles stay constants); the messages name the side with
  * {@code what} ("subscriber", "fan-in") exactly as before the two were folded into this class.
  */
-abstract class Receiving {
-    private final String what;
+abstract class Receiving extends Endpoint {
     private final String receiveWhat; // built once, not per call
     private final String commitWhat;
-    private MemorySegment handle; // NULL once closed
     private final Arena scratch;  // out-parameters, shared: the receiver may move between threads
     final MemorySegment outType;
     final MemorySegment outSize;
     private Received open;
 
     Receiving(String what, MemorySegment handle, Arena scratch) {
-        this.what = what;
+        super(what, handle);
         this.receiveWhat = what + " receive";
         this.commitWhat = what + " commit";
-        this.handle = handle;
         this.scratch = scratch;
         this.outType = scratch.allocate(JAVA_INT);
         this.outSize = scratch.allocate(JAVA_LONG);
@@ -39,8 +36,6 @@ abstract class Receiving {
     abstract MemorySegment acquireUntil(MemorySegment h, long deadline) throws Throwable;
 
     abstract int commit(MemorySegment h) throws Throwable;
-
-    abstract int lastErrorCode(MemorySegment h) throws Throwable;
 
     abstract void destroy(MemorySegment h) throws Throwable;
 
@@ -57,14 +52,8 @@ abstract class Receiving {
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
-        if (p.address() == 0) {
-            int err = lastError(h);
-            if (err == ErrorCode.EMPTY.value()) {
-                return null;
-            }
-            throw TachyonException.of(err, receiveWhat);
-        }
-        return held(p);
+        p = takenNow(h, p, ErrorCode.EMPTY.value(), receiveWhat);
+        return p != null ? held(p) : null;
     }
 
     final Received receiveUntil(long deadline) {
@@ -72,16 +61,7 @@ abstract class Receiving {
         if (msg != null) {
             return msg;
         }
-        MemorySegment h = live();
-        MemorySegment[] slot = new MemorySegment[1];
-        int err = Bus.await(receiveWhat, deadline, d -> {
-            slot[0] = acquireUntil(h, d);
-            return slot[0].address() != 0 ? 0 : lastError(h);
-        });
-        if (err != 0) {
-            throw TachyonException.of(err, receiveWhat);
-        }
-        return held(slot[0]);
+        return held(takeUntil(receiveWhat, deadline, this::acquireUntil));
     }
 
     private Received held(MemorySegment p) {
@@ -100,21 +80,16 @@ abstract class Receiving {
         Bus.check(rc, commitWhat);
     }
 
-    final boolean isClosed() {
-        return handle.address() == 0;
-    }
-
     /** Drops a held message (without releasing it), destroys the handle and frees the scratch arena; once. */
     final void close() {
-        if (handle.address() == 0) {
+        if (isClosed()) {
             return;
         }
         if (open != null) {
             open.abandon();
             open = null;
         }
-        MemorySegment h = handle;
-        handle = MemorySegment.NULL;
+        MemorySegment h = detach();
         try {
             destroy(h);
         } catch (Throwable t) {
@@ -124,13 +99,6 @@ abstract class Receiving {
         }
     }
 
-    final MemorySegment live() {
-        if (handle.address() == 0) {
-            throw new IllegalStateException("the " + what + " is closed");
-        }
-        return handle;
-    }
-
     /** {@link #live()} with no message held. */
     final MemorySegment free() {
         MemorySegment h = live();
@@ -138,13 +106,5 @@ abstract class Receiving {
             throw new IllegalStateException("a received message is still held: close it first");
         }
         return h;
-    }
-
-    private int lastError(MemorySegment h) {
-        try {
-            return lastErrorCode(h);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
     }
 }
