@@ -254,7 +254,7 @@ ast_decl *ast_service(tc_parse_ctx *ctx, const char *name, ast_list methods, tc_
 }
 
 ast_method *ast_method_new(tc_parse_ctx *ctx, const char *name, const ast_ref *request, const ast_ref *reply,
-                           ast_int id, tc_loc loc, int end_line)
+                           ast_int id, tc_loc kw, tc_loc loc, int end_line)
 {
     ast_method *m = arena_alloc(ctx->arena, sizeof *m);
     if (!m)
@@ -270,7 +270,7 @@ ast_method *ast_method_new(tc_parse_ctx *ctx, const char *name, const ast_ref *r
         m->reply = *reply;
     }
     m->id = id;
-    doc_for(ctx, &m->doc, loc, end_line);
+    doc_for(ctx, &m->doc, kw, end_line); /* the doc leads the keyword, not the name */
     return m;
 }
 

@@ -204,8 +204,9 @@ ast_decl *ast_enum(tc_parse_ctx *ctx, bool is_flags, const char *name, ast_ref t
 ast_decl *ast_struct(tc_parse_ctx *ctx, const char *name, const ast_count *size, ast_list fields, tc_loc kw, tc_loc name_loc, tc_loc end);
 ast_decl *ast_messages(tc_parse_ctx *ctx, ast_list items, tc_loc kw, tc_loc end);
 ast_decl *ast_service(tc_parse_ctx *ctx, const char *name, ast_list methods, tc_loc kw, tc_loc name_loc, tc_loc end);
+/* kw: the 'rpc' keyword, where a leading /// doc attaches; loc: the name. */
 ast_method *ast_method_new(tc_parse_ctx *ctx, const char *name, const ast_ref *request, const ast_ref *reply,
-                           ast_int id, tc_loc loc, int end_line);
+                           ast_int id, tc_loc kw, tc_loc loc, int end_line);
 ast_field *ast_field_new(tc_parse_ctx *ctx, const char *name, const ast_int *offset, ast_type type, tc_loc loc, int end_line);
 ast_enum_value *ast_enum_value_new(tc_parse_ctx *ctx, const char *name, const ast_int *value, tc_loc loc, int end_line);
 ast_msg_item *ast_message(tc_parse_ctx *ctx, ast_int id, const char *name, const ast_ref *payload, tc_loc name_loc, int end_line);

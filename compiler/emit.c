@@ -195,6 +195,43 @@ void emit_doc_trimmed(tc_buf *b, const char *doc, const char *prefix)
     }
 }
 
+void emit_doc_block(tc_buf *b, const char *doc, const char *extra, bool java)
+{
+    char *clean = doc_clean(doc, DOC_C_COMMENT);
+    if (doc && !clean) {
+        b->oom = 1;
+        return;
+    }
+    if (!clean) {
+        if (extra)
+            buf_line(b, "/** %s */", extra);
+        return;
+    }
+    buf_line(b, "/**");
+    for (const char *p = clean; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        buf_indent(b);
+        buf_puts(b, len ? " * " : " *");
+        for (size_t i = 0; i < len; i++) {
+            if (java && p[i] == '\\')
+                buf_puts(b, "&#92;");
+            else
+                buf_put(b, p + i, 1);
+        }
+        buf_puts(b, "\n");
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+    if (extra) {
+        buf_line(b, " *");
+        buf_line(b, " * %s", extra);
+    }
+    buf_line(b, " */");
+    free(clean);
+}
+
 void emit_support(tc_buf *b, const char *lang, const char *section, const char *schema)
 {
     const tc_lang *l = tachc_lang_find(lang);
@@ -472,6 +509,63 @@ void emit_defs_scan(tc_defs *defs, tc_pool *pool, tc_names_lang lang, const char
     if (members.oom)
         defs->oom = 1;
     scope_free(&members);
+}
+
+const char **emit_rpc_member_names(tc_pool *pool, const tc_service *svc, tc_names_lang lang, char style,
+                                   const char *const *fixed, const char *const *derived)
+{
+    const char **names = calloc(svc->nmethods ? svc->nmethods : 1, sizeof *names);
+    if (!names) {
+        pool->oom = 1;
+        return NULL;
+    }
+    tc_scope scope = {0};
+    for (size_t i = 0; fixed && fixed[i]; i++)
+        scope_take(&scope, fixed[i]);
+    for (size_t i = 0; i < svc->nmethods; i++) {
+        const char *n = svc->methods[i].name;
+        char *cased = style == 's' ? name_snake(n) : style == 'u' ? name_upper(n) : style == 'c' ? name_camel(n)
+                                                                                                  : name_pascal(n);
+        names[i] = scope_claim(&scope, pool, lang, pool_keep(pool, cased), derived);
+    }
+    if (scope.oom)
+        pool->oom = 1;
+    scope_free(&scope);
+    return names;
+}
+
+/* A type name of `lang` for schema name `name`. */
+static const char *rpc_type_name(tc_pool *pool, tc_names_lang lang, const char *name, bool pascal)
+{
+    return names_ident(pool, lang, pascal ? pool_keep(pool, name_pascal(name)) : name);
+}
+
+void emit_rpc_check_types(tc_buf *errors, tc_pool *pool, tc_names_lang lang, const tc_schema *sc, bool pascal,
+                          const char *const *formats)
+{
+    if (!sc->nservices)
+        return;
+    tc_defs defs = {0};
+    size_t first;
+    for (size_t i = 0; i < sc->nenums; i++)
+        defs_add(&defs, rpc_type_name(pool, lang, sc->enums[i].name, pascal), sc->enums[i].loc,
+                 pool_printf(pool, "%s %s", sc->enums[i].is_flags ? "flags" : "enum", sc->enums[i].name), &first);
+    for (size_t i = 0; i < sc->nstructs; i++)
+        defs_add(&defs, rpc_type_name(pool, lang, sc->structs[i].name, pascal), sc->structs[i].loc,
+                 pool_printf(pool, "struct %s", sc->structs[i].name), &first);
+    for (size_t s = 0; s < sc->nservices; s++) {
+        const tc_service *svc = &sc->services[s];
+        const char *base = pascal ? pool_keep(pool, name_pascal(svc->name)) : svc->name;
+        const char *what = pool_printf(pool, "service %s", svc->name);
+        for (size_t f = 0; formats[f]; f++) {
+            const char *name = names_ident(pool, lang, pool_printf(pool, formats[f], base));
+            if (defs_add(&defs, name, svc->loc, what, &first) != 0)
+                emit_name_clash(errors, lang, name, svc->loc, what, defs.locs[first], defs.whats[first]);
+        }
+    }
+    if (defs.oom)
+        pool->oom = 1;
+    defs_free(&defs);
 }
 
 void emit_defs_support(tc_defs *defs, tc_pool *pool, const char *lang, tc_names_lang names_lang, tc_loc loc,

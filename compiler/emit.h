@@ -19,6 +19,13 @@
 /* Writes a doc comment: each line of `doc` prefixed with `prefix` (e.g. "/// ",
  * "// ", "# "), at the buffer's indentation. Nothing when doc is NULL. */
 void emit_doc(tc_buf *b, const char *doc, const char *prefix);
+/* A doc comment in the slash-star-star form (Javadoc, KDoc, JSDoc) at the
+ * buffer's indentation: the schema's `doc` (doc_clean'd; with `java`, each
+ * backslash written as the entity &#92;, since javac reads unicode escapes in
+ * comments), then `extra` (one line, may be NULL) as its own paragraph. Only
+ * `extra`: that one line in one comment line. Nothing when both are NULL. */
+void emit_doc_block(tc_buf *b, const char *doc, const char *extra, bool java);
+
 /* emit_doc that also drops one leading space per line, trailing blanks and
  * leading/trailing empty lines (the Rust and Go emitters). */
 void emit_doc_trimmed(tc_buf *b, const char *doc, const char *prefix);
@@ -84,6 +91,27 @@ void emit_name_clash(tc_buf *errors, tc_names_lang lang, const char *name, tc_lo
  * declarations shares). Keys of members are "Type.member". */
 void emit_defs_scan(tc_defs *defs, tc_pool *pool, tc_names_lang lang, const char *text, tc_loc loc,
                     const char *what, tc_buf *errors);
+
+/* For the emitters that do not scan what they write (C++, Java, Kotlin,
+ * TypeScript, C#): refuses each service whose generated type names clash
+ * with a type of the schema in the same scope. A type's name, and the
+ * service's, is the schema name (PascalCase when `pascal`) after the keyword
+ * rule of `lang`; each of `formats` (one %s: the service's name, e.g.
+ * "%sClient"; NULL-ended) is a type the service generates. One error line
+ * per clash, blamed on the service. */
+void emit_rpc_check_types(tc_buf *errors, tc_pool *pool, tc_names_lang lang, const tc_schema *sc, bool pascal,
+                          const char *const *formats);
+
+/* The member name of each method of `svc` in the scope of its client and
+ * server classes: the schema name in `style` ('s' snake_case, 'u'
+ * UPPER_CASE, 'c' camelCase, 'p' PascalCase), the keyword rule of `lang`
+ * (TC_NAMES_COUNT: none), then '_' appended while it, or a name derived from
+ * it by `derived` ("%sSend"; NULL-ended, may be NULL), is one of `fixed`
+ * (the classes' own members; NULL-ended) or an earlier method's. Methods are
+ * claimed in id order. A calloc'd array the caller frees (NULL and pool->oom
+ * when out of memory). */
+const char **emit_rpc_member_names(tc_pool *pool, const tc_service *svc, tc_names_lang lang, char style,
+                                   const char *const *fixed, const char *const *derived);
 
 /* emit_defs_scan over every section of language `lang`'s support code, so
  * that a schema name the support code uses is blamed on the declaration.

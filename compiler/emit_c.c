@@ -576,18 +576,33 @@ static void emit_service(c_ctx *c, const tc_service *svc)
     tc_buf *b = c->b;
     const char *pre = snake(c->ns, svc->name);
     const char *up = upper(c->ns, svc->name);
+    /* What each method defines is scanned as that method's, so that a clash
+     * between two methods names both; the rest as the service's. */
+    const char **what = calloc(svc->nmethods ? svc->nmethods : 1, sizeof *what);
+    if (!what) {
+        b->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < svc->nmethods; i++)
+        what[i] = pool_printf(c->ns, "method %s.%s", svc->name, svc->methods[i].name);
+    const char *svc_what = pool_printf(c->ns, "service %s", svc->name);
+    size_t mark = b->len;
 
     buf_line(b, "/* ---- service %s ---- */", svc->name);
     c_doc(b, svc->doc);
+    c_scan(c, mark, svc->loc, svc_what);
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
+        mark = b->len;
         c_doc(b, m->doc);
         buf_line(b, "#define %s_%s_METHOD %" PRIu32 "u /* (%s) -> %s */", up, upper(c->ns, m->name), m->id,
                  m->request ? m->request->name : "", m->reply ? m->reply->name : "()");
+        c_scan(c, mark, m->loc, what[i]);
     }
     buf_blank(b);
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
+        mark = b->len;
         const char *mu = upper(c->ns, m->name);
         const char *ms = snake(c->ns, m->name);
         if (m->request)
@@ -629,7 +644,9 @@ static void emit_service(c_ctx *c, const tc_service *svc)
         buf_line(b, "%*scall_id);", (int)strlen("    return tachyon_rpc_send_until("), "");
         buf_text_line(b, "}");
         buf_blank(b);
+        c_scan(c, mark, m->loc, what[i]);
     }
+    mark = b->len;
     buf_line(b, "/* The server side of %s: one handler per method (NULL: answered UNKNOWN_METHOD).", svc->name);
     buf_text_line(b, " * A handler reads the request and writes the whole reply in place, then returns 0");
     buf_text_line(b, " * or its own nonzero error code (sent as TACHYON_RPC_APP_ERROR); a slow one returns");
@@ -665,6 +682,8 @@ static void emit_service(c_ctx *c, const tc_service *svc)
     buf_text_line(b, "    return tachyon_rpc_serve_until(rpc, methods, n, impl->ctx, deadline_ns);");
     buf_text_line(b, "}");
     buf_blank(b);
+    c_scan(c, mark, svc->loc, svc_what);
+    free(what);
 }
 
 static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns, tc_defs *defs)
@@ -740,11 +759,8 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns, tc_def
     emit_messages(&c, sc, sup, slo);
     c_scan(&c, mark, sc->loc, pool_printf(ns, "the messages of schema %s", sc->name));
     buf_blank(b);
-    for (size_t i = 0; i < sc->nservices; i++) {
-        mark = b->len;
-        emit_service(&c, &sc->services[i]);
-        c_scan(&c, mark, sc->services[i].loc, pool_printf(ns, "service %s", sc->services[i].name));
-    }
+    for (size_t i = 0; i < sc->nservices; i++)
+        emit_service(&c, &sc->services[i]); /* scans what it writes */
     buf_text_line(b, "#ifdef __cplusplus");
     buf_text_line(b, "}");
     buf_text_line(b, "#endif");

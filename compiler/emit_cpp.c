@@ -626,6 +626,8 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
         emit_struct(&c, &sc->structs[i]);
     emit_messages(&c, sc);
     emit_rpc_cpp(b, ns, sc);
+    static const char *const rpc_types[] = {"%s", NULL}; /* struct <Service> holds Client and Server */
+    emit_rpc_check_types(&out->errors, ns, TC_NAMES_CPP, sc, false, rpc_types);
     buf_blank(b);
     buf_line(b, "} // namespace %s", sc->name);
     buf_blank(b);

@@ -494,6 +494,8 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
         emit_struct(&c, &sc->structs[i]);
     emit_schema_class(&c, sc);
     emit_rpc_csharp(b, ns, sc, struct_ref, ns);
+    static const char *const rpc_types[] = {"%sMethods", "%sClient", "%sServer", NULL};
+    emit_rpc_check_types(&out->errors, ns, TC_NAMES_CSHARP, sc, true, rpc_types);
     buf_text_line(b, "}");
     return b->oom || ns->oom ? -1 : 0;
 }

@@ -992,6 +992,8 @@ static int emit_schema(const tc_schema *s, tc_outputs *out)
     for (size_t i = 0; i < s->nstructs; i++)
         emit_struct(&c, &s->structs[i]);
     emit_rpc_java(b, &c.names, s, struct_ref, &c);
+    static const char *const rpc_types[] = {"%sClient", "%sServer", NULL};
+    emit_rpc_check_types(&out->errors, &c.names, TC_NAMES_JAVA, s, true, rpc_types);
     emit_helpers(&c);
     b->indent--;
     buf_line(b, "}");

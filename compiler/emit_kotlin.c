@@ -661,6 +661,8 @@ static int emit_schema(const tc_schema *s, tc_outputs *out)
     for (size_t i = 0; i < s->nstructs; i++)
         emit_struct(&c, &s->structs[i]);
     emit_rpc_kotlin(b, &c.names, s, struct_ref, &c);
+    static const char *const rpc_types[] = {"%sClient", "%sServer", NULL};
+    emit_rpc_check_types(&out->errors, &c.names, TC_NAMES_KOTLIN, s, true, rpc_types);
     emit_helpers(&c);
     int rc = c.oom || c.names.oom ? -1 : 0;
     pool_free(&c.names);

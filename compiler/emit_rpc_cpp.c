@@ -23,12 +23,16 @@
 #include "emit_rpc.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char *member(tc_pool *ns, const char *name)
-{
-    return names_ident(ns, TC_NAMES_CPP, pool_keep(ns, name_snake(name)));
-}
+/* What a method's snake_case member (or its <name>_send) must not take: the
+ * classes' own members; the C++ keyword rule, then '_' appended
+ * (emit_rpc_member_names). Its id constant, UPPER_CASE in struct <Service>,
+ * must not be NAME or METHODS. */
+static const char *const cpp_fixed[] = {"connection", "conn_", "serve", "Client", "Server", NULL};
+static const char *const cpp_derived[] = {"%s_send", NULL};
+static const char *const cpp_ids_fixed[] = {"NAME", "METHODS", "Client", "Server", NULL};
 
 /* The view class of a struct, qualified by its schema: "::pricing::QuoteRequest". */
 static const char *view(tc_pool *ns, const tc_struct *st, const char *suffix)
@@ -41,7 +45,7 @@ static const char *size_of(tc_pool *ns, const tc_struct *st)
     return st ? pool_printf(ns, "%s::SIZE", view(ns, st, "")) : "0";
 }
 
-static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc)
+static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const char **mn, const char **ids)
 {
     buf_line(b, "    /// The typed client of %s over a connection (tachyon::rpc::Client::connect).", svc->name);
     buf_text_line(b, "    class Client {");
@@ -50,8 +54,8 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc)
     buf_text_line(b, "        tachyon::rpc::Client &connection() const noexcept { return *conn_; }");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        const char *fn = member(ns, m->name);
-        const char *id = pool_keep(ns, name_upper(m->name));
+        const char *fn = mn[i];
+        const char *id = ids[i];
         const char *param = m->request ? pool_printf(ns, "%s request, ", view(ns, m->request, "")) : "";
         const char *bytes = m->request ? "request.bytes()" : "{}";
 
@@ -85,7 +89,7 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc)
     buf_text_line(b, "    };");
 }
 
-static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc)
+static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const char **mn)
 {
     buf_line(b, "    /// The server interface of %s: implement every method (read the request and", svc->name);
     buf_text_line(b, "    /// write the reply in place; throw tachyon::rpc::app_error(code) to refuse), then serve().");
@@ -95,7 +99,7 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc)
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
         emit_doc_trimmed(b, m->doc, "        /// ");
-        buf_line(b, "        virtual void %s(%s%s%s) = 0;", member(ns, m->name),
+        buf_line(b, "        virtual void %s(%s%s%s) = 0;", mn[i],
                  m->request ? pool_printf(ns, "%s request", view(ns, m->request, "")) : "",
                  m->request && m->reply ? ", " : "",
                  m->reply ? pool_printf(ns, "%s reply", view(ns, m->reply, "Mut")) : "");
@@ -112,7 +116,7 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc)
     buf_text_line(b, "                    switch (method) {");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        buf_line(b, "                    case %zu: %s(%s%s%s); break;", i, member(ns, m->name),
+        buf_line(b, "                    case %zu: %s(%s%s%s); break;", i, mn[i],
                  m->request ? pool_printf(ns, "%s(request)", view(ns, m->request, "")) : "",
                  m->request && m->reply ? ", " : "",
                  m->reply ? pool_printf(ns, "%s(reply)", view(ns, m->reply, "Mut")) : "");
@@ -130,6 +134,13 @@ void emit_rpc_cpp(tc_buf *b, tc_pool *ns, const tc_schema *sc)
     for (size_t s = 0; s < sc->nservices; s++) {
         const tc_service *svc = &sc->services[s];
         const char *name = names_ident(ns, TC_NAMES_CPP, svc->name);
+        const char **mn = emit_rpc_member_names(ns, svc, TC_NAMES_CPP, 's', cpp_fixed, cpp_derived);
+        const char **ids = emit_rpc_member_names(ns, svc, TC_NAMES_CPP, 'u', cpp_ids_fixed, NULL);
+        if (!mn || !ids) {
+            free(mn);
+            free(ids);
+            return;
+        }
 
         buf_blank(b);
         buf_line(b, "// ---- service %s ----", svc->name);
@@ -140,21 +151,23 @@ void emit_rpc_cpp(tc_buf *b, tc_pool *ns, const tc_schema *sc)
         for (size_t i = 0; i < svc->nmethods; i++) {
             const tc_method *m = &svc->methods[i];
             buf_line(b, "    static constexpr std::uint32_t %s = %" PRIu32 "; // (%s) -> %s",
-                     pool_keep(ns, name_upper(m->name)), m->id, m->request ? m->request->name : "",
+                     ids[i], m->id, m->request ? m->request->name : "",
                      m->reply ? m->reply->name : "()");
         }
         buf_line(b, "    /// Every method's id and exact request and reply sizes, for serve().");
         buf_line(b, "    static constexpr std::array<tachyon::rpc::Method, %zu> METHODS{{", svc->nmethods);
         for (size_t i = 0; i < svc->nmethods; i++) {
             const tc_method *m = &svc->methods[i];
-            buf_line(b, "        {%s, %s, %s},", pool_keep(ns, name_upper(m->name)), size_of(ns, m->request),
+            buf_line(b, "        {%s, %s, %s},", ids[i], size_of(ns, m->request),
                      size_of(ns, m->reply));
         }
         buf_text_line(b, "    }};");
         buf_blank(b);
-        emit_client(b, ns, svc);
+        emit_client(b, ns, svc, mn, ids);
         buf_blank(b);
-        emit_server(b, ns, svc);
+        emit_server(b, ns, svc, mn);
+        free(mn);
+        free(ids);
         buf_line(b, "};");
     }
 }

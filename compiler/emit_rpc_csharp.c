@@ -17,6 +17,7 @@
 #include "emit_rpc.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *pascal(tc_pool *ns, const char *name)
@@ -24,7 +25,43 @@ static const char *pascal(tc_pool *ns, const char *name)
     return names_ident(ns, TC_NAMES_CSHARP, pool_keep(ns, name_pascal(name)));
 }
 
-static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *svc_name, tc_struct_ref_fn ref,
+/* A method's schema doc as an XML doc element <tag> (remarks beside the
+ * generated summary, or the summary itself), escaped; nothing without a doc. */
+static void cs_doc(tc_buf *b, const char *doc, const char *tag)
+{
+    char *clean = doc_clean(doc, DOC_C_COMMENT);
+    if (!clean) {
+        if (doc)
+            b->oom = 1;
+        return;
+    }
+    buf_line(b, "/// <%s>", tag);
+    for (const char *p = clean; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        buf_indent(b);
+        buf_puts(b, len ? "/// " : "///");
+        for (size_t i = 0; i < len; i++) {
+            if (p[i] == '<')
+                buf_puts(b, "&lt;");
+            else if (p[i] == '>')
+                buf_puts(b, "&gt;");
+            else if (p[i] == '&')
+                buf_puts(b, "&amp;");
+            else
+                buf_put(b, p + i, 1);
+        }
+        buf_puts(b, "\n");
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+    buf_line(b, "/// </%s>", tag);
+    free(clean);
+}
+
+static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *svc_name, const char **mn,
+                        tc_struct_ref_fn ref,
                         void *ctx)
 {
     buf_line(b, "/// <summary>The typed client of service %s over a Tachyon.RpcClient connection.</summary>", svc->name);
@@ -36,7 +73,7 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_text_line(b, "public global::Tachyon.RpcClient Connection { get; private set; }");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        const char *fn = pascal(ns, m->name);
+        const char *fn = mn[i];
         const char *id = pool_printf(ns, "%sMethods.%s", svc_name, fn);
         const char *param = m->request ? pool_printf(ns, "%s request, ", ref(ctx, m->request)) : "";
         const char *ptr = m->request ? "request.Pointer" : "null";
@@ -49,6 +86,7 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
             buf_line(b, "/// <summary>Calls %s and waits up to `timeout` (null: none); `read` sees the reply in place,",
                      m->name);
             buf_text_line(b, "/// which is released after it returns.</summary>");
+            cs_doc(b, m->doc, "remarks");
             buf_line(b, "public R %s<R>(%sFunc<%s, R> read, TimeSpan? timeout = null)", fn, param, rv);
             buf_text_line(b, "{");
             buf_line(b, "    return Read%s(Connection.Call(%s, %s, %s, %s, timeout), read);", fn, id, ptr, qsize, rsize);
@@ -63,6 +101,7 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
             buf_text_line(b, "}");
         } else {
             buf_line(b, "/// <summary>Calls %s and waits up to `timeout` (null: none) for its empty reply.</summary>", m->name);
+            cs_doc(b, m->doc, "remarks");
             buf_line(b, "public void %s(%sTimeSpan? timeout = null)", fn, param);
             buf_text_line(b, "{");
             buf_line(b, "    Connection.Call(%s, %s, %s, 0, timeout).Expect(0).Dispose();", id, ptr, qsize);
@@ -80,7 +119,8 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_text_line(b, "}");
 }
 
-static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *svc_name, tc_struct_ref_fn ref,
+static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *svc_name, const char **mn,
+                        tc_struct_ref_fn ref,
                         void *ctx)
 {
     buf_line(b, "/// <summary>The server side of service %s: override every method (read the request and write the",
@@ -94,7 +134,7 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_text_line(b, "{");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        buf_line(b, "    new global::Tachyon.RpcMethod(%sMethods.%s, %s, %s),", svc_name, pascal(ns, m->name),
+        buf_line(b, "    new global::Tachyon.RpcMethod(%sMethods.%s, %s, %s),", svc_name, mn[i],
                  m->request ? pool_printf(ns, "%s.Size", ref(ctx, m->request)) : "0",
                  m->reply ? pool_printf(ns, "%s.Size", ref(ctx, m->reply)) : "0");
     }
@@ -102,7 +142,8 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
         buf_blank(b);
-        buf_line(b, "public abstract void %s(%s%s%s);", pascal(ns, m->name),
+        cs_doc(b, m->doc, "summary");
+        buf_line(b, "public abstract void %s(%s%s%s);", mn[i],
                  m->request ? pool_printf(ns, "%s request", ref(ctx, m->request)) : "",
                  m->request && m->reply ? ", " : "",
                  m->reply ? pool_printf(ns, "%s reply", ref(ctx, m->reply)) : "");
@@ -121,7 +162,7 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_text_line(b, "    {");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        buf_line(b, "        case %zu: %s(%s%s%s); break;", i, pascal(ns, m->name),
+        buf_line(b, "        case %zu: %s(%s%s%s); break;", i, mn[i],
                  m->request ? pool_printf(ns, "new %s(request, requestSize)", ref(ctx, m->request)) : "",
                  m->request && m->reply ? ", " : "",
                  m->reply ? pool_printf(ns, "new %s(reply, replySize)", ref(ctx, m->reply)) : "");
@@ -138,6 +179,18 @@ void emit_rpc_csharp(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_
     for (size_t s = 0; s < sc->nservices; s++) {
         const tc_service *svc = &sc->services[s];
         const char *svc_name = pascal(ns, svc->name);
+        /* What a method's PascalCase name (or its <Name>Send, Read<Name>)
+         * must not take: the classes' own members, object's, and the
+         * classes' names (a member cannot be named like its class); the C#
+         * keyword rule, then '_' appended (emit_rpc_member_names). */
+        const char *const fixed[] = {"Connection", "Serve", "Dispatch", "Methods", "Equals", "GetHashCode",
+                                     "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
+                                     pool_printf(ns, "%sClient", svc_name), pool_printf(ns, "%sServer", svc_name),
+                                     pool_printf(ns, "%sMethods", svc_name), NULL};
+        static const char *const derived[] = {"%sSend", "Read%s", NULL};
+        const char **mn = emit_rpc_member_names(ns, svc, TC_NAMES_CSHARP, 'p', fixed, derived);
+        if (!mn)
+            return;
 
         b->indent = 1;
         buf_blank(b);
@@ -151,13 +204,14 @@ void emit_rpc_csharp(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_
             const tc_method *m = &svc->methods[i];
             buf_line(b, "    /// <summary>(%s) -> %s</summary>", m->request ? m->request->name : "",
                      m->reply ? m->reply->name : "()");
-            buf_line(b, "    public const uint %s = %" PRIu32 ";", pascal(ns, m->name), m->id);
+            buf_line(b, "    public const uint %s = %" PRIu32 ";", mn[i], m->id);
         }
         buf_text_line(b, "}");
         buf_blank(b);
-        emit_client(b, ns, svc, svc_name, ref, ctx);
+        emit_client(b, ns, svc, svc_name, mn, ref, ctx);
         buf_blank(b);
-        emit_server(b, ns, svc, svc_name, ref, ctx);
+        emit_server(b, ns, svc, svc_name, mn, ref, ctx);
+        free(mn);
         b->indent = 0;
     }
 }

@@ -21,13 +21,16 @@
 #include "emit_rpc.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char *camel(tc_pool *ns, const char *name)
-{
-    const char *n = pool_keep(ns, name_camel(name));
-    return names_is_keyword(TC_NAMES_JAVA, n) ? pool_printf(ns, "%s_", n) : n;
-}
+/* What a method's camelCase name (or its <name>Send, static <name>Reply)
+ * must not take: the classes' own members and Object's (an interface method
+ * may not redeclare a final one); the Java keyword rule, then '_' appended
+ * (emit_rpc_member_names). */
+static const char *const java_fixed[] = {"connection", "serve", "getClass", "hashCode", "equals", "toString",
+                                         "notify", "notifyAll", "wait", "clone", "finalize", NULL};
+static const char *const java_derived[] = {"%sSend", "%sReply", NULL};
 
 static const char *method_const(tc_pool *ns, const tc_service *svc, const tc_method *m)
 {
@@ -43,7 +46,8 @@ void emit_rpc_java_imports(tc_buf *b)
     buf_line(b, "import java.time.Duration;");
 }
 
-static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, tc_struct_ref_fn ref,
+static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, const char **mn,
+                        tc_struct_ref_fn ref,
                         void *ctx)
 {
     buf_line(b, "/** The typed client of service %s over an {@link RpcClient} connection. */", svc->name);
@@ -61,18 +65,18 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_line(b, "}");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        const char *fn = camel(ns, m->name);
+        const char *fn = mn[i];
         const char *id = method_const(ns, svc, m);
         const char *param = m->request ? pool_printf(ns, "%s request, ", ref(ctx, m->request)) : "";
         const char *seg = m->request ? "request.segment()" : "MemorySegment.NULL";
         const char *rsize = m->reply ? pool_printf(ns, "%s.SIZE", ref(ctx, m->reply)) : "0";
 
         buf_blank(b);
-        emit_doc_trimmed(b, m->doc, "// ");
         if (m->reply) {
             const char *rv = ref(ctx, m->reply);
-            buf_line(b, "/** Calls %s and waits up to {@code timeout} (null: none); the reply is read in place until closed. */",
-                     m->name);
+            emit_doc_block(b, m->doc,
+                           pool_printf(ns, "Calls %s and waits up to {@code timeout} (null: none); the reply is read in "
+                                           "place until closed.", m->name), true);
             buf_line(b, "public RpcTyped<%s> %s(%sDuration timeout) {", rv, fn, param);
             buf_line(b, "    return %sReply(conn.call(%s, %s, %s, timeout));", fn, id, seg, rsize);
             buf_line(b, "}");
@@ -83,7 +87,9 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
             buf_line(b, "    return RpcTyped.of(reply, %s, %s::new);", rsize, rv);
             buf_line(b, "}");
         } else {
-            buf_line(b, "/** Calls %s and waits up to {@code timeout} (null: none) for its empty reply. */", m->name);
+            emit_doc_block(b, m->doc,
+                           pool_printf(ns, "Calls %s and waits up to {@code timeout} (null: none) for its empty reply.",
+                                       m->name), true);
             buf_line(b, "public void %s(%sDuration timeout) {", fn, param);
             buf_line(b, "    RpcTyped.empty(conn.call(%s, %s, 0, timeout));", id, seg);
             buf_line(b, "}");
@@ -99,7 +105,8 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_line(b, "}");
 }
 
-static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, tc_struct_ref_fn ref,
+static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, const char **mn,
+                        tc_struct_ref_fn ref,
                         void *ctx)
 {
     buf_line(b, "/**");
@@ -110,8 +117,8 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     b->indent++;
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        emit_doc_trimmed(b, m->doc, "// ");
-        buf_line(b, "void %s(%s%s%s);", camel(ns, m->name),
+        emit_doc_block(b, m->doc, NULL, true);
+        buf_line(b, "void %s(%s%s%s);", mn[i],
                  m->request ? pool_printf(ns, "%s request", ref(ctx, m->request)) : "",
                  m->request && m->reply ? ", " : "",
                  m->reply ? pool_printf(ns, "%s reply", ref(ctx, m->reply)) : "");
@@ -135,7 +142,7 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_line(b, "        switch (method) {");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        buf_line(b, "            case %zu -> %s(%s%s%s);", i, camel(ns, m->name),
+        buf_line(b, "            case %zu -> %s(%s%s%s);", i, mn[i],
                  m->request ? pool_printf(ns, "new %s(request)", ref(ctx, m->request)) : "",
                  m->request && m->reply ? ", " : "",
                  m->reply ? pool_printf(ns, "new %s(reply)", ref(ctx, m->reply)) : "");
@@ -164,9 +171,13 @@ void emit_rpc_java(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn
             buf_line(b, "public static final int %s = %" PRIu32 ";", method_const(ns, svc, m), m->id);
         }
         buf_blank(b);
-        emit_client(b, ns, svc, pascal, ref, ctx);
+        const char **mn = emit_rpc_member_names(ns, svc, TC_NAMES_JAVA, 'c', java_fixed, java_derived);
+        if (!mn)
+            return;
+        emit_client(b, ns, svc, pascal, mn, ref, ctx);
         buf_blank(b);
-        emit_server(b, ns, svc, pascal, ref, ctx);
+        emit_server(b, ns, svc, pascal, mn, ref, ctx);
+        free(mn);
         buf_blank(b);
     }
 }

@@ -21,11 +21,18 @@
 #include "emit_rpc.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char *camel(tc_pool *ns, const char *name)
+/* What a method's camelCase name (or its <name>Send, companion <name>Reply)
+ * must not take: the classes' own members and Any's; '_' appended
+ * (emit_rpc_member_names, without a keyword rule: a keyword is quoted in
+ * backticks where it is declared or called, see quoted). */
+static const char *const kt_fixed[] = {"connection", "serve", "equals", "hashCode", "toString", NULL};
+static const char *const kt_derived[] = {"%sSend", "%sReply", NULL};
+
+static const char *quoted(tc_pool *ns, const char *n)
 {
-    const char *n = pool_keep(ns, name_camel(name));
     return names_is_keyword(TC_NAMES_KOTLIN, n) ? pool_printf(ns, "`%s`", n) : n;
 }
 
@@ -49,7 +56,8 @@ static const char *size_of(tc_pool *ns, const tc_struct *st, tc_struct_ref_fn re
     return st ? pool_printf(ns, "%s.SIZE.toLong()", ref(ctx, st)) : "0L";
 }
 
-static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, tc_struct_ref_fn ref,
+static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, const char **mn,
+                        tc_struct_ref_fn ref,
                         void *ctx)
 {
     buf_line(b, "/** The typed client of service %s over an [RpcClient] connection. */", svc->name);
@@ -57,8 +65,8 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     b->indent++;
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        const char *fn = camel(ns, m->name);
-        const char *plain = pool_keep(ns, name_camel(m->name));
+        const char *fn = quoted(ns, mn[i]);
+        const char *plain = mn[i];
         const char *id = method_const(ns, svc, m);
         const char *param = m->request ? pool_printf(ns, "request: %s, ", ref(ctx, m->request)) : "";
         const char *seg = m->request ? "request.segment" : "MemorySegment.NULL";
@@ -66,14 +74,17 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
 
         if (i)
             buf_blank(b);
-        emit_doc_trimmed(b, m->doc, "// ");
         if (m->reply) {
             const char *rv = ref(ctx, m->reply);
-            buf_line(b, "/** Calls %s and waits up to [timeout] (null: none); [read] sees the reply in place. */", m->name);
+            emit_doc_block(b, m->doc,
+                           pool_printf(ns, "Calls %s and waits up to [timeout] (null: none); [read] sees the reply in "
+                                           "place.", m->name), false);
             buf_line(b, "fun <R> %s(%stimeout: Duration? = null, read: (%s) -> R): R =", fn, param, rv);
             buf_line(b, "    %sReply(connection.call(%s, %s, %s, timeout.toRpcTimeout()), read)", plain, id, seg, rsize);
         } else {
-            buf_line(b, "/** Calls %s and waits up to [timeout] (null: none) for its empty reply. */", m->name);
+            emit_doc_block(b, m->doc,
+                           pool_printf(ns, "Calls %s and waits up to [timeout] (null: none) for its empty reply.", m->name),
+                           false);
             buf_line(b, "fun %s(%stimeout: Duration? = null) {", fn, param);
             buf_line(b, "    RpcTyped.empty(connection.call(%s, %s, 0L, timeout.toRpcTimeout()))", id, seg);
             buf_line(b, "}");
@@ -96,7 +107,7 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
             buf_blank(b);
         buf_line(b, "/** A %s reply (e.g. pipelined, from connection.nextReply), checked; [read] sees it in place. */",
                  m->name);
-        buf_line(b, "fun <R> %sReply(reply: RpcReply, read: (%s) -> R): R =", pool_keep(ns, name_camel(m->name)), rv);
+        buf_line(b, "fun <R> %sReply(reply: RpcReply, read: (%s) -> R): R =", mn[i], rv);
         buf_line(b, "    RpcTyped.of(reply, %s) { %s(it) }.use { read(it.view()) }", size_of(ns, m->reply, ref, ctx), rv);
     }
     b->indent--;
@@ -105,7 +116,8 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_line(b, "}");
 }
 
-static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, tc_struct_ref_fn ref,
+static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, const char **mn,
+                        tc_struct_ref_fn ref,
                         void *ctx)
 {
     buf_line(b, "/**");
@@ -116,8 +128,8 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     b->indent++;
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        emit_doc_trimmed(b, m->doc, "// ");
-        buf_line(b, "fun %s(%s%s%s)", camel(ns, m->name),
+        emit_doc_block(b, m->doc, NULL, false);
+        buf_line(b, "fun %s(%s%s%s)", quoted(ns, mn[i]),
                  m->request ? pool_printf(ns, "request: %s", ref(ctx, m->request)) : "",
                  m->request && m->reply ? ", " : "",
                  m->reply ? pool_printf(ns, "reply: %s", ref(ctx, m->reply)) : "");
@@ -130,7 +142,7 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_line(b, "        when (method) {");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        buf_line(b, "            %zu -> %s(%s%s%s)", i, camel(ns, m->name),
+        buf_line(b, "            %zu -> %s(%s%s%s)", i, quoted(ns, mn[i]),
                  m->request ? pool_printf(ns, "%s(request)", ref(ctx, m->request)) : "",
                  m->request && m->reply ? ", " : "",
                  m->reply ? pool_printf(ns, "%s(reply)", ref(ctx, m->reply)) : "");
@@ -170,9 +182,13 @@ void emit_rpc_kotlin(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_
             buf_line(b, "const val %s: Int = %" PRIu32, method_const(ns, svc, m), m->id);
         }
         buf_blank(b);
-        emit_client(b, ns, svc, pascal, ref, ctx);
+        const char **mn = emit_rpc_member_names(ns, svc, TC_NAMES_COUNT, 'c', kt_fixed, kt_derived);
+        if (!mn)
+            return;
+        emit_client(b, ns, svc, pascal, mn, ref, ctx);
         buf_blank(b);
-        emit_server(b, ns, svc, pascal, ref, ctx);
+        emit_server(b, ns, svc, pascal, mn, ref, ctx);
+        free(mn);
         buf_blank(b);
     }
 }

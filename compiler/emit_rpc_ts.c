@@ -18,9 +18,14 @@
 #include "emit_rpc.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char *camel(tc_pool *ns, const char *name) { return pool_keep(ns, name_camel(name)); }
+/* The classes' own members, which a method (or its <name>Send, static
+ * <name>Reply) must not take: camelCase, the TypeScript keyword rule, then
+ * '_' appended (emit_rpc_member_names). */
+static const char *const ts_fixed[] = {"constructor", "connection", "serve", "METHODS", "prototype", NULL};
+static const char *const ts_derived[] = {"%sSend", "%sReply", NULL};
 
 static const char *method_const(tc_pool *ns, const tc_service *svc, const tc_method *m)
 {
@@ -36,7 +41,8 @@ static const char *request_bytes(tc_pool *ns, const tc_struct *st, tc_struct_ref
                        ref(ctx, st));
 }
 
-static void emit_js(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, tc_struct_ref_fn ref, void *ctx)
+static void emit_js(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, const char **mn,
+                    tc_struct_ref_fn ref, void *ctx)
 {
     buf_printf(b, "// ---- service %s ----\n\n", svc->name);
     for (size_t i = 0; i < svc->nmethods; i++) {
@@ -49,7 +55,7 @@ static void emit_js(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *p
     buf_puts(b, "  constructor(connection) {\n    this.connection = connection;\n  }\n");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        const char *fn = camel(ns, m->name);
+        const char *fn = mn[i];
         const char *id = method_const(ns, svc, m);
         const char *req = m->request ? "request, " : "";
         const char *rsize = m->reply ? pool_printf(ns, "%s.SIZE", ref(ctx, m->reply)) : "0";
@@ -85,7 +91,7 @@ static void emit_js(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *p
     buf_puts(b, "      switch (method) {\n");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        buf_printf(b, "        case %zu:\n          this.%s(%s%s%s);\n          break;\n", i, camel(ns, m->name),
+        buf_printf(b, "        case %zu:\n          this.%s(%s%s%s);\n          break;\n", i, mn[i],
                    m->request ? pool_printf(ns, "new %s(request)", ref(ctx, m->request)) : "",
                    m->request && m->reply ? ", " : "",
                    m->reply ? pool_printf(ns, "new %s(reply)", ref(ctx, m->reply)) : "");
@@ -102,7 +108,21 @@ static void emit_js(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *p
     buf_puts(b, "]);\n\n");
 }
 
-static void emit_dts(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, tc_struct_ref_fn ref, void *ctx)
+/* A class member's JSDoc in the .d.ts (two spaces in): the method's schema
+ * doc, then `extra`. */
+static void ts_member_doc(tc_buf *b, const char *doc, const char *extra)
+{
+    int indent = b->indent;
+    const char *unit = b->indent_unit;
+    b->indent = 1;
+    b->indent_unit = "  ";
+    emit_doc_block(b, doc, extra, false);
+    b->indent = indent;
+    b->indent_unit = unit;
+}
+
+static void emit_dts(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, const char **mn,
+                     tc_struct_ref_fn ref, void *ctx)
 {
     buf_printf(b, "// ---- service %s ----\n\n", svc->name);
     for (size_t i = 0; i < svc->nmethods; i++) {
@@ -116,20 +136,21 @@ static void emit_dts(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *
     buf_puts(b, "  constructor(connection: $RpcClient);\n  readonly connection: $RpcClient;\n");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        const char *fn = camel(ns, m->name);
+        const char *fn = mn[i];
         const char *req = m->request ? pool_printf(ns, "request: %s, ", ref(ctx, m->request)) : "";
         buf_puts(b, "\n");
         if (m->reply) {
             const char *rv = ref(ctx, m->reply);
-            buf_printf(b, "  /** Calls %s; read() sees the reply in place, which is released after it returns. */\n",
-                       m->name);
+            ts_member_doc(b, m->doc,
+                           pool_printf(ns, "Calls %s; read() sees the reply in place, which is released after it returns.",
+                                       m->name));
             buf_printf(b, "  %s<R>(%sread: (reply: %s) => R, options?: $RpcOptions): Promise<R>;\n", fn, req, rv);
             buf_printf(b, "  /** A %s reply from connection.nextReply() (pipelined), checked, read in place, released. */\n",
                        m->name);
             buf_printf(b, "  static %sReply<R>(connection: $RpcClient, reply: $RpcReply, read: (reply: %s) => R): R;\n",
                        fn, rv);
         } else {
-            buf_printf(b, "  /** Calls %s and waits for its empty reply. */\n", m->name);
+            ts_member_doc(b, m->doc, pool_printf(ns, "Calls %s and waits for its empty reply.", m->name));
             buf_printf(b, "  %s(%soptions?: $RpcOptions): Promise<void>;\n", fn, req);
         }
         buf_printf(b, "  /** Pipelined %s: returns the call id; its reply comes from connection.nextReply(). */\n",
@@ -143,7 +164,8 @@ static void emit_dts(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *
     buf_printf(b, "export declare abstract class %sServer {\n", pascal);
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        buf_printf(b, "  abstract %s(%s%s%s): void;\n", camel(ns, m->name),
+        ts_member_doc(b, m->doc, NULL);
+        buf_printf(b, "  abstract %s(%s%s%s): void;\n", mn[i],
                    m->request ? pool_printf(ns, "request: %s", ref(ctx, m->request)) : "",
                    m->request && m->reply ? ", " : "",
                    m->reply ? pool_printf(ns, "reply: %s", ref(ctx, m->reply)) : "");
@@ -176,8 +198,12 @@ void emit_rpc_ts(tc_buf *js, tc_buf *dts, tc_pool *ns, const tc_schema *sc, tc_s
     for (size_t s = 0; s < sc->nservices; s++) {
         const tc_service *svc = &sc->services[s];
         const char *pascal = pool_keep(ns, name_pascal(svc->name));
-        emit_js(js, ns, svc, pascal, ref, ctx);
-        emit_dts(dts, ns, svc, pascal, ref, ctx);
+        const char **mn = emit_rpc_member_names(ns, svc, TC_NAMES_TS, 'c', ts_fixed, ts_derived);
+        if (!mn)
+            return;
+        emit_js(js, ns, svc, pascal, mn, ref, ctx);
+        emit_dts(dts, ns, svc, pascal, mn, ref, ctx);
+        free(mn);
     }
 }
 

@@ -863,6 +863,8 @@ static int ts_schema(const tc_schema *s, tc_outputs *out)
     buf_line(&dts, "export declare const RESERVED: %s<readonly [number, number]>;", gt(&c, "ReadonlyArray"));
 
     emit_rpc_ts(&js, &dts, &c.names, s, struct_ref, &c);
+    static const char *const rpc_types[] = {"%sClient", "%sServer", NULL}; /* classes of the module */
+    emit_rpc_check_types(&out->errors, &c.names, TC_NAMES_TS, s, true, rpc_types);
 
     /* module.exports */
     buf_puts(&js, "module.exports = {\n  SCHEMA_FINGERPRINT,\n");

@@ -162,13 +162,13 @@ methods
 
 method
     : RPC word '(' ref ')' ARROW ref '=' INT ';'
-                                      { $$ = ast_method_new(ctx, $2, &$4, &$7, $9, L(@2), @10.last_line); }
+                                      { $$ = ast_method_new(ctx, $2, &$4, &$7, $9, L(@1), L(@2), @10.last_line); }
     | RPC word '(' ')' ARROW ref '=' INT ';'
-                                      { $$ = ast_method_new(ctx, $2, NULL, &$6, $8, L(@2), @9.last_line); }
+                                      { $$ = ast_method_new(ctx, $2, NULL, &$6, $8, L(@1), L(@2), @9.last_line); }
     | RPC word '(' ref ')' ARROW '(' ')' '=' INT ';'
-                                      { $$ = ast_method_new(ctx, $2, &$4, NULL, $10, L(@2), @11.last_line); }
+                                      { $$ = ast_method_new(ctx, $2, &$4, NULL, $10, L(@1), L(@2), @11.last_line); }
     | RPC word '(' ')' ARROW '(' ')' '=' INT ';'
-                                      { $$ = ast_method_new(ctx, $2, NULL, NULL, $9, L(@2), @10.last_line); }
+                                      { $$ = ast_method_new(ctx, $2, NULL, NULL, $9, L(@1), L(@2), @10.last_line); }
     | error ';'                       { $$ = NULL; }
     ;
 

@@ -336,6 +336,7 @@ static inline bool pricing_type_id_reserved(uint32_t type_id)
 
 /* ---- service Pricing ---- */
 /** Prices quotes. */
+/** Asks for a price. */
 #define PRICING_QUOTE_METHOD 10u /* (QuoteRequest) -> QuoteReply */
 #define PRICING_PING_METHOD 11u /* () -> () */
 

@@ -513,6 +513,7 @@ struct Pricing {
         explicit Client(tachyon::rpc::Client &conn) noexcept : conn_(&conn) {}
         tachyon::rpc::Client &connection() const noexcept { return *conn_; }
 
+        /// Asks for a price.
         /// Calls Quote and waits until `deadline`; the reply is read in place.
         tachyon::rpc::Typed<::pricing::QuoteReply> quote(::pricing::QuoteRequest request, tachyon::rpc::Deadline deadline = {}) const
         {
@@ -544,6 +545,7 @@ struct Pricing {
     class Server {
     public:
         virtual ~Server() = default;
+        /// Asks for a price.
         virtual void quote(::pricing::QuoteRequest request, ::pricing::QuoteReplyMut reply) = 0;
         virtual void ping() = 0;
 

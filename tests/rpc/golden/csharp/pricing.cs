@@ -163,6 +163,9 @@ namespace Pricing
 
         /// <summary>Calls Quote and waits up to `timeout` (null: none); `read` sees the reply in place,
         /// which is released after it returns.</summary>
+        /// <remarks>
+        /// Asks for a price.
+        /// </remarks>
         public R Quote<R>(global::Pricing.QuoteRequest request, Func<global::Pricing.QuoteReply, R> read, TimeSpan? timeout = null)
         {
             return ReadQuote(Connection.Call(PricingMethods.Quote, request.Pointer, global::Pricing.QuoteRequest.Size, global::Pricing.QuoteReply.Size, timeout), read);
@@ -205,6 +208,9 @@ namespace Pricing
             new global::Tachyon.RpcMethod(PricingMethods.Ping, 0, 0),
         };
 
+        /// <summary>
+        /// Asks for a price.
+        /// </summary>
         public abstract void Quote(global::Pricing.QuoteRequest request, global::Pricing.QuoteReply reply);
 
         public abstract void Ping();

@@ -455,7 +455,7 @@ class PricingClient:
 
     def quote(self, request: QuoteRequest | Buffer, *,
             timeout: float | None = None) -> QuoteReply:
-        """Calls Pricing.Quote and waits for its reply."""
+        """Asks for a price."""
         body = _rpc.request_body(request, QuoteRequest)
         frame = self.rpc.call(
             PRICING_QUOTE, body, QuoteReply.SIZE, timeout)
@@ -524,7 +524,7 @@ class PricingServer:
     """
 
     def quote(self, request: QuoteRequest, reply: QuoteReply) -> None:
-        """Handles Pricing.Quote."""
+        """Asks for a price."""
         raise NotImplementedError
 
     def ping(self) -> None:

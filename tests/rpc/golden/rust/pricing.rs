@@ -256,6 +256,8 @@ impl<'r> PricingClient<'r> {
         PricingClient { rpc }
     }
 
+    /// Asks for a price.
+    ///
     /// Calls `Pricing.Quote` and waits until `timeout` (None: no deadline) for its reply.
     pub fn quote(
         &mut self,
@@ -341,7 +343,7 @@ impl PricingReply<'_> {
 /// calls `call.defer()` and answers later, from any thread, through the
 /// `Responder` it returns, so that it holds up only its own call.
 pub trait PricingServer {
-    /// Handles `Pricing.Quote`.
+    /// Asks for a price.
     fn quote(
         &mut self,
         call: &tachyon_ipc::rpc::Call<'_>,

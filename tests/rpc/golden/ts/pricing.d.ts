@@ -130,7 +130,11 @@ export declare class PricingClient {
   constructor(connection: $RpcClient);
   readonly connection: $RpcClient;
 
-  /** Calls Quote; read() sees the reply in place, which is released after it returns. */
+  /**
+   * Asks for a price.
+   *
+   * Calls Quote; read() sees the reply in place, which is released after it returns.
+   */
   quote<R>(request: QuoteRequest, read: (reply: QuoteReply) => R, options?: $RpcOptions): Promise<R>;
   /** A Quote reply from connection.nextReply() (pipelined), checked, read in place, released. */
   static quoteReply<R>(connection: $RpcClient, reply: $RpcReply, read: (reply: QuoteReply) => R): R;
@@ -146,6 +150,9 @@ export declare class PricingClient {
 /** The server side of service Pricing: extend it, implement every method (read the request and
  * write the reply in place; throw RpcStatusError.appError(code) to refuse), then serve(). */
 export declare abstract class PricingServer {
+  /**
+   * Asks for a price.
+   */
   abstract quote(request: QuoteRequest, reply: QuoteReply): void;
   abstract ping(): void;
   /** Answers calls until the client goes (resolves) or options.timeout passes. */

@@ -141,6 +141,8 @@ type PricingClient struct {
 
 // Quote calls Pricing.Quote and waits (until ctx is done) for its reply, passed in place
 // to fn. A status other than OK is a *tachyon.StatusError.
+//
+// Asks for a price.
 func (c PricingClient) Quote(ctx context.Context, request QuoteRequest, fn func(reply QuoteReply) error) error {
 	return c.RPC.Call(ctx, PricingQuoteMethod, request, QuoteReplySize, func(r tachyon.Reply) error {
 		reply, err := NewQuoteReply(r.Data)
@@ -216,7 +218,7 @@ func (c PricingClient) NextReply(ctx context.Context, h PricingReplies) error {
 // calls call.Defer() and answers later, from any goroutine, through the
 // tachyon.Responder it returns, so that it holds up only its own call.
 type PricingServer interface {
-	// Quote handles Pricing.Quote.
+	// Asks for a price.
 	Quote(call *tachyon.Call, request QuoteRequest, reply QuoteReply) error
 	// Ping handles Pricing.Ping.
 	Ping(call *tachyon.Call) error

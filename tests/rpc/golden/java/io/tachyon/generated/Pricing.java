@@ -283,7 +283,11 @@ public final class Pricing {
             return conn;
         }
 
-        /** Calls Quote and waits up to {@code timeout} (null: none); the reply is read in place until closed. */
+        /**
+         * Asks for a price.
+         *
+         * Calls Quote and waits up to {@code timeout} (null: none); the reply is read in place until closed.
+         */
         public RpcTyped<Pricing.QuoteReply> quote(Pricing.QuoteRequest request, Duration timeout) {
             return quoteReply(conn.call(PRICING_QUOTE_METHOD, request.segment(), Pricing.QuoteReply.SIZE, timeout));
         }
@@ -314,6 +318,9 @@ public final class Pricing {
      * reply in place; throw {@code RpcStatusException.appError(code)} to refuse), then {@link #serve}.
      */
     public interface PricingServer {
+        /**
+         * Asks for a price.
+         */
         void quote(Pricing.QuoteRequest request, Pricing.QuoteReply reply);
 
         void ping();

@@ -115,7 +115,11 @@ const val PRICING_PING_METHOD: Int = 11
 
 /** The typed client of service Pricing over an [RpcClient] connection. */
 class PricingClient(val connection: RpcClient) {
-    /** Calls Quote and waits up to [timeout] (null: none); [read] sees the reply in place. */
+    /**
+     * Asks for a price.
+     *
+     * Calls Quote and waits up to [timeout] (null: none); [read] sees the reply in place.
+     */
     fun <R> quote(request: QuoteRequest, timeout: Duration? = null, read: (QuoteReply) -> R): R =
         quoteReply(connection.call(PRICING_QUOTE_METHOD, request.segment, QuoteReply.SIZE.toLong(), timeout.toRpcTimeout()), read)
 
@@ -144,6 +148,9 @@ class PricingClient(val connection: RpcClient) {
  * reply in place; throw `RpcStatusException.appError(code)` to refuse), then [serve].
  */
 interface PricingServer {
+    /**
+     * Asks for a price.
+     */
     fun quote(request: QuoteRequest, reply: QuoteReply)
 
     fun ping()
