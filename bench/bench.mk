@@ -61,7 +61,7 @@ ifneq ($(PY_STAMP),)
 endif
 
 bench: bench-build bench-optional bench-iceoryx2
-	$(Q)$(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
+	$(Q)$(PYTHON) bench/run.py --build $(BUILD) --bridge-rows $(BENCH_DIR)/bridge.jsonl $(BENCH_ARGS)
 
 # iceoryx2 (the crate from crates.io, version pinned in bench/iceoryx2/Cargo.toml
 # and Cargo.lock) as an optional peer of the ping-pong and throughput rows. Built
@@ -81,7 +81,8 @@ bench-iceoryx2:
 # tachyon-bridge against a plain libnats publisher/subscriber pair, core NATS
 # and JetStream (bench/bridge_bench.c; it starts its own nats-server). Needs
 # libnats-dev and nats-server; without them `make bench` says so and goes on.
-# Its rows also go to $(BENCH_DIR)/bridge.jsonl. BRIDGE_BENCH_ARGS passes
+# Its rows go to $(BENCH_DIR)/bridge.jsonl, which bench/run.py adds to the results
+# file and summary (--bridge-rows). BRIDGE_BENCH_ARGS passes
 # options, e.g. BRIDGE_BENCH_ARGS="--rounds 5 --count 500000" (or "--baseline
 # OLD/tachyon-bridge" to time another build in the same rounds). A failing
 # bridge_bench fails the target (its status is kept past the tee; /bin/sh
@@ -99,6 +100,7 @@ $(BENCH_DIR)/bridge_bench: bench/bridge_bench.c $(BENCH_LIB) generated/c/market.
 		$(or $(shell pkg-config --libs libnats 2>/dev/null),-lnats) -lpthread
 
 bench-bridge: $(BENCH_DIR)/bridge_bench bench-build
+	$(Q)rm -f $(BENCH_DIR)/bridge.jsonl
 	$(Q)$(MAKE) --no-print-directory bridge
 	$(Q)if command -v nats-server >/dev/null 2>&1; then \
 		{ $(BENCH_DIR)/bridge_bench --json --bridge $(BUILD)/bin/tachyon-bridge $(BRIDGE_BENCH_ARGS); \
@@ -107,5 +109,6 @@ bench-bridge: $(BENCH_DIR)/bridge_bench bench-build
 	else echo "bench: nats-server not installed (apt-get install nats-server); the bridge rows are skipped"; fi
 else
 bench-bridge:
+	$(Q)rm -f $(BENCH_DIR)/bridge.jsonl
 	@echo "bench: libnats not found (apt-get install libnats-dev nats-server); the bridge rows are skipped"
 endif

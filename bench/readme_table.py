@@ -59,8 +59,14 @@ def pct(v):
     return "-" if v is None else "%.2f%%" % (100 * v)
 
 
+def us(v):
+    return "-" if v is None else "%.0f µs" % (v / 1e3)
+
+
 def rate(v):
-    return "-" if v is None else "%.1f M" % (v / 1e6)
+    if v is None:
+        return "-"
+    return "%.1f M" % (v / 1e6) if v >= 1e5 else "%.1f k" % (v / 1e3)
 
 
 def gbs(v):
@@ -146,6 +152,35 @@ def table(machine, rows, rel):
     p2r = find(rows, bench="python_to_rust", transport="tachyon")
     if p2r and "lang" not in p2r:
         out.append("| Python to Rust, generated views | %s msg/s | |" % rate(p2r.get("msgs_per_s")))
+    rpc = find(rows, bench="rpc", transport="tachyon")
+    if rpc:
+        piped = find(rows, bench="rpc_pipelined", transport="tachyon")
+        out.append("| RPC, empty call, p50 / p99 | %s / %s | %s of the bus ping-pong p50; pipelined, %s in flight: %s "
+                   "calls/s |" % (ns(rpc.get("p50_ns")), ns(rpc.get("p99_ns")), x(rpc.get("ratio_to_pingpong_tachyon")),
+                                  piped.get("inflight", "-"), rate(piped.get("calls_per_s"))))
+    for bench, key, label in (("fanout", "subscribers", "fan-out to N subscribers"),
+                              ("fanin", "producers", "fan-in from N producers")):
+        topo = sorted((o for o in rows if o.get("bench") == bench and o.get("transport") == "tachyon"),
+                      key=lambda o: o.get(key, 0))
+        if topo:
+            spsc = {o.get(key): o for o in rows if o.get("bench") == bench and o.get("transport") == "spsc"}
+            out.append("| %s, 32 B, N = %s | %s msg/s | N SPSC buses %s msg/s (Tachyon %s of it)%s |" % (
+                label, ", ".join(str(o.get(key)) for o in topo), ", ".join(rate(o.get("msgs_per_s")) for o in topo),
+                ", ".join(rate(spsc.get(o.get(key), {}).get("msgs_per_s")) for o in topo),
+                ", ".join(x(o.get("ratio_to_spsc")) for o in topo),
+                "; producer ns per message %s" % ", ".join(
+                    "%.1f" % o["producer_ns_per_msg"] for o in topo if "producer_ns_per_msg" in o)
+                if bench == "fanout" else ""))
+    for mode in ("core", "jetstream"):
+        for size, label in ((32, "32 B"), (1024, "1 KiB")):
+            b = find(rows, bench="bridge", transport="tachyon-bridge", mode=mode, payload=size)
+            if not b:
+                continue
+            n = find(rows, bench="bridge", transport="nats-client", mode=mode, payload=size)
+            out.append("| NATS bridge, %s, %s, out -> nats-server -> in | %s msg/s, p50 %s | plain libnats pair %s "
+                       "msg/s (bridge %s of it) |" % (
+                           "core NATS" if mode == "core" else "JetStream", label, rate(b.get("msgs_per_s")),
+                           us(b.get("p50_ns")), rate(n.get("msgs_per_s")), x(b.get("ratio_vs_nats_client"))))
     tc = find(rows, bench="tachc")
     if tc and tc.get("seconds") is not None:
         out.append("| tachc, 10,000 types, 4 languages | %.3f s | |" % tc["seconds"])

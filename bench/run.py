@@ -58,6 +58,12 @@ TARGETS = {
     "py_dlpack_gbytes_per_s": 1.0,
     "tachc_seconds": 1.0,
 }
+# Goals of later issues, reported beside DESIGN.md's (a missed goal is reported, never fails the run)
+GOALS = {
+    "rpc_p50_over_pingpong": 1.5,      # issue 18: an empty call's p50 at most 1.5x the bus ping-pong p50
+    "fanin_over_spsc": 0.8,            # issue 19: fan-in total at least 0.8x N SPSC buses
+    "bridge_over_nats_client": 0.8,    # issue 21: the bridge at least 0.8x a plain libnats pair
+}
 REFERENCE = {
     "rtt_p50_ns": 49.9,
     "py_producer_msgs_per_s": 1.06e6,
@@ -412,6 +418,20 @@ def langs_table(results):
 
 # ---- tachc -----------------------------------------------------------------------------------------------------
 
+def section_bridge(path, results, notes):
+    """The NATS bridge rows that `make bench-bridge` measured just before this run (bench/bridge_bench.c runs its own
+    interleaved rounds, medians and ratios); a missing file is a note, not a failure."""
+    if not os.path.exists(path):
+        notes.append("bridge rows skipped: %s does not exist (make bench-bridge needs libnats-dev and nats-server)"
+                     % path)
+        return
+    with open(path) as f:
+        rows = [o for o in parse_lines(f.read()) if o.get("bench") == "bridge"]
+    if not rows:
+        notes.append("bridge rows skipped: %s holds no bridge row (did bench_bridge fail?)" % path)
+    results += rows
+
+
 def section_tachc(args, build, results, notes):
     tachc = os.path.join(build, "tachc")
     if not os.access(tachc, os.X_OK):
@@ -560,6 +580,37 @@ def summarise(machine, results, notes):
                 "%.0f ns" % o["rtt_slowest_p99_ns"] if "rtt_slowest_p99_ns" in o else ""))
         md.append("")
 
+    rpc = find(results, bench="rpc", round="median")
+    piped = find(results, bench="rpc_pipelined", round="median")
+    if rpc:
+        md.append("## RPC, empty call, two processes (median of rounds, run in the ping-pong rounds)")
+        md.append("")
+        md.append("| bench | p50 | p90 | p99 | p99.9 | p50 / bus ping-pong p50, same round | calls/s |")
+        md.append("|---|---|---|---|---|---|---|")
+        md.append("| rpc (one call at a time) | %s | %s | %s | %s | %s | |" % (
+            fmt(rpc.get("p50_ns"), "ns"), fmt(rpc.get("p90_ns"), "ns"), fmt(rpc.get("p99_ns"), "ns"),
+            fmt(rpc.get("p999_ns"), "ns"),
+            fmt(rpc.get("ratio_to_pingpong_tachyon"), "x")))
+        if piped:
+            md.append("| rpc_pipelined (%s in flight) | | | | | | %s |" % (
+                piped.get("inflight"), fmt(piped.get("calls_per_s"), "rate")))
+        md.append("")
+
+    bridge = [o for o in results if o.get("bench") == "bridge" and o.get("round") == "median"]
+    if bridge:
+        md.append("## NATS bridge, C producer -> bridge out -> nats-server -> bridge in -> C consumer "
+                  "(bench/bridge_bench.c, median of rounds)")
+        md.append("")
+        md.append("| mode | payload | transport | msg/s | p50 latency | p99 latency | lost | bridge / nats-client |")
+        md.append("|---|---|---|---|---|---|---|---|")
+        for o in sorted(bridge, key=lambda o: (o.get("mode") != "core", o.get("payload"),
+                                               o.get("transport") != "tachyon-bridge")):
+            md.append("| %s | %s | %s | %s | %.0f us | %.0f us | %s | %s |" % (
+                o.get("mode"), o.get("payload"), o.get("transport"), fmt(o.get("msgs_per_s"), "rate"),
+                (o.get("p50_ns") or 0) / 1e3, (o.get("p99_ns") or 0) / 1e3, o.get("lost"),
+                fmt(o.get("ratio_vs_nats_client"), "x") if "ratio_vs_nats_client" in o else ""))
+        md.append("")
+
     tc = find(results, bench="tachc")
     if tc:
         md.append("## tachc")
@@ -617,7 +668,22 @@ def summarise(machine, results, notes):
     v = tc.get("seconds") if tc else None
     rows.append(("tachc, 10,000 types, 4 languages", "< 1 s", "%.3f s" % v if v is not None else "-",
                  verdict(None if v is None else v < TARGETS["tachc_seconds"])))
-    md.append("## Targets (DESIGN.md section 7)")
+    v = rpc.get("ratio_to_pingpong_tachyon") if rpc else None
+    rows.append(("RPC empty call p50 / bus ping-pong p50 (issue 18)", "<= 1.5x", fmt(v, "x"),
+                 verdict(None if v is None else v <= GOALS["rpc_p50_over_pingpong"])))
+    fanin = [o for o in topo if o["bench"] == "fanin" and o["transport"] == "tachyon" and "ratio_to_spsc" in o]
+    if fanin:
+        worst = min(fanin, key=lambda o: o["ratio_to_spsc"])
+        rows.append(("fan-in total / N SPSC buses, N = %s (issue 19)" % ", ".join(
+                     str(o.get("producers")) for o in sorted(fanin, key=lambda o: o.get("producers"))), ">= 0.8x",
+                     ", ".join("%.2fx" % o["ratio_to_spsc"] for o in sorted(fanin, key=lambda o: o.get("producers"))),
+                     verdict(worst["ratio_to_spsc"] >= GOALS["fanin_over_spsc"])))
+    br = [o for o in bridge if "ratio_vs_nats_client" in o]
+    if br:
+        rows.append(("bridge msg/s / plain libnats pair (issue 21)", ">= 0.8x", ", ".join(
+            "%s %s B %.2fx" % (o.get("mode"), o.get("payload"), o["ratio_vs_nats_client"]) for o in br),
+            verdict(min(o["ratio_vs_nats_client"] for o in br) >= GOALS["bridge_over_nats_client"])))
+    md.append("## Targets (DESIGN.md section 7, then the goals of later issues)")
     md.append("")
     md.append("| figure | target | this run | |")
     md.append("|---|---|---|---|")
@@ -782,6 +848,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer samples and rounds: a smoke run")
     ap.add_argument("--no-save", action="store_true", help="print the summary, write nothing under bench/results")
     ap.add_argument("--out-dir", default=os.path.join(BENCH, "results"))
+    ap.add_argument("--bridge-rows", default=None,
+                    help="JSON lines of bench/bridge_bench from the same `make bench` (make bench-bridge writes "
+                         "build/bench/bridge.jsonl): added to the results file and summary")
     args = ap.parse_args()
     if args.quick:
         args.samples = min(args.samples, 20000)
@@ -827,6 +896,8 @@ def main():
             elif section == "topology":
                 section_topology(args, build, results, notes)
             log("%s took %.1f s" % (section, time.monotonic() - t0))
+        if args.bridge_rows:
+            section_bridge(args.bridge_rows, results, notes)
         machine["loadavg_end"] = os.getloadavg()[0]
         machine["seconds"] = round(time.monotonic() - started, 1)
         summary = summarise(machine, results, notes)
