@@ -15,6 +15,6 @@ all: node
 endif
 endif
 
-$(NODE_ADDON): runtime/node/src/addon.c runtime/node/src/rpc.c runtime/node/src/topology.c runtime/node/src/node_internal.h runtime/node/scripts/build.js $(RT_SRCS) runtime/include/tachyon.h runtime/sources.mk \
+$(NODE_ADDON): runtime/node/src/addon.c runtime/node/src/rpc.c runtime/node/src/topology.c runtime/node/src/values.c runtime/node/src/waits.c runtime/node/src/node_internal.h runtime/node/scripts/build.js $(RT_SRCS) runtime/include/tachyon.h runtime/sources.mk \
 		$(wildcard runtime/src/*.h)
 	$(Q)CC="$(CC)" TACHYON_WERROR=1 $(NODE) runtime/node/scripts/build.js --out $@

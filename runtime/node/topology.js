@@ -9,11 +9,6 @@
 // their view is detached by the commit, so it can never show reused ring bytes.
 'use strict';
 
-/**
- * Subscriber.connect's retry period while no fan-out listens yet (ms): a connect
- * has no object to interrupt, so it waits in slices.
- */
-const SLICE_MS = 100;
 const MEMBER_BUS = 0;
 const MEMBER_SUB = 1;
 const MEMBER_FANIN = 2;
@@ -357,16 +352,10 @@ module.exports = function topology(native, { makeError, errorClasses, fingerprin
       const oldest = joinOf(options.join, 'Subscriber.connect');
       const fp = fingerprintOf(options);
       const deadline = deadlineOf(options, 5000, 'Subscriber.connect');
-      for (;;) {
-        const left = deadline === Infinity ? SLICE_MS : Math.min(SLICE_MS, deadline - Date.now());
-        try {
-          return new Subscriber(await native.subConnect(path, oldest, fp, Math.max(0, left)));
-        } catch (e) {
-          const again = e instanceof errorClasses.TimeoutError || e instanceof errorClasses.NoListenerError ||
-            e instanceof errorClasses.InterruptedError;
-          if (!again || Date.now() >= deadline) throw e;
-        }
-      }
+      // One C call on the libuv pool waits for the producer until the deadline;
+      // process exit and a worker's termination end it (src/waits.c).
+      const ms = deadline === Infinity ? -1 : Math.max(0, deadline - Date.now());
+      return new Subscriber(await native.subConnect(path, oldest, fp, ms));
     }
 
     constructor(handle) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the addon (build/tachyon.node) with the C compiler alone: no node-gyp,
-// which would download Node's headers. It compiles src/addon.c together with
+// which would download Node's headers. It compiles src/*.c (the addon) together with
 // libtachyon's C sources (the list and flags of runtime/sources.mk).
 //
 // Where things come from:
@@ -74,7 +74,7 @@ function main() {
   const flags = [...list.cflags, '-O2', '-g', '-fPIC', '-shared', '-pthread',
     ...(process.env.TACHYON_WERROR === '1' ? ['-Werror'] : []),
     '-I' + path.join(rt, 'include'), '-I' + path.join(rt, 'src'), '-isystem', nodeInclude()];
-  const sources = [path.join(HERE, 'src', 'addon.c'), path.join(HERE, 'src', 'rpc.c'), path.join(HERE, 'src', 'topology.c'),
+  const sources = [...['addon.c', 'rpc.c', 'topology.c', 'values.c', 'waits.c'].map((f) => path.join(HERE, 'src', f)),
     ...list.sources];
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;

@@ -7,7 +7,7 @@
  * thread; only then it queues an async work item on the libuv thread pool,
  * which makes one C call with the caller's deadline. close() ends it at once
  * with tachyon_bus_interrupt, and so does the end of the environment
- * (process 'exit', a worker thread being terminated: see nb_wait_watch).
+ * (process 'exit', a worker thread being terminated: see waits.c).
  * While a work item runs, the bus belongs to that pool thread: every call that
  * touches the ring throws StateError until the wait settled (`busy`).
  *
@@ -27,6 +27,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +96,6 @@ typedef struct nb_bus {
     napi_ref pair_ref, meta_ref;
     uint32_t *meta;
     size_t meta_cap;
-    uv_timer_t *watch;   /* while a wait is pending: nb_wait_watch's timer, else NULL */
     struct nb_bus *prev, *next; /* every open bus, for the exit hook */
 } nb_bus;
 
@@ -219,69 +219,6 @@ tachyon_bus_t *tachyon_node_bus_of(napi_env env, napi_value native_bus)
     return b->bus;
 }
 
-/* ---- argument helpers ----------------------------------------------------------- */
-
-static bool get_u32(napi_env env, napi_value v, uint32_t *out)
-{
-    double d;
-    if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d)
-        return false;
-    *out = (uint32_t)d;
-    return true;
-}
-
-static bool get_size(napi_env env, napi_value v, size_t *out)
-{
-    double d;
-    if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0 && d <= 9007199254740991.0) || d != (double)(uint64_t)d)
-        return false;
-    *out = (size_t)d;
-    return true;
-}
-
-/* A timeout in ms (a number; negative or undefined: none) to a deadline in ns. */
-static bool get_deadline(napi_env env, napi_value v, int64_t *deadline)
-{
-    napi_valuetype t;
-    double ms;
-    napi_typeof(env, v, &t);
-    if (t == napi_undefined || t == napi_null) {
-        *deadline = -1;
-        return true;
-    }
-    if (napi_get_value_double(env, v, &ms) != napi_ok || ms != ms)
-        return false;
-    *deadline = ms < 0 ? -1 : now_ns() + (int64_t)(ms * 1e6);
-    return true;
-}
-
-/* The bytes of a Buffer, any TypedArray, a DataView or an ArrayBuffer. */
-static bool get_bytes(napi_env env, napi_value v, void **data, size_t *len)
-{
-    bool is;
-    if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
-        napi_typedarray_type type;
-        size_t length, offset;
-        napi_value ab;
-        if (napi_get_typedarray_info(env, v, &type, &length, data, &ab, &offset) != napi_ok)
-            return false;
-        static const size_t elem[] = {[napi_int8_array] = 1,    [napi_uint8_array] = 1,     [napi_uint8_clamped_array] = 1,
-                                      [napi_int16_array] = 2,   [napi_uint16_array] = 2,    [napi_int32_array] = 4,
-                                      [napi_uint32_array] = 4,  [napi_float32_array] = 4,   [napi_float64_array] = 8,
-                                      [napi_bigint64_array] = 8, [napi_biguint64_array] = 8};
-        *len = length * ((size_t)type < sizeof elem / sizeof elem[0] ? elem[type] : 1);
-        return true;
-    }
-    if (napi_is_dataview(env, v, &is) == napi_ok && is) {
-        napi_value ab;
-        size_t offset;
-        return napi_get_dataview_info(env, v, len, data, &ab, &offset) == napi_ok;
-    }
-    if (napi_is_arraybuffer(env, v, &is) == napi_ok && is)
-        return napi_get_arraybuffer_info(env, v, data, len) == napi_ok;
-    return false;
-}
-
 /* ---- the NativeBus object ------------------------------------------------------------ */
 
 static nb_bus *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, napi_value *self)
@@ -322,30 +259,6 @@ static nb_bus *usable(napi_env env, napi_callback_info info, size_t *argc, napi_
 }
 
 /* Detaches and forgets the ArrayBuffer behind *ref (a no-op for NULL). */
-static void drop_ab(napi_env env, napi_ref *ref)
-{
-    napi_value ab;
-    if (!*ref)
-        return;
-    if (napi_get_reference_value(env, *ref, &ab) == napi_ok && ab)
-        napi_detach_arraybuffer(env, ab);
-    napi_delete_reference(env, *ref);
-    *ref = NULL;
-}
-
-/* An external ArrayBuffer over ring memory, remembered in *ref for detaching. */
-static napi_value ring_ab(napi_env env, void *data, size_t len, napi_ref *ref)
-{
-    napi_value ab;
-    static char empty_slot[16];
-    /* V8 wants a real pointer even for an empty buffer. */
-    if (napi_create_external_arraybuffer(env, len ? data : empty_slot, len, NULL, NULL, &ab) != napi_ok)
-        return NULL;
-    if (napi_create_reference(env, ab, 1, ref) != napi_ok)
-        return NULL;
-    return ab;
-}
-
 static void drop_ref(napi_env env, napi_ref *ref)
 {
     if (*ref)
@@ -356,8 +269,8 @@ static void drop_ref(napi_env env, napi_ref *ref)
 static void destroy_bus(napi_env env, nb_bus *b)
 {
     if (env) {
-        drop_ab(env, &b->rx_ab);
-        drop_ab(env, &b->tx_ab);
+        tachyon_node_drop_ab(env, &b->rx_ab);
+        tachyon_node_drop_ab(env, &b->tx_ab);
         drop_ref(env, &b->pair_ref);
         drop_ref(env, &b->meta_ref);
         b->meta = NULL;
@@ -443,6 +356,7 @@ typedef struct nb_work {
     size_t nmsgs; /* receive: messages in b->msgs */
     void *slot;
     bool done; /* listen, connect: the thread finished */
+    tn_wait wait; /* the waits: pending on the pool */
 } nb_work;
 
 static void work_execute(napi_env env, void *data)
@@ -543,55 +457,13 @@ static bool env_alive(napi_env env)
 
 bool tachyon_node_env_alive(napi_env env) { return env_alive(env); }
 
-/* A worker thread being terminated runs its event loop until no work item is
- * pending before it runs any cleanup hook, and no JavaScript runs then: a
- * wait with no deadline would hold it forever. So while a wait is pending a
- * timer on the environment's loop looks, every watchdog period, whether
- * JavaScript still runs there; once it does not, it interrupts the wait. The
- * timer is unreferenced: it never keeps a loop alive by itself. */
-static void watch_tick(uv_timer_t *t)
+/* Ends a bus wait (process 'exit', a worker being terminated, see waits.c):
+ * its completion then destroys the bus, as after close(). */
+static void bus_wait_interrupt(tn_wait *tw)
 {
-    nb_bus *b = t->data;
-    napi_handle_scope scope;
-    if (napi_open_handle_scope(b->env, &scope) != napi_ok) {
-        atomic_store(&b->closing, 1);
-        tachyon_bus_interrupt(b->bus);
-        return;
-    }
-    if (!env_alive(b->env)) {
-        atomic_store(&b->closing, 1);
-        tachyon_bus_interrupt(b->bus);
-    }
-    napi_close_handle_scope(b->env, scope);
-}
-
-static void watch_closed(uv_handle_t *h)
-{
-    free(h);
-}
-
-static void nb_wait_watch(napi_env env, nb_bus *b)
-{
-    struct uv_loop_s *loop = NULL;
-    uint64_t period = (uint64_t)(TACHYON_WATCHDOG_NS / 1000000);
-    if (b->watch || napi_get_uv_event_loop(env, &loop) != napi_ok || !loop)
-        return;
-    b->watch = malloc(sizeof *b->watch);
-    if (!b->watch)
-        return;
-    uv_timer_init(loop, b->watch);
-    b->watch->data = b;
-    uv_unref((uv_handle_t *)b->watch);
-    uv_timer_start(b->watch, watch_tick, period, period);
-}
-
-static void nb_wait_unwatch(nb_bus *b)
-{
-    if (!b->watch)
-        return;
-    uv_timer_stop(b->watch);
-    uv_close((uv_handle_t *)b->watch, watch_closed);
-    b->watch = NULL;
+    nb_work *w = (nb_work *)((char *)tw - offsetof(nb_work, wait));
+    atomic_store(&w->b->closing, 1);
+    tachyon_bus_interrupt(w->b->bus);
 }
 
 static void work_complete(napi_env env, napi_status status, void *data)
@@ -600,7 +472,7 @@ static void work_complete(napi_env env, napi_status status, void *data)
     napi_value result = NULL;
     nb_bus *b = w->b;
 
-    nb_wait_unwatch(b);
+    tachyon_node_wait_end(&w->wait);
     b->busy = false;
     if (atomic_load(&b->closing) || status != napi_ok) {
         /* close() came while waiting: it could not destroy the bus then. */
@@ -629,7 +501,7 @@ static void work_complete(napi_env env, napi_status status, void *data)
             napi_reject_deferred(env, w->deferred, make_error(env, TACHYON_ERR_NO_MEMORY, "receive"));
         break;
     case W_ACQUIRE_TX:
-        result = ring_ab(env, w->slot, w->size, &b->tx_ab);
+        result = tachyon_node_ring_ab(env, w->slot, w->size, &b->tx_ab);
         if (result)
             napi_resolve_deferred(env, w->deferred, result);
         else
@@ -728,7 +600,7 @@ static napi_value start_work(napi_env env, nb_work *w, napi_value self)
         goto fail;
     if (w->b) {
         w->b->busy = true;
-        nb_wait_watch(env, w->b);
+        tachyon_node_wait_begin(env, &w->wait, bus_wait_interrupt);
     }
     return promise;
 fail:
@@ -759,7 +631,7 @@ static napi_value js_listen(napi_env env, napi_callback_info info)
         work_free(env, w);
         return throw_type(env, "tachyon: listen: path contains a NUL character");
     }
-    if (!get_size(env, argv[1], &w->capacity)) {
+    if (!tachyon_node_size(env, argv[1], &w->capacity)) {
         work_free(env, w);
         return throw_type(env, "tachyon: listen: capacity must be a non-negative integer");
     }
@@ -814,9 +686,9 @@ static napi_value js_try_send(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, argv, NULL, "trySend");
     if (!b)
         return NULL;
-    if (!get_bytes(env, argv[0], &data, &len))
+    if (!tachyon_node_bytes(env, argv[0], &data, &len))
         return throw_type(env, "tachyon: trySend: data must be a Buffer, a TypedArray, a DataView or an ArrayBuffer");
-    if (!get_u32(env, argv[1], &type_id))
+    if (!tachyon_node_u32(env, argv[1], &type_id))
         return throw_type(env, "tachyon: trySend: typeId must be an integer in 0..2^32-1");
     tachyon_error_t err = tachyon_send(b->bus, data, len, type_id);
     if (err != TACHYON_OK && err != TACHYON_ERR_FULL)
@@ -837,11 +709,11 @@ static napi_value js_send(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, argv, &self, "send");
     if (!b)
         return NULL;
-    if (!get_bytes(env, argv[0], &data, &len))
+    if (!tachyon_node_bytes(env, argv[0], &data, &len))
         return throw_type(env, "tachyon: send: data must be a Buffer, a TypedArray, a DataView or an ArrayBuffer");
-    if (!get_u32(env, argv[1], &type_id))
+    if (!tachyon_node_u32(env, argv[1], &type_id))
         return throw_type(env, "tachyon: send: typeId must be an integer in 0..2^32-1");
-    if (!get_deadline(env, argv[2], &deadline))
+    if (!tachyon_node_deadline(env, argv[2], &deadline))
         return throw_type(env, "tachyon: send: timeout must be a number of milliseconds");
     tachyon_error_t err = tachyon_send(b->bus, data, len, type_id);
     if (err == TACHYON_OK) {
@@ -883,11 +755,11 @@ static napi_value js_send_records(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, argv, NULL, "sendBatch");
     if (!b)
         return NULL;
-    if (!get_bytes(env, argv[0], &data, &len))
+    if (!tachyon_node_bytes(env, argv[0], &data, &len))
         return throw_type(env, "tachyon: sendBatch: records must be a Buffer, a TypedArray, a DataView or an ArrayBuffer");
-    if (!get_size(env, argv[1], &rsize) || rsize == 0 || len % rsize != 0)
+    if (!tachyon_node_size(env, argv[1], &rsize) || rsize == 0 || len % rsize != 0)
         return throw_type(env, "tachyon: sendBatch: recordSize must divide the records' byte length");
-    if (!get_size(env, argv[3], &first))
+    if (!tachyon_node_size(env, argv[3], &first))
         return throw_type(env, "tachyon: sendBatch: bad first record");
     size_t n = len / rsize;
     napi_is_typedarray(env, argv[2], &is_ta);
@@ -898,7 +770,7 @@ static napi_value js_send_records(napi_env env, napi_callback_info info)
         napi_get_typedarray_info(env, argv[2], &type, &nids, &ids, &ab, &off);
         if (type != napi_uint32_array || nids != n)
             return throw_type(env, "tachyon: sendBatch: typeIds must be a number or a Uint32Array with one id per record");
-    } else if (!get_u32(env, argv[2], &one_id)) {
+    } else if (!tachyon_node_u32(env, argv[2], &one_id)) {
         return throw_type(env, "tachyon: sendBatch: typeIds must be a number or a Uint32Array with one id per record");
     }
     size_t i = first;
@@ -935,7 +807,7 @@ static napi_value js_acquire_tx(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, argv, NULL, "sendZeroCopy");
     if (!b)
         return NULL;
-    if (!get_size(env, argv[0], &size))
+    if (!tachyon_node_size(env, argv[0], &size))
         return throw_type(env, "tachyon: sendZeroCopy: size must be a non-negative integer");
     void *slot = tachyon_acquire_tx(b->bus, size);
     if (!slot) {
@@ -946,7 +818,7 @@ static napi_value js_acquire_tx(napi_env env, napi_callback_info info)
         }
         return throw_bus(env, b->bus, err, "sendZeroCopy");
     }
-    result = ring_ab(env, slot, size, &b->tx_ab);
+    result = tachyon_node_ring_ab(env, slot, size, &b->tx_ab);
     if (!result) {
         tachyon_rollback_tx(b->bus);
         return throw_tachyon(env, TACHYON_ERR_NO_MEMORY, "sendZeroCopy");
@@ -964,9 +836,9 @@ static napi_value js_acquire_tx_wait(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, argv, &self, "sendZeroCopy");
     if (!b)
         return NULL;
-    if (!get_size(env, argv[0], &size))
+    if (!tachyon_node_size(env, argv[0], &size))
         return throw_type(env, "tachyon: sendZeroCopy: size must be a non-negative integer");
-    if (!get_deadline(env, argv[1], &deadline))
+    if (!tachyon_node_deadline(env, argv[1], &deadline))
         return throw_type(env, "tachyon: sendZeroCopy: timeout must be a number of milliseconds");
     nb_work *w = calloc(1, sizeof *w);
     if (!w)
@@ -988,9 +860,9 @@ static napi_value js_commit_tx(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, argv, NULL, "commit");
     if (!b)
         return NULL;
-    if (!get_size(env, argv[0], &size) || !get_u32(env, argv[1], &type_id))
+    if (!tachyon_node_size(env, argv[0], &size) || !tachyon_node_u32(env, argv[1], &type_id))
         return throw_type(env, "tachyon: commit: size and typeId must be non-negative integers");
-    drop_ab(env, &b->tx_ab);
+    tachyon_node_drop_ab(env, &b->tx_ab);
     tachyon_error_t err = tachyon_commit_tx(b->bus, size, type_id);
     if (err != TACHYON_OK) {
         tachyon_rollback_tx(b->bus);
@@ -1005,7 +877,7 @@ static napi_value js_rollback_tx(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, NULL, NULL, "rollback");
     if (!b)
         return NULL;
-    drop_ab(env, &b->tx_ab);
+    tachyon_node_drop_ab(env, &b->tx_ab);
     tachyon_error_t err = tachyon_rollback_tx(b->bus);
     if (err != TACHYON_OK)
         return throw_bus(env, b->bus, err, "rollback");
@@ -1033,7 +905,7 @@ static napi_value batch_result(napi_env env, nb_bus *b, size_t n)
     }
     b->hold = HOLD_BATCH;
     b->held_count = n;
-    ab = ring_ab(env, (void *)lo, (size_t)(hi - lo), &b->rx_ab);
+    ab = tachyon_node_ring_ab(env, (void *)lo, (size_t)(hi - lo), &b->rx_ab);
     if (!ab)
         return NULL;
     /* Allocating meta and the pair for every batch cost a batch of one message
@@ -1093,7 +965,7 @@ static napi_value js_drain(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, argv, NULL, "drainBatch");
     if (!b)
         return NULL;
-    if (!get_u32(env, argv[0], &max) || max == 0 || max > MAX_BATCH)
+    if (!tachyon_node_u32(env, argv[0], &max) || max == 0 || max > MAX_BATCH)
         return throw_type(env, "tachyon: drainBatch: max must be an integer in 1..65536");
     if (b->hold != HOLD_NONE)
         return throw_tachyon(env, TACHYON_ERR_STATE, "drainBatch: commit the previous message or batch first");
@@ -1127,9 +999,9 @@ static napi_value js_wait(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, argv, &self, "receive");
     if (!b)
         return NULL;
-    if (!get_u32(env, argv[0], &max) || max == 0 || max > MAX_BATCH)
+    if (!tachyon_node_u32(env, argv[0], &max) || max == 0 || max > MAX_BATCH)
         return throw_type(env, "tachyon: receive: max must be an integer in 1..65536");
-    if (!get_deadline(env, argv[1], &deadline))
+    if (!tachyon_node_deadline(env, argv[1], &deadline))
         return throw_type(env, "tachyon: receive: timeout must be a number of milliseconds");
     if (b->hold != HOLD_NONE)
         return throw_tachyon(env, TACHYON_ERR_STATE, "receive: commit the previous message or batch first");
@@ -1156,7 +1028,7 @@ static napi_value js_commit_rx(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, NULL, NULL, "commit");
     if (!b)
         return NULL;
-    drop_ab(env, &b->rx_ab);
+    tachyon_node_drop_ab(env, &b->rx_ab);
     tachyon_error_t err = TACHYON_OK;
     if (b->hold == HOLD_BATCH)
         err = tachyon_commit_rx_batch(b->bus, b->held_count);
@@ -1183,8 +1055,8 @@ static napi_value js_close(napi_env env, napi_callback_info info)
          * then and rejects the wait. */
         atomic_store(&b->closing, 1);
         tachyon_bus_interrupt(b->bus);
-        drop_ab(env, &b->rx_ab);
-        drop_ab(env, &b->tx_ab);
+        tachyon_node_drop_ab(env, &b->rx_ab);
+        tachyon_node_drop_ab(env, &b->tx_ab);
         return NULL;
     }
     atomic_store(&b->closing, 1);
@@ -1270,7 +1142,7 @@ static napi_value js_set_spin(napi_env env, napi_callback_info info)
     nb_bus *b = usable(env, info, &argc, argv, NULL, "spin");
     if (!b)
         return NULL;
-    if (!get_u32(env, argv[0], &spin))
+    if (!tachyon_node_u32(env, argv[0], &spin))
         return throw_type(env, "tachyon: spin must be an integer in 0..2^32-1");
     b->spin = spin;
     return NULL;
@@ -1343,20 +1215,13 @@ static void env_cleanup(void *arg)
 }
 
 /* interruptWaits(): the environment is exiting (process 'exit'): ends every
- * wait of its buses at once. process.exit() then joins the libuv pool's
- * threads before anything else, which must not wait for a deadline. */
+ * wait on the pool at once (buses, RPC, fan-out sends, subscriber connects).
+ * process.exit() then joins the libuv pool's threads before anything else,
+ * which must not wait for a deadline. */
 static napi_value js_interrupt_waits(napi_env env, napi_callback_info info)
 {
     (void)info;
-    tachyon_node_rpc_interrupt_waits(env);
-    tachyon_node_topology_interrupt_waits(env);
-    pthread_mutex_lock(&open_lock);
-    for (nb_bus *p = open_buses; p; p = p->next)
-        if (p->env == env && p->busy && p->bus) {
-            atomic_store(&p->closing, 1);
-            tachyon_bus_interrupt(p->bus);
-        }
-    pthread_mutex_unlock(&open_lock);
+    tachyon_node_interrupt_waits(env);
     return NULL;
 }
 

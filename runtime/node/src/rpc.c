@@ -6,8 +6,8 @@
  * Waiting never blocks the event loop: nextReply and nextRequest run on the
  * libuv pool as one C call with the caller's deadline. close() ends it at once
  * with tachyon_rpc_interrupt, and so does the end of the environment (process
- * 'exit' through addon.c's interruptWaits, a worker thread being terminated
- * through a per-wait timer), as for the buses in addon.c. While a wait runs the
+ * 'exit', a worker thread being terminated: see waits.c), as for the buses in
+ * addon.c. While a wait runs the
  * connection belongs to that pool thread (`busy`: other calls throw StateError).
  *
  * Zero copy: a reply (client), a request and its reserved reply (server) and a
@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,101 +77,19 @@ static napi_value nr_throw(napi_env env, nr_env *d, tachyon_error_t err, const c
 
 /* ---- arguments ----------------------------------------------------------------- */
 
-static bool nr_u32(napi_env env, napi_value v, uint32_t *out)
-{
-    double x;
-    if (napi_get_value_double(env, v, &x) != napi_ok || !(x >= 0 && x <= 4294967295.0) || x != (double)(uint32_t)x)
-        return false;
-    *out = (uint32_t)x;
-    return true;
-}
-
-static bool nr_size(napi_env env, napi_value v, size_t *out)
-{
-    double x;
-    if (napi_get_value_double(env, v, &x) != napi_ok || !(x >= 0 && x <= 9007199254740991.0) ||
-        x != (double)(uint64_t)x)
-        return false;
-    *out = (size_t)x;
-    return true;
-}
-
-/* A timeout in ms (negative, null or undefined: none) to a deadline in ns. */
-static bool nr_deadline(napi_env env, napi_value v, int64_t *deadline)
-{
-    napi_valuetype t;
-    double ms;
-    napi_typeof(env, v, &t);
-    if (t == napi_undefined || t == napi_null) {
-        *deadline = TACHYON_FOREVER;
-        return true;
-    }
-    if (napi_get_value_double(env, v, &ms) != napi_ok || ms != ms)
-        return false;
-    *deadline = ms < 0 ? TACHYON_FOREVER : tachyon_now_ns() + (int64_t)(ms * 1e6);
-    return true;
-}
-
 static bool nr_bigint_u64(napi_env env, napi_value v, uint64_t *out)
 {
     bool lossless;
     return napi_get_value_bigint_uint64(env, v, out, &lossless) == napi_ok && lossless;
 }
 
-/* The bytes of a Buffer, a TypedArray, a DataView or an ArrayBuffer. */
-static bool nr_bytes(napi_env env, napi_value v, void **data, size_t *len)
-{
-    bool is;
-    if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
-        napi_typedarray_type type;
-        size_t length, offset;
-        napi_value ab;
-        void *base;
-        if (napi_get_typedarray_info(env, v, &type, &length, &base, &ab, &offset) != napi_ok)
-            return false;
-        size_t elem = 1;
-        switch (type) {
-        case napi_int16_array: case napi_uint16_array: elem = 2; break;
-        case napi_int32_array: case napi_uint32_array: case napi_float32_array: elem = 4; break;
-        case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: elem = 8; break;
-        default: break;
-        }
-        *data = base;
-        *len = length * elem;
-        return true;
-    }
-    if (napi_is_dataview(env, v, &is) == napi_ok && is) {
-        napi_value ab;
-        size_t offset;
-        return napi_get_dataview_info(env, v, len, data, &ab, &offset) == napi_ok;
-    }
-    if (napi_is_arraybuffer(env, v, &is) == napi_ok && is)
-        return napi_get_arraybuffer_info(env, v, data, len) == napi_ok;
-    return false;
-}
-
 /* ---- ArrayBuffers over the rings ----------------------------------------------- */
 
-static void nr_drop(napi_env env, napi_ref *ref)
-{
-    napi_value ab;
-    if (!*ref)
-        return;
-    if (napi_get_reference_value(env, *ref, &ab) == napi_ok && ab)
-        napi_detach_arraybuffer(env, ab);
-    napi_delete_reference(env, *ref);
-    *ref = NULL;
-}
-
+/* An ArrayBuffer over `data` in *ref, detaching the one *ref held before. */
 static napi_value nr_ring_ab(napi_env env, const void *data, size_t len, napi_ref *ref)
 {
-    static char empty[16];
-    napi_value ab;
-    nr_drop(env, ref);
-    if (napi_create_external_arraybuffer(env, len ? (void *)data : empty, len, NULL, NULL, &ab) != napi_ok ||
-        napi_create_reference(env, ab, 1, ref) != napi_ok)
-        return NULL;
-    return ab;
+    tachyon_node_drop_ab(env, ref);
+    return tachyon_node_ring_ab(env, data, len, ref);
 }
 
 /* ---- the NativeRpc object -------------------------------------------------------- */
@@ -178,8 +97,8 @@ static napi_value nr_ring_ab(napi_env env, const void *data, size_t len, napi_re
 static void nr_destroy(napi_env env, nr_rpc *r)
 {
     if (env) {
-        nr_drop(env, &r->body_ab);
-        nr_drop(env, &r->out_ab);
+        tachyon_node_drop_ab(env, &r->body_ab);
+        tachyon_node_drop_ab(env, &r->out_ab);
     }
     if (r->rpc) {
         tachyon_rpc_destroy(r->rpc);
@@ -314,8 +233,8 @@ static napi_value nr_open_common(napi_env env, napi_callback_info info, bool lis
     if (argc < 5 || napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok ||
         !(o->path = malloc(len + 1)) ||
         napi_get_value_string_utf8(env, argv[0], o->path, len + 1, &len) != napi_ok ||
-        !nr_size(env, argv[1], &o->capacity) || napi_get_value_bigint_uint64(env, argv[2], &fp, &lossless) != napi_ok ||
-        !nr_deadline(env, argv[3], &o->deadline)) {
+        !tachyon_node_size(env, argv[1], &o->capacity) || napi_get_value_bigint_uint64(env, argv[2], &fp, &lossless) != napi_ok ||
+        !tachyon_node_deadline(env, argv[3], &o->deadline)) {
         free(o->path);
         free(o);
         napi_throw_type_error(env, NULL, "tachyon: rpcListen/rpcConnect(path, capacity, fingerprint, timeoutMs, anyUid)");
@@ -359,19 +278,13 @@ typedef struct nr_wait {
     napi_async_work work;
     napi_deferred deferred;
     napi_ref self_ref;
-    napi_env env;
     nr_rpc *r;
     bool server;
     int64_t deadline;
     tachyon_error_t err;
     tachyon_rpc_msg_t msg;
-    uv_timer_t *watch; /* nr_wait_watch's timer while the wait is pending, else NULL */
-    struct nr_wait *prev, *next; /* nr_waits */
+    tn_wait wait; /* pending on the pool (waits.c) */
 } nr_wait;
-
-/* Every pending wait of every environment (worker threads have their own), for interruptWaits. */
-static pthread_mutex_t nr_waits_lock = PTHREAD_MUTEX_INITIALIZER;
-static nr_wait *nr_waits;
 
 static void nr_wait_execute(napi_env env, void *data)
 {
@@ -390,50 +303,15 @@ static void nr_wait_execute(napi_env env, void *data)
     } while (w->err == TACHYON_ERR_INTERRUPTED);
 }
 
-/* A worker thread being terminated drains its pending work items before it
- * runs any cleanup hook, with no JavaScript running: a timer on the
- * environment's loop (unreferenced) looks every watchdog period whether
- * JavaScript still runs there and, once it does not, interrupts the wait. */
-static void nr_watch_tick(uv_timer_t *t)
+/* Ends the wait (process 'exit', a worker being terminated: waits.c); its
+ * completion then destroys the connection, as after close(). */
+static void nr_wait_interrupt(tn_wait *tw)
 {
-    nr_wait *w = t->data;
-    napi_handle_scope scope;
-    bool alive = napi_open_handle_scope(w->env, &scope) == napi_ok;
-    if (alive) {
-        alive = tachyon_node_env_alive(w->env);
-        napi_close_handle_scope(w->env, scope);
-    }
-    if (!alive) {
-        atomic_store(&w->r->closing, 1);
-        tachyon_rpc_interrupt(w->r->rpc);
-    }
-}
-
-static void nr_watch_closed(uv_handle_t *h) { free(h); }
-
-static void nr_wait_watch(napi_env env, nr_wait *w)
-{
-    struct uv_loop_s *loop = NULL;
-    uint64_t period = (uint64_t)(TACHYON_WATCHDOG_NS / 1000000);
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop || !(w->watch = malloc(sizeof *w->watch)))
+    nr_wait *w = (nr_wait *)((char *)tw - offsetof(nr_wait, wait));
+    if (!w->r->rpc)
         return;
-    uv_timer_init(loop, w->watch);
-    w->watch->data = w;
-    uv_unref((uv_handle_t *)w->watch);
-    uv_timer_start(w->watch, nr_watch_tick, period, period);
-}
-
-/* process 'exit' (addon.c's interruptWaits): ends every pending RPC wait of
- * `env` at once, since process.exit() joins the libuv pool first. */
-void tachyon_node_rpc_interrupt_waits(napi_env env)
-{
-    pthread_mutex_lock(&nr_waits_lock);
-    for (nr_wait *w = nr_waits; w; w = w->next)
-        if (w->env == env && w->r->rpc) {
-            atomic_store(&w->r->closing, 1);
-            tachyon_rpc_interrupt(w->r->rpc);
-        }
-    pthread_mutex_unlock(&nr_waits_lock);
+    atomic_store(&w->r->closing, 1);
+    tachyon_rpc_interrupt(w->r->rpc);
 }
 
 static napi_value nr_bigint(napi_env env, uint64_t v)
@@ -452,18 +330,7 @@ static napi_value nr_u32_value(napi_env env, uint32_t v)
 
 static void nr_wait_free(napi_env env, nr_wait *w)
 {
-    if (w->watch) {
-        uv_timer_stop(w->watch);
-        uv_close((uv_handle_t *)w->watch, nr_watch_closed);
-    }
-    pthread_mutex_lock(&nr_waits_lock);
-    if (w->prev)
-        w->prev->next = w->next;
-    else if (nr_waits == w)
-        nr_waits = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    pthread_mutex_unlock(&nr_waits_lock);
+    tachyon_node_wait_end(&w->wait);
     if (w->work)
         napi_delete_async_work(env, w->work);
     if (w->self_ref)
@@ -521,7 +388,7 @@ static napi_value nr_next(napi_env env, napi_callback_info info, bool server)
         return nr_throw(env, r->d, TACHYON_ERR_NO_MEMORY, "rpc");
     w->r = r;
     w->server = server;
-    if (argc < 1 || !nr_deadline(env, argv[0], &w->deadline)) {
+    if (argc < 1 || !tachyon_node_deadline(env, argv[0], &w->deadline)) {
         free(w);
         napi_throw_type_error(env, NULL, "tachyon: the timeout is a number of milliseconds");
         return NULL;
@@ -541,14 +408,7 @@ static napi_value nr_next(napi_env env, napi_callback_info info, bool server)
         return NULL;
     }
     r->busy = true;
-    w->env = env;
-    pthread_mutex_lock(&nr_waits_lock);
-    w->next = nr_waits;
-    if (w->next)
-        w->next->prev = w;
-    nr_waits = w;
-    pthread_mutex_unlock(&nr_waits_lock);
-    nr_wait_watch(env, w);
+    tachyon_node_wait_begin(env, &w->wait, nr_wait_interrupt);
     return promise;
 }
 
@@ -566,7 +426,7 @@ static napi_value js_request_start(napi_env env, napi_callback_info info)
     nr_rpc *r = nr_usable(env, info, &argc, argv, NULL, "requestStart");
     if (!r)
         return NULL;
-    if (argc < 2 || !nr_size(env, argv[0], &size) || !nr_deadline(env, argv[1], &deadline))
+    if (argc < 2 || !tachyon_node_size(env, argv[0], &size) || !tachyon_node_deadline(env, argv[1], &deadline))
         return napi_throw_type_error(env, NULL, "tachyon: requestStart(size, timeoutMs)"), NULL;
     void *p = tachyon_rpc_request_start(r->rpc, size, deadline);
     if (!p)
@@ -585,10 +445,10 @@ static napi_value js_request_send(napi_env env, napi_callback_info info)
     nr_rpc *r = nr_usable(env, info, &argc, argv, NULL, "requestSend");
     if (!r)
         return NULL;
-    if (argc < 3 || !nr_u32(env, argv[0], &method) || !nr_size(env, argv[1], &reply_max) ||
-        !nr_deadline(env, argv[2], &deadline))
+    if (argc < 3 || !tachyon_node_u32(env, argv[0], &method) || !tachyon_node_size(env, argv[1], &reply_max) ||
+        !tachyon_node_deadline(env, argv[2], &deadline))
         return napi_throw_type_error(env, NULL, "tachyon: requestSend(methodId, replyMax, timeoutMs)"), NULL;
-    nr_drop(env, &r->out_ab);
+    tachyon_node_drop_ab(env, &r->out_ab);
     tachyon_error_t err = tachyon_rpc_request_send(r->rpc, method, reply_max, deadline, &id);
     if (err != TACHYON_OK)
         return nr_throw(env, r->d, err, "requestSend");
@@ -607,8 +467,8 @@ static napi_value js_send(napi_env env, napi_callback_info info)
     nr_rpc *r = nr_usable(env, info, &argc, argv, NULL, "send");
     if (!r)
         return NULL;
-    if (argc < 4 || !nr_u32(env, argv[0], &method) || !nr_bytes(env, argv[1], &data, &len) ||
-        !nr_size(env, argv[2], &reply_max) || !nr_deadline(env, argv[3], &deadline))
+    if (argc < 4 || !tachyon_node_u32(env, argv[0], &method) || !tachyon_node_bytes(env, argv[1], &data, &len) ||
+        !tachyon_node_size(env, argv[2], &reply_max) || !tachyon_node_deadline(env, argv[3], &deadline))
         return napi_throw_type_error(env, NULL, "tachyon: send(methodId, bytes, replyMax, timeoutMs)"), NULL;
     tachyon_error_t err = tachyon_rpc_send_until(r->rpc, method, len ? data : NULL, len, reply_max, deadline, &id);
     if (err != TACHYON_OK)
@@ -624,7 +484,7 @@ static napi_value js_release(napi_env env, napi_callback_info info)
         return NULL;
     if (!r->body_ab)
         return NULL; /* already released */
-    nr_drop(env, &r->body_ab);
+    tachyon_node_drop_ab(env, &r->body_ab);
     tachyon_error_t err = tachyon_rpc_release(r->rpc);
     if (err != TACHYON_OK)
         return nr_throw(env, r->d, err, "release");
@@ -668,7 +528,7 @@ static napi_value js_reply_start(napi_env env, napi_callback_info info)
     nr_rpc *r = nr_usable(env, info, &argc, argv, NULL, "replyStart");
     if (!r)
         return NULL;
-    if (argc < 2 || !nr_size(env, argv[0], &size) || !nr_deadline(env, argv[1], &deadline))
+    if (argc < 2 || !tachyon_node_size(env, argv[0], &size) || !tachyon_node_deadline(env, argv[1], &deadline))
         return napi_throw_type_error(env, NULL, "tachyon: replyStart(size, timeoutMs)"), NULL;
     void *p = tachyon_rpc_reply_start(r->rpc, size, deadline);
     if (!p)
@@ -686,10 +546,10 @@ static napi_value js_reply_commit(napi_env env, napi_callback_info info)
     nr_rpc *r = nr_usable(env, info, &argc, argv, NULL, "replyCommit");
     if (!r)
         return NULL;
-    if (argc < 2 || !nr_u32(env, argv[0], &status) || !nr_u32(env, argv[1], &code))
+    if (argc < 2 || !tachyon_node_u32(env, argv[0], &status) || !tachyon_node_u32(env, argv[1], &code))
         return napi_throw_type_error(env, NULL, "tachyon: replyCommit(status, appCode)"), NULL;
-    nr_drop(env, &r->out_ab);
-    nr_drop(env, &r->body_ab);
+    tachyon_node_drop_ab(env, &r->out_ab);
+    tachyon_node_drop_ab(env, &r->body_ab);
     tachyon_error_t err = tachyon_rpc_reply_commit(r->rpc, (tachyon_rpc_status_t)status, code);
     if (err != TACHYON_OK)
         return nr_throw(env, r->d, err, "replyCommit");
@@ -702,7 +562,7 @@ static napi_value js_defer(napi_env env, napi_callback_info info)
     nr_rpc *r = nr_usable(env, info, &argc, NULL, NULL, "defer");
     if (!r)
         return NULL;
-    nr_drop(env, &r->body_ab);
+    tachyon_node_drop_ab(env, &r->body_ab);
     tachyon_error_t err = tachyon_rpc_defer(r->rpc);
     if (err != TACHYON_OK)
         return nr_throw(env, r->d, err, "defer");
@@ -721,9 +581,9 @@ static napi_value js_reply_to(napi_env env, napi_callback_info info)
     nr_rpc *r = nr_usable(env, info, &argc, argv, NULL, "replyTo");
     if (!r)
         return NULL;
-    if (argc < 6 || !nr_bigint_u64(env, argv[0], &id) || !nr_u32(env, argv[1], &method) ||
-        !nr_u32(env, argv[2], &status) || !nr_u32(env, argv[3], &code) || !nr_bytes(env, argv[4], &data, &len) ||
-        !nr_deadline(env, argv[5], &deadline))
+    if (argc < 6 || !nr_bigint_u64(env, argv[0], &id) || !tachyon_node_u32(env, argv[1], &method) ||
+        !tachyon_node_u32(env, argv[2], &status) || !tachyon_node_u32(env, argv[3], &code) || !tachyon_node_bytes(env, argv[4], &data, &len) ||
+        !tachyon_node_deadline(env, argv[5], &deadline))
         return napi_throw_type_error(env, NULL, "tachyon: replyTo(callId, methodId, status, appCode, bytes, timeoutMs)"),
                NULL;
     tachyon_error_t err =

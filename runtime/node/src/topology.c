@@ -8,7 +8,8 @@
  * through a uv_poll_t on the environment's own loop, so waiting costs neither a
  * pool thread nor a blocked loop. The two calls that may wait inside the C
  * library (a subscriber's connect, a BLOCK producer's send) run on the libuv
- * pool with deadlines of at most a slice, which topology.js repeats.
+ * pool as one C call with the caller's deadline, which the environment's end
+ * interrupts (waits.c).
  *
  * Zero copy: a received message and a reserved send slot are external
  * ArrayBuffers over the ring, detached at the commit (or rollback, or close).
@@ -17,9 +18,9 @@
 #include <node_api.h>
 #include <uv.h>
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,17 +64,6 @@ static napi_value throw_type(napi_env env, const char *text)
 
 /* ---- handles ------------------------------------------------------------------ */
 
-static void drop_ab(napi_env env, tn_handle *h)
-{
-    napi_value ab;
-    if (!h->ab)
-        return;
-    if (napi_get_reference_value(env, h->ab, &ab) == napi_ok && ab)
-        napi_detach_arraybuffer(env, ab);
-    napi_delete_reference(env, h->ab);
-    h->ab = NULL;
-}
-
 static void poll_closed(uv_handle_t *p)
 {
     free(p);
@@ -82,7 +72,7 @@ static void poll_closed(uv_handle_t *p)
 static void destroy_c(napi_env env, tn_handle *h)
 {
     if (env)
-        drop_ab(env, h);
+        tachyon_node_drop_ab(env, &h->ab);
     if (h->poll) {
         uv_close((uv_handle_t *)h->poll, poll_closed); /* stops watching the fd before it is closed below */
         h->poll = NULL;
@@ -183,27 +173,19 @@ static bool arg_double(napi_env env, napi_value v, double *out)
 
 static bool arg_u32(napi_env env, napi_value v, uint32_t *out)
 {
-    double d;
-    if (!arg_double(env, v, &d))
-        return false;
-    if (d < 0 || d > 4294967295.0 || d != (double)(uint32_t)d) {
+    if (!tachyon_node_u32(env, v, out)) {
         throw_type(env, "tachyon: expected an integer in 0..2^32-1");
         return false;
     }
-    *out = (uint32_t)d;
     return true;
 }
 
 static bool arg_size(napi_env env, napi_value v, size_t *out)
 {
-    double d;
-    if (!arg_double(env, v, &d))
-        return false;
-    if (d < 0 || d > 9007199254740991.0 || d != (double)(uint64_t)d) {
+    if (!tachyon_node_size(env, v, out)) {
         throw_type(env, "tachyon: expected a non-negative integer");
         return false;
     }
-    *out = (size_t)d;
     return true;
 }
 
@@ -251,29 +233,11 @@ static bool arg_options(napi_env env, napi_value fp, napi_value any_uid, tachyon
 
 static bool arg_bytes(napi_env env, napi_value v, void **data, size_t *len)
 {
-    bool is;
-    if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
-        napi_typedarray_type t;
-        size_t n, off;
-        napi_value ab;
-        if (napi_get_typedarray_info(env, v, &t, &n, data, &ab, &off) != napi_ok)
-            return false;
-        size_t el = t == napi_uint8_array || t == napi_int8_array || t == napi_uint8_clamped_array ? 1
-                    : t == napi_int16_array || t == napi_uint16_array                                ? 2
-                    : t == napi_float64_array || t == napi_bigint64_array || t == napi_biguint64_array ? 8
-                                                                                                       : 4;
-        *len = n * el;
-        return true;
+    if (!tachyon_node_bytes(env, v, data, len)) {
+        throw_type(env, "tachyon: data must be a Buffer, a TypedArray, a DataView or an ArrayBuffer");
+        return false;
     }
-    if (napi_is_dataview(env, v, &is) == napi_ok && is) {
-        napi_value ab;
-        size_t off;
-        return napi_get_dataview_info(env, v, len, data, &ab, &off) == napi_ok;
-    }
-    if (napi_is_arraybuffer(env, v, &is) == napi_ok && is)
-        return napi_get_arraybuffer_info(env, v, data, len) == napi_ok;
-    throw_type(env, "tachyon: data must be a Buffer, a TypedArray, a DataView or an ArrayBuffer");
-    return false;
+    return true;
 }
 
 #define ARGS(n)                                                                                                    \
@@ -321,27 +285,22 @@ static napi_value make_undefined(napi_env env)
 /* An external ArrayBuffer over ring memory, remembered in h->ab for detaching. */
 static napi_value ring_ab(napi_env env, tn_handle *h, void *data, size_t len)
 {
-    static char empty_slot[16];
-    napi_value ab;
-    if (napi_create_external_arraybuffer(env, len ? data : empty_slot, len, NULL, NULL, &ab) != napi_ok ||
-        napi_create_reference(env, ab, 1, &h->ab) != napi_ok)
-        return throw_err(env, TACHYON_ERR_NO_MEMORY, "tachyon: cannot wrap the message");
-    return ab;
+    napi_value ab = tachyon_node_ring_ab(env, data, len, &h->ab);
+    return ab ? ab : throw_err(env, TACHYON_ERR_NO_MEMORY, "tachyon: cannot wrap the message");
 }
 
 /* ---- pool work: waits inside the C library -------------------------------------- */
 
 typedef struct tn_work {
     napi_async_work work;
-    napi_env env;
-    struct tn_work *next; /* pending fan-out sends (sends_lock): interruptWaits ends them */
-    uv_timer_t *watch;    /* a send's env_alive timer (a worker being terminated) */
+    tn_wait wait;      /* pending on the pool (waits.c) */
     napi_deferred deferred;
     napi_ref self;     /* keeps the handle alive */
     tn_handle *h;      /* the producer of a send, or NULL */
     char path[256];    /* connect */
     tachyon_options_t opts;
     uint32_t join;
+    atomic_int stop;   /* connect: its interrupt check ends it (no object to interrupt yet) */
     void *data;        /* send: a copy of the payload */
     size_t size;
     uint32_t type_id;
@@ -350,11 +309,31 @@ typedef struct tn_work {
     tachyon_sub_t *sub; /* connect's result */
 } tn_work;
 
+static tn_work *work_of(tn_wait *tw)
+{
+    return (tn_work *)((char *)tw - offsetof(tn_work, wait));
+}
+
+/* A connect has no handle yet that tachyon_sub_interrupt could wake: its pool
+ * thread runs it with this interrupt check, which the C library asks at least
+ * once per watchdog period (and after a signal, which alone never ends it). */
+static int connect_stopped(void *ctx)
+{
+    return atomic_load(&((tn_work *)ctx)->stop);
+}
+
 static void connect_execute(napi_env env, void *data)
 {
     (void)env;
     tn_work *w = data;
+    tachyon_set_interrupt_check(connect_stopped, w);
     w->err = tachyon_sub_connect_until(w->path, &w->opts, w->join, w->deadline, &w->sub, NULL);
+    tachyon_set_interrupt_check(NULL, NULL); /* the pool thread runs other work next */
+}
+
+static void connect_interrupt(tn_wait *tw)
+{
+    atomic_store(&work_of(tw)->stop, 1);
 }
 
 static void send_execute(napi_env env, void *data)
@@ -364,81 +343,20 @@ static void send_execute(napi_env env, void *data)
     w->err = tachyon_fanout_send_until(w->h->c, w->data, w->size, w->type_id, w->deadline);
 }
 
-/* Fan-out sends waiting on the pool, for interruptWaits at process 'exit'. */
-static pthread_mutex_t sends_lock = PTHREAD_MUTEX_INITIALIZER;
-static tn_work *sends;
-
-static void send_interrupt(tn_work *w)
+/* The completion destroys the producer, as after close() during the wait. */
+static void send_interrupt(tn_wait *tw)
 {
+    tn_work *w = work_of(tw);
     atomic_store(&w->h->closing, 1);
     tachyon_fanout_interrupt(w->h->c);
-}
-
-void tachyon_node_topology_interrupt_waits(napi_env env)
-{
-    pthread_mutex_lock(&sends_lock);
-    for (tn_work *w = sends; w; w = w->next)
-        if (w->env == env)
-            send_interrupt(w);
-    pthread_mutex_unlock(&sends_lock);
-}
-
-/* A worker thread being terminated runs no JavaScript but waits for its
- * pending work items: while a send waits, an unreferenced timer looks every
- * watchdog period whether JavaScript still runs there and interrupts the send
- * once it does not (as addon.c's bus waits). */
-static void send_watch_tick(uv_timer_t *t)
-{
-    tn_work *w = t->data;
-    napi_handle_scope scope;
-    if (napi_open_handle_scope(w->env, &scope) != napi_ok) {
-        send_interrupt(w);
-        return;
-    }
-    if (!tachyon_node_env_alive(w->env))
-        send_interrupt(w);
-    napi_close_handle_scope(w->env, scope);
-}
-
-static void send_watch_closed(uv_handle_t *t)
-{
-    free(t);
-}
-
-static void send_watch(napi_env env, tn_work *w)
-{
-    uv_loop_t *loop = NULL;
-    uint64_t period = (uint64_t)(TACHYON_WATCHDOG_NS / 1000000);
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop || !(w->watch = malloc(sizeof *w->watch)))
-        return;
-    uv_timer_init(loop, w->watch);
-    w->watch->data = w;
-    uv_unref((uv_handle_t *)w->watch);
-    uv_timer_start(w->watch, send_watch_tick, period, period);
-}
-
-static void send_unlist(tn_work *w)
-{
-    pthread_mutex_lock(&sends_lock);
-    for (tn_work **p = &sends; *p; p = &(*p)->next)
-        if (*p == w) {
-            *p = w->next;
-            break;
-        }
-    pthread_mutex_unlock(&sends_lock);
-    if (w->watch) {
-        uv_timer_stop(w->watch);
-        uv_close((uv_handle_t *)w->watch, send_watch_closed);
-        w->watch = NULL;
-    }
 }
 
 static void work_complete(napi_env env, napi_status status, void *data)
 {
     tn_work *w = data;
     napi_value result = NULL;
+    tachyon_node_wait_end(&w->wait);
     if (w->h) {
-        send_unlist(w);
         w->h->busy = false;
         if (atomic_load(&w->h->closing)) {
             /* close() (or the environment's end) came while waiting: it could not destroy the producer then. */
@@ -477,20 +395,17 @@ out:
     free(w);
 }
 
-static napi_value queue(napi_env env, tn_work *w, napi_async_execute_callback exec, const char *name)
+/* Queues `w` as a wait that `interrupt` ends with its environment; its promise. */
+static napi_value queue(napi_env env, tn_work *w, napi_async_execute_callback exec, tn_interrupt_fn interrupt,
+                        const char *name)
 {
     napi_value promise, res_name;
     TN_CALL(env, napi_create_promise(env, &w->deferred, &promise));
     TN_CALL(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &res_name));
     TN_CALL(env, napi_create_async_work(env, NULL, res_name, exec, work_complete, w, &w->work));
     TN_CALL(env, napi_queue_async_work(env, w->work));
+    tachyon_node_wait_begin(env, &w->wait, interrupt);
     return promise;
-}
-
-/* The deadline of a wait of `ms` milliseconds (< 0: none). */
-static int64_t deadline_ms(double ms)
-{
-    return ms < 0 ? TACHYON_FOREVER : tachyon_now_ns() + (int64_t)(ms * 1e6);
 }
 
 /* ---- fan-out producer ---------------------------------------------------------- */
@@ -560,20 +475,12 @@ static napi_value fo_send_wait(napi_env env, napi_callback_info info)
     w->size = len;
     w->type_id = type_id;
     w->h = h;
-    w->deadline = deadline_ms(ms);
+    w->deadline = tachyon_node_deadline_ms(ms);
     TN_CALL(env, napi_create_reference(env, argv[0], 1, &w->self));
-    w->env = env;
     h->busy = true;
-    napi_value p = queue(env, w, send_execute, "tachyon:fanout-send");
-    if (!p) {
+    napi_value p = queue(env, w, send_execute, send_interrupt, "tachyon:fanout-send");
+    if (!p)
         h->busy = false;
-        return p;
-    }
-    pthread_mutex_lock(&sends_lock);
-    w->next = sends;
-    sends = w;
-    pthread_mutex_unlock(&sends_lock);
-    send_watch(env, w);
     return p;
 }
 
@@ -606,7 +513,7 @@ static napi_value fo_commit(napi_env env, napi_callback_info info)
         return NULL;
     if (!h->ab)
         return throw_err(env, TACHYON_ERR_STATE, "fan-out commit (nothing reserved)");
-    drop_ab(env, h);
+    tachyon_node_drop_ab(env, &h->ab);
     tachyon_error_t err = tachyon_fanout_commit_tx(h->c, size, type_id);
     return err == TACHYON_OK ? make_undefined(env) : throw_err(env, err, "fan-out commit");
 }
@@ -620,7 +527,7 @@ static napi_value fo_rollback(napi_env env, napi_callback_info info)
         return NULL;
     if (!h->ab)
         return make_undefined(env);
-    drop_ab(env, h);
+    tachyon_node_drop_ab(env, &h->ab);
     tachyon_error_t err = tachyon_fanout_rollback_tx(h->c);
     return err == TACHYON_OK ? make_undefined(env) : throw_err(env, err, "fan-out rollback");
 }
@@ -641,7 +548,9 @@ static napi_value fo_info(napi_env env, napi_callback_info info)
 
 /* ---- subscriber -------------------------------------------------------------------- */
 
-/* subConnect(path, oldest, fingerprint, sliceMs): a promise of the handle. */
+/* subConnect(path, oldest, fingerprint, timeoutMs): a promise of the handle, settled when the fan-out took
+ * it, at the deadline (NoListenerError or TimeoutError; < 0: none) or at the environment's end: one C call
+ * on the pool. */
 static napi_value sub_connect(napi_env env, napi_callback_info info)
 {
     ARGS(4);
@@ -656,8 +565,8 @@ static napi_value sub_connect(napi_env env, napi_callback_info info)
         return NULL;
     }
     w->join = oldest ? TACHYON_JOIN_OLDEST : TACHYON_JOIN_NEWEST;
-    w->deadline = deadline_ms(ms);
-    return queue(env, w, connect_execute, "tachyon:subscribe");
+    w->deadline = tachyon_node_deadline_ms(ms);
+    return queue(env, w, connect_execute, connect_interrupt, "tachyon:subscribe");
 }
 
 /* The polls of a "check" receive, after the readiness fd woke a receive that
@@ -708,7 +617,7 @@ static napi_value sub_commit(napi_env env, napi_callback_info info)
         return NULL;
     if (!h->ab)
         return throw_err(env, TACHYON_ERR_STATE, "subscriber commit (nothing held)");
-    drop_ab(env, h);
+    tachyon_node_drop_ab(env, &h->ab);
     tachyon_error_t err = tachyon_sub_commit_rx(h->c);
     return err == TACHYON_OK ? make_undefined(env) : throw_err(env, err, "subscriber commit");
 }
@@ -723,7 +632,7 @@ static napi_value sub_rejoin(napi_env env, napi_callback_info info)
         return NULL;
     if (napi_get_value_bool(env, argv[1], &oldest) != napi_ok)
         return throw_type(env, "tachyon: oldest must be a boolean");
-    drop_ab(env, h);
+    tachyon_node_drop_ab(env, &h->ab);
     tachyon_error_t err = tachyon_sub_rejoin(h->c, oldest ? TACHYON_JOIN_OLDEST : TACHYON_JOIN_NEWEST);
     return err == TACHYON_OK ? make_undefined(env) : throw_err(env, err, "subscriber rejoin");
 }
@@ -792,7 +701,7 @@ static napi_value fi_commit(napi_env env, napi_callback_info info)
         return NULL;
     if (!h->ab)
         return throw_err(env, TACHYON_ERR_STATE, "fan-in commit (nothing held)");
-    drop_ab(env, h);
+    tachyon_node_drop_ab(env, &h->ab);
     tachyon_error_t err = tachyon_fanin_commit_rx(h->c);
     return err == TACHYON_OK ? make_undefined(env) : throw_err(env, err, "fan-in commit");
 }

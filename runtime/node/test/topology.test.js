@@ -180,6 +180,51 @@ test('a worker terminated while a fan-out send waits with no deadline exits clea
   assert.strictEqual(await exited, 1);
 });
 
+test('Subscriber.connect waits its whole timeout for a fan-out, then NoListenerError', async () => {
+  const started = Date.now();
+  await assert.rejects(Subscriber.connect(socketName('no-fo'), { timeout: 400 }), tachyon.NoListenerError);
+  const waited = Date.now() - started;
+  assert.ok(waited >= 390, `gave up after ${waited} ms of a 400 ms timeout`);
+});
+
+test('Subscriber.connect joins a fan-out that starts listening while it waits', async () => {
+  const p = socketName('late-fo');
+  const pending = Subscriber.connect(p, { timeout: 10000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const pub = FanOut.listen(p, 4096);
+  const sub = await pending;
+  assert.strictEqual(pub.subscribers, 1);
+  pub.trySend(msg(1, 5), 7);
+  assert.strictEqual(seqOf(await sub.recv({ timeout: 5000 })), 5);
+  sub.close();
+  pub.close();
+});
+
+// A subscriber waiting with no deadline for a fan-out that never listens, in a script.
+const WAITING_CONNECT = `
+  const tachyon = require(PKG);
+  setTimeout(READY, 300); // past the watchdog period: the connect is one C wait by then
+  tachyon.Subscriber.connect(NAME, { timeout: -1 }).then(() => process.exit(3), () => process.exit(4));
+`;
+
+test('a process that exits while a Subscriber.connect waits with no deadline exits with its own status', async () => {
+  const script = WAITING_CONNECT.replace('PKG', 'process.argv[1]').replace('NAME', 'process.argv[2]')
+    .replace('READY', '() => process.exit(6)');
+  const r = await runNode(script, [path.join(__dirname, '..'), socketName('sub-exit')]);
+  assert.strictEqual(r.code, 6, r.stderr);
+});
+
+test('a worker terminated while a Subscriber.connect waits with no deadline exits cleanly', async () => {
+  const script = "const { workerData, parentPort } = require('worker_threads');" +
+    WAITING_CONNECT.replace('PKG', 'workerData.pkg').replace('NAME', 'workerData.name')
+      .replace('READY', "() => parentPort.postMessage('waiting')");
+  const worker = new Worker(script, { eval: true, workerData: { pkg: path.join(__dirname, '..'), name: socketName('sub-term') } });
+  const exited = new Promise((resolve) => worker.on('exit', resolve));
+  await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  await worker.terminate();
+  assert.strictEqual(await exited, 1);
+});
+
 test('a slow subscriber under drop gets LaggedError and rejoins', async () => {
   const p = socketName('drop');
   const pub = FanOut.listen(p, 4096, { policy: 'drop' });
