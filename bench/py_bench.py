@@ -19,6 +19,10 @@ producer (bench/peer source):
   dlpack-sum         the same, plus numpy sum of the frame: every byte is read
   numpy-batch-sum    bus.drain_batch(64) -> batch.as_arrays(dtype) (one array per run of frames),
                      then one numpy sum per array: every byte is read
+  array-view         for arr in bus.arrays(float32, end_type_id=0): each frame arrives as a float32
+                     array over its slot in one C call (no `with`, no DLPack capsule), unread: the
+                     fastest one-frame-at-a-time idiom (README, Python)
+  array-sum          the same, plus numpy sum of the frame: every byte is read
 The sums are checked against what the producer wrote.
 
 Prints one JSON object per result line with --json (DESIGN.md section 7), the
@@ -233,8 +237,32 @@ def consume_numpy_batch(bus, np):
     return frames, total, (time.perf_counter_ns() - t0) / 1e9
 
 
+def consume_array_view(bus, np):
+    """bus.arrays(float32): each frame is a float32 array over its slot, one C call per frame, unread."""
+    frames, t0 = 0, None
+    for arr in bus.arrays(np.float32, end_type_id=0):
+        if t0 is None:
+            t0 = time.perf_counter_ns()
+        frames += 1
+        del arr  # the next frame is taken once no array over this one is left
+    return frames, None, (time.perf_counter_ns() - t0) / 1e9
+
+
+def consume_array_sum(bus, np):
+    """As consume_array_view, and every float is read (numpy sum per frame)."""
+    frames, total, t0 = 0, 0.0, None
+    for arr in bus.arrays(np.float32, end_type_id=0):
+        if t0 is None:
+            t0 = time.perf_counter_ns()
+        total += float(arr.sum())
+        frames += 1
+        del arr
+    return frames, total, (time.perf_counter_ns() - t0) / 1e9
+
+
 CONSUMERS = [("dlpack-view", consume_dlpack_view), ("dlpack-sum", consume_dlpack_sum),
-             ("numpy-batch-sum", consume_numpy_batch)]
+             ("numpy-batch-sum", consume_numpy_batch), ("array-view", consume_array_view),
+             ("array-sum", consume_array_sum)]
 
 
 def run_consumer(args, tachyon, np, name, fn, n, round_no, counter):

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Instructions per 1 KiB frame of the Python DLPack consumer, by callgrind.
+"""Instructions per 1 KiB frame of the Python per-frame consumers, by callgrind.
 
-    bench/py_frame_insns.py [--build DIR] [--python PY] [--frames N]
+    bench/py_frame_insns.py [--build DIR] [--python PY] [--frames N] [--loop NAME]... [--functions]
 
-Runs the per-frame loop of bench/py_bench.py's dlpack-view consumer
-(recv_zero_copy, numpy.from_dlpack(msg).view(float32), commit) under
-`valgrind --tool=callgrind`, twice: with N and with 11 N frames from a C
-source (bench/peer), and prints the difference over 10 N frames, so start-up
-and imports cancel out. Deterministic where the wall clock is not: the figure
-does not move with the machine's load. With --functions it also prints the
-inclusive count per frame of the binding's own functions.
+Runs the per-frame loop of one of bench/py_bench.py's one-frame-at-a-time
+consumers under `valgrind --tool=callgrind`, twice: with N and with 11 N frames
+from a C source (bench/peer), and prints the difference over 10 N frames, so
+start-up and imports cancel out. Deterministic where the wall clock is not: the
+figure does not move with the machine's load. The loops (both by default):
+  dlpack-view  with recv_zero_copy() as msg: numpy.from_dlpack(msg).view(float32)
+  array-view   for arr in bus.arrays(float32, end_type_id=0)
+With --functions it also prints the inclusive count per frame of the binding's
+own functions.
 """
 import argparse
 import os
@@ -25,7 +27,7 @@ import os, subprocess, sys
 import numpy as np
 import tachyon
 
-def consume(bus):
+def dlpack_view(bus):
     frames = 0
     recv = bus.recv_zero_copy
     from_dlpack = np.from_dlpack
@@ -39,7 +41,15 @@ def consume(bus):
             frames += 1
     return frames
 
-peer, n = sys.argv[1], int(sys.argv[2])
+def array_view(bus):
+    frames = 0
+    for arr in bus.arrays(np.float32, end_type_id=0):
+        frames += 1
+        del arr
+    return frames
+
+peer, n, loop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+consume = {"dlpack-view": dlpack_view, "array-view": array_view}[loop]
 path = "@tachyon-py-frame-insns-%d" % os.getpid()
 src = subprocess.Popen([peer, "source", path, "--size", "1024", "--count", str(n)])
 with tachyon.Bus.listen(path, 4 << 20, timeout=10.0) as bus:
@@ -49,12 +59,16 @@ if src.wait() != 0 or frames != n:
 '''
 
 
-def run(py, peer, n, tmp):
+LOOPS = ("dlpack-view", "array-view")
+
+
+def run(py, peer, n, loop, tmp):
     script = os.path.join(tmp, "consumer.py")
     with open(script, "w") as f:
         f.write(CONSUMER)
-    out = os.path.join(tmp, "callgrind.%d" % n)
-    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, py, script, peer, str(n)],
+    out = os.path.join(tmp, "callgrind.%s.%d" % (loop, n))
+    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, py, script, peer, str(n),
+                        loop],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
     m = re.search(r"Collected\s*:\s*(\d+)", p.stdout)
     if p.returncode != 0 or not m:
@@ -80,20 +94,23 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--python", default=os.path.join(ROOT, "build", "venv", "bin", "python"))
     ap.add_argument("--frames", type=int, default=2000)
+    ap.add_argument("--loop", action="append", choices=LOOPS, help="the loop to count (repeatable; default: all)")
     ap.add_argument("--functions", action="store_true")
     args = ap.parse_args()
     peer = os.path.join(args.build, "bench", "peer")
     with tempfile.TemporaryDirectory(prefix="py_frame_insns.") as tmp:
-        small, small_out = run(args.python, peer, args.frames, tmp)
-        big, big_out = run(args.python, peer, 11 * args.frames, tmp)
-        n = 10 * args.frames
-        print("py_frame_insns: %.0f instructions per 1 KiB frame (dlpack-view loop, %d frames)" % ((big - small) / n, n))
-        if args.functions:
-            a, b = functions(small_out), functions(big_out)
-            for name in sorted(b, key=lambda k: a.get(k, 0) - b[k]):
-                per = (b[name] - a.get(name, 0)) / n
-                if per >= 1:
-                    print("  %8.1f  %s" % (per, name))
+        for loop in args.loop or LOOPS:
+            small, small_out = run(args.python, peer, args.frames, loop, tmp)
+            big, big_out = run(args.python, peer, 11 * args.frames, loop, tmp)
+            n = 10 * args.frames
+            print("py_frame_insns: %.0f instructions per 1 KiB frame (%s loop, %d frames)" % (
+                (big - small) / n, loop, n), flush=True)
+            if args.functions:
+                a, b = functions(small_out), functions(big_out)
+                for name in sorted(b, key=lambda k: a.get(k, 0) - b[k]):
+                    per = (b[name] - a.get(name, 0)) / n
+                    if per >= 1:
+                        print("  %8.1f  %s" % (per, name))
     return 0
 
 

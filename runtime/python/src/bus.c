@@ -895,6 +895,9 @@ static PyMethodDef Bus_methods[] = {
      "recv_zero_copy(timeout=None) -> RxGuard: read one message in place."},
     {"drain_batch", (PyCFunction)(void (*)(void))tpy_bus_drain_batch, METH_FASTCALL | METH_KEYWORDS,
      "drain_batch(max=64, timeout=None) -> Batch: read many messages in place."},
+    {"arrays", (PyCFunction)(void (*)(void))tpy_bus_arrays, METH_FASTCALL | METH_KEYWORDS,
+     "arrays(dtype=uint8, *, end_type_id=None, timeout=None) -> ArrayStream: iterate over the frames as "
+     "read-only NumPy arrays over the ring, one frame held at a time."},
     {"stats", (PyCFunction)Bus_stats, METH_NOARGS, "stats() -> Stats (this side's counters)."},
     {"peer_alive", (PyCFunction)Bus_peer_alive, METH_NOARGS, "peer_alive() -> bool"},
     {NULL, NULL, 0, NULL},

@@ -141,6 +141,16 @@ static PyObject *forward(const char *name, PyObject *self, PyObject *const *args
     return r;
 }
 
+PyObject *tpy_call_helper(const char *name, PyObject *arg)
+{
+    PyObject *fn = helpers ? PyDict_GetItemString(helpers, name) : NULL;
+    if (!fn) {
+        PyErr_Format(PyExc_RuntimeError, "tachyon helper %s is not registered (import tachyon)", name);
+        return NULL;
+    }
+    return PyObject_CallOneArg(fn, arg);
+}
+
 PyObject *tpy_fwd_decode(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     return forward("decode", self, args, nargs, kwnames);
@@ -160,7 +170,7 @@ PyObject *tpy_fwd_as_arrays(PyObject *self, PyObject *const *args, Py_ssize_t na
 
 static const char *const kw_text[K__COUNT] = {
     "path", "capacity", "fingerprint", "timeout", "allow_any_uid", "data", "type_id", "size", "max",
-    "record_size", "stream", "max_version", "dl_device", "copy", "spin",
+    "record_size", "stream", "max_version", "dl_device", "copy", "spin", "dtype", "end_type_id",
 };
 static PyObject *kw[K__COUNT];
 
@@ -408,7 +418,7 @@ PyMODINIT_FUNC PyInit__tachyon(void)
         add_type(m, &tpy_rx_guard_type, "RxGuard") < 0 || add_type(m, &tpy_tx_guard_type, "TxGuard") < 0 ||
         add_type(m, &tpy_batch_type, "Batch") < 0 || add_type(m, &tpy_batch_item_type, "BatchItem") < 0 ||
         add_type(m, &tpy_batch_run_type, "BatchRun") < 0 || add_type(m, &tpy_span_type, "_Span") < 0 ||
-        tpy_topology_init(m) < 0 || tpy_rpc_init(m) < 0)
+        tpy_topology_init(m) < 0 || tpy_rpc_init(m) < 0 || tpy_arrays_init(m) < 0)
         goto fail;
     if (PyModule_AddStringConstant(m, "VERSION", TACHYON_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "ABI_VERSION", TACHYON_ABI_VERSION) < 0 ||

@@ -10,6 +10,8 @@
  *             the two single-message guards built on it, RxGuard and TxGuard
  *   batch.c   Batch (a guard over many messages), BatchItem, BatchRun
  *   dlpack.c  DLPack export and the NumPy span over ring memory
+ *   arrays.c  bus.arrays(): one NumPy array per received frame, made through
+ *             NumPy's C API (found at run time), each holding its frame
  *   topology.c  FanOut, Subscriber, FanIn and WaitSet (fan-out, fan-in, waiting
  *             on many buses, a readiness fd); messages are copied out
  *   rpc.c     Rpc (request/response over tachyon_rpc_t) and Frame (a request
@@ -34,6 +36,9 @@
  *     until the last such array is freed: reading it never faults.
  *   - After a commit every access through the guard (buffer export, DLPack,
  *     tobytes, decode) raises UseAfterCommit.
+ *   - An array from bus.arrays() counts as a buffer export of its frame (its
+ *     NumPy base is a _FrameHold): the next frame is taken, and this one
+ *     committed, only once every array over it (and every view of one) is gone.
  *
  * Cross-file names start with tpy_ (libtachyon's own sources are linked into
  * the same module, and its internal names start with ti_).
@@ -84,6 +89,10 @@ PyObject *tpy_fwd_decode(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 PyObject *tpy_fwd_as_array(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 PyObject *tpy_fwd_as_arrays(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 
+/* Calls the Python-level helper `name` (registered by tachyon/__init__.py)
+ * with one argument. A new reference, or NULL with an exception. */
+PyObject *tpy_call_helper(const char *name, PyObject *arg);
+
 /* `__enter__` of every context manager here: returns self. */
 PyObject *tpy_return_self(PyObject *self, PyObject *ignored);
 
@@ -105,7 +114,7 @@ PyObject *tpy_return_self(PyObject *self, PyObject *ignored);
 
 enum {
     K_PATH, K_CAPACITY, K_FINGERPRINT, K_TIMEOUT, K_ALLOW_ANY_UID, K_DATA, K_TYPE_ID, K_SIZE, K_MAX,
-    K_RECORD_SIZE, K_STREAM, K_MAX_VERSION, K_DL_DEVICE, K_COPY, K_SPIN, K__COUNT
+    K_RECORD_SIZE, K_STREAM, K_MAX_VERSION, K_DL_DEVICE, K_COPY, K_SPIN, K_DTYPE, K_END_TYPE_ID, K__COUNT
 };
 
 /* Fills out[i] (borrowed, or NULL when absent) for the parameters named by
@@ -294,5 +303,15 @@ PyObject *tpy_dlpack_device(PyObject *self, PyObject *ignored);
 /* An __array_interface__ object over `len` ring bytes at addr that keeps the
  * ring mapped while it lives. */
 PyObject *tpy_span_new(BusObject *bus, const void *addr, Py_ssize_t len);
+
+/* ---- arrays.c ------------------------------------------------------------- */
+
+extern PyTypeObject tpy_array_stream_type;
+
+/* bus.arrays(dtype=None, *, end_type_id=None, timeout=None) -> ArrayStream */
+PyObject *tpy_bus_arrays(BusObject *bus, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+
+/* Adds ArrayStream to the module. */
+int tpy_arrays_init(PyObject *m);
 
 #endif /* TACHYON_PY_H */

@@ -23,7 +23,7 @@ from ._errors import (  # noqa: F401  (re-exported)
     PermissionRefused, RingEmpty, RingFull, SchemaMismatch, StateError, SystemFailure, TachyonError, TachyonTimeout,
     UseAfterCommit,
 )
-from ._tachyon import Batch, BatchItem, Message, RxGuard, Stats, TxGuard  # noqa: F401
+from ._tachyon import ArrayStream, Batch, BatchItem, Message, RxGuard, Stats, TxGuard  # noqa: F401
 from ._tachyon import FanIn, FanOut, HeldMessage, Subscriber, WaitSet  # noqa: F401  (topology)
 from . import rpc  # noqa: F401  (request/response: tachyon.rpc)
 from .rpc import Rpc  # noqa: F401
@@ -31,7 +31,7 @@ from .rpc import Rpc  # noqa: F401
 __version__: str = _tachyon.VERSION  # tachyon.h's TACHYON_VERSION: the repository's VERSION file
 
 __all__ = [
-    "Bus", "Message", "RxGuard", "TxGuard", "Batch", "BatchItem", "Stats", "decode", "fingerprint_of",
+    "Bus", "Message", "RxGuard", "TxGuard", "Batch", "BatchItem", "ArrayStream", "Stats", "decode", "fingerprint_of",
     "FanOut", "Subscriber", "FanIn", "WaitSet", "HeldMessage", "Rpc", "rpc",
     "TachyonError", "InvalidArgument", "NoMemory", "SystemFailure", "PathTooLong", "AddressInUse", "NoListener",
     "PermissionRefused", "HandshakeError", "AbiMismatch", "ByteOrderMismatch", "AlignmentMismatch", "CapacityError",
@@ -108,11 +108,11 @@ def decode(schema: Any, msg: Any) -> Any:
 
 # ---- NumPy views of a batch --------------------------------------------------
 
-def _numpy() -> Any:
+def _numpy(what: str = "Batch.as_array()") -> Any:
     try:
         import numpy
     except ImportError as e:  # pragma: no cover - numpy is optional
-        raise ImportError("Batch.as_array() needs NumPy") from e
+        raise ImportError(f"{what} needs NumPy") from e
     return numpy
 
 
@@ -164,5 +164,12 @@ def _as_array(batch: Batch, spec: Any, *, type_id: Any = None, copy: bool = Fals
                      "use as_arrays() (one zero-copy array per run) or as_array(..., copy=True)")
 
 
+def _array_dtype(spec: Any) -> Any:
+    """bus.arrays()'s dtype: a numpy.dtype, anything numpy.dtype() takes, or a generated record class
+    (its numpy_dtype()); None is uint8."""
+    np = _numpy("bus.arrays()")
+    return np.dtype(np.uint8) if spec is None else _dtype(np, spec)
+
+
 _tachyon._register({"decode": lambda msg, schema: decode(schema, msg),
-                    "as_array": _as_array, "as_arrays": _as_arrays})
+                    "as_array": _as_array, "as_arrays": _as_arrays, "array_dtype": _array_dtype})

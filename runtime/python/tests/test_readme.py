@@ -14,6 +14,7 @@ EXPECTED = {
     "zero_copy": "42 b'sent in place'\n",
     "dlpack": "(256,) [0. 1. 2. 3.]\n",
     "records": "1000 249750.0\n",
+    "arrays": "1536.0\n",
 }
 
 
