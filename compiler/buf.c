@@ -40,29 +40,52 @@ void buf_put_grow(tc_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-/* buf_vprintf and pool_printf write %s %c %d %u %ld %lu %lld %llu %zu %%
- * (no flag, width or precision) themselves: a vsnprintf call costs hundreds
- * of instructions of set-up and the emitters print millions of lines. Any
- * other conversion goes to vsnprintf. */
-static void put_unsigned(tc_buf *b, unsigned long long v)
+/* buf_vprintf and pool_printf write the conversions the emitters use
+ * themselves: s c d u x X and %%, with the flags '-' and '0', a width and, for
+ * %s, a precision (digits or '*'), and the sizes l, ll and z. A vsnprintf call
+ * costs hundreds of instructions of set-up and the emitters print millions of
+ * lines. Anything else (g, o, f, a precision on a number, ...) goes to
+ * vsnprintf. */
+
+/* Appends n copies of ch. */
+static void put_fill(tc_buf *b, char ch, size_t n)
 {
-    char t[24];
-    size_t i = sizeof t;
-    do {
-        t[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    buf_put(b, t + i, sizeof t - i);
+    static const char spaces[] = "                                ";
+    static const char zeros[] = "00000000000000000000000000000000";
+    const char *run = ch == '0' ? zeros : spaces;
+    while (n > 0) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        buf_put(b, run, k);
+        n -= k;
+    }
 }
 
-static void put_signed(tc_buf *b, long long v)
+/* Appends text[0..n) padded to `width` (left-justified with `left`). */
+static void put_padded(tc_buf *b, const char *text, size_t n, size_t width, bool left, char fill)
 {
-    if (v < 0) {
+    size_t pad = width > n ? width - n : 0;
+    if (!left && pad && fill == '0' && n && text[0] == '-') { /* zeros go after the sign */
         buf_put(b, "-", 1);
-        put_unsigned(b, 0ull - (unsigned long long)v);
-    } else {
-        put_unsigned(b, (unsigned long long)v);
+        text++;
+        n--;
     }
+    if (!left)
+        put_fill(b, fill, pad);
+    buf_put(b, text, n);
+    if (left)
+        put_fill(b, ' ', pad);
+}
+
+/* The digits of v in base 10 or 16 (`upper`: A-F), written backwards from
+ * end; returns where they start. */
+static char *digits_of(char *end, unsigned long long v, unsigned base, bool upper)
+{
+    const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    do {
+        *--end = set[v % base];
+        v /= base;
+    } while (v);
+    return end;
 }
 
 /* Prints what vsnprintf would and returns true; false as soon as fmt holds
@@ -78,39 +101,107 @@ static bool simple_vprintf(tc_buf *b, const char *fmt, va_list ap)
         }
         buf_put(b, p, (size_t)(pc - p));
         p = pc + 1;
-        if (p[0] == 'z' ? p[1] != 'u'
-            : p[0] == 'l' ? !(p[1] == 'd' || p[1] == 'u' || (p[1] == 'l' && (p[2] == 'd' || p[2] == 'u')))
-                          : !(p[0] == 's' || p[0] == 'c' || p[0] == 'd' || p[0] == 'u' || p[0] == '%'))
-            return false;
-        switch (*p++) {
-        case 's': {
+        if (*p == 's') { /* the common case: no flag, width, precision or size */
             const char *a = va_arg(ap, const char *);
             buf_puts(b, a ? a : "(null)");
-            break;
+            p++;
+            continue;
         }
-        case 'c': {
-            char c = (char)va_arg(ap, int);
-            buf_put(b, &c, 1);
-            break;
+        bool left = false;
+        char fill = ' ';
+        for (;; p++) {
+            if (*p == '-')
+                left = true;
+            else if (*p == '0')
+                fill = '0';
+            else
+                break;
         }
-        case 'd': put_signed(b, va_arg(ap, int)); break;
-        case 'u': put_unsigned(b, va_arg(ap, unsigned)); break;
-        case '%': buf_put(b, "%", 1); break;
-        case 'z': p++; put_unsigned(b, va_arg(ap, size_t)); break;
-        case 'l':
-            if (*p == 'l') {
-                p++;
-                if (*p++ == 'd')
-                    put_signed(b, va_arg(ap, long long));
-                else
-                    put_unsigned(b, va_arg(ap, unsigned long long));
-            } else if (*p++ == 'd') {
-                put_signed(b, va_arg(ap, long));
-            } else {
-                put_unsigned(b, va_arg(ap, unsigned long));
+        long long width = 0, prec = -1;
+        if (*p == '*') {
+            width = va_arg(ap, int);
+            if (width < 0) {
+                left = true;
+                width = -width;
             }
-            break;
-        default: return false; /* not reached: checked above */
+            p++;
+        } else {
+            while (*p >= '0' && *p <= '9')
+                width = width * 10 + (*p++ - '0');
+        }
+        if (*p == '.') {
+            p++;
+            prec = 0;
+            if (*p == '*') {
+                prec = va_arg(ap, int);
+                p++;
+            } else {
+                while (*p >= '0' && *p <= '9')
+                    prec = prec * 10 + (*p++ - '0');
+            }
+        }
+        if (left)
+            fill = ' ';
+        int size = 0; /* 1: l, 2: ll, 3: z */
+        if (*p == 'l') {
+            size = p[1] == 'l' ? 2 : 1;
+            p += size;
+        } else if (*p == 'z') {
+            size = 3;
+            p++;
+        }
+        char conv = *p++;
+        char t[24], *end = t + sizeof t, *d;
+        unsigned long long u;
+        switch (conv) {
+        case 's': {
+            const char *a = va_arg(ap, const char *);
+            if (size || fill == '0' || (!a && prec >= 0))
+                return false;
+            if (!a)
+                a = "(null)";
+            size_t n = prec >= 0 ? strnlen(a, (size_t)prec) : strlen(a);
+            put_padded(b, a, n, (size_t)width, left, ' ');
+            continue;
+        }
+        case 'c':
+            if (size || prec >= 0 || fill == '0')
+                return false;
+            t[0] = (char)va_arg(ap, int);
+            put_padded(b, t, 1, (size_t)width, left, ' ');
+            continue;
+        case '%':
+            if (size || width || prec >= 0 || left || fill == '0')
+                return false;
+            buf_put(b, "%", 1);
+            continue;
+        case 'd': {
+            if (prec >= 0)
+                return false;
+            long long v = size == 2 ? va_arg(ap, long long) : size == 1 ? va_arg(ap, long)
+                          : size == 3                      ? (long long)va_arg(ap, size_t)
+                                                           : va_arg(ap, int);
+            if (size == 3)
+                return false; /* %zd: not used, and its type is ssize_t */
+            d = digits_of(end, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, 10, false);
+            if (v < 0)
+                *--d = '-';
+            put_padded(b, d, (size_t)(end - d), (size_t)width, left, fill);
+            continue;
+        }
+        case 'u':
+        case 'x':
+        case 'X':
+            if (prec >= 0)
+                return false;
+            u = size == 2 ? va_arg(ap, unsigned long long) : size == 1 ? va_arg(ap, unsigned long)
+                : size == 3                                ? va_arg(ap, size_t)
+                                                           : va_arg(ap, unsigned);
+            d = digits_of(end, u, conv == 'u' ? 10 : 16, conv == 'X');
+            put_padded(b, d, (size_t)(end - d), (size_t)width, left, fill);
+            continue;
+        default:
+            return false;
         }
     }
 }
