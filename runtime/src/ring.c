@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ring_rx.h"
 
 /* ---- Producer ------------------------------------------------------------ */
 
@@ -437,64 +438,33 @@ static __attribute__((noinline)) const void *ti_acquire_rx_slow(tachyon_bus_t *b
     return (const uint8_t *)f + TACHYON_FRAME_HEADER;
 }
 
-/* The fast path: a message frame below the last validated tail. It makes
- * the same checks as ti_rx_peek (stamp, size, ring end, published range), in
- * a function that needs no callee-saved registers. held_count is only read
- * for a batch hold, so a single hold does not set it. */
+/* The fast path (ring_rx.h, shared with fan-in's take loop): a message
+ * frame below the last validated tail, with the same checks as ti_rx_peek. */
 const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *size)
 {
-    const struct ti_frame *f;
-    uint64_t p, idx, len;
-    uint32_t sz;
+    const void *msg;
 
     if (TI_UNLIKELY(!bus))
         return NULL;
-    p = bus->rpos;
-    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_CONSUMER || bus->hold != TI_HOLD_NONE || p == bus->limit))
+    if (TI_UNLIKELY(bus->role != TACHYON_ROLE_CONSUMER || bus->hold != TI_HOLD_NONE))
         return ti_acquire_rx_slow(bus, type_id, size);
-    idx = p & bus->mask;
-    f = (const struct ti_frame *)(bus->ring + idx);
-    /* Pairs with the producer's release store of the stamp (ti_write_frame). */
-    if (TI_UNLIKELY(ti_load_acquire(&f->stamp) != (p ^ TI_STAMP_MSG)))
-        return ti_acquire_rx_slow(bus, type_id, size);
-    sz = ti_load_relaxed(&f->size);
-    len = ti_frame_len(sz);
-    if (TI_UNLIKELY(sz > bus->max_message || idx + len > bus->capacity || len > bus->limit - p))
-        return ti_acquire_rx_slow(bus, type_id, size); /* reports CORRUPT */
-    bus->hold = TI_HOLD_ONE;
-    bus->held_end = p + len;
-    bus->held_bytes = sz;
-    if (type_id)
-        *type_id = ti_load_relaxed(&f->type_id);
-    if (size)
-        *size = sz;
-    return f + 1;
+    msg = ti_rx_take_fast(bus, type_id, size);
+    if (TI_UNLIKELY(!msg))
+        return ti_acquire_rx_slow(bus, type_id, size); /* the tail, a wrap marker, or CORRUPT */
+    return msg;
 }
 
-/* Stores the new head so the producer may reuse the space, and wakes it if it
- * sleeps. The exchange is seq_cst: the release pairs with the producer's
- * acquire load of head (ti_refresh_head), and it is the first half of the
- * Dekker pair with producer_sleeping (see ti_tx_fits). */
-/* The producer announced it sleeps. It asked to be woken once head reaches
- * its mark (room for its message plus slack), so a consumer that commits one
- * message at a time does not wake it for every 64 bytes. The mark is read
- * after the flag, whose seq_cst store it precedes; a stale or hostile mark
- * only makes the wake early (harmless) or late (the producer's watchdog).
- * Out of line and tail-called, so the commits save no registers. */
-static __attribute__((noinline)) tachyon_error_t ti_release_wake(tachyon_bus_t *bus)
+/* The producer announced it sleeps (ti_release_head, ring_rx.h). It asked to
+ * be woken once head reaches its mark (room for its message plus slack), so a
+ * consumer that commits one message at a time does not wake it for every 64
+ * bytes. The mark is read after the flag, whose seq_cst store it precedes; a
+ * stale or hostile mark only makes the wake early (harmless) or late (the
+ * producer's watchdog). Out of line and tail-called, so the commits save no
+ * registers. */
+__attribute__((noinline)) tachyon_error_t ti_release_wake(tachyon_bus_t *bus)
 {
     if (bus->rpos >= ti_load_relaxed(&bus->shm->producer_wake_head))
         ti_wake_producer(bus);
-    return TACHYON_OK;
-}
-
-static inline tachyon_error_t ti_release_head(tachyon_bus_t *bus)
-{
-    struct ti_shared *shm = bus->shm;
-
-    (void)__atomic_exchange_n(&shm->head, bus->rpos, __ATOMIC_SEQ_CST);
-    if (TI_UNLIKELY(ti_load_seqcst(&shm->producer_sleeping)))
-        return ti_release_wake(bus);
     return TACHYON_OK;
 }
 
@@ -504,11 +474,7 @@ tachyon_error_t tachyon_commit_rx(tachyon_bus_t *bus)
         return TACHYON_ERR_INVALID_ARG;
     if (TI_UNLIKELY(bus->role != TACHYON_ROLE_CONSUMER || bus->hold != TI_HOLD_ONE))
         return ti_fail(bus, TACHYON_ERR_STATE);
-    bus->rpos = bus->held_end;
-    bus->hold = TI_HOLD_NONE;
-    bus->stats.messages++;
-    bus->stats.bytes += bus->held_bytes;
-    return ti_release_head(bus);
+    return ti_rx_release_one(bus);
 }
 
 size_t tachyon_drain_batch(tachyon_bus_t *bus, tachyon_msg_t *msgs, size_t max)
