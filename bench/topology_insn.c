@@ -10,7 +10,13 @@
  * tachyon_acquire_rx + tachyon_commit_rx over N buses, one per bus in turn).
  * Rounds repeat until M messages were taken.
  *
- *   valgrind --tool=callgrind --collect-atstart=no build/bench/topology_insn fanin|spsc N [M]
+ * fanout: the other way round, the fan-out producer's instructions per
+ * message with N subscribers (in this process): callgrind collects around
+ * the producer's tachyon_fanout_acquire_tx + tachyon_fanout_commit_tx only;
+ * after each round every subscriber reads all of it, uncounted. The goal is
+ * a count that does not grow with N.
+ *
+ *   valgrind --tool=callgrind --collect-atstart=no build/bench/topology_insn fanin|spsc|fanout N [M]
  *   -> Collected / M = instructions per message (the program prints M)
  */
 #define _GNU_SOURCE
@@ -95,6 +101,62 @@ static const uint64_t *take(tachyon_fanin_t *fi, tachyon_bus_t **cons, int n, in
     return m;
 }
 
+/* The fanout mode: M messages published, each read by all n subscribers. */
+static int fanout_main(int n, uint64_t messages)
+{
+    tachyon_fanout_t *pub;
+    tachyon_sub_t *sub[MAX_N];
+    tachyon_error_t err;
+    uint64_t sent = 0;
+    char name[96];
+
+    snprintf(name, sizeof(name), "@tachyon-insn-%d-fanout", (int)getpid());
+    if ((err = tachyon_fanout_listen(name, RING, TACHYON_LAG_BLOCK, NULL, &pub)) != TACHYON_OK)
+        die("fanout_listen", err);
+    for (int i = 0; i < n; i++)
+        if ((err = tachyon_sub_connect_until(name, NULL, TACHYON_JOIN_NEWEST, TACHYON_FOREVER, &sub[i], NULL)) !=
+            TACHYON_OK)
+            die("sub_connect", err);
+    while (tachyon_fanout_subscribers(pub) < (size_t)n)
+        usleep(1000);
+    while (sent < messages) {
+        uint64_t first = sent;
+        for (int k = 0; k < PER_ROUND; k++, sent++) {
+            uint8_t *slot;
+            CALLGRIND_TOGGLE_COLLECT;
+            slot = tachyon_fanout_acquire_tx(pub, PAYLOAD);
+            if (slot) {
+                memcpy(slot, &sent, 8);
+                memset(slot + 8, 0x5a, PAYLOAD - 8);
+                err = tachyon_fanout_commit_tx(pub, PAYLOAD, 1);
+            }
+            CALLGRIND_TOGGLE_COLLECT;
+            if (!slot)
+                die("fanout_acquire_tx", tachyon_fanout_last_error(pub));
+            if (err != TACHYON_OK)
+                die("fanout_commit_tx", err);
+        }
+        for (int i = 0; i < n; i++)
+            for (uint64_t want = first; want < sent; want++) {
+                uint32_t type;
+                size_t size;
+                const uint64_t *m = tachyon_sub_acquire_rx(sub[i], &type, &size);
+                if (!m || *m != want) {
+                    fprintf(stderr, "topology_insn: subscriber %d: message %llu came back wrong\n", i,
+                            (unsigned long long)want);
+                    return 1;
+                }
+                if ((err = tachyon_sub_commit_rx(sub[i])) != TACHYON_OK)
+                    die("sub_commit_rx", err);
+            }
+    }
+    for (int i = 0; i < n; i++)
+        tachyon_sub_destroy(sub[i]);
+    tachyon_fanout_destroy(pub);
+    printf("topology_insn: fanout N=%d: %llu messages\n", n, (unsigned long long)sent);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     tachyon_bus_t *prod[MAX_N], *cons[MAX_N];
@@ -104,9 +166,10 @@ int main(int argc, char **argv)
     char name[96];
     int n, turn = 0;
 
-    if (argc < 3 || argc > 4 || (strcmp(argv[1], "fanin") != 0 && strcmp(argv[1], "spsc") != 0) ||
+    if (argc < 3 || argc > 4 ||
+        (strcmp(argv[1], "fanin") != 0 && strcmp(argv[1], "spsc") != 0 && strcmp(argv[1], "fanout") != 0) ||
         (n = atoi(argv[2])) < 1 || n > MAX_N) {
-        fprintf(stderr, "usage: topology_insn fanin|spsc N(1..8) [messages]\n");
+        fprintf(stderr, "usage: topology_insn fanin|spsc|fanout N(1..8) [messages]\n");
         return 2;
     }
     if (argc == 4)
@@ -115,6 +178,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "topology_insn: messages must be a positive multiple of %d x N\n", PER_ROUND);
         return 2;
     }
+    if (strcmp(argv[1], "fanout") == 0)
+        return fanout_main(n, messages);
     if (strcmp(argv[1], "fanin") == 0) {
         snprintf(name, sizeof(name), "@tachyon-insn-%d-fanin", (int)getpid());
         if ((err = tachyon_fanin_listen(name, RING, NULL, &fi)) != TACHYON_OK)

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ring_rx.h"
 
 #define TI_FI_SPIN 8192u /* pause iterations before a sleep */
 
@@ -53,11 +54,7 @@ struct tachyon_fanin {
     uint32_t fd_armed;    /* the owner armed the eventfd (TI_SLEEP_FD) */
     int interrupt;        /* set by tachyon_fanin_interrupt from any thread; taken by a wait */
     unsigned cursor;     /* the next slot to look at first */
-    tachyon_bus_t *held_bus; /* the bus of the held message, NULL if none */
-    unsigned take_slot;      /* its slot */
-    uint32_t *out_type;      /* the receive call's out-pointers, kept here across its calls */
-    size_t *out_size;
-    tachyon_sender_t *out_from;
+    tachyon_bus_t *held_bus; /* the bus of the held message (its hold is TI_HOLD_ONE), NULL if none */
     tachyon_error_t last_error;
     uint64_t next_id;
     uint64_t capacity;
@@ -209,37 +206,41 @@ static inline void ti_fi_sender(const tachyon_fanin_t *fi, unsigned i, tachyon_s
     from->slot = i;
 }
 
-/* The rest of a turn, after the member in turn (fi->take_slot) had nothing:
- * `todo` is the members still to visit, rotated so that bit 0 is slot `c`.
- * The caller's out-pointers are in fi->out_*. */
-static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uint64_t todo, unsigned c)
+/* The turn the fast path could not finish: `todo` is the members to visit,
+ * rotated so that bit 0 is slot `c`, starting with the one the fast path
+ * looked at. Each gets the ring's full receive (tail refresh, wrap markers, a
+ * dead producer's recovered frames, and its verdict: a member that is gone
+ * after its last message, or corrupt, is dropped). */
+static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uint64_t todo, unsigned c,
+                                                         uint32_t *type_id, size_t *size, tachyon_sender_t *from)
 {
-    tachyon_bus_t *first = fi->held_bus;
-
-    fi->held_bus = NULL;
-    if (first->last_error != TACHYON_ERR_EMPTY)
-        ti_fi_remove(fi, fi->take_slot); /* PEER_GONE after its last message, or CORRUPT: drop it */
     while (todo) {
         unsigned i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
         tachyon_bus_t *bus = fi->m[i].bus;
         const void *msg;
 
         todo &= todo - 1;
-        msg = tachyon_acquire_rx(bus, fi->out_type, fi->out_size);
+        msg = tachyon_acquire_rx(bus, type_id, size);
         if (msg) {
             fi->held_bus = bus;
             fi->cursor = (i + 1) & (TACHYON_MAX_MEMBERS - 1);
-            if (fi->out_from)
-                ti_fi_sender(fi, i, fi->out_from);
+            if (from)
+                ti_fi_sender(fi, i, from);
             return msg;
         }
         if (bus->last_error != TACHYON_ERR_EMPTY)
-            ti_fi_remove(fi, i);
+            ti_fi_remove(fi, i); /* PEER_GONE after its last message, or CORRUPT */
     }
     fi->last_error = TACHYON_ERR_EMPTY;
     return NULL;
 }
 
+/* One message per member in turn: the member after the last one served is
+ * tried first, through the ring's own fast path inlined here (ring_rx.h), so
+ * taking a message costs the SPSC receive plus the choice of the member; a
+ * member with nothing ready in that fast path sends the rest of the turn to
+ * ti_fi_scan. Members' holds are only ever taken here and released by
+ * tachyon_fanin_commit_rx, so a member's bus holds nothing outside them. */
 const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size, tachyon_sender_t *from)
 {
     uint64_t present, todo;
@@ -264,33 +265,23 @@ const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, siz
         fi->last_error = TACHYON_ERR_EMPTY;
         return NULL;
     }
-    /* The member in turn is tried here; the rest of the turn out of line.
-     * What the call must not keep in registers goes to fi (its own line):
-     * the taken message's bookkeeping is in place before the try, and
-     * undone by the scan if it finds nothing. */
     i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
     bus = fi->m[i].bus;
+    msg = ti_rx_take_fast(bus, type_id, size);
+    if (TI_UNLIKELY(!msg))
+        return ti_fi_scan(fi, todo, c, type_id, size, from);
     fi->held_bus = bus;
-    fi->take_slot = i;
-    fi->out_type = type_id;
-    fi->out_size = size;
-    fi->out_from = from;
-    msg = tachyon_acquire_rx(bus, type_id, size);
-    if (TI_LIKELY(msg != NULL)) {
-        /* Round-robin: the next turn starts after this producer, so a busy
-         * producer cannot starve the others. */
-        fi->cursor = (fi->take_slot + 1) & (TACHYON_MAX_MEMBERS - 1);
-        if (fi->out_from)
-            ti_fi_sender(fi, fi->take_slot, fi->out_from);
-        return msg;
-    }
-    return ti_fi_scan(fi, todo & (todo - 1), c);
+    /* Round-robin: the next turn starts after this producer, so a busy
+     * producer cannot starve the others. */
+    fi->cursor = (i + 1) & (TACHYON_MAX_MEMBERS - 1);
+    if (from)
+        ti_fi_sender(fi, i, from);
+    return msg;
 }
 
 tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi)
 {
     tachyon_bus_t *bus;
-    tachyon_error_t err;
 
     if (TI_UNLIKELY(!fi))
         return TACHYON_ERR_INVALID_ARG;
@@ -298,8 +289,7 @@ tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi)
     if (TI_UNLIKELY(!bus))
         return fi->last_error = TACHYON_ERR_STATE;
     fi->held_bus = NULL;
-    err = tachyon_commit_rx(bus);
-    return TI_LIKELY(err == TACHYON_OK) ? err : (fi->last_error = err);
+    return ti_rx_release_one(bus);
 }
 
 /* ---- Sleeping (shared with waitset.c) ----------------------------------------- */
