@@ -1158,11 +1158,13 @@ void tachyon_sub_destroy(tachyon_sub_t *sub)
 
 /* From shared memory only (a notifier thread calls it too): unread
  * messages, the end of the stream, or a drop. */
-int ti_sub_ready(tachyon_sub_t *sub)
+/* `owner`: called on the subscriber's thread, which may also look at what
+ * only it writes (its producer found dead: the next receive says PEER_GONE). */
+int ti_sub_ready(tachyon_sub_t *sub, int owner)
 {
     return ti_load_seqcst(&sub->hdr->tail) != ti_load_acquire(&sub->slot->head) ||
            ti_load_acquire(&sub->slot->state) != TI_SLOT_ACTIVE ||
-           ti_load_acquire(&sub->hdr->producer_state) == TI_SIDE_CLOSED;
+           ti_load_acquire(&sub->hdr->producer_state) == TI_SIDE_CLOSED || (owner && sub->peer_dead);
 }
 
 uint32_t *ti_sub_arm(tachyon_sub_t *sub, uint32_t *seq)

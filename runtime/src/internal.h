@@ -365,13 +365,15 @@ TI_HIDDEN tachyon_error_t ti_acceptor_start(struct ti_acceptor *a, const char *p
 TI_HIDDEN void ti_acceptor_stop(struct ti_acceptor *a);
 
 /* fanout.c, fanin.c, waitset.c: what a wait-set needs of each kind of member.
- * _ready reads shared memory only (a notifier thread may call it); _arm
+ * _ready reads shared memory only (a notifier thread may call it), and with
+ * `owner` (the consumer's own thread) also the member's private "producer
+ * found dead"; _arm
  * announces a sleep and returns the futex word with its value in *seq. */
 TI_HIDDEN int ti_bus_ready(tachyon_bus_t *bus);
 TI_HIDDEN uint32_t *ti_bus_arm(tachyon_bus_t *bus, uint32_t *seq);
 TI_HIDDEN void ti_bus_disarm(tachyon_bus_t *bus);
 TI_HIDDEN void ti_bus_check_peer(tachyon_bus_t *bus);
-TI_HIDDEN int ti_sub_ready(tachyon_sub_t *sub);
+TI_HIDDEN int ti_sub_ready(tachyon_sub_t *sub, int owner);
 TI_HIDDEN uint32_t *ti_sub_arm(tachyon_sub_t *sub, uint32_t *seq);
 TI_HIDDEN void ti_sub_disarm(tachyon_sub_t *sub);
 TI_HIDDEN int ti_sub_check_peer(tachyon_sub_t *sub);

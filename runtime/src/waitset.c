@@ -298,7 +298,7 @@ static size_t ti_ws_collect(tachyon_waitset_t *ws, uint64_t *keys, size_t max)
             tachyon_bus_t *bus = m->obj;
             ready = ti_bus_ready(bus) || bus->peer_dead || bus->hold != TI_HOLD_NONE;
         } else if (m->kind == TI_WS_SUB) {
-            ready = ti_sub_ready(m->obj);
+            ready = ti_sub_ready(m->obj, 1); /* a producer found dead counts (its receive says PEER_GONE) */
         } else {
             ready = ti_fanin_ready(m->obj, 1);
         }

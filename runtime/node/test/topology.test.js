@@ -418,6 +418,51 @@ test('a wait-set wakes for a bus, a subscriber and a fan-in', async () => {
   for (const x of [consumer, producer, into, fi, sub, pub]) x.close();
 });
 
+test('a wait-set names members whose producers were killed; their receives then end with PeerGoneError', async () => {
+  // Producers that send nothing: the C peer as a fan-out publisher waiting for a second subscriber, and a Node
+  // child holding a fan-in producer and a bus producer. Killed, nothing is left to read: only their pidfds wake.
+  const fo = socketName('ws-kill-fo');
+  const fin = socketName('ws-kill-fi');
+  const bp = socketName('ws-kill-bus');
+  const c = startPeer('pub', fo, '2', '10');
+  const sub = await Subscriber.connect(fo, { timeout: 10000 });
+  const fi = FanIn.listen(fin, 4096);
+  const listening = Bus.listen(bp, 4096);
+  const script = `const t = require(${JSON.stringify(path.resolve(__dirname, '..'))});
+    (async () => {
+      await t.Bus.connect(process.argv[1], { timeout: 10000 });
+      await t.Bus.connect(process.argv[2], { timeout: 10000 });
+      console.log('ready');
+      setInterval(() => {}, 1000);
+    })();`;
+  const child = spawn(process.execPath, ['-e', script, fin, bp], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const childExited = new Promise((resolve) => child.on('exit', resolve));
+  const line = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  assert.strictEqual((await line.next()).value, 'ready');
+  const consumer = await listening;
+  while (fi.producers < 1) await new Promise((r) => setTimeout(r, 1));
+  const ws = new WaitSet();
+  ws.add(consumer, 1);
+  ws.add(sub, 2);
+  ws.add(fi, 3);
+  assert.deepStrictEqual(await ws.wait({ timeout: 30 }), []);
+  const started = Date.now();
+  c.child.kill('SIGKILL');
+  child.kill('SIGKILL');
+  await Promise.all([c.done(), childExited]);
+  const named = new Set();
+  while (named.size < 3 && Date.now() - started < 5000) {
+    for (const k of await ws.wait({ timeout: 5000 })) named.add(k);
+  }
+  assert.deepStrictEqual([...named].sort(), [1, 2, 3]);
+  assert.throws(() => consumer.tryRecv(), tachyon.PeerGoneError);
+  assert.throws(() => sub.tryRecv(), tachyon.PeerGoneError);
+  assert.strictEqual(fi.tryRecv(), null);
+  assert.strictEqual(fi.producers, 0);
+  ws.close();
+  for (const x of [consumer, sub, fi]) x.close();
+});
+
 test('bad arguments are clear errors', async () => {
   assert.throws(() => FanOut.listen(socketName('bad'), 1000), tachyon.CapacityError);
   assert.throws(() => FanOut.listen(socketName('bad'), 4096, { policy: 'sometimes' }), TypeError);
