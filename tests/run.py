@@ -204,6 +204,9 @@ def suites(build):
         # The hot path's instructions per message under callgrind, against a committed budget.
         {"name": "insn-budget", "kind": "lines", "tool": "valgrind",
          "cmd": [py, "tests/perf/insn_budget.py", "--build", build]},
+        # Fan-in's and fan-out's instruction goals (issue 19) under callgrind.
+        {"name": "topology-insn", "kind": "lines", "tool": "valgrind",
+         "cmd": [py, "tests/perf/topology_insn.py", "--build", build]},
         {"name": "fault-asan", "kind": "exec", "glob": "build/asan/tests/fault/test_*",
          "env": {"TACHYON_TEST_SCALE": "0.1", "ASAN_OPTIONS": "detect_leaks=1"}, "build_hint": "make test-sanitizers", "timeout": 300},
         {"name": "fault-tsan", "kind": "exec", "glob": "build/tsan/tests/fault/test_*",

@@ -53,8 +53,16 @@ struct tachyon_fanin {
     int wfd;              /* epoll: efd and the producers' pidfds */
     uint32_t fd_armed;    /* the owner armed the eventfd (TI_SLEEP_FD) */
     int interrupt;        /* set by tachyon_fanin_interrupt from any thread; taken by a wait */
-    unsigned cursor;     /* the next slot to look at first */
+    /* The turn (consumer thread only): the receive looks at slot `cursor`
+     * first, or rather at the member at or after it; `turn_bus` caches that
+     * member's bus (slot `turn_slot`), or is NULL when not known, so the next
+     * receive tries it with no table walk. The commit moves the turn past
+     * the member it released. */
+    unsigned cursor;
+    unsigned turn_slot;
+    tachyon_bus_t *turn_bus;
     tachyon_bus_t *held_bus; /* the bus of the held message (its hold is TI_HOLD_ONE), NULL if none */
+    unsigned held_slot;      /* its slot */
     tachyon_error_t last_error;
     uint64_t next_id;
     uint64_t capacity;
@@ -171,6 +179,8 @@ static void ti_fi_remove(tachyon_fanin_t *fi, unsigned i)
     pthread_mutex_lock(&fi->lock);
     bus = fi->m[i].bus;
     fi->m[i].bus = NULL;
+    if (fi->turn_bus == bus)
+        fi->turn_bus = NULL;
     __atomic_fetch_and(&fi->present, ~(1ull << i), __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&fi->lock);
     tachyon_bus_destroy(bus);
@@ -206,14 +216,21 @@ static inline void ti_fi_sender(const tachyon_fanin_t *fi, unsigned i, tachyon_s
     from->slot = i;
 }
 
-/* The turn the fast path could not finish: `todo` is the members to visit,
- * rotated so that bit 0 is slot `c`, starting with the one the fast path
- * looked at. Each gets the ring's full receive (tail refresh, wrap markers, a
- * dead producer's recovered frames, and its verdict: a member that is gone
- * after its last message, or corrupt, is dropped). */
-static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uint64_t todo, unsigned c,
-                                                         uint32_t *type_id, size_t *size, tachyon_sender_t *from)
+/* The turn the fast path could not finish: every member, from the cursor
+ * on, gets the ring's full receive (tail refresh, wrap markers, a dead
+ * producer's recovered frames, and its verdict: a member that is gone after
+ * its last message, or corrupt, is dropped). */
+static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
+                                                         tachyon_sender_t *from)
 {
+    /* Acquire: pairs with the listener's fetch_or; the member's fields were
+     * written before it. */
+    uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
+    unsigned c = fi->cursor;
+    /* Visit the members from the cursor on, in slot order, one bit scan per
+     * member (not per slot): the mask rotated so the cursor is bit 0. */
+    uint64_t todo = (present >> c) | (present << ((TACHYON_MAX_MEMBERS - c) & (TACHYON_MAX_MEMBERS - 1)));
+
     while (todo) {
         unsigned i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
         tachyon_bus_t *bus = fi->m[i].bus;
@@ -223,7 +240,7 @@ static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uin
         msg = tachyon_acquire_rx(bus, type_id, size);
         if (msg) {
             fi->held_bus = bus;
-            fi->cursor = (i + 1) & (TACHYON_MAX_MEMBERS - 1);
+            fi->held_slot = i;
             if (from)
                 ti_fi_sender(fi, i, from);
             return msg;
@@ -235,16 +252,15 @@ static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uin
     return NULL;
 }
 
-/* One message per member in turn: the member after the last one served is
- * tried first, through the ring's own fast path inlined here (ring_rx.h), so
- * taking a message costs the SPSC receive plus the choice of the member; a
- * member with nothing ready in that fast path sends the rest of the turn to
- * ti_fi_scan. Members' holds are only ever taken here and released by
- * tachyon_fanin_commit_rx, so a member's bus holds nothing outside them. */
+/* One message per member in turn. The member in turn (turn_bus) is tried
+ * first through the ring's own fast path, inlined here (ring_rx.h), so a
+ * message costs the SPSC receive and no table walk: the commit found the next
+ * member already. Anything else (no member known, the member in turn with
+ * nothing ready in that fast path) is ti_fi_scan's. Members' holds are only
+ * ever taken here and released by tachyon_fanin_commit_rx, so a member's bus
+ * holds nothing outside them. */
 const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size, tachyon_sender_t *from)
 {
-    uint64_t present, todo;
-    unsigned c, i;
     tachyon_bus_t *bus;
     const void *msg;
 
@@ -254,34 +270,24 @@ const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, siz
         fi->last_error = TACHYON_ERR_STATE;
         return NULL;
     }
-    /* Acquire: pairs with the listener's fetch_or; the member's fields were
-     * written before it. */
-    present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
-    /* Visit the members from the cursor on, in slot order, one bit scan per
-     * member (not per slot): the mask rotated so the cursor is bit 0. */
-    c = fi->cursor;
-    todo = (present >> c) | (present << ((TACHYON_MAX_MEMBERS - c) & (TACHYON_MAX_MEMBERS - 1)));
-    if (TI_UNLIKELY(!todo)) {
-        fi->last_error = TACHYON_ERR_EMPTY;
-        return NULL;
-    }
-    i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
-    bus = fi->m[i].bus;
+    bus = fi->turn_bus;
+    if (TI_UNLIKELY(!bus))
+        return ti_fi_scan(fi, type_id, size, from);
     msg = ti_rx_take_fast(bus, type_id, size);
     if (TI_UNLIKELY(!msg))
-        return ti_fi_scan(fi, todo, c, type_id, size, from);
+        return ti_fi_scan(fi, type_id, size, from);
     fi->held_bus = bus;
-    /* Round-robin: the next turn starts after this producer, so a busy
-     * producer cannot starve the others. */
-    fi->cursor = (i + 1) & (TACHYON_MAX_MEMBERS - 1);
+    fi->held_slot = fi->turn_slot;
     if (from)
-        ti_fi_sender(fi, i, from);
+        ti_fi_sender(fi, fi->turn_slot, from);
     return msg;
 }
 
 tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi)
 {
     tachyon_bus_t *bus;
+    uint64_t present, after;
+    unsigned held, next;
 
     if (TI_UNLIKELY(!fi))
         return TACHYON_ERR_INVALID_ARG;
@@ -289,6 +295,17 @@ tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi)
     if (TI_UNLIKELY(!bus))
         return fi->last_error = TACHYON_ERR_STATE;
     fi->held_bus = NULL;
+    /* Round-robin: the next turn starts after this producer, so a busy
+     * producer cannot starve the others. The member in turn is the first
+     * present at or after the cursor (this one is still present: only this
+     * thread removes members). Acquire: pairs with the listener's fetch_or. */
+    held = fi->held_slot;
+    present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
+    after = present & (~1ull << held); /* the slots above `held` (none for 63) */
+    next = (unsigned)__builtin_ctzll(after ? after : present);
+    fi->cursor = (held + 1) & (TACHYON_MAX_MEMBERS - 1);
+    fi->turn_slot = next;
+    fi->turn_bus = fi->m[next].bus;
     return ti_rx_release_one(bus);
 }
 
