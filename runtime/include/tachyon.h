@@ -39,7 +39,7 @@ extern "C" {
  * `make runtime-tests`), which every binding's package version agrees with. */
 #define TACHYON_VERSION "0.1.0"
 /* Wire ABI version: bumped on any change to ABI.md's layout. */
-#define TACHYON_ABI_VERSION 2u
+#define TACHYON_ABI_VERSION 3u
 /* Frames start on this boundary; payloads are 16-byte aligned within them. */
 #define TACHYON_FRAME_ALIGN 64u
 /* Bytes of frame header before each payload. */
@@ -824,12 +824,14 @@ TACHYON_API void tachyon_waitset_interrupt(tachyon_waitset_t *ws);
  * libuv): an epoll fd, readable when a member has something to read. After it
  * fired, call tachyon_waitset_wait_until with deadline 0 and read the members
  * it names; the fd stays readable until a call finds nothing, which arms it
- * again. No thread: armed, a member's producer writes the member's own
- * eventfd on its next publication (one system call, then none until the loop
- * re-arms); while the loop is awake producers make no system call. A dead
- * producer makes it readable through its pidfd. A bus from an arena has no
- * eventfd: with one in the set this returns -1, and adding one to a set that
- * has the fd is TACHYON_ERR_STATE. Owned by the wait-set (do not close it).
+ * again. No thread: armed, a member's producer signals the member's own
+ * readiness fd (a datagram socket pair, ABI.md section 3; the producer's
+ * send never blocks) on its next publication (one system call, then none
+ * until the loop re-arms); while the loop is awake producers make no system
+ * call. A dead producer makes it readable through its pidfd. A bus from an
+ * arena has no readiness fd: with one in the set this returns -1, and adding
+ * one to a set that has the fd is TACHYON_ERR_STATE. Owned by the wait-set
+ * (do not close it).
  * -1 if it cannot be created. */
 TACHYON_API int tachyon_waitset_fd(tachyon_waitset_t *ws);
 

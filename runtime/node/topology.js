@@ -4,7 +4,7 @@
 //
 // Waiting never blocks the event loop and takes no pool thread: a receive that
 // finds nothing watches the member's readiness fd (a libtachyon wait-set's
-// eventfd) with a uv_poll handle on the loop, and tries again when it turns
+// epoll fd) with a uv_poll handle on the loop, and tries again when it turns
 // readable. Received messages can be read in place (recvZeroCopy, for await):
 // their view is detached by the commit, so it can never show reused ring bytes.
 'use strict';
@@ -486,7 +486,7 @@ module.exports = function topology(native, { makeError, errorClasses, fingerprin
       if (wake) wake();
     }
 
-    /** The readiness fd (an eventfd), for a poller of your own; poll() clears it. */
+    /** The readiness fd (an epoll fd), for a poller of your own; poll() clears it. */
     get fd() {
       return native.wsFd(this.#handle);
     }

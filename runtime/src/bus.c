@@ -25,13 +25,13 @@ void tachyon_bus_destroy(tachyon_bus_t *bus)
         __atomic_fetch_add(&shm->data_seq, 1, __ATOMIC_RELEASE);
         ti_futex_wake(&shm->data_seq);
         /* The end of the stream is something to read: a fan-in consumer
-         * sleeps on its bell, an event loop waits for its eventfd. */
+         * sleeps on its bell, an event loop waits for its readiness fd. */
         if (bus->bell) {
             __atomic_fetch_add(bus->bell, 1, __ATOMIC_RELEASE);
             ti_futex_wake(bus->bell);
         }
         if ((__atomic_exchange_n(&shm->consumer_sleeping, 0, __ATOMIC_SEQ_CST) & TI_SLEEP_FD) && bus->wake_efd >= 0)
-            ti_eventfd_signal(bus->wake_efd);
+            ti_wake_fd_signal(bus->wake_efd);
     } else {
         ti_store_seqcst(&shm->consumer_state, TI_SIDE_CLOSED);
         __atomic_fetch_add(&shm->space_seq, 1, __ATOMIC_RELEASE);

@@ -6,11 +6,12 @@
  * TACHYON_MAX_MEMBERS members; the consumer reads the members round-robin.
  *
  * Sleeping on one futex word: every producer gets, with its ring, the bell
- * (a 4096-byte memfd shared by the whole fan-in) and the fan-in's eventfd.
+ * (a 4096-byte memfd shared by the whole fan-in) and the signal end of the
+ * fan-in's readiness fd.
  * The consumer raises TI_SLEEP_FUTEX in each ring's consumer_sleeping, re-checks
  * the rings and sleeps on the bell alone; a producer that finds the flag
  * raised (the check it makes on every publication anyway) rings the bell. An
- * event loop raises TI_SLEEP_FD instead and the producer writes the eventfd.
+ * event loop raises TI_SLEEP_FD instead and the producer signals the fd.
  * No thread sits between a producer and the consumer.
  *
  * The table: `present` has a bit per occupied slot. The listener thread
@@ -29,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -49,9 +49,10 @@ struct tachyon_fanin {
     struct ti_fi_member m[TACHYON_MAX_MEMBERS];
     uint64_t present;    /* bit i: m[i] holds a producer */
     struct ti_bell *bell; /* the consumer sleeps on bell->ring */
-    int bellfd, efd;      /* passed to every producer */
+    int bellfd, efd_tx;   /* passed to every producer: the bell, the readiness fd's signal end */
+    int efd;              /* the readiness fd's watch end */
     int wfd;              /* epoll: efd and the producers' pidfds */
-    uint32_t fd_armed;    /* the owner armed the eventfd (TI_SLEEP_FD) */
+    uint32_t fd_armed;    /* the owner armed the readiness fd (TI_SLEEP_FD) */
     int interrupt;        /* set by tachyon_fanin_interrupt from any thread; taken by a wait */
     /* The turn (consumer thread only): the receive looks at slot `cursor`
      * first, or rather at the member at or after it; `turn_bus` caches that
@@ -91,7 +92,7 @@ static void ti_fi_serve(void *owner, int cfd)
     tachyon_bus_t *bus = NULL;
     int drop, slot = ti_fi_free_slot(fi);
 
-    if (slot < 0 || ti_serve(cfd, fi->capacity, &fi->opts, ti_now_ns() + 2000000000ll, &drop, fi->efd, fi->bellfd,
+    if (slot < 0 || ti_serve(cfd, fi->capacity, &fi->opts, ti_now_ns() + 2000000000ll, &drop, fi->efd_tx, fi->bellfd,
                              &bus) != TACHYON_OK || !bus)
         return;
     if (bus->pidfd >= 0) {
@@ -114,7 +115,7 @@ static void ti_fi_serve(void *owner, int cfd)
     if (__atomic_load_n(&fi->fd_armed, __ATOMIC_SEQ_CST)) {
         __atomic_fetch_or(&bus->shm->consumer_sleeping, TI_SLEEP_FD, __ATOMIC_SEQ_CST);
         if (ti_bus_ready(bus))
-            ti_eventfd_signal(fi->efd);
+            ti_wake_fd_signal(fi->efd_tx);
     }
     pthread_mutex_unlock(&fi->lock);
     /* A sleeper read the bell before it loaded `present`: if it missed the
@@ -140,7 +141,7 @@ tachyon_error_t tachyon_fanin_listen(const char *path, size_t capacity, const ta
     if (!fi)
         return TACHYON_ERR_NO_MEMORY;
     ti_acceptor_init(&fi->acceptor);
-    fi->bellfd = fi->efd = fi->wfd = -1;
+    fi->bellfd = fi->efd = fi->efd_tx = fi->wfd = -1;
     fi->capacity = capacity;
     if (opts)
         fi->opts = *opts;
@@ -148,9 +149,11 @@ tachyon_error_t tachyon_fanin_listen(const char *path, size_t capacity, const ta
     err = ti_bell_create(&fi->bellfd, &fi->bell);
     if (err != TACHYON_OK)
         goto fail;
-    fi->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    err = ti_wake_pair(&fi->efd, &fi->efd_tx);
+    if (err != TACHYON_OK)
+        goto fail;
     fi->wfd = epoll_create1(EPOLL_CLOEXEC);
-    if (fi->efd < 0 || fi->wfd < 0) {
+    if (fi->wfd < 0) {
         err = ti_os_fail(TACHYON_ERR_NO_MEMORY, errno);
         goto fail;
     }
@@ -200,6 +203,8 @@ void tachyon_fanin_destroy(tachyon_fanin_t *fi)
         close(fi->bellfd);
     if (fi->efd >= 0)
         close(fi->efd);
+    if (fi->efd_tx >= 0)
+        close(fi->efd_tx);
     if (fi->wfd >= 0)
         close(fi->wfd);
     pthread_mutex_destroy(&fi->lock);
@@ -396,8 +401,8 @@ void ti_fanin_disarm(tachyon_fanin_t *fi)
 }
 
 /* fd_armed first (seq_cst), then `present`: a producer the listener adds
- * after our load of `present` finds fd_armed set and has the eventfd
- * written for it (see ti_fi_listener). */
+ * after our load of `present` finds fd_armed set and has the readiness fd
+ * signalled for it (see ti_fi_serve). */
 void ti_fanin_fd_arm(tachyon_fanin_t *fi, int on)
 {
     __atomic_store_n(&fi->fd_armed, on ? 1u : 0u, __ATOMIC_SEQ_CST);
@@ -409,7 +414,7 @@ int ti_fanin_watch_fd(tachyon_fanin_t *fi)
     return fi->wfd;
 }
 
-/* After the watch fd fired: clears the eventfd; a producer whose pidfd
+/* After the watch fd fired: clears the readiness fd; a producer whose pidfd
  * fired has its committed frames made readable. */
 void ti_fanin_fd_take(tachyon_fanin_t *fi)
 {
@@ -418,7 +423,7 @@ void ti_fanin_fd_take(tachyon_fanin_t *fi)
 
     for (int i = 0; i < n; i++) {
         if (ev[i].data.u32 == 0)
-            ti_eventfd_clear(fi->efd);
+            ti_wake_fd_clear(fi->efd);
         else
             dead = 1;
     }

@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -94,7 +93,7 @@ struct ti_fo_slot {
     uint32_t uid;      /* listener: its uid */
     uint32_t gen;      /* listener: bumped each time the slot is handed out */
     uint32_t sleeping; /* subscriber: 1 while it sleeps (informational) */
-    uint32_t fd_armed; /* subscriber raises it (then wake_wanted); the producer takes it down and writes the eventfd */
+    uint32_t fd_armed; /* subscriber raises it (then wake_wanted); the producer takes it down and signals the readiness fd */
     uint8_t pad[TI_LINE - 32];
 };
 
@@ -108,7 +107,7 @@ _Static_assert(offsetof(struct ti_fo_shared, producer_sleeping) == 384, "ABI: pr
 _Static_assert(offsetof(struct ti_fo_shared, join_gen) == 512, "ABI: join_gen at 512");
 _Static_assert(offsetof(struct ti_fo_slot, sleeping) == 24, "ABI: slot sleeping at 24");
 _Static_assert(offsetof(struct ti_fo_slot, fd_armed) == 28, "ABI: slot fd_armed at 28");
-#define TI_SUB_HELLO_EFD 1u /* sub HELLO byte 36: the subscriber's eventfd travels with it */
+#define TI_SUB_HELLO_EFD 1u /* sub HELLO byte 36: the signal end of the subscriber's readiness fd travels with it */
 
 struct tachyon_fanout {
     struct ti_fo_shared *hdr;
@@ -130,7 +129,7 @@ struct tachyon_fanout {
     int memfd;
     tachyon_options_t opts;
     int pidfd[TACHYON_MAX_MEMBERS];
-    int efd[TACHYON_MAX_MEMBERS]; /* each subscriber's readiness eventfd (-1: none); under lock */
+    int efd[TACHYON_MAX_MEMBERS]; /* each subscriber's readiness fd, signal end (-1: none); under lock */
     void *map;
     size_t map_len;
 };
@@ -146,7 +145,7 @@ struct tachyon_sub {
     tachyon_error_t last_error;
     int peer_dead;
     int pidfd;
-    int efd; /* our readiness eventfd; the producer holds a copy */
+    int efd; /* our readiness fd's watch end; the producer holds the signal end */
     uint32_t idle_polls;
     int64_t last_peer_check;
     int interrupt; /* set by tachyon_sub_interrupt from any thread; taken by a wait */
@@ -157,7 +156,7 @@ struct tachyon_sub {
 /* ---- Producer: reclaiming room -------------------------------------------- */
 
 /* Wakes every sleeping subscriber (one bump of the word they all sleep on)
- * and writes the eventfd of each one that armed it. The eventfds are the
+ * and signals the readiness fd of each one that armed it. The fds are the
  * listener's to replace, hence the lock (taken only here, off the hot path). */
 static void ti_fo_wake_subscribers(tachyon_fanout_t *pub)
 {
@@ -175,7 +174,7 @@ static void ti_fo_wake_subscribers(tachyon_fanout_t *pub)
             locked = 1;
         }
         if (pub->efd[i] >= 0)
-            ti_eventfd_signal(pub->efd[i]);
+            ti_wake_fd_signal(pub->efd[i]);
     }
     if (locked)
         pthread_mutex_unlock(&pub->lock);
@@ -562,9 +561,9 @@ static void ti_fo_serve(void *owner, int cfd)
         goto out;
     }
     status = ti_sub_check_hello(rec, pub->opts.schema_fingerprint);
-    /* The producer writes this fd when the subscriber armed it: it must be a
-     * non-blocking eventfd, announced, and come alone. */
-    if (status == TACHYON_OK && (ti_get32(rec, 36) != TI_SUB_HELLO_EFD || efd < 0 || ti_eventfd_check(efd) != TACHYON_OK))
+    /* The producer signals this fd when the subscriber armed it: it must be a
+     * datagram socket (ti_wake_fd_check), announced, and come alone. */
+    if (status == TACHYON_OK && (ti_get32(rec, 36) != TI_SUB_HELLO_EFD || efd < 0 || ti_wake_fd_check(efd) != TACHYON_OK))
         status = TACHYON_ERR_HANDSHAKE;
     if (status == TACHYON_OK) {
         slot = ti_fo_take_slot(pub, &cred, &efd, &gen);
@@ -1053,7 +1052,7 @@ tachyon_error_t tachyon_sub_connect_until(const char *path, const tachyon_option
     tachyon_sub_t *sub = NULL;
     tachyon_error_t err, verdict;
     int64_t deadline = ti_deadline_norm(deadline_ns), started = ti_now_ns();
-    int fd = -1, memfd = -1, efd = -1;
+    int fd = -1, memfd = -1, efd = -1, efd_tx = -1;
 
     ti_sys_errno = 0;
     if (!out || (join & ~TACHYON_JOIN_OLDEST)) {
@@ -1082,12 +1081,12 @@ tachyon_error_t tachyon_sub_connect_until(const char *path, const tachyon_option
     ti_put64(rec, 24, o.schema_fingerprint);
     ti_put32(rec, 32, (uint32_t)getpid());
     ti_put32(rec, 36, TI_SUB_HELLO_EFD);
-    efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (efd < 0) {
-        err = ti_os_fail(TACHYON_ERR_NO_MEMORY, errno);
+    /* Our readiness fd: we watch one end, the producer signals the other. */
+    err = ti_wake_pair(&efd, &efd_tx);
+    if (err != TACHYON_OK)
         goto done;
-    }
-    err = ti_send_rec(fd, rec, efd, deadline);
+    err = ti_send_rec(fd, rec, efd_tx, deadline);
+    close(efd_tx);
     if (err == TACHYON_OK)
         err = ti_recv_rec(fd, rec, &memfd, deadline);
     if (err != TACHYON_OK)
@@ -1179,7 +1178,7 @@ void ti_sub_disarm(tachyon_sub_t *sub)
     ti_sub_sleeping(sub, 0);
 }
 
-/* The readiness eventfd: armed, the producer's next wake writes it. The
+/* The readiness fd: armed, the producer's next wake signals it. The
  * order is the futex sleeper's: fd_armed, then wake_wanted (seq_cst), and the
  * caller re-checks the ring after. */
 void ti_sub_fd_arm(tachyon_sub_t *sub, int on)

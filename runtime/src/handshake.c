@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -432,7 +431,7 @@ static tachyon_error_t ti_serve_n(int cfd, uint64_t capacity, const tachyon_opti
     tachyon_bus_t *bus[2] = {NULL, NULL};
     void *base = NULL;
     tachyon_error_t err, status;
-    int memfd = -1, pidfd = -1, own_efd = -1, fds[3];
+    int memfd = -1, pidfd = -1, own_efd = -1, own_tx = -1, fds[3];
     unsigned nfds = 0, wake = 0;
 
     *drop = 1;
@@ -461,11 +460,11 @@ static tachyon_error_t ti_serve_n(int cfd, uint64_t capacity, const tachyon_opti
     pidfd = ti_pidfd_open(cred.pid);
     err = ti_segment_create(capacity, o->schema_fingerprint, nrings, &memfd);
     if (err == TACHYON_OK && nrings == 1 && efd < 0) {
-        /* A bus's own readiness eventfd: the producer writes it when this
-         * consumer armed it (TI_SLEEP_FD), so event loops need no thread. */
-        own_efd = efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (efd < 0)
-            err = ti_os_fail(TACHYON_ERR_NO_MEMORY, errno);
+        /* A bus's own readiness fd: the producer signals it when this
+         * consumer armed it (TI_SLEEP_FD), so event loops need no thread. We
+         * watch one end; the producer gets the other. */
+        err = ti_wake_pair(&own_efd, &own_tx);
+        efd = own_tx;
     }
     if (err == TACHYON_OK)
         err = ti_segment_map(memfd, capacity, nrings, &base);
@@ -506,6 +505,10 @@ static tachyon_error_t ti_serve_n(int cfd, uint64_t capacity, const tachyon_opti
     err = ti_send_rec_fds(cfd, rec, fds, nfds, deadline);
     close(memfd);
     memfd = -1;
+    if (own_tx >= 0) {
+        close(own_tx); /* the producer's now */
+        own_tx = -1;
+    }
     if (err == TACHYON_OK)
         err = ti_recv_rec(cfd, rec, NULL, deadline);
     if (err == TACHYON_ERR_INTERRUPTED) {
@@ -528,6 +531,8 @@ fail:
         close(pidfd);
     if (own_efd >= 0)
         close(own_efd);
+    if (own_tx >= 0)
+        close(own_tx);
     ti_buses_free(bus);
     return err;
 }
@@ -763,7 +768,7 @@ static tachyon_error_t ti_accept_wake(const uint8_t *rec, int *fds, unsigned nfd
     if (nfds != want)
         return TACHYON_ERR_HANDSHAKE;
     if (wake & TI_WAKE_EFD) {
-        err = ti_eventfd_check(fds[i]);
+        err = ti_wake_fd_check(fds[i]);
         if (err != TACHYON_OK)
             return err;
         bus->wake_efd = fds[i];

@@ -188,10 +188,10 @@ struct tachyon_bus {
     int wake_suspect;
     uint64_t suspect_pos; /* the tail (consumer) or head (producer) seen then */
     uint64_t lost_wakes;  /* confirmed lost wake-ups: ti_test_lost_wakes */
-    /* wake-ups (ABI.md, "Wake fds and the fan-in bell"). A consumer: its own
-     * readiness eventfd (-1: none). A producer: the consumer's eventfd, written
-     * when the consumer armed it, and the fan-in bell it rings instead of
-     * data_seq (NULL: not a fan-in member). */
+    /* wake-ups (ABI.md, "Wake fds and the fan-in bell"). A consumer: the
+     * watch end of its readiness fd (-1: none). A producer: the signal end,
+     * signalled when the consumer armed it, and the fan-in bell it rings
+     * instead of data_seq (NULL: not a fan-in member). */
     int wake_efd;
     uint32_t *bell;
     void *bell_map;
@@ -219,7 +219,7 @@ _Static_assert(sizeof(struct ti_bell) == TI_BELL_SIZE, "the bell is 4096 bytes")
 _Static_assert(offsetof(struct ti_bell, ring) == 128, "ABI: bell ring at 128");
 
 /* WELCOME byte 32: what travels after the memfd, in this order. */
-#define TI_WAKE_EFD 1u  /* the consumer's readiness eventfd */
+#define TI_WAKE_EFD 1u  /* the signal end of the consumer's readiness fd */
 #define TI_WAKE_BELL 2u /* the fan-in bell's memfd */
 
 /* ---- Atomics ----------------------------------------------------------- */
@@ -267,9 +267,16 @@ TI_HIDDEN tachyon_error_t ti_segment_verify_fd(int fd, uint64_t capacity, unsign
  * (hostile memory: size, seals, magic, version, byte order). */
 TI_HIDDEN tachyon_error_t ti_bell_create(int *fd_out, struct ti_bell **map_out);
 TI_HIDDEN tachyon_error_t ti_bell_attach(int fd, struct ti_bell **map_out);
-/* A received fd is a non-blocking eventfd (else HANDSHAKE). */
-TI_HIDDEN tachyon_error_t ti_eventfd_check(int fd);
-/* Clears an eventfd (non-blocking read); writes 1 to one. */
+/* platform.c: a consumer's readiness fd (ABI.md, section 3), an AF_UNIX
+ * datagram socket pair: the consumer watches `watch`, producers get
+ * `signal`. _check: a received signal end is such a socket (else HANDSHAKE);
+ * _signal never blocks, whatever the peer did to the file; _clear empties
+ * the watch end. */
+TI_HIDDEN tachyon_error_t ti_wake_pair(int *watch, int *signal);
+TI_HIDDEN tachyon_error_t ti_wake_fd_check(int fd);
+TI_HIDDEN void ti_wake_fd_signal(int fd);
+TI_HIDDEN void ti_wake_fd_clear(int fd);
+/* The wait-set's private kick eventfd: clears it (non-blocking read); writes 1. */
 TI_HIDDEN void ti_eventfd_clear(int fd);
 TI_HIDDEN void ti_eventfd_signal(int fd);
 TI_HIDDEN tachyon_bus_t *ti_bus_new(void *base, size_t map_len, uint64_t capacity, int role, uint64_t schema_fp);

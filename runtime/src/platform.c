@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -213,26 +215,63 @@ int ti_futex_waitv(uint32_t *const *words, const uint32_t *expected, unsigned n,
     return errno;
 }
 
-/* ---- Readiness eventfds ----------------------------------------------------- */
+/* ---- Readiness fds ------------------------------------------------------------ */
 
-/* The waker writes the fd a peer sent: it must be an eventfd opened
- * non-blocking (a pipe or a blocking fd could hang the writer). */
-tachyon_error_t ti_eventfd_check(int fd)
+/* A consumer's readiness fd is one end of an AF_UNIX datagram socket pair
+ * (ABI.md, section 3): it keeps `watch` (in its epoll set) and hands
+ * `signal` to its producers. A producer signals with send(MSG_DONTWAIT),
+ * which is non-blocking by the call itself: nothing the consumer does to the
+ * shared file (clearing O_NONBLOCK, filling the queue, closing its end) can
+ * make the producer's publishing thread block. An eventfd could not promise
+ * that: its O_NONBLOCK belongs to the open file both sides share, and a write
+ * blocks at a counter the consumer can push to its maximum. */
+tachyon_error_t ti_wake_pair(int *watch, int *signal)
 {
-    char link[64], path[32];
-    ssize_t n;
-    int fl = fcntl(fd, F_GETFL);
+    int sv[2];
 
-    if (fl < 0 || !(fl & O_NONBLOCK))
-        return TACHYON_ERR_HANDSHAKE;
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    n = readlink(path, link, sizeof(link) - 1);
-    if (n < 0)
-        return TACHYON_ERR_HANDSHAKE;
-    link[n] = 0;
-    return strcmp(link, "anon_inode:[eventfd]") == 0 ? TACHYON_OK : TACHYON_ERR_HANDSHAKE;
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+        return ti_os_fail(TACHYON_ERR_NO_MEMORY, errno); /* as any other fd the handshake could not make */
+    *watch = sv[0];
+    *signal = sv[1];
+    return TACHYON_OK;
 }
 
+/* A signal end a peer sent: an AF_UNIX datagram socket (else HANDSHAKE). */
+tachyon_error_t ti_wake_fd_check(int fd)
+{
+    struct stat st;
+    int type = 0, domain = 0;
+    socklen_t len = sizeof(type);
+
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+        return TACHYON_ERR_HANDSHAKE;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_DGRAM)
+        return TACHYON_ERR_HANDSHAKE;
+    len = sizeof(domain);
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain != AF_UNIX)
+        return TACHYON_ERR_HANDSHAKE;
+    return TACHYON_OK;
+}
+
+/* One datagram; a full queue (EAGAIN) means the watch end is readable
+ * already, and a consumer that went away (ECONNREFUSED) wants nothing. */
+void ti_wake_fd_signal(int fd)
+{
+    static const uint8_t one = 1;
+
+    (void)!send(fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Empties the watch end (each signal queued one datagram). */
+void ti_wake_fd_clear(int fd)
+{
+    uint8_t buf[16];
+
+    while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+        ;
+}
+
+/* The wait-set's own `kick`: an eventfd nobody else holds. */
 void ti_eventfd_clear(int fd)
 {
     uint64_t v;

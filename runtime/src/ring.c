@@ -155,7 +155,7 @@ static void ti_wake(tachyon_bus_t *bus, uint32_t *flag, uint32_t *seq)
 
 /* The consumer's flag says how it waits (TI_SLEEP_*): a sleeping thread is
  * woken on its word (a fan-in's bell, shared by all its producers, else
- * data_seq); an armed event loop gets its eventfd written. */
+ * data_seq); an armed event loop gets its readiness fd signalled. */
 void ti_wake_consumer(tachyon_bus_t *bus)
 {
     uint32_t *word = bus->bell ? bus->bell : &bus->shm->data_seq;
@@ -168,7 +168,7 @@ void ti_wake_consumer(tachyon_bus_t *bus)
         ti_futex_wake(word);
     }
     if ((was & TI_SLEEP_FD) && bus->wake_efd >= 0)
-        ti_eventfd_signal(bus->wake_efd);
+        ti_wake_fd_signal(bus->wake_efd);
     bus->stats.wakes++;
 }
 

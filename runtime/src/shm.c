@@ -180,7 +180,7 @@ void ti_bus_free(tachyon_bus_t *bus)
     free(bus);
 }
 
-/* ---- The fan-in bell and the readiness eventfds --------------------------- */
+/* ---- The fan-in bell -------------------------------------------------------- */
 
 tachyon_error_t ti_bell_create(int *fd_out, struct ti_bell **map_out)
 {

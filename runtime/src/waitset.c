@@ -12,11 +12,12 @@
  * make no system call then.
  *
  * The readiness fd, without a thread: an epoll fd over each member's own
- * readiness eventfd (passed to its producers in the handshake), the peers'
- * pidfds (a producer that dies wakes the loop) and the wait-set's `kick`
- * eventfd. When a call of tachyon_waitset_wait_until finds nothing to read it
- * arms the members (TI_SLEEP_FD: the producer's next wake writes the member's
- * eventfd) and re-checks them, by the same Dekker pairing as a futex sleep.
+ * readiness fd (whose signal end its producers got in the handshake), the
+ * peers' pidfds (a producer that dies wakes the loop) and the wait-set's
+ * `kick` eventfd. When a call of tachyon_waitset_wait_until finds nothing to
+ * read it arms the members (TI_SLEEP_FD: the producer's next wake signals the
+ * member's readiness fd) and re-checks them, by the same Dekker pairing as a
+ * futex sleep.
  * When it finds something, it leaves the members unarmed and makes the fd
  * readable with `kick` (once), so a loop that reads one message per wake-up
  * comes back. States: ARMED (members armed, kick clear), KICKED (kick
@@ -136,7 +137,7 @@ static int ti_ws_watch(tachyon_waitset_t *ws, int op, int fd, const void *obj, u
 }
 
 /* Adds (op ADD) or removes (DEL) a member's fds from the epoll set. A bus
- * without a readiness eventfd (an arena's) cannot be watched: -1. */
+ * without a readiness fd (an arena's) cannot be watched: -1. */
 static int ti_ws_watch_member(tachyon_waitset_t *ws, int op, const struct ti_ws_member *m)
 {
     if (m->kind == TI_WS_BUS) {
@@ -173,7 +174,7 @@ static void ti_ws_kick(tachyon_waitset_t *ws)
     ws->fd_state = TI_FD_KICKED;
 }
 
-/* ARMED -> IDLE: the members are disarmed and what fired is taken (eventfds
+/* ARMED -> IDLE: the members are disarmed and what fired is taken (readiness fds
  * cleared; a dead peer's committed frames made readable). */
 static void ti_ws_fd_wake(tachyon_waitset_t *ws)
 {
@@ -188,13 +189,13 @@ static void ti_ws_fd_wake(tachyon_waitset_t *ws)
         void *obj = (void *)(uintptr_t)(ev[i].data.u64 & ~(uint64_t)TI_TAG_MASK);
         switch (ev[i].data.u64 & TI_TAG_MASK) {
         case TI_TAG_BUS_EFD:
-            ti_eventfd_clear(((tachyon_bus_t *)obj)->wake_efd);
+            ti_wake_fd_clear(((tachyon_bus_t *)obj)->wake_efd);
             break;
         case TI_TAG_BUS_PID:
             ti_bus_check_peer(obj);
             break;
         case TI_TAG_SUB_EFD:
-            ti_eventfd_clear(ti_sub_wake_fd(obj));
+            ti_wake_fd_clear(ti_sub_wake_fd(obj));
             break;
         case TI_TAG_SUB_PID:
             (void)ti_sub_check_peer(obj);
@@ -269,7 +270,7 @@ tachyon_error_t tachyon_waitset_remove(tachyon_waitset_t *ws, uint64_t key)
     for (unsigned i = 0; i < ws->n; i++) {
         if (ws->m[i].key != key)
             continue;
-        /* Take back an armed eventfd, or its producer would write it for
+        /* Take back an armed readiness fd, or its producer would signal it for
          * nobody. */
         if (ws->fd_state == TI_FD_ARMED)
             ti_ws_fd_arm_one(&ws->m[i], 0);

@@ -1,4 +1,4 @@
-/* Description: the wake fds of a handshake are checked as hostile input. A connector refuses a WELCOME whose byte 32 has an unknown bit, announces fds that did not come or sends fds it did not announce, passes a pipe or a blocking eventfd as the readiness eventfd, or a fan-in bell that is not a sealed 4096-byte memfd (HANDSHAKE) or has another magic (ABI_MISMATCH), and tells the listener in its ACK; a well-formed WELCOME with both fds is accepted. A fan-out listener answers a subscriber HELLO without an eventfd, or with a pipe in its place, with HANDSHAKE. */
+/* Description: the wake fds of a handshake are checked as hostile input. A connector refuses a WELCOME whose byte 32 has an unknown bit, announces fds that did not come or sends fds it did not announce, passes a pipe, an eventfd (ABI 2's kind) or a stream socket as the signal end of the readiness fd (which must be an AF_UNIX datagram socket), or a fan-in bell that is not a sealed 4096-byte memfd (HANDSHAKE) or has another magic (ABI_MISMATCH), and tells the listener in its ACK; a well-formed WELCOME with both fds is accepted. A fan-out listener answers a subscriber HELLO without a readiness fd, or with a pipe, an eventfd or a stream socket in its place, with HANDSHAKE, and accepts a datagram socket. */
 #include "rawpeer.h"
 
 #include <sys/eventfd.h>
@@ -128,47 +128,55 @@ static int64_t sub_hello(const char *name, int pass_fd, uint32_t flag)
 
 int main(void)
 {
-    int pipefd[2];
-    int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), blocking = eventfd(0, EFD_CLOEXEC);
+    int pipefd[2], dgram[2], stream[2];
+    int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     int bell = make_bell(BELL_MAGIC, 4096, 1);
     char fo_name[128];
     tachyon_fanout_t *pub;
 
-    CHECK(pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) == 0 && efd >= 0 && blocking >= 0);
+    CHECK(pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) == 0 && efd >= 0);
+    CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, dgram) == 0);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream) == 0);
 
-    expect_connector(WAKE_EFD | WAKE_BELL, efd, bell, TACHYON_OK);    /* well-formed */
-    expect_connector(0, -1, -1, TACHYON_OK);                          /* a listener with no wake fds */
-    expect_connector(4, -1, -1, TACHYON_ERR_HANDSHAKE);               /* unknown bit */
-    expect_connector(WAKE_EFD, -1, -1, TACHYON_ERR_HANDSHAKE);        /* announced, missing */
-    expect_connector(0, efd, -1, TACHYON_ERR_HANDSHAKE);              /* sent, not announced */
-    expect_connector(WAKE_EFD, pipefd[1], -1, TACHYON_ERR_HANDSHAKE); /* a pipe */
-    expect_connector(WAKE_EFD, blocking, -1, TACHYON_ERR_HANDSHAKE);  /* a blocking eventfd */
-    expect_connector(WAKE_BELL, efd, -1, TACHYON_ERR_HANDSHAKE);      /* an eventfd for a bell */
+    expect_connector(WAKE_EFD | WAKE_BELL, dgram[1], bell, TACHYON_OK);  /* well-formed */
+    expect_connector(0, -1, -1, TACHYON_OK);                             /* a listener with no wake fds */
+    expect_connector(4, -1, -1, TACHYON_ERR_HANDSHAKE);                  /* unknown bit */
+    expect_connector(WAKE_EFD, -1, -1, TACHYON_ERR_HANDSHAKE);           /* announced, missing */
+    expect_connector(0, dgram[1], -1, TACHYON_ERR_HANDSHAKE);            /* sent, not announced */
+    expect_connector(WAKE_EFD, pipefd[1], -1, TACHYON_ERR_HANDSHAKE);    /* a pipe */
+    expect_connector(WAKE_EFD, efd, -1, TACHYON_ERR_HANDSHAKE);          /* an eventfd (ABI 2) */
+    expect_connector(WAKE_EFD, stream[1], -1, TACHYON_ERR_HANDSHAKE);    /* a stream socket */
+    expect_connector(WAKE_BELL, dgram[1], -1, TACHYON_ERR_HANDSHAKE);    /* a socket for a bell */
     {
         int big = make_bell(BELL_MAGIC, 8192, 1), loose = make_bell(BELL_MAGIC, 4096, 0);
         int other = make_bell(0x1122334455667788ull, 4096, 1);
         expect_connector(WAKE_BELL, big, -1, TACHYON_ERR_HANDSHAKE);
         expect_connector(WAKE_BELL, loose, -1, TACHYON_ERR_HANDSHAKE);
-        expect_connector(WAKE_EFD | WAKE_BELL, efd, other, TACHYON_ERR_ABI_MISMATCH);
+        expect_connector(WAKE_EFD | WAKE_BELL, dgram[1], other, TACHYON_ERR_ABI_MISMATCH);
         close(big);
         close(loose);
         close(other);
     }
 
-    /* The fan-out side: the producer writes the subscriber's eventfd. */
+    /* The fan-out side: the producer signals the subscriber's readiness fd. */
     t_sock_name(fo_name, sizeof(fo_name), "wake-fo", 1);
     CHECK_ERR(tachyon_fanout_listen(fo_name, 4096, TACHYON_LAG_DROP, NULL, &pub), TACHYON_OK);
     CHECK(sub_hello(fo_name, -1, 1) == TACHYON_ERR_HANDSHAKE);
     CHECK(sub_hello(fo_name, -1, 0) == TACHYON_ERR_HANDSHAKE);
     CHECK(sub_hello(fo_name, pipefd[1], 1) == TACHYON_ERR_HANDSHAKE);
-    CHECK(sub_hello(fo_name, blocking, 1) == TACHYON_ERR_HANDSHAKE);
+    CHECK(sub_hello(fo_name, efd, 1) == TACHYON_ERR_HANDSHAKE);
+    CHECK(sub_hello(fo_name, stream[1], 1) == TACHYON_ERR_HANDSHAKE);
+    CHECK(sub_hello(fo_name, dgram[1], 1) == TACHYON_OK); /* accepted (the forged subscriber then hangs up) */
     CHECK(tachyon_fanout_subscribers(pub) == 0);
     tachyon_fanout_destroy(pub);
 
     close(pipefd[0]);
     close(pipefd[1]);
+    close(dgram[0]);
+    close(dgram[1]);
+    close(stream[0]);
+    close(stream[1]);
     close(efd);
-    close(blocking);
     close(bell);
     printf("PASS: wake fds and the fan-in bell are checked as hostile input\n");
     return T_PASS;

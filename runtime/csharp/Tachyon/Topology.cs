@@ -538,7 +538,7 @@ namespace Tachyon
             return buf;
         }
 
-        /// <summary>The readiness fd (an eventfd) for a poller of your own; Wait(zero) clears it.</summary>
+        /// <summary>The readiness fd (an epoll fd) for a poller of your own; Wait(zero) clears it.</summary>
         public int Fd
         {
             get

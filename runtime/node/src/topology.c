@@ -4,7 +4,7 @@
  *
  * Every handle is a plain object wrapping its C struct; the functions take it
  * first. Reads never block: a receive on an empty ring returns null, and
- * topology.js waits for the member's readiness fd (a wait-set's eventfd)
+ * topology.js waits for the member's readiness fd (a wait-set's epoll fd)
  * through a uv_poll_t on the environment's own loop, so waiting costs neither a
  * pool thread nor a blocked loop. The two calls that may wait inside the C
  * library (a subscriber's connect, a BLOCK producer's send) run on the libuv

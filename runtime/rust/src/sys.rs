@@ -10,7 +10,7 @@ use std::os::raw::{c_char, c_int, c_void};
 /// The library release (`TACHYON_VERSION`, the repository's VERSION file).
 pub const TACHYON_VERSION: &str = "0.1.0";
 /// Wire ABI version (`TACHYON_ABI_VERSION`).
-pub const TACHYON_ABI_VERSION: u32 = 2;
+pub const TACHYON_ABI_VERSION: u32 = 3;
 /// Frames start on this boundary (`TACHYON_FRAME_ALIGN`).
 pub const TACHYON_FRAME_ALIGN: u32 = 64;
 /// Bytes of frame header before each payload (`TACHYON_FRAME_HEADER`).

@@ -148,7 +148,7 @@ public final class WaitSet implements AutoCloseable {
     }
 
     /**
-     * A readiness fd (an eventfd) that becomes readable when a member has something to read, for a selector or an
+     * A readiness fd (an epoll fd) that becomes readable when a member has something to read, for a selector or an
      * event loop outside the JVM's own; after it fired, {@link #poll()} clears it. Owned by the wait-set.
      */
     public int fd() {
