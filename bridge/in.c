@@ -14,7 +14,8 @@
  * repeated, a redelivery) is skipped, and in core mode a jump in the numbers
  * (or a window whose last part never came) counts lost messages.
  *
- * JetStream mode reads through a durable pull consumer and keeps, in the
+ * JetStream mode reads through a durable pull consumer (its own pull requests
+ * on a plain subscription, not natsSubscription_Fetch: see pull_more) and keeps, in the
  * --state file (mapped shared, so each store outlives a killed process), the
  * stream sequence up to which everything is in the ring and the last number
  * delivered per session, updated right after each ring commit. At start, and
@@ -38,7 +39,9 @@
 
 #define WHO "in"
 #define MAX_SOURCES 32
-#define FETCH_BATCH 256
+#define PULL_BATCH 256        /* messages asked for by one pull request */
+#define PULLS_MAX 4           /* pull requests outstanding at most */
+#define PULL_EXPIRES_MS 2000  /* the server ends a pull request after this */
 
 enum deliver_result { DELIVERED, PENDING, SKIPPED, REFUSED, RESYNC, BUS_GONE, STOPPED, BUS_FAILED };
 
@@ -85,8 +88,20 @@ struct in {
     uint64_t resync_at; /* stream position of the last resync asked by an incomplete window */
     uint64_t purged, last_purge; /* stream purged up to; when */
     char filter[BRIDGE_NAME_MAX + 24];
+    /* JetStream: our pull requests to the consumer and the replies' inbox */
+    char inbox[96];                          /* replies come to <inbox>.<request id> */
+    char next_subject[2 * BRIDGE_NAME_MAX + 48]; /* $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> */
+    struct pull {
+        uint64_t id;
+        int64_t left;        /* messages it may still bring */
+        uint64_t expires_ns; /* after this it is over, whether or not its end came */
+    } pulls[PULLS_MAX];
+    int npulls;
+    int64_t due; /* messages asked for and not come yet */
+    uint64_t pull_id;
+    char ack_to[256]; /* reply subject of the newest message not acknowledged yet */
     /* counters */
-    uint64_t delivered, runs, duplicates, refused_fp, refused_type, malformed, lost, resyncs;
+    uint64_t delivered, runs, duplicates, refused_fp, refused_type, malformed, lost, resyncs, strays;
     uint64_t last_report;
 };
 
@@ -99,9 +114,9 @@ static void in_report(struct in *b, const char *when)
         natsSubscription_GetDropped(b->sub, &dropped);
     bridge_log(WHO, "%s: delivered=%" PRIu64 " nats_messages=%" PRIu64 " duplicates=%" PRIu64
                " refused_fingerprint=%" PRIu64 " refused_type=%" PRIu64 " malformed=%" PRIu64 " lost=%" PRIu64
-               " dropped_by_client=%" PRId64 " resyncs=%" PRIu64,
+               " dropped_by_client=%" PRId64 " resyncs=%" PRIu64 " strays=%" PRIu64,
                when, b->delivered, b->runs, b->duplicates, b->refused_fp, b->refused_type, b->malformed,
-               b->lost + (uint64_t)dropped, dropped, b->resyncs);
+               b->lost + (uint64_t)dropped, dropped, b->resyncs, b->strays);
 }
 
 static struct source_pos *source_find(struct in *b, uint64_t source, int create)
@@ -224,6 +239,11 @@ static enum deliver_result window_emit(struct in *b, int partial)
         r = BUS_GONE;
         goto out;
     }
+    /* Counted here, when the window goes in, not when it starts: a window
+     * dropped for a resync comes again and counts then. */
+    b->duplicates += w->skip;
+    if (sp->last_seq && w->seq > sp->last_seq + 1)
+        b->lost += w->seq - sp->last_seq - 1; /* numbers that never came */
     for (; i < w->n; i++) {
         if (!w->set[i]) {
             b->lost += partial;
@@ -321,12 +341,8 @@ static enum deliver_result deliver(struct in *b, natsMsg *m, int strict)
         w->n = (uint32_t)n;
         w->filled = 0;
         w->skip = 0;
-        if (sp->last_seq >= seq) {
+        if (sp->last_seq >= seq)
             w->skip = (uint32_t)(sp->last_seq - seq + 1);
-            b->duplicates += w->skip;
-        } else if (sp->last_seq && seq > sp->last_seq + 1) {
-            b->lost += seq - sp->last_seq - 1;
-        }
     } else if (w->n != n) {
         if (!b->malformed++)
             bridge_log(WHO, "window %" PRIu64 " announced with two lengths; refused (counted)", seq);
@@ -450,13 +466,166 @@ static int run_core(struct in *b)
 
 /* ---- JetStream ----------------------------------------------------------- */
 
+/* Pull requests are our own: a plain subscription on <inbox>.*, and each
+ * request to the consumer carries its own reply subject <inbox>.<id>, so
+ * every message and status says which request it answers. libnats 3.4's
+ * natsSubscription_Fetch is not used: before 3.8.2 it can write past its
+ * message array when messages or statuses of an earlier, expired request are
+ * still queued at the call (nats.c pull request 749; seen here as a heap
+ * corruption abort in `in` under load). Here nothing is gathered into an
+ * array: each message is handled as it is taken, whatever request it came
+ * for. */
+
+static natsStatus pull_subscribe(struct in *b)
+{
+    natsInbox *inbox = NULL;
+    natsStatus s = natsInbox_Create(&inbox);
+    if (s != NATS_OK)
+        return s;
+    snprintf(b->inbox, sizeof b->inbox, "%s", inbox);
+    natsInbox_Destroy(inbox);
+    char subject[sizeof b->inbox + 4];
+    snprintf(subject, sizeof subject, "%s.*", b->inbox);
+    s = natsConnection_SubscribeSync(&b->sub, b->nc, subject);
+    if (s == NATS_OK)
+        s = natsSubscription_SetPendingLimits(b->sub, 1 << 20, 1 << 30);
+    b->npulls = 0;
+    b->due = 0;
+    b->ack_to[0] = '\0';
+    return s;
+}
+
+/* Forgets pull request i (the order of the others is kept: oldest first). */
+static void pull_forget(struct in *b, int i)
+{
+    b->due -= b->pulls[i].left;
+    if (b->due < 0)
+        b->due = 0;
+    memmove(&b->pulls[i], &b->pulls[i + 1], (size_t)(b->npulls - i - 1) * sizeof b->pulls[0]);
+    b->npulls--;
+}
+
+/* Asks the consumer for more whenever less than half a batch is still due
+ * from the requests in flight, so messages keep coming while earlier ones are
+ * written into the ring. */
+static void pull_more(struct in *b)
+{
+    uint64_t now = bridge_now_ns();
+    for (int i = b->npulls - 1; i >= 0; i--)
+        if (now >= b->pulls[i].expires_ns)
+            pull_forget(b, i); /* its end never came: count it as over */
+    if (b->due >= PULL_BATCH / 2 || b->npulls == PULLS_MAX)
+        return;
+    char reply[sizeof b->inbox + 24], body[96];
+    uint64_t id = ++b->pull_id;
+    snprintf(reply, sizeof reply, "%s.%" PRIu64, b->inbox, id);
+    int len = snprintf(body, sizeof body, "{\"batch\":%d,\"expires\":%" PRId64 "}", PULL_BATCH,
+                       (int64_t)PULL_EXPIRES_MS * 1000000);
+    natsStatus s = natsConnection_PublishRequest(b->nc, b->next_subject, reply, body, len);
+    if (getenv("TACHYON_BRIDGE_TRACE"))
+        bridge_log(WHO, "trace: pull request %s for %d (%s)", reply, PULL_BATCH, natsStatus_GetText(s));
+    if (s != NATS_OK)
+        return; /* not connected: asked again on the next turn */
+    /* A little past the server's expiry: its 408 normally ends it first. */
+    b->pulls[b->npulls++] = (struct pull){id, PULL_BATCH, now + (uint64_t)(PULL_EXPIRES_MS + 500) * 1000000u};
+    b->due += PULL_BATCH;
+}
+
+/* A message from the consumer. Messages keep their own subject, so which
+ * request one answers is not known: it counts against what is due in total
+ * (and, for a request that expires here unanswered, against the oldest). One
+ * that comes when nothing is due (a late answer to a request already over) is
+ * a stray, handled like any other by its stream sequence. */
+static void pull_took(struct in *b)
+{
+    if (!b->due) {
+        b->strays++;
+        return;
+    }
+    b->due--;
+    for (int i = 0; i < b->npulls; i++)
+        if (b->pulls[i].left > 0) {
+            b->pulls[i].left--;
+            break;
+        }
+}
+
+/* A status ends the request named by its subject (<inbox>.<id>). The server
+ * says how many of its messages never came (Nats-Pending-Messages); without
+ * that, what this side still counted for it. A status for a request not in
+ * flight is a stray. */
+static void pull_ended(struct in *b, natsMsg *m)
+{
+    const char *subject = natsMsg_GetSubject(m);
+    size_t n = strlen(b->inbox);
+    if (subject && !strncmp(subject, b->inbox, n) && subject[n] == '.') {
+        char *end = NULL;
+        uint64_t id = strtoull(subject + n + 1, &end, 10);
+        for (int i = 0; end && !*end && i < b->npulls; i++)
+            if (b->pulls[i].id == id) {
+                const char *v = NULL;
+                if (natsMsgHeader_Get(m, "Nats-Pending-Messages", &v) == NATS_OK && v)
+                    b->pulls[i].left = strtoll(v, NULL, 10); /* the server's count, not this side's guess */
+                pull_forget(b, i);
+                return;
+            }
+    }
+    b->strays++;
+}
+
+/* A status from the server instead of a message (no data, a Status header):
+ * returns its code, or NULL for a message. */
+static const char *pull_status(natsMsg *m)
+{
+    const char *code = NULL;
+    if (natsMsg_GetDataLength(m) > 0 || natsMsgHeader_Get(m, "Status", &code) != NATS_OK)
+        return NULL;
+    return code;
+}
+
+/* The stream sequence of a JetStream message, from its reply subject
+ *   $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
+ * or the longer form with <domain>.<account hash> after ACK (11 or 12
+ * tokens). Returns 0 when the subject is not one of these. */
+static uint64_t js_stream_seq(const char *reply)
+{
+    if (!reply || strncmp(reply, "$JS.ACK.", 8))
+        return 0;
+    const char *tok[13];
+    int n = 0;
+    tok[n++] = reply;
+    for (const char *p = reply; *p; p++)
+        if (*p == '.') {
+            if (n == 13)
+                return 0;
+            tok[n++] = p + 1;
+        }
+    int at = n == 9 ? 5 : (n == 11 || n == 12) ? 7 : -1;
+    if (at < 0 || tok[at][0] < '0' || tok[at][0] > '9')
+        return 0;
+    char *end = NULL;
+    uint64_t q = strtoull(tok[at], &end, 10);
+    return *end == '.' ? q : 0;
+}
+
+/* Acknowledges everything up to the newest message taken (the consumer acks
+ * all before it): the position is kept by the state file, the ack only
+ * spares the server redeliveries and keeps its pending count low. */
+static void ack_taken(struct in *b)
+{
+    if (!b->ack_to[0])
+        return;
+    natsConnection_Publish(b->nc, b->ack_to, "+ACK", 4);
+    b->ack_to[0] = '\0';
+}
+
 /* (Re)creates the durable pull consumer at the stream sequence after the last
- * one handled, and subscribes to it. */
+ * one handled, and subscribes for its messages. */
 static natsStatus consumer_reset(struct in *b)
 {
     const struct bridge_config *c = b->c;
     if (b->sub) {
-        natsSubscription_Destroy(b->sub);
+        natsSubscription_Destroy(b->sub); /* what the old requests still bring is dropped with it */
         b->sub = NULL;
     }
     window_clear(b); /* its messages come again */
@@ -481,7 +650,7 @@ static natsStatus consumer_reset(struct in *b)
     jsConsumerConfig cc;
     jsConsumerConfig_Init(&cc);
     cc.Durable = c->durable;
-    cc.AckPolicy = js_AckExplicit;
+    cc.AckPolicy = js_AckAll;
     cc.AckWait = INT64_C(30000000000);
     cc.MaxAckPending = 1 << 16;
     cc.FilterSubject = b->filter;
@@ -496,11 +665,8 @@ static natsStatus consumer_reset(struct in *b)
     jsConsumerInfo_Destroy(ci);
     if (s != NATS_OK)
         return s;
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = c->stream;
-    so.Consumer = c->durable;
-    return js_PullSubscribe(&b->sub, b->js, b->filter, c->durable, NULL, &so, &jerr);
+    snprintf(b->next_subject, sizeof b->next_subject, "$JS.API.CONSUMER.MSG.NEXT.%s.%s", c->stream, c->durable);
+    return pull_subscribe(b);
 }
 
 static int consumer_reset_retrying(struct in *b)
@@ -519,35 +685,109 @@ static int consumer_reset_retrying(struct in *b)
     return 0;
 }
 
-/* natsSubscription_Fetch of libnats before 3.8.2 overruns its message array
- * when, at the call, the subscription already holds more than half a batch
- * of messages that came late for an earlier, expired request (nats.c pull
- * request 749). Such leftovers are taken by a Fetch of exactly their number,
- * which sends no request; otherwise only messages landing in the instant
- * between the two calls could count, far fewer than half a batch. */
-static natsStatus fetch_safely(natsMsgList *list, natsSubscription *sub, int batch, int64_t timeout_ms,
-                               jsErrCode *jerr)
-{
-    int pending = 0;
-    if (natsSubscription_GetPending(sub, &pending, NULL) == NATS_OK && pending > 0)
-        batch = pending < batch ? pending : batch;
-    return natsSubscription_Fetch(list, sub, batch, timeout_ms, jerr);
-}
-
 /* Drops from the stream what is in the ring (at most every 100 ms), so the
- * stream's byte limit counts only what is not delivered yet. */
+ * stream's byte limit counts only what is not delivered yet. Only from the
+ * stream the position belongs to: a server that came back with an empty store
+ * may already hold a new stream of that name (made by `out`) before this side
+ * hears of the reconnection, and purging it up to the old position would drop
+ * messages never delivered. */
 static void purge_delivered(struct in *b)
 {
     uint64_t now = bridge_now_ns();
-    if (b->st->stream_seq <= b->purged || now - b->last_purge < UINT64_C(100000000))
+    if (b->st->stream_seq <= b->purged || now - b->last_purge < UINT64_C(100000000) || bridge_reconnected)
         return;
     b->last_purge = now;
+    jsErrCode jerr = 0;
+    jsStreamInfo *si = NULL;
+    if (js_GetStreamInfo(&si, b->js, b->c->stream, NULL, &jerr) != NATS_OK)
+        return;
+    int same = si->Created == b->st->stream_created;
+    jsStreamInfo_Destroy(si);
+    if (!same) {
+        bridge_reconnected = 1; /* another stream: re-create the consumer from it first */
+        return;
+    }
     jsOptions o;
     jsOptions_Init(&o);
     o.Stream.Purge.Sequence = b->st->stream_seq + 1; /* everything before it */
-    jsErrCode jerr = 0;
     if (js_PurgeStream(b->js, b->c->stream, &o, &jerr) == NATS_OK)
         b->purged = b->st->stream_seq;
+}
+
+enum take_result { TAKEN, TAKE_ERROR, TAKE_RESYNC, TAKE_GONE, TAKE_FAILED };
+
+/* Handles one message from the consumer (or a status about a request), in
+ * stream order. */
+static enum take_result take(struct in *b, natsMsg *m, int *just_reset)
+{
+    const char *status = pull_status(m);
+    if (status) {
+        /* 404 / 408: the request is over (nothing more, or it expired). Any
+         * other (409 consumer deleted or limits, 503 no JetStream) is an
+         * error: the caller slows down and, if it persists, resets. */
+        pull_ended(b, m);
+        if (getenv("TACHYON_BRIDGE_TRACE"))
+            bridge_log(WHO, "trace: status %s on %s", status, natsMsg_GetSubject(m));
+        int over = !strncmp(status, "404", 3) || !strncmp(status, "408", 3);
+        if (!over) {
+            const char *desc = NULL;
+            natsMsgHeader_Get(m, "Description", &desc);
+            bridge_log(WHO, "pull request answered %s %s", status, desc ? desc : "");
+        }
+        natsMsg_Destroy(m);
+        return over ? TAKEN : TAKE_ERROR;
+    }
+    pull_took(b);
+    const char *reply = natsMsg_GetReply(m);
+    uint64_t q = js_stream_seq(reply);
+    if (!q) {
+        if (!b->malformed++)
+            bridge_log(WHO, "a message on %s is not from the consumer (no JetStream reply subject); refused (counted)",
+                       natsMsg_GetSubject(m));
+        natsMsg_Destroy(m);
+        return TAKEN;
+    }
+    snprintf(b->ack_to, sizeof b->ack_to, "%s", reply);
+    if (q <= b->seen_q) {
+        natsMsg_Destroy(m); /* seen already (a redelivery) */
+        return TAKEN;
+    }
+    if (q > b->seen_q + 1 && b->seen_q) {
+        if (!*just_reset) {
+            natsMsg_Destroy(m);
+            return TAKE_RESYNC; /* a message went missing on the way: go back for it */
+        }
+        bridge_log(WHO, "stream sequences %" PRIu64 "..%" PRIu64 " are no longer in the stream", b->seen_q + 1,
+                   q - 1);
+    }
+    *just_reset = 0;
+    if (getenv("TACHYON_BRIDGE_TRACE")) {
+        struct wire_prefix wp;
+        const char *why =
+            wire_get_prefix((const uint8_t *)natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), &wp);
+        if (why)
+            bridge_log(WHO, "trace: stream %" PRIu64 " %s: %s", q, natsMsg_GetSubject(m), why);
+        else
+            bridge_log(WHO, "trace: stream %" PRIu64 " %s seq %" PRIu64 " window %" PRIu32 " count %" PRIu32 "%s", q,
+                       natsMsg_GetSubject(m), wp.seq, wp.window, wp.count, wp.mask ? " (masked)" : "");
+    }
+    /* A window left incomplete asks for a resync, unless that was just tried here. */
+    enum deliver_result r = deliver(b, m, b->resync_at != b->st->stream_seq + 1); /* deliver owns m */
+    b->seen_q = q;
+    if (r == RESYNC) {
+        b->resync_at = b->st->stream_seq + 1;
+        return TAKE_RESYNC;
+    }
+    /* the ring messages that went in are recorded per source */
+    if (r == STOPPED)
+        return TAKE_RESYNC;
+    if (r == BUS_GONE)
+        return TAKE_GONE;
+    if (r == BUS_FAILED)
+        return TAKE_FAILED;
+    if (!b->win.active)
+        b->st->stream_seq = q; /* everything up to q is in the ring */
+    return TAKEN;
 }
 
 static int run_jetstream(struct in *b)
@@ -562,7 +802,7 @@ static int run_jetstream(struct in *b)
     }
     if (consumer_reset_retrying(b))
         return BRIDGE_EXIT_OK;
-    int just_reset = 1, errors = 0;
+    int just_reset = 1, errors = 0, taken = 0;
     while (!bridge_stop) {
         if (bridge_reconnected) {
             /* The server may have restarted and lost the consumer's latest
@@ -572,20 +812,21 @@ static int run_jetstream(struct in *b)
                 break;
             just_reset = 1;
         }
-        natsMsgList list = {0};
-        jsErrCode jerr = 0;
-        s = fetch_safely(&list, b->sub, FETCH_BATCH, 200, &jerr);
-        if (s == NATS_TIMEOUT) {
-            maybe_report(b);
-            if (b->c->once && !tachyon_peer_alive(b->bus) && bus_reconnect(b))
-                break;
-            continue;
-        }
-        if (s != NATS_OK) {
-            /* Server gone or restarting: the subscription comes back with the
-             * connection; after repeated failures the consumer is made again. */
+        pull_more(b);
+        natsMsg *m = NULL;
+        s = natsSubscription_NextMsg(&m, b->sub, 100);
+        enum take_result r = TAKEN;
+        if (s == NATS_OK)
+            r = take(b, m, &just_reset);
+        else if (s != NATS_TIMEOUT)
+            r = TAKE_ERROR;
+        if (r == TAKE_ERROR) {
+            /* Server gone, restarting or without the consumer: the connection
+             * comes back by itself; after repeated failures the consumer is
+             * made again. */
             if (++errors % 10 == 0) {
-                bridge_log(WHO, "fetch: %s; re-creating the consumer", natsStatus_GetText(s));
+                bridge_log(WHO, "pulling: %s; re-creating the consumer",
+                           s != NATS_OK ? natsStatus_GetText(s) : "repeated errors");
                 if (consumer_reset_retrying(b))
                     break;
                 just_reset = 1;
@@ -594,68 +835,34 @@ static int run_jetstream(struct in *b)
             }
             continue;
         }
-        errors = 0;
-        int resync = 0, gone = 0, failed = 0;
-        for (int i = 0; i < list.Count; i++) {
-            natsMsg *m = list.Msgs[i];
-            jsMsgMetaData *meta = NULL;
-            if (natsMsg_GetMetaData(&meta, m) != NATS_OK) {
-                resync = 1;
-                break;
-            }
-            uint64_t q = meta->Sequence.Stream;
-            jsMsgMetaData_Destroy(meta);
-            /* The position is kept by the state file; the ack only spares a redelivery. */
-            natsMsg_Ack(m, NULL);
-            if (q <= b->seen_q)
-                continue; /* seen already (a redelivery) */
-            if (q > b->seen_q + 1 && b->seen_q) {
-                if (!just_reset) {
-                    resync = 1; /* a message went missing on the way: go back for it */
-                    break;
-                }
-                bridge_log(WHO, "stream sequences %" PRIu64 "..%" PRIu64 " are no longer in the stream",
-                           b->seen_q + 1, q - 1);
-            }
-            just_reset = 0;
-            if (getenv("TACHYON_BRIDGE_TRACE")) {
-                struct wire_prefix wp;
-                const char *why = wire_get_prefix((const uint8_t *)natsMsg_GetData(m),
-                                                  (size_t)natsMsg_GetDataLength(m), &wp);
-                if (why)
-                    bridge_log(WHO, "trace: stream %" PRIu64 " %s: %s", q, natsMsg_GetSubject(m), why);
-                else
-                    bridge_log(WHO, "trace: stream %" PRIu64 " %s seq %" PRIu64 " window %" PRIu32 " count %" PRIu32
-                               "%s", q, natsMsg_GetSubject(m), wp.seq, wp.window, wp.count, wp.mask ? " (masked)" : "");
-            }
-            list.Msgs[i] = NULL; /* deliver owns it now */
-            /* A window left incomplete asks for a resync, unless that was just tried here. */
-            enum deliver_result r = deliver(b, m, b->resync_at != b->st->stream_seq + 1);
-            b->seen_q = q;
-            if (r == RESYNC) {
-                b->resync_at = b->st->stream_seq + 1;
-                resync = 1;
-                break;
-            }
-            if (r == STOPPED || r == BUS_FAILED || r == BUS_GONE) {
-                /* the ring messages that went in are recorded per source */
-                gone = r == BUS_GONE;
-                failed = r == BUS_FAILED;
-                resync = 1;
-                break;
-            }
-            if (!b->win.active)
-                b->st->stream_seq = q; /* everything up to q is in the ring */
+        if (s == NATS_OK && r == TAKEN) {
+            errors = 0;
+            /* More queued: the ring is published to the consumer once they
+             * are in (or every half batch, so a steady stream flows too). */
+            int pending = 0;
+            if (++taken < PULL_BATCH / 2 && b->bus &&
+                natsSubscription_GetPending(b->sub, &pending, NULL) == NATS_OK && pending > 0)
+                continue;
         }
+        taken = 0;
         if (b->bus)
             tachyon_flush(b->bus);
-        natsMsgList_Destroy(&list);
-        if (failed)
+        ack_taken(b);
+        if (r == TAKE_FAILED)
             return BRIDGE_EXIT_FAIL;
         purge_delivered(b);
-        if (gone && bus_reconnect(b))
-            break;
-        if (resync) {
+        if (s == NATS_TIMEOUT) {
+            maybe_report(b);
+            if (b->c->once && !tachyon_peer_alive(b->bus) && bus_reconnect(b))
+                break;
+        }
+        if (r == TAKE_GONE) {
+            /* What was taken after the window that did not go in comes again. */
+            if (bus_reconnect(b))
+                break;
+            r = TAKE_RESYNC;
+        }
+        if (r == TAKE_RESYNC) {
             if (bridge_stop)
                 break;
             if (consumer_reset_retrying(b))

@@ -490,13 +490,18 @@ int bridge_out_run(struct bridge_config *c)
         jo.PublishAsync.AckHandler = on_pub_ack;
         jo.PublishAsync.AckHandlerClosure = &o;
         natsStatus s = natsConnection_JetStream(&o.js, o.nc, &jo);
-        /* The server may still be starting: keep trying until it answers. */
-        while (s == NATS_OK && (s = bridge_stream_ensure(c, o.js)) != NATS_OK && !bridge_stop) {
-            static int said;
-            if (!said++)
-                bridge_log(WHO, "waiting for JetStream stream %s: %s", c->stream, natsStatus_GetText(s));
+        /* The server may still be starting (or a cluster still choosing its
+         * JetStream leader): keep trying until it answers. */
+        for (int said = 0; s == NATS_OK && !bridge_stop; said++) {
+            natsStatus e = bridge_stream_ensure(c, o.js);
+            if (e == NATS_OK)
+                break;
+            if (!said)
+                bridge_log(WHO, "waiting for JetStream stream %s: %s", c->stream, natsStatus_GetText(e));
             usleep(200000);
         }
+        if (s == NATS_OK && bridge_stop)
+            goto done;
         if (s != NATS_OK) {
             if (!bridge_stop) {
                 bridge_log(WHO, "JetStream: %s", natsStatus_GetText(s));

@@ -8,11 +8,16 @@ the bridges, and the peers, then prints "PASS: name", "FAIL: name" or "SKIP: nam
                               1 M MarketTicks, every field of every tick checked, in each mode
   frames                      1 KiB frames (one type per window) from C to Python, every sample checked
   cluster                     two clustered nats-server nodes ("two hosts"), one bridge on each
+  cluster-restarts            JetStream across the two clustered nodes: kill -9 and restart in's node, then
+                              the in bridge, mid-stream: every tick once, in order
   restarts                    JetStream: kill -9 and restart the server, then the in bridge, then
                               the out bridge, mid-stream: every tick once, in order
   new-stream                  JetStream: a server that comes back empty; in's saved position does not skip
   backpressure                JetStream: a slow receiving bus (through the stream's byte limit) and a paused
                               server hold the producer back; nothing is dropped
+  strays                      JetStream: statuses (404, 408) and messages for pull requests `in` never made
+                              (a late answer to an expired request), plus junk, land in its inbox mid-stream:
+                              nothing is lost, repeated or reordered and `in` keeps running
   mismatch                    a bus bound to another schema fingerprint refuses the messages
   malformed                   messages without a window prefix, bad prefixes, short payloads, unknown types,
                               bad masks: refused
@@ -21,6 +26,7 @@ the bridges, and the peers, then prints "PASS: name", "FAIL: name" or "SKIP: nam
 Usage: tests/bridge/run.py [--build DIR] [--count N] [--only NAME[,NAME]]
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -31,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -226,6 +233,56 @@ def test_cluster(args, w):
         print("  %s across node-a -> node-b: %d ticks checked" % (mode, n))
 
 
+def test_cluster_restarts(args, w):
+    """JetStream over two clustered nodes (out on A, in on B): B's server is killed and restarted, then the in
+    bridge, each in the middle of the stream; the consumer checks every tick once and in order."""
+    n = 120000
+    half = n // 2
+    pa, pb, ca, cb = free_port(), free_port(), free_port(), free_port()
+    routes = "nats://127.0.0.1:%d,nats://127.0.0.1:%d" % (ca, cb)
+    node_args = {}
+    for name, port, cport in (("node-a", pa, ca), ("node-b", pb, cb)):
+        node_args[name] = ["-n", name, "--cluster_name", "tachyon-test", "--cluster", "nats://127.0.0.1:%d" % cport,
+                           "--routes", routes]
+        w.server(name, port, node_args[name])
+    s_out, s_in = w.sock("out"), w.sock("in")
+    state = os.path.join(w.dir, "in.state")
+    peer = os.path.join(args.build, "tests", "bridge", "bridge_peer")
+    out = w.bridge("out", "out", s_out, "nats://127.0.0.1:%d" % pa, "jetstream", ["--inflight", "16"])
+    brin = w.bridge("in", "in", s_in, "nats://127.0.0.1:%d" % pb, "jetstream", ["--state", state])
+    cons = w.start("consumer", [peer, "consume", "--socket", s_in, "--count", str(n), "--slow-us", "500",
+                                "--timeout", "120"])
+    wait_for_line(w, "out", "listening on", 30)  # out listens once the cluster's JetStream made its stream
+    prod = w.start("producer-1", [peer, "produce", "--socket", s_out, "--from", "0", "--to", str(half),
+                                  "--pace-us", "2000"])
+    wait_for_line(w, "in", "subscribed to", 30)
+    time.sleep(1.0)
+    expect(prod.poll() is None, "slice 1 ended before node-b was killed: the test did not test")
+    node_b = [p for p in w.procs if p.what == "node-b"][0]
+    node_b.kill()  # in's server, kill -9
+    node_b.wait()
+    time.sleep(0.7)
+    w.server("node-b", pb, node_args["node-b"])
+    expect(wait_exit(prod, 120, w) == 0, "producer 1 failed:\n" + w.text("producer-1"))
+    prod = w.start("producer-2", [peer, "produce", "--socket", s_out, "--from", str(half), "--to", str(n),
+                                  "--end", "--pace-us", "2000"])
+    time.sleep(0.5)
+    expect(prod.poll() is None, "slice 2 ended before in was killed: the test did not test")
+    brin.kill()
+    brin.wait()
+    time.sleep(0.3)
+    brin = w.bridge("in-2", "in", s_in, "nats://127.0.0.1:%d" % pb, "jetstream", ["--state", state])
+    expect(wait_exit(prod, 120, w) == 0, "producer 2 failed:\n" + w.text("producer-2"))
+    code = wait_exit(cons, 120, w)
+    expect(code == 0, "consumer failed:\n%s\n--- in:\n%s\n--- in-2:\n%s\n--- out:\n%s" % (
+        w.text("consumer")[-2000:], w.text("in")[-2000:], w.text("in-2")[-2000:], w.text("out")[-2000:]))
+    co, ci = stop(out, w), stop(brin, w)
+    expect(co["messages"] == n + 1 and co["dropped"] == 0, "out counters: %s" % co)
+    expect(ci["lost"] == 0 and 0 < ci["delivered"] <= n + 1, "in-2 counters: %s" % ci)
+    print("  %s; node-b and in restarted mid-stream, the new in delivered %d (%d duplicates skipped)" % (
+        w.text("consumer").strip().splitlines()[-1], ci["delivered"], ci["duplicates"]))
+
+
 def test_restarts(args, w):
     """JetStream: the server, then the in bridge, then the out bridge are killed and restarted mid-stream."""
     n = 240000
@@ -348,6 +405,71 @@ def test_backpressure(args, w):
     expect(ci["delivered"] == n + 1 and ci["duplicates"] == 0, "in counters: %s" % ci)
     print("  producer held back for %.1f s; out re-sent %d times; %s" % (
         took, co["republished"], w.text("consumer").strip().splitlines()[-1]))
+
+
+def test_strays(args, w):
+    """JetStream: what comes into in's reply inbox without being asked for. A pull request that expired on the
+    client's side still gets its messages and its 408 from the server later; libnats 3.4's Fetch wrote such
+    leftovers past its message array (an abort in malloc under load). Here another client sends, into every
+    pull-reply inbox of in, mid-stream and over and over: 404 and 408 statuses, pull requests of its own with
+    in's inbox as the reply (so the server delivers stream messages in never asked for) and junk messages."""
+    n = 60000
+    port, mport = free_port(), free_port()
+    url = "nats://127.0.0.1:%d" % port
+    w.server("nats", port, ["-m", str(mport)])
+    s_out, s_in = w.sock("out"), w.sock("in")
+    peer = os.path.join(args.build, "tests", "bridge", "bridge_peer")
+    out = w.bridge("out", "out", s_out, url, "jetstream")
+    brin = w.bridge("in", "in", s_in, url, "jetstream")
+    cons = w.start("consumer", [peer, "consume", "--socket", s_in, "--count", str(n), "--timeout", "90"])
+    wait_for_line(w, "in", "subscribed to", 20)
+    prod = w.start("producer", [peer, "produce", "--socket", s_out, "--from", "0", "--to", str(n), "--end",
+                                "--pace-us", "3000"])
+    def pull_inbox():
+        """in's subscription for its pull replies: the _INBOX one that has received the most messages (the other
+        is libnats' inbox for API replies). A wildcard one (in's <inbox>.*) gets a request id no one uses."""
+        with urllib.request.urlopen("http://127.0.0.1:%d/connz?subs=detail" % mport, timeout=5) as r:
+            conns = json.load(r).get("connections", [])
+        subs = [d for c in conns if c.get("name") == "tachyon-bridge in"
+                for d in c.get("subscriptions_list_detail", []) if d.get("subject", "").startswith("_INBOX.")]
+        if not subs or max(d.get("msgs", 0) for d in subs) < 200:
+            return None  # the stream has not started flowing: API replies may still lead
+        sub = max(subs, key=lambda d: d.get("msgs", 0))["subject"]
+        return sub[:-2] + ".999999" if sub.endswith(".*") else sub
+
+    inbox, deadline = None, time.monotonic() + 20
+    while inbox is None and time.monotonic() < deadline:
+        inbox = pull_inbox()
+        time.sleep(0.1)
+    expect(inbox, "no _INBOX subscription of the in bridge with messages in the server's connz")
+    next_subject = "$JS.API.CONSUMER.MSG.NEXT.TACHYON_market.tachyon-bridge-in"
+    statuses = [b"NATS/1.0 408 Request Timeout\r\n\r\n", b"NATS/1.0 404 No Messages\r\n\r\n"]
+    rounds = 0
+    with socket.create_connection(("127.0.0.1", port)) as c:
+        c.recv(4096)  # INFO
+        c.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":false}\r\n')
+        while prod.poll() is None and rounds < 400:
+            if rounds % 10 == 9:
+                inbox = pull_inbox() or inbox  # in makes a new one when it re-creates its consumer
+            for st in statuses:
+                c.sendall(b"HPUB %s %d %d\r\n%s\r\n" % (inbox.encode(), len(st), len(st), st))
+            body = b'{"batch":20,"expires":100000000}'
+            c.sendall(b"PUB %s %s %d\r\n%s\r\n" % (next_subject.encode(), inbox.encode(), len(body), body))
+            pub(c, inbox, b"junk")
+            rounds += 1
+            time.sleep(0.01)
+        c.sendall(b"PING\r\n")
+        c.recv(4096)
+    expect(rounds >= 20, "the stream ended after %d rounds of strays: the test did not test" % rounds)
+    expect(wait_exit(prod, 90, w) == 0, "producer failed:\n" + w.text("producer"))
+    code = wait_exit(cons, 90, w)
+    expect(code == 0, "consumer failed:\n%s\n--- in:\n%s" % (w.text("consumer")[-2000:], w.text("in")[-3000:]))
+    co, ci = stop(out, w), stop(brin, w)
+    expect(co["messages"] == n + 1 and ci["delivered"] == n + 1 and ci["lost"] == 0,
+           "counters: out %s in %s" % (co, ci))
+    expect(ci.get("strays", 0) > 0 and ci["malformed"] > 0, "in saw no strays or no junk: %s" % ci)
+    print("  %d rounds of strays; in: %d strays, %d junk refused, %d resyncs; %s" % (
+        rounds, ci["strays"], ci["malformed"], ci["resyncs"], w.text("consumer").strip().splitlines()[-1]))
 
 
 def test_mismatch(args, w):
@@ -481,9 +603,11 @@ TESTS = [
     ("main-jetstream", lambda a, w: test_main(a, w, "jetstream")),
     ("frames", test_frames),
     ("cluster", test_cluster),
+    ("cluster-restarts", test_cluster_restarts),
     ("restarts", test_restarts),
     ("new-stream", test_new_stream),
     ("backpressure", test_backpressure),
+    ("strays", test_strays),
     ("mismatch", test_mismatch),
     ("malformed", test_malformed),
     ("cli", test_cli),
