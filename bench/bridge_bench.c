@@ -19,7 +19,9 @@
  * Rows (one JSON object per line with --json): per round, then
  *   {"bench":"bridge","transport":"tachyon-bridge"|"nats-client","mode":"core"|"jetstream",
  *    "payload":32,"round":"median","msgs_per_s":..,"p50_ns":..,"p99_ns":..}
- * and the bridge's median row adds "ratio_vs_nats_client" (msgs/s over the pair's).
+ * and the bridge's median row adds "ratio_vs_nats_client": the median over rounds of
+ * its msg/s over the pair's in the same round (the rounds are interleaved, so
+ * each ratio is taken under one load).
  * --baseline PATH runs a second tachyon-bridge binary (e.g. an older build) in
  * the same interleaved rounds, as transport "baseline-bridge", so a change is
  * compared against the same load.
@@ -747,11 +749,16 @@ int main(int argc, char **argv)
                 }
             }
             struct result mb = median_of(rb, rounds), mp = median_of(rp, rounds);
-            print_row("tachyon-bridge", mode_list[mi], payload, -1, &mb, mb.msgs_per_s / mp.msgs_per_s);
+            double ratio[MAX_ROUNDS];
+            for (int r = 0; r < rounds; r++)
+                ratio[r] = rb[r].msgs_per_s / rp[r].msgs_per_s;
+            print_row("tachyon-bridge", mode_list[mi], payload, -1, &mb, median(ratio, rounds));
             print_row("nats-client", mode_list[mi], payload, -1, &mp, 0);
             if (baseline_path) {
                 struct result mx = median_of(rx, rounds);
-                print_row("baseline-bridge", mode_list[mi], payload, -1, &mx, mx.msgs_per_s / mp.msgs_per_s);
+                for (int r = 0; r < rounds; r++)
+                    ratio[r] = rx[r].msgs_per_s / rp[r].msgs_per_s;
+                print_row("baseline-bridge", mode_list[mi], payload, -1, &mx, median(ratio, rounds));
             }
         }
     stop(srv);
