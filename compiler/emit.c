@@ -195,6 +195,48 @@ void emit_doc_trimmed(tc_buf *b, const char *doc, const char *prefix)
     }
 }
 
+void emit_xml_escaped(tc_buf *b, const char *text, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (text[i]) {
+        case '<': buf_puts(b, "&lt;"); break;
+        case '>': buf_puts(b, "&gt;"); break;
+        case '&': buf_puts(b, "&amp;"); break;
+        default: buf_put(b, text + i, 1); break;
+        }
+    }
+}
+
+void emit_doc_lines(tc_buf *b, const char *text, const char *prefix, tc_line_esc esc)
+{
+    size_t bare = strlen(prefix);
+    while (bare > 0 && prefix[bare - 1] == ' ')
+        bare--;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        buf_indent(b);
+        if (len)
+            buf_puts(b, prefix);
+        else
+            buf_put(b, prefix, bare);
+        if (esc == LINE_ESC_XML) {
+            emit_xml_escaped(b, p, len);
+        } else {
+            for (size_t i = 0; i < len; i++) {
+                if (esc == LINE_ESC_JAVADOC && p[i] == '\\')
+                    buf_puts(b, "&#92;");
+                else
+                    buf_put(b, p + i, 1);
+            }
+        }
+        buf_puts(b, "\n");
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+}
+
 void emit_doc_block(tc_buf *b, const char *doc, const char *extra, bool java)
 {
     char *clean = doc_clean(doc, DOC_C_COMMENT);
@@ -208,22 +250,7 @@ void emit_doc_block(tc_buf *b, const char *doc, const char *extra, bool java)
         return;
     }
     buf_line(b, "/**");
-    for (const char *p = clean; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        buf_indent(b);
-        buf_puts(b, len ? " * " : " *");
-        for (size_t i = 0; i < len; i++) {
-            if (java && p[i] == '\\')
-                buf_puts(b, "&#92;");
-            else
-                buf_put(b, p + i, 1);
-        }
-        buf_puts(b, "\n");
-        p += len;
-        if (*p == '\n')
-            p++;
-    }
+    emit_doc_lines(b, clean, " * ", java ? LINE_ESC_JAVADOC : LINE_ESC_NONE);
     if (extra) {
         buf_line(b, " *");
         buf_line(b, " * %s", extra);
@@ -511,27 +538,67 @@ void emit_defs_scan(tc_defs *defs, tc_pool *pool, tc_names_lang lang, const char
     scope_free(&members);
 }
 
-const char **emit_rpc_member_names(tc_pool *pool, const tc_service *svc, tc_names_lang lang, char style,
-                                   const char *const *fixed, const char *const *derived)
+/* `name` in `style` ('s' snake_case, 'u' UPPER_CASE, 'c' camelCase, 'p'
+ * PascalCase, 0: as written), kept in `pool`. */
+static const char *cased(tc_pool *pool, const char *name, char style)
 {
-    const char **names = calloc(svc->nmethods ? svc->nmethods : 1, sizeof *names);
+    switch (style) {
+    case 's': return pool_keep(pool, name_snake(name));
+    case 'u': return pool_keep(pool, name_upper(name));
+    case 'c': return pool_keep(pool, name_camel(name));
+    case 'p': return pool_keep(pool, name_pascal(name));
+    default: return name;
+    }
+}
+
+/* n names claimed in one scope: the i-th from names_of(items, i) (NULL: none,
+ * left NULL). */
+static const char **claim_names(tc_pool *pool, size_t n, const char *(*name_of)(const void *, size_t),
+                                const void *items, tc_names_lang lang, char style, const char *self,
+                                const char *const *fixed, const char *const *derived)
+{
+    const char **names = calloc(n ? n : 1, sizeof *names);
     if (!names) {
         pool->oom = 1;
         return NULL;
     }
     tc_scope scope = {0};
+    if (self)
+        scope_take(&scope, self);
     for (size_t i = 0; fixed && fixed[i]; i++)
         scope_take(&scope, fixed[i]);
-    for (size_t i = 0; i < svc->nmethods; i++) {
-        const char *n = svc->methods[i].name;
-        char *cased = style == 's' ? name_snake(n) : style == 'u' ? name_upper(n) : style == 'c' ? name_camel(n)
-                                                                                                  : name_pascal(n);
-        names[i] = scope_claim(&scope, pool, lang, pool_keep(pool, cased), derived);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = name_of(items, i);
+        if (name)
+            names[i] = scope_claim(&scope, pool, lang, cased(pool, name, style), derived);
     }
     if (scope.oom)
         pool->oom = 1;
     scope_free(&scope);
     return names;
+}
+
+static const char *method_name_of(const void *svc, size_t i)
+{
+    return ((const tc_service *)svc)->methods[i].name;
+}
+
+static const char *field_name_of(const void *st, size_t i)
+{
+    const tc_field *f = &((const tc_struct *)st)->fields[i];
+    return f->type.kind == TC_T_PAD ? NULL : f->name;
+}
+
+const char **emit_rpc_member_names(tc_pool *pool, const tc_service *svc, tc_names_lang lang, char style,
+                                   const char *const *fixed, const char *const *derived)
+{
+    return claim_names(pool, svc->nmethods, method_name_of, svc, lang, style, NULL, fixed, derived);
+}
+
+const char **emit_field_names(tc_pool *pool, const tc_struct *st, tc_names_lang lang, char style, const char *self,
+                              const char *const *fixed, const char *const *derived)
+{
+    return claim_names(pool, st->nfields, field_name_of, st, lang, style, self, fixed, derived);
 }
 
 /* A type name of `lang` for schema name `name`. */
@@ -576,6 +643,41 @@ void emit_defs_support(tc_defs *defs, tc_pool *pool, const char *lang, tc_names_
     for (size_t i = 0; l && l->support && i < tc_support_count; i++)
         if (strcmp(tc_support_sections[i].file, l->support) == 0)
             emit_defs_scan(defs, pool, names_lang, tc_support_sections[i].text, loc, what, errors);
+}
+
+void emit_reserved_range(tc_buf *b, const tc_reserved *r, const char *var, const char *suffix, bool paren)
+{
+    if (r->lo == r->hi)
+        buf_printf(b, "%s == %" PRIu32 "%s", var, r->lo, suffix);
+    else if (r->lo == 0)
+        buf_printf(b, "%s <= %" PRIu32 "%s", var, r->hi, suffix);
+    else
+        buf_printf(b, "%s%s >= %" PRIu32 "%s && %s <= %" PRIu32 "%s%s", paren ? "(" : "", var, r->lo, suffix, var,
+                   r->hi, suffix, paren ? ")" : "");
+}
+
+void emit_reserved_test(tc_buf *b, const tc_schema *sc, const char *var, const char *suffix, const char *sep)
+{
+    for (size_t i = 0; i < sc->nreserved; i++) {
+        if (i)
+            buf_puts(b, sep);
+        emit_reserved_range(b, &sc->reserved[i], var, suffix, true);
+    }
+}
+
+void emit_float_text(char *out, size_t n, double v, bool single, bool shortest, bool point)
+{
+    if (!shortest) {
+        snprintf(out, n, single ? "%.9g" : "%.17g", v);
+    } else {
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(out, n, "%.*g", prec, v);
+            if (single ? (strtof(out, NULL) == (float)v) : (strtod(out, NULL) == v))
+                break;
+        }
+    }
+    if (point && !strpbrk(out, ".e"))
+        strncat(out, ".0", n - strlen(out) - 1);
 }
 
 void emit_string_literal(tc_buf *b, const char *s, tc_str_style style)

@@ -26,6 +26,15 @@ void emit_doc(tc_buf *b, const char *doc, const char *prefix);
  * `extra`: that one line in one comment line. Nothing when both are NULL. */
 void emit_doc_block(tc_buf *b, const char *doc, const char *extra, bool java);
 
+/* What emit_doc_lines escapes: nothing, XML's < > & (C# doc comments) or
+ * the backslash as &#92; (Javadoc: javac reads unicode escapes in comments). */
+typedef enum tc_line_esc { LINE_ESC_NONE, LINE_ESC_XML, LINE_ESC_JAVADOC } tc_line_esc;
+/* Writes each line of `text` at the buffer's indentation after `prefix`
+ * (without its trailing spaces on an empty line), escaped per `esc`. */
+void emit_doc_lines(tc_buf *b, const char *text, const char *prefix, tc_line_esc esc);
+/* `text` with XML's < > & escaped, appended. */
+void emit_xml_escaped(tc_buf *b, const char *text, size_t n);
+
 /* emit_doc that also drops one leading space per line, trailing blanks and
  * leading/trailing empty lines (the Rust and Go emitters). */
 void emit_doc_trimmed(tc_buf *b, const char *doc, const char *prefix);
@@ -76,6 +85,23 @@ typedef enum { STR_RUST, STR_PYTHON, STR_JS, STR_UTF16, STR_KOTLIN } tc_str_styl
 /* Appends s as a double-quoted literal in `style`. */
 void emit_string_literal(tc_buf *b, const char *s, tc_str_style style);
 
+/* The decimal text of a finite `v` into out[n] (n >= 32): with `shortest`,
+ * the fewest significant digits (1 to 17) that read back as exactly v (as a
+ * float when `single`); otherwise 9 significant digits for `single` and 17
+ * for a double, as the C family writes them. With `point`, ".0" is appended
+ * when the text has neither a '.' nor an exponent, so that it reads as a
+ * floating-point literal. */
+void emit_float_text(char *out, size_t n, double v, bool single, bool shortest, bool point);
+
+/* Appends the condition that `var` is in the reserved id range `r`, its
+ * numbers written with `suffix` ("u", "U"): "var == 5u", "var <= 9u" (a range
+ * from 0) or "var >= 7u && var <= 9u", that last one in parentheses with
+ * `paren`. */
+void emit_reserved_range(tc_buf *b, const tc_reserved *r, const char *var, const char *suffix, bool paren);
+/* The conditions of every reserved range of `sc`, each in parentheses where
+ * it has two parts, joined by `sep` (e.g. " || "). */
+void emit_reserved_test(tc_buf *b, const tc_schema *sc, const char *var, const char *suffix, const char *sep);
+
 /* Appends to `errors` one "file:line:col: error:" line for a name that
  * schema names made the generated code define twice (the later one's
  * declaration is blamed, the first one's quoted). */
@@ -112,6 +138,17 @@ void emit_rpc_check_types(tc_buf *errors, tc_pool *pool, tc_names_lang lang, con
  * when out of memory). */
 const char **emit_rpc_member_names(tc_pool *pool, const tc_service *svc, tc_names_lang lang, char style,
                                    const char *const *fixed, const char *const *derived);
+
+/* The member name of each field of `st` in the scope of its view, for the
+ * emitters whose accessors share one scope with the view's own members: the
+ * field's schema name in `style` (as emit_rpc_member_names; 0: as written),
+ * the keyword rule of `lang` (TC_NAMES_COUNT: none), then '_' appended while
+ * it, or a name derived from it by `derived`, is one of `fixed` (the view's
+ * members; NULL-ended, may be NULL), `self` (the view's own name, may be
+ * NULL) or an earlier field's. Padding fields get NULL. A calloc'd array the
+ * caller frees (NULL and pool->oom when out of memory). */
+const char **emit_field_names(tc_pool *pool, const tc_struct *st, tc_names_lang lang, char style, const char *self,
+                              const char *const *fixed, const char *const *derived);
 
 /* emit_defs_scan over every section of language `lang`'s support code, so
  * that a schema name the support code uses is blamed on the declaration.

@@ -206,14 +206,10 @@ static void emit_const(c_ctx *c, const char *schema_up, const tc_const *k)
             buf_printf(b, "((%s)NAN)", c_prim_type(k->type));
         else if (isinf(k->f))
             buf_printf(b, "((%s)%sINFINITY)", c_prim_type(k->type), k->f < 0 ? "-" : "");
-        else if (k->type == TC_F32) {
+        else {
             char tmp[64];
-            snprintf(tmp, sizeof tmp, "%.9g", k->f);
-            buf_printf(b, "%s%sf", tmp, strpbrk(tmp, ".e") ? "" : ".0");
-        } else {
-            char tmp[64];
-            snprintf(tmp, sizeof tmp, "%.17g", k->f);
-            buf_printf(b, "%s%s", tmp, strpbrk(tmp, ".e") ? "" : ".0");
+            emit_float_text(tmp, sizeof tmp, k->f, k->type == TC_F32, false, true);
+            buf_printf(b, "%s%s", tmp, k->type == TC_F32 ? "f" : "");
         }
         break;
     case TC_C_STRING:
@@ -549,13 +545,10 @@ static void emit_messages(c_ctx *c, const tc_schema *sc, const char *sup, const 
     if (sc->nreserved == 0)
         buf_text_line(b, "    (void)type_id;");
     for (size_t i = 0; i < sc->nreserved; i++) {
-        const tc_reserved *r = &sc->reserved[i];
-        if (r->lo == r->hi)
-            buf_line(b, "    if (type_id == %" PRIu32 "u)", r->lo);
-        else if (r->lo == 0)
-            buf_line(b, "    if (type_id <= %" PRIu32 "u)", r->hi);
-        else
-            buf_line(b, "    if (type_id >= %" PRIu32 "u && type_id <= %" PRIu32 "u)", r->lo, r->hi);
+        buf_indent(b);
+        buf_puts(b, "    if (");
+        emit_reserved_range(b, &sc->reserved[i], "type_id", "u", false);
+        buf_puts(b, ")\n");
         buf_text_line(b, "        return true;");
     }
     buf_text_line(b, "    return false;");

@@ -180,8 +180,8 @@ static void emit_const(cpp_ctx *c, const tc_const *k)
             buf_printf(b, "%sstd::numeric_limits<%s>::infinity()", k->f < 0 ? "-" : "", t);
         } else {
             char tmp[64];
-            snprintf(tmp, sizeof tmp, k->type == TC_F32 ? "%.9g" : "%.17g", k->f);
-            buf_printf(b, "%s%s%s", tmp, strpbrk(tmp, ".e") ? "" : ".0", k->type == TC_F32 ? "f" : "");
+            emit_float_text(tmp, sizeof tmp, k->f, k->type == TC_F32, false, true);
+            buf_printf(b, "%s%s", tmp, k->type == TC_F32 ? "f" : "");
         }
         buf_puts(b, ";\n");
         break;
@@ -335,20 +335,11 @@ static void emit_struct(cpp_ctx *c, const tc_struct *st)
     tc_buf *b = c->b;
     const char *s = st->name;
     /* one accessor name per field, the same in both view classes */
-    tc_scope scope = {0};
-    const char **fnames = calloc(st->nfields ? st->nfields : 1, sizeof *fnames);
+    const char **fnames = emit_field_names(c->ns, st, TC_NAMES_CPP, 0, NULL, view_members, field_derived);
     if (!fnames) {
         b->oom = 1;
         return;
     }
-    for (const char *const *m = view_members; *m; m++)
-        scope_take(&scope, *m);
-    for (size_t i = 0; i < st->nfields; i++)
-        if (st->fields[i].type.kind != TC_T_PAD)
-            fnames[i] = scope_claim(&scope, c->ns, TC_NAMES_CPP, st->fields[i].name, field_derived);
-    if (scope.oom)
-        b->oom = 1;
-    scope_free(&scope);
     c->fnames = fnames;
 
     buf_line(b, "// ---- %s (%" PRIu64 " bytes) ----", s, st->size);
@@ -510,17 +501,7 @@ static void emit_messages(cpp_ctx *c, const tc_schema *sc)
         buf_text_line(b, "    return false;");
     } else {
         buf_puts(b, "    return ");
-        for (size_t i = 0; i < sc->nreserved; i++) {
-            const tc_reserved *r = &sc->reserved[i];
-            if (i)
-                buf_puts(b, " ||\n           ");
-            if (r->lo == r->hi)
-                buf_printf(b, "type_id == %" PRIu32 "u", r->lo);
-            else if (r->lo == 0)
-                buf_printf(b, "type_id <= %" PRIu32 "u", r->hi);
-            else
-                buf_printf(b, "(type_id >= %" PRIu32 "u && type_id <= %" PRIu32 "u)", r->lo, r->hi);
-        }
+        emit_reserved_test(b, sc, "type_id", "u", " ||\n           ");
         buf_puts(b, ";\n");
     }
     buf_text_line(b, "}");

@@ -111,16 +111,7 @@ static void doc(tc_buf *b, const char *text)
     if (!text)
         return;
     tc_buf esc = {0};
-    for (const char *s = text; *s; s++) {
-        if (*s == '<')
-            buf_puts(&esc, "&lt;");
-        else if (*s == '>')
-            buf_puts(&esc, "&gt;");
-        else if (*s == '&')
-            buf_puts(&esc, "&amp;");
-        else
-            buf_put(&esc, s, 1);
-    }
+    emit_xml_escaped(&esc, text, strlen(text));
     if (esc.oom)
         b->oom = 1;
     buf_text_line(b, "/// <summary>");
@@ -257,21 +248,12 @@ static void emit_struct(cs_ctx *c, const tc_struct *st)
     tc_buf *b = c->b;
     tc_pool *ns = c->ns;
     const char *name = ident(ns, st->name);
-    tc_scope scope = {0};
-    const char **props = calloc(st->nfields ? st->nfields : 1, sizeof *props);
+    /* a member may not have its struct's name */
+    const char **props = emit_field_names(ns, st, TC_NAMES_CSHARP, 'p', name, view_members, field_derived);
     if (!props) {
         b->oom = 1;
         return;
     }
-    scope_take(&scope, name); /* a member may not have its struct's name */
-    for (const char *const *m = view_members; *m; m++)
-        scope_take(&scope, *m);
-    for (size_t i = 0; i < st->nfields; i++)
-        if (st->fields[i].type.kind != TC_T_PAD)
-            props[i] = scope_claim(&scope, ns, TC_NAMES_CSHARP, pascal(ns, st->fields[i].name), field_derived);
-    if (scope.oom)
-        b->oom = 1;
-    scope_free(&scope);
 
     b->indent = 1;
     tc_buf d = {0};
@@ -349,8 +331,8 @@ static void emit_const(cs_ctx *c, const tc_const *k)
             buf_printf(b, "%s.%s", t, k->f < 0 ? "NegativeInfinity" : "PositiveInfinity");
         else {
             char tmp[64];
-            snprintf(tmp, sizeof tmp, k->type == TC_F32 ? "%.9g" : "%.17g", k->f);
-            buf_printf(b, "%s%s%s", tmp, strpbrk(tmp, ".e") ? "" : ".0", k->type == TC_F32 ? "f" : "");
+            emit_float_text(tmp, sizeof tmp, k->f, k->type == TC_F32, false, true);
+            buf_printf(b, "%s%s", tmp, k->type == TC_F32 ? "f" : "");
         }
         buf_puts(b, ";\n");
         break;
@@ -424,17 +406,7 @@ static void emit_schema_class(cs_ctx *c, const tc_schema *sc)
     buf_puts(b, "    return ");
     if (sc->nreserved == 0)
         buf_puts(b, "false");
-    for (size_t i = 0; i < sc->nreserved; i++) {
-        const tc_reserved *r = &sc->reserved[i];
-        if (i)
-            buf_puts(b, " || ");
-        if (r->lo == r->hi)
-            buf_printf(b, "typeId == %" PRIu32 "U", r->lo);
-        else if (r->lo == 0)
-            buf_printf(b, "typeId <= %" PRIu32 "U", r->hi);
-        else
-            buf_printf(b, "(typeId >= %" PRIu32 "U && typeId <= %" PRIu32 "U)", r->lo, r->hi);
-    }
+    emit_reserved_test(b, sc, "typeId", "U", " || ");
     buf_puts(b, ";\n");
     buf_text_line(b, "}");
     buf_blank(b);

@@ -42,22 +42,15 @@ static const char *pascal(go_ctx *c, const char *name) { return pool_keep(&c->na
  * Set<X> and <X>Bytes; a field whose names are taken gets "_". */
 static void go_field_names(go_ctx *c, const tc_struct *st)
 {
+    static const char *const fixed[] = {"Clear", NULL};
     static const char *const derived[] = {"Set%s", "%sBytes", NULL};
-    tc_scope scope = {0};
-    scope_take(&scope, "Clear");
     free(c->bases);
     c->cur = st;
-    c->bases = calloc(st->nfields ? st->nfields : 1, sizeof *c->bases);
+    c->bases = emit_field_names(&c->names, st, TC_NAMES_GO, 'p', NULL, fixed, derived);
     if (!c->bases) {
         c->oom = 1;
         c->cur = NULL;
     }
-    for (size_t i = 0; c->bases && i < st->nfields; i++)
-        if (st->fields[i].type.kind != TC_T_PAD)
-            c->bases[i] = scope_claim(&scope, &c->names, TC_NAMES_GO, pascal(c, st->fields[i].name), derived);
-    if (scope.oom)
-        c->oom = 1;
-    scope_free(&scope);
 }
 
 /* The Go base of a field of the struct being written. */
@@ -153,15 +146,6 @@ static void go_specs(tc_buf *b, const go_spec *sp, size_t n)
 }
 
 /* ---- helpers for values ------------------------------------------------- */
-
-static void float_text(char *out, size_t n, double v, bool single)
-{
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, v);
-        if (single ? (strtof(out, NULL) == (float)v) : (strtod(out, NULL) == v))
-            break;
-    }
-}
 
 static const char *go_string_literal(go_ctx *c, const char *s)
 {
@@ -592,7 +576,7 @@ static void go_consts(go_ctx *c)
                                      k->doc ? k->doc : k->name);
                 break;
             }
-            float_text(lit, sizeof lit, k->f, k->type == TC_F32);
+            emit_float_text(lit, sizeof lit, k->f, k->type == TC_F32, true, false);
             sp[i].value = pool_keep(&c->names, strdup(lit));
             break;
         }

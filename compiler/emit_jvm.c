@@ -29,11 +29,6 @@ const char *jvm_float_literal(tc_pool *pool, double v, bool single)
         return v > 0 ? (single ? "Float.POSITIVE_INFINITY" : "Double.POSITIVE_INFINITY")
                      : (single ? "Float.NEGATIVE_INFINITY" : "Double.NEGATIVE_INFINITY");
     char text[64];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(text, sizeof text, "%.*g", prec, v);
-        if (single ? (strtof(text, NULL) == (float)v) : (strtod(text, NULL) == v))
-            break;
-    }
-    bool plain = strpbrk(text, ".e") != NULL;
-    return pool_printf(pool, "%s%s%s", text, plain ? "" : ".0", single ? "f" : "");
+    emit_float_text(text, sizeof text, v, single, true, true);
+    return pool_printf(pool, "%s%s", text, single ? "f" : "");
 }

@@ -151,12 +151,8 @@ static void py_float(tc_buf *b, double v)
         return;
     }
     char tmp[64];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    buf_printf(b, "%s%s", tmp, strpbrk(tmp, ".en") ? "" : ".0");
+    emit_float_text(tmp, sizeof tmp, v, false, true, true);
+    buf_puts(b, tmp);
 }
 
 /* Writes each line of text at the buffer's indentation; empty lines stay empty. */

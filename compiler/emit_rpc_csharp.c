@@ -36,26 +36,7 @@ static void cs_doc(tc_buf *b, const char *doc, const char *tag)
         return;
     }
     buf_line(b, "/// <%s>", tag);
-    for (const char *p = clean; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        buf_indent(b);
-        buf_puts(b, len ? "/// " : "///");
-        for (size_t i = 0; i < len; i++) {
-            if (p[i] == '<')
-                buf_puts(b, "&lt;");
-            else if (p[i] == '>')
-                buf_puts(b, "&gt;");
-            else if (p[i] == '&')
-                buf_puts(b, "&amp;");
-            else
-                buf_put(b, p + i, 1);
-        }
-        buf_puts(b, "\n");
-        p += len;
-        if (*p == '\n')
-            p++;
-    }
+    emit_doc_lines(b, clean, "/// ", LINE_ESC_XML);
     buf_line(b, "/// </%s>", tag);
     free(clean);
 }

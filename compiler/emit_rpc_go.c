@@ -52,35 +52,21 @@ static const char *size_of(tc_pool *ns, const tc_schema *sc, const tc_struct *st
     return pool_printf(ns, "%s.%sSize", st->schema->name, st->name);
 }
 
-static const char **method_names(tc_pool *ns, const tc_service *svc, tc_scope *scope)
+static const char **method_names(tc_pool *ns, const tc_service *svc)
 {
     static const char *const fixed[] = {"NextReply", "RPC", NULL};
     static const char *const derived[] = {"%sSend", NULL};
-    const char **names = calloc(svc->nmethods ? svc->nmethods : 1, sizeof *names);
-    if (!names) {
-        ns->oom = 1;
-        return NULL;
-    }
-    for (size_t i = 0; fixed[i]; i++)
-        scope_take(scope, fixed[i]);
-    for (size_t i = 0; i < svc->nmethods; i++)
-        names[i] = scope_claim(scope, ns, TC_NAMES_GO, pascal(ns, svc->methods[i].name), derived);
-    if (scope->oom)
-        ns->oom = 1;
-    return names;
+    return emit_rpc_member_names(ns, svc, TC_NAMES_GO, 'p', fixed, derived);
 }
 
 void emit_rpc_go(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_service *svc)
 {
-    tc_scope scope = {0};
-    const char **mn = method_names(ns, svc, &scope);
+    const char **mn = method_names(ns, svc);
     const char *S = svc->name;
     size_t width = 0;
 
-    if (!mn) {
-        scope_free(&scope);
+    if (!mn)
         return;
-    }
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
         const char *id = pool_printf(ns, "%s%sMethod", S, pascal(ns, m->name));
@@ -259,5 +245,4 @@ void emit_rpc_go(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_service *
     buf_text_line(b, "}");
     buf_blank(b);
     free(mn);
-    scope_free(&scope);
 }

@@ -71,34 +71,20 @@ static void py_doc(tc_buf *b, const char *doc, const char *fallback)
 }
 
 /* Method identifiers of one service: names[i] for methods[i]. */
-static const char **method_names(tc_pool *ns, const tc_service *svc, tc_scope *scope)
+static const char **method_names(tc_pool *ns, const tc_service *svc)
 {
     static const char *const fixed[] = {"rpc", "serve", "next_reply", "replies", "release", "methods", NULL};
     static const char *const derived[] = {"%s_send", NULL};
-    const char **names = calloc(svc->nmethods ? svc->nmethods : 1, sizeof *names);
-    if (!names) {
-        ns->oom = 1;
-        return NULL;
-    }
-    for (size_t i = 0; fixed[i]; i++)
-        scope_take(scope, fixed[i]);
-    for (size_t i = 0; i < svc->nmethods; i++)
-        names[i] = scope_claim(scope, ns, TC_NAMES_PYTHON, snake(ns, svc->methods[i].name), derived);
-    if (scope->oom)
-        ns->oom = 1;
-    return names;
+    return emit_rpc_member_names(ns, svc, TC_NAMES_PYTHON, 's', fixed, derived);
 }
 
 void emit_rpc_python(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_service *svc)
 {
-    tc_scope scope = {0};
-    const char **mn = method_names(ns, svc, &scope);
+    const char **mn = method_names(ns, svc);
     const char *up = upper(ns, svc->name);
 
-    if (!mn) {
-        scope_free(&scope);
+    if (!mn)
         return;
-    }
     buf_blank(b);
     buf_blank(b);
     buf_line(b, "# ---- service %s ----", svc->name);
@@ -263,5 +249,4 @@ void emit_rpc_python(tc_buf *b, tc_pool *ns, const tc_schema *sc, const tc_servi
     buf_text_line(b, "    _rpc.serve(rpc, self.methods(), timeout)");
     b->indent--;
     free(mn);
-    scope_free(&scope);
 }

@@ -56,24 +56,13 @@ static void rs_field_names(rs_ctx *c, const tc_struct *st)
     static const char *const derived[] = {"set_%s", "%s_raw", "set_%s_raw", "%s_mut", "%s_str", "set_%s_str",
                                           "%s_iter", "%s_bytes", "%s_bytes_mut", "%s_array", "set_%s_array",
                                           NULL};
-    tc_scope scope = {0};
-    for (size_t i = 0; fixed[i]; i++)
-        scope_take(&scope, fixed[i]);
     free(c->bases);
     c->cur = st;
-    c->bases = calloc(st->nfields ? st->nfields : 1, sizeof *c->bases);
+    c->bases = emit_field_names(&c->names, st, TC_NAMES_COUNT, 's', NULL, fixed, derived);
     if (!c->bases) {
         c->oom = true;
         c->cur = NULL;
     }
-    for (size_t i = 0; c->bases && i < st->nfields; i++) {
-        if (st->fields[i].type.kind != TC_T_PAD)
-            c->bases[i] = scope_claim(&scope, &c->names, TC_NAMES_COUNT,
-                                      pool_keep(&c->names, name_snake(st->fields[i].name)), derived);
-    }
-    if (scope.oom)
-        c->oom = true;
-    scope_free(&scope);
 }
 
 /* The snake base of a field of the struct being written. */
@@ -254,18 +243,6 @@ static void rs_call(tc_buf *b, const char *head, const char *const *args, size_t
     buf_line(b, ")%s", tail);
 }
 
-/* Shortest decimal text that reads back as the same double (or float). */
-static void float_text(char *out, size_t n, double v, bool single)
-{
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, v);
-        if (single ? (strtof(out, NULL) == (float)v) : (strtod(out, NULL) == v))
-            break;
-    }
-    if (!strpbrk(out, ".eEn")) /* make it a float literal */
-        strncat(out, ".0", n - strlen(out) - 1);
-}
-
 static void rs_float_literal(char *out, size_t n, double v, tc_prim p)
 {
     const char *t = p == TC_F32 ? "f32" : "f64";
@@ -274,7 +251,7 @@ static void rs_float_literal(char *out, size_t n, double v, tc_prim p)
     else if (isinf(v))
         snprintf(out, n, "%s::%s", t, v > 0 ? "INFINITY" : "NEG_INFINITY");
     else
-        float_text(out, n, v, p == TC_F32);
+        emit_float_text(out, n, v, p == TC_F32, true, true);
 }
 
 /* A Rust string literal. */

@@ -292,11 +292,7 @@ static void float_text(char *out, size_t n, double v)
         snprintf(out, n, v < 0 ? "-Infinity" : "Infinity");
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            break;
-    }
+    emit_float_text(out, n, v, false, true, false);
 }
 
 /* A JavaScript string literal (double quotes). */
