@@ -206,45 +206,9 @@ static const char *long_literal(jv_ctx *c, uint64_t bits)
     return pool_printf(&c->names, "%" PRIu64 "L", bits);
 }
 
-/* A Javadoc comment at the buffer's indentation; nothing when doc is NULL.
- * `*` `/` is broken by doc_clean; backslashes become &#92; so that javac never
- * reads a \u escape out of a comment. */
 static void java_doc(jv_ctx *c, const char *doc, const char *extra)
 {
-    tc_buf *b = c->b;
-    char *clean = doc_clean(doc, DOC_C_COMMENT);
-    if (doc && !clean) {
-        c->oom = 1;
-        return;
-    }
-    if (!clean && !extra)
-        return;
-    buf_line(b, "/**");
-    if (clean) {
-        for (char *line = clean; line;) {
-            char *nl = strchr(line, '\n');
-            if (nl)
-                *nl = '\0';
-            const char *l = line[0] == ' ' ? line + 1 : line;
-            buf_printf(b, "%*s *", b->indent * 4, "");
-            if (*l)
-                buf_puts(b, " ");
-            for (; *l; l++) {
-                if (*l == '\\')
-                    buf_puts(b, "&#92;");
-                else
-                    buf_put(b, l, 1);
-            }
-            buf_puts(b, "\n");
-            line = nl ? nl + 1 : NULL;
-        }
-        if (extra)
-            buf_line(b, " *");
-    }
-    if (extra)
-        buf_line(b, " * %s", extra);
-    buf_line(b, " */");
-    free(clean);
+    jvm_doc(c->b, doc, extra, false, &c->oom);
 }
 
 /* ---- constants, messages, enums ------------------------------------------- */

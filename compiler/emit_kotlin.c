@@ -183,45 +183,9 @@ static const char *int_literal(kt_ctx *c, tc_prim p, uint64_t bits, int64_t valu
     }
 }
 
-/* A KDoc comment; `*` `/` is broken by doc_clean. */
 static void kt_doc(kt_ctx *c, const char *doc, const char *extra)
 {
-    tc_buf *b = c->b;
-    char *clean = doc_clean(doc, DOC_C_COMMENT);
-    if (doc && !clean) {
-        c->oom = 1;
-        return;
-    }
-    if (!clean && !extra)
-        return;
-    if (!clean || !extra) {
-        const char *one = clean ? clean : extra;
-        if (!strchr(one, '\n')) {
-            buf_line(b, "/** %s */", one[0] == ' ' ? one + 1 : one);
-            free(clean);
-            return;
-        }
-    }
-    buf_line(b, "/**");
-    if (clean) {
-        for (char *line = clean; line;) {
-            char *nl = strchr(line, '\n');
-            if (nl)
-                *nl = '\0';
-            const char *l = line[0] == ' ' ? line + 1 : line;
-            if (*l)
-                buf_line(b, " * %s", l);
-            else
-                buf_line(b, " *");
-            line = nl ? nl + 1 : NULL;
-        }
-        if (extra)
-            buf_line(b, " *");
-    }
-    if (extra)
-        buf_line(b, " * %s", extra);
-    buf_line(b, " */");
-    free(clean);
+    jvm_doc(c->b, doc, extra, true, &c->oom);
 }
 
 /* ---- constants, messages, enums ------------------------------------------- */

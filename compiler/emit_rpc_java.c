@@ -18,9 +18,9 @@
  * An empty request or reply drops that parameter (a call with an empty reply
  * returns void). The request is read and the reply written in place.
  */
+#include "emit_jvm.h"
 #include "emit_rpc.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,11 +31,6 @@
 static const char *const java_fixed[] = {"connection", "serve", "getClass", "hashCode", "equals", "toString",
                                          "notify", "notifyAll", "wait", "clone", "finalize", NULL};
 static const char *const java_derived[] = {"%sSend", "%sReply", NULL};
-
-static const char *method_const(tc_pool *ns, const tc_service *svc, const tc_method *m)
-{
-    return pool_printf(ns, "%s_%s_METHOD", pool_keep(ns, name_upper(svc->name)), pool_keep(ns, name_upper(m->name)));
-}
 
 void emit_rpc_java_imports(tc_buf *b)
 {
@@ -66,7 +61,7 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
         const char *fn = mn[i];
-        const char *id = method_const(ns, svc, m);
+        const char *id = jvm_rpc_method_const(ns, svc, m);
         const char *param = m->request ? pool_printf(ns, "%s request, ", ref(ctx, m->request)) : "";
         const char *seg = m->request ? "request.segment()" : "MemorySegment.NULL";
         const char *rsize = m->reply ? pool_printf(ns, "%s.SIZE", ref(ctx, m->reply)) : "0";
@@ -128,7 +123,7 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_line(b, "List<RpcServer.Method> METHODS = List.of(");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        buf_line(b, "        new RpcServer.Method(%s, %s, %s)%s", method_const(ns, svc, m),
+        buf_line(b, "        new RpcServer.Method(%s, %s, %s)%s", jvm_rpc_method_const(ns, svc, m),
                  m->request ? pool_printf(ns, "%s.SIZE", ref(ctx, m->request)) : "0",
                  m->reply ? pool_printf(ns, "%s.SIZE", ref(ctx, m->reply)) : "0", i + 1 < svc->nmethods ? "," : ");");
     }
@@ -157,27 +152,6 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
 
 void emit_rpc_java(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx)
 {
-    for (size_t s = 0; s < sc->nservices; s++) {
-        const tc_service *svc = &sc->services[s];
-        const char *pascal = pool_keep(ns, name_pascal(svc->name));
-
-        buf_line(b, "// ---- service %s ----", svc->name);
-        buf_blank(b);
-        emit_doc_trimmed(b, svc->doc, "// ");
-        for (size_t i = 0; i < svc->nmethods; i++) {
-            const tc_method *m = &svc->methods[i];
-            buf_line(b, "/** Method %s of service %s: (%s) -> %s. */", m->name, svc->name,
-                     m->request ? m->request->name : "", m->reply ? m->reply->name : "()");
-            buf_line(b, "public static final int %s = %" PRIu32 ";", method_const(ns, svc, m), m->id);
-        }
-        buf_blank(b);
-        const char **mn = emit_rpc_member_names(ns, svc, TC_NAMES_JAVA, 'c', java_fixed, java_derived);
-        if (!mn)
-            return;
-        emit_client(b, ns, svc, pascal, mn, ref, ctx);
-        buf_blank(b);
-        emit_server(b, ns, svc, pascal, mn, ref, ctx);
-        free(mn);
-        buf_blank(b);
-    }
+    static const jvm_rpc_lang lang = {"public static final int ", " = ", ";", TC_NAMES_JAVA, java_fixed, java_derived, emit_client, emit_server};
+    jvm_rpc_services(b, ns, sc, ref, ctx, &lang);
 }

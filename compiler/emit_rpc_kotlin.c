@@ -18,9 +18,9 @@
  * The reply is read in place inside `read` and released when it returns; the
  * request is read and the reply written in place on the server.
  */
+#include "emit_jvm.h"
 #include "emit_rpc.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,11 +34,6 @@ static const char *const kt_derived[] = {"%sSend", "%sReply", NULL};
 static const char *quoted(tc_pool *ns, const char *n)
 {
     return names_is_keyword(TC_NAMES_KOTLIN, n) ? pool_printf(ns, "`%s`", n) : n;
-}
-
-static const char *method_const(tc_pool *ns, const tc_service *svc, const tc_method *m)
-{
-    return pool_printf(ns, "%s_%s_METHOD", pool_keep(ns, name_upper(svc->name)), pool_keep(ns, name_upper(m->name)));
 }
 
 void emit_rpc_kotlin_imports(tc_buf *b)
@@ -67,7 +62,7 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
         const tc_method *m = &svc->methods[i];
         const char *fn = quoted(ns, mn[i]);
         const char *plain = mn[i];
-        const char *id = method_const(ns, svc, m);
+        const char *id = jvm_rpc_method_const(ns, svc, m);
         const char *param = m->request ? pool_printf(ns, "request: %s, ", ref(ctx, m->request)) : "";
         const char *seg = m->request ? "request.segment" : "MemorySegment.NULL";
         const char *rsize = size_of(ns, m->reply, ref, ctx);
@@ -157,7 +152,7 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     buf_line(b, "    val METHODS: List<RpcServer.Method> = listOf(");
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
-        buf_line(b, "        RpcServer.Method(%s, %s, %s),", method_const(ns, svc, m), size_of(ns, m->request, ref, ctx),
+        buf_line(b, "        RpcServer.Method(%s, %s, %s),", jvm_rpc_method_const(ns, svc, m), size_of(ns, m->request, ref, ctx),
                  size_of(ns, m->reply, ref, ctx));
     }
     buf_line(b, "    )");
@@ -168,27 +163,6 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
 
 void emit_rpc_kotlin(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx)
 {
-    for (size_t s = 0; s < sc->nservices; s++) {
-        const tc_service *svc = &sc->services[s];
-        const char *pascal = pool_keep(ns, name_pascal(svc->name));
-
-        buf_line(b, "// ---- service %s ----", svc->name);
-        buf_blank(b);
-        emit_doc_trimmed(b, svc->doc, "// ");
-        for (size_t i = 0; i < svc->nmethods; i++) {
-            const tc_method *m = &svc->methods[i];
-            buf_line(b, "/** Method %s of service %s: (%s) -> %s. */", m->name, svc->name,
-                     m->request ? m->request->name : "", m->reply ? m->reply->name : "()");
-            buf_line(b, "const val %s: Int = %" PRIu32, method_const(ns, svc, m), m->id);
-        }
-        buf_blank(b);
-        const char **mn = emit_rpc_member_names(ns, svc, TC_NAMES_COUNT, 'c', kt_fixed, kt_derived);
-        if (!mn)
-            return;
-        emit_client(b, ns, svc, pascal, mn, ref, ctx);
-        buf_blank(b);
-        emit_server(b, ns, svc, pascal, mn, ref, ctx);
-        free(mn);
-        buf_blank(b);
-    }
+    static const jvm_rpc_lang lang = {"const val ", ": Int = ", "", TC_NAMES_COUNT, kt_fixed, kt_derived, emit_client, emit_server};
+    jvm_rpc_services(b, ns, sc, ref, ctx, &lang);
 }
