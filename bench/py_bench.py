@@ -30,7 +30,7 @@ medians over rounds last, with each producer's ratio to the hand-written loop.
 Lines starting with SKIP/NOTE on stderr explain what could not run.
 
 Usage: py_bench.py [--build DIR] [--json] [--rounds R] [--cpus A,B] [--quick]
-                   [--messages N] [--frames N] [--generated DIR]
+                   [--messages N] [--frames N] [--generated DIR] [--only NAME[,NAME...]]
 """
 import argparse
 import importlib
@@ -330,7 +330,12 @@ def main():
                     help="1 KiB frames per consumer run (default 200000)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--generated", help="folder holding the generated market.py")
+    ap.add_argument("--only", help="run only these variants (comma-separated names, e.g. dlpack-view,array-view)")
     args = ap.parse_args()
+    names = [name for name, *_ in PRODUCERS + CONSUMERS]
+    only = set(args.only.split(",")) if args.only else set(names)
+    if only - set(names):
+        ap.error("--only: unknown variant(s) %s; they are %s" % (", ".join(sorted(only - set(names))), ", ".join(names)))
     if args.quick:
         args.messages, args.frames = min(args.messages, 100000), min(args.frames, 50000)
         args.rounds = min(args.rounds, 2)
@@ -364,11 +369,11 @@ def main():
                 row["bench"], row["transport"], row["round"], row["msgs_per_s"], row["gbytes_per_s"],
                 "" if row["verified"] else "  NOT VERIFIED"), flush=True)
 
-    producers = [p for p in PRODUCERS if np is not None or p[0] != "batch"]
-    if market is None:
+    producers = [p for p in PRODUCERS if (np is not None or p[0] != "batch") and p[0] in only]
+    if market is None and producers:
         note("SKIP", "Python producers: no generated market.py (generated/python) and no tachc to make one")
         producers = []
-    consumers = CONSUMERS if np is not None else []
+    consumers = [c for c in CONSUMERS if c[0] in only] if np is not None else []
     for r in range(1, args.rounds + 1):
         for k in range(len(producers)):
             name, fn, scale = producers[(k + r - 1) % len(producers)]  # rotate the order each round

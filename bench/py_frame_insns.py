@@ -6,8 +6,9 @@
 Runs the per-frame loop of one of bench/py_bench.py's one-frame-at-a-time
 consumers under `valgrind --tool=callgrind`, twice: with N and with 11 N frames
 from a C source (bench/peer), and prints the difference over 10 N frames, so
-start-up and imports cancel out. Deterministic where the wall clock is not: the
-figure does not move with the machine's load. The loops (both by default):
+start-up and imports cancel out. The ring holds every frame and the loop starts
+once the source is done, so it never waits: deterministic where the wall clock
+is not, the figure does not move with the machine's load. The loops (both by default):
   dlpack-view  with recv_zero_copy() as msg: numpy.from_dlpack(msg).view(float32)
   array-view   for arr in bus.arrays(float32, end_type_id=0)
 With --functions it also prints the inclusive count per frame of the binding's
@@ -51,10 +52,14 @@ def array_view(bus):
 peer, n, loop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 consume = {"dlpack-view": dlpack_view, "array-view": array_view}[loop]
 path = "@tachyon-py-frame-insns-%d" % os.getpid()
+capacity = 1 << 16
+while capacity < (n + 1) * 1088 + 4096:  # every frame (1,088 bytes of ring each) and End fit at once
+    capacity <<= 1
 src = subprocess.Popen([peer, "source", path, "--size", "1024", "--count", str(n)])
-with tachyon.Bus.listen(path, 4 << 20, timeout=10.0) as bus:
+with tachyon.Bus.listen(path, capacity, timeout=10.0) as bus:
+    src.wait()  # the source has sent everything: the loop never waits, so no spin is counted
     frames = consume(bus)
-if src.wait() != 0 or frames != n:
+if src.returncode != 0 or frames != n:
     sys.exit("py_frame_insns: got %d frames of %d (source exit %s)" % (frames, n, src.returncode))
 '''
 
@@ -67,8 +72,11 @@ def run(py, peer, n, loop, tmp):
     with open(script, "w") as f:
         f.write(CONSUMER)
     out = os.path.join(tmp, "callgrind.%s.%d" % (loop, n))
+    # Start-up must cost the same in every run so that it cancels out: the same dict layouts (hash seed), and no
+    # OpenBLAS worker threads, whose start spins for as long as the scheduler makes it.
+    env = dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, py, script, peer, str(n),
-                        loop],
+                        loop], env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
     m = re.search(r"Collected\s*:\s*(\d+)", p.stdout)
     if p.returncode != 0 or not m:
