@@ -2,7 +2,7 @@
  * insn_count.c - the hot path's instruction count per message, for the budget
  * that `make test` checks under callgrind (tests/perf/insn_budget.py).
  *
- *   insn_count send|recv|reserve|drain [messages]
+ *   insn_count send|recv|reserve|drain|send-inline|recv-inline|reserve-inline [messages]
  *
  * Both sides of one arena ring live in this one thread. The program sends and
  * receives `messages` 32-byte messages in bursts of TACHYON_BATCH (the
@@ -15,6 +15,12 @@
  *         bench/throughput's producer), per message;
  *   drain tachyon_drain_batch + tachyon_commit_rx_batch of the TACHYON_BATCH
  *         messages of a burst (bench/throughput's consumer), per message.
+ * The first three call the library's exported functions (through pointers:
+ * what a binding that loads the library by name runs); their -inline
+ * variants run the same calls as tachyon.h's inline bodies, compiled into
+ * this program (what a C or C++ caller built with optimisation runs), where
+ * the figure also holds the caller's share: the checks that the compiler can
+ * fold for it are folded.
  * A warm-up lap of the ring runs uncounted first, so lazy binding and first
  * touches of the ring are not in the figure. Outside callgrind the program
  * just runs (and checks every message it receives).
@@ -41,8 +47,19 @@ static int fail(const char *what, tachyon_error_t err)
     return 1;
 }
 
-enum mode { M_WARMUP, M_SEND, M_RECV, M_RESERVE, M_DRAIN };
-static const char *const mode_names[] = {"", "send", "recv", "reserve", "drain"};
+enum mode { M_WARMUP, M_SEND, M_RECV, M_RESERVE, M_DRAIN, M_SEND_INLINE, M_RECV_INLINE, M_RESERVE_INLINE, M_COUNT };
+static const char *const mode_names[] = {"",     "send",        "recv",        "reserve",
+                                         "drain", "send-inline", "recv-inline", "reserve-inline"};
+
+/* The library's exported hot-path functions. Taking the address of one of
+ * tachyon.h's inline functions gives the exported function (GNU extern
+ * inline); volatile, so the compiler cannot see through the pointer and
+ * inline the body after all. */
+static void *(*volatile lib_acquire_tx)(tachyon_bus_t *, size_t) = tachyon_acquire_tx;
+static tachyon_error_t (*volatile lib_commit_tx)(tachyon_bus_t *, size_t, uint32_t) = tachyon_commit_tx;
+static tachyon_error_t (*volatile lib_send)(tachyon_bus_t *, const void *, size_t, uint32_t) = tachyon_send;
+static const void *(*volatile lib_acquire_rx)(tachyon_bus_t *, uint32_t *, size_t *) = tachyon_acquire_rx;
+static tachyon_error_t (*volatile lib_commit_rx)(tachyon_bus_t *) = tachyon_commit_rx;
 
 #define COUNT_IF(cond)                                                                                                 \
     do {                                                                                                               \
@@ -63,14 +80,27 @@ static int produce(tachyon_bus_t *tx, enum mode mode, uint8_t *msg, uint64_t *se
             void *slot;
 
             COUNT_IF(1);
+            slot = lib_acquire_tx(tx, PAYLOAD);
+            if (slot)
+                memcpy(slot, msg, PAYLOAD);
+            err = slot ? lib_commit_tx(tx, PAYLOAD, 7) : tachyon_last_error(tx);
+            COUNT_IF(1);
+        } else if (mode == M_RESERVE_INLINE) {
+            void *slot;
+
+            COUNT_IF(1);
             slot = tachyon_acquire_tx(tx, PAYLOAD);
             if (slot)
                 memcpy(slot, msg, PAYLOAD);
             err = slot ? tachyon_commit_tx(tx, PAYLOAD, 7) : tachyon_last_error(tx);
             COUNT_IF(1);
+        } else if (mode == M_SEND_INLINE) {
+            COUNT_IF(1);
+            err = tachyon_send(tx, msg, PAYLOAD, 7);
+            COUNT_IF(1);
         } else {
             COUNT_IF(mode == M_SEND);
-            err = tachyon_send(tx, msg, PAYLOAD, 7);
+            err = lib_send(tx, msg, PAYLOAD, 7);
             COUNT_IF(mode == M_SEND);
         }
         if (err != TACHYON_OK)
@@ -118,10 +148,17 @@ static int consume(tachyon_bus_t *rx, enum mode mode, uint64_t first)
         size_t size = 0;
         tachyon_error_t err;
 
-        COUNT_IF(mode == M_RECV);
-        m = tachyon_acquire_rx(rx, &type, &size);
-        err = m ? tachyon_commit_rx(rx) : tachyon_last_error(rx);
-        COUNT_IF(mode == M_RECV);
+        if (mode == M_RECV_INLINE) {
+            COUNT_IF(1);
+            m = tachyon_acquire_rx(rx, &type, &size);
+            err = m ? tachyon_commit_rx(rx) : tachyon_last_error(rx);
+            COUNT_IF(1);
+        } else {
+            COUNT_IF(mode == M_RECV);
+            m = lib_acquire_rx(rx, &type, &size);
+            err = m ? lib_commit_rx(rx) : tachyon_last_error(rx);
+            COUNT_IF(mode == M_RECV);
+        }
         if (!m || err != TACHYON_OK)
             return fail("receive", m ? err : tachyon_last_error(rx));
         if (check(m, type, size, first + k))
@@ -154,11 +191,12 @@ int main(int argc, char **argv)
     enum mode mode = M_WARMUP;
     int rc;
 
-    for (int m = M_SEND; m <= M_DRAIN; m++)
+    for (int m = M_SEND; m < M_COUNT; m++)
         if (argc >= 2 && strcmp(argv[1], mode_names[m]) == 0)
             mode = (enum mode)m;
     if (argc < 2 || argc > 3 || mode == M_WARMUP) {
-        fprintf(stderr, "usage: insn_count send|recv|reserve|drain [messages]\n");
+        fprintf(stderr, "usage: insn_count send|recv|reserve|drain|send-inline|recv-inline|reserve-inline "
+                        "[messages]\n");
         return 2;
     }
     if (argc == 3) {

@@ -837,6 +837,235 @@ TACHYON_API int tachyon_waitset_fd(tachyon_waitset_t *ws);
 
 TACHYON_API void tachyon_waitset_destroy(tachyon_waitset_t *ws);
 
+/* ---- The hot path, inline ------------------------------------------------
+ *
+ * tachyon_send, tachyon_acquire_tx / tachyon_commit_tx and tachyon_acquire_rx /
+ * tachyon_commit_rx are declared above as ordinary library functions, and the
+ * library exports them (bindings that load it by name call those). A C or
+ * C++ caller compiled with optimisation gets the bodies below instead,
+ * inlined where it calls them (GNU extern inline: the compiler never emits
+ * them itself; a call it does not inline, a -O0 build or a function pointer
+ * reaches the exported function). They take the common case: a frame that
+ * fits before the ring end in the space already known to be free, a message
+ * below the last validated tail; they make exactly the checks of the
+ * library's own fast paths (ABI.md section 2) and hand everything else (a
+ * wrap, a ring that looks full or empty, a wake to deliver, any error) to an
+ * out-of-line tachyon_hot1_* function.
+ *
+ * The C ABI boundary this draws (ABI.md, "The inline hot path"): the first
+ * bytes of every tachyon_bus_t are the tachyon_bus_hot_t below, which such a
+ * caller reads and writes, and the segment fields it touches are `head` and
+ * `producer_sleeping` (the commit of a received message) and the frame
+ * headers it writes or validates. Any change to that struct renames the
+ * tachyon_hot<N>_* functions (TACHYON_HOT_ABI), so a program compiled
+ * against another layout fails to load instead of misreading the bus.
+ * Define TACHYON_NO_INLINE before including this header to call the library
+ * for everything. */
+#define TACHYON_HOT_ABI 1
+
+/* The bus state the inline hot path uses: the library's own first fields.
+ * Two invariants spare the inline code a role test: a consumer's wpos and
+ * cached_head leave no room (cached_head == wpos - capacity) and it never
+ * reserves; a producer's rpos equals its limit and it never holds. So the
+ * producer's calls on a consumer, and the consumer's on a producer, always
+ * take the out-of-line path, which answers STATE. */
+typedef struct tachyon_bus_hot {
+    void *shm;           /* the segment header (ABI.md section 1) */
+    unsigned char *ring; /* ring byte 0 */
+    uint64_t capacity;   /* from the handshake, never re-read from shared memory */
+    uint64_t mask;       /* capacity - 1 */
+    uint64_t max_message;
+    int32_t role;       /* tachyon_role_t */
+    int32_t last_error; /* tachyon_error_t */
+    /* producer */
+    uint64_t wpos;        /* next write position */
+    uint64_t cached_head; /* last validated head */
+    uint32_t pending;     /* commits since the last publication */
+    int32_t reserving;    /* 1 between acquire_tx and commit/rollback */
+    uint64_t res_frame;   /* position of the reserved frame */
+    uint64_t res_max;     /* reserved payload bytes */
+    /* consumer */
+    uint64_t rpos;     /* next read position */
+    uint64_t limit;    /* last validated tail */
+    int32_t hold;      /* 0 nothing held, 1 one message (acquire_rx), 2 a batch */
+    uint32_t hot_pad0; /* 0 */
+    uint64_t held_end; /* position after the held frame(s) */
+    uint64_t held_count;
+    uint64_t held_bytes;
+    tachyon_stats_t stats;
+} tachyon_bus_hot_t;
+
+/* The out-of-line halves of the inline functions: not for direct use (they
+ * assume the inline part's checks). Each returns what the public function of
+ * the same job returns. */
+TACHYON_API void *tachyon_hot1_acquire_tx(tachyon_bus_t *bus, size_t max_size);
+TACHYON_API tachyon_error_t tachyon_hot1_commit_tx(tachyon_bus_t *bus, size_t actual_size, uint32_t type_id);
+TACHYON_API tachyon_error_t tachyon_hot1_send(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id);
+/* Stores tail (every commit visible) and wakes a consumer that sleeps. */
+TACHYON_API tachyon_error_t tachyon_hot1_publish(tachyon_bus_t *bus);
+TACHYON_API const void *tachyon_hot1_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *size);
+TACHYON_API tachyon_error_t tachyon_hot1_commit_rx(tachyon_bus_t *bus);
+/* After the inline commit stored head and found producer_sleeping set. */
+TACHYON_API tachyon_error_t tachyon_hot1_release_wake(tachyon_bus_t *bus);
+
+#if defined(__GNUC__) && !defined(TACHYON_NO_INLINE)
+
+#define TACHYON_HOT_FN_ extern __inline__ __attribute__((__gnu_inline__))
+#define TACHYON_UNLIKELY_(x) __builtin_expect(!!(x), 0)
+#define TACHYON_STAMP_MSG_ 0x5441434859535450ull /* ABI.md section 2: stamp = position ^ this */
+#define TACHYON_SEG_HEAD_ 256u                   /* ABI.md section 1: offsets in the segment */
+#define TACHYON_SEG_PRODUCER_SLEEPING_ 512u
+
+/* A frame header (ABI.md section 2). */
+struct tachyon_frame_ {
+    uint32_t size;
+    uint32_t type_id;
+    uint64_t stamp;
+};
+
+/* Ring bytes a message of `size` payload bytes occupies (wraps for a size
+ * near 2^64: only used once the size is known to be at most max_message). */
+#define TACHYON_FRAME_LEN_(size)                                                                                     \
+    (((uint64_t)(size) + TACHYON_FRAME_HEADER + (TACHYON_FRAME_ALIGN - 1)) & ~(uint64_t)(TACHYON_FRAME_ALIGN - 1))
+
+TACHYON_HOT_FN_ void *tachyon_acquire_tx(tachyon_bus_t *bus, size_t max_size)
+{
+    tachyon_bus_hot_t *h_ = (tachyon_bus_hot_t *)(void *)bus;
+    uint64_t wpos_, idx_, len_;
+
+    if (TACHYON_UNLIKELY_(!bus))
+        return NULL;
+    wpos_ = h_->wpos;
+    idx_ = wpos_ & h_->mask;
+    len_ = TACHYON_FRAME_LEN_(max_size);
+    if (TACHYON_UNLIKELY_(h_->reserving || max_size > h_->max_message || idx_ + len_ > h_->capacity ||
+                          h_->capacity - (wpos_ - h_->cached_head) < len_))
+        return tachyon_hot1_acquire_tx(bus, max_size);
+    h_->reserving = 1;
+    h_->res_frame = wpos_;
+    h_->res_max = max_size;
+    return h_->ring + idx_ + TACHYON_FRAME_HEADER;
+}
+
+/* Writes the frame header of a message at `pos` (ring index `idx`): size and
+ * type, then the stamp with a release store (the consumer's acquire load of
+ * the stamp pairs with it; ABI.md section 2). */
+#define TACHYON_WRITE_FRAME_(h, idx, pos, len32, type32)                                                           \
+    do {                                                                                                             \
+        struct tachyon_frame_ *f_ = (struct tachyon_frame_ *)(void *)((h)->ring + (idx));                         \
+        __atomic_store_n(&f_->size, (uint32_t)(len32), __ATOMIC_RELAXED);                                          \
+        __atomic_store_n(&f_->type_id, (uint32_t)(type32), __ATOMIC_RELAXED);                                      \
+        __atomic_store_n(&f_->stamp, (pos) ^ TACHYON_STAMP_MSG_, __ATOMIC_RELEASE);                                \
+    } while (0)
+
+TACHYON_HOT_FN_ tachyon_error_t tachyon_commit_tx(tachyon_bus_t *bus, size_t actual_size, uint32_t type_id)
+{
+    tachyon_bus_hot_t *h_ = (tachyon_bus_hot_t *)(void *)bus;
+    uint64_t frame_;
+
+    if (TACHYON_UNLIKELY_(!bus))
+        return TACHYON_ERR_INVALID_ARG;
+    frame_ = h_->res_frame;
+    /* A frame that starts the next lap needs a wrap marker first. */
+    if (TACHYON_UNLIKELY_(!h_->reserving || actual_size > h_->res_max || frame_ != h_->wpos))
+        return tachyon_hot1_commit_tx(bus, actual_size, type_id);
+    TACHYON_WRITE_FRAME_(h_, frame_ & h_->mask, frame_, actual_size, type_id);
+    h_->wpos = frame_ + TACHYON_FRAME_LEN_(actual_size);
+    h_->reserving = 0;
+    h_->stats.messages++;
+    h_->stats.bytes += actual_size;
+    if (TACHYON_UNLIKELY_(++h_->pending >= TACHYON_BATCH))
+        return tachyon_hot1_publish(bus);
+    return TACHYON_OK;
+}
+
+TACHYON_HOT_FN_ tachyon_error_t tachyon_send(tachyon_bus_t *bus, const void *data, size_t size, uint32_t type_id)
+{
+    tachyon_bus_hot_t *h_ = (tachyon_bus_hot_t *)(void *)bus;
+    uint64_t wpos_, idx_, len_;
+
+    if (TACHYON_UNLIKELY_(!bus))
+        return TACHYON_ERR_INVALID_ARG;
+    wpos_ = h_->wpos;
+    idx_ = wpos_ & h_->mask;
+    len_ = TACHYON_FRAME_LEN_(size);
+    /* Inline for payloads up to a cache line: a larger copy dwarfs the call,
+     * and a caller's constant size above 64 drops this branch at compile
+     * time. 64 is below every bus's max_message (at least 112). */
+    if (TACHYON_UNLIKELY_(h_->reserving || size > 64 || idx_ + len_ > h_->capacity ||
+                          h_->capacity - (wpos_ - h_->cached_head) < len_ || (!data && size)))
+        return tachyon_hot1_send(bus, data, size, type_id);
+    if (size)
+        __builtin_memcpy(h_->ring + idx_ + TACHYON_FRAME_HEADER, data, size);
+    TACHYON_WRITE_FRAME_(h_, idx_, wpos_, size, type_id);
+    h_->wpos = wpos_ + len_;
+    h_->stats.messages++;
+    h_->stats.bytes += size;
+    if (TACHYON_UNLIKELY_(++h_->pending >= TACHYON_BATCH))
+        return tachyon_hot1_publish(bus);
+    return TACHYON_OK;
+}
+
+TACHYON_HOT_FN_ const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *size)
+{
+    tachyon_bus_hot_t *h_ = (tachyon_bus_hot_t *)(void *)bus;
+    const struct tachyon_frame_ *f_;
+    uint64_t p_, idx_, len_;
+    uint32_t sz_;
+
+    if (TACHYON_UNLIKELY_(!bus))
+        return NULL;
+    p_ = h_->rpos;
+    if (TACHYON_UNLIKELY_(h_->hold != 0 || p_ == h_->limit))
+        return tachyon_hot1_acquire_rx(bus, type_id, size);
+    idx_ = p_ & h_->mask;
+    f_ = (const struct tachyon_frame_ *)(const void *)(h_->ring + idx_);
+    /* Pairs with the producer's release store of the stamp. A wrap marker or
+     * anything else goes the slow way, which skips or reports it. */
+    if (TACHYON_UNLIKELY_(__atomic_load_n(&f_->stamp, __ATOMIC_ACQUIRE) != (p_ ^ TACHYON_STAMP_MSG_)))
+        return tachyon_hot1_acquire_rx(bus, type_id, size);
+    sz_ = __atomic_load_n(&f_->size, __ATOMIC_RELAXED); /* read once, then checked */
+    len_ = TACHYON_FRAME_LEN_(sz_);
+    if (TACHYON_UNLIKELY_(sz_ > h_->max_message || idx_ + len_ > h_->capacity || len_ > h_->limit - p_))
+        return tachyon_hot1_acquire_rx(bus, type_id, size); /* reports CORRUPT */
+    h_->hold = 1;
+    h_->held_end = p_ + len_;
+    h_->held_bytes = sz_;
+    if (type_id)
+        *type_id = __atomic_load_n(&f_->type_id, __ATOMIC_RELAXED);
+    if (size)
+        *size = sz_;
+    return f_ + 1;
+}
+
+TACHYON_HOT_FN_ tachyon_error_t tachyon_commit_rx(tachyon_bus_t *bus)
+{
+    tachyon_bus_hot_t *h_ = (tachyon_bus_hot_t *)(void *)bus;
+    unsigned char *seg_;
+
+    if (TACHYON_UNLIKELY_(!bus))
+        return TACHYON_ERR_INVALID_ARG;
+    if (TACHYON_UNLIKELY_(h_->hold != 1))
+        return tachyon_hot1_commit_rx(bus);
+    h_->rpos = h_->held_end;
+    h_->hold = 0;
+    h_->stats.messages++;
+    h_->stats.bytes += h_->held_bytes;
+    seg_ = (unsigned char *)h_->shm;
+    /* Release the space at once (ABI.md, consumer rule 3): the seq_cst
+     * exchange of head is the release the producer's acquire load of head
+     * pairs with, and the first half of the Dekker pair with
+     * producer_sleeping, which is loaded next (seq_cst). */
+    (void)__atomic_exchange_n((uint64_t *)(void *)(seg_ + TACHYON_SEG_HEAD_), h_->rpos, __ATOMIC_SEQ_CST);
+    if (TACHYON_UNLIKELY_(__atomic_load_n((uint32_t *)(void *)(seg_ + TACHYON_SEG_PRODUCER_SLEEPING_),
+                                          __ATOMIC_SEQ_CST)))
+        return tachyon_hot1_release_wake(bus);
+    return TACHYON_OK;
+}
+
+#undef TACHYON_WRITE_FRAME_
+#endif /* __GNUC__ && !TACHYON_NO_INLINE */
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,6 +27,14 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+/* The library calls its own hot path out of line: its files see the
+ * prototypes of tachyon.h, not the inline bodies (which read the bus through
+ * tachyon_bus_hot_t, a second type for the same bytes). A file that wants
+ * them defines TACHYON_WANT_INLINE first; struct tachyon_bus below holds a
+ * tachyon_bus_hot_t in a union with its own fields, so both views alias. */
+#ifndef TACHYON_WANT_INLINE
+#define TACHYON_NO_INLINE
+#endif
 #include "tachyon.h"
 
 #define TI_HIDDEN __attribute__((visibility("hidden")))
@@ -143,32 +151,37 @@ enum ti_hold {
 /* Allocated 128-byte aligned, so a producer's and a consumer's bus in one
  * process never share a cache line. Hot fields first. */
 struct tachyon_bus {
-    /* read by every hot call */
-    struct ti_shared *shm;
-    uint8_t *ring;
-    uint64_t capacity; /* from the handshake, never re-read from shared memory */
-    uint64_t mask;
-    uint64_t max_message;
-    int role; /* tachyon_role_t */
-    tachyon_error_t last_error;
+    union {
+        tachyon_bus_hot_t hot; /* the inline hot path's view of the fields below */
+        struct {
+            /* read by every hot call */
+            struct ti_shared *shm;
+            uint8_t *ring;
+            uint64_t capacity; /* from the handshake, never re-read from shared memory */
+            uint64_t mask;
+            uint64_t max_message;
+            int role; /* tachyon_role_t */
+            tachyon_error_t last_error;
 
-    /* producer */
-    uint64_t wpos;        /* next write position */
-    uint64_t cached_head; /* last validated head */
-    uint32_t pending;     /* commits since the last publication */
-    int reserving;
-    uint64_t res_frame; /* position of the reserved frame */
-    uint64_t res_max;   /* reserved payload bytes */
+            /* producer */
+            uint64_t wpos;        /* next write position */
+            uint64_t cached_head; /* last validated head */
+            uint32_t pending;     /* commits since the last publication */
+            int reserving;
+            uint64_t res_frame; /* position of the reserved frame */
+            uint64_t res_max;   /* reserved payload bytes */
 
-    /* consumer */
-    uint64_t rpos;     /* next read position (may run ahead of head over wrap markers) */
-    uint64_t limit;    /* last validated tail, or the recovered end after the producer died */
-    int hold;          /* enum ti_hold */
-    uint64_t held_end; /* position after the held frame(s) */
-    uint64_t held_count;
-    uint64_t held_bytes;
+            /* consumer */
+            uint64_t rpos;     /* next read position (may run ahead of head over wrap markers) */
+            uint64_t limit;    /* last validated tail, or the recovered end after the producer died */
+            int hold;          /* enum ti_hold */
+            uint64_t held_end; /* position after the held frame(s) */
+            uint64_t held_count;
+            uint64_t held_bytes;
 
-    tachyon_stats_t stats;
+            tachyon_stats_t stats;
+        };
+    };
     int last_errno;      /* the errno behind the last TACHYON_ERR_SYSTEM */
     uint64_t last_size;  /* the size asked for by the last TACHYON_ERR_TOO_LARGE */
 
@@ -196,6 +209,38 @@ struct tachyon_bus {
     uint32_t *bell;
     void *bell_map;
 } __attribute__((aligned(TI_LINE)));
+
+/* The inline hot path of tachyon.h reads these fields as tachyon_bus_hot_t:
+ * same offsets and sizes, field by field (ABI.md, "The inline hot path"). */
+#define TI_HOT_SAME(field, hot_field)                                                                                  \
+    _Static_assert(offsetof(struct tachyon_bus, field) == offsetof(tachyon_bus_hot_t, hot_field) &&                   \
+                       sizeof(((struct tachyon_bus *)0)->field) == sizeof(((tachyon_bus_hot_t *)0)->hot_field),       \
+                   "tachyon_bus_hot_t mirrors struct tachyon_bus: " #field)
+TI_HOT_SAME(shm, shm);
+TI_HOT_SAME(ring, ring);
+TI_HOT_SAME(capacity, capacity);
+TI_HOT_SAME(mask, mask);
+TI_HOT_SAME(max_message, max_message);
+TI_HOT_SAME(role, role);
+TI_HOT_SAME(last_error, last_error);
+TI_HOT_SAME(wpos, wpos);
+TI_HOT_SAME(cached_head, cached_head);
+TI_HOT_SAME(pending, pending);
+TI_HOT_SAME(reserving, reserving);
+TI_HOT_SAME(res_frame, res_frame);
+TI_HOT_SAME(res_max, res_max);
+TI_HOT_SAME(rpos, rpos);
+TI_HOT_SAME(limit, limit);
+TI_HOT_SAME(hold, hold);
+TI_HOT_SAME(held_end, held_end);
+TI_HOT_SAME(held_count, held_count);
+TI_HOT_SAME(held_bytes, held_bytes);
+TI_HOT_SAME(stats, stats);
+#undef TI_HOT_SAME
+_Static_assert(TI_HOLD_NONE == 0 && TI_HOLD_ONE == 1, "tachyon.h's inline hot path: hold 0 none, 1 one message");
+_Static_assert(TI_STAMP_MSG == 0x5441434859535450ull, "tachyon.h's inline hot path uses this stamp key");
+_Static_assert(offsetof(struct ti_shared, head) == 256 && offsetof(struct ti_shared, producer_sleeping) == 512,
+               "tachyon.h's inline hot path: head at 256, producer_sleeping at 512");
 
 /* consumer_sleeping (and a fan-out slot's fd_armed) as bits: who wants the
  * producer's next publication to wake it. */

@@ -106,10 +106,11 @@ static inline void *ti_reserve(tachyon_bus_t *bus, size_t max_size)
     return bus->ring + (frame & bus->mask) + TACHYON_FRAME_HEADER;
 }
 
-/* tachyon_acquire_tx when the fast path does not apply: a bad state, a
- * message too large, one that starts the next lap or a ring that looks full.
- * Out of line, so the fast path saves no registers. */
-static __attribute__((noinline)) void *ti_acquire_tx_slow(tachyon_bus_t *bus, size_t max_size)
+/* tachyon_acquire_tx when the fast path (this file's, or tachyon.h's inline
+ * one) does not apply: a bad state, a message too large, one that starts the
+ * next lap or a ring that looks full. Out of line, so the fast path saves no
+ * registers. */
+__attribute__((noinline)) void *tachyon_hot1_acquire_tx(tachyon_bus_t *bus, size_t max_size)
 {
     if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving))
         return ti_fail_ptr(bus, TACHYON_ERR_STATE);
@@ -131,7 +132,7 @@ void *tachyon_acquire_tx(tachyon_bus_t *bus, size_t max_size)
     if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving || max_size > bus->max_message ||
                     idx + ti_frame_len(max_size) > bus->capacity ||
                     bus->capacity - (wpos - bus->cached_head) < ti_frame_len(max_size)))
-        return ti_acquire_tx_slow(bus, max_size);
+        return tachyon_hot1_acquire_tx(bus, max_size);
     bus->reserving = 1;
     bus->res_frame = wpos;
     bus->res_max = max_size;
@@ -224,7 +225,7 @@ static inline tachyon_error_t ti_commit(tachyon_bus_t *bus, size_t actual_size, 
     return TACHYON_OK;
 }
 
-tachyon_error_t tachyon_commit_tx(tachyon_bus_t *bus, size_t actual_size, uint32_t type_id)
+static inline tachyon_error_t ti_commit_tx_checked(tachyon_bus_t *bus, size_t actual_size, uint32_t type_id)
 {
     if (TI_UNLIKELY(!bus))
         return TACHYON_ERR_INVALID_ARG;
@@ -233,6 +234,19 @@ tachyon_error_t tachyon_commit_tx(tachyon_bus_t *bus, size_t actual_size, uint32
     if (TI_UNLIKELY(actual_size > bus->res_max))
         return ti_fail(bus, TACHYON_ERR_INVALID_ARG);
     return ti_commit(bus, actual_size, type_id);
+}
+
+tachyon_error_t tachyon_commit_tx(tachyon_bus_t *bus, size_t actual_size, uint32_t type_id)
+{
+    return ti_commit_tx_checked(bus, actual_size, type_id);
+}
+
+/* The inline commit's other cases: a frame that starts the next lap (wrap
+ * marker first), a bad state or size. */
+__attribute__((noinline)) tachyon_error_t tachyon_hot1_commit_tx(tachyon_bus_t *bus, size_t actual_size,
+                                                                 uint32_t type_id)
+{
+    return ti_commit_tx_checked(bus, actual_size, type_id);
 }
 
 tachyon_error_t tachyon_rollback_tx(tachyon_bus_t *bus)
@@ -269,11 +283,12 @@ static inline void ti_copy_small(uint8_t *dst, const uint8_t *src, size_t n)
     }
 }
 
-/* tachyon_send when the fast path does not apply: a message that starts the
- * next lap, a ring that looks full, a bad argument or state. Kept out of line
- * so the fast path saves and restores fewer registers. */
-static __attribute__((noinline)) tachyon_error_t ti_send_slow(tachyon_bus_t *bus, const void *data, size_t size,
-                                                              uint32_t type_id)
+/* tachyon_send when the fast path (this file's, or tachyon.h's inline one)
+ * does not apply: a message that starts the next lap, a ring that looks full,
+ * a bad argument or state. Kept out of line so the fast path saves and
+ * restores fewer registers. */
+__attribute__((noinline)) tachyon_error_t tachyon_hot1_send(tachyon_bus_t *bus, const void *data, size_t size,
+                                                            uint32_t type_id)
 {
     void *slot;
 
@@ -311,7 +326,7 @@ tachyon_error_t tachyon_send(tachyon_bus_t *bus, const void *data, size_t size, 
     if (TI_UNLIKELY(bus->role != TACHYON_ROLE_PRODUCER || bus->reserving || size > 64 ||
                     idx + len > bus->capacity || bus->capacity - (wpos - bus->cached_head) < len ||
                     (!data && size)))
-        return ti_send_slow(bus, data, size, type_id);
+        return tachyon_hot1_send(bus, data, size, type_id);
     f = (struct ti_frame *)(bus->ring + idx);
     ti_copy_small((uint8_t *)(f + 1), data, size); /* size 0: data may be NULL, and nothing is read */
     ti_store_relaxed(&f->size, (uint32_t)size);
@@ -323,6 +338,12 @@ tachyon_error_t tachyon_send(tachyon_bus_t *bus, const void *data, size_t size, 
     if (TI_UNLIKELY(++bus->pending >= TACHYON_BATCH))
         return ti_publish(bus);
     return TACHYON_OK;
+}
+
+/* The inline commits' publication every TACHYON_BATCH commits. */
+tachyon_error_t tachyon_hot1_publish(tachyon_bus_t *bus)
+{
+    return ti_publish(bus);
 }
 
 tachyon_error_t tachyon_flush(tachyon_bus_t *bus)
@@ -411,11 +432,10 @@ static inline tachyon_error_t ti_rx_peek(tachyon_bus_t *bus, uint64_t *pos, cons
     }
 }
 
-/* tachyon_acquire_rx when the fast path does not apply: at the last known
- * tail, at a wrap marker, or at anything the fast path would not accept
- * (which this path then reports). */
-static __attribute__((noinline)) const void *ti_acquire_rx_slow(tachyon_bus_t *bus, uint32_t *type_id,
-                                                                size_t *size)
+/* tachyon_acquire_rx when the fast path (this file's, or tachyon.h's inline
+ * one) does not apply: at the last known tail, at a wrap marker, or at
+ * anything the fast path would not accept (which this path then reports). */
+__attribute__((noinline)) const void *tachyon_hot1_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *size)
 {
     const struct ti_frame *f;
     uint64_t p;
@@ -447,10 +467,10 @@ const void *tachyon_acquire_rx(tachyon_bus_t *bus, uint32_t *type_id, size_t *si
     if (TI_UNLIKELY(!bus))
         return NULL;
     if (TI_UNLIKELY(bus->role != TACHYON_ROLE_CONSUMER || bus->hold != TI_HOLD_NONE))
-        return ti_acquire_rx_slow(bus, type_id, size);
+        return tachyon_hot1_acquire_rx(bus, type_id, size);
     msg = ti_rx_take_fast(bus, type_id, size);
     if (TI_UNLIKELY(!msg))
-        return ti_acquire_rx_slow(bus, type_id, size); /* the tail, a wrap marker, or CORRUPT */
+        return tachyon_hot1_acquire_rx(bus, type_id, size); /* the tail, a wrap marker, or CORRUPT */
     return msg;
 }
 
@@ -466,6 +486,18 @@ __attribute__((noinline)) tachyon_error_t ti_release_wake(tachyon_bus_t *bus)
     if (bus->rpos >= ti_load_relaxed(&bus->shm->producer_wake_head))
         ti_wake_producer(bus);
     return TACHYON_OK;
+}
+
+/* The inline commits' wake (tachyon.h), as ring_rx.h's ti_release_head makes it. */
+tachyon_error_t tachyon_hot1_release_wake(tachyon_bus_t *bus)
+{
+    return ti_release_wake(bus);
+}
+
+/* The inline commit_rx's other case: nothing held, or not a consumer. */
+__attribute__((noinline)) tachyon_error_t tachyon_hot1_commit_rx(tachyon_bus_t *bus)
+{
+    return tachyon_commit_rx(bus);
 }
 
 tachyon_error_t tachyon_commit_rx(tachyon_bus_t *bus)

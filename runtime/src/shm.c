@@ -156,6 +156,11 @@ tachyon_bus_t *ti_bus_new(void *base, size_t map_len, uint64_t capacity, int rol
     bus->mask = capacity - 1;
     bus->max_message = ti_max_message(capacity);
     bus->role = role;
+    /* tachyon_bus_hot_t's invariants (tachyon.h): a consumer has no room to
+     * write (so an inline send on it goes out of line, to STATE); a producer's
+     * rpos == limit (0) already sends an inline receive there. */
+    if (role == TACHYON_ROLE_CONSUMER)
+        bus->cached_head = bus->wpos - capacity;
     bus->last_error = TACHYON_OK;
     bus->pidfd = -1;
     bus->map_base = base;

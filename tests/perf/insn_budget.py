@@ -10,7 +10,8 @@ side; the program switches collection on only around tachyon_send (send),
 tachyon_acquire_rx + tachyon_commit_rx (recv), tachyon_acquire_tx + a 32-byte
 write + tachyon_commit_tx (reserve: bench/throughput's producer) and
 tachyon_drain_batch + tachyon_commit_rx_batch of 32 messages (drain: its
-consumer), per message. The figure is collected
+consumer), per message; and send, recv and reserve again as tachyon.h's
+inline bodies compiled into the program (the -inline sides). The figure is collected
 instructions / messages, which also holds the few instructions of the call
 and of the toggle itself (constant, as long as bench/insn_count.c is).
 
@@ -32,7 +33,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUDGET = os.path.join(ROOT, "tests", "perf", "insn_budget.json")
-SIDES = ("send", "recv", "reserve", "drain")
+SIDES = ("send", "recv", "reserve", "drain", "send-inline", "recv-inline", "reserve-inline")
 
 
 def compiler_of(path):
