@@ -101,7 +101,7 @@ struct in {
     uint64_t pull_id;
     char ack_to[256]; /* reply subject of the newest message not acknowledged yet */
     /* counters */
-    uint64_t delivered, runs, duplicates, refused_fp, refused_type, malformed, lost, resyncs, strays;
+    uint64_t delivered, runs, duplicates, refused_fp, refused_type, malformed, lost, resyncs, strays, unanswered;
     uint64_t last_report;
 };
 
@@ -114,9 +114,9 @@ static void in_report(struct in *b, const char *when)
         natsSubscription_GetDropped(b->sub, &dropped);
     bridge_log(WHO, "%s: delivered=%" PRIu64 " nats_messages=%" PRIu64 " duplicates=%" PRIu64
                " refused_fingerprint=%" PRIu64 " refused_type=%" PRIu64 " malformed=%" PRIu64 " lost=%" PRIu64
-               " dropped_by_client=%" PRId64 " resyncs=%" PRIu64 " strays=%" PRIu64,
+               " dropped_by_client=%" PRId64 " resyncs=%" PRIu64 " strays=%" PRIu64 " unanswered_pulls=%" PRIu64,
                when, b->delivered, b->runs, b->duplicates, b->refused_fp, b->refused_type, b->malformed,
-               b->lost + (uint64_t)dropped, dropped, b->resyncs, b->strays);
+               b->lost + (uint64_t)dropped, dropped, b->resyncs, b->strays, b->unanswered);
 }
 
 static struct source_pos *source_find(struct in *b, uint64_t source, int create)
@@ -512,8 +512,10 @@ static void pull_more(struct in *b)
 {
     uint64_t now = bridge_now_ns();
     for (int i = b->npulls - 1; i >= 0; i--)
-        if (now >= b->pulls[i].expires_ns)
-            pull_forget(b, i); /* its end never came: count it as over */
+        if (now >= b->pulls[i].expires_ns) {
+            pull_forget(b, i); /* its end never came (server gone?): count it as over */
+            b->unanswered++;
+        }
     if (b->due >= PULL_BATCH / 2 || b->npulls == PULLS_MAX)
         return;
     char reply[sizeof b->inbox + 24], body[96];
@@ -526,8 +528,8 @@ static void pull_more(struct in *b)
         bridge_log(WHO, "trace: pull request %s for %d (%s)", reply, PULL_BATCH, natsStatus_GetText(s));
     if (s != NATS_OK)
         return; /* not connected: asked again on the next turn */
-    /* A little past the server's expiry: its 408 normally ends it first. */
-    b->pulls[b->npulls++] = (struct pull){id, PULL_BATCH, now + (uint64_t)(PULL_EXPIRES_MS + 500) * 1000000u};
+    /* Past the server's expiry: its 408 (or its last message) ends it first. */
+    b->pulls[b->npulls++] = (struct pull){id, PULL_BATCH, now + (uint64_t)(PULL_EXPIRES_MS + 2000) * 1000000u};
     b->due += PULL_BATCH;
 }
 
@@ -545,7 +547,8 @@ static void pull_took(struct in *b)
     b->due--;
     for (int i = 0; i < b->npulls; i++)
         if (b->pulls[i].left > 0) {
-            b->pulls[i].left--;
+            if (--b->pulls[i].left == 0)
+                pull_forget(b, i); /* served in full: the server sends no end for it */
             break;
         }
 }

@@ -175,6 +175,9 @@ def test_main(args, w, mode):
     expect(co["messages"] == n + 1 and co["dropped"] == 0, "out counters: %s" % co)
     expect(ci["delivered"] == n + 1 and ci["duplicates"] == 0 and ci["lost"] == 0, "in counters: %s" % ci)
     expect(co["nats_messages"] < n, "no batching: %d NATS messages for %d ticks" % (co["nats_messages"], n))
+    # Every pull request of in ends with its last message or the server's 408; one this side had to give up on
+    # (no answer past the server's expiry) means its count of what is due went wrong and delivery stalled.
+    expect(ci.get("unanswered_pulls", 0) == 0, "in gave up on pull requests: %s" % ci)
     print("  %s: %d ticks in %d NATS messages; %s" % (mode, n, co["nats_messages"],
                                                      w.text("consumer").strip().splitlines()[-1]))
 
@@ -199,6 +202,7 @@ def test_frames(args, w):
         expect(code == 0, "%s consumer failed:\n%s" % (mode, w.text("consumer-" + mode)[-2000:]))
         co, ci = stop(out, w), stop(brin, w)
         expect(ci["delivered"] == n + 1 and ci["lost"] == 0 and co["dropped"] == 0, "counters: %s %s" % (co, ci))
+        expect(ci.get("unanswered_pulls", 0) == 0, "in gave up on pull requests (a stalled count): %s" % ci)
         print("  %s: %d frames in %d NATS messages; %s" % (mode, n, co["nats_messages"],
                                                          w.text("consumer-" + mode).strip().splitlines()[-1]))
 
