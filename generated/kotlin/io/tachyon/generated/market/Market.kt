@@ -143,17 +143,26 @@ private fun readText(segment: MemorySegment, at: Long, cap: Int): String {
 // (a lone surrogate CharacterCodingException) and writes nothing: text is never cut, so never inside a code point.
 private fun writeText(segment: MemorySegment, at: Long, cap: Int, value: String, field: String) {
     val n = value.length
-    if (n > cap || value.any { it.code >= 0x80 }) {
-        val raw = value.encodeToByteArray(0, n, throwOnInvalidSequence = true)
-        require(raw.size <= cap) { "$field holds $cap bytes, the text has ${raw.size}" }
-        MemorySegment.copy(MemorySegment.ofArray(raw), 0, segment, at, raw.size.toLong())
-        segment.asSlice(at + raw.size, (cap - raw.size).toLong()).fill(0)
+    // A char[8] field checks its one word's characters as it builds it (nothing is stored before); any other
+    // size checks the whole text first.
+    if (n > cap || (cap != 8 && value.any { it.code >= 0x80 })) {
+        writeUtf8(segment, at, cap, value, field)
         return
     }
     var i = 0
     while (cap - i >= 8) {
         var word = 0L
-        for (k in 7 downTo 0) word = (word shl 8) or (if (i + k < n) value[i + k].code.toLong() else 0L)
+        var bits = 0
+        // only the text's own characters: a loop of n, not 8, with no test per byte
+        for (k in minOf(n - i, 8) - 1 downTo 0) {
+            val c = value[i + k].code
+            bits = bits or c
+            word = (word shl 8) or c.toLong()
+        }
+        if (bits >= 0x80) {
+            writeUtf8(segment, at, cap, value, field)
+            return
+        }
         segment.set(LE_LONG, at + i, word)
         i += 8
     }
@@ -161,4 +170,12 @@ private fun writeText(segment: MemorySegment, at: Long, cap: Int, value: String,
         segment.set(ValueLayout.JAVA_BYTE, at + i, (if (i < n) value[i].code else 0).toByte())
         i++
     }
+}
+
+// Text that is not ASCII, or longer than the field: encoded first, so that nothing is written when it does not fit.
+private fun writeUtf8(segment: MemorySegment, at: Long, cap: Int, value: String, field: String) {
+    val raw = value.encodeToByteArray(0, value.length, throwOnInvalidSequence = true)
+    require(raw.size <= cap) { "$field holds $cap bytes, the text has ${raw.size}" }
+    MemorySegment.copy(MemorySegment.ofArray(raw), 0, segment, at, raw.size.toLong())
+    segment.asSlice(at + raw.size, (cap - raw.size).toLong()).fill(0)
 }

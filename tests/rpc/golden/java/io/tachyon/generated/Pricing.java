@@ -391,15 +391,25 @@ public final class Pricing {
     // throws IllegalArgumentException and writes nothing: text is never cut, so never inside a code point.
     static void writeText$(MemorySegment segment, long at, int cap, String value, String field) {
         int n = value.length();
-        if (n > cap || !ascii$(value, n)) {
+        // A char[8] field checks its one word's characters as it builds it (nothing is stored before);
+        // any other size checks the whole text first.
+        if (n > cap || (cap != 8 && !ascii$(value, n))) {
             writeUtf8$(segment, at, cap, value, field);
             return;
         }
         int i = 0;
         for (; cap - i >= 8; i += 8) {
             long word = 0;
-            for (int k = 7; k >= 0; k--) {
-                word = (word << 8) | (i + k < n ? value.charAt(i + k) : 0);
+            int bits = 0;
+            // only the text's own characters: a loop of n, not 8, with no test per byte
+            for (int k = Math.min(n - i, 8) - 1; k >= 0; k--) {
+                char c = value.charAt(i + k);
+                bits |= c;
+                word = (word << 8) | c;
+            }
+            if (bits >= 0x80) {
+                writeUtf8$(segment, at, cap, value, field);
+                return;
             }
             segment.set(LE_LONG, at + i, word);
         }
