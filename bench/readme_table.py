@@ -140,9 +140,18 @@ def table(machine, rows, rel):
     if view:
         dsum = find(rows, bench="py_consumer", transport="dlpack-sum")
         bsum = find(rows, bench="py_consumer", transport="numpy-batch-sum")
-        out.append("| 1 KiB frames into Python (DLPack / NumPy) | %s one frame at a time (as arrays, unread) | every "
-                   "byte summed: %s per frame, %s in batches |" % (
-                       gbs(view.get("gbytes_per_s")), gbs(dsum.get("gbytes_per_s")), gbs(bsum.get("gbytes_per_s"))))
+        arr = find(rows, bench="py_consumer", transport="array-view")
+        asum = find(rows, bench="py_consumer", transport="array-sum")
+        if arr:
+            out.append("| 1 KiB frames into Python, one NumPy array per frame (`bus.arrays()`) | %s (unread) | "
+                       "through DLPack (`numpy.from_dlpack` per frame) %s; every byte summed: %s per frame "
+                       "(DLPack %s), %s in batches |" % (
+                           gbs(arr.get("gbytes_per_s")), gbs(view.get("gbytes_per_s")), gbs(asum.get("gbytes_per_s")),
+                           gbs(dsum.get("gbytes_per_s")), gbs(bsum.get("gbytes_per_s"))))
+        else:
+            out.append("| 1 KiB frames into Python (DLPack / NumPy) | %s one frame at a time (as arrays, unread) | every "
+                       "byte summed: %s per frame, %s in batches |" % (
+                           gbs(view.get("gbytes_per_s")), gbs(dsum.get("gbytes_per_s")), gbs(bsum.get("gbytes_per_s"))))
     # results files from before section langs ran the example peers (their rows have no "lang")
     for lang in ("rust", "go"):
         pr = find(rows, bench="producer", transport=lang)
