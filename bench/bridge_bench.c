@@ -487,12 +487,16 @@ static void *pair_subscriber(void *arg)
         if (p->jetstream) {
             natsMsgList list = {0};
             jsErrCode jerr;
-            /* libnats before 3.8.2 overruns the list when more than half a
-             * batch came late for an expired request (nats.c pull request
-             * 749): take such leftovers with a Fetch of exactly their number. */
+            /* libnats before 3.8.2 writes past the list when more than half a
+             * batch is queued at the call (late answers to an expired request,
+             * user messages and statuses) and more come during its wait (nats.c
+             * pull request 749; a Fetch of exactly the queued number is not
+             * safe either: a status among them leaves room for the overrun).
+             * Leftovers are taken one Fetch(1) at a time: with a batch of one
+             * the list cannot overflow. */
             int pending = 0, batch = 256;
             if (natsSubscription_GetPending(p->sub, &pending, NULL) == NATS_OK && pending > 0)
-                batch = pending < batch ? pending : batch;
+                batch = 1;
             natsStatus s = natsSubscription_Fetch(&list, p->sub, batch, 100, &jerr);
             if (s != NATS_OK) {
                 natsMsgList_Destroy(&list);
