@@ -352,7 +352,17 @@ tachyon_error_t tachyon_flush(tachyon_bus_t *bus)
         return TACHYON_ERR_INVALID_ARG;
     if (bus->role != TACHYON_ROLE_PRODUCER)
         return ti_fail(bus, TACHYON_ERR_STATE);
-    return ti_publish(bus);
+    ti_publish(bus);
+    /* A producer that flushes is usually about to wait for an answer (a
+     * ping-pong, a request): if the cached head leaves less than an eighth of
+     * the ring, reload head now, while its line's transfer overlaps that wait,
+     * rather than in the next reservation, where it would be on the next
+     * message's critical path (with a small ring, every few messages: the
+     * round trips that did it made the tail of bench/rtt). An error is left
+     * for that reservation to report. */
+    if (bus->capacity - (bus->wpos - bus->cached_head) < bus->capacity / 8 && !bus->peer_dead)
+        (void)ti_refresh_head(bus);
+    return TACHYON_OK;
 }
 
 /* ---- Consumer ------------------------------------------------------------ */
