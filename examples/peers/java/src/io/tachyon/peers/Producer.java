@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.tachyon.Batch;
 import io.tachyon.Bus;
@@ -22,8 +23,8 @@ import io.tachyon.generated.Market;
  * java_producer --socket PATH [--stream market|frames] [--count N] [--stamp index|clock] [--quiet] [--warmup N]
  * </pre>
  * {@code --warmup N} first sends N messages of the stream through the same code into a ring inside this process
- * (drained and dropped), so that the JIT has compiled the send loop before the real stream starts: the figures are
- * then those of a producer that has been running for a while, not of the JVM's start.
+ * (drained by a second thread and dropped), so that the JIT has compiled the send loop before the real stream
+ * starts: the figures are then those of a producer that has been running for a while, not of the JVM's start.
  */
 public final class Producer {
     private Producer() {}
@@ -108,30 +109,60 @@ public final class Producer {
         }
     }
 
-    /** {@code --warmup}: the send loop into an in-process ring, drained after every block, before connecting. */
+    /**
+     * {@code --warmup}: the send loop into an in-process ring that a second thread drains, before connecting. The
+     * ring is small, so the loop also finds it full and waits for room, as it will against a real consumer: a wait
+     * the warm-up never made would be a branch the JIT compiled as never taken, and the first full ring of the real
+     * stream would send the compiled loop back to the interpreter (an uncommon trap) in the middle of the figure.
+     */
     static void warmUp(Stream a) {
-        long capacity = 1 << 22;
-        try (Arena memory = Arena.ofConfined()) {
+        long capacity = 1 << 16;
+        try (Arena memory = Arena.ofShared()) {
             MemorySegment ring = memory.allocate(Bus.arenaSize(capacity), 64);
             Bus.formatArena(ring, capacity, a.fingerprint());
-            try (Bus tx = Bus.attachArena(ring, Role.PRODUCER); Bus rx = Bus.attachArena(ring, Role.CONSUMER)) {
-                for (long i = 0; i < a.warmup; i += BLOCK) {
-                    long to = Math.min(a.warmup, i + BLOCK);
-                    if (a.market) {
-                        sendTicks(tx, a.clock, i, to);
-                    } else {
-                        sendFrameBlock(tx, i, to);
-                    }
-                    tx.flush();
-                    while (true) {
+            try (Bus rx = Bus.attachArena(ring, Role.CONSUMER)) {
+                AtomicBoolean sending = new AtomicBoolean(true);
+                Thread drain = new Thread(() -> {
+                    while (sending.get()) {
                         try (Batch b = rx.drainBatch(4096)) {
                             if (b.isEmpty()) {
-                                break;
+                                Thread.yield(); // on the producer's CPU when it is pinned to one
                             }
                         }
                     }
+                }, "warm-up drain");
+                drain.start();
+                try (Bus tx = Bus.attachArena(ring, Role.PRODUCER)) {
+                    try {
+                        for (long i = 0; i < a.warmup; i += BLOCK) {
+                            long to = Math.min(a.warmup, i + BLOCK);
+                            if (a.market) {
+                                sendTicks(tx, a.clock, i, to);
+                            } else {
+                                sendFrameBlock(tx, i, to);
+                            }
+                        }
+                    } finally {
+                        sending.set(false); // before the producer side closes: the drain never sees it gone
+                        joinUninterruptibly(drain);
+                    }
                 }
             }
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -17,6 +17,8 @@ import io.tachyon.kotlin.connect
 import io.tachyon.kotlin.send
 import java.lang.foreign.Arena
 import java.lang.management.ManagementFactory
+import java.util.concurrent.atomic.AtomicBoolean
+import kotlin.concurrent.thread
 import kotlin.system.exitProcess
 import kotlin.time.Duration.Companion.seconds
 import io.tachyon.generated.frames.MSG_END as FRAMES_END
@@ -93,24 +95,35 @@ fun sendFrameBlock(bus: Bus, from: Long, to: Long) {
 }
 
 /**
- * `--warmup N`: sends N messages of the stream through the same code into a ring inside this process (drained after
- * every block and dropped) before connecting, so that the JIT has compiled the send loop before the real stream
- * starts: the figures are those of a producer that has been running for a while, not of the JVM's start.
+ * `--warmup N`: sends N messages of the stream through the same code into a ring inside this process, drained by a
+ * second thread and dropped, before connecting, so that the JIT has compiled the send loop before the real stream
+ * starts: the figures are those of a producer that has been running for a while, not of the JVM's start. The ring is
+ * small, so the loop also finds it full and waits for room, as it will against a real consumer: a wait the warm-up
+ * never made would be a branch the JIT compiled as never taken, and the real stream's first full ring would send the
+ * compiled loop back to the interpreter (an uncommon trap) in the middle of the figure.
  */
 fun warmUp(a: Args) {
-    val capacity = 1L shl 22
-    Arena.ofConfined().use { memory ->
+    val capacity = 1L shl 16
+    Arena.ofShared().use { memory ->
         val ring = memory.allocate(Bus.arenaSize(capacity), 64)
         Bus.formatArena(ring, capacity, a.fingerprint.toLong())
-        Bus.attachArena(ring, Role.PRODUCER).use { tx ->
-            Bus.attachArena(ring, Role.CONSUMER).use { rx ->
-                for (i in 0 until a.warmup step BLOCK) {
-                    val to = minOf(a.warmup, i + BLOCK)
-                    if (a.market) sendTicks(tx, a.clock, i, to) else sendFrameBlock(tx, i, to)
-                    tx.flush()
-                    while (rx.drainBatch(4096).use { !it.isEmpty }) {
-                        // drop what the warm-up sent
+        Bus.attachArena(ring, Role.CONSUMER).use { rx ->
+            val sending = AtomicBoolean(true)
+            val drain = thread(name = "warm-up drain") {
+                while (sending.get()) {
+                    // on the producer's CPU when it is pinned to one
+                    if (rx.drainBatch(4096).use { it.isEmpty }) Thread.yield()
+                }
+            }
+            Bus.attachArena(ring, Role.PRODUCER).use { tx ->
+                try {
+                    for (i in 0 until a.warmup step BLOCK) {
+                        val to = minOf(a.warmup, i + BLOCK)
+                        if (a.market) sendTicks(tx, a.clock, i, to) else sendFrameBlock(tx, i, to)
                     }
+                } finally {
+                    sending.set(false) // before the producer side closes: the drain never sees it gone
+                    drain.join()
                 }
             }
         }
