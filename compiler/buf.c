@@ -91,10 +91,11 @@ static char *digits_of(char *end, unsigned long long v, unsigned base, bool uppe
 /* Prints what vsnprintf would and returns true; false as soon as fmt holds
  * another conversion (the caller then drops what was written and formats
  * with vsnprintf from its own copy of the arguments). */
-static bool simple_vprintf(tc_buf *b, const char *fmt, va_list ap)
+static bool simple_vprintf(tc_buf *b, const char *fmt, const char *first, va_list ap)
 {
     for (const char *p = fmt;;) {
-        const char *pc = strchr(p, '%');
+        const char *pc = first ? first : strchr(p, '%');
+        first = NULL;
         if (!pc) {
             buf_puts(b, p);
             return true;
@@ -206,7 +207,8 @@ static bool simple_vprintf(tc_buf *b, const char *fmt, va_list ap)
     }
 }
 
-void buf_vprintf(tc_buf *b, const char *fmt, va_list ap)
+/* buf_vprintf with the first '%' of fmt (NULL: not looked for yet). */
+static void vprintf_at(tc_buf *b, const char *fmt, const char *first, va_list ap)
 {
     if (buf_reserve(b, 0))
         return;
@@ -214,7 +216,7 @@ void buf_vprintf(tc_buf *b, const char *fmt, va_list ap)
     b->data[b->len] = '\0'; /* an empty result still leaves data a string */
     va_list simple;
     va_copy(simple, ap);
-    bool done = simple_vprintf(b, fmt, simple);
+    bool done = simple_vprintf(b, fmt, first, simple);
     va_end(simple);
     if (done || b->oom)
         return;
@@ -241,36 +243,48 @@ void buf_vprintf(tc_buf *b, const char *fmt, va_list ap)
     b->len += (size_t)n;
 }
 
+void buf_vprintf(tc_buf *b, const char *fmt, va_list ap)
+{
+    vprintf_at(b, fmt, NULL, ap);
+}
+
 void buf_printf(tc_buf *b, const char *fmt, ...)
 {
-    if (!strchr(fmt, '%')) { /* most emitted lines are fixed text */
+    const char *first = strchr(fmt, '%');
+    if (!first) { /* most emitted lines are fixed text */
         buf_puts(b, fmt);
         return;
     }
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(b, fmt, ap);
+    vprintf_at(b, fmt, first, ap);
     va_end(ap);
 }
 
 /* The buffer's current indentation (indent units, four spaces by default). */
 void buf_indent(tc_buf *b)
 {
-    const char *unit = b->indent_unit ? b->indent_unit : "    ";
+    if (b->indent <= 0)
+        return;
+    if (!b->indent_unit) { /* four spaces a level: one append */
+        put_fill(b, ' ', (size_t)b->indent * 4);
+        return;
+    }
     for (int i = 0; i < b->indent; i++)
-        buf_puts(b, unit);
+        buf_puts(b, b->indent_unit);
 }
 
 void buf_line(tc_buf *b, const char *fmt, ...)
 {
     if (fmt[0] != '\0') {
         buf_indent(b);
-        if (!strchr(fmt, '%')) {
+        const char *first = strchr(fmt, '%');
+        if (!first) {
             buf_puts(b, fmt);
         } else {
             va_list ap;
             va_start(ap, fmt);
-            buf_vprintf(b, fmt, ap);
+            vprintf_at(b, fmt, first, ap);
             va_end(ap);
         }
     }
@@ -290,6 +304,25 @@ void buf_free(tc_buf *b)
 {
     free(b->data);
     memset(b, 0, sizeof *b);
+}
+
+void buf_append_take(tc_buf *b, tc_buf *tail)
+{
+    if (tail->oom)
+        b->oom = 1;
+    if (b->len >= tail->len || b->oom || buf_reserve(tail, b->len)) {
+        buf_put(b, tail->data ? tail->data : "", tail->len);
+        buf_free(tail);
+        return;
+    }
+    memmove(tail->data + b->len, tail->data, tail->len + 1);
+    if (b->len)
+        memcpy(tail->data, b->data, b->len);
+    free(b->data);
+    b->data = tail->data;
+    b->len += tail->len;
+    b->cap = tail->cap;
+    memset(tail, 0, sizeof *tail);
 }
 
 /* Adds `p` (malloc'd) to what pool_free frees; false (and oom, p freed) when

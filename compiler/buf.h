@@ -47,6 +47,11 @@ void buf_text_line(tc_buf *b, const char *s);
 /* Appends a bare newline (buf_line with "" trips -Wformat-zero-length). */
 void buf_blank(tc_buf *b);
 void buf_free(tc_buf *b);
+/* Appends the text of `tail` to `b` and frees `tail` (its oom carries over).
+ * A long tail behind a short head (a file's imports before its body) is
+ * not copied: the head moves in front of it in the tail's own storage, which
+ * `b` then takes over. */
+void buf_append_take(tc_buf *b, tc_buf *tail);
 
 /* A pool of strings (generated names) freed together at the end, so the
  * emitters can pass names around as plain const char *. pool_printf formats

@@ -811,7 +811,7 @@ static int go_schema(const tc_schema *s, const tachc_options *opts, tc_outputs *
             buf_puts(b, "\t\"" TACHC_GO_TACHYON_PACKAGE "\"\n");
         buf_puts(b, ")\n\n");
     }
-    buf_put(b, body.data ? body.data : "", body.len);
+    buf_append_take(b, &body);
     while (b->len >= 2 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == '\n')
         b->data[--b->len] = '\0';
     if (b->oom || body.oom || c.oom || c.names.oom)

@@ -1100,10 +1100,7 @@ static int emit_schema(const tc_schema *sc, tc_outputs *out, tc_pool *ns)
         }
         c.b = &body;
     }
-    buf_put(b, body.data ? body.data : "", body.len);
-    if (body.oom)
-        b->oom = 1;
-    buf_free(&body);
+    buf_append_take(b, &body);
     for (size_t i = 0; i < c.nfmts; i++) {
         free(c.fmts[i]);
         free(c.fmt_names[i]);

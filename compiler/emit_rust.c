@@ -1422,7 +1422,7 @@ static int rs_schema(const tc_program *prog, const tc_schema *s, tc_outputs *out
         buf_puts(b, "use core::fmt;\n");
     if (any_use)
         buf_puts(b, "\n");
-    buf_put(b, body.data ? body.data : "", body.len);
+    buf_append_take(b, &body);
     tc_buf helpers;
     memset(&helpers, 0, sizeof helpers);
     rs_helpers(&c, &helpers);
