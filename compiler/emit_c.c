@@ -246,8 +246,7 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
     const char *fs = snake(c->ns, f->name);
     const char *fu = upper(c->ns, f->name);
     const tc_type *t = &f->type;
-    char off[512];
-    snprintf(off, sizeof off, "%s_%s_OFFSET", up, fu);
+    const char *off = pool_printf(c->ns, "%s_%s_OFFSET", up, fu);
 
     switch (t->kind) {
     case TC_T_PRIM:
@@ -305,13 +304,10 @@ static void emit_field(c_ctx *c, const tc_struct *st, const tc_field *f)
         break;
     case TC_T_ARRAY: {
         const tc_type *e = t->elem;
-        char count[512];
-        snprintf(count, sizeof count, "%s_%s_COUNT", up, fu);
-        char at_i[600]; /* the address expression of element i, after the cast */
-        if (e->size == 1)
-            snprintf(at_i, sizeof at_i, "%s + i", off);
-        else
-            snprintf(at_i, sizeof at_i, "%s + i * %" PRIu64 "u", off, e->size);
+        const char *count = pool_printf(c->ns, "%s_%s_COUNT", up, fu);
+        /* the address expression of element i, after the cast */
+        const char *at_i = e->size == 1 ? pool_printf(c->ns, "%s + i", off)
+                                        : pool_printf(c->ns, "%s + i * %" PRIu64 "u", off, e->size);
         if (e->kind == TC_T_STRUCT) {
             buf_line(b, "/* Element i (a %s), or NULL when i >= %s. */", e->st->name, count);
             buf_line(b, "static inline const void *%s_get_%s(const void *p, size_t i)", pre, fs);

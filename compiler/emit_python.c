@@ -506,8 +506,7 @@ static void emit_property(py_ctx *c, const tc_struct *st, const tc_field *f)
     uint64_t pad_before, pad_after;
     pad_around(st, (size_t)(f - st->fields), &pad_before, &pad_after);
     const char *pad_off = pad_before ? at(c, f->offset - pad_before) : off;
-    char what[1024];
-    snprintf(what, sizeof what, "%s.%s", st->name, f->name);
+    const char *what = pool_printf(c->ns, "%s.%s", st->name, f->name);
 
     tc_buf note = {0};
     type_spelling(&note, t, NULL);

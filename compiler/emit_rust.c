@@ -133,23 +133,12 @@ static const char *rs_enum_error_ref(rs_ctx *c, const tc_enum *en)
     return "UnknownValue";
 }
 
-/* Writes a `fn` signature line (ending in " {") the way rustfmt does: on one
- * line when it fits in 100 columns, else one parameter per line. */
-static void rs_sig(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void rs_sig(tc_buf *b, const char *fmt, ...)
+/* Writes a signature that is too long for one line as rustfmt breaks it:
+ * one parameter a line (`line` holds its '('). */
+static void rs_sig_split(tc_buf *b, const char *line)
 {
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    const char *open = strchr(line, '(');
-    if ((size_t)b->indent * 4 + strlen(line) <= RS_MAX_WIDTH || !open) {
-        buf_line(b, "%s", line);
-        return;
-    }
     int depth = 0;
-    const char *close = NULL;
+    const char *close = NULL, *open = strchr(line, '(');
     for (const char *p = open; *p && !close; p++) {
         if (*p == '(' || *p == '<' || *p == '[')
             depth++;
@@ -187,6 +176,37 @@ static void rs_sig(tc_buf *b, const char *fmt, ...)
     } else {
         buf_line(b, "%s", close);
     }
+}
+
+/* Writes a `fn` signature line (ending in " {") the way rustfmt does: on one
+ * line when it fits in 100 columns, else one parameter per line. */
+static void rs_sig(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rs_sig(tc_buf *b, const char *fmt, ...)
+{
+    /* Written in place first: most signatures fit on one line. */
+    size_t start = b->len;
+    buf_indent(b);
+    size_t text = b->len;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    if (b->oom)
+        return;
+    size_t len = b->len - text;
+    if ((size_t)b->indent * 4 + len <= RS_MAX_WIDTH || !memchr(b->data + text, '(', len)) {
+        buf_put(b, "\n", 1);
+        return;
+    }
+    char *line = strndup(b->data + text, len);
+    b->len = start;
+    b->data[start] = '\0';
+    if (!line) {
+        b->oom = 1;
+        return;
+    }
+    rs_sig_split(b, line);
+    free(line);
 }
 
 /* Writes `lhs = rhs;`, breaking after `=` when the line is too long, as rustfmt does. */
