@@ -881,7 +881,7 @@ typedef struct tachyon_bus_hot {
     uint64_t wpos;        /* next write position */
     uint64_t cached_head; /* last validated head */
     uint32_t pending;     /* commits since the last publication */
-    int32_t reserving;    /* 1 between acquire_tx and commit/rollback */
+    int32_t reserving;    /* 0 none; 1 a frame at wpos, 2 one at the next lap (after a wrap marker) */
     uint64_t res_frame;   /* position of the reserved frame */
     uint64_t res_max;     /* reserved payload bytes */
     /* consumer */
@@ -965,10 +965,10 @@ TACHYON_HOT_FN_ tachyon_error_t tachyon_commit_tx(tachyon_bus_t *bus, size_t act
 
     if (TACHYON_UNLIKELY_(!bus))
         return TACHYON_ERR_INVALID_ARG;
-    frame_ = h_->res_frame;
-    /* A frame that starts the next lap needs a wrap marker first. */
-    if (TACHYON_UNLIKELY_(!h_->reserving || actual_size > h_->res_max || frame_ != h_->wpos))
+    /* A reservation at the next lap (2) needs a wrap marker first. */
+    if (TACHYON_UNLIKELY_(h_->reserving != 1 || actual_size > h_->res_max))
         return tachyon_hot1_commit_tx(bus, actual_size, type_id);
+    frame_ = h_->wpos; /* == res_frame for a reservation of kind 1 */
     TACHYON_WRITE_FRAME_(h_, frame_ & h_->mask, frame_, actual_size, type_id);
     h_->wpos = frame_ + TACHYON_FRAME_LEN_(actual_size);
     h_->reserving = 0;

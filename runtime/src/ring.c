@@ -100,7 +100,9 @@ static inline void *ti_reserve(tachyon_bus_t *bus, size_t max_size)
             return ti_fail_ptr(bus, TACHYON_ERR_FULL);
         }
     }
-    bus->reserving = 1;
+    /* 1: the frame is at wpos; 2: it starts the next lap (tachyon.h's inline
+     * commit takes only the first kind). */
+    bus->reserving = frame == bus->wpos ? 1 : 2;
     bus->res_frame = frame;
     bus->res_max = max_size;
     return bus->ring + (frame & bus->mask) + TACHYON_FRAME_HEADER;
@@ -547,9 +549,16 @@ size_t tachyon_drain_batch(tachyon_bus_t *bus, tachyon_msg_t *msgs, size_t max)
          * (the tail reached, a wrap marker, a frame that fails a check) is
          * ti_rx_peek's to handle or report, from a fresh read. */
         {
-            const uint64_t limit = bus->limit, mask = bus->mask, capacity = bus->capacity;
+            const uint64_t limit = bus->limit, mask = bus->mask;
             const uint64_t max_message = bus->max_message;
             const uint8_t *const ring = bus->ring;
+            /* A frame must end by the ring end and by the tail: by `bound`,
+             * the nearer of the two for the lap p is in (one test instead of
+             * two). A frame that ends exactly at the ring end moves p to the
+             * next lap, where bound - p is 0: the next frame goes to
+             * ti_rx_peek, and the loop starts again with a new bound. */
+            const uint64_t lap_end = (p & ~mask) + bus->capacity;
+            const uint64_t bound = limit < lap_end ? limit : lap_end;
 
             while (n < max && p != limit) {
                 uint64_t idx = p & mask, len;
@@ -560,7 +569,7 @@ size_t tachyon_drain_batch(tachyon_bus_t *bus, tachyon_msg_t *msgs, size_t max)
                     break;
                 sz = ti_load_relaxed(&f->size);
                 len = ti_frame_len(sz);
-                if (TI_UNLIKELY(sz > max_message || idx + len > capacity || len > limit - p))
+                if (TI_UNLIKELY(sz > max_message || len > bound - p))
                     break;
                 msgs[n].data = f + 1;
                 msgs[n].size = sz;
