@@ -321,6 +321,7 @@ TI_HIDDEN tachyon_error_t ti_wake_pair(int *watch, int *signal);
 TI_HIDDEN tachyon_error_t ti_wake_fd_check(int fd);
 TI_HIDDEN void ti_wake_fd_signal(int fd);
 TI_HIDDEN void ti_wake_fd_clear(int fd);
+#define TI_WAKE_CLEAR_MAX 1024u /* datagrams one clear takes at most */
 /* The wait-set's private kick eventfd: clears it (non-blocking read); writes 1. */
 TI_HIDDEN void ti_eventfd_clear(int fd);
 TI_HIDDEN void ti_eventfd_signal(int fd);

@@ -262,12 +262,15 @@ void ti_wake_fd_signal(int fd)
     (void)!send(fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* Empties the watch end (each signal queued one datagram). */
+/* Empties the watch end (each signal queued one datagram), up to a bound:
+ * a producer that keeps sending could otherwise hold the consumer here for
+ * as long as it likes. What is left keeps the fd readable, which costs the
+ * loop a spurious wake-up and nothing else. */
 void ti_wake_fd_clear(int fd)
 {
     uint8_t buf[16];
 
-    while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+    for (unsigned i = 0; i < TI_WAKE_CLEAR_MAX && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0; i++)
         ;
 }
 

@@ -1,4 +1,4 @@
-/* Description: a consumer that turns its readiness fd against its producer cannot block it. The producer's copy of the fd shares its open file with the consumer, who may clear O_NONBLOCK on it and fill it after the handshake (what an eventfd's maximum counter, or a datagram socket's full queue, would do to a blocking write). With the fd armed by a wait-set, a bus producer's publication and its close, a fan-in member's publication and a fan-out producer's commit all return (a watchdog fails the test if one blocks), and the wait-set still names the member. */
+/* Description: a consumer that turns its readiness fd against its producer cannot block it. The producer's copy of the fd shares its open file with the consumer, who may clear O_NONBLOCK on it and fill it after the handshake (what an eventfd's maximum counter, or a datagram socket's full queue, would do to a blocking write). With the fd armed by a wait-set, a bus producer's publication and its close, a fan-in member's publication and a fan-out producer's commit all return (a watchdog fails the test if one blocks), and the wait-set still names the member. The other way round, a producer that floods the consumer's readiness fd from another thread cannot hold the consumer's deadline-0 waits (each clears a bounded number of signals). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +112,23 @@ static int new_dgram_socket(const uint8_t *before, int not)
     return found;
 }
 
+struct flood {
+    pthread_t thread;
+    int fd;
+    int stop;
+};
+
+/* A producer's signal end, sent on as fast as it goes. */
+static void *flood_main(void *arg)
+{
+    struct flood *f = arg;
+    uint8_t b = 1;
+
+    while (!__atomic_load_n(&f->stop, __ATOMIC_SEQ_CST))
+        (void)!send(f->fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return NULL;
+}
+
 static void fd_snapshot(uint8_t *open_fds)
 {
     memset(open_fds, 0, 1024);
@@ -151,6 +168,28 @@ int main(void)
         CHECK(tachyon_acquire_rx(cons, &type, &size) == NULL);
         CHECK_ERR(tachyon_last_error(cons), TACHYON_ERR_PEER_GONE);
         tachyon_waitset_destroy(ws);
+        tachyon_bus_destroy(cons);
+    }
+
+    /* A producer flooding the consumer's readiness fd. */
+    {
+        tachyon_bus_t *cons, *prod;
+        tachyon_waitset_t *ws;
+        struct flood f;
+
+        set_stage("a consumer's deadline-0 waits under a flooded readiness fd");
+        t_sock_name(name, sizeof(name), "flooded-bus", 1);
+        t_pair(name, 4096, &cons, &prod);
+        ws = armed_set(cons, NULL, NULL);
+        memset(&f, 0, sizeof(f));
+        f.fd = prod->wake_efd;
+        CHECK(pthread_create(&f.thread, NULL, flood_main, &f) == 0);
+        for (int i = 0; i < 200; i++)
+            expect_armed(ws);
+        __atomic_store_n(&f.stop, 1, __ATOMIC_SEQ_CST);
+        CHECK(pthread_join(f.thread, NULL) == 0);
+        tachyon_waitset_destroy(ws);
+        tachyon_bus_destroy(prod);
         tachyon_bus_destroy(cons);
     }
 
