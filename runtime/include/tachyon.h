@@ -908,6 +908,27 @@ TACHYON_API tachyon_error_t tachyon_hot1_commit_rx(tachyon_bus_t *bus);
 /* After the inline commit stored head and found producer_sleeping set. */
 TACHYON_API tachyon_error_t tachyon_hot1_release_wake(tachyon_bus_t *bus);
 
+/* The fan-in state its inline receive uses: the library's own first fields
+ * of tachyon_fanin_t (same rule: a change renames the tachyon_hot<N>_*
+ * functions). The consumer's thread alone writes them, except `present`,
+ * which the fan-in's listener thread sets bits of (atomically, after it
+ * filled the slot's members[] entry). */
+typedef struct tachyon_fanin_hot {
+    tachyon_bus_t *turn_bus; /* the member in turn, tried first (NULL: not known) */
+    tachyon_bus_t *held_bus; /* the member whose message is held (NULL: none); it is the member in turn */
+    uint32_t turn_slot;      /* the slot of the member in turn: a receive starts looking there */
+    uint32_t hot_pad0;       /* 0 */
+    uint64_t present;        /* bit i: slot i holds a producer */
+    tachyon_bus_t *members[TACHYON_MAX_MEMBERS]; /* slot i's bus while bit i is set */
+} tachyon_fanin_hot_t;
+
+/* The out-of-line halves of the fan-in's inline receive (the whole of it:
+ * no member in turn, a member with nothing ready in its fast path, `from`
+ * asked for, every error). */
+TACHYON_API const void *tachyon_hot1_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
+                                                      tachyon_sender_t *from);
+TACHYON_API tachyon_error_t tachyon_hot1_fanin_commit_rx(tachyon_fanin_t *fi);
+
 #if defined(__GNUC__) && !defined(TACHYON_NO_INLINE)
 
 #define TACHYON_HOT_FN_ extern __inline__ __attribute__((__gnu_inline__))
@@ -1061,6 +1082,69 @@ TACHYON_HOT_FN_ tachyon_error_t tachyon_commit_rx(tachyon_bus_t *bus)
                                           __ATOMIC_SEQ_CST)))
         return tachyon_hot1_release_wake(bus);
     return TACHYON_OK;
+}
+
+/* One message per fan-in member in turn: the member in turn (found by the
+ * previous commit) is taken through the same checks as tachyon_acquire_rx's
+ * inline body; anything else is the library's. */
+TACHYON_HOT_FN_ const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
+                                                     tachyon_sender_t *from)
+{
+    tachyon_fanin_hot_t *fh_ = (tachyon_fanin_hot_t *)(void *)fi;
+    tachyon_bus_hot_t *h_;
+    const struct tachyon_frame_ *f_;
+    uint64_t p_, idx_, len_;
+    uint32_t sz_;
+
+    if (TACHYON_UNLIKELY_(!fi || fh_->held_bus != NULL || fh_->turn_bus == NULL || from != NULL))
+        return tachyon_hot1_fanin_acquire_rx(fi, type_id, size, from);
+    h_ = (tachyon_bus_hot_t *)(void *)fh_->turn_bus;
+    p_ = h_->rpos;
+    if (TACHYON_UNLIKELY_(h_->hold != 0 || p_ == h_->limit))
+        return tachyon_hot1_fanin_acquire_rx(fi, type_id, size, from);
+    idx_ = p_ & h_->mask;
+    f_ = (const struct tachyon_frame_ *)(const void *)(h_->ring + idx_);
+    /* Pairs with the producer's release store of the stamp. */
+    if (TACHYON_UNLIKELY_(__atomic_load_n(&f_->stamp, __ATOMIC_ACQUIRE) != (p_ ^ TACHYON_STAMP_MSG_)))
+        return tachyon_hot1_fanin_acquire_rx(fi, type_id, size, from);
+    sz_ = __atomic_load_n(&f_->size, __ATOMIC_RELAXED); /* read once, then checked */
+    len_ = TACHYON_FRAME_LEN_(sz_);
+    if (TACHYON_UNLIKELY_(sz_ > h_->max_message || idx_ + len_ > h_->capacity || len_ > h_->limit - p_))
+        return tachyon_hot1_fanin_acquire_rx(fi, type_id, size, from); /* reports CORRUPT */
+    h_->hold = 1;
+    h_->held_end = p_ + len_;
+    h_->held_bytes = sz_;
+    fh_->held_bus = fh_->turn_bus;
+    if (type_id)
+        *type_id = __atomic_load_n(&f_->type_id, __ATOMIC_RELAXED);
+    if (size)
+        *size = sz_;
+    return f_ + 1;
+}
+
+/* Releases the held message and moves the turn to the next member present
+ * after it (round-robin: a busy producer cannot starve the others). */
+TACHYON_HOT_FN_ tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi)
+{
+    tachyon_fanin_hot_t *fh_ = (tachyon_fanin_hot_t *)(void *)fi;
+    tachyon_bus_t *bus_;
+    uint64_t present_, after_;
+    uint32_t held_, next_;
+
+    if (TACHYON_UNLIKELY_(!fi || fh_->held_bus == NULL))
+        return tachyon_hot1_fanin_commit_rx(fi);
+    bus_ = fh_->held_bus;
+    fh_->held_bus = NULL;
+    held_ = fh_->turn_slot; /* the held member's */
+    /* Pairs with the listener thread's seq_cst OR of the slot's bit, made
+     * after it filled members[]. The held member is still present (only
+     * the consumer's thread removes members), so present_ is not 0. */
+    present_ = __atomic_load_n(&fh_->present, __ATOMIC_ACQUIRE);
+    after_ = present_ & (~1ull << held_); /* the slots above held_ (none for 63) */
+    next_ = (uint32_t)__builtin_ctzll(after_ ? after_ : present_);
+    fh_->turn_slot = next_;
+    fh_->turn_bus = fh_->members[next_];
+    return tachyon_commit_rx(bus_);
 }
 
 #undef TACHYON_WRITE_FRAME_

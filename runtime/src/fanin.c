@@ -40,30 +40,37 @@
 #define TI_FI_SPIN 8192u /* pause iterations before a sleep */
 
 struct ti_fi_member {
-    tachyon_bus_t *bus;
     uint64_t id;
     uint32_t pid;
 };
 
 struct tachyon_fanin {
-    struct ti_fi_member m[TACHYON_MAX_MEMBERS];
-    uint64_t present;    /* bit i: m[i] holds a producer */
+    /* First, what tachyon.h's inline receive reads as tachyon_fanin_hot_t.
+     * The turn (consumer thread only): a receive looks at slot `turn_slot`
+     * first, or rather at the member at or after it; `turn_bus` caches that
+     * member's bus, or is NULL when not known, so the next receive tries it
+     * with no table walk. A message taken from another member makes that one
+     * the member in turn; the commit moves the turn to the next member present
+     * after it. */
+    union {
+        tachyon_fanin_hot_t hot;
+        struct {
+            tachyon_bus_t *turn_bus;
+            tachyon_bus_t *held_bus; /* the bus of the held message (its hold is TI_HOLD_ONE), NULL if none;
+                                      * it is the member in turn's */
+            uint32_t turn_slot;
+            uint32_t hot_pad0;
+            uint64_t present;                           /* bit i: members[i] holds a producer */
+            tachyon_bus_t *members[TACHYON_MAX_MEMBERS]; /* valid while bit i of present is set */
+        };
+    };
+    struct ti_fi_member m[TACHYON_MAX_MEMBERS]; /* id, pid of members[i] */
     struct ti_bell *bell; /* the consumer sleeps on bell->ring */
     int bellfd, efd_tx;   /* passed to every producer: the bell, the readiness fd's signal end */
     int efd;              /* the readiness fd's watch end */
     int wfd;              /* epoll: efd and the producers' pidfds */
     uint32_t fd_armed;    /* the owner armed the readiness fd (TI_SLEEP_FD) */
     int interrupt;        /* set by tachyon_fanin_interrupt from any thread; taken by a wait */
-    /* The turn (consumer thread only): the receive looks at slot `cursor`
-     * first, or rather at the member at or after it; `turn_bus` caches that
-     * member's bus (slot `turn_slot`), or is NULL when not known, so the next
-     * receive tries it with no table walk. The commit moves the turn past
-     * the member it released. */
-    unsigned cursor;
-    unsigned turn_slot;
-    tachyon_bus_t *turn_bus;
-    tachyon_bus_t *held_bus; /* the bus of the held message (its hold is TI_HOLD_ONE), NULL if none */
-    unsigned held_slot;      /* its slot */
     tachyon_error_t last_error;
     uint64_t next_id;
     uint64_t capacity;
@@ -71,6 +78,17 @@ struct tachyon_fanin {
     pthread_mutex_t lock;
     struct ti_acceptor acceptor;
 };
+
+#define TI_FI_HOT_SAME(field)                                                                                          \
+    _Static_assert(offsetof(struct tachyon_fanin, field) == offsetof(tachyon_fanin_hot_t, field) &&                   \
+                       sizeof(((struct tachyon_fanin *)0)->field) == sizeof(((tachyon_fanin_hot_t *)0)->field),       \
+                   "tachyon_fanin_hot_t mirrors struct tachyon_fanin: " #field)
+TI_FI_HOT_SAME(turn_bus);
+TI_FI_HOT_SAME(held_bus);
+TI_FI_HOT_SAME(turn_slot);
+TI_FI_HOT_SAME(present);
+TI_FI_HOT_SAME(members);
+#undef TI_FI_HOT_SAME
 
 /* ---- The listener thread ---------------------------------------------------- */
 
@@ -102,7 +120,7 @@ static void ti_fi_serve(void *owner, int cfd)
         (void)epoll_ctl(fi->wfd, EPOLL_CTL_ADD, bus->pidfd, &ev);
     }
     pthread_mutex_lock(&fi->lock);
-    fi->m[slot].bus = bus;
+    fi->members[slot] = bus;
     fi->m[slot].id = ++fi->next_id;
     fi->m[slot].pid = (uint32_t)bus->peer_pid;
     /* Pairs with the consumer's acquire load of `present`: it sees the
@@ -180,8 +198,8 @@ static void ti_fi_remove(tachyon_fanin_t *fi, unsigned i)
     tachyon_bus_t *bus;
 
     pthread_mutex_lock(&fi->lock);
-    bus = fi->m[i].bus;
-    fi->m[i].bus = NULL;
+    bus = fi->members[i];
+    fi->members[i] = NULL;
     if (fi->turn_bus == bus)
         fi->turn_bus = NULL;
     __atomic_fetch_and(&fi->present, ~(1ull << i), __ATOMIC_SEQ_CST);
@@ -221,8 +239,8 @@ static inline void ti_fi_sender(const tachyon_fanin_t *fi, unsigned i, tachyon_s
     from->slot = i;
 }
 
-/* The turn the fast path could not finish: every member, from the cursor
- * on, gets the ring's full receive (tail refresh, wrap markers, a dead
+/* The turn the fast path could not finish: every member, from the slot in
+ * turn on, gets the ring's full receive (tail refresh, wrap markers, a dead
  * producer's recovered frames, and its verdict: a member that is gone after
  * its last message, or corrupt, is dropped). */
 static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
@@ -231,21 +249,22 @@ static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uin
     /* Acquire: pairs with the listener's fetch_or; the member's fields were
      * written before it. */
     uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
-    unsigned c = fi->cursor;
-    /* Visit the members from the cursor on, in slot order, one bit scan per
-     * member (not per slot): the mask rotated so the cursor is bit 0. */
+    unsigned c = fi->turn_slot;
+    /* Visit the members from the slot in turn on, in slot order, one bit scan
+     * per member (not per slot): the mask rotated so that slot is bit 0. */
     uint64_t todo = (present >> c) | (present << ((TACHYON_MAX_MEMBERS - c) & (TACHYON_MAX_MEMBERS - 1)));
 
     while (todo) {
         unsigned i = (c + (unsigned)__builtin_ctzll(todo)) & (TACHYON_MAX_MEMBERS - 1);
-        tachyon_bus_t *bus = fi->m[i].bus;
+        tachyon_bus_t *bus = fi->members[i];
         const void *msg;
 
         todo &= todo - 1;
         msg = tachyon_acquire_rx(bus, type_id, size);
         if (msg) {
-            fi->held_bus = bus;
-            fi->held_slot = i;
+            fi->held_bus = bus; /* and this member is the one in turn now */
+            fi->turn_bus = bus;
+            fi->turn_slot = i;
             if (from)
                 ti_fi_sender(fi, i, from);
             return msg;
@@ -282,10 +301,21 @@ const void *tachyon_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, siz
     if (TI_UNLIKELY(!msg))
         return ti_fi_scan(fi, type_id, size, from);
     fi->held_bus = bus;
-    fi->held_slot = fi->turn_slot;
     if (from)
         ti_fi_sender(fi, fi->turn_slot, from);
     return msg;
+}
+
+/* The out-of-line halves of tachyon.h's inline receive: the whole receive. */
+const void *tachyon_hot1_fanin_acquire_rx(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
+                                          tachyon_sender_t *from)
+{
+    return tachyon_fanin_acquire_rx(fi, type_id, size, from);
+}
+
+tachyon_error_t tachyon_hot1_fanin_commit_rx(tachyon_fanin_t *fi)
+{
+    return tachyon_fanin_commit_rx(fi);
 }
 
 tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi)
@@ -300,17 +330,16 @@ tachyon_error_t tachyon_fanin_commit_rx(tachyon_fanin_t *fi)
     if (TI_UNLIKELY(!bus))
         return fi->last_error = TACHYON_ERR_STATE;
     fi->held_bus = NULL;
-    /* Round-robin: the next turn starts after this producer, so a busy
-     * producer cannot starve the others. The member in turn is the first
-     * present at or after the cursor (this one is still present: only this
-     * thread removes members). Acquire: pairs with the listener's fetch_or. */
-    held = fi->held_slot;
+    /* Round-robin: the next turn is the first member present after this
+     * producer, so a busy producer cannot starve the others (this one is
+     * still present: only this thread removes members). Acquire: pairs with
+     * the listener's fetch_or. tachyon.h's inline commit does the same. */
+    held = fi->turn_slot;
     present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
     after = present & (~1ull << held); /* the slots above `held` (none for 63) */
     next = (unsigned)__builtin_ctzll(after ? after : present);
-    fi->cursor = (held + 1) & (TACHYON_MAX_MEMBERS - 1);
     fi->turn_slot = next;
-    fi->turn_bus = fi->m[next].bus;
+    fi->turn_bus = fi->members[next];
     return ti_rx_release_one(bus);
 }
 
@@ -325,7 +354,7 @@ int ti_fanin_ready(tachyon_fanin_t *fi, int owner)
     while (present) {
         unsigned i = (unsigned)__builtin_ctzll(present);
         present &= present - 1;
-        if (ti_bus_ready(fi->m[i].bus) || (owner && fi->m[i].bus->peer_dead))
+        if (ti_bus_ready(fi->members[i]) || (owner && fi->members[i]->peer_dead))
             return 1;
     }
     return 0;
@@ -340,7 +369,7 @@ static void ti_fi_flag(tachyon_fanin_t *fi, uint32_t bit, int on)
     uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
 
     while (present) {
-        uint32_t *flag = &fi->m[__builtin_ctzll(present)].bus->shm->consumer_sleeping;
+        uint32_t *flag = &fi->members[__builtin_ctzll(present)]->shm->consumer_sleeping;
         present &= present - 1;
         if (on)
             __atomic_fetch_or(flag, bit, __ATOMIC_SEQ_CST);
@@ -359,7 +388,7 @@ uint32_t *ti_fanin_arm(tachyon_fanin_t *fi, uint32_t *seq)
      * first (wait.c): a producer that published since and left it up
      * skipped its wake. */
     while (present) {
-        tachyon_bus_t *bus = fi->m[__builtin_ctzll(present)].bus;
+        tachyon_bus_t *bus = fi->members[__builtin_ctzll(present)];
         present &= present - 1;
         if (TI_UNLIKELY(bus->wake_suspect))
             ti_judge_wake(bus, &bus->shm->consumer_sleeping, TI_SLEEP_FUTEX, ti_load_seqcst(&bus->shm->tail));
@@ -377,7 +406,7 @@ static void ti_fi_after_timeout(tachyon_fanin_t *fi)
     uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE);
 
     while (present) {
-        tachyon_bus_t *bus = fi->m[__builtin_ctzll(present)].bus;
+        tachyon_bus_t *bus = fi->members[__builtin_ctzll(present)];
         uint64_t tail = ti_load_seqcst(&bus->shm->tail);
         present &= present - 1;
         ti_after_timeout(bus, &bus->shm->consumer_sleeping, TI_SLEEP_FUTEX, tail != bus->limit, tail);
@@ -389,7 +418,7 @@ uint64_t ti_test_fanin_lost_wakes(tachyon_fanin_t *fi)
     uint64_t present = __atomic_load_n(&fi->present, __ATOMIC_ACQUIRE), lost = 0;
 
     while (present) {
-        lost += fi->m[__builtin_ctzll(present)].bus->lost_wakes;
+        lost += fi->members[__builtin_ctzll(present)]->lost_wakes;
         present &= present - 1;
     }
     return lost;
@@ -440,7 +469,7 @@ void ti_fanin_check_peers(tachyon_fanin_t *fi)
 
     for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++)
         if (present & (1ull << i))
-            ti_bus_check_peer(fi->m[i].bus);
+            ti_bus_check_peer(fi->members[i]);
 }
 
 const void *tachyon_fanin_acquire_rx_until(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,

@@ -1,4 +1,4 @@
-/* Description: fan-in fairness, measured: four producer processes (one with 256 B messages, three with 16 B) first fill their rings, and the consumer then takes exactly one message from each in turn; then they flood while the consumer (slower than they are) reads windows of messages, their shares and Jain's index are printed, and a fifth producer sending one message now and then is served within two rounds of the busy ones after it published, never starved. */
+/* Description: fan-in fairness, measured: four producer processes (one with 256 B messages, three with 16 B) first fill their rings, and the consumer then takes exactly one message from each in turn (through the library's waiting receive and tachyon.h's inline one alternately); then they flood while the consumer (slower than they are) reads windows of messages, their shares and Jain's index are printed, and a fifth producer sending one message now and then is served within two rounds of the busy ones after it published, never starved. */
 #include <sys/mman.h>
 
 #include "helpers.h"
@@ -77,14 +77,19 @@ int main(void)
             flood(name, i, c);
     }
     /* Phase 1, deterministic: every ring holds PREFILL messages (and more
-     * coming); the consumer must take exactly one from each in turn. */
+     * coming); the consumer must take exactly one from each in turn, with
+     * the waiting call (the library's receive) and the non-blocking one
+     * without a sender (tachyon.h's inline receive) taking turns. */
     while (__atomic_load_n(&c->ready, __ATOMIC_SEQ_CST) < BUSY || tachyon_fanin_producers(fi) < BUSY)
         t_sleep_ms(1); /* a producer's connect returns just before the listener thread files it */
     for (int k = 0; k < BUSY * PREFILL; k++) {
         tachyon_sender_t from;
         uint32_t type;
         size_t size;
-        CHECK(tachyon_fanin_acquire_rx_until(fi, &type, &size, &from, TACHYON_FOREVER) != NULL);
+        if (k % 2)
+            CHECK(tachyon_fanin_acquire_rx(fi, &type, &size, NULL) != NULL);
+        else
+            CHECK(tachyon_fanin_acquire_rx_until(fi, &type, &size, &from, TACHYON_FOREVER) != NULL);
         CHECK_ERR(tachyon_fanin_commit_rx(fi), TACHYON_OK);
         CHECK(type < BUSY);
         count[type]++;
