@@ -593,6 +593,15 @@ static void rs_flags(rs_ctx *c, const tc_enum *en)
 /* The Rust type a scalar (non-array) element reads as, for docs and Debug. */
 static bool rs_field_visible(const tc_field *f) { return f->type.kind != TC_T_PAD; }
 
+/* Opens an accessor's body, after its signature: one level in, then the
+ * bounds check of its index (`check`; "" for a field that is not an array). */
+static void rs_body(tc_buf *b, const char *check)
+{
+    b->indent++;
+    if (*check)
+        buf_line(b, "%s", check);
+}
+
 /* Getter(s) for one element kind at a fixed offset text `off` (may contain
  * `index`). `fn_head` is the signature head ("pub fn price(&self"), `idx`
  * either "" or ", index: usize". */
@@ -604,16 +613,12 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
     case TC_T_PRIM:
         if (t->prim == TC_BOOL) {
             rs_sig(b, "pub fn %s(&self%s) -> bool {", m, idxp);
-            b->indent++;
-            if (*check)
-                buf_line(b, "%s", check);
+            rs_body(b, check);
             buf_line(b, "self.bytes[%s] != 0", off);
         } else {
             c->use_at = true;
             rs_sig(b, "pub fn %s(&self%s) -> %s {", m, idxp, rs_prim(t->prim));
-            b->indent++;
-            if (*check)
-                buf_line(b, "%s", check);
+            rs_body(b, check);
             buf_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
         }
         b->indent--;
@@ -634,9 +639,7 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         buf_line(b, "/// `%s` as stored, a declared value or not.", sm);
         c->use_at = true;
         rs_sig(b, "pub fn %s_raw(&self%s) -> %s {", sm, idxp, rs_prim(t->prim));
-        b->indent++;
-        if (*check)
-            buf_line(b, "%s", check);
+        rs_body(b, check);
         buf_line(b, "%s::from_le_bytes(*at(self.bytes, %s))", rs_prim(t->prim), off);
         b->indent--;
         buf_line(b, "}");
@@ -646,9 +649,7 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         const char *ft = rs_enum_ref(c, t->en);
         c->use_at = true;
         rs_sig(b, "pub fn %s(&self%s) -> %s {", m, idxp, ft);
-        b->indent++;
-        if (*check)
-            buf_line(b, "%s", check);
+        rs_body(b, check);
         buf_line(b, "let bits = %s::from_le_bytes(*at(self.bytes, %s));", rs_prim(t->prim), off);
         buf_line(b, "%s::from_bits_retain(bits)", ft);
         b->indent--;
@@ -659,9 +660,7 @@ static void rs_scalar_getter(rs_ctx *c, const tc_type *t, const char *m, const c
         const char *vt = rs_struct_ref(c, t->st, "");
         c->use_at = true;
         rs_sig(b, "pub fn %s(&self%s) -> %s<'a> {", m, idxp, vt);
-        b->indent++;
-        if (*check)
-            buf_line(b, "%s", check);
+        rs_body(b, check);
         buf_line(b, "let bytes = at(self.bytes, %s);", off);
         buf_line(b, "%s::new(bytes)", vt);
         b->indent--;
@@ -680,9 +679,7 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
     switch (t->kind) {
     case TC_T_PRIM:
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, rs_prim(t->prim));
-        b->indent++;
-        if (*check)
-            buf_line(b, "%s", check);
+        rs_body(b, check);
         if (t->prim == TC_BOOL) {
             buf_line(b, "self.bytes[%s] = u8::from(value);", off);
         } else {
@@ -706,9 +703,7 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         buf_line(b, "/// Stores `value` as is, a declared value or not.");
         c->use_at_mut = true;
         rs_sig(b, "pub fn set_%s_raw(&mut self%s, value: %s) {", sm, idxp, rs_prim(t->prim));
-        b->indent++;
-        if (*check)
-            buf_line(b, "%s", check);
+        rs_body(b, check);
         buf_line(b, "*at_mut(self.bytes, %s) = value.to_le_bytes();", off);
         b->indent--;
         buf_line(b, "}");
@@ -718,9 +713,7 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         const char *ft = rs_enum_ref(c, t->en);
         c->use_at_mut = true;
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s) {", sm, idxp, ft);
-        b->indent++;
-        if (*check)
-            buf_line(b, "%s", check);
+        rs_body(b, check);
         buf_line(b, "*at_mut(self.bytes, %s) = value.bits().to_le_bytes();", off);
         b->indent--;
         buf_line(b, "}");
@@ -731,9 +724,7 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         const char *mt = rs_struct_ref(c, t->st, "Mut");
         c->use_at_mut = true;
         rs_sig(b, "pub fn %s_mut(&mut self%s) -> %s<'_> {", sm, idxp, mt);
-        b->indent++;
-        if (*check)
-            buf_line(b, "%s", check);
+        rs_body(b, check);
         buf_line(b, "let bytes = at_mut(self.bytes, %s);", off);
         buf_line(b, "%s::new(bytes)", mt);
         b->indent--;
@@ -741,9 +732,7 @@ static void rs_scalar_setter(rs_ctx *c, const tc_type *t, const char *sm, const 
         buf_blank(b);
         buf_line(b, "/// Copies `value` over `%s`%s.", sm, *idxa ? " element `index`" : "");
         rs_sig(b, "pub fn set_%s(&mut self%s, value: %s<'_>) {", sm, idxp, vt);
-        b->indent++;
-        if (*check)
-            buf_line(b, "%s", check);
+        rs_body(b, check);
         buf_line(b, "*at_mut(self.bytes, %s) = *value.as_bytes();", off);
         b->indent--;
         buf_line(b, "}");
