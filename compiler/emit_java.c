@@ -188,6 +188,33 @@ static void write_prim(jv_ctx *c, tc_prim p, const char *at, const char *v, cons
 
 /* ---- literals and docs ----------------------------------------------------- */
 
+/* A line "return <the stored p at `at`>;". */
+static void return_read(tc_buf *b, tc_prim p, const char *at)
+{
+    buf_indent(b);
+    buf_puts(b, "return ");
+    read_prim(b, p, at);
+    buf_puts(b, ";\n");
+}
+
+/* Stores `value` (of the API's type `raw`) as the enum or flag set's stored
+ * type p at `at`: a signed p narrower than `raw` refuses what it cannot hold. */
+static void store_raw(jv_ctx *c, tc_prim p, const char *raw, const char *at, const char *what)
+{
+    tc_buf *b = c->b;
+    if (strcmp(jprim(p), raw) != 0 && prim_is_signed(p)) {
+        buf_line(b, "if (value != (%s) value) {", jprim(p));
+        b->indent++;
+        buf_line(b, "throw new IllegalArgumentException(\"%s: \" + value + \" is out of range for %s\");", what,
+                 prim_name(p));
+        b->indent--;
+        buf_line(b, "}");
+        write_prim(c, p, at, pool_printf(&c->names, "(%s) value", jprim(p)), what);
+    } else {
+        write_prim(c, p, at, "value", what);
+    }
+}
+
 static const char *string_literal(jv_ctx *c, const char *s)
 {
     return jvm_string_literal(&c->names, s, false, &c->oom);
@@ -506,9 +533,7 @@ static void emit_scalar_access(jv_ctx *c, const tc_type *t, const char *doc, con
         java_doc(c, doc, NULL);
         buf_line(b, "public %s %s(%s) {", jprim(t->prim), get, idx_param);
         b->indent++;
-        buf_printf(b, "%*sreturn ", b->indent * 4, "");
-        read_prim(b, t->prim, at);
-        buf_puts(b, ";\n");
+        return_read(b, t->prim, at);
         b->indent--;
         buf_line(b, "}");
         buf_blank(b);
@@ -546,25 +571,13 @@ static void emit_scalar_access(jv_ctx *c, const tc_type *t, const char *doc, con
         buf_line(b, "/** The stored value, known to %s or not. */", t->en->name);
         buf_line(b, "public %s %sRaw(%s) {", raw, get, idx_param);
         b->indent++;
-        buf_printf(b, "%*sreturn ", b->indent * 4, "");
-        read_prim(b, t->en->underlying, at);
-        buf_puts(b, ";\n");
+        return_read(b, t->en->underlying, at);
         b->indent--;
         buf_line(b, "}");
         buf_blank(b);
         buf_line(b, "public void %sRaw(%s%s%s value) {", set, idx_param, sep, raw);
         b->indent++;
-        if (strcmp(jprim(t->en->underlying), raw) != 0 && prim_is_signed(t->en->underlying)) {
-            buf_line(b, "if (value != (%s) value) {", jprim(t->en->underlying));
-            b->indent++;
-            buf_line(b, "throw new IllegalArgumentException(\"%s: \" + value + \" is out of range for %s\");", what,
-                     prim_name(t->en->underlying));
-            b->indent--;
-            buf_line(b, "}");
-            write_prim(c, t->en->underlying, at, pool_printf(&c->names, "(%s) value", jprim(t->en->underlying)), what);
-        } else {
-            write_prim(c, t->en->underlying, at, "value", what);
-        }
+        store_raw(c, t->en->underlying, raw, at, what);
         b->indent--;
         buf_line(b, "}");
         break;
@@ -574,25 +587,13 @@ static void emit_scalar_access(jv_ctx *c, const tc_type *t, const char *doc, con
         java_doc(c, doc, pool_printf(&c->names, "Bits of %s.", qual(c, t->en->schema, t->en->name)));
         buf_line(b, "public %s %s(%s) {", raw, get, idx_param);
         b->indent++;
-        buf_printf(b, "%*sreturn ", b->indent * 4, "");
-        read_prim(b, t->en->underlying, at);
-        buf_puts(b, ";\n");
+        return_read(b, t->en->underlying, at);
         b->indent--;
         buf_line(b, "}");
         buf_blank(b);
         buf_line(b, "public void %s(%s%s%s value) {", set, idx_param, sep, raw);
         b->indent++;
-        if (strcmp(jprim(t->en->underlying), raw) != 0 && prim_is_signed(t->en->underlying)) {
-            buf_line(b, "if (value != (%s) value) {", jprim(t->en->underlying));
-            b->indent++;
-            buf_line(b, "throw new IllegalArgumentException(\"%s: \" + value + \" is out of range for %s\");", what,
-                     prim_name(t->en->underlying));
-            b->indent--;
-            buf_line(b, "}");
-            write_prim(c, t->en->underlying, at, pool_printf(&c->names, "(%s) value", jprim(t->en->underlying)), what);
-        } else {
-            write_prim(c, t->en->underlying, at, "value", what);
-        }
+        store_raw(c, t->en->underlying, raw, at, what);
         b->indent--;
         buf_line(b, "}");
         break;
