@@ -94,6 +94,8 @@ void jvm_rpc_services(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref
         emit_doc_trimmed(b, svc->doc, "// ");
         for (size_t i = 0; i < svc->nmethods; i++) {
             const tc_method *m = &svc->methods[i];
+            if (lang->spaced_docs && (i || svc->doc))
+                buf_blank(b);
             buf_line(b, "/** Method %s of service %s: (%s) -> %s. */", m->name, svc->name,
                      m->request ? m->request->name : "", m->reply ? m->reply->name : "()");
             buf_line(b, "%s%s%s%" PRIu32 "%s", lang->const_open, jvm_rpc_method_const(ns, svc, m), lang->const_type,

@@ -43,6 +43,7 @@ typedef struct jvm_rpc_lang {
     const char *const *fixed;            /* emit_rpc_member_names' fixed and derived names */
     const char *const *derived;
     jvm_rpc_part_fn client, server;
+    bool spaced_docs;                    /* a blank line before each documented constant (Kotlin: ktlint) */
 } jvm_rpc_lang;
 
 /* Every service of `sc`: a banner comment, its doc, one documented method id

@@ -183,9 +183,65 @@ static const char *int_literal(kt_ctx *c, tc_prim p, uint64_t bits, int64_t valu
     }
 }
 
+/* Whether the text so far is empty or ends with a blank line or a line that
+ * opens a block: a documented declaration there needs no blank line first. */
+static bool kt_at_block_start(const tc_buf *b)
+{
+    if (b->len < 2)
+        return true;
+    char last = b->data[b->len - 2];
+    return last == '\n' || last == '{' || last == '(';
+}
+
+/* A KDoc comment. One that follows another declaration gets a blank line
+ * before it (ktlint's spacing-between-declarations-with-comments). */
 static void kt_doc(kt_ctx *c, const char *doc, const char *extra)
 {
+    if ((doc || extra) && !kt_at_block_start(c->b))
+        buf_blank(c->b);
     jvm_doc(c->b, doc, extra, true, &c->oom);
+}
+
+/* ktlint's (and the repository's .editorconfig) longest line. */
+#define KT_MAX_LINE 120u
+
+/* Whether `text` fits on one line at indentation `indent`. */
+static bool kt_fits(int indent, const char *text)
+{
+    return (size_t)indent * 4 + strlen(text) <= KT_MAX_LINE;
+}
+
+/* `head = expr`, with expr on the next line when one line would be too long
+ * (the way ktlint --format wraps an expression body). */
+static void kt_expr_body(kt_ctx *c, const char *head, const char *expr)
+{
+    tc_buf *b = c->b;
+    const char *one = pool_printf(&c->names, "%s = %s", head, expr);
+    if (kt_fits(b->indent, one)) {
+        buf_line(b, "%s", one);
+        return;
+    }
+    buf_line(b, "%s =", head);
+    b->indent++;
+    buf_line(b, "%s", expr);
+    b->indent--;
+}
+
+/* `head = value ?: throw IllegalStateException("message")`, the throw on a
+ * line of its own when one line would be too long. */
+static void kt_or_throw(kt_ctx *c, const char *head, const char *value, const char *message)
+{
+    tc_buf *b = c->b;
+    const char *thr = pool_printf(&c->names, "?: throw IllegalStateException(\"%s\")", message);
+    const char *one = pool_printf(&c->names, "%s = %s %s", head, value, thr);
+    if (kt_fits(b->indent, one)) {
+        buf_line(b, "%s", one);
+        return;
+    }
+    buf_line(b, "%s = %s", head, value);
+    b->indent++;
+    buf_line(b, "%s", thr);
+    b->indent--;
 }
 
 /* ---- constants, messages, enums ------------------------------------------- */
@@ -311,12 +367,10 @@ static void emit_enum(kt_ctx *c, const tc_enum *en)
     b->indent++;
     for (size_t i = 0; i < en->nvalues; i++) {
         kt_doc(c, en->values[i].doc, NULL);
-        buf_line(b, "%s(%s)%s", const_name(c, en->values[i].name),
-                 int_literal(c, en->underlying, en->values[i].bits, en->values[i].value),
-                 i + 1 < en->nvalues ? "," : ";");
+        buf_line(b, "%s(%s),", const_name(c, en->values[i].name),
+                 int_literal(c, en->underlying, en->values[i].bits, en->values[i].value));
     }
-    if (en->nvalues == 0)
-        buf_line(b, ";");
+    buf_line(b, ";");
     buf_blank(b);
     buf_line(b, "companion object {");
     b->indent++;
@@ -368,8 +422,8 @@ static void emit_scalar_property(kt_ctx *c, const tc_struct *st, const tc_field 
                                       t->en->name));
         buf_line(b, "var %s: %s", name, en);
         b->indent++;
-        buf_line(b, "get() = %s.of(%sRaw) ?: throw IllegalStateException(\"%s: ${%sRaw} is not a %s\")", en, name,
-                 what, name, t->en->name);
+        kt_or_throw(c, "get()", pool_printf(&c->names, "%s.of(%sRaw)", en, name),
+                    pool_printf(&c->names, "%s: $%sRaw is not a %s", what, name, t->en->name));
         buf_line(b, "set(value) {");
         b->indent++;
         buf_line(b, "%sRaw = value.value", name);
@@ -421,7 +475,7 @@ static void emit_array(kt_ctx *c, const tc_struct *st, const tc_field *f)
     switch (e->kind) {
     case TC_T_PRIM:
         kt_doc(c, f->doc, pool_printf(&c->names, "Element [i] of %" PRIu64 ".", f->type.count));
-        buf_line(b, "fun %s(i: Int): %s = %s", name, kprim(e->prim), read_prim(c, e->prim, at));
+        kt_expr_body(c, pool_printf(&c->names, "fun %s(i: Int): %s", name, kprim(e->prim)), read_prim(c, e->prim, at));
         buf_blank(b);
         buf_line(b, "fun %s(i: Int, value: %s) {", setter, kprim(e->prim));
         b->indent++;
@@ -440,8 +494,9 @@ static void emit_array(kt_ctx *c, const tc_struct *st, const tc_field *f)
         const char *rt = kprim(e->en->underlying);
         kt_doc(c, f->doc, pool_printf(&c->names, "Element [i]; throws IllegalStateException when it is not a %s.",
                                       e->en->name));
-        buf_line(b, "fun %s(i: Int): %s = %s.of(%sRaw(i)) ?: throw IllegalStateException(\"%s.%s[$i]: ${%sRaw(i)} is not a %s\")",
-                 name, en, en, name, st->name, f->name, name, e->en->name);
+        kt_or_throw(c, pool_printf(&c->names, "fun %s(i: Int): %s", name, en),
+                    pool_printf(&c->names, "%s.of(%sRaw(i))", en, name),
+                    pool_printf(&c->names, "%s.%s[$i]: ${%sRaw(i)} is not a %s", st->name, f->name, name, e->en->name));
         buf_blank(b);
         buf_line(b, "fun %s(i: Int, value: %s) {", setter, en);
         b->indent++;
@@ -449,7 +504,7 @@ static void emit_array(kt_ctx *c, const tc_struct *st, const tc_field *f)
         b->indent--;
         buf_line(b, "}");
         buf_blank(b);
-        buf_line(b, "fun %sRaw(i: Int): %s = %s", name, rt, read_prim(c, e->en->underlying, at));
+        kt_expr_body(c, pool_printf(&c->names, "fun %sRaw(i: Int): %s", name, rt), read_prim(c, e->en->underlying, at));
         buf_blank(b);
         buf_line(b, "fun %sRaw(i: Int, value: %s) {", setter, rt);
         b->indent++;
@@ -461,7 +516,7 @@ static void emit_array(kt_ctx *c, const tc_struct *st, const tc_field *f)
     case TC_T_FLAGS: {
         const char *rt = kprim(e->en->underlying);
         kt_doc(c, f->doc, pool_printf(&c->names, "Element [i]: bits of [%s].", qual(c, e->en->schema, e->en->name)));
-        buf_line(b, "fun %s(i: Int): %s = %s", name, rt, read_prim(c, e->en->underlying, at));
+        kt_expr_body(c, pool_printf(&c->names, "fun %s(i: Int): %s", name, rt), read_prim(c, e->en->underlying, at));
         buf_blank(b);
         buf_line(b, "fun %s(i: Int, value: %s) {", setter, rt);
         b->indent++;
@@ -473,7 +528,12 @@ static void emit_array(kt_ctx *c, const tc_struct *st, const tc_field *f)
     case TC_T_STRUCT: {
         const char *sn = qual(c, e->st->schema, e->st->name);
         kt_doc(c, f->doc, pool_printf(&c->names, "A view of element [i], in place."));
-        buf_line(b, "fun %s(i: Int): %s = %s(segment.asSlice(%s, %s.SIZE.toLong()))", name, sn, sn, at, sn);
+        buf_line(b, "fun %s(i: Int): %s {", name, sn);
+        b->indent++;
+        buf_line(b, "val at = %s", at);
+        buf_line(b, "return %s(segment.asSlice(at, %s.SIZE.toLong()))", sn, sn);
+        b->indent--;
+        buf_line(b, "}");
         break;
     }
     default:
@@ -490,13 +550,49 @@ static const char *to_string_part(kt_ctx *c, const tc_field *f)
         const char *len = pool_printf(&c->names, "%s_LEN", pool_keep(&c->names, name_upper(f->name)));
         const char *elem = f->type.elem->kind == TC_T_ENUM ? pool_printf(&c->names, "%sRaw(it)", name)
                                                             : pool_printf(&c->names, "%s(it)", name);
-        return pool_printf(&c->names, "%s=${(0 until %s).joinToString(prefix = \"[\", postfix = \"]\") { %s.toString() }}",
-                           f->name, len, elem);
+        /* a List's text is the elements between [ and ], separated by ", " */
+        return pool_printf(&c->names, "%s=${kotlin.collections.List(%s) { %s }}", f->name, len, elem);
     }
     if (f->type.kind == TC_T_ENUM)
         return pool_printf(&c->names, "%s=${%s.of(%sRaw) ?: %sRaw}", f->name,
                            qual(c, f->type.en->schema, f->type.en->name), name, name);
     return pool_printf(&c->names, "%s=$%s", f->name, name);
+}
+
+/* toString on one line when it fits (after `=` or on the next line), else
+ * one field per line of a string concatenation. */
+static void emit_to_string(kt_ctx *c, const tc_struct *st)
+{
+    tc_buf *b = c->b;
+    const char *head = "override fun toString(): String";
+    const char *all = pool_printf(&c->names, "%s(", st->name);
+    size_t nparts = 0;
+    for (size_t i = 0; i < st->nfields; i++) {
+        const tc_field *f = &st->fields[i];
+        if (f->type.kind == TC_T_PAD)
+            continue;
+        all = pool_printf(&c->names, "%s%s%s", all, nparts ? ", " : "", to_string_part(c, f));
+        nparts++;
+    }
+    all = pool_printf(&c->names, "\"%s)\"", all);
+    if (nparts == 0 || kt_fits(b->indent + 1, all)) {
+        kt_expr_body(c, head, all);
+        return;
+    }
+    buf_line(b, "%s = \"%s(\" +", head, st->name);
+    b->indent++;
+    size_t k = 0;
+    for (size_t i = 0; i < st->nfields; i++) {
+        const tc_field *f = &st->fields[i];
+        if (f->type.kind == TC_T_PAD)
+            continue;
+        k++;
+        if (k < nparts)
+            buf_line(b, "\"%s, \" +", to_string_part(c, f));
+        else
+            buf_line(b, "\"%s)\"", to_string_part(c, f));
+    }
+    b->indent--;
 }
 
 static void emit_struct(kt_ctx *c, const tc_struct *st)
@@ -511,8 +607,18 @@ static void emit_struct(kt_ctx *c, const tc_struct *st)
     b->indent++;
     buf_line(b, "init {");
     b->indent++;
-    buf_line(b, "require(segment.byteSize() >= SIZE) { \"%s needs $SIZE bytes, the segment has ${segment.byteSize()}\" }",
-             st->name);
+    const char *req = pool_printf(&c->names,
+                                  "require(segment.byteSize() >= SIZE) { \"%s needs $SIZE bytes, the segment has ${segment.byteSize()}\" }",
+                                  st->name);
+    if (kt_fits(b->indent, req)) {
+        buf_line(b, "%s", req);
+    } else {
+        buf_line(b, "require(segment.byteSize() >= SIZE) {");
+        b->indent++;
+        buf_line(b, "\"%s needs $SIZE bytes, the segment has ${segment.byteSize()}\"", st->name);
+        b->indent--;
+        buf_line(b, "}");
+    }
     b->indent--;
     buf_line(b, "}");
     buf_blank(b);
@@ -542,27 +648,20 @@ static void emit_struct(kt_ctx *c, const tc_struct *st)
     b->indent--;
     buf_line(b, "}");
     buf_blank(b);
-    buf_printf(b, "%*soverride fun toString(): String = \"%s(", b->indent * 4, "", st->name);
-    bool first = true;
-    for (size_t i = 0; i < st->nfields; i++) {
-        const tc_field *f = &st->fields[i];
-        if (f->type.kind == TC_T_PAD)
-            continue;
-        buf_printf(b, "%s%s", first ? "" : ", ", to_string_part(c, f));
-        first = false;
-    }
-    buf_puts(b, ")\"\n");
+    emit_to_string(c, st);
     buf_blank(b);
     buf_line(b, "companion object {");
     b->indent++;
     buf_line(b, "/** Bytes in one %s. */", st->name);
     buf_line(b, "const val SIZE: Int = %" PRIu64, st->size);
+    buf_blank(b);
     buf_line(b, "/** The layout fingerprint of %s: FNV-1a 64 of its canonical lock text. */", st->name);
     buf_line(b, "const val FINGERPRINT: ULong = 0x%016" PRIx64 "uL", st->fingerprint);
     for (size_t i = 0; i < st->nfields; i++) {
         const tc_field *f = &st->fields[i];
         if (f->type.kind != TC_T_ARRAY)
             continue;
+        buf_blank(b);
         buf_line(b, "/** Elements in [%s]. */", field_name(c, f->name));
         buf_line(b, "const val %s_LEN: Int = %" PRIu64, pool_keep(&c->names, name_upper(f->name)), f->type.count);
     }
@@ -602,18 +701,27 @@ static int emit_schema(const tc_schema *s, tc_outputs *out)
     }
     tc_buf *b = c.b;
     emit_banner(b, TC_NAMES_KOTLIN, s->path);
-    buf_line(b, "@file:Suppress(\"unused\", \"RedundantVisibilityModifier\")");
+    /* the package is the schema's name, which may have a '_' that ktlint's package naming refuses */
+    buf_line(b, "@file:Suppress(\"unused\", \"RedundantVisibilityModifier\"%s)",
+             strchr(s->name, '_') ? ", \"ktlint:standard:package-name\"" : "");
     buf_blank(b);
-    kt_doc(&c, s->doc, pool_printf(&c.names, "Views over the messages of schema %s: read and write every field in place.",
-                                    s->name));
+    /* a line comment: KDoc before `package` documents nothing (ktlint: dangling KDoc) */
+    emit_doc_trimmed(b, s->doc, "// ");
+    if (s->doc)
+        buf_line(b, "//");
+    buf_line(b, "// Views over the messages of schema %s: read and write every field in place.", s->name);
+    buf_blank(b);
     buf_line(b, "package %s.%s", KT_PACKAGE, s->name);
     buf_blank(b);
+    /* in ktlint's (IntelliJ's) order: others, then java.*, then kotlin.* */
+    if (s->nservices)
+        emit_rpc_kotlin_imports(b);
     buf_line(b, "import java.lang.foreign.MemorySegment");
     buf_line(b, "import java.lang.foreign.ValueLayout");
     buf_line(b, "import java.nio.ByteOrder");
     buf_line(b, "import java.util.Objects");
     if (s->nservices)
-        emit_rpc_kotlin_imports(b);
+        buf_line(b, "import kotlin.time.Duration");
     buf_blank(b);
     buf_line(b, "/** The schema fingerprint: bind a bus to it so peers of another layout are refused. */");
     buf_line(b, "const val SCHEMA_FINGERPRINT: ULong = 0x%016" PRIx64 "uL", s->fingerprint);

@@ -31,7 +31,8 @@ void emit_rpc_java_imports(tc_buf *b);
 /* Kotlin: per service, top-level method id constants, a class <Service>Client
  * (typed calls over io.tachyon.RpcClient; the reply is read in place inside a
  * lambda) and an interface <Service>Server (one function per rpc, serve()
- * dispatching to them). The file must import what emit_rpc_kotlin_imports writes. */
+ * dispatching to them). The file must import what emit_rpc_kotlin_imports writes
+ * (the io.tachyon names, which sort before java.*) and kotlin.time.Duration. */
 void emit_rpc_kotlin(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx);
 void emit_rpc_kotlin_imports(tc_buf *b);
 

@@ -152,6 +152,6 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
 
 void emit_rpc_java(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx)
 {
-    static const jvm_rpc_lang lang = {"public static final int ", " = ", ";", TC_NAMES_JAVA, java_fixed, java_derived, emit_client, emit_server};
+    static const jvm_rpc_lang lang = {"public static final int ", " = ", ";", TC_NAMES_JAVA, java_fixed, java_derived, emit_client, emit_server, false};
     jvm_rpc_services(b, ns, sc, ref, ctx, &lang);
 }

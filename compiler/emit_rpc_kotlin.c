@@ -43,12 +43,19 @@ void emit_rpc_kotlin_imports(tc_buf *b)
     buf_line(b, "import io.tachyon.RpcServer");
     buf_line(b, "import io.tachyon.RpcTyped");
     buf_line(b, "import io.tachyon.kotlin.toRpcTimeout");
-    buf_line(b, "import kotlin.time.Duration");
 }
 
 static const char *size_of(tc_pool *ns, const tc_struct *st, tc_struct_ref_fn ref, void *ctx)
 {
     return st ? pool_printf(ns, "%s.SIZE.toLong()", ref(ctx, st)) : "0L";
+}
+
+/* A member name tachc mangled with a '_' (a keyword or a name the class
+ * already has) follows tachc's rule, not ktlint's function naming: say so. */
+static void allow_mangled(tc_buf *b, const char *name)
+{
+    if (strchr(name, '_'))
+        buf_line(b, "@Suppress(\"ktlint:standard:function-naming\")");
 }
 
 static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const char *pascal, const char **mn,
@@ -74,18 +81,31 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
             emit_doc_block(b, m->doc,
                            pool_printf(ns, "Calls %s and waits up to [timeout] (null: none); [read] sees the reply in "
                                            "place.", m->name), false);
-            buf_line(b, "fun <R> %s(%stimeout: Duration? = null, read: (%s) -> R): R =", fn, param, rv);
-            buf_line(b, "    %sReply(connection.call(%s, %s, %s, timeout.toRpcTimeout()), read)", plain, id, seg, rsize);
+            const char *call = pool_printf(ns, "connection.call(%s, %s, %s, timeout.toRpcTimeout())", id, seg, rsize);
+            const char *body = pool_printf(ns, "    %sReply(%s, read)", plain, call);
+            allow_mangled(b, plain);
+            if ((size_t)b->indent * 4 + strlen(body) <= 120) {
+                buf_line(b, "fun <R> %s(%stimeout: Duration? = null, read: (%s) -> R): R =", fn, param, rv);
+                buf_line(b, "%s", body);
+            } else { /* as ktlint wraps it: one argument per line */
+                buf_line(b, "fun <R> %s(%stimeout: Duration? = null, read: (%s) -> R): R = %sReply(", fn, param, rv,
+                         plain);
+                buf_line(b, "    %s,", call);
+                buf_line(b, "    read,");
+                buf_line(b, ")");
+            }
         } else {
             emit_doc_block(b, m->doc,
                            pool_printf(ns, "Calls %s and waits up to [timeout] (null: none) for its empty reply.", m->name),
                            false);
+            allow_mangled(b, plain);
             buf_line(b, "fun %s(%stimeout: Duration? = null) {", fn, param);
             buf_line(b, "    RpcTyped.empty(connection.call(%s, %s, 0L, timeout.toRpcTimeout()))", id, seg);
             buf_line(b, "}");
         }
         buf_blank(b);
         buf_line(b, "/** Pipelined %s: sends it and returns its call id; the call fails once [timeout] passed. */", m->name);
+        allow_mangled(b, plain);
         buf_line(b, "fun %sSend(%stimeout: Duration? = null): Long =", plain, param);
         buf_line(b, "    connection.send(%s, %s, %s, timeout.toRpcTimeout())", id, seg, rsize);
     }
@@ -102,6 +122,7 @@ static void emit_client(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
             buf_blank(b);
         buf_line(b, "/** A %s reply (e.g. pipelined, from connection.nextReply), checked; [read] sees it in place. */",
                  m->name);
+        allow_mangled(b, mn[i]);
         buf_line(b, "fun <R> %sReply(reply: RpcReply, read: (%s) -> R): R =", mn[i], rv);
         buf_line(b, "    RpcTyped.of(reply, %s) { %s(it) }.use { read(it.view()) }", size_of(ns, m->reply, ref, ctx), rv);
     }
@@ -124,6 +145,7 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
     for (size_t i = 0; i < svc->nmethods; i++) {
         const tc_method *m = &svc->methods[i];
         emit_doc_block(b, m->doc, NULL, false);
+        allow_mangled(b, mn[i]);
         buf_line(b, "fun %s(%s%s%s)", quoted(ns, mn[i]),
                  m->request ? pool_printf(ns, "request: %s", ref(ctx, m->request)) : "",
                  m->request && m->reply ? ", " : "",
@@ -163,6 +185,6 @@ static void emit_server(tc_buf *b, tc_pool *ns, const tc_service *svc, const cha
 
 void emit_rpc_kotlin(tc_buf *b, tc_pool *ns, const tc_schema *sc, tc_struct_ref_fn ref, void *ctx)
 {
-    static const jvm_rpc_lang lang = {"const val ", ": Int = ", "", TC_NAMES_COUNT, kt_fixed, kt_derived, emit_client, emit_server};
+    static const jvm_rpc_lang lang = {"const val ", ": Int = ", "", TC_NAMES_COUNT, kt_fixed, kt_derived, emit_client, emit_server, true};
     jvm_rpc_services(b, ns, sc, ref, ctx, &lang);
 }

@@ -266,7 +266,7 @@ def suites(build):
          "runtime/java", "kotlin", "runtime/kotlin", "install",
          "-Dtachyon.library=" + os.path.join(ROOT, build, "lib", "libtachyon.so")],
          "needs_file": "runtime/kotlin/pom.xml", "timeout": 900},
-        {"name": "kotlin-lint", "kind": "lines", "lock": "maven", "cmd": ["bash", "runtime/kotlin/scripts/ktlint.sh"],
+        {"name": "kotlin-lint", "kind": "lines", "lock": "maven", "cmd": ["bash", "runtime/kotlin/scripts/ktlint.sh", build],
          "needs_file": "runtime/kotlin/scripts/ktlint.sh", "timeout": 900},
         {"name": "cpp", "kind": "lines", "cmd": ["bash", "runtime/cpp/tests/run.sh", build],
          "needs_file": "runtime/cpp/tests/run.sh"},
