@@ -332,6 +332,7 @@ TI_HIDDEN void ti_bus_free(tachyon_bus_t *bus);
 TI_HIDDEN tachyon_error_t ti_publish(tachyon_bus_t *bus);
 TI_HIDDEN int ti_tx_fits(tachyon_bus_t *bus, uint64_t need);
 TI_HIDDEN void ti_recover_unpublished(tachyon_bus_t *bus);
+TI_HIDDEN void ti_rx_accept_tail(tachyon_bus_t *bus, uint64_t tail);
 TI_HIDDEN void ti_wake_consumer(tachyon_bus_t *bus);
 TI_HIDDEN void ti_wake_producer(tachyon_bus_t *bus);
 

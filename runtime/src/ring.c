@@ -401,6 +401,18 @@ static tachyon_error_t ti_refresh_tail(tachyon_bus_t *bus, uint64_t p)
     return TACHYON_OK;
 }
 
+/* wait.c's spin saw `tail` (an acquire load) differ from the limit: make it
+ * the limit if it passes ti_refresh_tail's checks. Anything else (a tail that
+ * went back, runs more than a capacity ahead, is misaligned, or a producer
+ * found dead) is left for the next acquire, which loads the tail again and
+ * reports. */
+void ti_rx_accept_tail(tachyon_bus_t *bus, uint64_t tail)
+{
+    if (!bus->peer_dead && tail > bus->limit && tail - bus->rpos <= bus->capacity &&
+        (tail & (TACHYON_FRAME_ALIGN - 1)) == 0)
+        bus->limit = tail;
+}
+
 /* Finds the frame at *pos (skipping a wrap marker), validating everything it
  * reads from shared memory exactly once. On success *pos is the frame's
  * position and *out its header. */

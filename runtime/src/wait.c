@@ -257,8 +257,15 @@ static int ti_rx_spin(tachyon_bus_t *bus, uint32_t spin, int64_t deadline, int64
         else
             __asm__ __volatile__("" ::: "memory");
         (void)ti_load_relaxed(stamp);
-        if (ti_load_relaxed(&shm->tail) != bus->limit)
+        if (ti_load_relaxed(&shm->tail) != bus->limit) {
+            /* Take the new tail now (validated as acquire_rx would), so
+             * the acquire that follows finds the frame below its limit and
+             * takes the fast path: fewer instructions between the line's
+             * arrival and the message in hand. Pairs with the producer's
+             * seq_cst exchange of tail, as ti_refresh_tail's load does. */
+            ti_rx_accept_tail(bus, ti_load_acquire(&shm->tail));
             return 1;
+        }
         if ((i & 4095) == 4095) {
             int64_t now = ti_now_ns();
             if (now >= deadline)
