@@ -563,6 +563,12 @@ static const char **claim_names(tc_pool *pool, size_t n, const char *(*name_of)(
         return NULL;
     }
     tc_scope scope = {0};
+    size_t nfixed = 0, nderived = 0;
+    while (fixed && fixed[nfixed])
+        nfixed++;
+    while (derived && derived[nderived])
+        nderived++;
+    scope_reserve(&scope, 1 + nfixed + n * (1 + nderived));
     if (self)
         scope_take(&scope, self);
     for (size_t i = 0; fixed && fixed[i]; i++)

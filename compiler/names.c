@@ -224,30 +224,45 @@ static bool scope_has_h(const tc_scope *s, const char *name, uint64_t h)
 
 bool scope_has(const tc_scope *s, const char *name) { return scope_has_h(s, name, hash_name(name)); }
 
+/* Rehashes the table into `cap` slots (a power of two above twice s->n);
+ * false (and oom) when memory ran out. */
+static bool scope_grow(tc_scope *s, size_t cap)
+{
+    /* one block: the hashes, then the slots (scope_free frees hashes) */
+    uint64_t *hashes = calloc(cap, sizeof *hashes + sizeof(const char *));
+    if (!hashes) {
+        s->oom = 1;
+        return false;
+    }
+    const char **slots = (const char **)(hashes + cap);
+    for (size_t i = 0; i < s->cap; i++) {
+        if (s->slots[i]) {
+            size_t at = scope_slot(slots, hashes, cap, s->slots[i], s->hashes[i]);
+            slots[at] = s->slots[i];
+            hashes[at] = s->hashes[i];
+        }
+    }
+    free(s->hashes);
+    s->slots = slots;
+    s->hashes = hashes;
+    s->cap = cap;
+    return true;
+}
+
+void scope_reserve(tc_scope *s, size_t n)
+{
+    size_t cap = s->cap ? s->cap : 64;
+    while ((s->n + n + 1) * 2 > cap)
+        cap *= 2;
+    if (cap != s->cap)
+        scope_grow(s, cap);
+}
+
 /* scope_take with the hash of name already computed. */
 static bool scope_take_h(tc_scope *s, const char *name, uint64_t h)
 {
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        /* one block: the hashes, then the slots (scope_free frees hashes) */
-        uint64_t *hashes = calloc(cap, sizeof *hashes + sizeof(const char *));
-        if (!hashes) {
-            s->oom = 1;
-            return true;
-        }
-        const char **slots = (const char **)(hashes + cap);
-        for (size_t i = 0; i < s->cap; i++) {
-            if (s->slots[i]) {
-                size_t at = scope_slot(slots, hashes, cap, s->slots[i], s->hashes[i]);
-                slots[at] = s->slots[i];
-                hashes[at] = s->hashes[i];
-            }
-        }
-        free(s->hashes);
-        s->slots = slots;
-        s->hashes = hashes;
-        s->cap = cap;
-    }
+    if ((s->n + 1) * 2 > s->cap && !scope_grow(s, s->cap ? s->cap * 2 : 64))
+        return true;
     size_t at = scope_slot(s->slots, s->hashes, s->cap, name, h);
     if (s->slots[at])
         return false;

@@ -77,6 +77,8 @@ typedef struct tc_scope {
  * Returns true when it was free. */
 bool scope_take(tc_scope *s, const char *name);
 bool scope_has(const tc_scope *s, const char *name);
+/* Makes room for `n` more names at once (no rehash while they are taken). */
+void scope_reserve(tc_scope *s, size_t n);
 void scope_free(tc_scope *s);
 
 /* The names one generated unit (a C program's headers, a Rust module, a Go
