@@ -215,6 +215,25 @@ static void store_raw(jv_ctx *c, tc_prim p, const char *raw, const char *at, con
     }
 }
 
+/* The getter `get` and setter `set` of a stored integer p that the API
+ * types as `raw` (an enum's raw value, a flag set's bits). */
+static void raw_accessors(jv_ctx *c, tc_prim p, const char *raw, const char *get, const char *set,
+                          const char *idx_param, const char *sep, const char *at, const char *what)
+{
+    tc_buf *b = c->b;
+    buf_line(b, "public %s %s(%s) {", raw, get, idx_param);
+    b->indent++;
+    return_read(b, p, at);
+    b->indent--;
+    buf_line(b, "}");
+    buf_blank(b);
+    buf_line(b, "public void %s(%s%s%s value) {", set, idx_param, sep, raw);
+    b->indent++;
+    store_raw(c, p, raw, at, what);
+    b->indent--;
+    buf_line(b, "}");
+}
+
 static const char *string_literal(jv_ctx *c, const char *s)
 {
     return jvm_string_literal(&c->names, s, false, &c->oom);
@@ -569,33 +588,14 @@ static void emit_scalar_access(jv_ctx *c, const tc_type *t, const char *doc, con
         buf_line(b, "}");
         buf_blank(b);
         buf_line(b, "/** The stored value, known to %s or not. */", t->en->name);
-        buf_line(b, "public %s %sRaw(%s) {", raw, get, idx_param);
-        b->indent++;
-        return_read(b, t->en->underlying, at);
-        b->indent--;
-        buf_line(b, "}");
-        buf_blank(b);
-        buf_line(b, "public void %sRaw(%s%s%s value) {", set, idx_param, sep, raw);
-        b->indent++;
-        store_raw(c, t->en->underlying, raw, at, what);
-        b->indent--;
-        buf_line(b, "}");
+        raw_accessors(c, t->en->underlying, raw, pool_printf(&c->names, "%sRaw", get),
+                      pool_printf(&c->names, "%sRaw", set), idx_param, sep, at, what);
         break;
     }
     case TC_T_FLAGS: {
         const char *raw = enum_raw(t->en);
         java_doc(c, doc, pool_printf(&c->names, "Bits of %s.", qual(c, t->en->schema, t->en->name)));
-        buf_line(b, "public %s %s(%s) {", raw, get, idx_param);
-        b->indent++;
-        return_read(b, t->en->underlying, at);
-        b->indent--;
-        buf_line(b, "}");
-        buf_blank(b);
-        buf_line(b, "public void %s(%s%s%s value) {", set, idx_param, sep, raw);
-        b->indent++;
-        store_raw(c, t->en->underlying, raw, at, what);
-        b->indent--;
-        buf_line(b, "}");
+        raw_accessors(c, t->en->underlying, raw, get, set, idx_param, sep, at, what);
         break;
     }
     case TC_T_STRUCT: {
