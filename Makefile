@@ -22,6 +22,14 @@ PREFIX ?= /usr/local
 VENV ?= build/venv
 PYTHON ?= $(VENV)/bin/python
 
+# cgo's build cache keys a package by its own files and the cgo flags, not by
+# the runtime .c files the Go wrappers (runtime/go/csrc_*.c) #include: without
+# this stamp a warm cache keeps linking a runtime older than the tree (after an
+# ABI change, every Go peer fails the handshake). The stamp is a checksum of the
+# runtime's sources, so a changed source is a changed flag and a rebuild.
+TACHYON_SRC_STAMP := $(shell cat runtime/src/*.c runtime/src/*.h runtime/include/*.h 2>/dev/null | cksum | cut -d' ' -f1)
+export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -DTACHYON_SRC_STAMP=$(TACHYON_SRC_STAMP)
+
 WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD   := -std=gnu11
 OPT    ?= -O2
