@@ -111,12 +111,26 @@ def median(values):
 
 # ---- machine ---------------------------------------------------------------------------------------------------
 
+def make_command(argv):
+    """The `make bench` line that gives this run: what make itself passes (--build, --bridge-rows) is not
+    BENCH_ARGS."""
+    extra, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("--build", "--bridge-rows"):
+            skip = True
+        elif not a.startswith(("--build=", "--bridge-rows=")):
+            extra.append(a)
+    return "make bench" + (" BENCH_ARGS=\"%s\"" % " ".join(extra) if extra else "")
+
+
 def machine_info(args):
     info = {"bench": "machine", "host": socket.gethostname(), "nproc": os.cpu_count(),
             "kernel": platform.release(), "python": platform.python_version(),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "cpus_used": args.cpus, "loadavg_start": os.getloadavg()[0],
-            "command": "make bench" + (" BENCH_ARGS=\"%s\"" % " ".join(sys.argv[3:]) if len(sys.argv) > 3 else ""),
+            "command": make_command(sys.argv[1:]),
             "settings": {"samples": args.samples, "slow_samples": args.slow_samples, "rounds": args.rounds,
                          "throughput_seconds": args.seconds}}
     try:
