@@ -31,6 +31,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import callgrind  # noqa: E402  (tests/perf/callgrind.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUDGET = os.path.join(ROOT, "tests", "perf", "insn_budget.json")
 SIDES = ("send", "recv", "reserve", "drain", "send-inline", "recv-inline", "reserve-inline")
@@ -50,16 +53,7 @@ def compiler_of(path):
 
 
 def count(prog, side, messages, tmp):
-    out = os.path.join(tmp, "callgrind.%s.out" % side)
-    cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--callgrind-out-file=" + out,
-           prog, side, str(messages)]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
-    if p.returncode != 0:
-        raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), p.returncode, p.stdout.strip()[-400:]))
-    m = re.search(r"Collected\s*:\s*(\d+)", p.stdout)
-    if not m:
-        raise RuntimeError("callgrind printed no 'Collected' line: " + p.stdout.strip()[-400:])
-    return int(m.group(1)) / messages
+    return callgrind.per_message([prog, side, str(messages)], messages, tmp)
 
 
 def main():

@@ -17,11 +17,13 @@ Prints "PASS: name" / "FAIL: name (why)" / "SKIP: name (why)" per check (the
 """
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import callgrind  # noqa: E402  (tests/perf/callgrind.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FANIN_GOAL = 0.8     # SPSC instructions / fan-in instructions, at least
@@ -29,16 +31,7 @@ FANOUT_GROWTH = 0.05  # the producer's count at N over its count at 1, at most 1
 
 
 def count(prog, mode, n, messages, tmp):
-    out = os.path.join(tmp, "callgrind.%s.%d.out" % (mode, n))
-    cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--callgrind-out-file=" + out,
-           prog, mode, str(n), str(messages)]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
-    if p.returncode != 0:
-        raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), p.returncode, p.stdout.strip()[-400:]))
-    m = re.search(r"Collected\s*:\s*(\d+)", p.stdout)
-    if not m:
-        raise RuntimeError("callgrind printed no 'Collected' line: " + p.stdout.strip()[-400:])
-    return int(m.group(1)) / messages
+    return callgrind.per_message([prog, mode, str(n), str(messages)], messages, tmp)
 
 
 def main():
