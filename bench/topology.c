@@ -21,6 +21,7 @@
  * than processes, so a benchmark that spun would measure the scheduler.
  *
  * Usage: topology [--json] [--counts 1,2,4,8] [--messages M] [--pings P] [--rounds R]
+ *                 [--only fanout|rtt|fanin]
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -48,7 +49,12 @@ struct config {
     int pings;
     int rounds;
     bool json;
+    unsigned only; /* ONLY_* bits: which measurements run (all by default) */
 };
+
+#define ONLY_FANOUT 1u
+#define ONLY_RTT 2u
+#define ONLY_FANIN 4u
 
 struct shared {
     uint32_t ready; /* children attached */
@@ -507,7 +513,8 @@ static double fanin_spsc(int n, uint64_t m)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: topology [--json] [--counts 1,2,4,8] [--messages M] [--pings P] [--rounds R]\n");
+    fprintf(stderr, "usage: topology [--json] [--counts 1,2,4,8] [--messages M] [--pings P] [--rounds R]\n"
+                    "                [--only fanout|rtt|fanin]\n");
     exit(2);
 }
 
@@ -519,9 +526,15 @@ static void parse(int argc, char **argv, struct config *c)
     c->messages = 2000000;
     c->pings = 2000;
     c->rounds = 3;
+    c->only = ONLY_FANOUT | ONLY_RTT | ONLY_FANIN;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             c->json = true;
+        } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            const char *w = argv[++i];
+            c->only = !strcmp(w, "fanout") ? ONLY_FANOUT : !strcmp(w, "rtt") ? ONLY_RTT : !strcmp(w, "fanin") ? ONLY_FANIN : 0;
+            if (!c->only)
+                usage();
         } else if (!strcmp(argv[i], "--counts") && i + 1 < argc) {
             char *s = argv[++i], *end;
             c->n_counts = 0;
@@ -564,30 +577,43 @@ int main(int argc, char **argv)
 
         /* Interleaved: each round runs the fan-out/fan-in and its baseline. */
         for (int r = 0; r < c.rounds; r++) {
-            fo[0][r] = fanout_tachyon(n, c.messages, &cpu[0][r]);
-            fo[1][r] = fanout_spsc(n, c.messages, &cpu[1][r]);
-            rtt_tachyon(n, c.pings, &p50[0][r], &p99[0][r]);
-            rtt_spsc(n, c.pings, &p50[1][r], &p99[1][r]);
-            fi[0][r] = fanin_tachyon(n, c.messages);
-            fi[1][r] = fanin_spsc(n, c.messages);
+            fo[0][r] = fo[1][r] = cpu[0][r] = cpu[1][r] = p50[0][r] = p50[1][r] = p99[0][r] = p99[1][r] = 0;
+            fi[0][r] = fi[1][r] = 0;
+            if (c.only & ONLY_FANOUT) {
+                fo[0][r] = fanout_tachyon(n, c.messages, &cpu[0][r]);
+                fo[1][r] = fanout_spsc(n, c.messages, &cpu[1][r]);
+            }
+            if (c.only & ONLY_RTT) {
+                rtt_tachyon(n, c.pings, &p50[0][r], &p99[0][r]);
+                rtt_spsc(n, c.pings, &p50[1][r], &p99[1][r]);
+            }
+            if (c.only & ONLY_FANIN) {
+                fi[0][r] = fanin_tachyon(n, c.messages);
+                fi[1][r] = fanin_spsc(n, c.messages);
+            }
         }
         for (int t = 0; t < 2; t++) {
             double m_fo = bu_median(fo[t], (size_t)c.rounds), m_cpu = bu_median(cpu[t], (size_t)c.rounds);
             double m_p50 = bu_median(p50[t], (size_t)c.rounds), m_p99 = bu_median(p99[t], (size_t)c.rounds);
             double m_fi = bu_median(fi[t], (size_t)c.rounds);
+            bool fo_row = (c.only & (ONLY_FANOUT | ONLY_RTT)) != 0, fi_row = (c.only & ONLY_FANIN) != 0;
             if (c.json) {
-                printf("{\"bench\":\"fanout\",\"transport\":\"%s\",\"subscribers\":%d,\"payload\":%d,"
-                       "\"round\":\"median\",\"rounds\":%d,\"msgs_per_s\":%.0f,\"producer_ns_per_msg\":%.1f,"
-                       "\"rtt_slowest_p50_ns\":%.0f,\"rtt_slowest_p99_ns\":%.0f}\n",
-                       transport[t], n, PAYLOAD, c.rounds, m_fo, m_cpu, m_p50, m_p99);
-                printf("{\"bench\":\"fanin\",\"transport\":\"%s\",\"producers\":%d,\"payload\":%d,"
-                       "\"round\":\"median\",\"rounds\":%d,\"msgs_per_s\":%.0f}\n",
-                       transport[t], n, PAYLOAD, c.rounds, m_fi);
+                if (fo_row)
+                    printf("{\"bench\":\"fanout\",\"transport\":\"%s\",\"subscribers\":%d,\"payload\":%d,"
+                           "\"round\":\"median\",\"rounds\":%d,\"msgs_per_s\":%.0f,\"producer_ns_per_msg\":%.1f,"
+                           "\"rtt_slowest_p50_ns\":%.0f,\"rtt_slowest_p99_ns\":%.0f}\n",
+                           transport[t], n, PAYLOAD, c.rounds, m_fo, m_cpu, m_p50, m_p99);
+                if (fi_row)
+                    printf("{\"bench\":\"fanin\",\"transport\":\"%s\",\"producers\":%d,\"payload\":%d,"
+                           "\"round\":\"median\",\"rounds\":%d,\"msgs_per_s\":%.0f}\n",
+                           transport[t], n, PAYLOAD, c.rounds, m_fi);
             } else {
-                printf("fanout %-7s N=%d  %10.0f msg/s  producer %6.1f ns/msg  RTT to slowest p50 %8.0f ns p99 "
-                       "%8.0f ns\n",
-                       transport[t], n, m_fo, m_cpu, m_p50, m_p99);
-                printf("fanin  %-7s N=%d  %10.0f msg/s\n", transport[t], n, m_fi);
+                if (fo_row)
+                    printf("fanout %-7s N=%d  %10.0f msg/s  producer %6.1f ns/msg  RTT to slowest p50 %8.0f ns p99 "
+                           "%8.0f ns\n",
+                           transport[t], n, m_fo, m_cpu, m_p50, m_p99);
+                if (fi_row)
+                    printf("fanin  %-7s N=%d  %10.0f msg/s\n", transport[t], n, m_fi);
             }
             fflush(stdout);
         }
