@@ -10,13 +10,18 @@
  * tachyon_acquire_rx + tachyon_commit_rx over N buses, one per bus in turn).
  * Rounds repeat until M messages were taken.
  *
+ * fanin-idle / spsc-idle: the same with one producer sending and the other
+ * N - 1 connected but idle, so every message also costs the consumer a look
+ * at each idle ring (the round-robin's worst case).
+ *
  * fanout: the other way round, the fan-out producer's instructions per
  * message with N subscribers (in this process): callgrind collects around
  * the producer's tachyon_fanout_acquire_tx + tachyon_fanout_commit_tx only;
  * after each round every subscriber reads all of it, uncounted. The goal is
  * a count that does not grow with N.
  *
- *   valgrind --tool=callgrind --collect-atstart=no build/bench/topology_insn fanin|spsc|fanout N [M]
+ *   valgrind --tool=callgrind --collect-atstart=no build/bench/topology_insn MODE N [M]
+ *   MODE: fanin, spsc, fanin-idle, spsc-idle, fanout
  *   -> Collected / M = instructions per message (the program prints M)
  */
 #define _GNU_SOURCE
@@ -46,12 +51,12 @@ static void die(const char *what, tachyon_error_t err)
     exit(1);
 }
 
-static void fill(tachyon_bus_t **prod, int n, uint64_t *seq)
+static void fill(tachyon_bus_t **prod, int busy, uint64_t *seq)
 {
     uint8_t msg[PAYLOAD];
 
     memset(msg, 0x5a, sizeof(msg));
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < busy; i++) {
         for (int k = 0; k < PER_ROUND; k++) {
             memcpy(msg, &seq[i], 8);
             seq[i]++;
@@ -164,23 +169,27 @@ int main(int argc, char **argv)
     uint64_t seq[MAX_N] = {0}, next[MAX_N] = {0}, messages = 65536, taken = 0;
     tachyon_error_t err;
     char name[96];
-    int n, turn = 0;
+    int n, busy, turn = 0, is_fanin, idle;
 
     if (argc < 3 || argc > 4 ||
-        (strcmp(argv[1], "fanin") != 0 && strcmp(argv[1], "spsc") != 0 && strcmp(argv[1], "fanout") != 0) ||
+        (strcmp(argv[1], "fanin") != 0 && strcmp(argv[1], "spsc") != 0 && strcmp(argv[1], "fanin-idle") != 0 &&
+         strcmp(argv[1], "spsc-idle") != 0 && strcmp(argv[1], "fanout") != 0) ||
         (n = atoi(argv[2])) < 1 || n > MAX_N) {
-        fprintf(stderr, "usage: topology_insn fanin|spsc|fanout N(1..8) [messages]\n");
+        fprintf(stderr, "usage: topology_insn fanin|spsc|fanin-idle|spsc-idle|fanout N(1..8) [messages]\n");
         return 2;
     }
     if (argc == 4)
         messages = strtoull(argv[3], NULL, 10);
-    if (messages == 0 || messages % ((uint64_t)PER_ROUND * (uint64_t)n)) {
-        fprintf(stderr, "topology_insn: messages must be a positive multiple of %d x N\n", PER_ROUND);
+    is_fanin = strncmp(argv[1], "fanin", 5) == 0;
+    idle = strstr(argv[1], "-idle") != NULL;
+    busy = idle ? 1 : n;
+    if (messages == 0 || messages % ((uint64_t)PER_ROUND * (uint64_t)busy)) {
+        fprintf(stderr, "topology_insn: messages must be a positive multiple of %d x the producers sending\n", PER_ROUND);
         return 2;
     }
     if (strcmp(argv[1], "fanout") == 0)
         return fanout_main(n, messages);
-    if (strcmp(argv[1], "fanin") == 0) {
+    if (is_fanin) {
         snprintf(name, sizeof(name), "@tachyon-insn-%d-fanin", (int)getpid());
         if ((err = tachyon_fanin_listen(name, RING, NULL, &fi)) != TACHYON_OK)
             die("fanin_listen", err);
@@ -205,11 +214,11 @@ int main(int argc, char **argv)
         }
     }
     while (taken < messages) {
-        fill(prod, n, seq);
-        for (uint64_t k = 0; k < (uint64_t)PER_ROUND * (uint64_t)n; k++) {
+        fill(prod, busy, seq);
+        for (uint64_t k = 0; k < (uint64_t)PER_ROUND * (uint64_t)busy; k++) {
             uint32_t type = 0;
             const uint64_t *m = take(fi, cons, n, &turn, &type);
-            if (!m || type >= (uint32_t)n || *m != next[type]) {
+            if (!m || type >= (uint32_t)busy || *m != next[type]) {
                 fprintf(stderr, "topology_insn: message %llu came back wrong\n", (unsigned long long)taken);
                 return 1;
             }

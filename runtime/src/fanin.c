@@ -240,9 +240,10 @@ static inline void ti_fi_sender(const tachyon_fanin_t *fi, unsigned i, tachyon_s
 }
 
 /* The turn the fast path could not finish: every member, from the slot in
- * turn on, gets the ring's full receive (tail refresh, wrap markers, a dead
- * producer's recovered frames, and its verdict: a member that is gone after
- * its last message, or corrupt, is dropped). */
+ * turn on, gets the fast take; a member it fails on that is not plainly
+ * empty (ti_rx_quiet: two loads) gets the ring's full receive (tail refresh,
+ * wrap markers, a dead producer's recovered frames, and its verdict: a member
+ * that is gone after its last message, or corrupt, is dropped). */
 static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uint32_t *type_id, size_t *size,
                                                          tachyon_sender_t *from)
 {
@@ -260,7 +261,12 @@ static __attribute__((noinline)) const void *ti_fi_scan(tachyon_fanin_t *fi, uin
         const void *msg;
 
         todo &= todo - 1;
-        msg = tachyon_acquire_rx(bus, type_id, size);
+        msg = ti_rx_take_fast(bus, type_id, size);
+        if (!msg) {
+            if (ti_rx_quiet(bus))
+                continue;
+            msg = tachyon_acquire_rx(bus, type_id, size);
+        }
         if (msg) {
             fi->held_bus = bus; /* and this member is the one in turn now */
             fi->turn_bus = bus;

@@ -9,6 +9,10 @@ for each N:
   fanin-N   the fan-in consumer's instructions per message are at most
             1 / 0.8 of a loop polling N plain buses doing the same work
             (issue 19: "fan-in's total is at least 0.8x the SPSC throughput");
+  fanin-idle-N (N >= 2) the same with one producer sending and N - 1 idle,
+            so each message also pays a look at every idle ring (the
+            round-robin's worst case, and what a loaded machine's
+            descheduled producers look like to the consumer);
   fanout-N  the fan-out producer's instructions per message do not grow with
             the number of subscribers: within 5% of its count for N = 1.
 
@@ -42,7 +46,9 @@ def main():
     args = ap.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     prog = os.path.join(ROOT, args.build, "bench", "topology_insn")
-    names = ["fanin-%d" % n for n in counts] + ["fanout-%d" % n for n in counts]
+    idle_counts = [n for n in counts if n >= 2]
+    names = (["fanin-%d" % n for n in counts] + ["fanin-idle-%d" % n for n in idle_counts] +
+             ["fanout-%d" % n for n in counts])
     if not os.path.exists(prog):
         for name in names:
             print("FAIL: %s (%s missing: run make all)" % (name, os.path.relpath(prog, ROOT)))
@@ -53,15 +59,17 @@ def main():
         return 0
     failed = False
     with tempfile.TemporaryDirectory(prefix="topology_insn.") as tmp:
-        for n in counts:
+        for n, idle in [(n, "") for n in counts] + [(n, "-idle") for n in idle_counts]:
+            name = "fanin%s-%d" % (idle, n)
             try:
-                fanin, spsc = count(prog, "fanin", n, args.messages, tmp), count(prog, "spsc", n, args.messages, tmp)
+                fanin = count(prog, "fanin" + idle, n, args.messages, tmp)
+                spsc = count(prog, "spsc" + idle, n, args.messages, tmp)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
-                print("FAIL: fanin-%d (%s)" % (n, e))
+                print("FAIL: %s (%s)" % (name, e))
                 failed = True
                 continue
-            text = "fanin-%d: fan-in %.1f instructions/message, %d polled buses %.1f: %.2fx (goal %.2fx)" % (
-                n, fanin, n, spsc, spsc / fanin, FANIN_GOAL)
+            text = "%s: fan-in %.1f instructions/message, %d polled buses %.1f: %.2fx (goal %.2fx)" % (
+                name, fanin, n, spsc, spsc / fanin, FANIN_GOAL)
             if spsc / fanin < FANIN_GOAL:
                 print("FAIL: %s" % text)
                 failed = True
