@@ -10,18 +10,19 @@
  *     RTT to the slowest: a ping goes out (fan-out, or N buses), every
  *     subscriber answers (through a fan-in, or N buses back), and the time is
  *     taken when the last answer is in.
- *   fanin, N producers: N processes send M/N messages of 32 B each; one
+ *   fanin, N producers: N processes send F/N messages of 32 B each; one
  *     consumer takes them all (fan-in round-robin, or a loop polling N buses).
- *     msgs_per_s = M / time; the N = 1 baseline is a plain SPSC bus. Both
- *     consumers take and commit one message at a time and wait the same way
+ *     msgs_per_s = F / time (F = 8 M by default: rounds of some hundred ms,
+ *     not a few scheduler slices); the N = 1 baseline is a plain SPSC bus.
+ *     Both consumers take and commit one message at a time and wait the same way
  *     (a yield after 64 passes that found nothing), so the rows compare the
  *     take paths; bench/topology_insn counts their instructions.
  *
  * Every other wait blocks (spin, then futex): the machine may have fewer cores
  * than processes, so a benchmark that spun would measure the scheduler.
  *
- * Usage: topology [--json] [--counts 1,2,4,8] [--messages M] [--pings P] [--rounds R]
- *                 [--only fanout|rtt|fanin]
+ * Usage: topology [--json] [--counts 1,2,4,8] [--messages M] [--fanin-messages F] [--pings P]
+ *                 [--rounds R] [--only fanout|rtt|fanin]
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -46,6 +47,7 @@ struct config {
     int counts[8];
     int n_counts;
     uint64_t messages;
+    uint64_t fanin_messages; /* 0: 8 x messages */
     int pings;
     int rounds;
     bool json;
@@ -513,8 +515,8 @@ static double fanin_spsc(int n, uint64_t m)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: topology [--json] [--counts 1,2,4,8] [--messages M] [--pings P] [--rounds R]\n"
-                    "                [--only fanout|rtt|fanin]\n");
+    fprintf(stderr, "usage: topology [--json] [--counts 1,2,4,8] [--messages M] [--fanin-messages F] [--pings P]\n"
+                    "                [--rounds R] [--only fanout|rtt|fanin]\n");
     exit(2);
 }
 
@@ -547,6 +549,9 @@ static void parse(int argc, char **argv, struct config *c)
             }
         } else if (!strcmp(argv[i], "--messages") && i + 1 < argc) {
             if (bu_parse_count(argv[++i], &c->messages) != 0 || c->messages < 16)
+                usage();
+        } else if (!strcmp(argv[i], "--fanin-messages") && i + 1 < argc) {
+            if (bu_parse_count(argv[++i], &c->fanin_messages) != 0 || c->fanin_messages < 16)
                 usage();
         } else if (!strcmp(argv[i], "--pings") && i + 1 < argc) {
             c->pings = atoi(argv[++i]);
@@ -588,8 +593,9 @@ int main(int argc, char **argv)
                 rtt_spsc(n, c.pings, &p50[1][r], &p99[1][r]);
             }
             if (c.only & ONLY_FANIN) {
-                fi[0][r] = fanin_tachyon(n, c.messages);
-                fi[1][r] = fanin_spsc(n, c.messages);
+                uint64_t m = c.fanin_messages ? c.fanin_messages : 8 * c.messages;
+                fi[0][r] = fanin_tachyon(n, m);
+                fi[1][r] = fanin_spsc(n, m);
             }
         }
         for (int t = 0; t < 2; t++) {
