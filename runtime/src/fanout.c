@@ -76,10 +76,13 @@ struct ti_fo_shared {
     uint32_t data_seq;
     uint32_t wake_wanted;
     uint8_t pad2[TI_LINE - 8];
-    /* line 3: the producer sleeps on space_seq */
+    /* line 3: the producer sleeps on space_seq, until slot wake_slot's head
+     * reaches wake_head */
     uint32_t producer_sleeping;
     uint32_t space_seq;
-    uint8_t pad3[TI_LINE - 8];
+    uint64_t wake_head;
+    uint32_t wake_slot;
+    uint8_t pad3[TI_LINE - 20];
     /* line 4: bumped by every join */
     uint32_t join_gen;
     uint8_t pad4[TI_LINE - 4];
@@ -104,6 +107,8 @@ _Static_assert(offsetof(struct ti_fo_shared, tail) == 128, "ABI: tail at 128");
 _Static_assert(offsetof(struct ti_fo_shared, oldest) == 136, "ABI: oldest at 136");
 _Static_assert(offsetof(struct ti_fo_shared, data_seq) == 256, "ABI: data_seq at 256");
 _Static_assert(offsetof(struct ti_fo_shared, producer_sleeping) == 384, "ABI: producer_sleeping at 384");
+_Static_assert(offsetof(struct ti_fo_shared, wake_head) == 392, "ABI: wake_head at 392");
+_Static_assert(offsetof(struct ti_fo_shared, wake_slot) == 400, "ABI: wake_slot at 400");
 _Static_assert(offsetof(struct ti_fo_shared, join_gen) == 512, "ABI: join_gen at 512");
 _Static_assert(offsetof(struct ti_fo_slot, sleeping) == 24, "ABI: slot sleeping at 24");
 _Static_assert(offsetof(struct ti_fo_slot, fd_armed) == 28, "ABI: slot fd_armed at 28");
@@ -122,6 +127,16 @@ struct tachyon_fanout {
     tachyon_error_t last_error;
     int64_t last_reap;
     int interrupt;
+    /* Bit i: slot i was handed out at least once (the listener sets it,
+     * under lock, before the slot can turn ACTIVE; never cleared). The
+     * producer's scans visit only these slots. Slots are handed out lowest
+     * first, so the mask stays as wide as the most subscribers at once. */
+    uint64_t used;
+    /* The last reclaim that failed: the slot with the lowest head, and the
+     * position every head had to reach. */
+    int slow;
+    uint64_t need;
+    uint64_t sleeps; /* futex sleeps of a blocked producer (ti_test_fanout_sleeps) */
 
     /* the listener thread and what it shares with the producer (under lock) */
     pthread_mutex_t lock;
@@ -146,6 +161,7 @@ struct tachyon_sub {
     int peer_dead;
     int pidfd;
     int efd; /* our readiness fd's watch end; the producer holds the signal end */
+    uint32_t index; /* our slot's index (the producer's wake_slot names it) */
     uint32_t idle_polls;
     int64_t last_peer_check;
     int interrupt; /* set by tachyon_sub_interrupt from any thread; taken by a wait */
@@ -161,11 +177,15 @@ struct tachyon_sub {
 static void ti_fo_wake_subscribers(tachyon_fanout_t *pub)
 {
     struct ti_fo_shared *hdr = pub->hdr;
+    uint64_t used = __atomic_load_n(&pub->used, __ATOMIC_ACQUIRE);
     int locked = 0;
 
     __atomic_fetch_add(&hdr->data_seq, 1, __ATOMIC_RELEASE);
     ti_futex_wake_all(&hdr->data_seq);
-    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++) {
+    /* Only slots ever handed out can have armed fds (an fd_armed scribbled
+     * into another slot is ignored: that slot has no fd anyway). */
+    for (; used; used &= used - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(used);
         uint32_t *armed = &pub->slots[i].fd_armed;
         if (!ti_load_seqcst(armed) || !__atomic_exchange_n(armed, 0, __ATOMIC_SEQ_CST))
             continue;
@@ -188,15 +208,22 @@ static int ti_fo_drop(struct ti_fo_slot *s)
     return __atomic_compare_exchange_n(&s->state, &want, TI_SLOT_LAGGED, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
-/* The lowest head among ACTIVE subscribers (wpos if none). A head that cannot
- * be valid (ahead of wpos, or a whole ring behind) is a hostile or broken
- * subscriber's: it is dropped. With `drop_below` (TACHYON_LAG_DROP) every
- * subscriber whose head is below it is dropped too. */
+/* The lowest head among ACTIVE subscribers (wpos if none); its slot in
+ * pub->slow. A head that cannot be valid (ahead of wpos, or a whole ring
+ * behind) is a hostile or broken subscriber's: it is dropped. With
+ * `drop_below` (TACHYON_LAG_DROP) every subscriber whose head is below it is
+ * dropped too. Only slots in pub->used are visited: the mask is loaded after
+ * join_gen (see the top of file), and a slot's bit is set before the slot is
+ * handed out, so a joiner the join_gen check counts on is in it. A state
+ * scribbled into a never-used slot is ignored, as unknown states are. */
 static uint64_t ti_fo_min_head(tachyon_fanout_t *pub, uint64_t drop_below, int *dropped)
 {
     uint64_t m = pub->wpos;
+    uint64_t used = __atomic_load_n(&pub->used, __ATOMIC_ACQUIRE);
 
-    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++) {
+    pub->slow = -1;
+    for (; used; used &= used - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(used);
         struct ti_fo_slot *s = &pub->slots[i];
         uint64_t h;
 
@@ -208,8 +235,10 @@ static uint64_t ti_fo_min_head(tachyon_fanout_t *pub, uint64_t drop_below, int *
             *dropped |= ti_fo_drop(s);
             continue;
         }
-        if (h < m)
+        if (h < m) {
             m = h;
+            pub->slow = (int)i;
+        }
     }
     return m;
 }
@@ -306,7 +335,9 @@ static void *ti_fo_fail_ptr(tachyon_fanout_t *pub, tachyon_error_t err)
     return NULL;
 }
 
-void *tachyon_fanout_acquire_tx(tachyon_fanout_t *pub, size_t max_size)
+/* `waiting`: called from acquire_tx_until, whose sleeps poll the pidfds on
+ * each watchdog timeout: a FULL then reads no clock. */
+static inline void *ti_fo_acquire(tachyon_fanout_t *pub, size_t max_size, int waiting)
 {
     uint64_t len, idx, frame, end;
 
@@ -323,9 +354,10 @@ void *tachyon_fanout_acquire_tx(tachyon_fanout_t *pub, size_t max_size)
     if (end > pub->capacity && end - pub->capacity > pub->oldest) {
         tachyon_error_t err = ti_fo_reclaim(pub, end - pub->capacity);
         if (err != TACHYON_OK) {
+            pub->need = end - pub->capacity;
             /* Polling on FULL must still see a subscriber die. */
-            int64_t now = ti_now_ns();
-            if (now - pub->last_reap >= TACHYON_WATCHDOG_NS) {
+            int64_t now = waiting ? 0 : ti_now_ns();
+            if (!waiting && now - pub->last_reap >= TACHYON_WATCHDOG_NS) {
                 pub->last_reap = now;
                 ti_fo_reap(pub);
             }
@@ -336,6 +368,11 @@ void *tachyon_fanout_acquire_tx(tachyon_fanout_t *pub, size_t max_size)
     pub->res_frame = frame;
     pub->res_max = max_size;
     return pub->ring + (frame & pub->mask) + TACHYON_FRAME_HEADER;
+}
+
+void *tachyon_fanout_acquire_tx(tachyon_fanout_t *pub, size_t max_size)
+{
+    return ti_fo_acquire(pub, max_size, 0);
 }
 
 static void ti_fo_frame(uint8_t *ring, uint64_t mask, uint64_t pos, uint32_t size, uint32_t type_id, uint64_t key)
@@ -385,6 +422,28 @@ tachyon_error_t tachyon_fanout_rollback_tx(tachyon_fanout_t *pub)
     return TACHYON_OK;
 }
 
+/* A blocked producer (TACHYON_LAG_BLOCK; the ring is full) waits for the
+ * slowest subscriber only: it names that slot (wake_slot) and the head it
+ * must reach (wake_head: what the message needs plus an eighth of the ring,
+ * capped at wpos so that draining the ring gets there), and only that
+ * subscriber's commit wakes it. The others' commits never touch it, and the
+ * slack lets the next sends find room without a scan each. No lost wake-up:
+ *   producer:   seq = space_seq; producer_sleeping = 1; scan the heads (the
+ *               reclaim, seq_cst): still short, slowest is j; wake_head = w,
+ *               wake_slot = j (seq_cst); reload j's head and state (seq_cst);
+ *               below w and ACTIVE: FUTEX_WAIT(space_seq, seq).
+ *   subscriber: head = x (seq_cst exchange); producer_sleeping (seq_cst);
+ *               if 1: wake_slot, wake_head (seq_cst); if they name us and
+ *               x >= wake_head: take the flag down (exchange), bump
+ *               space_seq, FUTEX_WAKE.
+ * Either j's head store comes after the producer's reload in the seq_cst
+ * order, and then after its stores of the flag, wake_head and wake_slot,
+ * which j's loads see; or the reload sees the new head and the producer does
+ * not sleep. A subscriber between what the message needs and wake_head that
+ * stops reading leaves the producer to its watchdog timeout (a late wake,
+ * never a lost message, as a hostile wake_slot or wake_head can only cause);
+ * one that leaves bumps space_seq itself, and a dead one is reaped on the
+ * watchdog timeout. */
 void *tachyon_fanout_acquire_tx_until(tachyon_fanout_t *pub, size_t max_size, int64_t deadline_ns)
 {
     int64_t deadline = ti_deadline_norm(deadline_ns);
@@ -393,28 +452,43 @@ void *tachyon_fanout_acquire_tx_until(tachyon_fanout_t *pub, size_t max_size, in
     if (!pub)
         return NULL;
     hdr = pub->hdr;
-    for (unsigned spins = 0;; spins++) {
-        void *slot = tachyon_fanout_acquire_tx(pub, max_size);
+    for (;;) {
+        void *slot = ti_fo_acquire(pub, max_size, 1);
+        struct ti_fo_slot *slow;
+        uint64_t want;
         uint32_t seq;
         int64_t now;
         int r;
 
         if (slot || pub->last_error != TACHYON_ERR_FULL)
             return slot;
-        if (spins < TI_FO_SPIN / 16) {
-            for (unsigned i = 0; i < 16; i++)
-                ti_cpu_relax();
-            continue;
+        /* Spin on the slowest subscriber's line alone (FULL always names
+         * one: a head below the need was the lowest). */
+        want = pub->need + pub->capacity / 8 < pub->wpos ? pub->need + pub->capacity / 8 : pub->wpos;
+        slow = &pub->slots[pub->slow >= 0 ? pub->slow : 0];
+        for (unsigned i = 0; i < TI_FO_SPIN && pub->slow >= 0; i++) {
+            if (ti_load_acquire(&slow->head) >= want || ti_load_acquire(&slow->state) != TI_SLOT_ACTIVE)
+                break;
+            ti_cpu_relax();
         }
         /* Acquire: pairs with a subscriber's release increment of space_seq. */
         seq = ti_load_acquire(&hdr->space_seq);
         if (__atomic_exchange_n(&pub->interrupt, 0, __ATOMIC_ACQ_REL))
             return ti_fo_fail_ptr(pub, TACHYON_ERR_INTERRUPTED);
         ti_store_seqcst(&hdr->producer_sleeping, 1);
-        slot = tachyon_fanout_acquire_tx(pub, max_size); /* its scan is the second half of the Dekker pair */
+        slot = ti_fo_acquire(pub, max_size, 1); /* its scan is the second half of the Dekker pair */
         if (slot || pub->last_error != TACHYON_ERR_FULL) {
             ti_store_relaxed(&hdr->producer_sleeping, 0);
             return slot;
+        }
+        want = pub->need + pub->capacity / 8 < pub->wpos ? pub->need + pub->capacity / 8 : pub->wpos;
+        slow = &pub->slots[pub->slow >= 0 ? pub->slow : 0];
+        ti_store_seqcst(&hdr->wake_head, want);
+        ti_store_seqcst(&hdr->wake_slot, pub->slow >= 0 ? (uint32_t)pub->slow : TACHYON_MAX_MEMBERS);
+        if (pub->slow >= 0 &&
+            (ti_load_seqcst(&slow->head) >= want || ti_load_seqcst(&slow->state) != TI_SLOT_ACTIVE)) {
+            ti_store_relaxed(&hdr->producer_sleeping, 0);
+            continue;
         }
         now = ti_now_ns();
         if (now >= deadline) {
@@ -423,6 +497,7 @@ void *tachyon_fanout_acquire_tx_until(tachyon_fanout_t *pub, size_t max_size, in
         }
         r = ti_futex_wait(&hdr->space_seq, seq,
                           deadline - now < TACHYON_WATCHDOG_NS ? deadline - now : TACHYON_WATCHDOG_NS);
+        pub->sleeps++;
         ti_store_relaxed(&hdr->producer_sleeping, 0);
         if (ti_wait_interrupted(r))
             return ti_fo_fail_ptr(pub, TACHYON_ERR_INTERRUPTED);
@@ -431,6 +506,11 @@ void *tachyon_fanout_acquire_tx_until(tachyon_fanout_t *pub, size_t max_size, in
         else if (r != 0 && r != EINTR) /* EINTR: the interrupt check let the wait go on */
             return ti_fo_fail_ptr(pub, TACHYON_ERR_SYSTEM);
     }
+}
+
+uint64_t ti_test_fanout_sleeps(const tachyon_fanout_t *pub)
+{
+    return pub->sleeps;
 }
 
 tachyon_error_t tachyon_fanout_send_until(tachyon_fanout_t *pub, const void *data, size_t size, uint32_t type_id,
@@ -468,8 +548,8 @@ size_t tachyon_fanout_subscribers(tachyon_fanout_t *pub)
 
     if (!pub)
         return 0;
-    for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++)
-        n += ti_load_acquire(&pub->slots[i].state) == TI_SLOT_ACTIVE;
+    for (uint64_t used = __atomic_load_n(&pub->used, __ATOMIC_ACQUIRE); used; used &= used - 1)
+        n += ti_load_acquire(&pub->slots[__builtin_ctzll(used)].state) == TI_SLOT_ACTIVE;
     return n;
 }
 
@@ -511,6 +591,7 @@ static int ti_fo_take_slot(tachyon_fanout_t *pub, const struct ucred *cred, int 
         ti_store_relaxed(&s->uid, (uint32_t)cred->uid);
         ti_store_relaxed(&s->head, 0);
         ti_store_relaxed(&s->sleeping, 0);
+        __atomic_fetch_or(&pub->used, 1ull << i, __ATOMIC_RELEASE);
         ti_store_seqcst(&s->state, TI_SLOT_RESERVED);
         found = (int)i;
     }
@@ -852,6 +933,20 @@ const void *tachyon_sub_acquire_rx(tachyon_sub_t *sub, uint32_t *type_id, size_t
     return ti_sub_fail_ptr(sub, ti_sub_state(sub) == TI_SLOT_LAGGED ? TACHYON_ERR_LAGGED : TACHYON_ERR_CORRUPT);
 }
 
+/* The producer sleeps until the slowest subscriber (wake_slot) reaches
+ * wake_head (see tachyon_fanout_acquire_tx_until): only that one wakes it. */
+static __attribute__((noinline)) void ti_sub_wake_producer(tachyon_sub_t *sub)
+{
+    struct ti_fo_shared *hdr = sub->hdr;
+
+    if (ti_load_seqcst(&hdr->wake_slot) != sub->index || sub->rpos < ti_load_seqcst(&hdr->wake_head))
+        return;
+    if (__atomic_exchange_n(&hdr->producer_sleeping, 0, __ATOMIC_SEQ_CST)) {
+        __atomic_fetch_add(&hdr->space_seq, 1, __ATOMIC_RELEASE);
+        ti_futex_wake(&hdr->space_seq);
+    }
+}
+
 tachyon_error_t tachyon_sub_commit_rx(tachyon_sub_t *sub)
 {
     struct ti_fo_shared *hdr;
@@ -868,11 +963,8 @@ tachyon_error_t tachyon_sub_commit_rx(tachyon_sub_t *sub)
     /* seq_cst: the release pairs with the producer's scan of heads, and it is
      * the first half of the Dekker pair with producer_sleeping. */
     (void)__atomic_exchange_n(&sub->slot->head, sub->rpos, __ATOMIC_SEQ_CST);
-    if (TI_UNLIKELY(ti_load_seqcst(&hdr->producer_sleeping)) &&
-        __atomic_exchange_n(&hdr->producer_sleeping, 0, __ATOMIC_SEQ_CST)) {
-        __atomic_fetch_add(&hdr->space_seq, 1, __ATOMIC_RELEASE);
-        ti_futex_wake(&hdr->space_seq);
-    }
+    if (TI_UNLIKELY(ti_load_seqcst(&hdr->producer_sleeping)))
+        ti_sub_wake_producer(sub);
     return TACHYON_OK;
 }
 
@@ -1017,6 +1109,7 @@ static tachyon_error_t ti_sub_accept(tachyon_sub_t *sub, const uint8_t *rec, int
     if (err != TACHYON_OK)
         return err;
     sub->hdr = base;
+    sub->index = slot;
     sub->slot = (struct ti_fo_slot *)((uint8_t *)base + TI_FO_SLOTS_OFF) + slot;
     sub->ring = (uint8_t *)base + TI_FO_HEADER_SIZE;
     sub->capacity = capacity;

@@ -363,6 +363,8 @@ TI_HIDDEN void ti_after_timeout(tachyon_bus_t *bus, uint32_t *flag, uint32_t bit
 TI_HIDDEN void ti_judge_wake(tachyon_bus_t *bus, uint32_t *flag, uint32_t bit, uint64_t pos);
 /* fanin.c: the lost wake-ups its members' rings proved (test-only). */
 TI_HIDDEN uint64_t ti_test_fanin_lost_wakes(tachyon_fanin_t *fi);
+/* fanout.c: futex sleeps of a blocked producer (test-only). */
+TI_HIDDEN uint64_t ti_test_fanout_sleeps(const tachyon_fanout_t *pub);
 
 /* bus.c: a pending tachyon_bus_interrupt, taken by wait.c (1 if there was one) */
 TI_HIDDEN int ti_take_interrupt(tachyon_bus_t *bus);
