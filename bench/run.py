@@ -525,21 +525,23 @@ def summarise(machine, results, notes):
 
     rtt = [o for o in results if o.get("bench") in ("pingpong", "wakeup") and o.get("round") == "median"]
     if rtt:
-        md.append("## Round trip, 32 B, two processes (median of rounds; ns)")
+        md.append("## Round trip, two processes (median of rounds; ns)")
         md.append("")
-        md.append("| bench | transport | samples/round | min | p50 | p90 | p99 | p99.9 | p99.99 | max | "
+        md.append("| bench | transport | payload | samples/round | min | p50 | p90 | p99 | p99.9 | p99.99 | max | "
                   "Tachyon p50 / this p50 | CPU share |")
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         tach = find(results, bench="pingpong", transport="tachyon", round="median")
         futex = find(results, bench="wakeup", transport="tachyon-futex", round="median")
         example = find(results, bench="pingpong", transport="c_pingpong:tachyon", round="median")
         for o in rtt:
             ref = example if o["transport"].startswith("c_pingpong:") else tach if o["bench"] == "pingpong" else futex
             key = "ratio_to_" + o["transport"].replace("-", "_").replace(":", "_")
-            ratio = ref.get(key) if ref and ref is not o else None
+            # bench/rtt's own rows are 32 B: a row of another size has no ratio to them
+            ratio = ref.get(key) if ref and ref is not o and o.get("payload", 32) == 32 else None
             share = o.get("cpu_share")
-            md.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                o["bench"], o["transport"], o.get("samples"), fmt(o.get("min_ns"), "ns"), fmt(o.get("p50_ns"), "ns"),
+            md.append("| %s | %s | %s B | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                o["bench"], o["transport"], o.get("payload", 32), o.get("samples"), fmt(o.get("min_ns"), "ns"),
+                fmt(o.get("p50_ns"), "ns"),
                 fmt(o.get("p90_ns"), "ns"), fmt(o.get("p99_ns"), "ns"), fmt(o.get("p999_ns"), "ns"),
                 fmt(o.get("p9999_ns"), "ns"), fmt(o.get("max_ns"), "ns"),
                 "%.3f" % ratio if ratio is not None else "", "%.2f" % share if share is not None else ""))
