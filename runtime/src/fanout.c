@@ -72,10 +72,15 @@ struct ti_fo_shared {
     uint32_t producer_state;
     uint32_t producer_pid;
     uint8_t pad1[TI_LINE - 24];
-    /* line 2: subscribers sleep on data_seq after raising wake_wanted */
+    /* line 2: subscribers sleep on data_seq after raising wake_wanted; the
+     * producer wakes one of them, which wakes the rest (pass_on); fd_wanted
+     * names the slots whose readiness fds are armed */
     uint32_t data_seq;
     uint32_t wake_wanted;
-    uint8_t pad2[TI_LINE - 8];
+    uint32_t pass_on;
+    uint32_t pad2a;
+    uint64_t fd_wanted;
+    uint8_t pad2[TI_LINE - 24];
     /* line 3: the producer sleeps on space_seq, until slot wake_slot's head
      * reaches wake_head */
     uint32_t producer_sleeping;
@@ -106,6 +111,8 @@ _Static_assert(offsetof(struct ti_fo_shared, policy) == 48, "ABI: policy at 48")
 _Static_assert(offsetof(struct ti_fo_shared, tail) == 128, "ABI: tail at 128");
 _Static_assert(offsetof(struct ti_fo_shared, oldest) == 136, "ABI: oldest at 136");
 _Static_assert(offsetof(struct ti_fo_shared, data_seq) == 256, "ABI: data_seq at 256");
+_Static_assert(offsetof(struct ti_fo_shared, pass_on) == 264, "ABI: pass_on at 264");
+_Static_assert(offsetof(struct ti_fo_shared, fd_wanted) == 272, "ABI: fd_wanted at 272");
 _Static_assert(offsetof(struct ti_fo_shared, producer_sleeping) == 384, "ABI: producer_sleeping at 384");
 _Static_assert(offsetof(struct ti_fo_shared, wake_head) == 392, "ABI: wake_head at 392");
 _Static_assert(offsetof(struct ti_fo_shared, wake_slot) == 400, "ABI: wake_slot at 400");
@@ -162,6 +169,7 @@ struct tachyon_sub {
     int pidfd;
     int efd; /* our readiness fd's watch end; the producer holds the signal end */
     uint32_t index; /* our slot's index (the producer's wake_slot names it) */
+    uint64_t timeouts; /* futex waits that ran out (ti_test_sub_timeouts) */
     uint32_t idle_polls;
     int64_t last_peer_check;
     int interrupt; /* set by tachyon_sub_interrupt from any thread; taken by a wait */
@@ -171,19 +179,44 @@ struct tachyon_sub {
 
 /* ---- Producer: reclaiming room -------------------------------------------- */
 
-/* Wakes every sleeping subscriber (one bump of the word they all sleep on)
+/* Wakes the sleeping subscribers (one bump of the word they all sleep on)
  * and signals the readiness fd of each one that armed it. The fds are the
- * listener's to replace, hence the lock (taken only here, off the hot path). */
-static void ti_fo_wake_subscribers(tachyon_fanout_t *pub)
+ * listener's to replace, hence the lock (taken only here, off the hot path).
+ *
+ * `all` (a drop, the producer closing): FUTEX_WAKE every sleeper and look at
+ * every used slot's fd_armed. Otherwise (a commit) the producer's cost does
+ * not grow with the sleepers: it bumps data_seq, raises pass_on and wakes
+ * ONE sleeper, and the first subscriber whose futex wait returns and finds
+ * pass_on raised takes it down and wakes the rest (ti_sub_pass_on). No lost
+ * wake-up: after the bump no FUTEX_WAIT on the old value can queue (the
+ * kernel compares the word), so the sleepers owed this wake are the ones
+ * queued before it. If one of them is queued when the producer's single
+ * wake runs, that wake takes one (pass_on was raised before it), which wakes
+ * all; if someone took pass_on down earlier (it returned from a wait of its
+ * own), its wake-all came after the bump and took them all. A woken
+ * subscriber that dies before passing on leaves the
+ * others asleep until their watchdog wake (at most TACHYON_WATCHDOG_NS),
+ * after which they read the ring and pass on what they find raised. Only the
+ * slots named in fd_wanted are looked at for armed fds. */
+static void ti_fo_wake_subscribers(tachyon_fanout_t *pub, int all)
 {
     struct ti_fo_shared *hdr = pub->hdr;
     uint64_t used = __atomic_load_n(&pub->used, __ATOMIC_ACQUIRE);
     int locked = 0;
 
-    __atomic_fetch_add(&hdr->data_seq, 1, __ATOMIC_RELEASE);
-    ti_futex_wake_all(&hdr->data_seq);
-    /* Only slots ever handed out can have armed fds (an fd_armed scribbled
-     * into another slot is ignored: that slot has no fd anyway). */
+    if (all) {
+        __atomic_fetch_add(&hdr->data_seq, 1, __ATOMIC_RELEASE);
+        ti_futex_wake_all(&hdr->data_seq);
+        (void)__atomic_exchange_n(&hdr->fd_wanted, 0, __ATOMIC_SEQ_CST);
+    } else {
+        __atomic_fetch_add(&hdr->data_seq, 1, __ATOMIC_RELEASE);
+        ti_store_seqcst(&hdr->pass_on, 1); /* after the bump: see above */
+        ti_futex_wake(&hdr->data_seq);
+        /* seq_cst, after the load of wake_wanted: sees the bit of every
+         * subscriber whose wake_wanted store that load saw. Bits of slots
+         * never handed out are ignored (no fd there). */
+        used &= __atomic_exchange_n(&hdr->fd_wanted, 0, __ATOMIC_SEQ_CST);
+    }
     for (; used; used &= used - 1) {
         unsigned i = (unsigned)__builtin_ctzll(used);
         uint32_t *armed = &pub->slots[i].fd_armed;
@@ -289,7 +322,7 @@ static tachyon_error_t ti_fo_reclaim(tachyon_fanout_t *pub, uint64_t r)
         uint64_t target;
 
         if (dropped)
-            ti_fo_wake_subscribers(pub); /* a dropped sleeper learns it now */
+            ti_fo_wake_subscribers(pub, 1); /* a dropped sleeper learns it now */
         if (m < pub->oldest) {
             /* A joiner read `oldest` before our last advance; its head is a
              * frame boundary we have not overwritten yet. */
@@ -404,11 +437,12 @@ tachyon_error_t tachyon_fanout_commit_tx(tachyon_fanout_t *pub, size_t actual_si
      * and it is the first half of the Dekker pair with `wake_wanted`. Taking
      * the flag down (exchange) makes only the first commit after a sleeper
      * announced itself pay for the wake; every sleeper read data_seq before it
-     * raised the flag, so one bump wakes them all. */
+     * raised the flag, so one bump is owed to them all, and one FUTEX_WAKE
+     * plus pass_on delivers it (ti_fo_wake_subscribers). */
     (void)__atomic_exchange_n(&hdr->tail, pub->wpos, __ATOMIC_SEQ_CST);
     if (TI_UNLIKELY(ti_load_seqcst(&hdr->wake_wanted) != 0) &&
         __atomic_exchange_n(&hdr->wake_wanted, 0, __ATOMIC_SEQ_CST))
-        ti_fo_wake_subscribers(pub);
+        ti_fo_wake_subscribers(pub, 0);
     return TACHYON_OK;
 }
 
@@ -511,6 +545,11 @@ void *tachyon_fanout_acquire_tx_until(tachyon_fanout_t *pub, size_t max_size, in
 uint64_t ti_test_fanout_sleeps(const tachyon_fanout_t *pub)
 {
     return pub->sleeps;
+}
+
+uint64_t ti_test_sub_timeouts(const tachyon_sub_t *sub)
+{
+    return sub->timeouts;
 }
 
 tachyon_error_t tachyon_fanout_send_until(tachyon_fanout_t *pub, const void *data, size_t size, uint32_t type_id,
@@ -770,7 +809,7 @@ void tachyon_fanout_destroy(tachyon_fanout_t *pub)
         /* seq_cst after the last tail store: a subscriber that sees CLOSED
          * then loads the final tail. */
         ti_store_seqcst(&pub->hdr->producer_state, TI_SIDE_CLOSED);
-        ti_fo_wake_subscribers(pub);
+        ti_fo_wake_subscribers(pub, 1);
     }
     for (unsigned i = 0; i < TACHYON_MAX_MEMBERS; i++) {
         if (pub->pidfd[i] >= 0)
@@ -968,6 +1007,17 @@ tachyon_error_t tachyon_sub_commit_rx(tachyon_sub_t *sub)
     return TACHYON_OK;
 }
 
+/* After any return from a wait on data_seq: if the producer's wake is still
+ * to be passed on, take it and wake every other sleeper (see
+ * ti_fo_wake_subscribers). */
+static void ti_sub_pass_on(tachyon_sub_t *sub)
+{
+    uint32_t *pass = &sub->hdr->pass_on;
+
+    if (ti_load_seqcst(pass) && __atomic_exchange_n(pass, 0, __ATOMIC_SEQ_CST))
+        ti_futex_wake_all(&sub->hdr->data_seq);
+}
+
 /* Announces a sleep on data_seq (the caller read data_seq before) or says
  * it is over. The flag is shared by all subscribers: whoever raises it is
  * woken by the producer's next commit, along with everyone else asleep. */
@@ -1020,6 +1070,8 @@ const void *tachyon_sub_acquire_rx_until(tachyon_sub_t *sub, uint32_t *type_id, 
         r = ti_futex_wait(&hdr->data_seq, seq,
                           deadline - now < TACHYON_WATCHDOG_NS ? deadline - now : TACHYON_WATCHDOG_NS);
         ti_sub_sleeping(sub, 0);
+        sub->timeouts += r == ETIMEDOUT;
+        ti_sub_pass_on(sub);
         if (ti_wait_interrupted(r))
             return ti_sub_fail_ptr(sub, TACHYON_ERR_INTERRUPTED);
         if (r == ETIMEDOUT && ti_sub_producer_dead(sub, 1))
@@ -1266,19 +1318,27 @@ uint32_t *ti_sub_arm(tachyon_sub_t *sub, uint32_t *seq)
     return &sub->hdr->data_seq;
 }
 
+/* After the wait-set's futex_waitv returned (for whatever reason). */
 void ti_sub_disarm(tachyon_sub_t *sub)
 {
     ti_sub_sleeping(sub, 0);
+    ti_sub_pass_on(sub);
 }
 
 /* The readiness fd: armed, the producer's next wake signals it. The
- * order is the futex sleeper's: fd_armed, then wake_wanted (seq_cst), and the
- * caller re-checks the ring after. */
+ * order is the futex sleeper's: fd_armed, our fd_wanted bit, then wake_wanted
+ * (seq_cst), and the caller re-checks the ring after. The producer's load of
+ * wake_wanted that sees our store precedes its exchange of fd_wanted, which
+ * so sees our bit (or an earlier wake's exchange took it and looked at our
+ * fd_armed, stored before the bit). */
 void ti_sub_fd_arm(tachyon_sub_t *sub, int on)
 {
     ti_store_seqcst(&sub->slot->fd_armed, on ? 1u : 0u);
-    if (on)
+    if (on) {
+        /* Our bit in fd_wanted tells the producer which slot to look at. */
+        __atomic_fetch_or(&sub->hdr->fd_wanted, 1ull << sub->index, __ATOMIC_SEQ_CST);
         ti_store_seqcst(&sub->hdr->wake_wanted, 1);
+    }
 }
 
 int ti_sub_wake_fd(const tachyon_sub_t *sub)

@@ -365,6 +365,8 @@ TI_HIDDEN void ti_judge_wake(tachyon_bus_t *bus, uint32_t *flag, uint32_t bit, u
 TI_HIDDEN uint64_t ti_test_fanin_lost_wakes(tachyon_fanin_t *fi);
 /* fanout.c: futex sleeps of a blocked producer (test-only). */
 TI_HIDDEN uint64_t ti_test_fanout_sleeps(const tachyon_fanout_t *pub);
+/* fanout.c: a subscriber's futex waits that ran out (test-only). */
+TI_HIDDEN uint64_t ti_test_sub_timeouts(const tachyon_sub_t *sub);
 
 /* bus.c: a pending tachyon_bus_interrupt, taken by wait.c (1 if there was one) */
 TI_HIDDEN int ti_take_interrupt(tachyon_bus_t *bus);

@@ -1,5 +1,7 @@
 /* Description: how a BLOCK fan-out producer that waits for room is woken. It names the slowest subscriber and a head an eighth of the ring past what it needs, and only that subscriber's commit wakes it: with a slow subscriber reading one message every 200 us next to a fast one, the producer sleeps about once per eighth of the ring, not once per message, and both subscribers get every message once, in order and intact. The named subscriber leaving releases the producer; one that stops reading between what the producer needs and the named head lets it go on at the latest at its watchdog wake (no lost wake-up, only a late one). */
+#include <linux/futex.h>
 #include <pthread.h>
+#include <sys/syscall.h>
 
 #include "helpers.h"
 #include "../../runtime/src/internal.h" /* ti_test_fanout_sleeps: test-only */
@@ -191,11 +193,180 @@ static void named_one_stops_short(void)
     tachyon_fanout_destroy(pub);
 }
 
+/* ---- Waking many sleeping subscribers ------------------------------------- */
+
+#define NSUB 16
+
+struct sleeper {
+    tachyon_sub_t *sub;
+    uint64_t rounds, late; /* late: messages a sleep ran out (watchdog) before */
+    uint64_t got;
+};
+
+static void *sleep_read(void *arg)
+{
+    struct sleeper *s = arg;
+
+    for (uint64_t k = 0; k < s->rounds; k++) {
+        uint64_t before = ti_test_sub_timeouts(s->sub);
+        uint32_t type;
+        size_t size;
+        const uint8_t *p = tachyon_sub_acquire_rx_until(s->sub, &type, &size, tachyon_now_ns() + 20000000000ll);
+        CHECK(p != NULL && type == 1 && size == SIZE && t_verify(p, size, k + 1));
+        CHECK_ERR(tachyon_sub_commit_rx(s->sub), TACHYON_OK);
+        s->late += ti_test_sub_timeouts(s->sub) != before;
+        __atomic_store_n(&s->got, k + 1, __ATOMIC_SEQ_CST);
+    }
+    return NULL;
+}
+
+/* The segment's header, found through message 0 (ring offset 0, payload 16
+ * bytes into the frame; the ring starts 12288 bytes in: ABI.md). */
+static uint8_t *header_of(tachyon_sub_t *sub)
+{
+    uint32_t type;
+    size_t size;
+    const uint8_t *p = tachyon_sub_acquire_rx(sub, &type, &size);
+
+    CHECK(p != NULL && t_verify(p, size, 0));
+    CHECK_ERR(tachyon_sub_commit_rx(sub), TACHYON_OK);
+    return (uint8_t *)p - 16 - 12288;
+}
+
+static uint32_t load32(const uint8_t *base, size_t off)
+{
+    return __atomic_load_n((const uint32_t *)(base + off), __ATOMIC_SEQ_CST);
+}
+
+/* Until every subscriber's slot says it sleeps (ABI.md: slot byte 24). */
+static void until_all_asleep(const uint8_t *hdr)
+{
+    for (int spins = 0; spins < 20000; spins++) {
+        int n = 0;
+        for (int i = 0; i < (int)TACHYON_MAX_MEMBERS; i++)
+            n += load32(hdr, 4096 + 128 * (size_t)i + 8) == 2 && load32(hdr, 4096 + 128 * (size_t)i + 24) == 1;
+        if (n == NSUB)
+            return;
+        usleep(100);
+    }
+}
+
+static void start_sleepers(const char *name, tachyon_fanout_t *pub, struct sleeper *s, pthread_t *t, uint64_t rounds,
+                           uint8_t **hdr)
+{
+    for (int i = 0; i < NSUB; i++) {
+        s[i].sub = join(name);
+        s[i].rounds = rounds;
+    }
+    send_seq(pub, 0);
+    for (int i = 0; i < NSUB; i++)
+        *hdr = header_of(s[i].sub);
+    for (int i = 0; i < NSUB; i++)
+        CHECK(pthread_create(&t[i], NULL, sleep_read, &s[i]) == 0);
+}
+
+/* One publish wakes all 16 sleepers: the producer wakes one, which wakes the
+ * rest. A wake passed on wrongly would leave 15 of 16 to their watchdog. */
+static void many_sleepers_one_publish(void)
+{
+    char name[128];
+    tachyon_fanout_t *pub;
+    struct sleeper s[NSUB] = {{0}};
+    pthread_t t[NSUB];
+    uint64_t rounds = t_scaled(20, 5), late = 0;
+    uint8_t *hdr = NULL;
+
+    name_of(name, sizeof(name), "fo-wake-many");
+    CHECK_ERR(tachyon_fanout_listen(name, CAP, TACHYON_LAG_BLOCK, NULL, &pub), TACHYON_OK);
+    start_sleepers(name, pub, s, t, rounds, &hdr);
+    for (uint64_t k = 1; k <= rounds; k++) {
+        until_all_asleep(hdr);
+        send_seq(pub, k);
+        /* Every one has it before the next: each round starts asleep. */
+        for (int i = 0; i < NSUB; i++)
+            while (__atomic_load_n(&s[i].got, __ATOMIC_SEQ_CST) < k)
+                usleep(100);
+    }
+    for (int i = 0; i < NSUB; i++) {
+        pthread_join(t[i], NULL);
+        late += s[i].late;
+        tachyon_sub_destroy(s[i].sub);
+    }
+    printf("%d sleepers x %llu publishes: %llu wake-ups came by the watchdog\n", NSUB, (unsigned long long)rounds,
+           (unsigned long long)late);
+    CHECK(late * 4 < NSUB * rounds);
+    tachyon_fanout_destroy(pub);
+}
+
+struct raw_waiter {
+    uint32_t *word, seq;
+    int queued, woken;
+};
+
+/* A sleeper on data_seq that never passes the wake on: what a subscriber
+ * killed right after the producer's wake looks like to the others. */
+static void *raw_wait(void *arg)
+{
+    struct raw_waiter *w = arg;
+
+    __atomic_store_n(&w->queued, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(w->word, __ATOMIC_SEQ_CST) == w->seq)
+        syscall(SYS_futex, w->word, FUTEX_WAIT, w->seq, NULL, NULL, 0);
+    __atomic_store_n(&w->woken, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* The producer's one wake goes to a sleeper that dies with it (queued first:
+ * the kernel wakes waiters of equal priority in order): every subscriber
+ * still gets the message, at its watchdog wake at the latest. */
+static void wake_lost_with_its_taker(void)
+{
+    char name[128];
+    tachyon_fanout_t *pub;
+    struct sleeper s[NSUB] = {{0}};
+    pthread_t t[NSUB], tw;
+    struct raw_waiter w = {0};
+    uint8_t *hdr = NULL;
+    uint64_t late = 0;
+
+    name_of(name, sizeof(name), "fo-wake-lost");
+    CHECK_ERR(tachyon_fanout_listen(name, CAP, TACHYON_LAG_BLOCK, NULL, &pub), TACHYON_OK);
+    for (int i = 0; i < NSUB; i++) {
+        s[i].sub = join(name);
+        s[i].rounds = 1;
+    }
+    send_seq(pub, 0);
+    for (int i = 0; i < NSUB; i++)
+        hdr = header_of(s[i].sub);
+    w.word = (uint32_t *)(hdr + 256);
+    w.seq = load32(hdr, 256);
+    CHECK(pthread_create(&tw, NULL, raw_wait, &w) == 0);
+    while (!__atomic_load_n(&w.queued, __ATOMIC_SEQ_CST))
+        usleep(100);
+    t_sleep_ms(20); /* in the kernel's queue by now */
+    for (int i = 0; i < NSUB; i++)
+        CHECK(pthread_create(&t[i], NULL, sleep_read, &s[i]) == 0);
+    until_all_asleep(hdr);
+    send_seq(pub, 1);
+    for (int i = 0; i < NSUB; i++) {
+        pthread_join(t[i], NULL);
+        late += s[i].late;
+        tachyon_sub_destroy(s[i].sub);
+    }
+    pthread_join(tw, NULL);
+    CHECK(w.woken);
+    printf("the producer's wake taken by a sleeper that passed nothing on: all %d subscribers got the message, %llu "
+           "by the watchdog\n", NSUB, (unsigned long long)late);
+    tachyon_fanout_destroy(pub);
+}
+
 int main(void)
 {
     sleeps_per_batch();
     named_one_leaves();
     named_one_stops_short();
+    many_sleepers_one_publish();
+    wake_lost_with_its_taker();
     printf("PASS: a blocked fan-out producer is woken by its slowest subscriber, once per eighth of the ring\n");
     return T_PASS;
 }
