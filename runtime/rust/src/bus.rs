@@ -6,6 +6,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::os::unix::ffi::OsStrExt;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -150,17 +151,158 @@ pub(crate) fn deadline_after(timeout: Duration) -> i64 {
 enum Wait {
     /// Fail at once with `Full` / `Empty`.
     Never,
-    /// Wait until the C deadline (`TACHYON_FOREVER`: until it works, the peer
-    /// goes away or the ring is corrupt), then fail with `Timeout`.
-    Until(i64),
+    /// Wait until it works, the peer goes away or the ring is corrupt.
+    Forever,
+    /// Wait at most this long, then fail with `Timeout`. The deadline is
+    /// taken (a clock read) only once a first try found no room or nothing
+    /// to read, as `tachyon_acquire_tx_blocking` does: a call that succeeds
+    /// at once costs no clock read.
+    For(Duration),
 }
 
 impl Wait {
-    const FOREVER: Wait = Wait::Until(sys::TACHYON_FOREVER);
-
-    fn deadline(timeout: Duration) -> Wait {
-        Wait::Until(deadline_after(timeout))
+    /// The C deadline of a call that has to wait, from now; None: never wait.
+    fn deadline(self) -> Option<i64> {
+        match self {
+            Wait::Never => None,
+            Wait::Forever => Some(sys::TACHYON_FOREVER),
+            Wait::For(timeout) => Some(deadline_after(timeout)),
+        }
     }
+}
+
+// ---- The inline hot path ---------------------------------------------------
+//
+// tachyon.h's inline functions, mirrored over sys::tachyon_bus_hot_t (the
+// documented first bytes of every bus, ABI.md "The inline hot path"): the
+// same checks, the same frame writes and publication rule, and every other
+// case (a wrap, a ring that looks full or empty, a wake to deliver, an
+// error) handed to the library's tachyon_hot1_* function, which does what
+// the public function does from there. A send or receive that takes the
+// common case makes no FFI call at all.
+//
+// SAFETY (all of them): `bus` is a live bus used by this thread only (Bus is
+// !Sync), so nothing else touches its hot fields meanwhile; no reference to
+// them is kept across the tachyon_hot1_* calls, which also write them.
+
+/// Ring bytes of a frame with `size` payload bytes (`TACHYON_FRAME_LEN_`;
+/// wraps for a size near 2^64, which is only used once the size is known to
+/// be at most max_message).
+#[inline(always)]
+fn frame_len(size: u64) -> u64 {
+    const ALIGN: u64 = sys::TACHYON_FRAME_ALIGN as u64;
+    size.wrapping_add(u64::from(sys::TACHYON_FRAME_HEADER) + ALIGN - 1) & !(ALIGN - 1)
+}
+
+#[inline(always)]
+unsafe fn hot_acquire_tx(bus: *mut sys::tachyon_bus_t, max_size: usize) -> *mut u8 {
+    let h = bus.cast::<sys::tachyon_bus_hot_t>();
+    let wpos = (*h).wpos;
+    let idx = wpos & (*h).mask;
+    let size = max_size as u64;
+    let len = frame_len(size);
+    if (*h).reserving != 0
+        || size > (*h).max_message
+        || idx + len > (*h).capacity
+        || (*h).capacity - wpos.wrapping_sub((*h).cached_head) < len
+    {
+        return sys::tachyon_hot1_acquire_tx(bus, max_size).cast();
+    }
+    (*h).reserving = 1;
+    (*h).res_frame = wpos;
+    (*h).res_max = size;
+    (*h).ring.add(idx as usize + sys::TACHYON_FRAME_HEADER as usize)
+}
+
+#[inline(always)]
+unsafe fn hot_commit_tx(
+    bus: *mut sys::tachyon_bus_t,
+    actual_size: usize,
+    type_id: u32,
+) -> sys::tachyon_error_t {
+    let h = bus.cast::<sys::tachyon_bus_hot_t>();
+    let size = actual_size as u64;
+    // A reservation at the next lap (2) needs a wrap marker first.
+    if (*h).reserving != 1 || size > (*h).res_max {
+        return sys::tachyon_hot1_commit_tx(bus, actual_size, type_id);
+    }
+    let frame = (*h).wpos; // == res_frame for a reservation of kind 1
+    let header = (*h).ring.add((frame & (*h).mask) as usize);
+    // The frame header (ABI.md section 2): size and type, then the stamp
+    // with a release store, which the consumer's acquire load pairs with.
+    (*header.cast::<AtomicU32>()).store(actual_size as u32, Ordering::Relaxed);
+    (*header.add(4).cast::<AtomicU32>()).store(type_id, Ordering::Relaxed);
+    (*header.add(8).cast::<AtomicU64>()).store(frame ^ sys::TACHYON_STAMP_MSG, Ordering::Release);
+    (*h).wpos = frame + frame_len(size);
+    (*h).reserving = 0;
+    (*h).stats.messages += 1;
+    (*h).stats.bytes += size;
+    (*h).pending += 1;
+    if (*h).pending >= sys::TACHYON_BATCH {
+        return sys::tachyon_hot1_publish(bus);
+    }
+    sys::TACHYON_OK
+}
+
+#[inline(always)]
+unsafe fn hot_acquire_rx(
+    bus: *mut sys::tachyon_bus_t,
+    type_id: &mut u32,
+    size: &mut usize,
+) -> *const u8 {
+    let h = bus.cast::<sys::tachyon_bus_hot_t>();
+    let p = (*h).rpos;
+    if (*h).hold != 0 || p == (*h).limit {
+        return sys::tachyon_hot1_acquire_rx(bus, type_id, size).cast();
+    }
+    let idx = p & (*h).mask;
+    let header = (*h).ring.add(idx as usize);
+    // Pairs with the producer's release store of the stamp. A wrap marker or
+    // anything else goes the slow way, which skips or reports it.
+    if (*header.add(8).cast::<AtomicU64>()).load(Ordering::Acquire) != p ^ sys::TACHYON_STAMP_MSG {
+        return sys::tachyon_hot1_acquire_rx(bus, type_id, size).cast();
+    }
+    let sz = u64::from((*header.cast::<AtomicU32>()).load(Ordering::Relaxed)); // read once
+    let len = frame_len(sz);
+    if sz > (*h).max_message || idx + len > (*h).capacity || len > (*h).limit.wrapping_sub(p) {
+        return sys::tachyon_hot1_acquire_rx(bus, type_id, size).cast(); // reports CORRUPT
+    }
+    (*h).hold = 1;
+    (*h).held_end = p + len;
+    (*h).held_bytes = sz;
+    *type_id = (*header.add(4).cast::<AtomicU32>()).load(Ordering::Relaxed);
+    *size = sz as usize;
+    header.add(sys::TACHYON_FRAME_HEADER as usize)
+}
+
+#[inline(always)]
+unsafe fn hot_commit_rx(bus: *mut sys::tachyon_bus_t) -> sys::tachyon_error_t {
+    let h = bus.cast::<sys::tachyon_bus_hot_t>();
+    if (*h).hold != 1 {
+        return sys::tachyon_hot1_commit_rx(bus);
+    }
+    let rpos = (*h).held_end;
+    (*h).rpos = rpos;
+    (*h).hold = 0;
+    (*h).stats.messages += 1;
+    (*h).stats.bytes += (*h).held_bytes;
+    let seg = (*h).shm.cast::<u8>();
+    // Release the space at once (ABI.md, consumer rule 3): the SeqCst swap of
+    // head is the release the producer's acquire load of head pairs with, and
+    // the first half of the Dekker pair with producer_sleeping, loaded next.
+    let head = &*seg.add(sys::TACHYON_SEG_HEAD).cast::<AtomicU64>();
+    let producer_sleeping = &*seg.add(sys::TACHYON_SEG_PRODUCER_SLEEPING).cast::<AtomicU32>();
+    head.swap(rpos, Ordering::SeqCst);
+    if producer_sleeping.load(Ordering::SeqCst) != 0 {
+        return sys::tachyon_hot1_release_wake(bus);
+    }
+    sys::TACHYON_OK
+}
+
+/// The bus's last error code, without a call (the hot struct's copy).
+#[inline(always)]
+unsafe fn hot_last_error(bus: *mut sys::tachyon_bus_t) -> sys::tachyon_error_t {
+    (*bus.cast::<sys::tachyon_bus_hot_t>()).last_error
 }
 
 impl Bus {
@@ -251,6 +393,7 @@ impl Bus {
         }
     }
 
+    #[inline]
     fn take_guard_slot(&self) -> Result<()> {
         if self.held.replace(true) {
             Err(Error::State)
@@ -269,12 +412,12 @@ impl Bus {
     /// For high rates write in place with [`Bus::acquire_tx`], which batches
     /// publication.
     pub fn send(&self, data: &[u8], type_id: u32) -> Result<()> {
-        self.send_inner(data, type_id, Wait::FOREVER)
+        self.send_inner(data, type_id, Wait::Forever)
     }
 
     /// [`Bus::send`] that gives up with [`Error::Timeout`] after `timeout`.
     pub fn send_timeout(&self, data: &[u8], type_id: u32, timeout: Duration) -> Result<()> {
-        self.send_inner(data, type_id, Wait::deadline(timeout))
+        self.send_inner(data, type_id, Wait::For(timeout))
     }
 
     /// [`Bus::send`] that never waits: [`Error::Full`] when there is no room.
@@ -285,20 +428,23 @@ impl Bus {
     fn send_inner(&self, data: &[u8], type_id: u32, wait: Wait) -> Result<()> {
         let raw = self.raw.as_ptr();
         let ptr = data.as_ptr().cast();
-        loop {
-            // SAFETY: raw is live; data is readable for data.len() bytes.
-            let code = match wait {
-                Wait::Never => unsafe { sys::tachyon_send(raw, ptr, data.len(), type_id) },
-                Wait::Until(deadline) => unsafe {
-                    sys::tachyon_send_until(raw, ptr, data.len(), type_id, deadline)
-                },
-            };
-            if code == sys::TACHYON_ERR_INTERRUPTED {
-                continue; // same deadline
+        // SAFETY: raw is live; data is readable for data.len() bytes.
+        let mut code = unsafe { sys::tachyon_send(raw, ptr, data.len(), type_id) };
+        if code == sys::TACHYON_ERR_FULL {
+            if let Some(deadline) = wait.deadline() {
+                loop {
+                    // SAFETY: as above.
+                    code =
+                        unsafe { sys::tachyon_send_until(raw, ptr, data.len(), type_id, deadline) };
+                    if code != sys::TACHYON_ERR_INTERRUPTED {
+                        break;
+                    }
+                    // interrupted by a signal: again, with the same deadline
+                }
             }
-            self.check(code)?;
-            return self.flush();
         }
+        self.check(code)?;
+        self.flush()
     }
 
     /// Publishes every committed message now and wakes a sleeping consumer.
@@ -328,44 +474,60 @@ impl Bus {
     /// bus.flush()?;
     /// # Ok(()) }
     /// ```
+    #[inline]
     pub fn acquire_tx(&self, max_size: usize) -> Result<TxGuard<'_>> {
-        self.tx_inner(max_size, Wait::FOREVER)
+        self.tx_inner(max_size, Wait::Forever)
     }
 
     /// [`Bus::acquire_tx`] that gives up with [`Error::Timeout`] after `timeout`.
+    #[inline]
     pub fn acquire_tx_timeout(&self, max_size: usize, timeout: Duration) -> Result<TxGuard<'_>> {
-        self.tx_inner(max_size, Wait::deadline(timeout))
+        self.tx_inner(max_size, Wait::For(timeout))
     }
 
     /// [`Bus::acquire_tx`] that never waits: [`Error::Full`] when there is no room.
+    #[inline]
     pub fn try_acquire_tx(&self, max_size: usize) -> Result<TxGuard<'_>> {
         self.tx_inner(max_size, Wait::Never)
     }
 
+    #[inline]
     fn tx_inner(&self, max_size: usize, wait: Wait) -> Result<TxGuard<'_>> {
         self.take_guard_slot()?;
+        // SAFETY: raw is live and holds no reservation (held was false).
+        let ptr = unsafe { hot_acquire_tx(self.raw.as_ptr(), max_size) };
+        match NonNull::new(ptr) {
+            Some(ptr) => Ok(TxGuard { bus: self, ptr, len: max_size, committed: false }),
+            None => self.tx_wait(max_size, wait),
+        }
+    }
+
+    /// The rest of [`Bus::tx_inner`] after a first try found no room (or failed).
+    #[cold]
+    fn tx_wait(&self, max_size: usize, wait: Wait) -> Result<TxGuard<'_>> {
         let raw = self.raw.as_ptr();
-        let ptr = loop {
-            // SAFETY: raw is live and holds no reservation (held was false).
-            let ptr = match wait {
-                Wait::Never => unsafe { sys::tachyon_acquire_tx(raw, max_size) },
-                Wait::Until(deadline) => unsafe {
-                    sys::tachyon_acquire_tx_until(raw, max_size, deadline)
-                },
-            };
-            if let Some(p) = NonNull::new(ptr.cast::<u8>()) {
-                break Ok(p);
+        // SAFETY: raw is live.
+        let full = unsafe { hot_last_error(raw) } == sys::TACHYON_ERR_FULL;
+        let deadline = match wait.deadline() {
+            Some(d) if full => d,
+            _ => {
+                self.held.set(false);
+                // Full carries no numbers: spare a try_acquire_tx loop the lookup.
+                return Err(if full { Error::Full } else { self.last_error() });
+            }
+        };
+        loop {
+            // SAFETY: raw is live and holds no reservation.
+            let ptr = unsafe { sys::tachyon_acquire_tx_until(raw, max_size, deadline) };
+            if let Some(ptr) = NonNull::new(ptr.cast::<u8>()) {
+                return Ok(TxGuard { bus: self, ptr, len: max_size, committed: false });
             }
             match self.last_error() {
                 Error::Interrupted => continue, // same deadline
-                e => break Err(e),
-            }
-        };
-        match ptr {
-            Ok(ptr) => Ok(TxGuard { bus: self, ptr, len: max_size, committed: false }),
-            Err(e) => {
-                self.held.set(false);
-                Err(e)
+                e => {
+                    self.held.set(false);
+                    return Err(e);
+                }
             }
         }
     }
@@ -386,56 +548,75 @@ impl Bus {
     /// msg.commit()?;
     /// # Ok(()) }
     /// ```
+    #[inline]
     pub fn acquire_rx(&self, spin: u32) -> Result<RxGuard<'_>> {
-        self.rx_inner(spin, Wait::FOREVER)
+        self.rx_inner(spin, Wait::Forever)
     }
 
     /// [`Bus::acquire_rx`] that gives up with [`Error::Timeout`] after `timeout`.
+    #[inline]
     pub fn acquire_rx_timeout(&self, spin: u32, timeout: Duration) -> Result<RxGuard<'_>> {
-        self.rx_inner(spin, Wait::deadline(timeout))
+        self.rx_inner(spin, Wait::For(timeout))
     }
 
     /// The next message if one is published, else [`Error::Empty`] (or
     /// [`Error::PeerGone`] when the producer is gone and everything was
     /// read). Never blocks and makes no system call.
+    #[inline]
     pub fn try_acquire_rx(&self) -> Result<RxGuard<'_>> {
         self.rx_inner(0, Wait::Never)
     }
 
+    #[inline]
     fn rx_inner(&self, spin: u32, wait: Wait) -> Result<RxGuard<'_>> {
         self.take_guard_slot()?;
-        let raw = self.raw.as_ptr();
         let mut type_id = 0u32;
         let mut size = 0usize;
-        let got = loop {
-            // SAFETY: raw is live and holds no message (held was false);
-            // type_id and size point to locals.
-            let ptr = match wait {
-                Wait::Never => unsafe { sys::tachyon_acquire_rx(raw, &mut type_id, &mut size) },
-                Wait::Until(deadline) => unsafe {
-                    sys::tachyon_acquire_rx_until(raw, &mut type_id, &mut size, spin, deadline)
-                },
+        // SAFETY: raw is live and holds no message (held was false).
+        let ptr = unsafe { hot_acquire_rx(self.raw.as_ptr(), &mut type_id, &mut size) };
+        if ptr.is_null() {
+            return self.rx_wait(spin, wait);
+        }
+        Ok(RxGuard { bus: self, ptr, len: size, type_id, actual_size: size, committed: false })
+    }
+
+    /// The rest of [`Bus::rx_inner`] after a first try found nothing (or failed).
+    #[cold]
+    fn rx_wait(&self, spin: u32, wait: Wait) -> Result<RxGuard<'_>> {
+        let raw = self.raw.as_ptr();
+        // SAFETY: raw is live.
+        let empty = unsafe { hot_last_error(raw) } == sys::TACHYON_ERR_EMPTY;
+        let deadline = match wait.deadline() {
+            Some(d) if empty => d,
+            _ => {
+                self.held.set(false);
+                // Full carries no numbers: spare a try_acquire_rx loop the lookup.
+                return Err(if empty { Error::Empty } else { self.last_error() });
+            }
+        };
+        let mut type_id = 0u32;
+        let mut size = 0usize;
+        loop {
+            // SAFETY: raw is live and holds no message; type_id and size are locals.
+            let ptr = unsafe {
+                sys::tachyon_acquire_rx_until(raw, &mut type_id, &mut size, spin, deadline)
             };
             if !ptr.is_null() {
-                break Ok(ptr.cast::<u8>());
+                return Ok(RxGuard {
+                    bus: self,
+                    ptr: ptr.cast(),
+                    len: size,
+                    type_id,
+                    actual_size: size,
+                    committed: false,
+                });
             }
             match self.last_error() {
                 Error::Interrupted => continue, // same deadline
-                e => break Err(e),
-            }
-        };
-        match got {
-            Ok(ptr) => Ok(RxGuard {
-                bus: self,
-                ptr,
-                len: size,
-                type_id,
-                actual_size: size,
-                committed: false,
-            }),
-            Err(e) => {
-                self.held.set(false);
-                Err(e)
+                e => {
+                    self.held.set(false);
+                    return Err(e);
+                }
             }
         }
     }
@@ -560,6 +741,7 @@ pub struct TxGuard<'a> {
 
 impl<'a> TxGuard<'a> {
     /// The reserved bytes (as many as were asked for), to write in place.
+    #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
         // SAFETY: the reservation is `len` bytes of ring that only this side
         // touches until commit or rollback, and the borrow ends before either.
@@ -568,6 +750,7 @@ impl<'a> TxGuard<'a> {
 
     /// The first `N` reserved bytes as an array, for a generated `...Mut`
     /// view; `None` if fewer than `N` bytes were reserved.
+    #[inline]
     pub fn array_mut<const N: usize>(&mut self) -> Option<&mut [u8; N]> {
         self.data_mut().get_mut(..N).and_then(|s| s.try_into().ok())
     }
@@ -575,14 +758,13 @@ impl<'a> TxGuard<'a> {
     /// Commits the first `actual_size` bytes (at most the reserved size) as a
     /// message of type `type_id`. It is published with the next batch, on
     /// [`Bus::flush`], or when the bus is dropped.
+    #[inline]
     pub fn commit(mut self, actual_size: usize, type_id: u32) -> Result<()> {
         if actual_size > self.len {
             return Err(Error::InvalidArg);
         }
         // SAFETY: the bus is live and holds this reservation.
-        Error::check(unsafe {
-            sys::tachyon_commit_tx(self.bus.raw.as_ptr(), actual_size, type_id)
-        })?;
+        Error::check(unsafe { hot_commit_tx(self.bus.raw.as_ptr(), actual_size, type_id) })?;
         self.committed = true;
         Ok(())
     }
@@ -593,6 +775,7 @@ impl<'a> TxGuard<'a> {
 
 impl Deref for TxGuard<'_> {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
         // SAFETY: see data_mut.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
@@ -600,12 +783,14 @@ impl Deref for TxGuard<'_> {
 }
 
 impl DerefMut for TxGuard<'_> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
         self.data_mut()
     }
 }
 
 impl Drop for TxGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         if !self.committed {
             // SAFETY: the bus is live and holds this reservation.
@@ -651,6 +836,7 @@ pub struct RxGuard<'a> {
 
 impl<'a> RxGuard<'a> {
     /// The payload, in place in the ring (16-byte aligned).
+    #[inline]
     pub fn data(&self) -> &[u8] {
         // SAFETY: the C library validated the frame (within the ring, size <=
         // max_message); the producer does not reuse these bytes until commit,
@@ -660,23 +846,26 @@ impl<'a> RxGuard<'a> {
 
     /// The payload as an array of exactly `N` bytes, for a generated view;
     /// `None` if the payload is shorter (extra bytes are ignored).
+    #[inline]
     pub fn array<const N: usize>(&self) -> Option<&[u8; N]> {
         self.data().get(..N).and_then(|s| s.try_into().ok())
     }
 
     /// Releases the message: the producer may reuse its bytes at once.
+    #[inline]
     pub fn commit(mut self) -> Result<()> {
         self.committed = true;
         // SAFETY: the bus is live and holds this message.
-        Error::check(unsafe { sys::tachyon_commit_rx(self.bus.raw.as_ptr()) })
+        Error::check(unsafe { hot_commit_rx(self.bus.raw.as_ptr()) })
     }
 }
 
 impl Drop for RxGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         if !self.committed {
             // SAFETY: as in commit.
-            unsafe { sys::tachyon_commit_rx(self.bus.raw.as_ptr()) };
+            unsafe { hot_commit_rx(self.bus.raw.as_ptr()) };
         }
         self.bus.held.set(false);
     }

@@ -271,6 +271,74 @@ extern "C" {
     ) -> tachyon_error_t;
 }
 
+/// The inline hot path (`tachyon.h`, "The hot path, inline"; ABI.md, "The
+/// inline hot path"): the layout generation of [`tachyon_bus_hot_t`]. The
+/// `tachyon_hot1_*` names below carry it, so a library with another layout
+/// fails to link instead of being misread.
+pub const TACHYON_HOT_ABI: u32 = 1;
+/// A message frame's stamp is its ring position XOR this (ABI.md section 2).
+pub const TACHYON_STAMP_MSG: u64 = 0x5441_4348_5953_5450;
+/// Offset of the consumer's `head` (u64) in the segment (ABI.md section 1).
+pub const TACHYON_SEG_HEAD: usize = 256;
+/// Offset of `producer_sleeping` (u32) in the segment (ABI.md section 1).
+pub const TACHYON_SEG_PRODUCER_SLEEPING: usize = 512;
+
+/// `tachyon_bus_hot_t`: the first bytes of every `tachyon_bus_t`, which the
+/// inline hot path reads and writes (only on the bus's own thread). The
+/// safe layer's sends and receives use it as `tachyon.h`'s inline functions
+/// do, and hand every other case to the `tachyon_hot1_*` functions.
+#[repr(C)]
+#[derive(Debug)]
+pub struct tachyon_bus_hot_t {
+    pub shm: *mut c_void,
+    pub ring: *mut u8,
+    pub capacity: u64,
+    pub mask: u64,
+    pub max_message: u64,
+    pub role: i32,
+    pub last_error: i32,
+    pub wpos: u64,
+    pub cached_head: u64,
+    pub pending: u32,
+    pub reserving: i32,
+    pub res_frame: u64,
+    pub res_max: u64,
+    pub rpos: u64,
+    pub limit: u64,
+    pub hold: i32,
+    pub hot_pad0: u32,
+    pub held_end: u64,
+    pub held_count: u64,
+    pub held_bytes: u64,
+    pub stats: tachyon_stats_t,
+}
+
+// The layout of tachyon.h on every 64-bit target (the only ones Tachyon builds for).
+const _: () = assert!(std::mem::size_of::<tachyon_bus_hot_t>() == 136 + 48);
+const _: () = assert!(std::mem::offset_of!(tachyon_bus_hot_t, wpos) == 48);
+const _: () = assert!(std::mem::offset_of!(tachyon_bus_hot_t, rpos) == 88);
+const _: () = assert!(std::mem::offset_of!(tachyon_bus_hot_t, stats) == 136);
+
+extern "C" {
+    /// The out-of-line halves of the inline hot path: only after the inline
+    /// checks failed (each returns what the public function of the same job
+    /// returns).
+    pub fn tachyon_hot1_acquire_tx(bus: *mut tachyon_bus_t, max_size: usize) -> *mut c_void;
+    pub fn tachyon_hot1_commit_tx(
+        bus: *mut tachyon_bus_t,
+        actual_size: usize,
+        type_id: u32,
+    ) -> tachyon_error_t;
+    pub fn tachyon_hot1_publish(bus: *mut tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_hot1_acquire_rx(
+        bus: *mut tachyon_bus_t,
+        type_id: *mut u32,
+        size: *mut usize,
+    ) -> *const c_void;
+    pub fn tachyon_hot1_commit_rx(bus: *mut tachyon_bus_t) -> tachyon_error_t;
+    pub fn tachyon_hot1_release_wake(bus: *mut tachyon_bus_t) -> tachyon_error_t;
+}
+
 /// Fan-out, fan-in and wait-sets (`tachyon.h`, "Fan-out", "Fan-in", "Wait-sets").
 pub const TACHYON_MAX_MEMBERS: u32 = 64;
 pub const TACHYON_LAG_BLOCK: c_int = 0;
