@@ -79,6 +79,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -339,6 +340,123 @@ func wait(ctx context.Context, deadline int64, interrupt func(),
 	}
 }
 
+// ---- the inline hot path ---------------------------------------------------
+//
+// tachyon.h's inline functions, mirrored in Go over C.tachyon_bus_hot_t (the
+// documented first bytes of every bus, ABI.md "The inline hot path"): the
+// same checks, the same frame writes and publication rule, and every other
+// case (a wrap, a ring that looks full or empty, a wake to deliver, an
+// error) handed to the library's tachyon_hot1_* function, which does what the
+// public function does from there. A reservation, commit, receive or
+// release that takes the common case makes no cgo call.
+//
+// The hot fields are plain C memory that only this bus's goroutine touches
+// (a Bus is not safe for concurrent use), between cgo calls that also write
+// them. The shared ring follows ABI.md section 2: the frame's size and type
+// are written with plain stores and the stamp last with an atomic store
+// (sequentially consistent, so at least the release the consumer's acquire
+// load of the stamp pairs with; Go's compiler does not move memory
+// operations across it, and the payload written through Tx.Bytes comes
+// before it too); the consumer loads the stamp atomically before it reads
+// the header and payload; releasing a message swaps head (sequentially
+// consistent) and then loads producer_sleeping (the Dekker pair of
+// tachyon.h's commit). Every word is naturally aligned (frames start on
+// TACHYON_FRAME_ALIGN).
+
+func (b *Bus) hot() *C.tachyon_bus_hot_t { return (*C.tachyon_bus_hot_t)(unsafe.Pointer(b.c)) }
+
+// frameLen is TACHYON_FRAME_LEN_: the ring bytes of a frame with size payload
+// bytes (it wraps for a size near 2^64, which is only used once the size is
+// known to be at most max_message).
+func frameLen(size uint64) uint64 {
+	const align = C.TACHYON_FRAME_ALIGN
+	return (size + C.TACHYON_FRAME_HEADER + align - 1) &^ (align - 1)
+}
+
+// hotAcquireTx reserves a frame at wpos if it fits before the ring end in the
+// space known to be free; nil when the library must decide.
+func (b *Bus) hotAcquireTx(size uint64) unsafe.Pointer {
+	h := b.hot()
+	wpos := uint64(h.wpos)
+	idx := wpos & uint64(h.mask)
+	n := frameLen(size)
+	if h.reserving != 0 || size > uint64(h.max_message) || idx+n > uint64(h.capacity) ||
+		uint64(h.capacity)-(wpos-uint64(h.cached_head)) < n {
+		return nil
+	}
+	h.reserving = 1
+	h.res_frame = C.uint64_t(wpos)
+	h.res_max = C.uint64_t(size)
+	return unsafe.Add(unsafe.Pointer(h.ring), idx+C.TACHYON_FRAME_HEADER)
+}
+
+// commitTx is tachyon_commit_tx: inline for a reservation at wpos.
+func (b *Bus) commitTx(size uint64, typeID uint32) C.tachyon_error_t {
+	h := b.hot()
+	// A reservation at the next lap (2) needs a wrap marker first.
+	if h.reserving != 1 || size > uint64(h.res_max) {
+		return C.tachyon_hot1_commit_tx(b.c, C.size_t(size), C.uint32_t(typeID))
+	}
+	frame := uint64(h.wpos) // == res_frame for a reservation of kind 1
+	f := unsafe.Add(unsafe.Pointer(h.ring), frame&uint64(h.mask))
+	*(*uint32)(f) = uint32(size)
+	*(*uint32)(unsafe.Add(f, 4)) = typeID
+	atomic.StoreUint64((*uint64)(unsafe.Add(f, 8)), frame^C.TACHYON_STAMP_MSG_)
+	h.wpos = C.uint64_t(frame + frameLen(size))
+	h.reserving = 0
+	h.stats.messages++
+	h.stats.bytes += C.uint64_t(size)
+	if h.pending++; h.pending >= C.TACHYON_BATCH {
+		return C.tachyon_hot1_publish(b.c)
+	}
+	return C.TACHYON_OK
+}
+
+// hotAcquireRx takes the message at rpos if it lies below the last validated
+// tail and passes tachyon.h's checks; false when the library must decide
+// (the tail, a wrap marker, a frame it reports as corrupt).
+func (b *Bus) hotAcquireRx() (data unsafe.Pointer, size uint64, typeID uint32, ok bool) {
+	h := b.hot()
+	p := uint64(h.rpos)
+	if h.hold != 0 || p == uint64(h.limit) {
+		return nil, 0, 0, false
+	}
+	idx := p & uint64(h.mask)
+	f := unsafe.Add(unsafe.Pointer(h.ring), idx)
+	if atomic.LoadUint64((*uint64)(unsafe.Add(f, 8))) != p^C.TACHYON_STAMP_MSG_ {
+		return nil, 0, 0, false
+	}
+	size = uint64(atomic.LoadUint32((*uint32)(f))) // read once, then checked
+	n := frameLen(size)
+	if size > uint64(h.max_message) || idx+n > uint64(h.capacity) || n > uint64(h.limit)-p {
+		return nil, 0, 0, false
+	}
+	h.hold = 1
+	h.held_end = C.uint64_t(p + n)
+	h.held_bytes = C.uint64_t(size)
+	typeID = atomic.LoadUint32((*uint32)(unsafe.Add(f, 4)))
+	return unsafe.Add(f, C.TACHYON_FRAME_HEADER), size, typeID, true
+}
+
+// commitRx is tachyon_commit_rx: inline for one held message.
+func (b *Bus) commitRx() C.tachyon_error_t {
+	h := b.hot()
+	if h.hold != 1 {
+		return C.tachyon_hot1_commit_rx(b.c)
+	}
+	rpos := h.held_end
+	h.rpos = rpos
+	h.hold = 0
+	h.stats.messages++
+	h.stats.bytes += h.held_bytes
+	// Release the space at once (ABI.md, consumer rule 3).
+	atomic.SwapUint64((*uint64)(unsafe.Add(h.shm, C.TACHYON_SEG_HEAD_)), uint64(rpos))
+	if atomic.LoadUint32((*uint32)(unsafe.Add(h.shm, C.TACHYON_SEG_PRODUCER_SLEEPING_))) != 0 {
+		return C.tachyon_hot1_release_wake(b.c)
+	}
+	return C.TACHYON_OK
+}
+
 // ---- producer -------------------------------------------------------------
 
 var emptyPayload [1]byte
@@ -466,6 +584,9 @@ func (b *Bus) acquireTx(ctx context.Context, maxSize int, block bool) (Tx, error
 	if err := b.begin(holdTx); err != nil {
 		return Tx{}, err
 	}
+	if p := b.hotAcquireTx(uint64(maxSize)); p != nil {
+		return Tx{b: b, gen: b.gen, buf: unsafe.Slice((*byte)(p), maxSize)}, nil
+	}
 	p := C.tgo_acquire_tx(b.c, C.size_t(maxSize), 0, 0, &b.code)
 	if p == nil && b.code == C.TACHYON_ERR_FULL && block {
 		code, err := b.until(ctx, 0, false, func(deadline C.int64_t) C.tachyon_error_t {
@@ -507,7 +628,7 @@ func (t Tx) Commit(size int, typeID uint32) error {
 	if size < 0 || size > len(t.buf) {
 		return ErrInvalidArg
 	}
-	err := errorOf(C.tachyon_commit_tx(t.b.c, C.size_t(size), C.uint32_t(typeID)))
+	err := errorOf(t.b.commitTx(uint64(size), typeID))
 	if err == nil {
 		t.b.end()
 	}
@@ -558,6 +679,9 @@ func (b *Bus) acquireRx(ctx context.Context, timeout time.Duration, timed, block
 	if err := b.begin(holdRx); err != nil {
 		return Rx{}, err
 	}
+	if data, size, typeID, ok := b.hotAcquireRx(); ok {
+		return Rx{b: b, gen: b.gen, data: data, size: int(size), typeID: typeID}, nil
+	}
 	C.tgo_acquire_rx(b.c, 0, 0, 0, &b.rx)
 	if b.rx.data == nil && b.rx.err == C.TACHYON_ERR_EMPTY && block {
 		_, err := b.until(ctx, timeout, timed, func(deadline C.int64_t) C.tachyon_error_t {
@@ -600,7 +724,7 @@ func (r Rx) Commit() error {
 	if !r.live() {
 		return ErrState
 	}
-	err := errorOf(C.tachyon_commit_rx(r.b.c))
+	err := errorOf(r.b.commitRx())
 	r.b.end()
 	return err
 }
