@@ -74,6 +74,18 @@ func TickType(i uint64) uint32 {
 // TickSymbol is the symbol of tick i.
 func TickSymbol(i uint64) string { return symbols[i%5] }
 
+// symbolBytes holds each symbol as its char[8] field carries it: NUL-padded.
+var symbolBytes = func() (b [5][8]byte) {
+	for k, sym := range symbols {
+		copy(b[k][:], sym)
+	}
+	return b
+}()
+
+// TickSymbolBytes is the symbol field of tick i, byte for byte (the text,
+// NUL-padded), to compare with the field in place without a string.
+func TickSymbolBytes(i uint64) []byte { return symbolBytes[i%5][:] }
+
 // TickPrice is the price of tick i (exact in binary: quarters).
 func TickPrice(i uint64) float64 { return 1000.0 + float64(i%1_000_003)*0.25 }
 

@@ -33,10 +33,10 @@ fn check_tick(i: u64, msg: market::Message<'_>, args: &Args, t: &mut Tally) -> R
         market::Message::Bid(tick) | market::Message::Ask(tick) => tick,
         market::Message::End => return Err(format!("tick {i}: End came early")),
     };
-    let (symbol, price, quantity, stamp) =
-        (tick.symbol_str(), tick.price(), tick.quantity(), tick.timestamp());
+    let (price, quantity, stamp) = (tick.price(), tick.quantity(), tick.timestamp());
+    // The symbol byte for byte, its NUL padding included (as the C consumer).
     if msg.type_id() != peers::tick_type(i)
-        || symbol != Ok(peers::tick_symbol(i))
+        || tick.symbol() != peers::tick_symbol_bytes(i)
         || price != peers::tick_price(i)
         || quantity != peers::tick_quantity(i)
         || (!args.clock && stamp != peers::tick_timestamp(i))

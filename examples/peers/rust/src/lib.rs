@@ -110,6 +110,28 @@ pub fn tick_symbol(i: u64) -> &'static str {
     SYMBOLS[(i % 5) as usize]
 }
 
+/// Each symbol as its char[8] field carries it: the text, NUL-padded.
+const SYMBOL_BYTES: [[u8; 8]; 5] = {
+    let mut b = [[0u8; 8]; 5];
+    let mut k = 0;
+    while k < 5 {
+        let text = SYMBOLS[k].as_bytes();
+        let mut j = 0;
+        while j < text.len() {
+            b[k][j] = text[j];
+            j += 1;
+        }
+        k += 1;
+    }
+    b
+};
+
+/// The symbol field of tick `i` byte for byte, to compare with the field in
+/// place (no UTF-8 decoding), as the C consumer does.
+pub fn tick_symbol_bytes(i: u64) -> &'static [u8; 8] {
+    &SYMBOL_BYTES[(i % 5) as usize]
+}
+
 pub fn tick_price(i: u64) -> f64 {
     1000.0 + (i % 1_000_003) as f64 * 0.25
 }
