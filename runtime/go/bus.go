@@ -561,7 +561,11 @@ func (b *Bus) SendBatch(ctx context.Context, records []byte, recordSize int, typ
 type Tx struct {
 	b   *Bus
 	gen uint64
-	buf []byte
+	// The reserved bytes, as a pointer and a length rather than a slice: four
+	// words, so that the compiler keeps a Tx in registers instead of copying
+	// it through the stack (which stalled on the ring's pending stores).
+	p unsafe.Pointer
+	n int
 }
 
 // AcquireTx reserves room for a message of up to maxSize bytes, waiting while
@@ -585,8 +589,14 @@ func (b *Bus) acquireTx(ctx context.Context, maxSize int, block bool) (Tx, error
 		return Tx{}, err
 	}
 	if p := b.hotAcquireTx(uint64(maxSize)); p != nil {
-		return Tx{b: b, gen: b.gen, buf: unsafe.Slice((*byte)(p), maxSize)}, nil
+		return Tx{b: b, gen: b.gen, p: p, n: maxSize}, nil
 	}
+	return b.acquireTxSlow(ctx, maxSize, block)
+}
+
+// acquireTxSlow is acquireTx once the inline path did not apply: the library
+// decides, and a full ring is waited for (the deadline is taken only now).
+func (b *Bus) acquireTxSlow(ctx context.Context, maxSize int, block bool) (Tx, error) {
 	p := C.tgo_acquire_tx(b.c, C.size_t(maxSize), 0, 0, &b.code)
 	if p == nil && b.code == C.TACHYON_ERR_FULL && block {
 		code, err := b.until(ctx, 0, false, func(deadline C.int64_t) C.tachyon_error_t {
@@ -603,7 +613,7 @@ func (b *Bus) acquireTx(ctx context.Context, maxSize int, block bool) (Tx, error
 		b.hold = holdNone
 		return Tx{}, b.fail(b.code)
 	}
-	return Tx{b: b, gen: b.gen, buf: unsafe.Slice((*byte)(p), maxSize)}, nil
+	return Tx{b: b, gen: b.gen, p: p, n: maxSize}, nil
 }
 
 func (t Tx) live() bool {
@@ -616,7 +626,7 @@ func (t Tx) Bytes() []byte {
 	if !t.live() {
 		return nil
 	}
-	return t.buf
+	return unsafe.Slice((*byte)(t.p), t.n)
 }
 
 // Commit hands the first size bytes over as a message of type typeID. It is
@@ -625,7 +635,7 @@ func (t Tx) Commit(size int, typeID uint32) error {
 	if !t.live() {
 		return ErrState
 	}
-	if size < 0 || size > len(t.buf) {
+	if size < 0 || size > t.n {
 		return ErrInvalidArg
 	}
 	err := errorOf(t.b.commitTx(uint64(size), typeID))
