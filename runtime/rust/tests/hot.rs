@@ -175,3 +175,75 @@ fn too_large_a_reservation_says_how_large() {
     );
     tx.acquire_tx(max).unwrap().commit(max, 1).unwrap();
 }
+
+/// Set in the copy of this test binary that callgrind runs.
+const CLOCK_CHILD: &str = "TACHYON_RS_CLOCK_CHILD";
+const CLOCK_MESSAGES: u64 = 5000;
+
+/// In the child: a producer and a consumer with deadlines on every call, in
+/// a ring that never fills and, by the time they read, is never empty.
+fn clock_child() {
+    let (rx, tx) = pair("hot-clock", 1 << 22);
+    let wait = Duration::from_secs(10);
+    for i in 0..CLOCK_MESSAGES {
+        let mut g = tx.acquire_tx_timeout(8, wait).unwrap();
+        g.copy_from_slice(&i.to_le_bytes());
+        g.commit(8, 1).unwrap();
+    }
+    tx.send_timeout(b"end", 2, wait).unwrap();
+    for i in 0..CLOCK_MESSAGES {
+        let msg = rx.acquire_rx_timeout(10, wait).unwrap();
+        assert_eq!(msg.data(), &i.to_le_bytes()[..]);
+    }
+    assert_eq!(rx.acquire_rx_timeout(10, wait).unwrap().type_id, 2);
+}
+
+/// Calls of `function` in a callgrind output file (written with
+/// --compress-strings=no, so every callee line names its function).
+fn callgrind_calls(out: &str, function: &str) -> u64 {
+    let mut total = 0;
+    let mut lines = out.lines();
+    while let Some(line) = lines.next() {
+        if line.strip_prefix("cfn=").is_some_and(|f| f.trim() == function) {
+            let calls =
+                lines.next().and_then(|l| l.strip_prefix("calls=")).expect("calls= after cfn=");
+            total += calls.split_whitespace().next().unwrap().parse::<u64>().unwrap();
+        }
+    }
+    total
+}
+
+#[test]
+fn a_deadline_is_taken_only_when_a_call_has_to_wait() {
+    if std::env::var_os(CLOCK_CHILD).is_some() {
+        return clock_child();
+    }
+    if std::process::Command::new("valgrind").arg("--version").output().is_err() {
+        println!("skipped: valgrind is not installed (apt-get install valgrind)");
+        return;
+    }
+    // Counts the library's clock reads (tachyon_now_ns) under callgrind:
+    // 2 * CLOCK_MESSAGES calls with a timeout that all succeed at once, so
+    // only the handshake reads the clock.
+    let dir = std::env::temp_dir().join(format!("tachyon-rs-clock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_file = dir.join("callgrind.out");
+    let status = std::process::Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg("--compress-strings=no")
+        .arg(format!("--callgrind-out-file={}", out_file.display()))
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "a_deadline_is_taken_only_when_a_call_has_to_wait", "--test-threads=1"])
+        .env(CLOCK_CHILD, "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child under callgrind failed: {status}");
+    let out = std::fs::read_to_string(&out_file).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let reads = callgrind_calls(&out, "tachyon_now_ns");
+    let sends = callgrind_calls(&out, "tachyon_send");
+    assert!(sends >= 1, "the child made no send: wrong callgrind output?");
+    assert!(reads < 50, "{reads} clock reads for {} calls with a timeout", 2 * CLOCK_MESSAGES + 2);
+}
