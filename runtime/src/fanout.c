@@ -28,6 +28,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/membarrier.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -45,6 +47,12 @@
 #define TI_FO_SLOTS_OFF 4096u
 #define TI_FO_HEADER_SIZE (TI_FO_SLOTS_OFF + TACHYON_MAX_MEMBERS * TI_LINE) /* 12288 */
 #define TI_FO_SPIN 1024u /* pause iterations before a sleep */
+
+/* header flags: the producer publishes `tail` with a plain release store
+ * (no fence); a subscriber that raises wake_wanted (or arms its fd) makes
+ * the producer's threads execute a full barrier (membarrier
+ * GLOBAL_EXPEDITED; the producer registered for it) before it re-reads tail */
+#define TI_FO_FLAG_MEMBARRIER 1u
 
 /* slot states */
 #define TI_SLOT_FREE 0u
@@ -65,7 +73,8 @@ struct ti_fo_shared {
     uint64_t schema_fp;
     uint32_t policy;
     uint32_t max_members;
-    uint8_t pad0[TI_LINE - 56];
+    uint32_t flags; /* TI_FO_FLAG_* */
+    uint8_t pad0[TI_LINE - 60];
     /* line 1: written by the producer */
     uint64_t tail;
     uint64_t oldest;
@@ -108,6 +117,7 @@ struct ti_fo_slot {
 _Static_assert(sizeof(struct ti_fo_shared) == TI_FO_SLOTS_OFF, "fan-out header is 4096 bytes");
 _Static_assert(sizeof(struct ti_fo_slot) == TI_LINE, "a slot is one 128-byte line");
 _Static_assert(offsetof(struct ti_fo_shared, policy) == 48, "ABI: policy at 48");
+_Static_assert(offsetof(struct ti_fo_shared, flags) == 56, "ABI: flags at 56");
 _Static_assert(offsetof(struct ti_fo_shared, tail) == 128, "ABI: tail at 128");
 _Static_assert(offsetof(struct ti_fo_shared, oldest) == 136, "ABI: oldest at 136");
 _Static_assert(offsetof(struct ti_fo_shared, data_seq) == 256, "ABI: data_seq at 256");
@@ -144,6 +154,7 @@ struct tachyon_fanout {
     int slow;
     uint64_t need;
     uint64_t sleeps; /* futex sleeps of a blocked producer (ti_test_fanout_sleeps) */
+    int membarrier;  /* TI_FO_FLAG_MEMBARRIER: the commit's store of tail has no fence */
 
     /* the listener thread and what it shares with the producer (under lock) */
     pthread_mutex_t lock;
@@ -170,6 +181,7 @@ struct tachyon_sub {
     int efd; /* our readiness fd's watch end; the producer holds the signal end */
     uint32_t index; /* our slot's index (the producer's wake_slot names it) */
     uint64_t timeouts; /* futex waits that ran out (ti_test_sub_timeouts) */
+    int membarrier;    /* the producer publishes without a fence: we pay it (ti_sub_fence) */
     uint32_t idle_polls;
     int64_t last_peer_check;
     int interrupt; /* set by tachyon_sub_interrupt from any thread; taken by a wait */
@@ -433,13 +445,24 @@ tachyon_error_t tachyon_fanout_commit_tx(tachyon_fanout_t *pub, size_t actual_si
     ti_fo_frame(pub->ring, pub->mask, pub->res_frame, (uint32_t)actual_size, type_id, TI_STAMP_MSG);
     pub->wpos = pub->res_frame + ti_frame_len(actual_size);
     pub->reserving = 0;
-    /* seq_cst: the release pairs with the subscribers' acquire load of tail,
-     * and it is the first half of the Dekker pair with `wake_wanted`. Taking
+    /* The release pairs with the subscribers' acquire load of tail, and the
+     * store is the first half of the Dekker pair with `wake_wanted`. With
+     * TI_FO_FLAG_MEMBARRIER the store needs no fence: a subscriber that raised
+     * wake_wanted makes every thread of ours execute a full barrier
+     * (ti_sub_fence) before it re-reads tail, so either that barrier came
+     * after our store (it sees the tail) or before our load of wake_wanted
+     * (we see the flag). Only the compiler must keep the load after the
+     * store. Without it (the kernel refused the registration), seq_cst. Taking
      * the flag down (exchange) makes only the first commit after a sleeper
      * announced itself pay for the wake; every sleeper read data_seq before it
      * raised the flag, so one bump is owed to them all, and one FUTEX_WAKE
      * plus pass_on delivers it (ti_fo_wake_subscribers). */
-    (void)__atomic_exchange_n(&hdr->tail, pub->wpos, __ATOMIC_SEQ_CST);
+    if (TI_LIKELY(pub->membarrier)) {
+        ti_store_release(&hdr->tail, pub->wpos);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    } else {
+        (void)__atomic_exchange_n(&hdr->tail, pub->wpos, __ATOMIC_SEQ_CST);
+    }
     if (TI_UNLIKELY(ti_load_seqcst(&hdr->wake_wanted) != 0) &&
         __atomic_exchange_n(&hdr->wake_wanted, 0, __ATOMIC_SEQ_CST))
         ti_fo_wake_subscribers(pub, 0);
@@ -741,6 +764,10 @@ static tachyon_error_t ti_fo_segment(tachyon_fanout_t *pub, uint64_t capacity, u
     hdr->schema_fp = fp;
     hdr->policy = policy;
     hdr->max_members = TACHYON_MAX_MEMBERS;
+    /* Registered (per process, again after a fork), the commits publish
+     * without a fence; a kernel without membarrier keeps the seq_cst one. */
+    pub->membarrier = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0;
+    hdr->flags = pub->membarrier ? TI_FO_FLAG_MEMBARRIER : 0;
     hdr->producer_pid = (uint32_t)getpid();
     ti_store_release(&hdr->producer_state, TI_SIDE_ATTACHED);
     pub->memfd = fd;
@@ -1007,6 +1034,18 @@ tachyon_error_t tachyon_sub_commit_rx(tachyon_sub_t *sub)
     return TACHYON_OK;
 }
 
+/* The producer's half of the Dekker pair on tail / wake_wanted, paid here
+ * (after our flag store, before our re-read of tail) when it publishes
+ * without a fence: every running thread of every registered process (the
+ * producer's among them) executes a full barrier before this returns. The
+ * join checked that the call works; a later failure (it cannot fail for a
+ * process it worked for) would only make a wake late, by a watchdog period. */
+static void ti_sub_fence(tachyon_sub_t *sub)
+{
+    if (sub->membarrier)
+        (void)syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
+}
+
 /* After any return from a wait on data_seq: if the producer's wake is still
  * to be passed on, take it and wake every other sleeper (see
  * ti_fo_wake_subscribers). */
@@ -1024,8 +1063,10 @@ static void ti_sub_pass_on(tachyon_sub_t *sub)
 static void ti_sub_sleeping(tachyon_sub_t *sub, int on)
 {
     ti_store_relaxed(&sub->slot->sleeping, on ? 1u : 0u);
-    if (on)
+    if (on) {
         ti_store_seqcst(&sub->hdr->wake_wanted, 1);
+        ti_sub_fence(sub);
+    }
 }
 
 const void *tachyon_sub_acquire_rx_until(tachyon_sub_t *sub, uint32_t *type_id, size_t *size, int64_t deadline_ns)
@@ -1126,7 +1167,7 @@ static tachyon_error_t ti_fo_header_check(const void *base, uint64_t capacity, u
         return TACHYON_ERR_CAPACITY;
     if (v->schema_fp != fp)
         return TACHYON_ERR_SCHEMA_MISMATCH;
-    if (v->policy > TACHYON_LAG_DROP || v->max_members != TACHYON_MAX_MEMBERS)
+    if (v->policy > TACHYON_LAG_DROP || v->max_members != TACHYON_MAX_MEMBERS || (v->flags & ~TI_FO_FLAG_MEMBARRIER))
         return TACHYON_ERR_CORRUPT;
     return TACHYON_OK;
 }
@@ -1162,6 +1203,10 @@ static tachyon_error_t ti_sub_accept(tachyon_sub_t *sub, const uint8_t *rec, int
         return err;
     sub->hdr = base;
     sub->index = slot;
+    /* Read once: a flag scribbled later changes nothing for us. */
+    sub->membarrier = (ti_load_relaxed(&((struct ti_fo_shared *)base)->flags) & TI_FO_FLAG_MEMBARRIER) != 0;
+    if (sub->membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) != 0)
+        return ti_os_fail(TACHYON_ERR_SYSTEM, errno); /* we could not pay for the producer's fence: no join */
     sub->slot = (struct ti_fo_slot *)((uint8_t *)base + TI_FO_SLOTS_OFF) + slot;
     sub->ring = (uint8_t *)base + TI_FO_HEADER_SIZE;
     sub->capacity = capacity;
@@ -1338,6 +1383,7 @@ void ti_sub_fd_arm(tachyon_sub_t *sub, int on)
         /* Our bit in fd_wanted tells the producer which slot to look at. */
         __atomic_fetch_or(&sub->hdr->fd_wanted, 1ull << sub->index, __ATOMIC_SEQ_CST);
         ti_store_seqcst(&sub->hdr->wake_wanted, 1);
+        ti_sub_fence(sub);
     }
 }
 

@@ -111,7 +111,12 @@ int main(void)
         __atomic_store_n(joined, 0, __ATOMIC_SEQ_CST);
 
         snprintf(name, sizeof(name), "@tachyon-test-%ld-fanout-stream-%d", (long)getpid(), round);
-        CHECK_ERR(tachyon_fanout_listen(name, 8192, TACHYON_LAG_BLOCK, NULL, &pub), TACHYON_OK);
+        /* The processes are forked before the listener's thread exists: a
+         * child of a process with other threads may only make async-signal-
+         * safe calls (a sanitizer's allocator lock held by another thread at
+         * the fork stays held in the child). They wait for the listener. */
+        if (round == 1)
+            CHECK_ERR(tachyon_fanout_listen(name, 8192, TACHYON_LAG_BLOCK, NULL, &pub), TACHYON_OK);
         for (int i = 0; i < SUBS; i++) {
             uint64_t seed = 1000 * (uint64_t)round + (uint64_t)i;
             if (round == 1) {
@@ -125,6 +130,8 @@ int main(void)
                     _exit(subscriber(name, seed));
             }
         }
+        if (round == 0)
+            CHECK_ERR(tachyon_fanout_listen(name, 8192, TACHYON_LAG_BLOCK, NULL, &pub), TACHYON_OK);
         produce(pub);
         /* A late joiner may come after the last message (it then sees the
          * end of the stream), not after the producer is gone. */

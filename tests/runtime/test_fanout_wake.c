@@ -1,7 +1,13 @@
-/* Description: how a BLOCK fan-out producer that waits for room is woken. It names the slowest subscriber and a head an eighth of the ring past what it needs, and only that subscriber's commit wakes it: with a slow subscriber reading one message every 200 us next to a fast one, the producer sleeps about once per eighth of the ring, not once per message, and both subscribers get every message once, in order and intact. The named subscriber leaving releases the producer; one that stops reading between what the producer needs and the named head lets it go on at the latest at its watchdog wake (no lost wake-up, only a late one). */
+/* Description: how a BLOCK fan-out producer that waits for room is woken. It names the slowest subscriber and a head an eighth of the ring past what it needs, and only that subscriber's commit wakes it: with a slow subscriber reading one message every 200 us next to a fast one, the producer sleeps about once per eighth of the ring, not once per message, and both subscribers get every message once, in order and intact. The named subscriber leaving releases the producer; one that stops reading between what the producer needs and the named head lets it go on at the latest at its watchdog wake (no lost wake-up, only a late one). One publish wakes 16 sleeping subscribers although the producer wakes only one of them (that one wakes the rest): fewer than a quarter of the wake-ups come by the watchdog (a wake not passed on leaves 15 of 16 to it). A sleeper that takes the producer's one wake and never passes it on (as one killed right then) leaves the others asleep only until their watchdog wake: all still get the message. Where the kernel has membarrier the producer publishes without a fence (identity flag 1), a subscriber forbidden to call membarrier (seccomp) is refused at join with SYSTEM and EPERM while the others go on, and an unknown flag is CORRUPT at join. */
+#include <linux/filter.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "helpers.h"
 #include "../../runtime/src/internal.h" /* ti_test_fanout_sleeps: test-only */
@@ -360,6 +366,88 @@ static void wake_lost_with_its_taker(void)
     tachyon_fanout_destroy(pub);
 }
 
+/* ---- Publishing without a fence (membarrier) -------------------------------- */
+
+/* Makes membarrier fail with EPERM in this process from now on. */
+static int forbid_membarrier(void)
+{
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_membarrier, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* Where the kernel has membarrier, the producer publishes without a fence
+ * (identity flag 1 at byte 56); a subscriber that may not call membarrier
+ * cannot pay for the fence and is refused at join with SYSTEM and its errno,
+ * and the producer goes on with the others. An unknown flag is CORRUPT. */
+static void fenceless_publication(void)
+{
+    char name[128];
+    tachyon_fanout_t *pub;
+    tachyon_sub_t *sub;
+    uint8_t *hdr;
+    uint32_t flags;
+    pid_t pid;
+    int status;
+
+    name_of(name, sizeof(name), "fo-wake-mb");
+    CHECK_ERR(tachyon_fanout_listen(name, CAP, TACHYON_LAG_BLOCK, NULL, &pub), TACHYON_OK);
+    sub = join(name);
+    send_seq(pub, 0);
+    hdr = header_of(sub);
+    flags = load32(hdr, 56);
+    CHECK(flags == 0 || flags == 1);
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) & MEMBARRIER_CMD_GLOBAL_EXPEDITED) {
+        CHECK(flags == 1);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+            tachyon_sub_t *refused = NULL;
+            tachyon_error_detail_t d;
+            if (forbid_membarrier() != 0)
+                _exit(3);
+            if (tachyon_sub_connect_until(name, NULL, 0, tachyon_now_ns() + 5000000000ll, &refused, &d) !=
+                    TACHYON_ERR_SYSTEM ||
+                d.os_errno != EPERM || refused != NULL)
+                _exit(1);
+            _exit(0);
+        }
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK(tachyon_fanout_subscribers(pub) == 1);
+    } else {
+        printf("no membarrier here: the producer publishes with a seq_cst exchange (flag 0)\n");
+        CHECK(flags == 0);
+    }
+    send_seq(pub, 1);
+    {
+        uint32_t type;
+        size_t size;
+        const uint8_t *p = tachyon_sub_acquire_rx(sub, &type, &size);
+        CHECK(p != NULL && t_verify(p, size, 1));
+        CHECK_ERR(tachyon_sub_commit_rx(sub), TACHYON_OK);
+    }
+    /* An unknown flag in the identity line. */
+    __atomic_store_n((uint32_t *)(hdr + 56), flags | 4, __ATOMIC_SEQ_CST);
+    {
+        tachyon_sub_t *bad = NULL;
+        CHECK_ERR(tachyon_sub_connect_until(name, NULL, 0, tachyon_now_ns() + 5000000000ll, &bad, NULL),
+                  TACHYON_ERR_CORRUPT);
+        CHECK(bad == NULL);
+    }
+    __atomic_store_n((uint32_t *)(hdr + 56), flags, __ATOMIC_SEQ_CST);
+    tachyon_sub_destroy(sub);
+    tachyon_fanout_destroy(pub);
+}
+
 int main(void)
 {
     sleeps_per_batch();
@@ -367,6 +455,7 @@ int main(void)
     named_one_stops_short();
     many_sleepers_one_publish();
     wake_lost_with_its_taker();
+    fenceless_publication();
     printf("PASS: a blocked fan-out producer is woken by its slowest subscriber, once per eighth of the ring\n");
     return T_PASS;
 }
