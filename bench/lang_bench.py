@@ -25,7 +25,9 @@ A producer row's msgs_per_s is the producer's own (its send loop, from the first
 End), a consumer row's the consumer's (first message to End); peer_msgs_per_s is the other
 side's. The Java and Kotlin producers first send JVM_WARMUP ticks into a ring inside their
 own process (--warmup; the row says warmup_msgs), so that their rows are those of a
-compiled send loop, as a long-running JVM producer's would be. Producers run pinned to CPU A, consumers to CPU B.
+compiled send loop, as a long-running JVM producer's would be. The Java and Kotlin consumers (an Inbox: batches of
+up to 1024) print their receiving thread's CPU time per message over the second half of the stream, after the
+JIT warmed up (jvm_warm_cpu_ns_per_msg, as the producers' rows). Producers run pinned to CPU A, consumers to CPU B.
 
 Builds what is missing on the way (make examples-*, make node, the JVM build scripts);
 a language whose toolchain is missing or whose build fails is skipped with one SKIP line
@@ -51,6 +53,7 @@ PAIR_TIMEOUT = 300
 CONSUMER_LINE = re.compile(r"^consumer: (\d+) (ticks|frames) .*\+ End in ([0-9.]+) s")
 PRODUCER_LINE = re.compile(r"^producer: ([0-9.]+) s, ")
 JVM_CPU_LINE = re.compile(r"^producer: ([0-9.]+) ns of CPU per message")
+JVM_RX_CPU_LINE = re.compile(r"^consumer: ([0-9.]+) ns of CPU per message")
 JVM_WARMUP = 2000000  # ticks a JVM producer sends into a ring of its own before it connects
 
 
@@ -238,6 +241,9 @@ def run_pair(args, consumer, producer, stream, n, counter, wait_listener=False):
         m = CONSUMER_LINE.match(line)
         if m:
             got["received"], got["consumer_s"] = int(m.group(1)), float(m.group(3))
+        m = JVM_RX_CPU_LINE.match(line)
+        if m:
+            got["consumer_cpu_ns_per_msg"] = float(m.group(1))
         if line.startswith("consumer: OK, every field of every message checked"):
             got["checked"] = True
     for line in p_text.splitlines():
@@ -286,6 +292,9 @@ def row_of(job, got, n, rnd):
     if "producer_cpu_ns_per_msg" in got and job.role == "producer":
         # the JVM producers measure their sending thread after warm-up themselves
         row["jvm_warm_cpu_ns_per_msg"] = got["producer_cpu_ns_per_msg"]
+    if "consumer_cpu_ns_per_msg" in got and job.role == "consumer" and job.lang in ("java", "kotlin"):
+        # and the JVM consumers their receiving thread over the second half of the stream
+        row["jvm_warm_cpu_ns_per_msg"] = got["consumer_cpu_ns_per_msg"]
     return row
 
 

@@ -256,15 +256,22 @@ def langs_table(rows):
     if cc:
         out.append("| 1 KiB frames, C -> C | every sample checked | %s (%s frames/s) | %s | | |" % (
             gbs(cc.get("gbytes_per_s")), lrate(cc.get("msgs_per_s")), cpu_rate(cc)))
-    warm = []
+    warm, warm_rx = [], []
     for lang, name in (("java", "Java"), ("kotlin", "Kotlin")):
         pr = find(rows, bench="lang_market", lang=lang, role="producer", peer="c")
         if pr.get("jvm_warm_cpu_ns_per_msg"):
             warm.append("%s %.1f ns (%s msg/s on a core)" % (name, pr["jvm_warm_cpu_ns_per_msg"],
                                                               lrate(1e9 / pr["jvm_warm_cpu_ns_per_msg"])))
+        co = find(rows, bench="lang_market", lang=lang, role="consumer", peer="c")
+        if co.get("jvm_warm_cpu_ns_per_msg"):
+            warm_rx.append("%s %.1f ns (%s msg/s on a core)" % (name, co["jvm_warm_cpu_ns_per_msg"],
+                                                                 lrate(1e9 / co["jvm_warm_cpu_ns_per_msg"])))
     if warm:
         out += ["", "The JVM producers' sending thread after the JIT warmed up (CPU time per message over the second "
                     "half of each run, median over rounds): " + "; ".join(warm) + "."]
+    if warm_rx:
+        out += ["", "The JVM consumers' receiving thread (an `Inbox`, batches of up to 1024, every field checked) "
+                    "after the JIT warmed up, likewise (waits for the producer included): " + "; ".join(warm_rx) + "."]
     return out
 
 

@@ -55,6 +55,7 @@ public final class Bus implements AutoCloseable {
     boolean txOpen;
     boolean rxOpen;
     Batch openBatch;
+    Inbox openInbox;              // the inbox holding a batch, if any: dropped with the bus
     MessageIterator openIterator; // received(): its message is closed with the bus
 
     private Bus(MemorySegment handle, Arena scratch) {
@@ -183,6 +184,10 @@ public final class Bus implements AutoCloseable {
         closed = true;
         if (openBatch != null) {
             openBatch.abandon();
+        }
+        if (openInbox != null) {
+            openInbox.abandon();
+            openInbox = null;
         }
         if (openIterator != null) {
             openIterator.abandon();
@@ -458,6 +463,23 @@ public final class Bus implements AutoCloseable {
         return openBatch = new Batch(this, msgs, (int) n);
     }
 
+    /**
+     * The consumer's fast path: an {@link Inbox} that receives up to {@code max} messages per native call and
+     * releases them with one more, reused for every batch (no allocation per message). Make one per bus and keep
+     * it; see {@link Inbox} for the loop.
+     */
+    public Inbox inbox(int max) {
+        if (max <= 0) {
+            throw new IllegalArgumentException("max must be positive, not " + max);
+        }
+        live();
+        return new Inbox(this, max);
+    }
+
+    int spin() {
+        return spin;
+    }
+
     /** Spins before a blocked receive sleeps on the futex (default {@value #DEFAULT_SPIN}). */
     public void setSpin(int spin) {
         if (spin < 0) {
@@ -577,10 +599,10 @@ public final class Bus implements AutoCloseable {
     }
 
     /** No deadline (TACHYON_FOREVER). */
-    private static final long FOREVER = -1;
+    static final long FOREVER = -1;
 
     /** The absolute CLOCK_MONOTONIC deadline (the C library's clock) of a timeout. */
-    private static long deadline(Duration timeout) {
+    static long deadline(Duration timeout) {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("negative timeout " + timeout);
         }

@@ -122,6 +122,9 @@ final class Native {
     static final MethodHandle DRAIN_BATCH = fn("tachyon_drain_batch", f(L, P, P, L), FAST);
     static final MethodHandle DRAIN_BATCH_UNTIL = fn("tachyon_drain_batch_until", f(L, P, P, L, I, L), NONE);
     static final MethodHandle COMMIT_RX_BATCH = fn("tachyon_commit_rx_batch", f(I, P, L), FAST);
+    // The same two for Inbox, with plain addresses (see above).
+    static final MethodHandle DRAIN_BATCH_A = fn("tachyon_drain_batch", f(L, L, L, L), FAST);
+    static final MethodHandle COMMIT_RX_BATCH_A = fn("tachyon_commit_rx_batch", f(I, L, L), FAST);
     // Queries.
     static final MethodHandle LAST_ERROR = fn("tachyon_last_error", f(I, P), FAST);
     static final MethodHandle LAST_ERROR_DETAIL = fn("tachyon_last_error_detail", f(I, P, P), NONE);

@@ -3,6 +3,8 @@ package io.tachyon;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +30,7 @@ class BusTest {
     private static final AtomicInteger SEQ = new AtomicInteger();
 
     private Arena memory;
+    private MemorySegment mem;
     private Bus producer;
     private Bus consumer;
 
@@ -37,7 +41,7 @@ class BusTest {
     @BeforeEach
     void arena() {
         memory = Arena.ofShared();
-        MemorySegment mem = memory.allocate(Bus.arenaSize(CAPACITY), 64);
+        mem = memory.allocate(Bus.arenaSize(CAPACITY), 64);
         Bus.formatArena(mem, CAPACITY, 0);
         producer = Bus.attachArena(mem, Role.PRODUCER);
         consumer = Bus.attachArena(mem, Role.CONSUMER);
@@ -363,6 +367,172 @@ class BusTest {
         assertThrows(IllegalStateException.class, () -> k.get(JAVA_BYTE, 0));
     }
 
+    // ---- Inbox: the batch fast path ---------------------------------------------------
+
+    @Test
+    void inboxTakesABatchOfOne() {
+        sendLong(99, 5);
+        producer.flush();
+        Inbox inbox = consumer.inbox(16);
+        assertTrue(inbox.next(Duration.ofSeconds(5)));
+        assertEquals(1, inbox.count());
+        assertEquals(5, inbox.typeId(0));
+        assertEquals(8, inbox.size(0));
+        MemorySegment p = inbox.payload(0);
+        assertTrue(p.isReadOnly());
+        assertEquals(8, p.byteSize());
+        assertEquals(99, p.get(JAVA_LONG_UNALIGNED, 0));
+        assertEquals(99, inbox.segment().get(JAVA_LONG_UNALIGNED, inbox.offset(0)));
+        assertThrows(IndexOutOfBoundsException.class, () -> inbox.typeId(1));
+        assertEquals(0, inbox.poll()); // releases the batch: the payload is gone with it
+        assertThrows(IllegalStateException.class, () -> p.get(JAVA_BYTE, 0));
+        assertEquals(1, consumer.stats().messages());
+        assertThrows(IllegalArgumentException.class, () -> consumer.inbox(0));
+    }
+
+    @Test
+    void inboxTakesUpToMaxInOrderAndReleasesEachBatch() {
+        for (long i = 0; i < 10; i++) {
+            sendLong(i * 3, (int) i);
+        }
+        producer.flush();
+        Inbox inbox = consumer.inbox(4);
+        int[] counts = new int[3];
+        List<Long> seen = new ArrayList<>();
+        for (int b = 0; b < 3; b++) {
+            counts[b] = inbox.poll();
+            inbox.forEach((typeId, payload) -> {
+                assertEquals(seen.size(), typeId);
+                seen.add(payload.get(JAVA_LONG_UNALIGNED, 0));
+            });
+        }
+        assertArrayEquals(new int[] {4, 4, 2}, counts);
+        assertEquals(List.of(0L, 3L, 6L, 9L, 12L, 15L, 18L, 21L, 24L, 27L), seen);
+        assertEquals(8, consumer.stats().messages()); // the last batch is still held
+        inbox.commit();
+        assertEquals(10, consumer.stats().messages());
+        assertEquals(0, inbox.poll());
+        assertEquals(0, inbox.count());
+    }
+
+    @Test
+    void inboxBatchAcrossTheRingsWrap() {
+        byte[] body = new byte[1000]; // a 1024-byte frame: 64 fill the ring's 64 KiB
+        Inbox inbox = consumer.inbox(256);
+        for (int lap = 0; lap < 2; lap++) { // 60 frames, ending 4 before the ring's end
+            for (int i = 0; i < 30; i++) {
+                producer.send(body, 1);
+            }
+            producer.flush();
+            assertEquals(30, inbox.poll());
+        }
+        for (int i = 60; i < 70; i++) {
+            body[0] = (byte) i;
+            body[999] = (byte) ~i;
+            producer.send(body, i);
+        }
+        producer.flush();
+        assertEquals(10, inbox.poll());
+        boolean wrapped = false;
+        for (int k = 0; k < 10; k++) {
+            MemorySegment p = inbox.payload(k);
+            assertEquals(60 + k, inbox.typeId(k));
+            assertEquals(1000, p.byteSize());
+            assertEquals((byte) (60 + k), p.get(JAVA_BYTE, 0));
+            assertEquals((byte) ~(60 + k), p.get(JAVA_BYTE, 999));
+            wrapped |= k > 0 && inbox.offset(k) < inbox.offset(k - 1);
+        }
+        assertTrue(wrapped, "the batch did not cross the ring's end");
+        inbox.close();
+        assertThrows(IllegalStateException.class, inbox::poll);
+        assertEquals(70, consumer.stats().messages());
+    }
+
+    @Test
+    void inboxReportsACorruptFrame() {
+        sendLong(1, 1);
+        producer.flush();
+        int headerSize = mem.get(JAVA_INT_UNALIGNED, 16);
+        long stamp = mem.get(JAVA_LONG_UNALIGNED, headerSize + 8);
+        mem.set(JAVA_LONG_UNALIGNED, headerSize + 8, stamp ^ 0x40);
+        Inbox inbox = consumer.inbox(8);
+        assertThrows(TachyonException.Corrupt.class, inbox::poll);
+        assertThrows(TachyonException.Corrupt.class, () -> inbox.next(Duration.ofSeconds(1)));
+        assertEquals(0, inbox.count());
+    }
+
+    @Test
+    void inboxCommitWithoutABatchIsAnError() {
+        Inbox inbox = consumer.inbox(8);
+        assertThrows(IllegalStateException.class, inbox::commit);
+        assertEquals(0, inbox.poll());
+        assertThrows(IllegalStateException.class, inbox::commit);
+        assertThrows(IllegalStateException.class, inbox::segment);
+        sendLong(3, 1);
+        producer.flush();
+        assertEquals(1, inbox.poll());
+        assertThrows(TachyonException.State.class, consumer::tryReceive); // one hold at a time
+        inbox.commit();
+        assertThrows(IllegalStateException.class, inbox::commit);
+        assertNull(consumer.tryReceive());
+    }
+
+    @Test
+    void inboxEndsWhenTheProducerIsGone() {
+        for (long i = 1; i <= 100; i++) {
+            sendLong(i, 1);
+        }
+        producer.close();
+        long sum = 0;
+        int batches = 0;
+        Inbox inbox = consumer.inbox(32);
+        while (inbox.next()) {
+            batches++;
+            for (int k = 0; k < inbox.count(); k++) {
+                sum += inbox.payload(k).get(JAVA_LONG_UNALIGNED, 0);
+            }
+        }
+        assertEquals(5050, sum);
+        assertEquals(4, batches);
+        assertFalse(inbox.next());
+        assertThrows(TachyonException.PeerGone.class, inbox::poll);
+    }
+
+    @Test
+    void inboxTimesOut() {
+        Inbox inbox = consumer.inbox(8);
+        assertThrows(TachyonException.Timeout.class, () -> inbox.next(Duration.ofMillis(20)));
+    }
+
+    @Test
+    void closingTheBusWhileIteratingABatchDropsIt() {
+        for (long i = 0; i < 4; i++) {
+            sendLong(i, 1);
+        }
+        producer.flush();
+        Inbox inbox = consumer.inbox(8);
+        assertEquals(4, inbox.poll());
+        List<MemorySegment> kept = new ArrayList<>();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> inbox.forEach((typeId, p) -> {
+            kept.add(p);
+            consumer.close();
+        }));
+        assertEquals("the bus was closed", e.getMessage());
+        assertEquals(1, kept.size());
+        assertThrows(IllegalStateException.class, () -> kept.get(0).get(JAVA_BYTE, 0));
+        assertEquals(0, inbox.count());
+        assertThrows(IllegalStateException.class, inbox::poll);
+        inbox.close();
+    }
+
+    /** The inbox allocates per batch, not per message: a round of 256 messages in one batch stays under 2 bytes each. */
+    @Test
+    void inboxLoopAllocatesNothingPerMessageOnceCompiled() throws Exception {
+        String last = runProbe(AllocationProbe.class.getName(), "inbox");
+        long bytes = Long.parseLong(last.split(" ")[0].substring("bytes=".length()));
+        assertTrue(bytes <= 512, last);
+    }
+
     /**
      * The bus keeps no reference to an open guard, so the JIT can take a guard, its arena and its view apart: once
      * compiled, a loop of acquire/write/commit and receive/read/release allocates nothing (AllocationProbe, in a JVM
@@ -375,12 +545,13 @@ class BusTest {
     }
 
     /** Runs {@code mainClass} of the test class path in a new JVM like this one; returns its last output line. */
-    static String runProbe(String mainClass) throws Exception {
+    static String runProbe(String mainClass, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "-Dtachyon.library=" + System.getProperty("tachyon.library", ""),
-                "-cp", System.getProperty("java.class.path"), mainClass)
-                .redirectErrorStream(true).start();
+                "-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes()).strip();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the probe did not end");
         assertEquals(0, p.exitValue(), out);

@@ -113,6 +113,46 @@ class KotlinBindingTest {
     }
 
     @Test
+    fun inboxForEachMessageReadsEachBatchInPlace() {
+        for (i in 0 until 10) sendLong(i * 7L, i)
+        producer.flush()
+        val seen = mutableListOf<Pair<Int, Long>>()
+        var kept: MemorySegment? = null
+        consumer.inbox(4).use { inbox ->
+            val counts = (0 until 3).map {
+                val n = inbox.poll()
+                inbox.forEachMessage { typeId, payload ->
+                    seen += typeId to payload.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)
+                    kept = payload
+                }
+                n
+            }
+            assertEquals(listOf(4, 4, 2), counts)
+            assertEquals(0, inbox.poll())
+            assertThrows(IllegalStateException::class.java) { inbox.commit() }
+        }
+        assertEquals((0 until 10).map { it to it * 7L }, seen)
+        assertThrows(IllegalStateException::class.java) { kept!!.get(ValueLayout.JAVA_BYTE, 0) }
+        assertEquals(10L, consumer.stats().messages())
+    }
+
+    @Test
+    fun drainReadsEveryMessageUntilTheProducerIsGone() {
+        for (i in 1..100) sendLong(i.toLong(), i % 3)
+        producer.close()
+        var sum = 0L
+        var asks = 0
+        val n = consumer.drain(batch = 16) { typeId, payload ->
+            sum += payload.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)
+            if (typeId == 2) asks++
+        }
+        assertEquals(100L, n)
+        assertEquals(5050L, sum)
+        assertEquals(33, asks)
+        assertEquals(100L, consumer.stats().messages())
+    }
+
+    @Test
     fun copiedBytesOutliveTheMessage() {
         producer.send(byteArrayOf(1, 2, 3), 9)
         producer.flush()
