@@ -9,6 +9,7 @@
 #define TACHYON_TEST_HELPERS_H
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +77,54 @@ static inline void t_sleep_ms(int ms)
 #ifndef T_SANITIZED
 #define T_SANITIZED 0
 #endif
+
+/* The dead-peer bound (250 ms) counts from the death, which the kernel
+ * reports once the killed process is torn down: at once normally, but a
+ * sanitized process (TSan's shadow mappings) can spend a good part of the
+ * bound dying. t_death_watch (called before the kill) starts a thread that
+ * notes when `pid`'s pidfd turns readable, the report the library's own
+ * check reads; t_death_at joins it and returns that time, or `killed_at` if
+ * it came earlier or pidfds are missing. Tests print both spans. */
+struct t_death_watch {
+    pthread_t thread;
+    int fd;
+    int64_t at;
+};
+
+static void *t_death_watch_main(void *arg)
+{
+    struct t_death_watch *w = (struct t_death_watch *)arg;
+    struct pollfd p = {.fd = w->fd, .events = POLLIN};
+
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    w->at = t_now_ns();
+    return NULL;
+}
+
+static inline void t_death_watch(struct t_death_watch *w, pid_t pid)
+{
+    w->at = 0;
+#ifdef SYS_pidfd_open
+    w->fd = (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    w->fd = -1;
+#endif
+    if (w->fd >= 0 && pthread_create(&w->thread, NULL, t_death_watch_main, w) != 0) {
+        close(w->fd);
+        w->fd = -1;
+    }
+}
+
+static inline int64_t t_death_at(struct t_death_watch *w, int64_t killed_at)
+{
+    if (w->fd < 0)
+        return killed_at;
+    pthread_join(w->thread, NULL);
+    close(w->fd);
+    w->fd = -1;
+    return w->at > killed_at ? w->at : killed_at;
+}
 
 /* Multiplier for message counts: TACHYON_TEST_SCALE if set, else 1 (0.1
  * under a sanitizer, which slows the hot path tenfold or more). */

