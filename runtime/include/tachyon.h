@@ -39,7 +39,7 @@ extern "C" {
  * `make runtime-tests`), which every binding's package version agrees with. */
 #define TACHYON_VERSION "0.1.0"
 /* Wire ABI version: bumped on any change to ABI.md's layout. */
-#define TACHYON_ABI_VERSION 3u
+#define TACHYON_ABI_VERSION 4u
 /* Frames start on this boundary; payloads are 16-byte aligned within them. */
 #define TACHYON_FRAME_ALIGN 64u
 /* Bytes of frame header before each payload. */
@@ -49,6 +49,9 @@ extern "C" {
 /* Ring capacity bounds (bytes, power of two). */
 #define TACHYON_MIN_CAPACITY 256u
 #define TACHYON_MAX_CAPACITY ((size_t)1 << 40)
+/* The largest payload any ring takes: the frame's size field is 32 bits. A
+ * ring's own maximum is min(capacity / 2 - 16, TACHYON_MAX_MESSAGE). */
+#define TACHYON_MAX_MESSAGE 0xffffffc0u
 /* Longest a blocked call sleeps before it re-checks the peer (nanoseconds). */
 #define TACHYON_WATCHDOG_NS ((int64_t)100000000)
 
@@ -416,7 +419,8 @@ TACHYON_API const char *tachyon_version(void);
 /* CLOCK_MONOTONIC in nanoseconds: the clock of every _until deadline. */
 TACHYON_API int64_t tachyon_now_ns(void);
 
-/* The bus's role, ring capacity and largest sendable payload (capacity/2 - 16). */
+/* The bus's role, ring capacity and largest sendable payload
+ * (min(capacity/2 - 16, TACHYON_MAX_MESSAGE)). */
 TACHYON_API tachyon_role_t tachyon_bus_role(const tachyon_bus_t *bus);
 TACHYON_API size_t tachyon_capacity(const tachyon_bus_t *bus);
 TACHYON_API size_t tachyon_max_message_size(const tachyon_bus_t *bus);

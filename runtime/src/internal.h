@@ -125,9 +125,13 @@ static inline int ti_capacity_valid(uint64_t capacity)
            (capacity & (capacity - 1)) == 0;
 }
 
+/* A frame's size field is 32 bits: rings of 8 GiB and more still take
+ * messages of at most TACHYON_MAX_MESSAGE (ABI.md, "Why max_message ... never
+ * traps": a smaller maximum keeps the proof). */
 static inline uint64_t ti_max_message(uint64_t capacity)
 {
-    return capacity / 2 - TACHYON_FRAME_HEADER;
+    uint64_t m = capacity / 2 - TACHYON_FRAME_HEADER;
+    return m < (uint64_t)TACHYON_MAX_MESSAGE ? m : (uint64_t)TACHYON_MAX_MESSAGE;
 }
 
 /* ---- Handshake records (ABI.md, "Handshake"), 64 bytes each -------------- */

@@ -905,7 +905,7 @@ static PyMethodDef Bus_methods[] = {
 
 static PyGetSetDef Bus_getset[] = {
     {"capacity", (getter)Bus_get_capacity, NULL, "ring capacity in bytes", NULL},
-    {"max_message_size", (getter)Bus_get_max_message_size, NULL, "largest payload (capacity/2 - 16)", NULL},
+    {"max_message_size", (getter)Bus_get_max_message_size, NULL, "largest payload (capacity/2 - 16, at most 4 GiB - 64)", NULL},
     {"fingerprint", (getter)Bus_get_fingerprint, NULL, "schema fingerprint the bus is bound to (0: none)", NULL},
     {"role", (getter)Bus_get_role, NULL, "'consumer' (listener) or 'producer' (connector)", NULL},
     {"closed", (getter)Bus_get_closed, NULL, "True after close()", NULL},

@@ -674,7 +674,7 @@ impl Bus {
         unsafe { sys::tachyon_capacity(self.raw.as_ptr()) }
     }
 
-    /// Largest payload one message may have (capacity / 2 - 16).
+    /// Largest payload one message may have (capacity / 2 - 16, at most `TACHYON_MAX_MESSAGE`, 4 GiB - 64).
     pub fn max_message_size(&self) -> usize {
         // SAFETY: raw is live.
         unsafe { sys::tachyon_max_message_size(self.raw.as_ptr()) }

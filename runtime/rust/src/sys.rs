@@ -10,7 +10,7 @@ use std::os::raw::{c_char, c_int, c_void};
 /// The library release (`TACHYON_VERSION`, the repository's VERSION file).
 pub const TACHYON_VERSION: &str = "0.1.0";
 /// Wire ABI version (`TACHYON_ABI_VERSION`).
-pub const TACHYON_ABI_VERSION: u32 = 3;
+pub const TACHYON_ABI_VERSION: u32 = 4;
 /// Frames start on this boundary (`TACHYON_FRAME_ALIGN`).
 pub const TACHYON_FRAME_ALIGN: u32 = 64;
 /// Bytes of frame header before each payload (`TACHYON_FRAME_HEADER`).
@@ -21,6 +21,8 @@ pub const TACHYON_BATCH: u32 = 32;
 pub const TACHYON_MIN_CAPACITY: usize = 256;
 /// Largest ring capacity in bytes (`TACHYON_MAX_CAPACITY`).
 pub const TACHYON_MAX_CAPACITY: usize = 1 << 40;
+/// Largest payload any ring takes, whatever its capacity (`TACHYON_MAX_MESSAGE`: a frame's size field is 32 bits).
+pub const TACHYON_MAX_MESSAGE: u32 = 0xffff_ffc0;
 /// Longest a blocked call sleeps before it re-checks the peer (`TACHYON_WATCHDOG_NS`).
 pub const TACHYON_WATCHDOG_NS: i64 = 100_000_000;
 /// No deadline, for the `_until` calls (`TACHYON_FOREVER`; any negative value).
