@@ -25,9 +25,10 @@ A producer row's msgs_per_s is the producer's own (its send loop, from the first
 End), a consumer row's the consumer's (first message to End); peer_msgs_per_s is the other
 side's. The Java and Kotlin producers first send JVM_WARMUP ticks into a ring inside their
 own process (--warmup; the row says warmup_msgs), so that their rows are those of a
-compiled send loop, as a long-running JVM producer's would be. The Java and Kotlin consumers (an Inbox: batches of
-up to 1024) print their receiving thread's CPU time per message over the second half of the stream, after the
-JIT warmed up (jvm_warm_cpu_ns_per_msg, as the producers' rows). Producers run pinned to CPU A, consumers to CPU B.
+compiled send loop, as a long-running JVM producer's would be; the Java and Kotlin consumers (an Inbox: batches of
+up to 1024) likewise first receive and check JVM_WARMUP ticks that a thread of their own sends (--warmup), and
+print their receiving thread's CPU time per message over the second half of the stream (jvm_warm_cpu_ns_per_msg,
+as the producers' rows). Producers run pinned to CPU A, consumers to CPU B.
 
 Builds what is missing on the way (make examples-*, make node, the JVM build scripts);
 a language whose toolchain is missing or whose build fails is skipped with one SKIP line
@@ -287,8 +288,9 @@ def row_of(job, got, n, rnd):
     own_cpu = got["producer_cpu_s"] if job.role == "producer" else got["consumer_cpu_s"]
     row["cpu_s"] = round(own_cpu, 4)
     row["cpu_ns_per_msg"] = round(own_cpu * 1e9 / n, 1)
-    if "--warmup" in job.producer:
-        row["warmup_msgs"] = int(job.producer[job.producer.index("--warmup") + 1])
+    own = job.producer if job.role == "producer" else job.consumer
+    if "--warmup" in own:
+        row["warmup_msgs"] = int(own[own.index("--warmup") + 1])
     if "producer_cpu_ns_per_msg" in got and job.role == "producer":
         # the JVM producers measure their sending thread after warm-up themselves
         row["jvm_warm_cpu_ns_per_msg"] = got["producer_cpu_ns_per_msg"]
@@ -337,12 +339,14 @@ def plan(peers, args):
                                 c["producer"], "market", share))
         else:
             # A JVM producer first runs its send loop in-process (--warmup): the row is then the compiled loop's,
-            # not the JIT's start-up on the producer's one pinned CPU (which took most of a 2e6-tick run)
+            # not the JIT's start-up on the producer's one pinned CPU (which took most of a 2e6-tick run); a JVM
+            # consumer likewise receives and checks JVM_WARMUP ticks from a thread of its own before it listens
             warm = ["--warmup", str(JVM_WARMUP)] if lang in ("java", "kotlin") else []
             jobs.append(Job("lang_market", lang, "producer", "c", "typed", c["consumer"], cmd["producer"] + warm,
                             "market", share))
-            jobs.append(Job("lang_market", lang, "consumer", "c", "typed", cmd["consumer"], c["producer"], "market",
-                            share))
+            jobs.append(Job("lang_market", lang, "consumer", "c", "typed", cmd["consumer"] + warm, c["producer"],
+                            "market", share))
+            jobs[-1].wait_listener = bool(warm)  # the C producer's connect would not wait out the warm-up
     if "python" in cmds and "rust" in cmds:
         jobs.append(Job("python_to_rust", "python", "producer", "rust", "typed", cmds["rust"]["consumer"],
                         cmds["python"]["producer"], "market", shares["python"]))

@@ -1,5 +1,6 @@
 package io.tachyon.peers;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import io.tachyon.Bus;
 import io.tachyon.Inbox;
 import io.tachyon.Options;
+import io.tachyon.Role;
 import io.tachyon.TachyonException;
 import io.tachyon.generated.Frames;
 import io.tachyon.generated.Market;
@@ -20,7 +22,11 @@ import io.tachyon.generated.Market;
  * JIT warmed up, waits for the producer included).
  * <pre>
  * java_consumer --socket PATH [--stream market|frames] [--count N] [--stamp index|clock] [--capacity BYTES]
+ *               [--warmup N]
  * </pre>
+ * {@code --warmup N} first receives and checks N messages of the stream, sent by a thread of this process into a
+ * ring of its own, through the same code, before listening: the JIT has then compiled the receive loop, as a
+ * long-running consumer's would be.
  */
 public final class Consumer {
     /** Messages per batch: one native call takes up to this many, one more releases them. */
@@ -94,6 +100,87 @@ public final class Consumer {
         return true;
     }
 
+    long start;          // System.nanoTime() at the first batch
+    long halfCpuNs = -1; // this thread's CPU time at the first batch at or past the middle
+    long halfAt;         // messages received by then
+    long endCpuNs;
+
+    /**
+     * Receives and checks every batch until End (true) or the producer's leaving (false); notes the clock and CPU
+     * times the figures come from ({@code half}: the message the measured part starts at).
+     */
+    boolean run(Inbox inbox, long half) {
+        boolean more = true;
+        while (more && inbox.next(Duration.ofMinutes(5))) {
+            if (start == 0) {
+                start = System.nanoTime();
+            }
+            if (halfCpuNs < 0 && received >= half) {
+                halfCpuNs = THREADS.getCurrentThreadCpuTime();
+                halfAt = received;
+            }
+            more = args.market ? ticks(inbox) : frames(inbox);
+        }
+        endCpuNs = THREADS.getCurrentThreadCpuTime();
+        return !more;
+    }
+
+    /**
+     * {@code --warmup}: receives and checks the first {@code a.warmup} messages of the stream (and End) from a
+     * thread of this process that sends them into a small ring through the Java producer's code, before listening.
+     */
+    static void warmUp(Stream a) {
+        // Two streams of half each: the first one's End (a branch never taken before it) sends the compiled loop
+        // back to the interpreter, and the second gives the JIT the time to compile it again with that branch.
+        warmUpOnce(a, a.warmUpStream(Math.max(1, a.warmup / 2)));
+        warmUpOnce(a, a.warmUpStream(Math.max(1, a.warmup - a.warmup / 2)));
+    }
+
+    private static void warmUpOnce(Stream a, Stream w) {
+        long capacity = 1 << 16;
+        // never freed: a sender left blocked by a failed check must not touch freed memory before the exit
+        MemorySegment ring = Arena.global().allocate(Bus.arenaSize(capacity), 64);
+        Bus.formatArena(ring, capacity, a.fingerprint());
+        try (Bus rx = Bus.attachArena(ring, Role.CONSUMER); Inbox inbox = rx.inbox(BATCH)) {
+            Bus tx = Bus.attachArena(ring, Role.PRODUCER);
+            Thread send = new Thread(() -> {
+                try (tx) {
+                    for (long i = 0; i < w.count; i += Producer.BLOCK) {
+                        long to = Math.min(w.count, i + Producer.BLOCK);
+                        if (w.market) {
+                            Producer.sendTicks(tx, w.clock, i, to);
+                        } else {
+                            Producer.sendFrameBlock(tx, i, to);
+                        }
+                    }
+                    tx.send(new byte[0], Market.MSG_END); // End is type 0 in both schemas
+                }
+            }, "warm-up producer");
+            send.setDaemon(true); // a failed check leaves it blocked on a full ring: it must not keep the JVM
+            send.start();
+            Consumer t = new Consumer(w);
+            if (!t.run(inbox, Long.MAX_VALUE) || t.received != w.count) {
+                throw new Mismatch("the warm-up stream ended after " + t.received + " of " + w.count);
+            }
+            joinUninterruptibly(send);
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Checks the ticks of the batch the inbox holds; false at End. */
     boolean ticks(Inbox inbox) {
         for (int k = 0, n = inbox.count(); k < n; k++) {
@@ -140,6 +227,15 @@ public final class Consumer {
 
     public static void main(String[] argv) {
         Stream a = Stream.parse("consumer", argv);
+        if (a.warmup > 0) {
+            try {
+                warmUp(a);
+            } catch (TachyonException | Mismatch | IllegalArgumentException e) {
+                System.err.println("consumer: warm-up: " + e.getMessage());
+                System.exit(Stream.EXIT_FAIL);
+                return;
+            }
+        }
         Bus bus;
         try {
             bus = Bus.listen(a.socket, a.capacity,
@@ -155,25 +251,8 @@ public final class Consumer {
         }
         bus.setSpin(20000);
         Consumer t = new Consumer(a);
-        long start = 0;
-        long half = (a.count + 1) / 2; // the measured part: from the first batch at or past the middle to End
-        long halfCpuNs = -1;
-        long halfAt = 0;
-        long endCpuNs = 0;
         try (bus; Inbox inbox = bus.inbox(BATCH)) {
-            boolean more = true;
-            while (more && inbox.next(Duration.ofMinutes(5))) {
-                if (start == 0) {
-                    start = System.nanoTime();
-                }
-                if (halfCpuNs < 0 && t.received >= half) {
-                    halfCpuNs = THREADS.getCurrentThreadCpuTime();
-                    halfAt = t.received;
-                }
-                more = a.market ? t.ticks(inbox) : t.frames(inbox);
-            }
-            endCpuNs = THREADS.getCurrentThreadCpuTime();
-            if (more) {
+            if (!t.run(inbox, (a.count + 1) / 2)) {
                 System.err.println("consumer: the producer left after " + t.received + " messages, before End");
                 System.exit(Stream.EXIT_FAIL);
                 return;
@@ -183,6 +262,10 @@ public final class Consumer {
             System.exit(Stream.EXIT_FAIL);
             return;
         }
+        long start = t.start;
+        long halfCpuNs = t.halfCpuNs;
+        long halfAt = t.halfAt;
+        long endCpuNs = t.endCpuNs;
         double secs = (System.nanoTime() - start) / 1e9;
         if (t.received != a.count) {
             System.err.println("consumer: End after " + t.received + " messages, expected " + a.count);

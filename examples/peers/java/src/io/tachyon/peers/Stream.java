@@ -34,6 +34,11 @@ final class Stream {
         this.warmup = warmup;
     }
 
+    /** This stream with {@code n} messages and no warm-up: what a warm-up runs. */
+    Stream warmUpStream(long n) {
+        return new Stream(socket, market, n, clock, capacity, true, 0);
+    }
+
     /** The schema fingerprint the bus is bound to. */
     long fingerprint() {
         return market ? Market.SCHEMA_FINGERPRINT : Frames.SCHEMA_FINGERPRINT;

@@ -6,21 +6,32 @@
 // message over the second half of the stream (after the JIT warmed up, waits
 // for the producer included).
 //
+// `--warmup N` first receives and checks N messages of the stream, sent by a
+// thread of this process into a ring of its own, through the same code, before
+// listening: the JIT has then compiled the receive loop, as a long-running
+// consumer's would be.
+//
 //   kotlin_consumer --socket PATH [--stream market|frames] [--count N] [--stamp index|clock] [--capacity BYTES]
+//                   [--warmup N]
 @file:JvmName("Consumer")
 
 package io.tachyon.peers.kotlin
 
+import io.tachyon.Bus
 import io.tachyon.Inbox
+import io.tachyon.Role
 import io.tachyon.TachyonException
 import io.tachyon.generated.frames.Frame
 import io.tachyon.generated.market.MSG_ASK
+import io.tachyon.generated.market.MSG_END
 import io.tachyon.generated.market.MarketTick
 import io.tachyon.generated.market.messageName
 import io.tachyon.kotlin.forEachMessage
 import io.tachyon.kotlin.listen
+import java.lang.foreign.Arena
 import java.lang.foreign.MemorySegment
 import java.lang.management.ManagementFactory
+import kotlin.concurrent.thread
 import kotlin.system.exitProcess
 import kotlin.time.Duration.Companion.seconds
 import io.tachyon.generated.frames.decode as decodeFrames
@@ -95,6 +106,29 @@ class Tally(private val a: Args) {
         return true
     }
 
+    var start = 0L // System.nanoTime() at the first batch
+    var halfCpuNs = -1L // this thread's CPU time at the first batch at or past the middle
+    var halfAt = 0L // messages received by then
+    var endCpuNs = 0L
+
+    /**
+     * Receives and checks every batch until End (true) or the producer's leaving (false); notes the clock and CPU
+     * times the figures come from ([half]: the message the measured part starts at).
+     */
+    fun run(inbox: Inbox, half: Long): Boolean {
+        var ended = false
+        while (!ended && inbox.next()) {
+            if (start == 0L) start = System.nanoTime()
+            if (halfCpuNs < 0 && received >= half) {
+                halfCpuNs = threads.currentThreadCpuTime
+                halfAt = received
+            }
+            ended = !batch(inbox)
+        }
+        endCpuNs = threads.currentThreadCpuTime
+        return ended
+    }
+
     /** Checks every message of the batch [inbox] holds; false at End. */
     fun batch(inbox: Inbox): Boolean {
         inbox.forEachMessage { typeId, payload ->
@@ -109,8 +143,53 @@ const val BATCH = 1024
 
 private val threads = ManagementFactory.getThreadMXBean()
 
+/**
+ * `--warmup`: receives and checks the first [Args.warmup] messages of the stream, in two streams of half each (the
+ * first one's End, a branch never taken before it, sends the compiled loop back to the interpreter; the second gives
+ * the JIT the time to compile it again), from a thread of this process that sends them into a small ring through
+ * the Kotlin producer's code, before listening.
+ */
+fun warmUpReceiving(a: Args) {
+    val first = maxOf(1L, a.warmup / 2)
+    for (n in listOf(first, maxOf(1L, a.warmup - first))) {
+        val w = Args(a.socket, a.market, n, a.clock, a.capacity, true, 0)
+        val capacity = 1L shl 16
+        // never freed: a sender left blocked by a failed check must not touch freed memory before the exit
+        val ring = Arena.global().allocate(Bus.arenaSize(capacity), 64)
+        Bus.formatArena(ring, capacity, a.fingerprint.toLong())
+        Bus.attachArena(ring, Role.CONSUMER).use { rx ->
+            rx.inbox(BATCH).use { inbox ->
+                val tx = Bus.attachArena(ring, Role.PRODUCER)
+                // a daemon: a failed check leaves it blocked on a full ring, and it must not keep the JVM
+                val send = thread(isDaemon = true, name = "warm-up producer") {
+                    tx.use {
+                        for (i in 0 until n step BATCH.toLong()) {
+                            val to = minOf(n, i + BATCH)
+                            if (w.market) sendTicks(tx, w.clock, i, to) else sendFrameBlock(tx, i, to)
+                        }
+                        tx.send(ByteArray(0), MSG_END) // End is type 0 in both schemas
+                    }
+                }
+                val t = Tally(w)
+                if (!t.run(inbox, Long.MAX_VALUE) || t.received != n) {
+                    throw Mismatch("the warm-up stream ended after ${t.received} of $n")
+                }
+                send.join()
+            }
+        }
+    }
+}
+
 fun main(argv: Array<String>) {
     val a = Args.parse("consumer", argv)
+    if (a.warmup > 0) {
+        try {
+            warmUpReceiving(a)
+        } catch (e: RuntimeException) {
+            System.err.println("consumer: warm-up: ${e.message}")
+            exitProcess(EXIT_FAIL)
+        }
+    }
     val bus = try {
         listen(a.socket, capacity = a.capacity, fingerprint = a.fingerprint, timeout = 30.seconds)
     } catch (e: TachyonException.SchemaMismatch) {
@@ -122,30 +201,17 @@ fun main(argv: Array<String>) {
     }
     bus.setSpin(20000)
     val t = Tally(a)
-    var start = 0L
     var ended = false
-    val half = (a.count + 1) / 2 // the measured part: from the first batch at or past the middle to End
-    var halfCpuNs = -1L
-    var halfAt = 0L
-    var endCpuNs = 0L
     try {
-        bus.use {
-            it.inbox(BATCH).use { inbox ->
-                while (!ended && inbox.next()) {
-                    if (start == 0L) start = System.nanoTime()
-                    if (halfCpuNs < 0 && t.received >= half) {
-                        halfCpuNs = threads.currentThreadCpuTime
-                        halfAt = t.received
-                    }
-                    ended = !t.batch(inbox)
-                }
-            }
-            endCpuNs = threads.currentThreadCpuTime
-        }
+        bus.use { ended = it.inbox(BATCH).use { inbox -> t.run(inbox, (a.count + 1) / 2) } }
     } catch (e: RuntimeException) {
         System.err.println("consumer: after ${t.received} messages, before End: ${e.message}")
         exitProcess(EXIT_FAIL)
     }
+    val start = t.start
+    val halfCpuNs = t.halfCpuNs
+    val halfAt = t.halfAt
+    val endCpuNs = t.endCpuNs
     val secs = (System.nanoTime() - start) / 1e9
     if (!ended) {
         System.err.println("consumer: the producer left after ${t.received} messages, before End")
