@@ -183,6 +183,12 @@ static void rs_sig_split(tc_buf *b, const char *line)
 static void rs_sig(tc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void rs_sig(tc_buf *b, const char *fmt, ...)
 {
+    /* A public function is a few instructions over bytes in place: #[inline]
+     * lets a crate that uses the generated module (the usual case) inline it,
+     * as a C caller of the generated header does; without it every accessor
+     * is a call across crates unless the user turns on LTO. */
+    if (strncmp(fmt, "pub ", 4) == 0)
+        buf_line(b, "#[inline]");
     /* Written in place first: most signatures fit on one line. */
     size_t start = b->len;
     buf_indent(b);

@@ -27,11 +27,13 @@ impl Side {
     pub const ALL: [Self; 2] = [Self::Buy, Self::Sell];
 
     /// The value as stored.
+    #[inline]
     pub const fn to_raw(self) -> u8 {
         self as u8
     }
 
     /// The value's name in the schema.
+    #[inline]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Buy => "BUY",
@@ -88,31 +90,37 @@ impl<'a> Vec3<'a> {
     pub const NAME: &'static str = "Vec3";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; VEC3_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; VEC3_SIZE] {
         self.bytes
     }
 
     /// `x`: `f32` at byte 0.
+    #[inline]
     pub fn x(&self) -> f32 {
         f32::from_le_bytes(*at(self.bytes, 0))
     }
 
     /// `y`: `f32` at byte 4.
+    #[inline]
     pub fn y(&self) -> f32 {
         f32::from_le_bytes(*at(self.bytes, 4))
     }
 
     /// `z`: `f32` at byte 8.
+    #[inline]
     pub fn z(&self) -> f32 {
         f32::from_le_bytes(*at(self.bytes, 8))
     }
@@ -138,41 +146,49 @@ impl<'a> Vec3Mut<'a> {
     pub const SIZE: usize = VEC3_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; VEC3_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(Vec3::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> Vec3<'_> {
         Vec3::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; VEC3_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// Sets `x`.
+    #[inline]
     pub fn set_x(&mut self, value: f32) {
         *at_mut(self.bytes, 0) = value.to_le_bytes();
     }
 
     /// Sets `y`.
+    #[inline]
     pub fn set_y(&mut self, value: f32) {
         *at_mut(self.bytes, 4) = value.to_le_bytes();
     }
 
     /// Sets `z`.
+    #[inline]
     pub fn set_z(&mut self, value: f32) {
         *at_mut(self.bytes, 8) = value.to_le_bytes();
     }
@@ -208,16 +224,19 @@ impl<'a> Money<'a> {
     pub const NAME: &'static str = "Money";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; MONEY_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; MONEY_SIZE] {
         self.bytes
     }
@@ -225,6 +244,7 @@ impl<'a> Money<'a> {
     /// whole units, may be negative
     ///
     /// `units`: `i64` at byte 0.
+    #[inline]
     pub fn units(&self) -> i64 {
         i64::from_le_bytes(*at(self.bytes, 0))
     }
@@ -232,6 +252,7 @@ impl<'a> Money<'a> {
     /// billionths of a unit
     ///
     /// `nanos`: `i32` at byte 8.
+    #[inline]
     pub fn nanos(&self) -> i32 {
         i32::from_le_bytes(*at(self.bytes, 8))
     }
@@ -239,11 +260,13 @@ impl<'a> Money<'a> {
     /// ISO 4217 code, e.g. "EUR"
     ///
     /// `currency`: `char[3]` at byte 12, NUL-padded text.
+    #[inline]
     pub fn currency(&self) -> &'a [u8; 3] {
         at(self.bytes, 12)
     }
 
     /// `currency` as text: the bytes before the first NUL, if they are UTF-8.
+    #[inline]
     pub fn currency_str(&self) -> Result<&'a str, core::str::Utf8Error> {
         text(self.currency())
     }
@@ -269,47 +292,56 @@ impl<'a> MoneyMut<'a> {
     pub const SIZE: usize = MONEY_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; MONEY_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(Money::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> Money<'_> {
         Money::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; MONEY_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// Sets `units`.
+    #[inline]
     pub fn set_units(&mut self, value: i64) {
         *at_mut(self.bytes, 0) = value.to_le_bytes();
     }
 
     /// Sets `nanos`.
+    #[inline]
     pub fn set_nanos(&mut self, value: i32) {
         *at_mut(self.bytes, 8) = value.to_le_bytes();
     }
 
     /// Sets `currency` to exactly these bytes.
+    #[inline]
     pub fn set_currency(&mut self, value: &[u8; 3]) {
         *at_mut(self.bytes, 12) = *value;
     }
 
     /// Sets `currency` to `value`, NUL-padded; text longer than 3 bytes is an error
     /// and writes nothing.
+    #[inline]
     pub fn set_currency_str(&mut self, value: &str) -> Result<(), TextError> {
         put_text("currency", &mut self.bytes[12..15], value)
     }

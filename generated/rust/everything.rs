@@ -58,11 +58,13 @@ impl Color {
     pub const ALL: [Self; 3] = [Self::Red, Self::Green, Self::Blue];
 
     /// The value as stored.
+    #[inline]
     pub const fn to_raw(self) -> u8 {
         self as u8
     }
 
     /// The value's name in the schema.
+    #[inline]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Red => "RED",
@@ -113,11 +115,13 @@ impl Level {
     pub const ALL: [Self; 3] = [Self::Low, Self::Zero, Self::High];
 
     /// The value as stored.
+    #[inline]
     pub const fn to_raw(self) -> i16 {
         self as i16
     }
 
     /// The value's name in the schema.
+    #[inline]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Low => "LOW",
@@ -167,46 +171,55 @@ impl Perm {
     pub const TOP: Self = Self(0x80000000);
 
     /// No flag set.
+    #[inline]
     pub const fn empty() -> Self {
         Self(0)
     }
 
     /// Every declared flag set.
+    #[inline]
     pub const fn all() -> Self {
         Self(0x80000007)
     }
 
     /// The flags of `bits`, unknown bits kept.
+    #[inline]
     pub const fn from_bits_retain(bits: u32) -> Self {
         Self(bits)
     }
 
     /// The bits as stored.
+    #[inline]
     pub const fn bits(self) -> u32 {
         self.0
     }
 
     /// Whether no flag is set.
+    #[inline]
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// Whether every flag of `other` is set in `self`.
+    #[inline]
     pub const fn contains(self, other: Self) -> bool {
         self.0 & other.0 == other.0
     }
 
     /// Whether any flag of `other` is set in `self`.
+    #[inline]
     pub const fn intersects(self, other: Self) -> bool {
         self.0 & other.0 != 0
     }
 
     /// Sets the flags of `other`.
+    #[inline]
     pub fn insert(&mut self, other: Self) {
         self.0 |= other.0;
     }
 
     /// Clears the flags of `other`.
+    #[inline]
     pub fn remove(&mut self, other: Self) {
         self.0 &= !other.0;
     }
@@ -314,71 +327,85 @@ impl<'a> Scalars<'a> {
     pub const NAME: &'static str = "Scalars";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; SCALARS_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; SCALARS_SIZE] {
         self.bytes
     }
 
     /// `a_u8`: `u8` at byte 0.
+    #[inline]
     pub fn a_u8(&self) -> u8 {
         u8::from_le_bytes(*at(self.bytes, 0))
     }
 
     /// `a_u16`: `u16` at byte 1.
+    #[inline]
     pub fn a_u16(&self) -> u16 {
         u16::from_le_bytes(*at(self.bytes, 1))
     }
 
     /// `a_u32`: `u32` at byte 3.
+    #[inline]
     pub fn a_u32(&self) -> u32 {
         u32::from_le_bytes(*at(self.bytes, 3))
     }
 
     /// `a_u64`: `u64` at byte 7.
+    #[inline]
     pub fn a_u64(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 7))
     }
 
     /// `a_i8`: `i8` at byte 15.
+    #[inline]
     pub fn a_i8(&self) -> i8 {
         i8::from_le_bytes(*at(self.bytes, 15))
     }
 
     /// `a_i16`: `i16` at byte 16.
+    #[inline]
     pub fn a_i16(&self) -> i16 {
         i16::from_le_bytes(*at(self.bytes, 16))
     }
 
     /// `a_i32`: `i32` at byte 18.
+    #[inline]
     pub fn a_i32(&self) -> i32 {
         i32::from_le_bytes(*at(self.bytes, 18))
     }
 
     /// `a_i64`: `i64` at byte 22.
+    #[inline]
     pub fn a_i64(&self) -> i64 {
         i64::from_le_bytes(*at(self.bytes, 22))
     }
 
     /// `a_f32`: `f32` at byte 30.
+    #[inline]
     pub fn a_f32(&self) -> f32 {
         f32::from_le_bytes(*at(self.bytes, 30))
     }
 
     /// `a_f64`: `f64` at byte 34.
+    #[inline]
     pub fn a_f64(&self) -> f64 {
         f64::from_le_bytes(*at(self.bytes, 34))
     }
 
     /// `flag`: `bool` at byte 42.
+    #[inline]
     pub fn flag(&self) -> bool {
         self.bytes[42] != 0
     }
@@ -412,81 +439,97 @@ impl<'a> ScalarsMut<'a> {
     pub const SIZE: usize = SCALARS_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; SCALARS_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(Scalars::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> Scalars<'_> {
         Scalars::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; SCALARS_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// Sets `a_u8`.
+    #[inline]
     pub fn set_a_u8(&mut self, value: u8) {
         *at_mut(self.bytes, 0) = value.to_le_bytes();
     }
 
     /// Sets `a_u16`.
+    #[inline]
     pub fn set_a_u16(&mut self, value: u16) {
         *at_mut(self.bytes, 1) = value.to_le_bytes();
     }
 
     /// Sets `a_u32`.
+    #[inline]
     pub fn set_a_u32(&mut self, value: u32) {
         *at_mut(self.bytes, 3) = value.to_le_bytes();
     }
 
     /// Sets `a_u64`.
+    #[inline]
     pub fn set_a_u64(&mut self, value: u64) {
         *at_mut(self.bytes, 7) = value.to_le_bytes();
     }
 
     /// Sets `a_i8`.
+    #[inline]
     pub fn set_a_i8(&mut self, value: i8) {
         *at_mut(self.bytes, 15) = value.to_le_bytes();
     }
 
     /// Sets `a_i16`.
+    #[inline]
     pub fn set_a_i16(&mut self, value: i16) {
         *at_mut(self.bytes, 16) = value.to_le_bytes();
     }
 
     /// Sets `a_i32`.
+    #[inline]
     pub fn set_a_i32(&mut self, value: i32) {
         *at_mut(self.bytes, 18) = value.to_le_bytes();
     }
 
     /// Sets `a_i64`.
+    #[inline]
     pub fn set_a_i64(&mut self, value: i64) {
         *at_mut(self.bytes, 22) = value.to_le_bytes();
     }
 
     /// Sets `a_f32`.
+    #[inline]
     pub fn set_a_f32(&mut self, value: f32) {
         *at_mut(self.bytes, 30) = value.to_le_bytes();
     }
 
     /// Sets `a_f64`.
+    #[inline]
     pub fn set_a_f64(&mut self, value: f64) {
         *at_mut(self.bytes, 34) = value.to_le_bytes();
     }
 
     /// Sets `flag`.
+    #[inline]
     pub fn set_flag(&mut self, value: bool) {
         self.bytes[42] = u8::from(value);
     }
@@ -524,16 +567,19 @@ impl<'a> Collections<'a> {
     pub const NAME: &'static str = "Collections";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; COLLECTIONS_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; COLLECTIONS_SIZE] {
         self.bytes
     }
@@ -541,11 +587,13 @@ impl<'a> Collections<'a> {
     /// NUL-padded ASCII
     ///
     /// `name`: `char[12]` at byte 0, NUL-padded text.
+    #[inline]
     pub fn name(&self) -> &'a [u8; 12] {
         at(self.bytes, 0)
     }
 
     /// `name` as text: the bytes before the first NUL, if they are UTF-8.
+    #[inline]
     pub fn name_str(&self) -> Result<&'a str, core::str::Utf8Error> {
         text(self.name())
     }
@@ -555,17 +603,20 @@ impl<'a> Collections<'a> {
     /// # Panics
     ///
     /// If `index >= 4`.
+    #[inline]
     pub fn samples(&self, index: usize) -> i16 {
         assert!(index < 4, "samples index out of range");
         i16::from_le_bytes(*at(self.bytes, 12 + index * 2))
     }
 
     /// Every element of `samples`, in order.
+    #[inline]
     pub fn samples_iter(self) -> impl Iterator<Item = i16> + 'a {
         (0..4).map(move |index| self.samples(index))
     }
 
     /// A copy of `samples`.
+    #[inline]
     pub fn samples_array(&self) -> [i16; 4] {
         core::array::from_fn(|index| self.samples(index))
     }
@@ -575,17 +626,20 @@ impl<'a> Collections<'a> {
     /// # Panics
     ///
     /// If `index >= 3`.
+    #[inline]
     pub fn colors(&self, index: usize) -> Result<Color, UnknownValue> {
         Color::try_from(self.colors_raw(index))
     }
 
     /// `colors` as stored, a declared value or not.
+    #[inline]
     pub fn colors_raw(&self, index: usize) -> u8 {
         assert!(index < 3, "colors index out of range");
         u8::from_le_bytes(*at(self.bytes, 20 + index))
     }
 
     /// Every element of `colors`, in order.
+    #[inline]
     pub fn colors_iter(self) -> impl Iterator<Item = Result<Color, UnknownValue>> + 'a {
         (0..3).map(move |index| self.colors(index))
     }
@@ -597,17 +651,20 @@ impl<'a> Collections<'a> {
     /// # Panics
     ///
     /// If `index >= 2`.
+    #[inline]
     pub fn levels(&self, index: usize) -> Result<Level, UnknownValue> {
         Level::try_from(self.levels_raw(index))
     }
 
     /// `levels` as stored, a declared value or not.
+    #[inline]
     pub fn levels_raw(&self, index: usize) -> i16 {
         assert!(index < 2, "levels index out of range");
         i16::from_le_bytes(*at(self.bytes, 23 + index * 2))
     }
 
     /// Every element of `levels`, in order.
+    #[inline]
     pub fn levels_iter(self) -> impl Iterator<Item = Result<Level, UnknownValue>> + 'a {
         (0..2).map(move |index| self.levels(index))
     }
@@ -617,6 +674,7 @@ impl<'a> Collections<'a> {
     /// # Panics
     ///
     /// If `index >= 2`.
+    #[inline]
     pub fn perms(&self, index: usize) -> Perm {
         assert!(index < 2, "perms index out of range");
         let bits = u32::from_le_bytes(*at(self.bytes, 27 + index * 4));
@@ -624,11 +682,13 @@ impl<'a> Collections<'a> {
     }
 
     /// Every element of `perms`, in order.
+    #[inline]
     pub fn perms_iter(self) -> impl Iterator<Item = Perm> + 'a {
         (0..2).map(move |index| self.perms(index))
     }
 
     /// A copy of `perms`.
+    #[inline]
     pub fn perms_array(&self) -> [Perm; 2] {
         core::array::from_fn(|index| self.perms(index))
     }
@@ -640,6 +700,7 @@ impl<'a> Collections<'a> {
     /// # Panics
     ///
     /// If `index >= 2`.
+    #[inline]
     pub fn points(&self, index: usize) -> common::Vec3<'a> {
         assert!(index < 2, "points index out of range");
         let bytes = at(self.bytes, 35 + index * 12);
@@ -647,6 +708,7 @@ impl<'a> Collections<'a> {
     }
 
     /// Every element of `points`, in order.
+    #[inline]
     pub fn points_iter(self) -> impl Iterator<Item = common::Vec3<'a>> + 'a {
         (0..2).map(move |index| self.points(index))
     }
@@ -654,6 +716,7 @@ impl<'a> Collections<'a> {
     /// an unqualified imported struct
     ///
     /// `price`: `common.Money` at byte 59.
+    #[inline]
     pub fn price(&self) -> common::Money<'a> {
         let bytes = at(self.bytes, 59);
         common::Money::new(bytes)
@@ -662,11 +725,13 @@ impl<'a> Collections<'a> {
     /// an imported enum
     ///
     /// `side`: `common.Side` at byte 75.
+    #[inline]
     pub fn side(&self) -> Result<common::Side, common::UnknownValue> {
         common::Side::try_from(self.side_raw())
     }
 
     /// `side` as stored, a declared value or not.
+    #[inline]
     pub fn side_raw(&self) -> u8 {
         u8::from_le_bytes(*at(self.bytes, 75))
     }
@@ -676,17 +741,20 @@ impl<'a> Collections<'a> {
     /// # Panics
     ///
     /// If `index >= 4`.
+    #[inline]
     pub fn ready(&self, index: usize) -> bool {
         assert!(index < 4, "ready index out of range");
         self.bytes[76 + index] != 0
     }
 
     /// Every element of `ready`, in order.
+    #[inline]
     pub fn ready_iter(self) -> impl Iterator<Item = bool> + 'a {
         (0..4).map(move |index| self.ready(index))
     }
 
     /// A copy of `ready`.
+    #[inline]
     pub fn ready_array(&self) -> [bool; 4] {
         core::array::from_fn(|index| self.ready(index))
     }
@@ -696,17 +764,20 @@ impl<'a> Collections<'a> {
     /// # Panics
     ///
     /// If `index >= 2`.
+    #[inline]
     pub fn weights(&self, index: usize) -> f64 {
         assert!(index < 2, "weights index out of range");
         f64::from_le_bytes(*at(self.bytes, 80 + index * 8))
     }
 
     /// Every element of `weights`, in order.
+    #[inline]
     pub fn weights_iter(self) -> impl Iterator<Item = f64> + 'a {
         (0..2).map(move |index| self.weights(index))
     }
 
     /// A copy of `weights`.
+    #[inline]
     pub fn weights_array(&self) -> [f64; 2] {
         core::array::from_fn(|index| self.weights(index))
     }
@@ -739,37 +810,44 @@ impl<'a> CollectionsMut<'a> {
     pub const SIZE: usize = COLLECTIONS_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; COLLECTIONS_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(Collections::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> Collections<'_> {
         Collections::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; COLLECTIONS_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// Sets `name` to exactly these bytes.
+    #[inline]
     pub fn set_name(&mut self, value: &[u8; 12]) {
         *at_mut(self.bytes, 0) = *value;
     }
 
     /// Sets `name` to `value`, NUL-padded; text longer than 12 bytes is an error
     /// and writes nothing.
+    #[inline]
     pub fn set_name_str(&mut self, value: &str) -> Result<(), TextError> {
         put_text("name", &mut self.bytes[0..12], value)
     }
@@ -779,12 +857,14 @@ impl<'a> CollectionsMut<'a> {
     /// # Panics
     ///
     /// If `index >= 4`.
+    #[inline]
     pub fn set_samples(&mut self, index: usize, value: i16) {
         assert!(index < 4, "samples index out of range");
         *at_mut(self.bytes, 12 + index * 2) = value.to_le_bytes();
     }
 
     /// Sets every element of `samples`.
+    #[inline]
     pub fn set_samples_array(&mut self, values: &[i16; 4]) {
         for (index, value) in values.iter().enumerate() {
             self.set_samples(index, *value);
@@ -796,11 +876,13 @@ impl<'a> CollectionsMut<'a> {
     /// # Panics
     ///
     /// If `index >= 3`.
+    #[inline]
     pub fn set_colors(&mut self, index: usize, value: Color) {
         self.set_colors_raw(index, value.to_raw());
     }
 
     /// Stores `value` as is, a declared value or not.
+    #[inline]
     pub fn set_colors_raw(&mut self, index: usize, value: u8) {
         assert!(index < 3, "colors index out of range");
         *at_mut(self.bytes, 20 + index) = value.to_le_bytes();
@@ -811,11 +893,13 @@ impl<'a> CollectionsMut<'a> {
     /// # Panics
     ///
     /// If `index >= 2`.
+    #[inline]
     pub fn set_levels(&mut self, index: usize, value: Level) {
         self.set_levels_raw(index, value.to_raw());
     }
 
     /// Stores `value` as is, a declared value or not.
+    #[inline]
     pub fn set_levels_raw(&mut self, index: usize, value: i16) {
         assert!(index < 2, "levels index out of range");
         *at_mut(self.bytes, 23 + index * 2) = value.to_le_bytes();
@@ -826,12 +910,14 @@ impl<'a> CollectionsMut<'a> {
     /// # Panics
     ///
     /// If `index >= 2`.
+    #[inline]
     pub fn set_perms(&mut self, index: usize, value: Perm) {
         assert!(index < 2, "perms index out of range");
         *at_mut(self.bytes, 27 + index * 4) = value.bits().to_le_bytes();
     }
 
     /// Sets every element of `perms`.
+    #[inline]
     pub fn set_perms_array(&mut self, values: &[Perm; 2]) {
         for (index, value) in values.iter().enumerate() {
             self.set_perms(index, *value);
@@ -843,6 +929,7 @@ impl<'a> CollectionsMut<'a> {
     /// # Panics
     ///
     /// If `index >= 2`.
+    #[inline]
     pub fn points_mut(&mut self, index: usize) -> common::Vec3Mut<'_> {
         assert!(index < 2, "points index out of range");
         let bytes = at_mut(self.bytes, 35 + index * 12);
@@ -850,28 +937,33 @@ impl<'a> CollectionsMut<'a> {
     }
 
     /// Copies `value` over `points` element `index`.
+    #[inline]
     pub fn set_points(&mut self, index: usize, value: common::Vec3<'_>) {
         assert!(index < 2, "points index out of range");
         *at_mut(self.bytes, 35 + index * 12) = *value.as_bytes();
     }
 
     /// A write view of `price`, in place.
+    #[inline]
     pub fn price_mut(&mut self) -> common::MoneyMut<'_> {
         let bytes = at_mut(self.bytes, 59);
         common::MoneyMut::new(bytes)
     }
 
     /// Copies `value` over `price`.
+    #[inline]
     pub fn set_price(&mut self, value: common::Money<'_>) {
         *at_mut(self.bytes, 59) = *value.as_bytes();
     }
 
     /// Sets `side`.
+    #[inline]
     pub fn set_side(&mut self, value: common::Side) {
         self.set_side_raw(value.to_raw());
     }
 
     /// Stores `value` as is, a declared value or not.
+    #[inline]
     pub fn set_side_raw(&mut self, value: u8) {
         *at_mut(self.bytes, 75) = value.to_le_bytes();
     }
@@ -881,12 +973,14 @@ impl<'a> CollectionsMut<'a> {
     /// # Panics
     ///
     /// If `index >= 4`.
+    #[inline]
     pub fn set_ready(&mut self, index: usize, value: bool) {
         assert!(index < 4, "ready index out of range");
         self.bytes[76 + index] = u8::from(value);
     }
 
     /// Sets every element of `ready`.
+    #[inline]
     pub fn set_ready_array(&mut self, values: &[bool; 4]) {
         for (index, value) in values.iter().enumerate() {
             self.set_ready(index, *value);
@@ -898,12 +992,14 @@ impl<'a> CollectionsMut<'a> {
     /// # Panics
     ///
     /// If `index >= 2`.
+    #[inline]
     pub fn set_weights(&mut self, index: usize, value: f64) {
         assert!(index < 2, "weights index out of range");
         *at_mut(self.bytes, 80 + index * 8) = value.to_le_bytes();
     }
 
     /// Sets every element of `weights`.
+    #[inline]
     pub fn set_weights_array(&mut self, values: &[f64; 2]) {
         for (index, value) in values.iter().enumerate() {
             self.set_weights(index, *value);
@@ -942,21 +1038,25 @@ impl<'a> Envelope<'a> {
     pub const NAME: &'static str = "Envelope";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; ENVELOPE_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; ENVELOPE_SIZE] {
         self.bytes
     }
 
     /// `seq`: `u64` at byte 0.
+    #[inline]
     pub fn seq(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 0))
     }
@@ -964,33 +1064,39 @@ impl<'a> Envelope<'a> {
     /// nested by value
     ///
     /// `scalars`: `Scalars` at byte 8.
+    #[inline]
     pub fn scalars(&self) -> Scalars<'a> {
         let bytes = at(self.bytes, 8);
         Scalars::new(bytes)
     }
 
     /// `level`: `Level` at byte 52.
+    #[inline]
     pub fn level(&self) -> Result<Level, UnknownValue> {
         Level::try_from(self.level_raw())
     }
 
     /// `level` as stored, a declared value or not.
+    #[inline]
     pub fn level_raw(&self) -> i16 {
         i16::from_le_bytes(*at(self.bytes, 52))
     }
 
     /// `perm`: `Perm` at byte 54.
+    #[inline]
     pub fn perm(&self) -> Perm {
         let bits = u32::from_le_bytes(*at(self.bytes, 54));
         Perm::from_bits_retain(bits)
     }
 
     /// `color`: `Color` at byte 58.
+    #[inline]
     pub fn color(&self) -> Result<Color, UnknownValue> {
         Color::try_from(self.color_raw())
     }
 
     /// `color` as stored, a declared value or not.
+    #[inline]
     pub fn color_raw(&self) -> u8 {
         u8::from_le_bytes(*at(self.bytes, 58))
     }
@@ -1018,67 +1124,80 @@ impl<'a> EnvelopeMut<'a> {
     pub const SIZE: usize = ENVELOPE_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; ENVELOPE_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(Envelope::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> Envelope<'_> {
         Envelope::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; ENVELOPE_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// Sets `seq`.
+    #[inline]
     pub fn set_seq(&mut self, value: u64) {
         *at_mut(self.bytes, 0) = value.to_le_bytes();
     }
 
     /// A write view of `scalars`, in place.
+    #[inline]
     pub fn scalars_mut(&mut self) -> ScalarsMut<'_> {
         let bytes = at_mut(self.bytes, 8);
         ScalarsMut::new(bytes)
     }
 
     /// Copies `value` over `scalars`.
+    #[inline]
     pub fn set_scalars(&mut self, value: Scalars<'_>) {
         *at_mut(self.bytes, 8) = *value.as_bytes();
     }
 
     /// Sets `level`.
+    #[inline]
     pub fn set_level(&mut self, value: Level) {
         self.set_level_raw(value.to_raw());
     }
 
     /// Stores `value` as is, a declared value or not.
+    #[inline]
     pub fn set_level_raw(&mut self, value: i16) {
         *at_mut(self.bytes, 52) = value.to_le_bytes();
     }
 
     /// Sets `perm`.
+    #[inline]
     pub fn set_perm(&mut self, value: Perm) {
         *at_mut(self.bytes, 54) = value.bits().to_le_bytes();
     }
 
     /// Sets `color`.
+    #[inline]
     pub fn set_color(&mut self, value: Color) {
         self.set_color_raw(value.to_raw());
     }
 
     /// Stores `value` as is, a declared value or not.
+    #[inline]
     pub fn set_color_raw(&mut self, value: u8) {
         *at_mut(self.bytes, 58) = value.to_le_bytes();
     }
@@ -1109,6 +1228,7 @@ pub enum Message<'a> {
 impl<'a> Message<'a> {
     /// Decodes the payload of a message of type `type_id`; an unknown id or a payload
     /// shorter than its struct is an error.
+    #[inline]
     pub fn decode(type_id: u32, bytes: &'a [u8]) -> Result<Self, DecodeError> {
         let message = match type_id {
             MSG_END => Self::End,
@@ -1139,6 +1259,7 @@ impl<'a> Message<'a> {
     }
 
     /// The type id this message travels under.
+    #[inline]
     pub fn type_id(&self) -> u32 {
         match self {
             Self::End => MSG_END,
@@ -1154,6 +1275,7 @@ impl<'a> Message<'a> {
 
 /// The payload size of message `type_id` (0 for an empty payload), or `None` for an
 /// unknown id.
+#[inline]
 pub const fn payload_size(type_id: u32) -> Option<usize> {
     match type_id {
         MSG_END => Some(0),
@@ -1168,6 +1290,7 @@ pub const fn payload_size(type_id: u32) -> Option<usize> {
 }
 
 /// The schema name of message `type_id`, or `None` for an unknown id.
+#[inline]
 pub const fn message_name(type_id: u32) -> Option<&'static str> {
     match type_id {
         MSG_END => Some("End"),

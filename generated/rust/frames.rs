@@ -43,11 +43,13 @@ impl PixelFormat {
     pub const ALL: [Self; 3] = [Self::Gray8, Self::Rgb565, Self::Yuv420];
 
     /// The value as stored.
+    #[inline]
     pub const fn to_raw(self) -> u8 {
         self as u8
     }
 
     /// The value's name in the schema.
+    #[inline]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Gray8 => "GRAY8",
@@ -94,46 +96,55 @@ impl FrameFlags {
     pub const END_OF_STREAM: Self = Self(0x8000);
 
     /// No flag set.
+    #[inline]
     pub const fn empty() -> Self {
         Self(0)
     }
 
     /// Every declared flag set.
+    #[inline]
     pub const fn all() -> Self {
         Self(0x8003)
     }
 
     /// The flags of `bits`, unknown bits kept.
+    #[inline]
     pub const fn from_bits_retain(bits: u16) -> Self {
         Self(bits)
     }
 
     /// The bits as stored.
+    #[inline]
     pub const fn bits(self) -> u16 {
         self.0
     }
 
     /// Whether no flag is set.
+    #[inline]
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// Whether every flag of `other` is set in `self`.
+    #[inline]
     pub const fn contains(self, other: Self) -> bool {
         self.0 & other.0 == other.0
     }
 
     /// Whether any flag of `other` is set in `self`.
+    #[inline]
     pub const fn intersects(self, other: Self) -> bool {
         self.0 & other.0 != 0
     }
 
     /// Sets the flags of `other`.
+    #[inline]
     pub fn insert(&mut self, other: Self) {
         self.0 |= other.0;
     }
 
     /// Clears the flags of `other`.
+    #[inline]
     pub fn remove(&mut self, other: Self) {
         self.0 &= !other.0;
     }
@@ -238,16 +249,19 @@ impl<'a> Frame<'a> {
     pub const NAME: &'static str = "Frame";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; FRAME_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; FRAME_SIZE] {
         self.bytes
     }
@@ -257,17 +271,20 @@ impl<'a> Frame<'a> {
     /// # Panics
     ///
     /// If `index >= 256`.
+    #[inline]
     pub fn samples(&self, index: usize) -> f32 {
         assert!(index < 256, "samples index out of range");
         f32::from_le_bytes(*at(self.bytes, index * 4))
     }
 
     /// Every element of `samples`, in order.
+    #[inline]
     pub fn samples_iter(self) -> impl Iterator<Item = f32> + 'a {
         (0..256).map(move |index| self.samples(index))
     }
 
     /// A copy of `samples`.
+    #[inline]
     pub fn samples_array(&self) -> [f32; 256] {
         core::array::from_fn(|index| self.samples(index))
     }
@@ -291,26 +308,31 @@ impl<'a> FrameMut<'a> {
     pub const SIZE: usize = FRAME_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; FRAME_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(Frame::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> Frame<'_> {
         Frame::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; FRAME_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
@@ -320,12 +342,14 @@ impl<'a> FrameMut<'a> {
     /// # Panics
     ///
     /// If `index >= 256`.
+    #[inline]
     pub fn set_samples(&mut self, index: usize, value: f32) {
         assert!(index < 256, "samples index out of range");
         *at_mut(self.bytes, index * 4) = value.to_le_bytes();
     }
 
     /// Sets every element of `samples`.
+    #[inline]
     pub fn set_samples_array(&mut self, values: &[f32; 256]) {
         for (index, value) in values.iter().enumerate() {
             self.set_samples(index, *value);
@@ -363,16 +387,19 @@ impl<'a> MediaHeader<'a> {
     pub const NAME: &'static str = "MediaHeader";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; MEDIA_HEADER_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; MEDIA_HEADER_SIZE] {
         self.bytes
     }
@@ -380,6 +407,7 @@ impl<'a> MediaHeader<'a> {
     /// which stream this frame belongs to
     ///
     /// `stream_id`: `u32` at byte 0.
+    #[inline]
     pub fn stream_id(&self) -> u32 {
         u32::from_le_bytes(*at(self.bytes, 0))
     }
@@ -387,6 +415,7 @@ impl<'a> MediaHeader<'a> {
     /// frame number within the stream, from 0
     ///
     /// `seq`: `u64` at byte 4.
+    #[inline]
     pub fn seq(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 4))
     }
@@ -394,6 +423,7 @@ impl<'a> MediaHeader<'a> {
     /// presentation time, nanoseconds
     ///
     /// `pts_ns`: `u64` at byte 12.
+    #[inline]
     pub fn pts_ns(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 12))
     }
@@ -401,6 +431,7 @@ impl<'a> MediaHeader<'a> {
     /// pixels (0 for audio)
     ///
     /// `width`: `u16` at byte 20.
+    #[inline]
     pub fn width(&self) -> u16 {
         u16::from_le_bytes(*at(self.bytes, 20))
     }
@@ -408,21 +439,25 @@ impl<'a> MediaHeader<'a> {
     /// pixels (0 for audio)
     ///
     /// `height`: `u16` at byte 22.
+    #[inline]
     pub fn height(&self) -> u16 {
         u16::from_le_bytes(*at(self.bytes, 22))
     }
 
     /// `format`: `PixelFormat` at byte 24.
+    #[inline]
     pub fn format(&self) -> Result<PixelFormat, UnknownValue> {
         PixelFormat::try_from(self.format_raw())
     }
 
     /// `format` as stored, a declared value or not.
+    #[inline]
     pub fn format_raw(&self) -> u8 {
         u8::from_le_bytes(*at(self.bytes, 24))
     }
 
     /// `flags`: `FrameFlags` at byte 25.
+    #[inline]
     pub fn flags(&self) -> FrameFlags {
         let bits = u16::from_le_bytes(*at(self.bytes, 25));
         FrameFlags::from_bits_retain(bits)
@@ -453,66 +488,79 @@ impl<'a> MediaHeaderMut<'a> {
     pub const SIZE: usize = MEDIA_HEADER_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; MEDIA_HEADER_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(MediaHeader::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> MediaHeader<'_> {
         MediaHeader::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; MEDIA_HEADER_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// Sets `stream_id`.
+    #[inline]
     pub fn set_stream_id(&mut self, value: u32) {
         *at_mut(self.bytes, 0) = value.to_le_bytes();
     }
 
     /// Sets `seq`.
+    #[inline]
     pub fn set_seq(&mut self, value: u64) {
         *at_mut(self.bytes, 4) = value.to_le_bytes();
     }
 
     /// Sets `pts_ns`.
+    #[inline]
     pub fn set_pts_ns(&mut self, value: u64) {
         *at_mut(self.bytes, 12) = value.to_le_bytes();
     }
 
     /// Sets `width`.
+    #[inline]
     pub fn set_width(&mut self, value: u16) {
         *at_mut(self.bytes, 20) = value.to_le_bytes();
     }
 
     /// Sets `height`.
+    #[inline]
     pub fn set_height(&mut self, value: u16) {
         *at_mut(self.bytes, 22) = value.to_le_bytes();
     }
 
     /// Sets `format`.
+    #[inline]
     pub fn set_format(&mut self, value: PixelFormat) {
         self.set_format_raw(value.to_raw());
     }
 
     /// Stores `value` as is, a declared value or not.
+    #[inline]
     pub fn set_format_raw(&mut self, value: u8) {
         *at_mut(self.bytes, 24) = value.to_le_bytes();
     }
 
     /// Sets `flags`.
+    #[inline]
     pub fn set_flags(&mut self, value: FrameFlags) {
         *at_mut(self.bytes, 25) = value.bits().to_le_bytes();
     }
@@ -549,21 +597,25 @@ impl<'a> VideoFrame<'a> {
     pub const NAME: &'static str = "VideoFrame";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; VIDEO_FRAME_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; VIDEO_FRAME_SIZE] {
         self.bytes
     }
 
     /// `header`: `MediaHeader` at byte 0.
+    #[inline]
     pub fn header(&self) -> MediaHeader<'a> {
         let bytes = at(self.bytes, 0);
         MediaHeader::new(bytes)
@@ -574,22 +626,26 @@ impl<'a> VideoFrame<'a> {
     /// # Panics
     ///
     /// If `index >= 4096`.
+    #[inline]
     pub fn pixels(&self, index: usize) -> u8 {
         assert!(index < 4096, "pixels index out of range");
         u8::from_le_bytes(*at(self.bytes, 32 + index))
     }
 
     /// Every element of `pixels`, in order.
+    #[inline]
     pub fn pixels_iter(self) -> impl Iterator<Item = u8> + 'a {
         (0..4096).map(move |index| self.pixels(index))
     }
 
     /// The bytes of `pixels`, in place.
+    #[inline]
     pub fn pixels_bytes(&self) -> &'a [u8; 4096] {
         at(self.bytes, 32)
     }
 
     /// A copy of `pixels`.
+    #[inline]
     pub fn pixels_array(&self) -> [u8; 4096] {
         core::array::from_fn(|index| self.pixels(index))
     }
@@ -614,37 +670,44 @@ impl<'a> VideoFrameMut<'a> {
     pub const SIZE: usize = VIDEO_FRAME_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; VIDEO_FRAME_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(VideoFrame::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> VideoFrame<'_> {
         VideoFrame::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; VIDEO_FRAME_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// A write view of `header`, in place.
+    #[inline]
     pub fn header_mut(&mut self) -> MediaHeaderMut<'_> {
         let bytes = at_mut(self.bytes, 0);
         MediaHeaderMut::new(bytes)
     }
 
     /// Copies `value` over `header`.
+    #[inline]
     pub fn set_header(&mut self, value: MediaHeader<'_>) {
         *at_mut(self.bytes, 0) = *value.as_bytes();
     }
@@ -654,17 +717,20 @@ impl<'a> VideoFrameMut<'a> {
     /// # Panics
     ///
     /// If `index >= 4096`.
+    #[inline]
     pub fn set_pixels(&mut self, index: usize, value: u8) {
         assert!(index < 4096, "pixels index out of range");
         *at_mut(self.bytes, 32 + index) = value.to_le_bytes();
     }
 
     /// The bytes of `pixels`, writable in place.
+    #[inline]
     pub fn pixels_bytes_mut(&mut self) -> &mut [u8; 4096] {
         at_mut(self.bytes, 32)
     }
 
     /// Sets every element of `pixels`.
+    #[inline]
     pub fn set_pixels_array(&mut self, values: &[u8; 4096]) {
         for (index, value) in values.iter().enumerate() {
             self.set_pixels(index, *value);
@@ -703,21 +769,25 @@ impl<'a> AudioFrame<'a> {
     pub const NAME: &'static str = "AudioFrame";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; AUDIO_FRAME_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; AUDIO_FRAME_SIZE] {
         self.bytes
     }
 
     /// `header`: `MediaHeader` at byte 0.
+    #[inline]
     pub fn header(&self) -> MediaHeader<'a> {
         let bytes = at(self.bytes, 0);
         MediaHeader::new(bytes)
@@ -728,17 +798,20 @@ impl<'a> AudioFrame<'a> {
     /// # Panics
     ///
     /// If `index >= 960`.
+    #[inline]
     pub fn samples(&self, index: usize) -> i16 {
         assert!(index < 960, "samples index out of range");
         i16::from_le_bytes(*at(self.bytes, 32 + index * 2))
     }
 
     /// Every element of `samples`, in order.
+    #[inline]
     pub fn samples_iter(self) -> impl Iterator<Item = i16> + 'a {
         (0..960).map(move |index| self.samples(index))
     }
 
     /// A copy of `samples`.
+    #[inline]
     pub fn samples_array(&self) -> [i16; 960] {
         core::array::from_fn(|index| self.samples(index))
     }
@@ -763,37 +836,44 @@ impl<'a> AudioFrameMut<'a> {
     pub const SIZE: usize = AUDIO_FRAME_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; AUDIO_FRAME_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(AudioFrame::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> AudioFrame<'_> {
         AudioFrame::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; AUDIO_FRAME_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// A write view of `header`, in place.
+    #[inline]
     pub fn header_mut(&mut self) -> MediaHeaderMut<'_> {
         let bytes = at_mut(self.bytes, 0);
         MediaHeaderMut::new(bytes)
     }
 
     /// Copies `value` over `header`.
+    #[inline]
     pub fn set_header(&mut self, value: MediaHeader<'_>) {
         *at_mut(self.bytes, 0) = *value.as_bytes();
     }
@@ -803,12 +883,14 @@ impl<'a> AudioFrameMut<'a> {
     /// # Panics
     ///
     /// If `index >= 960`.
+    #[inline]
     pub fn set_samples(&mut self, index: usize, value: i16) {
         assert!(index < 960, "samples index out of range");
         *at_mut(self.bytes, 32 + index * 2) = value.to_le_bytes();
     }
 
     /// Sets every element of `samples`.
+    #[inline]
     pub fn set_samples_array(&mut self, values: &[i16; 960]) {
         for (index, value) in values.iter().enumerate() {
             self.set_samples(index, *value);
@@ -835,6 +917,7 @@ pub enum Message<'a> {
 impl<'a> Message<'a> {
     /// Decodes the payload of a message of type `type_id`; an unknown id or a payload
     /// shorter than its struct is an error.
+    #[inline]
     pub fn decode(type_id: u32, bytes: &'a [u8]) -> Result<Self, DecodeError> {
         let message = match type_id {
             MSG_END => Self::End,
@@ -856,6 +939,7 @@ impl<'a> Message<'a> {
     }
 
     /// The type id this message travels under.
+    #[inline]
     pub fn type_id(&self) -> u32 {
         match self {
             Self::End => MSG_END,
@@ -868,6 +952,7 @@ impl<'a> Message<'a> {
 
 /// The payload size of message `type_id` (0 for an empty payload), or `None` for an
 /// unknown id.
+#[inline]
 pub const fn payload_size(type_id: u32) -> Option<usize> {
     match type_id {
         MSG_END => Some(0),
@@ -879,6 +964,7 @@ pub const fn payload_size(type_id: u32) -> Option<usize> {
 }
 
 /// The schema name of message `type_id`, or `None` for an unknown id.
+#[inline]
 pub const fn message_name(type_id: u32) -> Option<&'static str> {
     match type_id {
         MSG_END => Some("End"),

@@ -38,16 +38,19 @@ impl<'a> MarketTick<'a> {
     pub const NAME: &'static str = "MarketTick";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; MARKET_TICK_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; MARKET_TICK_SIZE] {
         self.bytes
     }
@@ -55,21 +58,25 @@ impl<'a> MarketTick<'a> {
     /// ASCII, NUL-padded, e.g. "BTCUSDT"
     ///
     /// `symbol`: `char[8]` at byte 0, NUL-padded text.
+    #[inline]
     pub fn symbol(&self) -> &'a [u8; 8] {
         at(self.bytes, 0)
     }
 
     /// `symbol` as text: the bytes before the first NUL, if they are UTF-8.
+    #[inline]
     pub fn symbol_str(&self) -> Result<&'a str, core::str::Utf8Error> {
         text(self.symbol())
     }
 
     /// `price`: `f64` at byte 8.
+    #[inline]
     pub fn price(&self) -> f64 {
         f64::from_le_bytes(*at(self.bytes, 8))
     }
 
     /// `quantity`: `u32` at byte 16.
+    #[inline]
     pub fn quantity(&self) -> u32 {
         u32::from_le_bytes(*at(self.bytes, 16))
     }
@@ -77,6 +84,7 @@ impl<'a> MarketTick<'a> {
     /// nanoseconds since the Unix epoch
     ///
     /// `timestamp`: `u64` at byte 20.
+    #[inline]
     pub fn timestamp(&self) -> u64 {
         u64::from_le_bytes(*at(self.bytes, 20))
     }
@@ -103,52 +111,62 @@ impl<'a> MarketTickMut<'a> {
     pub const SIZE: usize = MARKET_TICK_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; MARKET_TICK_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(MarketTick::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> MarketTick<'_> {
         MarketTick::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; MARKET_TICK_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// Sets `symbol` to exactly these bytes.
+    #[inline]
     pub fn set_symbol(&mut self, value: &[u8; 8]) {
         *at_mut(self.bytes, 0) = *value;
     }
 
     /// Sets `symbol` to `value`, NUL-padded; text longer than 8 bytes is an error
     /// and writes nothing.
+    #[inline]
     pub fn set_symbol_str(&mut self, value: &str) -> Result<(), TextError> {
         put_text("symbol", &mut self.bytes[0..8], value)
     }
 
     /// Sets `price`.
+    #[inline]
     pub fn set_price(&mut self, value: f64) {
         *at_mut(self.bytes, 8) = value.to_le_bytes();
     }
 
     /// Sets `quantity`.
+    #[inline]
     pub fn set_quantity(&mut self, value: u32) {
         *at_mut(self.bytes, 16) = value.to_le_bytes();
     }
 
     /// Sets `timestamp`.
+    #[inline]
     pub fn set_timestamp(&mut self, value: u64) {
         *at_mut(self.bytes, 20) = value.to_le_bytes();
     }
@@ -172,6 +190,7 @@ pub enum Message<'a> {
 impl<'a> Message<'a> {
     /// Decodes the payload of a message of type `type_id`; an unknown id or a payload
     /// shorter than its struct is an error.
+    #[inline]
     pub fn decode(type_id: u32, bytes: &'a [u8]) -> Result<Self, DecodeError> {
         let message = match type_id {
             MSG_END => Self::End,
@@ -189,6 +208,7 @@ impl<'a> Message<'a> {
     }
 
     /// The type id this message travels under.
+    #[inline]
     pub fn type_id(&self) -> u32 {
         match self {
             Self::End => MSG_END,
@@ -200,6 +220,7 @@ impl<'a> Message<'a> {
 
 /// The payload size of message `type_id` (0 for an empty payload), or `None` for an
 /// unknown id.
+#[inline]
 pub const fn payload_size(type_id: u32) -> Option<usize> {
     match type_id {
         MSG_END => Some(0),
@@ -210,6 +231,7 @@ pub const fn payload_size(type_id: u32) -> Option<usize> {
 }
 
 /// The schema name of message `type_id`, or `None` for an unknown id.
+#[inline]
 pub const fn message_name(type_id: u32) -> Option<&'static str> {
     match type_id {
         MSG_END => Some("End"),

@@ -31,31 +31,37 @@ impl<'a> QuoteRequest<'a> {
     pub const NAME: &'static str = "QuoteRequest";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; QUOTE_REQUEST_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; QUOTE_REQUEST_SIZE] {
         self.bytes
     }
 
     /// `symbol`: `char[8]` at byte 0, NUL-padded text.
+    #[inline]
     pub fn symbol(&self) -> &'a [u8; 8] {
         at(self.bytes, 0)
     }
 
     /// `symbol` as text: the bytes before the first NUL, if they are UTF-8.
+    #[inline]
     pub fn symbol_str(&self) -> Result<&'a str, core::str::Utf8Error> {
         text(self.symbol())
     }
 
     /// `qty`: `u32` at byte 8.
+    #[inline]
     pub fn qty(&self) -> u32 {
         u32::from_le_bytes(*at(self.bytes, 8))
     }
@@ -80,42 +86,50 @@ impl<'a> QuoteRequestMut<'a> {
     pub const SIZE: usize = QUOTE_REQUEST_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; QUOTE_REQUEST_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(QuoteRequest::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> QuoteRequest<'_> {
         QuoteRequest::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; QUOTE_REQUEST_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// Sets `symbol` to exactly these bytes.
+    #[inline]
     pub fn set_symbol(&mut self, value: &[u8; 8]) {
         *at_mut(self.bytes, 0) = *value;
     }
 
     /// Sets `symbol` to `value`, NUL-padded; text longer than 8 bytes is an error
     /// and writes nothing.
+    #[inline]
     pub fn set_symbol_str(&mut self, value: &str) -> Result<(), TextError> {
         put_text("symbol", &mut self.bytes[0..8], value)
     }
 
     /// Sets `qty`.
+    #[inline]
     pub fn set_qty(&mut self, value: u32) {
         *at_mut(self.bytes, 8) = value.to_le_bytes();
     }
@@ -149,26 +163,31 @@ impl<'a> QuoteReply<'a> {
     pub const NAME: &'static str = "QuoteReply";
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub const fn new(bytes: &'a [u8; QUOTE_REPLY_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view(Self::NAME, bytes)?))
     }
 
     /// The bytes this view reads.
+    #[inline]
     pub const fn as_bytes(&self) -> &'a [u8; QUOTE_REPLY_SIZE] {
         self.bytes
     }
 
     /// `price`: `f64` at byte 0.
+    #[inline]
     pub fn price(&self) -> f64 {
         f64::from_le_bytes(*at(self.bytes, 0))
     }
 
     /// `qty`: `u32` at byte 8.
+    #[inline]
     pub fn qty(&self) -> u32 {
         u32::from_le_bytes(*at(self.bytes, 8))
     }
@@ -193,36 +212,43 @@ impl<'a> QuoteReplyMut<'a> {
     pub const SIZE: usize = QUOTE_REPLY_SIZE;
 
     /// Views exactly `SIZE` bytes.
+    #[inline]
     pub fn new(bytes: &'a mut [u8; QUOTE_REPLY_SIZE]) -> Self {
         Self { bytes }
     }
 
     /// Views the first `SIZE` bytes of `bytes`; a shorter slice is an error.
+    #[inline]
     pub fn from_bytes(bytes: &'a mut [u8]) -> Result<Self, SizeError> {
         Ok(Self::new(view_mut(QuoteReply::NAME, bytes)?))
     }
 
     /// Reads through this view.
+    #[inline]
     pub fn as_view(&self) -> QuoteReply<'_> {
         QuoteReply::new(self.bytes)
     }
 
     /// The bytes this view writes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8; QUOTE_REPLY_SIZE] {
         self.bytes
     }
 
     /// Zeroes every byte, padding included.
+    #[inline]
     pub fn clear(&mut self) {
         self.bytes.fill(0);
     }
 
     /// Sets `price`.
+    #[inline]
     pub fn set_price(&mut self, value: f64) {
         *at_mut(self.bytes, 0) = value.to_le_bytes();
     }
 
     /// Sets `qty`.
+    #[inline]
     pub fn set_qty(&mut self, value: u32) {
         *at_mut(self.bytes, 8) = value.to_le_bytes();
     }
