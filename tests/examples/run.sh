@@ -15,6 +15,8 @@
 #                      and count of a deterministic stream (examples/peers/README.md);
 #                      plus the other Python paths (batch both ways, view as producer,
 #                      a PyTorch tensor per frame as consumer when torch is installed)
+#   warmup *           the Java and Kotlin peers with --warmup (an in-process stream
+#                      first) against C, both roles, both streams
 #   python consumer *  its --mode torch usage errors exit 2 with one clear line
 #   schema-mismatch *  a producer bound to another schema's fingerprint is refused at
 #                      connect, and both sides report the schema mismatch
@@ -208,13 +210,18 @@ peer_cmd() {
         ;;
     rust) CMD=("$BUILD/cargo/release/rust_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     go) CMD=("$BUILD/examples/go_$role" -socket "$sock" -stream "$stream" -count "$count" -quiet) ;;
-    java) CMD=("$BUILD/examples/java_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
-    kotlin) CMD=("$BUILD/examples/kotlin_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
+    java | java-warm) CMD=("$BUILD/examples/java_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
+    kotlin | kotlin-warm)
+        CMD=("$BUILD/examples/kotlin_$role" --socket "$sock" --stream "$stream" --count "$count" --quiet)
+        ;;
     node) CMD=(node "examples/peers/node/$role.js" --socket "$sock" --stream "$stream" --count "$count" --quiet) ;;
     python*)
         CMD=("$PYTHON" "examples/peers/python/$role.py" --socket "$sock" --stream "$stream" --count "$count" --quiet)
         [ -n "$mode" ] && CMD+=(--mode "$mode")
         ;;
+    esac
+    case $lang in
+    *-warm) CMD+=(--warmup 30000) ;; # a JVM peer's --warmup: the stream's first ticks through an in-process ring
     esac
 }
 
@@ -248,6 +255,7 @@ run_pair() {
     peer_cmd "$prod" producer "$sock" "$stream" "$count"
     local listener= # the torch consumer imports PyTorch before it listens: wait for it
     [ "$cons" = python-torch ] && listener=$sock
+    [[ $cons == *-warm ]] && listener=$sock # a JVM consumer warms up before it listens
     if PAIR_LISTENER=$listener pair_run 120 "${consumer[@]}" -- "${CMD[@]}" >"$WORK/out" 2>&1; then
         pass "$name"
     else
@@ -276,6 +284,14 @@ for stream in market frames; do
     run_pair "matrix $stream python(batch)->c" "$stream" python-batch c "$n"
     run_pair "matrix $stream c->python(batch)" "$stream" c python-batch "$n"
     run_pair "matrix $stream python(view)->rust" "$stream" python-view rust "$((n / 5))"
+done
+# The JVM peers' --warmup (the stream's first 30000 messages through the same code and a
+# ring of their own process first), both roles, both streams, against C.
+for l in java kotlin; do
+    for stream in market frames; do
+        run_pair "warmup $stream c->$l(--warmup)" "$stream" c "$l-warm" 20000
+        run_pair "warmup $stream $l(--warmup)->c" "$stream" "$l-warm" c 20000
+    done
 done
 # The Python consumer's PyTorch mode: a tensor per frame through torch.from_dlpack.
 if [ -n "$HAVE_TORCH" ]; then
