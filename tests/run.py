@@ -374,6 +374,16 @@ def main():
     # Debian installs servers such as nats-server in /usr/sbin, which an ordinary user's PATH lacks.
     path = os.environ.get("PATH", "").split(os.pathsep)
     os.environ["PATH"] = os.pathsep.join(path + [d for d in ("/usr/local/sbin", "/usr/sbin", "/sbin") if d not in path])
+    # The Go suites and peers #include the runtime's .c files, which cgo's build cache does
+    # not key on: the Makefile puts a checksum of them in CGO_CFLAGS (TACHYON_SRC_STAMP);
+    # run directly, we add the same one, or a cached Go build keeps an older runtime.
+    if "TACHYON_SRC_STAMP" not in os.environ.get("CGO_CFLAGS", ""):
+        srcs = sorted(glob.glob(os.path.join(ROOT, "runtime", "src", "*.c"))) + \
+            sorted(glob.glob(os.path.join(ROOT, "runtime", "src", "*.h"))) + \
+            sorted(glob.glob(os.path.join(ROOT, "runtime", "include", "*.h")))
+        stamp = subprocess.run(["cksum"], input=b"".join(open(f, "rb").read() for f in srcs),
+                               stdout=subprocess.PIPE, check=True).stdout.split()[0].decode()
+        os.environ["CGO_CFLAGS"] = "%s -DTACHYON_SRC_STAMP=%s" % (os.environ.get("CGO_CFLAGS", "-O2 -g"), stamp)
     print_lock = threading.Lock()
     results = {}
     # Suites that share a "lock" never run at the same time: the Maven suites build and
