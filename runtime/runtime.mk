@@ -113,10 +113,10 @@ runtime-layers-check: $(RT_OBJS)
 	$(Q)for low in platform ring; do \
 		case $$low in platform) highs="$(RT_LOWER_platform)";; ring) highs="$(RT_LOWER_ring)";; esac; \
 		for high in $$highs; do \
-			nm -u $(BUILD)/runtime/$$low.o | awk '{print $$2}' | sort > $(BUILD)/runtime/layers.used; \
-			nm --defined-only $(BUILD)/runtime/$$high.o | awk '$$2 ~ /^[TDBR]$$/ {print $$3}' | sort \
+			nm -u $(BUILD)/runtime/$$low.o | awk '{print $$2}' | LC_ALL=C sort > $(BUILD)/runtime/layers.used; \
+			nm --defined-only $(BUILD)/runtime/$$high.o | awk '$$2 ~ /^[TDBR]$$/ {print $$3}' | LC_ALL=C sort \
 				> $(BUILD)/runtime/layers.defined; \
-			both=$$(comm -12 $(BUILD)/runtime/layers.used $(BUILD)/runtime/layers.defined); \
+			both=$$(LC_ALL=C comm -12 $(BUILD)/runtime/layers.used $(BUILD)/runtime/layers.defined); \
 			if [ -n "$$both" ]; then echo "runtime/src/$$low.c calls up into $$high.c: $$both"; exit 1; fi; \
 		done; \
 	done
