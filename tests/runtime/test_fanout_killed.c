@@ -27,20 +27,25 @@ static void subscriber_killed(void)
 
     CHECK(pr != MAP_FAILED);
     snprintf(name, sizeof(name), "@tachyon-test-%ld-fo-subkill", (long)getpid());
-    CHECK_ERR(tachyon_fanout_listen(name, 4096, TACHYON_LAG_BLOCK, NULL, &pub), TACHYON_OK);
+    /* Forked before the listener's thread exists: a child forked while another
+     * thread holds the allocator's lock (ASan's) could hang in calloc. The
+     * child's connect waits for the listener. */
     pid = fork();
     CHECK(pid >= 0);
     if (pid == 0) {
         tachyon_sub_t *sub;
-        if (tachyon_sub_connect_until(name, NULL, 0, tachyon_now_ns() + 5000000000ll, &sub, NULL) != TACHYON_OK)
+        if (tachyon_sub_connect_until(name, NULL, 0, tachyon_now_ns() + 10000000000ll, &sub, NULL) != TACHYON_OK)
             _exit(2);
         __atomic_store_n(&pr->joined, 1, __ATOMIC_SEQ_CST);
         for (;;)
             pause(); /* never reads */
     }
+    CHECK_ERR(tachyon_fanout_listen(name, 4096, TACHYON_LAG_BLOCK, NULL, &pub), TACHYON_OK);
     CHECK_ERR(tachyon_sub_connect_until(name, NULL, 0, tachyon_now_ns() + 5000000000ll, &fast, NULL), TACHYON_OK);
-    while (!__atomic_load_n(&pr->joined, __ATOMIC_SEQ_CST))
+    for (int64_t give_up = t_now_ns() + 10000000000ll; !__atomic_load_n(&pr->joined, __ATOMIC_SEQ_CST);) {
+        CHECK(t_now_ns() < give_up); /* the child did not join */
         t_sleep_ms(1);
+    }
     while (tachyon_fanout_send_until(pub, buf, sizeof(buf), 1, 0) == TACHYON_OK)
         ;
     CHECK_ERR(tachyon_fanout_last_error(pub), TACHYON_ERR_FULL);
