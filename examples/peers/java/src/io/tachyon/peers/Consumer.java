@@ -162,22 +162,7 @@ public final class Consumer {
             if (!t.run(inbox, Long.MAX_VALUE) || t.received != w.count) {
                 throw new Mismatch("the warm-up stream ended after " + t.received + " of " + w.count);
             }
-            joinUninterruptibly(send);
-        }
-    }
-
-    private static void joinUninterruptibly(Thread t) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+            Stream.joinUninterruptibly(send);
         }
     }
 

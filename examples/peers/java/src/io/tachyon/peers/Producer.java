@@ -144,25 +144,10 @@ public final class Producer {
                         }
                     } finally {
                         sending.set(false); // before the producer side closes: the drain never sees it gone
-                        joinUninterruptibly(drain);
+                        Stream.joinUninterruptibly(drain);
                     }
                 }
             }
-        }
-    }
-
-    private static void joinUninterruptibly(Thread t) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -119,6 +119,22 @@ final class Stream {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
+    /** Waits for {@code t} to end; an interrupt meanwhile is kept for the caller. */
+    static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Sorts the samples (ns) and formats their percentiles in microseconds. */
     static String latencyLine(long[] samples, int n) {
         Arrays.sort(samples, 0, n);
